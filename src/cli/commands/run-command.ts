@@ -1,0 +1,148 @@
+import type { JsonObject, JsonValue } from '../../core/pipeline-types.ts';
+import type { RunEvent } from '../../engine/run-events.ts';
+import type { CliContext } from '../cli-context.ts';
+import { duration, paint, statusColor } from '../format.ts';
+import { parseFlags, usageError } from '../parse-flags.ts';
+
+export const runHelp = `Usage: berth run PIPELINE_FILE [options]
+
+Runs an Orchest pipeline file on the local process runtime and waits for it to end.
+
+Options:
+  --steps A,B        run only these steps (uuids or titles): a selection run
+  --incoming         with --steps: run their ancestors, not the steps themselves
+  --fail-fast        abort everything still pending or running at the first failure
+  --param K=V        override a pipeline parameter (repeatable); STEP:K=V overrides a step's
+                     parameter (STEP = uuid or title); V is parsed as JSON when it can be
+  --env K=V          set an environment variable for every step (repeatable)
+  --runtime process  the runtime (only "process" in this build)
+  --json             print one JSON object with the run and its steps
+Exit status: 0 the run succeeded, 1 it failed or was aborted, 2 invalid input.`;
+
+export async function runCommand(ctx: CliContext, args: string[]): Promise<number> {
+  const { values, positionals } = parseFlags('run', args, {
+    steps: { type: 'string' },
+    incoming: { type: 'boolean' },
+    'fail-fast': { type: 'boolean' },
+    param: { type: 'string', multiple: true },
+    env: { type: 'string', multiple: true },
+    runtime: { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) return ctx.out(runHelp), 0;
+  if (positionals.length !== 1) throw usageError('run', 'expected exactly one PIPELINE_FILE', 'berth run path/to/pipeline.orchest');
+  if (values.runtime !== undefined && values.runtime !== ctx.config.runtime) {
+    throw usageError('run', `--runtime ${values.runtime} is not available in this build`, 'use --runtime process');
+  }
+  const steps = values.steps?.split(',').map((s) => s.trim()).filter(Boolean) ?? [];
+  if (values.incoming && steps.length === 0) throw usageError('run', '--incoming needs --steps', 'e.g. --steps "Train model" --incoming');
+  const params = parseParams(values.param ?? []);
+  const env = parseEnv(values.env ?? []);
+
+  const engine = await ctx.engine();
+  const controller = new AbortController();
+  const color = paint(ctx.config.color && !values.json && process.stdout.isTTY === true);
+  const onSignal = () => {
+    if (!controller.signal.aborted) ctx.err(`\nCancelling: stopping running steps (grace ${ctx.config.stopGraceMs / 1000}s)…`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const progress = progressPrinter(ctx, color);
+  try {
+    const report = await engine.runPipeline({
+      pipelinePath: positionals[0]!,
+      runType: values.incoming ? 'incoming' : undefined,
+      steps,
+      failFast: values['fail-fast'] ?? false,
+      params,
+      env,
+      signal: controller.signal,
+      // With --json, stdout carries only the report; stderr still says when the run has to wait.
+      observe: values.json ? (e) => e.type === 'run-queued' && progress(e) : progress,
+    });
+    if (values.json) {
+      ctx.out(JSON.stringify(report));
+    } else {
+      const counts = new Map<string, number>();
+      for (const s of report.steps) counts.set(s.status, (counts.get(s.status) ?? 0) + 1);
+      const words: Record<string, string> = { SUCCESS: 'succeeded', FAILURE: 'failed', ABORTED: 'aborted', PENDING: 'pending', STARTED: 'running' };
+      const summary = [...counts].map(([s, n]) => `${n} ${words[s] ?? s}`).join(', ') || 'no steps';
+      ctx.out(`${color('bold', `Run ${report.run.uuid}`)} ${color(statusColor(report.run.status), report.run.status)}: ${summary} in ${duration(report.run.started_at, report.run.finished_at)}`);
+      const logDir = report.steps[0]?.log_path.replace(/[^/]+$/, '');
+      if (logDir) ctx.out(`Logs: ${logDir}  (berth logs ${report.run.uuid.slice(0, 8)} STEP)`);
+    }
+    return report.run.status === 'SUCCESS' ? 0 : 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+function progressPrinter(ctx: CliContext, color: ReturnType<typeof paint>) {
+  const started = new Map<string, number>();
+  return (e: RunEvent) => {
+    switch (e.type) {
+      case 'run-queued':
+        ctx.err(`Queued: waiting for run ${e.waitingFor.slice(0, 8)} of this pipeline to end…`);
+        break;
+      case 'run-started':
+        ctx.err(`Run ${e.runUuid} started (${e.steps} step${e.steps === 1 ? '' : 's'})`);
+        break;
+      case 'step-started':
+        started.set(e.stepUuid, Date.now());
+        ctx.err(`  ${color('cyan', '▶')} ${e.title}`);
+        break;
+      case 'step-finished': {
+        const t0 = started.get(e.stepUuid);
+        const took = t0 === undefined ? '' : ` ${color('gray', `${((Date.now() - t0) / 1000).toFixed(2)}s`)}`;
+        const mark = e.status === 'SUCCESS' ? color('green', '✔') : e.status === 'FAILURE' ? color('red', '✘') : color('yellow', '⊘');
+        const why = e.status === 'SUCCESS' ? '' : ` ${color(statusColor(e.status), e.status)}${e.reason ? `: ${e.reason}` : ''}`;
+        ctx.err(`  ${mark} ${e.title}${took}${why}`);
+        break;
+      }
+      case 'run-cancelling':
+        ctx.err(`Stopping: ${e.reason}`);
+        break;
+      case 'run-finished':
+        break;
+    }
+  };
+}
+
+/** `K=V` → pipeline parameter; `STEP:K=V` → step parameter. Values are JSON when they parse. */
+export function parseParams(items: string[]): { pipeline: JsonObject; steps: Record<string, JsonObject> } {
+  const out = { pipeline: {} as JsonObject, steps: {} as Record<string, JsonObject> };
+  for (const item of items) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw usageError('run', `--param "${item}" is not KEY=VALUE`, 'write --param key=value or --param "Step title:key=value"');
+    const lhs = item.slice(0, eq);
+    const value = parseValue(item.slice(eq + 1));
+    const colon = lhs.lastIndexOf(':');
+    if (colon > 0) (out.steps[lhs.slice(0, colon)] ??= {})[lhs.slice(colon + 1)] = value;
+    else out.pipeline[lhs] = value;
+  }
+  return out;
+}
+
+function parseValue(raw: string): JsonValue {
+  try {
+    return JSON.parse(raw) as JsonValue;
+  } catch {
+    return raw;
+  }
+}
+
+function parseEnv(items: string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const item of items) {
+    const eq = item.indexOf('=');
+    const name = item.slice(0, Math.max(eq, 0));
+    if (eq <= 0 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+      throw usageError('run', `--env "${item}" is not NAME=VALUE with a valid variable name`, 'write --env NAME=value (letters, digits, _)');
+    }
+    env[name] = item.slice(eq + 1);
+  }
+  return env;
+}

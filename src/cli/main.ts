@@ -1,0 +1,70 @@
+import { readFileSync } from 'node:fs';
+import { loadConfig } from '../config/config.ts';
+import { BerthError, formatProblem, isBerthError } from '../errors.ts';
+import { makeCliContext, type CliContext } from './cli-context.ts';
+import { cancelCommand } from './commands/cancel-command.ts';
+import { logsCommand } from './commands/logs-command.ts';
+import { runCommand } from './commands/run-command.ts';
+import { runsCommand } from './commands/runs-command.ts';
+import { validateCommand } from './commands/validate-command.ts';
+
+const COMMANDS: Record<string, (ctx: CliContext, args: string[]) => Promise<number>> = {
+  run: runCommand,
+  runs: runsCommand,
+  logs: logsCommand,
+  cancel: cancelCommand,
+  validate: validateCommand,
+};
+
+const HELP = `Berth — pipelines and services for data teams (runs Orchest projects unchanged)
+
+Usage: berth COMMAND [options]
+
+Commands:
+  run PIPELINE_FILE     run a pipeline (all steps, a selection, or the incoming steps of a selection)
+  runs [show RUN]       list runs, or show one with its steps
+  logs RUN STEP         print a step's log (-f to follow)
+  cancel RUN            cancel a pending or running run
+  validate FILE         check a pipeline file and report every problem
+
+Every command takes --help. Lists take --json.
+State lives in BERTH_HOME (default ~/.berth).`;
+
+/** Runs the CLI and returns the exit code. Never lets a stack trace reach the user. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...args] = argv;
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    process.stdout.write(`${HELP}\n`);
+    return command === undefined ? 2 : 0;
+  }
+  if (command === '--version' || command === '-V') {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    process.stdout.write(`berth ${pkg.version}\n`);
+    return 0;
+  }
+  const json = args.includes('--json');
+  let ctx: ReturnType<typeof makeCliContext> | undefined;
+  try {
+    const handler = COMMANDS[command];
+    if (!handler) {
+      throw new BerthError('BERTH_E_INVALID_ARGUMENT', `unknown command "${command}"`, {
+        problems: [{ path: 'COMMAND', message: `"${command}" is not a berth command`, fix: `use one of: ${Object.keys(COMMANDS).join(', ')} (see berth --help)` }],
+      });
+    }
+    ctx = makeCliContext(loadConfig());
+    return await handler(ctx, args);
+  } catch (e) {
+    return reportError(e, json);
+  } finally {
+    await ctx?.close().catch(() => {});
+  }
+}
+
+function reportError(e: unknown, json: boolean): number {
+  const err = isBerthError(e) ? e : new BerthError('BERTH_E_INTERNAL', `internal error: ${e instanceof Error ? e.message : String(e)}`);
+  if (json) process.stdout.write(`${JSON.stringify({ error: err.toJSON() })}\n`);
+  const lines = [`berth: ${err.message} [${err.code}]`, ...err.problems.map((p) => `  - ${formatProblem(p)}`)];
+  if (err.code === 'BERTH_E_INTERNAL' && e instanceof Error && e.stack) lines.push('  (this is a bug in Berth; please report it with the command you ran)');
+  process.stderr.write(`${lines.join('\n')}\n`);
+  return err.exitCode;
+}

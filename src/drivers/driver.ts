@@ -1,0 +1,119 @@
+/**
+ * The runtime seam. Steps, services and instances are all workloads: a command in an environment
+ * with env vars, mounts, ports and owner labels. Vendor-free: no dockerode or Kubernetes type here.
+ */
+
+/** Who a workload belongs to. Every key is optional; `list` matches on the keys given. */
+export interface OwnerLabels {
+  project?: string;
+  pipeline?: string;
+  session?: string;
+  run?: string;
+  step?: string;
+  service?: string;
+  instance?: string;
+  /** Which Berth installation created it (BERTH_HOME hash), so two installations never adopt each other's work. */
+  installation?: string;
+}
+
+export interface Mount {
+  /** Host path. */
+  source: string;
+  /** Path inside the workload. */
+  target: string;
+  readOnly?: boolean;
+}
+
+export interface WorkloadSpec {
+  /** Stable identity. `start` is idempotent on it: a second start adopts the existing workload. */
+  id: string;
+  /** argv; the first element is the program. */
+  command: string[];
+  /** Working directory (host path for the process driver, container path otherwise). */
+  cwd: string;
+  /** Complete environment for the workload (the driver adds nothing but what it documents). */
+  env: Record<string, string>;
+  labels: OwnerLabels;
+  /** Image for isolating drivers; the process driver accepts only undefined or "host". */
+  image?: string;
+  mounts?: Mount[];
+  ports?: number[];
+  /** Where stdout+stderr are appended (host path). Drivers that keep their own logs may also write here. */
+  logPath: string;
+}
+
+/** Opaque, serialisable driver state: the store persists it so a restarted Berth can adopt the workload. */
+export interface WorkloadHandle {
+  id: string;
+  driver: string;
+  labels: OwnerLabels;
+  logPath: string;
+  state: Record<string, string | number | boolean | null>;
+}
+
+export interface ExitStatus {
+  /** Exit code, or null when the workload ended by a signal or its end could not be observed. */
+  code: number | null;
+  /** Terminating signal name, if any (e.g. "SIGTERM"). */
+  signal: string | null;
+  /** Set when the driver could not observe the end (e.g. adopted workload that vanished). */
+  reason?: string;
+}
+
+export interface LogOptions {
+  /** Keep streaming until the workload ends. */
+  follow?: boolean;
+  /** Abort a follow early. */
+  signal?: AbortSignal;
+}
+
+export interface LogChunk {
+  data: string;
+}
+
+export interface ExecOptions {
+  env?: Record<string, string>;
+  cwd?: string;
+  timeoutMs?: number;
+}
+
+export interface ExecResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface DriverCapabilities {
+  /** Workloads are isolated from the host (containers) — false for local processes. */
+  isolation: boolean;
+  /** Ports can be published/mapped. */
+  ports: boolean;
+  /** Mounts are honoured. */
+  volumes: boolean;
+  exec: boolean;
+  stats: boolean;
+}
+
+export interface RuntimeDriver {
+  readonly name: string;
+  readonly capabilities: DriverCapabilities;
+  /** Called once before any other method (ManagedDriver guarantees it). */
+  init(signal?: AbortSignal): Promise<void>;
+  /** Starts the workload and returns once it runs. Idempotent on spec.id: adopts an existing workload. */
+  start(spec: WorkloadSpec, signal?: AbortSignal): Promise<WorkloadHandle>;
+  /** Resolves when the workload has ended. Works on adopted handles too. */
+  wait(handle: WorkloadHandle, signal?: AbortSignal): Promise<ExitStatus>;
+  /** Sends `signal` (default SIGTERM) to the whole workload, then kills it after graceMs. Idempotent. */
+  stop(handle: WorkloadHandle, opts: { signal?: string; graceMs: number }): Promise<void>;
+  /** Output so far (and, with follow, until the end). */
+  logs(handle: WorkloadHandle, opts?: LogOptions): AsyncIterable<LogChunk>;
+  /** Runs a command next to / inside the running workload. */
+  exec(handle: WorkloadHandle, argv: string[], opts?: ExecOptions): Promise<ExecResult>;
+  /** Workloads that exist (running or ended but not removed) whose labels include all of `owner`. */
+  list(owner: OwnerLabels): Promise<WorkloadHandle[]>;
+  /** Whether the workload is still running (cheap; used by reconcile). */
+  isRunning(handle: WorkloadHandle): Promise<boolean>;
+  /** Forgets an ended workload (its registry entry / container). Stops it first if it still runs. */
+  remove(handle: WorkloadHandle): Promise<void>;
+  destroy(): Promise<void>;
+}

@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict';
+import { spawn, execFile } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { constants, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import { isBerthError } from '../../errors.ts';
+import { runDriverConformance } from '../conformance/driver-conformance.ts';
+import type { WorkloadSpec } from '../driver.ts';
+import { ProcessDriver } from './process-driver.ts';
+import { readProcStat } from './proc-stat.ts';
+
+runDriverConformance('process', (stateDir) => new ProcessDriver({ stateDir }));
+
+const T = { timeout: 60_000 };
+const PATH = '/usr/local/bin:/usr/bin:/bin';
+
+describe('ProcessDriver', () => {
+  let root = '';
+  let stateDir = '';
+  let driver: ProcessDriver;
+  let count = 0;
+  const spec = (command: string[], extra: Partial<WorkloadSpec> = {}): WorkloadSpec => {
+    const id = `p${++count}`;
+    return { id, command, cwd: root, env: { PATH }, labels: { run: 'process-tests' }, logPath: join(root, 'logs', `${id}.log`), ...extra };
+  };
+  const log = (id: string): string => readFileSync(join(root, 'logs', `${id}.log`), 'utf8');
+
+  before(async () => {
+    root = realpathSync(mkdtempSync(join(tmpdir(), 'berth-process-')));
+    stateDir = join(root, 'state');
+    driver = new ProcessDriver({ stateDir });
+    await driver.init();
+  });
+
+  after(async () => {
+    for (const handle of await driver.list({})) await driver.remove(handle);
+    await driver.destroy();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('rejects images and mounts with BERTH_E_RUNTIME_UNSUPPORTED naming the field; image "host" runs', T, async () => {
+    const unsupported = (field: string) => (e: unknown) =>
+      isBerthError(e) && e.code === 'BERTH_E_RUNTIME_UNSUPPORTED' && e.message.includes(field) && e.message.includes('docker');
+    await assert.rejects(driver.start(spec(['true'], { image: 'docker.io/x' })), unsupported('image'));
+    await assert.rejects(driver.start(spec(['true'], { mounts: [{ source: root, target: '/data' }] })), unsupported('mounts'));
+    const handle = await driver.start(spec(['true'], { image: 'host', mounts: [] }));
+    assert.equal((await driver.wait(handle)).code, 0);
+  });
+
+  it('fails to start with BERTH_E_DRIVER naming a missing cwd', T, async () => {
+    await assert.rejects(driver.start(spec(['true'], { cwd: join(root, 'missing') })), (e: unknown) => isBerthError(e) && e.code === 'BERTH_E_DRIVER' && /missing.*cwd/.test(e.message));
+  });
+
+  it('keeps <stateDir>/<id>.json with what adoption needs; remove deletes it and keeps the log', T, async () => {
+    const s = spec(['sh', '-c', 'echo hi'], { env: { PATH, SECRET: 's' } });
+    const handle = await driver.start(s);
+    await driver.wait(handle);
+    const entry = JSON.parse(readFileSync(join(stateDir, `${s.id}.json`), 'utf8')) as Record<string, unknown>;
+    assert.equal(entry.pid, handle.state.pid);
+    assert.equal(entry.pgid, handle.state.pid);
+    assert.equal(entry.startTime, handle.state.startTime);
+    assert.deepEqual([entry.command, entry.cwd, entry.logPath, entry.labels], [s.command, s.cwd, s.logPath, s.labels]);
+    assert.equal(readFileSync(String(entry.exitFile), 'utf8'), '0\n');
+    await driver.remove(handle);
+    assert.equal(existsSync(join(stateDir, `${s.id}.json`)), false);
+    assert.equal(existsSync(String(entry.exitFile)), false);
+    assert.equal(log(s.id), 'hi\n');
+    await assert.rejects(driver.exec(handle, ['true']), (e: unknown) => isBerthError(e) && e.code === 'BERTH_E_WORKLOAD_NOT_FOUND');
+  });
+
+  it('adds nothing to the environment; sh builtins as the program cannot break the wrapper', T, async () => {
+    const env = await driver.start(spec(['env'], { env: { PATH, FOO: '1' } }));
+    await driver.wait(env);
+    assert.deepEqual(log(env.id).trim().split('\n').map((line) => line.split('=')[0]).sort(), ['FOO', 'PATH', 'PWD']);
+    const builtin = await driver.start(spec(['exit', '4']));
+    assert.equal((await new ProcessDriver({ stateDir }).wait(builtin)).code, 4);
+  });
+
+  it('the exit code outlives the Berth process that started it; a workload killed behind its back has vanished', T, async () => {
+    const runDir = join(root, 'orphans');
+    const script = `
+      import { ProcessDriver } from ${JSON.stringify(new URL('./process-driver.ts', import.meta.url).href)};
+      const [stateDir, dir] = process.argv.slice(1);
+      const driver = new ProcessDriver({ stateDir });
+      await driver.init();
+      const spec = (id, script) => ({ id, command: ['sh', '-c', script], cwd: dir, env: { PATH: '/usr/bin:/bin' }, labels: { run: 'orphans' }, logPath: dir + '/' + id + '.log' });
+      await driver.start(spec('finishes', 'sleep 1; exit 5'));
+      await driver.start(spec('killed', 'sleep 300'));
+      process.exit(0);`;
+    await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script, stateDir, runDir]);
+    const adopter = new ProcessDriver({ stateDir });
+    const orphans = await adopter.list({ run: 'orphans' });
+    const finishes = orphans.find((h) => h.id === 'finishes') ?? assert.fail('finishes not listed');
+    const killed = orphans.find((h) => h.id === 'killed') ?? assert.fail('killed not listed');
+    assert.deepEqual(await adopter.wait(finishes), { code: 5, signal: null });
+    assert.equal(await adopter.isRunning(killed), true);
+    process.kill(-Number(killed.state.pgid), 'SIGKILL');
+    const status = await adopter.wait(killed);
+    assert.equal(status.code, null);
+    assert.equal(status.signal, null);
+    assert.match(status.reason ?? '', /vanished/);
+  });
+
+  it('a handle whose pid now belongs to another process is not running, has vanished and is never signalled', T, async () => {
+    const stranger = spawn('sleep', ['300'], { detached: true, stdio: 'ignore' });
+    const pid = stranger.pid ?? assert.fail('sleep did not start');
+    try {
+      const startTime = (readProcStat(pid) ?? assert.fail('no stat')).startTime;
+      const handle = { id: 'reused', driver: 'process', labels: {}, logPath: join(root, 'reused.log'), state: { pid, pgid: pid, startTime: startTime - 1, exitFile: join(root, 'reused.exit') } };
+      assert.equal(await driver.isRunning(handle), false);
+      assert.match((await driver.wait(handle)).reason ?? '', /vanished/);
+      await driver.stop(handle, { signal: 'KILL', graceMs: 0 });
+      assert.notEqual(readProcStat(pid)?.state ?? 'Z', 'Z', 'stop signalled a process that is not the workload');
+    } finally {
+      stranger.kill('SIGKILL');
+      await once(stranger, 'exit');
+    }
+  });
+
+  it('stop accepts signal numbers and rejects unknown signals', T, async () => {
+    const handle = await driver.start(spec(['sh', '-c', 'trap "echo got-usr1; exit 0" USR1; echo ready; while :; do sleep 1 & wait $!; done']));
+    await assert.rejects(driver.stop(handle, { signal: 'NOPE', graceMs: 0 }), (e: unknown) => isBerthError(e) && e.code === 'BERTH_E_DRIVER' && e.message.includes('NOPE'));
+    while (!log(handle.id).includes('ready')) await delay(50);
+    await driver.stop(handle, { signal: String(constants.signals.SIGUSR1), graceMs: 20_000 });
+    assert.deepEqual(await driver.wait(handle), { code: 0, signal: null });
+    assert.match(log(handle.id), /got-usr1/);
+  });
+
+  it('exec reports a missing program as 127 and kills a command that outlives timeoutMs', T, async () => {
+    const handle = await driver.start(spec(['sleep', '300']));
+    assert.equal((await driver.exec(handle, ['berth-no-such-program'])).code, 127);
+    const slow = await driver.exec(handle, ['sh', '-c', 'echo started; sleep 300'], { timeoutMs: 300 });
+    assert.equal(slow.code, null);
+    assert.equal(slow.stdout, 'started\n');
+    await driver.stop(handle, { graceMs: 5_000 });
+  });
+});

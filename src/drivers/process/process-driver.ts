@@ -1,0 +1,246 @@
+import type { ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
+import { BerthError } from '../../errors.ts';
+import type {
+  DriverCapabilities,
+  ExecOptions,
+  ExecResult,
+  ExitStatus,
+  LogChunk,
+  LogOptions,
+  OwnerLabels,
+  RuntimeDriver,
+  WorkloadHandle,
+  WorkloadSpec,
+} from '../driver.ts';
+import { abortable } from '../abortable.ts';
+import { readExitFile, writeExitFile } from './exit-file.ts';
+import { isProcessAlive } from './is-process-alive.ts';
+import { parseSignal } from './parse-signal.ts';
+import { processState, toHandle, type ProcessState } from './process-handle.ts';
+import { readProcStat } from './proc-stat.ts';
+import { runCaptured } from './run-captured.ts';
+import { spawnWorkload, type SpawnedChild } from './spawn-workload.ts';
+import { stopGroup } from './stop-group.ts';
+import { tailFile } from './tail-file.ts';
+import { WorkloadRegistry, type RegistryEntry } from './workload-registry.ts';
+
+/** A workload this instance spawned: its end comes promptly and exactly from the 'exit' event. */
+interface OwnChild {
+  pid: number;
+  child: ChildProcess;
+  exited: Promise<ExitStatus>;
+}
+
+/** How often adopted workloads are checked for their end. */
+const POLL_MS = 50;
+const LOG_IDLE_MS = 100;
+const REMOVE_GRACE_MS = 2000;
+
+/**
+ * Runs workloads as local process groups (Linux: liveness comes from /proc). Everything needed to
+ * adopt a workload lives in `stateDir`, so a restarted Berth can wait for, stop and remove the
+ * workloads of the one before it.
+ */
+export class ProcessDriver implements RuntimeDriver {
+  readonly name = 'process';
+  readonly capabilities: DriverCapabilities = { isolation: false, ports: false, volumes: false, exec: true, stats: false };
+  readonly #registry: WorkloadRegistry;
+  readonly #children = new Map<string, OwnChild>();
+  /** Stops in progress (never rejecting): an end they cause is recorded once they settle. */
+  readonly #stopping = new Map<string, Promise<void>>();
+
+  constructor(opts: { stateDir: string }) {
+    this.#registry = new WorkloadRegistry(opts.stateDir);
+  }
+
+  async init(): Promise<void> {
+    this.#registry.ensureDir();
+  }
+
+  async start(spec: WorkloadSpec, signal?: AbortSignal): Promise<WorkloadHandle> {
+    signal?.throwIfAborted();
+    assertRunnable(spec);
+    const existing = this.#registry.read(spec.id);
+    if (existing) return toHandle(existing);
+    const exitFile = this.#registry.exitPath(spec.id);
+    rmSync(exitFile, { force: true });
+    const child = await spawnWorkload(spec, exitFile);
+    // The child cannot have been reaped yet (that needs a turn of the event loop), so its stat is there.
+    const stat = readProcStat(child.pid);
+    const entry: RegistryEntry = {
+      id: spec.id,
+      pid: child.pid,
+      pgid: stat?.pgrp ?? child.pid,
+      startTime: stat?.startTime ?? -1,
+      labels: spec.labels,
+      logPath: spec.logPath,
+      command: spec.command,
+      cwd: spec.cwd,
+      env: spec.env,
+      exitFile,
+      createdAt: new Date().toISOString(),
+    };
+    this.#track(entry, child);
+    try {
+      this.#registry.write(entry);
+    } catch (e) {
+      killGroup(entry.pgid);
+      throw new BerthError('BERTH_E_DRIVER', `could not record workload ${spec.id} in ${this.#registry.dir}: ${String(e)}`, { cause: e });
+    }
+    return toHandle(entry);
+  }
+
+  async wait(handle: WorkloadHandle, signal?: AbortSignal): Promise<ExitStatus> {
+    const state = processState(handle);
+    const own = this.#ownChild(handle.id, state);
+    if (own) return abortable(own.exited, signal);
+    for (;;) {
+      const recorded = readExitFile(state.exitFile);
+      if (recorded) return recorded;
+      if (!isProcessAlive(state.pid, state.startTime)) {
+        // The wrapper writes the exit file before it exits; a stop in progress records the end it caused.
+        await this.#stopping.get(handle.id);
+        return readExitFile(state.exitFile) ?? {
+          code: null,
+          signal: null,
+          reason: `workload vanished: process ${state.pid} ended without recording an exit code (killed outside Berth, or its pid was reused)`,
+        };
+      }
+      await abortable(delay(POLL_MS), signal);
+    }
+  }
+
+  async stop(handle: WorkloadHandle, opts: { signal?: string; graceMs: number }): Promise<void> {
+    const signal = parseSignal(opts.signal);
+    const state = processState(handle);
+    const stopping = this.#stopAndRecord(handle.id, state, signal, opts.graceMs);
+    const settled = stopping.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#stopping.set(handle.id, settled);
+    try {
+      await stopping;
+    } finally {
+      if (this.#stopping.get(handle.id) === settled) this.#stopping.delete(handle.id);
+    }
+  }
+
+  logs(handle: WorkloadHandle, opts: LogOptions = {}): AsyncIterable<LogChunk> {
+    const state = processState(handle);
+    const exited = this.#ownChild(handle.id, state)?.exited;
+    const pause = (): Promise<unknown> => (exited ? Promise.race([delay(LOG_IDLE_MS), exited]) : delay(LOG_IDLE_MS));
+    return tailFile(handle.logPath, {
+      follow: opts.follow ?? false,
+      signal: opts.signal,
+      ended: () => !isProcessAlive(state.pid, state.startTime),
+      idle: () => abortable(pause(), opts.signal).then(
+        () => undefined,
+        () => undefined,
+      ),
+    });
+  }
+
+  async exec(handle: WorkloadHandle, argv: string[], opts: ExecOptions = {}): Promise<ExecResult> {
+    const entry = this.#registry.read(handle.id);
+    if (!entry) {
+      throw new BerthError('BERTH_E_WORKLOAD_NOT_FOUND', `workload ${handle.id} is not in the process driver's registry at ${this.#registry.dir} (removed?)`, {
+        details: { id: handle.id },
+      });
+    }
+    return runCaptured(argv, { cwd: opts.cwd ?? entry.cwd, env: { ...entry.env, ...opts.env }, timeoutMs: opts.timeoutMs });
+  }
+
+  async list(owner: OwnerLabels): Promise<WorkloadHandle[]> {
+    return this.#registry.list().filter((entry) => hasLabels(entry.labels, owner)).map(toHandle);
+  }
+
+  async isRunning(handle: WorkloadHandle): Promise<boolean> {
+    const state = processState(handle);
+    return isProcessAlive(state.pid, state.startTime);
+  }
+
+  async remove(handle: WorkloadHandle): Promise<void> {
+    // Stopping an ended workload still clears stragglers of its group; it is cheap when none are left.
+    await this.stop(handle, { graceMs: REMOVE_GRACE_MS });
+    this.#registry.delete(handle.id);
+  }
+
+  /** Lets this Node process exit while workloads run on: they stay adoptable from the registry. */
+  async destroy(): Promise<void> {
+    for (const { child } of this.#children.values()) child.unref();
+  }
+
+  #track(entry: RegistryEntry, child: SpawnedChild): void {
+    const exited = new Promise<ExitStatus>((resolve) => {
+      child.once('exit', (code, signal) => {
+        if (this.#children.get(entry.id)?.pid === entry.pid) this.#children.delete(entry.id);
+        // The wrapper's record (the workload's own code) wins; otherwise keep what the parent saw.
+        const recorded = readExitFile(entry.exitFile);
+        const status: ExitStatus = recorded ?? { code, signal };
+        if (!recorded) recordQuietly(entry.exitFile, status);
+        resolve(status);
+      });
+    });
+    // Nothing is emitted after a successful spawn, but an unhandled 'error' would crash Berth.
+    child.on('error', () => undefined);
+    this.#children.set(entry.id, { pid: entry.pid, child, exited });
+  }
+
+  #ownChild(id: string, state: ProcessState): OwnChild | undefined {
+    const own = this.#children.get(id);
+    return own?.pid === state.pid ? own : undefined;
+  }
+
+  async #stopAndRecord(id: string, state: ProcessState, signal: NodeJS.Signals, graceMs: number): Promise<void> {
+    const endedBy = await stopGroup(state, signal, graceMs);
+    const own = this.#ownChild(id, state);
+    if (own) {
+      // The parent records the exact end from the 'exit' event, which follows the group's end closely.
+      await own.exited;
+      return;
+    }
+    if (endedBy && !readExitFile(state.exitFile)) writeExitFile(state.exitFile, { code: null, signal: endedBy });
+  }
+}
+
+function assertRunnable(spec: WorkloadSpec): void {
+  if (spec.image !== undefined && spec.image !== 'host') {
+    throw unsupported('image', `the process runtime runs commands on the host and cannot use image "${spec.image}"`);
+  }
+  if (spec.mounts !== undefined && spec.mounts.length > 0) {
+    throw unsupported('mounts', 'the process runtime runs commands on the host and cannot mount volumes');
+  }
+  if (spec.command.length === 0) {
+    throw new BerthError('BERTH_E_DRIVER', `workload ${spec.id} has an empty command`, { problems: [{ path: 'command', message: 'must name a program' }] });
+  }
+}
+
+function unsupported(field: string, message: string): BerthError {
+  return new BerthError('BERTH_E_RUNTIME_UNSUPPORTED', `${message} (${field}) — use the docker runtime`, {
+    problems: [{ path: field, message, fix: 'use the docker runtime, or drop the field to run on the host' }],
+  });
+}
+
+function hasLabels(labels: OwnerLabels, owner: OwnerLabels): boolean {
+  return Object.entries(owner).every(([key, value]) => value === undefined || labels[key as keyof OwnerLabels] === value);
+}
+
+function killGroup(pgid: number): void {
+  try {
+    process.kill(-pgid, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
+}
+
+/** A failed write leaves adopters without the code; this instance's waiters still get it from memory. */
+function recordQuietly(path: string, status: ExitStatus): void {
+  try {
+    writeExitFile(path, status);
+  } catch {
+    // See above.
+  }
+}

@@ -1,0 +1,54 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { closeSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { BerthError } from '../../errors.ts';
+import type { WorkloadSpec } from '../driver.ts';
+
+/**
+ * The wrapper records the exit code in the exit file ($1) so that it can be read even when no Berth
+ * process is the workload's parent any more. The workload's argv travels as positional parameters,
+ * never through the script text. The subshell keeps sh builtins given as the program (exit, exec, …)
+ * from acting on the wrapper and costs no extra fork (sh execs the program in it). The no-op traps
+ * let the wrapper outlive a group-wide stop signal that the workload itself handles, so the
+ * workload's own exit code is still recorded; caught traps reset to the default in the subshell.
+ * A missing program makes sh print "<program>: not found" to the log and exit 127.
+ */
+const WRAPPER = 'f=$1; shift; trap : HUP INT QUIT TERM USR1 USR2; ("$@"); c=$?; echo $c > "$f"; exit $c';
+
+export type SpawnedChild = ChildProcess & { readonly pid: number };
+
+/**
+ * Starts spec.command under the wrapper as the leader of a new process group (and session), with
+ * stdout and stderr appended to spec.logPath and exactly spec.env as its environment.
+ */
+export async function spawnWorkload(spec: WorkloadSpec, exitFile: string): Promise<SpawnedChild> {
+  mkdirSync(dirname(spec.logPath), { recursive: true });
+  const log = openSync(spec.logPath, 'a', 0o644);
+  let child: ChildProcess;
+  try {
+    child = spawn('/bin/sh', ['-c', WRAPPER, 'berth', exitFile, ...spec.command], {
+      cwd: spec.cwd,
+      env: spec.env,
+      detached: true,
+      stdio: ['ignore', log, log],
+    });
+  } finally {
+    closeSync(log);
+  }
+  if (child.pid !== undefined) return child as SpawnedChild;
+  const [error] = (await once(child, 'error')) as [NodeJS.ErrnoException];
+  throw new BerthError('BERTH_E_DRIVER', `could not start workload ${spec.id}: ${describeFailure(spec, error)}`, {
+    cause: error,
+    details: { id: spec.id },
+  });
+}
+
+function describeFailure(spec: WorkloadSpec, error: NodeJS.ErrnoException): string {
+  try {
+    if (!statSync(spec.cwd).isDirectory()) return `working directory ${spec.cwd} (cwd) is not a directory`;
+  } catch {
+    return `working directory ${spec.cwd} (cwd) does not exist`;
+  }
+  return error.message;
+}

@@ -1,0 +1,95 @@
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { BerthError } from '../../errors.ts';
+import type { OwnerLabels } from '../driver.ts';
+import { writeFileAtomic } from './write-file-atomic.ts';
+
+/** What the process driver remembers about one workload, enough for any later Berth process to adopt it. */
+export interface RegistryEntry {
+  id: string;
+  pid: number;
+  pgid: number;
+  /** /proc/<pid>/stat field 22 at start: tells the workload from a later process that got the same pid. */
+  startTime: number;
+  labels: OwnerLabels;
+  logPath: string;
+  command: string[];
+  cwd: string;
+  /** Kept for exec, which runs next to the workload with the same environment (hence mode 0600). */
+  env: Record<string, string>;
+  exitFile: string;
+  /** ISO timestamp. */
+  createdAt: string;
+}
+
+const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,199}$/;
+
+/** One `<id>.json` per workload (written atomically) and its `<id>.exit`, in one folder. */
+export class WorkloadRegistry {
+  readonly dir: string;
+
+  constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  ensureDir(): void {
+    mkdirSync(this.dir, { recursive: true });
+  }
+
+  exitPath(id: string): string {
+    return join(this.dir, `${checkId(id)}.exit`);
+  }
+
+  read(id: string): RegistryEntry | undefined {
+    let text: string;
+    try {
+      text = readFileSync(this.#entryPath(id), 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+    return JSON.parse(text) as RegistryEntry;
+  }
+
+  write(entry: RegistryEntry): void {
+    writeFileAtomic(this.#entryPath(entry.id), JSON.stringify(entry));
+  }
+
+  /** Every readable entry; a damaged file is skipped (it cannot be adopted) rather than failing the listing. */
+  list(): RegistryEntry[] {
+    let names: string[];
+    try {
+      names = readdirSync(this.dir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw e;
+    }
+    const entries: RegistryEntry[] = [];
+    for (const name of names) {
+      if (!name.endsWith('.json')) continue;
+      try {
+        entries.push(JSON.parse(readFileSync(join(this.dir, name), 'utf8')) as RegistryEntry);
+      } catch {
+        continue;
+      }
+    }
+    return entries;
+  }
+
+  delete(id: string): void {
+    rmSync(this.#entryPath(id), { force: true });
+    rmSync(this.exitPath(id), { force: true });
+  }
+
+  #entryPath(id: string): string {
+    return join(this.dir, `${checkId(id)}.json`);
+  }
+}
+
+/** Ids become file names: keep them to a safe alphabet. */
+function checkId(id: string): string {
+  if (ID_PATTERN.test(id)) return id;
+  throw new BerthError('BERTH_E_DRIVER', `workload id "${id}" cannot name a registry file`, {
+    problems: [{ path: 'id', message: 'must be 1-200 letters, digits, ".", "_" or "-", starting with a letter or digit', fix: 'derive the id from run and step ids' }],
+  });
+}

@@ -1,0 +1,83 @@
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { parsePipeline } from '../core/pipeline-validation.ts';
+import type { PipelineDefinition } from '../core/pipeline-types.ts';
+import { BerthError, type Problem } from '../errors.ts';
+
+export interface LoadedPipeline {
+  pipeline: PipelineDefinition;
+  /** Absolute, real path of the pipeline file. */
+  file: string;
+  /** The project folder: the nearest ancestor holding `.orchest/` or `.git`, else the file's folder. */
+  projectDir: string;
+  /** The pipeline file's path relative to the project folder. */
+  relativePath: string;
+}
+
+/** Reads, migrates and validates a pipeline file. Throws BerthError (exit 2) listing every problem. */
+export function loadPipeline(path: string): LoadedPipeline {
+  const abs = resolve(path);
+  if (!existsSync(abs) || !statSync(abs).isFile()) {
+    throw new BerthError('BERTH_E_PIPELINE_NOT_FOUND', `pipeline file not found: ${path}`, {
+      problems: [{ path: 'PIPELINE_FILE', message: `no file at ${abs}`, fix: 'pass the path of an existing .orchest file' }],
+    });
+  }
+  const file = realpathSync(abs);
+  const projectDir = findProjectDir(dirname(file));
+  const relativePath = relative(projectDir, file);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    const detail = e instanceof Error ? e.message : String(e);
+    throw new BerthError('BERTH_E_INVALID_PIPELINE', `${relativePath} is not valid JSON`, {
+      problems: [{ path: '(file)', message: `not valid JSON: ${detail}`, fix: 'fix the JSON syntax (an .orchest file is a JSON object)' }],
+      details: { file },
+    });
+  }
+  const pipelineDir = relative(projectDir, dirname(file)).split(sep).join('/');
+  try {
+    return { pipeline: parsePipeline(raw, { pipelineDir }), file, projectDir, relativePath };
+  } catch (e) {
+    if (e instanceof BerthError) e.details.file = file;
+    throw e;
+  }
+}
+
+function findProjectDir(start: string): string {
+  for (let dir = start; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, '.orchest')) || existsSync(join(dir, '.git'))) return dir;
+    if (dirname(dir) === dir) return start;
+  }
+}
+
+/**
+ * Checks, on disk, the files of the steps about to run: each exists and its real path (symlinks
+ * followed) stays inside the project. Returns one problem per bad step.
+ */
+export function checkStepFiles(loaded: LoadedPipeline, stepUuids: string[]): Problem[] {
+  const problems: Problem[] = [];
+  const root = realpathSync(loaded.projectDir);
+  for (const uuid of stepUuids) {
+    const step = loaded.pipeline.steps[uuid];
+    if (!step) continue;
+    const path = `steps.${uuid}.file_path`;
+    const target = resolve(dirname(loaded.file), step.file_path);
+    if (!existsSync(target)) {
+      problems.push({ path, message: `step "${step.title}": file ${step.file_path} does not exist`, fix: `create ${relative(root, target)} or point file_path at an existing file` });
+      continue;
+    }
+    const real = realpathSync(target);
+    const rel = relative(root, real);
+    if (rel.startsWith('..') || isAbsolute(rel)) {
+      problems.push({ path, message: `step "${step.title}": ${step.file_path} resolves outside the project (to ${real})`, fix: 'keep step files inside the project folder' });
+    } else if (!statSync(real).isFile()) {
+      problems.push({ path, message: `step "${step.title}": ${step.file_path} is not a file`, fix: 'point file_path at a script or notebook' });
+    }
+  }
+  return problems;
+}
+
+export function projectNameOf(projectDir: string): string {
+  return basename(projectDir);
+}

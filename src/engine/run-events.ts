@@ -1,0 +1,12 @@
+import type { Status } from '../core/statuses.ts';
+
+/** What a run reports while it goes: the CLI draws progress from these, the server will stream them. */
+export type RunEvent =
+  | { type: 'run-queued'; runUuid: string; waitingFor: string }
+  | { type: 'run-started'; runUuid: string; steps: number }
+  | { type: 'step-started'; runUuid: string; stepUuid: string; title: string }
+  | { type: 'step-finished'; runUuid: string; stepUuid: string; title: string; status: Status; exitCode: number | null; reason: string | null }
+  | { type: 'run-cancelling'; runUuid: string; reason: string }
+  | { type: 'run-finished'; runUuid: string; status: Status };
+
+export type RunObserver = (event: RunEvent) => void;

@@ -1,0 +1,63 @@
+/**
+ * One registry of coded errors. Every error a user can see is a BerthError with a stable code,
+ * a CLI exit code, an HTTP status and a message that names the field and the fix.
+ */
+export const ERRORS = {
+  BERTH_E_INVALID_PIPELINE: { exit: 2, http: 400, title: 'invalid pipeline file' },
+  BERTH_E_PIPELINE_NOT_FOUND: { exit: 2, http: 404, title: 'pipeline file not found' },
+  BERTH_E_INVALID_ARGUMENT: { exit: 2, http: 400, title: 'invalid argument' },
+  BERTH_E_UNKNOWN_STEP: { exit: 2, http: 400, title: 'unknown step' },
+  BERTH_E_RUN_NOT_FOUND: { exit: 2, http: 404, title: 'run not found' },
+  BERTH_E_STEP_NOT_FOUND: { exit: 2, http: 404, title: 'step not found' },
+  BERTH_E_RUNTIME_UNSUPPORTED: { exit: 2, http: 400, title: 'runtime not available' },
+  BERTH_E_DRIVER: { exit: 1, http: 500, title: 'runtime driver error' },
+  BERTH_E_DRIVER_TIMEOUT: { exit: 1, http: 504, title: 'runtime driver timed out' },
+  BERTH_E_WORKLOAD_NOT_FOUND: { exit: 1, http: 404, title: 'workload not found' },
+  BERTH_E_STORE: { exit: 1, http: 500, title: 'store error' },
+  BERTH_E_CONFIG: { exit: 2, http: 500, title: 'invalid configuration' },
+  BERTH_E_INTERNAL: { exit: 1, http: 500, title: 'internal error' },
+} as const;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/** One problem in user input: where (a JSON path or a flag), what is wrong, and how to fix it. */
+export interface Problem {
+  path: string;
+  message: string;
+  fix?: string;
+}
+
+export class BerthError extends Error {
+  readonly code: ErrorCode;
+  readonly problems: Problem[];
+  readonly details: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, opts: { problems?: Problem[]; details?: Record<string, unknown>; cause?: unknown } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'BerthError';
+    this.code = code;
+    this.problems = opts.problems ?? [];
+    this.details = opts.details ?? {};
+  }
+
+  get exitCode(): number {
+    return ERRORS[this.code].exit;
+  }
+
+  get httpStatus(): number {
+    return ERRORS[this.code].http;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { code: this.code, message: this.message, problems: this.problems, ...this.details };
+  }
+}
+
+export function isBerthError(e: unknown): e is BerthError {
+  return e instanceof BerthError;
+}
+
+/** Formats a problem as one line: `steps.abc.file_path: must be relative — use a path inside the project`. */
+export function formatProblem(p: Problem): string {
+  return `${p.path}: ${p.message}${p.fix ? ` (fix: ${p.fix})` : ''}`;
+}

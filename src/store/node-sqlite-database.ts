@@ -1,0 +1,40 @@
+import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
+import type { SqliteDatabase, SqliteStatement } from 'kysely';
+
+/**
+ * Adapts Node's built-in `node:sqlite` to the statement interface Kysely's SqliteDialect drives
+ * (the better-sqlite3 shape), so Berth needs no native addon.
+ */
+export class NodeSqliteDatabase implements SqliteDatabase {
+  readonly #db: DatabaseSync;
+
+  constructor(path: string) {
+    // The busy timeout lets a second Berth process wait for the write lock instead of failing.
+    this.#db = new DatabaseSync(path, { timeout: 10_000 });
+    this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;');
+  }
+
+  close(): void {
+    if (this.#db.isOpen) this.#db.close();
+  }
+
+  prepare(sql: string): SqliteStatement {
+    const stmt = this.#db.prepare(sql);
+    const reader = stmt.columns().length > 0;
+    return {
+      reader,
+      all: (params) => stmt.all(...toInputs(params)),
+      run: (params) => stmt.run(...toInputs(params)),
+      iterate: (params) => stmt.iterate(...toInputs(params)),
+    };
+  }
+}
+
+function toInputs(params: ReadonlyArray<unknown>): SQLInputValue[] {
+  return params.map((p) => {
+    if (p === undefined || p === null) return null;
+    if (typeof p === 'boolean') return p ? 1 : 0;
+    if (p instanceof Date) return p.toISOString();
+    return p as SQLInputValue;
+  });
+}

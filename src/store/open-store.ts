@@ -1,0 +1,39 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Kysely, SqliteDialect } from 'kysely';
+import { Migrator, type Migration } from 'kysely/migration';
+import { BerthError } from '../errors.ts';
+import { migration0001Runs } from './migrations/0001-runs.ts';
+import { NodeSqliteDatabase } from './node-sqlite-database.ts';
+import type { Database } from './tables.ts';
+
+/** Append-only list of migrations, applied in name order. */
+const MIGRATIONS: Record<string, Migration> = {
+  '0001-runs': migration0001Runs,
+};
+
+/**
+ * Opens (creating if needed) the SQLite store at `path` and brings its schema up to date.
+ * Safe when several Berth processes open the same file at once.
+ */
+export async function openStore(path: string): Promise<Kysely<Database>> {
+  mkdirSync(dirname(path), { recursive: true });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: new NodeSqliteDatabase(path) }) });
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => MIGRATIONS },
+    migrationTableName: 'berth_migration',
+    migrationLockTableName: 'berth_migration_lock',
+  });
+  for (let attempt = 0; ; attempt++) {
+    const { error } = await migrator.migrateToLatest();
+    if (!error) return db;
+    // Two processes migrating at once: one of them sees the other's lock or tables; retry briefly.
+    if (attempt < 20 && /locked|busy|already exists|UNIQUE/i.test(String(error))) {
+      await new Promise((r) => setTimeout(r, 50 + attempt * 25));
+      continue;
+    }
+    await db.destroy();
+    throw new BerthError('BERTH_E_STORE', `could not prepare the store at ${path}: ${String(error)}`, { cause: error });
+  }
+}

@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, describe, it } from 'node:test';
+import { collect, parseJson, pipeline, Sandbox, writePipeline } from '../helpers/berth-cli.ts';
+
+async function waitFor(cond: () => boolean, what: string, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+describe('runs: history, queueing and recovery', () => {
+  const box = new Sandbox();
+  after(() => box.cleanup());
+  box.file('steps/slow.sh', 'echo "start $BERTH_RUN_UUID" >> "$BERTH_DATA_DIR/trace"\nsleep 1\necho "end $BERTH_RUN_UUID" >> "$BERTH_DATA_DIR/trace"\n');
+  writePipeline(box, 'q.orchest', pipeline('q', [{ title: 'Slow', file: 'steps/slow.sh' }]));
+
+  it('two interactive runs of one pipeline run one after the other, in order', async () => {
+    const first = collect(box.spawn(['run', 'q.orchest', '--json']));
+    await waitFor(() => existsSync(join(box.home, 'data', 'trace')), 'the first run to start');
+    const secondChild = box.spawn(['run', 'q.orchest', '--json']);
+    const second = collect(secondChild);
+    const [a, b] = await Promise.all([first, second]);
+    assert.equal(a.code, 0, a.stderr);
+    assert.equal(b.code, 0, b.stderr);
+    assert.match(b.stderr, /Queued/);
+    const ra = parseJson(a.stdout).run.uuid;
+    const rb = parseJson(b.stdout).run.uuid;
+    const trace = readFileSync(join(box.home, 'data', 'trace'), 'utf8').trim().split('\n');
+    assert.deepEqual(trace, [`start ${ra}`, `end ${ra}`, `start ${rb}`, `end ${rb}`]);
+  });
+
+  it('lists runs newest first (--json and table) and shows one run', async () => {
+    const list = await box.run(['runs', '--json']);
+    assert.equal(list.code, 0);
+    const runs = parseJson(list.stdout).runs;
+    assert.equal(runs.length, 2);
+    assert.ok(runs[0].created_at >= runs[1].created_at);
+    assert.equal(runs[0].pipeline.name, 'q');
+    const table = await box.run(['runs']);
+    assert.match(table.stdout, /^RUN\s+PIPELINE\s+TYPE\s+STATUS/m);
+    assert.match(table.stdout, new RegExp(runs[0].uuid.slice(0, 8)));
+    const show = await box.run(['runs', 'show', runs[0].uuid, '--json']);
+    assert.equal(parseJson(show.stdout).steps[0].title, 'Slow');
+    const unknown = await box.run(['runs', 'show', 'abcdef12']);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /no run abcdef12/);
+  });
+
+  it('a run whose berth process was killed is marked FAILURE and its steps are stopped', async () => {
+    box.file('steps/forever.sh', 'echo $$ > "$BERTH_DATA_DIR/forever.pid"\nexec sleep 120\n');
+    writePipeline(box, 'crash.orchest', pipeline('crash', [{ title: 'Forever', file: 'steps/forever.sh' }], { uuid: '99999999-2222-4333-8444-555555555555' }));
+    const runner = box.spawn(['run', 'crash.orchest']);
+    const done = collect(runner);
+    const pidFile = join(box.home, 'data', 'forever.pid');
+    await waitFor(() => existsSync(pidFile), 'the step to start');
+    const stepPid = Number(readFileSync(pidFile, 'utf8'));
+    runner.kill('SIGKILL');
+    await done;
+    const list = parseJson((await box.run(['runs', '--json'])).stdout).runs;
+    const crashed = list.find((r: any) => r.pipeline.name === 'crash');
+    assert.equal(crashed.status, 'FAILURE');
+    assert.match(crashed.reason, /exited before it ended/);
+    await waitFor(() => {
+      try {
+        process.kill(stepPid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    }, 'the orphaned step to be stopped', 10_000);
+  });
+});
