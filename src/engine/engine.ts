@@ -209,7 +209,7 @@ export class Engine {
       },
     );
     mkdirSync(this.config.dataDir, { recursive: true });
-    const cmd = stepCommand(file, { path: env.PATH ?? '', nodePath: process.execPath, notebookOut: join(run.run_dir, 'notebooks', `${stepUuid}.ipynb`) });
+    const cmd = stepCommand(file, { path: env.PATH ?? '', nodePath: process.execPath, notebookOut: join(run.run_dir, 'notebooks', `${stepUuid}.ipynb`), kernel: step.kernel?.name });
     if (!cmd.ok) return { ok: false, reason: `step "${step.title}" (${step.file_path}): ${cmd.reason}`, logPath };
     return {
       ok: true,

@@ -9,7 +9,7 @@ export type StepCommand = { ok: true; argv: string[] } | { ok: false; reason: st
  * `jupyter nbconvert --execute` or papermill. The executed notebook is written to `notebookOut`
  * so a run never rewrites the project's files. Contract: pure apart from PATH lookups.
  */
-export function stepCommand(file: string, opts: { path: string; nodePath: string; notebookOut: string }): StepCommand {
+export function stepCommand(file: string, opts: { path: string; nodePath: string; notebookOut: string; kernel?: string }): StepCommand {
   const ext = extname(file).toLowerCase();
   const need = (program: string, hint: string, argv: (exe: string) => string[]): StepCommand => {
     const exe = which(program, opts.path);
@@ -30,10 +30,16 @@ export function stepCommand(file: string, opts: { path: string; nodePath: string
     case '.jl':
       return need('julia', 'install Julia', (exe) => [exe, file]);
     case '.ipynb': {
+      // Orchest notebooks name per-environment kernels ("orchest-kernel-<uuid>") that exist only
+      // in Orchest; a Python step runs on the local python3 kernel instead.
+      const kernel = !opts.kernel || opts.kernel === 'python' ? 'python3' : undefined;
       const nbconvert = which('jupyter-nbconvert', opts.path);
-      if (nbconvert) return { ok: true, argv: [nbconvert, '--to', 'notebook', '--execute', '--output', opts.notebookOut, file] };
+      if (nbconvert) {
+        const kernelArg = kernel ? [`--ExecutePreprocessor.kernel_name=${kernel}`] : [];
+        return { ok: true, argv: [nbconvert, '--to', 'notebook', '--execute', ...kernelArg, '--output', opts.notebookOut, file] };
+      }
       const papermill = which('papermill', opts.path);
-      if (papermill) return { ok: true, argv: [papermill, file, opts.notebookOut] };
+      if (papermill) return { ok: true, argv: [papermill, '--log-output', ...(kernel ? ['-k', kernel] : []), file, opts.notebookOut] };
       return {
         ok: false,
         reason:

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { which } from '../../src/engine/step-command.ts';
 import { parseJson, pipeline, Sandbox, writePipeline } from '../helpers/berth-cli.ts';
 
 describe('what a step sees', () => {
@@ -78,5 +79,34 @@ describe('what a step sees', () => {
     assert.match(reason('R'), /Rscript is not installed/);
     assert.match(reason('Notebook'), /neither jupyter nbconvert nor papermill/);
     assert.match(readFileSync(report.steps[0].log_path, 'utf8'), /not installed/);
+  });
+});
+
+describe('notebook steps', () => {
+  const nbconvert = which('jupyter-nbconvert', process.env.PATH ?? '');
+  it('execute with jupyter nbconvert on the local python3 kernel, output kept per run', { skip: nbconvert ? false : 'jupyter-nbconvert is not installed (.ci/run installs it)' }, async () => {
+    const box = new Sandbox();
+    try {
+      const cell = (src: string) => ({ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source: [src] });
+      // The kernel name Orchest wrote into its notebooks: it must not stop the notebook from running.
+      const notebook = (src: string) => JSON.stringify({ cells: [cell(src)], metadata: { kernelspec: { name: 'orchest-kernel-c56ab762-539c-4cce-9b1e-c4b00300ec6f', display_name: 'Python 3', language: 'python' } }, nbformat: 4, nbformat_minor: 5 });
+      box.file('ok.ipynb', notebook("import os\nopen(os.path.join(os.environ['BERTH_DATA_DIR'], 'nb.txt'), 'w').write(os.environ['ORCHEST_STEP_UUID'])\nprint('answer', 6 * 7)"));
+      box.file('bad.ipynb', notebook("raise ValueError('broken notebook')"));
+      writePipeline(box, 'nb.orchest', pipeline('nb', [{ title: 'OK', file: 'ok.ipynb' }, { title: 'Bad', file: 'bad.ipynb' }]));
+      const res = await box.run(['run', 'nb.orchest', '--json']);
+      assert.equal(res.code, 1, res.stderr);
+      const report = parseJson(res.stdout);
+      const ok = report.steps.find((s: any) => s.title === 'OK');
+      const bad = report.steps.find((s: any) => s.title === 'Bad');
+      assert.equal(ok.status, 'SUCCESS', readFileSync(ok.log_path, 'utf8'));
+      assert.equal(readFileSync(join(box.home, 'data', 'nb.txt'), 'utf8'), ok.uuid);
+      const executed = readFileSync(join(box.home, 'runs', report.run.uuid, 'notebooks', `${ok.uuid}.ipynb`), 'utf8');
+      assert.match(executed, /answer 42/);
+      assert.doesNotMatch(readFileSync(join(box.project, 'ok.ipynb'), 'utf8'), /answer 42/, 'the project notebook is left as it was');
+      assert.equal(bad.status, 'FAILURE');
+      assert.match(readFileSync(bad.log_path, 'utf8'), /broken notebook/);
+    } finally {
+      box.cleanup();
+    }
   });
 });
