@@ -1,5 +1,5 @@
 import type { BerthConfig } from '../config/config.ts';
-import { Engine } from '../engine/engine.ts';
+import type { Engine } from '../engine/engine.ts';
 
 /** What every command gets: config, output streams, and a lazily opened engine. */
 export interface CliContext {
@@ -16,7 +16,7 @@ export function makeCliContext(config: BerthConfig): CliContext & { close: () =>
     config,
     out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
     err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
-    engine: () => (engine ??= Engine.open(config)),
+    engine: () => (engine ??= import('../engine/engine.ts').then(({ Engine }) => Engine.open(config))),
     close: async () => {
       if (engine) await (await engine).close();
     },

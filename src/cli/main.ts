@@ -2,18 +2,16 @@ import { readFileSync } from 'node:fs';
 import { loadConfig } from '../config/config.ts';
 import { BerthError, formatProblem, isBerthError } from '../errors.ts';
 import { makeCliContext, type CliContext } from './cli-context.ts';
-import { cancelCommand } from './commands/cancel-command.ts';
-import { logsCommand } from './commands/logs-command.ts';
-import { runCommand } from './commands/run-command.ts';
-import { runsCommand } from './commands/runs-command.ts';
-import { validateCommand } from './commands/validate-command.ts';
 
-const COMMANDS: Record<string, (ctx: CliContext, args: string[]) => Promise<number>> = {
-  run: runCommand,
-  runs: runsCommand,
-  logs: logsCommand,
-  cancel: cancelCommand,
-  validate: validateCommand,
+type Command = (ctx: CliContext, args: string[]) => Promise<number>;
+
+/** Loaded on demand: `berth --help` or `berth validate` should not pay for the store and drivers. */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  run: async () => (await import('./commands/run-command.ts')).runCommand,
+  runs: async () => (await import('./commands/runs-command.ts')).runsCommand,
+  logs: async () => (await import('./commands/logs-command.ts')).logsCommand,
+  cancel: async () => (await import('./commands/cancel-command.ts')).cancelCommand,
+  validate: async () => (await import('./commands/validate-command.ts')).validateCommand,
 };
 
 const HELP = `Berth — pipelines and services for data teams (runs Orchest projects unchanged)
@@ -45,12 +43,13 @@ export async function main(argv: string[]): Promise<number> {
   const json = args.includes('--json');
   let ctx: ReturnType<typeof makeCliContext> | undefined;
   try {
-    const handler = COMMANDS[command];
-    if (!handler) {
+    const load = COMMANDS[command];
+    if (!load) {
       throw new BerthError('BERTH_E_INVALID_ARGUMENT', `unknown command "${command}"`, {
         problems: [{ path: 'COMMAND', message: `"${command}" is not a berth command`, fix: `use one of: ${Object.keys(COMMANDS).join(', ')} (see berth --help)` }],
       });
     }
+    const handler = await load();
     ctx = makeCliContext(loadConfig());
     return await handler(ctx, args);
   } catch (e) {

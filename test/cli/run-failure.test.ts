@@ -23,8 +23,10 @@ describe('berth run: failure policies', () => {
     assert.equal(res.code, 1);
     const report = parseJson(res.stdout);
     assert.equal(report.run.status, 'FAILURE');
+    assert.equal(report.run.reason, 'failed step: "F"');
     const status = Object.fromEntries(report.steps.map((s: any) => [s.title, s.status]));
     assert.deepEqual(status, { F: 'FAILURE', X: 'ABORTED', Y: 'ABORTED', S: 'SUCCESS', S2: 'SUCCESS' });
+    assert.match(report.steps.find((s: any) => s.title === 'X').reason, /upstream step "F" failed/);
     const f = report.steps.find((s: any) => s.title === 'F');
     assert.equal(f.exit_code, 3);
     const x = report.steps.find((s: any) => s.title === 'X');

@@ -51,6 +51,24 @@ describe('runs: history, queueing and recovery', () => {
     assert.match(unknown.stderr, /no run abcdef12/);
   });
 
+  it('berth logs -f follows a step until it ends', async () => {
+    box.file('steps/ticks.sh', 'for i in 1 2 3; do echo "tick $i"; sleep 0.3; done\n');
+    writePipeline(box, 'ticks.orchest', pipeline('ticks', [{ title: 'Ticks', file: 'steps/ticks.sh' }], { uuid: '88888888-2222-4333-8444-555555555555' }));
+    const runner = collect(box.spawn(['run', 'ticks.orchest', '--json']));
+    let runUuid = '';
+    const end = Date.now() + 20_000;
+    while (!runUuid && Date.now() < end) {
+      const runs = parseJson((await box.run(['runs', '--json'])).stdout).runs;
+      runUuid = runs.find((r: any) => r.pipeline.name === 'ticks' && r.status === 'STARTED')?.uuid ?? '';
+      if (!runUuid) await sleep(100);
+    }
+    assert.ok(runUuid, 'the run started');
+    const follow = await box.run(['logs', runUuid, 'Ticks', '-f']);
+    assert.equal(follow.code, 0, follow.stderr);
+    assert.equal(follow.stdout, 'tick 1\ntick 2\ntick 3\n');
+    assert.equal((await runner).code, 0);
+  });
+
   it('a run whose berth process was killed is marked FAILURE and its steps are stopped', async () => {
     box.file('steps/forever.sh', 'echo $$ > "$BERTH_DATA_DIR/forever.pid"\nexec sleep 120\n');
     writePipeline(box, 'crash.orchest', pipeline('crash', [{ title: 'Forever', file: 'steps/forever.sh' }], { uuid: '99999999-2222-4333-8444-555555555555' }));
