@@ -23,10 +23,11 @@ export function runCaptured(argv: string[], opts: RunOptions): Promise<ExecResul
     let timedOut = false;
     child.stdout.setEncoding('utf8').on('data', (data: string) => (stdout += data));
     child.stderr.setEncoding('utf8').on('data', (data: string) => (stderr += data));
-    const timer = opts.timeoutMs === undefined ? undefined : setTimeout(() => {
+    const { pid } = child;
+    const timer = opts.timeoutMs === undefined || pid === undefined ? undefined : setTimeout(() => {
       timedOut = true;
       try {
-        process.kill(-(child.pid ?? 0), 'SIGKILL');
+        process.kill(-pid, 'SIGKILL');
       } catch {
         // Already gone.
       }

@@ -74,11 +74,12 @@ function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
   }
 }
 
+/** Polls quickly at first (most workloads end within milliseconds of the signal), then every POLL_MS. */
 async function endsWithin(pgid: number, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
-  for (;;) {
+  for (let pause = 1; ; pause = Math.min(pause * 2, POLL_MS)) {
     if (!isGroupAlive(pgid)) return true;
     if (Date.now() >= deadline) return false;
-    await delay(Math.min(POLL_MS, Math.max(1, deadline - Date.now())));
+    await delay(Math.min(pause, Math.max(1, deadline - Date.now())));
   }
 }
