@@ -21,6 +21,11 @@ export interface BerthConfig {
   baseEnv: Record<string, string>;
   /** Disable colour in human output. */
   color: boolean;
+  /**
+   * How the process runtime starts workloads: `auto` uses the python3 launcher when python3 is on
+   * PATH (cheaper per step), `shell` always uses the /bin/sh wrapper (BERTH_PROCESS_LAUNCHER).
+   */
+  processLauncher: 'auto' | 'shell';
 }
 
 type Env = Record<string, string | undefined>;
@@ -42,7 +47,16 @@ export function loadConfig(env: Env = process.env): BerthConfig {
     stopGraceMs: seconds(env, 'BERTH_STOP_GRACE_SECONDS', 10) * 1000,
     baseEnv: inheritedEnv(env),
     color: !env.NO_COLOR && env.TERM !== 'dumb',
+    processLauncher: oneOf(env, 'BERTH_PROCESS_LAUNCHER', ['auto', 'shell'] as const),
   };
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly [T, ...T[]]): T {
+  const raw = env[name] || allowed[0];
+  if ((allowed as readonly string[]).includes(raw)) return raw as T;
+  throw new BerthError('BERTH_E_CONFIG', `${name}=${raw} is not one of ${allowed.join(', ')}`, {
+    problems: [{ path: name, message: `unknown value "${raw}"`, fix: `set it to one of ${allowed.join(', ')}, or unset it` }],
+  });
 }
 
 function seconds(env: Env, name: string, fallback: number): number {

@@ -11,6 +11,7 @@ import { buildStepEnvironment, interactiveSessionUuid } from '../core/step-envir
 import type { RunType, Status } from '../core/statuses.ts';
 import type { RuntimeDriver } from '../drivers/driver.ts';
 import { ManagedDriver } from '../drivers/managed-driver.ts';
+import { findPython } from '../drivers/process/find-python.ts';
 import { ProcessDriver } from '../drivers/process/process-driver.ts';
 import { BerthError } from '../errors.ts';
 import { openStore } from '../store/open-store.ts';
@@ -64,7 +65,7 @@ export class Engine {
   /** Opens the store under config.home and reconciles runs whose runner process died. */
   static async open(config: BerthConfig): Promise<Engine> {
     const db = await openStore(config.dbPath);
-    const driver = new ManagedDriver(new ProcessDriver({ stateDir: join(config.home, 'workloads', 'process') }), {
+    const driver = new ManagedDriver(new ProcessDriver({ stateDir: join(config.home, 'workloads', 'process'), python: config.processLauncher === 'auto' ? findPython(config.baseEnv.PATH) : undefined }), {
       installation: config.home,
     });
     const engine = new Engine(config, db, driver);

@@ -36,6 +36,11 @@ export class WorkloadRegistry {
     mkdirSync(this.dir, { recursive: true });
   }
 
+  /** Where launcher processes append their own errors (not any workload's output). */
+  launcherLogPath(): string {
+    return join(this.dir, 'launcher.log');
+  }
+
   exitPath(id: string): string {
     return join(this.dir, `${checkId(id)}.exit`);
   }
