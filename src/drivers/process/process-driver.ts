@@ -89,6 +89,7 @@ export class ProcessDriver implements RuntimeDriver {
       cwd: spec.cwd,
       env: spec.env,
       exitFile,
+      wrapped: started.wrapped,
       createdAt: new Date().toISOString(),
     };
     this.#children.set(entry.id, { pid: entry.pid, exited: started.exited(entry), release: started.release });
@@ -199,6 +200,7 @@ export class ProcessDriver implements RuntimeDriver {
     const launched = await this.#launcherProcess.launch(spec, exitFile);
     return {
       ...launched,
+      wrapped: false,
       release: () => undefined,
       exited: (entry) =>
         launched.exited.then((status) => {
@@ -261,6 +263,7 @@ function killGroup(pgid: number): void {
 }
 
 interface Started {
+  wrapped: boolean;
   pid: number;
   pgid: number;
   startTime: number;
@@ -277,6 +280,7 @@ async function startUnderWrapper(spec: WorkloadSpec, exitFile: string, forget: (
   // Nothing is emitted after a successful spawn, but an unhandled 'error' would crash Berth.
   child.on('error', () => undefined);
   return {
+    wrapped: true,
     pid: child.pid,
     pgid: stat?.pgrp ?? child.pid,
     startTime: stat?.startTime ?? -1,

@@ -18,6 +18,8 @@ export interface RegistryEntry {
   /** Kept for exec, which runs next to the workload with the same environment (hence mode 0600). */
   env: Record<string, string>;
   exitFile: string;
+  /** Started under the /bin/sh wrapper (the group leader is the wrapper, not the workload). */
+  wrapped?: boolean;
   /** ISO timestamp. */
   createdAt: string;
 }
