@@ -16,6 +16,7 @@ export const ERRORS = {
   BERTH_E_STORE: { exit: 1, http: 500, title: 'store error' },
   BERTH_E_CONFIG: { exit: 2, http: 500, title: 'invalid configuration' },
   BERTH_E_INTERNAL: { exit: 1, http: 500, title: 'internal error' },
+  BERTH_E_PROJECT_NOT_FOUND: { exit: 2, http: 404, title: 'project folder not found' },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -23,6 +23,8 @@ import type { RunObserver } from './run-events.ts';
 import { RunExecutor, type PreparedStep } from './run-executor.ts';
 import { runReport, type RunReport } from './run-report.ts';
 import { stepCommand } from './step-command.ts';
+import { stepOutputsDir } from './step-outputs.ts';
+import { SDK_NODE_IMPORT, stepSdkEnvironment } from './step-sdk-environment.ts';
 
 export interface RunOptions {
   pipelinePath: string;
@@ -210,7 +212,10 @@ export class Engine {
       },
     );
     mkdirSync(this.config.dataDir, { recursive: true });
-    const cmd = stepCommand(file, { path: env.PATH ?? '', nodePath: process.execPath, notebookOut: join(run.run_dir, 'notebooks', `${stepUuid}.ipynb`), kernel: step.kernel?.name });
+    const outputsDir = stepOutputsDir(this.config.home, run);
+    mkdirSync(outputsDir, { recursive: true });
+    Object.assign(env, stepSdkEnvironment(outputsDir, env));
+    const cmd = stepCommand(file, { path: env.PATH ?? '', nodePath: process.execPath, nodeImport: SDK_NODE_IMPORT, notebookOut: join(run.run_dir, 'notebooks', `${stepUuid}.ipynb`), kernel: step.kernel?.name });
     if (!cmd.ok) return { ok: false, reason: `step "${step.title}" (${step.file_path}): ${cmd.reason}`, logPath };
     return {
       ok: true,
