@@ -17,6 +17,14 @@ export interface OutputEntry {
 
 const CURRENT = 'current';
 const READ_ATTEMPTS = 20;
+let lastVersionTime = 0n;
+
+/** Epoch nanoseconds (as the Python SDK's time.time_ns()), strictly increasing within the process. */
+function nextVersionTime(): bigint {
+  const now = BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6));
+  lastVersionTime = now > lastVersionTime ? now : lastVersionTime + 1n;
+  return lastVersionTime;
+}
 
 export function dataFileName(stepUuid: string, index: number, serialization: string): string {
   return index === 0 ? `${stepUuid}.${serialization}` : `${stepUuid}.${index}.${serialization}`;
@@ -83,8 +91,7 @@ export function lastRun(root: string, stepUuid: string): string | null {
 export function writeOutput(root: string, stepUuid: string, runUuid: string, name: string, serialization: string, data: Uint8Array | string, keepOthers: boolean): void {
   const stepPath = join(root, stepUuid);
   mkdirSync(stepPath, { recursive: true });
-  const nanos = BigInt(Date.now()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n);
-  const vid = `v-${nanos.toString().padStart(20, '0')}-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const vid = `v-${nextVersionTime().toString().padStart(20, '0')}-${process.pid}-${randomBytes(4).toString('hex')}`;
   const tmp = join(stepPath, `.tmp-${vid}`);
   mkdirSync(tmp);
   try {
