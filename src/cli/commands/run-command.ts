@@ -20,6 +20,7 @@ Options:
 Exit status: 0 the run succeeded, 1 it failed or was aborted, 2 invalid input.`;
 
 export async function runCommand(ctx: CliContext, args: string[]): Promise<number> {
+  if (args.find((a) => !a.startsWith('-'))?.startsWith('instance://')) return (await import('./instance-run-uri.ts')).instanceRunCommand(ctx, args);
   const { values, positionals } = parseFlags('run', args, {
     steps: { type: 'string' },
     incoming: { type: 'boolean' },
