@@ -9,7 +9,7 @@ import { alive, echo, ECHO_SERVER, eventually, freePort } from '../helpers/insta
 export interface RuntimeProfile {
   runtime: string;
   image: string;
-  /** Line echo server on 127.0.0.1:port (reachable from the host). */
+  /** Line echo server on `port`, reachable from the host at 127.0.0.1:port when started with --port. */
   echoServer: (box: Sandbox, port: number) => string[];
   /** Runs a POSIX shell script (positional parameters follow). */
   shell: (script: string) => string[];
@@ -43,7 +43,7 @@ export function instanceConformance(profile: RuntimeProfile): void {
 
     it('BasicEchoServer: an echo server instance answers on its port and stop removes it', T, async () => {
       const port = await freePort();
-      ok(await start('echo1', profile.echoServer(box, port)));
+      ok(await start('echo1', profile.echoServer(box, port), ['--port', String(port)]));
       assert.equal(await eventually('the echo server', () => echo(port, 'hello').catch(() => undefined)), 'hello');
       const [entry] = await listed('echo1');
       assert.equal(entry?.img, profile.image);
@@ -54,7 +54,7 @@ export function instanceConformance(profile: RuntimeProfile): void {
 
     it('CreateManyInstances: ten instances at once, each reachable and listed exactly once by name; StopAll empties the list', T, async () => {
       const ports = await Promise.all(Array.from({ length: 10 }, () => freePort()));
-      const results = await Promise.all(ports.map((port, i) => start(`echo${i}`, profile.echoServer(box, port))));
+      const results = await Promise.all(ports.map((port, i) => start(`echo${i}`, profile.echoServer(box, port), ['--port', String(port)])));
       results.forEach(ok);
       for (const [i, port] of ports.entries()) {
         assert.equal(await eventually(`echo${i}`, () => echo(port, `to ${i}`).catch(() => undefined)), `to ${i}`);
