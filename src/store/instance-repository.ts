@@ -52,6 +52,17 @@ export class InstanceRepository {
     await this.#db.updateTable('instances').set(changes).where('id', '=', id).execute();
   }
 
+  /**
+   * Hands a starting row to its supervisor: it answers for the row from now on, and the row runs
+   * `handleJson` unless the supervisor already moved it on (a quick exit or restart it recorded).
+   */
+  async adopt(id: string, keeperPid: number, keeperStart: number, handleJson: string): Promise<void> {
+    await this.#db.transaction().execute(async (tx) => {
+      await tx.updateTable('instances').set({ keeper_pid: keeperPid, keeper_start: keeperStart }).where('id', '=', id).execute();
+      await tx.updateTable('instances').set({ status: 'running', handle_json: handleJson, started_at: new Date().toISOString() }).where('id', '=', id).where('status', '=', 'starting').execute();
+    });
+  }
+
   /** Marks the row as stopping with the signal and grace period its keeper should use; false when it is gone. */
   async requestStop(id: string, signal: string, graceMs: number): Promise<boolean> {
     const res = await this.#db.updateTable('instances').set({ status: 'stopping', stop_signal: signal, stop_grace_ms: graceMs }).where('id', '=', id).executeTakeFirst();

@@ -35,5 +35,6 @@ if (skip) {
     echoServer: (_box, port) => ['python3', '-c', ECHO, String(port)],
     shell: (script) => ['/bin/sh', '-c', script, 'sh'],
     binds: true,
+    hostPids: false,
   });
 }

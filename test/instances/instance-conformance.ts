@@ -15,6 +15,8 @@ export interface RuntimeProfile {
   shell: (script: string) => string[];
   /** Whether --bind works (container runtimes). */
   binds: boolean;
+  /** Whether `$$` inside the instance is a host pid (no pid namespace). */
+  hostPids: boolean;
 }
 
 const T = { timeout: 180_000 };
@@ -67,20 +69,32 @@ export function instanceConformance(profile: RuntimeProfile): void {
 
     it('GhostInstance: the pid file holds a live pid; the same name is refused; once the process is killed the name is free again', T, async () => {
       const pidFile = join(box.root, 'ghost.pid');
-      ok(await start('ghost', sleeper, ['--pid-file', pidFile]));
+      ok(await start('ghost', profile.shell('echo "workload $$"; while :; do sleep 1; done'), ['--pid-file', pidFile]));
       const text = readFileSync(pidFile, 'utf8');
       assert.match(text, /^\d+\n$/);
       const pid = Number(text);
       assert.equal(alive(pid), true);
-      assert.equal((await listed('ghost'))[0]?.pid, pid);
+      const [info] = await listed('ghost');
+      assert.equal(info?.pid, pid);
       const again = await start('ghost', sleeper);
       assert.notEqual(again.code, 0);
       assert.match(again.stderr, /instance ghost already exists/);
+      const workload = Number(/workload (\d+)/.exec(await eventually('the workload pid', () => existsSync(info!.logOutPath) && readFileSync(info!.logOutPath, 'utf8').includes('workload') && readFileSync(info!.logOutPath, 'utf8')))![1]);
       process.kill(pid, 'SIGKILL');
       await eventually('the killed instance to end', () => !alive(pid));
       ok(await start('ghost', sleeper));
       assert.equal((await listed('ghost')).length, 1);
+      if (profile.hostPids) assert.equal(alive(workload), false, 'the stale entry\'s workload was stopped when the name was reused');
       ok(await berth(['instance', 'stop', 'ghost']));
+    });
+
+    it('a SIGTERM to the instance PID (what systemd sends without ExecStop) stops it and frees the name', T, async () => {
+      const pidFile = join(box.root, 'term.pid');
+      ok(await start('term', sleeper, ['--pid-file', pidFile]));
+      const pid = Number(readFileSync(pidFile, 'utf8'));
+      process.kill(pid, 'SIGTERM');
+      await eventually('the instance to end', () => !alive(pid));
+      assert.deepEqual(await listed('term'), []);
     });
 
     it('two concurrent starts of one name: exactly one wins', T, async () => {

@@ -6,4 +6,5 @@ instanceConformance({
   echoServer: (box, port) => [process.execPath, `${box.root}/project/echo-server.mjs`, String(port)],
   shell: (script) => ['/bin/sh', '-c', script, 'sh'],
   binds: false,
+  hostPids: true,
 });

@@ -3,6 +3,7 @@ import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
+import type { WorkloadHandle } from '../../drivers/driver.ts';
 import { BerthError, type ErrorCode, ERRORS } from '../../errors.ts';
 import { REPORT_FD, type SupervisorOrder, type SupervisorReport } from './supervisor-protocol.ts';
 
@@ -13,7 +14,7 @@ const SUPERVISOR_MAIN = new URL('./supervisor-main.ts', import.meta.url).pathnam
  * and resolves once it reports the workload running: the Type=forking contract — when this returns,
  * the supervisor runs and the starter may exit. Rejects with the supervisor's coded error otherwise.
  */
-export async function launchSupervisor(order: SupervisorOrder, errLogPath: string): Promise<{ pid: number; workloadPid: number | null }> {
+export async function launchSupervisor(order: SupervisorOrder, errLogPath: string): Promise<{ pid: number; startTime: number; handle: WorkloadHandle }> {
   mkdirSync(dirname(errLogPath), { recursive: true, mode: 0o700 });
   const log = openSync(errLogPath, 'a', 0o644);
   let child;
@@ -30,7 +31,7 @@ export async function launchSupervisor(order: SupervisorOrder, errLogPath: strin
   reportPipe.destroy();
   child.unref();
   const report = parseReport(line);
-  if (report?.ok) return { pid: report.pid, workloadPid: report.workloadPid };
+  if (report?.ok) return { pid: report.pid, startTime: report.startTime, handle: report.handle };
   if (report) {
     const code = (report.error.code in ERRORS ? report.error.code : 'BERTH_E_INSTANCE_START') as ErrorCode;
     throw new BerthError(code, report.error.message, { problems: report.error.problems });

@@ -44,8 +44,8 @@ export interface InstanceStartOptions {
 
 export interface StartedInstance {
   name: string;
+  /** The supervisor's pid: the instance's main process. */
   pid: number;
-  workloadPid: number | null;
   logOutPath: string;
   logErrPath: string;
 }
@@ -111,7 +111,8 @@ export class InstanceService {
           mounts: opts.binds, ports: opts.ports, labels: { instance: name }, logPath: logs.out, errLogPath: logs.err,
         },
       }, logs.err);
-      return { name, ...started, logOutPath: logs.out, logErrPath: logs.err };
+      await this.#repo.adopt(id, started.pid, started.startTime, JSON.stringify(started.handle));
+      return { name, pid: started.pid, logOutPath: logs.out, logErrPath: logs.err };
     } catch (e) {
       await this.#repo.delete(id);
       throw e;

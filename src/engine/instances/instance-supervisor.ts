@@ -9,7 +9,8 @@ import type { SupervisorOrder, SupervisorReport } from './supervisor-protocol.ts
 
 export interface SupervisorOptions {
   order: SupervisorOrder;
-  instances: InstanceRepository;
+  /** Opened only once the workload runs, so opening the store is not on the path to "started". */
+  instances: () => Promise<InstanceRepository>;
   driver: RuntimeDriver;
   /** Grace period when the supervisor itself is signalled (not through `instance stop`). */
   defaultGraceMs: number;
@@ -26,7 +27,8 @@ export interface SupervisorOptions {
  */
 export class InstanceSupervisor {
   readonly #order: SupervisorOrder;
-  readonly #repo: InstanceRepository;
+  readonly #openRepo: () => Promise<InstanceRepository>;
+  #repoOpened: Promise<InstanceRepository> | undefined;
   readonly #driver: RuntimeDriver;
   readonly #defaultGraceMs: number;
   readonly #log: (line: string) => void;
@@ -39,7 +41,7 @@ export class InstanceSupervisor {
 
   constructor(opts: SupervisorOptions) {
     this.#order = opts.order;
-    this.#repo = opts.instances;
+    this.#openRepo = opts.instances;
     this.#driver = opts.driver;
     this.#defaultGraceMs = opts.defaultGraceMs;
     this.#log = opts.log;
@@ -49,21 +51,26 @@ export class InstanceSupervisor {
     return this.#order.instanceId;
   }
 
-  /** Runs the instance to its end; `ready` is called once, when the workload runs or could not start. Resolves with the exit code. */
+  #repo(): Promise<InstanceRepository> {
+    this.#repoOpened ??= this.#openRepo();
+    return this.#repoOpened;
+  }
+
+  /**
+   * Runs the instance to its end; `ready` is called once, when the workload runs (the starter then
+   * records this process and the handle in the row) or could not start (the starter removes the row).
+   * Resolves with the exit code.
+   */
   async run(ready: (report: SupervisorReport) => void): Promise<number> {
-    const self = readProcStat(process.pid);
-    await this.#repo.update(this.#id, { keeper_pid: process.pid, keeper_start: self?.startTime ?? -1 });
     let handle: WorkloadHandle;
     try {
       handle = await this.#startWorkload();
     } catch (e) {
       const error = isBerthError(e) ? e : new BerthError('BERTH_E_INSTANCE_START', `instance ${this.#order.name} failed to start: ${String(e)}`);
       ready({ ok: false, error: { code: error.code, message: error.message, problems: error.problems } });
-      await this.#repo.delete(this.#id);
       return 1;
     }
-    const workloadPid = typeof handle.state.pid === 'number' ? handle.state.pid : null;
-    ready({ ok: true, pid: process.pid, workloadPid });
+    ready({ ok: true, pid: process.pid, startTime: readProcStat(process.pid)?.startTime ?? -1, handle });
     this.#healthLoop().catch((e: unknown) => this.#log(`[berth] health checks of instance ${this.#order.name} stopped: ${String(e)}`));
     return this.#supervise(handle);
   }
@@ -74,17 +81,19 @@ export class InstanceSupervisor {
     this.#stopOpts = { signal: received, graceMs: this.#defaultGraceMs };
     this.#stopped.abort();
     this.#stopDone = (async () => {
-      const row = await this.#repo.get(this.#id);
+      const repo = await this.#repo();
+      const row = await repo.get(this.#id);
       if (row?.status === 'stopping' && row.stop_signal !== null) {
         this.#stopOpts = { signal: row.stop_signal, graceMs: row.stop_grace_ms ?? this.#defaultGraceMs };
       } else {
-        await this.#repo.requestStop(this.#id, received, this.#defaultGraceMs);
+        await repo.requestStop(this.#id, received, this.#defaultGraceMs);
       }
       if (this.#current) await this.#stopWorkload(this.#current);
     })().catch((e: unknown) => this.#log(`[berth] stopping instance ${this.#order.name} failed: ${String(e)}`));
   }
 
   async #supervise(first: WorkloadHandle): Promise<number> {
+    const repo = await this.#repo();
     let handle = first;
     let quickFailures = 0;
     for (;;) {
@@ -93,7 +102,7 @@ export class InstanceSupervisor {
       if (this.#stopOpts) break;
       if (!shouldRestart(this.#order.restart, exit)) {
         this.#log(`[berth] instance ${this.#order.name}: ${describeExit(exit)}; restart policy "${this.#order.restart}": not restarting`);
-        await this.#repo.updateUnlessStopping(this.#id, { status: 'exited', exit_code: exit.code, reason: describeExit(exit) });
+        await repo.updateUnlessStopping(this.#id, { status: 'exited', exit_code: exit.code, reason: describeExit(exit) });
         await this.#driver.remove(handle);
         return 0;
       }
@@ -101,7 +110,8 @@ export class InstanceSupervisor {
       const pause = restartDelayMs(Math.max(0, quickFailures - 1));
       this.#log(`[berth] instance ${this.#order.name}: ${describeExit(exit)}; restarting in ${pause} ms (restart policy "${this.#order.restart}")`);
       const changes = { status: 'restarting', exit_code: exit.code, reason: describeExit(exit), restarts: this.#attempt, health: this.#order.health ? 'starting' : 'none' };
-      if (!(await this.#repo.updateUnlessStopping(this.#id, changes))) break;
+      // False when the row is stopping or gone (removed as stale): either way this instance ends.
+      if (!(await repo.updateUnlessStopping(this.#id, changes))) break;
       await delay(pause, undefined, { signal: this.#stopped.signal }).catch(() => undefined);
       if (this.#stopOpts) break;
       await this.#driver.remove(handle);
@@ -109,17 +119,19 @@ export class InstanceSupervisor {
         handle = await this.#startWorkload();
       } catch (e) {
         this.#log(`[berth] instance ${this.#order.name}: restart failed: ${e instanceof Error ? e.message : String(e)}`);
-        await this.#repo.updateUnlessStopping(this.#id, { status: 'exited', reason: `restart failed: ${String(e)}` });
+        await repo.updateUnlessStopping(this.#id, { status: 'exited', reason: `restart failed: ${String(e)}` });
         return 1;
       }
       if (this.#stopOpts) break;
-      if (!(await this.#repo.updateUnlessStopping(this.#id, { status: 'running', handle_json: JSON.stringify(handle) }))) break;
+      const running = { status: 'running', handle_json: JSON.stringify(handle), started_at: new Date().toISOString(), health: this.#order.health ? 'starting' : 'none' };
+      if (!(await repo.updateUnlessStopping(this.#id, running))) break;
     }
     await this.#stopDone;
     // A workload started while the stop was being asked for is stopped here (stop is idempotent).
     if (this.#current && this.#stopOpts) await this.#stopWorkload(this.#current);
+    // remove stops what still runs: also the workload of a row that vanished (removed as stale).
     await this.#driver.remove(handle);
-    await this.#repo.delete(this.#id);
+    await repo.delete(this.#id);
     return 0;
   }
 
@@ -128,8 +140,6 @@ export class InstanceSupervisor {
     const handle = await this.#driver.start({ ...this.#order.spec, id: `${this.#id}-${this.#attempt}` });
     // Synchronously after start: a stop requested from here on stops this handle (see requestStop).
     this.#current = handle;
-    const started = { status: 'running', handle_json: JSON.stringify(handle), started_at: new Date().toISOString(), health: this.#order.health ? 'starting' : 'none' };
-    if (!this.#stopOpts) await this.#repo.updateUnlessStopping(this.#id, started);
     return handle;
   }
 
@@ -149,7 +159,7 @@ export class InstanceSupervisor {
         const ok = await probeHealth(this.#driver, handle, check);
         failures = ok ? 0 : failures + 1;
         const health = ok ? 'healthy' : failures >= check.retries ? 'unhealthy' : last;
-        if (health !== last && handle === this.#current && (await this.#repo.updateUnlessStopping(this.#id, { health }))) {
+        if (health !== last && handle === this.#current && (await (await this.#repo()).updateUnlessStopping(this.#id, { health }))) {
           this.#log(`[berth] instance ${this.#order.name}: health ${last} -> ${health}`);
           last = health;
         }

@@ -5,8 +5,6 @@ import { text } from 'node:stream/consumers';
 
 enableCompileCache();
 const { loadConfig } = await import('../../config/config.ts');
-const { openStore } = await import('../../store/open-store.ts');
-const { InstanceRepository } = await import('../../store/instance-repository.ts');
 const { openRuntime } = await import('../runtime-drivers.ts');
 const { InstanceSupervisor } = await import('./instance-supervisor.ts');
 const { REPORT_FD } = await import('./supervisor-protocol.ts');
@@ -31,16 +29,23 @@ try {
   const order = JSON.parse(await text(process.stdin)) as SupervisorOrder;
   process.title = `berth instance: ${order.owner} [${order.name}]`;
   const config = loadConfig();
-  const db = await openStore(config.dbPath);
   const driver = openRuntime(config, order.runtime);
-  const supervisor = new InstanceSupervisor({ order, instances: new InstanceRepository(db), driver, defaultGraceMs: config.stopGraceMs, log });
+  let closeStore = async (): Promise<void> => {};
+  const instances = async () => {
+    const { openStore } = await import('../../store/open-store.ts');
+    const { InstanceRepository } = await import('../../store/instance-repository.ts');
+    const db = await openStore(config.dbPath);
+    closeStore = () => db.destroy();
+    return new InstanceRepository(db);
+  };
+  const supervisor = new InstanceSupervisor({ order, instances, driver, defaultGraceMs: config.stopGraceMs, log });
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => supervisor.requestStop(signal));
   process.on('SIGHUP', () => undefined);
   try {
     code = await supervisor.run(report);
   } finally {
     await driver.destroy();
-    await db.destroy();
+    await closeStore();
   }
 } catch (e) {
   log(`[berth] instance supervisor failed: ${e instanceof Error ? e.message : String(e)}`);

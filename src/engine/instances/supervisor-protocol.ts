@@ -1,4 +1,4 @@
-import type { WorkloadSpec } from '../../drivers/driver.ts';
+import type { WorkloadHandle, WorkloadSpec } from '../../drivers/driver.ts';
 import type { RestartPolicy } from '../../core/restart-policy.ts';
 
 /** How an instance's health is checked: a command run inside it, or a TCP connect to a port. */
@@ -24,7 +24,7 @@ export interface SupervisorOrder {
 
 /** The one line the supervisor writes on fd 3 once the instance runs (or could not start). */
 export type SupervisorReport =
-  | { ok: true; pid: number; workloadPid: number | null }
+  | { ok: true; pid: number; startTime: number; handle: WorkloadHandle }
   | { ok: false; error: { code: string; message: string; problems: { path: string; message: string; fix?: string }[] } };
 
 /** The supervisor's readiness pipe. */
