@@ -38,12 +38,16 @@ describe('instances belong to the OS user who started them', { skip: !isRoot && 
     const theirs = await asNobody(['instance', 'start', 'host', 'shared-name', 'sleep', '300']);
     assert.equal(theirs.code, 0, `another user may use the same name: ${theirs.stderr}`);
     assert.deepEqual(names(await asNobody(['instance', 'list', '--json'])), ['shared-name']);
-    const mine = parseJson((await box.run(['instance', 'list', '--json'])).stdout).instances;
-    assert.equal(mine.length, 2, 'root lists both');
+    const all = parseJson((await box.run(['instance', 'list', '--json'])).stdout).instances;
+    assert.equal(all.length, 2, 'root lists both');
+    assert.equal(parseJson((await box.run(['instance', 'list', '--json', '-u', 'nobody'])).stdout).instances.length, 1, 'root narrows to one user');
     const stopAll = await asNobody(['instance', 'stop', '--all']);
     assert.equal(stopAll.code, 0, stopAll.stderr);
     assert.equal(stopAll.stderr.match(/Stopping/g)?.length, 1, 'nobody stopped only their own instance');
     assert.deepEqual(names(await box.run(['instance', 'list', '--json'])), ['shared-name'], "root's instance still runs");
+    const notAdmin = await asNobody(['instance', 'list', '--user', 'root']);
+    assert.equal(notAdmin.code, 2);
+    assert.match(notAdmin.stderr, /only root/);
     const none = await asNobody(['instance', 'stop', 'shared-name']);
     assert.equal(none.code, 1);
     assert.match(none.stderr, /no instance found/);

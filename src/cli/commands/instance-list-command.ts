@@ -4,7 +4,7 @@ import { instanceInfo } from '../../engine/instances/instance-view.ts';
 import { parseLeadingFlags } from '../leading-flags.ts';
 import { usageError } from '../parse-flags.ts';
 
-export const instanceListHelp = `Usage: berth instance list [-j|--json] [-l|--logs] [PATTERN]
+export const instanceListHelp = `Usage: berth instance list [-u USER] [-j|--json] [-l|--logs] [PATTERN]
 
 Lists your running instances (every user's when you are root). PATTERN is a glob (*, ?, [...]);
 without wildcards it must match a name exactly. No match is not an error.
@@ -15,19 +15,21 @@ Columns: INSTANCE NAME, PID (the instance's supervisor, as in its --pid-file), I
 Options:
   -j, --json   {"instances":[{"instance","pid","img","ip","logErrPath","logOutPath"}]}
   -l, --logs   show the paths of each instance's stderr and stdout logs
-  -a, --all    accepted for Apptainer compatibility (every instance you may see is listed)`;
+  -a, --all    accepted for Apptainer compatibility (every instance you may see is listed)
+  -u, --user U only user U's instances (root only)`;
 
 export async function instanceListCommand(ctx: CliContext, args: string[]): Promise<number> {
   const { values, positionals } = parseLeadingFlags('instance list', args, {
     json: { type: 'boolean', short: 'j' },
     logs: { type: 'boolean', short: 'l' },
     all: { type: 'boolean', short: 'a' },
+    user: { type: 'string', short: 'u' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return ctx.out(instanceListHelp), 0;
   if (values.json && values.logs) throw usageError('instance list', 'more than one flags have been set (--json and --logs)', 'use one of them');
   if (positionals.length > 1) throw usageError('instance list', 'expected at most one PATTERN', 'quote globs: berth instance list "web*"');
-  const views = await (await ctx.engine()).instances.list(positionals[0] ?? '*');
+  const views = await (await ctx.engine()).instances.list(positionals[0] ?? '*', { owner: values.user });
   if (values.json) {
     ctx.out(JSON.stringify({ instances: views.map(instanceInfo) }, null, '\t'));
   } else if (values.logs) {

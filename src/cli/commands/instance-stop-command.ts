@@ -3,7 +3,7 @@ import { seconds } from '../instance-start-flags.ts';
 import { parseLeadingFlags } from '../leading-flags.ts';
 import { usageError } from '../parse-flags.ts';
 
-export const instanceStopHelp = `Usage: berth instance stop [-a|--all] [-F|--force] [-s|--signal SIG] [-t|--timeout SECONDS] [PATTERN]
+export const instanceStopHelp = `Usage: berth instance stop [-u USER] [-a|--all] [-F|--force] [-s|--signal SIG] [-t|--timeout SECONDS] [PATTERN]
 
 Stops your instances whose name matches PATTERN (a glob, or an exact name), all at once: sends the
 signal (default SIGINT, as Apptainer), then SIGKILL when the instance still runs after the timeout.
@@ -13,7 +13,8 @@ Options:
   -a, --all              stop all your instances (same as PATTERN "*")
   -F, --force            send SIGKILL at once (overrides --signal)
   -s, --signal SIG       a signal name or number: INT, SIGTERM, 15 …
-  -t, --timeout SECONDS  grace period before SIGKILL (default 10)`;
+  -t, --timeout SECONDS  grace period before SIGKILL (default 10)
+  -u, --user USER        only user USER's instances (root only; root otherwise stops matches of every user)`;
 
 export async function instanceStopCommand(ctx: CliContext, args: string[]): Promise<number> {
   const { values, positionals } = parseLeadingFlags('instance stop', args, {
@@ -21,6 +22,7 @@ export async function instanceStopCommand(ctx: CliContext, args: string[]): Prom
     force: { type: 'boolean', short: 'F' },
     signal: { type: 'string', short: 's' },
     timeout: { type: 'string', short: 't' },
+    user: { type: 'string', short: 'u' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return ctx.out(instanceStopHelp), 0;
@@ -28,7 +30,7 @@ export async function instanceStopCommand(ctx: CliContext, args: string[]): Prom
   if (!values.all && positionals.length === 0) throw usageError('instance stop', 'invalid command: give a PATTERN or --all', 'berth instance stop web, or berth instance stop --all');
   const graceMs = seconds('instance stop', '--timeout', values.timeout, 10) * 1000;
   const pattern = values.all ? '*' : positionals[0]!;
-  await (await ctx.engine()).instances.stop(pattern, { signal: values.force ? 'SIGKILL' : values.signal ?? 'SIGINT', graceMs: values.force ? 0 : graceMs }, (e) => {
+  await (await ctx.engine()).instances.stop(pattern, { signal: values.force ? 'SIGKILL' : values.signal ?? 'SIGINT', graceMs: values.force ? 0 : graceMs, owner: values.user }, (e) => {
     if (e.type === 'stopping') ctx.err(`INFO:    Stopping ${e.name} instance of ${e.image} (PID=${e.pid})`);
     else ctx.err(`INFO:    Killing ${e.name} instance of ${e.image} (PID=${e.pid}) (Timeout)`);
   });

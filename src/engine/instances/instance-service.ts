@@ -120,16 +120,16 @@ export class InstanceService {
   }
 
   /** The viewer's instances (all for an admin) whose name matches `pattern` (a glob, or an exact name). Stale ones are removed first. */
-  async list(pattern = '*'): Promise<InstanceView[]> {
+  async list(pattern = '*', opts: { owner?: string } = {}): Promise<InstanceView[]> {
     await this.#sweep();
-    return (await this.#repo.list(this.#user)).filter((r) => matchesInstance(r.name, pattern)).map(instanceView);
+    return (await this.#matching(pattern, opts.owner)).map(instanceView);
   }
 
   /** Stops every matching instance in parallel; BERTH_E_INSTANCE_NOT_FOUND when none matches. */
-  async stop(pattern: string, opts: { signal: string; graceMs: number }, onEvent: (e: StopEvent) => void = () => {}): Promise<string[]> {
+  async stop(pattern: string, opts: { signal: string; graceMs: number; owner?: string }, onEvent: (e: StopEvent) => void = () => {}): Promise<string[]> {
     const stopOpts: StopOptions = { signal: stopSignal(opts.signal), graceMs: opts.graceMs };
     await this.#sweep();
-    const rows = (await this.#repo.list(this.#user)).filter((r) => matchesInstance(r.name, pattern));
+    const rows = await this.#matching(pattern, opts.owner);
     if (rows.length === 0) throw notFound(pattern);
     await Promise.all(rows.map((row) => stopInstance(row, stopOpts, { repo: this.#repo, driver: this.#driver(row.runtime), host: this.#host, onEvent })));
     return rows.map((r) => r.name);
@@ -174,6 +174,16 @@ export class InstanceService {
     const paths = this.logPaths(name);
     const running = async (): Promise<boolean> => (await this.list(name)).length > 0;
     return followInstanceLogs(paths, { follow: opts.follow ?? false, signal: opts.signal, running });
+  }
+
+  /** Rows the viewer may see whose name matches; `owner` (admins only) narrows them to one user's. */
+  async #matching(pattern: string, owner: string | undefined): Promise<InstanceRow[]> {
+    if (owner !== undefined && !this.#user.admin && owner !== this.#user.name) {
+      throw new BerthError('BERTH_E_INVALID_ARGUMENT', "only root can act on another user's instances (--user)", {
+        problems: [{ path: '--user', message: `you are ${this.#user.name}, not an admin`, fix: 'drop --user to see your own instances' }],
+      });
+    }
+    return (await this.#repo.list(this.#user)).filter((r) => matchesInstance(r.name, pattern) && (owner === undefined || r.owner === owner));
   }
 
   async #running(name: string): Promise<{ row: InstanceRow; handle: WorkloadHandle }> {
