@@ -1,11 +1,14 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { restartDelayMs, shouldRestart, STABLE_RUN_MS } from '../../core/restart-policy.ts';
 import type { ExitStatus, RuntimeDriver, WorkloadHandle } from '../../drivers/driver.ts';
+import { isProcessAlive } from '../../drivers/process/is-process-alive.ts';
 import { readProcStat } from '../../drivers/process/proc-stat.ts';
 import { BerthError, isBerthError } from '../../errors.ts';
 import type { InstanceRepository } from '../../store/instance-repository.ts';
 import { probeHealth } from './health-probe.ts';
 import type { SupervisorOrder, SupervisorReport } from './supervisor-protocol.ts';
+
+const ADOPT_POLL_MS = 20;
 
 export interface SupervisorOptions {
   order: SupervisorOrder;
@@ -94,6 +97,10 @@ export class InstanceSupervisor {
 
   async #supervise(first: WorkloadHandle): Promise<number> {
     const repo = await this.#repo();
+    if (!(await this.#adopted(repo))) {
+      this.#log(`[berth] instance ${this.#order.name}: its starter ended before recording it; stopping`);
+      this.requestStop('SIGTERM');
+    }
     let handle = first;
     let quickFailures = 0;
     for (;;) {
@@ -133,6 +140,17 @@ export class InstanceSupervisor {
     await this.#driver.remove(handle);
     await repo.delete(this.#id);
     return 0;
+  }
+
+  /** Whether the starter handed the row to this process (false: it died first, or the row is gone). */
+  async #adopted(repo: InstanceRepository): Promise<boolean> {
+    for (;;) {
+      const row = await repo.get(this.#id);
+      if (!row) return false;
+      if (row.keeper_pid === process.pid) return true;
+      if (!isProcessAlive(row.keeper_pid, row.keeper_start)) return false;
+      await delay(ADOPT_POLL_MS);
+    }
   }
 
   async #startWorkload(): Promise<WorkloadHandle> {
