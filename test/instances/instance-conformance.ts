@@ -224,6 +224,14 @@ export function instanceConformance(profile: RuntimeProfile): void {
       ok(await berth(['instance', 'stop', 'checked']));
     });
 
+    it('after a restart the health check starts over and reports the new workload healthy', T, async () => {
+      const counter = join(box.root, 'health-attempts');
+      const script = `echo x >> "${counter}"; if [ "$(wc -l < "${counter}")" -lt 2 ]; then sleep 1; exit 1; fi; while :; do sleep 1; done`;
+      ok(await start('rehealth', profile.shell(script), ['--restart', 'on-failure', '--health-cmd', 'true', '--health-interval', '0.1']));
+      await eventually('healthy after the restart', async () => /running \(healthy\) restarts=1/.test(ok(await berth(['instance', 'list', 'rehealth'])).stdout));
+      ok(await berth(['instance', 'stop', 'rehealth']));
+    });
+
     it('a TCP health check on the echo server port reports healthy', T, async () => {
       const port = await freePort();
       ok(await start('tcp', profile.echoServer(box, port), ['--port', String(port), '--health-port', String(port), '--health-interval', '0.1']));

@@ -171,8 +171,13 @@ export class InstanceSupervisor {
     if (!check) return;
     let failures = 0;
     let last = 'starting';
+    let checked: WorkloadHandle | undefined;
     while (!this.#stopOpts) {
       const handle = this.#current;
+      if (handle !== checked) {
+        // A restarted workload starts over (the row says "starting" again).
+        [checked, failures, last] = [handle, 0, 'starting'];
+      }
       if (handle && (await this.#driver.isRunning(handle).catch(() => false))) {
         const ok = await probeHealth(this.#driver, handle, check);
         failures = ok ? 0 : failures + 1;
