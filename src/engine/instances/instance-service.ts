@@ -170,10 +170,13 @@ export class InstanceService {
   }
 
   /** The instance's stdout and stderr so far; with follow, until the instance is gone. Works after stop too. */
-  logs(name: string, opts: { follow?: boolean; signal?: AbortSignal } = {}): AsyncIterable<LogPiece> {
-    const paths = this.logPaths(name);
-    const running = async (): Promise<boolean> => (await this.list(name)).length > 0;
-    return followInstanceLogs(paths, { follow: opts.follow ?? false, signal: opts.signal, running });
+  async logs(name: string, opts: { follow?: boolean; signal?: AbortSignal } = {}): Promise<AsyncIterable<LogPiece>> {
+    // A running instance's own paths (an admin may read another user's); else the viewer's, kept after stop.
+    const views = await this.list(checkInstanceName(name));
+    const running = views.find((v) => v.owner === this.#user.name) ?? views[0];
+    const paths = running ? { out: running.logOutPath, err: running.logErrPath } : this.logPaths(name);
+    const stillRunning = async (): Promise<boolean> => (await this.list(name)).length > 0;
+    return followInstanceLogs(paths, { follow: opts.follow ?? false, signal: opts.signal, running: stillRunning });
   }
 
   /** Rows the viewer may see whose name matches; `owner` (admins only) narrows them to one user's. */
