@@ -17,6 +17,9 @@ export const ERRORS = {
   BERTH_E_CONFIG: { exit: 2, http: 500, title: 'invalid configuration' },
   BERTH_E_INTERNAL: { exit: 1, http: 500, title: 'internal error' },
   BERTH_E_PROJECT_NOT_FOUND: { exit: 2, http: 404, title: 'project folder not found' },
+  BERTH_E_INSTANCE_EXISTS: { exit: 1, http: 409, title: 'instance already exists' },
+  BERTH_E_INSTANCE_NOT_FOUND: { exit: 1, http: 404, title: 'instance not found' },
+  BERTH_E_INSTANCE_START: { exit: 1, http: 500, title: 'instance failed to start' },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

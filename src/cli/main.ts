@@ -13,6 +13,9 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   cancel: async () => (await import('./commands/cancel-command.ts')).cancelCommand,
   validate: async () => (await import('./commands/validate-command.ts')).validateCommand,
   import: async () => (await import('./commands/import-command.ts')).importCommand,
+  instance: async () => (await import('./commands/instance-command.ts')).instanceCommand,
+  exec: async () => (await import('./commands/exec-command.ts')).execCommand,
+  shell: async () => (await import('./commands/shell-command.ts')).shellCommand,
 };
 
 const HELP = `Berth — pipelines and services for data teams (runs Orchest projects unchanged)
@@ -26,6 +29,10 @@ Commands:
   cancel RUN            cancel a pending or running run
   validate FILE         check a pipeline file and report every problem
   import orchest DIR    check an Orchest project: what Berth will use and what it cannot
+  instance start|run|list|stop|stats|logs   named background instances (Apptainer's command line)
+  exec instance://NAME CMD   run a command inside a running instance
+  shell instance://NAME      open a shell inside a running instance
+  run instance://NAME        run an instance's command again inside it
 
 Every command takes --help. Lists take --json.
 State lives in BERTH_HOME (default ~/.berth).`;

@@ -40,6 +40,8 @@ export interface WorkloadSpec {
   ports?: number[];
   /** Where stdout+stderr are appended (host path). Drivers that keep their own logs may also write here. */
   logPath: string;
+  /** When set, stderr is appended here instead (host path) and logPath gets stdout only. */
+  errLogPath?: string;
 }
 
 /** Opaque, serialisable driver state: the store persists it so a restarted Berth can adopt the workload. */
@@ -75,12 +77,26 @@ export interface ExecOptions {
   env?: Record<string, string>;
   cwd?: string;
   timeoutMs?: number;
+  /** Connect the command to the caller's stdin/stdout/stderr (a terminal too) instead of capturing: the result's stdout and stderr are empty. */
+  attach?: boolean;
 }
 
 export interface ExecResult {
   code: number | null;
   stdout: string;
   stderr: string;
+}
+
+/** Cumulative resource use of a running workload (every process of it). */
+export interface WorkloadStats {
+  /** CPU time used so far (user + system), in seconds. */
+  cpuSeconds: number;
+  memoryBytes: number;
+  /** The memory limit, or the host's memory when there is none. */
+  memoryLimitBytes: number;
+  blockReadBytes: number;
+  blockWriteBytes: number;
+  pids: number;
 }
 
 export interface DriverCapabilities {
@@ -113,6 +129,8 @@ export interface RuntimeDriver {
   list(owner: OwnerLabels): Promise<WorkloadHandle[]>;
   /** Whether the workload is still running (cheap; used by reconcile). */
   isRunning(handle: WorkloadHandle): Promise<boolean>;
+  /** Resource use of a running workload; drivers without capabilities.stats leave it out. */
+  stats?(handle: WorkloadHandle): Promise<WorkloadStats>;
   /** Forgets an ended workload (its registry entry / container). Stops it first if it still runs. */
   remove(handle: WorkloadHandle): Promise<void>;
   destroy(): Promise<void>;

@@ -11,6 +11,7 @@ import type {
   RuntimeDriver,
   WorkloadHandle,
   WorkloadSpec,
+  WorkloadStats,
 } from './driver.ts';
 
 export interface ManagedDriverOptions {
@@ -99,6 +100,17 @@ export class ManagedDriver implements RuntimeDriver {
   async isRunning(handle: WorkloadHandle): Promise<boolean> {
     await this.init();
     return this.#call('isRunning', this.#timeoutMs, () => this.#inner.isRunning(handle));
+  }
+
+  async stats(handle: WorkloadHandle): Promise<WorkloadStats> {
+    await this.init();
+    const inner = this.#inner;
+    if (!inner.stats) {
+      throw new BerthError('BERTH_E_RUNTIME_UNSUPPORTED', `the ${this.name} runtime does not report resource use (stats)`, {
+        problems: [{ path: 'stats', message: `not available on the ${this.name} runtime`, fix: 'use a runtime whose capabilities include stats' }],
+      });
+    }
+    return this.#call('stats', this.#timeoutMs, () => inner.stats!(handle));
   }
 
   async remove(handle: WorkloadHandle): Promise<void> {

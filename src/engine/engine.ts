@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { hostname, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { BerthConfig } from '../config/config.ts';
@@ -10,17 +10,16 @@ import { planRun, resolveStepSelectors, type RunPlan } from '../core/run-planner
 import { buildStepEnvironment, interactiveSessionUuid } from '../core/step-environment.ts';
 import type { RunType, Status } from '../core/statuses.ts';
 import type { RuntimeDriver } from '../drivers/driver.ts';
-import { ManagedDriver } from '../drivers/managed-driver.ts';
-import { findPython } from '../drivers/process/find-python.ts';
-import { ProcessDriver } from '../drivers/process/process-driver.ts';
 import { BerthError } from '../errors.ts';
 import { openStore } from '../store/open-store.ts';
 import { ProjectRepository } from '../store/project-repository.ts';
 import { RunRepository, type RunRow } from '../store/run-repository.ts';
 import type { Database } from '../store/tables.ts';
+import { InstanceService } from './instances/instance-service.ts';
 import { checkStepFiles, loadPipeline, projectNameOf, type LoadedPipeline } from './pipeline-loader.ts';
 import type { RunObserver } from './run-events.ts';
 import { RunExecutor, type PreparedStep } from './run-executor.ts';
+import { openRuntime } from './runtime-drivers.ts';
 import { runReport, type RunReport } from './run-report.ts';
 import { stepCommand } from './step-command.ts';
 import { stepOutputsDir } from './step-outputs.ts';
@@ -55,6 +54,7 @@ export class Engine {
   readonly #runs: RunRepository;
   readonly #driver: RuntimeDriver;
   readonly #host = hostname();
+  #instances: InstanceService | undefined;
 
   private constructor(config: BerthConfig, db: Kysely<Database>, driver: RuntimeDriver) {
     this.config = config;
@@ -67,15 +67,23 @@ export class Engine {
   /** Opens the store under config.home and reconciles runs whose runner process died. */
   static async open(config: BerthConfig): Promise<Engine> {
     const db = await openStore(config.dbPath);
-    const driver = new ManagedDriver(new ProcessDriver({ stateDir: join(config.home, 'workloads', 'process'), python: config.processLauncher === 'auto' ? findPython(config.baseEnv.PATH) : undefined }), {
-      installation: config.home,
-    });
+    const driver = openRuntime(config, config.runtime, 'BERTH_RUNTIME');
     const engine = new Engine(config, db, driver);
     await engine.reconcile();
     return engine;
   }
 
+  /** Named background instances (`berth instance`), owned by the OS user running Berth (root is admin). */
+  get instances(): InstanceService {
+    if (!this.#instances) {
+      const user = userInfo();
+      this.#instances = new InstanceService(this.#db, this.config, { name: user.username, uid: user.uid, admin: user.uid === 0 });
+    }
+    return this.#instances;
+  }
+
   async close(): Promise<void> {
+    await this.#instances?.close();
     await this.#driver.destroy();
     await this.#db.destroy();
   }

@@ -51,9 +51,44 @@ export interface StepRunsTable {
   handle_json: string | null;
 }
 
+/** A named background instance; `keeper_*` is the live process that answers for it (its supervisor). */
+export interface InstancesTable {
+  id: string;
+  name: string;
+  owner: string;
+  owner_uid: number;
+  host: string;
+  runtime: string;
+  image: string;
+  command_json: string;
+  /** no | on-failure | always */
+  restart_policy: string;
+  health_cmd: string | null;
+  health_port: number | null;
+  health_interval_ms: number;
+  /** none | starting | healthy | unhealthy */
+  health: string;
+  /** starting | running | restarting | stopping | exited */
+  status: string;
+  keeper_pid: number;
+  /** /proc start time of keeper_pid, so a reused pid is not mistaken for the keeper. */
+  keeper_start: number;
+  handle_json: string | null;
+  log_out_path: string;
+  log_err_path: string;
+  restarts: number;
+  exit_code: number | null;
+  reason: string | null;
+  stop_signal: string | null;
+  stop_grace_ms: number | null;
+  created_at: string;
+  started_at: string | null;
+}
+
 export interface Database {
   projects: ProjectsTable;
   pipelines: PipelinesTable;
   runs: RunsTable;
   step_runs: StepRunsTable;
+  instances: InstancesTable;
 }

@@ -19,9 +19,11 @@ Options:
   --env K=V          set an environment variable for every step (repeatable)
   --runtime process  the runtime (only "process" in this build)
   --json             print one JSON object with the run and its steps
-Exit status: 0 the run succeeded, 1 it failed or was aborted, 2 invalid input.`;
+Exit status: 0 the run succeeded, 1 it failed or was aborted, 2 invalid input.
+(berth run instance://NAME [ARGS...] runs an instance's command inside it: see berth run --help instance://x.)`;
 
 export async function runCommand(ctx: CliContext, args: string[]): Promise<number> {
+  if (args.find((a) => !a.startsWith('-'))?.startsWith('instance://')) return (await import('./instance-run-uri.ts')).instanceRunCommand(ctx, args);
   const { values, positionals } = parseFlags('run', args, {
     steps: { type: 'string' },
     incoming: { type: 'boolean' },

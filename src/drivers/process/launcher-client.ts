@@ -54,7 +54,7 @@ export class Launcher {
     if (this.#starting.has(spec.id) || this.#exits.has(spec.id)) {
       return Promise.reject(this.#error(spec.id, 'it is already being started by this Berth process'));
     }
-    const request = { id: spec.id, argv: spec.command, cwd: spec.cwd, env: spec.env, log: spec.logPath, exit: exitFile };
+    const request = { id: spec.id, argv: spec.command, cwd: spec.cwd, env: spec.env, log: spec.logPath, err: spec.errLogPath, exit: exitFile };
     return new Promise<Launched>((resolve, reject) => {
       this.#starting.set(spec.id, { resolve, reject });
       this.#updateRef();

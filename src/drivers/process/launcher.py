@@ -7,7 +7,7 @@ session and outlives the Berth that started it: when Berth goes away (its end of
 the launcher keeps waiting for the workloads it started, records their exit codes, then exits.
 
 Protocol: one JSON object per line.
-  in:  {"id", "argv", "cwd", "env", "log", "exit"}
+  in:  {"id", "argv", "cwd", "env", "log", "err"?, "exit"}  (stderr goes to "err" when given, else "log")
   out: {"id", "pid", "pgid", "startTime"} once started, or {"id", "error"} when it cannot start;
        {"id", "exit": {"code": int|null, "signal": str|null}} after the exit file is written.
 A program that cannot be executed (missing, not executable, a shell builtin) runs through /bin/sh
@@ -52,42 +52,53 @@ def write_exit(path, line):
     os.replace(tmp, path)
 
 
-def popen(argv, request, log):
+def popen(argv, request, log, err):
     return subprocess.Popen(
         argv,
         cwd=request["cwd"],
         env=request["env"],
         stdin=subprocess.DEVNULL,
         stdout=log,
-        stderr=log,
+        stderr=err,
         start_new_session=True,
         close_fds=True,
         restore_signals=True,
     )
 
 
+def open_log(path):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o644)
+
+
 def start(request):
     wid = request["id"]
+    fds = []
     try:
-        os.makedirs(os.path.dirname(request["log"]), exist_ok=True)
-        log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o644)
+        for path in (request["log"], request.get("err")):
+            if path is not None:
+                fds.append(open_log(path))
     except OSError as e:
-        send({"id": wid, "error": "cannot open the log file %s: %s" % (request["log"], e.strerror)})
+        for fd in fds:
+            os.close(fd)
+        send({"id": wid, "error": "cannot open the log file %s: %s" % (e.filename, e.strerror)})
         return
+    log, err = fds[0], fds[-1]
     try:
         if not os.path.isdir(request["cwd"]):
             what = "is not a directory" if os.path.exists(request["cwd"]) else "does not exist"
             send({"id": wid, "error": "working directory %s (cwd) %s" % (request["cwd"], what)})
             return
         try:
-            proc = popen(request["argv"], request, log)
+            proc = popen(request["argv"], request, log, err)
         except OSError:
-            proc = popen(["/bin/sh", "-c", '"$@"', "sh"] + request["argv"], request, log)
+            proc = popen(["/bin/sh", "-c", '"$@"', "sh"] + request["argv"], request, log, err)
     except OSError as e:
         send({"id": wid, "error": str(e)})
         return
     finally:
-        os.close(log)
+        for fd in fds:
+            os.close(fd)
     pgid, start_time = proc_stat(proc.pid)
     running[proc.pid] = (wid, proc, request["exit"])
     send({"id": wid, "pid": proc.pid, "pgid": pgid, "startTime": start_time})

@@ -167,4 +167,37 @@ for (const mode of MODES) describe(`ProcessDriver (${mode.name})`, () => {
     assert.equal(slow.stdout, 'started\n');
     await driver.stop(handle, { graceMs: 5_000 });
   });
+
+  it('errLogPath takes stderr apart from stdout', T, async () => {
+    const s = spec(['sh', '-c', 'echo to-out; echo to-err >&2'], { errLogPath: join(root, 'logs', 'split.err') });
+    await driver.wait(await driver.start(s));
+    assert.equal(log(s.id), 'to-out\n');
+    assert.equal(readFileSync(join(root, 'logs', 'split.err'), 'utf8'), 'to-err\n');
+  });
+
+  it('stats sums the processes of the workload group; an ended workload reports none', T, async () => {
+    const handle = await driver.start(spec(['sh', '-c', 'sleep 300 & sleep 300 & echo ready; wait']));
+    while (!log(handle.id).includes('ready')) await delay(20);
+    const stats = await driver.stats(handle);
+    assert.ok(stats.pids >= 3, `pids ${stats.pids}`);
+    assert.ok(stats.memoryBytes > 0 && stats.memoryLimitBytes > stats.memoryBytes);
+    await driver.stop(handle, { graceMs: 5_000 });
+    assert.equal((await driver.stats(handle)).pids, 0);
+  });
+
+  it('exec with attach runs on the caller\'s stdio and reports the exit code (128 + n for a signal)', T, async () => {
+    const handle = await driver.start(spec(['sleep', '300'], { env: { PATH, MARK: 'attached' } }));
+    const script = `
+      import { ProcessDriver } from ${JSON.stringify(new URL('./process-driver.ts', import.meta.url).href)};
+      const driver = new ProcessDriver({ stateDir: process.argv[1] });
+      const handle = JSON.parse(process.argv[2]);
+      const a = await driver.exec(handle, ['sh', '-c', 'echo "$MARK"; exit 3'], { attach: true });
+      const b = await driver.exec(handle, ['sh', '-c', 'kill -TERM $$'], { attach: true });
+      console.log(JSON.stringify([a, b]));`;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script, stateDir, JSON.stringify(handle)]);
+    const [first, results] = stdout.split('\n');
+    assert.equal(first, 'attached');
+    assert.deepEqual(JSON.parse(results!), [{ code: 3, stdout: '', stderr: '' }, { code: 143, stdout: '', stderr: '' }]);
+    await driver.stop(handle, { graceMs: 5_000 });
+  });
 });

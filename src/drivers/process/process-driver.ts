@@ -12,6 +12,7 @@ import type {
   RuntimeDriver,
   WorkloadHandle,
   WorkloadSpec,
+  WorkloadStats,
 } from '../driver.ts';
 import { abortable } from '../abortable.ts';
 import { readExitFile, writeExitFile } from './exit-file.ts';
@@ -19,6 +20,8 @@ import { isProcessAlive } from './is-process-alive.ts';
 import { parseSignal } from './parse-signal.ts';
 import { processState, toHandle, type ProcessState } from './process-handle.ts';
 import { readProcStat } from './proc-stat.ts';
+import { groupStats } from './group-stats.ts';
+import { runAttached } from './run-attached.ts';
 import { runCaptured } from './run-captured.ts';
 import { Launcher } from './launcher-client.ts';
 import { spawnWorkload } from './spawn-workload.ts';
@@ -48,7 +51,7 @@ const RECORD_GRACE_MS = 250;
  */
 export class ProcessDriver implements RuntimeDriver {
   readonly name = 'process';
-  readonly capabilities: DriverCapabilities = { isolation: false, ports: false, volumes: false, exec: true, stats: false };
+  readonly capabilities: DriverCapabilities = { isolation: false, ports: false, volumes: false, exec: true, stats: true };
   readonly #registry: WorkloadRegistry;
   readonly #children = new Map<string, OwnChild>();
   /** Stops in progress (never rejecting): an end they cause is recorded once they settle. */
@@ -167,7 +170,15 @@ export class ProcessDriver implements RuntimeDriver {
         details: { id: handle.id },
       });
     }
-    return runCaptured(argv, { cwd: opts.cwd ?? entry.cwd, env: { ...entry.env, ...opts.env }, timeoutMs: opts.timeoutMs });
+    const run = opts.attach ? runAttached : runCaptured;
+    return run(argv, { cwd: opts.cwd ?? entry.cwd, env: { ...entry.env, ...opts.env }, timeoutMs: opts.timeoutMs });
+  }
+
+  /** Sums the workload's process group from /proc; a workload that no longer runs reports zeros. */
+  async stats(handle: WorkloadHandle): Promise<WorkloadStats> {
+    const state = processState(handle);
+    const stats = groupStats(state.pgid);
+    return isProcessAlive(state.pid, state.startTime) ? stats : { ...stats, cpuSeconds: 0, memoryBytes: 0, blockReadBytes: 0, blockWriteBytes: 0, pids: 0 };
   }
 
   async list(owner: OwnerLabels): Promise<WorkloadHandle[]> {

@@ -20,21 +20,27 @@ export type SpawnedChild = ChildProcess & { readonly pid: number };
 
 /**
  * Starts spec.command under the wrapper as the leader of a new process group (and session), with
- * stdout and stderr appended to spec.logPath and exactly spec.env as its environment.
+ * stdout and stderr appended to spec.logPath (stderr to spec.errLogPath when set) and exactly spec.env as its environment.
  */
 export async function spawnWorkload(spec: WorkloadSpec, exitFile: string): Promise<SpawnedChild> {
   mkdirSync(dirname(spec.logPath), { recursive: true });
   const log = openSync(spec.logPath, 'a', 0o644);
+  let errLog = log;
   let child: ChildProcess;
   try {
+    if (spec.errLogPath !== undefined) {
+      mkdirSync(dirname(spec.errLogPath), { recursive: true });
+      errLog = openSync(spec.errLogPath, 'a', 0o644);
+    }
     child = spawn('/bin/sh', ['-c', WRAPPER, 'berth', exitFile, ...spec.command], {
       cwd: spec.cwd,
       env: spec.env,
       detached: true,
-      stdio: ['ignore', log, log],
+      stdio: ['ignore', log, errLog],
     });
   } finally {
     closeSync(log);
+    if (errLog !== log) closeSync(errLog);
   }
   if (child.pid !== undefined) return child as SpawnedChild;
   const [error] = (await once(child, 'error')) as [NodeJS.ErrnoException];

@@ -1,0 +1,59 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseEnv } from 'node:util';
+import type { Mount } from '../drivers/driver.ts';
+import { usageError } from './parse-flags.ts';
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** --env-file files (in order), then --env K=V (later wins). */
+export function instanceEnv(command: string, envFiles: string[], envs: string[], cwd: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const file of envFiles) {
+    let content: string;
+    try {
+      content = readFileSync(resolve(cwd, file), 'utf8');
+    } catch (e) {
+      throw usageError(command, `--env-file ${file} cannot be read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, 'give a readable file of NAME=value lines');
+    }
+    Object.assign(env, parseEnv(content));
+  }
+  for (const item of envs) {
+    const eq = item.indexOf('=');
+    if (eq <= 0 || !ENV_NAME.test(item.slice(0, eq))) throw usageError(command, `--env "${item}" is not NAME=VALUE with a valid variable name`, 'write --env NAME=value (letters, digits, _)');
+    env[item.slice(0, eq)] = item.slice(eq + 1);
+  }
+  return env;
+}
+
+/** Apptainer's -B src[:dest[:ro|rw]]; src must exist. */
+export function instanceBinds(command: string, binds: string[], cwd: string): Mount[] {
+  return binds.flatMap((spec) => spec.split(',')).map((spec) => {
+    const [src = '', dest, mode, extra] = spec.split(':');
+    if (src === '' || extra !== undefined || (mode !== undefined && mode !== 'ro' && mode !== 'rw')) {
+      throw usageError(command, `--bind "${spec}" is not SRC[:DEST[:ro|rw]]`, 'e.g. --bind /srv/data:/data:ro');
+    }
+    const source = resolve(cwd, src);
+    if (!existsSync(source)) throw usageError(command, `--bind source ${source} does not exist`, 'bind an existing file or folder');
+    const target = dest ?? source;
+    if (!target.startsWith('/')) throw usageError(command, `--bind destination "${target}" is not an absolute path`, 'e.g. --bind ./data:/data');
+    return { source, target, readOnly: mode === 'ro' };
+  });
+}
+
+export function instancePorts(command: string, ports: string[]): number[] {
+  return ports.map((p) => port(command, '--port', p));
+}
+
+export function port(command: string, flag: string, value: string): number {
+  const n = Number(value);
+  if (Number.isInteger(n) && n >= 1 && n <= 65535) return n;
+  throw usageError(command, `${flag} ${value} is not a TCP port`, `give a number from 1 to 65535, e.g. ${flag} 8080`);
+}
+
+export function seconds(command: string, flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (value.trim() !== '' && Number.isFinite(n) && n >= 0) return n;
+  throw usageError(command, `${flag} ${value} is not a number of seconds`, `e.g. ${flag} 10`);
+}

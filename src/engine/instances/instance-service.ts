@@ -1,0 +1,238 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { Kysely } from 'kysely';
+import type { BerthConfig } from '../../config/config.ts';
+import { checkInstanceName, matchesInstance } from '../../core/instance-name.ts';
+import type { RestartPolicy } from '../../core/restart-policy.ts';
+import type { ExecResult, Mount, WorkloadHandle, WorkloadStats } from '../../drivers/driver.ts';
+import type { ManagedDriver } from '../../drivers/managed-driver.ts';
+import { parseSignal } from '../../drivers/process/parse-signal.ts';
+import { readProcStat } from '../../drivers/process/proc-stat.ts';
+import { BerthError } from '../../errors.ts';
+import { InstanceRepository, type InstanceRow, type Viewer } from '../../store/instance-repository.ts';
+import type { Database } from '../../store/tables.ts';
+import { openRuntime } from '../runtime-drivers.ts';
+import { launchSupervisor } from './instance-launcher.ts';
+import { followInstanceLogs, type LogPiece } from './instance-logs.ts';
+import { stopInstance, type StopEvent, type StopOptions } from './instance-stopper.ts';
+import { instanceView, type InstanceView } from './instance-view.ts';
+import { isStale } from './keeper.ts';
+import type { HealthCheck } from './supervisor-protocol.ts';
+
+/** The OS user locally (admin = root); the token's owner on the server. */
+export interface InstanceUser extends Viewer {
+  name: string;
+}
+
+export interface InstanceStartOptions {
+  name: string;
+  /** "host" on the process runtime; an image reference on isolating runtimes. */
+  image: string;
+  /** The command (process runtime) or the arguments for the image's command. */
+  args: string[];
+  runtime: string;
+  /** Working directory on the host (process runtime). */
+  cwd: string;
+  /** Added to the inherited environment (later wins): env-file values, then --env. */
+  env: Record<string, string>;
+  binds: Mount[];
+  ports: number[];
+  restart: RestartPolicy;
+  health: HealthCheck | null;
+}
+
+export interface StartedInstance {
+  name: string;
+  /** The supervisor's pid: the instance's main process. */
+  pid: number;
+  logOutPath: string;
+  logErrPath: string;
+}
+
+/**
+ * Apptainer-style named background instances on any runtime. A supervisor process per instance
+ * (see InstanceSupervisor) runs it; this service claims names in the store, starts supervisors,
+ * stops instances, and removes stale rows (dead supervisor, or exited instance) on every
+ * list/stop/start, stopping whatever the stale row's workload left running.
+ */
+export class InstanceService {
+  readonly #config: BerthConfig;
+  readonly #repo: InstanceRepository;
+  readonly #user: InstanceUser;
+  readonly #host = hostname();
+  readonly #drivers = new Map<string, ManagedDriver>();
+
+  constructor(db: Kysely<Database>, config: BerthConfig, user: InstanceUser) {
+    this.#config = config;
+    this.#repo = new InstanceRepository(db);
+    this.#user = user;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#drivers.values()].map((d) => d.destroy()));
+  }
+
+  /** Starts an instance and resolves once it runs (its supervisor reported the workload started). */
+  async start(opts: InstanceStartOptions): Promise<StartedInstance> {
+    const name = checkInstanceName(opts.name);
+    const driver = this.#driver(opts.runtime);
+    if (opts.binds.length > 0 && !driver.capabilities.volumes) {
+      throw unsupported('--bind', `the ${driver.name} runtime runs on the host and cannot bind-mount paths`);
+    }
+    if (opts.args.length === 0 && !driver.capabilities.isolation) {
+      throw new BerthError('BERTH_E_INVALID_ARGUMENT', `the ${driver.name} runtime needs the command to run after the instance name`, {
+        problems: [{ path: 'ARGS', message: 'no command given', fix: `e.g. berth instance start host ${name} python3 -m http.server 8000` }],
+      });
+    }
+    await this.#sweep();
+    const id = randomUUID();
+    const logs = this.logPaths(name);
+    const self = readProcStat(process.pid);
+    const row: InstanceRow = {
+      id, name, owner: this.#user.name, owner_uid: this.#user.uid, host: this.#host, runtime: driver.name, image: opts.image,
+      command_json: JSON.stringify(opts.args), restart_policy: opts.restart, health_cmd: opts.health?.cmd ?? null,
+      health_port: opts.health?.port ?? null, health_interval_ms: opts.health?.intervalMs ?? 0, health: opts.health ? 'starting' : 'none',
+      status: 'starting', keeper_pid: process.pid, keeper_start: self?.startTime ?? -1, handle_json: null,
+      log_out_path: logs.out, log_err_path: logs.err, restarts: 0, exit_code: null, reason: null, stop_signal: null,
+      stop_grace_ms: null, created_at: new Date().toISOString(), started_at: null,
+    };
+    if (!(await this.#repo.claim(row))) {
+      throw new BerthError('BERTH_E_INSTANCE_EXISTS', `instance ${name} already exists`, {
+        problems: [{ path: 'NAME', message: 'you already have a running instance of this name', fix: `stop it first (berth instance stop ${name}) or choose another name` }],
+      });
+    }
+    const env = { ...this.#config.baseEnv, ...opts.env, BERTH_INSTANCE: name };
+    try {
+      const started = await launchSupervisor({
+        instanceId: id, name, owner: this.#user.name, runtime: driver.name, restart: opts.restart, health: opts.health,
+        spec: {
+          command: opts.args, cwd: driver.capabilities.isolation ? '' : opts.cwd, env, image: opts.image,
+          mounts: opts.binds, ports: opts.ports, labels: { instance: name }, logPath: logs.out, errLogPath: logs.err,
+        },
+      }, logs.err);
+      await this.#repo.adopt(id, started.pid, started.startTime, JSON.stringify(started.handle));
+      return { name, pid: started.pid, logOutPath: logs.out, logErrPath: logs.err };
+    } catch (e) {
+      await this.#repo.delete(id);
+      throw e;
+    }
+  }
+
+  /** The viewer's instances (all for an admin) whose name matches `pattern` (a glob, or an exact name). Stale ones are removed first. */
+  async list(pattern = '*', opts: { owner?: string } = {}): Promise<InstanceView[]> {
+    await this.#sweep();
+    return (await this.#matching(pattern, opts.owner)).map(instanceView);
+  }
+
+  /** Stops every matching instance in parallel; BERTH_E_INSTANCE_NOT_FOUND when none matches. */
+  async stop(pattern: string, opts: { signal: string; graceMs: number; owner?: string }, onEvent: (e: StopEvent) => void = () => {}): Promise<string[]> {
+    const stopOpts: StopOptions = { signal: stopSignal(opts.signal), graceMs: opts.graceMs };
+    await this.#sweep();
+    const rows = await this.#matching(pattern, opts.owner);
+    if (rows.length === 0) throw notFound(pattern);
+    await Promise.all(rows.map((row) => stopInstance(row, stopOpts, { repo: this.#repo, driver: this.#driver(row.runtime), host: this.#host, onEvent })));
+    return rows.map((r) => r.name);
+  }
+
+  /** One running instance by exact name (glob patterns must resolve to exactly one). */
+  async find(pattern: string): Promise<InstanceView> {
+    const found = await this.list(pattern);
+    const own = found.filter((v) => v.owner === this.#user.name);
+    const matches = own.length > 0 ? own : found;
+    if (matches.length === 1) return matches[0]!;
+    if (matches.length === 0) throw notFound(pattern);
+    throw new BerthError('BERTH_E_INVALID_ARGUMENT', `query returned more than one instance (${matches.length})`, {
+      problems: [{ path: 'NAME', message: `matches ${matches.map((m) => m.instance).join(', ')}`, fix: 'give one exact instance name' }],
+    });
+  }
+
+  /** Runs argv next to / inside a running instance, with its environment (and BERTH_INSTANCE). */
+  async exec(name: string, argv: string[], opts: { attach?: boolean; env?: Record<string, string> } = {}): Promise<ExecResult> {
+    const { row, handle } = await this.#running(name);
+    return this.#driver(row.runtime).exec(handle, argv, { attach: opts.attach, env: { BERTH_INSTANCE: row.name, ...opts.env } });
+  }
+
+  /** The command the instance was started with (for `berth run instance://NAME`). */
+  async command(name: string): Promise<string[]> {
+    return (await this.find(name)).command;
+  }
+
+  async stats(name: string): Promise<{ instance: InstanceView; stats: WorkloadStats }> {
+    const { row, handle } = await this.#running(name);
+    return { instance: instanceView(row), stats: await this.#driver(row.runtime).stats(handle) };
+  }
+
+  /** Where an instance's output goes: kept after stop and appended to by every later start of the name. */
+  logPaths(name: string): { out: string; err: string } {
+    const dir = join(this.#config.home, 'instances', 'logs', this.#user.name);
+    return { out: join(dir, `${checkInstanceName(name)}.out`), err: join(dir, `${name}.err`) };
+  }
+
+  /** The instance's stdout and stderr so far; with follow, until the instance is gone. Works after stop too. */
+  async logs(name: string, opts: { follow?: boolean; signal?: AbortSignal } = {}): Promise<AsyncIterable<LogPiece>> {
+    // A running instance's own paths (an admin may read another user's); else the viewer's, kept after stop.
+    const views = await this.list(checkInstanceName(name));
+    const running = views.find((v) => v.owner === this.#user.name) ?? views[0];
+    const paths = running ? { out: running.logOutPath, err: running.logErrPath } : this.logPaths(name);
+    const stillRunning = async (): Promise<boolean> => (await this.list(name)).length > 0;
+    return followInstanceLogs(paths, { follow: opts.follow ?? false, signal: opts.signal, running: stillRunning });
+  }
+
+  /** Rows the viewer may see whose name matches; `owner` (admins only) narrows them to one user's. */
+  async #matching(pattern: string, owner: string | undefined): Promise<InstanceRow[]> {
+    if (owner !== undefined && !this.#user.admin && owner !== this.#user.name) {
+      throw new BerthError('BERTH_E_INVALID_ARGUMENT', "only root can act on another user's instances (--user)", {
+        problems: [{ path: '--user', message: `you are ${this.#user.name}, not an admin`, fix: 'drop --user to see your own instances' }],
+      });
+    }
+    return (await this.#repo.list(this.#user)).filter((r) => matchesInstance(r.name, pattern) && (owner === undefined || r.owner === owner));
+  }
+
+  async #running(name: string): Promise<{ row: InstanceRow; handle: WorkloadHandle }> {
+    const view = await this.find(name);
+    const row = (await this.#repo.list(this.#user)).find((r) => r.name === view.instance && r.owner === view.owner);
+    if (!row?.handle_json) throw notFound(name);
+    return { row, handle: JSON.parse(row.handle_json) as WorkloadHandle };
+  }
+
+  /** Removes stale rows of this host, stopping (and forgetting) whatever their workloads left running. */
+  async #sweep(): Promise<void> {
+    const stale = (await this.#repo.list(this.#user)).filter((row) => isStale(row, this.#host));
+    await Promise.all(stale.map(async (row) => {
+      if (row.handle_json !== null) await this.#driver(row.runtime).remove(JSON.parse(row.handle_json) as WorkloadHandle);
+      await this.#repo.delete(row.id);
+    }));
+  }
+
+  #driver(runtime: string): ManagedDriver {
+    let driver = this.#drivers.get(runtime);
+    if (!driver) {
+      driver = openRuntime(this.#config, runtime);
+      this.#drivers.set(runtime, driver);
+    }
+    return driver;
+  }
+}
+
+function stopSignal(value: string): NodeJS.Signals {
+  try {
+    return parseSignal(value);
+  } catch {
+    throw new BerthError('BERTH_E_INVALID_ARGUMENT', `--signal ${value} is neither a signal name nor a signal number`, {
+      problems: [{ path: '--signal', message: `unknown signal "${value}"`, fix: 'use a name such as INT, SIGTERM or a number such as 15' }],
+    });
+  }
+}
+
+function notFound(pattern: string): BerthError {
+  return new BerthError('BERTH_E_INSTANCE_NOT_FOUND', `no instance found${pattern === '*' ? '' : ` with name ${pattern}`}`, {
+    problems: [{ path: 'NAME', message: `no running instance matches "${pattern}"`, fix: 'see `berth instance list`' }],
+  });
+}
+
+function unsupported(field: string, message: string): BerthError {
+  return new BerthError('BERTH_E_RUNTIME_UNSUPPORTED', `${message} (${field})`, {
+    problems: [{ path: field, message, fix: 'use a runtime that isolates workloads (--runtime docker), or drop the flag' }],
+  });
+}

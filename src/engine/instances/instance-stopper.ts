@@ -1,0 +1,77 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type { RuntimeDriver, WorkloadHandle } from '../../drivers/driver.ts';
+import { isProcessAlive } from '../../drivers/process/is-process-alive.ts';
+import type { InstanceRepository, InstanceRow } from '../../store/instance-repository.ts';
+
+export interface StopOptions {
+  /** Normalised signal name, e.g. "SIGINT" (Apptainer's default). */
+  signal: NodeJS.Signals;
+  /** Grace period before SIGKILL. */
+  graceMs: number;
+}
+
+export type StopEvent =
+  | { type: 'stopping'; name: string; image: string; pid: number }
+  | { type: 'killing'; name: string; image: string; pid: number };
+
+/** Beyond the grace period, how long the supervisor may take to wind down after its workload ended. */
+const WIND_DOWN_MS = 15_000;
+const POLL_MS = 10;
+
+/**
+ * Stops one instance: records the stop (signal, grace) in its row, tells its supervisor (SIGTERM),
+ * which signals the workload, SIGKILLs it after the grace period, and exits; this waits for that
+ * (polling like Apptainer, every 10 ms). A supervisor that is gone or does not wind down is killed and
+ * the workload is stopped here through its persisted handle. The row is removed in every case.
+ */
+export async function stopInstance(
+  listed: InstanceRow,
+  opts: StopOptions,
+  ctx: { repo: InstanceRepository; driver: RuntimeDriver; host: string; onEvent: (e: StopEvent) => void },
+): Promise<void> {
+  const row = await settledRow(listed, ctx);
+  const who = { name: row.name, image: row.image, pid: row.keeper_pid };
+  ctx.onEvent({ type: 'stopping', ...who });
+  await ctx.repo.requestStop(row.id, opts.signal, opts.graceMs);
+  const keeperAlive = (): boolean => row.host === ctx.host && isProcessAlive(row.keeper_pid, row.keeper_start);
+  let stopped = false;
+  if (row.status !== 'starting' && keeperAlive() && signal(row.keeper_pid, 'SIGTERM')) {
+    const deadline = Date.now() + opts.graceMs + WIND_DOWN_MS;
+    while (keeperAlive() && Date.now() < deadline) await delay(POLL_MS);
+    stopped = !keeperAlive();
+    if (!stopped) {
+      ctx.onEvent({ type: 'killing', ...who });
+      signal(row.keeper_pid, 'SIGKILL');
+    }
+  }
+  if (!stopped) {
+    // No supervisor (any more) to do it: stop the workload it last recorded.
+    const latest = (await ctx.repo.get(row.id)) ?? row;
+    if (latest.handle_json !== null) {
+      const handle = JSON.parse(latest.handle_json) as WorkloadHandle;
+      await ctx.driver.stop(handle, { signal: opts.signal, graceMs: opts.graceMs });
+      await ctx.driver.remove(handle);
+    }
+  }
+  await ctx.repo.delete(row.id);
+}
+
+/** An instance still starting is answered for by its starter until the supervisor takes over: wait for that. */
+async function settledRow(row: InstanceRow, ctx: { repo: InstanceRepository; host: string }): Promise<InstanceRow> {
+  let latest = row;
+  const deadline = Date.now() + WIND_DOWN_MS;
+  while (latest.status === 'starting' && latest.host === ctx.host && isProcessAlive(latest.keeper_pid, latest.keeper_start) && Date.now() < deadline) {
+    await delay(POLL_MS);
+    latest = (await ctx.repo.get(row.id)) ?? latest;
+  }
+  return latest;
+}
+
+function signal(pid: number, sig: NodeJS.Signals): boolean {
+  try {
+    process.kill(pid, sig);
+    return true;
+  } catch {
+    return false;
+  }
+}

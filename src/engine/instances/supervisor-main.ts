@@ -1,0 +1,54 @@
+// Entry point of an instance's supervisor process (spawned detached by `berth instance start`).
+import { closeSync, writeSync } from 'node:fs';
+import { enableCompileCache } from 'node:module';
+import { text } from 'node:stream/consumers';
+
+enableCompileCache();
+const { loadConfig } = await import('../../config/config.ts');
+const { openRuntime } = await import('../runtime-drivers.ts');
+const { InstanceSupervisor } = await import('./instance-supervisor.ts');
+const { REPORT_FD } = await import('./supervisor-protocol.ts');
+type SupervisorOrder = import('./supervisor-protocol.ts').SupervisorOrder;
+type SupervisorReport = import('./supervisor-protocol.ts').SupervisorReport;
+
+const log = (line: string): void => void process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+let reported = false;
+const report = (r: SupervisorReport): void => {
+  if (reported) return;
+  reported = true;
+  try {
+    writeSync(REPORT_FD, `${JSON.stringify(r)}\n`);
+    closeSync(REPORT_FD);
+  } catch {
+    // The starter is gone: nobody waits for the answer.
+  }
+};
+
+let code = 1;
+try {
+  const order = JSON.parse(await text(process.stdin)) as SupervisorOrder;
+  process.title = `berth instance: ${order.owner} [${order.name}]`;
+  const config = loadConfig();
+  const driver = openRuntime(config, order.runtime);
+  let closeStore = async (): Promise<void> => {};
+  const instances = async () => {
+    const { openStore } = await import('../../store/open-store.ts');
+    const { InstanceRepository } = await import('../../store/instance-repository.ts');
+    const db = await openStore(config.dbPath);
+    closeStore = () => db.destroy();
+    return new InstanceRepository(db);
+  };
+  const supervisor = new InstanceSupervisor({ order, instances, driver, defaultGraceMs: config.stopGraceMs, log });
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => supervisor.requestStop(signal));
+  process.on('SIGHUP', () => undefined);
+  try {
+    code = await supervisor.run(report);
+  } finally {
+    await driver.destroy();
+    await closeStore();
+  }
+} catch (e) {
+  log(`[berth] instance supervisor failed: ${e instanceof Error ? e.message : String(e)}`);
+  report({ ok: false, error: { code: 'BERTH_E_INSTANCE_START', message: `the instance supervisor failed: ${e instanceof Error ? e.message : String(e)}`, problems: [] } });
+}
+process.exit(code);

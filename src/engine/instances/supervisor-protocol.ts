@@ -1,0 +1,31 @@
+import type { WorkloadHandle, WorkloadSpec } from '../../drivers/driver.ts';
+import type { RestartPolicy } from '../../core/restart-policy.ts';
+
+/** How an instance's health is checked: a command run inside it, or a TCP connect to a port. */
+export interface HealthCheck {
+  cmd: string | null;
+  port: number | null;
+  intervalMs: number;
+  /** Consecutive failures before the instance counts as unhealthy. */
+  retries: number;
+}
+
+/** What `instance start` hands its supervisor on stdin (it carries the environment, which the store never holds). */
+export interface SupervisorOrder {
+  instanceId: string;
+  name: string;
+  owner: string;
+  runtime: string;
+  /** The workload; each start gets the id `<instanceId>-<attempt>`. */
+  spec: Omit<WorkloadSpec, 'id'>;
+  restart: RestartPolicy;
+  health: HealthCheck | null;
+}
+
+/** The one line the supervisor writes on fd 3 once the instance runs (or could not start). */
+export type SupervisorReport =
+  | { ok: true; pid: number; startTime: number; handle: WorkloadHandle }
+  | { ok: false; error: { code: string; message: string; problems: { path: string; message: string; fix?: string }[] } };
+
+/** The supervisor's readiness pipe. */
+export const REPORT_FD = 3;

@@ -1,0 +1,56 @@
+import { readFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** A TCP port that was free a moment ago. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+/** Sends a line to 127.0.0.1:port and resolves with the reply; rejects when nothing listens. */
+export function echo(port: number, line: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    let reply = '';
+    socket.setEncoding('utf8');
+    socket.once('error', reject);
+    socket.once('connect', () => socket.write(`${line}\n`));
+    socket.on('data', (d: string) => {
+      reply += d;
+      if (reply.includes('\n')) {
+        socket.destroy();
+        resolve(reply.trim());
+      }
+    });
+  });
+}
+
+/** Polls `check` until it returns a value (not undefined/false); fails after `ms` with `what`. */
+export async function eventually<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, ms = 30_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+/** Whether a process exists (zombies count as gone). */
+export function alive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) [ZX]/s.test(readFileSync(`/proc/${pid}/stat`, 'latin1'));
+  } catch {
+    return false;
+  }
+}
+
+/** An echo server script for the process runtime: echoes every line back on 127.0.0.1:$1. */
+export const ECHO_SERVER = `import { createServer } from 'node:net';
+createServer((s) => s.pipe(s)).listen(Number(process.argv[2]), '127.0.0.1', () => console.log('listening on ' + process.argv[2]));
+`;
