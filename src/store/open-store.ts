@@ -26,6 +26,9 @@ export async function openStore(path: string): Promise<Kysely<Database>> {
     provider: { getMigrations: async () => MIGRATIONS },
     migrationTableName: 'berth_migration',
     migrationLockTableName: 'berth_migration_lock',
+    // Capabilities land in parallel with numbers reserved up front, so a store may already hold a
+    // later number when an earlier one arrives; migrations never depend on a later one.
+    allowUnorderedMigrations: true,
   });
   for (let attempt = 0; ; attempt++) {
     const { error } = await migrator.migrateToLatest();
