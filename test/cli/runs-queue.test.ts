@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, describe, it } from 'node:test';
@@ -16,14 +16,24 @@ async function waitFor(cond: () => boolean, what: string, ms = 20_000): Promise<
 describe('runs: history, queueing and recovery', () => {
   const box = new Sandbox();
   after(() => box.cleanup());
-  box.file('steps/slow.sh', 'echo "start $BERTH_RUN_UUID" >> "$BERTH_DATA_DIR/trace"\nsleep 1\necho "end $BERTH_RUN_UUID" >> "$BERTH_DATA_DIR/trace"\n');
+  // Gated steps: they wait for a file the test creates, so no timing decides what the test sees.
+  const gate = (name: string): string => `while [ ! -e "$BERTH_DATA_DIR/${name}" ]; do sleep 0.05; done\n`;
+  const open = (name: string): void => writeFileSync(join(box.home, 'data', name), '');
+  box.file('steps/slow.sh', `echo "start $BERTH_RUN_UUID" >> "$BERTH_DATA_DIR/trace"\n${gate('go')}echo "end $BERTH_RUN_UUID" >> "$BERTH_DATA_DIR/trace"\n`);
   writePipeline(box, 'q.orchest', pipeline('q', [{ title: 'Slow', file: 'steps/slow.sh' }]));
 
   it('two interactive runs of one pipeline run one after the other, in order', async () => {
     const first = collect(box.spawn(['run', 'q.orchest', '--json']));
     await waitFor(() => existsSync(join(box.home, 'data', 'trace')), 'the first run to start');
-    const secondChild = box.spawn(['run', 'q.orchest', '--json']);
-    const second = collect(secondChild);
+    const second = collect(box.spawn(['run', 'q.orchest', '--json']));
+    // The second run exists and waits while the first one's step is held at its gate.
+    const statuses = async (): Promise<string[]> => parseJson((await box.run(['runs', '--json'])).stdout).runs.map((r: any) => r.status);
+    const end = Date.now() + 20_000;
+    for (let s = await statuses(); !(s.length === 2 && s.includes('PENDING')); s = await statuses()) {
+      assert.ok(Date.now() < end, `the second run never waited in the queue (statuses: ${s.join(', ')})`);
+      await sleep(50);
+    }
+    open('go');
     const [a, b] = await Promise.all([first, second]);
     assert.equal(a.code, 0, a.stderr);
     assert.equal(b.code, 0, b.stderr);
@@ -52,7 +62,7 @@ describe('runs: history, queueing and recovery', () => {
   });
 
   it('berth logs -f follows a step until it ends', async () => {
-    box.file('steps/ticks.sh', 'for i in 1 2 3; do echo "tick $i"; sleep 0.3; done\n');
+    box.file('steps/ticks.sh', `echo "tick 1"\n${gate('ticks-go')}echo "tick 2"\necho "tick 3"\n`);
     writePipeline(box, 'ticks.orchest', pipeline('ticks', [{ title: 'Ticks', file: 'steps/ticks.sh' }], { uuid: '88888888-2222-4333-8444-555555555555' }));
     const runner = collect(box.spawn(['run', 'ticks.orchest', '--json']));
     let runUuid = '';
@@ -63,7 +73,11 @@ describe('runs: history, queueing and recovery', () => {
       if (!runUuid) await sleep(100);
     }
     assert.ok(runUuid, 'the run started');
-    const follow = await box.run(['logs', runUuid, 'Ticks', '-f']);
+    // The step is held at its gate until the follow runs, so what follows arrives while it follows.
+    const following = collect(box.spawn(['logs', runUuid, 'Ticks', '-f']));
+    await sleep(300);
+    open('ticks-go');
+    const follow = await following;
     assert.equal(follow.code, 0, follow.stderr);
     assert.equal(follow.stdout, 'tick 1\ntick 2\ntick 3\n');
     assert.equal((await runner).code, 0);

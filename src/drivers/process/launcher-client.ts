@@ -49,12 +49,13 @@ export class Launcher {
     this.#updateRef();
   }
 
-  launch(spec: WorkloadSpec, exitFile: string): Promise<Launched> {
+  /** `record.entry` is written to `record.path` (atomically, mode 0600) with pid, pgid and startTime added, before the answer. */
+  launch(spec: WorkloadSpec, exitFile: string, record: { path: string; entry: object }): Promise<Launched> {
     if (this.#lost) return Promise.reject(this.#error(spec.id, this.#lost));
     if (this.#starting.has(spec.id) || this.#exits.has(spec.id)) {
       return Promise.reject(this.#error(spec.id, 'it is already being started by this Berth process'));
     }
-    const request = { id: spec.id, argv: spec.command, cwd: spec.cwd, env: spec.env, log: spec.logPath, err: spec.errLogPath, exit: exitFile };
+    const request = { id: spec.id, argv: spec.command, cwd: spec.cwd, env: spec.env, log: spec.logPath, err: spec.errLogPath, exit: exitFile, record };
     return new Promise<Launched>((resolve, reject) => {
       this.#starting.set(spec.id, { resolve, reject });
       this.#updateRef();

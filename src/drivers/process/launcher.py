@@ -7,7 +7,10 @@ session and outlives the Berth that started it: when Berth goes away (its end of
 the launcher keeps waiting for the workloads it started, records their exit codes, then exits.
 
 Protocol: one JSON object per line.
-  in:  {"id", "argv", "cwd", "env", "log", "err"?, "exit"}  (stderr goes to "err" when given, else "log")
+  in:  {"id", "argv", "cwd", "env", "log", "err"?, "exit", "record": {"path", "entry"}}
+       (stderr goes to "err" when given, else "log"; "entry" is written to "path" with the
+       process's pid, pgid and startTime added before the answer, so a workload is never running
+       unrecorded)
   out: {"id", "pid", "pgid", "startTime"} once started, or {"id", "error"} when it cannot start;
        {"id", "exit": {"code": int|null, "signal": str|null}} after the exit file is written.
 A program that cannot be executed (missing, not executable, a shell builtin) runs through /bin/sh
@@ -45,11 +48,18 @@ def proc_stat(pid):
         return pid, -1
 
 
-def write_exit(path, line):
+def write_atomic(path, text, mode):
     tmp = "%s.%d.tmp" % (path, os.getpid())
-    with open(tmp, "w") as f:
-        f.write(line + "\n")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, mode)
+    try:
+        os.write(fd, text.encode())
+    finally:
+        os.close(fd)
     os.replace(tmp, path)
+
+
+def write_exit(path, line):
+    write_atomic(path, line + "\n", 0o644)
 
 
 def popen(argv, request, log, err):
@@ -100,6 +110,17 @@ def start(request):
         for fd in fds:
             os.close(fd)
     pgid, start_time = proc_stat(proc.pid)
+    record = request["record"]
+    try:
+        write_atomic(record["path"], json.dumps(dict(record["entry"], pid=proc.pid, pgid=pgid, startTime=start_time)), 0o600)
+    except OSError as e:
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+        except OSError:
+            pass
+        proc.wait()
+        send({"id": wid, "error": "cannot record it in %s: %s" % (record["path"], e.strerror)})
+        return
     running[proc.pid] = (wid, proc, request["exit"])
     send({"id": wid, "pid": proc.pid, "pgid": pgid, "startTime": start_time})
 

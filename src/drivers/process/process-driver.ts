@@ -80,27 +80,26 @@ export class ProcessDriver implements RuntimeDriver {
     if (existing) return toHandle(existing);
     const exitFile = this.#registry.exitPath(spec.id);
     rmSync(exitFile, { force: true });
-    const started = await this.#spawn(spec, exitFile);
-    const entry: RegistryEntry = {
+    const unstarted: UnstartedEntry = {
       id: spec.id,
-      pid: started.pid,
-      pgid: started.pgid,
-      startTime: started.startTime,
       labels: spec.labels,
       logPath: spec.logPath,
       command: spec.command,
       cwd: spec.cwd,
       env: spec.env,
       exitFile,
-      wrapped: started.wrapped,
       createdAt: new Date().toISOString(),
     };
+    const started = await this.#spawn(spec, unstarted);
+    const entry: RegistryEntry = { ...unstarted, pid: started.pid, pgid: started.pgid, startTime: started.startTime, wrapped: started.wrapped };
     this.#children.set(entry.id, { pid: entry.pid, exited: started.exited(entry), release: started.release });
-    try {
-      this.#registry.write(entry);
-    } catch (e) {
-      killGroup(entry.pgid);
-      throw new BerthError('BERTH_E_DRIVER', `could not record workload ${spec.id} in ${this.#registry.dir}: ${String(e)}`, { cause: e });
+    if (!started.recorded) {
+      try {
+        this.#registry.write(entry);
+      } catch (e) {
+        killGroup(entry.pgid);
+        throw new BerthError('BERTH_E_DRIVER', `could not record workload ${spec.id} in ${this.#registry.dir}: ${String(e)}`, { cause: e });
+      }
     }
     return toHandle(entry);
   }
@@ -202,16 +201,20 @@ export class ProcessDriver implements RuntimeDriver {
     this.#launcherProcess?.release();
   }
 
-  async #spawn(spec: WorkloadSpec, exitFile: string): Promise<Started> {
+  async #spawn(spec: WorkloadSpec, unstarted: UnstartedEntry): Promise<Started> {
+    const { exitFile } = unstarted;
     if (this.#python === undefined) return startUnderWrapper(spec, exitFile, (id, pid) => this.#forget(id, pid));
     if (!this.#launcherProcess) {
       this.#registry.ensureDir();
       this.#launcherProcess = new Launcher(this.#python, this.#registry.launcherLogPath());
     }
-    const launched = await this.#launcherProcess.launch(spec, exitFile);
+    // The launcher writes the registry entry before it answers: no moment in which a workload runs
+    // unrecorded, even if this Berth dies right after asking.
+    const launched = await this.#launcherProcess.launch(spec, exitFile, { path: this.#registry.entryPath(spec.id), entry: { ...unstarted, wrapped: false } });
     return {
       ...launched,
       wrapped: false,
+      recorded: true,
       release: () => undefined,
       exited: (entry) =>
         launched.exited.then((status) => {
@@ -273,8 +276,13 @@ function killGroup(pgid: number): void {
   }
 }
 
+/** A registry entry before the workload's process exists. */
+type UnstartedEntry = Omit<RegistryEntry, 'pid' | 'pgid' | 'startTime'>;
+
 interface Started {
   wrapped: boolean;
+  /** The registry entry is already written. */
+  recorded: boolean;
   pid: number;
   pgid: number;
   startTime: number;
@@ -292,6 +300,7 @@ async function startUnderWrapper(spec: WorkloadSpec, exitFile: string, forget: (
   child.on('error', () => undefined);
   return {
     wrapped: true,
+    recorded: false,
     pid: child.pid,
     pgid: stat?.pgrp ?? child.pid,
     startTime: stat?.startTime ?? -1,

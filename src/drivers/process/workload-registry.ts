@@ -50,7 +50,7 @@ export class WorkloadRegistry {
   read(id: string): RegistryEntry | undefined {
     let text: string;
     try {
-      text = readFileSync(this.#entryPath(id), 'utf8');
+      text = readFileSync(this.entryPath(id), 'utf8');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw e;
@@ -59,7 +59,7 @@ export class WorkloadRegistry {
   }
 
   write(entry: RegistryEntry): void {
-    writeFileAtomic(this.#entryPath(entry.id), JSON.stringify(entry));
+    writeFileAtomic(this.entryPath(entry.id), JSON.stringify(entry));
   }
 
   /** Every readable entry; a damaged file is skipped (it cannot be adopted) rather than failing the listing. */
@@ -84,11 +84,12 @@ export class WorkloadRegistry {
   }
 
   delete(id: string): void {
-    rmSync(this.#entryPath(id), { force: true });
+    rmSync(this.entryPath(id), { force: true });
     rmSync(this.exitPath(id), { force: true });
   }
 
-  #entryPath(id: string): string {
+  /** The entry file (mode 0600: it holds the environment); written atomically by Berth or the launcher. */
+  entryPath(id: string): string {
     return join(this.dir, `${checkId(id)}.json`);
   }
 }
