@@ -16,6 +16,10 @@ export const ERRORS = {
   BERTH_E_STORE: { exit: 1, http: 500, title: 'store error' },
   BERTH_E_CONFIG: { exit: 2, http: 500, title: 'invalid configuration' },
   BERTH_E_INTERNAL: { exit: 1, http: 500, title: 'internal error' },
+  BERTH_E_DOCKER_UNREACHABLE: { exit: 1, http: 503, title: 'Docker engine unreachable' },
+  BERTH_E_IMAGE_NOT_FOUND: { exit: 1, http: 404, title: 'image not found' },
+  BERTH_E_ENV_NOT_FOUND: { exit: 2, http: 404, title: 'environment not found' },
+  BERTH_E_ENV_BUILD: { exit: 1, http: 500, title: 'environment build failed' },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;
