@@ -1,3 +1,4 @@
+import { RUNTIMES, type RuntimeName } from '../../config/config.ts';
 import type { JsonObject, JsonValue } from '../../core/pipeline-types.ts';
 import type { RunEvent } from '../../engine/run-events.ts';
 import type { CliContext } from '../cli-context.ts';
@@ -6,7 +7,8 @@ import { parseFlags, usageError } from '../parse-flags.ts';
 
 export const runHelp = `Usage: berth run PIPELINE_FILE [options]
 
-Runs an Orchest pipeline file on the local process runtime and waits for it to end.
+Runs an Orchest pipeline file and waits for it to end: on local processes, or with --runtime docker
+each step in its own container from its environment's image (BERTH_RUNTIME sets the default).
 
 Options:
   --steps A,B        run only these steps (uuids or titles): a selection run
@@ -15,7 +17,7 @@ Options:
   --param K=V        override a pipeline parameter (repeatable); STEP:K=V overrides a step's
                      parameter (STEP = uuid or title); V is parsed as JSON when it can be
   --env K=V          set an environment variable for every step (repeatable)
-  --runtime process  the runtime (only "process" in this build)
+  --runtime NAME     process (default) or docker
   --json             print one JSON object with the run and its steps
 Exit status: 0 the run succeeded, 1 it failed or was aborted, 2 invalid input.`;
 
@@ -32,8 +34,8 @@ export async function runCommand(ctx: CliContext, args: string[]): Promise<numbe
   });
   if (values.help) return ctx.out(runHelp), 0;
   if (positionals.length !== 1) throw usageError('run', 'expected exactly one PIPELINE_FILE', 'berth run path/to/pipeline.orchest');
-  if (values.runtime !== undefined && values.runtime !== ctx.config.runtime) {
-    throw usageError('run', `--runtime ${values.runtime} is not available in this build`, 'use --runtime process');
+  if (values.runtime !== undefined && !(RUNTIMES as readonly string[]).includes(values.runtime)) {
+    throw usageError('run', `--runtime ${values.runtime} is not a runtime this build has`, `use one of: ${RUNTIMES.join(', ')}`);
   }
   const steps = values.steps?.split(',').map((s) => s.trim()).filter(Boolean) ?? [];
   if (values.incoming && steps.length === 0) throw usageError('run', '--incoming needs --steps', 'e.g. --steps "Train model" --incoming');
@@ -58,6 +60,7 @@ export async function runCommand(ctx: CliContext, args: string[]): Promise<numbe
       failFast: values['fail-fast'] ?? false,
       params,
       env,
+      runtime: values.runtime as RuntimeName | undefined,
       signal: controller.signal,
       // With --json, stdout carries only the report; stderr still says when the run has to wait.
       observe: values.json ? (e) => e.type === 'run-queued' && progress(e) : progress,

@@ -1,0 +1,20 @@
+/** Builds images from a recipe (vendor-free: the docker driver folder has the Engine API implementation). */
+export interface ImageBuildRequest {
+  tag: string;
+  /** Dockerfile text. */
+  dockerfile: string;
+  /** Other files of the build context, by relative path. */
+  files: Record<string, string>;
+  labels: Record<string, string>;
+  /** Where the whole build output is written. */
+  logPath: string;
+  /** Each line of build output as it comes. */
+  onProgress?: (line: string) => void;
+}
+
+export interface ImageBuilder {
+  /** Whether the image exists locally. */
+  hasImage(tag: string): Promise<boolean>;
+  /** Builds and tags the image; rejects with BERTH_E_ENV_BUILD naming the log when the build fails. */
+  build(request: ImageBuildRequest): Promise<void>;
+}
