@@ -1,6 +1,5 @@
 import { statSync } from 'node:fs';
-import { dirname, relative, sep } from 'node:path';
-import { posix } from 'node:path';
+import { posix, relative, sep } from 'node:path';
 import type { BerthConfig } from '../config/config.ts';
 import { environmentReference } from '../core/environment-image.ts';
 import { buildStepEnvironment } from '../core/step-environment.ts';
@@ -91,7 +90,3 @@ function toPosix(path: string): string {
   return path.split(sep).join('/');
 }
 
-/** The step file's folder inside the container (exported for tests). */
-export function containerWorkdir(projectDir: string, file: string): string {
-  return posix.join(PROJECT_MOUNT, toPosix(relative(projectDir, dirname(file))));
-}

@@ -19,6 +19,9 @@ import type { RunObserver } from './run-events.ts';
 import { RunExecutor, type PreparedStep } from './run-executor.ts';
 import { runReport, type RunReport } from './run-report.ts';
 import { Runtimes } from './runtime-selection.ts';
+import type { EnvironmentImage } from './environment-images.ts';
+import { findEnvironments, loadEnvironment } from './environment-loader.ts';
+import { environmentImageTag } from '../core/environment-image.ts';
 import type { StepRuntime } from './step-runtime.ts';
 
 export interface RunOptions {
@@ -235,6 +238,25 @@ export class Engine {
       await this.#runs.abortActiveSteps(run.uuid, isoNow(), `not run: ${reason}`);
       return false;
     }
+  }
+
+  /**
+   * Builds (or finds, by content hash) the images of the environments under `path`: a project folder
+   * or one environment folder. Throws BERTH_E_ENV_BUILD at the first failing build.
+   */
+  async buildEnvironments(
+    path: string,
+    opts: { onStart?: (env: { uuid: string; name: string; image: string }) => void; onProgress?: (env: { uuid: string; name: string }, line: string) => void } = {},
+  ): Promise<EnvironmentImage[]> {
+    const { projectDir, uuids } = findEnvironments(path);
+    const images = await this.#runtimes.environmentImages();
+    const results: EnvironmentImage[] = [];
+    for (const uuid of uuids) {
+      const env = loadEnvironment(projectDir, uuid);
+      opts.onStart?.({ uuid, name: env.name, image: environmentImageTag(env) });
+      results.push(await images.ensure(env, (line) => opts.onProgress?.(env, line)));
+    }
+    return results;
   }
 
   /** Cancels an active run: running steps get the stop signal, then SIGKILL after the grace period. */

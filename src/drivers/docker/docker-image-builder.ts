@@ -61,7 +61,7 @@ export class DockerImageBuilder implements ImageBuilder {
             if (event.stream) record(event.stream);
             else if (event.status) record(`${event.id ? `${event.id}: ` : ''}${event.status}\n`);
             if (event.error) {
-              failure = event.error;
+              failure = describeFailure(event.error);
               record(`ERROR: ${event.error}\n`);
             }
           },
@@ -81,6 +81,12 @@ export class DockerImageBuilder implements ImageBuilder {
       });
     }
   }
+}
+
+/** The classic builder says "The command '/bin/sh -c …' returned a non-zero code: N"; name the step instead. */
+function describeFailure(error: string): string {
+  const code = /returned a non-zero code: (\d+)/.exec(error)?.[1];
+  return code === undefined ? error : `the setup script failed with exit code ${code}`;
 }
 
 function packContext(request: ImageBuildRequest): tar.Pack {
