@@ -137,6 +137,30 @@ if (ctx.available) {
       assert.match(env.stderr, /BERTH_E_DOCKER_UNREACHABLE/);
     });
 
+    it('berth cancel from another process stops the containers: steps ABORTED, none left', T, async () => {
+      box.file('steps/wait.sh', 'trap "echo got-term; exit 143" TERM; echo started; while :; do sleep 1 & wait $!; done\n');
+      const waiting = pipeline('waiting', [{ title: 'Wait', file: 'steps/wait.sh' }]);
+      stepOf(waiting, 'Wait').berth_image = BUSYBOX_IMAGE;
+      writePipeline(box, 'waiting.orchest', waiting);
+      const runner = box.spawn(['run', 'waiting.orchest', '--runtime', 'docker', '--json']);
+      const done = collect(runner);
+      const deadline = Date.now() + 60_000;
+      while ((await containersOf(box)).filter((c) => c.endsWith('running')).length < 1) {
+        if (Date.now() > deadline) throw new Error('the step container never started');
+        await sleep(100);
+      }
+      const runs = parseJson((await box.run(['runs', '--json', '--status', 'STARTED'])).stdout).runs;
+      const cancel = await box.run(['cancel', runs[0].uuid]);
+      assert.equal(cancel.code, 0, cancel.stderr);
+      const res = await done;
+      assert.equal(res.code, 1);
+      const report = parseJson(res.stdout);
+      assert.equal(report.run.status, 'ABORTED');
+      assert.equal(report.steps[0].status, 'ABORTED');
+      assert.match(readFileSync(report.steps[0].log_path, 'utf8'), /started\ngot-term\n/);
+      assert.deepEqual(await containersOf(box), []);
+    });
+
     it('killing Berth mid-run (SIGKILL) leaves no container once Berth starts again, and the run says why', T, async () => {
       box.file('steps/long.sh', 'echo started; sleep 300\n');
       const long = pipeline('long', [{ title: 'Long', file: 'steps/long.sh' }, { title: 'Long too', file: 'steps/long.sh' }]);
