@@ -84,7 +84,7 @@ export class DockerDriver implements RuntimeDriver {
       if (isNotFound(e)) throw imageNotFound(spec.image ?? '', e);
       throw this.#translate(e, `create the container of workload ${spec.id}`);
     }
-    return this.#adopt(spec, await container.inspect());
+    return this.#startCreated(spec, container);
   }
 
   async wait(handle: WorkloadHandle, signal?: AbortSignal): Promise<ExitStatus> {
@@ -169,8 +169,9 @@ export class DockerDriver implements RuntimeDriver {
 
   async remove(handle: WorkloadHandle): Promise<void> {
     const container = this.#docker.getContainer(dockerState(handle).container);
-    await this.stop(handle, { graceMs: REMOVE_GRACE_MS });
-    const network = await container.inspect().then((i) => i.HostConfig.NetworkMode, () => undefined);
+    const info = await container.inspect().catch(() => undefined);
+    if (info?.State.Running) await this.stop(handle, { graceMs: REMOVE_GRACE_MS });
+    const network = info?.HostConfig.NetworkMode;
     try {
       await container.remove({ force: true });
     } catch (e) {
@@ -204,7 +205,10 @@ export class DockerDriver implements RuntimeDriver {
       this.#copyLog(handle);
       return handle;
     }
-    const container = this.#docker.getContainer(info.Id);
+    return this.#startCreated(spec, this.#docker.getContainer(info.Id));
+  }
+
+  async #startCreated(spec: WorkloadSpec, container: Docker.Container): Promise<WorkloadHandle> {
     try {
       await container.start();
     } catch (e) {
