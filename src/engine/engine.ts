@@ -104,7 +104,10 @@ export class Engine {
       runUuid: run.uuid,
       plan,
       titles: new Map(plan.steps.map((s) => [s, effective.steps[s]?.title ?? s])),
-      prepare: (step) => this.#prepareStep(loaded, effective, run, step, sessionUuid, opts.env ?? {}, runtime),
+      prepare: (step) =>
+        this.#prepareStep(loaded, effective, run, step, sessionUuid, opts.env ?? {}, runtime, (line) =>
+          observe({ type: 'step-progress', runUuid: run.uuid, stepUuid: step, title: effective.steps[step]?.title ?? step, line }),
+        ),
       driver: runtime.driver,
       runs: this.#runs,
       parallelism: effective.settings.max_steps_parallelism ?? this.config.defaultParallelism,
@@ -197,6 +200,7 @@ export class Engine {
     sessionUuid: string,
     runEnv: Record<string, string>,
     runtime: StepRuntime,
+    onProgress: (line: string) => void,
   ): Promise<PreparedStep> {
     const step = effective.steps[stepUuid]!;
     mkdirSync(this.config.dataDir, { recursive: true });
@@ -224,6 +228,7 @@ export class Engine {
       },
       runEnv,
       notebookOut: join(run.run_dir, 'notebooks', `${stepUuid}.ipynb`),
+      onProgress,
     });
   }
 

@@ -105,6 +105,9 @@ function progressPrinter(ctx: CliContext, color: ReturnType<typeof paint>) {
         ctx.err(`  ${mark} ${e.title}${took}${why}`);
         break;
       }
+      case 'step-progress':
+        ctx.err(`    ${color('gray', `${e.title} │ ${e.line}`)}`);
+        break;
       case 'run-cancelling':
         ctx.err(`Stopping: ${e.reason}`);
         break;
