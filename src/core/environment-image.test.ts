@@ -12,6 +12,9 @@ describe('environment images', () => {
     assert.notEqual(environmentImageTag({ ...env, setupScript: 'pip install y\n' }), tag);
     assert.notEqual(environmentImageTag({ ...env, baseImage: 'python:3.11-slim' }), tag);
     assert.notEqual(environmentImageTag({ ...env, setupScript: null }), environmentImageTag({ ...env, setupScript: '' }));
+    assert.equal(environmentImageTag(env, 'sha256:1'), environmentImageTag(env, 'sha256:1'));
+    assert.notEqual(environmentImageTag(env, 'sha256:1'), environmentImageTag(env, 'sha256:2'));
+    assert.notEqual(environmentImageTag(env, 'sha256:1'), tag);
   });
 
   test('the recipe runs the setup script with bash when the image has it', () => {

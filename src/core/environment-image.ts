@@ -29,9 +29,13 @@ export function environmentContextFiles(env: EnvironmentDefinition): Record<stri
   return env.setupScript === null ? {} : { 'setup_script.sh': env.setupScript };
 }
 
-/** `berth-env/<uuid>:<hash of base image and setup script>`: an unchanged environment maps to the same tag. */
-export function environmentImageTag(env: EnvironmentDefinition): string {
-  const hash = createHash('sha256').update(JSON.stringify([RECIPE_VERSION, env.baseImage, env.setupScript])).digest('hex').slice(0, 16);
+/**
+ * `berth-env/<uuid>:<hash>` of the base image (its local image id when known, so a base image pulled
+ * or rebuilt anew gives a new tag) and the setup script: an unchanged environment maps to the same tag.
+ */
+export function environmentImageTag(env: EnvironmentDefinition, baseImageId?: string | null): string {
+  const base = baseImageId ? `${env.baseImage}@${baseImageId}` : env.baseImage;
+  const hash = createHash('sha256').update(JSON.stringify([RECIPE_VERSION, base, env.setupScript])).digest('hex').slice(0, 16);
   return `berth-env/${env.uuid.toLowerCase()}:${hash}`;
 }
 

@@ -15,6 +15,10 @@ export interface ImageBuildRequest {
 export interface ImageBuilder {
   /** Whether the image exists locally. */
   hasImage(tag: string): Promise<boolean>;
+  /** The local image's id, or null when it is not there. */
+  imageId(name: string): Promise<string | null>;
+  /** Gives an existing image one more name (repository:tag). */
+  tag(image: string, as: string): Promise<void>;
   /** Builds and tags the image; rejects with BERTH_E_ENV_BUILD naming the log when the build fails. */
   build(request: ImageBuildRequest): Promise<void>;
 }

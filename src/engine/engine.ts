@@ -21,7 +21,6 @@ import { runReport, type RunReport } from './run-report.ts';
 import { Runtimes } from './runtime-selection.ts';
 import type { EnvironmentImage } from './environment-images.ts';
 import { findEnvironments, loadEnvironment } from './environment-loader.ts';
-import { environmentImageTag } from '../core/environment-image.ts';
 import type { StepRuntime } from './step-runtime.ts';
 
 export interface RunOptions {
@@ -258,7 +257,7 @@ export class Engine {
     const results: EnvironmentImage[] = [];
     for (const uuid of uuids) {
       const env = loadEnvironment(projectDir, uuid);
-      opts.onStart?.({ uuid, name: env.name, image: environmentImageTag(env) });
+      opts.onStart?.({ uuid, name: env.name, image: await images.tag(env) });
       results.push(await images.ensure(env, (line) => opts.onProgress?.(env, line)));
     }
     return results;

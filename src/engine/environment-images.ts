@@ -23,18 +23,24 @@ export class EnvironmentImages {
     this.#buildsDir = buildsDir;
   }
 
-  ensure(env: EnvironmentDefinition, onProgress?: (line: string) => void): Promise<EnvironmentImage> {
-    const image = environmentImageTag(env);
+  /** The environment's image tag: its base image's local id is part of the hash when the base is there. */
+  async tag(env: EnvironmentDefinition): Promise<string> {
+    return environmentImageTag(env, await this.#builder.imageId(env.baseImage));
+  }
+
+  async ensure(env: EnvironmentDefinition, onProgress?: (line: string) => void): Promise<EnvironmentImage> {
+    const baseId = await this.#builder.imageId(env.baseImage);
+    const image = environmentImageTag(env, baseId);
     let pending = this.#inFlight.get(image);
     if (!pending) {
-      pending = this.#ensure(env, image, onProgress);
+      pending = this.#ensure(env, image, baseId === null, onProgress);
       this.#inFlight.set(image, pending);
       pending.catch(() => this.#inFlight.delete(image));
     }
     return pending;
   }
 
-  async #ensure(env: EnvironmentDefinition, image: string, onProgress?: (line: string) => void): Promise<EnvironmentImage> {
+  async #ensure(env: EnvironmentDefinition, image: string, basePulled: boolean, onProgress?: (line: string) => void): Promise<EnvironmentImage> {
     const log = join(this.#buildsDir, env.uuid, `${image.slice(image.lastIndexOf(':') + 1)}.log`);
     if (await this.#builder.hasImage(image)) return { uuid: env.uuid, name: env.name, image, built: false, log };
     await this.#builder.build({
@@ -45,6 +51,9 @@ export class EnvironmentImages {
       logPath: log,
       onProgress,
     });
+    // The build pulled the base image: name the result by the base's id too, as the next lookup will.
+    const baseId = basePulled ? await this.#builder.imageId(env.baseImage) : null;
+    if (baseId !== null) await this.#builder.tag(image, environmentImageTag(env, baseId));
     return { uuid: env.uuid, name: env.name, image, built: true, log };
   }
 }

@@ -27,14 +27,22 @@ export class DockerImageBuilder implements ImageBuilder {
   }
 
   async hasImage(tag: string): Promise<boolean> {
+    return (await this.imageId(tag)) !== null;
+  }
+
+  async imageId(name: string): Promise<string | null> {
     try {
-      await this.#docker.getImage(tag).inspect();
-      return true;
+      return (await this.#docker.getImage(name).inspect()).Id;
     } catch (e) {
-      if (isNotFound(e)) return false;
+      if (isNotFound(e)) return null;
       if (isUnreachable(e)) throw unreachable(this.#address, e);
       throw e;
     }
+  }
+
+  async tag(image: string, as: string): Promise<void> {
+    const colon = as.lastIndexOf(':');
+    await this.#docker.getImage(image).tag({ repo: as.slice(0, colon), tag: as.slice(colon + 1) });
   }
 
   async build(request: ImageBuildRequest): Promise<void> {
