@@ -20,6 +20,7 @@ export const ERRORS = {
   BERTH_E_IMAGE_NOT_FOUND: { exit: 1, http: 404, title: 'image not found' },
   BERTH_E_ENV_NOT_FOUND: { exit: 2, http: 404, title: 'environment not found' },
   BERTH_E_ENV_BUILD: { exit: 1, http: 500, title: 'environment build failed' },
+  BERTH_E_PROJECT_NOT_FOUND: { exit: 2, http: 404, title: 'project folder not found' },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

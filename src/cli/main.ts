@@ -13,6 +13,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   cancel: async () => (await import('./commands/cancel-command.ts')).cancelCommand,
   validate: async () => (await import('./commands/validate-command.ts')).validateCommand,
   env: async () => (await import('./commands/env-command.ts')).envCommand,
+  import: async () => (await import('./commands/import-command.ts')).importCommand,
 };
 
 const HELP = `Berth — pipelines and services for data teams (runs Orchest projects unchanged)
@@ -26,6 +27,7 @@ Commands:
   cancel RUN            cancel a pending or running run
   validate FILE         check a pipeline file and report every problem
   env build PATH        build environment images (base image + setup script) on Docker
+  import orchest DIR    check an Orchest project: what Berth will use and what it cannot
 
 Every command takes --help. Lists take --json.
 State lives in BERTH_HOME (default ~/.berth).`;

@@ -21,6 +21,11 @@ export interface BerthConfig {
   baseEnv: Record<string, string>;
   /** Disable colour in human output. */
   color: boolean;
+  /**
+   * How the process runtime starts workloads: `auto` uses the python3 launcher when python3 is on
+   * PATH (cheaper per step), `shell` always uses the /bin/sh wrapper (BERTH_PROCESS_LAUNCHER).
+   */
+  processLauncher: 'auto' | 'shell';
   /** Running under CI (CI=true): tests that need Docker fail instead of skipping. */
   ci: boolean;
   /** How to reach the Docker Engine API (DOCKER_HOST; default the local unix socket). */
@@ -60,7 +65,16 @@ export function loadConfig(env: Env = process.env): BerthConfig {
     ci: env.CI === 'true' || env.CI === '1',
     docker: dockerConnection(env.DOCKER_HOST),
     dockerDefaultImage: env.BERTH_DOCKER_IMAGE || 'python:3-slim',
+    processLauncher: oneOf(env, 'BERTH_PROCESS_LAUNCHER', ['auto', 'shell'] as const),
   };
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly [T, ...T[]]): T {
+  const raw = env[name] || allowed[0];
+  if ((allowed as readonly string[]).includes(raw)) return raw as T;
+  throw new BerthError('BERTH_E_CONFIG', `${name}=${raw} is not one of ${allowed.join(', ')}`, {
+    problems: [{ path: name, message: `unknown value "${raw}"`, fix: `set it to one of ${allowed.join(', ')}, or unset it` }],
+  });
 }
 
 /** DOCKER_HOST as Docker's CLI reads it: unix:///path, tcp://host:port (plain HTTP) or https://host:port. */

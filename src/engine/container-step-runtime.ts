@@ -9,18 +9,23 @@ import { containerStepCommand } from './container-step-command.ts';
 import type { EnvironmentImages } from './environment-images.ts';
 import { loadEnvironment } from './environment-loader.ts';
 import type { PreparedStep } from './run-executor.ts';
+import { SDK_PYTHON_DIR } from './step-sdk-environment.ts';
 import type { StepRuntime, StepWorkloadInput } from './step-runtime.ts';
 
 /** Where a step container sees the project, the data folder and its run's folder. */
 export const PROJECT_MOUNT = '/project-dir';
 export const DATA_MOUNT = '/data';
 export const RUN_MOUNT = '/berth-run';
+/** The run's step outputs (BERTH_OUTPUTS_DIR) and the Python SDK (read-only, first on PYTHONPATH). */
+export const OUTPUTS_MOUNT = '/berth-outputs';
+export const SDK_PYTHON_MOUNT = '/berth-sdk/python';
 
 /**
  * Steps as containers: the image comes from the step's `berth_image` (an image, or
  * `environment@<uuid>`), else its Orchest environment (built on first use, by content hash), else
  * the configured default. The project is mounted at /project-dir, the data folder at /data, the
- * run folder (pipeline.json, executed notebooks) at /berth-run; the working directory is the step
+ * run folder (pipeline.json, executed notebooks) at /berth-run, the run's step outputs at
+ * /berth-outputs and the Python SDK (`import orchest`) at /berth-sdk/python; the working directory is the step
  * file's folder; the process runs as the project folder's owner. Only Berth's own variables and the
  * run's are passed in: the host's environment stays on the host.
  */
@@ -54,6 +59,8 @@ export class ContainerStepRuntime implements StepRuntime {
       { base: {}, run: input.runEnv },
       { ...input.identity, projectDir: PROJECT_MOUNT, dataDir: DATA_MOUNT, pipelinePath: posix.join(RUN_MOUNT, 'pipeline.json') },
     );
+    env.BERTH_OUTPUTS_DIR = OUTPUTS_MOUNT;
+    env.PYTHONPATH = env.PYTHONPATH ? `${SDK_PYTHON_MOUNT}:${env.PYTHONPATH}` : SDK_PYTHON_MOUNT;
     const owner = statSync(input.projectDir);
     return {
       ok: true,
@@ -68,6 +75,8 @@ export class ContainerStepRuntime implements StepRuntime {
           { source: input.projectDir, target: PROJECT_MOUNT },
           { source: input.identity.dataDir, target: DATA_MOUNT },
           { source: input.runDir, target: RUN_MOUNT },
+          { source: input.outputsDir, target: OUTPUTS_MOUNT },
+          { source: SDK_PYTHON_DIR, target: SDK_PYTHON_MOUNT, readOnly: true },
         ],
         user: `${owner.uid}:${owner.gid}`,
         logPath,

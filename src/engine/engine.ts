@@ -19,6 +19,7 @@ import type { RunObserver } from './run-events.ts';
 import { RunExecutor, type PreparedStep } from './run-executor.ts';
 import { runReport, type RunReport } from './run-report.ts';
 import { Runtimes } from './runtime-selection.ts';
+import { stepOutputsDir } from './step-outputs.ts';
 import type { EnvironmentImage } from './environment-images.ts';
 import { findEnvironments, loadEnvironment } from './environment-loader.ts';
 import type { StepRuntime } from './step-runtime.ts';
@@ -203,6 +204,8 @@ export class Engine {
   ): Promise<PreparedStep> {
     const step = effective.steps[stepUuid]!;
     mkdirSync(this.config.dataDir, { recursive: true });
+    const outputsDir = stepOutputsDir(this.config.home, run);
+    mkdirSync(outputsDir, { recursive: true });
     return runtime.prepareStep({
       id: `${run.uuid}-${stepUuid}`,
       labels: { project: run.project_uuid, pipeline: run.pipeline_uuid, run: run.uuid, step: stepUuid },
@@ -226,6 +229,7 @@ export class Engine {
         pipelineParameters: effective.parameters,
       },
       runEnv,
+      outputsDir,
       notebookOut: join(run.run_dir, 'notebooks', `${stepUuid}.ipynb`),
       onProgress,
     });

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { BerthConfig, RuntimeName } from '../config/config.ts';
 import type { DockerDriver } from '../drivers/docker/docker-driver.ts';
 import { ManagedDriver } from '../drivers/managed-driver.ts';
+import { findPython } from '../drivers/process/find-python.ts';
 import { ProcessDriver } from '../drivers/process/process-driver.ts';
 import type { EnvironmentImages } from './environment-images.ts';
 import { ProcessStepRuntime } from './process-step-runtime.ts';
@@ -58,7 +59,8 @@ export class Runtimes {
       const { ContainerStepRuntime } = await import('./container-step-runtime.ts');
       return new ContainerStepRuntime(this.#config, new ManagedDriver(await this.#dockerDriver(), managed), await this.environmentImages());
     }
-    return new ProcessStepRuntime(this.#config, new ManagedDriver(new ProcessDriver({ stateDir: join(this.#config.home, 'workloads', 'process') }), managed));
+    const python = this.#config.processLauncher === 'auto' ? findPython(this.#config.baseEnv.PATH) : undefined;
+    return new ProcessStepRuntime(this.#config, new ManagedDriver(new ProcessDriver({ stateDir: join(this.#config.home, 'workloads', 'process'), python }), managed));
   }
 
   #dockerDriver(): Promise<DockerDriver> {

@@ -9,7 +9,7 @@ export type StepCommand = { ok: true; argv: string[] } | { ok: false; reason: st
  * `jupyter nbconvert --execute` or papermill. The executed notebook is written to `notebookOut`
  * so a run never rewrites the project's files. Contract: pure apart from PATH lookups.
  */
-export function stepCommand(file: string, opts: { path: string; nodePath: string; notebookOut: string; kernel?: string }): StepCommand {
+export function stepCommand(file: string, opts: { path: string; nodePath: string; nodeImport?: string; notebookOut: string; kernel?: string }): StepCommand {
   const ext = extname(file).toLowerCase();
   const need = (program: string, hint: string, argv: (exe: string) => string[]): StepCommand => {
     const exe = which(program, opts.path);
@@ -24,7 +24,8 @@ export function stepCommand(file: string, opts: { path: string; nodePath: string
     case '.js':
     case '.mjs':
     case '.ts':
-      return { ok: true, argv: [opts.nodePath, file] };
+      // nodeImport: a module preloaded with --import (the SDK hook that resolves `berth`).
+      return { ok: true, argv: opts.nodeImport ? [opts.nodePath, '--import', opts.nodeImport, file] : [opts.nodePath, file] };
     case '.r':
       return need('Rscript', 'install R (e.g. apt-get install r-base-core)', (exe) => [exe, file]);
     case '.jl':

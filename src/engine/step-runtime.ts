@@ -18,6 +18,8 @@ export interface StepWorkloadInput {
   identity: StepIdentity;
   /** Run-level variables (`--env`). */
   runEnv: Record<string, string>;
+  /** The SDK's outputs folder for this run (host path; BERTH_OUTPUTS_DIR). */
+  outputsDir: string;
   /** Where an executed notebook is written (host path inside runDir). */
   notebookOut: string;
   /** Progress lines of slow preparation (environment image builds). */

@@ -78,6 +78,21 @@ if (ctx.available) {
       assert.match(envs[0].image, /^berth-env\/aaaaaaaa-1111-4111-8111-000000000001:[0-9a-f]{16}$/);
     });
 
+    it('steps pass data through the Python SDK (import orchest) inside containers', T, async () => {
+      box.file('steps/sdk_out.py', 'import orchest\norchest.output({"rows": [1, 2, 3]}, name="table")\nprint("sent")\n');
+      box.file('steps/sdk_in.py', 'import orchest\ninputs = orchest.get_inputs()\nprint("got", sum(inputs["table"]["rows"]), orchest.get_step_param("factor"))\n');
+      const sdk = pipeline('sdk', [
+        { title: 'Out', file: 'steps/sdk_out.py' },
+        { title: 'In', file: 'steps/sdk_in.py', parents: ['Out'], parameters: { factor: 2 } },
+      ], { uuid: '22222222-2222-4333-8444-555555555555' });
+      for (const title of ['Out', 'In']) stepOf(sdk, title).berth_image = PYTHON_IMAGE;
+      writePipeline(box, 'sdk.orchest', sdk);
+      const res = await box.run(['run', 'sdk.orchest', '--runtime', 'docker', '--json']);
+      assert.equal(res.code, 0, res.stderr + res.stdout);
+      const report = parseJson(res.stdout);
+      assert.equal(readFileSync(report.steps[1].log_path, 'utf8'), 'got 6 2\n');
+    });
+
     it('exit codes are recorded; a failed step aborts its descendants', T, async () => {
       const failing = pipeline('failing', [{ title: 'Fail', file: 'steps/fail.sh' }, { title: 'After', file: 'steps/plain.sh', parents: ['Fail'] }]);
       for (const title of ['Fail', 'After']) stepOf(failing, title).berth_image = BUSYBOX_IMAGE;

@@ -16,6 +16,8 @@ Options:
   --fail-fast        abort everything still pending or running at the first failure
   --param K=V        override a pipeline parameter (repeatable); STEP:K=V overrides a step's
                      parameter (STEP = uuid or title); V is parsed as JSON when it can be
+  --step-param STEP.K=V  override a step's parameter (repeatable; STEP = uuid or title, split
+                     at the last "." before "="); V is parsed as JSON when it can be
   --env K=V          set an environment variable for every step (repeatable)
   --runtime NAME     process (default) or docker
   --json             print one JSON object with the run and its steps
@@ -27,6 +29,7 @@ export async function runCommand(ctx: CliContext, args: string[]): Promise<numbe
     incoming: { type: 'boolean' },
     'fail-fast': { type: 'boolean' },
     param: { type: 'string', multiple: true },
+    'step-param': { type: 'string', multiple: true },
     env: { type: 'string', multiple: true },
     runtime: { type: 'string' },
     json: { type: 'boolean' },
@@ -40,6 +43,7 @@ export async function runCommand(ctx: CliContext, args: string[]): Promise<numbe
   const steps = values.steps?.split(',').map((s) => s.trim()).filter(Boolean) ?? [];
   if (values.incoming && steps.length === 0) throw usageError('run', '--incoming needs --steps', 'e.g. --steps "Train model" --incoming');
   const params = parseParams(values.param ?? []);
+  addStepParams(params.steps, values['step-param'] ?? []);
   const env = parseEnv(values.env ?? []);
 
   const engine = await ctx.engine();
@@ -130,6 +134,18 @@ export function parseParams(items: string[]): { pipeline: JsonObject; steps: Rec
     else out.pipeline[lhs] = value;
   }
   return out;
+}
+
+/** `--step-param STEP.KEY=VALUE` (STEP may contain dots: the key is after the last one). */
+export function addStepParams(steps: Record<string, JsonObject>, items: string[]): void {
+  for (const item of items) {
+    const eq = item.indexOf('=');
+    const dot = eq > 0 ? item.lastIndexOf('.', eq) : -1;
+    if (dot <= 0 || dot >= eq - 1) {
+      throw usageError('run', `--step-param "${item}" is not STEP.KEY=VALUE`, 'write --step-param "Step title.key=value" (STEP is a step title or uuid)');
+    }
+    (steps[item.slice(0, dot)] ??= {})[item.slice(dot + 1, eq)] = parseValue(item.slice(eq + 1));
+  }
 }
 
 function parseValue(raw: string): JsonValue {

@@ -11,14 +11,24 @@ import { isBerthError } from '../../errors.ts';
 import { runDriverConformance } from '../conformance/driver-conformance.ts';
 import type { WorkloadSpec } from '../driver.ts';
 import { ProcessDriver } from './process-driver.ts';
+import { findPython } from './find-python.ts';
 import { readProcStat } from './proc-stat.ts';
 
-runDriverConformance('process', (stateDir) => new ProcessDriver({ stateDir }));
+const python = findPython(process.env.PATH) ?? assert.fail('python3 is not on PATH: the launcher needs it');
+const MODES = [
+  { name: 'launcher', python, envKeys: ['FOO', 'PATH'] },
+  // The fallback without python3; sh exports PWD.
+  { name: 'shell wrapper', python: undefined, envKeys: ['FOO', 'PATH', 'PWD'] },
+];
+
+for (const mode of MODES) {
+  runDriverConformance(`process (${mode.name})`, (stateDir) => new ProcessDriver({ stateDir, python: mode.python }));
+}
 
 const T = { timeout: 120_000 };
 const PATH = '/usr/local/bin:/usr/bin:/bin';
 
-describe('ProcessDriver', () => {
+for (const mode of MODES) describe(`ProcessDriver (${mode.name})`, () => {
   let root = '';
   let stateDir = '';
   let driver: ProcessDriver;
@@ -32,7 +42,7 @@ describe('ProcessDriver', () => {
   before(async () => {
     root = realpathSync(mkdtempSync(join(tmpdir(), 'berth-process-')));
     stateDir = join(root, 'state');
-    driver = new ProcessDriver({ stateDir });
+    driver = new ProcessDriver({ stateDir, python: mode.python });
     await driver.init();
   });
 
@@ -72,18 +82,18 @@ describe('ProcessDriver', () => {
     await assert.rejects(driver.exec(handle, ['true']), (e: unknown) => isBerthError(e) && e.code === 'BERTH_E_WORKLOAD_NOT_FOUND');
   });
 
-  it('adds nothing to the environment but what sh exports (PWD)', T, async () => {
+  it(`adds nothing to the environment${mode.python ? '' : ' but what sh exports (PWD)'}`, T, async () => {
     const env = await driver.start(spec(['env'], { env: { PATH, FOO: '1' } }));
     await driver.wait(env);
-    assert.deepEqual(log(env.id).trim().split('\n').map((line) => line.split('=')[0]).sort(), ['FOO', 'PATH', 'PWD']);
+    assert.deepEqual(log(env.id).trim().split('\n').map((line) => line.split('=')[0]).sort(), mode.envKeys);
   });
 
-  it('exit codes outlive the Berth process that started them (builtins too); one killed behind its back has vanished', T, async () => {
+  it(`exit codes outlive the Berth process that started them (builtins too); one killed behind its back ${mode.python ? 'is recorded as killed' : 'has vanished'}`, T, async () => {
     const runDir = join(root, 'orphans');
     const script = `
       import { ProcessDriver } from ${JSON.stringify(new URL('./process-driver.ts', import.meta.url).href)};
       const [stateDir, dir] = process.argv.slice(1);
-      const driver = new ProcessDriver({ stateDir });
+      const driver = new ProcessDriver({ stateDir, python: ${JSON.stringify(mode.python ?? null)} ?? undefined });
       await driver.init();
       const spec = (id, script) => ({ id, command: ['sh', '-c', script], cwd: dir, env: { PATH: '/usr/bin:/bin' }, labels: { run: 'orphans' }, logPath: dir + '/' + id + '.log' });
       await driver.start(spec('finishes', 'sleep 1; exit 5'));
@@ -101,8 +111,13 @@ describe('ProcessDriver', () => {
     process.kill(-Number(killed.state.pgid), 'SIGKILL');
     const status = await adopter.wait(killed);
     assert.equal(status.code, null);
-    assert.equal(status.signal, null);
-    assert.match(status.reason ?? '', /vanished/);
+    if (mode.python) {
+      // The launcher outlived the Berth that started it and saw the kill.
+      assert.equal(status.signal, 'SIGKILL');
+    } else {
+      assert.equal(status.signal, null);
+      assert.match(status.reason ?? '', /vanished/);
+    }
   });
 
   it('a handle whose pid now belongs to another process is not running, has vanished and is never signalled', T, async () => {

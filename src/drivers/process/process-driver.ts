@@ -1,4 +1,3 @@
-import type { ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { BerthError } from '../../errors.ts';
@@ -21,22 +20,26 @@ import { parseSignal } from './parse-signal.ts';
 import { processState, toHandle, type ProcessState } from './process-handle.ts';
 import { readProcStat } from './proc-stat.ts';
 import { runCaptured } from './run-captured.ts';
-import { spawnWorkload, type SpawnedChild } from './spawn-workload.ts';
+import { Launcher } from './launcher-client.ts';
+import { spawnWorkload } from './spawn-workload.ts';
 import { stopGroup } from './stop-group.ts';
 import { tailFile } from './tail-file.ts';
 import { WorkloadRegistry, type RegistryEntry } from './workload-registry.ts';
 
-/** A workload this instance spawned: its end comes promptly and exactly from the 'exit' event. */
+/** A workload this instance started: its end comes promptly and exactly from its parent. */
 interface OwnChild {
   pid: number;
-  child: ChildProcess;
   exited: Promise<ExitStatus>;
+  /** Stops this instance from keeping Node alive for the workload. */
+  release: () => void;
 }
 
 /** How often adopted workloads are checked for their end. */
 const POLL_MS = 50;
 const LOG_IDLE_MS = 100;
 const REMOVE_GRACE_MS = 2000;
+/** How long an ended workload's parent may take to record its exit code. */
+const RECORD_GRACE_MS = 250;
 
 /**
  * Runs workloads as local process groups (Linux: liveness comes from /proc). Everything needed to
@@ -51,8 +54,16 @@ export class ProcessDriver implements RuntimeDriver {
   /** Stops in progress (never rejecting): an end they cause is recorded once they settle. */
   readonly #stopping = new Map<string, Promise<void>>();
 
-  constructor(opts: { stateDir: string }) {
+  readonly #python: string | undefined;
+  #launcherProcess: Launcher | undefined;
+
+  /**
+   * With `python` (a python3 executable), workloads are started by the launcher process
+   * (launcher.py); without it, each runs under a /bin/sh wrapper spawned from Node.
+   */
+  constructor(opts: { stateDir: string; python?: string }) {
     this.#registry = new WorkloadRegistry(opts.stateDir);
+    this.#python = opts.python;
   }
 
   async init(): Promise<void> {
@@ -66,23 +77,22 @@ export class ProcessDriver implements RuntimeDriver {
     if (existing) return toHandle(existing);
     const exitFile = this.#registry.exitPath(spec.id);
     rmSync(exitFile, { force: true });
-    const child = await spawnWorkload(spec, exitFile);
-    // The child cannot have been reaped yet (that needs a turn of the event loop), so its stat is there.
-    const stat = readProcStat(child.pid);
+    const started = await this.#spawn(spec, exitFile);
     const entry: RegistryEntry = {
       id: spec.id,
-      pid: child.pid,
-      pgid: stat?.pgrp ?? child.pid,
-      startTime: stat?.startTime ?? -1,
+      pid: started.pid,
+      pgid: started.pgid,
+      startTime: started.startTime,
       labels: spec.labels,
       logPath: spec.logPath,
       command: spec.command,
       cwd: spec.cwd,
       env: spec.env,
       exitFile,
+      wrapped: started.wrapped,
       createdAt: new Date().toISOString(),
     };
-    this.#track(entry, child);
+    this.#children.set(entry.id, { pid: entry.pid, exited: started.exited(entry), release: started.release });
     try {
       this.#registry.write(entry);
     } catch (e) {
@@ -96,12 +106,19 @@ export class ProcessDriver implements RuntimeDriver {
     const state = processState(handle);
     const own = this.#ownChild(handle.id, state);
     if (own) return abortable(own.exited, signal);
+    return this.#awaitEnd(handle.id, state, signal);
+  }
+
+  /** Watches a workload whose parent is not this instance: the exit file, else its process. */
+  async #awaitEnd(id: string, state: ProcessState, signal?: AbortSignal): Promise<ExitStatus> {
     for (;;) {
       const recorded = readExitFile(state.exitFile);
       if (recorded) return recorded;
       if (!isProcessAlive(state.pid, state.startTime)) {
-        // The wrapper writes the exit file before it exits; a stop in progress records the end it caused.
-        await this.#stopping.get(handle.id);
+        // A stop in progress records the end it caused. The wrapper writes the exit file before it
+        // exits; the launcher writes it just after it reaps the workload, so give it a moment.
+        await this.#stopping.get(id);
+        for (let waited = 0; waited < RECORD_GRACE_MS && !readExitFile(state.exitFile); waited += 10) await delay(10);
         return readExitFile(state.exitFile) ?? {
           code: null,
           signal: null,
@@ -170,23 +187,32 @@ export class ProcessDriver implements RuntimeDriver {
 
   /** Lets this Node process exit while workloads run on: they stay adoptable from the registry. */
   async destroy(): Promise<void> {
-    for (const { child } of this.#children.values()) child.unref();
+    for (const { release } of this.#children.values()) release();
+    this.#launcherProcess?.release();
   }
 
-  #track(entry: RegistryEntry, child: SpawnedChild): void {
-    const exited = new Promise<ExitStatus>((resolve) => {
-      child.once('exit', (code, signal) => {
-        if (this.#children.get(entry.id)?.pid === entry.pid) this.#children.delete(entry.id);
-        // The wrapper's record (the workload's own code) wins; otherwise keep what the parent saw.
-        const recorded = readExitFile(entry.exitFile);
-        const status: ExitStatus = recorded ?? { code, signal };
-        if (!recorded) recordQuietly(entry.exitFile, status);
-        resolve(status);
-      });
-    });
-    // Nothing is emitted after a successful spawn, but an unhandled 'error' would crash Berth.
-    child.on('error', () => undefined);
-    this.#children.set(entry.id, { pid: entry.pid, child, exited });
+  async #spawn(spec: WorkloadSpec, exitFile: string): Promise<Started> {
+    if (this.#python === undefined) return startUnderWrapper(spec, exitFile, (id, pid) => this.#forget(id, pid));
+    if (!this.#launcherProcess) {
+      this.#registry.ensureDir();
+      this.#launcherProcess = new Launcher(this.#python, this.#registry.launcherLogPath());
+    }
+    const launched = await this.#launcherProcess.launch(spec, exitFile);
+    return {
+      ...launched,
+      wrapped: false,
+      release: () => undefined,
+      exited: (entry) =>
+        launched.exited.then((status) => {
+          this.#forget(entry.id, entry.pid);
+          // The launcher went away before the workload: watch it like an adopted one.
+          return status ?? this.#awaitEnd(entry.id, processState(toHandle(entry)));
+        }),
+    };
+  }
+
+  #forget(id: string, pid: number): void {
+    if (this.#children.get(id)?.pid === pid) this.#children.delete(id);
   }
 
   #ownChild(id: string, state: ProcessState): OwnChild | undefined {
@@ -234,6 +260,41 @@ function killGroup(pgid: number): void {
   } catch {
     // Already gone.
   }
+}
+
+interface Started {
+  wrapped: boolean;
+  pid: number;
+  pgid: number;
+  startTime: number;
+  exited: (entry: RegistryEntry) => Promise<ExitStatus>;
+  release: () => void;
+}
+
+/** The fallback without python3: Node spawns a /bin/sh wrapper that records the exit code. */
+async function startUnderWrapper(spec: WorkloadSpec, exitFile: string, forget: (id: string, pid: number) => void): Promise<Started> {
+  const child = await spawnWorkload(spec, exitFile);
+  // The child cannot have been reaped yet (that needs a turn of the event loop), so its stat is there.
+  const stat = readProcStat(child.pid);
+  const ended = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('exit', (code, signal) => resolve([code, signal])));
+  // Nothing is emitted after a successful spawn, but an unhandled 'error' would crash Berth.
+  child.on('error', () => undefined);
+  return {
+    wrapped: true,
+    pid: child.pid,
+    pgid: stat?.pgrp ?? child.pid,
+    startTime: stat?.startTime ?? -1,
+    release: () => child.unref(),
+    exited: async (entry) => {
+      const [code, signal] = await ended;
+      forget(entry.id, entry.pid);
+      // The wrapper's record (the workload's own code) wins; otherwise keep what the parent saw.
+      const recorded = readExitFile(entry.exitFile);
+      const status: ExitStatus = recorded ?? { code, signal };
+      if (!recorded) recordQuietly(entry.exitFile, status);
+      return status;
+    },
+  };
 }
 
 /** A failed write leaves adopters without the code; this instance's waiters still get it from memory. */

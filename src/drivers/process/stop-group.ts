@@ -10,6 +10,8 @@ export interface GroupTarget {
   pid: number;
   pgid: number;
   startTime: number;
+  /** Led by the /bin/sh wrapper, which needs a moment before a signal reaches the workload. */
+  wrapped: boolean;
 }
 
 const POLL_MS = 25;
@@ -26,7 +28,7 @@ const KILL_WAIT_MS = 10_000;
 export async function stopGroup(target: GroupTarget, signal: NodeJS.Signals, graceMs: number): Promise<NodeJS.Signals | undefined> {
   const leader = readProcStat(target.pid);
   if (leader !== undefined && leader.startTime !== target.startTime) return undefined;
-  await settled(target, Math.min(graceMs, SETTLE_MS));
+  if (target.wrapped) await settled(target, Math.min(graceMs, SETTLE_MS));
   if (!isGroupAlive(target.pgid) || !signalGroup(target.pgid, signal)) return undefined;
   if (await endsWithin(target.pgid, graceMs)) return signal;
   signalGroup(target.pgid, 'SIGKILL');

@@ -18,6 +18,8 @@ export interface RegistryEntry {
   /** Kept for exec, which runs next to the workload with the same environment (hence mode 0600). */
   env: Record<string, string>;
   exitFile: string;
+  /** Started under the /bin/sh wrapper (the group leader is the wrapper, not the workload). */
+  wrapped?: boolean;
   /** ISO timestamp. */
   createdAt: string;
 }
@@ -34,6 +36,11 @@ export class WorkloadRegistry {
 
   ensureDir(): void {
     mkdirSync(this.dir, { recursive: true });
+  }
+
+  /** Where launcher processes append their own errors (not any workload's output). */
+  launcherLogPath(): string {
+    return join(this.dir, 'launcher.log');
   }
 
   exitPath(id: string): string {

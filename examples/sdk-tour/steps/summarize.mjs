@@ -1,0 +1,14 @@
+// Summarize (JS): reads the table written by the Python step and outputs a summary (JSON).
+import { getInputs, getStepParam, getPipelineParam, output } from 'berth';
+
+const { rows } = getInputs();
+const column = getStepParam('column');
+const values = rows.map((r) => r[column]);
+const summary = {
+  count: values.length,
+  mean: values.reduce((a, b) => a + b, 0) / values.length,
+  max: Math.max(...values),
+  greeting: getPipelineParam('greeting'),
+};
+console.log('summary', summary);
+output(summary, 'summary');

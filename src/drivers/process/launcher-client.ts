@@ -1,0 +1,120 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { BerthError } from '../../errors.ts';
+import type { ExitStatus, WorkloadSpec } from '../driver.ts';
+
+const SCRIPT = fileURLToPath(new URL('./launcher.py', import.meta.url));
+
+export interface Launched {
+  pid: number;
+  pgid: number;
+  startTime: number;
+  /** The workload's end as the launcher recorded it; undefined when the launcher itself went away first. */
+  exited: Promise<ExitStatus | undefined>;
+}
+
+type Reply = { id: string; pid: number; pgid: number; startTime: number } | { id: string; error: string } | { id: string; exit: ExitStatus };
+
+interface Waiter<T> {
+  resolve: (value: T) => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * Talks to launcher.py: a small Python process, in a session of its own, that starts this Berth
+ * process's workloads and records their exit codes. Node's fork costs grow with Berth's memory;
+ * the launcher's do not, and it writes the exit file itself, so no wrapper shell is needed. It
+ * outlives Berth: workloads keep their recorded exit codes when Berth dies mid-run.
+ */
+export class Launcher {
+  readonly #child: ChildProcess;
+  readonly #starting = new Map<string, Waiter<Launched>>();
+  readonly #exits = new Map<string, (status: ExitStatus | undefined) => void>();
+  #lost: string | undefined;
+
+  /** `logPath` receives the launcher's own complaints: it must not hold Berth's stderr open. */
+  constructor(python: string, logPath: string) {
+    const log = openSync(logPath, 'a', 0o600);
+    try {
+      this.#child = spawn(python, ['-I', '-S', SCRIPT], { detached: true, stdio: ['pipe', 'pipe', log] });
+    } finally {
+      closeSync(log);
+    }
+    this.#child.on('error', (e) => this.#lose(`the process launcher (${python}) could not start: ${e.message}`));
+    this.#child.on('close', (code, signal) => this.#lose(`the process launcher exited (${signal ?? `code ${code}`})`));
+    this.#child.stdin?.on('error', () => undefined);
+    createInterface({ input: this.#child.stdout! }).on('line', (line) => this.#receive(line));
+    this.#updateRef();
+  }
+
+  launch(spec: WorkloadSpec, exitFile: string): Promise<Launched> {
+    if (this.#lost) return Promise.reject(this.#error(spec.id, this.#lost));
+    if (this.#starting.has(spec.id) || this.#exits.has(spec.id)) {
+      return Promise.reject(this.#error(spec.id, 'it is already being started by this Berth process'));
+    }
+    const request = { id: spec.id, argv: spec.command, cwd: spec.cwd, env: spec.env, log: spec.logPath, exit: exitFile };
+    return new Promise<Launched>((resolve, reject) => {
+      this.#starting.set(spec.id, { resolve, reject });
+      this.#updateRef();
+      this.#child.stdin!.write(`${JSON.stringify(request)}\n`);
+    });
+  }
+
+  /** Lets this Node process exit while workloads run on; the launcher keeps recording their ends. */
+  release(): void {
+    this.#child.unref();
+    this.#child.stdin?.end();
+    this.#socketRef(false);
+  }
+
+  #receive(line: string): void {
+    let reply: Reply;
+    try {
+      reply = JSON.parse(line) as Reply;
+    } catch {
+      return;
+    }
+    if ('exit' in reply) {
+      this.#exits.get(reply.id)?.(reply.exit);
+      this.#exits.delete(reply.id);
+    } else {
+      const waiter = this.#starting.get(reply.id);
+      this.#starting.delete(reply.id);
+      if ('error' in reply) waiter?.reject(this.#error(reply.id, reply.error));
+      else if (waiter) {
+        const exited = new Promise<ExitStatus | undefined>((resolve) => this.#exits.set(reply.id, resolve));
+        waiter.resolve({ pid: reply.pid, pgid: reply.pgid, startTime: reply.startTime, exited });
+      }
+    }
+    this.#updateRef();
+  }
+
+  #lose(reason: string): void {
+    this.#lost ??= reason;
+    for (const [id, waiter] of this.#starting) waiter.reject(this.#error(id, reason));
+    for (const resolve of this.#exits.values()) resolve(undefined);
+    this.#starting.clear();
+    this.#exits.clear();
+  }
+
+  #error(id: string, reason: string): BerthError {
+    return new BerthError('BERTH_E_DRIVER', `could not start workload ${id}: ${reason}`, { details: { id } });
+  }
+
+  /** Keeps Node alive only while an answer from the launcher is awaited. */
+  #updateRef(): void {
+    const busy = this.#starting.size + this.#exits.size > 0;
+    if (busy) this.#child.ref();
+    else this.#child.unref();
+    this.#socketRef(busy);
+  }
+
+  #socketRef(on: boolean): void {
+    for (const stream of [this.#child.stdout, this.#child.stdin] as Array<{ ref?: () => void; unref?: () => void } | null>) {
+      if (on) stream?.ref?.();
+      else stream?.unref?.();
+    }
+  }
+}

@@ -1,0 +1,16 @@
+/** The SDK's errors, with the names of the Python SDK's (and Orchest's) errors. */
+export class SdkError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+export class PipelineDefinitionNotFoundError extends SdkError {}
+export class StepUUIDResolveError extends SdkError {}
+export class OutputsDirNotSetError extends SdkError {}
+export class SerializationError extends SdkError {}
+export class DeserializationError extends SdkError {}
+export class OutputNotFoundError extends SdkError {}
+export class InputNameCollisionError extends SdkError {}
+export class DataInvalidNameError extends SdkError {}
+export class ServiceNotFound extends SdkError {}

@@ -1,0 +1,61 @@
+import { DeserializationError, SerializationError } from './sdk-errors.ts';
+
+/** Every serialization a step's output can have; JavaScript steps write and read JSON and BYTES. */
+export const SERIALIZATIONS = ['ARROW_TABLE', 'ARROW_BATCH', 'PICKLE', 'JSON', 'BYTES'] as const;
+export type Serialization = (typeof SERIALIZATIONS)[number];
+export type JsSerialization = 'JSON' | 'BYTES';
+
+export function parseSerialization(value: unknown): JsSerialization | undefined {
+  if (value === undefined || value === null) return undefined;
+  const name = typeof value === 'string' ? value.toUpperCase() : value;
+  if (name === 'JSON' || name === 'BYTES') return name;
+  if (typeof name === 'string' && (SERIALIZATIONS as readonly string[]).includes(name)) {
+    throw new SerializationError(`${name} can only be written from Python steps: use JSON or BYTES in JavaScript`);
+  }
+  throw new SerializationError(`unknown serialization ${JSON.stringify(value)}: use JSON or BYTES (Python steps also have PICKLE, ARROW_TABLE, ARROW_BATCH)`);
+}
+
+/** Bytes (Uint8Array, Buffer, ArrayBuffer) as BYTES, everything else as JSON. */
+export function inferSerialization(data: unknown): JsSerialization {
+  return data instanceof Uint8Array || data instanceof ArrayBuffer ? 'BYTES' : 'JSON';
+}
+
+export function encode(data: unknown, serialization: JsSerialization): Uint8Array | string {
+  if (serialization === 'BYTES') {
+    if (data instanceof Uint8Array) return data;
+    if (data instanceof ArrayBuffer) return new Uint8Array(data);
+    throw new SerializationError(`BYTES needs a Uint8Array, Buffer or ArrayBuffer, not ${describe(data)}`);
+  }
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(data);
+  } catch (e) {
+    throw new SerializationError(`cannot write ${describe(data)} as JSON: ${(e as Error).message}`);
+  }
+  if (text === undefined) throw new SerializationError(`cannot write ${describe(data)} as JSON: it has no JSON form`);
+  return text;
+}
+
+export function decode(serialization: string, bytes: Buffer, where: string): unknown {
+  if (serialization === 'BYTES') return bytes;
+  if (serialization === 'JSON') {
+    try {
+      return JSON.parse(bytes.toString('utf8'));
+    } catch (e) {
+      throw new DeserializationError(`${where}: its JSON data cannot be parsed: ${(e as Error).message}`);
+    }
+  }
+  if ((SERIALIZATIONS as readonly string[]).includes(serialization)) {
+    throw new DeserializationError(
+      `${where} was written as ${serialization}, which only Python steps can read: have that step write ` +
+        `orchest.output_to_disk(data, name, serialization="JSON") (or "BYTES") for JavaScript steps`,
+    );
+  }
+  throw new DeserializationError(`${where}: unknown serialization ${JSON.stringify(serialization)} in its HEAD record`);
+}
+
+function describe(data: unknown): string {
+  if (data === null) return 'null';
+  if (typeof data === 'object') return (data as object).constructor?.name ?? 'object';
+  return typeof data;
+}

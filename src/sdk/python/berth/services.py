@@ -1,0 +1,50 @@
+"""The pipeline's services as Orchest described them to steps: ``orchest.services``.
+
+A service's entry is its definition (without ``scope``) plus ``internal_hostname`` (the name
+steps reach it by: ``<name>-<session uuid>``), ``external_urls`` and ``base_paths`` per port.
+Only the services of this session type's scope are listed, as those are the ones a session runs.
+"""
+import copy
+
+from . import config
+from .error import ServiceNotFound
+from .pipeline import load_pipeline
+
+__all__ = ["get_service", "get_services"]
+
+
+def _describe(service):
+    service = copy.deepcopy(service)
+    service.pop("scope", None)
+    session = config.session_uuid()
+    hostname = f"{service['name']}-{session}"
+    external_urls = {}
+    base_paths = {}
+    for port in service.get("ports", []):
+        prefix = ("pbp-" if service.get("preserve_base_path") else "") + f"service-{service['name']}-{session}_{port}"
+        base_paths[port] = "/" + prefix
+        external_urls[port] = "http://{host_name}:{port}/" + prefix
+    service["internal_hostname"] = hostname
+    service["external_urls"] = external_urls
+    service["base_paths"] = base_paths
+    return service
+
+
+def _specs():
+    session_type = config.session_type()
+    services = load_pipeline().get("services", {}) or {}
+    return {name: s for name, s in services.items() if session_type in s.get("scope", ["interactive", "noninteractive"])}
+
+
+def get_service(name):
+    """One service by name. Raises ServiceNotFound when this session has no such service."""
+    specs = _specs()
+    if name not in specs:
+        known = ", ".join(sorted(specs)) or "none"
+        raise ServiceNotFound(f"Could not find service with name {name} (this session's services: {known})")
+    return _describe(specs[name])
+
+
+def get_services():
+    """Every service of this session, by name."""
+    return {name: _describe(spec) for name, spec in _specs().items()}

@@ -1,0 +1,164 @@
+"""The on-disk layout of step outputs, shared with the JavaScript SDK (see src/sdk/README.md).
+
+    $BERTH_OUTPUTS_DIR/<step_uuid>/current -> v-<id>   symlink, swapped atomically (rename)
+    $BERTH_OUTPUTS_DIR/<step_uuid>/v-<id>/HEAD         one line per output: "<UTC time>; <SERIALIZATION>; <name>"
+                                         /<step_uuid>.<SER>      data of the first output
+                                         /<step_uuid>.<i>.<SER>  data of output i (i >= 1)
+                                         /RUN                    the run that wrote this version
+
+A version folder is complete before `current` points at it, so a reader never sees half an output,
+and a step that crashes while writing leaves the previous output in place.
+"""
+import datetime
+import os
+import secrets
+import shutil
+import time
+
+CURRENT = "current"
+READ_ATTEMPTS = 20
+
+
+def data_file_name(step_uuid, index, serialization_name):
+    if index == 0:
+        return f"{step_uuid}.{serialization_name}"
+    return f"{step_uuid}.{index}.{serialization_name}"
+
+
+def _now():
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def _parse_head(text, where):
+    entries = []
+    for line in text.splitlines():
+        parts = line.split("; ", 2)
+        if len(parts) != 3:
+            raise ValueError(f"{where}: malformed HEAD line {line!r}")
+        entries.append({"timestamp": parts[0], "serialization": parts[1], "name": parts[2]})
+    return entries
+
+
+def _current_version(step_path):
+    """(version folder, run uuid, entries) or None when the step has no output."""
+    try:
+        target = os.readlink(os.path.join(step_path, CURRENT))
+    except FileNotFoundError:
+        return None
+    version = os.path.join(step_path, target)
+    with open(os.path.join(version, "HEAD"), "r", encoding="utf-8") as f:
+        entries = _parse_head(f.read(), version)
+    try:
+        with open(os.path.join(version, "RUN"), "r", encoding="utf-8") as f:
+            run = f.read().strip()
+    except FileNotFoundError:
+        run = ""
+    return version, run, entries
+
+
+def read_outputs(root, step_uuid):
+    """The step's current outputs as [(entry, open binary file)], or None when it has none.
+
+    Every data file is opened before anything is read, so a writer replacing the outputs meanwhile
+    cannot mix versions; if the version disappears between the lookup and the opens, it retries.
+    """
+    step_path = os.path.join(root, step_uuid)
+    last_error = None
+    for _ in range(READ_ATTEMPTS):
+        opened = []
+        try:
+            found = _current_version(step_path)
+            if found is None:
+                return None
+            version, _run, entries = found
+            for i, entry in enumerate(entries):
+                path = os.path.join(version, data_file_name(step_uuid, i, entry["serialization"]))
+                opened.append((entry, open(path, "rb")))
+            return opened
+        except FileNotFoundError as e:
+            for _, f in opened:
+                f.close()
+            last_error = e
+            time.sleep(0.01)
+    raise last_error
+
+
+def last_run(root, step_uuid):
+    """The run that wrote the step's current outputs ("" when unknown), or None without outputs."""
+    found = _current_version(os.path.join(root, step_uuid))
+    return None if found is None else found[1]
+
+
+def write_output(root, step_uuid, run_uuid, name, serialization_name, dump, keep_others):
+    """Publishes a new version of the step's outputs holding one new output, written by dump(f).
+
+    With keep_others, the outputs this same run already wrote are kept (hard links), except one
+    with the same name, which is replaced; otherwise the new version holds only the new output.
+    """
+    step_path = os.path.join(root, step_uuid)
+    os.makedirs(step_path, exist_ok=True)
+    vid = f"v-{time.time_ns():020d}-{os.getpid()}-{secrets.token_hex(4)}"
+    tmp = os.path.join(step_path, ".tmp-" + vid)
+    os.mkdir(tmp)
+    try:
+        kept = []
+        found = _current_version(step_path) if keep_others else None
+        if found is not None and found[1] == run_uuid:
+            version, _run, entries = found
+            for i, entry in enumerate(entries):
+                source = os.path.join(version, data_file_name(step_uuid, i, entry["serialization"]))
+                kept.append((entry, source))
+        new_entry = {"timestamp": _now(), "serialization": serialization_name, "name": name}
+        slot = next((i for i, (e, _) in enumerate(kept) if name != "unnamed" and e["name"] == name), None)
+        if slot is None:
+            kept.append((new_entry, None))
+        else:
+            kept[slot] = (new_entry, None)
+        for i, (entry, source) in enumerate(kept):
+            target = os.path.join(tmp, data_file_name(step_uuid, i, entry["serialization"]))
+            if source is None:
+                with open(target, "wb") as f:
+                    dump(f)
+            else:
+                os.link(source, target)
+        with open(os.path.join(tmp, "HEAD"), "w", encoding="utf-8") as f:
+            f.write("".join(f"{e['timestamp']}; {e['serialization']}; {e['name']}\n" for e, _ in kept))
+        with open(os.path.join(tmp, "RUN"), "w", encoding="utf-8") as f:
+            f.write(run_uuid)
+        os.rename(tmp, os.path.join(step_path, vid))
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    link = os.path.join(step_path, ".tmp-current-" + vid)
+    os.symlink(vid, link)
+    os.replace(link, os.path.join(step_path, CURRENT))
+    _remove_stale(step_path, vid)
+
+
+def _pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _remove_stale(step_path, keep):
+    """Removes versions older than `keep` and temporary files of writers that died."""
+    for entry in os.listdir(step_path):
+        path = os.path.join(step_path, entry)
+        if entry.startswith("v-") and entry < keep:
+            shutil.rmtree(path, ignore_errors=True)
+        elif entry.startswith(".tmp-"):
+            parts = entry.split("-")
+            pid = int(parts[-2]) if len(parts) >= 2 and parts[-2].isdigit() else None
+            if pid is not None and not _pid_alive(pid):
+                if os.path.isdir(path) and not os.path.islink(path):
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    try:
+                        os.unlink(path)
+                    except FileNotFoundError:
+                        pass

@@ -1,0 +1,117 @@
+"""Passing data between steps: Orchest's ``orchest.transfer``.
+
+A step has one output slot by default, as in Orchest: a second ``output`` call in the same run
+replaces the first (with a warning). ``output(data, name, multiple=True)`` keeps every named
+output the step writes in this run instead (one per name), and children receive all of them.
+"""
+import sys
+import warnings
+
+from . import config, names, serialization as ser, store
+from .error import DiskOutputNotFoundError, InputNameCollisionError
+from .pipeline import load_pipeline, this_step
+from .serialization import Serialization
+
+__all__ = ["Serialization", "get_inputs", "output", "output_to_disk", "output_to_memory"]
+
+_called = {"get_inputs": False}
+
+
+def output_to_disk(data, name, serialization=None, *, multiple=False):
+    """Writes data as this step's output, for its children's get_inputs().
+
+    Args:
+        data: the object to pass on.
+        name: the name children see it under, or None for an unnamed output.
+        serialization: a Serialization (or its name); by default pyarrow tables and record batches
+            use Arrow, bytes-like data BYTES, everything else PICKLE. JSON and BYTES can be read by
+            JavaScript steps.
+        multiple: keep this step's other named outputs of this run instead of replacing them.
+
+    Raises:
+        DataInvalidNameError, TypeError: the name is not allowed.
+        SerializationError: the data cannot be written with this serialization.
+    """
+    stored_name = names.check_name(name)
+    chosen = ser.parse(serialization) or ser.infer(data)
+    root = config.outputs_dir()
+    step_uuid = config.step_uuid()
+    run_uuid = config.run_uuid()
+    if not multiple and run_uuid and store.last_run(root, step_uuid) == run_uuid:
+        warnings.warn(
+            "this step already wrote an output in this run; the new output replaces it (a step has one "
+            "output unless it passes multiple=True)",
+            UserWarning,
+            stacklevel=3,
+        )
+    store.write_output(root, step_uuid, run_uuid, stored_name, chosen.name, lambda f: ser.dump(data, chosen, f), multiple)
+
+
+def output(data, name, *, multiple=False):
+    """Orchest's output(data, name): output_to_disk with the default serialization."""
+    output_to_disk(data, name, multiple=multiple)
+
+
+def output_to_memory(data, name, disk_fallback=True):
+    """Deprecated (Orchest's memory store is gone): warns and writes to disk."""
+    warnings.warn(
+        "output_to_memory is deprecated: the output is written to disk; use output(data, name) instead",
+        FutureWarning,
+        stacklevel=2,
+    )
+    output_to_disk(data, name)
+
+
+def get_inputs(ignore_failure=False, verbose=False):
+    """The outputs of this step's parents, in the order of its incoming_connections.
+
+    Returns:
+        {"unnamed": [values of unnamed outputs, in order], "<name>": value, ...}
+
+    Raises:
+        OutputNotFoundError: a parent has no output (unless ignore_failure: its value is None,
+            appended to "unnamed").
+        InputNameCollisionError: two parents' outputs have the same name.
+        DeserializationError: an output cannot be read back.
+    """
+    if _called["get_inputs"]:
+        warnings.warn("get_inputs() was already called in this step; reading the inputs again", UserWarning, stacklevel=2)
+    _called["get_inputs"] = True
+    pipeline = load_pipeline()
+    step = this_step(pipeline)
+    root = config.outputs_dir()
+    result = {"unnamed": []}
+    owner = {}
+    for parent in step.get("incoming_connections", []):
+        title = pipeline.get("steps", {}).get(parent, {}).get("title", parent)
+        found = store.read_outputs(root, parent)
+        if found is None:
+            if ignore_failure:
+                result["unnamed"].append(None)
+                continue
+            raise DiskOutputNotFoundError(
+                f'incoming step "{title}" ({parent}) has no output: it did not call output(), or it has not run '
+                "yet (run it, or call get_inputs(ignore_failure=True) to get None instead)"
+            )
+        try:
+            values = [(entry, ser.load(entry["serialization"], f, f'output of step "{title}"')) for entry, f in found]
+        finally:
+            for _, f in found:
+                f.close()
+        for entry, value in values:
+            name = entry["name"]
+            if verbose:
+                print(f'get_inputs: step "{title}": {name} ({entry["serialization"]}, {entry["timestamp"]})', file=sys.stderr)
+            if name == names.RESERVED_NAME:
+                result["unnamed"].append(value)
+            elif name in result:
+                raise InputNameCollisionError(
+                    f'the outputs of incoming steps "{owner[name]}" and "{title}" are both named "{name}": '
+                    "give them different names"
+                )
+            else:
+                result[name] = value
+                owner[name] = title
+    return result
+
+
