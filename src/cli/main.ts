@@ -12,6 +12,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   logs: async () => (await import('./commands/logs-command.ts')).logsCommand,
   cancel: async () => (await import('./commands/cancel-command.ts')).cancelCommand,
   validate: async () => (await import('./commands/validate-command.ts')).validateCommand,
+  env: async () => (await import('./commands/env-command.ts')).envCommand,
   import: async () => (await import('./commands/import-command.ts')).importCommand,
   instance: async () => (await import('./commands/instance-command.ts')).instanceCommand,
   exec: async () => (await import('./commands/exec-command.ts')).execCommand,
@@ -28,6 +29,7 @@ Commands:
   logs RUN STEP         print a step's log (-f to follow)
   cancel RUN            cancel a pending or running run
   validate FILE         check a pipeline file and report every problem
+  env build PATH        build environment images (base image + setup script) on Docker
   import orchest DIR    check an Orchest project: what Berth will use and what it cannot
   instance start|run|list|stop|stats|logs   named background instances (Apptainer's command line)
   exec instance://NAME CMD   run a command inside a running instance

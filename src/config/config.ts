@@ -2,7 +2,7 @@ import { availableParallelism, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { BerthError } from '../errors.ts';
 
-export const RUNTIMES = ['process'] as const;
+export const RUNTIMES = ['process', 'docker'] as const;
 export type RuntimeName = (typeof RUNTIMES)[number];
 
 /** Everything Berth reads from its environment, parsed once. */
@@ -26,6 +26,21 @@ export interface BerthConfig {
    * PATH (cheaper per step), `shell` always uses the /bin/sh wrapper (BERTH_PROCESS_LAUNCHER).
    */
   processLauncher: 'auto' | 'shell';
+  /** Running under CI (CI=true): tests that need Docker fail instead of skipping. */
+  ci: boolean;
+  /** How to reach the Docker Engine API (DOCKER_HOST; default the local unix socket). */
+  docker: DockerConnection;
+  /** Image for steps with neither an environment nor berth_image on the docker runtime (BERTH_DOCKER_IMAGE). */
+  dockerDefaultImage: string;
+}
+
+/** A Docker Engine API endpoint: a unix socket or http(s)://host:port. `address` is for messages. */
+export interface DockerConnection {
+  address: string;
+  socketPath?: string;
+  host?: string;
+  port?: number;
+  protocol?: 'http' | 'https';
 }
 
 type Env = Record<string, string | undefined>;
@@ -47,6 +62,9 @@ export function loadConfig(env: Env = process.env): BerthConfig {
     stopGraceMs: seconds(env, 'BERTH_STOP_GRACE_SECONDS', 10) * 1000,
     baseEnv: inheritedEnv(env),
     color: !env.NO_COLOR && env.TERM !== 'dumb',
+    ci: env.CI === 'true' || env.CI === '1',
+    docker: dockerConnection(env.DOCKER_HOST),
+    dockerDefaultImage: env.BERTH_DOCKER_IMAGE || 'python:3-slim',
     processLauncher: oneOf(env, 'BERTH_PROCESS_LAUNCHER', ['auto', 'shell'] as const),
   };
 }
@@ -57,6 +75,23 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly [T, .
   throw new BerthError('BERTH_E_CONFIG', `${name}=${raw} is not one of ${allowed.join(', ')}`, {
     problems: [{ path: name, message: `unknown value "${raw}"`, fix: `set it to one of ${allowed.join(', ')}, or unset it` }],
   });
+}
+
+/** DOCKER_HOST as Docker's CLI reads it: unix:///path, tcp://host:port (plain HTTP) or https://host:port. */
+export function dockerConnection(raw: string | undefined): DockerConnection {
+  if (!raw) return { address: 'unix:///var/run/docker.sock', socketPath: '/var/run/docker.sock' };
+  if (raw.startsWith('unix://')) {
+    const socketPath = raw.slice('unix://'.length) || '/var/run/docker.sock';
+    return { address: `unix://${socketPath}`, socketPath };
+  }
+  const m = /^(tcp|http|https):\/\/([^:/]+)(?::(\d+))?\/?$/.exec(raw);
+  if (!m) {
+    throw new BerthError('BERTH_E_CONFIG', `DOCKER_HOST=${raw} is not an address Berth can use`, {
+      problems: [{ path: 'DOCKER_HOST', message: 'must be unix:///path/to/docker.sock, tcp://host:port or https://host:port', fix: 'e.g. DOCKER_HOST=unix:///run/user/1000/podman/podman.sock' }],
+    });
+  }
+  const protocol = m[1] === 'https' ? 'https' : 'http';
+  return { address: raw, host: m[2], port: Number(m[3] ?? (protocol === 'https' ? 2376 : 2375)), protocol };
 }
 
 function seconds(env: Env, name: string, fallback: number): number {

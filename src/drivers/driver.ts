@@ -17,8 +17,9 @@ export interface OwnerLabels {
 }
 
 export interface Mount {
-  /** Host path. */
+  /** Host path for a bind (the default); the volume's name for a named volume, which outlives the workload. */
   source: string;
+  type?: 'bind' | 'volume';
   /** Path inside the workload. */
   target: string;
   readOnly?: boolean;
@@ -37,7 +38,12 @@ export interface WorkloadSpec {
   /** Image for isolating drivers; the process driver accepts only undefined or "host". */
   image?: string;
   mounts?: Mount[];
+  /** Ports the workload listens on; isolating drivers publish each on 127.0.0.1 (handle.state `port:<n>` = host port). */
   ports?: number[];
+  /** A network shared with other workloads (created on first use), reachable there by `aliases`. */
+  network?: { name: string; aliases?: string[] };
+  /** Run as this "uid:gid" (isolating drivers), so files written to mounts stay the project owner's. */
+  user?: string;
   /** Where stdout+stderr are appended (host path). Drivers that keep their own logs may also write here. */
   logPath: string;
   /** When set, stderr is appended here instead (host path) and logPath gets stdout only. */

@@ -3,13 +3,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Kysely } from 'kysely';
-import type { BerthConfig } from '../config/config.ts';
+import type { BerthConfig, RuntimeName } from '../config/config.ts';
 import type { JsonObject, PipelineDefinition } from '../core/pipeline-types.ts';
 import { serializePipeline } from '../core/pipeline-validation.ts';
 import { planRun, resolveStepSelectors, type RunPlan } from '../core/run-planner.ts';
-import { buildStepEnvironment, interactiveSessionUuid } from '../core/step-environment.ts';
+import { interactiveSessionUuid } from '../core/step-environment.ts';
 import type { RunType, Status } from '../core/statuses.ts';
-import type { RuntimeDriver } from '../drivers/driver.ts';
 import { BerthError } from '../errors.ts';
 import { openStore } from '../store/open-store.ts';
 import { ProjectRepository } from '../store/project-repository.ts';
@@ -19,11 +18,12 @@ import { InstanceService } from './instances/instance-service.ts';
 import { checkStepFiles, loadPipeline, projectNameOf, type LoadedPipeline } from './pipeline-loader.ts';
 import type { RunObserver } from './run-events.ts';
 import { RunExecutor, type PreparedStep } from './run-executor.ts';
-import { openRuntime } from './runtime-drivers.ts';
 import { runReport, type RunReport } from './run-report.ts';
-import { stepCommand } from './step-command.ts';
+import { Runtimes } from './runtime-selection.ts';
 import { stepOutputsDir } from './step-outputs.ts';
-import { SDK_NODE_IMPORT, stepSdkEnvironment } from './step-sdk-environment.ts';
+import type { EnvironmentImage } from './environment-images.ts';
+import { findEnvironments, loadEnvironment } from './environment-loader.ts';
+import type { StepRuntime } from './step-runtime.ts';
 
 export interface RunOptions {
   pipelinePath: string;
@@ -39,6 +39,8 @@ export interface RunOptions {
   /** Ctrl-C: cancels the run. */
   signal?: AbortSignal;
   observe?: RunObserver;
+  /** The runtime for this run (default: config.runtime). */
+  runtime?: RuntimeName;
 }
 
 const QUEUE_POLL_MS = 250;
@@ -52,23 +54,22 @@ export class Engine {
   readonly #db: Kysely<Database>;
   readonly #projects: ProjectRepository;
   readonly #runs: RunRepository;
-  readonly #driver: RuntimeDriver;
+  readonly #runtimes: Runtimes;
   readonly #host = hostname();
   #instances: InstanceService | undefined;
 
-  private constructor(config: BerthConfig, db: Kysely<Database>, driver: RuntimeDriver) {
+  private constructor(config: BerthConfig, db: Kysely<Database>, runtimes: Runtimes) {
     this.config = config;
     this.#db = db;
     this.#projects = new ProjectRepository(db);
     this.#runs = new RunRepository(db);
-    this.#driver = driver;
+    this.#runtimes = runtimes;
   }
 
   /** Opens the store under config.home and reconciles runs whose runner process died. */
   static async open(config: BerthConfig): Promise<Engine> {
     const db = await openStore(config.dbPath);
-    const driver = openRuntime(config, config.runtime, 'BERTH_RUNTIME');
-    const engine = new Engine(config, db, driver);
+    const engine = new Engine(config, db, new Runtimes(config));
     await engine.reconcile();
     return engine;
   }
@@ -84,7 +85,7 @@ export class Engine {
 
   async close(): Promise<void> {
     await this.#instances?.close();
-    await this.#driver.destroy();
+    await this.#runtimes.close();
     await this.#db.destroy();
   }
 
@@ -104,17 +105,22 @@ export class Engine {
     if (problems.length > 0) {
       throw new BerthError('BERTH_E_INVALID_PIPELINE', `${loaded.relativePath}: ${problems.length} step file problem(s)`, { problems });
     }
-    const run = await this.#createRun(loaded, effective, plan, runType, opts);
+    const runtime = await this.#runtimes.get(opts.runtime ?? this.config.runtime);
+    const run = await this.#createRun(loaded, effective, plan, runType, opts, runtime.name);
     const observe = opts.observe ?? (() => {});
     if (!(await this.#waitForTurn(run, observe, opts.signal))) return this.report(run.uuid);
+    if (!(await this.#runtimeReady(run, runtime))) return this.report(run.uuid);
     observe({ type: 'run-started', runUuid: run.uuid, steps: plan.steps.length });
     const sessionUuid = interactiveSessionUuid(run.project_uuid, run.pipeline_uuid);
     const executor = new RunExecutor({
       runUuid: run.uuid,
       plan,
       titles: new Map(plan.steps.map((s) => [s, effective.steps[s]?.title ?? s])),
-      prepare: (step) => this.#prepareStep(loaded, effective, run, step, sessionUuid, opts.env ?? {}),
-      driver: this.#driver,
+      prepare: (step) =>
+        this.#prepareStep(loaded, effective, run, step, sessionUuid, opts.env ?? {}, runtime, (line) =>
+          observe({ type: 'step-progress', runUuid: run.uuid, stepUuid: step, title: effective.steps[step]?.title ?? step, line }),
+        ),
+      driver: runtime.driver,
       runs: this.#runs,
       parallelism: effective.settings.max_steps_parallelism ?? this.config.defaultParallelism,
       failFast: opts.failFast ?? false,
@@ -127,7 +133,7 @@ export class Engine {
     return this.report(run.uuid);
   }
 
-  async #createRun(loaded: LoadedPipeline, effective: PipelineDefinition, plan: RunPlan, runType: RunType, opts: RunOptions): Promise<RunRow> {
+  async #createRun(loaded: LoadedPipeline, effective: PipelineDefinition, plan: RunPlan, runType: RunType, opts: RunOptions, runtime: RuntimeName): Promise<RunRow> {
     const now = isoNow();
     const project = await this.#projects.ensure(loaded.projectDir, projectNameOf(loaded.projectDir), now);
     await this.#projects.touchPipeline(project.uuid, effective.uuid, loaded.relativePath, effective.name, now);
@@ -147,7 +153,7 @@ export class Engine {
       status: 'PENDING',
       fail_fast: opts.failFast ? 1 : 0,
       parameters_json: JSON.stringify(opts.params ?? {}),
-      runtime: this.#driver.name,
+      runtime,
       run_dir: runDir,
       reason: null,
       owner_pid: process.pid,
@@ -198,13 +204,29 @@ export class Engine {
     return true;
   }
 
-  #prepareStep(loaded: LoadedPipeline, effective: PipelineDefinition, run: RunRow, stepUuid: string, sessionUuid: string, runEnv: Record<string, string>): PreparedStep {
+  #prepareStep(
+    loaded: LoadedPipeline,
+    effective: PipelineDefinition,
+    run: RunRow,
+    stepUuid: string,
+    sessionUuid: string,
+    runEnv: Record<string, string>,
+    runtime: StepRuntime,
+    onProgress: (line: string) => void,
+  ): Promise<PreparedStep> {
     const step = effective.steps[stepUuid]!;
-    const logPath = join(run.run_dir, 'logs', `${stepUuid}.log`);
-    const file = resolve(dirname(loaded.file), step.file_path);
-    const env = buildStepEnvironment(
-      { base: this.config.baseEnv, run: runEnv },
-      {
+    mkdirSync(this.config.dataDir, { recursive: true });
+    const outputsDir = stepOutputsDir(this.config.home, run);
+    mkdirSync(outputsDir, { recursive: true });
+    return runtime.prepareStep({
+      id: `${run.uuid}-${stepUuid}`,
+      labels: { project: run.project_uuid, pipeline: run.pipeline_uuid, run: run.uuid, step: stepUuid },
+      logPath: join(run.run_dir, 'logs', `${stepUuid}.log`),
+      step,
+      file: resolve(dirname(loaded.file), step.file_path),
+      projectDir: loaded.projectDir,
+      runDir: run.run_dir,
+      identity: {
         projectUuid: run.project_uuid,
         projectDir: loaded.projectDir,
         pipelineUuid: run.pipeline_uuid,
@@ -218,24 +240,43 @@ export class Engine {
         stepParameters: step.parameters,
         pipelineParameters: effective.parameters,
       },
-    );
-    mkdirSync(this.config.dataDir, { recursive: true });
-    const outputsDir = stepOutputsDir(this.config.home, run);
-    mkdirSync(outputsDir, { recursive: true });
-    Object.assign(env, stepSdkEnvironment(outputsDir, env));
-    const cmd = stepCommand(file, { path: env.PATH ?? '', nodePath: process.execPath, nodeImport: SDK_NODE_IMPORT, notebookOut: join(run.run_dir, 'notebooks', `${stepUuid}.ipynb`), kernel: step.kernel?.name });
-    if (!cmd.ok) return { ok: false, reason: `step "${step.title}" (${step.file_path}): ${cmd.reason}`, logPath };
-    return {
-      ok: true,
-      spec: {
-        id: `${run.uuid}-${stepUuid}`,
-        command: cmd.argv,
-        cwd: dirname(file),
-        env,
-        labels: { project: run.project_uuid, pipeline: run.pipeline_uuid, run: run.uuid, step: stepUuid },
-        logPath,
-      },
-    };
+      runEnv,
+      outputsDir,
+      notebookOut: join(run.run_dir, 'notebooks', `${stepUuid}.ipynb`),
+      onProgress,
+    });
+  }
+
+  /** A runtime that cannot start (e.g. Docker unreachable) fails the run with its reason instead of each step. */
+  async #runtimeReady(run: RunRow, runtime: StepRuntime): Promise<boolean> {
+    try {
+      await runtime.driver.init();
+      return true;
+    } catch (e) {
+      const reason = e instanceof Error ? e.message : String(e);
+      await this.#runs.finish(run.uuid, 'FAILURE', isoNow(), reason);
+      await this.#runs.abortActiveSteps(run.uuid, isoNow(), `not run: ${reason}`);
+      return false;
+    }
+  }
+
+  /**
+   * Builds (or finds, by content hash) the images of the environments under `path`: a project folder
+   * or one environment folder. Throws BERTH_E_ENV_BUILD at the first failing build.
+   */
+  async buildEnvironments(
+    path: string,
+    opts: { onStart?: (env: { uuid: string; name: string; image: string }) => void; onProgress?: (env: { uuid: string; name: string }, line: string) => void } = {},
+  ): Promise<EnvironmentImage[]> {
+    const { projectDir, uuids } = findEnvironments(path);
+    const images = await this.#runtimes.environmentImages();
+    const results: EnvironmentImage[] = [];
+    for (const uuid of uuids) {
+      const env = loadEnvironment(projectDir, uuid);
+      opts.onStart?.({ uuid, name: env.name, image: await images.tag(env) });
+      results.push(await images.ensure(env, (line) => opts.onProgress?.(env, line)));
+    }
+    return results;
   }
 
   /** Cancels an active run: running steps get the stop signal, then SIGKILL after the grace period. */
@@ -244,19 +285,35 @@ export class Engine {
     const reason = 'cancelled (berth cancel)';
     if (await this.#runs.finish(run.uuid, 'ABORTED', isoNow(), reason)) {
       await this.#runs.abortActiveSteps(run.uuid, isoNow(), reason);
-      await this.#stopRunWorkloads(run.uuid);
+      await this.#stopRunWorkloads(run);
     }
     return this.report(run.uuid);
   }
 
-  /** Runs whose runner process on this host is gone become FAILURE and their workloads are stopped. */
+  /**
+   * Runs whose runner process on this host is gone become FAILURE and their workloads are stopped;
+   * then, on every runtime opened so far, workloads of runs that are no longer active are removed
+   * (found by owner labels, so nothing a killed Berth started is left behind).
+   */
   async reconcile(): Promise<void> {
     for (const run of await this.#runs.activeOwnedBy(this.#host)) {
       if (run.owner_pid === null || isAlive(run.owner_pid)) continue;
       const reason = `the berth process (pid ${run.owner_pid}) running this run exited before it ended`;
       if (!(await this.#runs.finish(run.uuid, 'FAILURE', isoNow(), reason))) continue;
       await this.#runs.abortActiveSteps(run.uuid, isoNow(), reason);
-      await this.#stopRunWorkloads(run.uuid);
+      await this.#stopRunWorkloads(run).catch(() => undefined);
+    }
+    for (const runtime of await this.#runtimes.opened()) await this.#sweep(runtime).catch(() => undefined);
+  }
+
+  /** Removes a runtime's workloads whose run has ended (or is unknown to the store). */
+  async #sweep(runtime: StepRuntime): Promise<void> {
+    for (const handle of await runtime.driver.list({})) {
+      const runUuid = handle.labels.run;
+      if (runUuid === undefined) continue;
+      const status = await this.#runs.status(runUuid);
+      if (status === 'PENDING' || status === 'STARTED') continue;
+      await runtime.driver.remove(handle);
     }
   }
 
@@ -264,9 +321,10 @@ export class Engine {
    * Stops what really runs for a run, found by owner label rather than by the handles in the store:
    * a runner can die between starting a workload and recording its handle.
    */
-  async #stopRunWorkloads(runUuid: string): Promise<void> {
-    const handles = await this.#driver.list({ run: runUuid });
-    await Promise.all(handles.map((h) => this.#driver.stop(h, { graceMs: this.config.stopGraceMs })));
+  async #stopRunWorkloads(run: RunRow): Promise<void> {
+    const runtime = await this.#runtimes.get(run.runtime as RuntimeName);
+    const handles = await runtime.driver.list({ run: run.uuid });
+    await Promise.all(handles.map((h) => runtime.driver.stop(h, { graceMs: this.config.stopGraceMs })));
   }
 
   /** A run by full uuid or unique prefix. */

@@ -7,6 +7,8 @@ export type RunEvent =
   | { type: 'step-started'; runUuid: string; stepUuid: string; title: string }
   | { type: 'step-finished'; runUuid: string; stepUuid: string; title: string; status: Status; exitCode: number | null; reason: string | null }
   | { type: 'run-cancelling'; runUuid: string; reason: string }
+  /** A line of slow step preparation, e.g. building the step's environment image. */
+  | { type: 'step-progress'; runUuid: string; stepUuid: string; title: string; line: string }
   | { type: 'run-finished'; runUuid: string; status: Status };
 
 export type RunObserver = (event: RunEvent) => void;

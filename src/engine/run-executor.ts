@@ -12,7 +12,7 @@ export interface RunExecutorOptions {
   plan: RunPlan;
   titles: Map<string, string>;
   /** Builds the workload for a step when it becomes ready (or says why it cannot run). */
-  prepare: (stepUuid: string) => PreparedStep;
+  prepare: (stepUuid: string) => PreparedStep | Promise<PreparedStep>;
   driver: RuntimeDriver;
   runs: RunRepository;
   /** 0 = unlimited. */
@@ -105,7 +105,7 @@ export class RunExecutor {
       }
       this.#status.set(step, 'STARTED');
       this.#o.observe({ type: 'step-started', runUuid, stepUuid: step, title });
-      const prepared = this.#o.prepare(step);
+      const prepared = await this.#o.prepare(step);
       if (!prepared.ok) {
         reason = prepared.reason;
         appendFileSync(prepared.logPath, `berth: ${reason}\n`);

@@ -6,6 +6,8 @@ export interface RunReport {
     uuid: string;
     status: string;
     run_type: string;
+    /** The runtime the steps ran on (process, docker). */
+    runtime: string;
     pipeline: { uuid: string; name: string; path: string };
     created_at: string;
     started_at: string | null;
@@ -30,6 +32,7 @@ export function runReport(run: RunRow, steps: StepRunRow[]): RunReport {
       uuid: run.uuid,
       status: run.status,
       run_type: run.run_type,
+      runtime: run.runtime,
       pipeline: { uuid: run.pipeline_uuid, name: run.pipeline_name, path: run.pipeline_path },
       created_at: run.created_at,
       started_at: run.started_at,

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { runtimeNames } from '../../src/engine/runtime-drivers.ts';
+import { INSTANCE_RUNTIMES } from '../../src/engine/instances/instance-service.ts';
 import { instanceConformance } from './instance-conformance.ts';
 
 /** An image with sh and python3 (built by the Docker driver's tests). */
@@ -16,7 +16,7 @@ print("listening on", sys.argv[1], flush=True)
 socketserver.ThreadingTCPServer(("0.0.0.0", int(sys.argv[1])), Echo).serve_forever()`;
 
 function skipReason(): string | false {
-  if (!runtimeNames().includes('docker')) return 'this build has no docker runtime (src/engine/runtime-drivers.ts)';
+  if (!INSTANCE_RUNTIMES.includes('docker')) return 'instances do not run on the docker runtime yet (INSTANCE_RUNTIMES in src/engine/instances/instance-service.ts)';
   try {
     execFileSync('docker', ['image', 'inspect', IMAGE], { stdio: 'ignore', timeout: 20_000 });
     return false;

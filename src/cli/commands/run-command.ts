@@ -1,3 +1,4 @@
+import { RUNTIMES, type RuntimeName } from '../../config/config.ts';
 import type { JsonObject, JsonValue } from '../../core/pipeline-types.ts';
 import type { RunEvent } from '../../engine/run-events.ts';
 import type { CliContext } from '../cli-context.ts';
@@ -6,7 +7,8 @@ import { parseFlags, usageError } from '../parse-flags.ts';
 
 export const runHelp = `Usage: berth run PIPELINE_FILE [options]
 
-Runs an Orchest pipeline file on the local process runtime and waits for it to end.
+Runs an Orchest pipeline file and waits for it to end: on local processes, or with --runtime docker
+each step in its own container from its environment's image (BERTH_RUNTIME sets the default).
 
 Options:
   --steps A,B        run only these steps (uuids or titles): a selection run
@@ -17,7 +19,7 @@ Options:
   --step-param STEP.K=V  override a step's parameter (repeatable; STEP = uuid or title, split
                      at the last "." before "="); V is parsed as JSON when it can be
   --env K=V          set an environment variable for every step (repeatable)
-  --runtime process  the runtime (only "process" in this build)
+  --runtime NAME     process (default) or docker
   --json             print one JSON object with the run and its steps
 Exit status: 0 the run succeeded, 1 it failed or was aborted, 2 invalid input.
 (berth run instance://NAME [ARGS...] runs an instance's command inside it: see berth run --help instance://x.)`;
@@ -37,8 +39,8 @@ export async function runCommand(ctx: CliContext, args: string[]): Promise<numbe
   });
   if (values.help) return ctx.out(runHelp), 0;
   if (positionals.length !== 1) throw usageError('run', 'expected exactly one PIPELINE_FILE', 'berth run path/to/pipeline.orchest');
-  if (values.runtime !== undefined && values.runtime !== ctx.config.runtime) {
-    throw usageError('run', `--runtime ${values.runtime} is not available in this build`, 'use --runtime process');
+  if (values.runtime !== undefined && !(RUNTIMES as readonly string[]).includes(values.runtime)) {
+    throw usageError('run', `--runtime ${values.runtime} is not a runtime this build has`, `use one of: ${RUNTIMES.join(', ')}`);
   }
   const steps = values.steps?.split(',').map((s) => s.trim()).filter(Boolean) ?? [];
   if (values.incoming && steps.length === 0) throw usageError('run', '--incoming needs --steps', 'e.g. --steps "Train model" --incoming');
@@ -64,6 +66,7 @@ export async function runCommand(ctx: CliContext, args: string[]): Promise<numbe
       failFast: values['fail-fast'] ?? false,
       params,
       env,
+      runtime: values.runtime as RuntimeName | undefined,
       signal: controller.signal,
       // With --json, stdout carries only the report; stderr still says when the run has to wait.
       observe: values.json ? (e) => e.type === 'run-queued' && progress(e) : progress,
@@ -108,6 +111,9 @@ function progressPrinter(ctx: CliContext, color: ReturnType<typeof paint>) {
         ctx.err(`  ${mark} ${e.title}${took}${why}`);
         break;
       }
+      case 'step-progress':
+        ctx.err(`    ${color('gray', `${e.title} │ ${e.line}`)}`);
+        break;
       case 'run-cancelling':
         ctx.err(`Stopping: ${e.reason}`);
         break;

@@ -21,6 +21,9 @@ import { isStale } from './keeper.ts';
 import type { HealthCheck } from './supervisor-protocol.ts';
 
 /** The OS user locally (admin = root); the token's owner on the server. */
+/** Runtimes instances run on (the docker runtime still lacks instance IPs, attached exec and image default commands). */
+export const INSTANCE_RUNTIMES: readonly string[] = ['process'];
+
 export interface InstanceUser extends Viewer {
   name: string;
 }
@@ -61,7 +64,7 @@ export class InstanceService {
   readonly #repo: InstanceRepository;
   readonly #user: InstanceUser;
   readonly #host = hostname();
-  readonly #drivers = new Map<string, ManagedDriver>();
+  readonly #drivers = new Map<string, Promise<ManagedDriver>>();
 
   constructor(db: Kysely<Database>, config: BerthConfig, user: InstanceUser) {
     this.#config = config;
@@ -70,13 +73,18 @@ export class InstanceService {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.#drivers.values()].map((d) => d.destroy()));
+    await Promise.all([...this.#drivers.values()].map(async (d) => (await d).destroy()));
   }
 
   /** Starts an instance and resolves once it runs (its supervisor reported the workload started). */
   async start(opts: InstanceStartOptions): Promise<StartedInstance> {
     const name = checkInstanceName(opts.name);
-    const driver = this.#driver(opts.runtime);
+    if (!INSTANCE_RUNTIMES.includes(opts.runtime)) {
+      throw new BerthError('BERTH_E_RUNTIME_UNSUPPORTED', `instances cannot run on the ${opts.runtime} runtime yet (--runtime)`, {
+        problems: [{ path: '--runtime', message: `instances on "${opts.runtime}" are not supported yet`, fix: `use one of: ${INSTANCE_RUNTIMES.join(', ')}` }],
+      });
+    }
+    const driver = await this.#driver(opts.runtime);
     if (opts.binds.length > 0 && !driver.capabilities.volumes) {
       throw unsupported('--bind', `the ${driver.name} runtime runs on the host and cannot bind-mount paths`);
     }
@@ -131,7 +139,7 @@ export class InstanceService {
     await this.#sweep();
     const rows = await this.#matching(pattern, opts.owner);
     if (rows.length === 0) throw notFound(pattern);
-    await Promise.all(rows.map((row) => stopInstance(row, stopOpts, { repo: this.#repo, driver: this.#driver(row.runtime), host: this.#host, onEvent })));
+    await Promise.all(rows.map(async (row) => stopInstance(row, stopOpts, { repo: this.#repo, driver: await this.#driver(row.runtime), host: this.#host, onEvent })));
     return rows.map((r) => r.name);
   }
 
@@ -150,7 +158,7 @@ export class InstanceService {
   /** Runs argv next to / inside a running instance, with its environment (and BERTH_INSTANCE). */
   async exec(name: string, argv: string[], opts: { attach?: boolean; env?: Record<string, string> } = {}): Promise<ExecResult> {
     const { row, handle } = await this.#running(name);
-    return this.#driver(row.runtime).exec(handle, argv, { attach: opts.attach, env: { BERTH_INSTANCE: row.name, ...opts.env } });
+    return (await this.#driver(row.runtime)).exec(handle, argv, { attach: opts.attach, env: { BERTH_INSTANCE: row.name, ...opts.env } });
   }
 
   /** The command the instance was started with (for `berth run instance://NAME`). */
@@ -160,7 +168,7 @@ export class InstanceService {
 
   async stats(name: string): Promise<{ instance: InstanceView; stats: WorkloadStats }> {
     const { row, handle } = await this.#running(name);
-    return { instance: instanceView(row), stats: await this.#driver(row.runtime).stats(handle) };
+    return { instance: instanceView(row), stats: await (await this.#driver(row.runtime)).stats(handle) };
   }
 
   /** Where an instance's output goes: kept after stop and appended to by every later start of the name. */
@@ -200,12 +208,12 @@ export class InstanceService {
   async #sweep(): Promise<void> {
     const stale = (await this.#repo.list(this.#user)).filter((row) => isStale(row, this.#host));
     await Promise.all(stale.map(async (row) => {
-      if (row.handle_json !== null) await this.#driver(row.runtime).remove(JSON.parse(row.handle_json) as WorkloadHandle);
+      if (row.handle_json !== null) await (await this.#driver(row.runtime)).remove(JSON.parse(row.handle_json) as WorkloadHandle);
       await this.#repo.delete(row.id);
     }));
   }
 
-  #driver(runtime: string): ManagedDriver {
+  #driver(runtime: string): Promise<ManagedDriver> {
     let driver = this.#drivers.get(runtime);
     if (!driver) {
       driver = openRuntime(this.#config, runtime);

@@ -29,7 +29,7 @@ try {
   const order = JSON.parse(await text(process.stdin)) as SupervisorOrder;
   process.title = `berth instance: ${order.owner} [${order.name}]`;
   const config = loadConfig();
-  const driver = openRuntime(config, order.runtime);
+  const driver = await openRuntime(config, order.runtime);
   let closeStore = async (): Promise<void> => {};
   const instances = async () => {
     const { openStore } = await import('../../store/open-store.ts');

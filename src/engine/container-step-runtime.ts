@@ -1,0 +1,101 @@
+import { statSync } from 'node:fs';
+import { posix, relative, sep } from 'node:path';
+import type { BerthConfig } from '../config/config.ts';
+import { environmentReference } from '../core/environment-image.ts';
+import { buildStepEnvironment } from '../core/step-environment.ts';
+import type { RuntimeDriver } from '../drivers/driver.ts';
+import { isBerthError } from '../errors.ts';
+import { containerStepCommand } from './container-step-command.ts';
+import type { EnvironmentImages } from './environment-images.ts';
+import { loadEnvironment } from './environment-loader.ts';
+import type { PreparedStep } from './run-executor.ts';
+import { SDK_PYTHON_DIR } from './step-sdk-environment.ts';
+import type { StepRuntime, StepWorkloadInput } from './step-runtime.ts';
+
+/** Where a step container sees the project, the data folder and its run's folder. */
+export const PROJECT_MOUNT = '/project-dir';
+export const DATA_MOUNT = '/data';
+export const RUN_MOUNT = '/berth-run';
+/** The run's step outputs (BERTH_OUTPUTS_DIR) and the Python SDK (read-only, first on PYTHONPATH). */
+export const OUTPUTS_MOUNT = '/berth-outputs';
+export const SDK_PYTHON_MOUNT = '/berth-sdk/python';
+
+/**
+ * Steps as containers: the image comes from the step's `berth_image` (an image, or
+ * `environment@<uuid>`), else its Orchest environment (built on first use, by content hash), else
+ * the configured default. The project is mounted at /project-dir, the data folder at /data, the
+ * run folder (pipeline.json, executed notebooks) at /berth-run, the run's step outputs at
+ * /berth-outputs and the Python SDK (`import orchest`) at /berth-sdk/python; the working directory is the step
+ * file's folder; the process runs as the project folder's owner. Only Berth's own variables and the
+ * run's are passed in: the host's environment stays on the host.
+ */
+export class ContainerStepRuntime implements StepRuntime {
+  readonly name = 'docker' as const;
+  readonly driver: RuntimeDriver;
+  readonly #config: BerthConfig;
+  readonly #images: EnvironmentImages;
+
+  constructor(config: BerthConfig, driver: RuntimeDriver, images: EnvironmentImages) {
+    this.#config = config;
+    this.driver = driver;
+    this.#images = images;
+  }
+
+  async prepareStep(input: StepWorkloadInput): Promise<PreparedStep> {
+    const { step, logPath } = input;
+    const fail = (reason: string): PreparedStep => ({ ok: false, reason: `step "${step.title}" (${step.file_path}): ${reason}`, logPath });
+    const file = posix.join(PROJECT_MOUNT, toPosix(relative(input.projectDir, input.file)));
+    const notebookOut = posix.join(RUN_MOUNT, toPosix(relative(input.runDir, input.notebookOut)));
+    const cmd = containerStepCommand(file, { notebookOut, kernel: step.kernel?.name });
+    if (!cmd.ok) return fail(cmd.reason);
+    let image: string;
+    try {
+      image = await this.#image(input);
+    } catch (e) {
+      if (isBerthError(e)) return fail(e.message);
+      throw e;
+    }
+    const env = buildStepEnvironment(
+      { base: {}, run: input.runEnv },
+      { ...input.identity, projectDir: PROJECT_MOUNT, dataDir: DATA_MOUNT, pipelinePath: posix.join(RUN_MOUNT, 'pipeline.json') },
+    );
+    env.BERTH_OUTPUTS_DIR = OUTPUTS_MOUNT;
+    env.PYTHONPATH = env.PYTHONPATH ? `${SDK_PYTHON_MOUNT}:${env.PYTHONPATH}` : SDK_PYTHON_MOUNT;
+    const owner = statSync(input.projectDir);
+    return {
+      ok: true,
+      spec: {
+        id: input.id,
+        command: cmd.argv,
+        cwd: posix.dirname(file),
+        env,
+        labels: input.labels,
+        image,
+        mounts: [
+          { source: input.projectDir, target: PROJECT_MOUNT },
+          { source: input.identity.dataDir, target: DATA_MOUNT },
+          { source: input.runDir, target: RUN_MOUNT },
+          { source: input.outputsDir, target: OUTPUTS_MOUNT },
+          { source: SDK_PYTHON_DIR, target: SDK_PYTHON_MOUNT, readOnly: true },
+        ],
+        user: `${owner.uid}:${owner.gid}`,
+        logPath,
+      },
+    };
+  }
+
+  async #image(input: StepWorkloadInput): Promise<string> {
+    const own = input.step.berth_image;
+    const ref = typeof own === 'string' && own.trim() ? own.trim() : input.step.environment ? `environment@${input.step.environment}` : null;
+    if (ref === null) return this.#config.dockerDefaultImage;
+    const uuid = environmentReference(ref);
+    if (uuid === null) return ref;
+    const env = loadEnvironment(input.projectDir, uuid);
+    return (await this.#images.ensure(env, input.onProgress)).image;
+  }
+}
+
+function toPosix(path: string): string {
+  return path.split(sep).join('/');
+}
+

@@ -1,0 +1,68 @@
+import { join } from 'node:path';
+import type { BerthConfig, RuntimeName } from '../config/config.ts';
+import type { DockerDriver } from '../drivers/docker/docker-driver.ts';
+import { ManagedDriver } from '../drivers/managed-driver.ts';
+import type { EnvironmentImages } from './environment-images.ts';
+import { ProcessStepRuntime } from './process-step-runtime.ts';
+import type { StepRuntime } from './step-runtime.ts';
+import { openDriver } from './runtime-drivers.ts';
+
+/**
+ * The one place that knows which driver a runtime name means. Runtimes open lazily and at most once
+ * per Engine; Docker's modules load only when a command needs them (dockerode is slow to import).
+ */
+export class Runtimes {
+  readonly #config: BerthConfig;
+  readonly #open = new Map<RuntimeName, Promise<StepRuntime>>();
+  #docker: Promise<DockerDriver> | undefined;
+  #images: Promise<EnvironmentImages> | undefined;
+
+  constructor(config: BerthConfig) {
+    this.#config = config;
+  }
+
+  get(name: RuntimeName): Promise<StepRuntime> {
+    let runtime = this.#open.get(name);
+    if (!runtime) {
+      runtime = this.#make(name);
+      this.#open.set(name, runtime);
+    }
+    return runtime;
+  }
+
+  /** Runtimes opened so far (what reconcile sweeps). */
+  opened(): Promise<StepRuntime[]> {
+    return Promise.all(this.#open.values());
+  }
+
+  /** Environment images on the Docker engine (also for `berth env build` on the process runtime). */
+  environmentImages(): Promise<EnvironmentImages> {
+    this.#images ??= (async () => {
+      const [{ DockerImageBuilder }, { EnvironmentImages }, docker] = await Promise.all([
+        import('../drivers/docker/docker-image-builder.ts'),
+        import('./environment-images.ts'),
+        this.#dockerDriver(),
+      ]);
+      return new EnvironmentImages(new DockerImageBuilder(docker.client, this.#config.docker.address), join(this.#config.home, 'builds'));
+    })();
+    return this.#images;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all((await this.opened()).map((r) => r.driver.destroy()));
+  }
+
+  async #make(name: RuntimeName): Promise<StepRuntime> {
+    const managed = { installation: this.#config.home };
+    if (name === 'docker') {
+      const { ContainerStepRuntime } = await import('./container-step-runtime.ts');
+      return new ContainerStepRuntime(this.#config, new ManagedDriver(await this.#dockerDriver(), managed), await this.environmentImages());
+    }
+    return new ProcessStepRuntime(this.#config, new ManagedDriver(await openDriver(this.#config, name), managed));
+  }
+
+  #dockerDriver(): Promise<DockerDriver> {
+    this.#docker ??= openDriver(this.#config, 'docker') as Promise<DockerDriver>;
+    return this.#docker;
+  }
+}
