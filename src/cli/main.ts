@@ -12,6 +12,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   logs: async () => (await import('./commands/logs-command.ts')).logsCommand,
   cancel: async () => (await import('./commands/cancel-command.ts')).cancelCommand,
   validate: async () => (await import('./commands/validate-command.ts')).validateCommand,
+  server: async () => (await import('./commands/server-command.ts')).serverCommand,
 };
 
 const HELP = `Berth — pipelines and services for data teams (runs Orchest projects unchanged)
@@ -24,6 +25,7 @@ Commands:
   logs RUN STEP         print a step's log (-f to follow)
   cancel RUN            cancel a pending or running run
   validate FILE         check a pipeline file and report every problem
+  server                run the REST API and service proxy (berth server --help)
 
 Every command takes --help. Lists take --json.
 State lives in BERTH_HOME (default ~/.berth).`;

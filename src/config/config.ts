@@ -21,6 +21,10 @@ export interface BerthConfig {
   baseEnv: Record<string, string>;
   /** Disable colour in human output. */
   color: boolean;
+  /** BERTH_ADMIN_TOKEN: the server's admin token (only its hash is stored); unset = generated on first start. */
+  adminToken: string | undefined;
+  /** BERTH_ENDPOINT (+ BERTH_TOKEN): the CLI talks to this Berth server instead of an in-process engine. */
+  remote: { endpoint: string; token: string | undefined } | undefined;
 }
 
 type Env = Record<string, string | undefined>;
@@ -42,7 +46,26 @@ export function loadConfig(env: Env = process.env): BerthConfig {
     stopGraceMs: seconds(env, 'BERTH_STOP_GRACE_SECONDS', 10) * 1000,
     baseEnv: inheritedEnv(env),
     color: !env.NO_COLOR && env.TERM !== 'dumb',
+    adminToken: env.BERTH_ADMIN_TOKEN || undefined,
+    remote: remoteOf(env),
   };
+}
+
+function remoteOf(env: Env): BerthConfig['remote'] {
+  const endpoint = env.BERTH_ENDPOINT;
+  if (!endpoint) return undefined;
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    url = new URL('invalid:');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new BerthError('BERTH_E_CONFIG', `BERTH_ENDPOINT=${endpoint} is not an http(s) URL`, {
+      problems: [{ path: 'BERTH_ENDPOINT', message: 'must be the URL of a Berth server', fix: 'e.g. BERTH_ENDPOINT=http://127.0.0.1:7420' }],
+    });
+  }
+  return { endpoint: url.origin + url.pathname.replace(/\/+$/, ''), token: env.BERTH_TOKEN || undefined };
 }
 
 function seconds(env: Env, name: string, fallback: number): number {

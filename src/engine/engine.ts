@@ -37,6 +37,10 @@ export interface RunOptions {
   /** Ctrl-C: cancels the run. */
   signal?: AbortSignal;
   observe?: RunObserver;
+  /** The registered project folder the file belongs to (else found from `.orchest`/`.git`). */
+  projectDir?: string;
+  /** Called once the run is stored (before it may have to queue), e.g. so a server can answer with its id. */
+  onCreated?: (runUuid: string) => void;
 }
 
 const QUEUE_POLL_MS = 250;
@@ -72,6 +76,16 @@ export class Engine {
     return engine;
   }
 
+  /** The store, for the server's token, project and service registries (same connection). */
+  get store(): Kysely<Database> {
+    return this.#db;
+  }
+
+  /** The runtime driver (managed), for the service layer: services run beside steps. */
+  get runtime(): RuntimeDriver {
+    return this.#driver;
+  }
+
   async close(): Promise<void> {
     await this.#driver.destroy();
     await this.#db.destroy();
@@ -84,7 +98,7 @@ export class Engine {
 
   /** Runs a pipeline to its end state and returns the report. Invalid input throws before anything is written. */
   async runPipeline(opts: RunOptions): Promise<RunReport> {
-    const loaded = loadPipeline(opts.pipelinePath);
+    const loaded = loadPipeline(opts.pipelinePath, opts.projectDir);
     const selected = resolveStepSelectors(loaded.pipeline, opts.steps ?? []);
     const runType: RunType = opts.runType ?? (selected.length > 0 ? 'selection' : 'full');
     const plan = planRun(loaded.pipeline, runType, selected);
@@ -94,6 +108,7 @@ export class Engine {
       throw new BerthError('BERTH_E_INVALID_PIPELINE', `${loaded.relativePath}: ${problems.length} step file problem(s)`, { problems });
     }
     const run = await this.#createRun(loaded, effective, plan, runType, opts);
+    opts.onCreated?.(run.uuid);
     const observe = opts.observe ?? (() => {});
     if (!(await this.#waitForTurn(run, observe, opts.signal))) return this.report(run.uuid);
     observe({ type: 'run-started', runUuid: run.uuid, steps: plan.steps.length });
@@ -274,8 +289,8 @@ export class Engine {
     return runReport(run, await this.#runs.steps(run.uuid));
   }
 
-  async listRuns(opts: { limit?: number; status?: Status } = {}): Promise<RunRow[]> {
-    return this.#runs.list({ limit: opts.limit ?? 50, status: opts.status });
+  async listRuns(opts: { limit?: number; status?: Status; projectUuid?: string } = {}): Promise<RunRow[]> {
+    return this.#runs.list({ limit: opts.limit ?? 50, status: opts.status, projectUuid: opts.projectUuid });
   }
 
   /** A step of a run by uuid (or prefix) or title, with its log file. */

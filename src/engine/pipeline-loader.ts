@@ -14,8 +14,11 @@ export interface LoadedPipeline {
   relativePath: string;
 }
 
-/** Reads, migrates and validates a pipeline file. Throws BerthError (exit 2) listing every problem. */
-export function loadPipeline(path: string): LoadedPipeline {
+/**
+ * Reads, migrates and validates a pipeline file. Throws BerthError (exit 2) listing every problem.
+ * `projectDir` (a registered project's real folder) overrides the search for `.orchest`/`.git`.
+ */
+export function loadPipeline(path: string, projectDir?: string): LoadedPipeline {
   const abs = resolve(path);
   if (!existsSync(abs) || !statSync(abs).isFile()) {
     throw new BerthError('BERTH_E_PIPELINE_NOT_FOUND', `pipeline file not found: ${path}`, {
@@ -23,7 +26,7 @@ export function loadPipeline(path: string): LoadedPipeline {
     });
   }
   const file = realpathSync(abs);
-  const projectDir = findProjectDir(dirname(file));
+  projectDir ??= findProjectDir(dirname(file));
   const relativePath = relative(projectDir, file);
   let raw: unknown;
   try {
