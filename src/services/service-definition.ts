@@ -1,4 +1,5 @@
 import { isJsonObject } from '../core/json-object.ts';
+import { jsonPath } from '../core/json-path.ts';
 import { SERVICE_SCOPES, type ServiceDefinition } from '../core/pipeline-types.ts';
 import { defaultServicePort } from '../core/default-service-port.ts';
 import { validateServices } from '../core/service-validation.ts';
@@ -28,12 +29,13 @@ export function parseServiceDefinition(body: unknown, query: { image?: string; n
   const key = typeof def.name === 'string' ? def.name : '(name)';
   const problems: Problem[] = [];
   if (def.image === HOST_IMAGE && (typeof def.command !== 'string' || def.command.trim() === '')) {
-    problems.push({ path: `services.${key}.command`, message: 'a service on the host needs a command', fix: 'e.g. "command": "python3", "args": "-m http.server 8080"' });
+    problems.push({ path: jsonPath('services', key, 'command'), message: 'a service on the host needs a command', fix: 'e.g. "command": "python3", "args": "-m http.server 8080"' });
   }
   const services = validateServices({ [key]: def }, problems);
   if (problems.length > 0) {
     const prefix = query.image !== undefined ? 'query.' : 'body.';
-    throw invalid(problems.map((p) => ({ ...p, path: p.path.replace(/^services\.[^.]+\.?/, prefix).replace(/\.$/, '') })));
+    const at = jsonPath('services', key);
+    throw invalid(problems.map((p) => ({ ...p, path: p.path.startsWith(at) ? `${prefix.slice(0, -1)}${p.path.slice(at.length)}` || prefix : p.path })));
   }
   return services[key]!;
 }
