@@ -13,6 +13,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   cancel: async () => (await import('./commands/cancel-command.ts')).cancelCommand,
   validate: async () => (await import('./commands/validate-command.ts')).validateCommand,
   server: async () => (await import('./commands/server-command.ts')).serverCommand,
+  token: async () => (await import('./commands/token-command.ts')).tokenCommand,
 };
 
 const HELP = `Berth — pipelines and services for data teams (runs Orchest projects unchanged)
@@ -26,9 +27,11 @@ Commands:
   cancel RUN            cancel a pending or running run
   validate FILE         check a pipeline file and report every problem
   server                run the REST API and service proxy (berth server --help)
+  token create|list|revoke   project tokens for the API and the service proxy
 
 Every command takes --help. Lists take --json.
-State lives in BERTH_HOME (default ~/.berth).`;
+State lives in BERTH_HOME (default ~/.berth). With BERTH_ENDPOINT (+ BERTH_TOKEN) set, run, runs,
+logs, cancel, validate and token talk to that Berth server instead.`;
 
 /** Runs the CLI and returns the exit code. Never lets a stack trace reach the user. */
 export async function main(argv: string[]): Promise<number> {

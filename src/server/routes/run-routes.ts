@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
@@ -71,7 +72,7 @@ export async function runRoutes(root: FastifyInstance, ctx: ServerContext & { ba
     },
   }, async (request, reply) => {
     const { run, step } = await ctx.engine.findStep(request.params.run, request.params.step);
-    void reply.header('x-berth-step-status', step.status);
+    void reply.header('x-berth-step-status', step.status).header('x-berth-log-exists', existsSync(step.log_path) ? '1' : '0');
     return sendLog(request, reply, isFollow(request.query.follow), (signal) => stepLogChunks(ctx.engine, run.uuid, step.uuid, { follow: isFollow(request.query.follow), signal }), async () => {
       const now = (await ctx.engine.findStep(run.uuid, step.uuid)).step;
       return { status: now.status, exit_code: now.exit_code, reason: now.reason };
