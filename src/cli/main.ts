@@ -14,6 +14,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   validate: async () => (await import('./commands/validate-command.ts')).validateCommand,
   server: async () => (await import('./commands/server-command.ts')).serverCommand,
   token: async () => (await import('./commands/token-command.ts')).tokenCommand,
+  service: async () => (await import('./commands/service-command.ts')).serviceCommand,
 };
 
 const HELP = `Berth — pipelines and services for data teams (runs Orchest projects unchanged)
@@ -28,6 +29,7 @@ Commands:
   validate FILE         check a pipeline file and report every problem
   server                run the REST API and service proxy (berth server --help)
   token create|list|revoke   project tokens for the API and the service proxy
+  service deploy|list|logs|rm   project services behind the server's proxy
 
 Every command takes --help. Lists take --json.
 State lives in BERTH_HOME (default ~/.berth). With BERTH_ENDPOINT (+ BERTH_TOKEN) set, run, runs,

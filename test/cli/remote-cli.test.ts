@@ -107,4 +107,28 @@ describe('the CLI gives the same output in-process and through a server', () => 
       assert.equal(revoked.stdout, `Token ${info.id} "ci" revoked.\n`);
     }
   });
+
+  it('berth service deploy|list|logs|rm goes to the server (and says so in-process)', async () => {
+    const port = 16000 + (process.pid % 1000);
+    const def = box.file('svc.json', JSON.stringify({ name: 'web', command: 'python3', args: `-u -m http.server ${port} --bind 127.0.0.1`, ports: [port] }));
+    const local = await box.run(['service', 'list', '--project', 'project']);
+    assert.equal(local.code, 2);
+    assert.match(local.stderr, /services run inside a Berth server/);
+    const deployed = await box.run(['service', 'deploy', '--project', 'project', '--file', def], { env: remote });
+    assert.equal(deployed.code, 0, deployed.stderr);
+    assert.match(deployed.stdout, new RegExp(`Service "web" running: /api/projects/project/services/web/${port}/`));
+    const list = await box.run(['service', 'list', '--project', 'project', '--json'], { env: remote });
+    assert.deepEqual(JSON.parse(list.stdout).services.map((x: { name: string }) => x.name), ['web']);
+    let served = 0;
+    for (let i = 0; i < 100 && served !== 200; i++) {
+      served = (await server.api('GET', `/api/projects/project/services/web/${port}/`)).status;
+      if (served !== 200) await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(served, 200);
+    const logs = await box.run(['service', 'logs', '--project', 'project', 'web'], { env: remote });
+    assert.match(logs.stdout, /GET \/ HTTP/);
+    const rm = await box.run(['service', 'rm', '--project', 'project', 'web'], { env: remote });
+    assert.equal(rm.code, 0, rm.stderr);
+    assert.equal((await box.run(['service', 'rm', '--project', 'project', 'web'], { env: remote })).code, 2);
+  });
 });

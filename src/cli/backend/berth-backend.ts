@@ -2,6 +2,7 @@ import type { TokenInfo } from '../../auth/token-registry.ts';
 import type { Status } from '../../core/statuses.ts';
 import type { RunOptions } from '../../engine/engine.ts';
 import type { RunReport } from '../../engine/run-report.ts';
+import type { ServiceInfo } from '../../services/service-manager.ts';
 
 export type RunSummary = RunReport['run'];
 
@@ -35,5 +36,10 @@ export interface BerthBackend {
   createToken(name: string, project: string): Promise<{ secret: string; token: TokenInfo }>;
   listTokens(): Promise<TokenInfo[]>;
   revokeToken(id: string): Promise<TokenInfo>;
+  /** Project services live in a server (the proxy reaches them there): the local backend refuses these. */
+  deployService(project: string, definition: unknown, query: { image?: string; name?: string }): Promise<ServiceInfo>;
+  listServices(project: string): Promise<ServiceInfo[]>;
+  serviceLogs(project: string, name: string, opts: { follow: boolean }): Promise<AsyncIterable<Buffer | string>>;
+  removeService(project: string, name: string): Promise<void>;
   close(): Promise<void>;
 }

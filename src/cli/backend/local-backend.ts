@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { TokenRegistry, type TokenInfo } from '../../auth/token-registry.ts';
 import type { Engine } from '../../engine/engine.ts';
+import { BerthError } from '../../errors.ts';
 import { loadPipeline } from '../../engine/pipeline-loader.ts';
 import { ProjectCatalog } from '../../engine/project-catalog.ts';
 import { runReport } from '../../engine/run-report.ts';
@@ -61,6 +62,28 @@ export class LocalBackend implements BerthBackend {
     return new TokenRegistry((await this.#engine()).store).revoke(id);
   }
 
+  deployService(): Promise<never> {
+    return serverOnly();
+  }
+
+  listServices(): Promise<never> {
+    return serverOnly();
+  }
+
+  serviceLogs(): Promise<never> {
+    return serverOnly();
+  }
+
+  removeService(): Promise<never> {
+    return serverOnly();
+  }
+
   /** The engine is closed by whoever opened it (the CLI context). */
   async close(): Promise<void> {}
+}
+
+async function serverOnly(): Promise<never> {
+  throw new BerthError('BERTH_E_INVALID_ARGUMENT', 'project services run inside a Berth server', {
+    problems: [{ path: 'BERTH_ENDPOINT', message: 'not set', fix: 'start `berth server`, then set BERTH_ENDPOINT (and BERTH_TOKEN) for the CLI' }],
+  });
 }

@@ -4,6 +4,7 @@ import { invalidPipelineError } from '../../core/pipeline-validation.ts';
 import type { Status } from '../../core/statuses.ts';
 import { readPipelineFile } from '../../engine/pipeline-loader.ts';
 import type { RunReport } from '../../engine/run-report.ts';
+import type { ServiceInfo } from '../../services/service-manager.ts';
 import { BerthError, isBerthError } from '../../errors.ts';
 import type { BerthBackend, RunSummary, StepLog, ValidationSummary } from './berth-backend.ts';
 import { HttpClient, sseData } from './http-client.ts';
@@ -67,7 +68,12 @@ export class RemoteBackend implements BerthBackend {
     if (!opts.follow) {
       if (res.headers.get('x-berth-log-exists') === '0') return { step, chunks: null };
       const body = Buffer.from(await res.arrayBuffer());
-      return { step, chunks: (async function* () { yield body; })() };
+      return {
+        step,
+        chunks: (async function* () {
+          yield body;
+        })(),
+      };
     }
     return { step, chunks: followed(res) };
   }
@@ -99,6 +105,28 @@ export class RemoteBackend implements BerthBackend {
 
   revokeToken(id: string): Promise<TokenInfo> {
     return this.#http.json('DELETE', `/api/tokens/${encodeURIComponent(id)}`);
+  }
+
+  async deployService(project: string, definition: unknown, query: { image?: string; name?: string }): Promise<ServiceInfo> {
+    const q = new URLSearchParams(Object.entries(query).filter((e): e is [string, string] => e[1] !== undefined));
+    return this.#http.json('POST', `/api/projects/${encodeURIComponent(project)}/services${q.size ? `?${q}` : ''}`, definition);
+  }
+
+  async listServices(project: string): Promise<ServiceInfo[]> {
+    return (await this.#http.json<{ services: ServiceInfo[] }>('GET', `/api/projects/${encodeURIComponent(project)}/services`)).services;
+  }
+
+  async serviceLogs(project: string, name: string, opts: { follow: boolean }): Promise<AsyncIterable<Buffer | string>> {
+    const res = await this.#http.raw('GET', `/api/projects/${encodeURIComponent(project)}/services/${encodeURIComponent(name)}/logs${opts.follow ? '?follow=1' : ''}`);
+    if (opts.follow) return followed(res);
+    const body = Buffer.from(await res.arrayBuffer());
+    return (async function* () {
+      yield body;
+    })();
+  }
+
+  async removeService(project: string, name: string): Promise<void> {
+    await this.#http.json('DELETE', `/api/projects/${encodeURIComponent(project)}/services/${encodeURIComponent(name)}`);
   }
 
   async close(): Promise<void> {}
