@@ -21,8 +21,7 @@ export interface ProxyTarget {
  * an undeclared port is only told to callers allowed to see the project.
  */
 export async function resolveProxyTarget(ctx: ServerContext, u: ProxyUrl, headers: IncomingHttpHeaders, ip: string): Promise<ProxyTarget> {
-  const project = await ctx.projects.find(u.project).catch(() => null);
-  const route = project ? await ctx.services.route(project, u.name, u.port) : null;
+  const { project, route } = await lookup(ctx, u);
   if (route && route.definition.requires_authentication === false) return { route, via: null };
   const header = bearerToken(headers);
   const via = header !== undefined ? 'header' : u.queryToken !== undefined ? 'query' : cookieToken(headers) !== undefined ? 'cookie' : null;
@@ -31,6 +30,29 @@ export async function resolveProxyTarget(ctx: ServerContext, u: ProxyUrl, header
   if (project) assertProjectAccess(principal, project);
   if (!route || !project) throw notFound(u, project, principal);
   return { route, via };
+}
+
+const LOOKUP_CACHE_MS = 1000;
+const lookups = new WeakMap<ServerContext, Map<string, { project: Project | null; route: ServiceRoute | null; until: number; generation: number }>>();
+
+/**
+ * Project and route for a URL, remembered for a second per server: the proxy answers many requests
+ * per second for few services, and a new or removed service shows up at most this much later
+ * (deploy and remove clear the service manager's own cache at once).
+ */
+async function lookup(ctx: ServerContext, u: ProxyUrl): Promise<{ project: Project | null; route: ServiceRoute | null }> {
+  let cache = lookups.get(ctx);
+  if (!cache) lookups.set(ctx, (cache = new Map()));
+  const key = `${u.project}\0${u.name}\0${u.port}`;
+  const hit = cache.get(key);
+  const now = Date.now();
+  if (hit && hit.until > now && ctx.services.generation === hit.generation) return hit;
+  const project = await ctx.projects.find(u.project).catch(() => null);
+  const route = project ? await ctx.services.route(project, u.name, u.port) : null;
+  if (cache.size > 10_000) cache.clear();
+  const entry = { project, route, until: now + LOOKUP_CACHE_MS, generation: ctx.services.generation };
+  cache.set(key, entry);
+  return entry;
 }
 
 function notFound(u: ProxyUrl, project: Project | null, principal: Principal): BerthError {

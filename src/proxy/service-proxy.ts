@@ -1,6 +1,7 @@
-import { Agent, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Agent, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { FastifyInstance } from 'fastify';
+import replyFrom from '@fastify/reply-from';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createProxyServer } from 'http-proxy-3';
 import { Type } from 'typebox';
 import { BerthError, isBerthError } from '../errors.ts';
@@ -10,46 +11,33 @@ import { TOKEN_COOKIE } from '../server/request-token.ts';
 import type { ServerContext } from '../server/server-context.ts';
 import { errorPage } from './error-page.ts';
 import { parseProxyUrl, rewriteLocation, upstreamHeaders, upstreamPath, type ProxyUrl } from './proxy-request.ts';
-import { resolveProxyTarget } from './proxy-target.ts';
 
-interface InFlight {
-  prefix: string;
-  strip: boolean;
-  upstream: { host: string; port: number };
-  timedOut: boolean;
+function causeCode(e: Error & { code?: string; cause?: unknown }): string {
+  const cause = e.cause as { code?: string } | undefined;
+  return cause?.code ?? e.code ?? e.message;
 }
+import { resolveProxyTarget } from './proxy-target.ts';
 
 /**
  * The authenticated reverse proxy to project services: `/api/projects/{project}/services/{name}/{port}/…`
- * for HTTP (a Fastify route, so it is in the OpenAPI document) and websockets (the server's
- * `upgrade` event). Forwarding is http-proxy-3 with a keep-alive agent.
+ * for HTTP (a Fastify route, so it is in the OpenAPI document; forwarded by @fastify/reply-from over
+ * undici's keep-alive pools) and websockets (the server's `upgrade` event, forwarded by http-proxy-3).
  */
 export async function serviceProxy(app: FastifyInstance, opts: { ctx: ServerContext; timeoutMs: number }): Promise<void> {
   const { ctx, timeoutMs } = opts;
-  const agent = new Agent({ keepAlive: true, maxSockets: 512 });
-  const proxy = createProxyServer({ agent, proxyTimeout: timeoutMs, xfwd: false });
-  const inFlight = new WeakMap<IncomingMessage, InFlight>();
-  proxy.on('proxyReq', (proxyReq, req) => {
-    proxyReq.setTimeout(timeoutMs, () => {
-      const f = inFlight.get(req);
-      if (f) f.timedOut = true;
-    });
-  });
-  proxy.on('proxyRes', (proxyRes, req) => {
-    const f = inFlight.get(req);
-    const location = proxyRes.headers.location;
-    if (f?.strip && typeof location === 'string') proxyRes.headers.location = rewriteLocation(location, f.prefix, f.upstream);
-  });
+  await app.register(replyFrom, { undici: { connections: 256, pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: timeoutMs, bodyTimeout: timeoutMs }, disableRequestLogging: true, retryMethods: [] });
+  const agent = new Agent({ keepAlive: true });
+  const wsProxy = createProxyServer({ agent, xfwd: false });
   app.addHook('onClose', async () => {
-    proxy.close();
+    wsProxy.close();
     agent.destroy();
   });
 
   // The body is streamed to the service as it comes, never parsed here.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', (_request, _payload, done) => done(null));
+  app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
 
-  const handler = async (request: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply) => {
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const u = parseProxyUrl(request.raw.url ?? '');
     if (!u) throw new BerthError('BERTH_E_NOT_FOUND', 'not a service URL', { problems: [{ path: 'url', message: 'expected /api/projects/{project}/services/{name}/{port}/…' }] });
     const { route, via } = await resolveProxyTarget(ctx, u, request.headers, request.ip);
@@ -57,18 +45,24 @@ export async function serviceProxy(app: FastifyInstance, opts: { ctx: ServerCont
       return redirectClean(reply, u, via === 'query' ? (u.queryToken ?? null) : null, request.protocol === 'https');
     }
     const strip = route.definition.preserve_base_path !== true;
-    const raw = request.raw;
-    raw.headers = upstreamHeaders(raw.headers, { ip: request.ip, proto: request.protocol, host: request.headers.host, prefix: u.prefix });
-    raw.url = upstreamPath(u, !strip);
-    inFlight.set(raw, { prefix: u.prefix, strip, upstream: route.upstream, timedOut: false });
-    reply.hijack();
-    proxy.web(raw, reply.raw, { target: { host: route.upstream.host, port: route.upstream.port } }, (err, req, res) => {
-      const f = inFlight.get(req);
-      const down = f?.timedOut
-        ? new BerthError('BERTH_E_UPSTREAM_TIMEOUT', `service "${u.name}" did not answer within ${timeoutMs / 1000} s`)
-        : new BerthError('BERTH_E_UPSTREAM_UNAVAILABLE', `service "${u.name}" is not reachable on port ${u.port} (${(err as NodeJS.ErrnoException).code ?? err.message})`);
-      request.log.warn({ service: u.name, project: route.projectUuid, code: (err as NodeJS.ErrnoException).code }, down.message);
-      sendError(res as ServerResponse, down);
+    const { host, port } = route.upstream;
+    const path = upstreamPath(u, !strip);
+    const q = path.indexOf('?');
+    return reply.from(`http://${host}:${port}${q < 0 ? path : path.slice(0, q)}`, {
+      queryString: () => (q < 0 ? '' : path.slice(q + 1)),
+      rewriteRequestHeaders: (req, headers) => upstreamHeaders({ ...headers, host: req.headers.host }, { ip: req.ip, proto: req.protocol, host: req.headers.host, prefix: u.prefix }),
+      rewriteHeaders: (headers) => {
+        if (strip && typeof headers.location === 'string') headers.location = rewriteLocation(headers.location, u.prefix, route.upstream);
+        return headers;
+      },
+      onError: (r, { error }) => {
+        const e = error as Error & { statusCode?: number; code?: string };
+        const down = e.statusCode === 504 || /TIMEOUT/i.test(e.code ?? '')
+          ? new BerthError('BERTH_E_UPSTREAM_TIMEOUT', `service "${u.name}" did not answer within ${timeoutMs / 1000} s`)
+          : new BerthError('BERTH_E_UPSTREAM_UNAVAILABLE', `service "${u.name}" is not reachable on port ${u.port} (${causeCode(e)})`);
+        request.log.warn({ service: u.name, project: route.projectUuid, code: causeCode(e) }, down.message);
+        void r.status(down.httpStatus).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(errorPage(down.httpStatus, down.message));
+      },
     });
   };
   const schema = {
@@ -91,28 +85,18 @@ export async function serviceProxy(app: FastifyInstance, opts: { ctx: ServerCont
       const strip = route.definition.preserve_base_path !== true;
       req.headers = upstreamHeaders(req.headers, { ip, proto: 'encrypted' in req.socket ? 'https' : 'http', host: req.headers.host, prefix: u.prefix });
       req.url = upstreamPath(u, !strip);
-      proxy.ws(req, socket, head, { target: { host: route.upstream.host, port: route.upstream.port } }, () => socket.destroy());
+      wsProxy.ws(req, socket, head, { target: { host: route.upstream.host, port: route.upstream.port } }, () => socket.destroy());
     }).catch((e: unknown) => rejectUpgrade(socket, isBerthError(e) ? e : toBerthError(e as Error)));
   });
 }
 
-function redirectClean(reply: import('fastify').FastifyReply, u: ProxyUrl, token: string | null, secure: boolean) {
+function redirectClean(reply: FastifyReply, u: ProxyUrl, token: string | null, secure: boolean) {
   const clean = `${u.prefix}${u.rest || '/'}${u.query}`;
   if (token !== null) {
     const attrs = [`${TOKEN_COOKIE}=${encodeURIComponent(token)}`, `Path=${u.prefix}/`, 'HttpOnly', 'SameSite=Lax', ...(secure ? ['Secure'] : [])];
     void reply.header('set-cookie', attrs.join('; '));
   }
   return reply.header('referrer-policy', 'no-referrer').header('cache-control', 'no-store').redirect(clean, 302);
-}
-
-function sendError(res: ServerResponse, err: BerthError): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  const html = errorPage(err.httpStatus, err.message);
-  res.writeHead(err.httpStatus, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(html), 'cache-control': 'no-store' });
-  res.end(html);
 }
 
 function rejectUpgrade(socket: Duplex, err: BerthError): void {

@@ -42,6 +42,8 @@ export class ServiceManager {
   readonly #config: BerthConfig;
   readonly #endpoint: () => string;
   readonly #routes = new Map<string, { route: ServiceRoute | null; until: number }>();
+  /** Bumped by every deploy and remove, so route caches elsewhere can tell they are stale. */
+  generation = 0;
 
   constructor(opts: { db: Kysely<Database>; driver: RuntimeDriver; tokens: TokenRegistry; config: BerthConfig; endpoint: () => string }) {
     this.#rows = new ServiceRepository(opts.db);
@@ -67,6 +69,7 @@ export class ServiceManager {
       throw e;
     }
     this.#routes.clear();
+    this.generation++;
     return this.get(project, def.name);
   }
 
@@ -82,6 +85,7 @@ export class ServiceManager {
   async remove(project: Project, name: string): Promise<void> {
     await this.#teardown(await this.#row(project, name));
     this.#routes.clear();
+    this.generation++;
   }
 
   /** The service's output (follow: until it ends or the signal aborts). */
