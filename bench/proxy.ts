@@ -5,11 +5,14 @@
  * ratios to the direct baseline. Also: websocket echo round trip (direct vs Berth) and the
  * server's RSS after 1,000 and after 100,000 proxied requests.
  *
- *   node bench/proxy.ts [--duration 10] [--connections 50] [--rounds 2]
+ * Targets are measured in short interleaved rounds (order reversed every round) and the median is
+ * kept, so load from other processes on a shared machine hits them alike.
+ *
+ *   node bench/proxy.ts [--duration 4] [--connections 50] [--rounds 5]
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
@@ -17,9 +20,9 @@ import WebSocket from 'ws';
 import { table } from './lib/stats.ts';
 
 const { values } = parseArgs({ options: { duration: { type: 'string' }, connections: { type: 'string' }, rounds: { type: 'string' } } });
-const DURATION = Number(values.duration ?? 10);
+const DURATION = Number(values.duration ?? 4);
 const CONNECTIONS = Number(values.connections ?? 50);
-const ROUNDS = Number(values.rounds ?? 2);
+const ROUNDS = Number(values.rounds ?? 5);
 const REPO = join(import.meta.dirname, '..');
 const TOKEN = 'bench-admin-token-0123456789abcdef';
 const base = 21000 + (process.pid % 2000) * 4;
@@ -118,13 +121,13 @@ http { access_log off; upstream up { server 127.0.0.1:${ports.upstream}; keepali
       results.set(t.name, [...(results.get(t.name) ?? []), r]);
     }
   }
-  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const summary = targets.map((t) => {
     const rs = results.get(t.name)!;
-    return { name: t.name, rps: mean(rs.map((r) => r.rps)), p50: mean(rs.map((r) => r.p50)), p99: mean(rs.map((r) => r.p99)), errors: rs.reduce((a, r) => a + r.errors, 0) };
+    return { name: t.name, rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), errors: rs.reduce((a, r) => a + r.errors, 0) };
   });
   const directRps = summary[0]!.rps;
-  console.log(`\nHTTP: ${CONNECTIONS} connections, ${DURATION} s × ${ROUNDS} rounds (alternating order), node ${process.version}`);
+  console.log(`\nHTTP: ${CONNECTIONS} connections, ${DURATION} s × ${ROUNDS} rounds (alternating order, medians), node ${process.version}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   console.log(table(['target', 'req/s', 'vs direct', 'p50 ms', 'p99 ms', 'errors'], summary.map((s) => [s.name, s.rps.toFixed(0), (s.rps / directRps).toFixed(2), s.p50.toFixed(1), s.p99.toFixed(1), String(s.errors)])));
   const berth = summary[1]!;
   const chp = summary[2]!;
@@ -143,6 +146,9 @@ http { access_log off; upstream up { server 127.0.0.1:${ports.upstream}; keepali
   await load(viaBerth, auth, { amount: 99_000 });
   const rss100k = rssKb(pid);
   console.log(`\nberth server RSS: ${(rss1k / 1024).toFixed(1)} MiB after 1,000 proxied requests, ${(rss100k / 1024).toFixed(1)} MiB after 100,000: ${(rss100k / rss1k).toFixed(2)}x (target <= 1.20)`);
+  await load(viaBerth, auth, { amount: 100_000 });
+  const rss200k = rssKb(pid);
+  console.log(`berth server RSS after 200,000: ${(rss200k / 1024).toFixed(1)} MiB (${(rss200k / rss100k).toFixed(2)}x the 100,000 figure: growth that continues would be a leak)`);
   await fetch(`${api}/api/projects/bench/services/up`, { method: 'DELETE', headers: auth });
 }
 

@@ -29,7 +29,13 @@ describe('graceful shutdown leaves services running; the next start adopts them'
     }
     assert.ok(first);
     const before = (await (await t.api('GET', '/api/projects/keep/services/echo')).json()) as Json;
+    const inFlight = t.api('GET', `${path}slow?ms=400`);
+    await new Promise((r) => setTimeout(r, 100));
     await t.close();
+    const late = await inFlight;
+    assert.equal(late.status, 200, 'a request in flight when shutdown began still gets its answer');
+    assert.equal(await late.text(), 'late');
+    await assert.rejects(fetch(`${t.url}/api/health`), 'no new connections after shutdown');
     const direct = await fetch(`http://127.0.0.1:${PORT}/direct`);
     assert.equal(direct.status, 200, 'the service kept running while no server was up');
     await t.start();
