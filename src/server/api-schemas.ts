@@ -120,6 +120,13 @@ export const StepLogParams = Type.Object({ run: RunParams.properties.run, step: 
 
 export const FollowQuery = Type.Object({ follow: Type.Optional(Type.Union([Type.Literal('1'), Type.Literal('true'), Type.Literal('0'), Type.Literal('false')])) });
 
+/** The schema parts every log route shares: `?follow`, text or SSE, the standard errors. */
+export const logRouteSchema = {
+  querystring: FollowQuery,
+  produces: ['text/plain', 'text/event-stream'],
+  response: { 200: Type.String(), ...errorResponses },
+};
+
 export const TokenInfo = Type.Object({
   id: Type.String(),
   name: Type.String(),

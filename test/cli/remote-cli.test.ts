@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { pipeline, Sandbox, writePipeline, type CliResult } from '../helpers/berth-cli.ts';
+import { collect, pipeline, Sandbox, writePipeline, type CliResult } from '../helpers/berth-cli.ts';
 import { ADMIN, TestServer } from '../helpers/berth-server.ts';
 
 /**
@@ -130,5 +130,22 @@ describe('the CLI gives the same output in-process and through a server', () => 
     const rm = await box.run(['service', 'rm', '--project', 'project', 'web'], { env: remote });
     assert.equal(rm.code, 0, rm.stderr);
     assert.equal((await box.run(['service', 'rm', '--project', 'project', 'web'], { env: remote })).code, 2);
+  });
+
+  it('Ctrl-C on a remote berth run cancels the run on the server', async () => {
+    box.file('steps/long.sh', 'echo long; sleep 30\n');
+    writePipeline(box, 'long.orchest', { ...pipeline('long', [{ title: 'Long', file: 'steps/long.sh' }]), uuid: '77777777-2222-4333-8444-555555555555' });
+    const child = box.spawn(['run', 'long.orchest'], { env: remote });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const done = collect(child);
+    for (let i = 0; i < 400 && !/▶ Long/.test(stderr); i++) await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGINT');
+    const res = await done;
+    assert.equal(res.code, 1, res.stderr);
+    assert.match(res.stderr, /Cancelling/);
+    const uuid = /Run ([0-9a-f-]{36}) ABORTED/.exec(res.stdout)?.[1];
+    assert.ok(uuid, res.stdout);
+    assert.equal((await server.waitForRun(uuid)).steps[0]!.status, 'ABORTED');
   });
 });

@@ -94,6 +94,7 @@ describe('project services and the authenticated proxy', () => {
     assert.deepEqual([seen.env.LAB_ENDPOINT, seen.env.LAB_PROJECT, seen.env.LAB_SERVICE_PATH], [t.url, 'lab', `${prefix}/`]);
     assert.equal(seen.env.GREETING, `at ${prefix.slice(1)}`);
     assert.equal(seen.hasApiToken, true);
+    assert.deepEqual(seen.berthNames, ['BERTH_API_TOKEN', 'BERTH_ENDPOINT', 'BERTH_PROJECT', 'BERTH_SERVICE_PATH', 'LAB_API_TOKEN', 'LAB_ENDPOINT', 'LAB_PROJECT', 'LAB_SERVICE_PATH'], "the server's own BERTH_* variables (BERTH_ADMIN_TOKEN, BERTH_HOME) are not passed on");
     assert.equal(seen.sameLabToken, true);
     const tokens = (await (await t.api('GET', '/api/tokens')).json()) as Json;
     const own = tokens.tokens.filter((x: Json) => x.service === 'echo');
@@ -112,6 +113,8 @@ describe('project services and the authenticated proxy', () => {
     assert.equal(bad.status, 400);
     const paths = ((await bad.json()) as Json).error.problems.map((p: Json) => p.path);
     assert.ok(paths.includes('body.name') && paths.includes('body.ports[0]'), paths.join(','));
+    const bare = await t.api('POST', '/api/projects/lab/services?image=redis', { token });
+    assert.equal(((await bare.json()) as Json).error.code, 'BERTH_E_RUNTIME_UNSUPPORTED', 'ML Lab form without a body is accepted as far as the runtime');
     const mlLab = await t.api('POST', '/api/projects/lab/services?image=registry.example.org/team/model-api:1.2', { token, body: { K: 'v' } });
     assert.equal(mlLab.status, 400, 'the process runtime cannot run images');
     assert.equal(((await mlLab.json()) as Json).error.code, 'BERTH_E_RUNTIME_UNSUPPORTED');

@@ -7,7 +7,7 @@ import type { Status } from '../../core/statuses.ts';
 import { runReport } from '../../engine/run-report.ts';
 import { stepLogChunks } from '../../engine/step-log.ts';
 import type { RunRow } from '../../store/run-repository.ts';
-import { CreateRunBody, errorResponses, FollowQuery, ListRunsQuery, ProjectParams, RunParams, RunReport, RunSummary, StepLogParams } from '../api-schemas.ts';
+import { CreateRunBody, errorResponses, logRouteSchema, ListRunsQuery, ProjectParams, RunParams, RunReport, RunSummary, StepLogParams } from '../api-schemas.ts';
 import { isFollow, sendLog } from '../send-log.ts';
 import type { ServerContext } from '../server-context.ts';
 
@@ -66,9 +66,7 @@ export async function runRoutes(root: FastifyInstance, ctx: ServerContext & { ba
       summary: "A step's log: text/plain, or with follow=1 Server-Sent Events until the step ends",
       tags,
       params: StepLogParams,
-      querystring: FollowQuery,
-      produces: ['text/plain', 'text/event-stream'],
-      response: { 200: Type.String(), ...errorResponses },
+      ...logRouteSchema,
     },
   }, async (request, reply) => {
     const { run, step } = await ctx.engine.findStep(request.params.run, request.params.step);

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { parseServiceDefinition } from '../../services/service-definition.ts';
-import { DeployQuery, errorResponses, FollowQuery, ProjectParams, ServiceInfo, ServiceParams } from '../api-schemas.ts';
+import { DeployQuery, errorResponses, logRouteSchema, ProjectParams, ServiceInfo, ServiceParams } from '../api-schemas.ts';
 import { isFollow, sendLog } from '../send-log.ts';
 import type { ServerContext } from '../server-context.ts';
 
@@ -13,6 +13,10 @@ export async function serviceRoutes(root: FastifyInstance, ctx: ServerContext): 
   const config = { auth: 'project' as const };
   app.post('/api/projects/:project/services', {
     config,
+    // ML Lab's form may come without a body: that is an empty environment.
+    preValidation: async (request) => {
+      request.body ??= {};
+    },
     schema: {
       summary: 'Deploy a project service',
       description: 'Either ML Lab\'s form (`?image=…&name=…`, body = environment variables) or a Berth/Orchest service definition as the body.',
@@ -47,9 +51,7 @@ export async function serviceRoutes(root: FastifyInstance, ctx: ServerContext): 
       summary: "A service's log: text/plain, or with follow=1 Server-Sent Events",
       tags,
       params: ServiceParams,
-      querystring: FollowQuery,
-      produces: ['text/plain', 'text/event-stream'],
-      response: { 200: Type.String(), ...errorResponses },
+      ...logRouteSchema,
     },
   }, async (request, reply) => {
     const follow = isFollow(request.query.follow);
