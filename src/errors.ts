@@ -20,10 +20,21 @@ export const ERRORS = {
   BERTH_E_IMAGE_NOT_FOUND: { exit: 1, http: 404, title: 'image not found' },
   BERTH_E_ENV_NOT_FOUND: { exit: 2, http: 404, title: 'environment not found' },
   BERTH_E_ENV_BUILD: { exit: 1, http: 500, title: 'environment build failed' },
-  BERTH_E_PROJECT_NOT_FOUND: { exit: 2, http: 404, title: 'project folder not found' },
   BERTH_E_INSTANCE_EXISTS: { exit: 1, http: 409, title: 'instance already exists' },
   BERTH_E_INSTANCE_NOT_FOUND: { exit: 1, http: 404, title: 'instance not found' },
   BERTH_E_INSTANCE_START: { exit: 1, http: 500, title: 'instance failed to start' },
+  BERTH_E_UNAUTHORIZED: { exit: 2, http: 401, title: 'missing or invalid token' },
+  BERTH_E_FORBIDDEN: { exit: 2, http: 403, title: 'token not allowed here' },
+  BERTH_E_RATE_LIMITED: { exit: 1, http: 429, title: 'too many failed attempts' },
+  BERTH_E_NOT_FOUND: { exit: 2, http: 404, title: 'no such route' },
+  BERTH_E_PROJECT_NOT_FOUND: { exit: 2, http: 404, title: 'project not found' },
+  BERTH_E_SERVICE_NOT_FOUND: { exit: 2, http: 404, title: 'service not found' },
+  BERTH_E_TOKEN_NOT_FOUND: { exit: 2, http: 404, title: 'token not found' },
+  BERTH_E_CONFLICT: { exit: 2, http: 409, title: 'conflict' },
+  BERTH_E_BODY_TOO_LARGE: { exit: 2, http: 413, title: 'request body too large' },
+  BERTH_E_SERVER_UNREACHABLE: { exit: 1, http: 502, title: 'Berth server unreachable' },
+  BERTH_E_UPSTREAM_UNAVAILABLE: { exit: 1, http: 502, title: 'service unavailable' },
+  BERTH_E_UPSTREAM_TIMEOUT: { exit: 1, http: 504, title: 'service timed out' },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

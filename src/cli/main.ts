@@ -17,6 +17,9 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   instance: async () => (await import('./commands/instance-command.ts')).instanceCommand,
   exec: async () => (await import('./commands/exec-command.ts')).execCommand,
   shell: async () => (await import('./commands/shell-command.ts')).shellCommand,
+  server: async () => (await import('./commands/server-command.ts')).serverCommand,
+  token: async () => (await import('./commands/token-command.ts')).tokenCommand,
+  service: async () => (await import('./commands/service-command.ts')).serviceCommand,
 };
 
 const HELP = `Berth — pipelines and services for data teams (runs Orchest projects unchanged)
@@ -35,9 +38,13 @@ Commands:
   exec instance://NAME CMD   run a command inside a running instance
   shell instance://NAME      open a shell inside a running instance
   run instance://NAME        run an instance's command again inside it
+  server                run the REST API and service proxy (berth server --help)
+  token create|list|revoke   project tokens for the API and the service proxy
+  service deploy|list|logs|rm   project services behind the server's proxy
 
 Every command takes --help. Lists take --json.
-State lives in BERTH_HOME (default ~/.berth).`;
+State lives in BERTH_HOME (default ~/.berth). With BERTH_ENDPOINT (+ BERTH_TOKEN) set, run, runs,
+logs, cancel, validate and token talk to that Berth server instead.`;
 
 /** Runs the CLI and returns the exit code. Never lets a stack trace reach the user. */
 export async function main(argv: string[]): Promise<number> {

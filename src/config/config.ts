@@ -32,6 +32,10 @@ export interface BerthConfig {
   docker: DockerConnection;
   /** Image for steps with neither an environment nor berth_image on the docker runtime (BERTH_DOCKER_IMAGE). */
   dockerDefaultImage: string;
+  /** BERTH_ADMIN_TOKEN: the server's admin token (only its hash is stored); unset = generated on first start. */
+  adminToken: string | undefined;
+  /** BERTH_ENDPOINT (+ BERTH_TOKEN): the CLI talks to this Berth server instead of an in-process engine. */
+  remote: { endpoint: string; token: string | undefined } | undefined;
 }
 
 /** A Docker Engine API endpoint: a unix socket or http(s)://host:port. `address` is for messages. */
@@ -66,6 +70,8 @@ export function loadConfig(env: Env = process.env): BerthConfig {
     docker: dockerConnection(env.DOCKER_HOST),
     dockerDefaultImage: env.BERTH_DOCKER_IMAGE || 'python:3-slim',
     processLauncher: oneOf(env, 'BERTH_PROCESS_LAUNCHER', ['auto', 'shell'] as const),
+    adminToken: env.BERTH_ADMIN_TOKEN || undefined,
+    remote: remoteOf(env),
   };
 }
 
@@ -92,6 +98,23 @@ export function dockerConnection(raw: string | undefined): DockerConnection {
   }
   const protocol = m[1] === 'https' ? 'https' : 'http';
   return { address: raw, host: m[2], port: Number(m[3] ?? (protocol === 'https' ? 2376 : 2375)), protocol };
+}
+
+function remoteOf(env: Env): BerthConfig['remote'] {
+  const endpoint = env.BERTH_ENDPOINT;
+  if (!endpoint) return undefined;
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    url = new URL('invalid:');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new BerthError('BERTH_E_CONFIG', `BERTH_ENDPOINT=${endpoint} is not an http(s) URL`, {
+      problems: [{ path: 'BERTH_ENDPOINT', message: 'must be the URL of a Berth server', fix: 'e.g. BERTH_ENDPOINT=http://127.0.0.1:7420' }],
+    });
+  }
+  return { endpoint: url.origin + url.pathname.replace(/\/+$/, ''), token: env.BERTH_TOKEN || undefined };
 }
 
 function seconds(env: Env, name: string, fallback: number): number {

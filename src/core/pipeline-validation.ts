@@ -124,9 +124,14 @@ function compareVersions(a: string, b: string): number {
 export function parsePipeline(raw: unknown, ctx: ValidationContext = {}): PipelineDefinition {
   const { pipeline, problems } = validatePipeline(raw, ctx);
   if (pipeline && problems.length === 0) return pipeline;
+  throw invalidPipelineError(raw, problems);
+}
+
+/** The error for a pipeline document with problems: names the pipeline, counts the problems, shows the first. */
+export function invalidPipelineError(raw: unknown, problems: Problem[]): BerthError {
   const name = isJsonObject(raw) && typeof raw.name === 'string' && raw.name ? ` "${raw.name}"` : '';
   const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
-  throw new BerthError('BERTH_E_INVALID_PIPELINE', `invalid pipeline${name}: ${count}; first: ${formatProblem(problems[0]!)}`, { problems });
+  return new BerthError('BERTH_E_INVALID_PIPELINE', `invalid pipeline${name}: ${count}; first: ${formatProblem(problems[0]!)}`, { problems });
 }
 
 /**

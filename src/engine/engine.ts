@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Kysely } from 'kysely';
+import type { RuntimeDriver } from '../drivers/driver.ts';
 import type { BerthConfig, RuntimeName } from '../config/config.ts';
 import type { JsonObject, PipelineDefinition } from '../core/pipeline-types.ts';
 import { serializePipeline } from '../core/pipeline-validation.ts';
@@ -41,6 +42,10 @@ export interface RunOptions {
   observe?: RunObserver;
   /** The runtime for this run (default: config.runtime). */
   runtime?: RuntimeName;
+  /** The registered project folder the file belongs to (else found from `.orchest`/`.git`). */
+  projectDir?: string;
+  /** Called once the run is stored (before it may have to queue), e.g. so a server can answer with its id. */
+  onCreated?: (runUuid: string) => void;
 }
 
 const QUEUE_POLL_MS = 250;
@@ -83,6 +88,16 @@ export class Engine {
     return this.#instances;
   }
 
+  /** The store, for the server's token, project and service registries (same connection). */
+  get store(): Kysely<Database> {
+    return this.#db;
+  }
+
+  /** The default runtime's driver (managed), for the service layer: services run beside steps. */
+  async serviceDriver(): Promise<RuntimeDriver> {
+    return (await this.#runtimes.get(this.config.runtime)).driver;
+  }
+
   async close(): Promise<void> {
     await this.#instances?.close();
     await this.#runtimes.close();
@@ -96,7 +111,7 @@ export class Engine {
 
   /** Runs a pipeline to its end state and returns the report. Invalid input throws before anything is written. */
   async runPipeline(opts: RunOptions): Promise<RunReport> {
-    const loaded = loadPipeline(opts.pipelinePath);
+    const loaded = loadPipeline(opts.pipelinePath, opts.projectDir);
     const selected = resolveStepSelectors(loaded.pipeline, opts.steps ?? []);
     const runType: RunType = opts.runType ?? (selected.length > 0 ? 'selection' : 'full');
     const plan = planRun(loaded.pipeline, runType, selected);
@@ -107,6 +122,7 @@ export class Engine {
     }
     const runtime = await this.#runtimes.get(opts.runtime ?? this.config.runtime);
     const run = await this.#createRun(loaded, effective, plan, runType, opts, runtime.name);
+    opts.onCreated?.(run.uuid);
     const observe = opts.observe ?? (() => {});
     if (!(await this.#waitForTurn(run, observe, opts.signal))) return this.report(run.uuid);
     if (!(await this.#runtimeReady(run, runtime))) return this.report(run.uuid);
@@ -346,8 +362,8 @@ export class Engine {
     return runReport(run, await this.#runs.steps(run.uuid));
   }
 
-  async listRuns(opts: { limit?: number; status?: Status } = {}): Promise<RunRow[]> {
-    return this.#runs.list({ limit: opts.limit ?? 50, status: opts.status });
+  async listRuns(opts: { limit?: number; status?: Status; projectUuid?: string } = {}): Promise<RunRow[]> {
+    return this.#runs.list({ limit: opts.limit ?? 50, status: opts.status, projectUuid: opts.projectUuid });
   }
 
   /** A step of a run by uuid (or prefix) or title, with its log file. */

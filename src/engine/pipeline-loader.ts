@@ -14,8 +14,18 @@ export interface LoadedPipeline {
   relativePath: string;
 }
 
-/** Reads, migrates and validates a pipeline file. Throws BerthError (exit 2) listing every problem. */
-export function loadPipeline(path: string): LoadedPipeline {
+/** A pipeline file read from disk, not yet validated. */
+export interface PipelineFile {
+  file: string;
+  projectDir: string;
+  relativePath: string;
+  /** The file's folder relative to the project (posix, "" for the root). */
+  pipelineDir: string;
+  raw: unknown;
+}
+
+/** Finds and parses (JSON only) a pipeline file. Throws BerthError (exit 2) when missing or not JSON. */
+export function readPipelineFile(path: string, projectDir?: string): PipelineFile {
   const abs = resolve(path);
   if (!existsSync(abs) || !statSync(abs).isFile()) {
     throw new BerthError('BERTH_E_PIPELINE_NOT_FOUND', `pipeline file not found: ${path}`, {
@@ -23,7 +33,7 @@ export function loadPipeline(path: string): LoadedPipeline {
     });
   }
   const file = realpathSync(abs);
-  const projectDir = findProjectDir(dirname(file));
+  projectDir ??= findProjectDir(dirname(file));
   const relativePath = relative(projectDir, file);
   let raw: unknown;
   try {
@@ -35,9 +45,17 @@ export function loadPipeline(path: string): LoadedPipeline {
       details: { file },
     });
   }
-  const pipelineDir = relative(projectDir, dirname(file)).split(sep).join('/');
+  return { file, projectDir, relativePath, pipelineDir: relative(projectDir, dirname(file)).split(sep).join('/'), raw };
+}
+
+/**
+ * Reads, migrates and validates a pipeline file. Throws BerthError (exit 2) listing every problem.
+ * `projectDir` (a registered project's real folder) overrides the search for `.orchest`/`.git`.
+ */
+export function loadPipeline(path: string, projectDir?: string): LoadedPipeline {
+  const { file, projectDir: dir, relativePath, pipelineDir, raw } = readPipelineFile(path, projectDir);
   try {
-    return { pipeline: parsePipeline(raw, { pipelineDir }), file, projectDir, relativePath };
+    return { pipeline: parsePipeline(raw, { pipelineDir }), file, projectDir: dir, relativePath };
   } catch (e) {
     if (e instanceof BerthError) e.details.file = file;
     throw e;

@@ -5,6 +5,7 @@ import { Migrator, type Migration } from 'kysely/migration';
 import { BerthError } from '../errors.ts';
 import { migration0001Runs } from './migrations/0001-runs.ts';
 import { migration0004Instances } from './migrations/0004-instances.ts';
+import { migration0003Server } from './migrations/0003-server.ts';
 import { NodeSqliteDatabase } from './node-sqlite-database.ts';
 import type { Database } from './tables.ts';
 
@@ -12,6 +13,7 @@ import type { Database } from './tables.ts';
 const MIGRATIONS: Record<string, Migration> = {
   '0001-runs': migration0001Runs,
   '0004-instances': migration0004Instances,
+  '0003-server': migration0003Server,
 };
 
 /**

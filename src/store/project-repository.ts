@@ -30,4 +30,27 @@ export class ProjectRepository {
       .onConflict((oc) => oc.columns(['project_uuid', 'uuid']).doUpdateSet({ path, name, updated_at: now }))
       .execute();
   }
+
+  async list(): Promise<Project[]> {
+    return this.#db.selectFrom('projects').selectAll().orderBy('name').orderBy('uuid').execute();
+  }
+
+  /** Projects whose uuid or name is `ref` (several when a name is shared). */
+  async findByRef(ref: string): Promise<Project[]> {
+    return this.#db.selectFrom('projects').selectAll().where((eb) => eb.or([eb('uuid', '=', ref), eb('name', '=', ref)])).limit(5).execute();
+  }
+
+  async findByPath(path: string): Promise<Project | undefined> {
+    return this.#db.selectFrom('projects').selectAll().where('path', '=', path).executeTakeFirst();
+  }
+
+  /** Registers a project; false when its path is already registered. */
+  async insert(project: Project): Promise<boolean> {
+    const res = await this.#db.insertInto('projects').values(project).onConflict((oc) => oc.column('path').doNothing()).executeTakeFirst();
+    return Number(res.numInsertedOrUpdatedRows ?? 0) === 1;
+  }
+
+  async pipelines(projectUuid: string): Promise<Array<{ uuid: string; path: string; name: string; updated_at: string }>> {
+    return this.#db.selectFrom('pipelines').select(['uuid', 'path', 'name', 'updated_at']).where('project_uuid', '=', projectUuid).orderBy('path').execute();
+  }
 }

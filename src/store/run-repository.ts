@@ -153,10 +153,11 @@ export class RunRepository {
     return this.#db.selectFrom('step_runs').selectAll().where('run_uuid', '=', runUuid).orderBy('position').execute();
   }
 
-  async list(opts: { limit: number; status?: Status; pipelineUuid?: string }): Promise<RunRow[]> {
+  async list(opts: { limit: number; status?: Status; pipelineUuid?: string; projectUuid?: string }): Promise<RunRow[]> {
     let q = this.#db.selectFrom('runs').selectAll().orderBy('created_at', 'desc').orderBy('uuid', 'desc').limit(opts.limit);
     if (opts.status) q = q.where('status', '=', opts.status);
     if (opts.pipelineUuid) q = q.where('pipeline_uuid', '=', opts.pipelineUuid);
+    if (opts.projectUuid) q = q.where('project_uuid', '=', opts.projectUuid);
     return q.execute();
   }
 

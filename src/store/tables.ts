@@ -85,10 +85,37 @@ export interface InstancesTable {
   started_at: string | null;
 }
 
+/** API tokens: only the SHA-256 of the secret is stored. */
+export interface TokensTable {
+  id: string;
+  name: string;
+  /** 'admin' or 'project'. */
+  scope: string;
+  project_uuid: string | null;
+  hash: string;
+  /** The project service this token was made for (revoked with it), if any. */
+  service: string | null;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+/** Long-lived project services (ML Lab style). */
+export interface ServicesTable {
+  project_uuid: string;
+  name: string;
+  definition_json: string;
+  handle_json: string | null;
+  token_id: string | null;
+  log_path: string;
+  created_at: string;
+}
+
 export interface Database {
   projects: ProjectsTable;
   pipelines: PipelinesTable;
   runs: RunsTable;
   step_runs: StepRunsTable;
   instances: InstancesTable;
+  tokens: TokensTable;
+  services: ServicesTable;
 }

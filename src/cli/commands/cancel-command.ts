@@ -11,9 +11,9 @@ export async function cancelCommand(ctx: CliContext, args: string[]): Promise<nu
   const { values, positionals } = parseFlags('cancel', args, { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
   if (values.help) return ctx.out(cancelHelp), 0;
   if (positionals.length !== 1) throw usageError('cancel', 'expected one RUN', 'berth cancel 1a2b3c4d');
-  const engine = await ctx.engine();
-  const before = (await engine.findRun(positionals[0]!)).status;
-  const report = await engine.cancelRun(positionals[0]!);
+  const backend = await ctx.backend();
+  const before = (await backend.report(positionals[0]!)).run.status;
+  const report = await backend.cancelRun(positionals[0]!);
   if (values.json) return ctx.out(JSON.stringify(report)), 0;
   if (before === 'PENDING' || before === 'STARTED') ctx.out(`Run ${report.run.uuid} cancelled (${report.run.status}).`);
   else ctx.out(`Run ${report.run.uuid} had already ended (${report.run.status}); nothing to cancel.`);

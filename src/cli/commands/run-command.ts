@@ -48,7 +48,7 @@ export async function runCommand(ctx: CliContext, args: string[]): Promise<numbe
   addStepParams(params.steps, values['step-param'] ?? []);
   const env = parseEnv(values.env ?? []);
 
-  const engine = await ctx.engine();
+  const backend = await ctx.backend();
   const controller = new AbortController();
   const color = paint(ctx.config.color && !values.json && process.stdout.isTTY === true);
   const onSignal = () => {
@@ -59,7 +59,7 @@ export async function runCommand(ctx: CliContext, args: string[]): Promise<numbe
   process.on('SIGTERM', onSignal);
   const progress = progressPrinter(ctx, color);
   try {
-    const report = await engine.runPipeline({
+    const report = await backend.runPipeline({
       pipelinePath: positionals[0]!,
       runType: values.incoming ? 'incoming' : undefined,
       steps,

@@ -27,28 +27,19 @@ export async function runsCommand(ctx: CliContext, args: string[]): Promise<numb
   if (status !== undefined && !(STATUSES as readonly string[]).includes(status)) {
     throw usageError('runs', `--status ${values.status} is not a status`, `use one of ${STATUSES.join(', ')}`);
   }
-  const runs = await (await ctx.engine()).listRuns({ limit, status: status as Status | undefined });
-  if (values.json) {
-    ctx.out(JSON.stringify({
-      runs: runs.map((r) => ({
-        uuid: r.uuid, status: r.status, run_type: r.run_type,
-        pipeline: { uuid: r.pipeline_uuid, name: r.pipeline_name, path: r.pipeline_path },
-        created_at: r.created_at, started_at: r.started_at, finished_at: r.finished_at, reason: r.reason,
-      })),
-    }));
-    return 0;
-  }
+  const runs = await (await ctx.backend()).listRuns({ limit, status: status as Status | undefined });
+  if (values.json) return ctx.out(JSON.stringify({ runs })), 0;
   if (runs.length === 0) return ctx.out('No runs yet. Start one with: berth run PIPELINE_FILE'), 0;
   const color = paint(ctx.config.color && process.stdout.isTTY === true);
   ctx.out(table(
     ['RUN', 'PIPELINE', 'TYPE', 'STATUS', 'CREATED', 'DURATION'],
-    runs.map((r) => [r.uuid.slice(0, 8), r.pipeline_name, r.run_type, color(statusColor(r.status), r.status), r.created_at.replace('T', ' ').slice(0, 19), duration(r.started_at, r.finished_at)]),
+    runs.map((r) => [r.uuid.slice(0, 8), r.pipeline.name, r.run_type, color(statusColor(r.status), r.status), r.created_at.replace('T', ' ').slice(0, 19), duration(r.started_at, r.finished_at)]),
   ));
   return 0;
 }
 
 async function showRun(ctx: CliContext, ref: string, json: boolean): Promise<number> {
-  const report = await (await ctx.engine()).report(ref);
+  const report = await (await ctx.backend()).report(ref);
   if (json) return ctx.out(JSON.stringify(report)), 0;
   const color = paint(ctx.config.color && process.stdout.isTTY === true);
   const r = report.run;

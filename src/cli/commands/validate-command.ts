@@ -1,6 +1,5 @@
 import type { CliContext } from '../cli-context.ts';
 import { parseFlags, usageError } from '../parse-flags.ts';
-import { loadPipeline } from '../../engine/pipeline-loader.ts';
 
 export const validateHelp = `Usage: berth validate PIPELINE_FILE [--json]
 
@@ -11,14 +10,11 @@ export async function validateCommand(ctx: CliContext, args: string[]): Promise<
   const { values, positionals } = parseFlags('validate', args, { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
   if (values.help) return ctx.out(validateHelp), 0;
   if (positionals.length !== 1) throw usageError('validate', 'expected exactly one PIPELINE_FILE', 'berth validate path/to/pipeline.orchest');
-  const loaded = loadPipeline(positionals[0]!);
-  const p = loaded.pipeline;
-  const steps = Object.keys(p.steps).length;
-  const services = Object.keys(p.services ?? {}).length;
+  const v = await (await ctx.backend()).validate(positionals[0]!);
   if (values.json) {
-    ctx.out(JSON.stringify({ valid: true, file: loaded.file, project: loaded.projectDir, pipeline: { uuid: p.uuid, name: p.name, version: p.version }, steps, services, problems: [] }));
+    ctx.out(JSON.stringify({ valid: true, file: v.file, project: v.project, pipeline: v.pipeline, steps: v.steps, services: v.services, problems: [] }));
   } else {
-    ctx.out(`✔ ${positionals[0]}: valid pipeline "${p.name}" (${steps} step${steps === 1 ? '' : 's'}, ${services} service${services === 1 ? '' : 's'})`);
+    ctx.out(`✔ ${positionals[0]}: valid pipeline "${v.pipeline.name}" (${v.steps} step${v.steps === 1 ? '' : 's'}, ${v.services} service${v.services === 1 ? '' : 's'})`);
   }
   return 0;
 }

@@ -1,0 +1,161 @@
+/**
+ * Proxy throughput: the same small HTTP service reached directly, through Berth's proxy (token
+ * checked on every request) and through configurable-http-proxy (JupyterHub's proxy, from npm),
+ * and through nginx when it is installed; autocannon, 50 connections, all in one run, printed as
+ * ratios to the direct baseline. Also: websocket echo round trip (direct vs Berth) and the
+ * server's RSS after 1,000 and after 100,000 proxied requests.
+ *
+ * Targets are measured in short interleaved rounds (order reversed every round) and the median is
+ * kept, so load from other processes on a shared machine hits them alike.
+ *
+ *   node bench/proxy.ts [--duration 4] [--connections 50] [--rounds 5]
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import WebSocket from 'ws';
+import { table } from './lib/stats.ts';
+
+const { values } = parseArgs({ options: { duration: { type: 'string' }, connections: { type: 'string' }, rounds: { type: 'string' } } });
+const DURATION = Number(values.duration ?? 4);
+const CONNECTIONS = Number(values.connections ?? 50);
+const ROUNDS = Number(values.rounds ?? 5);
+const REPO = join(import.meta.dirname, '..');
+const TOKEN = 'bench-admin-token-0123456789abcdef';
+const base = 21000 + (process.pid % 2000) * 4;
+const ports = { upstream: base, berth: base + 1, chp: base + 2, chpApi: base + 3, nginx: base + 4 };
+const root = mkdtempSync(join(tmpdir(), 'berth-bench-proxy-'));
+const children: ChildProcess[] = [];
+
+function start(cmd: string, args: string[], env: Record<string, string> = {}): ChildProcess {
+  const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  children.push(child);
+  return child;
+}
+
+async function until(url: string, headers: Record<string, string> = {}): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    try {
+      if ((await fetch(url, { headers })).status === 200) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${url} never answered 200`);
+}
+
+async function load(url: string, headers: Record<string, string>, opts: { duration?: number; amount?: number }) {
+  const r = await autocannon({ url, connections: CONNECTIONS, headers, ...(opts.amount ? { amount: opts.amount } : { duration: opts.duration }) });
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx };
+}
+
+function rssKb(pid: number): number {
+  const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(m?.[1] ?? 0);
+}
+
+async function wsRoundTrip(url: string, headers: Record<string, string>, n: number): Promise<number> {
+  const ws = new WebSocket(url, { headers });
+  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    const reply = new Promise((resolve) => ws.once('message', resolve));
+    ws.send('ping');
+    await reply;
+  }
+  const ms = (performance.now() - t0) / n;
+  ws.close();
+  return ms;
+}
+
+async function main(): Promise<void> {
+  const node = process.execPath;
+  const direct = `http://127.0.0.1:${ports.upstream}/`;
+  const home = join(root, 'home');
+  const project = join(root, 'project');
+  spawnSync('mkdir', ['-p', join(project, '.orchest')]);
+  const berthProc = start(node, [join(REPO, 'bin', 'berth.ts'), 'server', '--port', String(ports.berth), '--log-level', 'warn'], { BERTH_HOME: home, BERTH_ADMIN_TOKEN: TOKEN });
+  const api = `http://127.0.0.1:${ports.berth}`;
+  const auth = { authorization: `Bearer ${TOKEN}` };
+  await until(`${api}/api/health`);
+  const post = (path: string, body: unknown) => fetch(`${api}${path}`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  await post('/api/projects', { name: 'bench', path: project });
+  const svc = await post('/api/projects/bench/services', { name: 'up', command: node, args: `${join(REPO, 'bench', 'lib', 'hello-service.mjs')} ${ports.upstream}`, ports: [ports.upstream] });
+  if (svc.status !== 201) throw new Error(`deploy: ${svc.status} ${await svc.text()}`);
+  const viaBerth = `${api}/api/projects/bench/services/up/${ports.upstream}/`;
+  await until(direct);
+  await until(viaBerth, auth);
+
+  const chpBin = join(REPO, 'node_modules', '.bin', 'configurable-http-proxy');
+  start(chpBin, ['--ip', '127.0.0.1', '--port', String(ports.chp), '--api-ip', '127.0.0.1', '--api-port', String(ports.chpApi), '--default-target', `http://127.0.0.1:${ports.upstream}`, '--log-level', 'warn'], { CONFIGPROXY_AUTH_TOKEN: 'chp-bench' });
+  const viaChp = `http://127.0.0.1:${ports.chp}/`;
+  await until(viaChp);
+
+  const targets: Array<{ name: string; url: string; headers: Record<string, string> }> = [
+    { name: 'direct', url: direct, headers: {} },
+    { name: 'berth (token checked per request)', url: viaBerth, headers: auth },
+    { name: 'configurable-http-proxy', url: viaChp, headers: {} },
+  ];
+  const nginx = spawnSync('sh', ['-c', 'command -v nginx']).stdout.toString().trim();
+  if (nginx) {
+    const conf = join(root, 'nginx.conf');
+    writeFileSync(conf, `worker_processes 1; pid ${root}/nginx.pid; error_log ${root}/nginx.err warn; daemon off;
+events { worker_connections 1024; }
+http { access_log off; upstream up { server 127.0.0.1:${ports.upstream}; keepalive 64; }
+  server { listen 127.0.0.1:${ports.nginx}; location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection ""; } } }`);
+    start(nginx, ['-c', conf, '-p', root]);
+    await until(`http://127.0.0.1:${ports.nginx}/`);
+    targets.push({ name: 'nginx (1 worker, keep-alive upstream)', url: `http://127.0.0.1:${ports.nginx}/`, headers: {} });
+  }
+
+  for (const t of targets) await load(t.url, t.headers, { duration: 2 }); // warm-up
+  const results = new Map<string, Array<Awaited<ReturnType<typeof load>>>>();
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = round % 2 === 0 ? targets : [...targets].reverse();
+    for (const t of order) {
+      const r = await load(t.url, t.headers, { duration: DURATION });
+      results.set(t.name, [...(results.get(t.name) ?? []), r]);
+    }
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const summary = targets.map((t) => {
+    const rs = results.get(t.name)!;
+    return { name: t.name, rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), errors: rs.reduce((a, r) => a + r.errors, 0) };
+  });
+  const directRps = summary[0]!.rps;
+  console.log(`\nHTTP: ${CONNECTIONS} connections, ${DURATION} s × ${ROUNDS} rounds (alternating order, medians), node ${process.version}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(table(['target', 'req/s', 'vs direct', 'p50 ms', 'p99 ms', 'errors'], summary.map((s) => [s.name, s.rps.toFixed(0), (s.rps / directRps).toFixed(2), s.p50.toFixed(1), s.p99.toFixed(1), String(s.errors)])));
+  const berth = summary[1]!;
+  const chp = summary[2]!;
+  console.log(`berth / configurable-http-proxy throughput: ${(berth.rps / chp.rps).toFixed(2)}x (target >= 2)`);
+  const ng = summary[3];
+  if (ng) console.log(`berth / nginx throughput: ${(berth.rps / ng.rps).toFixed(2)}x (target >= 0.5); p99 berth - nginx: ${(berth.p99 - ng.p99).toFixed(1)} ms (target <= 5)`);
+  else console.log('nginx: not installed on this machine, not measured');
+
+  const wsDirect = await wsRoundTrip(`ws://127.0.0.1:${ports.upstream}/`, {}, 2000);
+  const wsBerth = await wsRoundTrip(`ws://127.0.0.1:${ports.berth}/api/projects/bench/services/up/${ports.upstream}/`, auth, 2000);
+  console.log(`\nwebsocket echo round trip (2000 sequential): direct ${(wsDirect * 1000).toFixed(0)} µs, via berth ${(wsBerth * 1000).toFixed(0)} µs, overhead ${((wsBerth - wsDirect) * 1000).toFixed(0)} µs`);
+
+  const pid = berthProc.pid!;
+  await load(viaBerth, auth, { amount: 1000 });
+  const rss1k = rssKb(pid);
+  await load(viaBerth, auth, { amount: 99_000 });
+  const rss100k = rssKb(pid);
+  console.log(`\nberth server RSS: ${(rss1k / 1024).toFixed(1)} MiB after 1,000 proxied requests, ${(rss100k / 1024).toFixed(1)} MiB after 100,000: ${(rss100k / rss1k).toFixed(2)}x (target <= 1.20)`);
+  await load(viaBerth, auth, { amount: 100_000 });
+  const rss200k = rssKb(pid);
+  console.log(`berth server RSS after 200,000: ${(rss200k / 1024).toFixed(1)} MiB (${(rss200k / rss100k).toFixed(2)}x the 100,000 figure: growth that continues would be a leak)`);
+  await fetch(`${api}/api/projects/bench/services/up`, { method: 'DELETE', headers: auth });
+}
+
+try {
+  await main();
+} finally {
+  for (const c of children.reverse()) c.kill('SIGTERM');
+  await new Promise((r) => setTimeout(r, 500));
+  rmSync(root, { recursive: true, force: true });
+}

@@ -1,0 +1,45 @@
+import type { TokenInfo } from '../../auth/token-registry.ts';
+import type { Status } from '../../core/statuses.ts';
+import type { RunOptions } from '../../engine/engine.ts';
+import type { RunReport } from '../../engine/run-report.ts';
+import type { ServiceInfo } from '../../services/service-manager.ts';
+
+export type RunSummary = RunReport['run'];
+
+/** What `berth validate` prints about a valid pipeline file. */
+export interface ValidationSummary {
+  file: string;
+  project: string;
+  pipeline: { uuid: string; name: string; version: string };
+  steps: number;
+  services: number;
+}
+
+/** A step's log: its chunks, or null when the step has no log file (yet). */
+export interface StepLog {
+  step: RunReport['steps'][number];
+  chunks: AsyncIterable<Buffer | string> | null;
+}
+
+/**
+ * What the CLI's commands talk to: the in-process engine (LocalBackend) or a Berth server over
+ * REST (RemoteBackend, when BERTH_ENDPOINT is set). Both give the same results, so every command
+ * prints the same either way. Errors are BerthErrors with the same codes.
+ */
+export interface BerthBackend {
+  runPipeline(opts: Omit<RunOptions, 'projectDir' | 'onCreated'>): Promise<RunReport>;
+  report(runRef: string): Promise<RunReport>;
+  cancelRun(runRef: string): Promise<RunReport>;
+  listRuns(opts: { limit: number; status?: Status }): Promise<RunSummary[]>;
+  stepLog(runRef: string, stepRef: string, opts: { follow: boolean }): Promise<StepLog>;
+  validate(path: string): Promise<ValidationSummary>;
+  createToken(name: string, project: string): Promise<{ secret: string; token: TokenInfo }>;
+  listTokens(): Promise<TokenInfo[]>;
+  revokeToken(id: string): Promise<TokenInfo>;
+  /** Project services live in a server (the proxy reaches them there): the local backend refuses these. */
+  deployService(project: string, definition: unknown, query: { image?: string; name?: string }): Promise<ServiceInfo>;
+  listServices(project: string): Promise<ServiceInfo[]>;
+  serviceLogs(project: string, name: string, opts: { follow: boolean }): Promise<AsyncIterable<Buffer | string>>;
+  removeService(project: string, name: string): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,89 @@
+import { existsSync } from 'node:fs';
+import { TokenRegistry, type TokenInfo } from '../../auth/token-registry.ts';
+import type { Engine } from '../../engine/engine.ts';
+import { BerthError } from '../../errors.ts';
+import { loadPipeline } from '../../engine/pipeline-loader.ts';
+import { ProjectCatalog } from '../../engine/project-catalog.ts';
+import { runReport } from '../../engine/run-report.ts';
+import { stepLogChunks } from '../../engine/step-log.ts';
+import type { BerthBackend, RunSummary, StepLog, ValidationSummary } from './berth-backend.ts';
+
+/**
+ * The CLI's backend without a server: an Engine in this process on the local store, opened on
+ * first need (validate never opens it).
+ */
+export class LocalBackend implements BerthBackend {
+  readonly #engine: () => Promise<Engine>;
+
+  constructor(engine: () => Promise<Engine>) {
+    this.#engine = engine;
+  }
+
+  async runPipeline(opts: Parameters<BerthBackend['runPipeline']>[0]) {
+    return (await this.#engine()).runPipeline(opts);
+  }
+
+  async report(runRef: string) {
+    return (await this.#engine()).report(runRef);
+  }
+
+  async cancelRun(runRef: string) {
+    return (await this.#engine()).cancelRun(runRef);
+  }
+
+  async listRuns(opts: Parameters<BerthBackend['listRuns']>[0]): Promise<RunSummary[]> {
+    return (await (await this.#engine()).listRuns(opts)).map((r) => runReport(r, []).run);
+  }
+
+  async stepLog(runRef: string, stepRef: string, opts: { follow: boolean }): Promise<StepLog> {
+    const engine = await this.#engine();
+    const { run, step } = await engine.findStep(runRef, stepRef);
+    if (!opts.follow && !existsSync(step.log_path)) return { step, chunks: null };
+    return { step, chunks: stepLogChunks(engine, run.uuid, step.uuid, { follow: opts.follow }) };
+  }
+
+  async validate(path: string): Promise<ValidationSummary> {
+    const loaded = loadPipeline(path);
+    const p = loaded.pipeline;
+    return { file: loaded.file, project: loaded.projectDir, pipeline: { uuid: p.uuid, name: p.name, version: p.version }, steps: Object.keys(p.steps).length, services: Object.keys(p.services ?? {}).length };
+  }
+
+  async createToken(name: string, project: string): Promise<{ secret: string; token: TokenInfo }> {
+    const { store } = await this.#engine();
+    const p = await new ProjectCatalog(store).find(project);
+    return new TokenRegistry(store).create({ name, scope: 'project', projectUuid: p.uuid });
+  }
+
+  async listTokens(): Promise<TokenInfo[]> {
+    return new TokenRegistry((await this.#engine()).store).list();
+  }
+
+  async revokeToken(id: string): Promise<TokenInfo> {
+    return new TokenRegistry((await this.#engine()).store).revoke(id);
+  }
+
+  deployService(): Promise<never> {
+    return serverOnly();
+  }
+
+  listServices(): Promise<never> {
+    return serverOnly();
+  }
+
+  serviceLogs(): Promise<never> {
+    return serverOnly();
+  }
+
+  removeService(): Promise<never> {
+    return serverOnly();
+  }
+
+  /** The engine is closed by whoever opened it (the CLI context). */
+  async close(): Promise<void> {}
+}
+
+async function serverOnly(): Promise<never> {
+  throw new BerthError('BERTH_E_INVALID_ARGUMENT', 'project services run inside a Berth server', {
+    problems: [{ path: 'BERTH_ENDPOINT', message: 'not set', fix: 'start `berth server`, then set BERTH_ENDPOINT (and BERTH_TOKEN) for the CLI' }],
+  });
+}

@@ -1,0 +1,157 @@
+import { basename } from 'node:path';
+import type { TokenInfo } from '../../auth/token-registry.ts';
+import { invalidPipelineError } from '../../core/pipeline-validation.ts';
+import type { Status } from '../../core/statuses.ts';
+import { readPipelineFile } from '../../engine/pipeline-loader.ts';
+import type { RunReport } from '../../engine/run-report.ts';
+import type { ServiceInfo } from '../../services/service-manager.ts';
+import { BerthError, isBerthError } from '../../errors.ts';
+import type { BerthBackend, RunSummary, StepLog, ValidationSummary } from './berth-backend.ts';
+import { HttpClient, sseData } from './http-client.ts';
+import { pollRun } from './poll-run.ts';
+
+interface Project {
+  uuid: string;
+  name: string;
+  path: string;
+}
+
+/**
+ * The CLI's backend when BERTH_ENDPOINT is set: the same operations over the REST API. Pipeline
+ * files are named by local path, so the server must see the same files (same machine or shared
+ * folder): the file's project folder is registered on the server (by its folder name) on first use.
+ */
+export class RemoteBackend implements BerthBackend {
+  readonly #http: HttpClient;
+
+  constructor(endpoint: string, token: string | undefined) {
+    this.#http = new HttpClient(endpoint, token);
+  }
+
+  async runPipeline(opts: Parameters<BerthBackend['runPipeline']>[0]): Promise<RunReport> {
+    const file = readPipelineFile(opts.pipelinePath);
+    const project = await this.#project(file.projectDir);
+    const created = await this.#http.json<RunReport>('POST', `/api/projects/${encodeURIComponent(project.uuid)}/runs`, {
+      pipeline: file.relativePath,
+      run_type: opts.runType ?? (opts.steps?.length ? 'selection' : 'full'),
+      uuids: opts.steps ?? [],
+      parameters: opts.params ?? {},
+      env: opts.env ?? {},
+      fail_fast: opts.failFast ?? false,
+      ...(opts.runtime ? { runtime: opts.runtime } : {}),
+    });
+    return pollRun(created, {
+      get: (uuid) => this.report(uuid),
+      cancel: async (uuid) => void (await this.cancelRun(uuid)),
+      observe: opts.observe ?? (() => {}),
+      signal: opts.signal,
+    });
+  }
+
+  report(runRef: string): Promise<RunReport> {
+    return this.#http.json('GET', `/api/runs/${encodeURIComponent(runRef)}`);
+  }
+
+  cancelRun(runRef: string): Promise<RunReport> {
+    return this.#http.json('DELETE', `/api/runs/${encodeURIComponent(runRef)}`);
+  }
+
+  async listRuns(opts: { limit: number; status?: Status }): Promise<RunSummary[]> {
+    const q = new URLSearchParams({ limit: String(opts.limit), ...(opts.status ? { status: opts.status } : {}) });
+    return (await this.#http.json<{ runs: RunSummary[] }>('GET', `/api/runs?${q}`)).runs;
+  }
+
+  async stepLog(runRef: string, stepRef: string, opts: { follow: boolean }): Promise<StepLog> {
+    const report = await this.report(runRef);
+    const path = `/api/runs/${encodeURIComponent(report.run.uuid)}/steps/${encodeURIComponent(stepRef)}/logs`;
+    const res = await this.#http.raw('GET', `${path}${opts.follow ? '?follow=1' : ''}`);
+    const step = report.steps.find((s) => s.uuid === stepRef || s.title === stepRef) ?? report.steps.find((s) => s.uuid.startsWith(stepRef))!;
+    if (!opts.follow) {
+      if (res.headers.get('x-berth-log-exists') === '0') return { step, chunks: null };
+      const body = Buffer.from(await res.arrayBuffer());
+      return {
+        step,
+        chunks: (async function* () {
+          yield body;
+        })(),
+      };
+    }
+    return { step, chunks: followed(res) };
+  }
+
+  async validate(path: string): Promise<ValidationSummary> {
+    const file = readPipelineFile(path);
+    const project = await this.#project(file.projectDir);
+    const res = await this.#http.json<{ valid: boolean; pipeline: ValidationSummary['pipeline'] | null; steps: number; services: number; problems: BerthError['problems'] }>(
+      'POST',
+      `/api/projects/${encodeURIComponent(project.uuid)}/pipelines/validate`,
+      { pipeline: file.raw, path: file.relativePath },
+    );
+    if (!res.valid || !res.pipeline) {
+      const err = invalidPipelineError(file.raw, res.problems);
+      err.details.file = file.file;
+      throw err;
+    }
+    return { file: file.file, project: file.projectDir, pipeline: res.pipeline, steps: res.steps, services: res.services };
+  }
+
+  async createToken(name: string, project: string): Promise<{ secret: string; token: TokenInfo }> {
+    const res = await this.#http.json<{ token: string; info: TokenInfo }>('POST', '/api/tokens', { name, project });
+    return { secret: res.token, token: res.info };
+  }
+
+  async listTokens(): Promise<TokenInfo[]> {
+    return (await this.#http.json<{ tokens: TokenInfo[] }>('GET', '/api/tokens')).tokens;
+  }
+
+  revokeToken(id: string): Promise<TokenInfo> {
+    return this.#http.json('DELETE', `/api/tokens/${encodeURIComponent(id)}`);
+  }
+
+  async deployService(project: string, definition: unknown, query: { image?: string; name?: string }): Promise<ServiceInfo> {
+    const q = new URLSearchParams(Object.entries(query).filter((e): e is [string, string] => e[1] !== undefined));
+    return this.#http.json('POST', `/api/projects/${encodeURIComponent(project)}/services${q.size ? `?${q}` : ''}`, definition);
+  }
+
+  async listServices(project: string): Promise<ServiceInfo[]> {
+    return (await this.#http.json<{ services: ServiceInfo[] }>('GET', `/api/projects/${encodeURIComponent(project)}/services`)).services;
+  }
+
+  async serviceLogs(project: string, name: string, opts: { follow: boolean }): Promise<AsyncIterable<Buffer | string>> {
+    const res = await this.#http.raw('GET', `/api/projects/${encodeURIComponent(project)}/services/${encodeURIComponent(name)}/logs${opts.follow ? '?follow=1' : ''}`);
+    if (opts.follow) return followed(res);
+    const body = Buffer.from(await res.arrayBuffer());
+    return (async function* () {
+      yield body;
+    })();
+  }
+
+  async removeService(project: string, name: string): Promise<void> {
+    await this.#http.json('DELETE', `/api/projects/${encodeURIComponent(project)}/services/${encodeURIComponent(name)}`);
+  }
+
+  async close(): Promise<void> {}
+
+  /** The server's project for a local folder: found by folder name, registered when missing. */
+  async #project(dir: string): Promise<Project> {
+    const name = basename(dir);
+    let project: Project;
+    try {
+      project = await this.#http.json<Project>('GET', `/api/projects/${encodeURIComponent(name)}`);
+    } catch (e) {
+      if (!isBerthError(e) || e.code !== 'BERTH_E_PROJECT_NOT_FOUND') throw e;
+      project = await this.#http.json<Project>('POST', '/api/projects', { name, path: dir });
+    }
+    if (project.path !== dir) {
+      throw new BerthError('BERTH_E_CONFLICT', `the server's project "${name}" is the folder ${project.path}, not ${dir}`, {
+        problems: [{ path: 'PIPELINE_FILE', message: 'another folder has this project name on the server', fix: 'rename one of the folders, or use the server API with the project uuid' }],
+      });
+    }
+    return project;
+  }
+}
+
+async function* followed(res: Response): AsyncGenerator<string> {
+  for await (const { event, data } of sseData(res)) if (event === 'message' && typeof data === 'string') yield data;
+}
+

@@ -1,0 +1,53 @@
+import type { CliContext } from '../cli-context.ts';
+import { parseFlags, usageError } from '../parse-flags.ts';
+
+export const serverHelp = `Usage: berth server [--host 127.0.0.1] [--port 7420] [--runtime process] [--log-level info]
+
+Runs the Berth server: the REST API (docs at /api/docs, OpenAPI at /api/openapi.json), runs started
+over the API, project services and the authenticated service proxy. JSON logs go to stdout.
+
+The admin token is BERTH_ADMIN_TOKEN, or generated on the first start and printed once (only its hash
+is stored). Ctrl-C / SIGTERM stops accepting requests, finishes those in flight and exits; services
+keep running and are adopted by the next start. --log-level warn drops the per-request lines.`;
+
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+export async function serverCommand(ctx: CliContext, args: string[]): Promise<number> {
+  const { values, positionals } = parseFlags('server', args, {
+    host: { type: 'string' },
+    port: { type: 'string' },
+    runtime: { type: 'string' },
+    'log-level': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) return ctx.out(serverHelp), 0;
+  if (positionals.length > 0) throw usageError('server', `unexpected argument "${positionals[0]}"`, 'berth server [--host H] [--port P]');
+  const port = values.port === undefined ? 7420 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw usageError('server', `--port ${values.port} is not a port number`, 'e.g. --port 7420 (0 picks a free port)');
+  if (values.runtime !== undefined && values.runtime !== ctx.config.runtime) {
+    throw usageError('server', `--runtime ${values.runtime} is not available in this build`, 'use --runtime process');
+  }
+  const level = values['log-level'] ?? 'info';
+  if (!LOG_LEVELS.includes(level)) throw usageError('server', `--log-level ${level} is not a level`, `use one of ${LOG_LEVELS.join(', ')}`);
+  const { startServer } = await import('../../server/start-server.ts');
+  const server = await startServer(ctx.config, {
+    host: values.host ?? '127.0.0.1',
+    port,
+    logger: { level },
+    onAdminToken: (secret) => ctx.err(`Generated the admin token (shown only now; Berth stores only its hash):\n\n  ${secret}\n\nUse it as BERTH_TOKEN=${secret} or "Authorization: Bearer …".`),
+  });
+  ctx.err(`Berth server listening on ${server.url} (API docs: ${server.url}/api/docs)`);
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  const running = server.app.runsInFlight();
+  ctx.err(`Shutting down${running ? ` (${running} run(s) in progress will be marked FAILURE by the next start; their steps keep running until then)` : ''}; services keep running.`);
+  await server.close();
+  return 0;
+}

@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseProxyUrl, rewriteLocation, upstreamHeaders, upstreamPath } from './proxy-request.ts';
+
+describe('proxy request rewriting (pure)', () => {
+  it('parses a service URL and removes only the token parameter', () => {
+    assert.deepEqual(parseProxyUrl('/api/projects/my%20proj/services/web/8080/a/b%2Fc?x=1&berth_token=s3cr%2Bt&y=a+b'), {
+      project: 'my proj', name: 'web', port: 8080, prefix: '/api/projects/my%20proj/services/web/8080', rest: '/a/b%2Fc', query: '?x=1&y=a+b', queryToken: 's3cr+t',
+    });
+    assert.equal(parseProxyUrl('/api/projects/p/services/web/x/'), null);
+    assert.equal(parseProxyUrl('/api/projects/p/services/web/8080')?.rest, '');
+  });
+
+  it('keeps or strips the prefix', () => {
+    const u = parseProxyUrl('/api/projects/p/services/web/80/x?q=1')!;
+    assert.equal(upstreamPath(u, true), '/api/projects/p/services/web/80/x?q=1');
+    assert.equal(upstreamPath(u, false), '/x?q=1');
+  });
+
+  it('drops Bearer authorization and the Berth cookie, and sets X-Forwarded-* instead of appending', () => {
+    const out = upstreamHeaders(
+      { authorization: 'Bearer abc', cookie: 'berth_token=abc; a=1', 'x-forwarded-for': '1.2.3.4', forwarded: 'for=1.2.3.4', host: 'h' },
+      { ip: '10.0.0.1', proto: 'https', host: 'h', prefix: '/p' },
+    );
+    assert.deepEqual(out, { cookie: 'a=1', host: 'h', 'x-forwarded-for': '10.0.0.1', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'h', 'x-forwarded-prefix': '/p' });
+    assert.equal(upstreamHeaders({ authorization: 'Basic dTpw' }, { ip: '', proto: 'http', host: undefined, prefix: '' }).authorization, 'Basic dTpw');
+  });
+
+  it('points redirects of a prefix-stripping service back under the prefix', () => {
+    const up = { host: '127.0.0.1', port: 8080 };
+    assert.equal(rewriteLocation('/login?next=1', '/svc', up), '/svc/login?next=1');
+    assert.equal(rewriteLocation('http://127.0.0.1:8080/x', '/svc', up), '/svc/x');
+    assert.equal(rewriteLocation('https://example.org/x', '/svc', up), 'https://example.org/x');
+    assert.equal(rewriteLocation('next', '/svc', up), 'next');
+  });
+});

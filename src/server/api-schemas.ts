@@ -1,0 +1,170 @@
+import { Type } from 'typebox';
+import { RUNTIMES } from '../config/config.ts';
+
+/** The schemas the API validates with; the OpenAPI document is generated from the same objects. */
+
+const Problem = Type.Object({ path: Type.String(), message: Type.String(), fix: Type.Optional(Type.String()) });
+
+export const ErrorBody = Type.Object(
+  { error: Type.Object({ code: Type.String(), message: Type.String(), problems: Type.Array(Problem) }, { additionalProperties: true }) },
+  { $id: 'Error', description: 'Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix.' },
+);
+
+/** Standard error responses, referenced by every route. */
+export const errorResponses = {
+  400: Type.Ref('Error'),
+  401: Type.Ref('Error'),
+  403: Type.Ref('Error'),
+  404: Type.Ref('Error'),
+  409: Type.Ref('Error'),
+};
+
+export const ProjectParams = Type.Object({ project: Type.String({ minLength: 1, maxLength: 100, description: 'project name or uuid' }) });
+
+export const Project = Type.Object({ uuid: Type.String(), name: Type.String(), path: Type.String(), created_at: Type.String() });
+
+export const CreateProjectBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 63, description: 'letters, digits, ".", "_", "-"' }),
+    path: Type.String({ minLength: 1, maxLength: 4096, description: 'absolute path of the project folder on the server' }),
+  },
+  { additionalProperties: false },
+);
+
+export const PipelineSummary = Type.Object({
+  path: Type.String(),
+  uuid: Type.Union([Type.String(), Type.Null()]),
+  name: Type.Union([Type.String(), Type.Null()]),
+  valid: Type.Boolean(),
+  problems: Type.Integer(),
+});
+
+export const PipelineParams = Type.Object({
+  project: ProjectParams.properties.project,
+  pipeline: Type.String({ minLength: 1, maxLength: 1024, description: 'path of the .orchest file in the project (URL-encoded) or the pipeline uuid' }),
+});
+
+export const PipelineDocument = Type.Object({}, { additionalProperties: true, description: 'an Orchest pipeline file (versions 1.0.0–1.2.3)' });
+
+export const ValidateBody = Type.Object(
+  {
+    pipeline: PipelineDocument,
+    path: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: 'where the file would live in the project (for step paths); default "pipeline.orchest"' })),
+  },
+  { additionalProperties: false },
+);
+
+export const ValidationReport = Type.Object({
+  valid: Type.Boolean(),
+  pipeline: Type.Union([Type.Object({ uuid: Type.String(), name: Type.String(), version: Type.String() }), Type.Null()]),
+  steps: Type.Integer(),
+  services: Type.Integer(),
+  problems: Type.Array(Problem),
+});
+
+const Nullable = (t: ReturnType<typeof Type.String>) => Type.Union([t, Type.Null()]);
+
+export const RunSummary = Type.Object({
+  uuid: Type.String(),
+  status: Type.String(),
+  run_type: Type.String(),
+  runtime: Type.String({ description: 'the runtime the steps ran on (process, docker)' }),
+  pipeline: Type.Object({ uuid: Type.String(), name: Type.String(), path: Type.String() }),
+  created_at: Type.String(),
+  started_at: Nullable(Type.String()),
+  finished_at: Nullable(Type.String()),
+  reason: Nullable(Type.String()),
+});
+
+export const RunReport = Type.Object({
+  run: RunSummary,
+  steps: Type.Array(
+    Type.Object({
+      uuid: Type.String(),
+      title: Type.String(),
+      status: Type.String(),
+      started_at: Nullable(Type.String()),
+      finished_at: Nullable(Type.String()),
+      exit_code: Type.Union([Type.Integer(), Type.Null()]),
+      reason: Nullable(Type.String()),
+      log_path: Type.String(),
+    }),
+  ),
+});
+
+const JsonRecord = Type.Record(Type.String(), Type.Unknown());
+
+export const CreateRunBody = Type.Object(
+  {
+    pipeline: Type.String({ minLength: 1, maxLength: 1024, description: 'path of the .orchest file in the project, or the pipeline uuid' }),
+    run_type: Type.Optional(Type.Union([Type.Literal('full'), Type.Literal('selection'), Type.Literal('incoming')])),
+    uuids: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 255 }), { maxItems: 10_000, description: 'steps (uuids or titles) for selection/incoming runs' })),
+    parameters: Type.Optional(
+      Type.Object(
+        { pipeline: Type.Optional(JsonRecord), steps: Type.Optional(Type.Record(Type.String(), JsonRecord)) },
+        { additionalProperties: false, description: 'overrides: pipeline parameters, and step parameters keyed by step uuid or title' },
+      ),
+    ),
+    env: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), Type.String())),
+    fail_fast: Type.Optional(Type.Boolean()),
+    runtime: Type.Optional(Type.Union(RUNTIMES.map((r) => Type.Literal(r)), { description: "the runtime to run the steps on (default: the server's)" })),
+  },
+  { additionalProperties: false },
+);
+
+export const ListRunsQuery = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+  status: Type.Optional(Type.Union(['PENDING', 'STARTED', 'SUCCESS', 'FAILURE', 'ABORTED'].map((s) => Type.Literal(s)))),
+});
+
+export const RunParams = Type.Object({ run: Type.String({ minLength: 1, maxLength: 36, description: 'run uuid or its first characters' }) });
+
+export const StepLogParams = Type.Object({ run: RunParams.properties.run, step: Type.String({ minLength: 1, maxLength: 255, description: 'step uuid or title' }) });
+
+export const FollowQuery = Type.Object({ follow: Type.Optional(Type.Union([Type.Literal('1'), Type.Literal('true'), Type.Literal('0'), Type.Literal('false')])) });
+
+/** The schema parts every log route shares: `?follow`, text or SSE, the standard errors. */
+export const logRouteSchema = {
+  querystring: FollowQuery,
+  produces: ['text/plain', 'text/event-stream'],
+  response: { 200: Type.String(), ...errorResponses },
+};
+
+export const TokenInfo = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  scope: Type.String(),
+  project_uuid: Nullable(Type.String()),
+  service: Nullable(Type.String()),
+  created_at: Type.String(),
+  revoked_at: Nullable(Type.String()),
+});
+
+export const CreateTokenBody = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 100 }), project: Type.String({ minLength: 1, maxLength: 100, description: 'project name or uuid the token is limited to' }) },
+  { additionalProperties: false },
+);
+
+export const TokenParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 36 }) });
+
+export const ServiceParams = Type.Object({ project: ProjectParams.properties.project, name: Type.String({ minLength: 1, maxLength: 63 }) });
+
+export const DeployQuery = Type.Object({
+  image: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: "ML Lab's form: the image (the JSON body is then the environment)" })),
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 63 })),
+});
+
+export const ServiceInfo = Type.Object({
+  name: Type.String(),
+  project: Type.String(),
+  status: Type.String(),
+  definition: Type.Object({}, { additionalProperties: true }),
+  urls: Type.Record(Type.String(), Type.String()),
+  created_at: Type.String(),
+});
+
+export const ProxyParams = Type.Object({
+  project: ProjectParams.properties.project,
+  name: ServiceParams.properties.name,
+  port: Type.Integer({ minimum: 1, maximum: 65535 }),
+});

@@ -1,0 +1,94 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Principal } from '../auth/token-registry.ts';
+import { BerthError } from '../errors.ts';
+import type { Project } from '../store/project-repository.ts';
+import { bearerToken } from './request-token.ts';
+import type { ServerContext } from './server-context.ts';
+
+/**
+ * Who may call a route: `public` anyone; `admin` admin tokens; `project` admin tokens and tokens of
+ * the project in the `{project}` parameter; `run` likewise for the project of the `{run}` parameter;
+ * `proxy` routes authenticate themselves (three token forms, public services).
+ */
+export const DOCS_PREFIX = '/api/docs';
+
+export type AuthMode = 'public' | 'admin' | 'project' | 'run' | 'proxy';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    auth?: AuthMode;
+  }
+  interface FastifyRequest {
+    principal: Principal | null;
+    project: Project | null;
+  }
+}
+
+/** Checks the bearer token of every API request (401, 429) and the route's scope (403) before the body is read. */
+export function registerAuth(app: FastifyInstance, ctx: ServerContext): void {
+  app.decorateRequest('principal', null);
+  app.decorateRequest('project', null);
+  app.addHook('onRequest', async (request) => {
+    const url = request.routeOptions.url;
+    // Unknown routes answer 404; the docs page's assets are public; any other route without a mode is admin-only.
+    const mode = request.routeOptions.config.auth ?? (url === undefined || url.startsWith(DOCS_PREFIX) ? 'public' : 'admin');
+    if (mode === 'public' || mode === 'proxy') return;
+    request.principal = await authenticate(ctx, request);
+    await authorize(ctx, request, mode);
+  });
+}
+
+/** The principal of a request's credential (undefined secret → 401), with failed attempts rate-limited. */
+export async function principalFor(ctx: ServerContext, address: string, secret: string | undefined): Promise<Principal> {
+  const wait = ctx.limiter.retryAfter(address);
+  if (wait > 0) {
+    throw new BerthError('BERTH_E_RATE_LIMITED', `too many failed token attempts from ${address}; try again in ${wait} s`, {
+      problems: [{ path: 'Authorization', message: 'rate limited', fix: `wait ${wait} seconds and use a valid token` }],
+      details: { retry_after: wait },
+    });
+  }
+  if (secret === undefined) {
+    throw new BerthError('BERTH_E_UNAUTHORIZED', 'this route needs a token', {
+      problems: [{ path: 'Authorization', message: 'missing', fix: 'send "Authorization: Bearer <token>" (see `berth token create`)' }],
+    });
+  }
+  const principal = await ctx.tokens.verify(secret);
+  if (principal) return principal;
+  ctx.limiter.fail(address);
+  throw new BerthError('BERTH_E_UNAUTHORIZED', 'the token is unknown or revoked', {
+    problems: [{ path: 'Authorization', message: 'invalid token', fix: 'use a current token (see `berth token list`)' }],
+  });
+}
+
+async function authenticate(ctx: ServerContext, request: FastifyRequest): Promise<Principal> {
+  return principalFor(ctx, request.ip, bearerToken(request.headers));
+}
+
+/** Throws 403 unless the principal may act on the project. */
+export function assertProjectAccess(principal: Principal, project: Project): void {
+  if (principal.scope === 'admin' || principal.projectUuid === project.uuid) return;
+  throw new BerthError('BERTH_E_FORBIDDEN', `this token is not allowed to use project "${project.name}"`, {
+    problems: [{ path: 'Authorization', message: 'the token belongs to another project', fix: `use an admin token or a token of project "${project.name}"` }],
+  });
+}
+
+async function authorize(ctx: ServerContext, request: FastifyRequest, mode: AuthMode): Promise<void> {
+  const principal = request.principal!;
+  const params = (request.params ?? {}) as Record<string, string | undefined>;
+  if (mode === 'admin') {
+    if (principal.scope === 'admin') return;
+    throw new BerthError('BERTH_E_FORBIDDEN', 'this route needs an admin token', {
+      problems: [{ path: 'Authorization', message: 'a project token cannot do this', fix: 'use the admin token (BERTH_ADMIN_TOKEN or the one printed at first start)' }],
+    });
+  }
+  if (mode === 'project') {
+    request.project = await ctx.projects.find(decodeURIComponent(params.project ?? ''));
+    assertProjectAccess(principal, request.project);
+    return;
+  }
+  const run = await ctx.engine.findRun(params.run ?? '');
+  if (principal.scope === 'admin' || principal.projectUuid === run.project_uuid) return;
+  throw new BerthError('BERTH_E_FORBIDDEN', `this token is not allowed to use run ${run.uuid}`, {
+    problems: [{ path: 'Authorization', message: "the run belongs to another project than the token's", fix: "use an admin token or a token of the run's project" }],
+  });
+}

@@ -1,0 +1,80 @@
+import { readFileSync } from 'node:fs';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { serviceProxy } from '../proxy/service-proxy.ts';
+import { ErrorBody } from './api-schemas.ts';
+import { DOCS_PREFIX, registerAuth } from './auth-hook.ts';
+import { registerErrorHandling } from './error-handler.ts';
+import { healthRoutes } from './routes/health-routes.ts';
+import { pipelineRoutes } from './routes/pipeline-routes.ts';
+import { projectRoutes } from './routes/project-routes.ts';
+import { runRoutes } from './routes/run-routes.ts';
+import { serviceRoutes } from './routes/service-routes.ts';
+import { tokenRoutes } from './routes/token-routes.ts';
+import type { ServerContext } from './server-context.ts';
+
+export interface AppOptions {
+  ctx: ServerContext;
+  /** pino options or false (tests); secrets are always redacted. */
+  logger?: FastifyServerOptions['logger'];
+  /** Largest accepted JSON body (default 1 MiB). Proxied bodies are streamed and not limited here. */
+  bodyLimit?: number;
+  /** How long the proxy waits for a service to answer (default 60 s) before 504. */
+  proxyTimeoutMs?: number;
+}
+
+/** What a request log line says about the request: never headers, and the URL without a token parameter. */
+function requestForLog(req: { method: string; url: string; ip?: string }) {
+  return { method: req.method, url: req.url.replace(/([?&]berth_token=)[^&#]*/gi, '$1[redacted]'), remoteAddress: req.ip };
+}
+
+/** Log fields that can carry credentials; pino replaces them with "[redacted]". */
+export const REDACT = ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', 'req.query.berth_token', 'token', 'secret'];
+
+/**
+ * The Berth HTTP server: the REST API (every route needs a token except health and docs), its
+ * OpenAPI document and docs page, and the authenticated service proxy. Runs started through the API
+ * execute in this process; `background` collects them so shutdown can tell what was still running.
+ */
+export async function buildApp(opts: AppOptions): Promise<FastifyInstance & { runsInFlight: () => number }> {
+  const app = Fastify({
+    logger: opts.logger === undefined || opts.logger === false ? false : { ...(opts.logger === true ? {} : opts.logger), redact: { paths: REDACT, censor: '[redacted]' }, serializers: { req: requestForLog } },
+    bodyLimit: opts.bodyLimit ?? 1024 * 1024,
+    ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array' } },
+    routerOptions: { maxParamLength: 1024 },
+  });
+  const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  const running = new Set<Promise<unknown>>();
+  const background = (p: Promise<unknown>) => {
+    running.add(p);
+    void p.finally(() => running.delete(p));
+  };
+  app.addSchema(ErrorBody);
+  registerErrorHandling(app);
+  registerAuth(app, opts.ctx);
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Berth API', version, description: 'Pipelines, runs, project services and the authenticated service proxy.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
+    transform: ({ schema, url, route }) => {
+      const auth = route.config?.auth ?? 'admin';
+      const transformed = { ...(schema as Record<string, unknown>) };
+      if (auth !== 'public') transformed.security = [{ bearer: [] }];
+      transformed['x-berth-auth'] = auth;
+      return { schema: transformed as typeof schema, url };
+    },
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: DOCS_PREFIX });
+  await app.register(healthRoutes, { version, runtime: opts.ctx.engine.config.runtime });
+  await app.register(projectRoutes, opts.ctx);
+  await app.register(pipelineRoutes, opts.ctx);
+  await app.register(runRoutes, { ...opts.ctx, background });
+  await app.register(tokenRoutes, opts.ctx);
+  await app.register(serviceRoutes, opts.ctx);
+  await app.register(serviceProxy, { ctx: opts.ctx, timeoutMs: opts.proxyTimeoutMs ?? 60_000 });
+  return Object.assign(app as FastifyInstance, { runsInFlight: () => running.size });
+}

@@ -1,0 +1,31 @@
+import type { IncomingHttpHeaders } from 'node:http';
+
+export const TOKEN_COOKIE = 'berth_token';
+export const TOKEN_QUERY = 'berth_token';
+
+/** The secret of an `Authorization: Bearer …` header, if that is what the header holds. */
+export function bearerToken(headers: IncomingHttpHeaders): string | undefined {
+  const value = headers.authorization;
+  if (!value) return undefined;
+  const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(value);
+  return m ? m[1] : undefined;
+}
+
+/** Berth's cookie from a Cookie header, if present. */
+export function cookieToken(headers: IncomingHttpHeaders): string | undefined {
+  for (const part of (headers.cookie ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === TOKEN_COOKIE) return decodeURIComponent(part.slice(eq + 1).trim());
+  }
+  return undefined;
+}
+
+/** The Cookie header without Berth's cookie (undefined when nothing else is left). */
+export function cookiesWithoutToken(cookie: string | undefined): string | undefined {
+  if (!cookie) return undefined;
+  const kept = cookie
+    .split(';')
+    .map((p) => p.trim())
+    .filter((p) => p && p.split('=')[0]!.trim() !== TOKEN_COOKIE);
+  return kept.length ? kept.join('; ') : undefined;
+}

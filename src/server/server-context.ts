@@ -1,0 +1,14 @@
+import type { TokenRegistry } from '../auth/token-registry.ts';
+import type { Engine } from '../engine/engine.ts';
+import type { ProjectCatalog } from '../engine/project-catalog.ts';
+import type { ServiceManager } from '../services/service-manager.ts';
+import type { AuthFailureLimiter } from './auth-failure-limiter.ts';
+
+/** What the routes work with; built once per server by buildApp's caller. */
+export interface ServerContext {
+  engine: Engine;
+  projects: ProjectCatalog;
+  tokens: TokenRegistry;
+  services: ServiceManager;
+  limiter: AuthFailureLimiter;
+}

@@ -1,0 +1,58 @@
+import type { FastifyInstance } from 'fastify';
+import { TokenRegistry } from '../auth/token-registry.ts';
+import type { BerthConfig } from '../config/config.ts';
+import { Engine } from '../engine/engine.ts';
+import { ProjectCatalog } from '../engine/project-catalog.ts';
+import { ServiceManager } from '../services/service-manager.ts';
+import { AuthFailureLimiter } from './auth-failure-limiter.ts';
+import { buildApp, type AppOptions } from './build-app.ts';
+import type { ServerContext } from './server-context.ts';
+
+export interface RunningServer {
+  app: FastifyInstance & { runsInFlight: () => number };
+  url: string;
+  /** Stops accepting connections, lets in-flight requests finish, and closes the engine. Workloads keep running. */
+  close: () => Promise<void>;
+}
+
+export interface ServerOptions {
+  host: string;
+  port: number;
+  logger?: AppOptions['logger'];
+  proxyTimeoutMs?: number;
+  authFailures?: { max?: number; windowMs?: number };
+  /** Told the generated admin token on first start (it is printed once and never stored in clear). */
+  onAdminToken?: (secret: string) => void;
+}
+
+/**
+ * Opens the engine, makes sure an admin token exists, adopts the services that outlived the last
+ * server, and listens. Used by `berth server` and by the tests.
+ */
+export async function startServer(config: BerthConfig, opts: ServerOptions): Promise<RunningServer> {
+  const engine = await Engine.open(config);
+  let url = `http://${opts.host}:${opts.port}`;
+  try {
+    const tokens = new TokenRegistry(engine.store);
+    const projects = new ProjectCatalog(engine.store);
+    const services = new ServiceManager({ db: engine.store, driver: await engine.serviceDriver(), tokens, config, endpoint: () => url });
+    const ctx: ServerContext = { engine, projects, tokens, services, limiter: new AuthFailureLimiter(opts.authFailures) };
+    const { generated } = await tokens.ensureAdmin(config.adminToken);
+    if (generated) opts.onAdminToken?.(generated);
+    const app = await buildApp({ ctx, logger: opts.logger, proxyTimeoutMs: opts.proxyTimeoutMs });
+    const address = await app.listen({ host: opts.host, port: opts.port });
+    url = address;
+    for (const r of await services.adopt(async (uuid) => projects.find(uuid))) app.log.info(r, `service ${r.action}`);
+    return {
+      app,
+      url,
+      close: async () => {
+        await app.close();
+        await engine.close();
+      },
+    };
+  } catch (e) {
+    await engine.close();
+    throw e;
+  }
+}

@@ -1,0 +1,59 @@
+import { isJsonObject } from '../core/json-object.ts';
+import { jsonPath } from '../core/json-path.ts';
+import { SERVICE_SCOPES, type ServiceDefinition } from '../core/pipeline-types.ts';
+import { defaultServicePort } from '../core/default-service-port.ts';
+import { validateServices } from '../core/service-validation.ts';
+import { BerthError, type Problem } from '../errors.ts';
+
+/** The image a service without one gets: a command run on the host (the process runtime). */
+export const HOST_IMAGE = 'host';
+
+/**
+ * A project service definition from either request shape, checked with Orchest's service rules.
+ * - ML Lab's: `?image=…&name=…` with the body as the environment (name defaults from the image).
+ * - Berth/Orchest's: the body is a service definition (`name`, `image`, `command`, `args`, `ports`, …).
+ * Defaults for project services: image "host" when a command is given, ports [8080] (ML Lab's
+ * connection port; well-known images get theirs), scope both, exposed and authenticated.
+ * Problems are reported with `body.…`/`query.…` paths.
+ */
+export function parseServiceDefinition(body: unknown, query: { image?: string; name?: string }): ServiceDefinition {
+  const raw = query.image !== undefined ? mlLabForm(body, query.image, query.name) : body;
+  if (!isJsonObject(raw)) {
+    throw invalid([{ path: 'body', message: 'must be a JSON object (a service definition)', fix: 'send {"name": …, "command": …, "ports": […]}' }]);
+  }
+  const def: Record<string, unknown> = { ...raw };
+  if (def.image === undefined && typeof def.command === 'string') def.image = HOST_IMAGE;
+  def.ports ??= [defaultServicePort(def.image)];
+  def.scope ??= [...SERVICE_SCOPES];
+  def.exposed ??= true;
+  const key = typeof def.name === 'string' ? def.name : '(name)';
+  const problems: Problem[] = [];
+  if (def.image === HOST_IMAGE && (typeof def.command !== 'string' || def.command.trim() === '')) {
+    problems.push({ path: jsonPath('services', key, 'command'), message: 'a service on the host needs a command', fix: 'e.g. "command": "python3", "args": "-m http.server 8080"' });
+  }
+  const services = validateServices({ [key]: def }, problems);
+  if (problems.length > 0) {
+    const prefix = query.image !== undefined ? 'query.' : 'body.';
+    const at = jsonPath('services', key);
+    throw invalid(problems.map((p) => ({ ...p, path: p.path.startsWith(at) ? `${prefix.slice(0, -1)}${p.path.slice(at.length)}` || prefix : p.path })));
+  }
+  return services[key]!;
+}
+
+function mlLabForm(body: unknown, image: string, name: string | undefined): Record<string, unknown> {
+  const env = body === undefined || body === null ? {} : body;
+  if (!isJsonObject(env) || Object.values(env).some((v) => typeof v !== 'string')) {
+    throw invalid([{ path: 'body', message: "with ?image= the body is the service's environment: an object of strings", fix: 'send {"VAR": "value", …} or {}' }]);
+  }
+  return { name: name ?? nameFromImage(image), image, env_variables: env };
+}
+
+/** ML Lab's default name: the image without registry path and tag, lower-cased. */
+export function nameFromImage(image: string): string {
+  const last = image.split('/').pop() ?? image;
+  return last.split('@')[0]!.split(':')[0]!.toLowerCase().replace(/[^0-9a-z-]/g, '-').slice(0, 26);
+}
+
+function invalid(problems: Problem[]): BerthError {
+  return new BerthError('BERTH_E_INVALID_ARGUMENT', `invalid service: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`, { problems });
+}

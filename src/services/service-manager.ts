@@ -1,0 +1,185 @@
+import { join } from 'node:path';
+import type { Kysely } from 'kysely';
+import type { BerthConfig } from '../config/config.ts';
+import type { ServiceDefinition } from '../core/pipeline-types.ts';
+import type { LogChunk, RuntimeDriver, WorkloadHandle } from '../drivers/driver.ts';
+import type { TokenRegistry } from '../auth/token-registry.ts';
+import { BerthError } from '../errors.ts';
+import type { Project } from '../store/project-repository.ts';
+import { ServiceRepository, type ServiceRow } from '../store/service-repository.ts';
+import type { Database } from '../store/tables.ts';
+import { servicePath, serviceWorkloadSpec } from './service-workload-spec.ts';
+import { serviceUpstream } from './service-upstream.ts';
+
+export interface ServiceInfo {
+  name: string;
+  project: string;
+  status: 'running' | 'stopped';
+  definition: ServiceDefinition;
+  /** Proxy path per declared port. */
+  urls: Record<string, string>;
+  created_at: string;
+}
+
+/** What the proxy needs to forward one request: the service's definition and its upstream address. */
+export interface ServiceRoute {
+  projectUuid: string;
+  definition: ServiceDefinition;
+  upstream: { host: string; port: number };
+}
+
+const ROUTE_CACHE_MS = 1000;
+
+/**
+ * Long-lived project services on whatever runtime driver the engine has (driver-agnostic: the
+ * spec says what to run; the driver decides how). Each service gets its own project-scoped token,
+ * revoked when the service is removed. Services outlive the server; `adopt` re-attaches them.
+ */
+export class ServiceManager {
+  readonly #rows: ServiceRepository;
+  readonly #driver: RuntimeDriver;
+  readonly #tokens: TokenRegistry;
+  readonly #config: BerthConfig;
+  readonly #endpoint: () => string;
+  readonly #routes = new Map<string, { route: ServiceRoute | null; until: number }>();
+  /** Bumped by every deploy and remove, so route caches elsewhere can tell they are stale. */
+  generation = 0;
+
+  constructor(opts: { db: Kysely<Database>; driver: RuntimeDriver; tokens: TokenRegistry; config: BerthConfig; endpoint: () => string }) {
+    this.#rows = new ServiceRepository(opts.db);
+    this.#driver = opts.driver;
+    this.#tokens = opts.tokens;
+    this.#config = opts.config;
+    this.#endpoint = opts.endpoint;
+  }
+
+  /** Starts a service. 409 when the project has one of that name; the row is rolled back if the start fails. */
+  async deploy(project: Project, def: ServiceDefinition): Promise<ServiceInfo> {
+    const logPath = join(this.#config.home, 'services', project.uuid, `${def.name}.log`);
+    const row: ServiceRow = { project_uuid: project.uuid, name: def.name, definition_json: JSON.stringify(def), handle_json: null, token_id: null, log_path: logPath, created_at: new Date().toISOString() };
+    if (!(await this.#rows.insert(row))) {
+      throw new BerthError('BERTH_E_CONFLICT', `project "${project.name}" already has a service "${def.name}"`, {
+        problems: [{ path: 'name', message: 'taken', fix: `remove it first (DELETE …/services/${def.name}) or choose another name` }],
+      });
+    }
+    try {
+      await this.#start(project, row, def);
+    } catch (e) {
+      await this.#teardown(row);
+      throw e;
+    }
+    this.#routes.clear();
+    this.generation++;
+    return this.get(project, def.name);
+  }
+
+  async list(project: Project): Promise<ServiceInfo[]> {
+    return Promise.all((await this.#rows.list(project.uuid)).map((row) => this.#info(project, row)));
+  }
+
+  async get(project: Project, name: string): Promise<ServiceInfo> {
+    return this.#info(project, await this.#row(project, name));
+  }
+
+  /** Stops and forgets a service and revokes its token. */
+  async remove(project: Project, name: string): Promise<void> {
+    await this.#teardown(await this.#row(project, name));
+    this.#routes.clear();
+    this.generation++;
+  }
+
+  /** The service's output (follow: until it ends or the signal aborts). */
+  async logs(project: Project, name: string, opts: { follow?: boolean; signal?: AbortSignal }): Promise<AsyncIterable<LogChunk>> {
+    const row = await this.#row(project, name);
+    const handle = parseHandle(row.handle_json);
+    if (!handle) return (async function* () {})();
+    return this.#driver.logs(handle, opts);
+  }
+
+  /**
+   * The route for (project, service, port) by exact lookup; null when the service does not exist or
+   * does not declare the port. Cached briefly (cleared on deploy and remove).
+   */
+  async route(project: Project, name: string, port: number): Promise<ServiceRoute | null> {
+    const key = `${project.uuid}\0${name}\0${port}`;
+    const hit = this.#routes.get(key);
+    if (hit && hit.until > Date.now()) return hit.route;
+    const row = await this.#rows.get(project.uuid, name);
+    const definition = row ? (JSON.parse(row.definition_json) as ServiceDefinition) : null;
+    const route = row && definition?.ports.includes(port) ? { projectUuid: project.uuid, definition, upstream: serviceUpstream(parseHandle(row.handle_json), port) } : null;
+    if (this.#routes.size > 10_000) this.#routes.clear();
+    this.#routes.set(key, { route, until: Date.now() + ROUTE_CACHE_MS });
+    return route;
+  }
+
+  /**
+   * After a restart: services still running are adopted as they are; those that ended are started
+   * again (ML Lab's restart-always). Returns what it did, for the log.
+   */
+  async adopt(projectOf: (uuid: string) => Promise<Project>): Promise<Array<{ service: string; action: 'adopted' | 'restarted' | 'failed'; reason?: string }>> {
+    const out: Array<{ service: string; action: 'adopted' | 'restarted' | 'failed'; reason?: string }> = [];
+    for (const row of await this.#rows.list()) {
+      const handle = parseHandle(row.handle_json);
+      const label = `${row.project_uuid}/${row.name}`;
+      if (handle && (await this.#driver.isRunning(handle))) {
+        out.push({ service: label, action: 'adopted' });
+        continue;
+      }
+      try {
+        if (handle) await this.#driver.remove(handle);
+        await this.#start(await projectOf(row.project_uuid), row, JSON.parse(row.definition_json) as ServiceDefinition);
+        out.push({ service: label, action: 'restarted' });
+      } catch (e) {
+        out.push({ service: label, action: 'failed', reason: e instanceof Error ? e.message : String(e) });
+      }
+    }
+    return out;
+  }
+
+  async #start(project: Project, row: ServiceRow, def: ServiceDefinition): Promise<void> {
+    if (row.token_id) await this.#tokens.revoke(row.token_id);
+    const { secret, token } = await this.#tokens.create({ name: `service ${def.name}`, scope: 'project', projectUuid: project.uuid, service: def.name });
+    row.token_id = token.id;
+    await this.#rows.setToken(project.uuid, def.name, token.id);
+    const spec = serviceWorkloadSpec(
+      def,
+      { projectUuid: project.uuid, projectName: project.name, projectDir: project.path, endpoint: this.#endpoint(), apiToken: secret, logPath: row.log_path },
+      this.#config.baseEnv,
+    );
+    const handle = await this.#driver.start(spec);
+    row.handle_json = JSON.stringify(handle);
+    await this.#rows.setHandle(project.uuid, def.name, row.handle_json);
+  }
+
+  async #teardown(row: ServiceRow): Promise<void> {
+    const handle = parseHandle(row.handle_json) ?? (await this.#driver.list({ project: row.project_uuid, service: row.name }))[0] ?? null;
+    if (handle) {
+      await this.#driver.stop(handle, { graceMs: this.#config.stopGraceMs });
+      await this.#driver.remove(handle);
+    }
+    const current = await this.#rows.get(row.project_uuid, row.name);
+    const tokenId = current?.token_id ?? row.token_id;
+    if (tokenId) await this.#tokens.revoke(tokenId).catch(() => undefined);
+    await this.#rows.delete(row.project_uuid, row.name);
+  }
+
+  async #row(project: Project, name: string): Promise<ServiceRow> {
+    const row = await this.#rows.get(project.uuid, name);
+    if (row) return row;
+    throw new BerthError('BERTH_E_SERVICE_NOT_FOUND', `project "${project.name}" has no service "${name}"`, {
+      problems: [{ path: 'name', message: 'no such service', fix: `see GET /api/projects/${project.name}/services` }],
+    });
+  }
+
+  async #info(project: Project, row: ServiceRow): Promise<ServiceInfo> {
+    const definition = JSON.parse(row.definition_json) as ServiceDefinition;
+    const handle = parseHandle(row.handle_json);
+    const running = handle ? await this.#driver.isRunning(handle) : false;
+    const urls = Object.fromEntries(definition.ports.map((p) => [String(p), servicePath(project.name, row.name, p)]));
+    return { name: row.name, project: project.name, status: running ? 'running' : 'stopped', definition, urls, created_at: row.created_at };
+  }
+}
+
+function parseHandle(json: string | null): WorkloadHandle | null {
+  return json ? (JSON.parse(json) as WorkloadHandle) : null;
+}

@@ -1,0 +1,59 @@
+import type { ServiceDefinition } from '../core/pipeline-types.ts';
+import type { WorkloadSpec } from '../drivers/driver.ts';
+import { HOST_IMAGE } from './service-definition.ts';
+
+export interface ServiceIdentity {
+  projectUuid: string;
+  projectName: string;
+  projectDir: string;
+  /** Berth's base URL as services should call it. */
+  endpoint: string;
+  /** The project-scoped token made for this service. */
+  apiToken: string;
+  logPath: string;
+}
+
+/** The proxy prefix of a service port, with a trailing slash: `/api/projects/p/services/s/8080/`. */
+export function servicePath(projectName: string, name: string, port: number): string {
+  return `/api/projects/${encodeURIComponent(projectName)}/services/${encodeURIComponent(name)}/${port}/`;
+}
+
+/** A service's workload id: stable, so a second start adopts the running one. */
+export function serviceWorkloadId(projectUuid: string, name: string): string {
+  return `svc-${projectUuid}-${name}`;
+}
+
+/**
+ * The workload for a project service (pure). Environment, lowest precedence first: `base`
+ * (inherited host environment), the service's env_variables, then Berth's variables, which
+ * always win: BERTH_ENDPOINT, BERTH_API_TOKEN, BERTH_PROJECT, BERTH_SERVICE_PATH (first port) and
+ * their ML Lab twins LAB_*. `$BASE_PATH_PREFIX_<port>` and `$BASE_PATH_PREFIX` (first port) are
+ * replaced in command, args and env values by the proxy prefix without the leading slash (Orchest).
+ * The command runs through `/bin/sh -c "command args"`, so `args` keeps Orchest's one-string form.
+ */
+export function serviceWorkloadSpec(def: ServiceDefinition, id: ServiceIdentity, base: Record<string, string>): WorkloadSpec {
+  const firstPath = servicePath(id.projectName, def.name, def.ports[0]!);
+  const substitute = (text: string) =>
+    text
+      .replace(/\$BASE_PATH_PREFIX_(\d+)/g, (_, port: string) => servicePath(id.projectName, def.name, Number(port)).slice(1, -1))
+      .replace(/\$BASE_PATH_PREFIX/g, firstPath.slice(1, -1));
+  const own: Record<string, string> = {
+    BERTH_ENDPOINT: id.endpoint,
+    BERTH_API_TOKEN: id.apiToken,
+    BERTH_PROJECT: id.projectName,
+    BERTH_SERVICE_PATH: firstPath,
+  };
+  for (const [k, v] of Object.entries({ ...own })) own[k.replace(/^BERTH_/, 'LAB_')] = v;
+  const userEnv = Object.fromEntries(Object.entries(def.env_variables ?? {}).map(([k, v]) => [k, substitute(v)]));
+  const line = [def.command, def.args].filter((s): s is string => typeof s === 'string' && s !== '').map(substitute).join(' ');
+  return {
+    id: serviceWorkloadId(id.projectUuid, def.name),
+    command: line ? ['/bin/sh', '-c', line] : [],
+    cwd: id.projectDir,
+    env: { ...base, ...userEnv, ...own },
+    labels: { project: id.projectUuid, service: def.name },
+    image: def.image === HOST_IMAGE ? undefined : def.image,
+    ports: [...def.ports],
+    logPath: id.logPath,
+  };
+}
