@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { BerthConfig } from '../config/config.ts';
@@ -8,6 +9,8 @@ import { BerthError } from '../errors.ts';
 import type { Project } from '../store/project-repository.ts';
 import { ServiceRepository, type ServiceRow } from '../store/service-repository.ts';
 import type { Database } from '../store/tables.ts';
+import { insideRoot } from '../engine/inside-root.ts';
+import { parseCodeSource } from './code-source.ts';
 import { servicePath, serviceWorkloadSpec } from './service-workload-spec.ts';
 import { serviceUpstream } from './service-upstream.ts';
 
@@ -55,6 +58,7 @@ export class ServiceManager {
 
   /** Starts a service. 409 when the project has one of that name; the row is rolled back if the start fails. */
   async deploy(project: Project, def: ServiceDefinition): Promise<ServiceInfo> {
+    if (typeof def.code === 'string') checkCodePath(project, def.code);
     const logPath = join(this.#config.home, 'services', project.uuid, `${def.name}.log`);
     const row: ServiceRow = { project_uuid: project.uuid, name: def.name, definition_json: JSON.stringify(def), handle_json: null, token_id: null, log_path: logPath, created_at: new Date().toISOString() };
     if (!(await this.#rows.insert(row))) {
@@ -143,7 +147,7 @@ export class ServiceManager {
     await this.#rows.setToken(project.uuid, def.name, token.id);
     const spec = serviceWorkloadSpec(
       def,
-      { projectUuid: project.uuid, projectName: project.name, projectDir: project.path, endpoint: this.#endpoint(), apiToken: secret, logPath: row.log_path },
+      { projectUuid: project.uuid, projectName: project.name, projectDir: project.path, endpoint: this.#endpoint(), apiToken: secret, logPath: row.log_path, codeDir: join(this.#config.home, 'services', project.uuid, `${def.name}.code`) },
       this.#config.baseEnv,
     );
     const handle = await this.#driver.start(spec);
@@ -182,4 +186,15 @@ export class ServiceManager {
 
 function parseHandle(json: string | null): WorkloadHandle | null {
   return json ? (JSON.parse(json) as WorkloadHandle) : null;
+}
+
+/** A `code` path must exist inside the project (symlinks followed). */
+function checkCodePath(project: Project, code: string): void {
+  const source = parseCodeSource(code);
+  if (source.kind !== 'path') return;
+  if (!existsSync(insideRoot(project.path, source.path, 'body.code'))) {
+    throw new BerthError('BERTH_E_INVALID_ARGUMENT', `project "${project.name}" has no ${source.path}`, {
+      problems: [{ path: 'body.code', message: 'no such file or folder in the project', fix: 'give a script or a folder with __main__.py, relative to the project' }],
+    });
+  }
 }
