@@ -102,7 +102,7 @@ export class ServiceManager {
 
   /**
    * The route for (project, service, port) by exact lookup; null when the service does not exist or
-   * does not declare the port. Cached briefly (cleared on deploy and remove).
+   * does not declare the port (0 = its first declared port). Cached briefly (cleared on deploy and remove).
    */
   async route(project: Project, name: string, port: number): Promise<ServiceRoute | null> {
     const key = `${project.uuid}\0${name}\0${port}`;
@@ -110,7 +110,10 @@ export class ServiceManager {
     if (hit && hit.until > Date.now()) return hit.route;
     const row = await this.#rows.get(project.uuid, name);
     const definition = row ? (JSON.parse(row.definition_json) as ServiceDefinition) : null;
-    const route = row && definition?.ports.includes(port) ? { projectUuid: project.uuid, definition, upstream: serviceUpstream(parseHandle(row.handle_json), port) } : null;
+    const declared = port === 0 ? definition?.ports[0] : port;
+    const route = row && definition && declared !== undefined && definition.ports.includes(declared)
+      ? { projectUuid: project.uuid, definition, upstream: serviceUpstream(parseHandle(row.handle_json), declared) }
+      : null;
     if (this.#routes.size > 10_000) this.#routes.clear();
     this.#routes.set(key, { route, until: Date.now() + ROUTE_CACHE_MS });
     return route;

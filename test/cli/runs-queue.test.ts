@@ -52,7 +52,7 @@ describe('runs: history, queueing and recovery', () => {
   });
 
   it('berth logs -f follows a step until it ends', async () => {
-    box.file('steps/ticks.sh', 'for i in 1 2 3; do echo "tick $i"; sleep 0.3; done\n');
+    box.file('steps/ticks.sh', 'for i in 1 2 3; do echo "tick $i"; sleep 1; done\n');
     writePipeline(box, 'ticks.orchest', pipeline('ticks', [{ title: 'Ticks', file: 'steps/ticks.sh' }], { uuid: '88888888-2222-4333-8444-555555555555' }));
     const runner = collect(box.spawn(['run', 'ticks.orchest', '--json']));
     let runUuid = '';
