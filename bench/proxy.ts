@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import WebSocket from 'ws';
 import { table } from './lib/stats.ts';
+import { emitSummary, verdict, type SummaryRow } from './lib/summary.ts';
 
 const { values } = parseArgs({ options: { duration: { type: 'string' }, connections: { type: 'string' }, rounds: { type: 'string' } } });
 const DURATION = Number(values.duration ?? 4);
@@ -140,6 +141,14 @@ http { access_log off; upstream up { server 127.0.0.1:${ports.upstream}; keepali
   const wsBerth = await wsRoundTrip(`ws://127.0.0.1:${ports.berth}/api/projects/bench/services/up/${ports.upstream}/`, auth, 2000);
   console.log(`\nwebsocket echo round trip (2000 sequential): direct ${(wsDirect * 1000).toFixed(0)} µs, via berth ${(wsBerth * 1000).toFixed(0)} µs, overhead ${((wsBerth - wsDirect) * 1000).toFixed(0)} µs`);
 
+  const rows: SummaryRow[] = [
+    { bench: 'proxy', metric: 'berth req/s ÷ direct', value: (berth.rps / directRps).toFixed(2), target: '-', verdict: 'info' },
+    { bench: 'proxy', metric: 'berth ÷ configurable-http-proxy req/s', value: (berth.rps / chp.rps).toFixed(2), target: '>= 2', verdict: berth.rps / chp.rps >= 2 ? 'ok' : 'over' },
+    ng
+      ? { bench: 'proxy', metric: 'berth ÷ nginx req/s', value: (berth.rps / ng.rps).toFixed(2), target: '>= 0.5', verdict: berth.rps / ng.rps >= 0.5 ? 'ok' : 'over' }
+      : { bench: 'proxy', metric: 'berth ÷ nginx req/s', value: 'not measured (no nginx)', target: '>= 0.5', verdict: 'info' },
+    { bench: 'proxy', metric: 'websocket echo overhead µs', value: ((wsBerth - wsDirect) * 1000).toFixed(0), target: '-', verdict: 'info' },
+  ];
   const pid = berthProc.pid!;
   await load(viaBerth, auth, { amount: 1000 });
   const rss1k = rssKb(pid);
@@ -149,6 +158,8 @@ http { access_log off; upstream up { server 127.0.0.1:${ports.upstream}; keepali
   await load(viaBerth, auth, { amount: 100_000 });
   const rss200k = rssKb(pid);
   console.log(`berth server RSS after 200,000: ${(rss200k / 1024).toFixed(1)} MiB (${(rss200k / rss100k).toFixed(2)}x the 100,000 figure: growth that continues would be a leak)`);
+  rows.push({ bench: 'proxy', metric: 'RSS after 100k ÷ after 1k requests', value: (rss100k / rss1k).toFixed(2), target: '<= 1.20', verdict: verdict(rss100k / rss1k, 1.2) });
+  emitSummary(rows);
   await fetch(`${api}/api/projects/bench/services/up`, { method: 'DELETE', headers: auth });
 }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseProxyUrl, rewriteLocation, upstreamHeaders, upstreamPath } from './proxy-request.ts';
+import { parseHostUrl, parseProxyUrl, rewriteLocation, upstreamHeaders, upstreamPath } from './proxy-request.ts';
 
 describe('proxy request rewriting (pure)', () => {
   it('parses a service URL and removes only the token parameter', () => {
@@ -32,5 +32,15 @@ describe('proxy request rewriting (pure)', () => {
     assert.equal(rewriteLocation('http://127.0.0.1:8080/x', '/svc', up), '/svc/x');
     assert.equal(rewriteLocation('https://example.org/x', '/svc', up), 'https://example.org/x');
     assert.equal(rewriteLocation('next', '/svc', up), 'next');
+  });
+
+  it('reads service hosts of the services domain and nothing else', () => {
+    assert.deepEqual(parseHostUrl('Web--Proj.Svc.Example.org:8443', '/a?berth_token=t&b=1', 'svc.example.org'), {
+      project: 'proj', name: 'web', port: 0, prefix: '', rest: '/a', query: '?b=1', queryToken: 't',
+    });
+    assert.equal(parseHostUrl('web--proj--8080.svc.example.org', '/', 'svc.example.org')?.port, 8080);
+    for (const host of ['svc.example.org', 'web.svc.example.org', 'a--b--c--d.svc.example.org', 'web--proj.evil.org', 'x.web--proj.svc.example.org', undefined]) {
+      assert.equal(parseHostUrl(host, '/', 'svc.example.org'), null, String(host));
+    }
   });
 });

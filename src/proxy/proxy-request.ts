@@ -42,6 +42,24 @@ export function parseProxyUrl(rawUrl: string): ProxyUrl | null {
   };
 }
 
+/**
+ * Host-based routing (pure): `<name>--<project>[--<port>].<domain>` names a service on its own
+ * browser origin; the whole path goes to the service (prefix ""), port 0 = its first declared port.
+ * Null when the host is not such a name.
+ */
+export function parseHostUrl(host: string | undefined, rawUrl: string, domain: string): ProxyUrl | null {
+  const hostname = (host ?? '').replace(/:\d+$/, '').toLowerCase();
+  const suffix = `.${domain.toLowerCase()}`;
+  if (!hostname.endsWith(suffix)) return null;
+  const parts = hostname.slice(0, -suffix.length).split('--');
+  if (parts.length < 2 || parts.length > 3 || parts.some((p) => p === '' || p.includes('.'))) return null;
+  const port = parts[2] === undefined ? 0 : Number(parts[2]);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) return null;
+  const path = rawUrl.startsWith('/') ? rawUrl : `/${rawUrl}`;
+  const parsed = parseProxyUrl(`/api/projects/${parts[1]}/services/${parts[0]}/${port}${path}`);
+  return parsed && { ...parsed, prefix: '' };
+}
+
 /** The path the service receives: the full path (preserve_base_path) or the path below the prefix. */
 export function upstreamPath(u: ProxyUrl, preserveBasePath: boolean): string {
   return preserveBasePath ? `${u.prefix}${u.rest || '/'}${u.query}` : `${u.rest || '/'}${u.query}`;

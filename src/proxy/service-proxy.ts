@@ -10,7 +10,7 @@ import { toBerthError } from '../server/error-handler.ts';
 import { TOKEN_COOKIE } from '../server/request-token.ts';
 import type { ServerContext } from '../server/server-context.ts';
 import { errorPage } from './error-page.ts';
-import { parseProxyUrl, rewriteLocation, upstreamHeaders, upstreamPath, type ProxyUrl } from './proxy-request.ts';
+import { parseHostUrl, parseProxyUrl, rewriteLocation, upstreamHeaders, upstreamPath, type ProxyUrl } from './proxy-request.ts';
 
 function causeCode(e: Error & { code?: string; cause?: unknown }): string {
   const cause = e.cause as { code?: string } | undefined;
@@ -22,9 +22,15 @@ import { resolveProxyTarget } from './proxy-target.ts';
  * The authenticated reverse proxy to project services: `/api/projects/{project}/services/{name}/{port}/…`
  * for HTTP (a Fastify route, so it is in the OpenAPI document; forwarded by @fastify/reply-from over
  * undici's keep-alive pools) and websockets (the server's `upgrade` event, forwarded by http-proxy-3).
+ * With `servicesDomain`, `<name>--<project>[--<port>].<domain>` reaches the same services on their
+ * own origins (buildApp routes every request for such a host here).
  */
-export async function serviceProxy(app: FastifyInstance, opts: { ctx: ServerContext; timeoutMs: number }): Promise<void> {
-  const { ctx, timeoutMs } = opts;
+/** Where buildApp's rewriteUrl sends requests for a service host (the handler reads the real URL from the Host). */
+export const HOST_ROUTED_URL = '/api/projects/-/services/-/1/';
+
+export async function serviceProxy(app: FastifyInstance, opts: { ctx: ServerContext; timeoutMs: number; servicesDomain?: string }): Promise<void> {
+  const { ctx, timeoutMs, servicesDomain } = opts;
+  const proxyUrlOf = (host: string | undefined, url: string) => (servicesDomain ? parseHostUrl(host, url, servicesDomain) : null) ?? parseProxyUrl(url);
   await app.register(replyFrom, { undici: { connections: 256, pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: timeoutMs, bodyTimeout: timeoutMs }, disableRequestLogging: true, retryMethods: [] });
   const agent = new Agent({ keepAlive: true });
   const wsProxy = createProxyServer({ agent, xfwd: false });
@@ -38,7 +44,7 @@ export async function serviceProxy(app: FastifyInstance, opts: { ctx: ServerCont
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
 
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
-    const u = parseProxyUrl(request.raw.url ?? '');
+    const u = proxyUrlOf(request.headers.host, request.originalUrl);
     if (!u) throw new BerthError('BERTH_E_NOT_FOUND', 'not a service URL', { problems: [{ path: 'url', message: 'expected /api/projects/{project}/services/{name}/{port}/…' }] });
     const { route, via } = await resolveProxyTarget(ctx, u, request.headers, request.ip);
     if (u.rest === '' || (via === 'query' && (request.method === 'GET' || request.method === 'HEAD'))) {
@@ -77,7 +83,7 @@ export async function serviceProxy(app: FastifyInstance, opts: { ctx: ServerCont
   app.route({ method: methods, url: '/api/projects/:project/services/:name/:port', config: { auth: 'proxy' }, schema: { ...schema, hide: true }, handler });
 
   app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const u = parseProxyUrl(req.url ?? '');
+    const u = proxyUrlOf(req.headers.host, req.url ?? '');
     if (!u) return rejectUpgrade(socket, new BerthError('BERTH_E_NOT_FOUND', 'websockets are only proxied to services'));
     const ip = req.socket.remoteAddress ?? '';
     resolveProxyTarget(ctx, u, req.headers, ip).then(({ route, via }) => {

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { serviceProxy } from '../proxy/service-proxy.ts';
+import { parseHostUrl } from '../proxy/proxy-request.ts';
+import { HOST_ROUTED_URL, serviceProxy } from '../proxy/service-proxy.ts';
 import { ErrorBody } from './api-schemas.ts';
 import { DOCS_PREFIX, registerAuth } from './auth-hook.ts';
 import { registerErrorHandling } from './error-handler.ts';
@@ -22,6 +23,8 @@ export interface AppOptions {
   bodyLimit?: number;
   /** How long the proxy waits for a service to answer (default 60 s) before 504. */
   proxyTimeoutMs?: number;
+  /** Host-based routing: `<name>--<project>[--<port>].<servicesDomain>` reaches a service on its own origin. */
+  servicesDomain?: string;
 }
 
 /** What a request log line says about the request: never headers, and the URL without a token parameter. */
@@ -43,6 +46,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance & { ru
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
     ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array' } },
     routerOptions: { maxParamLength: 1024 },
+    // Every request for a service host goes to the proxy, whatever its path: the API is not reachable from a service's origin.
+    rewriteUrl: (req) => (opts.servicesDomain && parseHostUrl(req.headers.host, req.url ?? '/', opts.servicesDomain) ? HOST_ROUTED_URL : (req.url ?? '/')),
   });
   const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
   const running = new Set<Promise<unknown>>();
@@ -75,6 +80,6 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance & { ru
   await app.register(runRoutes, { ...opts.ctx, background });
   await app.register(tokenRoutes, opts.ctx);
   await app.register(serviceRoutes, opts.ctx);
-  await app.register(serviceProxy, { ctx: opts.ctx, timeoutMs: opts.proxyTimeoutMs ?? 60_000 });
+  await app.register(serviceProxy, { ctx: opts.ctx, timeoutMs: opts.proxyTimeoutMs ?? 60_000, servicesDomain: opts.servicesDomain });
   return Object.assign(app as FastifyInstance, { runsInFlight: () => running.size });
 }

@@ -20,6 +20,7 @@ export interface ServerOptions {
   port: number;
   logger?: AppOptions['logger'];
   proxyTimeoutMs?: number;
+  servicesDomain?: string;
   authFailures?: { max?: number; windowMs?: number };
   /** Told the generated admin token on first start (it is printed once and never stored in clear). */
   onAdminToken?: (secret: string) => void;
@@ -39,7 +40,7 @@ export async function startServer(config: BerthConfig, opts: ServerOptions): Pro
     const ctx: ServerContext = { engine, projects, tokens, services, limiter: new AuthFailureLimiter(opts.authFailures) };
     const { generated } = await tokens.ensureAdmin(config.adminToken);
     if (generated) opts.onAdminToken?.(generated);
-    const app = await buildApp({ ctx, logger: opts.logger, proxyTimeoutMs: opts.proxyTimeoutMs });
+    const app = await buildApp({ ctx, logger: opts.logger, proxyTimeoutMs: opts.proxyTimeoutMs, servicesDomain: opts.servicesDomain });
     const address = await app.listen({ host: opts.host, port: opts.port });
     url = address;
     for (const r of await services.adopt(async (uuid) => projects.find(uuid))) app.log.info(r, `service ${r.action}`);

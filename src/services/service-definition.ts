@@ -4,6 +4,7 @@ import { SERVICE_SCOPES, type ServiceDefinition } from '../core/pipeline-types.t
 import { defaultServicePort } from '../core/default-service-port.ts';
 import { validateServices } from '../core/service-validation.ts';
 import { BerthError, type Problem } from '../errors.ts';
+import { parseCodeSource } from './code-source.ts';
 
 /** The image a service without one gets: a command run on the host (the process runtime). */
 export const HOST_IMAGE = 'host';
@@ -12,7 +13,8 @@ export const HOST_IMAGE = 'host';
  * A project service definition from either request shape, checked with Orchest's service rules.
  * - ML Lab's: `?image=…&name=…` with the body as the environment (name defaults from the image).
  * - Berth/Orchest's: the body is a service definition (`name`, `image`, `command`, `args`, `ports`, …).
- * Defaults for project services: image "host" when a command is given, ports [8080] (ML Lab's
+ * "Run code as a service": `code` instead of a command (see code-source.ts).
+ * Defaults for project services: image "host" when a command or code is given, ports [8080] (ML Lab's
  * connection port; well-known images get theirs), scope both, exposed and authenticated.
  * Problems are reported with `body.…`/`query.…` paths.
  */
@@ -22,14 +24,19 @@ export function parseServiceDefinition(body: unknown, query: { image?: string; n
     throw invalid([{ path: 'body', message: 'must be a JSON object (a service definition)', fix: 'send {"name": …, "command": …, "ports": […]}' }]);
   }
   const def: Record<string, unknown> = { ...raw };
-  if (def.image === undefined && typeof def.command === 'string') def.image = HOST_IMAGE;
+  if (def.image === undefined && (typeof def.command === 'string' || typeof def.code === 'string')) def.image = HOST_IMAGE;
   def.ports ??= [defaultServicePort(def.image)];
   def.scope ??= [...SERVICE_SCOPES];
   def.exposed ??= true;
   const key = typeof def.name === 'string' ? def.name : '(name)';
   const problems: Problem[] = [];
-  if (def.image === HOST_IMAGE && (typeof def.command !== 'string' || def.command.trim() === '')) {
-    problems.push({ path: jsonPath('services', key, 'command'), message: 'a service on the host needs a command', fix: 'e.g. "command": "python3", "args": "-m http.server 8080"' });
+  const hasCommand = typeof def.command === 'string' && def.command.trim() !== '';
+  if (def.code !== undefined) {
+    if (typeof def.code !== 'string' || def.code === '') problems.push({ path: jsonPath('services', key, 'code'), message: 'must be a path in the project or a git+ URL', fix: 'e.g. "code": "app/" or "git+https://host/repo.git@main"' });
+    else if (hasCommand) problems.push({ path: jsonPath('services', key, 'code'), message: 'a service runs either a command or code, not both', fix: 'remove "command"/"args" or "code"' });
+    else parseCodeSource(def.code, `${query.image !== undefined ? 'query' : 'body'}.code`);
+  } else if (def.image === HOST_IMAGE && !hasCommand) {
+    problems.push({ path: jsonPath('services', key, 'command'), message: 'a service on the host needs a command (or code)', fix: 'e.g. "command": "python3", "args": "-m http.server 8080", or "code": "app/"' });
   }
   const services = validateServices({ [key]: def }, problems);
   if (problems.length > 0) {

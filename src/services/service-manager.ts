@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { BerthConfig } from '../config/config.ts';
@@ -8,6 +9,8 @@ import { BerthError } from '../errors.ts';
 import type { Project } from '../store/project-repository.ts';
 import { ServiceRepository, type ServiceRow } from '../store/service-repository.ts';
 import type { Database } from '../store/tables.ts';
+import { insideRoot } from '../engine/inside-root.ts';
+import { parseCodeSource } from './code-source.ts';
 import { servicePath, serviceWorkloadSpec } from './service-workload-spec.ts';
 import { serviceUpstream } from './service-upstream.ts';
 
@@ -55,6 +58,7 @@ export class ServiceManager {
 
   /** Starts a service. 409 when the project has one of that name; the row is rolled back if the start fails. */
   async deploy(project: Project, def: ServiceDefinition): Promise<ServiceInfo> {
+    if (typeof def.code === 'string') checkCodePath(project, def.code);
     const logPath = join(this.#config.home, 'services', project.uuid, `${def.name}.log`);
     const row: ServiceRow = { project_uuid: project.uuid, name: def.name, definition_json: JSON.stringify(def), handle_json: null, token_id: null, log_path: logPath, created_at: new Date().toISOString() };
     if (!(await this.#rows.insert(row))) {
@@ -98,7 +102,7 @@ export class ServiceManager {
 
   /**
    * The route for (project, service, port) by exact lookup; null when the service does not exist or
-   * does not declare the port. Cached briefly (cleared on deploy and remove).
+   * does not declare the port (0 = its first declared port). Cached briefly (cleared on deploy and remove).
    */
   async route(project: Project, name: string, port: number): Promise<ServiceRoute | null> {
     const key = `${project.uuid}\0${name}\0${port}`;
@@ -106,7 +110,10 @@ export class ServiceManager {
     if (hit && hit.until > Date.now()) return hit.route;
     const row = await this.#rows.get(project.uuid, name);
     const definition = row ? (JSON.parse(row.definition_json) as ServiceDefinition) : null;
-    const route = row && definition?.ports.includes(port) ? { projectUuid: project.uuid, definition, upstream: serviceUpstream(parseHandle(row.handle_json), port) } : null;
+    const declared = port === 0 ? definition?.ports[0] : port;
+    const route = row && definition && declared !== undefined && definition.ports.includes(declared)
+      ? { projectUuid: project.uuid, definition, upstream: serviceUpstream(parseHandle(row.handle_json), declared) }
+      : null;
     if (this.#routes.size > 10_000) this.#routes.clear();
     this.#routes.set(key, { route, until: Date.now() + ROUTE_CACHE_MS });
     return route;
@@ -143,7 +150,7 @@ export class ServiceManager {
     await this.#rows.setToken(project.uuid, def.name, token.id);
     const spec = serviceWorkloadSpec(
       def,
-      { projectUuid: project.uuid, projectName: project.name, projectDir: project.path, endpoint: this.#endpoint(), apiToken: secret, logPath: row.log_path },
+      { projectUuid: project.uuid, projectName: project.name, projectDir: project.path, endpoint: this.#endpoint(), apiToken: secret, logPath: row.log_path, codeDir: join(this.#config.home, 'services', project.uuid, `${def.name}.code`) },
       this.#config.baseEnv,
     );
     const handle = await this.#driver.start(spec);
@@ -182,4 +189,15 @@ export class ServiceManager {
 
 function parseHandle(json: string | null): WorkloadHandle | null {
   return json ? (JSON.parse(json) as WorkloadHandle) : null;
+}
+
+/** A `code` path must exist inside the project (symlinks followed). */
+function checkCodePath(project: Project, code: string): void {
+  const source = parseCodeSource(code);
+  if (source.kind !== 'path') return;
+  if (!existsSync(insideRoot(project.path, source.path, 'body.code'))) {
+    throw new BerthError('BERTH_E_INVALID_ARGUMENT', `project "${project.name}" has no ${source.path}`, {
+      problems: [{ path: 'body.code', message: 'no such file or folder in the project', fix: 'give a script or a folder with __main__.py, relative to the project' }],
+    });
+  }
 }

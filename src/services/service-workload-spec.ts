@@ -1,5 +1,7 @@
 import type { ServiceDefinition } from '../core/pipeline-types.ts';
 import type { WorkloadSpec } from '../drivers/driver.ts';
+import { join } from 'node:path';
+import { parseCodeSource, RUN_CODE_SCRIPT, type CodeSource } from './code-source.ts';
 import { HOST_IMAGE } from './service-definition.ts';
 
 export interface ServiceIdentity {
@@ -11,6 +13,8 @@ export interface ServiceIdentity {
   /** The project-scoped token made for this service. */
   apiToken: string;
   logPath: string;
+  /** Where a git `code` source is checked out. */
+  codeDir: string;
 }
 
 /** The proxy prefix of a service port, with a trailing slash: `/api/projects/p/services/s/8080/`. */
@@ -29,7 +33,8 @@ export function serviceWorkloadId(projectUuid: string, name: string): string {
  * always win: BERTH_ENDPOINT, BERTH_API_TOKEN, BERTH_PROJECT, BERTH_SERVICE_PATH (first port) and
  * their ML Lab twins LAB_*. `$BASE_PATH_PREFIX_<port>` and `$BASE_PATH_PREFIX` (first port) are
  * replaced in command, args and env values by the proxy prefix without the leading slash (Orchest).
- * The command runs through `/bin/sh -c "command args"`, so `args` keeps Orchest's one-string form.
+ * The command runs through `/bin/sh -c "command args"`, so `args` keeps Orchest's one-string form;
+ * a service with `code` runs RUN_CODE_SCRIPT instead, driven by BERTH_CODE_* variables.
  */
 export function serviceWorkloadSpec(def: ServiceDefinition, id: ServiceIdentity, base: Record<string, string>): WorkloadSpec {
   const firstPath = servicePath(id.projectName, def.name, def.ports[0]!);
@@ -46,9 +51,10 @@ export function serviceWorkloadSpec(def: ServiceDefinition, id: ServiceIdentity,
   for (const [k, v] of Object.entries({ ...own })) own[k.replace(/^BERTH_/, 'LAB_')] = v;
   const userEnv = Object.fromEntries(Object.entries(def.env_variables ?? {}).map(([k, v]) => [k, substitute(v)]));
   const line = [def.command, def.args].filter((s): s is string => typeof s === 'string' && s !== '').map(substitute).join(' ');
+  if (typeof def.code === 'string') Object.assign(own, codeEnvironment(parseCodeSource(def.code), id));
   return {
     id: serviceWorkloadId(id.projectUuid, def.name),
-    command: line ? ['/bin/sh', '-c', line] : [],
+    command: typeof def.code === 'string' ? ['/bin/sh', '-c', RUN_CODE_SCRIPT] : line ? ['/bin/sh', '-c', line] : [],
     cwd: id.projectDir,
     env: { ...base, ...userEnv, ...own },
     labels: { project: id.projectUuid, service: def.name },
@@ -56,4 +62,10 @@ export function serviceWorkloadSpec(def: ServiceDefinition, id: ServiceIdentity,
     ports: [...def.ports],
     logPath: id.logPath,
   };
+}
+
+/** The BERTH_CODE_* variables RUN_CODE_SCRIPT reads. */
+function codeEnvironment(source: CodeSource, id: ServiceIdentity): Record<string, string> {
+  if (source.kind === 'path') return { BERTH_CODE_PATH: join(id.projectDir, source.path) };
+  return { BERTH_CODE_GIT: source.url, BERTH_CODE_REF: source.ref ?? '', BERTH_CODE_SUBDIR: source.subdirectory ?? '', BERTH_CODE_DIR: id.codeDir };
 }

@@ -1,14 +1,16 @@
 import type { CliContext } from '../cli-context.ts';
 import { parseFlags, usageError } from '../parse-flags.ts';
 
-export const serverHelp = `Usage: berth server [--host 127.0.0.1] [--port 7420] [--runtime process] [--log-level info]
+export const serverHelp = `Usage: berth server [--host 127.0.0.1] [--port 7420] [--runtime process] [--log-level info] [--services-domain D]
 
 Runs the Berth server: the REST API (docs at /api/docs, OpenAPI at /api/openapi.json), runs started
 over the API, project services and the authenticated service proxy. JSON logs go to stdout.
 
 The admin token is BERTH_ADMIN_TOKEN, or generated on the first start and printed once (only its hash
 is stored). Ctrl-C / SIGTERM stops accepting requests, finishes those in flight and exits; services
-keep running and are adopted by the next start. --log-level warn drops the per-request lines.`;
+keep running and are adopted by the next start. --log-level warn drops the per-request lines.
+--services-domain example.org also serves each service on its own origin,
+<name>--<project>.example.org (or <name>--<project>--<port>.…), given wildcard DNS to this server.`;
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
@@ -18,6 +20,7 @@ export async function serverCommand(ctx: CliContext, args: string[]): Promise<nu
     port: { type: 'string' },
     runtime: { type: 'string' },
     'log-level': { type: 'string' },
+    'services-domain': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return ctx.out(serverHelp), 0;
@@ -34,6 +37,7 @@ export async function serverCommand(ctx: CliContext, args: string[]): Promise<nu
     host: values.host ?? '127.0.0.1',
     port,
     logger: { level },
+    servicesDomain: values['services-domain'],
     onAdminToken: (secret) => ctx.err(`Generated the admin token (shown only now; Berth stores only its hash):\n\n  ${secret}\n\nUse it as BERTH_TOKEN=${secret} or "Authorization: Bearer …".`),
   });
   ctx.err(`Berth server listening on ${server.url} (API docs: ${server.url}/api/docs)`);
