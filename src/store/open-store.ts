@@ -4,12 +4,14 @@ import { Kysely, SqliteDialect } from 'kysely';
 import { Migrator, type Migration } from 'kysely/migration';
 import { BerthError } from '../errors.ts';
 import { migration0001Runs } from './migrations/0001-runs.ts';
+import { migration0006EventsJobsWebhooks } from './migrations/0006-events-jobs-webhooks.ts';
 import { NodeSqliteDatabase } from './node-sqlite-database.ts';
 import type { Database } from './tables.ts';
 
 /** Append-only list of migrations, applied in name order. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001-runs': migration0001Runs,
+  '0006-events-jobs-webhooks': migration0006EventsJobsWebhooks,
 };
 
 /**
