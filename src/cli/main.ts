@@ -12,6 +12,10 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   logs: async () => (await import('./commands/logs-command.ts')).logsCommand,
   cancel: async () => (await import('./commands/cancel-command.ts')).cancelCommand,
   validate: async () => (await import('./commands/validate-command.ts')).validateCommand,
+  job: async () => (await import('./commands/job-command.ts')).jobCommand,
+  webhook: async () => (await import('./commands/webhook-command.ts')).webhookCommand,
+  events: async () => (await import('./commands/events-command.ts')).eventsCommand,
+  scheduler: async () => (await import('./commands/scheduler-command.ts')).schedulerCommand,
 };
 
 const HELP = `Berth — pipelines and services for data teams (runs Orchest projects unchanged)
@@ -24,6 +28,10 @@ Commands:
   logs RUN STEP         print a step's log (-f to follow)
   cancel RUN            cancel a pending or running run
   validate FILE         check a pipeline file and report every problem
+  job SUBCOMMAND        jobs: create|list|show|pause|resume|trigger|cancel|rm (cron, parameter grids)
+  webhook SUBCOMMAND    webhooks: add|list|rm|ping|deliveries|redeliver
+  events                list or follow (-f) recorded events; \`events types\` lists the types
+  scheduler             run the job scheduler and webhook dispatcher in the foreground
 
 Every command takes --help. Lists take --json.
 State lives in BERTH_HOME (default ~/.berth).`;
