@@ -10,8 +10,10 @@ import type { InstallKey } from './install-key.ts';
 import { webhookRequest } from './webhook-request.ts';
 
 export interface DispatcherOptions {
-  /** Deliveries in flight at once: a slow receiver holds one slot, never the others. */
+  /** Deliveries in flight at once. */
   concurrency?: number;
+  /** In flight at once to one subscriber (default: half of concurrency), so a slow receiver never takes every slot. */
+  perSubscriber?: number;
   /** Per-request timeout. */
   timeoutMs?: number;
   /** Attempts before a delivery is dead-lettered (status DEAD, last error kept). */
@@ -38,6 +40,7 @@ export class Dispatcher {
   readonly #key: InstallKey;
   readonly #o: Required<DispatcherOptions>;
   readonly #inFlight = new Map<string, Promise<void>>();
+  readonly #perSubscriber = new Map<string, number>();
   #running = false;
   #wake: (() => void) | null = null;
   #loop: Promise<void> | null = null;
@@ -49,6 +52,7 @@ export class Dispatcher {
     this.#key = key;
     this.#o = {
       concurrency: opts.concurrency ?? 8,
+      perSubscriber: opts.perSubscriber ?? Math.max(1, Math.ceil((opts.concurrency ?? 8) / 2)),
       timeoutMs: opts.timeoutMs ?? 5000,
       maxAttempts: opts.maxAttempts ?? 10,
       backoffBaseMs: opts.backoffBaseMs ?? 2000,
@@ -115,15 +119,28 @@ export class Dispatcher {
     const free = this.#o.concurrency - this.#inFlight.size;
     const now = this.#o.now();
     const lease = new Date(now.getTime() + this.#o.timeoutMs * 2 + 10_000).toISOString();
-    const rows = await this.#deliveries.claim(this.owner, free, now.toISOString(), lease);
+    const saturated = [...this.#perSubscriber].filter(([, n]) => n >= this.#o.perSubscriber).map(([s]) => s);
+    const rows = await this.#deliveries.claim(this.owner, free, now.toISOString(), lease, saturated);
+    let started = 0;
     for (const row of rows) {
+      const busy = this.#perSubscriber.get(row.subscriber_uuid) ?? 0;
+      if (busy >= this.#o.perSubscriber) {
+        // Claimed in one batch with others for this subscriber: hand it back for later.
+        await this.#deliveries.release(row.uuid, this.owner);
+        continue;
+      }
+      this.#perSubscriber.set(row.subscriber_uuid, busy + 1);
+      started++;
       const p = this.#deliver(row).finally(() => {
         this.#inFlight.delete(row.uuid);
+        const left = (this.#perSubscriber.get(row.subscriber_uuid) ?? 1) - 1;
+        if (left > 0) this.#perSubscriber.set(row.subscriber_uuid, left);
+        else this.#perSubscriber.delete(row.subscriber_uuid);
         this.nudge();
       });
       this.#inFlight.set(row.uuid, p);
     }
-    return rows.length;
+    return started;
   }
 
   async #deliver(row: DeliveryRow): Promise<void> {

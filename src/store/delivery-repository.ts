@@ -15,8 +15,11 @@ export class DeliveryRepository {
     this.#db = db;
   }
 
-  /** Claims up to `limit` due deliveries for `owner` and counts the attempt. Returns them, oldest first. */
-  async claim(owner: string, limit: number, now: string, leaseUntil: string): Promise<DeliveryRow[]> {
+  /**
+   * Claims up to `limit` due deliveries for `owner` (none for the subscribers in `skipSubscribers`)
+   * and counts the attempt. Returns them, oldest first.
+   */
+  async claim(owner: string, limit: number, now: string, leaseUntil: string, skipSubscribers: string[] = []): Promise<DeliveryRow[]> {
     if (limit <= 0) return [];
     const rows = await this.#db
       .updateTable('deliveries')
@@ -31,6 +34,7 @@ export class DeliveryRepository {
               w.and([w('d.status', '=', 'DELIVERING'), w('d.lease_until', '<', now)]),
             ]),
           )
+          .$if(skipSubscribers.length > 0, (q) => q.where('d.subscriber_uuid', 'not in', skipSubscribers))
           .orderBy('d.scheduled_at')
           .limit(limit),
       )
@@ -78,6 +82,17 @@ export class DeliveryRepository {
         last_error: outcome.error.slice(0, 2000),
         lease_until: null,
       })
+      .where('uuid', '=', uuid)
+      .where('claimed_by', '=', owner)
+      .where('status', '=', 'DELIVERING')
+      .execute();
+  }
+
+  /** Hands a claimed delivery back unsent (the attempt is not counted). */
+  async release(uuid: string, owner: string): Promise<void> {
+    await this.#db
+      .updateTable('deliveries')
+      .set((eb) => ({ status: 'SCHEDULED', attempts: eb('attempts', '-', 1), lease_until: null }))
       .where('uuid', '=', uuid)
       .where('claimed_by', '=', owner)
       .where('status', '=', 'DELIVERING')
