@@ -43,8 +43,12 @@ export class Dispatcher {
   readonly #perSubscriber = new Map<string, number>();
   #running = false;
   #wake: (() => void) | null = null;
+  /** Set by a nudge that came while the loop was not waiting, so it is not lost. */
+  #nudged = false;
   #loop: Promise<void> | null = null;
   #lastRelease = 0;
+  /** Subscribers with their opened secrets, re-read after a second (edits and removals show up quickly). */
+  readonly #subscriberCache = new Map<string, { at: number; row: SubscriberRow | undefined; secret: string | null }>();
 
   constructor(db: Kysely<Database>, key: InstallKey, opts: DispatcherOptions = {}) {
     this.#deliveries = new DeliveryRepository(db);
@@ -72,6 +76,7 @@ export class Dispatcher {
 
   /** Wakes the loop now (e.g. after this process recorded an event). */
   nudge(): void {
+    this.#nudged = true;
     this.#wake?.();
   }
 
@@ -94,6 +99,7 @@ export class Dispatcher {
   async #run(): Promise<void> {
     while (this.#running) {
       let claimed = 0;
+      this.#nudged = false;
       try {
         await this.#releaseDeadClaims(false);
         claimed = await this.#claim();
@@ -107,12 +113,23 @@ export class Dispatcher {
 
   async #sleep(): Promise<void> {
     const next = this.#inFlight.size < this.#o.concurrency ? await this.#deliveries.nextDueAt().catch(() => null) : null;
-    const untilDue = next === null ? this.#o.pollMs : Math.max(0, Date.parse(next) - this.#o.now().getTime());
+    // Already due but not claimed: held back for busy subscribers, so wait for a completion (nudge).
+    const untilDue = next === null ? this.#o.pollMs : Date.parse(next) - this.#o.now().getTime();
+    if (untilDue <= 0 && this.#inFlight.size > 0) return this.#waitForNudge(this.#o.pollMs);
+    return this.#waitForNudge(Math.max(0, untilDue));
+  }
+
+  async #waitForNudge(ms: number): Promise<void> {
+    if (this.#nudged) {
+      this.#nudged = false;
+      return;
+    }
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, Math.min(this.#o.pollMs, untilDue));
+      const timer = setTimeout(resolve, Math.min(this.#o.pollMs, ms));
       this.#wake = () => (clearTimeout(timer), resolve());
     });
     this.#wake = null;
+    this.#nudged = false;
   }
 
   async #claim(): Promise<number> {
@@ -120,17 +137,19 @@ export class Dispatcher {
     const now = this.#o.now();
     const lease = new Date(now.getTime() + this.#o.timeoutMs * 2 + 10_000).toISOString();
     const saturated = [...this.#perSubscriber].filter(([, n]) => n >= this.#o.perSubscriber).map(([s]) => s);
-    const rows = await this.#deliveries.claim(this.owner, free, now.toISOString(), lease, saturated);
-    let started = 0;
+    // Pick within each subscriber's budget first, then claim exactly those (no claim-and-hand-back churn).
+    const budget = new Map(this.#perSubscriber);
+    const picked: string[] = [];
+    for (const d of await this.#deliveries.due(now.toISOString(), free * 4, saturated)) {
+      if (picked.length >= free) break;
+      const busy = budget.get(d.subscriber_uuid) ?? 0;
+      if (busy >= this.#o.perSubscriber) continue;
+      budget.set(d.subscriber_uuid, busy + 1);
+      picked.push(d.uuid);
+    }
+    const rows = await this.#deliveries.claim(this.owner, picked, now.toISOString(), lease);
     for (const row of rows) {
-      const busy = this.#perSubscriber.get(row.subscriber_uuid) ?? 0;
-      if (busy >= this.#o.perSubscriber) {
-        // Claimed in one batch with others for this subscriber: hand it back for later.
-        await this.#deliveries.release(row.uuid, this.owner);
-        continue;
-      }
-      this.#perSubscriber.set(row.subscriber_uuid, busy + 1);
-      started++;
+      this.#perSubscriber.set(row.subscriber_uuid, (this.#perSubscriber.get(row.subscriber_uuid) ?? 0) + 1);
       const p = this.#deliver(row).finally(() => {
         this.#inFlight.delete(row.uuid);
         const left = (this.#perSubscriber.get(row.subscriber_uuid) ?? 1) - 1;
@@ -140,15 +159,21 @@ export class Dispatcher {
       });
       this.#inFlight.set(row.uuid, p);
     }
-    return started;
+    return rows.length;
   }
 
   async #deliver(row: DeliveryRow): Promise<void> {
-    const subscriber = await this.#subscribers.get(row.subscriber_uuid);
+    let cached = this.#subscriberCache.get(row.subscriber_uuid);
+    if (!cached || Date.now() - cached.at > 1000) {
+      const sub = await this.#subscribers.get(row.subscriber_uuid);
+      cached = { at: Date.now(), row: sub, secret: sub?.secret_sealed ? this.#key.open(sub.secret_sealed) : null };
+      this.#subscriberCache.set(row.subscriber_uuid, cached);
+    }
+    const subscriber = cached.row;
     if (!subscriber) return;
     let result: PostResult;
     try {
-      result = await this.send(subscriber, row.uuid, row.event_type, row.payload_json);
+      result = await this.#post(subscriber, cached.secret, row.uuid, row.event_type, row.payload_json);
     } catch (e) {
       result = { ok: false, status: null, error: e instanceof Error ? e.message : String(e) };
     }
@@ -169,14 +194,11 @@ export class Dispatcher {
 
   /** One HTTP attempt of a payload to a subscriber (also used by the ping). */
   send(subscriber: SubscriberRow, deliveryUuid: string, eventType: string, payloadJson: string): Promise<PostResult> {
-    const req = webhookRequest({
-      deliveryUuid,
-      eventType,
-      payloadJson,
-      contentType: subscriber.content_type,
-      format: subscriber.format,
-      secret: subscriber.secret_sealed ? this.#key.open(subscriber.secret_sealed) : null,
-    });
+    return this.#post(subscriber, subscriber.secret_sealed ? this.#key.open(subscriber.secret_sealed) : null, deliveryUuid, eventType, payloadJson);
+  }
+
+  #post(subscriber: SubscriberRow, secret: string | null, deliveryUuid: string, eventType: string, payloadJson: string): Promise<PostResult> {
+    const req = webhookRequest({ deliveryUuid, eventType, payloadJson, contentType: subscriber.content_type, format: subscriber.format, secret });
     return httpPost(subscriber.url, req.body, req.headers, { timeoutMs: this.#o.timeoutMs, verifyTls: subscriber.verify_ssl === 1 });
   }
 

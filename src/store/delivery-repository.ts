@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { Database, DeliveriesTable } from './tables.ts';
 
 export type DeliveryRow = DeliveriesTable;
@@ -15,32 +15,44 @@ export class DeliveryRepository {
     this.#db = db;
   }
 
-  /**
-   * Claims up to `limit` due deliveries for `owner` (none for the subscribers in `skipSubscribers`)
-   * and counts the attempt. Returns them, oldest first.
-   */
-  async claim(owner: string, limit: number, now: string, leaseUntil: string, skipSubscribers: string[] = []): Promise<DeliveryRow[]> {
+  /** Due deliveries (oldest first, at most `limit`), not for the subscribers in `skipSubscribers`. Claims nothing. */
+  async due(now: string, limit: number, skipSubscribers: string[] = []): Promise<Array<{ uuid: string; subscriber_uuid: string }>> {
     if (limit <= 0) return [];
+    // Two index-friendly queries (status, scheduled_at) rather than one OR that scans the table.
+    const base = () =>
+      this.#db
+        .selectFrom('deliveries')
+        .select(['uuid', 'subscriber_uuid', 'scheduled_at'])
+        .$if(skipSubscribers.length > 0, (q) => q.where('subscriber_uuid', 'not in', skipSubscribers))
+        .limit(limit);
+    const [scheduled, expired] = await Promise.all([
+      base().where('status', 'in', ['SCHEDULED', 'RESCHEDULED']).where('scheduled_at', '<=', now).orderBy('status').orderBy('scheduled_at').execute(),
+      base().where('status', '=', 'DELIVERING').where('lease_until', '<', now).execute(),
+    ]);
+    return [...expired, ...scheduled].sort((a, b) => a.scheduled_at.localeCompare(b.scheduled_at)).slice(0, limit);
+  }
+
+  /**
+   * Claims the given deliveries for `owner` if they are still due (one conditional UPDATE, so a
+   * delivery is claimed by one dispatcher only) and counts the attempt. Returns the claimed rows.
+   */
+  async claim(owner: string, uuids: string[], now: string, leaseUntil: string): Promise<DeliveryRow[]> {
+    if (uuids.length === 0) return [];
     const rows = await this.#db
       .updateTable('deliveries')
       .set((eb) => ({ status: 'DELIVERING', claimed_by: owner, lease_until: leaseUntil, attempts: eb('attempts', '+', 1) }))
-      .where('uuid', 'in', (eb) =>
-        eb
-          .selectFrom('deliveries as d')
-          .select('d.uuid')
-          .where((w) =>
-            w.or([
-              w.and([w('d.status', 'in', ['SCHEDULED', 'RESCHEDULED']), w('d.scheduled_at', '<=', now)]),
-              w.and([w('d.status', '=', 'DELIVERING'), w('d.lease_until', '<', now)]),
-            ]),
-          )
-          .$if(skipSubscribers.length > 0, (q) => q.where('d.subscriber_uuid', 'not in', skipSubscribers))
-          .orderBy('d.scheduled_at')
-          .limit(limit),
-      )
+      .where('uuid', 'in', uuids)
+      .where((w) => this.#isDue(w, now))
       .returningAll()
       .execute();
     return rows.sort((a, b) => a.scheduled_at.localeCompare(b.scheduled_at));
+  }
+
+  #isDue(w: ExpressionBuilder<Database, 'deliveries'>, now: string) {
+    return w.or([
+      w.and([w('status', 'in', ['SCHEDULED', 'RESCHEDULED']), w('scheduled_at', '<=', now)]),
+      w.and([w('status', '=', 'DELIVERING'), w('lease_until', '<', now)]),
+    ]);
   }
 
   /** Ends the lease of deliveries claimed by `owners` (dispatchers known to be dead): they are due at once. */
@@ -82,17 +94,6 @@ export class DeliveryRepository {
         last_error: outcome.error.slice(0, 2000),
         lease_until: null,
       })
-      .where('uuid', '=', uuid)
-      .where('claimed_by', '=', owner)
-      .where('status', '=', 'DELIVERING')
-      .execute();
-  }
-
-  /** Hands a claimed delivery back unsent (the attempt is not counted). */
-  async release(uuid: string, owner: string): Promise<void> {
-    await this.#db
-      .updateTable('deliveries')
-      .set((eb) => ({ status: 'SCHEDULED', attempts: eb('attempts', '-', 1), lease_until: null }))
       .where('uuid', '=', uuid)
       .where('claimed_by', '=', owner)
       .where('status', '=', 'DELIVERING')

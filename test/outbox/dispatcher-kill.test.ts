@@ -61,4 +61,19 @@ describe('dispatcher: SIGKILL with deliveries pending and in flight', () => {
     const final = parseJson((await box.run(['webhook', 'deliveries', '--json', '--limit', '500'])).stdout).deliveries as Array<{ status: string }>;
     assert.ok(final.every((d) => d.status === 'DELIVERED'), JSON.stringify(final.map((d) => d.status)));
   });
+
+  it('two dispatchers on one store send each delivery once', async () => {
+    receiver.received.length = 0;
+    receiver.respond = () => 200;
+    for (let i = 0; i < 3; i++) assert.equal((await box.run(['run', 'p.orchest'])).code, 0);
+    const pending = parseJson((await box.run(['webhook', 'deliveries', '--json', '--status', 'scheduled', '--limit', '500'])).stdout).deliveries as Array<{ uuid: string }>;
+    assert.ok(pending.length >= 9);
+    const env = { BERTH_WEBHOOK_CONCURRENCY: '2' };
+    const [a, b] = await Promise.all([box.run(['scheduler', '--once', '--no-jobs'], { env }), box.run(['scheduler', '--once', '--no-jobs'], { env })]);
+    assert.equal(a.code, 0, a.stderr);
+    assert.equal(b.code, 0, b.stderr);
+    const ids = receiver.received.map((r) => String(r.headers['x-berth-delivery']));
+    assert.equal(ids.length, pending.length, 'no delivery was sent twice');
+    assert.deepEqual(new Set(ids), new Set(pending.map((d) => d.uuid)));
+  });
 });

@@ -60,7 +60,8 @@ export const migration0006EventsJobsWebhooks: Migration = {
       .addColumn('created_at', 'text', (c) => c.notNull())
       .addColumn('delivered_at', 'text')
       .execute();
-    await db.schema.createIndex('deliveries_due').on('deliveries').columns(['status', 'scheduled_at']).execute();
+    // Covering: the dispatcher's due query reads only the index, never the (large) payloads.
+    await db.schema.createIndex('deliveries_due').on('deliveries').columns(['status', 'scheduled_at', 'subscriber_uuid', 'uuid']).execute();
 
     await db.schema
       .createTable('jobs')
