@@ -3,10 +3,13 @@
  *  1. deliveries/s: the dispatcher sending N outbox deliveries to a local receiver, against raw
  *     HTTP POSTs of the same bodies to the same receiver at the same concurrency (no store);
  *  2. event write overhead: a 100-step chain run with 3 webhook subscribers (events + 3 outbox
- *     rows per run transition, written in the run's transactions) against the same run with none.
+ *     rows per run transition, written in the run's transactions) against the same run with none;
+ *  3. the same overhead on the run's store writes alone (no processes: far less noise), against
+ *     no events at all and against events with no subscriber.
  *
  *   node bench/webhooks.ts [--deliveries 2000] [--reps 5] [--steps 100]
  */
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,7 +19,10 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config/config.ts';
 import { Engine } from '../src/engine/engine.ts';
 import { httpPost } from '../src/outbox/http-post.ts';
+import { EventRecorder } from '../src/outbox/event-recorder.ts';
 import { openStore } from '../src/store/open-store.ts';
+import { RunRepository } from '../src/store/run-repository.ts';
+import { SubscriberRepository } from '../src/store/subscriber-repository.ts';
 import { chain } from './dag-shapes.ts';
 import { writeProject } from './lib/project.ts';
 import { median, ms, ratio, table } from './lib/stats.ts';
@@ -117,12 +123,67 @@ async function main(): Promise<void> {
     } finally {
       await engine.close();
     }
+    rows.push(await storeWriteOverhead(join(root, 'store.db'), steps, reps * 4));
   } finally {
     server.closeAllConnections();
     server.close();
     rmSync(root, { recursive: true, force: true });
   }
   emitSummary(rows);
+}
+
+/**
+ * The store writes of one run of `steps` steps (create, claim, a start and an end per step,
+ * finish), timed without events, with events and no subscriber, and with events and 3
+ * subscribers: the part of a run that events add to, without the steps' process noise.
+ */
+async function storeWriteOverhead(path: string, steps: number, iterations: number): Promise<SummaryRow> {
+  const db = await openStore(path);
+  const now = () => new Date().toISOString();
+  const recorder = new EventRecorder({ now, salt: () => 'bench' });
+  await db.insertInto('projects').values({ uuid: 'p', name: 'p', path: '/p', created_at: now() }).execute();
+  const plain = new RunRepository(db);
+  const recorded = new RunRepository(db, { hook: recorder.record });
+  const subscribers = new SubscriberRepository(db);
+  const cycle = async (repo: RunRepository) => {
+    const uuid = randomUUID();
+    const t = performance.now();
+    await repo.create(
+      { uuid, project_uuid: 'p', pipeline_uuid: 'q', pipeline_path: 'q.orchest', pipeline_name: 'q', run_type: 'full', kind: 'job', status: 'PENDING', fail_fast: 0, parameters_json: '{}', runtime: 'process', run_dir: '/tmp', reason: null, owner_pid: null, owner_host: null, created_at: now(), started_at: null, finished_at: null },
+      Array.from({ length: steps }, (_, i) => ({ run_uuid: uuid, step_uuid: `s${i}`, title: `s${i}`, file_path: 's.sh', position: i, status: 'PENDING', started_at: null, finished_at: null, exit_code: null, reason: null, log_path: '/tmp/x', handle_json: null })),
+    );
+    await repo.claim(uuid, now());
+    for (let i = 0; i < steps; i++) {
+      await repo.startStep(uuid, `s${i}`, now());
+      await repo.finishStep(uuid, `s${i}`, { status: 'SUCCESS', now: now(), exitCode: 0 });
+    }
+    await repo.finish(uuid, 'SUCCESS', now());
+    return performance.now() - t;
+  };
+  const times = { none: [] as number[], events: [] as number[], subscribers: [] as number[] };
+  for (const repo of [plain, recorded, plain]) await cycle(repo);
+  for (let i = 0; i < iterations; i++) {
+    const order = (['none', 'events', 'subscribers'] as const).slice();
+    if (i % 2 === 1) order.reverse();
+    for (const variant of order) {
+      if (variant === 'subscribers') {
+        for (let s = 0; s < 3; s++) await subscribers.add({ uuid: `w${s}`, kind: 'webhook', name: `w${s}`, url: 'http://127.0.0.1:9/', secret_sealed: null, content_type: 'application/json', format: 'generic', verify_ssl: 1, created_at: now() }, [{ event_type: '*', project_uuid: '', job_uuid: '' }]);
+      }
+      times[variant].push(await cycle(variant === 'none' ? plain : recorded));
+      if (variant === 'subscribers') for (let s = 0; s < 3; s++) await subscribers.remove(`w${s}`);
+    }
+  }
+  await db.destroy();
+  const none = median(times.none);
+  const overhead = median(times.subscribers) / none - 1;
+  console.log(`\nstore writes of one ${steps}-step run (create, claim, ${2 * steps} step updates, finish), ${iterations} each, alternating`);
+  console.log(table(['variant', 'median', 'vs no events'], [
+    ['no events (no hook)', ms(none), '1.00x'],
+    ['events, no subscriber', ms(median(times.events)), ratio(median(times.events), none)],
+    ['events + 3 subscribers', ms(median(times.subscribers)), ratio(median(times.subscribers), none)],
+  ]));
+  console.log(`overhead of events + 3 subscribers on the run's store writes: ${(overhead * 100).toFixed(1)}% (target < ${OVERHEAD_TARGET * 100}%)`);
+  return { bench: 'webhooks', metric: `store writes of a ${steps}-step run, events + 3 subscribers vs none`, value: `${(overhead * 100).toFixed(1)}%`, target: `< ${OVERHEAD_TARGET * 100}%`, verdict: verdict(overhead, OVERHEAD_TARGET) };
 }
 
 await main();

@@ -1,3 +1,4 @@
+import { Sandbox } from './berth-cli.ts';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -48,4 +49,22 @@ export class Receiver {
     this.#server.closeAllConnections();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
+}
+
+/**
+ * For a describe block: a Sandbox and a Receiver listening before the tests and cleaned up after.
+ * `url()` is the receiver's URL once it listens.
+ */
+export function sandboxWithReceiver(hooks: { before: (fn: () => Promise<void>) => void; after: (fn: () => Promise<void>) => void }) {
+  const box = new Sandbox();
+  const receiver = new Receiver();
+  let url = '';
+  hooks.before(async () => {
+    url = await receiver.listen();
+  });
+  hooks.after(async () => {
+    await receiver.close();
+    box.cleanup();
+  });
+  return { box, receiver, url: () => url };
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, it } from 'node:test';
 import { parseJson, pipeline, Sandbox, writePipeline } from '../helpers/berth-cli.ts';
-import { Receiver } from '../helpers/receiver.ts';
+import { sandboxWithReceiver } from '../helpers/receiver.ts';
 
 const STEP = `python3 - <<'PY'
 import json, os, time
@@ -27,16 +27,7 @@ function sql(box: Sandbox, statement: string, ...params: string[]): void {
 }
 
 describe('jobs: parameter grids on a snapshot, schedules, lifecycle', () => {
-  const box = new Sandbox();
-  const receiver = new Receiver();
-  let url = '';
-  before(async () => {
-    url = await receiver.listen();
-  });
-  after(async () => {
-    await receiver.close();
-    box.cleanup();
-  });
+  const { box, receiver, url: receiverUrl } = sandboxWithReceiver({ before, after });
   box.file('steps/train.sh', STEP);
   box.file('.gitignore', 'secrets.env\nbig-data/\n');
   box.file('secrets.env', 'TOKEN=do-not-copy\n');
@@ -67,7 +58,7 @@ describe('jobs: parameter grids on a snapshot, schedules, lifecycle', () => {
 
   it('a cron job: six runs per tick on its snapshot, one catch-up batch for missed ticks, signed webhooks for each run', async () => {
     const secret = 'cron-webhook-secret-123';
-    assert.equal((await box.run(['webhook', 'add', 'runs', url, '--secret', secret, '--event', 'project:cron-job:run:pipeline-run:succeeded', '--event', 'project:cron-job:run:succeeded'])).code, 0);
+    assert.equal((await box.run(['webhook', 'add', 'runs', receiverUrl(), '--secret', secret, '--event', 'project:cron-job:run:pipeline-run:succeeded', '--event', 'project:cron-job:run:succeeded'])).code, 0);
     const res = await box.run(['job', 'create', 'train.orchest', '--name', 'nightly', '--cron', '0 3 * * *', '--tz', 'Europe/Paris', '--param', 'lr=[0.1,0.01]', '--param', 'bs=[16,32,64]', '--json']);
     assert.equal(res.code, 0, res.stderr);
     const job = parseJson(res.stdout).job;

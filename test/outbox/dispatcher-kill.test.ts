@@ -1,25 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { collect, parseJson, pipeline, Sandbox, writePipeline } from '../helpers/berth-cli.ts';
-import { Receiver } from '../helpers/receiver.ts';
+import { collect, parseJson, pipeline, writePipeline } from '../helpers/berth-cli.ts';
+import { sandboxWithReceiver } from '../helpers/receiver.ts';
 
 describe('dispatcher: SIGKILL with deliveries pending and in flight', () => {
-  const box = new Sandbox();
-  const receiver = new Receiver();
-  let url = '';
-  before(async () => {
-    url = await receiver.listen();
-  });
-  after(async () => {
-    await receiver.close();
-    box.cleanup();
-  });
+  const { box, receiver, url: receiverUrl } = sandboxWithReceiver({ before, after });
   box.file('steps/ok.sh', 'echo ok\n');
   writePipeline(box, 'p.orchest', pipeline('p', [{ title: 'Ok', file: 'steps/ok.sh' }]));
 
   it('after a restart every event is delivered at least once, with the same delivery ids, none lost', async () => {
-    assert.equal((await box.run(['webhook', 'add', 'k', url, '--secret', 'kill-test-secret-123'])).code, 0);
+    assert.equal((await box.run(['webhook', 'add', 'k', receiverUrl(), '--secret', 'kill-test-secret-123'])).code, 0);
     for (let i = 0; i < 3; i++) assert.equal((await box.run(['run', 'p.orchest'])).code, 0);
     const all = parseJson((await box.run(['webhook', 'deliveries', '--json', '--limit', '500'])).stdout).deliveries as Array<{ uuid: string; event_uuid: string; status: string }>;
     assert.ok(all.length >= 10, `expected a backlog, got ${all.length}`);

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { parseJson, pipeline, Sandbox, writePipeline } from '../helpers/berth-cli.ts';
-import { Receiver, type Received } from '../helpers/receiver.ts';
+import { parseJson, pipeline, writePipeline } from '../helpers/berth-cli.ts';
+import { sandboxWithReceiver, type Received } from '../helpers/receiver.ts';
 
 const SECRET = 'a-test-secret-of-some-length';
 
@@ -11,22 +11,13 @@ function signatureOk(r: Received, secret = SECRET): boolean {
 }
 
 describe('webhooks: signed deliveries from the outbox', () => {
-  const box = new Sandbox();
-  const receiver = new Receiver();
-  let url = '';
-  before(async () => {
-    url = await receiver.listen();
-  });
-  after(async () => {
-    await receiver.close();
-    box.cleanup();
-  });
+  const { box, receiver, url: receiverUrl } = sandboxWithReceiver({ before, after });
   box.file('steps/ok.sh', 'echo ok\n');
   box.file('steps/bad.sh', 'exit 3\n');
   writePipeline(box, 'p.orchest', pipeline('p', [{ title: 'Ok', file: 'steps/ok.sh' }, { title: 'Bad', file: 'steps/bad.sh', parents: ['Ok'] }]));
 
   it('adds a webhook without ever listing its secret; bad input is a coded error naming the field', async () => {
-    const add = await box.run(['webhook', 'add', 'ci', url, '--secret', SECRET, '--event', 'project:pipeline:interactive-session:pipeline-run:failed', '--event', 'project:pipeline:interactive-session:pipeline-run:started', '--json']);
+    const add = await box.run(['webhook', 'add', 'ci', receiverUrl(), '--secret', SECRET, '--event', 'project:pipeline:interactive-session:pipeline-run:failed', '--event', 'project:pipeline:interactive-session:pipeline-run:started', '--json']);
     assert.equal(add.code, 0, add.stderr);
     assert.equal(parseJson(add.stdout).generated_secret, null);
     const list = await box.run(['webhook', 'list', '--json']);
@@ -39,7 +30,7 @@ describe('webhooks: signed deliveries from the outbox', () => {
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /url: "ftp:\/\/nope" is not an http\(s\) URL/);
     assert.match(bad.stderr, /subscriptions\[0\]\.event_type: "project:nothing" is not an event type/);
-    const dup = await box.run(['webhook', 'add', 'ci', url]);
+    const dup = await box.run(['webhook', 'add', 'ci', receiverUrl()]);
     assert.equal(dup.code, 2);
     assert.match(dup.stderr, /BERTH_E_WEBHOOK_EXISTS/);
   });
@@ -72,9 +63,9 @@ describe('webhooks: signed deliveries from the outbox', () => {
 
   it('form encoding and the Slack / Discord formats', async () => {
     receiver.received.length = 0;
-    assert.equal((await box.run(['webhook', 'add', 'form', url, '--form', '--secret', SECRET, '--event', 'project:pipeline:interactive-session:pipeline-run:succeeded'])).code, 0);
-    assert.equal((await box.run(['webhook', 'add', 'slack', url, '--format', 'slack', '--event', 'project:pipeline:interactive-session:pipeline-run:succeeded'])).code, 0);
-    assert.equal((await box.run(['webhook', 'add', 'discord', url, '--format', 'discord', '--event', 'project:pipeline:interactive-session:pipeline-run:succeeded'])).code, 0);
+    assert.equal((await box.run(['webhook', 'add', 'form', receiverUrl(), '--form', '--secret', SECRET, '--event', 'project:pipeline:interactive-session:pipeline-run:succeeded'])).code, 0);
+    assert.equal((await box.run(['webhook', 'add', 'slack', receiverUrl(), '--format', 'slack', '--event', 'project:pipeline:interactive-session:pipeline-run:succeeded'])).code, 0);
+    assert.equal((await box.run(['webhook', 'add', 'discord', receiverUrl(), '--format', 'discord', '--event', 'project:pipeline:interactive-session:pipeline-run:succeeded'])).code, 0);
     box.file('steps/bad.sh', 'exit 0\n');
     assert.equal((await box.run(['run', 'p.orchest'])).code, 0);
     assert.equal((await box.run(['scheduler', '--once', '--no-jobs'])).code, 0);
