@@ -91,6 +91,32 @@ export class WebhookService {
     return { webhook: await this.#view(row), generated_secret: generated };
   }
 
+  /** Changes a webhook (PUT): the fields given replace the stored ones; `subscriptions` replaces them all. */
+  async update(ref: string, patch: Partial<WebhookInput>): Promise<WebhookView> {
+    const row = await this.#find(ref);
+    const merged: WebhookInput = {
+      name: patch.name ?? row.name,
+      url: patch.url ?? row.url,
+      secret: patch.secret,
+      content_type: patch.content_type ?? row.content_type,
+      format: patch.format,
+      subscriptions: patch.subscriptions ?? (await this.#subscribers.subscriptions(row.uuid)).map((s) => ({ event_type: s.event_type })),
+    };
+    const problems = validateWebhook(merged);
+    if (problems.length > 0) throw new BerthError('BERTH_E_INVALID_ARGUMENT', `webhook: ${problems.length} problem(s)`, { problems });
+    const set: Partial<SubscriberRow> = { name: merged.name, url: merged.url, content_type: merged.content_type! };
+    if (patch.secret !== undefined) set.secret_sealed = this.#key.seal(patch.secret);
+    if (patch.format !== undefined) set.format = patch.format === 'auto' ? formatForUrl(merged.url) : patch.format;
+    if (patch.verify_ssl !== undefined) set.verify_ssl = patch.verify_ssl ? 1 : 0;
+    const subs = patch.subscriptions?.map((s) => ({ event_type: s.event_type, project_uuid: s.project_uuid ?? '', job_uuid: s.job_uuid ?? '' }));
+    if (!(await this.#subscribers.update(row.uuid, set, subs))) {
+      throw new BerthError('BERTH_E_WEBHOOK_EXISTS', `a webhook named "${merged.name}" exists`, {
+        problems: [{ path: 'name', message: 'name taken', fix: 'choose another name' }],
+      });
+    }
+    return this.#view((await this.#subscribers.get(row.uuid))!);
+  }
+
   async list(): Promise<WebhookView[]> {
     return Promise.all((await this.#subscribers.list('webhook')).map((s) => this.#view(s)));
   }

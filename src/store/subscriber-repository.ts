@@ -23,6 +23,23 @@ export class SubscriberRepository {
     });
   }
 
+  /** Updates a subscriber's fields and, when given, replaces its subscriptions; false when the new name is taken. */
+  async update(uuid: string, set: Partial<Omit<SubscriberRow, 'uuid' | 'kind' | 'created_at'>>, subscriptions?: Omit<SubscriptionRow, 'subscriber_uuid'>[]): Promise<boolean> {
+    return this.#db.transaction().execute(async (tx) => {
+      if (set.name !== undefined) {
+        const clash = await tx.selectFrom('subscribers').select('uuid').where('name', '=', set.name).where('uuid', '!=', uuid).executeTakeFirst();
+        if (clash) return false;
+      }
+      if (Object.keys(set).length > 0) await tx.updateTable('subscribers').set(set).where('uuid', '=', uuid).execute();
+      if (subscriptions) {
+        await tx.deleteFrom('subscriptions').where('subscriber_uuid', '=', uuid).execute();
+        const rows = subscriptions.map((s) => ({ ...s, subscriber_uuid: uuid }));
+        if (rows.length > 0) await tx.insertInto('subscriptions').values(rows).onConflict((oc) => oc.doNothing()).execute();
+      }
+      return true;
+    });
+  }
+
   async list(kind?: string): Promise<SubscriberRow[]> {
     let q = this.#db.selectFrom('subscribers').selectAll().orderBy('name');
     if (kind) q = q.where('kind', '=', kind);

@@ -4,6 +4,7 @@ import { parseFlags, usageError } from '../parse-flags.ts';
 
 export const webhookHelp = `Usage: berth webhook add NAME URL [--event TYPE]... [options]
        berth webhook list [--json]
+       berth webhook update NAME [--url URL] [--rename NEW] [--event TYPE]... [--secret S] [--form|--json-body] [--format F] [--insecure|--verify]
        berth webhook rm NAME
        berth webhook ping NAME [--json]
        berth webhook deliveries [--webhook NAME] [--status S] [--limit N] [--json]
@@ -33,6 +34,10 @@ export async function webhookCommand(ctx: CliContext, args: string[]): Promise<n
     form: { type: 'boolean' },
     format: { type: 'string' },
     insecure: { type: 'boolean' },
+    verify: { type: 'boolean' },
+    url: { type: 'string' },
+    rename: { type: 'string' },
+    'json-body': { type: 'boolean' },
     webhook: { type: 'string' },
     status: { type: 'string' },
     limit: { type: 'string' },
@@ -63,6 +68,18 @@ export async function webhookCommand(ctx: CliContext, args: string[]): Promise<n
       ctx.out(`Webhook "${webhook.name}" added (${webhook.uuid}): ${webhook.subscriptions.map((s) => s.event_type).join(', ')} → ${webhook.url}`);
       if (generated_secret) ctx.out(`Signing secret (shown only now; Berth keeps it sealed): ${generated_secret}`);
       return 0;
+    }
+    case 'update': {
+      const hook = await service.update(one('NAME'), {
+        name: values.rename,
+        url: values.url,
+        secret: values.secret,
+        content_type: values.form ? 'application/x-www-form-urlencoded' : values['json-body'] ? 'application/json' : undefined,
+        format: values.format,
+        verify_ssl: values.insecure ? false : values.verify ? true : undefined,
+        subscriptions: values.event?.map((event_type) => ({ event_type, project_uuid: values.project, job_uuid: values.job })),
+      });
+      return json ? ctx.out(JSON.stringify({ webhook: hook })) : ctx.out(`Webhook "${hook.name}" updated: ${hook.subscriptions.map((s) => s.event_type).join(', ')} → ${hook.url}`), 0;
     }
     case 'list': {
       const hooks = await service.list();
@@ -95,6 +112,6 @@ export async function webhookCommand(ctx: CliContext, args: string[]): Promise<n
       return json ? ctx.out(JSON.stringify({ delivery: d })) : ctx.out(`Delivery ${d.uuid} scheduled again (the scheduler sends it)`), 0;
     }
     default:
-      throw usageError('webhook', `unknown subcommand "${sub}"`, 'use add, list, rm, ping, deliveries or redeliver');
+      throw usageError('webhook', `unknown subcommand "${sub}"`, 'use add, update, list, rm, ping, deliveries or redeliver');
   }
 }
