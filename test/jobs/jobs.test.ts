@@ -126,6 +126,24 @@ describe('jobs: parameter grids on a snapshot, schedules, lifecycle', () => {
     assert.match(gone.stderr, /no job "nightly"/);
   });
 
+  it('a one-off job at a time runs once the scheduler finds it due; a draft runs nothing until resumed', async () => {
+    const at = new Date(Date.now() + 1000).toISOString();
+    const later = parseJson((await box.run(['job', 'create', 'train.orchest', '--name', 'later', '--at', at, '--json'])).stdout).job;
+    assert.equal(later.status, 'PENDING');
+    assert.equal(later.next_scheduled_time, at);
+    const draft = parseJson((await box.run(['job', 'create', 'train.orchest', '--name', 'draft', '--draft', '--json'])).stdout).job;
+    assert.equal(draft.status, 'DRAFT');
+    while (Date.now() <= Date.parse(at)) await new Promise((r) => setTimeout(r, 100));
+    assert.equal((await box.run(['scheduler', '--once'])).code, 0);
+    const ran = parseJson((await box.run(['job', 'show', 'later', '--json'])).stdout);
+    assert.equal(ran.job.status, 'SUCCESS');
+    assert.equal(ran.runs.length, 1);
+    assert.equal(parseJson((await box.run(['job', 'show', 'draft', '--json'])).stdout).runs.length, 0);
+    assert.equal(parseJson((await box.run(['job', 'resume', 'draft', '--json'])).stdout).job.status, 'PENDING');
+    assert.equal((await box.run(['scheduler', '--once'])).code, 0);
+    assert.equal(parseJson((await box.run(['job', 'show', 'draft', '--json'])).stdout).job.status, 'SUCCESS');
+  });
+
   it('retention keeps the newest N ended runs and deletes the others with their folders', async () => {
     assert.equal((await box.run(['job', 'resume', 'grid'])).code, 2, 'an ended one-off job cannot be resumed');
     const res = await box.run(['job', 'create', 'train.orchest', '--name', 'keep2', '--cron', '0 0 1 1 *', '--max-retained', '2', '--json']);
@@ -149,6 +167,19 @@ describe('jobs: parameter grids on a snapshot, schedules, lifecycle', () => {
       assert.match(lines[i]!, /^start /);
       assert.equal(lines[i + 1], lines[i]!.replace('start', 'end'), 'a run ends before the next starts');
     }
+  });
+
+  it('interactive runs beyond BERTH_MAX_INTERACTIVE_RUNS wait too, across pipelines and processes', async () => {
+    box.file('steps/mark.sh', 'echo "start $BERTH_RUN_UUID" >> "$BERTH_DATA_DIR/marks"\nsleep 0.5\necho "end $BERTH_RUN_UUID" >> "$BERTH_DATA_DIR/marks"\n');
+    writePipeline(box, 'm1.orchest', pipeline('m1', [{ title: 'Mark', file: 'steps/mark.sh' }], { uuid: 'aaaaaaaa-2222-4333-8444-555555555555' }));
+    writePipeline(box, 'm2.orchest', pipeline('m2', [{ title: 'Mark', file: 'steps/mark.sh' }], { uuid: 'bbbbbbbb-2222-4333-8444-555555555555' }));
+    const env = { BERTH_MAX_INTERACTIVE_RUNS: '1' };
+    const [a, b] = await Promise.all([box.run(['run', 'm1.orchest'], { env }), box.run(['run', 'm2.orchest'], { env })]);
+    assert.equal(a.code, 0, a.stderr);
+    assert.equal(b.code, 0, b.stderr);
+    const lines = readFileSync(join(box.home, 'data', 'marks'), 'utf8').trim().split('\n');
+    assert.equal(lines.length, 4);
+    assert.equal(lines[1], lines[0]!.replace('start', 'end'), 'the second run started after the first ended');
   });
 
   it('bad input is a coded error naming the field and the fix', async () => {
