@@ -81,7 +81,7 @@ export function resolveJobInput(input: JobInput, pipeline: PipelineDefinition, p
   const all = problems.length === 0 ? expandGrid(grid) : [];
   const exclude = new Set(input.exclude ?? []);
   for (const i of exclude) {
-    if (!Number.isInteger(i) || i < 0 || i >= all.length) problems.push({ path: 'exclude', message: `${i} is not a combination index (0-${all.length - 1})`, fix: 'see the indexes in `berth job create --dry-run` or `berth job show`' });
+    if (!Number.isInteger(i) || i < 0 || i >= all.length) problems.push({ path: 'exclude', message: `${i} is not a combination index (0-${all.length - 1})`, fix: 'see the indexes with `berth job create … --dry-run`' });
   }
   const combinations = all.filter((_, i) => !exclude.has(i));
   if (problems.length === 0 && combinations.length === 0) problems.push({ path: 'exclude', message: 'every combination is excluded', fix: 'keep at least one' });

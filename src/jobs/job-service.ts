@@ -94,6 +94,12 @@ export class JobService {
     return jobView(row);
   }
 
+  /** What `create` would run per batch, without creating anything (the combinations, indexed). */
+  preview(input: JobInput): ParameterSet[] {
+    const loaded = loadPipeline(input.pipeline_path);
+    return resolveJobInput({ ...input, exclude: [] }, loaded.pipeline, loaded.file, this.#now()).combinations;
+  }
+
   async list(opts: { projectUuid?: string; status?: string } = {}): Promise<JobView[]> {
     return (await this.#jobs.list(opts)).map(jobView);
   }

@@ -21,7 +21,7 @@ export function httpPost(url: string, body: string, headers: Record<string, stri
     try {
       target = new URL(url);
     } catch {
-      return done({ ok: false, status: null, error: `invalid URL ${url}` });
+      return done({ ok: false, status: null, error: 'the webhook URL is not a valid URL' });
     }
     const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
     const req = send(target, {

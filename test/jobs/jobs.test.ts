@@ -190,6 +190,13 @@ describe('jobs: parameter grids on a snapshot, schedules, lifecycle', () => {
     assert.match(tz.stderr, /timezone: "Mars\/Olympus" is not an IANA timezone/);
     const both = await box.run(['job', 'create', 'train.orchest', '--name', 'x', '--cron', '0 * * * *', '--at', '2099-01-01T00:00:00Z']);
     assert.match(both.stderr, /mutually exclusive/);
+    const dry = await box.run(['job', 'create', 'train.orchest', '--name', 'x', '--param', 'lr=[1,2]', '--param', 'bs=[3,4]', '--dry-run', '--json']);
+    assert.deepEqual(parseJson(dry.stdout).parameters.map((p: { pipeline_parameters: { lr: number; bs: number } }) => `${p.pipeline_parameters.lr}/${p.pipeline_parameters.bs}`), ['1/3', '1/4', '2/3', '2/4']);
+    const dropped = await box.run(['job', 'create', 'train.orchest', '--name', 'dropped', '--param', 'lr=[1,2]', '--param', 'bs=[3,4]', '--exclude', '1,2', '--no-wait', '--json']);
+    assert.equal(dropped.code, 0, dropped.stderr);
+    assert.deepEqual(parseJson(dropped.stdout).job.parameters.map((p: { pipeline_parameters: { lr: number; bs: number } }) => `${p.pipeline_parameters.lr}/${p.pipeline_parameters.bs}`), ['1/3', '2/4']);
+    assert.equal(parseJson(dropped.stdout).job.status, 'PENDING', '--no-wait leaves the batch to the scheduler');
+    assert.equal((await box.run(['job', 'rm', 'dropped'])).code, 0);
     const exclude = await box.run(['job', 'create', 'train.orchest', '--name', 'x', '--param', 'lr=[1,2]', '--exclude', '5']);
     assert.match(exclude.stderr, /exclude: 5 is not a combination index \(0-1\)/);
     const step = await box.run(['job', 'create', 'train.orchest', '--name', 'x', '--param', 'Nope:k=[1]']);

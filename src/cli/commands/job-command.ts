@@ -29,6 +29,7 @@ Options:
   --env K=V          an environment variable for every run (repeatable)
   --max-retained N   keep the newest N ended runs (older ones are deleted); -1 keeps all (default)
   --no-wait          with no schedule: leave the batch to the scheduler instead of running it here
+  --dry-run          print the parameter combinations (with their indexes) and create nothing
   --json             print JSON
 
 pause / resume: stop / restart a cron job's ticks (resume also confirms a draft).
@@ -49,6 +50,7 @@ export async function jobCommand(ctx: CliContext, args: string[]): Promise<numbe
     env: { type: 'string', multiple: true },
     'max-retained': { type: 'string' },
     'no-wait': { type: 'boolean' },
+    'dry-run': { type: 'boolean' },
     status: { type: 'string' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
@@ -71,7 +73,7 @@ export async function jobCommand(ctx: CliContext, args: string[]): Promise<numbe
       for (const [step, params] of Object.entries(parsed.steps)) parameters[step] = lists(params);
       const maxRetained = values['max-retained'] === undefined ? undefined : Number(values['max-retained']);
       const exclude = values.exclude?.split(',').filter(Boolean).map(Number);
-      const job = await engine.jobs.create({
+      const input = {
         name: values.name,
         pipeline_path: pipelinePath,
         cron: values.cron,
@@ -82,7 +84,14 @@ export async function jobCommand(ctx: CliContext, args: string[]): Promise<numbe
         env_variables: parseEnv(values.env ?? []),
         max_retained_pipeline_runs: maxRetained,
         draft: values.draft,
-      });
+      };
+      if (values['dry-run']) {
+        const combos = engine.jobs.preview(input);
+        if (json) return ctx.out(JSON.stringify({ parameters: combos })), 0;
+        ctx.out(table(['#', 'PARAMETERS'], combos.map((p, i) => [String(i), JSON.stringify(p)])));
+        return 0;
+      }
+      const job = await engine.jobs.create(input);
       const runNow = !job.schedule && !job.scheduled_start && job.status === 'PENDING' && !values['no-wait'];
       if (!json) ctx.out(`Job ${job.uuid} "${job.name}" created: ${describe(job)}`);
       if (!runNow) return json && ctx.out(JSON.stringify({ job })), 0;
