@@ -229,6 +229,7 @@ export class JobService {
     const { job } = claimed;
     const combos = JSON.parse(job.parameters_json) as ParameterSet[];
     const env = JSON.parse(job.env_json) as Record<string, string>;
+    await this.prune(job.uuid);
     const runs = await Promise.all(
       combos.map(async (parameters, i) => {
         const runUuid = randomUUID();

@@ -154,6 +154,8 @@ describe('jobs: parameter grids on a snapshot, schedules, lifecycle', () => {
     const runs = parseJson((await box.run(['job', 'show', 'keep2', '--json'])).stdout).runs;
     assert.deepEqual(runs.map((r: { pipeline_run_index: number }) => r.pipeline_run_index), [2, 1]);
     assert.ok(!existsSync(first.work_dir));
+    const deleted = parseJson((await box.run(['events', '--type', 'project:cron-job:run:pipeline-run:deleted', '--json'])).stdout).events;
+    assert.deepEqual(deleted.map((e: { project: { job: { pipeline_run: { uuid: string } } } }) => e.project.job.pipeline_run.uuid), [first.uuid]);
   });
 
   it('job runs beyond BERTH_MAX_JOB_RUNS wait their turn', async () => {

@@ -61,6 +61,19 @@ describe('webhooks: signed deliveries from the outbox', () => {
     assert.deepEqual(deliveries.map((d: { status: string }) => d.status), ['DELIVERED', 'DELIVERED']);
   });
 
+  it('a project-specific subscription gets only that project\'s events', async () => {
+    receiver.received.length = 0;
+    const project = parseJson((await box.run(['events', '--type', 'project:created', '--json'])).stdout).events[0].project.uuid;
+    const other = '00000000-0000-4000-8000-00000000abcd';
+    assert.equal((await box.run(['webhook', 'add', 'mine', receiverUrl(), '--project', project, '--event', 'project:pipeline:interactive-session:pipeline-run:created'])).code, 0);
+    assert.equal((await box.run(['webhook', 'add', 'theirs', receiverUrl(), '--project', other, '--event', 'project:pipeline:interactive-session:pipeline-run:created'])).code, 0);
+    await box.run(['run', 'p.orchest']);
+    assert.equal((await box.run(['scheduler', '--once', '--no-jobs'])).code, 0);
+    const created = receiver.received.filter((r) => r.headers['x-berth-event'] === 'project:pipeline:interactive-session:pipeline-run:created');
+    assert.deepEqual(created.map((r) => JSON.parse(r.body).delivered_for.name), ['mine']);
+    for (const name of ['mine', 'theirs']) assert.equal((await box.run(['webhook', 'rm', name])).code, 0);
+  });
+
   it('form encoding and the Slack / Discord formats', async () => {
     receiver.received.length = 0;
     assert.equal((await box.run(['webhook', 'add', 'form', receiverUrl(), '--form', '--secret', SECRET, '--event', 'project:pipeline:interactive-session:pipeline-run:succeeded'])).code, 0);
