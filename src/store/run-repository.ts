@@ -49,6 +49,7 @@ export class RunRepository {
   }
 
   async #claimIn(db: Kysely<Database>, uuid: string, now: string): Promise<boolean> {
+    const limited = Object.entries(this.#limits).filter(([, n]) => n > 0);
     const res = await db
       .updateTable('runs')
       .set({ status: 'STARTED', started_at: now })
@@ -82,19 +83,19 @@ export class RunRepository {
           ),
         ]),
       )
-      .where((eb) => {
-        // A concurrency limit per kind (settings): the run waits while that many of its kind run.
-        const limited = Object.entries(this.#limits).filter(([, n]) => n > 0);
-        if (limited.length === 0) return eb.val(1).$castTo<boolean>();
-        return eb.and(
-          limited.map(([kind, n]) =>
-            eb.or([
-              eb('kind', '!=', kind),
-              eb(eb.selectFrom('runs as busy').select((b) => b.fn.countAll<number>().as('n')).where('busy.kind', '=', kind).where('busy.status', '=', 'STARTED'), '<', n),
-            ]),
+      // A concurrency limit per kind (settings): the run waits while that many of its kind run.
+      .$if(limited.length > 0, (q) =>
+        q.where((eb) =>
+          eb.and(
+            limited.map(([kind, n]) =>
+              eb.or([
+                eb('kind', '!=', kind),
+                eb(eb.selectFrom('runs as busy').select((b) => b.fn.countAll<number>().as('n')).where('busy.kind', '=', kind).where('busy.status', '=', 'STARTED'), '<', n),
+              ]),
+            ),
           ),
-        );
-      })
+        ),
+      )
       .executeTakeFirst();
     return Number(res.numUpdatedRows) === 1;
   }
