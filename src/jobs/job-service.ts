@@ -6,7 +6,7 @@ import { catchUp, nextTick } from '../core/job-schedule.ts';
 import { PIPELINE_PARAMETERS, type ParameterSet } from '../core/parameter-grid.ts';
 import type { JsonObject } from '../core/pipeline-types.ts';
 import type { RunOptions } from '../engine/engine.ts';
-import { loadPipeline } from '../engine/pipeline-loader.ts';
+import { loadPipeline, projectNameOf } from '../engine/pipeline-loader.ts';
 import type { RunReport } from '../engine/run-report.ts';
 import { BerthError } from '../errors.ts';
 import type { ClaimedBatch, JobRepository, JobRow, JobStatus } from '../store/job-repository.ts';
@@ -60,7 +60,7 @@ export class JobService {
     const snapshotDir = join(this.#jobDir(uuid), 'snapshot');
     snapshotProject(loaded.projectDir, snapshotDir);
     const iso = now.toISOString();
-    const project = await this.#projects.ensure(loaded.projectDir, loaded.projectDir.split('/').pop() || loaded.projectDir, iso);
+    const project = await this.#projects.ensure(loaded.projectDir, projectNameOf(loaded.projectDir), iso);
     const cron = input.cron ?? null;
     const row: JobRow = {
       uuid,
