@@ -1,5 +1,7 @@
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import type { RequestOptions } from 'node:https';
+import type { ClientRequest, IncomingMessage } from 'node:http';
+
+type Request = (url: URL, options: RequestOptions, callback: (res: IncomingMessage) => void) => ClientRequest;
 
 export interface PostResult {
   ok: boolean;
@@ -11,7 +13,9 @@ export interface PostResult {
  * POSTs `body` to `url`, resolving (never rejecting) with the outcome: 2xx is ok; any other
  * status, a network error or the timeout is not. The response body is read and discarded.
  */
-export function httpPost(url: string, body: string, headers: Record<string, string>, opts: { timeoutMs: number; verifyTls: boolean }): Promise<PostResult> {
+export async function httpPost(url: string, body: string, headers: Record<string, string>, opts: { timeoutMs: number; verifyTls: boolean }): Promise<PostResult> {
+  // Loaded on first use: every CLI command opens the engine, few of them send webhooks.
+  const [{ request: httpRequest }, { request: httpsRequest }] = await Promise.all([import('node:http'), import('node:https')]);
   return new Promise((resolve) => {
     let settled = false;
     const done = (r: PostResult) => {
@@ -23,7 +27,7 @@ export function httpPost(url: string, body: string, headers: Record<string, stri
     } catch {
       return done({ ok: false, status: null, error: 'the webhook URL is not a valid URL' });
     }
-    const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+    const send: Request = target.protocol === 'https:' ? httpsRequest : httpRequest;
     const req = send(target, {
       method: 'POST',
       headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
