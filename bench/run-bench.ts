@@ -2,7 +2,7 @@
  * Runs the benchmarks one after another, each in its own Node process (so memory samples and
  * timings are not disturbed by the others), then prints one summary table.
  *
- *   node --expose-gc bench/run-bench.ts [planning] [memory] [hand-off] [data-passing] [instances] [proxy] [--reps 3] [--iterations 20]
+ *   node --expose-gc bench/run-bench.ts [planning] [memory] [hand-off] [data-passing] [instances] [proxy] [webhooks] [--reps 3] [--iterations 20]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { table } from './lib/stats.ts';
 import { SUMMARY_FILE_ENV, type SummaryRow } from './lib/summary.ts';
 
-const BENCHES = ['planning', 'memory', 'hand-off', 'data-passing', 'instances', 'proxy'] as const;
+const BENCHES = ['planning', 'memory', 'hand-off', 'data-passing', 'instances', 'proxy', 'webhooks'] as const;
 type BenchName = (typeof BENCHES)[number];
 const HOUR_MS = 60 * 60 * 1000;
 

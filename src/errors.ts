@@ -35,6 +35,13 @@ export const ERRORS = {
   BERTH_E_SERVER_UNREACHABLE: { exit: 1, http: 502, title: 'Berth server unreachable' },
   BERTH_E_UPSTREAM_UNAVAILABLE: { exit: 1, http: 502, title: 'service unavailable' },
   BERTH_E_UPSTREAM_TIMEOUT: { exit: 1, http: 504, title: 'service timed out' },
+  BERTH_E_SECRET: { exit: 1, http: 500, title: 'stored secret unreadable' },
+  BERTH_E_WEBHOOK_NOT_FOUND: { exit: 2, http: 404, title: 'webhook not found' },
+  BERTH_E_WEBHOOK_EXISTS: { exit: 2, http: 409, title: 'webhook name taken' },
+  BERTH_E_DELIVERY_NOT_FOUND: { exit: 2, http: 404, title: 'delivery not found' },
+  BERTH_E_JOB_NOT_FOUND: { exit: 2, http: 404, title: 'job not found' },
+  BERTH_E_JOB_STATE: { exit: 2, http: 409, title: 'job cannot do that in its state' },
+  BERTH_E_INVALID_SCHEDULE: { exit: 2, http: 400, title: 'invalid schedule' },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

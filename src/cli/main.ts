@@ -20,6 +20,10 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   server: async () => (await import('./commands/server-command.ts')).serverCommand,
   token: async () => (await import('./commands/token-command.ts')).tokenCommand,
   service: async () => (await import('./commands/service-command.ts')).serviceCommand,
+  job: async () => (await import('./commands/job-command.ts')).jobCommand,
+  webhook: async () => (await import('./commands/webhook-command.ts')).webhookCommand,
+  events: async () => (await import('./commands/events-command.ts')).eventsCommand,
+  scheduler: async () => (await import('./commands/scheduler-command.ts')).schedulerCommand,
 };
 
 const HELP = `Berth — pipelines and services for data teams (runs Orchest projects unchanged)
@@ -41,6 +45,10 @@ Commands:
   server                run the REST API and service proxy (berth server --help)
   token create|list|revoke   project tokens for the API and the service proxy
   service deploy|list|logs|rm   project services behind the server's proxy
+  job SUBCOMMAND        jobs: create|list|show|pause|resume|trigger|cancel|rm (cron, parameter grids)
+  webhook SUBCOMMAND    webhooks: add|list|rm|ping|deliveries|redeliver
+  events                list or follow (-f) recorded events; \`events types\` lists the types
+  scheduler             run the job scheduler and webhook dispatcher in the foreground
 
 Every command takes --help. Lists take --json.
 State lives in BERTH_HOME (default ~/.berth). With BERTH_ENDPOINT (+ BERTH_TOKEN) set, run, runs,

@@ -36,6 +36,17 @@ export interface BerthConfig {
   adminToken: string | undefined;
   /** BERTH_ENDPOINT (+ BERTH_TOKEN): the CLI talks to this Berth server instead of an in-process engine. */
   remote: { endpoint: string; token: string | undefined } | undefined;
+  /**
+   * Concurrency limits (0 = unlimited): STARTED interactive runs (BERTH_MAX_INTERACTIVE_RUNS), job
+   * runs (BERTH_MAX_JOB_RUNS) and environment builds (BERTH_MAX_BUILDS); the rest wait PENDING.
+   */
+  limits: { interactiveRuns: number; jobRuns: number; builds: number };
+  /** The webhook dispatcher (BERTH_WEBHOOK_*). */
+  webhooks: { timeoutMs: number; maxAttempts: number; concurrency: number; backoffBaseMs: number };
+  /** How often the job scheduler looks for due jobs (BERTH_SCHEDULER_POLL_SECONDS). */
+  schedulerPollMs: number;
+  /** Anonymised telemetry: off unless BERTH_TELEMETRY=on, then sent to BERTH_TELEMETRY_URL. */
+  telemetry: { enabled: false } | { enabled: true; url: string };
 }
 
 /** A Docker Engine API endpoint: a unix socket or http(s)://host:port. `address` is for messages. */
@@ -72,7 +83,44 @@ export function loadConfig(env: Env = process.env): BerthConfig {
     processLauncher: oneOf(env, 'BERTH_PROCESS_LAUNCHER', ['auto', 'shell'] as const),
     adminToken: env.BERTH_ADMIN_TOKEN || undefined,
     remote: remoteOf(env),
+    limits: {
+      interactiveRuns: count(env, 'BERTH_MAX_INTERACTIVE_RUNS', 0),
+      jobRuns: count(env, 'BERTH_MAX_JOB_RUNS', 4),
+      builds: count(env, 'BERTH_MAX_BUILDS', 1),
+    },
+    webhooks: {
+      timeoutMs: seconds(env, 'BERTH_WEBHOOK_TIMEOUT_SECONDS', 5) * 1000,
+      maxAttempts: Math.max(1, count(env, 'BERTH_WEBHOOK_MAX_ATTEMPTS', 10)),
+      concurrency: Math.max(1, count(env, 'BERTH_WEBHOOK_CONCURRENCY', 8)),
+      backoffBaseMs: seconds(env, 'BERTH_WEBHOOK_BACKOFF_SECONDS', 2) * 1000,
+    },
+    schedulerPollMs: seconds(env, 'BERTH_SCHEDULER_POLL_SECONDS', 5) * 1000,
+    telemetry: telemetry(env),
   };
+}
+
+function count(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) {
+    throw new BerthError('BERTH_E_CONFIG', `${name}=${raw} is not a whole number`, {
+      problems: [{ path: name, message: 'must be a whole number, 0 or more', fix: `e.g. ${name}=${fallback}` }],
+    });
+  }
+  return n;
+}
+
+function telemetry(env: Env): BerthConfig['telemetry'] {
+  const mode = oneOf(env, 'BERTH_TELEMETRY', ['off', 'on'] as const);
+  if (mode === 'off') return { enabled: false };
+  const url = env.BERTH_TELEMETRY_URL ?? '';
+  if (!/^https?:\/\/./.test(url)) {
+    throw new BerthError('BERTH_E_CONFIG', 'BERTH_TELEMETRY=on needs BERTH_TELEMETRY_URL', {
+      problems: [{ path: 'BERTH_TELEMETRY_URL', message: url ? `"${url}" is not an http(s) URL` : 'not set', fix: 'set the collector URL, or BERTH_TELEMETRY=off' }],
+    });
+  }
+  return { enabled: true, url };
 }
 
 function oneOf<T extends string>(env: Env, name: string, allowed: readonly [T, ...T[]]): T {

@@ -11,6 +11,10 @@ import { planRun, resolveStepSelectors, type RunPlan } from '../core/run-planner
 import { interactiveSessionUuid } from '../core/step-environment.ts';
 import type { RunType, Status } from '../core/statuses.ts';
 import { BerthError } from '../errors.ts';
+import { JobService } from '../jobs/job-service.ts';
+import { Outbox } from '../outbox/outbox.ts';
+import { JobRepository } from '../store/job-repository.ts';
+import type { StateChangeHook } from '../store/state-change.ts';
 import { openStore } from '../store/open-store.ts';
 import { ProjectRepository } from '../store/project-repository.ts';
 import { RunRepository, type RunRow } from '../store/run-repository.ts';
@@ -46,6 +50,8 @@ export interface RunOptions {
   projectDir?: string;
   /** Called once the run is stored (before it may have to queue), e.g. so a server can answer with its id. */
   onCreated?: (runUuid: string) => void;
+  /** A job run: its pre-chosen uuid (linked to the job beforehand) and the job's project. */
+  job?: { runUuid: string; projectUuid: string };
 }
 
 const QUEUE_POLL_MS = 250;
@@ -62,19 +68,32 @@ export class Engine {
   readonly #runtimes: Runtimes;
   readonly #host = hostname();
   #instances: InstanceService | undefined;
+  /** Events, webhooks and the delivery dispatcher. */
+  readonly outbox: Outbox;
+  /** Jobs: create, list, pause/resume/trigger/cancel/remove, and the due batches the scheduler starts. */
+  readonly jobs: JobService;
 
   private constructor(config: BerthConfig, db: Kysely<Database>, runtimes: Runtimes) {
     this.config = config;
     this.#db = db;
-    this.#projects = new ProjectRepository(db);
-    this.#runs = new RunRepository(db);
+    this.outbox = new Outbox(db, config, isoNow);
+    // Every state change records its event (and outbox deliveries) in its own transaction.
+    const hook: StateChangeHook = async (tx, change) => {
+      await this.outbox.recorder.record(tx, change);
+      if (change.entity === 'run' && ['succeeded', 'failed', 'cancelled'].includes(change.verb)) await jobRepository.afterRunEnded(tx, change.runUuid, isoNow());
+    };
+    const jobRepository = new JobRepository(db, { hook });
+    this.#projects = new ProjectRepository(db, { hook });
+    this.#runs = new RunRepository(db, { hook, limits: { interactive: config.limits.interactiveRuns, job: config.limits.jobRuns } });
     this.#runtimes = runtimes;
+    this.jobs = new JobService({ jobs: jobRepository, projects: this.#projects, config, runner: this });
   }
 
   /** Opens the store under config.home and reconciles runs whose runner process died. */
   static async open(config: BerthConfig): Promise<Engine> {
     const db = await openStore(config.dbPath);
     const engine = new Engine(config, db, new Runtimes(config));
+    await engine.outbox.syncTelemetry();
     await engine.reconcile();
     return engine;
   }
@@ -127,7 +146,8 @@ export class Engine {
     if (!(await this.#waitForTurn(run, observe, opts.signal))) return this.report(run.uuid);
     if (!(await this.#runtimeReady(run, runtime))) return this.report(run.uuid);
     observe({ type: 'run-started', runUuid: run.uuid, steps: plan.steps.length });
-    const sessionUuid = interactiveSessionUuid(run.project_uuid, run.pipeline_uuid);
+    // Orchest: a job run is its own (non-interactive) session.
+    const sessionUuid = opts.job ? run.uuid : interactiveSessionUuid(run.project_uuid, run.pipeline_uuid);
     const executor = new RunExecutor({
       runUuid: run.uuid,
       plan,
@@ -151,9 +171,10 @@ export class Engine {
 
   async #createRun(loaded: LoadedPipeline, effective: PipelineDefinition, plan: RunPlan, runType: RunType, opts: RunOptions, runtime: RuntimeName): Promise<RunRow> {
     const now = isoNow();
-    const project = await this.#projects.ensure(loaded.projectDir, projectNameOf(loaded.projectDir), now);
-    await this.#projects.touchPipeline(project.uuid, effective.uuid, loaded.relativePath, effective.name, now);
-    const uuid = randomUUID();
+    // A job run works in its own copy of the job's snapshot but belongs to the job's project.
+    const project = opts.job ? { uuid: opts.job.projectUuid } : await this.#projects.ensure(loaded.projectDir, projectNameOf(loaded.projectDir), now);
+    if (!opts.job) await this.#projects.touchPipeline(project.uuid, effective.uuid, loaded.relativePath, effective.name, now);
+    const uuid = opts.job?.runUuid ?? randomUUID();
     const runDir = join(this.config.home, 'runs', uuid);
     mkdirSync(join(runDir, 'logs'), { recursive: true });
     mkdirSync(join(runDir, 'notebooks'), { recursive: true });
@@ -165,7 +186,7 @@ export class Engine {
       pipeline_path: loaded.relativePath,
       pipeline_name: effective.name,
       run_type: runType,
-      kind: 'interactive',
+      kind: opts.job ? 'job' : 'interactive',
       status: 'PENDING',
       fail_fast: opts.failFast ? 1 : 0,
       parameters_json: JSON.stringify(opts.params ?? {}),
@@ -251,7 +272,7 @@ export class Engine {
         stepTitle: step.title,
         runUuid: run.uuid,
         sessionUuid,
-        sessionType: 'interactive',
+        sessionType: run.kind === 'job' ? 'noninteractive' : 'interactive',
         dataDir: this.config.dataDir,
         stepParameters: step.parameters,
         pipelineParameters: effective.parameters,

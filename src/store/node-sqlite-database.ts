@@ -1,4 +1,4 @@
-import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import type { SqliteDatabase, SqliteStatement } from 'kysely';
 
 /**
@@ -7,6 +7,8 @@ import type { SqliteDatabase, SqliteStatement } from 'kysely';
  */
 export class NodeSqliteDatabase implements SqliteDatabase {
   readonly #db: DatabaseSync;
+  /** Prepared statements by SQL text: Kysely sends the same few statements again and again. */
+  readonly #statements = new Map<string, { stmt: StatementSync; reader: boolean }>();
 
   constructor(path: string) {
     // The busy timeout lets a second Berth process wait for the write lock instead of failing.
@@ -15,12 +17,19 @@ export class NodeSqliteDatabase implements SqliteDatabase {
   }
 
   close(): void {
+    this.#statements.clear();
     if (this.#db.isOpen) this.#db.close();
   }
 
   prepare(sql: string): SqliteStatement {
-    const stmt = this.#db.prepare(sql);
-    const reader = stmt.columns().length > 0;
+    let cached = this.#statements.get(sql);
+    if (!cached) {
+      const stmt = this.#db.prepare(sql);
+      cached = { stmt, reader: stmt.columns().length > 0 };
+      if (this.#statements.size >= 500) this.#statements.delete(this.#statements.keys().next().value!);
+      this.#statements.set(sql, cached);
+    }
+    const { stmt, reader } = cached;
     return {
       reader,
       all: (params) => stmt.all(...toInputs(params)),

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Status } from '../core/statuses.ts';
+import { runEndVerb, type StateChangeHook } from './state-change.ts';
 import type { Database, RunsTable, StepRunsTable } from './tables.ts';
 
 export type RunRow = RunsTable;
@@ -13,9 +14,14 @@ const ACTIVE = ['PENDING', 'STARTED'] as const;
  */
 export class RunRepository {
   readonly #db: Kysely<Database>;
+  readonly #hook: StateChangeHook | undefined;
+  /** Most STARTED runs per kind ('interactive', 'job'); absent or 0 = no limit. */
+  readonly #limits: Record<string, number>;
 
-  constructor(db: Kysely<Database>) {
+  constructor(db: Kysely<Database>, opts: { hook?: StateChangeHook; limits?: Record<string, number> } = {}) {
     this.#db = db;
+    this.#hook = opts.hook;
+    this.#limits = opts.limits ?? {};
   }
 
   /** Inserts a run and all its planned steps (PENDING) atomically. */
@@ -26,6 +32,7 @@ export class RunRepository {
       for (let i = 0; i < steps.length; i += 50) {
         await tx.insertInto('step_runs').values(steps.slice(i, i + 50)).execute();
       }
+      await this.#hook?.(tx, { entity: 'run', verb: 'created', runUuid: run.uuid });
     });
   }
 
@@ -34,7 +41,16 @@ export class RunRepository {
    * interactive run of the same pipeline is STARTED or was queued before it. Returns whether it started.
    */
   async claim(uuid: string, now: string): Promise<boolean> {
-    const res = await this.#db
+    return this.#db.transaction().execute(async (tx) => {
+      const claimed = await this.#claimIn(tx, uuid, now);
+      if (claimed) await this.#hook?.(tx, { entity: 'run', verb: 'started', runUuid: uuid });
+      return claimed;
+    });
+  }
+
+  async #claimIn(db: Kysely<Database>, uuid: string, now: string): Promise<boolean> {
+    const limited = Object.entries(this.#limits).filter(([, n]) => n > 0);
+    const res = await db
       .updateTable('runs')
       .set({ status: 'STARTED', started_at: now })
       .where('uuid', '=', uuid)
@@ -67,19 +83,36 @@ export class RunRepository {
           ),
         ]),
       )
+      // A concurrency limit per kind (settings): the run waits while that many of its kind run.
+      .$if(limited.length > 0, (q) =>
+        q.where((eb) =>
+          eb.and(
+            limited.map(([kind, n]) =>
+              eb.or([
+                eb('kind', '!=', kind),
+                eb(eb.selectFrom('runs as busy').select((b) => b.fn.countAll<number>().as('n')).where('busy.kind', '=', kind).where('busy.status', '=', 'STARTED'), '<', n),
+              ]),
+            ),
+          ),
+        ),
+      )
       .executeTakeFirst();
     return Number(res.numUpdatedRows) === 1;
   }
 
   /** Sets the run's end state if it is still active. Returns whether this call decided it. */
   async finish(uuid: string, status: Status, now: string, reason: string | null = null): Promise<boolean> {
-    const res = await this.#db
-      .updateTable('runs')
-      .set({ status, finished_at: now, reason })
-      .where('uuid', '=', uuid)
-      .where('status', 'in', ACTIVE)
-      .executeTakeFirst();
-    return Number(res.numUpdatedRows) === 1;
+    return this.#db.transaction().execute(async (tx) => {
+      const res = await tx
+        .updateTable('runs')
+        .set({ status, finished_at: now, reason })
+        .where('uuid', '=', uuid)
+        .where('status', 'in', ACTIVE)
+        .executeTakeFirst();
+      const decided = Number(res.numUpdatedRows) === 1;
+      if (decided) await this.#hook?.(tx, { entity: 'run', verb: runEndVerb(status), runUuid: uuid });
+      return decided;
+    });
   }
 
   /** PENDING → STARTED for a step. False when the step was already ended (e.g. aborted by a cancel). */

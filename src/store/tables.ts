@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 /** Table types. Timestamps are ISO-8601 strings (UTC, milliseconds) so SQLite and PostgreSQL agree. */
 export interface ProjectsTable {
   uuid: string;
@@ -110,6 +112,103 @@ export interface ServicesTable {
   created_at: string;
 }
 
+export interface EventsTable {
+  id: Generated<number>;
+  uuid: string;
+  /** Orchest's event type name, e.g. `project:cron-job:run:pipeline-run:failed`. */
+  type: string;
+  project_uuid: string | null;
+  job_uuid: string | null;
+  run_uuid: string | null;
+  /** The event as built when it happened (survives deletion of what it names). */
+  payload_json: string;
+  created_at: string;
+}
+
+export interface SubscribersTable {
+  uuid: string;
+  /** 'webhook' | 'analytics' */
+  kind: string;
+  name: string;
+  url: string;
+  /** The signing secret, sealed with the install key (never stored or listed in clear). */
+  secret_sealed: string | null;
+  content_type: string;
+  /** 'generic' | 'slack' | 'teams' | 'discord' */
+  format: string;
+  verify_ssl: number;
+  created_at: string;
+}
+
+export interface SubscriptionsTable {
+  subscriber_uuid: string;
+  /** An event type, or '*' for every type. */
+  event_type: string;
+  /** '' = any project / job. */
+  project_uuid: string;
+  job_uuid: string;
+}
+
+export interface DeliveriesTable {
+  /** X-Berth-Delivery: stable across retries. */
+  uuid: string;
+  event_uuid: string;
+  event_type: string;
+  subscriber_uuid: string;
+  /** SCHEDULED | RESCHEDULED | DELIVERING | DELIVERED | DEAD */
+  status: string;
+  attempts: number;
+  scheduled_at: string;
+  claimed_by: string | null;
+  lease_until: string | null;
+  payload_json: string;
+  last_error: string | null;
+  last_status_code: number | null;
+  created_at: string;
+  delivered_at: string | null;
+}
+
+export interface JobsTable {
+  uuid: string;
+  name: string;
+  project_uuid: string;
+  pipeline_uuid: string;
+  pipeline_name: string;
+  /** The pipeline file's path inside the snapshot. */
+  pipeline_path: string;
+  /** Cron expression; null for a one-off job. */
+  schedule: string | null;
+  timezone: string;
+  scheduled_start: string | null;
+  next_scheduled_time: string | null;
+  last_scheduled_time: string | null;
+  status: string;
+  /** One entry per run of a batch: {pipeline_parameters, <step uuid>: {...}}. */
+  parameters_json: string;
+  grid_json: string;
+  env_json: string;
+  max_retained_pipeline_runs: number;
+  snapshot_dir: string;
+  total_scheduled_executions: number;
+  total_scheduled_pipeline_runs: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface JobRunsTable {
+  run_uuid: string;
+  job_uuid: string;
+  /** The batch (scheduled execution) this run belongs to, from 0. */
+  job_run_index: number;
+  /** The run's position in its batch, from 0. */
+  job_run_pipeline_run_index: number;
+  /** The run's position among all the job's runs, from 0. */
+  pipeline_run_index: number;
+  batch_size: number;
+  parameters_json: string;
+  work_dir: string;
+}
+
 export interface Database {
   projects: ProjectsTable;
   pipelines: PipelinesTable;
@@ -118,4 +217,10 @@ export interface Database {
   instances: InstancesTable;
   tokens: TokensTable;
   services: ServicesTable;
+  events: EventsTable;
+  subscribers: SubscribersTable;
+  subscriptions: SubscriptionsTable;
+  deliveries: DeliveriesTable;
+  jobs: JobsTable;
+  job_runs: JobRunsTable;
 }

@@ -158,7 +158,7 @@ function parseValue(raw: string): JsonValue {
   }
 }
 
-function parseEnv(items: string[]): Record<string, string> {
+export function parseEnv(items: string[]): Record<string, string> {
   const env: Record<string, string> = {};
   for (const item of items) {
     const eq = item.indexOf('=');

@@ -1,0 +1,122 @@
+import type { Kysely } from 'kysely';
+import type { StateChange } from '../store/state-change.ts';
+import type { Database } from '../store/tables.ts';
+
+export interface RunPayload {
+  uuid: string;
+  status: string;
+  run_type: string;
+  /** The run's number among its job's runs (job runs only). */
+  number?: number;
+  job_run_index?: number;
+  job_run_pipeline_run_index?: number;
+  parameters: unknown;
+  steps: Array<{ uuid: string; title: string; status: string }>;
+  failed_steps: Array<{ uuid: string; title: string }>;
+}
+
+export interface JobPayload {
+  uuid: string;
+  name: string;
+  status: string;
+  schedule: string | null;
+  pipeline_uuid: string;
+  pipeline_name: string;
+  total_runs: number;
+  job_run_index?: number;
+  pipeline_run?: RunPayload;
+}
+
+export interface PipelinePayload {
+  uuid: string;
+  name: string;
+  path: string;
+  session?: { uuid: string; type: 'interactive'; pipeline_run: RunPayload };
+}
+
+/** An event's subject tree: project > pipeline (> session > run) or project > job (> run). */
+export interface EventSubject {
+  project: { uuid: string; name: string; pipeline?: PipelinePayload; job?: JobPayload };
+}
+
+export interface BuiltEvent {
+  jobKind: 'cron' | 'one-off' | null;
+  projectUuid: string | null;
+  jobUuid: string | null;
+  runUuid: string | null;
+  subject: EventSubject;
+}
+
+/**
+ * Builds the subject of a change from the rows as they are inside the transaction, so the event
+ * keeps its names and statuses after what it names is deleted. Null when the subject is gone.
+ */
+export async function buildEventSubject(tx: Kysely<Database>, change: StateChange): Promise<BuiltEvent | null> {
+  switch (change.entity) {
+    case 'project': {
+      const project = await projectOf(tx, change.projectUuid);
+      return { jobKind: null, projectUuid: change.projectUuid, jobUuid: null, runUuid: null, subject: { project } };
+    }
+    case 'pipeline': {
+      const project = await projectOf(tx, change.projectUuid);
+      const p = await tx.selectFrom('pipelines').selectAll().where('project_uuid', '=', change.projectUuid).where('uuid', '=', change.pipelineUuid).executeTakeFirst();
+      const pipeline = { uuid: change.pipelineUuid, name: p?.name ?? '', path: p?.path ?? '' };
+      return { jobKind: null, projectUuid: change.projectUuid, jobUuid: null, runUuid: null, subject: { project: { ...project, pipeline } } };
+    }
+    case 'run':
+      return runEvent(tx, change.runUuid);
+    case 'job':
+    case 'job-batch': {
+      const job = await jobOf(tx, change.jobUuid);
+      if (!job) return null;
+      const project = await projectOf(tx, job.row.project_uuid);
+      if (change.entity === 'job-batch') job.payload.job_run_index = change.jobRunIndex;
+      return { jobKind: job.kind, projectUuid: job.row.project_uuid, jobUuid: job.row.uuid, runUuid: null, subject: { project: { ...project, job: job.payload } } };
+    }
+  }
+}
+
+async function runEvent(tx: Kysely<Database>, runUuid: string): Promise<BuiltEvent | null> {
+  const run = await tx.selectFrom('runs').selectAll().where('uuid', '=', runUuid).executeTakeFirst();
+  if (!run) return null;
+  const steps = await tx.selectFrom('step_runs').select(['step_uuid', 'title', 'status']).where('run_uuid', '=', runUuid).orderBy('position').execute();
+  const link = await tx.selectFrom('job_runs').selectAll().where('run_uuid', '=', runUuid).executeTakeFirst();
+  const pipelineRun: RunPayload = {
+    uuid: run.uuid,
+    status: run.status,
+    run_type: run.run_type,
+    parameters: JSON.parse(link?.parameters_json ?? run.parameters_json) as unknown,
+    steps: steps.map((s) => ({ uuid: s.step_uuid, title: s.title, status: s.status })),
+    failed_steps: steps.filter((s) => s.status === 'FAILURE').map((s) => ({ uuid: s.step_uuid, title: s.title })),
+  };
+  const project = await projectOf(tx, run.project_uuid);
+  const base = { projectUuid: run.project_uuid, runUuid };
+  const job = link ? await jobOf(tx, link.job_uuid) : null;
+  if (link && job) {
+    Object.assign(pipelineRun, { number: link.pipeline_run_index, job_run_index: link.job_run_index, job_run_pipeline_run_index: link.job_run_pipeline_run_index });
+    return { ...base, jobKind: job.kind, jobUuid: link.job_uuid, subject: { project: { ...project, job: { ...job.payload, pipeline_run: pipelineRun } } } };
+  }
+  const session = { uuid: run.project_uuid.slice(0, 18) + run.pipeline_uuid.slice(0, 18), type: 'interactive' as const, pipeline_run: pipelineRun };
+  const pipeline = { uuid: run.pipeline_uuid, name: run.pipeline_name, path: run.pipeline_path, session };
+  return { ...base, jobKind: null, jobUuid: null, subject: { project: { ...project, pipeline } } };
+}
+
+async function projectOf(tx: Kysely<Database>, uuid: string): Promise<{ uuid: string; name: string }> {
+  const row = await tx.selectFrom('projects').select(['uuid', 'name']).where('uuid', '=', uuid).executeTakeFirst();
+  return { uuid, name: row?.name ?? '' };
+}
+
+async function jobOf(tx: Kysely<Database>, uuid: string) {
+  const row = await tx.selectFrom('jobs').selectAll().where('uuid', '=', uuid).executeTakeFirst();
+  if (!row) return null;
+  const payload: JobPayload = {
+    uuid: row.uuid,
+    name: row.name,
+    status: row.status,
+    schedule: row.schedule,
+    pipeline_uuid: row.pipeline_uuid,
+    pipeline_name: row.pipeline_name,
+    total_runs: row.total_scheduled_pipeline_runs,
+  };
+  return { row, payload, kind: (row.schedule ? 'cron' : 'one-off') as 'cron' | 'one-off' };
+}

@@ -1,0 +1,24 @@
+import type { Kysely } from 'kysely';
+import type { Database } from './tables.ts';
+
+/** A state change a repository made, reported inside the transaction that made it. */
+export type StateChange =
+  | { entity: 'project'; verb: 'created' | 'updated' | 'deleted'; projectUuid: string }
+  | { entity: 'pipeline'; verb: 'created' | 'updated' | 'deleted'; projectUuid: string; pipelineUuid: string }
+  | { entity: 'run'; verb: RunVerb; runUuid: string }
+  | { entity: 'job'; verb: JobVerb; jobUuid: string }
+  | { entity: 'job-batch'; verb: 'started' | 'succeeded' | 'failed'; jobUuid: string; jobRunIndex: number };
+
+export type RunVerb = 'created' | 'started' | 'succeeded' | 'failed' | 'cancelled' | 'deleted';
+export type JobVerb = 'created' | 'started' | 'updated' | 'deleted' | 'cancelled' | 'failed' | 'succeeded' | 'paused' | 'unpaused';
+
+/**
+ * Called by repositories with the open transaction `tx` right after a change, so whatever it
+ * writes (events, outbox deliveries) commits or rolls back with the change itself.
+ */
+export type StateChangeHook = (tx: Kysely<Database>, change: StateChange) => Promise<void>;
+
+/** The run verb for a run end state. */
+export function runEndVerb(status: string): RunVerb {
+  return status === 'SUCCESS' ? 'succeeded' : status === 'ABORTED' ? 'cancelled' : 'failed';
+}
