@@ -30,15 +30,26 @@ export function dataFileName(stepUuid: string, index: number, serialization: str
   return index === 0 ? `${stepUuid}.${serialization}` : `${stepUuid}.${index}.${serialization}`;
 }
 
-function currentVersion(stepPath: string): { version: string; run: string; entries: OutputEntry[] } | null {
-  let target: string;
+function currentTarget(stepPath: string): string | null {
   try {
-    target = readlinkSync(join(stepPath, CURRENT));
+    return join(stepPath, readlinkSync(join(stepPath, CURRENT)));
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw e;
   }
-  const version = join(stepPath, target);
+}
+
+function runOf(version: string): string {
+  try {
+    return readFileSync(join(version, 'RUN'), 'utf8').trim();
+  } catch {
+    return ''; // versions always have RUN; an absent one only means "unknown run"
+  }
+}
+
+function currentVersion(stepPath: string): { version: string; entries: OutputEntry[] } | null {
+  const version = currentTarget(stepPath);
+  if (version === null) return null;
   const entries = readFileSync(join(version, 'HEAD'), 'utf8')
     .split('\n')
     .filter((line) => line !== '')
@@ -48,13 +59,7 @@ function currentVersion(stepPath: string): { version: string; run: string; entri
       if (second < 0) throw new Error(`${version}: malformed HEAD line ${JSON.stringify(line)}`);
       return { timestamp: line.slice(0, first), serialization: line.slice(first + 2, second), name: line.slice(second + 2) };
     });
-  let run = '';
-  try {
-    run = readFileSync(join(version, 'RUN'), 'utf8').trim();
-  } catch {
-    // versions always have RUN; an absent one only means "unknown run"
-  }
-  return { version, run, entries };
+  return { version, entries };
 }
 
 /** The step's current outputs with their bytes, or null when it has none. */
@@ -81,7 +86,8 @@ export function readOutputs(root: string, stepUuid: string): { entry: OutputEntr
 
 /** The run that wrote the step's current outputs, or null when it has none. */
 export function lastRun(root: string, stepUuid: string): string | null {
-  return currentVersion(join(root, stepUuid))?.run ?? null;
+  const version = currentTarget(join(root, stepUuid));
+  return version === null ? null : runOf(version);
 }
 
 /**
@@ -97,7 +103,7 @@ export function writeOutput(root: string, stepUuid: string, runUuid: string, nam
   try {
     const kept: { entry: OutputEntry; source: string | null }[] = [];
     const found = keepOthers ? currentVersion(stepPath) : null;
-    if (found && found.run === runUuid) {
+    if (found && runOf(found.version) === runUuid) {
       found.entries.forEach((entry, i) => kept.push({ entry, source: join(found.version, dataFileName(stepUuid, i, entry.serialization)) }));
     }
     const entry = { timestamp: new Date().toISOString().slice(0, 19), serialization, name };
