@@ -88,6 +88,9 @@ export function decodeColumns(bytes: Buffer, where: string): Columns {
   } catch (e) {
     throw new DeserializationError(`${where}: its COLUMNS header cannot be parsed: ${(e as Error).message}`);
   }
+  if (!Array.isArray(columns) || !columns.every((c) => typeof c === 'object' && c !== null && typeof c.name === 'string')) {
+    throw new DeserializationError(`${where}: its COLUMNS header has no list of named columns`);
+  }
   const start = end + 1;
   return Object.fromEntries(
     columns.map((c) => {

@@ -77,8 +77,12 @@ def load(f):
     line = f.readline(_MAX_HEADER_LINE)
     if not line.endswith(b"\n") or len(line) % ALIGN:
         raise ValueError("COLUMNS: its header line is cut off or not padded to 8 bytes")
+    header = json.loads(line)
+    columns = header.get("columns") if isinstance(header, dict) else None
+    if not isinstance(columns, list) or not all(isinstance(c, dict) and isinstance(c.get("name"), str) for c in columns):
+        raise ValueError("COLUMNS: its header has no list of named columns")
     position, table = 0, {}
-    for column in json.loads(line)["columns"]:
+    for column in columns:
         if column["type"] not in TYPES:
             raise ValueError(f"COLUMNS: column {column['name']!r} has type {column['type']!r}, not one of {', '.join(TYPES)}")
         kind, size = TYPES[column["type"]]
