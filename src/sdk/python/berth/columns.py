@@ -7,12 +7,14 @@
                     the gaps zero bytes
 
 Writing takes a dict of column name -> 1-D buffer (array.array, memoryview, numpy array ...) of
-one of TYPES; reading returns a dict of column name -> array.array, read straight into the array.
+one of TYPES; reading returns a dict of column name -> array.array, copied once from the mapped file.
 """
 import array
 import json
+import os
 import sys
 
+from . import mapped_read
 from .error import SerializationError
 
 ALIGN = 8
@@ -81,19 +83,22 @@ def load(f):
     columns = header.get("columns") if isinstance(header, dict) else None
     if not isinstance(columns, list) or not all(isinstance(c, dict) and isinstance(c.get("name"), str) for c in columns):
         raise ValueError("COLUMNS: its header has no list of named columns")
-    position, table = 0, {}
+    start, ranges, file_size = len(line), [], os.fstat(f.fileno()).st_size
     for column in columns:
-        if column["type"] not in TYPES:
-            raise ValueError(f"COLUMNS: column {column['name']!r} has type {column['type']!r}, not one of {', '.join(TYPES)}")
+        if column.get("type") not in TYPES:
+            raise ValueError(f"COLUMNS: column {column['name']!r} has type {column.get('type')!r}, not one of {', '.join(TYPES)}")
         kind, size = TYPES[column["type"]]
-        skip = column["offset"] - position
-        if skip < 0 or len(f.read(skip)) != skip:
-            raise ValueError(f"COLUMNS: column {column['name']!r} is out of place or cut off")
-        values = array.array(_typecode(kind, size), [0]) * column["length"]
-        if values and f.readinto(values) != size * column["length"]:
+        length, offset = column.get("length"), column.get("offset")
+        if not isinstance(length, int) or not isinstance(offset, int) or length < 0 or offset < 0:
+            raise ValueError(f"COLUMNS: column {column['name']!r} has no valid length and offset")
+        if start + offset + size * length > file_size:
             raise ValueError(f"COLUMNS: column {column['name']!r} is cut off")
-        if sys.byteorder != "little":
-            values.byteswap()
-        table[column["name"]] = values
-        position = column["offset"] + size * column["length"]
-    return table
+        ranges.append((start + offset, size * length, _typecode(kind, size)))
+    try:
+        values = mapped_read.copy_ranges(f, ranges)
+    except ValueError as e:
+        raise ValueError(f"COLUMNS: {e}") from None
+    if sys.byteorder != "little":
+        for column in values:
+            column.byteswap()
+    return {column["name"]: column_values for column, column_values in zip(columns, values)}

@@ -13,15 +13,17 @@ A PICKLE file is one of two things, told apart by its first byte:
       <buffer 0><buffer 1>...                                  raw bytes, in the order the pickle uses them
 
   ``format`` is the buffer's struct format when it is a single ``array.array`` type code, else
-  absent. Buffers are written straight from the objects' memory and read straight into fresh
-  memory (an ``array.array`` of that type code when there is one), so the columns of a table are
-  not copied into and out of an intermediate ``bytes`` object as an in-band pickle does.
+  absent. Buffers are written straight from the objects' memory and copied once from the mapped
+  file into fresh objects (an ``array.array`` of that type code when there is one), so the columns
+  of a table are not copied into and out of an intermediate ``bytes`` object as an in-band pickle does.
 """
 import array
 import io
 import json
 import pickle
 import sys
+
+from . import mapped_read
 
 MAGIC = b"\x00BERTH-PICKLE5-OOB\n"
 _ARRAY_CODES = "bBhHiIlLqQfd"
@@ -87,21 +89,17 @@ def load(f):
     if not line.endswith(b"\n"):
         raise ValueError("out-of-band pickle: its header line is cut off")
     meta = json.loads(line)
-    in_band = _read_exactly(f, bytearray(meta["pickle"]))
-    buffers = [_read_exactly(f, _fresh_buffer(entry)) for entry in meta["buffers"]]
-    return pickle.loads(in_band, buffers=buffers)
-
-
-def _fresh_buffer(entry):
-    size = entry["bytes"]
-    code = entry.get("format")
-    if code in _ARRAY_CODES and size % array.array(code).itemsize == 0:
-        return array.array(code, [0]) * (size // array.array(code).itemsize)
-    return bytearray(size)
-
-
-def _read_exactly(f, buffer):
-    wanted = memoryview(buffer).nbytes
-    if wanted and f.readinto(buffer) != wanted:
+    in_band = f.read(meta["pickle"])
+    if len(in_band) != meta["pickle"]:
         raise ValueError("out-of-band pickle: the file is shorter than its header says")
-    return buffer
+    ranges, offset = [], f.tell()
+    for entry in meta["buffers"]:
+        code = entry.get("format")
+        usable = code in _ARRAY_CODES and entry["bytes"] % array.array(code).itemsize == 0
+        ranges.append((offset, entry["bytes"], code if usable else None))
+        offset += entry["bytes"]
+    try:
+        buffers = mapped_read.copy_ranges(f, ranges)
+    except ValueError as e:
+        raise ValueError(f"out-of-band pickle: {e}") from None
+    return pickle.loads(in_band, buffers=buffers)
