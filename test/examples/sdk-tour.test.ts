@@ -19,6 +19,7 @@ describe('examples/sdk-tour (the README’s SDK example)', () => {
       assert.equal(out.summary.greeting, 'hello from the pipeline');
       assert.ok(out.summary.max <= 2 && out.summary.max > 1, 'values are scaled by the pipeline parameter');
       assert.match(out.checksum, /^[0-9a-f]{64}$/);
+      assert.deepEqual(out.columns, { id: ['i', 1000], value: ['d', 1000] }, 'the JS step’s COLUMNS table arrives as array.array columns');
       assert.deepEqual(out.shell, ['from bash: 1000 rows']);
       assert.deepEqual(out.services, ['redis']);
       assert.match(out.service_not_found, /no-such-service/);

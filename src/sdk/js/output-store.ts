@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, linkSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, linkSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -30,15 +30,26 @@ export function dataFileName(stepUuid: string, index: number, serialization: str
   return index === 0 ? `${stepUuid}.${serialization}` : `${stepUuid}.${index}.${serialization}`;
 }
 
-function currentVersion(stepPath: string): { version: string; run: string; entries: OutputEntry[] } | null {
-  let target: string;
+function currentTarget(stepPath: string): string | null {
   try {
-    target = readlinkSync(join(stepPath, CURRENT));
+    return join(stepPath, readlinkSync(join(stepPath, CURRENT)));
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw e;
   }
-  const version = join(stepPath, target);
+}
+
+function runOf(version: string): string {
+  try {
+    return readFileSync(join(version, 'RUN'), 'utf8').trim();
+  } catch {
+    return ''; // versions always have RUN; an absent one only means "unknown run"
+  }
+}
+
+function currentVersion(stepPath: string): { version: string; entries: OutputEntry[] } | null {
+  const version = currentTarget(stepPath);
+  if (version === null) return null;
   const entries = readFileSync(join(version, 'HEAD'), 'utf8')
     .split('\n')
     .filter((line) => line !== '')
@@ -48,13 +59,7 @@ function currentVersion(stepPath: string): { version: string; run: string; entri
       if (second < 0) throw new Error(`${version}: malformed HEAD line ${JSON.stringify(line)}`);
       return { timestamp: line.slice(0, first), serialization: line.slice(first + 2, second), name: line.slice(second + 2) };
     });
-  let run = '';
-  try {
-    run = readFileSync(join(version, 'RUN'), 'utf8').trim();
-  } catch {
-    // versions always have RUN; an absent one only means "unknown run"
-  }
-  return { version, run, entries };
+  return { version, entries };
 }
 
 /** The step's current outputs with their bytes, or null when it has none. */
@@ -81,14 +86,15 @@ export function readOutputs(root: string, stepUuid: string): { entry: OutputEntr
 
 /** The run that wrote the step's current outputs, or null when it has none. */
 export function lastRun(root: string, stepUuid: string): string | null {
-  return currentVersion(join(root, stepUuid))?.run ?? null;
+  const version = currentTarget(join(root, stepUuid));
+  return version === null ? null : runOf(version);
 }
 
 /**
  * Publishes a new version of the step's outputs with one new output. With keepOthers, the outputs
  * this same run already wrote stay (hard links), except one with the same name, which is replaced.
  */
-export function writeOutput(root: string, stepUuid: string, runUuid: string, name: string, serialization: string, data: Uint8Array | string, keepOthers: boolean): void {
+export function writeOutput(root: string, stepUuid: string, runUuid: string, name: string, serialization: string, data: Uint8Array | string | Uint8Array[], keepOthers: boolean): void {
   const stepPath = join(root, stepUuid);
   mkdirSync(stepPath, { recursive: true });
   const vid = `v-${nextVersionTime().toString().padStart(20, '0')}-${process.pid}-${randomBytes(4).toString('hex')}`;
@@ -97,7 +103,7 @@ export function writeOutput(root: string, stepUuid: string, runUuid: string, nam
   try {
     const kept: { entry: OutputEntry; source: string | null }[] = [];
     const found = keepOthers ? currentVersion(stepPath) : null;
-    if (found && found.run === runUuid) {
+    if (found && runOf(found.version) === runUuid) {
       found.entries.forEach((entry, i) => kept.push({ entry, source: join(found.version, dataFileName(stepUuid, i, entry.serialization)) }));
     }
     const entry = { timestamp: new Date().toISOString().slice(0, 19), serialization, name };
@@ -106,7 +112,7 @@ export function writeOutput(root: string, stepUuid: string, runUuid: string, nam
     else kept[slot] = { entry, source: null };
     kept.forEach((k, i) => {
       const target = join(tmp, dataFileName(stepUuid, i, k.entry.serialization));
-      if (k.source === null) writeFileSync(target, data);
+      if (k.source === null) writeData(target, data);
       else linkSync(k.source, target);
     });
     writeFileSync(join(tmp, 'HEAD'), kept.map((k) => `${k.entry.timestamp}; ${k.entry.serialization}; ${k.entry.name}\n`).join(''));
@@ -120,6 +126,22 @@ export function writeOutput(root: string, stepUuid: string, runUuid: string, nam
   symlinkSync(vid, link);
   renameSync(link, join(stepPath, CURRENT));
   removeStale(stepPath, vid);
+}
+
+/** Writes data to a new file; parts go out with writev straight from their memory, no concatenation. */
+function writeData(path: string, data: Uint8Array | string | Uint8Array[]): void {
+  if (!Array.isArray(data)) return writeFileSync(path, data);
+  const fd = openSync(path, 'w');
+  try {
+    let parts = data.filter((p) => p.byteLength > 0);
+    while (parts.length > 0) {
+      let written = writevSync(fd, parts);
+      while (parts.length > 0 && written >= parts[0]!.byteLength) written -= parts.shift()!.byteLength;
+      if (written > 0) parts[0] = parts[0]!.subarray(written);
+    }
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function removeStale(stepPath: string, keep: string): void {

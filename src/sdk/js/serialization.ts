@@ -1,26 +1,30 @@
+import { decodeColumns, encodeColumns, isColumns } from './columns.ts';
 import { DeserializationError, SerializationError } from './sdk-errors.ts';
 
-/** Every serialization a step's output can have; JavaScript steps write and read JSON and BYTES. */
-export const SERIALIZATIONS = ['ARROW_TABLE', 'ARROW_BATCH', 'PICKLE', 'JSON', 'BYTES'] as const;
+/** Every serialization a step's output can have; JavaScript steps write and read JSON, BYTES and COLUMNS. */
+export const SERIALIZATIONS = ['ARROW_TABLE', 'ARROW_BATCH', 'PICKLE', 'JSON', 'BYTES', 'COLUMNS'] as const;
 export type Serialization = (typeof SERIALIZATIONS)[number];
-export type JsSerialization = 'JSON' | 'BYTES';
+export type JsSerialization = 'JSON' | 'BYTES' | 'COLUMNS';
 
 export function parseSerialization(value: unknown): JsSerialization | undefined {
   if (value === undefined || value === null) return undefined;
   const name = typeof value === 'string' ? value.toUpperCase() : value;
-  if (name === 'JSON' || name === 'BYTES') return name;
+  if (name === 'JSON' || name === 'BYTES' || name === 'COLUMNS') return name;
   if (typeof name === 'string' && (SERIALIZATIONS as readonly string[]).includes(name)) {
-    throw new SerializationError(`${name} can only be written from Python steps: use JSON or BYTES in JavaScript`);
+    throw new SerializationError(`${name} can only be written from Python steps: use JSON or BYTES (or COLUMNS for tables of typed arrays) in JavaScript`);
   }
-  throw new SerializationError(`unknown serialization ${JSON.stringify(value)}: use JSON or BYTES (Python steps also have PICKLE, ARROW_TABLE, ARROW_BATCH)`);
+  throw new SerializationError(`unknown serialization ${JSON.stringify(value)}: use JSON or BYTES (or COLUMNS for tables of typed arrays; Python steps also have PICKLE, ARROW_TABLE, ARROW_BATCH)`);
 }
 
-/** Bytes (Uint8Array, Buffer, ArrayBuffer) as BYTES, everything else as JSON. */
+/** Bytes (Uint8Array, Buffer, ArrayBuffer) as BYTES, a plain object of typed arrays as COLUMNS, everything else as JSON. */
 export function inferSerialization(data: unknown): JsSerialization {
-  return data instanceof Uint8Array || data instanceof ArrayBuffer ? 'BYTES' : 'JSON';
+  if (data instanceof Uint8Array || data instanceof ArrayBuffer) return 'BYTES';
+  return isColumns(data) ? 'COLUMNS' : 'JSON';
 }
 
-export function encode(data: unknown, serialization: JsSerialization): Uint8Array | string {
+/** The data file's content: one buffer or string, or parts written one after the other (COLUMNS). */
+export function encode(data: unknown, serialization: JsSerialization): Uint8Array | string | Uint8Array[] {
+  if (serialization === 'COLUMNS') return encodeColumns(data);
   if (serialization === 'BYTES') {
     if (data instanceof Uint8Array) return data;
     if (data instanceof ArrayBuffer) return new Uint8Array(data);
@@ -38,6 +42,7 @@ export function encode(data: unknown, serialization: JsSerialization): Uint8Arra
 
 export function decode(serialization: string, bytes: Buffer, where: string): unknown {
   if (serialization === 'BYTES') return bytes;
+  if (serialization === 'COLUMNS') return decodeColumns(bytes, where);
   if (serialization === 'JSON') {
     try {
       return JSON.parse(bytes.toString('utf8'));
@@ -48,7 +53,7 @@ export function decode(serialization: string, bytes: Buffer, where: string): unk
   if ((SERIALIZATIONS as readonly string[]).includes(serialization)) {
     throw new DeserializationError(
       `${where} was written as ${serialization}, which only Python steps can read: have that step write ` +
-        `orchest.output_to_disk(data, name, serialization="JSON") (or "BYTES") for JavaScript steps`,
+        `orchest.output_to_disk(data, name, serialization="JSON") (or "BYTES", or "COLUMNS" for a dict of arrays) for JavaScript steps`,
     );
   }
   throw new DeserializationError(`${where}: unknown serialization ${JSON.stringify(serialization)} in its HEAD record`);

@@ -1,3 +1,4 @@
+import type { Columns } from './columns.ts';
 import { checkName, RESERVED_NAME } from './output-names.ts';
 import { lastRun, readOutputs, writeOutput } from './output-store.ts';
 import { loadPipeline, thisStep } from './pipeline-definition.ts';
@@ -6,13 +7,13 @@ import { decode, encode, inferSerialization, parseSerialization, type JsSerializ
 import { outputsDir, runUuid, stepUuid } from './step-context.ts';
 
 export interface OutputOptions {
-  /** JSON or BYTES; by default bytes (Uint8Array, Buffer, ArrayBuffer) are BYTES, the rest JSON. */
+  /** JSON, BYTES or COLUMNS; by default bytes (Uint8Array, Buffer, ArrayBuffer) are BYTES, a plain object of typed arrays COLUMNS, the rest JSON. */
   serialization?: JsSerialization | string;
   /** Keep this step's other named outputs of this run instead of replacing them. */
   multiple?: boolean;
 }
 
-/** `{ unnamed: [...], <name>: value }`: BYTES as Buffer, JSON parsed. */
+/** `{ unnamed: [...], <name>: value }`: BYTES as Buffer, JSON parsed, COLUMNS as an object of typed arrays. */
 export type Inputs = { unnamed: unknown[] } & Record<string, unknown>;
 
 let inputsRead = false;
@@ -38,6 +39,14 @@ export function outputToDisk(data: unknown, name: string | null, options: Output
 
 export function output(data: unknown, name: string | null, options: { multiple?: boolean } = {}): void {
   outputToDisk(data, name, { multiple: options.multiple });
+}
+
+/**
+ * Writes a table of equal-length typed-array columns as one COLUMNS output (one file; Python
+ * steps read it as a dict of array.array). Throws SerializationError for other data.
+ */
+export function outputTable(columns: Columns, name: string | null, options: { multiple?: boolean } = {}): void {
+  outputToDisk(columns, name, { serialization: 'COLUMNS', multiple: options.multiple });
 }
 
 /**

@@ -1,11 +1,12 @@
 """Serializations of outputs. PICKLE (Python objects, Orchest's default), ARROW_TABLE and
-ARROW_BATCH (Arrow IPC stream; only when pyarrow is installed), JSON and BYTES (shared with
-JavaScript steps)."""
+ARROW_BATCH (Arrow IPC stream; only when pyarrow is installed), JSON, BYTES and COLUMNS (tables of
+numeric columns) shared with JavaScript steps."""
 import enum
 import json
 import pickle
 import sys
 
+from . import columns, pickle_oob
 from .error import DeserializationError, SerializationError
 
 
@@ -15,6 +16,7 @@ class Serialization(enum.Enum):
     PICKLE = 2
     JSON = 3
     BYTES = 4
+    COLUMNS = 5
 
 
 NAMES = [s.name for s in Serialization]
@@ -62,8 +64,8 @@ def dump(data, serialization, f):
         f.write(data)
     elif serialization is Serialization.PICKLE:
         try:
-            pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
-        except (pickle.PicklingError, TypeError, AttributeError) as e:
+            pickle_oob.dump(data, f)
+        except (pickle.PicklingError, TypeError, AttributeError, BufferError) as e:
             raise SerializationError(f"cannot pickle {type(data).__name__}: {e}") from e
     elif serialization is Serialization.JSON:
         try:
@@ -71,6 +73,8 @@ def dump(data, serialization, f):
         except (TypeError, ValueError) as e:
             raise SerializationError(f"cannot write {type(data).__name__} as JSON: {e} (use PICKLE for Python objects)") from e
         f.write(text.encode("utf-8"))
+    elif serialization is Serialization.COLUMNS:
+        columns.dump(data, f)
     else:
         pa = _pyarrow(serialization.name)
         expected = pa.Table if serialization is Serialization.ARROW_TABLE else pa.RecordBatch
@@ -89,9 +93,11 @@ def load(serialization_name, f, where):
         if serialization is Serialization.BYTES:
             return f.read()
         if serialization is Serialization.PICKLE:
-            return pickle.load(f)
+            return pickle_oob.load(f)
         if serialization is Serialization.JSON:
             return json.loads(f.read().decode("utf-8"))
+        if serialization is Serialization.COLUMNS:
+            return columns.load(f)
         pa = _pyarrow(f"reading {where} ({serialization.name})")
         reader = pa.ipc.open_stream(f)
         if serialization is Serialization.ARROW_TABLE:

@@ -39,21 +39,50 @@ def _parse_head(text, where):
     return entries
 
 
-def _current_version(step_path):
-    """(version folder, run uuid, entries) or None when the step has no output."""
+def _read_text(path):
+    """A small file's text with open/read/close only (no buffered-file set-up)."""
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     try:
-        target = os.readlink(os.path.join(step_path, CURRENT))
+        chunks = []
+        while True:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                return b"".join(chunks).decode("utf-8")
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+
+
+def _write_text(path, text):
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+    try:
+        data = memoryview(text.encode("utf-8"))
+        while data:
+            data = data[os.write(fd, data):]
+    finally:
+        os.close(fd)
+
+
+def _current_target(step_path):
+    try:
+        return os.path.join(step_path, os.readlink(os.path.join(step_path, CURRENT)))
     except FileNotFoundError:
         return None
-    version = os.path.join(step_path, target)
-    with open(os.path.join(version, "HEAD"), "r", encoding="utf-8") as f:
-        entries = _parse_head(f.read(), version)
+
+
+def _run_of(version):
     try:
-        with open(os.path.join(version, "RUN"), "r", encoding="utf-8") as f:
-            run = f.read().strip()
+        return _read_text(os.path.join(version, "RUN")).strip()
     except FileNotFoundError:
-        run = ""
-    return version, run, entries
+        return ""
+
+
+def _current_version(step_path):
+    """(version folder, entries) or None when the step has no output."""
+    version = _current_target(step_path)
+    if version is None:
+        return None
+    return version, _parse_head(_read_text(os.path.join(version, "HEAD")), version)
 
 
 def read_outputs(root, step_uuid):
@@ -70,7 +99,7 @@ def read_outputs(root, step_uuid):
             found = _current_version(step_path)
             if found is None:
                 return None
-            version, _run, entries = found
+            version, entries = found
             for i, entry in enumerate(entries):
                 path = os.path.join(version, data_file_name(step_uuid, i, entry["serialization"]))
                 opened.append((entry, open(path, "rb")))
@@ -85,8 +114,8 @@ def read_outputs(root, step_uuid):
 
 def last_run(root, step_uuid):
     """The run that wrote the step's current outputs ("" when unknown), or None without outputs."""
-    found = _current_version(os.path.join(root, step_uuid))
-    return None if found is None else found[1]
+    version = _current_target(os.path.join(root, step_uuid))
+    return None if version is None else _run_of(version)
 
 
 def write_output(root, step_uuid, run_uuid, name, serialization_name, dump, keep_others):
@@ -103,8 +132,8 @@ def write_output(root, step_uuid, run_uuid, name, serialization_name, dump, keep
     try:
         kept = []
         found = _current_version(step_path) if keep_others else None
-        if found is not None and found[1] == run_uuid:
-            version, _run, entries = found
+        if found is not None and _run_of(found[0]) == run_uuid:
+            version, entries = found
             for i, entry in enumerate(entries):
                 source = os.path.join(version, data_file_name(step_uuid, i, entry["serialization"]))
                 kept.append((entry, source))
@@ -121,10 +150,8 @@ def write_output(root, step_uuid, run_uuid, name, serialization_name, dump, keep
                     dump(f)
             else:
                 os.link(source, target)
-        with open(os.path.join(tmp, "HEAD"), "w", encoding="utf-8") as f:
-            f.write("".join(f"{e['timestamp']}; {e['serialization']}; {e['name']}\n" for e, _ in kept))
-        with open(os.path.join(tmp, "RUN"), "w", encoding="utf-8") as f:
-            f.write(run_uuid)
+        _write_text(os.path.join(tmp, "HEAD"), "".join(f"{e['timestamp']}; {e['serialization']}; {e['name']}\n" for e, _ in kept))
+        _write_text(os.path.join(tmp, "RUN"), run_uuid)
         os.rename(tmp, os.path.join(step_path, vid))
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
