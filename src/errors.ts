@@ -24,6 +24,7 @@ export const ERRORS = {
   BERTH_E_INSTANCE_EXISTS: { exit: 1, http: 409, title: 'instance already exists' },
   BERTH_E_INSTANCE_NOT_FOUND: { exit: 1, http: 404, title: 'instance not found' },
   BERTH_E_INSTANCE_START: { exit: 1, http: 500, title: 'instance failed to start' },
+  BERTH_E_PORT_IN_USE: { exit: 1, http: 409, title: 'port already in use' },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;
