@@ -151,7 +151,7 @@ export class InstanceService {
     await this.#sweep();
     const rows = await this.#matching(pattern, opts.owner);
     if (rows.length === 0) throw notFound(pattern);
-    await Promise.all(rows.map(async (row) => stopInstance(row, stopOpts, { repo: this.#repo, driver: await this.#driver(row.runtime), host: this.#host, onEvent })));
+    await Promise.all(rows.map(async (row) => stopInstance(row, stopOpts, { repo: this.#repo, driver: () => this.#driver(row.runtime), host: this.#host, onEvent })));
     return rows.map((r) => r.name);
   }
 
