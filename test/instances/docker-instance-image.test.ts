@@ -102,6 +102,23 @@ if (ctx.available) {
       ok(await berth(['instance', 'stop', 'cat']));
     });
 
+    it('Ctrl-C (SIGINT) to berth exec reaches the command in the container, whose exit status berth returns', T, async () => {
+      ok(await berth(['instance', 'start', PYTHON_IMAGE, 'intr', 'sh', '-c', 'while :; do sleep 1; done']));
+      const child = spawn(process.execPath, [BIN, 'exec', 'instance://intr', 'sh', '-c', 'trap "echo got-int; exit 3" INT; echo ready; while :; do sleep 1; done'], {
+        cwd: box.project, env: box.env({ BERTH_RUNTIME: 'docker' }), stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const result = collect(child);
+      let seen = '';
+      child.stdout!.on('data', (d: Buffer) => (seen += d.toString()));
+      await eventually('the trap to be set', () => seen.includes('ready'));
+      child.kill('SIGINT');
+      const res = await result;
+      assert.equal(res.code, 3, res.stderr);
+      assert.equal(res.stdout, 'ready\ngot-int\n');
+      assert.equal(ok(await berth(['exec', 'instance://intr', 'sh', '-c', 'ps | grep -c "[t]rap"; true'])).stdout, '0\n', 'nothing left running');
+      ok(await berth(['instance', 'stop', 'intr']));
+    });
+
     it('shell and exec on a terminal get a TTY in the instance and its exit status', { ...T, skip: hasScript() ? false : 'needs util-linux script for a pseudo-terminal' }, async () => {
       ok(await berth(['instance', 'start', PYTHON_IMAGE, 'term', 'sh', '-c', 'while :; do sleep 1; done']));
       const cli = `${process.execPath} ${BIN}`;

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import { Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -7,12 +8,15 @@ import { execCreateBody, execExitCode, isRuntimeStartFailure } from './exec-in-c
 
 const EXIT_POLL_MS = 20;
 const EXIT_POLL_LIMIT = 250;
+/** Signals to Berth that are passed on to the exec'd command (Ctrl-C without a TTY, a closed terminal, kill). */
+const FORWARDED = ['SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGHUP'] as const;
 
 /**
  * `docker exec -i` (and `-t` when stdin and stdout are terminals) on this process's stdio: runs argv
  * in the running container with its environment and working directory (plus opts), copies stdin in
  * (ending the command's stdin when ours ends) and its output out, and resolves with its exit code.
  * The runtime's "executable file not found" (printed on stdout, exit 126) goes to stderr and gives 127.
+ * Signals to Berth are passed on to the command when the engine is local (see forwardSignal).
  */
 export async function execAttached(docker: Docker, container: Docker.Container, argv: string[], opts: ExecOptions): Promise<ExecResult> {
   const { stdin, stdout, stderr } = process;
@@ -47,10 +51,13 @@ export async function execAttached(docker: Docker, container: Docker.Container, 
     docker.modem.demuxStream(stream, sink(stdout, true), sink(stderr, false));
   }
   stdin.pipe(stream);
+  const onSignal = (signal: NodeJS.Signals): void => void forwardSignal(exec, container.id, signal);
+  for (const signal of FORWARDED) process.on(signal, onSignal);
   let timer: NodeJS.Timeout | undefined;
   const timedOut = opts.timeoutMs === undefined ? null : new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), opts.timeoutMs)));
   const finished = await (timedOut ? Promise.race([ended.then(() => true), timedOut]) : ended.then(() => true));
   clearTimeout(timer);
+  for (const signal of FORWARDED) process.off(signal, onSignal);
   stdin.unpipe(stream);
   if (tty) {
     stdout.off('resize', resize);
@@ -72,5 +79,20 @@ async function exitCodeOf(exec: Docker.Exec): Promise<number | null> {
     const info = await exec.inspect();
     if (!info.Running || i >= EXIT_POLL_LIMIT) return info.ExitCode ?? null;
     await delay(EXIT_POLL_MS);
+  }
+}
+
+/**
+ * The Engine API cannot signal an exec'd process, but a local engine's exec pid is a host pid: signal
+ * it there, after checking (its cgroup names the container) that the pid is that process and not
+ * one of a remote engine's pids that happens to exist here.
+ */
+async function forwardSignal(exec: Docker.Exec, containerId: string, signal: NodeJS.Signals): Promise<void> {
+  try {
+    const { Pid } = (await exec.inspect()) as { Pid?: number };
+    if (!Pid || !readFileSync(`/proc/${Pid}/cgroup`, 'utf8').includes(containerId)) return;
+    process.kill(Pid, signal);
+  } catch {
+    // Gone already, not ours to signal, or the engine is away: nothing to pass on.
   }
 }
