@@ -1,8 +1,9 @@
 /**
  * `berth instance start` (to running) and `stop` latency against bare process spawning, measured
- * in the same run, and `instance list` of 1,000 instances.
+ * in the same run, and `instance list` of 1,000 instances. With `--runtime docker`: start and stop
+ * against `docker run -d` / `docker stop` (needs a Docker engine and berth-test/busybox:1).
  *
- *   node bench/instances.ts [--reps 10] [--count 1000]
+ *   node bench/instances.ts [--reps 10] [--count 1000] [--runtime process|docker]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo, hostname } from 'node:os';
@@ -16,7 +17,9 @@ import { emitSummary, verdict, type SummaryRow } from './lib/summary.ts';
 import { spawnTimed } from './lib/spawn-timed.ts';
 import { BERTH_BIN } from './lib/tools.ts';
 
-const { values } = parseArgs({ options: { reps: { type: 'string' }, count: { type: 'string' } } });
+const { values } = parseArgs({ options: { reps: { type: 'string' }, count: { type: 'string' }, runtime: { type: 'string' } } });
+const RUNTIME = values.runtime ?? 'process';
+const DOCKER_IMAGE = 'berth-test/busybox:1';
 const REPS = Number(values.reps ?? 10);
 const COUNT = Number(values.count ?? 1000);
 const TIMEOUT_MS = 60_000;
@@ -93,6 +96,46 @@ async function fill(home: string): Promise<void> {
   await db.destroy();
 }
 
+/** The docker runtime: berth instance start/stop against docker run -d --init / docker stop, alternating. */
+async function dockerLatency(home: string): Promise<SummaryRow[]> {
+  const env = { ...process.env, BERTH_HOME: home };
+  const samples = { bareStart: [] as number[], bareStop: [] as number[], berthStart: [] as number[], berthStop: [] as number[] };
+  const bare = async (): Promise<void> => {
+    const started = await timed(['docker', 'run', '-d', '--init', DOCKER_IMAGE, 'sleep', '300'], env);
+    samples.bareStart.push(started.wallMs);
+    const id = started.stdout.trim();
+    samples.bareStop.push((await timed(['docker', 'stop', id], env)).wallMs);
+    await timed(['docker', 'rm', id], env);
+  };
+  const berth = async (i: number): Promise<void> => {
+    samples.berthStart.push((await timed([process.execPath, BERTH_BIN, 'instance', 'start', '--runtime', 'docker', DOCKER_IMAGE, `d${i}`, 'sleep', '300'], env)).wallMs);
+    samples.berthStop.push((await timed([process.execPath, BERTH_BIN, 'instance', 'stop', '-s', 'TERM', `d${i}`], env)).wallMs);
+  };
+  await bare();
+  await berth(-1);
+  for (const key of Object.keys(samples) as (keyof typeof samples)[]) samples[key].length = 0;
+  for (let i = 0; i < REPS; i++) {
+    if (i % 2 === 0) {
+      await bare();
+      await berth(i);
+    } else {
+      await berth(i);
+      await bare();
+    }
+  }
+  const m = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)])) as Record<keyof typeof samples, number>;
+  console.log(table(['what', 'median', 'vs bare'], [
+    ['bare: docker run -d --init', ms(m.bareStart), '1.00x'],
+    ['berth instance start --runtime docker (to running)', ms(m.berthStart), ratio(m.berthStart, m.bareStart)],
+    ['bare: docker stop', ms(m.bareStop), '1.00x'],
+    ['berth instance stop (stop + remove the container)', ms(m.berthStop), ratio(m.berthStop, m.bareStop)],
+  ]));
+  return [
+    { bench: 'instances', metric: 'docker start berth/docker run -d', value: `${ratio(m.berthStart, m.bareStart)} (${ms(m.berthStart)} / ${ms(m.bareStart)})`, target: '≤ 1.2x', verdict: verdict(m.berthStart / m.bareStart, 1.2) },
+    { bench: 'instances', metric: 'docker stop berth/docker stop', value: `${ratio(m.berthStop, m.bareStop)} (${ms(m.berthStop)} / ${ms(m.bareStop)})`, target: '≤ 1.2x', verdict: verdict(m.berthStop / m.bareStop, 1.2) },
+  ];
+}
+
 async function list(home: string, emptyHome: string): Promise<SummaryRow[]> {
   await fill(home);
   const run = async (h: string): Promise<number> => (await timed([process.execPath, BERTH_BIN, 'instance', 'list', '--json'], { ...process.env, BERTH_HOME: h })).wallMs;
@@ -114,7 +157,9 @@ async function list(home: string, emptyHome: string): Promise<SummaryRow[]> {
 
 const root = mkdtempSync(join(tmpdir(), 'berth-bench-instances-'));
 try {
-  const rows = [...(await latency(join(root, 'latency'))), ...(await list(join(root, 'list'), join(root, 'empty')))];
+  const rows = RUNTIME === 'docker'
+    ? await dockerLatency(join(root, 'latency'))
+    : [...(await latency(join(root, 'latency'))), ...(await list(join(root, 'list'), join(root, 'empty')))];
   console.log(`\n${table(['bench', 'metric', 'value', 'target', 'verdict'], rows.map((r) => [r.bench, r.metric, r.value, r.target, r.verdict]))}`);
   emitSummary(rows);
 } finally {

@@ -42,6 +42,7 @@ export const ERRORS = {
   BERTH_E_JOB_NOT_FOUND: { exit: 2, http: 404, title: 'job not found' },
   BERTH_E_JOB_STATE: { exit: 2, http: 409, title: 'job cannot do that in its state' },
   BERTH_E_INVALID_SCHEDULE: { exit: 2, http: 400, title: 'invalid schedule' },
+  BERTH_E_PORT_IN_USE: { exit: 1, http: 409, title: 'port already in use' },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

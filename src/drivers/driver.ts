@@ -30,7 +30,7 @@ export interface WorkloadSpec {
   id: string;
   /** argv; the first element is the program. */
   command: string[];
-  /** Working directory (host path for the process driver, container path otherwise). */
+  /** Working directory (host path for the process driver, container path otherwise; empty: the image's). */
   cwd: string;
   /** Complete environment for the workload (the driver adds nothing but what it documents). */
   env: Record<string, string>;
@@ -40,6 +40,13 @@ export interface WorkloadSpec {
   mounts?: Mount[];
   /** Ports the workload listens on; isolating drivers publish each on 127.0.0.1 (handle.state `port:<n>` = host port). */
   ports?: number[];
+  /** Publish each of `ports` on the same port number of 127.0.0.1 (start fails when it is taken) instead of one the engine picks. */
+  samePortsOnHost?: boolean;
+  /**
+   * Isolating drivers: run the image's own entrypoint with `command` as its arguments, and the image's
+   * default arguments when `command` is empty (`docker run IMAGE [ARGS]`). Otherwise `command` replaces both.
+   */
+  imageEntrypoint?: boolean;
   /** A network shared with other workloads (created on first use), reachable there by `aliases`. */
   network?: { name: string; aliases?: string[] };
   /** Run as this "uid:gid" (isolating drivers), so files written to mounts stay the project owner's. */

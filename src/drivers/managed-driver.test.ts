@@ -61,6 +61,9 @@ describe('ManagedDriver', () => {
     const running = await managed.start(spec(['sleep', '300']));
     await assert.rejects(managed.exec(running, ['sleep', '4']), (e: unknown) =>
       isBerthError(e) && e.code === 'BERTH_E_DRIVER_TIMEOUT' && e.message.includes('process') && e.message.includes('exec'));
+    // An attached exec (a user's shell) has no limit; a captured one gets its own timeoutMs on top.
+    assert.equal((await managed.exec(running, ['sleep', '2'], { attach: true })).code, 0);
+    assert.equal((await managed.exec(running, ['sleep', '2'], { timeoutMs: 5_000 })).code, 0);
     const slow = await managed.start(spec(['sleep', '2']));
     assert.equal((await managed.wait(slow)).code, 0);
     await managed.remove(running);

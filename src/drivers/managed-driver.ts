@@ -15,7 +15,7 @@ import type {
 } from './driver.ts';
 
 export interface ManagedDriverOptions {
-  /** Limit for each call except wait and logs (stop gets its graceMs on top). Default 30 s. */
+  /** Limit for each call except wait, logs and attached exec (stop gets its graceMs on top, exec its timeoutMs). Default 30 s. */
   timeoutMs?: number;
   /** Stamped on every spec's labels and on every list filter, so installations never adopt each other's workloads. */
   installation?: string;
@@ -86,9 +86,17 @@ export class ManagedDriver implements RuntimeDriver {
     }
   }
 
+  /** No limit on an attached exec (someone's shell); a captured one gets its own timeoutMs on top. */
   async exec(handle: WorkloadHandle, argv: string[], opts?: ExecOptions): Promise<ExecResult> {
     await this.init();
-    return this.#call('exec', this.#timeoutMs, () => this.#inner.exec(handle, argv, opts));
+    if (opts?.attach) {
+      try {
+        return await this.#inner.exec(handle, argv, opts);
+      } catch (e) {
+        throw this.#wrap(e, 'exec');
+      }
+    }
+    return this.#call('exec', this.#timeoutMs + (opts?.timeoutMs ?? 0), () => this.#inner.exec(handle, argv, opts));
   }
 
   async list(owner: OwnerLabels): Promise<WorkloadHandle[]> {

@@ -12,13 +12,14 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
-/** Sends a line to 127.0.0.1:port and resolves with the reply; rejects when nothing listens. */
+/** Sends a line to 127.0.0.1:port and resolves with the reply; rejects when nothing listens or the connection closes first (a published port whose container does not listen yet). */
 export function echo(port: number, line: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host: '127.0.0.1', port });
     let reply = '';
     socket.setEncoding('utf8');
     socket.once('error', reject);
+    socket.once('close', () => reject(new Error(`127.0.0.1:${port} closed the connection before replying`)));
     socket.once('connect', () => socket.write(`${line}\n`));
     socket.on('data', (d: string) => {
       reply += d;

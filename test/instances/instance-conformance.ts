@@ -17,6 +17,8 @@ export interface RuntimeProfile {
   binds: boolean;
   /** Whether `$$` inside the instance is a host pid (no pid namespace). */
   hostPids: boolean;
+  /** Start flags that make the sandbox folder visible inside the instance at the same path (container runtimes bind it). */
+  sandboxFlags: (box: Sandbox) => string[];
 }
 
 const T = { timeout: 180_000 };
@@ -190,7 +192,7 @@ export function instanceConformance(profile: RuntimeProfile): void {
 
     it('restart on-failure restarts a failing command until it runs; the restart count shows in list', T, async () => {
       const counter = join(box.root, 'attempts');
-      ok(await start('flaky', profile.shell(`echo x >> "${counter}"; [ "$(wc -l < "${counter}")" -ge 3 ] || exit 1; while :; do sleep 1; done`), ['--restart', 'on-failure']));
+      ok(await start('flaky', profile.shell(`echo x >> "${counter}"; [ "$(wc -l < "${counter}")" -ge 3 ] || exit 1; while :; do sleep 1; done`), ['--restart', 'on-failure', ...profile.sandboxFlags(box)]));
       const line = await eventually('two restarts', async () => {
         const text = ok(await berth(['instance', 'list', 'flaky'])).stdout;
         return /running restarts=2/.test(text) && text;
@@ -217,7 +219,7 @@ export function instanceConformance(profile: RuntimeProfile): void {
 
     it('a health check command moves the instance from unhealthy to healthy in list', T, async () => {
       const flag = join(box.root, 'ready.flag');
-      ok(await start('checked', sleeper, ['--health-cmd', `test -f "${flag}"`, '--health-interval', '0.1', '--health-retries', '1']));
+      ok(await start('checked', sleeper, ['--health-cmd', `test -f "${flag}"`, '--health-interval', '0.1', '--health-retries', '1', ...profile.sandboxFlags(box)]));
       await eventually('unhealthy', async () => /running \(unhealthy\)/.test(ok(await berth(['instance', 'list', 'checked'])).stdout));
       writeFileSync(flag, '');
       await eventually('healthy', async () => /running \(healthy\)/.test(ok(await berth(['instance', 'list', 'checked'])).stdout));
@@ -227,7 +229,7 @@ export function instanceConformance(profile: RuntimeProfile): void {
     it('after a restart the health check starts over and reports the new workload healthy', T, async () => {
       const counter = join(box.root, 'health-attempts');
       const script = `echo x >> "${counter}"; if [ "$(wc -l < "${counter}")" -lt 2 ]; then sleep 1; exit 1; fi; while :; do sleep 1; done`;
-      ok(await start('rehealth', profile.shell(script), ['--restart', 'on-failure', '--health-cmd', 'true', '--health-interval', '0.1']));
+      ok(await start('rehealth', profile.shell(script), ['--restart', 'on-failure', '--health-cmd', 'true', '--health-interval', '0.1', ...profile.sandboxFlags(box)]));
       await eventually('healthy after the restart', async () => /running \(healthy\) restarts=1/.test(ok(await berth(['instance', 'list', 'rehealth'])).stdout));
       ok(await berth(['instance', 'stop', 'rehealth']));
     });

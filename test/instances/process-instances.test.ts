@@ -7,4 +7,5 @@ instanceConformance({
   shell: (script) => ['/bin/sh', '-c', script, 'sh'],
   binds: false,
   hostPids: true,
+  sandboxFlags: () => [],
 });

@@ -13,6 +13,10 @@ ${verb === 'start'
   : "Starts a named instance running the image's default command (ARGS are passed to it) and returns once it runs."}
 Options must come before IMAGE. On the process runtime IMAGE is the word "host" and ARGS is the
 command to run (e.g. berth instance ${verb} host web python3 -m http.server 8000).
+On container runtimes (--runtime docker) IMAGE is an image: \`start\` runs ARGS instead of its
+entrypoint and command (without ARGS: its default command), \`run\` gives ARGS to its entrypoint, as
+\`docker run IMAGE ARGS\` does; the working directory is the image's, and the environment is the
+image's plus --env/--env-file (not yours).
 
 Options:
   --runtime R              process (default: BERTH_RUNTIME) or another runtime of this build
@@ -20,7 +24,7 @@ Options:
   -e, --env NAME=VALUE     set a variable (repeatable; wins over --env-file)
       --env-file FILE      read NAME=VALUE lines (repeatable)
   -B, --bind SRC[:DEST[:ro|rw]]  bind a host path (container runtimes; repeatable or comma-separated)
-  -p, --port N             a port the service listens on, published on container runtimes (repeatable)
+  -p, --port N             a port the service listens on; container runtimes publish it on 127.0.0.1:N (repeatable)
   --restart POLICY         no (default) | on-failure | always: restart the command when it ends
   --health-cmd CMD         health check: a shell command run inside the instance, healthy when it exits 0
   --health-port N          health check: healthy when N accepts TCP connections on localhost
@@ -61,6 +65,7 @@ export async function instanceStartCommand(ctx: CliContext, args: string[], verb
     name,
     image,
     args: rest,
+    imageCommand: verb === 'run',
     runtime: values.runtime ?? ctx.config.runtime,
     cwd,
     env: instanceEnv(command, values['env-file'] ?? [], values.env ?? [], cwd),

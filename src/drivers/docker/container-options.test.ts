@@ -4,8 +4,9 @@ import { isBerthError } from '../../errors.ts';
 import type { WorkloadSpec } from '../driver.ts';
 import { containerName } from './container-name.ts';
 import { makeContainerOptions } from './container-options.ts';
-import { ownerFilter, parseWorkloadLabels, workloadLabels } from './docker-labels.ts';
-import { inspectPorts, toDockerHandle } from './docker-handle.ts';
+import { ownerFilter, parseLogFiles, parseWorkloadLabels, workloadLabels } from './docker-labels.ts';
+import { containerIp, inspectPorts, toDockerHandle } from './docker-handle.ts';
+import { toWorkloadStats } from './container-stats.ts';
 
 const spec: WorkloadSpec = {
   id: 'run-1-step-a',
@@ -38,6 +39,7 @@ describe('makeContainerOptions', () => {
         'berth.owner.run': 'r',
         'berth.owner.step': 'a',
         'berth.owner.installation': '/home/u/.berth',
+        'berth.log-offset': '0',
       },
       AttachStdin: false,
       AttachStdout: false,
@@ -56,6 +58,25 @@ describe('makeContainerOptions', () => {
       },
       NetworkingConfig: { EndpointsConfig: { 'berth-session-s': { Aliases: ['db'] } } },
     });
+  });
+
+  test('imageEntrypoint keeps the image\'s entrypoint (and its default arguments for an empty command); an empty cwd keeps its working directory', () => {
+    const base = { ...spec, cwd: '', imageEntrypoint: true, ports: [], network: undefined };
+    const withArgs = makeContainerOptions({ ...base, command: ['a', 'b'] }, 'n');
+    assert.equal('Entrypoint' in withArgs, false);
+    assert.deepEqual(withArgs.Cmd, ['a', 'b']);
+    assert.equal('WorkingDir' in withArgs, false);
+    const bare = makeContainerOptions({ ...base, command: [] }, 'n');
+    assert.equal('Entrypoint' in bare, false);
+    assert.equal('Cmd' in bare, false);
+    assert.throws(() => makeContainerOptions({ ...spec, command: [] }, 'n'), (e: unknown) => isBerthError(e) && e.problems[0]?.path === 'command');
+  });
+
+  test('samePortsOnHost publishes each port on its own number; stderr\'s file and the log offsets are labels', () => {
+    const options = makeContainerOptions({ ...spec, samePortsOnHost: true, errLogPath: '/l/a.err' }, 'n', { offset: 12, errOffset: 34 });
+    assert.deepEqual(options.HostConfig?.PortBindings, { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '8080' }], '5432/tcp': [{ HostIp: '127.0.0.1', HostPort: '5432' }] });
+    assert.deepEqual(parseLogFiles(options.Labels), { path: spec.logPath, errPath: '/l/a.err', offset: 12, errOffset: 34 });
+    assert.deepEqual(parseLogFiles(workloadLabels('w', '/l/w.log', {})), { path: '/l/w.log', offset: 0, errOffset: 0 }, 'containers from before the offset labels');
   });
 
   test('a spec without an image is a coded error naming the field and the fix', () => {
@@ -87,5 +108,28 @@ describe('docker labels, names and handles', () => {
     assert.deepEqual(ports, [{ containerPort: 8080, hostPort: 49153 }]);
     const handle = toDockerHandle({ id: 'c1', name: '/berth-x-w1', labels: workloadLabels('w1', '/l', { run: 'r' }), ports });
     assert.deepEqual(handle, { id: 'w1', driver: 'docker', labels: { run: 'r' }, logPath: '/l', state: { container: 'c1', name: 'berth-x-w1', 'port:8080': 49153 } });
+  });
+
+  test('handles carry the container\'s IP and, from an inspect, the command it runs', () => {
+    assert.equal(containerIp({ IPAddress: '', Networks: { n: { IPAddress: '' }, m: { IPAddress: '10.0.0.7' } } }), '10.0.0.7');
+    assert.equal(containerIp({ IPAddress: '172.17.0.2' }), '172.17.0.2');
+    assert.equal(containerIp({ Networks: {} }), undefined);
+    const handle = toDockerHandle({ id: 'c1', name: 'n', labels: workloadLabels('w1', '/l', {}), ports: [], ip: '172.17.0.2', command: ['sh', '-c', 'x y'] });
+    assert.deepEqual(handle?.state, { container: 'c1', name: 'n', ip: '172.17.0.2', command: '["sh","-c","x y"]' });
+  });
+});
+
+describe('toWorkloadStats', () => {
+  test('cumulative CPU seconds, memory without the inactive page cache, block I/O by direction, pids', () => {
+    const sample = {
+      read: '', preread: '', num_procs: 0, networks: {}, precpu_stats: {},
+      cpu_stats: { cpu_usage: { total_usage: 2_500_000_000 } },
+      memory_stats: { usage: 10_000, limit: 1_000_000, stats: { total_inactive_file: 4_000 } },
+      blkio_stats: { io_service_bytes_recursive: [{ major: 8, minor: 0, op: 'Read', value: 100 }, { major: 8, minor: 0, op: 'Write', value: 7 }, { major: 8, minor: 16, op: 'read', value: 1 }, { major: 8, minor: 0, op: 'Total', value: 108 }] },
+      pids_stats: { current: 3 },
+    } as unknown as Parameters<typeof toWorkloadStats>[0];
+    assert.deepEqual(toWorkloadStats(sample), { cpuSeconds: 2.5, memoryBytes: 6_000, memoryLimitBytes: 1_000_000, blockReadBytes: 101, blockWriteBytes: 7, pids: 3 });
+    const v2 = { ...sample, memory_stats: { usage: 5_000, limit: 9_000, stats: { inactive_file: 1_000 } } } as typeof sample;
+    assert.equal(toWorkloadStats(v2).memoryBytes, 4_000);
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { chownSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -119,6 +119,40 @@ if (ctx.available) {
       } finally {
         await ctx.docker.getVolume(volume).remove().catch(() => undefined);
       }
+    });
+
+    it('errLogPath takes stderr apart; output is appended after what the files held', T, async () => {
+      const s = spec(['sh', '-c', 'echo out-1; echo err-1 >&2; echo out-2'], { errLogPath: join(root, 'logs', `${randomUUID()}.err`) });
+      mkdirSync(join(root, 'logs'), { recursive: true });
+      writeFileSync(s.logPath, 'earlier out\n');
+      writeFileSync(s.errLogPath!, 'earlier err\n');
+      const handle = await start(s);
+      assert.equal((await driver.wait(handle)).code, 0);
+      assert.equal(readFileSync(s.logPath, 'utf8'), 'earlier out\nout-1\nout-2\n');
+      assert.equal(readFileSync(s.errLogPath!, 'utf8'), 'earlier err\nerr-1\n');
+    });
+
+    it('a driver that adopts a running container copies its output again after what the files held before it, once', T, async () => {
+      const s = spec(['sh', '-c', 'echo one; echo e1 >&2; sleep 1; echo two'], { errLogPath: join(root, 'logs', `${randomUUID()}.err`) });
+      mkdirSync(join(root, 'logs'), { recursive: true });
+      writeFileSync(s.logPath, 'earlier\n');
+      const first = new DockerDriver({ connection: ctx.connection });
+      await first.init();
+      started.push(await first.start(s));
+      await first.destroy();
+      const adopted = await driver.start(s);
+      assert.equal((await driver.wait(adopted)).code, 0);
+      assert.equal(readFileSync(s.logPath, 'utf8'), 'earlier\none\ntwo\n');
+      assert.equal(readFileSync(s.errLogPath!, 'utf8'), 'e1\n');
+    });
+
+    it('stats reports a running container\'s processes and memory from the Engine\'s stats API', T, async () => {
+      assert.equal(driver.capabilities.stats, true);
+      const handle = await start(spec(['sh', '-c', 'sleep 300 & sleep 300']));
+      const stats = await driver.stats(handle);
+      assert.ok(stats.pids >= 1 && stats.memoryBytes > 0 && stats.memoryLimitBytes >= stats.memoryBytes && stats.cpuSeconds >= 0, JSON.stringify(stats));
+      await driver.remove(handle);
+      await assert.rejects(driver.stats(handle), (e: unknown) => isBerthError(e) && e.code === 'BERTH_E_WORKLOAD_NOT_FOUND');
     });
 
     it('exec reports a missing program as 127 with the reason on stderr, and refuses a removed workload', T, async () => {

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -16,15 +16,18 @@ import type {
   RuntimeDriver,
   WorkloadHandle,
   WorkloadSpec,
+  WorkloadStats,
 } from '../driver.ts';
 import { parseSignal } from '../process/parse-signal.ts';
 import { containerLogStream, copyContainerLog } from './container-log-stream.ts';
+import { toWorkloadStats } from './container-stats.ts';
 import { containerName } from './container-name.ts';
 import { makeContainerOptions } from './container-options.ts';
+import { execAttached } from './exec-attached.ts';
 import { execInContainer } from './exec-in-container.ts';
-import { imageNotFound, isNotFound, isUnreachable, statusCodeOf, unreachable } from './docker-errors.ts';
-import { dockerState, inspectPorts, toDockerHandle } from './docker-handle.ts';
-import { MANAGED_LABEL, ownerFilter, ownerLabels } from './docker-labels.ts';
+import { imageNotFound, isNotFound, isUnreachable, portInUse, statusCodeOf, unreachable } from './docker-errors.ts';
+import { containerIp, dockerState, inspectFacts, toDockerHandle } from './docker-handle.ts';
+import { MANAGED_LABEL, ownerFilter, ownerLabels, parseLogFiles, type LogFiles } from './docker-labels.ts';
 
 const REMOVE_GRACE_MS = 2000;
 
@@ -42,7 +45,7 @@ interface LogCopy {
  */
 export class DockerDriver implements RuntimeDriver {
   readonly name = 'docker';
-  readonly capabilities: DriverCapabilities = { isolation: true, ports: true, volumes: true, exec: true, stats: false };
+  readonly capabilities: DriverCapabilities = { isolation: true, ports: true, volumes: true, exec: true, stats: true };
   readonly #docker: Docker;
   readonly #address: string;
   readonly #logCopies = new Map<string, LogCopy>();
@@ -71,11 +74,12 @@ export class DockerDriver implements RuntimeDriver {
   async start(spec: WorkloadSpec, signal?: AbortSignal): Promise<WorkloadHandle> {
     signal?.throwIfAborted();
     const name = containerName(spec.id, spec.labels.installation);
-    const options = makeContainerOptions(spec, name);
+    const options = makeContainerOptions(spec, name, { offset: fileSize(spec.logPath), errOffset: spec.errLogPath === undefined ? 0 : fileSize(spec.errLogPath) });
     const existing = await this.#inspect(name);
     if (existing) return this.#adopt(spec, existing);
     if (spec.network) await this.#ensureNetwork(spec.network.name, spec.labels);
     mkdirSync(dirname(spec.logPath), { recursive: true });
+    if (spec.errLogPath !== undefined) mkdirSync(dirname(spec.errLogPath), { recursive: true });
     let container: Docker.Container;
     try {
       container = await this.#docker.createContainer({ ...options, abortSignal: signal });
@@ -97,7 +101,7 @@ export class DockerDriver implements RuntimeDriver {
       if (!isNotFound(e)) throw e;
       return { code: null, signal: null, reason: `workload vanished: container ${handle.state.name} was removed before its end was recorded` };
     }
-    await this.#finishLogCopy(handle);
+    await this.#finishLogCopy(handle, container);
     return { code, signal: null };
   }
 
@@ -137,7 +141,7 @@ export class DockerDriver implements RuntimeDriver {
   async exec(handle: WorkloadHandle, argv: string[], opts: ExecOptions = {}): Promise<ExecResult> {
     const container = this.#docker.getContainer(dockerState(handle).container);
     try {
-      return await execInContainer(this.#docker, container, argv, opts);
+      return await (opts.attach ? execAttached : execInContainer)(this.#docker, container, argv, opts);
     } catch (e) {
       if (isNotFound(e)) {
         throw new BerthError('BERTH_E_WORKLOAD_NOT_FOUND', `workload ${handle.id}: container ${handle.state.name} no longer exists (removed?)`, { details: { id: handle.id } });
@@ -152,7 +156,7 @@ export class DockerDriver implements RuntimeDriver {
     const handles: WorkloadHandle[] = [];
     for (const c of found) {
       const ports = (c.Ports ?? []).filter((p) => p.PublicPort).map((p) => ({ containerPort: p.PrivatePort, hostPort: p.PublicPort }));
-      const handle = toDockerHandle({ id: c.Id, name: c.Names?.[0] ?? c.Id, labels: c.Labels, ports });
+      const handle = toDockerHandle({ id: c.Id, name: c.Names?.[0] ?? c.Id, labels: c.Labels, ports, ip: containerIp(c.NetworkSettings) });
       if (handle) handles.push(handle);
     }
     return handles;
@@ -164,6 +168,17 @@ export class DockerDriver implements RuntimeDriver {
     } catch (e) {
       if (isNotFound(e)) return false;
       throw e;
+    }
+  }
+
+  /** One sample of the Engine's stats API (one-shot: no second sample for a CPU percentage, which callers compute). */
+  async stats(handle: WorkloadHandle): Promise<WorkloadStats> {
+    const container = this.#docker.getContainer(dockerState(handle).container);
+    try {
+      return toWorkloadStats(await container.stats({ stream: false, 'one-shot': true }));
+    } catch (e) {
+      if (isNotFound(e)) throw new BerthError('BERTH_E_WORKLOAD_NOT_FOUND', `workload ${handle.id}: container ${handle.state.name} no longer exists (removed?)`, { details: { id: handle.id } });
+      throw this.#translate(e, `read the stats of workload ${handle.id}`);
     }
   }
 
@@ -195,14 +210,15 @@ export class DockerDriver implements RuntimeDriver {
 
   /** Starts the container if it never started (a Berth that died between create and start) and copies its log. */
   async #adopt(spec: WorkloadSpec, info: Docker.ContainerInspectInfo): Promise<WorkloadHandle> {
-    const handle = toDockerHandle({ id: info.Id, name: info.Name, labels: info.Config.Labels, ports: inspectPorts(info.NetworkSettings.Ports) });
+    const handle = toDockerHandle(inspectFacts(info));
     if (handle?.id !== spec.id) {
       throw new BerthError('BERTH_E_DRIVER', `a container named ${info.Name} exists but is not workload ${spec.id}`, {
         problems: [{ path: 'id', message: 'container name taken', fix: `remove it: docker rm -f ${info.Name.replace(/^\//, '')}` }],
       });
     }
     if (info.State.Status !== 'created') {
-      this.#copyLog(handle);
+      // Its output so far may be half-copied by the Berth that started it: copy it again, whole.
+      this.#copyLog(handle, parseLogFiles(info.Config.Labels), true);
       return handle;
     }
     return this.#startCreated(spec, this.#docker.getContainer(info.Id));
@@ -215,33 +231,36 @@ export class DockerDriver implements RuntimeDriver {
       // 304: another start won the race.
       if (statusCodeOf(e) !== 304) {
         await container.remove({ force: true }).catch(() => undefined);
-        throw this.#translate(e, `start the container of workload ${spec.id}`);
+        throw portInUse(e, spec.ports ?? []) ?? this.#translate(e, `start the container of workload ${spec.id}`);
       }
     }
     const started = await container.inspect();
-    const ready = toDockerHandle({ id: started.Id, name: started.Name, labels: started.Config.Labels, ports: inspectPorts(started.NetworkSettings.Ports) })!;
-    this.#copyLog(ready);
+    const ready = toDockerHandle(inspectFacts(started))!;
+    this.#copyLog(ready, parseLogFiles(started.Config.Labels), false);
     return ready;
   }
 
-  #copyLog(handle: WorkloadHandle): void {
+  /** Copies the container's output into its log files live; `rewrite` replaces what an earlier copy left there. */
+  #copyLog(handle: WorkloadHandle, files: LogFiles, rewrite: boolean): void {
     if (this.#logCopies.has(handle.id)) return;
     const abort = new AbortController();
     const container = this.#docker.getContainer(dockerState(handle).container);
-    const done = copyContainerLog(this.#docker, container, handle.logPath, { follow: true, signal: abort.signal }).catch(() => undefined);
+    const done = copyContainerLog(this.#docker, container, files, { follow: true, signal: abort.signal, rewrite }).catch(() => undefined);
     this.#logCopies.set(handle.id, { done, abort });
   }
 
-  /** After the container ended: the log file holds its whole output (copied now when nobody copied it live). */
-  async #finishLogCopy(handle: WorkloadHandle): Promise<void> {
+  /** After the container ended: the log files hold its whole output (copied now when nobody copied it live). */
+  async #finishLogCopy(handle: WorkloadHandle, id: string): Promise<void> {
     const copy = this.#logCopies.get(handle.id);
     if (copy) {
       await copy.done;
       this.#logCopies.delete(handle.id);
       return;
     }
-    const container = this.#docker.getContainer(dockerState(handle).container);
-    await copyContainerLog(this.#docker, container, handle.logPath, { follow: false }).catch(() => undefined);
+    const container = this.#docker.getContainer(id);
+    const info = await container.inspect().catch(() => null);
+    const files = info ? parseLogFiles(info.Config.Labels) : { path: handle.logPath, offset: 0, errOffset: 0 };
+    await copyContainerLog(this.#docker, container, files, { follow: false, rewrite: true }).catch(() => undefined);
   }
 
   async #inspect(name: string): Promise<Docker.ContainerInspectInfo | null> {
@@ -287,6 +306,14 @@ export class DockerDriver implements RuntimeDriver {
     if (e instanceof BerthError) return e;
     const message = (e as { json?: { message?: string } }).json?.message ?? (e instanceof Error ? e.message : String(e));
     return new BerthError('BERTH_E_DRIVER', `could not ${what}: ${message}`, { cause: e });
+  }
+}
+
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
   }
 }
 

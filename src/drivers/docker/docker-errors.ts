@@ -32,3 +32,15 @@ export function imageNotFound(image: string, e?: unknown): BerthError {
     details: { image },
   });
 }
+
+/** The engine could not publish a port on the host because something else holds it. */
+export function portInUse(e: unknown, ports: number[]): BerthError | null {
+  const message = (e as { json?: { message?: string } } | null)?.json?.message ?? (e instanceof Error ? e.message : String(e));
+  if (!/port is already allocated|address already in use/i.test(message)) return null;
+  const which = ports.join(', ');
+  return new BerthError('BERTH_E_PORT_IN_USE', `cannot publish port ${which} on 127.0.0.1: it is already in use (${message})`, {
+    cause: e,
+    problems: [{ path: '--port', message: `127.0.0.1:${which} is taken`, fix: 'stop what listens there, or choose another port' }],
+    details: { ports },
+  });
+}

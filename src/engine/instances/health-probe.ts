@@ -2,12 +2,12 @@ import { connect } from 'node:net';
 import type { RuntimeDriver, WorkloadHandle } from '../../drivers/driver.ts';
 import type { HealthCheck } from './supervisor-protocol.ts';
 
-/** One health probe: the command exits 0 inside the workload, or the port accepts a TCP connection. Never throws. */
+/** One health probe: the command exits 0 inside the workload, or the port accepts a TCP connection (where it is published, on isolating runtimes). Never throws. */
 export async function probeHealth(driver: RuntimeDriver, handle: WorkloadHandle, check: HealthCheck): Promise<boolean> {
   const timeoutMs = Math.max(check.intervalMs, 1000);
   try {
     if (check.cmd !== null) return (await driver.exec(handle, ['/bin/sh', '-c', check.cmd], { timeoutMs })).code === 0;
-    if (check.port !== null) return await canConnect('127.0.0.1', check.port, timeoutMs);
+    if (check.port !== null) return await canConnect('127.0.0.1', hostPort(handle, check.port), timeoutMs);
   } catch {
     return false;
   }
@@ -25,4 +25,10 @@ function canConnect(host: string, port: number, timeoutMs: number): Promise<bool
     socket.once('timeout', () => done(false));
     socket.once('error', () => done(false));
   });
+}
+
+/** Where the workload's `port` is reached from the host: its published port (handle.state `port:<n>`), else the port itself. */
+function hostPort(handle: WorkloadHandle, port: number): number {
+  const published = handle.state[`port:${port}`];
+  return typeof published === 'number' ? published : port;
 }

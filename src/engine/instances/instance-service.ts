@@ -21,8 +21,8 @@ import { isStale } from './keeper.ts';
 import type { HealthCheck } from './supervisor-protocol.ts';
 
 /** The OS user locally (admin = root); the token's owner on the server. */
-/** Runtimes instances run on (the docker runtime still lacks instance IPs, attached exec and image default commands). */
-export const INSTANCE_RUNTIMES: readonly string[] = ['process'];
+/** Runtimes instances run on. */
+export const INSTANCE_RUNTIMES: readonly string[] = ['process', 'docker'];
 
 export interface InstanceUser extends Viewer {
   name: string;
@@ -32,12 +32,14 @@ export interface InstanceStartOptions {
   name: string;
   /** "host" on the process runtime; an image reference on isolating runtimes. */
   image: string;
-  /** The command (process runtime) or the arguments for the image's command. */
+  /** The command (process runtime), or on container runtimes the command replacing the image's (empty: the image's default command). */
   args: string[];
+  /** `instance run`: on container runtimes, args go to the image's entrypoint (as in `docker run IMAGE ARGS`). */
+  imageCommand?: boolean;
   runtime: string;
-  /** Working directory on the host (process runtime). */
+  /** Working directory on the host (process runtime; container runtimes use the image's). */
   cwd: string;
-  /** Added to the inherited environment (later wins): env-file values, then --env. */
+  /** Added to the inherited environment (later wins): env-file values, then --env. Container runtimes add them to the image's environment instead. */
   env: Record<string, string>;
   binds: Mount[];
   ports: number[];
@@ -88,7 +90,13 @@ export class InstanceService {
     if (opts.binds.length > 0 && !driver.capabilities.volumes) {
       throw unsupported('--bind', `the ${driver.name} runtime runs on the host and cannot bind-mount paths`);
     }
-    if (opts.args.length === 0 && !driver.capabilities.isolation) {
+    const isolated = driver.capabilities.isolation;
+    if (isolated && opts.image === 'host') {
+      throw new BerthError('BERTH_E_INVALID_ARGUMENT', `the ${driver.name} runtime runs instances from an image, not "host" (IMAGE)`, {
+        problems: [{ path: 'IMAGE', message: '"host" is the process runtime\'s word', fix: `give an image, e.g. berth instance start --runtime ${driver.name} python:3.12 ${name} python3 -m http.server 8000` }],
+      });
+    }
+    if (opts.args.length === 0 && !isolated) {
       throw new BerthError('BERTH_E_INVALID_ARGUMENT', `the ${driver.name} runtime needs the command to run after the instance name`, {
         problems: [{ path: 'ARGS', message: 'no command given', fix: `e.g. berth instance start host ${name} python3 -m http.server 8000` }],
       });
@@ -110,13 +118,17 @@ export class InstanceService {
         problems: [{ path: 'NAME', message: 'you already have a running instance of this name', fix: `stop it first (berth instance stop ${name}) or choose another name` }],
       });
     }
-    const env = { ...this.#config.baseEnv, ...opts.env, BERTH_INSTANCE: name };
+    // Containers get the image's environment plus what was asked for, never the caller's own (tokens, host paths).
+    const env = { ...(isolated ? {} : this.#config.baseEnv), ...opts.env, BERTH_INSTANCE: name };
     try {
       const started = await launchSupervisor({
         instanceId: id, name, owner: this.#user.name, runtime: driver.name, restart: opts.restart, health: opts.health,
         spec: {
-          command: opts.args, cwd: driver.capabilities.isolation ? '' : opts.cwd, env, image: opts.image,
+          command: opts.args, cwd: isolated ? '' : opts.cwd, env, image: opts.image,
           mounts: opts.binds, ports: opts.ports, labels: { instance: name }, logPath: logs.out, errLogPath: logs.err,
+          // Services are reached at the port they listen on, as on the host.
+          samePortsOnHost: true,
+          imageEntrypoint: isolated && (opts.imageCommand === true || opts.args.length === 0),
         },
       }, logs.err);
       await this.#repo.adopt(id, started.pid, started.startTime, JSON.stringify(started.handle));
@@ -139,7 +151,7 @@ export class InstanceService {
     await this.#sweep();
     const rows = await this.#matching(pattern, opts.owner);
     if (rows.length === 0) throw notFound(pattern);
-    await Promise.all(rows.map(async (row) => stopInstance(row, stopOpts, { repo: this.#repo, driver: await this.#driver(row.runtime), host: this.#host, onEvent })));
+    await Promise.all(rows.map(async (row) => stopInstance(row, stopOpts, { repo: this.#repo, driver: () => this.#driver(row.runtime), host: this.#host, onEvent })));
     return rows.map((r) => r.name);
   }
 
@@ -161,9 +173,11 @@ export class InstanceService {
     return (await this.#driver(row.runtime)).exec(handle, argv, { attach: opts.attach, env: { BERTH_INSTANCE: row.name, ...opts.env } });
   }
 
-  /** The command the instance was started with (for `berth run instance://NAME`). */
+  /** The command the instance runs (for `berth run instance://NAME`): on container runtimes as resolved from the image. */
   async command(name: string): Promise<string[]> {
-    return (await this.find(name)).command;
+    const { row, handle } = await this.#running(name);
+    const resolved = handle.state.command;
+    return typeof resolved === 'string' ? (JSON.parse(resolved) as string[]) : (JSON.parse(row.command_json) as string[]);
   }
 
   async stats(name: string): Promise<{ instance: InstanceView; stats: WorkloadStats }> {

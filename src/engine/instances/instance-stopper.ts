@@ -27,7 +27,8 @@ const POLL_MS = 10;
 export async function stopInstance(
   listed: InstanceRow,
   opts: StopOptions,
-  ctx: { repo: InstanceRepository; driver: RuntimeDriver; host: string; onEvent: (e: StopEvent) => void },
+  // The driver is opened only when the supervisor cannot do the stop (opening docker's costs an import).
+  ctx: { repo: InstanceRepository; driver: () => Promise<RuntimeDriver>; host: string; onEvent: (e: StopEvent) => void },
 ): Promise<void> {
   const row = await settledRow(listed, ctx);
   const who = { name: row.name, image: row.image, pid: row.keeper_pid };
@@ -49,8 +50,9 @@ export async function stopInstance(
     const latest = (await ctx.repo.get(row.id)) ?? row;
     if (latest.handle_json !== null) {
       const handle = JSON.parse(latest.handle_json) as WorkloadHandle;
-      await ctx.driver.stop(handle, { signal: opts.signal, graceMs: opts.graceMs });
-      await ctx.driver.remove(handle);
+      const driver = await ctx.driver();
+      await driver.stop(handle, { signal: opts.signal, graceMs: opts.graceMs });
+      await driver.remove(handle);
     }
   }
   await ctx.repo.delete(row.id);
