@@ -3,13 +3,17 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { serviceProxy } from '../proxy/service-proxy.ts';
-import { ErrorBody } from './api-schemas.ts';
+import { ErrorBody, RunStreamEvent } from './api-schemas.ts';
 import { DOCS_PREFIX, registerAuth } from './auth-hook.ts';
 import { registerErrorHandling } from './error-handler.ts';
 import { healthRoutes } from './routes/health-routes.ts';
 import { pipelineRoutes } from './routes/pipeline-routes.ts';
 import { projectRoutes } from './routes/project-routes.ts';
+import { runEventRoutes } from './routes/run-event-routes.ts';
 import { runRoutes } from './routes/run-routes.ts';
+import { sessionRoutes } from './routes/session-routes.ts';
+import { RunEventHub } from './run-event-hub.ts';
+import { webUi } from './web/web-ui.ts';
 import { serviceRoutes } from './routes/service-routes.ts';
 import { tokenRoutes } from './routes/token-routes.ts';
 import type { ServerContext } from './server-context.ts';
@@ -22,6 +26,8 @@ export interface AppOptions {
   bodyLimit?: number;
   /** How long the proxy waits for a service to answer (default 60 s) before 504. */
   proxyTimeoutMs?: number;
+  /** The built web UI's folder (default web/dist of this checkout). */
+  webRoot?: string;
 }
 
 /** What a request log line says about the request: never headers, and the URL without a token parameter. */
@@ -51,6 +57,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance & { ru
     void p.finally(() => running.delete(p));
   };
   app.addSchema(ErrorBody);
+  app.addSchema(RunStreamEvent);
+  const hub = new RunEventHub();
   registerErrorHandling(app);
   registerAuth(app, opts.ctx);
   await app.register(fastifySwagger, {
@@ -72,9 +80,12 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance & { ru
   await app.register(healthRoutes, { version, runtime: opts.ctx.engine.config.runtime });
   await app.register(projectRoutes, opts.ctx);
   await app.register(pipelineRoutes, opts.ctx);
-  await app.register(runRoutes, { ...opts.ctx, background });
+  await app.register(runRoutes, { ...opts.ctx, background, observe: hub.publish });
+  await app.register(runEventRoutes, { ...opts.ctx, hub });
+  await app.register(sessionRoutes, opts.ctx);
   await app.register(tokenRoutes, opts.ctx);
   await app.register(serviceRoutes, opts.ctx);
   await app.register(serviceProxy, { ctx: opts.ctx, timeoutMs: opts.proxyTimeoutMs ?? 60_000 });
+  await app.register(webUi, { root: opts.webRoot });
   return Object.assign(app as FastifyInstance, { runsInFlight: () => running.size });
 }
