@@ -148,6 +148,18 @@ describe('web UI in Chromium', { skip: !haveChromium }, () => {
     await shot('08-run-history');
   });
 
+  it('opens a 500-step pipeline (auto-laid out) and stays editable', async () => {
+    const big = bashPipeline('big', Array.from({ length: 500 }, (_, i): [string, string] => [`s${i}`, 'true\n']));
+    writeFileSync(join(projectDir, 'big.orchest'), JSON.stringify(big.pipeline));
+    await page.goto(`${server.url}/#/projects/demo/pipelines/big.orchest`);
+    await page.locator('.react-flow__node').first().waitFor();
+    const rendered = await page.locator('.react-flow__node').count();
+    assert.ok(rendered > 0 && rendered <= 500, `${rendered} nodes rendered`);
+    await page.getByRole('button', { name: 'Add step' }).click();
+    await page.getByRole('button', { name: 'Save', exact: true }).waitFor();
+    await shot('09-large-pipeline');
+  });
+
   it('opens a service through its proxy link in a new tab (noopener; the Berth cookie is not forwarded)', async () => {
     servicePort = await freePort();
     const res = await api('POST', '/api/projects/demo/services', { name: 'echo', command: process.execPath, args: `${ECHO} ${servicePort}`, ports: [servicePort] });
@@ -156,7 +168,7 @@ describe('web UI in Chromium', { skip: !haveChromium }, () => {
     const link = page.getByRole('link', { name: `echo :${servicePort}` });
     await link.waitFor();
     assert.equal(await link.getAttribute('rel'), 'noopener noreferrer');
-    await shot('09-services');
+    await shot('10-services');
     const [tab] = await Promise.all([page.context().waitForEvent('page'), link.click()]);
     await tab.waitForLoadState();
     let body = '';
@@ -168,7 +180,7 @@ describe('web UI in Chromium', { skip: !haveChromium }, () => {
     assert.equal(echoed.method, 'GET');
     assert.doesNotMatch(echoed.headers.cookie ?? '', /berth_token/);
     assert.equal(await tab.evaluate(() => window.opener), null);
-    await tab.screenshot({ path: join(SHOTS, '10-service-tab.png') });
+    await tab.screenshot({ path: join(SHOTS, '11-service-tab.png') });
     await tab.close();
   });
 });

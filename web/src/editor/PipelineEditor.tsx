@@ -99,6 +99,8 @@ export function PipelineEditor({ project, path }: { project: string; path: strin
   }, [doc.undo, save]);
 
   if (!pipeline) return <section className="page">{error ? <p role="alert" className="error">{error}</p> : <p className="loading">Loading…</p>}</section>;
+  // Large pipelines open on their first steps at a readable zoom instead of a whole-graph speck.
+  const fitViewOptions = { maxZoom: 1, nodes: Object.keys(pipeline.steps).slice(0, 40).map((id) => ({ id })) };
   const one = selected.size === 1 ? pipeline.steps[[...selected][0]!] : undefined;
   const running = live && (live.status === 'PENDING' || live.status === 'STARTED');
   const pipelineProblems = problems.filter((p) => !one || !p.path.startsWith(`steps.${one.uuid}`));
@@ -136,6 +138,7 @@ export function PipelineEditor({ project, path }: { project: string; path: strin
             onlyRenderVisibleElements
             colorMode="system"
             fitView
+            fitViewOptions={fitViewOptions}
             minZoom={0.05}
           >
             <Background />
