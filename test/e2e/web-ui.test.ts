@@ -40,6 +40,7 @@ describe('web UI in Chromium', { skip: !haveChromium }, () => {
   let browser: Browser;
   let page: Page;
   let servicePort = 0;
+  const edgeCount = (n: number) => page.waitForFunction((want) => document.querySelectorAll('.react-flow__edge').length === want, n, { timeout: 10_000 });
   const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`) });
   const api = (method: string, path: string, body?: unknown) =>
     fetch(`${server.url}${path}`, { method, headers: { authorization: `Bearer ${ADMIN}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
@@ -91,8 +92,7 @@ describe('web UI in Chromium', { skip: !haveChromium }, () => {
     await shot('03-project');
     await page.getByRole('cell').getByRole('link', { name: 'demo' }).click();
     await page.locator('.react-flow__node').nth(2).waitFor();
-    const edge = () => page.locator('.react-flow__edge');
-    assert.equal(await edge().count(), 1);
+    await edgeCount(1);
     const from = await page.locator(`.react-flow__node[data-id="${uuids[1]}"] .react-flow__handle.source`).boundingBox();
     const to = await page.locator(`.react-flow__node[data-id="${uuids[2]}"] .react-flow__handle.target`).boundingBox();
     assert.ok(from && to);
@@ -100,7 +100,7 @@ describe('web UI in Chromium', { skip: !haveChromium }, () => {
     await page.mouse.down();
     await page.mouse.move(to.x + to.width / 2, to.y + to.height / 2, { steps: 15 });
     await page.mouse.up();
-    await page.waitForFunction(() => document.querySelectorAll('.react-flow__edge').length === 2);
+    await edgeCount(2);
     await shot('04-editor-connected');
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByText('Saved demo.orchest').waitFor();
@@ -120,6 +120,15 @@ describe('web UI in Chromium', { skip: !haveChromium }, () => {
     await page.getByRole('button', { name: 'Undo' }).click();
     await page.waitForFunction(() => (document.getElementById('step-file_path') as HTMLInputElement | null)?.value.endsWith('0.sh'));
     await page.locator('#step-file_path-error').waitFor({ state: 'detached' });
+    // The keyboard way: connect from the picker, then undo it.
+    await page.getByLabel('Connect from step').selectOption({ label: 'Report' });
+    await page.getByRole('button', { name: 'Connect', exact: true }).press('Enter');
+    await page.getByRole('button', { name: 'Disconnect Report' }).waitFor();
+    await edgeCount(3);
+    await page.keyboard.press('Control+z');
+    await page.getByRole('button', { name: 'Disconnect Report' }).waitFor({ state: 'detached' });
+    await edgeCount(2);
+    await page.getByRole('button', { name: 'Saved' }).waitFor();
   });
 
   it('runs the pipeline, every step turns green live, and a step log opens', async () => {
@@ -133,6 +142,10 @@ describe('web UI in Chromium', { skip: !haveChromium }, () => {
     await page.getByRole('button', { name: 'Show log' }).click();
     await page.getByTestId('log-text').filter({ hasText: 'report-output-42' }).waitFor();
     await shot('07-step-log');
+    // Run only the selected step: the others are not part of that run.
+    await page.locator(`.react-flow__node[data-id="${uuids[0]}"]`).click();
+    await page.getByRole('button', { name: 'Run selected' }).click();
+    await page.waitForFunction((u) => document.querySelector(`.react-flow__node[data-id="${u[0]}"] .step-node`)?.getAttribute('data-status') === 'SUCCESS' && document.querySelector(`.react-flow__node[data-id="${u[2]}"] .step-node`)?.getAttribute('data-status') === 'NONE', uuids);
   });
 
   it('lists the run in the history with filters', async () => {
@@ -142,7 +155,7 @@ describe('web UI in Chromium', { skip: !haveChromium }, () => {
     await page.getByText('No runs match.').waitFor();
     await page.getByLabel('Status').selectOption('');
     await page.getByRole('cell', { name: 'SUCCESS' }).first().waitFor();
-    await page.getByRole('row').nth(1).getByRole('button').click();
+    await page.getByRole('row').last().getByRole('button').click(); // the oldest: the full run
     await page.getByRole('button', { name: 'Log of Clean' }).click();
     await page.getByTestId('log-text').filter({ hasText: 'clean-done' }).waitFor();
     await shot('08-run-history');
@@ -182,5 +195,7 @@ describe('web UI in Chromium', { skip: !haveChromium }, () => {
     assert.equal(await tab.evaluate(() => window.opener), null);
     await tab.screenshot({ path: join(SHOTS, '11-service-tab.png') });
     await tab.close();
+    await page.getByRole('button', { name: 'Logs of echo' }).click();
+    await page.getByTestId('log-text').filter({ hasText: `echo service on ${servicePort}` }).waitFor();
   });
 });

@@ -6,6 +6,8 @@ import { stepLogUrl } from '../runs/RunHistory.tsx';
 import { useRunEvents } from '../runs/use-run-events.ts';
 import { href } from '../use-hash-route.ts';
 import { addStep, connect, disconnect, moveStep, removeSteps, toEdges, toNodes, updateStep, withPositions, type Pipeline, type StepNode } from './pipeline-graph.ts';
+import { IncomingConnections } from './IncomingConnections.tsx';
+import { PipelineForm } from './PipelineForm.tsx';
 import { StepForm } from './StepForm.tsx';
 import { StepNodeView } from './StepNodeView.tsx';
 import { useUndo } from './use-undo.ts';
@@ -103,7 +105,8 @@ export function PipelineEditor({ project, path }: { project: string; path: strin
   const fitViewOptions = { maxZoom: 1, nodes: Object.keys(pipeline.steps).slice(0, 40).map((id) => ({ id })) };
   const one = selected.size === 1 ? pipeline.steps[[...selected][0]!] : undefined;
   const running = live && (live.status === 'PENDING' || live.status === 'STARTED');
-  const pipelineProblems = problems.filter((p) => !one || !p.path.startsWith(`steps.${one.uuid}`));
+  // Problems the open form does not show on a field.
+  const pipelineProblems = problems.filter((p) => (one ? !p.path.startsWith(`steps.${one.uuid}`) : !/^(name|parameters)\b/.test(p.path)));
   return (
     <section className="editor">
       <div className="toolbar" role="toolbar" aria-label="pipeline actions">
@@ -154,9 +157,17 @@ export function PipelineEditor({ project, path }: { project: string; path: strin
               onChange={(patch) => doc.set((p) => (p ? updateStep(p, one.uuid, patch) : p))}
               onRemove={() => doc.set((p) => (p ? removeSteps(p, new Set([one.uuid])) : p))}
               onShowLog={runUuid && live?.steps[one.uuid] ? () => setLogStep(one.uuid) : undefined}
+              connections={
+                <IncomingConnections
+                  pipeline={pipeline}
+                  uuid={one.uuid}
+                  onConnect={(from) => doc.set((p) => (p ? connect(p, from, one.uuid) : p))}
+                  onDisconnect={(from) => doc.set((p) => (p ? disconnect(p, from, one.uuid) : p))}
+                />
+              }
             />
           ) : (
-            <p className="help">Select a step to edit it. Drag from a step's right handle to another's left handle to connect; select a connection and press Delete to remove it.</p>
+            <PipelineForm pipeline={pipeline} problems={problems} onChange={(patch) => doc.set((p) => (p ? { ...p, ...patch } : p))} />
           )}
           {pipelineProblems.length > 0 && (
             <div className="problems" role="alert">
