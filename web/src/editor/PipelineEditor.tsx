@@ -1,10 +1,11 @@
-import { applyEdgeChanges, applyNodeChanges, Background, Controls, MiniMap, ReactFlow, type Connection, type Edge, type EdgeChange, type NodeChange } from '@xyflow/react';
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { applyEdgeChanges, applyNodeChanges, Background, Controls, MiniMap, ReactFlow, type Connection, type Edge, type EdgeChange, type NodeChange, type ReactFlowInstance } from '@xyflow/react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { api, errorText } from '../api/client.ts';
 import { LogPanel } from '../runs/LogPanel.tsx';
 import { stepLogUrl } from '../runs/RunHistory.tsx';
 import { useRunEvents } from '../runs/use-run-events.ts';
 import { href } from '../use-hash-route.ts';
+import { reuseUnchanged } from './reuse-unchanged.ts';
 import { addStep, connect, disconnect, moveStep, removeSteps, toEdges, toNodes, updateStep, withPositions, type Pipeline, type StepNode } from './pipeline-graph.ts';
 import { IncomingConnections } from './IncomingConnections.tsx';
 import { PipelineForm } from './PipelineForm.tsx';
@@ -27,6 +28,8 @@ export function PipelineEditor({ project, path }: { project: string; path: strin
   const [runUuid, setRunUuid] = useState<string | null>(null);
   const [logStep, setLogStep] = useState<string | null>(null);
   const live = useRunEvents(runUuid);
+  const flow = useRef<ReactFlowInstance<StepNode> | null>(null);
+  const canvas = useRef<HTMLDivElement>(null);
   const pipeline = doc.value;
   const problems = usePipelineProblems(project, path, pipeline);
 
@@ -51,10 +54,10 @@ export function PipelineEditor({ project, path }: { project: string; path: strin
   // The canvas follows the document; selection stays the canvas's own.
   useEffect(() => {
     if (!pipeline) return;
-    setNodes((old) => toNodes(pipeline, live?.steps ?? {}, problemsByStep, new Set(old.filter((n) => n.selected).map((n) => n.id))));
+    setNodes((old) => reuseUnchanged(old, toNodes(pipeline, live?.steps ?? {}, problemsByStep, new Set(old.filter((n) => n.selected).map((n) => n.id)))));
     setEdges((old) => {
       const sel = new Set(old.filter((e) => e.selected).map((e) => e.id));
-      return toEdges(pipeline).map((e) => ({ ...e, selected: sel.has(e.id) }));
+      return reuseUnchanged(old, toEdges(pipeline).map((e) => ({ ...e, selected: sel.has(e.id) })));
     });
   }, [pipeline, live, problemsByStep]);
 
@@ -65,6 +68,11 @@ export function PipelineEditor({ project, path }: { project: string; path: strin
   const onNodesDelete = useCallback((gone: StepNode[]) => doc.set((p) => (p ? removeSteps(p, new Set(gone.map((n) => n.id))) : p)), [doc.set]);
   const onNodeDragStop = useCallback((_: unknown, _n: StepNode, moved: StepNode[]) => doc.set((p) => moved.reduce((acc, n) => (acc ? moveStep(acc, n.id, n.position.x, n.position.y) : acc), p)), [doc.set]);
 
+  /** The flow position in the middle of the visible canvas (where a new step goes). */
+  const viewCenter = () => {
+    const r = canvas.current?.getBoundingClientRect();
+    return r && flow.current ? flow.current.screenToFlowPosition({ x: r.left + r.width / 2, y: r.top + r.height / 2 }) : undefined;
+  };
   const dirty = pipeline !== null && pipeline !== saved;
   const save = useCallback(async (): Promise<boolean> => {
     if (!pipeline) return false;
@@ -112,7 +120,7 @@ export function PipelineEditor({ project, path }: { project: string; path: strin
       <div className="toolbar" role="toolbar" aria-label="pipeline actions">
         <a href={href('projects', project)}>← {project}</a>
         <strong className="pipeline-name">{pipeline.name}</strong>
-        <button type="button" onClick={() => doc.set((p) => (p ? addStep(p, crypto.randomUUID()) : p))}>Add step</button>
+        <button type="button" onClick={() => doc.set((p) => (p ? addStep(p, crypto.randomUUID(), viewCenter()) : p))}>Add step</button>
         <button type="button" onClick={doc.undo} disabled={!doc.canUndo} aria-keyshortcuts="Control+Z">Undo</button>
         <button type="button" onClick={() => void save()} disabled={!dirty} aria-keyshortcuts="Control+S">{dirty ? 'Save' : 'Saved'}</button>
         <span className="sep" />
@@ -125,7 +133,7 @@ export function PipelineEditor({ project, path }: { project: string; path: strin
       {error && <p role="alert" className="error banner">{error}</p>}
       {notice && !error && <p className="notice" aria-live="polite">{notice}</p>}
       <div className="editor-body">
-        <div className="canvas" aria-label="pipeline graph">
+        <div className="canvas" aria-label="pipeline graph" ref={canvas}>
           <ReactFlow
             nodes={nodes}
             edges={edges}
@@ -136,6 +144,7 @@ export function PipelineEditor({ project, path }: { project: string; path: strin
             onEdgesDelete={onEdgesDelete}
             onNodesDelete={onNodesDelete}
             onNodeDragStop={onNodeDragStop}
+            onInit={(instance) => (flow.current = instance)}
             deleteKeyCode={['Backspace', 'Delete']}
             multiSelectionKeyCode="Shift"
             onlyRenderVisibleElements

@@ -84,14 +84,15 @@ export function removeSteps(p: Pipeline, uuids: Set<string>): Pipeline {
   return { ...p, steps };
 }
 
-/** A new step below the others, with the project's most used environment (Orchest requires one). */
-export function addStep(p: Pipeline, uuid: string): Pipeline {
+/** A new step at `at` (the middle of the view) or below the others, with the first step's environment and kernel. */
+export function addStep(p: Pipeline, uuid: string, at?: { x: number; y: number }): Pipeline {
   const steps = Object.values(p.steps);
-  const y = Math.max(0, ...steps.map((s) => (s.meta_data?.position?.[1] ?? 0) + HEIGHT + 40));
+  const x = at ? Math.round(at.x - WIDTH / 2) : 40;
+  const y = at ? Math.round(at.y - HEIGHT / 2) : Math.max(0, ...steps.map((s) => (s.meta_data?.position?.[1] ?? 0) + HEIGHT + 40));
   const environment = steps[0]?.environment ?? '';
   const step: PipelineStep = {
     uuid, title: `Step ${steps.length + 1}`, file_path: '', incoming_connections: [], environment,
-    kernel: steps[0]?.kernel ?? { name: 'python', display_name: 'Python 3' }, parameters: {}, meta_data: { hidden: false, position: [40, y] },
+    kernel: steps[0]?.kernel ?? { name: 'python', display_name: 'Python 3' }, parameters: {}, meta_data: { hidden: false, position: [x, y] },
   };
   return { ...p, steps: { ...p.steps, [uuid]: step } };
 }
