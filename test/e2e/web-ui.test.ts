@@ -161,6 +161,20 @@ describe('web UI in Chromium', { skip: !haveChromium }, () => {
     await shot('08-run-history');
   });
 
+  it('a project token signs in to its own project only', async () => {
+    const created = (await (await api('POST', '/api/tokens', { name: 'e2e', project: 'demo' })).json()) as { token: string };
+    const other = await (await browser.newContext()).newPage();
+    await other.goto(server.url);
+    await other.getByLabel('Token').fill(created.token);
+    await other.getByRole('button', { name: 'Sign in' }).click();
+    await other.getByRole('cell').getByRole('link', { name: 'demo', exact: true }).waitFor();
+    assert.equal(await other.getByRole('button', { name: 'Add project' }).count(), 0);
+    await other.getByRole('button', { name: 'Sign out' }).click();
+    await other.getByRole('button', { name: 'Sign in' }).waitFor();
+    assert.equal((await other.context().cookies()).filter((c) => c.name === 'berth_token' && c.value !== '').length, 0);
+    await other.context().close();
+  });
+
   it('opens a 500-step pipeline (auto-laid out) and stays editable', async () => {
     const big = bashPipeline('big', Array.from({ length: 500 }, (_, i): [string, string] => [`s${i}`, 'true\n']));
     writeFileSync(join(projectDir, 'big.orchest'), JSON.stringify(big.pipeline));

@@ -23,7 +23,7 @@ export function App() {
   let page;
   if (section === 'projects' && project && kind === 'pipelines' && rest.length > 0) page = <PipelineEditor project={project} path={rest.join('/')} />;
   else if (section === 'projects' && project) page = <ProjectPage project={project} tab={kind ?? 'pipelines'} />;
-  else page = <ProjectsPage />;
+  else page = <ProjectsPage session={session} />;
   return (
     <div className="app">
       <header className="topbar">
