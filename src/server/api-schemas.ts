@@ -168,3 +168,35 @@ export const ProxyParams = Type.Object({
   name: ServiceParams.properties.name,
   port: Type.Integer({ minimum: 1, maximum: 65535 }),
 });
+
+const StepRef = { runUuid: Type.String(), stepUuid: Type.String(), title: Type.String() };
+
+/**
+ * One message of a run's event stream (`GET /api/runs/{run}/events`, each SSE `data:` is one of
+ * these): a `snapshot` of the run first, then the engine's progress events, then `end` with the
+ * final report.
+ */
+export const RunStreamEvent = Type.Union(
+  [
+    Type.Object({ type: Type.Literal('snapshot'), report: RunReport }),
+    Type.Object({ type: Type.Literal('run-queued'), runUuid: Type.String(), waitingFor: Type.String() }),
+    Type.Object({ type: Type.Literal('run-started'), runUuid: Type.String(), steps: Type.Integer() }),
+    Type.Object({ type: Type.Literal('step-started'), ...StepRef }),
+    Type.Object({ type: Type.Literal('step-progress'), ...StepRef, line: Type.String() }),
+    Type.Object({ type: Type.Literal('step-finished'), ...StepRef, status: Type.String(), exitCode: Type.Union([Type.Integer(), Type.Null()]), reason: Nullable(Type.String()) }),
+    Type.Object({ type: Type.Literal('run-cancelling'), runUuid: Type.String(), reason: Type.String() }),
+    Type.Object({ type: Type.Literal('run-finished'), runUuid: Type.String(), status: Type.String() }),
+    Type.Object({ type: Type.Literal('end'), report: RunReport }),
+  ],
+  { $id: 'RunStreamEvent' },
+);
+
+export const SessionBody = Type.Object(
+  { token: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'an admin or project token' })) },
+  { additionalProperties: false },
+);
+
+export const SessionInfo = Type.Object({
+  scope: Type.String({ description: '"admin" or "project"' }),
+  project_uuid: Nullable(Type.String()),
+});

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Principal } from '../auth/token-registry.ts';
 import { BerthError } from '../errors.ts';
 import type { Project } from '../store/project-repository.ts';
-import { bearerToken } from './request-token.ts';
+import { bearerToken, cookieToken } from './request-token.ts';
 import type { ServerContext } from './server-context.ts';
 
 /**
@@ -24,7 +24,7 @@ declare module 'fastify' {
   }
 }
 
-/** Checks the bearer token of every API request (401, 429) and the route's scope (403) before the body is read. */
+/** Checks the bearer token (or the web UI's session cookie) of every API request (401, 429) and the route's scope (403) before the body is read. */
 export function registerAuth(app: FastifyInstance, ctx: ServerContext): void {
   app.decorateRequest('principal', null);
   app.decorateRequest('project', null);
@@ -61,7 +61,7 @@ export async function principalFor(ctx: ServerContext, address: string, secret: 
 }
 
 async function authenticate(ctx: ServerContext, request: FastifyRequest): Promise<Principal> {
-  return principalFor(ctx, request.ip, bearerToken(request.headers));
+  return principalFor(ctx, request.ip, bearerToken(request.headers) ?? cookieToken(request.headers));
 }
 
 /** Throws 403 unless the principal may act on the project. */

@@ -4,13 +4,17 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { parseHostUrl } from '../proxy/proxy-request.ts';
 import { HOST_ROUTED_URL, serviceProxy } from '../proxy/service-proxy.ts';
-import { ErrorBody } from './api-schemas.ts';
+import { ErrorBody, RunStreamEvent } from './api-schemas.ts';
 import { DOCS_PREFIX, registerAuth } from './auth-hook.ts';
 import { registerErrorHandling } from './error-handler.ts';
 import { healthRoutes } from './routes/health-routes.ts';
 import { pipelineRoutes } from './routes/pipeline-routes.ts';
 import { projectRoutes } from './routes/project-routes.ts';
+import { runEventRoutes } from './routes/run-event-routes.ts';
 import { runRoutes } from './routes/run-routes.ts';
+import { sessionRoutes } from './routes/session-routes.ts';
+import { RunEventHub } from './run-event-hub.ts';
+import { webUi } from './web/web-ui.ts';
 import { serviceRoutes } from './routes/service-routes.ts';
 import { tokenRoutes } from './routes/token-routes.ts';
 import type { ServerContext } from './server-context.ts';
@@ -25,6 +29,8 @@ export interface AppOptions {
   proxyTimeoutMs?: number;
   /** Host-based routing: `<name>--<project>[--<port>].<servicesDomain>` reaches a service on its own origin. */
   servicesDomain?: string;
+  /** The built web UI's folder (default web/dist of this checkout). */
+  webRoot?: string;
 }
 
 /** What a request log line says about the request: never headers, and the URL without a token parameter. */
@@ -56,6 +62,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance & { ru
     void p.finally(() => running.delete(p));
   };
   app.addSchema(ErrorBody);
+  app.addSchema(RunStreamEvent);
+  const hub = new RunEventHub();
   registerErrorHandling(app);
   registerAuth(app, opts.ctx);
   await app.register(fastifySwagger, {
@@ -77,9 +85,12 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance & { ru
   await app.register(healthRoutes, { version, runtime: opts.ctx.engine.config.runtime });
   await app.register(projectRoutes, opts.ctx);
   await app.register(pipelineRoutes, opts.ctx);
-  await app.register(runRoutes, { ...opts.ctx, background });
+  await app.register(runRoutes, { ...opts.ctx, background, observe: hub.publish });
+  await app.register(runEventRoutes, { ...opts.ctx, hub });
+  await app.register(sessionRoutes, opts.ctx);
   await app.register(tokenRoutes, opts.ctx);
   await app.register(serviceRoutes, opts.ctx);
   await app.register(serviceProxy, { ctx: opts.ctx, timeoutMs: opts.proxyTimeoutMs ?? 60_000, servicesDomain: opts.servicesDomain });
+  await app.register(webUi, { root: opts.webRoot });
   return Object.assign(app as FastifyInstance, { runsInFlight: () => running.size });
 }

@@ -21,10 +21,14 @@ export function registerErrorHandling(app: FastifyInstance): void {
     void reply.status(err.httpStatus).type('application/json').send({ error: err.toJSON() });
   });
   app.setNotFoundHandler((request, reply) => {
-    const err = new BerthError('BERTH_E_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`, {
-      problems: [{ path: 'url', message: 'unknown route', fix: 'see /api/openapi.json or /api/docs' }],
-    });
-    void reply.status(404).send({ error: err.toJSON() });
+    void reply.status(404).send({ error: routeNotFound(request.method, request.url).toJSON() });
+  });
+}
+
+/** The error for a URL no route answers. */
+export function routeNotFound(method: string, url: string): BerthError {
+  return new BerthError('BERTH_E_NOT_FOUND', `no route ${method} ${url.split('?')[0]}`, {
+    problems: [{ path: 'url', message: 'unknown route', fix: 'see /api/openapi.json or /api/docs' }],
   });
 }
 

@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { JsonObject } from '../../core/pipeline-types.ts';
 import type { Status } from '../../core/statuses.ts';
+import type { RunObserver } from '../../engine/run-events.ts';
 import { runReport } from '../../engine/run-report.ts';
 import { stepLogChunks } from '../../engine/step-log.ts';
 import type { RunRow } from '../../store/run-repository.ts';
@@ -15,7 +16,7 @@ import type { ServerContext } from '../server-context.ts';
  * Runs. A run started here executes inside the server through Engine.runPipeline; the request
  * returns as soon as the run is stored (201, PENDING), while it queues and runs in the background.
  */
-export async function runRoutes(root: FastifyInstance, ctx: ServerContext & { background: (p: Promise<unknown>) => void }): Promise<void> {
+export async function runRoutes(root: FastifyInstance, ctx: ServerContext & { background: (p: Promise<unknown>) => void; observe?: RunObserver }): Promise<void> {
   const app = root.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['runs'];
   const RunList = Type.Object({ runs: Type.Array(RunSummary) });
@@ -39,6 +40,7 @@ export async function runRoutes(root: FastifyInstance, ctx: ServerContext & { ba
       failFast: body.fail_fast,
       runtime: body.runtime,
       onCreated: created,
+      observe: ctx.observe,
     });
     // Errors before the run is stored are bad input and go to the client; later ones only to the log.
     ctx.background(done.catch((e: unknown) => isStored && request.log.error({ err: e }, 'run failed in the server')));

@@ -1,0 +1,215 @@
+/// <reference lib="dom" />
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { REPO } from '../helpers/berth-cli.ts';
+import { bashPipeline } from '../helpers/berth-server.ts';
+import { startServerProcess } from '../helpers/berth-server-process.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SHOTS = join(REPO, 'test', 'e2e', 'screenshots');
+const ADMIN = 'e2e-admin-token-0123456789abcdef';
+const ECHO = join(REPO, 'test', 'fixtures', 'services', 'echo-service.mjs');
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium && process.env.CI) throw new Error(`${CHROMIUM} is missing: CI installs Debian's chromium (.ci/run)`);
+if (!haveChromium) console.log(`# skipped: the browser tests need ${CHROMIUM} (apt-get install chromium)`);
+
+async function freePort(): Promise<number> {
+  const s = createServer().listen(0, '127.0.0.1');
+  await new Promise((r) => s.once('listening', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/**
+ * The whole loop in a real browser against a real `berth server` process: sign in, add a project,
+ * connect two steps by dragging and save (the file changes on disk), run and watch every step turn
+ * green, read a step's log, open a service through its proxy link. Screenshots of each screen go to
+ * test/e2e/screenshots/.
+ */
+describe('web UI in Chromium', { skip: !haveChromium }, () => {
+  const root = mkdtempSync(join(tmpdir(), 'berth-e2e-'));
+  const projectDir = join(root, 'demo');
+  const uuids = ['00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000002', '00000000-0000-4000-8000-000000000003'];
+  let server: Awaited<ReturnType<typeof startServerProcess>>;
+  let browser: Browser;
+  let page: Page;
+  let servicePort = 0;
+  const edgeCount = (n: number) => page.waitForFunction((want) => document.querySelectorAll('.react-flow__edge').length === want, n, { timeout: 10_000 });
+  const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`) });
+  const api = (method: string, path: string, body?: unknown) =>
+    fetch(`${server.url}${path}`, { method, headers: { authorization: `Bearer ${ADMIN}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+
+  before(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    // A → B, and C on its own; every step prints a marker and sleeps a little so the run is watched live.
+    const { pipeline, files } = bashPipeline('demo', [['Load', 'echo load-done; sleep 0.3\n'], ['Clean', 'echo clean-done; sleep 0.3\n'], ['Report', 'echo report-output-42\n']]);
+    (pipeline.steps as Record<string, { incoming_connections: string[] }>)[uuids[2]!]!.incoming_connections = [];
+    mkdirSync(join(projectDir, '.orchest'), { recursive: true });
+    for (const [rel, text] of Object.entries(files)) {
+      mkdirSync(join(projectDir, rel, '..'), { recursive: true });
+      writeFileSync(join(projectDir, rel), text);
+    }
+    writeFileSync(join(projectDir, 'demo.orchest'), JSON.stringify(pipeline, null, 2));
+    server = await startServerProcess({ BERTH_HOME: join(root, 'home'), BERTH_ADMIN_TOKEN: ADMIN, BERTH_STOP_GRACE_SECONDS: '2' });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    page = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
+  });
+  after(async () => {
+    await api('DELETE', '/api/projects/demo/services/echo').catch(() => undefined);
+    await browser?.close();
+    await server?.stop();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('signs in with a token (kept out of page storage) and adds a project by path', async () => {
+    await page.goto(server.url);
+    await shot('01-sign-in');
+    await page.getByLabel('Token').fill('wrong-token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'unknown or revoked' }).waitFor();
+    await page.getByLabel('Token').fill(ADMIN);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Projects' }).waitFor();
+    const cookie = (await page.context().cookies()).find((c) => c.name === 'berth_token');
+    assert.equal(cookie?.httpOnly, true);
+    assert.equal(await page.evaluate(() => JSON.stringify(localStorage) + document.cookie), '{}');
+    await page.getByLabel('Name').fill('demo');
+    await page.getByLabel('Folder on the server').fill(projectDir);
+    await page.getByRole('button', { name: 'Add project' }).click();
+    await page.getByRole('link', { name: 'demo', exact: true }).first().waitFor();
+    await shot('02-projects');
+  });
+
+  it('connects two steps by dragging and saves the .orchest file', async () => {
+    await page.getByRole('cell').getByRole('link', { name: 'demo', exact: true }).click();
+    await page.getByRole('link', { name: 'demo' }).last().waitFor();
+    await shot('03-project');
+    await page.getByRole('cell').getByRole('link', { name: 'demo' }).click();
+    await page.locator('.react-flow__node').nth(2).waitFor();
+    await edgeCount(1);
+    const from = await page.locator(`.react-flow__node[data-id="${uuids[1]}"] .react-flow__handle.source`).boundingBox();
+    const to = await page.locator(`.react-flow__node[data-id="${uuids[2]}"] .react-flow__handle.target`).boundingBox();
+    assert.ok(from && to);
+    await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(to.x + to.width / 2, to.y + to.height / 2, { steps: 15 });
+    await page.mouse.up();
+    await edgeCount(2);
+    await shot('04-editor-connected');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByText('Saved demo.orchest').waitFor();
+    const onDisk = JSON.parse(readFileSync(join(projectDir, 'demo.orchest'), 'utf8')) as { steps: Record<string, { incoming_connections: string[]; meta_data: { position: number[] } }> };
+    assert.deepEqual(onDisk.steps[uuids[2]!]!.incoming_connections, [uuids[1]]);
+    // The auto-layout's positions were written too (other Orchest tools draw the same graph).
+    assert.notDeepEqual(onDisk.steps[uuids[0]!]!.meta_data.position, onDisk.steps[uuids[2]!]!.meta_data.position);
+  });
+
+  it("shows the validator's message on the field for an invalid edit, and undoes it", async () => {
+    await page.locator(`.react-flow__node[data-id="${uuids[0]}"]`).click();
+    const file = page.getByLabel('File');
+    await file.fill('steps/notes.txt');
+    await page.locator('#step-file_path-error').waitFor();
+    assert.match(await page.locator('#step-file_path-error').innerText(), /cannot be run as a step/);
+    await shot('05-invalid-edit');
+    await page.getByRole('button', { name: 'Undo' }).click();
+    await page.waitForFunction(() => (document.getElementById('step-file_path') as HTMLInputElement | null)?.value.endsWith('0.sh'));
+    await page.locator('#step-file_path-error').waitFor({ state: 'detached' });
+    // The keyboard way: connect from the picker, then undo it.
+    await page.getByLabel('Connect from step').selectOption({ label: 'Report' });
+    await page.getByRole('button', { name: 'Connect', exact: true }).press('Enter');
+    await page.getByRole('button', { name: 'Disconnect Report' }).waitFor();
+    await edgeCount(3);
+    await page.keyboard.press('Control+z');
+    await page.getByRole('button', { name: 'Disconnect Report' }).waitFor({ state: 'detached' });
+    await edgeCount(2);
+    await page.getByRole('button', { name: 'Saved' }).waitFor();
+  });
+
+  it('runs the pipeline, every step turns green live, and a step log opens', async () => {
+    await page.locator('.react-flow__pane').click({ position: { x: 20, y: 20 } });
+    await page.getByRole('button', { name: 'Run all' }).click();
+    await page.waitForFunction(() => Array.from(document.querySelectorAll('.step-node')).every((n) => n.getAttribute('data-status') === 'SUCCESS'), undefined, { timeout: 60_000 });
+    await page.getByTestId('run-status').filter({ hasText: 'SUCCESS' }).waitFor();
+    assert.match(await page.locator(`.react-flow__node[data-id="${uuids[0]}"] .step-status`).innerText(), /SUCCESS · \d/);
+    await shot('06-run-success');
+    await page.locator(`.react-flow__node[data-id="${uuids[2]}"]`).click();
+    await page.getByRole('button', { name: 'Show log' }).click();
+    await page.getByTestId('log-text').filter({ hasText: 'report-output-42' }).waitFor();
+    await shot('07-step-log');
+    // Run only the selected step: the others are not part of that run.
+    await page.locator(`.react-flow__node[data-id="${uuids[0]}"]`).click();
+    await page.getByRole('button', { name: 'Run selected' }).click();
+    await page.waitForFunction((u) => document.querySelector(`.react-flow__node[data-id="${u[0]}"] .step-node`)?.getAttribute('data-status') === 'SUCCESS' && document.querySelector(`.react-flow__node[data-id="${u[2]}"] .step-node`)?.getAttribute('data-status') === 'NONE', uuids);
+  });
+
+  it('lists the run in the history with filters', async () => {
+    await page.goto(`${server.url}/#/projects/demo/runs`);
+    await page.getByRole('cell', { name: 'SUCCESS' }).first().waitFor();
+    await page.getByLabel('Status').selectOption('FAILURE');
+    await page.getByText('No runs match.').waitFor();
+    await page.getByLabel('Status').selectOption('');
+    await page.getByRole('cell', { name: 'SUCCESS' }).first().waitFor();
+    await page.getByRole('row').last().getByRole('button').click(); // the oldest: the full run
+    await page.getByRole('button', { name: 'Log of Clean' }).click();
+    await page.getByTestId('log-text').filter({ hasText: 'clean-done' }).waitFor();
+    await shot('08-run-history');
+  });
+
+  it('a project token signs in to its own project only', async () => {
+    const created = (await (await api('POST', '/api/tokens', { name: 'e2e', project: 'demo' })).json()) as { token: string };
+    const other = await (await browser.newContext()).newPage();
+    await other.goto(server.url);
+    await other.getByLabel('Token').fill(created.token);
+    await other.getByRole('button', { name: 'Sign in' }).click();
+    await other.getByRole('cell').getByRole('link', { name: 'demo', exact: true }).waitFor();
+    assert.equal(await other.getByRole('button', { name: 'Add project' }).count(), 0);
+    await other.getByRole('button', { name: 'Sign out' }).click();
+    await other.getByRole('button', { name: 'Sign in' }).waitFor();
+    assert.equal((await other.context().cookies()).filter((c) => c.name === 'berth_token' && c.value !== '').length, 0);
+    await other.context().close();
+  });
+
+  it('opens a 500-step pipeline (auto-laid out) and stays editable', async () => {
+    const big = bashPipeline('big', Array.from({ length: 500 }, (_, i): [string, string] => [`s${i}`, 'true\n']));
+    writeFileSync(join(projectDir, 'big.orchest'), JSON.stringify(big.pipeline));
+    await page.goto(`${server.url}/#/projects/demo/pipelines/big.orchest`);
+    await page.locator('.react-flow__node').first().waitFor();
+    const rendered = await page.locator('.react-flow__node').count();
+    assert.ok(rendered > 0 && rendered <= 500, `${rendered} nodes rendered`);
+    await page.getByRole('button', { name: 'Add step' }).click();
+    await page.getByRole('button', { name: 'Save', exact: true }).waitFor();
+    await shot('09-large-pipeline');
+  });
+
+  it('opens a service through its proxy link in a new tab (noopener; the Berth cookie is not forwarded)', async () => {
+    servicePort = await freePort();
+    const res = await api('POST', '/api/projects/demo/services', { name: 'echo', command: process.execPath, args: `${ECHO} ${servicePort}`, ports: [servicePort] });
+    assert.equal(res.status, 201, await res.clone().text());
+    await page.goto(`${server.url}/#/projects/demo/services`);
+    const link = page.getByRole('link', { name: `echo :${servicePort}` });
+    await link.waitFor();
+    assert.equal(await link.getAttribute('rel'), 'noopener noreferrer');
+    await shot('10-services');
+    const [tab] = await Promise.all([page.context().waitForEvent('page'), link.click()]);
+    await tab.waitForLoadState();
+    let body = '';
+    for (let i = 0; i < 50 && !body.includes('"method"'); i++) {
+      body = await tab.locator('body').innerText();
+      if (!body.includes('"method"')) await tab.reload();
+    }
+    const echoed = JSON.parse(body) as { method: string; headers: Record<string, string> };
+    assert.equal(echoed.method, 'GET');
+    assert.doesNotMatch(echoed.headers.cookie ?? '', /berth_token/);
+    assert.equal(await tab.evaluate(() => window.opener), null);
+    await tab.screenshot({ path: join(SHOTS, '11-service-tab.png') });
+    await tab.close();
+    await page.getByRole('button', { name: 'Logs of echo' }).click();
+    await page.getByTestId('log-text').filter({ hasText: `echo service on ${servicePort}` }).waitFor();
+  });
+});
