@@ -35,6 +35,9 @@ export const ERRORS = {
   BERTH_E_SERVER_UNREACHABLE: { exit: 1, http: 502, title: 'Berth server unreachable' },
   BERTH_E_UPSTREAM_UNAVAILABLE: { exit: 1, http: 502, title: 'service unavailable' },
   BERTH_E_UPSTREAM_TIMEOUT: { exit: 1, http: 504, title: 'service timed out' },
+  BERTH_E_SESSION_NOT_FOUND: { exit: 2, http: 404, title: 'session not found' },
+  BERTH_E_SESSION_START: { exit: 1, http: 500, title: 'session failed to start' },
+  BERTH_E_ENV_VAR_NOT_FOUND: { exit: 2, http: 404, title: 'environment variable not found' },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -20,6 +20,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   server: async () => (await import('./commands/server-command.ts')).serverCommand,
   token: async () => (await import('./commands/token-command.ts')).tokenCommand,
   service: async () => (await import('./commands/service-command.ts')).serviceCommand,
+  session: async () => (await import('./commands/session-command.ts')).sessionCommand,
+  'env-var': async () => (await import('./commands/env-var-command.ts')).envVarCommand,
 };
 
 const HELP = `Berth — pipelines and services for data teams (runs Orchest projects unchanged)
@@ -41,6 +43,9 @@ Commands:
   server                run the REST API and service proxy (berth server --help)
   token create|list|revoke   project tokens for the API and the service proxy
   service deploy|list|logs|rm   project services behind the server's proxy
+  service template list|add     built-in service definitions, added to a pipeline file
+  session start|stop|status|list|logs   interactive sessions: a pipeline's services
+  env-var set|list|rm           project and pipeline environment variables (secrets)
 
 Every command takes --help. Lists take --json.
 State lives in BERTH_HOME (default ~/.berth). With BERTH_ENDPOINT (+ BERTH_TOKEN) set, run, runs,

@@ -48,7 +48,20 @@ export interface WorkloadSpec {
   logPath: string;
   /** When set, stderr is appended here instead (host path) and logPath gets stdout only. */
   errLogPath?: string;
+  /**
+   * Isolating drivers: keep the image's own entrypoint, `command` then being its arguments (an empty
+   * command runs the image's default). Without it, `command` replaces entrypoint and command.
+   */
+  imageEntrypoint?: boolean;
+  /** Restart the workload when it ends (drivers that restart natively; others leave it to their caller). */
+  restart?: RestartPolicyName;
 }
+
+/** no: never; on-failure: after a non-zero exit; always: after any end except a stop. */
+export type RestartPolicyName = 'no' | 'on-failure' | 'always';
+
+/** none: the workload defines no health check; the rest as Docker's HEALTHCHECK reports it. */
+export type WorkloadHealth = 'none' | 'starting' | 'healthy' | 'unhealthy';
 
 /** Opaque, serialisable driver state: the store persists it so a restarted Berth can adopt the workload. */
 export interface WorkloadHandle {
@@ -135,6 +148,8 @@ export interface RuntimeDriver {
   list(owner: OwnerLabels): Promise<WorkloadHandle[]>;
   /** Whether the workload is still running (cheap; used by reconcile). */
   isRunning(handle: WorkloadHandle): Promise<boolean>;
+  /** The workload's own health check (an image HEALTHCHECK); drivers without one leave it out. */
+  health?(handle: WorkloadHandle): Promise<WorkloadHealth>;
   /** Resource use of a running workload; drivers without capabilities.stats leave it out. */
   stats?(handle: WorkloadHandle): Promise<WorkloadStats>;
   /** Forgets an ended workload (its registry entry / container). Stops it first if it still runs. */

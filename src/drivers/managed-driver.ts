@@ -11,6 +11,7 @@ import type {
   RuntimeDriver,
   WorkloadHandle,
   WorkloadSpec,
+  WorkloadHealth,
   WorkloadStats,
 } from './driver.ts';
 
@@ -100,6 +101,14 @@ export class ManagedDriver implements RuntimeDriver {
   async isRunning(handle: WorkloadHandle): Promise<boolean> {
     await this.init();
     return this.#call('isRunning', this.#timeoutMs, () => this.#inner.isRunning(handle));
+  }
+
+  /** 'none' on drivers without health checks. */
+  async health(handle: WorkloadHandle): Promise<WorkloadHealth> {
+    await this.init();
+    const inner = this.#inner;
+    if (!inner.health) return 'none';
+    return this.#call('health', this.#timeoutMs, () => inner.health!(handle));
   }
 
   async stats(handle: WorkloadHandle): Promise<WorkloadStats> {

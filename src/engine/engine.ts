@@ -25,6 +25,8 @@ import { stepOutputsDir } from './step-outputs.ts';
 import type { EnvironmentImage } from './environment-images.ts';
 import { findEnvironments, loadEnvironment } from './environment-loader.ts';
 import type { StepRuntime } from './step-runtime.ts';
+import { EnvVars } from './env-vars.ts';
+import { SessionManager, type ActiveSession } from './sessions/session-manager.ts';
 
 export interface RunOptions {
   pipelinePath: string;
@@ -62,6 +64,7 @@ export class Engine {
   readonly #runtimes: Runtimes;
   readonly #host = hostname();
   #instances: InstanceService | undefined;
+  #sessions: SessionManager | undefined;
 
   private constructor(config: BerthConfig, db: Kysely<Database>, runtimes: Runtimes) {
     this.config = config;
@@ -86,6 +89,17 @@ export class Engine {
       this.#instances = new InstanceService(this.#db, this.config, { name: user.username, uid: user.uid, admin: user.uid === 0 });
     }
     return this.#instances;
+  }
+
+  /** Interactive sessions of pipelines and their services (`berth session`). */
+  get sessions(): SessionManager {
+    this.#sessions ??= new SessionManager(this.#db, this.config, this.#runtimes);
+    return this.#sessions;
+  }
+
+  /** Project and pipeline environment variables (secrets kept in the store). */
+  get envVars(): EnvVars {
+    return new EnvVars(this.#db);
   }
 
   /** The store, for the server's token, project and service registries (same connection). */
@@ -128,14 +142,16 @@ export class Engine {
     if (!(await this.#runtimeReady(run, runtime))) return this.report(run.uuid);
     observe({ type: 'run-started', runUuid: run.uuid, steps: plan.steps.length });
     const sessionUuid = interactiveSessionUuid(run.project_uuid, run.pipeline_uuid);
+    const session = await this.sessions.active(run.project_uuid, run.pipeline_uuid);
+    const storedEnv = await this.envVars.forRun(run.project_uuid, run.pipeline_uuid);
     const executor = new RunExecutor({
       runUuid: run.uuid,
       plan,
       titles: new Map(plan.steps.map((s) => [s, effective.steps[s]?.title ?? s])),
       prepare: (step) =>
-        this.#prepareStep(loaded, effective, run, step, sessionUuid, opts.env ?? {}, runtime, (line) =>
+        this.#prepareStep(loaded, effective, run, step, sessionUuid, { run: opts.env ?? {}, stored: storedEnv }, runtime, (line) =>
           observe({ type: 'step-progress', runUuid: run.uuid, stepUuid: step, title: effective.steps[step]?.title ?? step, line }),
-        ),
+        ).then((prepared) => joinSession(prepared, session, runtime)),
       driver: runtime.driver,
       runs: this.#runs,
       parallelism: effective.settings.max_steps_parallelism ?? this.config.defaultParallelism,
@@ -226,7 +242,7 @@ export class Engine {
     run: RunRow,
     stepUuid: string,
     sessionUuid: string,
-    runEnv: Record<string, string>,
+    env: { run: Record<string, string>; stored: { project: Record<string, string>; pipeline: Record<string, string> } },
     runtime: StepRuntime,
     onProgress: (line: string) => void,
   ): Promise<PreparedStep> {
@@ -256,7 +272,8 @@ export class Engine {
         stepParameters: step.parameters,
         pipelineParameters: effective.parameters,
       },
-      runEnv,
+      runEnv: env.run,
+      storedEnv: env.stored,
       outputsDir,
       notebookOut: join(run.run_dir, 'notebooks', `${stepUuid}.ipynb`),
       onProgress,
@@ -320,6 +337,7 @@ export class Engine {
       await this.#stopRunWorkloads(run).catch(() => undefined);
     }
     for (const runtime of await this.#runtimes.opened()) await this.#sweep(runtime).catch(() => undefined);
+    await this.sessions.reconcile();
   }
 
   /** Removes a runtime's workloads whose run has ended (or is unknown to the store). */
@@ -387,6 +405,18 @@ function applyParams(pipeline: PipelineDefinition, params: NonNullable<RunOption
     Object.assign(copy.steps[uuid!]!.parameters, values);
   }
   return copy;
+}
+
+/**
+ * A run inside a running session reaches its services: step containers join the session network
+ * (services answer there to their name and `<name>-<session uuid>`); host processes are told that
+ * services listen on 127.0.0.1 (the SDK's internal_hostname then says so).
+ */
+function joinSession(prepared: PreparedStep, session: ActiveSession | null, runtime: StepRuntime): PreparedStep {
+  if (!prepared.ok || !session || session.runtime !== runtime.name) return prepared;
+  if (session.network) prepared.spec.network = { name: session.network };
+  else prepared.spec.env.BERTH_SERVICES_HOST = '127.0.0.1';
+  return prepared;
 }
 
 function isAlive(pid: number): boolean {

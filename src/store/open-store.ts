@@ -6,6 +6,7 @@ import { BerthError } from '../errors.ts';
 import { migration0001Runs } from './migrations/0001-runs.ts';
 import { migration0004Instances } from './migrations/0004-instances.ts';
 import { migration0003Server } from './migrations/0003-server.ts';
+import { migration0008Sessions } from './migrations/0008-sessions.ts';
 import { NodeSqliteDatabase } from './node-sqlite-database.ts';
 import type { Database } from './tables.ts';
 
@@ -14,6 +15,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0001-runs': migration0001Runs,
   '0004-instances': migration0004Instances,
   '0003-server': migration0003Server,
+  '0008-sessions': migration0008Sessions,
 };
 
 /**

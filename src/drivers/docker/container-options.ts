@@ -14,15 +14,14 @@ export function makeContainerOptions(spec: WorkloadSpec, name: string): Containe
       problems: [{ path: 'image', message: 'missing', fix: 'give the step an environment (or berth_image), or set BERTH_DOCKER_IMAGE' }],
     });
   }
-  if (spec.command.length === 0) {
+  if (spec.command.length === 0 && !spec.imageEntrypoint) {
     throw new BerthError('BERTH_E_DRIVER', `workload ${spec.id} has an empty command`, { problems: [{ path: 'command', message: 'must name a program' }] });
   }
   const ports = spec.ports ?? [];
   const options: ContainerCreateOptions = {
     name,
     Image: spec.image,
-    Entrypoint: [],
-    Cmd: spec.command,
+    ...(spec.imageEntrypoint ? (spec.command.length > 0 ? { Cmd: spec.command } : {}) : { Entrypoint: [], Cmd: spec.command }),
     Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
     WorkingDir: spec.cwd,
     Labels: workloadLabels(spec.id, spec.logPath, spec.labels),
@@ -38,6 +37,7 @@ export function makeContainerOptions(spec: WorkloadSpec, name: string): Containe
   };
   if (ports.length > 0) options.ExposedPorts = Object.fromEntries(ports.map((p) => [`${p}/tcp`, {}]));
   if (spec.user) options.User = spec.user;
+  if (spec.restart && spec.restart !== 'no') options.HostConfig!.RestartPolicy = { Name: spec.restart === 'always' ? 'unless-stopped' : 'on-failure' };
   if (spec.network) {
     options.HostConfig!.NetworkMode = spec.network.name;
     options.NetworkingConfig = { EndpointsConfig: { [spec.network.name]: { Aliases: spec.network.aliases ?? [] } } };

@@ -15,6 +15,7 @@ import type {
   OwnerLabels,
   RuntimeDriver,
   WorkloadHandle,
+  WorkloadHealth,
   WorkloadSpec,
 } from '../driver.ts';
 import { parseSignal } from '../process/parse-signal.ts';
@@ -163,6 +164,16 @@ export class DockerDriver implements RuntimeDriver {
       return (await this.#docker.getContainer(dockerState(handle).container).inspect()).State.Running;
     } catch (e) {
       if (isNotFound(e)) return false;
+      throw e;
+    }
+  }
+
+  async health(handle: WorkloadHandle): Promise<WorkloadHealth> {
+    try {
+      const status = (await this.#docker.getContainer(dockerState(handle).container).inspect()).State.Health?.Status;
+      return status === 'healthy' || status === 'unhealthy' || status === 'starting' ? status : 'none';
+    } catch (e) {
+      if (isNotFound(e)) return 'unhealthy';
       throw e;
     }
   }
