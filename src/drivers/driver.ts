@@ -127,6 +127,8 @@ export interface DriverCapabilities {
   volumes: boolean;
   exec: boolean;
   stats: boolean;
+  /** Workloads are restarted by the backend itself after setRestartPolicy / spec.restart. */
+  restart?: boolean;
 }
 
 export interface RuntimeDriver {
@@ -148,6 +150,8 @@ export interface RuntimeDriver {
   list(owner: OwnerLabels): Promise<WorkloadHandle[]>;
   /** Whether the workload is still running (cheap; used by reconcile). */
   isRunning(handle: WorkloadHandle): Promise<boolean>;
+  /** Changes a running workload's restart policy (drivers that restart natively; others leave it out). */
+  setRestartPolicy?(handle: WorkloadHandle, policy: RestartPolicyName): Promise<void>;
   /** The workload's own health check (an image HEALTHCHECK); drivers without one leave it out. */
   health?(handle: WorkloadHandle): Promise<WorkloadHealth>;
   /** Resource use of a running workload; drivers without capabilities.stats leave it out. */

@@ -12,6 +12,7 @@ import type {
   WorkloadHandle,
   WorkloadSpec,
   WorkloadHealth,
+  RestartPolicyName,
   WorkloadStats,
 } from './driver.ts';
 
@@ -101,6 +102,13 @@ export class ManagedDriver implements RuntimeDriver {
   async isRunning(handle: WorkloadHandle): Promise<boolean> {
     await this.init();
     return this.#call('isRunning', this.#timeoutMs, () => this.#inner.isRunning(handle));
+  }
+
+  /** Nothing on drivers that do not restart workloads themselves (their callers apply the policy). */
+  async setRestartPolicy(handle: WorkloadHandle, policy: RestartPolicyName): Promise<void> {
+    await this.init();
+    const inner = this.#inner;
+    if (inner.setRestartPolicy) await this.#call('setRestartPolicy', this.#timeoutMs, () => inner.setRestartPolicy!(handle, policy));
   }
 
   /** 'none' on drivers without health checks. */

@@ -41,7 +41,7 @@ export function sessionServiceSpec(raw: ServiceDefinition, ctx: SessionServiceCo
   const args = def.args ? splitShellWords(def.args) : { ok: true as const, words: [] };
   if (!args.ok) throw invalid(`${at}.args`, `cannot be split into arguments: ${args.reason}`, 'quote it, or run a shell: "command": "sh", "args": "-c \'…\'"');
   const command = def.command ? [def.command, ...args.words] : args.words;
-  if (!ctx.isolated && command.length === 0) {
+  if (!ctx.isolated && !def.command) {
     throw invalid(`${at}.command`, 'a service on the process runtime runs a host command, and this one has none', 'add "command" (and "args"), or use --runtime docker');
   }
   const inherited = Object.fromEntries((def.env_variables_inherit ?? []).filter((n) => n in ctx.inherited).map((n) => [n, ctx.inherited[n]!]));

@@ -15,13 +15,14 @@ import type {
   OwnerLabels,
   RuntimeDriver,
   WorkloadHandle,
+  RestartPolicyName,
   WorkloadHealth,
   WorkloadSpec,
 } from '../driver.ts';
 import { parseSignal } from '../process/parse-signal.ts';
 import { containerLogStream, copyContainerLog } from './container-log-stream.ts';
 import { containerName } from './container-name.ts';
-import { makeContainerOptions } from './container-options.ts';
+import { makeContainerOptions, restartPolicy } from './container-options.ts';
 import { execInContainer } from './exec-in-container.ts';
 import { imageNotFound, isNotFound, isUnreachable, statusCodeOf, unreachable } from './docker-errors.ts';
 import { dockerState, inspectPorts, toDockerHandle } from './docker-handle.ts';
@@ -43,7 +44,7 @@ interface LogCopy {
  */
 export class DockerDriver implements RuntimeDriver {
   readonly name = 'docker';
-  readonly capabilities: DriverCapabilities = { isolation: true, ports: true, volumes: true, exec: true, stats: false };
+  readonly capabilities: DriverCapabilities = { isolation: true, ports: true, volumes: true, exec: true, stats: false, restart: true };
   readonly #docker: Docker;
   readonly #address: string;
   readonly #logCopies = new Map<string, LogCopy>();
@@ -166,6 +167,10 @@ export class DockerDriver implements RuntimeDriver {
       if (isNotFound(e)) return false;
       throw e;
     }
+  }
+
+  async setRestartPolicy(handle: WorkloadHandle, policy: RestartPolicyName): Promise<void> {
+    await this.#docker.getContainer(dockerState(handle).container).update({ RestartPolicy: restartPolicy(policy) });
   }
 
   async health(handle: WorkloadHandle): Promise<WorkloadHealth> {

@@ -46,8 +46,9 @@ const ACTIVE = ['STARTING', 'RUNNING', 'STOPPING'];
  * before the next, then reports RUNNING; services outlive the Berth process that started them.
  * On a container runtime they share a per-session network (runs of the pipeline join it); on the
  * process runtime they are host commands on their declared ports on 127.0.0.1.
- * Restart policy: container runtimes restart natively; on the process runtime every `status`
- * (and start of a run in the session) restarts ended services whose policy says so.
+ * Restart policy (from the moment a service is ready): drivers with capabilities.restart restart
+ * natively; on the others every `status` (and every run in the session) restarts ended services
+ * whose policy says so.
  */
 export class SessionManager {
   readonly #config: BerthConfig;
@@ -188,7 +189,8 @@ export class SessionManager {
         image: isolated ? await this.#image(def, loaded.projectDir, (l) => opts.onProgress?.(`service ${def.name}: ${l}`)) : '',
         inherited, base: this.#config.baseEnv, logPath: svc.log_path,
       });
-      const handle = await runtime.driver.start(spec, opts.signal);
+      // A service restarts only once it has been ready: a crash while starting fails the start.
+      const handle = await runtime.driver.start({ ...spec, restart: 'no' }, opts.signal);
       await this.#rows.setServiceHandle(row.uuid, def.name, JSON.stringify(handle));
       const ready = await waitServiceReady(runtime.driver, handle, def.ports, { timeoutMs: opts.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS, signal: opts.signal });
       if (!ready.ready) {
@@ -197,6 +199,7 @@ export class SessionManager {
           problems: [{ path: `services.${def.name}`, message: ready.reason, fix: `see its log: ${svc.log_path}` }],
         });
       }
+      await runtime.driver.setRestartPolicy?.(handle, spec.restart ?? 'no');
       opts.onProgress?.(`service ${def.name}: ready (${ready.by === 'healthcheck' ? 'HEALTHCHECK healthy' : `port${def.ports.length > 1 ? 's' : ''} ${def.ports.join(', ')} open`})`);
     }
   }
@@ -228,7 +231,7 @@ export class SessionManager {
 
   async #applyRestartPolicy(row: SessionRow): Promise<void> {
     const runtime = await this.#runtimes.get(row.runtime as RuntimeName);
-    if (runtime.driver.capabilities.isolation) return;
+    if (runtime.driver.capabilities.restart) return;
     for (const svc of await this.#rows.services(row.uuid)) {
       const handle = parseHandle(svc.handle_json);
       const def = JSON.parse(svc.definition_json) as ServiceDefinition;
