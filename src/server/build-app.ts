@@ -6,6 +6,7 @@ import { serviceProxy } from '../proxy/service-proxy.ts';
 import { ErrorBody } from './api-schemas.ts';
 import { DOCS_PREFIX, registerAuth } from './auth-hook.ts';
 import { registerErrorHandling } from './error-handler.ts';
+import { envVarRoutes } from './routes/env-var-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
 import { pipelineRoutes } from './routes/pipeline-routes.ts';
 import { projectRoutes } from './routes/project-routes.ts';
@@ -75,6 +76,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance & { ru
   await app.register(runRoutes, { ...opts.ctx, background });
   await app.register(tokenRoutes, opts.ctx);
   await app.register(serviceRoutes, opts.ctx);
+  await app.register(envVarRoutes, opts.ctx);
   await app.register(serviceProxy, { ctx: opts.ctx, timeoutMs: opts.proxyTimeoutMs ?? 60_000 });
   return Object.assign(app as FastifyInstance, { runsInFlight: () => running.size });
 }
