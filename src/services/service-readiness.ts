@@ -25,14 +25,19 @@ export async function waitServiceReady(
   opts: { timeoutMs: number; signal?: AbortSignal },
 ): Promise<Readiness> {
   const deadline = Date.now() + opts.timeoutMs;
+  // Whether the image has a HEALTHCHECK does not change while it runs: ask once, then poll cheaply
+  // (the ports first; the runtime only when they do not answer yet).
+  let health: string | null = null;
   for (;;) {
     if (opts.signal?.aborted) return { ready: false, reason: 'interrupted' };
     try {
-      if (!(await driver.isRunning(handle))) return { ready: false, reason: 'it ended before it was ready' };
-      const health = driver.health ? await driver.health(handle) : 'none';
-      if (health === 'healthy') return { ready: true, by: 'healthcheck' };
-      if (health === 'unhealthy') return { ready: false, reason: "its image's HEALTHCHECK reports it unhealthy" };
+      if (health === null || health !== 'none') {
+        health = driver.health ? await driver.health(handle) : 'none';
+        if (health === 'healthy') return { ready: true, by: 'healthcheck' };
+        if (health === 'unhealthy') return { ready: false, reason: "its image's HEALTHCHECK reports it unhealthy" };
+      }
       if (health === 'none' && (await allAccept(handle, ports))) return { ready: true, by: 'ports' };
+      if (!(await driver.isRunning(handle))) return { ready: false, reason: 'it ended before it was ready' };
     } catch (e) {
       return { ready: false, reason: e instanceof Error ? e.message : String(e) };
     }

@@ -99,7 +99,8 @@ export class SessionManager {
       throw e instanceof BerthError ? e : new BerthError('BERTH_E_SESSION_START', reason, { cause: e });
     }
     await this.#rows.setStatus(uuid, 'RUNNING', null, isoNow(), { pid: null, host: null });
-    return this.#view((await this.#rows.get(uuid))!);
+    // Every service was just seen ready: no need to ask the runtime again.
+    return this.#view((await this.#rows.get(uuid))!, { allRunning: true });
   }
 
   /** Stops every service of the pipeline's session (named volumes stay). Idempotent. */
@@ -251,13 +252,13 @@ export class SessionManager {
     }
   }
 
-  async #view(row: SessionRow): Promise<SessionView> {
+  async #view(row: SessionRow, known: { allRunning?: boolean } = {}): Promise<SessionView> {
     const runtime = await this.#runtimes.get(row.runtime as RuntimeName);
     const services = await Promise.all(
       (await this.#rows.services(row.uuid)).map(async (svc) => {
         const handle = parseHandle(svc.handle_json);
-        const live = handle ? (await runtime.driver.list({ session: row.uuid, service: svc.name }))[0] : undefined;
-        const state = !live ? ('missing' as const) : (await runtime.driver.isRunning(live)) ? ('running' as const) : ('exited' as const);
+        const live = known.allRunning ? handle ?? undefined : handle ? (await runtime.driver.list({ session: row.uuid, service: svc.name }))[0] : undefined;
+        const state = !live ? ('missing' as const) : known.allRunning || (await runtime.driver.isRunning(live)) ? ('running' as const) : ('exited' as const);
         const def = JSON.parse(svc.definition_json) as ServiceDefinition;
         const ports = Object.fromEntries(def.ports.map((p) => {
           const up = serviceUpstream(live ?? handle, p);
