@@ -1,15 +1,18 @@
 /**
  * Names a session's services go by (pure). Orchest's: a service is reached inside the session at
- * `<name>-<session uuid>` and behind the ingress at `service-<name>-<session uuid>_<port>`
- * (`pbp-service-…` when the base path is preserved); `$BASE_PATH_PREFIX` stands for that prefix.
+ * `<name>-<session uuid>`; Berth's proxy exposes it as the project service of that name.
  */
 export function serviceHostname(name: string, sessionUuid: string): string {
   return `${name}-${sessionUuid}`;
 }
 
-/** The path prefix of a session service's port, without a leading slash. */
-export function sessionServicePrefix(name: string, sessionUuid: string, port: number, preserveBasePath: boolean): string {
-  return `${preserveBasePath ? 'pbp-' : ''}service-${name}-${sessionUuid}_${port}`;
+/**
+ * What `$BASE_PATH_PREFIX_<port>` becomes for a session service: the path under which Berth's proxy
+ * exposes it (`api/projects/<project>/services/<name>-<session uuid>/<port>`), without a leading
+ * slash like Orchest's (whose ingress path was `[pbp-]service-<name>-<session uuid>_<port>`).
+ */
+export function sessionServicePrefix(projectName: string, name: string, sessionUuid: string, port: number): string {
+  return `api/projects/${encodeURIComponent(projectName)}/services/${name}-${sessionUuid}/${port}`;
 }
 
 /** The network a session's services and the steps of runs inside it share (container runtimes). */

@@ -5,7 +5,7 @@ import { sessionServiceSpec, type SessionServiceContext } from './session-servic
 
 const S = 'pppppppppppppppppp' + 'qqqqqqqqqqqqqqqqqq';
 const ctx: SessionServiceContext = {
-  sessionUuid: S, projectUuid: 'proj-uuid-1', pipelineUuid: 'pipe-uuid-1', pipelinePath: '/project-dir/p.orchest', projectDir: '/home/u/proj', dataDir: '/home/u/data',
+  sessionUuid: S, projectUuid: 'proj-uuid-1', projectName: 'my proj', pipelineUuid: 'pipe-uuid-1', pipelinePath: '/project-dir/p.orchest', projectDir: '/home/u/proj', dataDir: '/home/u/data',
   isolated: true, image: 'orchest/streamlit', inherited: { SECRET: 'inherited', OTHER: 'not asked for' }, base: { PATH: '/usr/bin', HOME: '/root' }, logPath: '/l/streamlit.log',
 };
 const streamlit: ServiceDefinition = {
@@ -17,7 +17,7 @@ const streamlit: ServiceDefinition = {
 
 describe('session service specs (pure)', () => {
   it('a container: shell-split args, $BASE_PATH_PREFIX everywhere, inherited variables win, binds, volumes, the session network', () => {
-    const prefix = `pbp-service-streamlit-${S}_8501`;
+    const prefix = `api/projects/my%20proj/services/streamlit-${S}/8501`;
     assert.deepEqual(sessionServiceSpec(streamlit, ctx), {
       id: `session-${S}-streamlit`,
       command: ['bash', '-c', `umask 002 && streamlit run src/app.py --server.baseUrlPath=${prefix}`],

@@ -8,6 +8,8 @@ import { BerthError } from '../errors.ts';
 export interface SessionServiceContext {
   sessionUuid: string;
   projectUuid: string;
+  /** For `$BASE_PATH_PREFIX`: the proxy path names the project. */
+  projectName: string;
   pipelineUuid: string;
   /** The pipeline file as the service sees it. */
   pipelinePath: string;
@@ -26,7 +28,8 @@ export interface SessionServiceContext {
 
 /**
  * A session service as a workload (pure). `$BASE_PATH_PREFIX_<port>` / `$BASE_PATH_PREFIX` (first
- * port) are replaced in every string of the definition by Orchest's prefix without a leading slash.
+ * port) are replaced in every string of the definition by the service's proxy path without a
+ * leading slash (sessionServicePrefix).
  * `command` replaces the image's entrypoint and `args` are split like a shell (no shell runs them);
  * without a command the image's entrypoint gets the args. Environment, lowest first: env_variables,
  * the inherited project/pipeline variables named in env_variables_inherit (they win, as in Orchest),
@@ -36,7 +39,7 @@ export interface SessionServiceContext {
  * command runs in the project folder with the host's environment; binds and volumes do not apply.
  */
 export function sessionServiceSpec(raw: ServiceDefinition, ctx: SessionServiceContext): WorkloadSpec {
-  const def = substituteBasePath(raw, ctx.sessionUuid);
+  const def = substituteBasePath(raw, ctx.projectName, ctx.sessionUuid);
   const at = `services.${def.name}`;
   const args = def.args ? splitShellWords(def.args) : { ok: true as const, words: [] };
   if (!args.ok) throw invalid(`${at}.args`, `cannot be split into arguments: ${args.reason}`, 'quote it, or run a shell: "command": "sh", "args": "-c \'…\'"');
@@ -77,12 +80,11 @@ export function sessionServiceSpec(raw: ServiceDefinition, ctx: SessionServiceCo
 }
 
 /** The definition with `$BASE_PATH_PREFIX…` replaced in every string (keys and values). */
-export function substituteBasePath(def: ServiceDefinition, sessionUuid: string): ServiceDefinition {
-  const pbp = def.preserve_base_path === true;
+export function substituteBasePath(def: ServiceDefinition, projectName: string, sessionUuid: string): ServiceDefinition {
   const replace = (text: string): string =>
     text
-      .replace(/\$BASE_PATH_PREFIX_(\d+)/g, (_, port: string) => sessionServicePrefix(def.name, sessionUuid, Number(port), pbp))
-      .replace(/\$BASE_PATH_PREFIX/g, sessionServicePrefix(def.name, sessionUuid, def.ports[0]!, pbp));
+      .replace(/\$BASE_PATH_PREFIX_(\d+)/g, (_, port: string) => sessionServicePrefix(projectName, def.name, sessionUuid, Number(port)))
+      .replace(/\$BASE_PATH_PREFIX/g, sessionServicePrefix(projectName, def.name, sessionUuid, def.ports[0]!));
   const walk = (value: unknown): unknown => {
     if (typeof value === 'string') return replace(value);
     if (Array.isArray(value)) return value.map(walk);

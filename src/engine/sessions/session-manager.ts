@@ -91,7 +91,7 @@ export class SessionManager {
       });
     }
     try {
-      await this.#startServices(row, loaded, runtime, opts);
+      await this.#startServices(row, project.name, loaded, runtime, opts);
     } catch (e) {
       const reason = e instanceof Error ? e.message : String(e);
       await this.#teardown(row).catch(() => undefined);
@@ -169,7 +169,7 @@ export class SessionManager {
     }
   }
 
-  async #startServices(row: SessionRow, loaded: LoadedPipeline, runtime: StepRuntime, opts: SessionStartOptions): Promise<void> {
+  async #startServices(row: SessionRow, projectName: string, loaded: LoadedPipeline, runtime: StepRuntime, opts: SessionStartOptions): Promise<void> {
     const services = Object.values(loaded.pipeline.services ?? {})
       .filter((s) => s.scope.includes('interactive'))
       .sort((a, b) => (a.order ?? 0) - (b.order ?? 0));
@@ -183,13 +183,8 @@ export class SessionManager {
       };
       await this.#rows.addService(svc);
       opts.onProgress?.(`service ${def.name}: starting`);
-      const spec = sessionServiceSpec(def, {
-        sessionUuid: row.uuid, projectUuid: row.project_uuid, pipelineUuid: row.pipeline_uuid,
-        pipelinePath: isolated ? '/project-dir/' + loaded.relativePath : loaded.file,
-        projectDir: loaded.projectDir, dataDir: this.#config.dataDir, isolated,
-        image: isolated ? await this.#image(def, loaded.projectDir, (l) => opts.onProgress?.(`service ${def.name}: ${l}`)) : '',
-        inherited, base: this.#config.baseEnv, logPath: svc.log_path,
-      });
+      const image = isolated ? await this.#image(def, loaded.projectDir, (l) => opts.onProgress?.(`service ${def.name}: ${l}`)) : '';
+      const spec = this.#spec(row, def, { projectName, loaded, isolated, image, inherited, logPath: svc.log_path });
       // A service restarts only once it has been ready: a crash while starting fails the start.
       const handle = await runtime.driver.start({ ...spec, restart: 'no' }, opts.signal);
       await this.#rows.setServiceHandle(row.uuid, def.name, JSON.stringify(handle));
@@ -203,6 +198,19 @@ export class SessionManager {
       await runtime.driver.setRestartPolicy?.(handle, spec.restart ?? 'no');
       opts.onProgress?.(`service ${def.name}: ready (${ready.by === 'healthcheck' ? 'HEALTHCHECK healthy' : `port${def.ports.length > 1 ? 's' : ''} ${def.ports.join(', ')} open`})`);
     }
+  }
+
+  #spec(
+    row: SessionRow,
+    def: ServiceDefinition,
+    at: { projectName: string; loaded: LoadedPipeline; isolated: boolean; image: string; inherited: Record<string, string>; logPath: string },
+  ) {
+    return sessionServiceSpec(def, {
+      sessionUuid: row.uuid, projectUuid: row.project_uuid, projectName: at.projectName, pipelineUuid: row.pipeline_uuid,
+      pipelinePath: at.isolated ? `/project-dir/${at.loaded.relativePath}` : at.loaded.file,
+      projectDir: at.loaded.projectDir, dataDir: this.#config.dataDir, isolated: at.isolated, image: at.image,
+      inherited: at.inherited, base: this.#config.baseEnv, logPath: at.logPath,
+    });
   }
 
   async #image(def: ServiceDefinition, projectDir: string, onProgress: (line: string) => void): Promise<string> {
@@ -242,11 +250,9 @@ export class SessionManager {
       if (policy === 'on-failure' && exit.code === 0) continue;
       const loaded = loadPipeline(row.pipeline_file);
       await runtime.driver.remove(handle);
-      const spec = sessionServiceSpec(def, {
-        sessionUuid: row.uuid, projectUuid: row.project_uuid, pipelineUuid: row.pipeline_uuid, pipelinePath: loaded.file,
-        projectDir: loaded.projectDir, dataDir: this.#config.dataDir, isolated: false, image: '',
-        inherited: await this.#inherited(row.project_uuid, row.pipeline_uuid), base: this.#config.baseEnv, logPath: svc.log_path,
-      });
+      const projectName = (await this.#projects.findByPath(loaded.projectDir))?.name ?? projectNameOf(loaded.projectDir);
+      const inherited = await this.#inherited(row.project_uuid, row.pipeline_uuid);
+      const spec = this.#spec(row, def, { projectName, loaded, isolated: false, image: '', inherited, logPath: svc.log_path });
       await this.#rows.setServiceHandle(row.uuid, svc.name, JSON.stringify(await runtime.driver.start(spec)));
       await this.#rows.countRestart(row.uuid, svc.name);
     }
