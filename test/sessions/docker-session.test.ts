@@ -34,7 +34,7 @@ if (ctx.available) {
       'get = lambda s, port, path: urllib.request.urlopen(f"http://{s[\'internal_hostname\']}:{port}/{path}", timeout=10).read().decode().strip()',
       'print(open("/etc/berth-env").read().strip(), web["internal_hostname"])',
       'print("web:", get(web, 8000, "index.txt"))',
-      'print("boots:", get(state, 8001, "boots").replace("\\n", ","))',
+      'print("boots:", get(state, 8001, "boots").replace("\\n", ","), get(state, 8001, "env"))',
       'print("secret:", os.environ.get("API_KEY"))',
     ].join('\n'));
     box.file('shell.sh', 'echo "$(cat /etc/berth-env) says hi"\n');
@@ -46,7 +46,7 @@ if (ctx.available) {
           env_variables: { PREFIX: '$BASE_PATH_PREFIX_8000' },
         },
         state: {
-          name: 'state', image: PYTHON_IMAGE, command: 'sh', args: `-c 'echo "boot $TOKEN" >> /state/boots && cd /state && exec python3 -m http.server 8001'`,
+          name: 'state', image: `environment@${PY_ENV}`, command: 'sh', args: `-c 'echo "boot $TOKEN" >> /state/boots && cp /etc/berth-env /state/env && cd /state && exec python3 -m http.server 8001'`,
           env_variables: { TOKEN: 'from-definition' }, env_variables_inherit: ['TOKEN'],
           berth_volumes: { 'shop-state': '/state' }, ports: [8001], scope: ['interactive'], order: 0,
         },
@@ -84,7 +84,7 @@ if (ctx.available) {
       const log = (title: string) => readFileSync(report.steps.find((s: any) => s.title === title).log_path, 'utf8');
       assert.equal(
         log('Call'),
-        `python-env web-${session.uuid}\nweb: served from the project\nboots: boot inherited\nsecret: k-123\n`,
+        `python-env web-${session.uuid}\nweb: served from the project\nboots: boot inherited python-env\nsecret: k-123\n`,
       );
       assert.equal(log('Shell'), 'shell-env says hi\n');
       assert.deepEqual(await containers(), ['state running', 'web running']);
@@ -100,7 +100,7 @@ if (ctx.available) {
       const run = await box.run(['run', 'shop.orchest', '--runtime', 'docker', '--json']);
       assert.equal(run.code, 0, run.stderr + run.stdout);
       const callLog = readFileSync(parseJson(run.stdout).steps[0].log_path, 'utf8');
-      assert.match(callLog, /^boots: boot inherited,boot inherited$/m);
+      assert.match(callLog, /^boots: boot inherited,boot inherited python-env$/m);
       const logs = await box.run(['session', 'logs', 'shop.orchest', 'state']);
       assert.match(logs.stdout, /GET \/boots/);
     });
