@@ -62,7 +62,7 @@ export const ValidationReport = Type.Object({
   problems: Type.Array(Problem),
 });
 
-const Nullable = (t: ReturnType<typeof Type.String>) => Type.Union([t, Type.Null()]);
+export const Nullable = (t: ReturnType<typeof Type.String>) => Type.Union([t, Type.Null()]);
 
 export const RunSummary = Type.Object({
   uuid: Type.String(),

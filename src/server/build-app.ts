@@ -12,6 +12,7 @@ import { pipelineRoutes } from './routes/pipeline-routes.ts';
 import { projectRoutes } from './routes/project-routes.ts';
 import { runRoutes } from './routes/run-routes.ts';
 import { serviceRoutes } from './routes/service-routes.ts';
+import { sessionRoutes } from './routes/session-routes.ts';
 import { tokenRoutes } from './routes/token-routes.ts';
 import type { ServerContext } from './server-context.ts';
 
@@ -77,6 +78,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance & { ru
   await app.register(tokenRoutes, opts.ctx);
   await app.register(serviceRoutes, opts.ctx);
   await app.register(envVarRoutes, opts.ctx);
+  await app.register(sessionRoutes, opts.ctx);
   await app.register(serviceProxy, { ctx: opts.ctx, timeoutMs: opts.proxyTimeoutMs ?? 60_000 });
   return Object.assign(app as FastifyInstance, { runsInFlight: () => running.size });
 }

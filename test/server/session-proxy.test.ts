@@ -55,4 +55,21 @@ describe("session services through the server's proxy", () => {
     assert.equal((await t.api('GET', `/api/projects/alpha/services/web-${session}/${hiddenPort}/hello.txt`, { token: alpha })).status, 404);
     assert.equal((await t.api('GET', `/api/projects/beta/services/web-${session}/${webPort}/hello.txt`, { token: beta })).status, 404);
   });
+
+  it('the session API: status, a service log, stop and start again with a project token', async () => {
+    const alpha = (await t.token('alpha', 'api')).token;
+    const base = '/api/projects/alpha/pipelines/p.orchest/session';
+    const status = (await (await t.api('GET', base, { token: alpha })).json()) as any;
+    assert.deepEqual([status.uuid, status.status, status.services.map((s: any) => s.state)], [session, 'RUNNING', ['running', 'running']]);
+    const log = await (await t.api('GET', `${base}/services/web/logs`, { token: alpha })).text();
+    assert.match(log, /GET \/hello\.txt/);
+    const stopped = await t.api('DELETE', base, { token: alpha });
+    assert.equal(stopped.status, 200);
+    assert.equal(((await stopped.json()) as any).status, 'STOPPED');
+    const started = await t.api('POST', base, { token: alpha });
+    assert.equal(started.status, 201, await started.clone().text());
+    assert.equal(((await started.json()) as any).status, 'RUNNING');
+    const missing = await t.api('GET', '/api/projects/alpha/pipelines/nope.orchest/session', { token: alpha });
+    assert.equal(missing.status, 404);
+  });
 });
