@@ -46,6 +46,8 @@ export interface RunOptions {
   runtime?: RuntimeName;
   /** The registered project folder the file belongs to (else found from `.orchest`/`.git`). */
   projectDir?: string;
+  /** interactive (default: queued per pipeline, joins the pipeline's session) or job (its own noninteractive services). */
+  kind?: 'interactive' | 'job';
   /** Called once the run is stored (before it may have to queue), e.g. so a server can answer with its id. */
   onCreated?: (runUuid: string) => void;
 }
@@ -141,8 +143,17 @@ export class Engine {
     if (!(await this.#waitForTurn(run, observe, opts.signal))) return this.report(run.uuid);
     if (!(await this.#runtimeReady(run, runtime))) return this.report(run.uuid);
     observe({ type: 'run-started', runUuid: run.uuid, steps: plan.steps.length });
-    const sessionUuid = interactiveSessionUuid(run.project_uuid, run.pipeline_uuid);
-    const session = await this.sessions.active(run.project_uuid, run.pipeline_uuid);
+    const job = run.kind === 'job';
+    const sessionUuid = job ? run.uuid : interactiveSessionUuid(run.project_uuid, run.pipeline_uuid);
+    let session: ActiveSession | null;
+    try {
+      session = job ? await this.sessions.startForRun(run, loaded, runtime) : await this.sessions.active(run.project_uuid, run.pipeline_uuid);
+    } catch (e) {
+      const reason = `the run's services did not start: ${e instanceof Error ? e.message : String(e)}`;
+      await this.#runs.finish(run.uuid, 'FAILURE', isoNow(), reason);
+      await this.#runs.abortActiveSteps(run.uuid, isoNow(), `not run: ${reason}`);
+      return this.report(run.uuid);
+    }
     const storedEnv = await this.envVars.forRun(run.project_uuid, run.pipeline_uuid);
     const executor = new RunExecutor({
       runUuid: run.uuid,
@@ -161,7 +172,11 @@ export class Engine {
       observe,
       signal: opts.signal,
     });
-    await executor.execute();
+    try {
+      await executor.execute();
+    } finally {
+      if (job && session) await this.sessions.endForRun(session.uuid);
+    }
     return this.report(run.uuid);
   }
 
@@ -181,7 +196,7 @@ export class Engine {
       pipeline_path: loaded.relativePath,
       pipeline_name: effective.name,
       run_type: runType,
-      kind: 'interactive',
+      kind: opts.kind ?? 'interactive',
       status: 'PENDING',
       fail_fast: opts.failFast ? 1 : 0,
       parameters_json: JSON.stringify(opts.params ?? {}),
@@ -267,7 +282,7 @@ export class Engine {
         stepTitle: step.title,
         runUuid: run.uuid,
         sessionUuid,
-        sessionType: 'interactive',
+        sessionType: run.kind === 'job' ? 'noninteractive' : 'interactive',
         dataDir: this.config.dataDir,
         stepParameters: step.parameters,
         pipelineParameters: effective.parameters,

@@ -5,7 +5,7 @@ import { sessionServiceSpec, type SessionServiceContext } from './session-servic
 
 const S = 'pppppppppppppppppp' + 'qqqqqqqqqqqqqqqqqq';
 const ctx: SessionServiceContext = {
-  sessionUuid: S, projectUuid: 'proj-uuid-1', projectName: 'my proj', pipelineUuid: 'pipe-uuid-1', pipelinePath: '/project-dir/p.orchest', projectDir: '/home/u/proj', dataDir: '/home/u/data',
+  sessionUuid: S, projectUuid: 'proj-uuid-1', projectName: 'my proj', sessionType: 'interactive', pipelineUuid: 'pipe-uuid-1', pipelinePath: '/project-dir/p.orchest', projectDir: '/home/u/proj', dataDir: '/home/u/data',
   isolated: true, image: 'orchest/streamlit', inherited: { SECRET: 'inherited', OTHER: 'not asked for' }, base: { PATH: '/usr/bin', HOME: '/root' }, logPath: '/l/streamlit.log',
 };
 const streamlit: ServiceDefinition = {

@@ -8,6 +8,8 @@ import { BerthError } from '../errors.ts';
 export interface SessionServiceContext {
   sessionUuid: string;
   projectUuid: string;
+  /** interactive (a pipeline's session) or noninteractive (a job run's services). */
+  sessionType: 'interactive' | 'noninteractive';
   /** For `$BASE_PATH_PREFIX`: the proxy path names the project. */
   projectName: string;
   pipelineUuid: string;
@@ -53,7 +55,7 @@ export function sessionServiceSpec(raw: ServiceDefinition, ctx: SessionServiceCo
     ORCHEST_PIPELINE_UUID: ctx.pipelineUuid,
     ORCHEST_PIPELINE_PATH: ctx.pipelinePath,
     ORCHEST_SESSION_UUID: ctx.sessionUuid,
-    ORCHEST_SESSION_TYPE: 'interactive',
+    ORCHEST_SESSION_TYPE: ctx.sessionType,
   };
   for (const [k, v] of Object.entries({ ...own })) own[k.replace(/^ORCHEST_/, 'BERTH_')] = v;
   const spec: WorkloadSpec = {

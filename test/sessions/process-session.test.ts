@@ -82,3 +82,31 @@ describe('berth session on the process runtime', () => {
     assert.equal(missing.code, 2);
   });
 });
+
+describe('job runs (berth run --job) on the process runtime', () => {
+  const box = new Sandbox();
+  after(() => box.cleanup());
+
+  it("start the noninteractive services for the run's lifetime only; the step sees a noninteractive session", T, async () => {
+    const port = await freePort();
+    box.file('www/x.txt', 'job service\n');
+    box.file('step.py', [
+      'import os, urllib.request, orchest',
+      'svc = orchest.get_service("api")',
+      `print(os.environ["ORCHEST_SESSION_TYPE"], os.environ["ORCHEST_SESSION_UUID"] == os.environ["BERTH_RUN_UUID"], urllib.request.urlopen(f"http://{svc['internal_hostname']}:${port}/x.txt").read().decode().strip())`,
+    ].join('\n'));
+    writePipeline(box, 'job.orchest', pipeline('job', [{ title: 'Use', file: 'step.py' }], {
+      services: {
+        api: { name: 'api', image: 'x', command: 'python3', args: `-m http.server ${port} --bind 127.0.0.1 --directory www`, ports: [port], scope: ['noninteractive'] },
+        ide: { name: 'ide', image: 'x', command: 'false', ports: [1], scope: ['interactive'] },
+      },
+    }));
+    const run = await box.run(['run', 'job.orchest', '--job', '--json']);
+    assert.equal(run.code, 0, run.stderr + run.stdout);
+    const report = parseJson(run.stdout);
+    assert.equal(readFileSync(report.steps[0].log_path, 'utf8'), 'noninteractive True job service\n');
+    const sessions = parseJson((await box.run(['session', 'list', '--json'])).stdout).sessions;
+    assert.deepEqual(sessions.map((s: any) => [s.uuid, s.status, s.services.map((x: any) => `${x.name}:${x.state}`)]), [[report.run.uuid, 'STOPPED', ['api:missing']]]);
+    await assert.rejects(fetch(`http://127.0.0.1:${port}/x.txt`));
+  });
+});

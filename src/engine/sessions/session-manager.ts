@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { BerthConfig, RuntimeName } from '../../config/config.ts';
 import { environmentReference } from '../../core/environment-image.ts';
-import type { ServiceDefinition } from '../../core/pipeline-types.ts';
+import type { ServiceDefinition, ServiceScope } from '../../core/pipeline-types.ts';
 import { sessionNetworkName } from '../../core/session-naming.ts';
 import { interactiveSessionUuid } from '../../core/step-environment.ts';
 import type { LogChunk, WorkloadHandle } from '../../drivers/driver.ts';
@@ -132,6 +132,39 @@ export class SessionManager {
     return { uuid: row.uuid, runtime: row.runtime, network: runtime.driver.capabilities.isolation ? sessionNetworkName(row.uuid) : null };
   }
 
+  /**
+   * A job run's own session (Orchest's: uuid = the run's uuid): its services whose scope includes
+   * "noninteractive", started and waited for like a session's; null when it has none. The row keeps
+   * the run's pid as owner while it runs, so reconcile ends the services of a run whose Berth died.
+   */
+  async startForRun(run: { uuid: string; project_uuid: string; pipeline_uuid: string }, loaded: LoadedPipeline, runtime: StepRuntime, opts: SessionStartOptions = {}): Promise<ActiveSession | null> {
+    if (!Object.values(loaded.pipeline.services ?? {}).some((s) => s.scope.includes('noninteractive'))) return null;
+    const now = isoNow();
+    const row: SessionRow = {
+      uuid: run.uuid, project_uuid: run.project_uuid, pipeline_uuid: run.pipeline_uuid, pipeline_file: loaded.file, runtime: runtime.name,
+      status: 'STARTING', reason: null, owner_pid: process.pid, owner_host: this.#host, created_at: now, updated_at: now,
+    };
+    await this.#rows.claim(row, () => true);
+    const projectName = (await this.#projects.findByPath(loaded.projectDir))?.name ?? projectNameOf(loaded.projectDir);
+    try {
+      await this.#startServices(row, projectName, loaded, runtime, opts, 'noninteractive');
+    } catch (e) {
+      await this.#teardown(row).catch(() => undefined);
+      await this.#rows.setStatus(row.uuid, 'FAILED', e instanceof Error ? e.message : String(e), isoNow());
+      throw e;
+    }
+    await this.#rows.setStatus(row.uuid, 'RUNNING', null, isoNow());
+    return { uuid: row.uuid, runtime: runtime.name, network: runtime.driver.capabilities.isolation ? sessionNetworkName(row.uuid) : null };
+  }
+
+  /** Ends a job run's session: its services stop and are removed. */
+  async endForRun(uuid: string): Promise<void> {
+    const row = await this.#rows.get(uuid);
+    if (!row) return;
+    await this.#teardown(row).catch(() => undefined);
+    await this.#rows.setStatus(uuid, 'STOPPED', null, isoNow(), { pid: null, host: null });
+  }
+
   /** A session service's output (follow: until it ends or the signal aborts). */
   async logs(pipelineFile: string, service: string, opts: { follow?: boolean; signal?: AbortSignal } = {}): Promise<AsyncIterable<LogChunk>> {
     const row = await this.#find(pipelineFile);
@@ -156,6 +189,10 @@ export class SessionManager {
         const reason = `the berth process (pid ${row.owner_pid}) ${row.status === 'STARTING' ? 'starting' : 'stopping'} this session exited first`;
         await this.#teardown(row).catch(() => undefined);
         await this.#rows.setStatus(row.uuid, row.status === 'STARTING' ? 'FAILED' : 'STOPPED', reason, isoNow(), { pid: null, host: null });
+      } else if (row.status === 'RUNNING' && row.owner_pid !== null && this.#ownerGone(row)) {
+        // A job run's session outlives no run: its Berth died mid-run.
+        await this.#teardown(row).catch(() => undefined);
+        await this.#rows.setStatus(row.uuid, 'STOPPED', `the berth process (pid ${row.owner_pid}) running its job run exited`, isoNow(), { pid: null, host: null });
       }
     }
     for (const runtime of await this.#runtimes.opened()) {
@@ -169,9 +206,9 @@ export class SessionManager {
     }
   }
 
-  async #startServices(row: SessionRow, projectName: string, loaded: LoadedPipeline, runtime: StepRuntime, opts: SessionStartOptions): Promise<void> {
+  async #startServices(row: SessionRow, projectName: string, loaded: LoadedPipeline, runtime: StepRuntime, opts: SessionStartOptions, scope: ServiceScope = 'interactive'): Promise<void> {
     const services = Object.values(loaded.pipeline.services ?? {})
-      .filter((s) => s.scope.includes('interactive'))
+      .filter((s) => s.scope.includes(scope))
       .sort((a, b) => (a.order ?? 0) - (b.order ?? 0));
     const inherited = await this.#inherited(row.project_uuid, row.pipeline_uuid);
     const isolated = runtime.driver.capabilities.isolation;
@@ -184,7 +221,7 @@ export class SessionManager {
       await this.#rows.addService(svc);
       opts.onProgress?.(`service ${def.name}: starting`);
       const image = isolated ? await this.#image(def, loaded.projectDir, (l) => opts.onProgress?.(`service ${def.name}: ${l}`)) : '';
-      const spec = this.#spec(row, def, { projectName, loaded, isolated, image, inherited, logPath: svc.log_path });
+      const spec = this.#spec(row, def, { projectName, loaded, isolated, image, inherited, logPath: svc.log_path, sessionType: scope });
       // A service restarts only once it has been ready: a crash while starting fails the start.
       const handle = await runtime.driver.start({ ...spec, restart: 'no' }, opts.signal);
       await this.#rows.setServiceHandle(row.uuid, def.name, JSON.stringify(handle));
@@ -203,10 +240,10 @@ export class SessionManager {
   #spec(
     row: SessionRow,
     def: ServiceDefinition,
-    at: { projectName: string; loaded: LoadedPipeline; isolated: boolean; image: string; inherited: Record<string, string>; logPath: string },
+    at: { projectName: string; loaded: LoadedPipeline; isolated: boolean; image: string; inherited: Record<string, string>; logPath: string; sessionType: ServiceScope },
   ) {
     return sessionServiceSpec(def, {
-      sessionUuid: row.uuid, projectUuid: row.project_uuid, projectName: at.projectName, pipelineUuid: row.pipeline_uuid,
+      sessionUuid: row.uuid, sessionType: at.sessionType, projectUuid: row.project_uuid, projectName: at.projectName, pipelineUuid: row.pipeline_uuid,
       pipelinePath: at.isolated ? `/project-dir/${at.loaded.relativePath}` : at.loaded.file,
       projectDir: at.loaded.projectDir, dataDir: this.#config.dataDir, isolated: at.isolated, image: at.image,
       inherited: at.inherited, base: this.#config.baseEnv, logPath: at.logPath,
@@ -252,7 +289,7 @@ export class SessionManager {
       await runtime.driver.remove(handle);
       const projectName = (await this.#projects.findByPath(loaded.projectDir))?.name ?? projectNameOf(loaded.projectDir);
       const inherited = await this.#inherited(row.project_uuid, row.pipeline_uuid);
-      const spec = this.#spec(row, def, { projectName, loaded, isolated: false, image: '', inherited, logPath: svc.log_path });
+      const spec = this.#spec(row, def, { projectName, loaded, isolated: false, image: '', inherited, logPath: svc.log_path, sessionType: 'interactive' });
       await this.#rows.setServiceHandle(row.uuid, svc.name, JSON.stringify(await runtime.driver.start(spec)));
       await this.#rows.countRestart(row.uuid, svc.name);
     }
