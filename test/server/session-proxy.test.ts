@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { REPO } from '../helpers/berth-cli.ts';
+import { collect, REPO } from '../helpers/berth-cli.ts';
 import { TestServer } from '../helpers/berth-server.ts';
 
 function freePort(): Promise<number> {
@@ -71,5 +71,13 @@ describe("session services through the server's proxy", () => {
     assert.equal(((await started.json()) as any).status, 'RUNNING');
     const missing = await t.api('GET', '/api/projects/alpha/pipelines/nope.orchest/session', { token: alpha });
     assert.equal(missing.status, 404);
+    // The CLI with BERTH_ENDPOINT asks the server (its own BERTH_HOME knows no session).
+    // (Spawned asynchronously: this process is the server.)
+    const remote = await collect(spawn(process.execPath, [join(REPO, 'bin', 'berth.ts'), 'session', 'status', 'p.orchest', '--json'], {
+      cwd: project,
+      env: { PATH: process.env.PATH!, HOME: process.env.HOME!, BERTH_HOME: join(t.root, 'elsewhere'), BERTH_ENDPOINT: t.url, BERTH_TOKEN: alpha },
+    }));
+    assert.equal(remote.code, 0, remote.stderr);
+    assert.equal(JSON.parse(remote.stdout).status, 'RUNNING');
   });
 });

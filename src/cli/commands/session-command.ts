@@ -20,6 +20,7 @@ reaches the services by name:
   process  services are host commands listening on their declared ports on 127.0.0.1; steps get
            BERTH_SERVICES_HOST=127.0.0.1 (the SDK's internal_hostname); no isolation, binds and
            volumes do not apply, and two sessions cannot use the same port
+With BERTH_ENDPOINT set, start, stop and status go to that server (list and logs stay local).
 Restart policy per service: "berth_restart": "no" | "on-failure" (default) | "always". Named
 volumes: "berth_volumes": {"pgdata": "/var/lib/postgresql/data"} (kept across session restarts).
 
@@ -44,9 +45,8 @@ export async function sessionCommand(ctx: CliContext, args: string[]): Promise<n
   }
   const timeout = values.timeout === undefined ? undefined : Number(values.timeout);
   if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0)) throw usageError('session', `--timeout ${values.timeout} is not a number of seconds`, 'e.g. --timeout 60');
-  const engine = await ctx.engine();
   if (verb === 'list') {
-    const sessions = await engine.sessions.list();
+    const sessions = await (await ctx.engine()).sessions.list();
     if (values.json) return ctx.out(JSON.stringify({ sessions })), 0;
     if (sessions.length === 0) return ctx.out('No sessions.'), 0;
     ctx.out(table(['SESSION', 'STATUS', 'RUNTIME', 'SERVICES', 'PIPELINE'], sessions.map((s) => [s.uuid, s.status, s.runtime, s.services.map((x) => `${x.name}:${x.state}`).join(' '), s.pipeline_file])));
@@ -55,16 +55,17 @@ export async function sessionCommand(ctx: CliContext, args: string[]): Promise<n
   if (file === undefined) throw usageError('session', verb ? `${verb} needs a PIPELINE_FILE` : 'expected a subcommand', 'berth session start|stop|status|logs PIPELINE_FILE (see berth session --help)');
   if (verb === 'logs') {
     if (service === undefined) throw usageError('session', 'logs needs a SERVICE name', 'berth session logs PIPELINE_FILE SERVICE [-f]');
-    for await (const chunk of await engine.sessions.logs(file, service, { follow: values.follow ?? false })) process.stdout.write(chunk.data);
+    for await (const chunk of await (await ctx.engine()).sessions.logs(file, service, { follow: values.follow ?? false })) process.stdout.write(chunk.data);
     return 0;
   }
+  const backend = await ctx.backend();
   let view: SessionView;
   if (verb === 'start') {
     const abort = new AbortController();
     const onSigint = () => abort.abort(new Error('interrupted'));
     process.once('SIGINT', onSigint);
     try {
-      view = await engine.sessions.start(file, {
+      view = await backend.session('start', file, {
         runtime: values.runtime as RuntimeName | undefined,
         readyTimeoutMs: timeout === undefined ? undefined : timeout * 1000,
         signal: abort.signal,
@@ -73,8 +74,7 @@ export async function sessionCommand(ctx: CliContext, args: string[]): Promise<n
     } finally {
       process.off('SIGINT', onSigint);
     }
-  } else if (verb === 'stop') view = await engine.sessions.stop(file);
-  else if (verb === 'status') view = await engine.sessions.status(file);
+  } else if (verb === 'stop' || verb === 'status') view = await backend.session(verb, file);
   else throw usageError('session', `unknown subcommand "${verb}"`, 'berth session start|stop|status|list|logs');
   if (values.json) return ctx.out(JSON.stringify(view)), 0;
   ctx.out(describe(view));

@@ -38,6 +38,7 @@ export async function runRoutes(root: FastifyInstance, ctx: ServerContext & { ba
       env: body.env,
       failFast: body.fail_fast,
       runtime: body.runtime,
+      kind: body.kind,
       onCreated: created,
     });
     // Errors before the run is stored are bad input and go to the client; later ones only to the log.
