@@ -105,6 +105,22 @@ if (ctx.available) {
       assert.match(logs.stdout, /GET \/boots/);
     });
 
+    it('a service that dies after it was ready is restarted by its policy (on-failure by default)', T, async () => {
+      const [info] = await ctx.docker.listContainers({ filters: { label: [`berth.owner.installation=${box.home}`, 'berth.owner.service=web'] } });
+      const container = ctx.docker.getContainer(info!.Id);
+      const exec = await container.exec({ Cmd: ['sh', '-c', 'kill 1'], AttachStdout: true, AttachStderr: true });
+      await exec.start({});
+      let restarted = false;
+      for (let i = 0; i < 300 && !restarted; i++) {
+        const state = await container.inspect();
+        restarted = state.RestartCount >= 1 && state.State.Running;
+        if (!restarted) await sleep(100);
+      }
+      assert.ok(restarted, 'docker restarted the service');
+      const status = parseJson((await box.run(['session', 'status', 'shop.orchest', '--json'])).stdout);
+      assert.deepEqual(status.services.map((s: any) => [s.name, s.state]), [['state', 'running'], ['web', 'running']]);
+    });
+
     it('a Berth killed while starting a session leaves no orphan containers and a truthful status', T, async () => {
       await box.run(['session', 'stop', 'shop.orchest']);
       const slow = structuredClone(def) as any;
