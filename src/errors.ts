@@ -43,6 +43,9 @@ export const ERRORS = {
   BERTH_E_JOB_STATE: { exit: 2, http: 409, title: 'job cannot do that in its state' },
   BERTH_E_INVALID_SCHEDULE: { exit: 2, http: 400, title: 'invalid schedule' },
   BERTH_E_PORT_IN_USE: { exit: 1, http: 409, title: 'port already in use' },
+  BERTH_E_SESSION_NOT_FOUND: { exit: 2, http: 404, title: 'session not found' },
+  BERTH_E_SESSION_START: { exit: 1, http: 500, title: 'session failed to start' },
+  BERTH_E_ENV_VAR_NOT_FOUND: { exit: 2, http: 404, title: 'environment variable not found' },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

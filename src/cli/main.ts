@@ -24,6 +24,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   webhook: async () => (await import('./commands/webhook-command.ts')).webhookCommand,
   events: async () => (await import('./commands/events-command.ts')).eventsCommand,
   scheduler: async () => (await import('./commands/scheduler-command.ts')).schedulerCommand,
+  session: async () => (await import('./commands/session-command.ts')).sessionCommand,
+  'env-var': async () => (await import('./commands/env-var-command.ts')).envVarCommand,
 };
 
 const HELP = `Berth — pipelines and services for data teams (runs Orchest projects unchanged)
@@ -49,6 +51,9 @@ Commands:
   webhook SUBCOMMAND    webhooks: add|list|rm|ping|deliveries|redeliver
   events                list or follow (-f) recorded events; \`events types\` lists the types
   scheduler             run the job scheduler and webhook dispatcher in the foreground
+  service template list|add     built-in service definitions, added to a pipeline file
+  session start|stop|status|list|logs   interactive sessions: a pipeline's services
+  env-var set|list|rm           project and pipeline environment variables (secrets)
 
 Every command takes --help. Lists take --json.
 State lives in BERTH_HOME (default ~/.berth). With BERTH_ENDPOINT (+ BERTH_TOKEN) set, run, runs,

@@ -42,6 +42,10 @@ export interface ServiceDefinition {
   preserve_base_path?: boolean;
   scope: ServiceScope[];
   order?: number;
+  /** Berth: named volumes ({name: container path}) that outlive the session. */
+  berth_volumes?: Record<string, string>;
+  /** Berth: restart policy (default on-failure). */
+  berth_restart?: 'no' | 'on-failure' | 'always';
   [extra: string]: JsonValue | undefined | object;
 }
 

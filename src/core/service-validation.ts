@@ -4,6 +4,7 @@ import { jsonPath } from './json-path.ts';
 import { SERVICE_SCOPES, type ServiceDefinition } from './pipeline-types.ts';
 import { fillServiceOrder } from './service-order.ts';
 import { checkServiceEnvironment } from './service-environment-validation.ts';
+import { checkServiceExtras } from './service-extras-validation.ts';
 
 /** Orchest's rule: the name becomes part of a Kubernetes name (`<name>-<session uuid>`), so at most 26 characters. */
 export const SERVICE_NAME_PATTERN = /^[a-z][0-9a-z-]{0,25}$/;
@@ -101,6 +102,7 @@ function checkService(key: string, service: Record<string, unknown>, at: At, add
     }
   }
   checkScope(service.scope, at, add);
+  checkServiceExtras(service, at, add);
 }
 
 function checkBinds(binds: unknown, at: At, add: Add): void {

@@ -55,7 +55,15 @@ export interface WorkloadSpec {
   logPath: string;
   /** When set, stderr is appended here instead (host path) and logPath gets stdout only. */
   errLogPath?: string;
+  /** Restart the workload when it ends (drivers that restart natively; others leave it to their caller). */
+  restart?: RestartPolicyName;
 }
+
+/** no: never; on-failure: after a non-zero exit; always: after any end except a stop. */
+export type RestartPolicyName = 'no' | 'on-failure' | 'always';
+
+/** none: the workload defines no health check; the rest as Docker's HEALTHCHECK reports it. */
+export type WorkloadHealth = 'none' | 'starting' | 'healthy' | 'unhealthy';
 
 /** Opaque, serialisable driver state: the store persists it so a restarted Berth can adopt the workload. */
 export interface WorkloadHandle {
@@ -121,6 +129,8 @@ export interface DriverCapabilities {
   volumes: boolean;
   exec: boolean;
   stats: boolean;
+  /** Workloads are restarted by the backend itself after setRestartPolicy / spec.restart. */
+  restart?: boolean;
 }
 
 export interface RuntimeDriver {
@@ -142,6 +152,10 @@ export interface RuntimeDriver {
   list(owner: OwnerLabels): Promise<WorkloadHandle[]>;
   /** Whether the workload is still running (cheap; used by reconcile). */
   isRunning(handle: WorkloadHandle): Promise<boolean>;
+  /** Changes a running workload's restart policy (drivers that restart natively; others leave it out). */
+  setRestartPolicy?(handle: WorkloadHandle, policy: RestartPolicyName): Promise<void>;
+  /** The workload's own health check (an image HEALTHCHECK); drivers without one leave it out. */
+  health?(handle: WorkloadHandle): Promise<WorkloadHealth>;
   /** Resource use of a running workload; drivers without capabilities.stats leave it out. */
   stats?(handle: WorkloadHandle): Promise<WorkloadStats>;
   /** Forgets an ended workload (its registry entry / container). Stops it first if it still runs. */

@@ -11,6 +11,8 @@ import type {
   RuntimeDriver,
   WorkloadHandle,
   WorkloadSpec,
+  WorkloadHealth,
+  RestartPolicyName,
   WorkloadStats,
 } from './driver.ts';
 
@@ -108,6 +110,21 @@ export class ManagedDriver implements RuntimeDriver {
   async isRunning(handle: WorkloadHandle): Promise<boolean> {
     await this.init();
     return this.#call('isRunning', this.#timeoutMs, () => this.#inner.isRunning(handle));
+  }
+
+  /** Nothing on drivers that do not restart workloads themselves (their callers apply the policy). */
+  async setRestartPolicy(handle: WorkloadHandle, policy: RestartPolicyName): Promise<void> {
+    await this.init();
+    const inner = this.#inner;
+    if (inner.setRestartPolicy) await this.#call('setRestartPolicy', this.#timeoutMs, () => inner.setRestartPolicy!(handle, policy));
+  }
+
+  /** 'none' on drivers without health checks. */
+  async health(handle: WorkloadHandle): Promise<WorkloadHealth> {
+    await this.init();
+    const inner = this.#inner;
+    if (!inner.health) return 'none';
+    return this.#call('health', this.#timeoutMs, () => inner.health!(handle));
   }
 
   async stats(handle: WorkloadHandle): Promise<WorkloadStats> {

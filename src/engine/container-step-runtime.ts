@@ -56,7 +56,7 @@ export class ContainerStepRuntime implements StepRuntime {
       throw e;
     }
     const env = buildStepEnvironment(
-      { base: {}, run: input.runEnv },
+      { base: {}, ...input.storedEnv, run: input.runEnv },
       { ...input.identity, projectDir: PROJECT_MOUNT, dataDir: DATA_MOUNT, pipelinePath: posix.join(RUN_MOUNT, 'pipeline.json') },
     );
     env.BERTH_OUTPUTS_DIR = OUTPUTS_MOUNT;

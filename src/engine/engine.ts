@@ -29,6 +29,8 @@ import { stepOutputsDir } from './step-outputs.ts';
 import type { EnvironmentImage } from './environment-images.ts';
 import { findEnvironments, loadEnvironment } from './environment-loader.ts';
 import type { StepRuntime } from './step-runtime.ts';
+import { EnvVars } from './env-vars.ts';
+import { SessionManager, type ActiveSession } from './sessions/session-manager.ts';
 
 export interface RunOptions {
   pipelinePath: string;
@@ -48,6 +50,8 @@ export interface RunOptions {
   runtime?: RuntimeName;
   /** The registered project folder the file belongs to (else found from `.orchest`/`.git`). */
   projectDir?: string;
+  /** interactive (default: queued per pipeline, joins the pipeline's session) or job (its own noninteractive services). */
+  kind?: 'interactive' | 'job';
   /** Called once the run is stored (before it may have to queue), e.g. so a server can answer with its id. */
   onCreated?: (runUuid: string) => void;
   /** A job run: its pre-chosen uuid (linked to the job beforehand) and the job's project. */
@@ -72,6 +76,7 @@ export class Engine {
   readonly outbox: Outbox;
   /** Jobs: create, list, pause/resume/trigger/cancel/remove, and the due batches the scheduler starts. */
   readonly jobs: JobService;
+  #sessions: SessionManager | undefined;
 
   private constructor(config: BerthConfig, db: Kysely<Database>, runtimes: Runtimes) {
     this.config = config;
@@ -105,6 +110,17 @@ export class Engine {
       this.#instances = new InstanceService(this.#db, this.config, { name: user.username, uid: user.uid, admin: user.uid === 0 });
     }
     return this.#instances;
+  }
+
+  /** Interactive sessions of pipelines and their services (`berth session`). */
+  get sessions(): SessionManager {
+    this.#sessions ??= new SessionManager(this.#db, this.config, this.#runtimes);
+    return this.#sessions;
+  }
+
+  /** Project and pipeline environment variables (secrets kept in the store). */
+  get envVars(): EnvVars {
+    return new EnvVars(this.#db);
   }
 
   /** The store, for the server's token, project and service registries (same connection). */
@@ -146,16 +162,26 @@ export class Engine {
     if (!(await this.#waitForTurn(run, observe, opts.signal))) return this.report(run.uuid);
     if (!(await this.#runtimeReady(run, runtime))) return this.report(run.uuid);
     observe({ type: 'run-started', runUuid: run.uuid, steps: plan.steps.length });
-    // Orchest: a job run is its own (non-interactive) session.
-    const sessionUuid = opts.job ? run.uuid : interactiveSessionUuid(run.project_uuid, run.pipeline_uuid);
+    const job = run.kind === 'job';
+    const sessionUuid = job ? run.uuid : interactiveSessionUuid(run.project_uuid, run.pipeline_uuid);
+    let session: ActiveSession | null;
+    try {
+      session = job ? await this.sessions.startForRun(run, loaded, runtime) : await this.sessions.active(run.project_uuid, run.pipeline_uuid);
+    } catch (e) {
+      const reason = `the run's services did not start: ${e instanceof Error ? e.message : String(e)}`;
+      await this.#runs.finish(run.uuid, 'FAILURE', isoNow(), reason);
+      await this.#runs.abortActiveSteps(run.uuid, isoNow(), `not run: ${reason}`);
+      return this.report(run.uuid);
+    }
+    const storedEnv = await this.envVars.forRun(run.project_uuid, run.pipeline_uuid);
     const executor = new RunExecutor({
       runUuid: run.uuid,
       plan,
       titles: new Map(plan.steps.map((s) => [s, effective.steps[s]?.title ?? s])),
       prepare: (step) =>
-        this.#prepareStep(loaded, effective, run, step, sessionUuid, opts.env ?? {}, runtime, (line) =>
+        this.#prepareStep(loaded, effective, run, step, sessionUuid, { run: opts.env ?? {}, stored: storedEnv }, runtime, (line) =>
           observe({ type: 'step-progress', runUuid: run.uuid, stepUuid: step, title: effective.steps[step]?.title ?? step, line }),
-        ),
+        ).then((prepared) => joinSession(prepared, session, runtime)),
       driver: runtime.driver,
       runs: this.#runs,
       parallelism: effective.settings.max_steps_parallelism ?? this.config.defaultParallelism,
@@ -165,7 +191,11 @@ export class Engine {
       observe,
       signal: opts.signal,
     });
-    await executor.execute();
+    try {
+      await executor.execute();
+    } finally {
+      if (job && session) await this.sessions.endForRun(session.uuid);
+    }
     return this.report(run.uuid);
   }
 
@@ -186,7 +216,7 @@ export class Engine {
       pipeline_path: loaded.relativePath,
       pipeline_name: effective.name,
       run_type: runType,
-      kind: opts.job ? 'job' : 'interactive',
+      kind: opts.job ? 'job' : (opts.kind ?? 'interactive'),
       status: 'PENDING',
       fail_fast: opts.failFast ? 1 : 0,
       parameters_json: JSON.stringify(opts.params ?? {}),
@@ -247,7 +277,7 @@ export class Engine {
     run: RunRow,
     stepUuid: string,
     sessionUuid: string,
-    runEnv: Record<string, string>,
+    env: { run: Record<string, string>; stored: { project: Record<string, string>; pipeline: Record<string, string> } },
     runtime: StepRuntime,
     onProgress: (line: string) => void,
   ): Promise<PreparedStep> {
@@ -277,7 +307,8 @@ export class Engine {
         stepParameters: step.parameters,
         pipelineParameters: effective.parameters,
       },
-      runEnv,
+      runEnv: env.run,
+      storedEnv: env.stored,
       outputsDir,
       notebookOut: join(run.run_dir, 'notebooks', `${stepUuid}.ipynb`),
       onProgress,
@@ -341,6 +372,7 @@ export class Engine {
       await this.#stopRunWorkloads(run).catch(() => undefined);
     }
     for (const runtime of await this.#runtimes.opened()) await this.#sweep(runtime).catch(() => undefined);
+    await this.sessions.reconcile();
   }
 
   /** Removes a runtime's workloads whose run has ended (or is unknown to the store). */
@@ -408,6 +440,18 @@ function applyParams(pipeline: PipelineDefinition, params: NonNullable<RunOption
     Object.assign(copy.steps[uuid!]!.parameters, values);
   }
   return copy;
+}
+
+/**
+ * A run inside a running session reaches its services: step containers join the session network
+ * (services answer there to their name and `<name>-<session uuid>`); host processes are told that
+ * services listen on 127.0.0.1 (the SDK's internal_hostname then says so).
+ */
+function joinSession(prepared: PreparedStep, session: ActiveSession | null, runtime: StepRuntime): PreparedStep {
+  if (!prepared.ok || !session || session.runtime !== runtime.name) return prepared;
+  if (session.network) prepared.spec.network = { name: session.network };
+  else prepared.spec.env.BERTH_SERVICES_HOST = '127.0.0.1';
+  return prepared;
 }
 
 function isAlive(pid: number): boolean {

@@ -20,7 +20,7 @@ export class ProcessStepRuntime implements StepRuntime {
 
   async prepareStep(input: StepWorkloadInput): Promise<PreparedStep> {
     const { step, file, logPath } = input;
-    const env = buildStepEnvironment({ base: this.#config.baseEnv, run: input.runEnv }, input.identity);
+    const env = buildStepEnvironment({ base: this.#config.baseEnv, ...input.storedEnv, run: input.runEnv }, input.identity);
     Object.assign(env, stepSdkEnvironment(input.outputsDir, env));
     const cmd = stepCommand(file, { path: env.PATH ?? '', nodePath: process.execPath, nodeImport: SDK_NODE_IMPORT, notebookOut: input.notebookOut, kernel: step.kernel?.name });
     if (!cmd.ok) return { ok: false, reason: `step "${step.title}" (${step.file_path}): ${cmd.reason}`, logPath };

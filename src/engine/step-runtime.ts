@@ -18,6 +18,8 @@ export interface StepWorkloadInput {
   identity: StepIdentity;
   /** Run-level variables (`--env`). */
   runEnv: Record<string, string>;
+  /** The project's and the pipeline's stored variables (run variables win over both). */
+  storedEnv?: { project: Record<string, string>; pipeline: Record<string, string> };
   /** The SDK's outputs folder for this run (host path; BERTH_OUTPUTS_DIR). */
   outputsDir: string;
   /** Where an executed notebook is written (host path inside runDir). */

@@ -62,7 +62,7 @@ export const ValidationReport = Type.Object({
   problems: Type.Array(Problem),
 });
 
-const Nullable = (t: ReturnType<typeof Type.String>) => Type.Union([t, Type.Null()]);
+export const Nullable = (t: ReturnType<typeof Type.String>) => Type.Union([t, Type.Null()]);
 
 export const RunSummary = Type.Object({
   uuid: Type.String(),
@@ -108,6 +108,7 @@ export const CreateRunBody = Type.Object(
     env: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), Type.String())),
     fail_fast: Type.Optional(Type.Boolean()),
     runtime: Type.Optional(Type.Union(RUNTIMES.map((r) => Type.Literal(r)), { description: "the runtime to run the steps on (default: the server's)" })),
+    kind: Type.Optional(Type.Union([Type.Literal('interactive'), Type.Literal('job')], { description: 'job: not queued, own outputs, its noninteractive services for its lifetime' })),
   },
   { additionalProperties: false },
 );

@@ -7,6 +7,7 @@ import { HOST_ROUTED_URL, serviceProxy } from '../proxy/service-proxy.ts';
 import { ErrorBody, RunStreamEvent } from './api-schemas.ts';
 import { DOCS_PREFIX, registerAuth } from './auth-hook.ts';
 import { registerErrorHandling } from './error-handler.ts';
+import { envVarRoutes } from './routes/env-var-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
 import { pipelineRoutes } from './routes/pipeline-routes.ts';
 import { projectRoutes } from './routes/project-routes.ts';
@@ -16,6 +17,7 @@ import { sessionRoutes } from './routes/session-routes.ts';
 import { RunEventHub } from './run-event-hub.ts';
 import { webUi } from './web/web-ui.ts';
 import { serviceRoutes } from './routes/service-routes.ts';
+import { pipelineSessionRoutes } from './routes/pipeline-session-routes.ts';
 import { tokenRoutes } from './routes/token-routes.ts';
 import type { ServerContext } from './server-context.ts';
 
@@ -90,6 +92,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance & { ru
   await app.register(sessionRoutes, opts.ctx);
   await app.register(tokenRoutes, opts.ctx);
   await app.register(serviceRoutes, opts.ctx);
+  await app.register(envVarRoutes, opts.ctx);
+  await app.register(pipelineSessionRoutes, opts.ctx);
   await app.register(serviceProxy, { ctx: opts.ctx, timeoutMs: opts.proxyTimeoutMs ?? 60_000, servicesDomain: opts.servicesDomain });
   await app.register(webUi, { root: opts.webRoot });
   return Object.assign(app as FastifyInstance, { runsInFlight: () => running.size });

@@ -39,3 +39,8 @@ export async function sendLog(request: FastifyRequest, reply: FastifyReply, foll
 export function isFollow(value: string | undefined): boolean {
   return value === '1' || value === 'true';
 }
+
+/** A driver's log chunks as the text sendLog sends. */
+export async function* chunkText(chunks: AsyncIterable<{ data: string }>): AsyncGenerator<string> {
+  for await (const c of chunks) yield c.data;
+}

@@ -13,6 +13,7 @@ import { insideRoot } from '../engine/inside-root.ts';
 import { parseCodeSource } from './code-source.ts';
 import { servicePath, serviceWorkloadSpec } from './service-workload-spec.ts';
 import { serviceUpstream } from './service-upstream.ts';
+import { sessionServiceRoute } from './session-route.ts';
 
 export interface ServiceInfo {
   name: string;
@@ -40,6 +41,7 @@ const ROUTE_CACHE_MS = 1000;
  */
 export class ServiceManager {
   readonly #rows: ServiceRepository;
+  readonly #db: Kysely<Database>;
   readonly #driver: RuntimeDriver;
   readonly #tokens: TokenRegistry;
   readonly #config: BerthConfig;
@@ -50,6 +52,7 @@ export class ServiceManager {
 
   constructor(opts: { db: Kysely<Database>; driver: RuntimeDriver; tokens: TokenRegistry; config: BerthConfig; endpoint: () => string }) {
     this.#rows = new ServiceRepository(opts.db);
+    this.#db = opts.db;
     this.#driver = opts.driver;
     this.#tokens = opts.tokens;
     this.#config = opts.config;
@@ -102,7 +105,9 @@ export class ServiceManager {
 
   /**
    * The route for (project, service, port) by exact lookup; null when the service does not exist or
-   * does not declare the port (0 = its first declared port). Cached briefly (cleared on deploy and remove).
+   * does not declare the port (0 = its first declared port). A name `<service>-<session uuid>`
+   * without a project service of that name is an exposed service of the project's running session.
+   * Cached briefly (cleared on deploy and remove).
    */
   async route(project: Project, name: string, port: number): Promise<ServiceRoute | null> {
     const key = `${project.uuid}\0${name}\0${port}`;
@@ -111,9 +116,11 @@ export class ServiceManager {
     const row = await this.#rows.get(project.uuid, name);
     const definition = row ? (JSON.parse(row.definition_json) as ServiceDefinition) : null;
     const declared = port === 0 ? definition?.ports[0] : port;
-    const route = row && definition && declared !== undefined && definition.ports.includes(declared)
-      ? { projectUuid: project.uuid, definition, upstream: serviceUpstream(parseHandle(row.handle_json), declared) }
-      : null;
+    const route = row
+      ? definition && declared !== undefined && definition.ports.includes(declared)
+        ? { projectUuid: project.uuid, definition, upstream: serviceUpstream(parseHandle(row.handle_json), declared) }
+        : null
+      : await sessionServiceRoute(this.#db, project, name, port);
     if (this.#routes.size > 10_000) this.#routes.clear();
     this.#routes.set(key, { route, until: Date.now() + ROUTE_CACHE_MS });
     return route;

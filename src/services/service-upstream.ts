@@ -7,6 +7,7 @@ import type { WorkloadHandle } from '../drivers/driver.ts';
  */
 export function serviceUpstream(handle: WorkloadHandle | null, port: number): { host: string; port: number } {
   const mapped = handle?.state[`port:${port}`];
+  if (typeof mapped === 'number') return { host: '127.0.0.1', port: mapped };
   if (typeof mapped === 'string') {
     const i = mapped.lastIndexOf(':');
     return { host: mapped.slice(0, i), port: Number(mapped.slice(i + 1)) };

@@ -7,6 +7,7 @@ import { migration0001Runs } from './migrations/0001-runs.ts';
 import { migration0004Instances } from './migrations/0004-instances.ts';
 import { migration0003Server } from './migrations/0003-server.ts';
 import { migration0006EventsJobsWebhooks } from './migrations/0006-events-jobs-webhooks.ts';
+import { migration0008Sessions } from './migrations/0008-sessions.ts';
 import { NodeSqliteDatabase } from './node-sqlite-database.ts';
 import type { Database } from './tables.ts';
 
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004-instances': migration0004Instances,
   '0003-server': migration0003Server,
   '0006-events-jobs-webhooks': migration0006EventsJobsWebhooks,
+  '0008-sessions': migration0008Sessions,
 };
 
 /**

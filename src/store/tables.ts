@@ -209,6 +209,44 @@ export interface JobRunsTable {
   work_dir: string;
 }
 
+/** An interactive session of a pipeline: its services run until it is stopped. */
+export interface SessionsTable {
+  uuid: string;
+  project_uuid: string;
+  pipeline_uuid: string;
+  /** Absolute path of the pipeline file the session was started from. */
+  pipeline_file: string;
+  runtime: string;
+  /** STARTING | RUNNING | STOPPING | STOPPED | FAILED */
+  status: string;
+  reason: string | null;
+  /** The Berth process starting or stopping it (a dead one leaves the session to reconcile). */
+  owner_pid: number | null;
+  owner_host: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SessionServicesTable {
+  session_uuid: string;
+  name: string;
+  /** Start order (the services' `order`). */
+  position: number;
+  definition_json: string;
+  handle_json: string | null;
+  log_path: string;
+  restarts: number;
+}
+
+/** Project (pipeline_uuid '') and pipeline environment variables: secrets, never printed in clear. */
+export interface EnvVarsTable {
+  project_uuid: string;
+  pipeline_uuid: string;
+  name: string;
+  value: string;
+  updated_at: string;
+}
+
 export interface Database {
   projects: ProjectsTable;
   pipelines: PipelinesTable;
@@ -223,4 +261,7 @@ export interface Database {
   deliveries: DeliveriesTable;
   jobs: JobsTable;
   job_runs: JobRunsTable;
+  sessions: SessionsTable;
+  session_services: SessionServicesTable;
+  env_vars: EnvVarsTable;
 }

@@ -2,6 +2,8 @@ import type { TokenInfo } from '../../auth/token-registry.ts';
 import type { Status } from '../../core/statuses.ts';
 import type { RunOptions } from '../../engine/engine.ts';
 import type { RunReport } from '../../engine/run-report.ts';
+import type { SessionView } from '../../engine/sessions/session-view.ts';
+import type { RuntimeName } from '../../config/config.ts';
 import type { ServiceInfo } from '../../services/service-manager.ts';
 
 export type RunSummary = RunReport['run'];
@@ -41,5 +43,7 @@ export interface BerthBackend {
   listServices(project: string): Promise<ServiceInfo[]>;
   serviceLogs(project: string, name: string, opts: { follow: boolean }): Promise<AsyncIterable<Buffer | string>>;
   removeService(project: string, name: string): Promise<void>;
+  /** A pipeline's session: start (answers once every service is ready), stop, status. */
+  session(verb: 'start' | 'stop' | 'status', pipelinePath: string, opts?: { runtime?: RuntimeName; readyTimeoutMs?: number; onProgress?: (line: string) => void; signal?: AbortSignal }): Promise<SessionView>;
   close(): Promise<void>;
 }

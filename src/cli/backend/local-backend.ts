@@ -6,6 +6,7 @@ import { loadPipeline } from '../../engine/pipeline-loader.ts';
 import { ProjectCatalog } from '../../engine/project-catalog.ts';
 import { runReport } from '../../engine/run-report.ts';
 import { stepLogChunks } from '../../engine/step-log.ts';
+import type { SessionView } from '../../engine/sessions/session-view.ts';
 import type { BerthBackend, RunSummary, StepLog, ValidationSummary } from './berth-backend.ts';
 
 /**
@@ -76,6 +77,12 @@ export class LocalBackend implements BerthBackend {
 
   removeService(): Promise<never> {
     return serverOnly();
+  }
+
+  async session(verb: 'start' | 'stop' | 'status', pipelinePath: string, opts: Parameters<BerthBackend['session']>[2] = {}): Promise<SessionView> {
+    const { sessions } = await this.#engine();
+    if (verb === 'start') return sessions.start(pipelinePath, opts);
+    return verb === 'stop' ? sessions.stop(pipelinePath) : sessions.status(pipelinePath);
   }
 
   /** The engine is closed by whoever opened it (the CLI context). */

@@ -4,6 +4,8 @@ import { invalidPipelineError } from '../../core/pipeline-validation.ts';
 import type { Status } from '../../core/statuses.ts';
 import { readPipelineFile } from '../../engine/pipeline-loader.ts';
 import type { RunReport } from '../../engine/run-report.ts';
+import type { SessionView } from '../../engine/sessions/session-view.ts';
+import type { RuntimeName } from '../../config/config.ts';
 import type { ServiceInfo } from '../../services/service-manager.ts';
 import { BerthError, isBerthError } from '../../errors.ts';
 import type { BerthBackend, RunSummary, StepLog, ValidationSummary } from './berth-backend.ts';
@@ -39,6 +41,7 @@ export class RemoteBackend implements BerthBackend {
       env: opts.env ?? {},
       fail_fast: opts.failFast ?? false,
       ...(opts.runtime ? { runtime: opts.runtime } : {}),
+      ...(opts.kind ? { kind: opts.kind } : {}),
     });
     return pollRun(created, {
       get: (uuid) => this.report(uuid),
@@ -128,6 +131,14 @@ export class RemoteBackend implements BerthBackend {
 
   async removeService(project: string, name: string): Promise<void> {
     await this.#http.json('DELETE', `/api/projects/${encodeURIComponent(project)}/services/${encodeURIComponent(name)}`);
+  }
+
+  async session(verb: 'start' | 'stop' | 'status', pipelinePath: string, opts: { runtime?: RuntimeName } = {}): Promise<SessionView> {
+    const file = readPipelineFile(pipelinePath);
+    const project = await this.#project(file.projectDir);
+    const path = `/api/projects/${encodeURIComponent(project.uuid)}/pipelines/${encodeURIComponent(file.relativePath)}/session`;
+    if (verb === 'start') return this.#http.json('POST', path, opts.runtime ? { runtime: opts.runtime } : {});
+    return this.#http.json(verb === 'stop' ? 'DELETE' : 'GET', path);
   }
 
   async close(): Promise<void> {}

@@ -20,6 +20,8 @@ Options:
                      at the last "." before "="); V is parsed as JSON when it can be
   --env K=V          set an environment variable for every step (repeatable)
   --runtime NAME     process (default) or docker
+  --job              a non-interactive (job) run: not queued behind other runs, its own outputs, and
+                     the services whose scope includes "noninteractive" run for its lifetime only
   --json             print one JSON object with the run and its steps
 Exit status: 0 the run succeeded, 1 it failed or was aborted, 2 invalid input.
 (berth run instance://NAME [ARGS...] runs an instance's command inside it: see berth run --help instance://x.)`;
@@ -33,6 +35,7 @@ export async function runCommand(ctx: CliContext, args: string[]): Promise<numbe
     param: { type: 'string', multiple: true },
     'step-param': { type: 'string', multiple: true },
     env: { type: 'string', multiple: true },
+    job: { type: 'boolean' },
     runtime: { type: 'string' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
@@ -67,6 +70,7 @@ export async function runCommand(ctx: CliContext, args: string[]): Promise<numbe
       params,
       env,
       runtime: values.runtime as RuntimeName | undefined,
+      kind: values.job ? 'job' : undefined,
       signal: controller.signal,
       // With --json, stdout carries only the report; stderr still says when the run has to wait.
       observe: values.json ? (e) => e.type === 'run-queued' && progress(e) : progress,

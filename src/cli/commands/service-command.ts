@@ -8,11 +8,17 @@ export const serviceHelp = `Usage: berth service deploy --project P (--file SERV
        berth service list --project P [--json]
        berth service logs --project P NAME [-f]
        berth service rm --project P NAME
+       berth service template list [--json]
+       berth service template add TEMPLATE PIPELINE_FILE [--name N]
+       berth service logs --session PIPELINE_FILE NAME [-f]
 
 Long-lived project services (ML Lab style), reachable through the server's proxy at
 /api/projects/P/services/NAME/PORT/. Needs a server: set BERTH_ENDPOINT (and BERTH_TOKEN).
 SERVICE.json is a Berth/Orchest service definition, e.g.
-  {"name": "web", "command": "python3", "args": "-m http.server 8080", "ports": [8080]}`;
+  {"name": "web", "command": "python3", "args": "-m http.server 8080", "ports": [8080]}
+Templates (tensorboard, streamlit, vscode, jupyterlab, redis, postgres with a volume, mlflow) are
+added to a pipeline file's services and run in its sessions (berth session --help); with --session,
+logs shows a session service's output (same as berth session logs).`;
 
 export async function serviceCommand(ctx: CliContext, args: string[]): Promise<number> {
   const { values, positionals } = parseFlags('service', args, {
@@ -22,11 +28,21 @@ export async function serviceCommand(ctx: CliContext, args: string[]): Promise<n
     name: { type: 'string' },
     env: { type: 'string', multiple: true },
     follow: { type: 'boolean', short: 'f' },
+    session: { type: 'string' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return ctx.out(serviceHelp), 0;
   const [verb, name] = positionals;
+  if (verb === 'template') {
+    const { serviceTemplateCommand } = await import('./service-template-command.ts');
+    return serviceTemplateCommand(ctx, positionals.slice(1), values);
+  }
+  if (verb === 'logs' && values.session !== undefined && name) {
+    const engine = await ctx.engine();
+    for await (const chunk of await engine.sessions.logs(values.session, name, { follow: values.follow ?? false })) process.stdout.write(chunk.data);
+    return 0;
+  }
   if (!values.project) throw usageError('service', '--project is required', 'e.g. berth service list --project my-project');
   const backend = await ctx.backend();
   if (verb === 'deploy') {

@@ -1,6 +1,6 @@
 import type { ContainerCreateOptions } from 'dockerode';
 import { BerthError } from '../../errors.ts';
-import type { WorkloadSpec } from '../driver.ts';
+import type { RestartPolicyName, WorkloadSpec } from '../driver.ts';
 import { logFileLabels, workloadLabels } from './docker-labels.ts';
 
 /**
@@ -41,9 +41,15 @@ export function makeContainerOptions(spec: WorkloadSpec, name: string, logOffset
   if (spec.cwd !== '') options.WorkingDir = spec.cwd;
   if (ports.length > 0) options.ExposedPorts = Object.fromEntries(ports.map((p) => [`${p}/tcp`, {}]));
   if (spec.user) options.User = spec.user;
+  if (spec.restart && spec.restart !== 'no') options.HostConfig!.RestartPolicy = restartPolicy(spec.restart);
   if (spec.network) {
     options.HostConfig!.NetworkMode = spec.network.name;
     options.NetworkingConfig = { EndpointsConfig: { [spec.network.name]: { Aliases: spec.network.aliases ?? [] } } };
   }
   return options;
+}
+
+/** Docker's restart policy for ours: "always" is unless-stopped, so a stop by Berth stays stopped. */
+export function restartPolicy(policy: RestartPolicyName): { Name: string } {
+  return { Name: policy === 'always' ? 'unless-stopped' : policy === 'on-failure' ? 'on-failure' : 'no' };
 }

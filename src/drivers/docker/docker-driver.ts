@@ -15,6 +15,8 @@ import type {
   OwnerLabels,
   RuntimeDriver,
   WorkloadHandle,
+  RestartPolicyName,
+  WorkloadHealth,
   WorkloadSpec,
   WorkloadStats,
 } from '../driver.ts';
@@ -22,7 +24,7 @@ import { parseSignal } from '../process/parse-signal.ts';
 import { containerLogStream, copyContainerLog } from './container-log-stream.ts';
 import { toWorkloadStats } from './container-stats.ts';
 import { containerName } from './container-name.ts';
-import { makeContainerOptions } from './container-options.ts';
+import { makeContainerOptions, restartPolicy } from './container-options.ts';
 import { execAttached } from './exec-attached.ts';
 import { execInContainer } from './exec-in-container.ts';
 import { imageNotFound, isNotFound, isUnreachable, portInUse, statusCodeOf, unreachable } from './docker-errors.ts';
@@ -45,7 +47,7 @@ interface LogCopy {
  */
 export class DockerDriver implements RuntimeDriver {
   readonly name = 'docker';
-  readonly capabilities: DriverCapabilities = { isolation: true, ports: true, volumes: true, exec: true, stats: true };
+  readonly capabilities: DriverCapabilities = { isolation: true, ports: true, volumes: true, exec: true, stats: true, restart: true };
   readonly #docker: Docker;
   readonly #address: string;
   readonly #logCopies = new Map<string, LogCopy>();
@@ -179,6 +181,20 @@ export class DockerDriver implements RuntimeDriver {
     } catch (e) {
       if (isNotFound(e)) throw new BerthError('BERTH_E_WORKLOAD_NOT_FOUND', `workload ${handle.id}: container ${handle.state.name} no longer exists (removed?)`, { details: { id: handle.id } });
       throw this.#translate(e, `read the stats of workload ${handle.id}`);
+    }
+  }
+
+  async setRestartPolicy(handle: WorkloadHandle, policy: RestartPolicyName): Promise<void> {
+    await this.#docker.getContainer(dockerState(handle).container).update({ RestartPolicy: restartPolicy(policy) });
+  }
+
+  async health(handle: WorkloadHandle): Promise<WorkloadHealth> {
+    try {
+      const status = (await this.#docker.getContainer(dockerState(handle).container).inspect()).State.Health?.Status;
+      return status === 'healthy' || status === 'unhealthy' || status === 'starting' ? status : 'none';
+    } catch (e) {
+      if (isNotFound(e)) return 'unhealthy';
+      throw e;
     }
   }
 

@@ -1,6 +1,6 @@
 import { loadPipeline } from './pipeline-definition.ts';
 import { ServiceNotFound } from './sdk-errors.ts';
-import { sessionType, sessionUuid } from './step-context.ts';
+import { servicesHost, sessionType, sessionUuid } from './step-context.ts';
 
 /** A service as Orchest described it to steps: its definition without `scope`, plus where to reach it. */
 export type ServiceInfo = Record<string, unknown> & {
@@ -26,7 +26,7 @@ function describe(spec: ReturnType<typeof specs>[string]): ServiceInfo {
     base_paths[port] = `/${prefix}`;
     external_urls[port] = `http://{host_name}:{port}/${prefix}`;
   }
-  return { ...rest, name: spec.name, internal_hostname: `${spec.name}-${session}`, external_urls, base_paths };
+  return { ...rest, name: spec.name, internal_hostname: servicesHost() ?? `${spec.name}-${session}`, external_urls, base_paths };
 }
 
 /** One service of this session by name; throws ServiceNotFound when there is none. */

@@ -48,6 +48,11 @@ export function sessionUuid(): string {
   return env('ORCHEST_SESSION_UUID', 'BERTH_SESSION_UUID') ?? '';
 }
 
+/** Set by Berth when a session's services share the host's loopback (the process runtime). */
+export function servicesHost(): string | undefined {
+  return env('BERTH_SERVICES_HOST');
+}
+
 export function sessionType(): string {
   return env('ORCHEST_SESSION_TYPE', 'BERTH_SESSION_TYPE') ?? 'interactive';
 }

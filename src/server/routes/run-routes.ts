@@ -39,6 +39,7 @@ export async function runRoutes(root: FastifyInstance, ctx: ServerContext & { ba
       env: body.env,
       failFast: body.fail_fast,
       runtime: body.runtime,
+      kind: body.kind,
       onCreated: created,
       observe: ctx.observe,
     });

@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { parseServiceDefinition } from '../../services/service-definition.ts';
 import { DeployQuery, errorResponses, logRouteSchema, ProjectParams, ServiceInfo, ServiceParams } from '../api-schemas.ts';
-import { isFollow, sendLog } from '../send-log.ts';
+import { chunkText, isFollow, sendLog } from '../send-log.ts';
 import type { ServerContext } from '../server-context.ts';
 
 /** Project services, ML Lab style: deploy (ML Lab's query form or a full definition), list, show, logs, remove. */
@@ -57,10 +57,6 @@ export async function serviceRoutes(root: FastifyInstance, ctx: ServerContext): 
     const follow = isFollow(request.query.follow);
     const project = request.project!;
     const { name } = request.params;
-    return sendLog(request, reply, follow, async (signal) => mapChunks(await ctx.services.logs(project, name, { follow, signal })), async () => ({ status: (await ctx.services.get(project, name).catch(() => null))?.status ?? 'removed' }));
+    return sendLog(request, reply, follow, async (signal) => chunkText(await ctx.services.logs(project, name, { follow, signal })), async () => ({ status: (await ctx.services.get(project, name).catch(() => null))?.status ?? 'removed' }));
   });
-}
-
-async function* mapChunks(chunks: AsyncIterable<{ data: string }>): AsyncGenerator<string> {
-  for await (const c of chunks) yield c.data;
 }

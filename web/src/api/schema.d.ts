@@ -821,6 +821,8 @@ export interface paths {
                         fail_fast?: boolean;
                         /** @description the runtime to run the steps on (default: the server's) */
                         runtime?: "process" | "docker";
+                        /** @description job: not queued, own outputs, its noninteractive services for its lifetime */
+                        kind?: "interactive" | "job";
                     };
                 };
             };
@@ -2258,6 +2260,939 @@ export interface paths {
                 path: {
                     /** @description project name or uuid */
                     project: string;
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/plain": string;
+                        "text/event-stream": string;
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/plain": components["schemas"]["Error"];
+                        "text/event-stream": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/plain": components["schemas"]["Error"];
+                        "text/event-stream": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/plain": components["schemas"]["Error"];
+                        "text/event-stream": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/plain": components["schemas"]["Error"];
+                        "text/event-stream": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/plain": components["schemas"]["Error"];
+                        "text/event-stream": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/env-vars": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the project's variables (values masked) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description project name or uuid */
+                    project: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            variables: {
+                                name: string;
+                                /** @description "project", or the pipeline's uuid */
+                                scope: string;
+                                /**
+                                 * @description values are never returned
+                                 * @enum {string}
+                                 */
+                                value: "********";
+                                updated_at: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/env-vars/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set a project variable */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description project name or uuid */
+                    project: string;
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        value: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            name: string;
+                            /** @description "project", or the pipeline's uuid */
+                            scope: string;
+                            /**
+                             * @description values are never returned
+                             * @enum {string}
+                             */
+                            value: "********";
+                            updated_at: string;
+                        };
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Remove a project variable */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description project name or uuid */
+                    project: string;
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/pipelines/{pipeline}/env-vars": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the pipeline's variables (values masked) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description project name or uuid */
+                    project: string;
+                    /** @description path of the .orchest file in the project (URL-encoded) or the pipeline uuid */
+                    pipeline: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            variables: {
+                                name: string;
+                                /** @description "project", or the pipeline's uuid */
+                                scope: string;
+                                /**
+                                 * @description values are never returned
+                                 * @enum {string}
+                                 */
+                                value: "********";
+                                updated_at: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/pipelines/{pipeline}/env-vars/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set a pipeline variable */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description project name or uuid */
+                    project: string;
+                    /** @description path of the .orchest file in the project (URL-encoded) or the pipeline uuid */
+                    pipeline: string;
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        value: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            name: string;
+                            /** @description "project", or the pipeline's uuid */
+                            scope: string;
+                            /**
+                             * @description values are never returned
+                             * @enum {string}
+                             */
+                            value: "********";
+                            updated_at: string;
+                        };
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Remove a pipeline variable */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description project name or uuid */
+                    project: string;
+                    /** @description path of the .orchest file in the project (URL-encoded) or the pipeline uuid */
+                    pipeline: string;
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/pipelines/{pipeline}/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The pipeline's session as it really is */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description project name or uuid */
+                    project: string;
+                    /** @description path of the .orchest file in the project (URL-encoded) or the pipeline uuid */
+                    pipeline: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            uuid: string;
+                            project_uuid: string;
+                            pipeline_uuid: string;
+                            pipeline_file: string;
+                            runtime: string;
+                            /** @description STARTING | RUNNING | STOPPING | STOPPED | FAILED */
+                            status: string;
+                            reason: string | null;
+                            network: string | null;
+                            services: {
+                                name: string;
+                                /** @description running | exited | missing */
+                                state: string;
+                                image: string;
+                                hostname: string;
+                                ports: {
+                                    [key: string]: string;
+                                };
+                                restarts: number;
+                                log_path: string;
+                            }[];
+                            created_at: string;
+                            updated_at: string;
+                        };
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Start the pipeline's session (its interactive services, each waited for until ready) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description project name or uuid */
+                    project: string;
+                    /** @description path of the .orchest file in the project (URL-encoded) or the pipeline uuid */
+                    pipeline: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        runtime?: "process" | "docker";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            uuid: string;
+                            project_uuid: string;
+                            pipeline_uuid: string;
+                            pipeline_file: string;
+                            runtime: string;
+                            /** @description STARTING | RUNNING | STOPPING | STOPPED | FAILED */
+                            status: string;
+                            reason: string | null;
+                            network: string | null;
+                            services: {
+                                name: string;
+                                /** @description running | exited | missing */
+                                state: string;
+                                image: string;
+                                hostname: string;
+                                ports: {
+                                    [key: string]: string;
+                                };
+                                restarts: number;
+                                log_path: string;
+                            }[];
+                            created_at: string;
+                            updated_at: string;
+                        };
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /** Stop the pipeline's session (named volumes stay) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description project name or uuid */
+                    project: string;
+                    /** @description path of the .orchest file in the project (URL-encoded) or the pipeline uuid */
+                    pipeline: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            uuid: string;
+                            project_uuid: string;
+                            pipeline_uuid: string;
+                            pipeline_file: string;
+                            runtime: string;
+                            /** @description STARTING | RUNNING | STOPPING | STOPPED | FAILED */
+                            status: string;
+                            reason: string | null;
+                            network: string | null;
+                            services: {
+                                name: string;
+                                /** @description running | exited | missing */
+                                state: string;
+                                image: string;
+                                hostname: string;
+                                ports: {
+                                    [key: string]: string;
+                                };
+                                restarts: number;
+                                log_path: string;
+                            }[];
+                            created_at: string;
+                            updated_at: string;
+                        };
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/pipelines/{pipeline}/session/services/{name}/logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A session service's log: text/plain, or with follow=1 Server-Sent Events */
+        get: {
+            parameters: {
+                query?: {
+                    follow?: "1" | "true" | "0" | "false";
+                };
+                header?: never;
+                path: {
+                    /** @description project name or uuid */
+                    project: string;
+                    /** @description path of the .orchest file in the project (URL-encoded) or the pipeline uuid */
+                    pipeline: string;
                     name: string;
                 };
                 cookie?: never;

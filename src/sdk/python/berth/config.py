@@ -51,5 +51,10 @@ def session_type():
     return _env("ORCHEST_SESSION_TYPE", "BERTH_SESSION_TYPE") or "interactive"
 
 
+def services_host():
+    """Set by Berth when a session's services share the host's loopback (the process runtime)."""
+    return _env("BERTH_SERVICES_HOST")
+
+
 def project_uuid():
     return _env("ORCHEST_PROJECT_UUID", "BERTH_PROJECT_UUID") or ""

@@ -1,7 +1,8 @@
 """The pipeline's services as Orchest described them to steps: ``orchest.services``.
 
 A service's entry is its definition (without ``scope``) plus ``internal_hostname`` (the name
-steps reach it by: ``<name>-<session uuid>``), ``external_urls`` and ``base_paths`` per port.
+steps reach it by: ``<name>-<session uuid>``, or ``BERTH_SERVICES_HOST`` when Berth sets it because
+the services run on the host, e.g. 127.0.0.1 on the process runtime), ``external_urls`` and ``base_paths`` per port.
 Only the services of this session type's scope are listed, as those are the ones a session runs.
 """
 import copy
@@ -17,7 +18,7 @@ def _describe(service):
     service = copy.deepcopy(service)
     service.pop("scope", None)
     session = config.session_uuid()
-    hostname = f"{service['name']}-{session}"
+    hostname = config.services_host() or f"{service['name']}-{session}"
     external_urls = {}
     base_paths = {}
     for port in service.get("ports", []):

@@ -1,0 +1,353 @@
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { Kysely } from 'kysely';
+import type { BerthConfig, RuntimeName } from '../../config/config.ts';
+import { environmentReference } from '../../core/environment-image.ts';
+import type { ServiceDefinition, ServiceScope } from '../../core/pipeline-types.ts';
+import { sessionNetworkName } from '../../core/session-naming.ts';
+import { interactiveSessionUuid } from '../../core/step-environment.ts';
+import type { LogChunk, WorkloadHandle } from '../../drivers/driver.ts';
+import { BerthError } from '../../errors.ts';
+import { waitServiceReady } from '../../services/service-readiness.ts';
+import { sessionServiceSpec } from '../../services/session-service-spec.ts';
+import { serviceUpstream } from '../../services/service-upstream.ts';
+import { ProjectRepository } from '../../store/project-repository.ts';
+import { SessionRepository, type SessionRow, type SessionServiceRow } from '../../store/session-repository.ts';
+import type { Database } from '../../store/tables.ts';
+import { EnvVars } from '../env-vars.ts';
+import { loadEnvironment } from '../environment-loader.ts';
+import { loadPipeline, projectNameOf, type LoadedPipeline } from '../pipeline-loader.ts';
+import type { Runtimes } from '../runtime-selection.ts';
+import type { StepRuntime } from '../step-runtime.ts';
+import { sessionView, type SessionView } from './session-view.ts';
+
+export interface SessionStartOptions {
+  runtime?: RuntimeName;
+  /** Per service: how long to wait for readiness. */
+  readyTimeoutMs?: number;
+  onProgress?: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+/** What a run of the pipeline needs to reach a running session's services. */
+export interface ActiveSession {
+  uuid: string;
+  runtime: string;
+  /** The network step containers join (container runtimes). */
+  network: string | null;
+}
+
+const DEFAULT_READY_TIMEOUT_MS = 120_000;
+const ACTIVE = ['STARTING', 'RUNNING', 'STOPPING'];
+
+/**
+ * Interactive sessions (Orchest's): one per pipeline, uuid = project[:18] + pipeline[:18]. Start
+ * runs the services whose scope includes "interactive", in `order`, each waited for (readiness)
+ * before the next, then reports RUNNING; services outlive the Berth process that started them.
+ * On a container runtime they share a per-session network (runs of the pipeline join it); on the
+ * process runtime they are host commands on their declared ports on 127.0.0.1.
+ * Restart policy (from the moment a service is ready): drivers with capabilities.restart restart
+ * natively; on the others every `status` (and every run in the session) restarts ended services
+ * whose policy says so.
+ */
+export class SessionManager {
+  readonly #config: BerthConfig;
+  readonly #runtimes: Runtimes;
+  readonly #rows: SessionRepository;
+  readonly #projects: ProjectRepository;
+  readonly #vars: EnvVars;
+  readonly #host = hostname();
+
+  constructor(db: Kysely<Database>, config: BerthConfig, runtimes: Runtimes) {
+    this.#config = config;
+    this.#runtimes = runtimes;
+    this.#rows = new SessionRepository(db);
+    this.#projects = new ProjectRepository(db);
+    this.#vars = new EnvVars(db);
+  }
+
+  /** Starts (or, when already RUNNING with every service up, returns) the pipeline's session. */
+  async start(pipelineFile: string, opts: SessionStartOptions = {}): Promise<SessionView> {
+    const loaded = loadPipeline(pipelineFile);
+    const now = isoNow();
+    const project = await this.#projects.ensure(loaded.projectDir, projectNameOf(loaded.projectDir), now);
+    await this.#projects.touchPipeline(project.uuid, loaded.pipeline.uuid, loaded.relativePath, loaded.pipeline.name, now);
+    const uuid = interactiveSessionUuid(project.uuid, loaded.pipeline.uuid);
+    const existing = await this.#rows.get(uuid);
+    if (existing?.status === 'RUNNING') {
+      const view = await this.#view(existing);
+      if (view.services.every((s) => s.state === 'running')) return view;
+      await this.#teardown(existing);
+    }
+    const runtime = await this.#runtimes.get(opts.runtime ?? this.#config.runtime);
+    await runtime.driver.init();
+    const row: SessionRow = {
+      uuid, project_uuid: project.uuid, pipeline_uuid: loaded.pipeline.uuid, pipeline_file: loaded.file, runtime: runtime.name,
+      status: 'STARTING', reason: null, owner_pid: process.pid, owner_host: this.#host, created_at: now, updated_at: now,
+    };
+    if (!(await this.#rows.claim(row, (r) => this.#ownerGone(r)))) {
+      throw new BerthError('BERTH_E_CONFLICT', `the session of ${loaded.relativePath} is being started or stopped by another berth process`, {
+        problems: [{ path: 'PIPELINE_FILE', message: 'session busy', fix: 'wait for it, then see `berth session status`' }],
+      });
+    }
+    try {
+      await this.#startServices(row, project.name, loaded, runtime, opts);
+    } catch (e) {
+      const reason = e instanceof Error ? e.message : String(e);
+      await this.#teardown(row).catch(() => undefined);
+      await this.#rows.setStatus(uuid, 'FAILED', reason, isoNow(), { pid: null, host: null });
+      throw e instanceof BerthError ? e : new BerthError('BERTH_E_SESSION_START', reason, { cause: e });
+    }
+    await this.#rows.setStatus(uuid, 'RUNNING', null, isoNow(), { pid: null, host: null });
+    // Every service was just seen ready: no need to ask the runtime again.
+    return this.#view((await this.#rows.get(uuid))!, { allRunning: true });
+  }
+
+  /** Stops every service of the pipeline's session (named volumes stay). Idempotent. */
+  async stop(pipelineFile: string): Promise<SessionView> {
+    const row = await this.#find(pipelineFile);
+    await this.#rows.setStatus(row.uuid, 'STOPPING', null, isoNow(), { pid: process.pid, host: this.#host });
+    await this.#teardown(row);
+    await this.#rows.setStatus(row.uuid, 'STOPPED', null, isoNow(), { pid: null, host: null });
+    return this.#view((await this.#rows.get(row.uuid))!);
+  }
+
+  /** The session as it really is (each service's workload asked); restarts ended services per policy on the process runtime. */
+  async status(pipelineFile: string): Promise<SessionView> {
+    const row = await this.#find(pipelineFile);
+    if (row.status === 'RUNNING') await this.#applyRestartPolicy(row);
+    return this.#view(row);
+  }
+
+  async list(): Promise<SessionView[]> {
+    return Promise.all((await this.#rows.list()).map((r) => this.#view(r)));
+  }
+
+  /** The running session of a pipeline, if any (runs join it). */
+  async active(projectUuid: string, pipelineUuid: string): Promise<ActiveSession | null> {
+    const row = await this.#rows.get(interactiveSessionUuid(projectUuid, pipelineUuid));
+    if (row?.status !== 'RUNNING') return null;
+    await this.#applyRestartPolicy(row);
+    const runtime = await this.#runtimes.get(row.runtime as RuntimeName);
+    return { uuid: row.uuid, runtime: row.runtime, network: runtime.driver.capabilities.isolation ? sessionNetworkName(row.uuid) : null };
+  }
+
+  /**
+   * A job run's own session (Orchest's: uuid = the run's uuid): its services whose scope includes
+   * "noninteractive", started and waited for like a session's; null when it has none. The row keeps
+   * the run's pid as owner while it runs, so reconcile ends the services of a run whose Berth died.
+   */
+  async startForRun(run: { uuid: string; project_uuid: string; pipeline_uuid: string }, loaded: LoadedPipeline, runtime: StepRuntime, opts: SessionStartOptions = {}): Promise<ActiveSession | null> {
+    if (!Object.values(loaded.pipeline.services ?? {}).some((s) => s.scope.includes('noninteractive'))) return null;
+    const now = isoNow();
+    const row: SessionRow = {
+      uuid: run.uuid, project_uuid: run.project_uuid, pipeline_uuid: run.pipeline_uuid, pipeline_file: loaded.file, runtime: runtime.name,
+      status: 'STARTING', reason: null, owner_pid: process.pid, owner_host: this.#host, created_at: now, updated_at: now,
+    };
+    await this.#rows.claim(row, () => true);
+    const projectName = (await this.#projects.findByPath(loaded.projectDir))?.name ?? projectNameOf(loaded.projectDir);
+    try {
+      await this.#startServices(row, projectName, loaded, runtime, opts, 'noninteractive');
+    } catch (e) {
+      await this.#teardown(row).catch(() => undefined);
+      await this.#rows.setStatus(row.uuid, 'FAILED', e instanceof Error ? e.message : String(e), isoNow());
+      throw e;
+    }
+    await this.#rows.setStatus(row.uuid, 'RUNNING', null, isoNow());
+    return { uuid: row.uuid, runtime: runtime.name, network: runtime.driver.capabilities.isolation ? sessionNetworkName(row.uuid) : null };
+  }
+
+  /** Ends a job run's session: its services stop and are removed. */
+  async endForRun(uuid: string): Promise<void> {
+    const row = await this.#rows.get(uuid);
+    if (!row) return;
+    await this.#teardown(row).catch(() => undefined);
+    await this.#rows.setStatus(uuid, 'STOPPED', null, isoNow(), { pid: null, host: null });
+  }
+
+  /** A session service's output (follow: until it ends or the signal aborts). */
+  async logs(pipelineFile: string, service: string, opts: { follow?: boolean; signal?: AbortSignal } = {}): Promise<AsyncIterable<LogChunk>> {
+    const row = await this.#find(pipelineFile);
+    const svc = (await this.#rows.services(row.uuid)).find((s) => s.name === service);
+    if (!svc) {
+      throw new BerthError('BERTH_E_SERVICE_NOT_FOUND', `the session of ${pipelineFile} has no service "${service}"`, {
+        problems: [{ path: 'NAME', message: 'no such service in this session', fix: 'see `berth session status PIPELINE_FILE`' }],
+      });
+    }
+    const handle = parseHandle(svc.handle_json);
+    if (!handle) return (async function* () {})();
+    return (await this.#runtimes.get(row.runtime as RuntimeName)).driver.logs(handle, opts);
+  }
+
+  /**
+   * After a crash: sessions whose starting/stopping Berth died become FAILED and lose their
+   * workloads; on the runtimes opened so far, workloads of sessions that are not active are removed.
+   */
+  async reconcile(): Promise<void> {
+    for (const row of await this.#rows.list()) {
+      if ((row.status === 'STARTING' || row.status === 'STOPPING') && this.#ownerGone(row)) {
+        const reason = `the berth process (pid ${row.owner_pid}) ${row.status === 'STARTING' ? 'starting' : 'stopping'} this session exited first`;
+        await this.#teardown(row).catch(() => undefined);
+        await this.#rows.setStatus(row.uuid, row.status === 'STARTING' ? 'FAILED' : 'STOPPED', reason, isoNow(), { pid: null, host: null });
+      } else if (row.status === 'RUNNING' && row.owner_pid !== null && this.#ownerGone(row)) {
+        // A job run's session outlives no run: its Berth died mid-run.
+        await this.#teardown(row).catch(() => undefined);
+        await this.#rows.setStatus(row.uuid, 'STOPPED', `the berth process (pid ${row.owner_pid}) running its job run exited`, isoNow(), { pid: null, host: null });
+      }
+    }
+    for (const runtime of await this.#runtimes.opened()) {
+      for (const handle of await runtime.driver.list({}).catch(() => [] as WorkloadHandle[])) {
+        const session = handle.labels.session;
+        if (session === undefined || handle.labels.service === undefined) continue;
+        const row = await this.#rows.get(session);
+        if (row && ACTIVE.includes(row.status)) continue;
+        await runtime.driver.remove(handle).catch(() => undefined);
+      }
+    }
+  }
+
+  async #startServices(row: SessionRow, projectName: string, loaded: LoadedPipeline, runtime: StepRuntime, opts: SessionStartOptions, scope: ServiceScope = 'interactive'): Promise<void> {
+    const services = Object.values(loaded.pipeline.services ?? {})
+      .filter((s) => s.scope.includes(scope))
+      .sort((a, b) => (a.order ?? 0) - (b.order ?? 0));
+    const inherited = await this.#inherited(row.project_uuid, row.pipeline_uuid);
+    const isolated = runtime.driver.capabilities.isolation;
+    for (const [position, def] of services.entries()) {
+      opts.signal?.throwIfAborted();
+      const svc: SessionServiceRow = {
+        session_uuid: row.uuid, name: def.name, position, definition_json: JSON.stringify(def), handle_json: null,
+        log_path: join(this.#config.home, 'sessions', row.uuid, `${def.name}.log`), restarts: 0,
+      };
+      await this.#rows.addService(svc);
+      opts.onProgress?.(`service ${def.name}: starting`);
+      const image = isolated ? await this.#image(def, loaded.projectDir, (l) => opts.onProgress?.(`service ${def.name}: ${l}`)) : '';
+      const spec = this.#spec(row, def, { projectName, loaded, isolated, image, inherited, logPath: svc.log_path, sessionType: scope });
+      // A service restarts only once it has been ready: a crash while starting fails the start.
+      const handle = await runtime.driver.start({ ...spec, restart: 'no' }, opts.signal);
+      await this.#rows.setServiceHandle(row.uuid, def.name, JSON.stringify(handle));
+      const ready = await waitServiceReady(runtime.driver, handle, def.ports, { timeoutMs: opts.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS, signal: opts.signal });
+      if (!ready.ready) {
+        const tail = await logTail(runtime, handle);
+        throw new BerthError('BERTH_E_SESSION_START', `service "${def.name}" did not become ready: ${ready.reason}${tail ? `\n--- last output of ${def.name} ---\n${tail}` : ''}`, {
+          problems: [{ path: `services.${def.name}`, message: ready.reason, fix: `see its log: ${svc.log_path}` }],
+        });
+      }
+      await runtime.driver.setRestartPolicy?.(handle, spec.restart ?? 'no');
+      opts.onProgress?.(`service ${def.name}: ready (${ready.by === 'healthcheck' ? 'HEALTHCHECK healthy' : `port${def.ports.length > 1 ? 's' : ''} ${def.ports.join(', ')} open`})`);
+    }
+  }
+
+  #spec(
+    row: SessionRow,
+    def: ServiceDefinition,
+    at: { projectName: string; loaded: LoadedPipeline; isolated: boolean; image: string; inherited: Record<string, string>; logPath: string; sessionType: ServiceScope },
+  ) {
+    return sessionServiceSpec(def, {
+      sessionUuid: row.uuid, sessionType: at.sessionType, projectUuid: row.project_uuid, projectName: at.projectName, pipelineUuid: row.pipeline_uuid,
+      pipelinePath: at.isolated ? `/project-dir/${at.loaded.relativePath}` : at.loaded.file,
+      projectDir: at.loaded.projectDir, dataDir: this.#config.dataDir, isolated: at.isolated, image: at.image,
+      inherited: at.inherited, base: this.#config.baseEnv, logPath: at.logPath,
+    });
+  }
+
+  async #image(def: ServiceDefinition, projectDir: string, onProgress: (line: string) => void): Promise<string> {
+    const uuid = environmentReference(def.image);
+    if (uuid === null) return def.image;
+    const images = await this.#runtimes.environmentImages();
+    return (await images.ensure(loadEnvironment(projectDir, uuid), onProgress)).image;
+  }
+
+  /** Project variables overlaid by the pipeline's (what services may inherit). */
+  async #inherited(projectUuid: string, pipelineUuid: string): Promise<Record<string, string>> {
+    const vars = await this.#vars.forRun(projectUuid, pipelineUuid);
+    return { ...vars.project, ...vars.pipeline };
+  }
+
+  /** Stops and removes the session's workloads (recorded ones and any found by label), last started first. */
+  async #teardown(row: SessionRow): Promise<void> {
+    const runtime = await this.#runtimes.get(row.runtime as RuntimeName);
+    const recorded = (await this.#rows.services(row.uuid)).map((s) => parseHandle(s.handle_json)).filter((h): h is WorkloadHandle => h !== null);
+    const found = await runtime.driver.list({ session: row.uuid });
+    const handles = [...recorded.reverse(), ...found.filter((f) => !recorded.some((r) => r.id === f.id))];
+    for (const handle of handles) {
+      await runtime.driver.stop(handle, { graceMs: this.#config.stopGraceMs });
+      await runtime.driver.remove(handle);
+    }
+  }
+
+  async #applyRestartPolicy(row: SessionRow): Promise<void> {
+    const runtime = await this.#runtimes.get(row.runtime as RuntimeName);
+    if (runtime.driver.capabilities.restart) return;
+    for (const svc of await this.#rows.services(row.uuid)) {
+      const handle = parseHandle(svc.handle_json);
+      const def = JSON.parse(svc.definition_json) as ServiceDefinition;
+      const policy = def.berth_restart ?? 'on-failure';
+      if (!handle || policy === 'no' || (await runtime.driver.isRunning(handle))) continue;
+      const exit = await runtime.driver.wait(handle);
+      if (policy === 'on-failure' && exit.code === 0) continue;
+      const loaded = loadPipeline(row.pipeline_file);
+      await runtime.driver.remove(handle);
+      const projectName = (await this.#projects.findByPath(loaded.projectDir))?.name ?? projectNameOf(loaded.projectDir);
+      const inherited = await this.#inherited(row.project_uuid, row.pipeline_uuid);
+      const spec = this.#spec(row, def, { projectName, loaded, isolated: false, image: '', inherited, logPath: svc.log_path, sessionType: 'interactive' });
+      await this.#rows.setServiceHandle(row.uuid, svc.name, JSON.stringify(await runtime.driver.start(spec)));
+      await this.#rows.countRestart(row.uuid, svc.name);
+    }
+  }
+
+  async #view(row: SessionRow, known: { allRunning?: boolean } = {}): Promise<SessionView> {
+    const runtime = await this.#runtimes.get(row.runtime as RuntimeName);
+    const services = await Promise.all(
+      (await this.#rows.services(row.uuid)).map(async (svc) => {
+        const handle = parseHandle(svc.handle_json);
+        const live = known.allRunning ? handle ?? undefined : handle ? (await runtime.driver.list({ session: row.uuid, service: svc.name }))[0] : undefined;
+        const state = !live ? ('missing' as const) : known.allRunning || (await runtime.driver.isRunning(live)) ? ('running' as const) : ('exited' as const);
+        const def = JSON.parse(svc.definition_json) as ServiceDefinition;
+        const ports = Object.fromEntries(def.ports.map((p) => {
+          const up = serviceUpstream(live ?? handle, p);
+          return [String(p), `${up.host}:${up.port}`];
+        }));
+        return { row: svc, state, ports };
+      }),
+    );
+    return sessionView(row, services, runtime.driver.capabilities.isolation);
+  }
+
+  async #find(pipelineFile: string): Promise<SessionRow> {
+    const loaded = loadPipeline(pipelineFile);
+    const project = await this.#projects.findByPath(loaded.projectDir);
+    const row = project ? await this.#rows.get(interactiveSessionUuid(project.uuid, loaded.pipeline.uuid)) : undefined;
+    if (row) return row;
+    throw new BerthError('BERTH_E_SESSION_NOT_FOUND', `${loaded.relativePath} has no session`, {
+      problems: [{ path: 'PIPELINE_FILE', message: 'no session was started for this pipeline', fix: `berth session start ${pipelineFile}` }],
+    });
+  }
+
+  #ownerGone(row: SessionRow): boolean {
+    if (row.owner_pid === null || row.owner_host !== this.#host) return row.owner_pid === null;
+    try {
+      process.kill(row.owner_pid, 0);
+      return false;
+    } catch (e) {
+      return (e as NodeJS.ErrnoException).code !== 'EPERM';
+    }
+  }
+}
+
+async function logTail(runtime: StepRuntime, handle: WorkloadHandle): Promise<string> {
+  let text = '';
+  try {
+    for await (const chunk of runtime.driver.logs(handle)) text = (text + chunk.data).slice(-2000);
+  } catch {
+    return '';
+  }
+  return text.split('\n').slice(-15).join('\n').trim();
+}
+
+function parseHandle(json: string | null): WorkloadHandle | null {
+  return json ? (JSON.parse(json) as WorkloadHandle) : null;
+}
+
+function isoNow(): string {
+  return new Date().toISOString();
+}

@@ -1,0 +1,57 @@
+import type { ServiceDefinition } from '../../core/pipeline-types.ts';
+import { serviceHostname, sessionNetworkName } from '../../core/session-naming.ts';
+import type { SessionRow, SessionServiceRow } from '../../store/session-repository.ts';
+
+export interface SessionServiceView {
+  name: string;
+  /** running, or exited / missing (its workload ended or is gone). */
+  state: 'running' | 'exited' | 'missing';
+  image: string;
+  /** How steps of runs in the session reach it. */
+  hostname: string;
+  /** Declared port → where the host reaches it ("127.0.0.1:<port>"). */
+  ports: Record<string, string>;
+  restarts: number;
+  log_path: string;
+}
+
+/** What `berth session status --json` prints. */
+export interface SessionView {
+  uuid: string;
+  project_uuid: string;
+  pipeline_uuid: string;
+  pipeline_file: string;
+  runtime: string;
+  /** STARTING | RUNNING | STOPPING | STOPPED | FAILED */
+  status: string;
+  reason: string | null;
+  /** The session network (container runtimes), or null when services share the host's loopback. */
+  network: string | null;
+  services: SessionServiceView[];
+  created_at: string;
+  updated_at: string;
+}
+
+export function sessionView(row: SessionRow, services: Array<{ row: SessionServiceRow; state: SessionServiceView['state']; ports: Record<string, string> }>, isolated: boolean): SessionView {
+  return {
+    uuid: row.uuid,
+    project_uuid: row.project_uuid,
+    pipeline_uuid: row.pipeline_uuid,
+    pipeline_file: row.pipeline_file,
+    runtime: row.runtime,
+    status: row.status,
+    reason: row.reason,
+    network: isolated ? sessionNetworkName(row.uuid) : null,
+    services: services.map(({ row: s, state, ports }) => ({
+      name: s.name,
+      state,
+      image: (JSON.parse(s.definition_json) as ServiceDefinition).image,
+      hostname: isolated ? serviceHostname(s.name, row.uuid) : '127.0.0.1',
+      ports,
+      restarts: s.restarts,
+      log_path: s.log_path,
+    })),
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
+}

@@ -1,0 +1,69 @@
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { RUNTIMES, type RuntimeName } from '../../config/config.ts';
+import { errorResponses, logRouteSchema, Nullable, PipelineParams } from '../api-schemas.ts';
+import { chunkText, isFollow, sendLog } from '../send-log.ts';
+import type { ServerContext } from '../server-context.ts';
+
+const SessionView = Type.Object({
+  uuid: Type.String(),
+  project_uuid: Type.String(),
+  pipeline_uuid: Type.String(),
+  pipeline_file: Type.String(),
+  runtime: Type.String(),
+  status: Type.String({ description: 'STARTING | RUNNING | STOPPING | STOPPED | FAILED' }),
+  reason: Nullable(Type.String()),
+  network: Nullable(Type.String()),
+  services: Type.Array(Type.Object({
+    name: Type.String(),
+    state: Type.String({ description: 'running | exited | missing' }),
+    image: Type.String(),
+    hostname: Type.String(),
+    ports: Type.Record(Type.String(), Type.String()),
+    restarts: Type.Integer(),
+    log_path: Type.String(),
+  })),
+  created_at: Type.String(),
+  updated_at: Type.String(),
+});
+const StartBody = Type.Object({ runtime: Type.Optional(Type.Union(RUNTIMES.map((r) => Type.Literal(r)))) }, { additionalProperties: false });
+const SessionServiceParams = Type.Object({ ...PipelineParams.properties, name: Type.String({ minLength: 1, maxLength: 63 }) });
+
+/** A pipeline's interactive session: start (answers once every service is ready), status, stop, a service's log. */
+export async function pipelineSessionRoutes(root: FastifyInstance, ctx: ServerContext): Promise<void> {
+  const app = root.withTypeProvider<TypeBoxTypeProvider>();
+  const tags = ['sessions'];
+  const config = { auth: 'project' as const };
+  const base = '/api/projects/:project/pipelines/:pipeline/session';
+  const fileOf = (project: Parameters<ServerContext['projects']['read']>[0], pipeline: string) => ctx.projects.read(project, pipeline).file;
+  app.post(base, {
+    config,
+    preValidation: async (request) => {
+      request.body ??= {};
+    },
+    schema: { summary: "Start the pipeline's session (its interactive services, each waited for until ready)", tags, params: PipelineParams, body: StartBody, response: { 201: SessionView, ...errorResponses } },
+  }, async (request, reply) => {
+    const view = await ctx.engine.sessions.start(fileOf(request.project!, request.params.pipeline), { runtime: request.body.runtime as RuntimeName | undefined });
+    return reply.status(201).send(view);
+  });
+  app.get(base, {
+    config,
+    schema: { summary: "The pipeline's session as it really is", tags, params: PipelineParams, response: { 200: SessionView, ...errorResponses } },
+  }, async (request) => ctx.engine.sessions.status(fileOf(request.project!, request.params.pipeline)));
+  app.delete(base, {
+    config,
+    schema: { summary: "Stop the pipeline's session (named volumes stay)", tags, params: PipelineParams, response: { 200: SessionView, ...errorResponses } },
+  }, async (request) => ctx.engine.sessions.stop(fileOf(request.project!, request.params.pipeline)));
+  app.get(`${base}/services/:name/logs`, {
+    config,
+    schema: { summary: "A session service's log: text/plain, or with follow=1 Server-Sent Events", tags, params: SessionServiceParams, ...logRouteSchema },
+  }, async (request, reply) => {
+    const follow = isFollow(request.query.follow);
+    const file = fileOf(request.project!, request.params.pipeline);
+    const { name } = request.params;
+    return sendLog(request, reply, follow, async (signal) => chunkText(await ctx.engine.sessions.logs(file, name, { follow, signal })), async () => ({
+      status: (await ctx.engine.sessions.status(file).catch(() => null))?.services.find((s) => s.name === name)?.state ?? 'missing',
+    }));
+  });
+}

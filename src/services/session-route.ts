@@ -1,0 +1,40 @@
+import type { Kysely } from 'kysely';
+import type { ServiceDefinition } from '../core/pipeline-types.ts';
+import type { WorkloadHandle } from '../drivers/driver.ts';
+import type { Project } from '../store/project-repository.ts';
+import type { Database } from '../store/tables.ts';
+import { serviceUpstream } from './service-upstream.ts';
+
+const SESSION_UUID_LENGTH = 36;
+
+/**
+ * The proxy route of a session service, addressed as a project service named
+ * `<service>-<session uuid>` (Orchest's internal hostname): an exact lookup of the session (of this
+ * project, RUNNING), the service and its declared port. Only `exposed` services are reachable, as
+ * only they had an ingress in Orchest. Null otherwise.
+ */
+export async function sessionServiceRoute(
+  db: Kysely<Database>,
+  project: Project,
+  hostname: string,
+  port: number,
+): Promise<{ projectUuid: string; definition: ServiceDefinition; upstream: { host: string; port: number } } | null> {
+  const cut = hostname.length - SESSION_UUID_LENGTH - 1;
+  if (cut < 1 || hostname[cut] !== '-') return null;
+  const name = hostname.slice(0, cut);
+  const sessionUuid = hostname.slice(cut + 1);
+  const row = await db
+    .selectFrom('session_services')
+    .innerJoin('sessions', 'sessions.uuid', 'session_services.session_uuid')
+    .select(['session_services.definition_json', 'session_services.handle_json'])
+    .where('sessions.uuid', '=', sessionUuid)
+    .where('sessions.project_uuid', '=', project.uuid)
+    .where('sessions.status', '=', 'RUNNING')
+    .where('session_services.name', '=', name)
+    .executeTakeFirst();
+  if (!row) return null;
+  const definition = JSON.parse(row.definition_json) as ServiceDefinition;
+  if (definition.exposed !== true || !definition.ports.includes(port)) return null;
+  const handle = row.handle_json ? (JSON.parse(row.handle_json) as WorkloadHandle) : null;
+  return { projectUuid: project.uuid, definition, upstream: serviceUpstream(handle, port) };
+}

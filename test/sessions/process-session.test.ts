@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { after, describe, it } from 'node:test';
+import { parseJson, pipeline, Sandbox, writePipeline } from '../helpers/berth-cli.ts';
+
+const T = { timeout: 60_000 };
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+describe('berth session on the process runtime', () => {
+  const box = new Sandbox();
+  after(async () => {
+    await box.run(['session', 'stop', 'p.orchest']).catch(() => undefined);
+    box.cleanup();
+  });
+
+  it('runs host services on their ports; a run reaches them on 127.0.0.1 through the SDK; inherited variables win', T, async () => {
+    const port = await freePort();
+    box.file('www/hello.txt', 'hello from the service\n');
+    box.file('step.py', [
+      'import os, urllib.request, orchest',
+      'web = orchest.get_service("web")',
+      `print(web["internal_hostname"], urllib.request.urlopen(f"http://{web['internal_hostname']}:${port}/hello.txt").read().decode().strip())`,
+      'print("project var", os.environ["SHARED"], "pipeline var", os.environ["ONLY_PIPELINE"])',
+    ].join('\n'));
+    box.file('env.py', 'import json, os; print(json.dumps({k: os.environ.get(k) for k in ["SHARED", "ONLY_PIPELINE", "OWN", "ORCHEST_SESSION_TYPE"]}))\n');
+    const envPort = await freePort();
+    writePipeline(box, 'p.orchest', pipeline('p', [{ title: 'Call', file: 'step.py' }], {
+      services: {
+        web: { name: 'web', image: 'ignored-on-host', command: 'python3', args: `-m http.server ${port} --bind 127.0.0.1 --directory www`, ports: [port], scope: ['interactive'] },
+        env: {
+          name: 'env', image: 'x', command: 'sh', args: `-c 'python3 env.py; exec python3 -m http.server ${envPort} --bind 127.0.0.1'`, ports: [envPort], scope: ['interactive'],
+          env_variables: { SHARED: 'from-definition', OWN: 'own' }, env_variables_inherit: ['SHARED', 'MISSING'],
+        },
+      },
+    }));
+    const project = await box.run(['run', 'p.orchest', '--json']);
+    assert.notEqual(project.code, 0, 'without the session the service is unreachable');
+    assert.equal((await box.run(['env-var', 'set', '--project', 'project', 'SHARED', 'project-value'])).code, 0);
+    assert.equal((await box.run(['env-var', 'set', '--pipeline', 'p.orchest', 'ONLY_PIPELINE', 'pipe-value'])).code, 0);
+
+    const start = await box.run(['session', 'start', 'p.orchest', '--json']);
+    assert.equal(start.code, 0, start.stderr);
+    const session = parseJson(start.stdout);
+    assert.deepEqual([session.status, session.runtime, session.network], ['RUNNING', 'process', null]);
+    const envLog = readFileSync(session.services.find((s: any) => s.name === 'env').log_path, 'utf8');
+    assert.deepEqual(JSON.parse(envLog.split('\n')[0]!), { SHARED: 'project-value', ONLY_PIPELINE: null, OWN: 'own', ORCHEST_SESSION_TYPE: 'interactive' });
+
+    const run = await box.run(['run', 'p.orchest', '--json']);
+    assert.equal(run.code, 0, run.stderr + run.stdout);
+    assert.equal(readFileSync(parseJson(run.stdout).steps[0].log_path, 'utf8'), '127.0.0.1 hello from the service\nproject var project-value pipeline var pipe-value\n');
+    const list = await box.run(['env-var', 'list', '--project', 'project']);
+    assert.doesNotMatch(list.stdout, /project-value/);
+  });
+
+  it('restarts a service that ended (on-failure policy) when the session is looked at', T, async () => {
+    const before = parseJson((await box.run(['session', 'status', 'p.orchest', '--json'])).stdout);
+    const web = before.services.find((s: any) => s.name === 'web');
+    const pid = Number(readFileSync(`${box.home}/workloads/process/session-${before.uuid}-web.json`, 'utf8').match(/"pid":\s*(\d+)/)![1]);
+    process.kill(-pid, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 300));
+    const after = parseJson((await box.run(['session', 'status', 'p.orchest', '--json'])).stdout);
+    const again = after.services.find((s: any) => s.name === 'web');
+    assert.deepEqual([again.state, again.restarts], ['running', web.restarts + 1]);
+  });
+
+  it('stop ends every service; status then says STOPPED and the services missing', T, async () => {
+    const stop = await box.run(['session', 'stop', 'p.orchest', '--json']);
+    assert.equal(stop.code, 0, stop.stderr);
+    const view = parseJson(stop.stdout);
+    assert.equal(view.status, 'STOPPED');
+    assert.deepEqual(view.services.map((s: any) => s.state), ['missing', 'missing']);
+    const missing = await box.run(['session', 'status', 'nope.orchest']);
+    assert.equal(missing.code, 2);
+  });
+});
+
+describe('job runs (berth run --job) on the process runtime', () => {
+  const box = new Sandbox();
+  after(() => box.cleanup());
+
+  it("start the noninteractive services for the run's lifetime only; the step sees a noninteractive session", T, async () => {
+    const port = await freePort();
+    box.file('www/x.txt', 'job service\n');
+    box.file('step.py', [
+      'import os, urllib.request, orchest',
+      'svc = orchest.get_service("api")',
+      `print(os.environ["ORCHEST_SESSION_TYPE"], os.environ["ORCHEST_SESSION_UUID"] == os.environ["BERTH_RUN_UUID"], urllib.request.urlopen(f"http://{svc['internal_hostname']}:${port}/x.txt").read().decode().strip())`,
+    ].join('\n'));
+    writePipeline(box, 'job.orchest', pipeline('job', [{ title: 'Use', file: 'step.py' }], {
+      services: {
+        api: { name: 'api', image: 'x', command: 'python3', args: `-m http.server ${port} --bind 127.0.0.1 --directory www`, ports: [port], scope: ['noninteractive'] },
+        ide: { name: 'ide', image: 'x', command: 'false', ports: [1], scope: ['interactive'] },
+      },
+    }));
+    const run = await box.run(['run', 'job.orchest', '--job', '--json']);
+    assert.equal(run.code, 0, run.stderr + run.stdout);
+    const report = parseJson(run.stdout);
+    assert.equal(readFileSync(report.steps[0].log_path, 'utf8'), 'noninteractive True job service\n');
+    const sessions = parseJson((await box.run(['session', 'list', '--json'])).stdout).sessions;
+    assert.deepEqual(sessions.map((s: any) => [s.uuid, s.status, s.services.map((x: any) => `${x.name}:${x.state}`)]), [[report.run.uuid, 'STOPPED', ['api:missing']]]);
+    await assert.rejects(fetch(`http://127.0.0.1:${port}/x.txt`));
+  });
+});
