@@ -3,6 +3,7 @@ import type { Status } from '../../core/statuses.ts';
 import type { RunOptions } from '../../engine/engine.ts';
 import type { RunReport } from '../../engine/run-report.ts';
 import type { ServiceInfo } from '../../services/service-manager.ts';
+import type { EventBackend, JobBackend, WebhookBackend } from './outbox-backends.ts';
 
 export type RunSummary = RunReport['run'];
 
@@ -41,5 +42,8 @@ export interface BerthBackend {
   listServices(project: string): Promise<ServiceInfo[]>;
   serviceLogs(project: string, name: string, opts: { follow: boolean }): Promise<AsyncIterable<Buffer | string>>;
   removeService(project: string, name: string): Promise<void>;
+  jobs(): Promise<JobBackend>;
+  webhooks(): Promise<WebhookBackend>;
+  events(): Promise<EventBackend>;
   close(): Promise<void>;
 }

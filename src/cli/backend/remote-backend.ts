@@ -8,7 +8,10 @@ import type { ServiceInfo } from '../../services/service-manager.ts';
 import { BerthError, isBerthError } from '../../errors.ts';
 import type { BerthBackend, RunSummary, StepLog, ValidationSummary } from './berth-backend.ts';
 import { HttpClient, sseData } from './http-client.ts';
+import type { EventBackend, JobBackend, WebhookBackend } from './outbox-backends.ts';
 import { pollRun } from './poll-run.ts';
+import { RemoteJobBackend } from './remote-job-backend.ts';
+import { remoteEvents, remoteWebhooks } from './remote-outbox-backends.ts';
 
 interface Project {
   uuid: string;
@@ -128,6 +131,18 @@ export class RemoteBackend implements BerthBackend {
 
   async removeService(project: string, name: string): Promise<void> {
     await this.#http.json('DELETE', `/api/projects/${encodeURIComponent(project)}/services/${encodeURIComponent(name)}`);
+  }
+
+  async jobs(): Promise<JobBackend> {
+    return new RemoteJobBackend(this.#http, (dir) => this.#project(dir));
+  }
+
+  async webhooks(): Promise<WebhookBackend> {
+    return remoteWebhooks(this.#http);
+  }
+
+  async events(): Promise<EventBackend> {
+    return remoteEvents(this.#http);
   }
 
   async close(): Promise<void> {}
