@@ -177,3 +177,29 @@ describe('jobs, events and webhooks over HTTP, hosted by the server', () => {
     await live.done;
   });
 });
+
+describe('the server stops its job scheduler on shutdown', () => {
+  const t = new TestServer();
+  after(() => t.cleanup());
+
+  it('runs of a batch the server scheduled are cancelled (ABORTED) when it stops, not left running', async () => {
+    await t.start();
+    const { pipeline, files } = bashPipeline('slow', [['Slow', 'echo started; sleep 60\n']]);
+    await t.project('slow', { ...files, 'slow.orchest': JSON.stringify(pipeline) });
+    const res = await t.api('POST', '/api/projects/slow/jobs', { body: { name: 'slow-now', pipeline_path: 'slow.orchest' } });
+    assert.equal(res.status, 201, await res.clone().text());
+    let runs: Array<{ uuid: string; status: string }> = [];
+    for (let i = 0; i < 600 && !runs.some((r) => r.status === 'STARTED'); i++) {
+      runs = ((await (await t.api('GET', '/api/projects/slow/jobs/slow-now/runs')).json()) as { runs: typeof runs }).runs;
+      if (!runs.some((r) => r.status === 'STARTED')) await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(runs[0]?.status, 'STARTED', 'the server scheduled and started the run');
+    await t.close();
+    await t.start();
+    const report = await t.waitForRun(runs[0]!.uuid);
+    assert.equal(report.run.status, 'ABORTED');
+    const job = (await (await t.api('GET', '/api/projects/slow/jobs/slow-now')).json()) as { job: { status: string } };
+    assert.notEqual(job.job.status, 'STARTED');
+    await t.close();
+  });
+});
