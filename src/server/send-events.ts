@@ -10,8 +10,9 @@ const KEEPALIVE_MS = 15_000;
  * Last-Event-ID wins) until the client goes away or `stop` aborts (server shutdown).
  */
 export async function sendEvents(request: FastifyRequest, reply: FastifyReply, feed: EventFeed, filter: EventFilter & { after?: number }, stop: AbortSignal): Promise<void> {
-  const lastId = Number(request.headers['last-event-id']);
-  const after = Number.isInteger(lastId) && lastId >= 0 ? lastId : (filter.after ?? (await feed.latestId()));
+  const header = request.headers['last-event-id'];
+  const lastId = typeof header === 'string' && /^\d+$/.test(header) ? Number(header) : undefined;
+  const after = lastId ?? filter.after ?? (await feed.latestId());
   const controller = new AbortController();
   const abort = () => controller.abort();
   request.raw.on('close', abort);
