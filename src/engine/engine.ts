@@ -77,16 +77,18 @@ export class Engine {
   /** Jobs: create, list, pause/resume/trigger/cancel/remove, and the due batches the scheduler starts. */
   readonly jobs: JobService;
   #sessions: SessionManager | undefined;
+  /** Called by repositories inside each state change's transaction: records the event (and its deliveries). */
+  readonly stateHook: StateChangeHook;
 
   private constructor(config: BerthConfig, db: Kysely<Database>, runtimes: Runtimes) {
     this.config = config;
     this.#db = db;
     this.outbox = new Outbox(db, config, isoNow);
     // Every state change records its event (and outbox deliveries) in its own transaction.
-    const hook: StateChangeHook = async (tx, change) => {
+    const hook: StateChangeHook = (this.stateHook = async (tx, change) => {
       await this.outbox.recorder.record(tx, change);
       if (change.entity === 'run' && ['succeeded', 'failed', 'cancelled'].includes(change.verb)) await jobRepository.afterRunEnded(tx, change.runUuid, isoNow());
-    };
+    });
     const jobRepository = new JobRepository(db, { hook });
     this.#projects = new ProjectRepository(db, { hook });
     this.#runs = new RunRepository(db, { hook, limits: { interactive: config.limits.interactiveRuns, job: config.limits.jobRuns } });

@@ -5,6 +5,7 @@ import type { Kysely } from 'kysely';
 import { serializePipeline, validatePipeline, type ValidationResult } from '../core/pipeline-validation.ts';
 import type { PipelineDefinition } from '../core/pipeline-types.ts';
 import { BerthError } from '../errors.ts';
+import type { StateChangeHook } from '../store/state-change.ts';
 import { ProjectRepository, type Project } from '../store/project-repository.ts';
 import type { Database } from '../store/tables.ts';
 import { insideRoot } from './inside-root.ts';
@@ -26,8 +27,9 @@ export interface PipelineSummary {
 export class ProjectCatalog {
   readonly #projects: ProjectRepository;
 
-  constructor(db: Kysely<Database>) {
-    this.#projects = new ProjectRepository(db);
+  /** `hook`: the engine's state-change hook, so registering a project records its event. */
+  constructor(db: Kysely<Database>, opts: { hook?: StateChangeHook } = {}) {
+    this.#projects = new ProjectRepository(db, opts);
   }
 
   /** Registers a folder as a project. 409 when the name or the folder is taken. */

@@ -2,7 +2,7 @@ import type { BatchResult, JobService } from './job-service.ts';
 
 /**
  * The loop that starts due job batches. Hosted in-process: `berth scheduler` runs it in the
- * foreground, the server will run it beside the API. Several schedulers on one store are safe:
+ * foreground, `berth server` runs it beside the API. Several schedulers on one store are safe:
  * a batch is claimed by one conditional update.
  */
 export class JobScheduler {
@@ -14,6 +14,8 @@ export class JobScheduler {
   #stopping = false;
   #timer: NodeJS.Timeout | null = null;
   #ticking: Promise<void> | null = null;
+  /** A nudge came during a tick: tick again right after it. */
+  #nudged = false;
 
   constructor(jobs: JobService, opts: { pollMs: number; log?: (line: string) => void }) {
     this.#jobs = jobs;
@@ -23,13 +25,27 @@ export class JobScheduler {
 
   start(): void {
     if (this.#timer) return;
-    const loop = () => {
-      this.#ticking = this.tick().finally(() => {
-        if (!this.#stopping) this.#timer = setTimeout(loop, this.#pollMs);
-      });
-    };
-    this.#timer = setTimeout(loop, 0);
+    this.#timer = setTimeout(this.#loop, 0);
   }
+
+  /** Looks for due jobs now instead of at the next poll (e.g. after a job was created to run now). */
+  nudge(): void {
+    if (this.#stopping || !this.#timer) return;
+    if (this.#ticking) {
+      this.#nudged = true;
+      return;
+    }
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(this.#loop, 0);
+  }
+
+  readonly #loop = (): void => {
+    this.#nudged = false;
+    this.#ticking = this.tick().finally(() => {
+      this.#ticking = null;
+      if (!this.#stopping) this.#timer = setTimeout(this.#loop, this.#nudged ? 0 : this.#pollMs);
+    });
+  };
 
   /** Starts every due batch (without waiting for them). Returns the started batches. */
   async tick(): Promise<void> {

@@ -51,10 +51,13 @@ export class JobService {
     this.#log = deps.log ?? ((line) => process.stderr.write(`${line}\n`));
   }
 
-  /** Validates, snapshots the project (respecting .gitignore) and stores the job (DRAFT or PENDING). */
-  async create(input: JobInput): Promise<JobView> {
+  /**
+   * Validates, snapshots the project (respecting .gitignore) and stores the job (DRAFT or PENDING).
+   * `projectDir` (a registered project's folder) overrides the search for the project folder.
+   */
+  async create(input: JobInput, opts: { projectDir?: string } = {}): Promise<JobView> {
     const now = this.#now();
-    const loaded = loadPipeline(input.pipeline_path);
+    const loaded = loadPipeline(input.pipeline_path, opts.projectDir);
     const resolved = resolveJobInput(input, loaded.pipeline, loaded.file, now);
     const uuid = randomUUID();
     const snapshotDir = join(this.#jobDir(uuid), 'snapshot');
@@ -95,8 +98,8 @@ export class JobService {
   }
 
   /** What `create` would run per batch, without creating anything (the combinations, indexed). */
-  preview(input: JobInput): ParameterSet[] {
-    const loaded = loadPipeline(input.pipeline_path);
+  preview(input: JobInput, opts: { projectDir?: string } = {}): ParameterSet[] {
+    const loaded = loadPipeline(input.pipeline_path, opts.projectDir);
     return resolveJobInput({ ...input, exclude: [] }, loaded.pipeline, loaded.file, this.#now()).combinations;
   }
 
@@ -163,8 +166,11 @@ export class JobService {
     return jobView(job);
   }
 
-  /** Runs one batch of the job now, whatever its schedule, and waits for its runs to end. */
-  async trigger(ref: string, opts: { signal?: AbortSignal; observe?: RunOptions['observe'] } = {}): Promise<BatchResult> {
+  /**
+   * Runs one batch of the job now, whatever its schedule, and waits for its runs to end.
+   * `onClaimed` is told the batch index as soon as the batch is claimed (before its runs start).
+   */
+  async trigger(ref: string, opts: { signal?: AbortSignal; observe?: RunOptions['observe']; onClaimed?: (jobRunIndex: number) => void } = {}): Promise<BatchResult> {
     const job = await this.find(ref);
     const combos = JSON.parse(job.parameters_json) as ParameterSet[];
     const claimed = await this.#jobs.claimBatch(job.uuid, {
@@ -175,6 +181,7 @@ export class JobService {
       ...(job.schedule ? {} : { nextScheduledTime: null }),
     });
     if (!claimed) throw stateError(job, 'trigger', job.status === 'DRAFT' ? 'resume the draft first' : 'the job has ended; create a new one');
+    opts.onClaimed?.(claimed.jobRunIndex);
     return this.#runBatch(claimed, opts);
   }
 

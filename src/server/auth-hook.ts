@@ -7,12 +7,13 @@ import type { ServerContext } from './server-context.ts';
 
 /**
  * Who may call a route: `public` anyone; `admin` admin tokens; `project` admin tokens and tokens of
- * the project in the `{project}` parameter; `run` likewise for the project of the `{run}` parameter;
+ * the project in the `{project}` parameter; `run` / `job` likewise for the project of the `{run}` /
+ * `{job}` parameter;
  * `proxy` routes authenticate themselves (three token forms, public services).
  */
 export const DOCS_PREFIX = '/api/docs';
 
-export type AuthMode = 'public' | 'admin' | 'project' | 'run' | 'proxy';
+export type AuthMode = 'public' | 'admin' | 'project' | 'run' | 'job' | 'proxy';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -85,6 +86,13 @@ async function authorize(ctx: ServerContext, request: FastifyRequest, mode: Auth
     request.project = await ctx.projects.find(decodeURIComponent(params.project ?? ''));
     assertProjectAccess(principal, request.project);
     return;
+  }
+  if (mode === 'job') {
+    const job = await ctx.engine.jobs.find(params.job ?? '');
+    if (principal.scope === 'admin' || principal.projectUuid === job.project_uuid) return;
+    throw new BerthError('BERTH_E_FORBIDDEN', `this token is not allowed to use job ${job.uuid}`, {
+      problems: [{ path: 'Authorization', message: "the job belongs to another project than the token's", fix: "use an admin token or a token of the job's project" }],
+    });
   }
   const run = await ctx.engine.findRun(params.run ?? '');
   if (principal.scope === 'admin' || principal.projectUuid === run.project_uuid) return;

@@ -8,7 +8,11 @@ import { ErrorBody, RunStreamEvent } from './api-schemas.ts';
 import { DOCS_PREFIX, registerAuth } from './auth-hook.ts';
 import { registerErrorHandling } from './error-handler.ts';
 import { envVarRoutes } from './routes/env-var-routes.ts';
+import { Job, JobRun } from './job-api-schemas.ts';
+import { Delivery, Webhook } from './outbox-api-schemas.ts';
+import { eventRoutes } from './routes/event-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
+import { jobRoutes } from './routes/job-routes.ts';
 import { pipelineRoutes } from './routes/pipeline-routes.ts';
 import { projectRoutes } from './routes/project-routes.ts';
 import { runEventRoutes } from './routes/run-event-routes.ts';
@@ -19,6 +23,7 @@ import { webUi } from './web/web-ui.ts';
 import { serviceRoutes } from './routes/service-routes.ts';
 import { pipelineSessionRoutes } from './routes/pipeline-session-routes.ts';
 import { tokenRoutes } from './routes/token-routes.ts';
+import { webhookRoutes } from './routes/webhook-routes.ts';
 import type { ServerContext } from './server-context.ts';
 
 export interface AppOptions {
@@ -66,12 +71,13 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance & { ru
   app.addSchema(ErrorBody);
   app.addSchema(RunStreamEvent);
   const hub = new RunEventHub();
+  for (const schema of [Job, JobRun, Webhook, Delivery]) app.addSchema(schema);
   registerErrorHandling(app);
   registerAuth(app, opts.ctx);
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Berth API', version, description: 'Pipelines, runs, project services and the authenticated service proxy.' },
+      info: { title: 'Berth API', version, description: 'Pipelines, runs, jobs (cron schedules and parameter grids), events (pages and live streams), webhooks, project services and the authenticated service proxy.' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
@@ -94,6 +100,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance & { ru
   await app.register(serviceRoutes, opts.ctx);
   await app.register(envVarRoutes, opts.ctx);
   await app.register(pipelineSessionRoutes, opts.ctx);
+  await app.register(jobRoutes, { ...opts.ctx, background });
+  await app.register(eventRoutes, opts.ctx);
+  await app.register(webhookRoutes, opts.ctx);
   await app.register(serviceProxy, { ctx: opts.ctx, timeoutMs: opts.proxyTimeoutMs ?? 60_000, servicesDomain: opts.servicesDomain });
   await app.register(webUi, { root: opts.webRoot });
   return Object.assign(app as FastifyInstance, { runsInFlight: () => running.size });

@@ -11,4 +11,6 @@ export interface ServerContext {
   tokens: TokenRegistry;
   services: ServiceManager;
   limiter: AuthFailureLimiter;
+  /** The server's job scheduler (null when it does not run one): told when a job may be due now. */
+  scheduler?: { nudge(): void } | null;
 }

@@ -3,6 +3,7 @@ import { TokenRegistry } from '../auth/token-registry.ts';
 import type { BerthConfig } from '../config/config.ts';
 import { Engine } from '../engine/engine.ts';
 import { ProjectCatalog } from '../engine/project-catalog.ts';
+import { JobScheduler } from '../jobs/job-scheduler.ts';
 import { ServiceManager } from '../services/service-manager.ts';
 import { AuthFailureLimiter } from './auth-failure-limiter.ts';
 import { buildApp, type AppOptions } from './build-app.ts';
@@ -11,7 +12,11 @@ import type { ServerContext } from './server-context.ts';
 export interface RunningServer {
   app: FastifyInstance & { runsInFlight: () => number };
   url: string;
-  /** Stops accepting connections, lets in-flight requests finish, and closes the engine. Workloads keep running. */
+  /**
+   * Stops accepting connections, lets in-flight requests finish, stops the job scheduler (the runs
+   * of the batches it started are cancelled) and the webhook dispatcher (deliveries in flight
+   * finish), and closes the engine. Services and runs started over the API keep running.
+   */
   close: () => Promise<void>;
 }
 
@@ -28,27 +33,38 @@ export interface ServerOptions {
 
 /**
  * Opens the engine, makes sure an admin token exists, adopts the services that outlived the last
- * server, and listens. Used by `berth server` and by the tests.
+ * server, listens, and starts the job scheduler and the webhook dispatcher (so scheduled batches
+ * run, and deliveries are sent, inside the server). Used by `berth server` and by the tests.
  */
 export async function startServer(config: BerthConfig, opts: ServerOptions): Promise<RunningServer> {
   const engine = await Engine.open(config);
   let url = `http://${opts.host}:${opts.port}`;
+  let app: RunningServer['app'] | undefined;
   try {
     const tokens = new TokenRegistry(engine.store);
-    const projects = new ProjectCatalog(engine.store);
+    const projects = new ProjectCatalog(engine.store, { hook: engine.stateHook });
     const services = new ServiceManager({ db: engine.store, driver: await engine.serviceDriver(), tokens, config, endpoint: () => url });
-    const ctx: ServerContext = { engine, projects, tokens, services, limiter: new AuthFailureLimiter(opts.authFailures) };
+    const scheduler = new JobScheduler(engine.jobs, { pollMs: config.schedulerPollMs, log: (line) => app?.log.info(line) });
+    const ctx: ServerContext = { engine, projects, tokens, services, limiter: new AuthFailureLimiter(opts.authFailures), scheduler };
     const { generated } = await tokens.ensureAdmin(config.adminToken);
     if (generated) opts.onAdminToken?.(generated);
-    const app = await buildApp({ ctx, logger: opts.logger, proxyTimeoutMs: opts.proxyTimeoutMs, servicesDomain: opts.servicesDomain });
+    app = await buildApp({ ctx, logger: opts.logger, proxyTimeoutMs: opts.proxyTimeoutMs, servicesDomain: opts.servicesDomain });
     const address = await app.listen({ host: opts.host, port: opts.port });
     url = address;
     for (const r of await services.adopt(async (uuid) => projects.find(uuid))) app.log.info(r, `service ${r.action}`);
+    const dispatcher = engine.outbox.dispatcher({ log: (line) => app?.log.info(line) });
+    const off = engine.outbox.recorder.onRecorded(() => dispatcher.nudge());
+    scheduler.start();
+    dispatcher.start();
+    const listening = app;
     return {
-      app,
+      app: listening,
       url,
       close: async () => {
-        await app.close();
+        await listening.close();
+        off();
+        await scheduler.stop({ abortRuns: true });
+        await dispatcher.stop();
         await engine.close();
       },
     };

@@ -71,9 +71,14 @@ export class ProjectRepository {
   }
 
   /** Registers a project; false when its path is already registered. */
+  /** Inserts a project unless its folder is registered already (false); a new one is a `created` change. */
   async insert(project: Project): Promise<boolean> {
-    const res = await this.#db.insertInto('projects').values(project).onConflict((oc) => oc.column('path').doNothing()).executeTakeFirst();
-    return Number(res.numInsertedOrUpdatedRows ?? 0) === 1;
+    return this.#db.transaction().execute(async (tx) => {
+      const res = await tx.insertInto('projects').values(project).onConflict((oc) => oc.column('path').doNothing()).executeTakeFirst();
+      const inserted = Number(res.numInsertedOrUpdatedRows ?? 0) === 1;
+      if (inserted) await this.#hook?.(tx, { entity: 'project', verb: 'created', projectUuid: project.uuid });
+      return inserted;
+    });
   }
 
   async pipelines(projectUuid: string): Promise<Array<{ uuid: string; path: string; name: string; updated_at: string }>> {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { collect, pipeline, Sandbox, writePipeline, type CliResult } from '../helpers/berth-cli.ts';
+import { collect, pipeline, Sandbox, writePipeline } from '../helpers/berth-cli.ts';
+import { cliModes } from '../helpers/cli-modes.ts';
 import { ADMIN, TestServer } from '../helpers/berth-server.ts';
 
 /**
@@ -27,25 +28,7 @@ describe('the CLI gives the same output in-process and through a server', () => 
     box.cleanup();
   });
 
-  const norm = (text: string) =>
-    text
-      .replaceAll(server.home, '<HOME>')
-      .replaceAll(box.home, '<HOME>')
-      .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<UUID>')
-      .replace(/\b[0-9a-f]{8}\b/g, '<ID>')
-      .replace(/\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{3}Z)?/g, '<TIME>')
-      .replace(/\d+(\.\d+)?(ms|s)\b/g, '<DUR>')
-      .replace(/ +/g, ' ');
-  const both = async (args: (ids: { local: string; remote: string }) => string[], ids = { local: '', remote: '' }): Promise<[CliResult, CliResult]> => {
-    const local = await box.run(args({ ...ids, remote: ids.local }));
-    const far = await box.run(args({ ...ids, local: ids.remote }), { env: remote });
-    return [local, far];
-  };
-  const same = ([a, b]: [CliResult, CliResult], what: string) => {
-    assert.equal(b.code, a.code, `${what}: exit code\nlocal: ${a.stderr}\nremote: ${b.stderr}`);
-    assert.equal(norm(b.stdout), norm(a.stdout), `${what}: stdout`);
-    assert.equal(norm(b.stderr), norm(a.stderr), `${what}: stderr`);
-  };
+  const { both, same } = cliModes(box, server, () => remote);
   const runIds = { local: '', remote: '' };
   const failIds = { local: '', remote: '' };
 

@@ -25,7 +25,14 @@ describe('every API route requires a token (walked from /api/openapi.json)', () 
     await t.waitForRun(run.run.uuid);
     const svc = await t.api('POST', '/api/projects/alpha/services', { body: { name: 'echo', command: process.execPath, args: `${ECHO} ${PORT}`, ports: [PORT] } });
     assert.equal(svc.status, 201, await svc.clone().text());
-    Object.assign(values, { project: 'alpha', pipeline: 'walk.orchest', run: run.run.uuid, step: 'A', name: 'echo', port: String(PORT), id: (await t.token('alpha')).info.id, '*': '' });
+    const job = await t.api('POST', '/api/projects/alpha/jobs', { body: { name: 'walk-job', pipeline_path: 'walk.orchest', cron: '0 3 * * *', draft: true } });
+    assert.equal(job.status, 201, await job.clone().text());
+    const hook = await t.api('POST', '/api/webhooks', { body: { name: 'walk-hook', url: 'http://127.0.0.1:9/hook', subscriptions: [{ event_type: '*' }] } });
+    assert.equal(hook.status, 201, await hook.clone().text());
+    Object.assign(values, {
+      project: 'alpha', pipeline: 'walk.orchest', run: run.run.uuid, step: 'A', name: 'echo', port: String(PORT), id: (await t.token('alpha')).info.id, '*': '',
+      job: ((await job.json()) as { job: { uuid: string } }).job.uuid, webhook: 'walk-hook', delivery: '00000000',
+    });
   });
   after(async () => {
     await t.api('DELETE', '/api/projects/alpha/services/echo');
@@ -36,7 +43,7 @@ describe('every API route requires a token (walked from /api/openapi.json)', () 
   it('401 without a token and 403 with another project\'s token, on every secured operation', async () => {
     const doc = (await (await t.api('GET', '/api/openapi.json', { token: null })).json()) as { paths: Record<string, Record<string, { security?: unknown[]; 'x-berth-auth'?: string }>> };
     const operations = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ path, method: method.toUpperCase(), op })));
-    assert.ok(operations.length >= 20, `only ${operations.length} operations documented`);
+    assert.ok(operations.length >= 40, `only ${operations.length} operations documented`);
     let secured = 0;
     for (const { path, method, op } of operations) {
       const url = path.replace(/\{([^}]+)\}/g, (_, name: string) => {
@@ -58,7 +65,7 @@ describe('every API route requires a token (walked from /api/openapi.json)', () 
       const wrong = await t.api(method, url, { token: otherToken, body });
       assert.equal(wrong.status, 403, `${method} ${path} with beta's token (${op['x-berth-auth']})`);
     }
-    assert.ok(secured >= 19);
+    assert.ok(secured >= 39);
   });
 
   it('the docs page and the OpenAPI document need no token; unknown routes are 404 with a code', async () => {

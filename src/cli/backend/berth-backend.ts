@@ -5,6 +5,7 @@ import type { RunReport } from '../../engine/run-report.ts';
 import type { SessionView } from '../../engine/sessions/session-view.ts';
 import type { RuntimeName } from '../../config/config.ts';
 import type { ServiceInfo } from '../../services/service-manager.ts';
+import type { EventBackend, JobBackend, WebhookBackend } from './outbox-backends.ts';
 
 export type RunSummary = RunReport['run'];
 
@@ -45,5 +46,8 @@ export interface BerthBackend {
   removeService(project: string, name: string): Promise<void>;
   /** A pipeline's session: start (answers once every service is ready), stop, status. */
   session(verb: 'start' | 'stop' | 'status', pipelinePath: string, opts?: { runtime?: RuntimeName; readyTimeoutMs?: number; onProgress?: (line: string) => void; signal?: AbortSignal }): Promise<SessionView>;
+  jobs(): Promise<JobBackend>;
+  webhooks(): Promise<WebhookBackend>;
+  events(): Promise<EventBackend>;
   close(): Promise<void>;
 }

@@ -16,13 +16,13 @@ export class HttpClient {
   }
 
   /** The response of a successful call (2xx); anything else throws. */
-  async raw(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  async raw(method: string, path: string, body?: unknown, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<Response> {
     const all: Record<string, string> = { ...headers };
     if (this.#token) all.authorization = `Bearer ${this.#token}`;
     if (body !== undefined) all['content-type'] = 'application/json';
     let res: Response;
     try {
-      res = await fetch(`${this.#endpoint}${path}`, { method, headers: all, body: body === undefined ? undefined : JSON.stringify(body) });
+      res = await fetch(`${this.#endpoint}${path}`, { method, headers: all, body: body === undefined ? undefined : JSON.stringify(body), signal });
     } catch (e) {
       const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e instanceof Error ? e.message : String(e));
       throw new BerthError('BERTH_E_SERVER_UNREACHABLE', `cannot reach the Berth server at ${this.#endpoint} (${cause})`, {

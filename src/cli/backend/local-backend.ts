@@ -8,6 +8,7 @@ import { runReport } from '../../engine/run-report.ts';
 import { stepLogChunks } from '../../engine/step-log.ts';
 import type { SessionView } from '../../engine/sessions/session-view.ts';
 import type { BerthBackend, RunSummary, StepLog, ValidationSummary } from './berth-backend.ts';
+import type { EventBackend, JobBackend, WebhookBackend } from './outbox-backends.ts';
 
 /**
  * The CLI's backend without a server: an Engine in this process on the local store, opened on
@@ -83,6 +84,36 @@ export class LocalBackend implements BerthBackend {
     const { sessions } = await this.#engine();
     if (verb === 'start') return sessions.start(pipelinePath, opts);
     return verb === 'stop' ? sessions.stop(pipelinePath) : sessions.status(pipelinePath);
+  }
+
+  async jobs(): Promise<JobBackend> {
+    const jobs = (await this.#engine()).jobs;
+    return {
+      preview: async (input) => jobs.preview(input),
+      create: (input) => jobs.create(input),
+      runNow: (job) => jobs.trigger(job.uuid),
+      list: (opts) => jobs.list(opts),
+      show: (ref) => jobs.show(ref),
+      pause: (ref) => jobs.pause(ref),
+      resume: (ref) => jobs.resume(ref),
+      cancel: (ref) => jobs.cancel(ref),
+      remove: (ref) => jobs.remove(ref),
+      trigger: (ref) => jobs.trigger(ref),
+    };
+  }
+
+  async webhooks(): Promise<WebhookBackend> {
+    return (await this.#engine()).outbox.webhooks;
+  }
+
+  async events(): Promise<EventBackend> {
+    const feed = (await this.#engine()).outbox.events;
+    return {
+      list: (filter) => feed.list(filter),
+      follow: async function* (filter, signal) {
+        yield* feed.follow({ ...filter, after: await feed.latestId(), signal });
+      },
+    };
   }
 
   /** The engine is closed by whoever opened it (the CLI context). */

@@ -10,7 +10,10 @@ import type { ServiceInfo } from '../../services/service-manager.ts';
 import { BerthError, isBerthError } from '../../errors.ts';
 import type { BerthBackend, RunSummary, StepLog, ValidationSummary } from './berth-backend.ts';
 import { HttpClient, sseData } from './http-client.ts';
+import type { EventBackend, JobBackend, WebhookBackend } from './outbox-backends.ts';
 import { pollRun } from './poll-run.ts';
+import { RemoteJobBackend } from './remote-job-backend.ts';
+import { remoteEvents, remoteWebhooks } from './remote-outbox-backends.ts';
 
 interface Project {
   uuid: string;
@@ -139,6 +142,18 @@ export class RemoteBackend implements BerthBackend {
     const path = `/api/projects/${encodeURIComponent(project.uuid)}/pipelines/${encodeURIComponent(file.relativePath)}/session`;
     if (verb === 'start') return this.#http.json('POST', path, opts.runtime ? { runtime: opts.runtime } : {});
     return this.#http.json(verb === 'stop' ? 'DELETE' : 'GET', path);
+  }
+
+  async jobs(): Promise<JobBackend> {
+    return new RemoteJobBackend(this.#http, (dir) => this.#project(dir));
+  }
+
+  async webhooks(): Promise<WebhookBackend> {
+    return remoteWebhooks(this.#http);
+  }
+
+  async events(): Promise<EventBackend> {
+    return remoteEvents(this.#http);
   }
 
   async close(): Promise<void> {}

@@ -9,7 +9,8 @@ export const eventsHelp = `Usage: berth events [--type TYPE] [--project UUID] [-
        berth events types [--json]
 
 Lists recorded events, newest first (--before ID pages back), or follows new ones (-f, one per
-line with --json). TYPE is a type name or a prefix ending in ":" (e.g. project:cron-job:).`;
+line with --json). TYPE is a type name or a prefix ending in ":" (e.g. project:cron-job:). With BERTH_ENDPOINT the
+server's events are shown (an admin token is needed; -f follows its live stream).`;
 
 export async function eventsCommand(ctx: CliContext, args: string[]): Promise<number> {
   const { values, positionals } = parseFlags('events', args, {
@@ -30,7 +31,7 @@ export async function eventsCommand(ctx: CliContext, args: string[]): Promise<nu
   const before = values.before === undefined ? undefined : Number(values.before);
   if (!Number.isInteger(limit) || limit < 1) throw usageError('events', `--limit ${values.limit} is not a positive integer`, 'e.g. --limit 20');
   if (before !== undefined && !Number.isInteger(before)) throw usageError('events', `--before ${values.before} is not an event id`, 'use next_cursor from the previous page');
-  const feed = (await ctx.engine()).outbox.events;
+  const feed = await (await ctx.backend()).events();
   const filter = { type: values.type, projectUuid: values.project };
   const line = (e: StoredEvent) => (values.json ? JSON.stringify(e) : `${e.id}  ${e.timestamp}  ${e.type}  ${subjectOf(e)}`);
   if (values.follow) {
@@ -39,7 +40,7 @@ export async function eventsCommand(ctx: CliContext, args: string[]): Promise<nu
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     try {
-      for await (const e of feed.follow({ ...filter, after: await feed.latestId(), signal: controller.signal })) ctx.out(line(e));
+      for await (const e of feed.follow(filter, controller.signal)) ctx.out(line(e));
     } finally {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);

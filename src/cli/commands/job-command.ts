@@ -14,7 +14,9 @@ export const jobHelp = `Usage: berth job create PIPELINE_FILE --name NAME [sched
 
 A job runs a pipeline on a snapshot of its project (taken at creation, .gitignore respected), once
 per combination of a parameter grid, now, once at a time, or on a cron schedule. JOB is a job's
-name, uuid or uuid prefix. Scheduled batches are started by \`berth scheduler\` (or the server).
+name, uuid or uuid prefix. Scheduled batches are started by \`berth scheduler\` or \`berth server\`.
+With BERTH_ENDPOINT the commands go to that server and its runs execute there (\`job list\` then
+needs an admin token).
 
 Schedule (default: run now, in this process, and wait):
   --cron EXPR        cron schedule (5 or 6 fields), e.g. "0 3 * * *"; --tz ZONE (IANA, default UTC)
@@ -58,7 +60,7 @@ export async function jobCommand(ctx: CliContext, args: string[]): Promise<numbe
   const [sub, ...rest] = positionals;
   if (values.help || sub === undefined) return ctx.out(jobHelp), sub === undefined && !values.help ? 2 : 0;
   const json = values.json ?? false;
-  const engine = await ctx.engine();
+  const jobs = await (await ctx.backend()).jobs();
   const one = (what: string) => {
     if (rest.length !== 1) throw usageError(`job ${sub}`, `expected one ${what}`, `berth job ${sub} nightly`);
     return rest[0]!;
@@ -86,32 +88,32 @@ export async function jobCommand(ctx: CliContext, args: string[]): Promise<numbe
         draft: values.draft,
       };
       if (values['dry-run']) {
-        const combos = engine.jobs.preview(input);
+        const combos = await jobs.preview(input);
         if (json) return ctx.out(JSON.stringify({ parameters: combos })), 0;
         ctx.out(table(['#', 'PARAMETERS'], combos.map((p, i) => [String(i), JSON.stringify(p)])));
         return 0;
       }
-      const job = await engine.jobs.create(input);
+      const job = await jobs.create(input);
       const runNow = !job.schedule && !job.scheduled_start && job.status === 'PENDING' && !values['no-wait'];
       if (!json) ctx.out(`Job ${job.uuid} "${job.name}" created: ${describe(job)}`);
       if (!runNow) return json && ctx.out(JSON.stringify({ job })), 0;
-      const batch = await engine.jobs.trigger(job.uuid);
-      return printBatch(ctx, batch, json, (await engine.jobs.show(job.uuid)).job);
+      const batch = await jobs.runNow(job);
+      return printBatch(ctx, batch, json, (await jobs.show(job.uuid)).job);
     }
     case 'list': {
       if (rest.length > 0) throw usageError('job list', `unknown argument "${rest[0]}"`, 'berth job list [--json]');
-      const jobs = await engine.jobs.list({ status: values.status?.toUpperCase() });
-      if (json) return ctx.out(JSON.stringify({ jobs })), 0;
-      if (jobs.length === 0) return ctx.out('No jobs. Create one with: berth job create PIPELINE_FILE --name NAME'), 0;
+      const list = await jobs.list({ status: values.status?.toUpperCase() });
+      if (json) return ctx.out(JSON.stringify({ jobs: list })), 0;
+      if (list.length === 0) return ctx.out('No jobs. Create one with: berth job create PIPELINE_FILE --name NAME'), 0;
       const color = paint(ctx.config.color && process.stdout.isTTY === true);
       ctx.out(table(
         ['JOB', 'NAME', 'STATUS', 'SCHEDULE', 'NEXT', 'RUNS/BATCH', 'BATCHES'],
-        jobs.map((j) => [j.uuid.slice(0, 8), j.name, color(statusColor(j.status), j.status), j.schedule ? `${j.schedule} (${j.timezone})` : j.scheduled_start ? 'once' : 'now', j.next_scheduled_time?.slice(0, 19).replace('T', ' ') ?? '-', String(j.parameters.length), String(j.total_scheduled_executions)]),
+        list.map((j) => [j.uuid.slice(0, 8), j.name, color(statusColor(j.status), j.status), j.schedule ? `${j.schedule} (${j.timezone})` : j.scheduled_start ? 'once' : 'now', j.next_scheduled_time?.slice(0, 19).replace('T', ' ') ?? '-', String(j.parameters.length), String(j.total_scheduled_executions)]),
       ));
       return 0;
     }
     case 'show': {
-      const { job, runs } = await engine.jobs.show(one('JOB'));
+      const { job, runs } = await jobs.show(one('JOB'));
       if (json) return ctx.out(JSON.stringify({ job, runs })), 0;
       ctx.out(`Job ${job.uuid} "${job.name}"  ${job.status}  ${describe(job)}`);
       ctx.out(`Pipeline "${job.pipeline.name}" ${job.pipeline.path}  snapshot ${job.snapshot_dir}`);
@@ -129,14 +131,14 @@ export async function jobCommand(ctx: CliContext, args: string[]): Promise<numbe
     case 'cancel':
     case 'rm': {
       const ref = one('JOB');
-      const job = sub === 'pause' ? await engine.jobs.pause(ref) : sub === 'resume' ? await engine.jobs.resume(ref) : sub === 'cancel' ? await engine.jobs.cancel(ref) : await engine.jobs.remove(ref);
+      const job = sub === 'pause' ? await jobs.pause(ref) : sub === 'resume' ? await jobs.resume(ref) : sub === 'cancel' ? await jobs.cancel(ref) : await jobs.remove(ref);
       if (json) return ctx.out(JSON.stringify({ job })), 0;
       ctx.out(sub === 'rm' ? `Job ${job.uuid} "${job.name}" deleted` : `Job ${job.uuid} "${job.name}" ${job.status}${job.next_scheduled_time ? `, next ${job.next_scheduled_time}` : ''}`);
       return 0;
     }
     case 'trigger': {
-      const batch = await engine.jobs.trigger(one('JOB'));
-      return printBatch(ctx, batch, json, (await engine.jobs.show(batch.job)).job);
+      const batch = await jobs.trigger(one('JOB'));
+      return printBatch(ctx, batch, json, (await jobs.show(batch.job)).job);
     }
     default:
       throw usageError('job', `unknown subcommand "${sub}"`, 'use create, list, show, pause, resume, trigger, cancel or rm');

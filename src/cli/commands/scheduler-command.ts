@@ -4,7 +4,7 @@ import { parseFlags, usageError } from '../parse-flags.ts';
 
 export const schedulerHelp = `Usage: berth scheduler [--once] [--no-jobs] [--no-webhooks]
 
-Runs Berth's background loops in the foreground until Ctrl-C (the server will host them later):
+Runs Berth's background loops in the foreground until Ctrl-C (\`berth server\` runs them too):
 the job scheduler (starts due cron / one-off batches every BERTH_SCHEDULER_POLL_SECONDS) and the
 webhook dispatcher (sends the outbox). Several schedulers on one store are safe.
 

@@ -4,11 +4,13 @@ import { parseFlags, usageError } from '../parse-flags.ts';
 export const serverHelp = `Usage: berth server [--host 127.0.0.1] [--port 7420] [--runtime process] [--log-level info] [--services-domain D]
 
 Runs the Berth server: the REST API (docs at /api/docs, OpenAPI at /api/openapi.json), runs started
-over the API, project services and the authenticated service proxy. JSON logs go to stdout.
+over the API, project services and the authenticated service proxy, the job scheduler (cron and
+one-off batches run in the server) and the webhook dispatcher. JSON logs go to stdout.
 
 The admin token is BERTH_ADMIN_TOKEN, or generated on the first start and printed once (only its hash
 is stored). Ctrl-C / SIGTERM stops accepting requests, finishes those in flight and exits; services
-keep running and are adopted by the next start. --log-level warn drops the per-request lines.
+keep running and are adopted by the next start; runs of job batches the scheduler started are
+cancelled, webhook deliveries in flight finish. --log-level warn drops the per-request lines.
 --services-domain example.org also serves each service on its own origin,
 <name>--<project>.example.org (or <name>--<project>--<port>.…), given wildcard DNS to this server.`;
 

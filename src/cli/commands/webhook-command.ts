@@ -12,8 +12,9 @@ export const webhookHelp = `Usage: berth webhook add NAME URL [--event TYPE]... 
 
 Webhooks receive Berth's events (Orchest's type names, see \`berth events types\`) as signed POSTs:
 X-Berth-Event, X-Berth-Delivery (stable across retries), X-Berth-Signature-256: sha256=<hex
-HMAC-SHA256 of the raw body>, User-Agent: Berth. \`berth scheduler\` (or the server) sends them,
+HMAC-SHA256 of the raw body>, User-Agent: Berth. \`berth scheduler\` or \`berth server\` sends them,
 retrying with exponential backoff and jitter up to BERTH_WEBHOOK_MAX_ATTEMPTS (10), then DEAD.
+With BERTH_ENDPOINT the commands manage the server's webhooks (an admin token is needed).
 
 add options:
   --event TYPE        an event type to send, or "*" for all (repeatable; default "*")
@@ -47,7 +48,7 @@ export async function webhookCommand(ctx: CliContext, args: string[]): Promise<n
   const [sub, ...rest] = positionals;
   if (values.help || sub === undefined) return ctx.out(webhookHelp), sub === undefined && !values.help ? 2 : 0;
   const json = values.json ?? false;
-  const service = (await ctx.engine()).outbox.webhooks;
+  const service = await (await ctx.backend()).webhooks();
   const one = (what: string) => {
     if (rest.length !== 1) throw usageError(`webhook ${sub}`, `expected one ${what}`, `berth webhook ${sub} alerts`);
     return rest[0]!;
