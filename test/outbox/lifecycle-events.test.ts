@@ -47,6 +47,7 @@ describe('events of interactive sessions (process runtime)', () => {
     const started = await engine.sessions.start(file);
     assert.equal(started.status, 'RUNNING');
     await engine.sessions.stop(file);
+    assert.equal((await engine.sessions.stop(file)).status, 'STOPPED', 'stop is idempotent');
     const events = (await engine.outbox.events.list({ type: 'project:pipeline:interactive-session:' })).events.reverse();
     assert.deepEqual(events.map((e) => e.type), ['project:pipeline:interactive-session:started', 'project:pipeline:interactive-session:stopped']);
     const [first, second] = events;

@@ -108,6 +108,11 @@ export class SessionManager {
   /** Stops every service of the pipeline's session (named volumes stay). Idempotent. */
   async stop(pipelineFile: string): Promise<SessionView> {
     const row = await this.#find(pipelineFile);
+    // Stopping a stopped session only sweeps leftovers: it is no new state (and no second `stopped` event).
+    if (row.status === 'STOPPED') {
+      await this.#teardown(row);
+      return this.#view(row);
+    }
     await this.#rows.setStatus(row.uuid, 'STOPPING', null, isoNow(), { pid: process.pid, host: this.#host });
     await this.#teardown(row);
     await this.#rows.setStatus(row.uuid, 'STOPPED', null, isoNow(), { pid: null, host: null });
