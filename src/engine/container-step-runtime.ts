@@ -91,7 +91,7 @@ export class ContainerStepRuntime implements StepRuntime {
     const uuid = environmentReference(ref);
     if (uuid === null) return ref;
     const env = loadEnvironment(input.projectDir, uuid);
-    return (await this.#images.ensure(env, input.onProgress)).image;
+    return (await this.#images.ensure(env, input.onProgress, input.projectDir)).image;
   }
 }
 

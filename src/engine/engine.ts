@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Kysely } from 'kysely';
@@ -93,6 +93,8 @@ export class Engine {
     this.#projects = new ProjectRepository(db, { hook });
     this.#runs = new RunRepository(db, { hook, limits: { interactive: config.limits.interactiveRuns, job: config.limits.jobRuns } });
     this.#runtimes = runtimes;
+    // An environment build has no store row: its events get a transaction of their own.
+    runtimes.onEnvironmentBuild((verb, build) => db.transaction().execute((tx) => hook(tx, { entity: 'environment-build', verb, build })));
     this.jobs = new JobService({ jobs: jobRepository, projects: this.#projects, config, runner: this });
   }
 
@@ -116,7 +118,7 @@ export class Engine {
 
   /** Interactive sessions of pipelines and their services (`berth session`). */
   get sessions(): SessionManager {
-    this.#sessions ??= new SessionManager(this.#db, this.config, this.#runtimes);
+    this.#sessions ??= new SessionManager(this.#db, this.config, this.#runtimes, { hook: this.stateHook });
     return this.#sessions;
   }
 
@@ -338,13 +340,17 @@ export class Engine {
     path: string,
     opts: { onStart?: (env: { uuid: string; name: string; image: string }) => void; onProgress?: (env: { uuid: string; name: string }, line: string) => void } = {},
   ): Promise<EnvironmentImage[]> {
-    const { projectDir, uuids } = findEnvironments(path);
+    const found = findEnvironments(path);
+    const { uuids } = found;
     const images = await this.#runtimes.environmentImages();
+    // The project is registered (as a run would) so its builds' events name it.
+    const projectDir = realpathSync(found.projectDir);
+    await this.#projects.ensure(projectDir, projectNameOf(projectDir), isoNow());
     const results: EnvironmentImage[] = [];
     for (const uuid of uuids) {
       const env = loadEnvironment(projectDir, uuid);
       opts.onStart?.({ uuid, name: env.name, image: await images.tag(env) });
-      results.push(await images.ensure(env, (line) => opts.onProgress?.(env, line)));
+      results.push(await images.ensure(env, (line) => opts.onProgress?.(env, line), projectDir));
     }
     return results;
   }

@@ -77,3 +77,19 @@ test('a failed build is not remembered: the next request builds again', async ()
   images.registry.set('base:1', 'sha256:pulled');
   assert.equal((await envs.ensure(env)).built, true);
 });
+
+test('builds are reported: started then succeeded or failed (with the reason), once per shared build, none when found', async () => {
+  const images = new InMemoryImages();
+  const seen: Array<[string, string, string | null, string | undefined]> = [];
+  const envs = new EnvironmentImages(images, '/tmp/builds', { onBuild: async (verb, b) => void seen.push([verb, b.environmentName, b.projectDir, b.reason]) });
+  await assert.rejects(envs.ensure(env, undefined, '/projects/p'), /pull access denied/);
+  images.registry.set('base:1', 'sha256:pulled');
+  await Promise.all([envs.ensure(env, undefined, '/projects/p'), envs.ensure(env, undefined, '/projects/p')]);
+  await envs.ensure(env);
+  assert.deepEqual(seen, [
+    ['started', 'Env', '/projects/p', undefined],
+    ['failed', 'Env', '/projects/p', 'pull access denied for base:1'],
+    ['started', 'Env', '/projects/p', undefined],
+    ['succeeded', 'Env', '/projects/p', undefined],
+  ]);
+});

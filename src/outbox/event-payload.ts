@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { StateChange } from '../store/state-change.ts';
+import { interactiveSessionUuid } from '../core/step-environment.ts';
+import type { EnvironmentBuild, StateChange } from '../store/state-change.ts';
 import type { Database } from '../store/tables.ts';
 
 export interface RunPayload {
@@ -31,12 +32,25 @@ export interface PipelinePayload {
   uuid: string;
   name: string;
   path: string;
-  session?: { uuid: string; type: 'interactive'; pipeline_run: RunPayload };
+  session?: { uuid: string; type: 'interactive'; pipeline_run?: RunPayload; status?: string; reason?: string | null };
 }
 
-/** An event's subject tree: project > pipeline (> session > run) or project > job (> run). */
+export interface EnvironmentPayload {
+  uuid: string;
+  name: string;
+  image: string;
+  image_build: { status: 'STARTED' | 'SUCCESS' | 'FAILURE'; reason?: string };
+}
+
+export interface ServicePayload {
+  name: string;
+  image: string;
+  ports: number[];
+}
+
+/** An event's subject tree: project > pipeline (> session (> run)), project > job (> run), project > environment, project > service. */
 export interface EventSubject {
-  project: { uuid: string; name: string; pipeline?: PipelinePayload; job?: JobPayload };
+  project: { uuid: string; name: string; pipeline?: PipelinePayload; job?: JobPayload; environment?: EnvironmentPayload; service?: ServicePayload };
 }
 
 export interface BuiltEvent {
@@ -73,7 +87,36 @@ export async function buildEventSubject(tx: Kysely<Database>, change: StateChang
       if (change.entity === 'job-batch') job.payload.job_run_index = change.jobRunIndex;
       return { jobKind: job.kind, projectUuid: job.row.project_uuid, jobUuid: job.row.uuid, runUuid: null, subject: { project: { ...project, job: job.payload } } };
     }
+    case 'session':
+      return sessionEvent(tx, change.sessionUuid);
+    case 'environment-build':
+      return environmentBuildEvent(tx, change.verb, change.build);
+    case 'service': {
+      const project = await projectOf(tx, change.projectUuid);
+      const service = { name: change.service.name, image: change.service.image, ports: change.service.ports };
+      return { jobKind: null, projectUuid: change.projectUuid, jobUuid: null, runUuid: null, subject: { project: { ...project, service } } };
+    }
   }
+}
+
+/** An interactive session's event; null for a job run's own session (Orchest has no event for it). */
+async function sessionEvent(tx: Kysely<Database>, sessionUuid: string): Promise<BuiltEvent | null> {
+  const row = await tx.selectFrom('sessions').selectAll().where('uuid', '=', sessionUuid).executeTakeFirst();
+  if (!row || row.uuid !== interactiveSessionUuid(row.project_uuid, row.pipeline_uuid)) return null;
+  const project = await projectOf(tx, row.project_uuid);
+  const p = await tx.selectFrom('pipelines').select(['name', 'path']).where('project_uuid', '=', row.project_uuid).where('uuid', '=', row.pipeline_uuid).executeTakeFirst();
+  const session = { uuid: row.uuid, type: 'interactive' as const, status: row.status, reason: row.reason };
+  const pipeline = { uuid: row.pipeline_uuid, name: p?.name ?? '', path: p?.path ?? '', session };
+  return { jobKind: null, projectUuid: row.project_uuid, jobUuid: null, runUuid: null, subject: { project: { ...project, pipeline } } };
+}
+
+const BUILD_STATUS = { started: 'STARTED', succeeded: 'SUCCESS', failed: 'FAILURE' } as const;
+
+async function environmentBuildEvent(tx: Kysely<Database>, verb: keyof typeof BUILD_STATUS, build: EnvironmentBuild): Promise<BuiltEvent> {
+  const row = build.projectDir === null ? undefined : await tx.selectFrom('projects').select(['uuid', 'name']).where('path', '=', build.projectDir).executeTakeFirst();
+  const image_build: EnvironmentPayload['image_build'] = { status: BUILD_STATUS[verb], ...(build.reason === undefined ? {} : { reason: build.reason }) };
+  const environment = { uuid: build.environmentUuid, name: build.environmentName, image: build.image, image_build };
+  return { jobKind: null, projectUuid: row?.uuid ?? null, jobUuid: null, runUuid: null, subject: { project: { uuid: row?.uuid ?? '', name: row?.name ?? '', environment } } };
 }
 
 async function runEvent(tx: Kysely<Database>, runUuid: string): Promise<BuiltEvent | null> {

@@ -18,6 +18,9 @@ export const EVENT_TYPES: readonly string[] = [
   ...['created', 'started', 'updated', 'deleted', 'cancelled', 'failed', 'paused', 'unpaused'].map((v) => `project:cron-job:${v}`),
   ...['started', 'succeeded', 'failed'].map((v) => `project:cron-job:run:${v}`),
   ...JOB_RUN_VERBS.map((v) => `project:cron-job:run:pipeline-run:${v}`),
+  ...['started', 'stopped', 'failed'].map((v) => `project:pipeline:interactive-session:${v}`),
+  ...['started', 'succeeded', 'failed'].map((v) => `project:environment:image-build:${v}`),
+  ...['created', 'deleted'].map((v) => `project:service:${v}`),
 ];
 
 export const PING_EVENT_TYPE = 'ping';
@@ -46,5 +49,11 @@ export function eventTypeOf(change: StateChange, subject: ChangeSubject): string
     }
     case 'job-batch':
       return subject.jobKind === 'cron' ? `project:cron-job:run:${change.verb}` : null;
+    case 'session':
+      return `project:pipeline:interactive-session:${change.verb}`;
+    case 'environment-build':
+      return `project:environment:image-build:${change.verb}`;
+    case 'service':
+      return `project:service:${change.verb}`;
   }
 }

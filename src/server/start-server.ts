@@ -43,7 +43,7 @@ export async function startServer(config: BerthConfig, opts: ServerOptions): Pro
   try {
     const tokens = new TokenRegistry(engine.store);
     const projects = new ProjectCatalog(engine.store, { hook: engine.stateHook });
-    const services = new ServiceManager({ db: engine.store, driver: await engine.serviceDriver(), tokens, config, endpoint: () => url });
+    const services = new ServiceManager({ db: engine.store, driver: await engine.serviceDriver(), tokens, config, endpoint: () => url, hook: engine.stateHook });
     const scheduler = new JobScheduler(engine.jobs, { pollMs: config.schedulerPollMs, log: (line) => app?.log.info(line) });
     const ctx: ServerContext = { engine, projects, tokens, services, limiter: new AuthFailureLimiter(opts.authFailures), scheduler };
     const { generated } = await tokens.ensureAdmin(config.adminToken);

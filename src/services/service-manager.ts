@@ -8,6 +8,7 @@ import type { TokenRegistry } from '../auth/token-registry.ts';
 import { BerthError } from '../errors.ts';
 import type { Project } from '../store/project-repository.ts';
 import { ServiceRepository, type ServiceRow } from '../store/service-repository.ts';
+import type { StateChangeHook } from '../store/state-change.ts';
 import type { Database } from '../store/tables.ts';
 import { insideRoot } from '../engine/inside-root.ts';
 import { parseCodeSource } from './code-source.ts';
@@ -50,8 +51,9 @@ export class ServiceManager {
   /** Bumped by every deploy and remove, so route caches elsewhere can tell they are stale. */
   generation = 0;
 
-  constructor(opts: { db: Kysely<Database>; driver: RuntimeDriver; tokens: TokenRegistry; config: BerthConfig; endpoint: () => string }) {
-    this.#rows = new ServiceRepository(opts.db);
+  /** `hook` records each service created and deleted as an event, in the same transaction. */
+  constructor(opts: { db: Kysely<Database>; driver: RuntimeDriver; tokens: TokenRegistry; config: BerthConfig; endpoint: () => string; hook?: StateChangeHook }) {
+    this.#rows = new ServiceRepository(opts.db, { hook: opts.hook });
     this.#db = opts.db;
     this.#driver = opts.driver;
     this.#tokens = opts.tokens;

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { ServiceSummary, StateChangeHook } from './state-change.ts';
 import type { Database, ServicesTable } from './tables.ts';
 
 export type ServiceRow = ServicesTable;
@@ -6,19 +7,25 @@ export type ServiceRow = ServicesTable;
 /** Project services, keyed by (project, name). */
 export class ServiceRepository {
   readonly #db: Kysely<Database>;
+  readonly #hook: StateChangeHook | undefined;
 
-  constructor(db: Kysely<Database>) {
+  constructor(db: Kysely<Database>, opts: { hook?: StateChangeHook } = {}) {
     this.#db = db;
+    this.#hook = opts.hook;
   }
 
-  /** Inserts a service; false when the project already has one of that name. */
+  /** Inserts a service (a `created` change); false when the project already has one of that name. */
   async insert(row: ServiceRow): Promise<boolean> {
-    const res = await this.#db
-      .insertInto('services')
-      .values(row)
-      .onConflict((oc) => oc.columns(['project_uuid', 'name']).doNothing())
-      .executeTakeFirst();
-    return Number(res.numInsertedOrUpdatedRows ?? 0) === 1;
+    return this.#db.transaction().execute(async (tx) => {
+      const res = await tx
+        .insertInto('services')
+        .values(row)
+        .onConflict((oc) => oc.columns(['project_uuid', 'name']).doNothing())
+        .executeTakeFirst();
+      const inserted = Number(res.numInsertedOrUpdatedRows ?? 0) === 1;
+      if (inserted) await this.#hook?.(tx, { entity: 'service', verb: 'created', projectUuid: row.project_uuid, service: summaryOf(row) });
+      return inserted;
+    });
   }
 
   async get(projectUuid: string, name: string): Promise<ServiceRow | undefined> {
@@ -39,7 +46,16 @@ export class ServiceRepository {
     await this.#db.updateTable('services').set({ token_id: tokenId }).where('project_uuid', '=', projectUuid).where('name', '=', name).execute();
   }
 
+  /** Deletes a service (a `deleted` change when it existed). */
   async delete(projectUuid: string, name: string): Promise<void> {
-    await this.#db.deleteFrom('services').where('project_uuid', '=', projectUuid).where('name', '=', name).execute();
+    await this.#db.transaction().execute(async (tx) => {
+      const gone = await tx.deleteFrom('services').where('project_uuid', '=', projectUuid).where('name', '=', name).returningAll().executeTakeFirst();
+      if (gone) await this.#hook?.(tx, { entity: 'service', verb: 'deleted', projectUuid, service: summaryOf(gone) });
+    });
   }
+}
+
+function summaryOf(row: ServiceRow): ServiceSummary {
+  const def = JSON.parse(row.definition_json) as { image?: unknown; ports?: unknown };
+  return { name: row.name, image: typeof def.image === 'string' ? def.image : '', ports: Array.isArray(def.ports) ? def.ports.filter((p): p is number => typeof p === 'number') : [] };
 }

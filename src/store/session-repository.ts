@@ -1,15 +1,20 @@
 import type { Kysely } from 'kysely';
+import type { StateChangeHook } from './state-change.ts';
 import type { Database, SessionServicesTable, SessionsTable } from './tables.ts';
 
 export type SessionRow = SessionsTable;
 export type SessionServiceRow = SessionServicesTable;
 
+const SESSION_VERBS: Record<string, 'started' | 'stopped' | 'failed'> = { RUNNING: 'started', STOPPED: 'stopped', FAILED: 'failed' };
+
 /** Sessions and their services. A session row is replaced whole on every start (same uuid per pipeline). */
 export class SessionRepository {
   readonly #db: Kysely<Database>;
+  readonly #hook: StateChangeHook | undefined;
 
-  constructor(db: Kysely<Database>) {
+  constructor(db: Kysely<Database>, opts: { hook?: StateChangeHook } = {}) {
     this.#db = db;
+    this.#hook = opts.hook;
   }
 
   /**
@@ -38,12 +43,17 @@ export class SessionRepository {
     return this.#db.selectFrom('sessions').selectAll().orderBy('created_at').execute();
   }
 
+  /** Sets the status; reaching RUNNING, STOPPED or FAILED is a `started` / `stopped` / `failed` change. */
   async setStatus(uuid: string, status: string, reason: string | null, now: string, owner?: { pid: number | null; host: string | null }): Promise<void> {
-    await this.#db
-      .updateTable('sessions')
-      .set({ status, reason, updated_at: now, ...(owner ? { owner_pid: owner.pid, owner_host: owner.host } : {}) })
-      .where('uuid', '=', uuid)
-      .execute();
+    await this.#db.transaction().execute(async (tx) => {
+      const res = await tx
+        .updateTable('sessions')
+        .set({ status, reason, updated_at: now, ...(owner ? { owner_pid: owner.pid, owner_host: owner.host } : {}) })
+        .where('uuid', '=', uuid)
+        .executeTakeFirst();
+      const verb = SESSION_VERBS[status];
+      if (verb && Number(res.numUpdatedRows) === 1) await this.#hook?.(tx, { entity: 'session', verb, sessionUuid: uuid });
+    });
   }
 
   async addService(row: SessionServiceRow): Promise<void> {

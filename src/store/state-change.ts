@@ -7,7 +7,28 @@ export type StateChange =
   | { entity: 'pipeline'; verb: 'created' | 'updated' | 'deleted'; projectUuid: string; pipelineUuid: string }
   | { entity: 'run'; verb: RunVerb; runUuid: string }
   | { entity: 'job'; verb: JobVerb; jobUuid: string }
-  | { entity: 'job-batch'; verb: 'started' | 'succeeded' | 'failed'; jobUuid: string; jobRunIndex: number };
+  | { entity: 'job-batch'; verb: 'started' | 'succeeded' | 'failed'; jobUuid: string; jobRunIndex: number }
+  | { entity: 'session'; verb: 'started' | 'stopped' | 'failed'; sessionUuid: string }
+  | { entity: 'environment-build'; verb: 'started' | 'succeeded' | 'failed'; build: EnvironmentBuild }
+  | { entity: 'service'; verb: 'created' | 'deleted'; projectUuid: string; service: ServiceSummary };
+
+/** An environment image build (no store row: the event carries it all). */
+export interface EnvironmentBuild {
+  /** The project folder the build is for (null: not known to the caller). */
+  projectDir: string | null;
+  environmentUuid: string;
+  environmentName: string;
+  image: string;
+  /** Why a build failed. */
+  reason?: string;
+}
+
+/** What an event says about a project service (never its environment variables). */
+export interface ServiceSummary {
+  name: string;
+  image: string;
+  ports: number[];
+}
 
 export type RunVerb = 'created' | 'started' | 'succeeded' | 'failed' | 'cancelled' | 'deleted';
 export type JobVerb = 'created' | 'started' | 'updated' | 'deleted' | 'cancelled' | 'failed' | 'succeeded' | 'paused' | 'unpaused';

@@ -137,6 +137,15 @@ if (ctx.available) {
       assert.equal(build.code, 1);
       assert.match(build.stderr, /\[Broken\] about-to-fail/);
       assert.match(build.stderr, /BERTH_E_ENV_BUILD/);
+
+      // A failing setup script is never cached, so both attempts were builds: each is a started + failed event.
+      const events = await box.run(['events', '--type', 'project:environment:image-build:', '--json']);
+      assert.equal(events.code, 0, events.stderr);
+      const builds = parseJson(events.stdout).events.filter((e: any) => e.project.environment.uuid === BROKEN).reverse();
+      assert.deepEqual(builds.map((e: any) => e.type.split(':').pop()), ['started', 'failed', 'started', 'failed']);
+      assert.equal(builds[1].project.name, 'project');
+      assert.deepEqual([builds[1].project.environment.name, builds[1].project.environment.image_build.status], ['Broken', 'FAILURE']);
+      assert.match(builds[1].project.environment.image_build.reason, /exit code 3/);
     });
 
     it('Docker unreachable: the run fails at once with a reason naming the socket', T, async () => {

@@ -34,12 +34,12 @@ describe('events: recorded with the change, queried, followed', () => {
       'project:pipeline:interactive-session:pipeline-run:failed',
     ]);
     const failed = page.events[0]!;
-    const run = failed.project.pipeline!.session!.pipeline_run;
+    const run = failed.project.pipeline!.session!.pipeline_run!;
     assert.equal(run.uuid, report.run.uuid);
     assert.deepEqual(run.failed_steps.map((s) => s.title), ['Bad']);
     assert.equal(page.events.at(-1)!.project.name, 'project');
     const created = page.events.find((e) => e.type.endsWith('pipeline-run:created'))!;
-    assert.equal(created.project.pipeline!.session!.pipeline_run.status, 'PENDING', 'the payload is the state at event time');
+    assert.equal(created.project.pipeline!.session!.pipeline_run!.status, 'PENDING', 'the payload is the state at event time');
   });
 
   it('filters by type (exact or prefix) and project, and pages with a cursor', async () => {

@@ -58,6 +58,8 @@ export async function eventsCommand(ctx: CliContext, args: string[]): Promise<nu
 function subjectOf(e: StoredEvent): string {
   const p = e.project;
   const run = p.pipeline?.session?.pipeline_run ?? p.job?.pipeline_run;
-  const parts = [p.name, p.job ? `job "${p.job.name}"` : p.pipeline ? `pipeline "${p.pipeline.name}"` : '', run ? `run ${run.uuid.slice(0, 8)} ${run.status}` : ''];
+  const session = p.pipeline?.session && !run ? `session ${p.pipeline.session.status ?? ''}` : '';
+  const env = p.environment ? `environment "${p.environment.name}" build ${p.environment.image_build.status}` : '';
+  const parts = [p.name, p.job ? `job "${p.job.name}"` : p.pipeline ? `pipeline "${p.pipeline.name}"` : '', run ? `run ${run.uuid.slice(0, 8)} ${run.status}` : session, env, p.service ? `service "${p.service.name}"` : ''];
   return parts.filter(Boolean).join(' / ');
 }

@@ -13,6 +13,7 @@ import { sessionServiceSpec } from '../../services/session-service-spec.ts';
 import { serviceUpstream } from '../../services/service-upstream.ts';
 import { ProjectRepository } from '../../store/project-repository.ts';
 import { SessionRepository, type SessionRow, type SessionServiceRow } from '../../store/session-repository.ts';
+import type { StateChangeHook } from '../../store/state-change.ts';
 import type { Database } from '../../store/tables.ts';
 import { EnvVars } from '../env-vars.ts';
 import { loadEnvironment } from '../environment-loader.ts';
@@ -58,11 +59,12 @@ export class SessionManager {
   readonly #vars: EnvVars;
   readonly #host = hostname();
 
-  constructor(db: Kysely<Database>, config: BerthConfig, runtimes: Runtimes) {
+  /** `hook` records each session state change (and a project/pipeline first seen here) as an event. */
+  constructor(db: Kysely<Database>, config: BerthConfig, runtimes: Runtimes, opts: { hook?: StateChangeHook } = {}) {
     this.#config = config;
     this.#runtimes = runtimes;
-    this.#rows = new SessionRepository(db);
-    this.#projects = new ProjectRepository(db);
+    this.#rows = new SessionRepository(db, opts);
+    this.#projects = new ProjectRepository(db, opts);
     this.#vars = new EnvVars(db);
   }
 
@@ -106,6 +108,11 @@ export class SessionManager {
   /** Stops every service of the pipeline's session (named volumes stay). Idempotent. */
   async stop(pipelineFile: string): Promise<SessionView> {
     const row = await this.#find(pipelineFile);
+    // Stopping a stopped session only sweeps leftovers: it is no new state (and no second `stopped` event).
+    if (row.status === 'STOPPED') {
+      await this.#teardown(row);
+      return this.#view(row);
+    }
     await this.#rows.setStatus(row.uuid, 'STOPPING', null, isoNow(), { pid: process.pid, host: this.#host });
     await this.#teardown(row);
     await this.#rows.setStatus(row.uuid, 'STOPPED', null, isoNow(), { pid: null, host: null });
@@ -254,7 +261,7 @@ export class SessionManager {
     const uuid = environmentReference(def.image);
     if (uuid === null) return def.image;
     const images = await this.#runtimes.environmentImages();
-    return (await images.ensure(loadEnvironment(projectDir, uuid), onProgress)).image;
+    return (await images.ensure(loadEnvironment(projectDir, uuid), onProgress, projectDir)).image;
   }
 
   /** Project variables overlaid by the pipeline's (what services may inherit). */
