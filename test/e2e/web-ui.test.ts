@@ -1,6 +1,7 @@
 /// <reference lib="dom" />
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,7 +30,9 @@ async function freePort(): Promise<number> {
 /**
  * The whole loop in a real browser against a real `berth server` process: sign in, add a project,
  * connect two steps by dragging and save (the file changes on disk), run and watch every step turn
- * green, read a step's log, open a service through its proxy link. Screenshots of each screen go to
+ * green, read a step's log, start a pipeline session and open its exposed service, create and drive
+ * a cron job with a parameter grid, add and ping webhooks and see a failed delivery, open a service
+ * through its proxy link. Screenshots of each screen go to
  * test/e2e/screenshots/.
  */
 describe('web UI in Chromium', { skip: !haveChromium }, () => {
@@ -40,6 +43,7 @@ describe('web UI in Chromium', { skip: !haveChromium }, () => {
   let browser: Browser;
   let page: Page;
   let servicePort = 0;
+  let sessionPort = 0;
   const edgeCount = (n: number) => page.waitForFunction((want) => document.querySelectorAll('.react-flow__edge').length === want, n, { timeout: 10_000 });
   const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`) });
   const api = (method: string, path: string, body?: unknown) =>
@@ -50,18 +54,23 @@ describe('web UI in Chromium', { skip: !haveChromium }, () => {
     // A → B, and C on its own; every step prints a marker and sleeps a little so the run is watched live.
     const { pipeline, files } = bashPipeline('demo', [['Load', 'echo load-done; sleep 0.3\n'], ['Clean', 'echo clean-done; sleep 0.3\n'], ['Report', 'echo report-output-42\n']]);
     (pipeline.steps as Record<string, { incoming_connections: string[] }>)[uuids[2]!]!.incoming_connections = [];
+    // A parameter for the jobs' grid, and an exposed interactive service for the session panel.
+    pipeline.parameters = { rows: 10 };
+    sessionPort = await freePort();
+    pipeline.services = { web: { name: 'web', image: 'process', command: process.execPath, args: `${ECHO} ${sessionPort}`, ports: [sessionPort], exposed: true, scope: ['interactive'] } };
     mkdirSync(join(projectDir, '.orchest'), { recursive: true });
     for (const [rel, text] of Object.entries(files)) {
       mkdirSync(join(projectDir, rel, '..'), { recursive: true });
       writeFileSync(join(projectDir, rel), text);
     }
     writeFileSync(join(projectDir, 'demo.orchest'), JSON.stringify(pipeline, null, 2));
-    server = await startServerProcess({ BERTH_HOME: join(root, 'home'), BERTH_ADMIN_TOKEN: ADMIN, BERTH_STOP_GRACE_SECONDS: '2' });
+    server = await startServerProcess({ BERTH_HOME: join(root, 'home'), BERTH_ADMIN_TOKEN: ADMIN, BERTH_STOP_GRACE_SECONDS: '2', BERTH_WEBHOOK_MAX_ATTEMPTS: '1' });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
     page = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
   });
   after(async () => {
     await api('DELETE', '/api/projects/demo/services/echo').catch(() => undefined);
+    await api('DELETE', '/api/projects/demo/pipelines/demo.orchest/session').catch(() => undefined);
     await browser?.close();
     await server?.stop();
     rmSync(root, { recursive: true, force: true });
@@ -159,6 +168,113 @@ describe('web UI in Chromium', { skip: !haveChromium }, () => {
     await page.getByRole('button', { name: 'Log of Clean' }).click();
     await page.getByTestId('log-text').filter({ hasText: 'clean-done' }).waitFor();
     await shot('08-run-history');
+  });
+
+  it("starts the pipeline's session, opens its exposed service through the proxy, reads its log and stops it", async () => {
+    await page.goto(`${server.url}/#/projects/demo/pipelines/demo.orchest`);
+    const panel = page.getByRole('region', { name: 'session' });
+    await panel.getByTestId('session-status').filter({ hasText: /NONE|STOPPED/ }).waitFor();
+    await panel.getByRole('button', { name: 'Start session' }).click();
+    await panel.getByTestId('session-status').filter({ hasText: 'RUNNING' }).waitFor({ timeout: 30_000 });
+    const link = panel.getByRole('link', { name: `web :${sessionPort}` });
+    await link.waitFor();
+    assert.equal(await link.getAttribute('rel'), 'noopener noreferrer');
+    assert.match((await link.getAttribute('href')) ?? '', new RegExp(`^/api/projects/demo/services/web-[0-9a-f-]{36}/${sessionPort}/$`));
+    const [tab] = await Promise.all([page.context().waitForEvent('page'), link.click()]);
+    await tab.waitForLoadState();
+    const echoed = JSON.parse(await tab.locator('body').innerText()) as { method: string; headers: Record<string, string> };
+    assert.equal(echoed.method, 'GET');
+    assert.doesNotMatch(echoed.headers.cookie ?? '', /berth_token/);
+    assert.equal(await tab.evaluate(() => window.opener), null);
+    await tab.close();
+    await panel.getByRole('button', { name: 'Logs of web' }).click();
+    await page.getByTestId('log-text').filter({ hasText: `echo service on ${sessionPort}` }).waitFor();
+    await shot('12-session');
+    await panel.getByRole('button', { name: 'Stop session' }).click();
+    await panel.getByTestId('session-status').filter({ hasText: 'STOPPED' }).waitFor({ timeout: 30_000 });
+    assert.equal(await panel.getByRole('link', { name: `web :${sessionPort}` }).count(), 0);
+  });
+
+  it('creates a cron job with a parameter grid (previewed by dry run), pauses, resumes and triggers it, and lists its runs', async () => {
+    await page.goto(`${server.url}/#/projects/demo/jobs`);
+    await page.getByText('No jobs yet.').waitFor();
+    await page.getByLabel('Job name').fill('nightly');
+    await page.getByLabel('Pipeline', { exact: true }).selectOption('demo.orchest');
+    await page.getByRole('button', { name: 'Every hour' }).click();
+    assert.equal(await page.getByLabel('Cron expression').inputValue(), '0 * * * *');
+    await page.getByLabel('Timezone').fill('Europe/Amsterdam');
+    await page.getByLabel('Values of pipeline rows').fill('[10, 20');
+    await page.getByRole('button', { name: 'Preview runs' }).click();
+    await page.getByRole('alert').filter({ hasText: 'must be a JSON array' }).waitFor();
+    await page.getByLabel('Values of pipeline rows').fill('[10, 20, 30]');
+    await page.getByRole('button', { name: 'Preview runs' }).click();
+    await page.getByRole('heading', { name: '3 runs per schedule' }).waitFor();
+    assert.match(await page.getByRole('region', { name: 'run preview' }).innerText(), /pipeline: \{"rows":20\}/);
+    await shot('13-job-form');
+    // A bad cron expression is refused by the server with its message.
+    await page.getByLabel('Cron expression').fill('61 * * * *');
+    await page.getByRole('button', { name: 'Create job' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Job not created' }).waitFor();
+    await page.getByLabel('Cron expression').fill('0 * * * *');
+    await page.getByRole('button', { name: 'Create job' }).click();
+    const row = page.getByRole('table', { name: 'jobs' }).getByRole('row').filter({ hasText: 'nightly' });
+    await row.waitFor();
+    assert.match(await row.innerText(), /0 \* \* \* \*\s+Europe\/Amsterdam/);
+    assert.notEqual((await row.getByTestId('next-run').innerText()).trim(), '');
+    await row.getByRole('button', { name: 'Pause nightly' }).click();
+    await row.getByText('PAUSED').waitFor();
+    assert.equal((await row.getByTestId('next-run').innerText()).trim(), '');
+    await row.getByRole('button', { name: 'Resume nightly' }).click();
+    await row.getByText('STARTED').waitFor();
+    assert.notEqual((await row.getByTestId('next-run').innerText()).trim(), '');
+    await row.getByRole('button', { name: 'Trigger nightly' }).click();
+    await row.getByRole('button', { name: 'nightly', exact: true }).click();
+    const runs = page.getByRole('region', { name: 'job runs' });
+    await page.waitForFunction(() => document.querySelectorAll('[aria-label="job runs"] .status-success').length === 3, undefined, { timeout: 60_000 });
+    assert.match(await runs.innerText(), /"rows":30/);
+    await page.screenshot({ path: join(SHOTS, '14-jobs.png'), fullPage: true });
+  });
+
+  it('adds webhooks (admin), pings them, and lists a failed delivery with its answer', async () => {
+    // A receiver on loopback: /ok answers 200, /broken 500; every request is recorded.
+    const received: Array<{ url: string; body: string }> = [];
+    const receiver = createHttpServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => (received.push({ url: req.url ?? '', body }), res.writeHead(req.url === '/ok' ? 200 : 500).end('')));
+    }).listen(0, '127.0.0.1');
+    await new Promise((r) => receiver.once('listening', r));
+    const base = `http://127.0.0.1:${(receiver.address() as { port: number }).port}`;
+    try {
+      await page.goto(server.url);
+      await page.getByRole('banner').getByRole('link', { name: 'Webhooks' }).click();
+      await page.getByRole('heading', { name: 'Webhooks' }).waitFor();
+      await page.getByLabel('Webhook name').fill('good');
+      await page.getByLabel('URL').fill(`${base}/ok`);
+      await page.getByRole('button', { name: 'Add webhook' }).click();
+      assert.match(await page.getByTestId('generated-secret').innerText(), /shown once/);
+      await page.getByLabel('Webhook name').fill('bad');
+      await page.getByLabel('URL').fill(`${base}/broken`);
+      await page.getByRole('button', { name: 'Add webhook' }).click();
+      const row = (name: string) => page.getByRole('table', { name: 'webhooks' }).getByRole('row').filter({ has: page.getByRole('cell', { name, exact: true }) });
+      await row('bad').waitFor();
+      await row('good').getByRole('button', { name: 'Ping good' }).click();
+      await row('good').getByTestId('ping-result').filter({ hasText: 'answered 200' }).waitFor();
+      assert.ok(received.some((r) => r.url === '/ok' && r.body.includes('ping')));
+      await row('bad').getByRole('button', { name: 'Ping bad' }).click();
+      await row('bad').getByTestId('ping-result').filter({ hasText: 'failed' }).waitFor();
+      // An event (a new project) is delivered to both; the broken receiver's delivery fails (one attempt: DEAD).
+      mkdirSync(join(root, 'hooked'), { recursive: true });
+      assert.equal((await api('POST', '/api/projects', { name: 'hooked', path: join(root, 'hooked') })).status, 201);
+      await row('bad').getByRole('button', { name: 'Deliveries of bad' }).click();
+      const deliveries = page.getByRole('region', { name: 'deliveries' });
+      await deliveries.getByRole('cell', { name: 'DEAD' }).first().waitFor({ timeout: 30_000 });
+      assert.match(await deliveries.innerText(), /project:created[\s\S]*500/);
+      await deliveries.getByRole('button', { name: 'Redeliver' }).first().waitFor();
+      await page.screenshot({ path: join(SHOTS, '15-webhooks.png'), fullPage: true });
+    } finally {
+      receiver.close();
+    }
   });
 
   it('a project token signs in to its own project only', async () => {

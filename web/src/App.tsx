@@ -5,6 +5,7 @@ import { ProjectPage } from './pages/ProjectPage.tsx';
 import { ProjectsPage } from './pages/ProjectsPage.tsx';
 import { SignIn } from './pages/SignIn.tsx';
 import { href, useHashRoute } from './use-hash-route.ts';
+import { WebhooksPage } from './webhooks/WebhooksPage.tsx';
 
 /** The shell: signed-out → sign-in form; otherwise the page the hash route names. */
 export function App() {
@@ -23,12 +24,14 @@ export function App() {
   let page;
   if (section === 'projects' && project && kind === 'pipelines' && rest.length > 0) page = <PipelineEditor project={project} path={rest.join('/')} />;
   else if (section === 'projects' && project) page = <ProjectPage project={project} tab={kind ?? 'pipelines'} />;
+  else if (section === 'webhooks' && session.scope === 'admin') page = <WebhooksPage />;
   else page = <ProjectsPage session={session} />;
   return (
     <div className="app">
       <header className="topbar">
         <a className="brand" href={href()}>Berth</a>
-        <nav aria-label="breadcrumb">{project && <a href={href('projects', project)}>{project}</a>}</nav>
+        <nav aria-label="breadcrumb">{section === 'projects' && project && <a href={href('projects', project)}>{project}</a>}</nav>
+        {session.scope === 'admin' && <a href={href('webhooks')} aria-current={section === 'webhooks' ? 'page' : undefined}>Webhooks</a>}
         <span className="who">{session.scope === 'admin' ? 'admin' : 'project token'}</span>
         <button type="button" onClick={() => void signOut()}>Sign out</button>
       </header>

@@ -4,6 +4,7 @@ import { api, errorText } from '../api/client.ts';
 import { LogPanel } from '../runs/LogPanel.tsx';
 import { stepLogUrl } from '../runs/RunHistory.tsx';
 import { useRunEvents } from '../runs/use-run-events.ts';
+import { SessionPanel } from '../sessions/SessionPanel.tsx';
 import { href } from '../use-hash-route.ts';
 import { reuseUnchanged } from './reuse-unchanged.ts';
 import { addStep, connect, disconnect, moveStep, removeSteps, toEdges, toNodes, updateStep, withPositions, type Pipeline, type StepNode } from './pipeline-graph.ts';
@@ -184,6 +185,7 @@ export function PipelineEditor({ project, path }: { project: string; path: strin
               <ul>{pipelineProblems.map((p, i) => <li key={i}><code>{p.path}</code>: {p.message}{p.fix ? ` — ${p.fix}` : ''}</li>)}</ul>
             </div>
           )}
+          <SessionPanel project={project} path={path} pipeline={pipeline} />
         </aside>
       </div>
       {runUuid && logStep && (

@@ -1,13 +1,14 @@
 import { useEffect, useState } from 'react';
 import { api, errorText, type Ok } from '../api/client.ts';
+import { JobsTab } from '../jobs/JobsTab.tsx';
 import { RunHistory } from '../runs/RunHistory.tsx';
 import { href } from '../use-hash-route.ts';
 import { ServicesList } from './ServicesList.tsx';
 
 type Pipeline = Ok<'/api/projects/{project}/pipelines', 'get'>['pipelines'][number];
-const TABS = ['pipelines', 'runs', 'services'] as const;
+const TABS = ['pipelines', 'runs', 'jobs', 'services'] as const;
 
-/** One project: its pipelines, run history and services, as tabs (links, so the keyboard and history work). */
+/** One project: its pipelines, run history, jobs and services, as tabs (links, so the keyboard and history work). */
 export function ProjectPage({ project, tab }: { project: string; tab: string }) {
   return (
     <section className="page">
@@ -17,7 +18,7 @@ export function ProjectPage({ project, tab }: { project: string; tab: string }) 
           <a key={t} href={href('projects', project, t)} aria-current={t === tab ? 'page' : undefined}>{t[0]!.toUpperCase() + t.slice(1)}</a>
         ))}
       </nav>
-      {tab === 'runs' ? <RunHistory project={project} /> : tab === 'services' ? <ServicesList project={project} /> : <PipelineList project={project} />}
+      {tab === 'runs' ? <RunHistory project={project} /> : tab === 'services' ? <ServicesList project={project} /> : tab === 'jobs' ? <JobsTab project={project} /> : <PipelineList project={project} />}
     </section>
   );
 }
