@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { loadConfig } from '../../config/config.ts';
 import { isBerthError } from '../../errors.ts';
 import { runDriverConformance } from '../conformance/driver-conformance.ts';
 import type { WorkloadSpec } from '../driver.ts';
@@ -14,7 +15,7 @@ import { ProcessDriver } from './process-driver.ts';
 import { findPython } from './find-python.ts';
 import { readProcStat } from './proc-stat.ts';
 
-const python = findPython(process.env.PATH) ?? assert.fail('python3 is not on PATH: the launcher needs it');
+const python = findPython(loadConfig().baseEnv.PATH) ?? assert.fail('python3 is not on PATH: the launcher needs it');
 const MODES = [
   { name: 'launcher', python, envKeys: ['FOO', 'PATH'] },
   // The fallback without python3; sh exports PWD.

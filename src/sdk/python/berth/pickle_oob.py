@@ -52,6 +52,7 @@ class _Pickler(pickle.Pickler):
     def reducer_override(self, obj):
         if type(obj) is array.array:
             return rebuild_array, (obj.typecode, obj.itemsize, sys.byteorder, pickle.PickleBuffer(obj))
+        # pickle's protocol for "no override here": everything else pickles the usual way.
         return NotImplemented
 
 
