@@ -165,6 +165,11 @@ function remoteOf(env: Env): BerthConfig['remote'] {
   return { endpoint: url.origin + url.pathname.replace(/\/+$/, ''), token: env.BERTH_TOKEN || undefined };
 }
 
+/** The configuration of this process's environment with some variables replaced (a child that must share its starter's home). */
+export function loadConfigOverriding(overrides: Env): BerthConfig {
+  return loadConfig({ ...process.env, ...overrides });
+}
+
 function seconds(env: Env, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;

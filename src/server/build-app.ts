@@ -12,6 +12,8 @@ import { Job, JobRun } from './job-api-schemas.ts';
 import { Delivery, Webhook } from './outbox-api-schemas.ts';
 import { eventRoutes } from './routes/event-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
+import { instanceRoutes } from './routes/instance-routes.ts';
+import { serviceTemplateRoutes } from './routes/service-template-routes.ts';
 import { jobRoutes } from './routes/job-routes.ts';
 import { pipelineRoutes } from './routes/pipeline-routes.ts';
 import { projectRoutes } from './routes/project-routes.ts';
@@ -77,7 +79,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance & { ru
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Berth API', version, description: 'Pipelines, runs, jobs (cron schedules and parameter grids), events (pages and live streams), webhooks, project services and the authenticated service proxy.' },
+      info: { title: 'Berth API', version, description: 'Pipelines, runs, jobs (cron schedules and parameter grids), events (pages and live streams), webhooks, project services, named instances and the authenticated service proxy.' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
@@ -103,6 +105,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance & { ru
   await app.register(jobRoutes, { ...opts.ctx, background });
   await app.register(eventRoutes, opts.ctx);
   await app.register(webhookRoutes, opts.ctx);
+  await app.register(instanceRoutes, opts.ctx);
+  await app.register(serviceTemplateRoutes, opts.ctx);
   await app.register(serviceProxy, { ctx: opts.ctx, timeoutMs: opts.proxyTimeoutMs ?? 60_000, servicesDomain: opts.servicesDomain });
   await app.register(webUi, { root: opts.webRoot });
   return Object.assign(app as FastifyInstance, { runsInFlight: () => running.size });

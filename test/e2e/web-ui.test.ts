@@ -64,6 +64,9 @@ describe('web UI in Chromium', { skip: !haveChromium }, () => {
       writeFileSync(join(projectDir, rel), text);
     }
     writeFileSync(join(projectDir, 'demo.orchest'), JSON.stringify(pipeline, null, 2));
+    // A pipeline without services, for the services editor.
+    const svc = bashPipeline('svc', [['Only', 'echo only\n']]).pipeline;
+    writeFileSync(join(projectDir, 'svc.orchest'), JSON.stringify({ ...svc, uuid: '22222222-2222-4333-8444-555555555555' }, null, 2));
     server = await startServerProcess({ BERTH_HOME: join(root, 'home'), BERTH_ADMIN_TOKEN: ADMIN, BERTH_STOP_GRACE_SECONDS: '2', BERTH_WEBHOOK_MAX_ATTEMPTS: '1' });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
     page = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
@@ -71,6 +74,7 @@ describe('web UI in Chromium', { skip: !haveChromium }, () => {
   after(async () => {
     await api('DELETE', '/api/projects/demo/services/echo').catch(() => undefined);
     await api('DELETE', '/api/projects/demo/pipelines/demo.orchest/session').catch(() => undefined);
+    await api('POST', '/api/instances/e2e-worker/stop', { signal: 'KILL', grace_seconds: 0 }).catch(() => undefined);
     await browser?.close();
     await server?.stop();
     rmSync(root, { recursive: true, force: true });
@@ -195,6 +199,42 @@ describe('web UI in Chromium', { skip: !haveChromium }, () => {
     assert.equal(await panel.getByRole('link', { name: `web :${sessionPort}` }).count(), 0);
   });
 
+  it('adds a service from a template in the pipeline settings, shows the validator on its fields, undoes, and saves it to the file', async () => {
+    await page.goto(`${server.url}/#/projects/demo/pipelines/svc.orchest`);
+    const services = page.getByRole('region', { name: 'services' });
+    await services.getByText('No session services in this pipeline.').waitFor();
+    await services.getByRole('button', { name: 'Add redis' }).click();
+    const redis = page.getByRole('group', { name: 'Service redis' });
+    assert.equal(await redis.getByLabel('Image').inputValue(), 'redis');
+    await redis.getByLabel('Image').fill('');
+    await page.locator('#service-redis-image-error').filter({ hasText: 'is empty' }).waitFor();
+    assert.equal(await redis.getByLabel('Image').getAttribute('aria-invalid'), 'true');
+    await page.getByRole('button', { name: 'Undo' }).click();
+    await page.waitForFunction(() => (document.getElementById('service-redis-image') as HTMLInputElement | null)?.value === 'redis');
+    await page.locator('#service-redis-image-error').waitFor({ state: 'detached' });
+    await redis.getByLabel('Ports (comma-separated)').fill('6379, 6380');
+    await redis.getByLabel('noninteractive', { exact: true }).uncheck();
+    await redis.getByLabel('Environment variables (JSON)').fill('{"REDIS_ARGS": "--save 60 1"}');
+    await redis.getByLabel('Arguments').fill('--port 6379');
+    await page.screenshot({ path: join(SHOTS, '17-editor-services.png'), fullPage: true });
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByText('Saved svc.orchest').waitFor();
+    const onDisk = JSON.parse(readFileSync(join(projectDir, 'svc.orchest'), 'utf8')) as { services: Record<string, unknown> };
+    assert.deepEqual(onDisk.services, {
+      redis: { name: 'redis', image: 'redis', args: '--port 6379', ports: [6379, 6380], exposed: true, requires_authentication: true, scope: ['interactive'], order: 0, env_variables: { REDIS_ARGS: '--save 60 1' } },
+    });
+    // The server reads it back as a valid pipeline with the service.
+    const check = (await (await api('GET', '/api/projects/demo/pipelines')).json()) as { pipelines: Array<{ path: string; valid: boolean }> };
+    assert.equal(check.pipelines.find((p) => p.path === 'svc.orchest')?.valid, true);
+    // Renaming follows the key; removing empties the section again.
+    await redis.getByLabel('Name').fill('cache');
+    await page.getByRole('group', { name: 'Service cache' }).getByRole('button', { name: 'Remove service cache' }).click();
+    await services.getByText('No session services in this pipeline.').waitFor();
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByRole('button', { name: 'Saved' }).waitFor();
+    assert.deepEqual((JSON.parse(readFileSync(join(projectDir, 'svc.orchest'), 'utf8')) as { services?: unknown }).services ?? {}, {});
+  });
+
   it('creates a cron job with a parameter grid (previewed by dry run), pauses, resumes and triggers it, and lists its runs', async () => {
     await page.goto(`${server.url}/#/projects/demo/jobs`);
     await page.getByText('No jobs yet.').waitFor();
@@ -233,6 +273,27 @@ describe('web UI in Chromium', { skip: !haveChromium }, () => {
     await page.waitForFunction(() => document.querySelectorAll('[aria-label="job runs"] .status-success').length === 3, undefined, { timeout: 60_000 });
     assert.match(await runs.innerText(), /"rows":30/);
     await page.screenshot({ path: join(SHOTS, '14-jobs.png'), fullPage: true });
+  });
+
+  it('creates a job with environment variables, a retention limit and a grid combination left out', async () => {
+    await page.goto(`${server.url}/#/projects/demo/jobs`);
+    await page.getByLabel('Job name').fill('yearly');
+    await page.getByLabel('Pipeline', { exact: true }).selectOption('demo.orchest');
+    await page.getByLabel('Cron expression').fill('0 0 1 1 *');
+    await page.getByLabel('Values of pipeline rows').fill('[10, 20, 30]');
+    await page.getByLabel('Environment variables', { exact: true }).fill('GREETING=hello world\nMODE=batch');
+    await page.getByLabel('Pipeline runs to keep').fill('5');
+    await page.getByRole('button', { name: 'Preview runs' }).click();
+    await page.getByRole('heading', { name: '3 runs per schedule' }).waitFor();
+    await page.getByLabel('Run combination 2').uncheck();
+    await page.getByRole('heading', { name: '2 runs per schedule' }).waitFor();
+    await page.screenshot({ path: join(SHOTS, '18-job-options.png'), fullPage: true });
+    await page.getByRole('button', { name: 'Create job' }).click();
+    await page.getByRole('table', { name: 'jobs' }).getByRole('row').filter({ hasText: 'yearly' }).waitFor();
+    const shown = (await (await api('GET', '/api/projects/demo/jobs/yearly')).json()) as { job: { env_variables: Record<string, string>; max_retained_pipeline_runs: number; parameters: Array<{ pipeline_parameters: { rows: number } }> } };
+    assert.deepEqual(shown.job.env_variables, { GREETING: 'hello world', MODE: 'batch' });
+    assert.equal(shown.job.max_retained_pipeline_runs, 5);
+    assert.deepEqual(shown.job.parameters.map((p) => p.pipeline_parameters.rows), [10, 30]);
   });
 
   it('adds webhooks (admin), pings them, and lists a failed delivery with its answer', async () => {
@@ -275,6 +336,29 @@ describe('web UI in Chromium', { skip: !haveChromium }, () => {
     } finally {
       receiver.close();
     }
+  });
+
+  it('starts an instance from the Instances page, sees it running, streams its log and stops it', async () => {
+    await page.goto(server.url);
+    await page.getByRole('banner').getByRole('link', { name: 'Instances' }).click();
+    await page.getByRole('heading', { name: 'Instances' }).waitFor();
+    await page.getByText('No running instances.').waitFor();
+    await page.getByLabel('Instance name').fill('e2e-worker');
+    await page.getByLabel('Command').fill(`/bin/sh -c 'echo instance-hello-7; trap "echo instance-bye; exit 0" INT TERM; while true; do sleep 0.2; done'`);
+    await page.getByRole('button', { name: 'Start instance' }).click();
+    const row = page.getByRole('table', { name: 'instances' }).getByRole('row').filter({ hasText: 'e2e-worker' });
+    await row.getByTestId('instance-status').filter({ hasText: 'running' }).waitFor();
+    assert.match(await row.innerText(), /process\s+host\s+\/bin\/sh -c echo instance-hello-7/);
+    await row.getByRole('button', { name: 'Logs of e2e-worker' }).click();
+    await page.getByTestId('log-text').filter({ hasText: 'instance-hello-7' }).waitFor();
+    await page.screenshot({ path: join(SHOTS, '16-instances.png'), fullPage: true });
+    await row.getByRole('button', { name: 'Stop e2e-worker' }).click();
+    await page.getByText('No running instances.').waitFor();
+    // The followed log ends when the instance is gone, with what it printed on the way out.
+    await page.getByRole('region', { name: 'Log: Instance e2e-worker' }).getByText('ended').waitFor();
+    assert.match(await page.getByTestId('log-text').innerText(), /instance-bye/);
+    const listed = (await (await api('GET', '/api/instances')).json()) as { instances: unknown[] };
+    assert.deepEqual(listed.instances, []);
   });
 
   it('a project token signs in to its own project only', async () => {

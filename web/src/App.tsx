@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { api, type Session } from './api/client.ts';
 import { PipelineEditor } from './editor/PipelineEditor.tsx';
+import { InstancesPage } from './instances/InstancesPage.tsx';
 import { ProjectPage } from './pages/ProjectPage.tsx';
 import { ProjectsPage } from './pages/ProjectsPage.tsx';
 import { SignIn } from './pages/SignIn.tsx';
@@ -25,6 +26,7 @@ export function App() {
   if (section === 'projects' && project && kind === 'pipelines' && rest.length > 0) page = <PipelineEditor project={project} path={rest.join('/')} />;
   else if (section === 'projects' && project) page = <ProjectPage project={project} tab={kind ?? 'pipelines'} />;
   else if (section === 'webhooks' && session.scope === 'admin') page = <WebhooksPage />;
+  else if (section === 'instances' && session.scope === 'admin') page = <InstancesPage />;
   else page = <ProjectsPage session={session} />;
   return (
     <div className="app">
@@ -32,6 +34,7 @@ export function App() {
         <a className="brand" href={href()}>Berth</a>
         <nav aria-label="breadcrumb">{section === 'projects' && project && <a href={href('projects', project)}>{project}</a>}</nav>
         {session.scope === 'admin' && <a href={href('webhooks')} aria-current={section === 'webhooks' ? 'page' : undefined}>Webhooks</a>}
+        {session.scope === 'admin' && <a href={href('instances')} aria-current={section === 'instances' ? 'page' : undefined}>Instances</a>}
         <span className="who">{session.scope === 'admin' ? 'admin' : 'project token'}</span>
         <button type="button" onClick={() => void signOut()}>Sign out</button>
       </header>

@@ -123,6 +123,7 @@ export class InstanceService {
     try {
       const started = await launchSupervisor({
         instanceId: id, name, owner: this.#user.name, runtime: driver.name, restart: opts.restart, health: opts.health,
+        config: { home: this.#config.home, dataDir: this.#config.dataDir, stopGraceMs: this.#config.stopGraceMs },
         spec: {
           command: opts.args, cwd: isolated ? '' : opts.cwd, env, image: opts.image,
           mounts: opts.binds, ports: opts.ports, labels: { instance: name }, logPath: logs.out, errLogPath: logs.err,

@@ -4,7 +4,7 @@ import { enableCompileCache } from 'node:module';
 import { text } from 'node:stream/consumers';
 
 enableCompileCache();
-const { loadConfig } = await import('../../config/config.ts');
+const { loadConfig, loadConfigOverriding } = await import('../../config/config.ts');
 const { openRuntime } = await import('../runtime-drivers.ts');
 const { InstanceSupervisor } = await import('./instance-supervisor.ts');
 const { REPORT_FD } = await import('./supervisor-protocol.ts');
@@ -28,7 +28,10 @@ let code = 1;
 try {
   const order = JSON.parse(await text(process.stdin)) as SupervisorOrder;
   process.title = `berth instance: ${order.owner} [${order.name}]`;
-  const config = loadConfig();
+  const shared = order.config;
+  const config = shared
+    ? loadConfigOverriding({ BERTH_HOME: shared.home, BERTH_DATA_DIR: shared.dataDir, BERTH_STOP_GRACE_SECONDS: String(shared.stopGraceMs / 1000) })
+    : loadConfig();
   const driver = await openRuntime(config, order.runtime);
   let closeStore = async (): Promise<void> => {};
   const instances = async () => {

@@ -20,6 +20,8 @@ export interface SupervisorOrder {
   spec: Omit<WorkloadSpec, 'id'>;
   restart: RestartPolicy;
   health: HealthCheck | null;
+  /** The starter's store and stop grace: the supervisor uses them even when the starter's configuration did not come from its environment (a server embedded in tests). */
+  config?: { home: string; dataDir: string; stopGraceMs: number };
 }
 
 /** The one line the supervisor writes on fd 3 once the instance runs (or could not start). */

@@ -10,6 +10,7 @@ import { reuseUnchanged } from './reuse-unchanged.ts';
 import { addStep, connect, disconnect, moveStep, removeSteps, toEdges, toNodes, updateStep, withPositions, type Pipeline, type StepNode } from './pipeline-graph.ts';
 import { IncomingConnections } from './IncomingConnections.tsx';
 import { PipelineForm } from './PipelineForm.tsx';
+import { isOnServiceField } from './pipeline-services.ts';
 import { StepForm } from './StepForm.tsx';
 import { StepNodeView } from './StepNodeView.tsx';
 import { useUndo } from './use-undo.ts';
@@ -115,7 +116,7 @@ export function PipelineEditor({ project, path }: { project: string; path: strin
   const one = selected.size === 1 ? pipeline.steps[[...selected][0]!] : undefined;
   const running = live && (live.status === 'PENDING' || live.status === 'STARTED');
   // Problems the open form does not show on a field.
-  const pipelineProblems = problems.filter((p) => (one ? !p.path.startsWith(`steps.${one.uuid}`) : !/^(name|parameters)\b/.test(p.path)));
+  const pipelineProblems = problems.filter((p) => (one ? !p.path.startsWith(`steps.${one.uuid}`) : !/^(name|parameters)\b/.test(p.path) && !isOnServiceField(p.path)));
   return (
     <section className="editor">
       <div className="toolbar" role="toolbar" aria-label="pipeline actions">
@@ -177,7 +178,7 @@ export function PipelineEditor({ project, path }: { project: string; path: strin
               }
             />
           ) : (
-            <PipelineForm pipeline={pipeline} problems={problems} onChange={(patch) => doc.set((p) => (p ? { ...p, ...patch } : p))} />
+            <PipelineForm project={project} pipeline={pipeline} problems={problems} onChange={(patch) => doc.set((p) => (p ? { ...p, ...patch } : p))} onEdit={(edit) => doc.set((p) => (p ? edit(p) : p))} />
           )}
           {pipelineProblems.length > 0 && (
             <div className="problems" role="alert">

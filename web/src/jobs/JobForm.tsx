@@ -1,13 +1,15 @@
 import { useEffect, useState } from 'react';
 import { api, errorText, type Ok } from '../api/client.ts';
 import type { Pipeline } from '../editor/pipeline-graph.ts';
+import { CombinationPreview, type Combination } from './CombinationPreview.tsx';
 import { CronField } from './CronField.tsx';
+import { parseEnvLines } from './env-lines.ts';
+import { JobOptions } from './JobOptions.tsx';
 import { initialGrid, ParameterGrid, parseGrid, type GridText } from './ParameterGrid.tsx';
 
 type PipelineEntry = Ok<'/api/projects/{project}/pipelines', 'get'>['pipelines'][number];
-type Combination = Record<string, unknown>;
 
-/** Create a job: pipeline, name, schedule (cron builder + timezone), parameter grid with a dry-run preview. */
+/** Create a job: pipeline, name, schedule (cron builder + timezone), parameter grid with a dry-run preview (combinations can be left out), environment variables, retention. */
 export function JobForm({ project, onCreated }: { project: string; onCreated: () => void }) {
   const [pipelines, setPipelines] = useState<PipelineEntry[]>([]);
   const [path, setPath] = useState('');
@@ -16,6 +18,8 @@ export function JobForm({ project, onCreated }: { project: string; onCreated: ()
   const [schedule, setSchedule] = useState({ cron: '0 0 * * *', timezone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC' });
   const [grid, setGrid] = useState<GridText>({});
   const [preview, setPreview] = useState<Combination[] | null>(null);
+  const [excluded, setExcluded] = useState<ReadonlySet<number>>(new Set());
+  const [options, setOptions] = useState({ env: '', retention: '-1' });
   const [error, setError] = useState('');
   const [notice, setNotice] = useState('');
   useEffect(() => {
@@ -28,7 +32,7 @@ export function JobForm({ project, onCreated }: { project: string; onCreated: ()
   useEffect(() => {
     if (!path) return;
     setPipeline(null);
-    setPreview(null);
+    showPreview(null);
     void api.GET('/api/projects/{project}/pipelines/{pipeline}', { params: { path: { project, pipeline: path } } }).then((r) => {
       if (!r.data) return setError(errorText(r.error));
       const p = r.data.pipeline as unknown as Pipeline;
@@ -37,20 +41,39 @@ export function JobForm({ project, onCreated }: { project: string; onCreated: ()
     });
   }, [project, path]);
 
+  /** A new preview (or none) starts with every combination included. */
+  const showPreview = (combinations: Combination[] | null) => {
+    setPreview(combinations);
+    setExcluded(new Set());
+  };
+  const toggle = (i: number) => setExcluded((s) => {
+    const next = new Set(s);
+    if (!next.delete(i)) next.add(i);
+    return next;
+  });
+
   const submit = async (dryRun: boolean) => {
     setNotice('');
     const parsed = parseGrid(grid);
     if ('error' in parsed) return setError(parsed.error);
     if (!dryRun && !name.trim()) return setError('Give the job a name.');
-    const body = { name: name.trim() || 'preview', pipeline_path: path, parameters: parsed.grid, ...(schedule.cron.trim() ? { cron: schedule.cron.trim(), timezone: schedule.timezone } : {}) };
+    const env = parseEnvLines(options.env);
+    if ('error' in env) return setError(env.error);
+    const retention = Number(options.retention);
+    if (options.retention.trim() === '' || !Number.isInteger(retention) || retention < -1) return setError('Pipeline runs to keep: -1 (every run) or a whole number');
+    const body = {
+      name: name.trim() || 'preview', pipeline_path: path, parameters: parsed.grid, env_variables: env.env, max_retained_pipeline_runs: retention,
+      ...(dryRun || excluded.size === 0 ? {} : { exclude: [...excluded].sort((a, b) => a - b) }),
+      ...(schedule.cron.trim() ? { cron: schedule.cron.trim(), timezone: schedule.timezone } : {}),
+    };
     const query = dryRun ? { dry_run: '1' as const } : {};
     const r = await api.POST('/api/projects/{project}/jobs', { params: { path: { project }, query }, body });
     if (r.error) return setError(`${dryRun ? 'No preview' : 'Job not created'}: ${errorText(r.error)}`);
     setError('');
-    if (dryRun) return setPreview((r.data as { parameters: Combination[] }).parameters);
+    if (dryRun) return showPreview((r.data as { parameters: Combination[] }).parameters);
     setNotice(`Job ${name.trim()} created`);
     setName('');
-    setPreview(null);
+    showPreview(null);
     onCreated();
   };
 
@@ -63,28 +86,15 @@ export function JobForm({ project, onCreated }: { project: string; onCreated: ()
         {pipelines.map((p) => <option key={p.path} value={p.path}>{p.name ?? p.path} ({p.path})</option>)}
       </select>
       <CronField cron={schedule.cron} timezone={schedule.timezone} onChange={setSchedule} />
-      {pipeline && <ParameterGrid pipeline={pipeline} value={grid} onChange={(g) => (setGrid(g), setPreview(null))} />}
+      {pipeline && <ParameterGrid pipeline={pipeline} value={grid} onChange={(g) => (setGrid(g), showPreview(null))} />}
+      <JobOptions env={options.env} retention={options.retention} onChange={(v) => setOptions((o) => ({ ...o, ...v }))} />
       <div className="session-actions">
         <button type="button" onClick={() => void submit(true)} disabled={!pipeline}>Preview runs</button>
         <button type="submit" disabled={!pipeline}>Create job</button>
       </div>
       {error && <p role="alert" className="error">{error}</p>}
       {notice && <p className="notice" aria-live="polite">{notice}</p>}
-      {preview && <CombinationPreview combinations={preview} pipeline={pipeline} />}
+      {preview && <CombinationPreview combinations={preview} pipeline={pipeline} excluded={excluded} onToggle={toggle} />}
     </form>
-  );
-}
-
-function CombinationPreview({ combinations, pipeline }: { combinations: Combination[]; pipeline: Pipeline | null }) {
-  const label = (owner: string) => (owner === 'pipeline_parameters' ? 'pipeline' : (pipeline?.steps[owner]?.title ?? owner));
-  return (
-    <section aria-label="run preview">
-      <h3>{combinations.length} run{combinations.length === 1 ? '' : 's'} per schedule</h3>
-      <ol className="combinations">
-        {combinations.map((c, i) => (
-          <li key={i}><code>{Object.entries(c).map(([owner, params]) => `${label(owner)}: ${JSON.stringify(params)}`).join('; ')}</code></li>
-        ))}
-      </ol>
-    </section>
   );
 }
