@@ -48,7 +48,7 @@ export function ServicesEditor({ project, services, problems, onAdd, onChange, o
 function ServiceFields({ serviceKey, service, problems, onChange, onRemove }: { serviceKey: string; service: ServiceDefinition; problems: Problem[]; onChange: (patch: Partial<ServiceDefinition>) => void; onRemove: () => void }) {
   const base = (field: string) => jsonPath('services', serviceKey, field);
   const messages = (field: string) => problems.filter((p) => p.path === base(field) || p.path.startsWith(`${base(field)}.`) || p.path.startsWith(`${base(field)}[`)).map((p) => `${p.message}${p.fix ? ` — ${p.fix}` : ''}`).join('; ');
-  const id = (field: string) => `service-${serviceKey}-${field}`;
+  const id = (field: string) => `service-${serviceKey.replace(/[^A-Za-z0-9_-]/g, '_')}-${field}`;
   const scope = new Set(service.scope ?? []);
   const toggleScope = (s: ServiceScope, on: boolean) => onChange({ scope: SERVICE_SCOPES.filter((x) => (x === s ? on : scope.has(x))) });
   const scopeError = messages('scope');
