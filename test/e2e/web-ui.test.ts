@@ -206,6 +206,8 @@ describe('web UI in Chromium', { skip: !haveChromium }, () => {
     await services.getByRole('button', { name: 'Add redis' }).click();
     const redis = page.getByRole('group', { name: 'Service redis' });
     assert.equal(await redis.getByLabel('Image').inputValue(), 'redis');
+    await services.getByRole('heading', { name: 'Services' }).scrollIntoViewIfNeeded();
+    await shot('17-editor-service-templates');
     await redis.getByLabel('Image').fill('');
     await page.locator('#service-redis-image-error').filter({ hasText: 'is empty' }).waitFor();
     assert.equal(await redis.getByLabel('Image').getAttribute('aria-invalid'), 'true');
@@ -216,7 +218,7 @@ describe('web UI in Chromium', { skip: !haveChromium }, () => {
     await redis.getByLabel('noninteractive', { exact: true }).uncheck();
     await redis.getByLabel('Environment variables (JSON)').fill('{"REDIS_ARGS": "--save 60 1"}');
     await redis.getByLabel('Arguments').fill('--port 6379');
-    await page.screenshot({ path: join(SHOTS, '17-editor-services.png'), fullPage: true });
+    await shot('17-editor-services-edited');
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByText('Saved svc.orchest').waitFor();
     const onDisk = JSON.parse(readFileSync(join(projectDir, 'svc.orchest'), 'utf8')) as { services: Record<string, unknown> };
