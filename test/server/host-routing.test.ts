@@ -55,11 +55,12 @@ describe('host-based routing (--services-domain): each service on its own origin
     assert.equal(JSON.parse(explicitPort.body).url, '/p');
   });
 
-  it('exchanges ?berth_token= for a host-only cookie on that origin and checks tokens like the path routes', async () => {
+  it('exchanges ?berth_token= for a host-only service session cookie on that origin and checks tokens like the path routes', async () => {
     const res = await get(`${t.url}/page?berth_token=${token}`, host);
     assert.equal(res.status, 302);
     assert.equal(res.headers.location, '/page');
-    assert.equal(res.headers['set-cookie']?.toString(), `berth_token=${token}; Path=/; HttpOnly; SameSite=Lax`);
+    assert.match(res.headers['set-cookie']?.toString() ?? '', /^berth_service_session=bs_[\w-]{43}; Path=\/; HttpOnly; SameSite=Lax; Max-Age=43200$/);
+    assert.equal(res.headers['set-cookie']?.toString().includes(token), false);
     assert.equal((await get(`${t.url}/`, host)).status, 401);
     const other = (await t.token('other')).token;
     assert.equal((await get(`${t.url}/`, host, { authorization: `Bearer ${other}` })).status, 403);
