@@ -35,12 +35,17 @@ export async function resolveProxyTarget(ctx: ServerContext, u: ProxyUrl, header
   const session = cookieToken(headers, SERVICE_COOKIE);
   let principal: Principal;
   let via: ProxyTarget['via'];
-  if (header !== undefined || u.queryToken !== undefined || session === undefined) {
+  if (header === undefined && u.queryToken === undefined && session === undefined) {
+    throw new BerthError('BERTH_E_UNAUTHORIZED', `service "${u.name}" needs a Berth token or a service session`, {
+      problems: [{ path: 'Authorization', message: 'missing', fix: 'open the service from the Berth web UI, or send "Authorization: Bearer <token>" (see `berth token create`)' }],
+    });
+  }
+  if (header !== undefined || u.queryToken !== undefined) {
     via = header !== undefined ? 'header' : 'query';
     principal = await principalFor(ctx, ip, header ?? u.queryToken);
   } else {
     via = 'service-session';
-    const found = route ? await ctx.serviceAccess.verifySession(session, target) : null;
+    const found = route && session !== undefined ? await ctx.serviceAccess.verifySession(session, target) : null;
     if (!found) {
       throw new BerthError('BERTH_E_UNAUTHORIZED', 'the service session is unknown, expired or ended', {
         problems: [{ path: 'Cookie', message: `${SERVICE_COOKIE} is not valid for this service`, fix: 'open the service again from the Berth web UI (or send "Authorization: Bearer <token>")' }],

@@ -44,9 +44,9 @@ export interface AppOptions {
   webRoot?: string;
 }
 
-/** What a request log line says about the request: never headers, and the URL without a token parameter. */
+/** What a request log line says about the request: never headers, and the URL without a token or ticket parameter. */
 function requestForLog(req: { method: string; url: string; ip?: string }) {
-  return { method: req.method, url: req.url.replace(/([?&]berth_token=)[^&#]*/gi, '$1[redacted]'), remoteAddress: req.ip };
+  return { method: req.method, url: req.url.replace(/([?&](?:berth_token|ticket)=)[^&#]*/gi, '$1[redacted]'), remoteAddress: req.ip };
 }
 
 /** Log fields that can carry credentials; pino replaces them with "[redacted]". */

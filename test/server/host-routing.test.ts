@@ -1,27 +1,16 @@
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { REPO } from '../helpers/berth-cli.ts';
 import { TestServer } from '../helpers/berth-server.ts';
+import { hostRequest } from '../helpers/host-request.ts';
 
 type Json = Record<string, any>;
 const ECHO = join(REPO, 'test', 'fixtures', 'services', 'echo-service.mjs');
 const PORT = 14000 + (process.pid % 1000);
 
-/** An HTTP request with a chosen Host header (fetch does not let tests set it). */
-function get(url: string, host: string, headers: Record<string, string> = {}, method = 'GET'): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method, headers: { host, ...headers } }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+const get = (url: string, host: string, headers: Record<string, string> = {}) => hostRequest(url, host, headers);
 
 describe('host-based routing (--services-domain): each service on its own origin', () => {
   const t = new TestServer();
