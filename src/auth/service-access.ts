@@ -13,6 +13,11 @@ export interface ServiceTarget {
   instance: string;
 }
 
+type CachedSession = NonNullable<Awaited<ReturnType<ServiceSessionRepository['findSession']>>>;
+
+/** A checked session is remembered this long: a page loading many assets does not hit the store for each. */
+const CACHE_MS = 1000;
+
 /** How long a ticket can be redeemed, and how long the service session it opens lasts. */
 export const TICKET_MS = 60_000;
 export const SERVICE_SESSION_MS = 12 * 3600_000;
@@ -21,15 +26,21 @@ export const SERVICE_SESSION_MS = 12 * 3600_000;
  * Browser access to a service without the user's token: an authenticated request mints a one-time
  * ticket (60 s) for one service; the service's own origin redeems it for a service session (a random
  * secret in a host-only cookie, 12 h). Both are stored as hashes, bound to the service's current start
- * and to the user's token, so revoking the token or removing (or restarting) the service ends them.
+ * and to the user's token, so revoking the token or removing (or restarting) the service ends them
+ * (a revocation through another process within CACHE_MS).
  */
 export class ServiceAccess {
   readonly #rows: ServiceSessionRepository;
   readonly #now: () => number;
+  readonly #cache = new Map<string, { row: CachedSession; until: number }>();
 
-  constructor(db: Kysely<Database>, opts: { now?: () => number } = {}) {
+  /** `tokens`: revocations through it end the token's sessions at once (others within CACHE_MS). */
+  constructor(db: Kysely<Database>, opts: { now?: () => number; tokens?: { onRevoke(listener: (tokenId: string) => void): void } } = {}) {
     this.#rows = new ServiceSessionRepository(db);
     this.#now = opts.now ?? Date.now;
+    opts.tokens?.onRevoke((tokenId) => {
+      for (const [hash, entry] of this.#cache) if (entry.row.token_id === tokenId) this.#cache.delete(hash);
+    });
   }
 
   /** A ticket for `principal` to open `target` and land on `next` (a path on the service's origin). */
@@ -59,8 +70,16 @@ export class ServiceAccess {
 
   /** Who a service session acts as, or null when it is unknown, expired, for another service, or its token was revoked. */
   async verifySession(secret: string, target: ServiceTarget): Promise<Principal | null> {
-    const row = await this.#rows.findSession(hashToken(secret), this.#now());
-    if (!row || !sameTarget(row, target)) return null;
+    const hash = hashToken(secret);
+    const now = this.#now();
+    const hit = this.#cache.get(hash);
+    const row = hit && hit.until > now ? hit.row : await this.#rows.findSession(hash, now);
+    if (!row) return null;
+    if (row !== hit?.row) {
+      if (this.#cache.size > 10_000) this.#cache.clear();
+      this.#cache.set(hash, { row, until: Math.min(now + CACHE_MS, row.expires_at) });
+    }
+    if (!sameTarget(row, target)) return null;
     return { tokenId: row.token_id, scope: row.scope as TokenScope, projectUuid: row.token_project_uuid };
   }
 

@@ -49,7 +49,7 @@ export async function startServer(config: BerthConfig, opts: ServerOptions): Pro
     const projects = new ProjectCatalog(engine.store, { hook: engine.stateHook });
     const services = new ServiceManager({ db: engine.store, driver: await engine.serviceDriver(), tokens, config, endpoint: () => url, hook: engine.stateHook });
     const scheduler = new JobScheduler(engine.jobs, { pollMs: config.schedulerPollMs, log: (line) => app?.log.info(line) });
-    const serviceAccess = new ServiceAccess(engine.store, { now: opts.now });
+    const serviceAccess = new ServiceAccess(engine.store, { now: opts.now, tokens });
     const ctx: ServerContext = { engine, projects, tokens, services, limiter: new AuthFailureLimiter(opts.authFailures), scheduler, serviceAccess };
     const { generated } = await tokens.ensureAdmin(config.adminToken);
     if (generated) opts.onAdminToken?.(generated);
