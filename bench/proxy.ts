@@ -2,7 +2,8 @@
  * Proxy throughput: the same small HTTP service reached directly, through Berth's proxy (token
  * checked on every request) and through configurable-http-proxy (JupyterHub's proxy, from npm),
  * and through nginx when it is installed; autocannon, 50 connections, all in one run, printed as
- * ratios to the direct baseline. Also: websocket echo round trip (direct vs Berth) and the
+ * ratios to the direct baseline, and a browser's way in (the service's own host with a service session
+ * cookie). Also: websocket echo round trip (direct vs Berth) and the
  * server's RSS after 1,000 and after 100,000 proxied requests.
  *
  * Targets are measured in short interleaved rounds (order reversed every round) and the median is
@@ -12,6 +13,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -57,6 +59,16 @@ async function load(url: string, headers: Record<string, string>, opts: { durati
 function rssKb(pid: number): number {
   const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return Number(m?.[1] ?? 0);
+}
+
+/** A service session for `host`, from the `?berth_token=` exchange on the service's own host. */
+function serviceSessionCookie(api: string, host: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    request(`${api}/?berth_token=${TOKEN}`, { headers: { host } }, (res) => {
+      res.resume();
+      resolve(String(res.headers['set-cookie'] ?? '').split(';')[0]!);
+    }).on('error', reject).end();
+  });
 }
 
 async function wsRoundTrip(url: string, headers: Record<string, string>, n: number): Promise<number> {
@@ -113,6 +125,11 @@ http { access_log off; upstream up { server 127.0.0.1:${ports.upstream}; keepali
     targets.push({ name: 'nginx (1 worker, keep-alive upstream)', url: `http://127.0.0.1:${ports.nginx}/`, headers: {} });
   }
 
+  // A browser's way in: the service's own host (default services domain "localhost") with a service session cookie.
+  const ownHost = `up--bench--${ports.upstream}.localhost:${ports.berth}`;
+  const ownOrigin = { name: 'berth, own origin (service session cookie)', url: `${api}/`, headers: { host: ownHost, cookie: await serviceSessionCookie(api, ownHost) } };
+  targets.push(ownOrigin);
+
   for (const t of targets) await load(t.url, t.headers, { duration: 2 }); // warm-up
   const results = new Map<string, Array<Awaited<ReturnType<typeof load>>>>();
   for (let round = 0; round < ROUNDS; round++) {
@@ -133,9 +150,11 @@ http { access_log off; upstream up { server 127.0.0.1:${ports.upstream}; keepali
   const berth = summary[1]!;
   const chp = summary[2]!;
   console.log(`berth / configurable-http-proxy throughput: ${(berth.rps / chp.rps).toFixed(2)}x (target >= 2)`);
-  const ng = summary[3];
+  const ng = summary.find((x) => x.name.startsWith('nginx'));
   if (ng) console.log(`berth / nginx throughput: ${(berth.rps / ng.rps).toFixed(2)}x (target >= 0.5); p99 berth - nginx: ${(berth.p99 - ng.p99).toFixed(1)} ms (target <= 5)`);
   else console.log('nginx: not installed on this machine, not measured');
+  const own = summary.find((x) => x.name === ownOrigin.name)!;
+  console.log(`berth own origin (cookie) / berth path route (Bearer) throughput: ${(own.rps / berth.rps).toFixed(2)}x`);
 
   const wsDirect = await wsRoundTrip(`ws://127.0.0.1:${ports.upstream}/`, {}, 2000);
   const wsBerth = await wsRoundTrip(`ws://127.0.0.1:${ports.berth}/api/projects/bench/services/up/${ports.upstream}/`, auth, 2000);

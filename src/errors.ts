@@ -46,6 +46,9 @@ export const ERRORS = {
   BERTH_E_SESSION_NOT_FOUND: { exit: 2, http: 404, title: 'session not found' },
   BERTH_E_SESSION_START: { exit: 1, http: 500, title: 'session failed to start' },
   BERTH_E_ENV_VAR_NOT_FOUND: { exit: 2, http: 404, title: 'environment variable not found' },
+  BERTH_E_CROSS_SITE: { exit: 2, http: 403, title: 'cross-site use of the browser session refused' },
+  BERTH_E_SERVICE_TICKET: { exit: 2, http: 401, title: 'invalid or expired service ticket' },
+  BERTH_E_NO_SERVICES_DOMAIN: { exit: 2, http: 409, title: 'services have no own origin on this server' },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

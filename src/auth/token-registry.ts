@@ -38,6 +38,7 @@ export class TokenRegistry {
   readonly #tokens: TokenRepository;
   readonly #cache = new Map<string, { principal: Principal; until: number }>();
   readonly #now: () => number;
+  readonly #revoked = new Set<(tokenId: string) => void>();
 
   constructor(db: Kysely<Database>, opts: { now?: () => number } = {}) {
     this.#tokens = new TokenRepository(db);
@@ -96,7 +97,13 @@ export class TokenRegistry {
     if (!row) throw notFound(id);
     await this.#tokens.revoke(id, new Date(this.#now()).toISOString());
     for (const [hash, entry] of this.#cache) if (entry.principal.tokenId === id) this.#cache.delete(hash);
+    for (const listener of this.#revoked) listener(id);
     return this.get(id);
+  }
+
+  /** Tells `listener` of every revocation through this instance (caches of what the token opened forget it at once). */
+  onRevoke(listener: (tokenId: string) => void): void {
+    this.#revoked.add(listener);
   }
 
   async #insert(secret: string, opts: { name: string; scope: TokenScope; projectUuid?: string; service?: string }): Promise<{ secret: string; token: TokenInfo }> {

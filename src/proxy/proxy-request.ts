@@ -106,3 +106,41 @@ function safeDecode(s: string): string {
     return s;
   }
 }
+
+const HOST_LABEL = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+
+/** A name usable as one part of a service host (lowercase letters, digits, single "-"). */
+export function hostSafe(name: string): boolean {
+  return HOST_LABEL.test(name) && !name.includes('--');
+}
+
+/**
+ * The origin of a service on its own host (pure): `<proto>://<name>--<project>--<port>.<domain>`,
+ * with the port the browser used for this server (from its Host header). The project is named by
+ * its uuid when its name is not host-safe. Null when the service's name is not host-safe.
+ */
+export function serviceOrigin(o: { name: string; project: { name: string; uuid: string }; port: number; domain: string; proto: string; requestHost: string | undefined }): string | null {
+  if (!hostSafe(o.name)) return null;
+  const project = hostSafe(o.project.name) ? o.project.name : o.project.uuid;
+  const listen = /:(\d+)$/.exec(o.requestHost ?? '')?.[1];
+  return `${o.proto}://${o.name}--${project}--${o.port}.${o.domain}${listen ? `:${listen}` : ''}`;
+}
+
+/** Whether the browser is loading a document (top-level or framed) rather than fetching for a page. */
+export function isDocumentNavigation(headers: IncomingHttpHeaders): boolean {
+  const mode = headers['sec-fetch-mode'];
+  const dest = headers['sec-fetch-dest'];
+  return mode === 'navigate' || mode === 'nested-navigate' || ['document', 'iframe', 'frame', 'embed', 'object'].includes(String(dest));
+}
+
+/**
+ * Sent with every path-routed response: a document from a service never runs in the UI's origin even
+ * if a browser renders it there (an opaque origin: no cookies, no same-origin API calls).
+ */
+export const PATH_ROUTE_CSP = 'sandbox allow-scripts allow-forms allow-popups allow-popups-to-escape-sandbox allow-modals allow-downloads';
+
+/** The path a browser may be sent to after a hand-off: a local absolute path, never another host. */
+export function safeNextPath(next: string | undefined): string | null {
+  const path = next ?? '/';
+  return path.startsWith('/') && !path.startsWith('//') && !path.startsWith('/\\') && !/[\u0000-\u001f\s]/.test(path) ? path : null;
+}

@@ -1,35 +1,61 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { ServiceTarget } from '../auth/service-access.ts';
 import type { Principal } from '../auth/token-registry.ts';
 import { BerthError } from '../errors.ts';
 import type { ServiceRoute } from '../services/service-manager.ts';
 import type { Project } from '../store/project-repository.ts';
 import { assertProjectAccess, principalFor } from '../server/auth-hook.ts';
-import { bearerToken, cookieToken } from '../server/request-token.ts';
+import { bearerToken, cookieToken, SERVICE_COOKIE } from '../server/request-token.ts';
 import type { ServerContext } from '../server/server-context.ts';
 import type { ProxyUrl } from './proxy-request.ts';
 
 export interface ProxyTarget {
   route: ServiceRoute;
+  project: Project;
   /** How the caller authenticated (null for a public service). */
-  via: 'header' | 'query' | 'cookie' | null;
+  via: 'header' | 'query' | 'service-session' | null;
+  principal: Principal | null;
+  /** What a ticket or service session for this URL is bound to. */
+  target: ServiceTarget;
 }
 
 /**
  * Decides whether a proxied request may pass, by exact lookup of project, service and declared
- * port in the store. Public services (requires_authentication: false) need no token. Otherwise:
- * 401 without a valid token, 403 for a token of another project; 404 for an unknown service or
- * an undeclared port is only told to callers allowed to see the project.
+ * port in the store. Public services (requires_authentication: false) need no token. Otherwise the
+ * credential is a token (`Authorization: Bearer`, or `?berth_token=`) or a service session cookie
+ * of this very service — never the web UI's cookie: 401 without a valid one, 403 for a token of
+ * another project; 404 for an unknown service or an undeclared port is only told to callers allowed
+ * to see the project.
  */
 export async function resolveProxyTarget(ctx: ServerContext, u: ProxyUrl, headers: IncomingHttpHeaders, ip: string): Promise<ProxyTarget> {
-  const { project, route } = await lookup(ctx, u);
-  if (route && route.definition.requires_authentication === false) return { route, via: null };
+  const { project, route } = await lookupService(ctx, u);
+  const target = { projectUuid: project?.uuid ?? '', service: u.name, instance: route?.instance ?? '' };
+  if (route && project && route.definition.requires_authentication === false) return { route, project, via: null, principal: null, target };
   const header = bearerToken(headers);
-  const via = header !== undefined ? 'header' : u.queryToken !== undefined ? 'query' : cookieToken(headers) !== undefined ? 'cookie' : null;
-  const secret = header ?? u.queryToken ?? cookieToken(headers);
-  const principal = await principalFor(ctx, ip, secret);
+  const session = cookieToken(headers, SERVICE_COOKIE);
+  let principal: Principal;
+  let via: ProxyTarget['via'];
+  if (header === undefined && u.queryToken === undefined && session === undefined) {
+    throw new BerthError('BERTH_E_UNAUTHORIZED', `service "${u.name}" needs a Berth token or a service session`, {
+      problems: [{ path: 'Authorization', message: 'missing', fix: 'open the service from the Berth web UI, or send "Authorization: Bearer <token>" (see `berth token create`)' }],
+    });
+  }
+  if (header !== undefined || u.queryToken !== undefined) {
+    via = header !== undefined ? 'header' : 'query';
+    principal = await principalFor(ctx, ip, header ?? u.queryToken);
+  } else {
+    via = 'service-session';
+    const found = route && session !== undefined ? await ctx.serviceAccess.verifySession(session, target) : null;
+    if (!found) {
+      throw new BerthError('BERTH_E_UNAUTHORIZED', 'the service session is unknown, expired or ended', {
+        problems: [{ path: 'Cookie', message: `${SERVICE_COOKIE} is not valid for this service`, fix: 'open the service again from the Berth web UI (or send "Authorization: Bearer <token>")' }],
+      });
+    }
+    principal = found;
+  }
   if (project) assertProjectAccess(principal, project);
   if (!route || !project) throw notFound(u, project, principal);
-  return { route, via };
+  return { route, project, via, principal, target };
 }
 
 const LOOKUP_CACHE_MS = 1000;
@@ -40,7 +66,7 @@ const lookups = new WeakMap<ServerContext, Map<string, { project: Project | null
  * per second for few services, and a new or removed service shows up at most this much later
  * (deploy and remove clear the service manager's own cache at once).
  */
-async function lookup(ctx: ServerContext, u: ProxyUrl): Promise<{ project: Project | null; route: ServiceRoute | null }> {
+export async function lookupService(ctx: ServerContext, u: ProxyUrl): Promise<{ project: Project | null; route: ServiceRoute | null }> {
   let cache = lookups.get(ctx);
   if (!cache) lookups.set(ctx, (cache = new Map()));
   const key = `${u.project}\0${u.name}\0${u.port}`;

@@ -7,16 +7,17 @@ import { Type } from 'typebox';
 import { BerthError, isBerthError } from '../errors.ts';
 import { ProxyParams } from '../server/api-schemas.ts';
 import { toBerthError } from '../server/error-handler.ts';
-import { TOKEN_COOKIE } from '../server/request-token.ts';
+import { bearerToken } from '../server/request-token.ts';
 import type { ServerContext } from '../server/server-context.ts';
 import { errorPage } from './error-page.ts';
-import { parseHostUrl, parseProxyUrl, rewriteLocation, upstreamHeaders, upstreamPath, type ProxyUrl } from './proxy-request.ts';
+import { isDocumentNavigation, parseHostUrl, parseProxyUrl, PATH_ROUTE_CSP, rewriteLocation, upstreamHeaders, upstreamPath, type ProxyUrl } from './proxy-request.ts';
+import { handOffLocation, OPEN_PATH, sendRedirect, setServiceCookie } from './service-hand-off.ts';
 
 function causeCode(e: Error & { code?: string; cause?: unknown }): string {
   const cause = e.cause as { code?: string } | undefined;
   return cause?.code ?? e.code ?? e.message;
 }
-import { resolveProxyTarget } from './proxy-target.ts';
+import { lookupService, resolveProxyTarget } from './proxy-target.ts';
 
 /**
  * The authenticated reverse proxy to project services: `/api/projects/{project}/services/{name}/{port}/…`
@@ -43,13 +44,47 @@ export async function serviceProxy(app: FastifyInstance, opts: { ctx: ServerCont
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
 
-  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
-    const u = proxyUrlOf(request.headers.host, request.originalUrl);
-    if (!u) throw new BerthError('BERTH_E_NOT_FOUND', 'not a service URL', { problems: [{ path: 'url', message: 'expected /api/projects/{project}/services/{name}/{port}/…' }] });
-    const { route, via } = await resolveProxyTarget(ctx, u, request.headers, request.ip);
-    if (u.rest === '' || (via === 'query' && (request.method === 'GET' || request.method === 'HEAD'))) {
-      return redirectClean(reply, u, via === 'query' ? (u.queryToken ?? null) : null, request.protocol === 'https');
+  /** A browser navigating to a path route: the page opens on the service's own origin instead (via a ticket), never here. */
+  const openOnOwnOrigin = async (request: FastifyRequest, reply: FastifyReply, u: ProxyUrl) => {
+    const { route } = await lookupService(ctx, u);
+    const hasToken = bearerToken(request.headers) !== undefined || u.queryToken !== undefined;
+    const next = `${u.rest || '/'}${u.query}`;
+    if (!hasToken && route?.definition.requires_authentication !== false) {
+      // Signed in to the web UI? The UI's hand-off route takes its cookie (same-origin only) and mints the ticket.
+      return sendRedirect(reply, `${u.prefix.replace(/\/\d+$/, '')}/open?port=${u.port}&next=${encodeURIComponent(next)}`);
     }
+    const t = await resolveProxyTarget(ctx, u, request.headers, request.ip);
+    return sendRedirect(reply, await handOffLocation(ctx, { project: t.project, route: t.route, name: u.name, port: u.port, next, principal: t.principal, domain: servicesDomain, proto: request.protocol, requestHost: request.headers.host }));
+  };
+
+  /** `/.berth/open?ticket=…` on a service's own host: a one-time ticket becomes a host-only service session cookie. */
+  const redeem = async (reply: FastifyReply, u: ProxyUrl) => {
+    const ticket = new URLSearchParams(u.query.slice(1)).get('ticket');
+    const { project, route } = await lookupService(ctx, u);
+    const opened = ticket && project && route ? await ctx.serviceAccess.redeemTicket(ticket, { projectUuid: project.uuid, service: u.name, instance: route.instance }) : null;
+    if (!opened) {
+      throw new BerthError('BERTH_E_SERVICE_TICKET', 'the ticket is unknown, already used, expired, or for another service', {
+        problems: [{ path: 'ticket', message: 'cannot be redeemed here', fix: 'open the service again from the Berth web UI (a ticket opens one service once, within 60 s)' }],
+      });
+    }
+    setServiceCookie(reply, opened.session, '/', opened.maxAgeSeconds);
+    return sendRedirect(reply, opened.next);
+  };
+
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    const hostRouted = servicesDomain ? parseHostUrl(request.headers.host, request.originalUrl, servicesDomain) : null;
+    const u = hostRouted ?? parseProxyUrl(request.originalUrl);
+    if (!u) throw new BerthError('BERTH_E_NOT_FOUND', 'not a service URL', { problems: [{ path: 'url', message: 'expected /api/projects/{project}/services/{name}/{port}/…' }] });
+    if (hostRouted && u.rest === OPEN_PATH) return redeem(reply, u);
+    if (!hostRouted && servicesDomain && isDocumentNavigation(request.headers)) return openOnOwnOrigin(request, reply, u);
+    const { route, via, principal, target } = await resolveProxyTarget(ctx, u, request.headers, request.ip);
+    if (via === 'query' && principal && (request.method === 'GET' || request.method === 'HEAD')) {
+      // The URL's token is exchanged for a service session (never stored in a cookie itself), then the clean URL.
+      const session = await ctx.serviceAccess.openSession(principal, target);
+      setServiceCookie(reply, session.secret, hostRouted ? '/' : `${u.prefix}/`, session.maxAgeSeconds);
+      return sendRedirect(reply, `${u.prefix}${u.rest || '/'}${u.query}`, 302);
+    }
+    if (u.rest === '') return sendRedirect(reply, `${u.prefix}/${u.query}`, 302);
     const strip = route.definition.preserve_base_path !== true;
     const { host, port } = route.upstream;
     const path = upstreamPath(u, !strip);
@@ -59,6 +94,7 @@ export async function serviceProxy(app: FastifyInstance, opts: { ctx: ServerCont
       rewriteRequestHeaders: (req, headers) => upstreamHeaders({ ...headers, host: req.headers.host }, { ip: req.ip, proto: req.protocol, host: req.headers.host, prefix: u.prefix }),
       rewriteHeaders: (headers) => {
         if (strip && typeof headers.location === 'string') headers.location = rewriteLocation(headers.location, u.prefix, route.upstream);
+        if (!hostRouted) headers['content-security-policy'] = [...[headers['content-security-policy'] ?? []].flat(), PATH_ROUTE_CSP];
         return headers;
       },
       onError: (r, { error }) => {
@@ -73,7 +109,7 @@ export async function serviceProxy(app: FastifyInstance, opts: { ctx: ServerCont
   };
   const schema = {
     summary: "Proxy to a service's declared port (HTTP and websockets)",
-    description: 'Token as `Authorization: Bearer`, as the `berth_token` cookie, or as `?berth_token=` (exchanged for an HttpOnly cookie scoped to the service path, then redirected to the clean URL). Berth credentials are removed before forwarding.',
+    description: "For API clients (and ML Lab's URLs): token as `Authorization: Bearer`, or as `?berth_token=` (exchanged for a service session cookie scoped to this service's path, then redirected to the clean URL). The web UI's cookie is not accepted here. A browser navigation (Sec-Fetch-Mode: navigate) is redirected to the service's own origin (`<name>--<project>--<port>.<services domain>`) through a one-time ticket, so no service page runs in the UI's origin; responses carry `Content-Security-Policy: sandbox` as a second wall. Berth credentials are removed before forwarding.",
     tags: ['proxy'],
     params: Type.Object({ ...ProxyParams.properties, '*': Type.Optional(Type.String()) }),
     response: { 502: Type.String(), 504: Type.String() },
@@ -87,22 +123,13 @@ export async function serviceProxy(app: FastifyInstance, opts: { ctx: ServerCont
     if (!u) return rejectUpgrade(socket, new BerthError('BERTH_E_NOT_FOUND', 'websockets are only proxied to services'));
     const ip = req.socket.remoteAddress ?? '';
     resolveProxyTarget(ctx, u, req.headers, ip).then(({ route, via }) => {
-      if (via === 'cookie' && !sameOrigin(req)) throw new BerthError('BERTH_E_FORBIDDEN', 'cross-origin websocket with a cookie', { problems: [{ path: 'Origin', message: 'does not match Host', fix: 'open the websocket from the service page itself' }] });
+      if (via === 'service-session' && !sameOrigin(req)) throw new BerthError('BERTH_E_FORBIDDEN', 'cross-origin websocket with a cookie', { problems: [{ path: 'Origin', message: 'does not match Host', fix: 'open the websocket from the service page itself' }] });
       const strip = route.definition.preserve_base_path !== true;
       req.headers = upstreamHeaders(req.headers, { ip, proto: 'encrypted' in req.socket ? 'https' : 'http', host: req.headers.host, prefix: u.prefix });
       req.url = upstreamPath(u, !strip);
       wsProxy.ws(req, socket, head, { target: { host: route.upstream.host, port: route.upstream.port } }, () => socket.destroy());
     }).catch((e: unknown) => rejectUpgrade(socket, isBerthError(e) ? e : toBerthError(e as Error)));
   });
-}
-
-function redirectClean(reply: FastifyReply, u: ProxyUrl, token: string | null, secure: boolean) {
-  const clean = `${u.prefix}${u.rest || '/'}${u.query}`;
-  if (token !== null) {
-    const attrs = [`${TOKEN_COOKIE}=${encodeURIComponent(token)}`, `Path=${u.prefix}/`, 'HttpOnly', 'SameSite=Lax', ...(secure ? ['Secure'] : [])];
-    void reply.header('set-cookie', attrs.join('; '));
-  }
-  return reply.header('referrer-policy', 'no-referrer').header('cache-control', 'no-store').redirect(clean, 302);
 }
 
 function rejectUpgrade(socket: Duplex, err: BerthError): void {

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Principal } from '../auth/token-registry.ts';
 import { BerthError } from '../errors.ts';
 import type { Project } from '../store/project-repository.ts';
+import { assertSameOriginBrowserRequest } from './cross-site-guard.ts';
 import { bearerToken, cookieToken } from './request-token.ts';
 import type { ServerContext } from './server-context.ts';
 
@@ -62,7 +63,11 @@ export async function principalFor(ctx: ServerContext, address: string, secret: 
 }
 
 async function authenticate(ctx: ServerContext, request: FastifyRequest): Promise<Principal> {
-  return principalFor(ctx, request.ip, bearerToken(request.headers) ?? cookieToken(request.headers));
+  const bearer = bearerToken(request.headers);
+  if (bearer !== undefined) return principalFor(ctx, request.ip, bearer);
+  const cookie = cookieToken(request.headers);
+  if (cookie !== undefined) assertSameOriginBrowserRequest(request.method, request.headers, { requireOrigin: true });
+  return principalFor(ctx, request.ip, cookie);
 }
 
 /** Throws 403 unless the principal may act on the project. */

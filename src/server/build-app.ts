@@ -23,6 +23,7 @@ import { sessionRoutes } from './routes/session-routes.ts';
 import { RunEventHub } from './run-event-hub.ts';
 import { webUi } from './web/web-ui.ts';
 import { serviceRoutes } from './routes/service-routes.ts';
+import { serviceOpenRoutes } from './routes/service-open-routes.ts';
 import { pipelineSessionRoutes } from './routes/pipeline-session-routes.ts';
 import { tokenRoutes } from './routes/token-routes.ts';
 import { webhookRoutes } from './routes/webhook-routes.ts';
@@ -36,15 +37,18 @@ export interface AppOptions {
   bodyLimit?: number;
   /** How long the proxy waits for a service to answer (default 60 s) before 504. */
   proxyTimeoutMs?: number;
-  /** Host-based routing: `<name>--<project>[--<port>].<servicesDomain>` reaches a service on its own origin. */
+  /**
+   * Host-based routing: `<name>--<project>[--<port>].<servicesDomain>` reaches a service on its own
+   * origin; the web UI opens services there. Without it, browsers cannot open services.
+   */
   servicesDomain?: string;
   /** The built web UI's folder (default web/dist of this checkout). */
   webRoot?: string;
 }
 
-/** What a request log line says about the request: never headers, and the URL without a token parameter. */
+/** What a request log line says about the request: never headers, and the URL without a token or ticket parameter. */
 function requestForLog(req: { method: string; url: string; ip?: string }) {
-  return { method: req.method, url: req.url.replace(/([?&]berth_token=)[^&#]*/gi, '$1[redacted]'), remoteAddress: req.ip };
+  return { method: req.method, url: req.url.replace(/([?&](?:berth_token|ticket)=)[^&#]*/gi, '$1[redacted]'), remoteAddress: req.ip };
 }
 
 /** Log fields that can carry credentials; pino replaces them with "[redacted]". */
@@ -100,6 +104,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance & { ru
   await app.register(sessionRoutes, opts.ctx);
   await app.register(tokenRoutes, opts.ctx);
   await app.register(serviceRoutes, opts.ctx);
+  await app.register(serviceOpenRoutes, { ...opts.ctx, servicesDomain: opts.servicesDomain });
   await app.register(envVarRoutes, opts.ctx);
   await app.register(pipelineSessionRoutes, opts.ctx);
   await app.register(jobRoutes, { ...opts.ctx, background });

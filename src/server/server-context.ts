@@ -1,3 +1,4 @@
+import type { ServiceAccess } from '../auth/service-access.ts';
 import type { TokenRegistry } from '../auth/token-registry.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { ProjectCatalog } from '../engine/project-catalog.ts';
@@ -11,6 +12,8 @@ export interface ServerContext {
   tokens: TokenRegistry;
   services: ServiceManager;
   limiter: AuthFailureLimiter;
+  /** Tickets and service sessions: browsers reach services on their own origins without the user's token. */
+  serviceAccess: ServiceAccess;
   /** The server's job scheduler (null when it does not run one): told when a job may be due now. */
   scheduler?: { nudge(): void } | null;
 }

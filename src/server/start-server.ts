@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { ServiceAccess } from '../auth/service-access.ts';
 import { TokenRegistry } from '../auth/token-registry.ts';
 import type { BerthConfig } from '../config/config.ts';
 import { Engine } from '../engine/engine.ts';
@@ -25,7 +26,10 @@ export interface ServerOptions {
   port: number;
   logger?: AppOptions['logger'];
   proxyTimeoutMs?: number;
+  /** Services' own origins: `<name>--<project>[--<port>].<servicesDomain>`. Default: "localhost" when `host` is a loopback address. */
   servicesDomain?: string;
+  /** The clock of tickets and service sessions (tests move it). */
+  now?: () => number;
   authFailures?: { max?: number; windowMs?: number };
   /** Told the generated admin token on first start (it is printed once and never stored in clear). */
   onAdminToken?: (secret: string) => void;
@@ -45,10 +49,11 @@ export async function startServer(config: BerthConfig, opts: ServerOptions): Pro
     const projects = new ProjectCatalog(engine.store, { hook: engine.stateHook });
     const services = new ServiceManager({ db: engine.store, driver: await engine.serviceDriver(), tokens, config, endpoint: () => url, hook: engine.stateHook });
     const scheduler = new JobScheduler(engine.jobs, { pollMs: config.schedulerPollMs, log: (line) => app?.log.info(line) });
-    const ctx: ServerContext = { engine, projects, tokens, services, limiter: new AuthFailureLimiter(opts.authFailures), scheduler };
+    const serviceAccess = new ServiceAccess(engine.store, { now: opts.now, tokens });
+    const ctx: ServerContext = { engine, projects, tokens, services, limiter: new AuthFailureLimiter(opts.authFailures), scheduler, serviceAccess };
     const { generated } = await tokens.ensureAdmin(config.adminToken);
     if (generated) opts.onAdminToken?.(generated);
-    app = await buildApp({ ctx, logger: opts.logger, proxyTimeoutMs: opts.proxyTimeoutMs, servicesDomain: opts.servicesDomain });
+    app = await buildApp({ ctx, logger: opts.logger, proxyTimeoutMs: opts.proxyTimeoutMs, servicesDomain: opts.servicesDomain ?? defaultServicesDomain(opts.host) });
     const address = await app.listen({ host: opts.host, port: opts.port });
     url = address;
     for (const r of await services.adopt(async (uuid) => projects.find(uuid))) app.log.info(r, `service ${r.action}`);
@@ -72,4 +77,9 @@ export async function startServer(config: BerthConfig, opts: ServerOptions): Pro
     await engine.close();
     throw e;
   }
+}
+
+/** On loopback every service gets its own origin under `localhost` (browsers resolve `*.localhost` to loopback). */
+export function defaultServicesDomain(host: string): string | undefined {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host) ? 'localhost' : undefined;
 }

@@ -8,6 +8,7 @@ import type { TokenRegistry } from '../auth/token-registry.ts';
 import { BerthError } from '../errors.ts';
 import type { Project } from '../store/project-repository.ts';
 import { ServiceRepository, type ServiceRow } from '../store/service-repository.ts';
+import { ServiceSessionRepository } from '../store/service-session-repository.ts';
 import type { StateChangeHook } from '../store/state-change.ts';
 import type { Database } from '../store/tables.ts';
 import { insideRoot } from '../engine/inside-root.ts';
@@ -31,6 +32,8 @@ export interface ServiceRoute {
   projectUuid: string;
   definition: ServiceDefinition;
   upstream: { host: string; port: number };
+  /** Which start of the service this is (its row's creation time): browser service sessions are bound to it. */
+  instance: string;
 }
 
 const ROUTE_CACHE_MS = 1000;
@@ -120,7 +123,7 @@ export class ServiceManager {
     const declared = port === 0 ? definition?.ports[0] : port;
     const route = row
       ? definition && declared !== undefined && definition.ports.includes(declared)
-        ? { projectUuid: project.uuid, definition, upstream: serviceUpstream(parseHandle(row.handle_json), declared) }
+        ? { projectUuid: project.uuid, definition, upstream: serviceUpstream(parseHandle(row.handle_json), declared), instance: `service ${row.created_at}` }
         : null
       : await sessionServiceRoute(this.#db, project, name, port);
     if (this.#routes.size > 10_000) this.#routes.clear();
@@ -177,6 +180,7 @@ export class ServiceManager {
     const tokenId = current?.token_id ?? row.token_id;
     if (tokenId) await this.#tokens.revoke(tokenId).catch(() => undefined);
     await this.#rows.delete(row.project_uuid, row.name);
+    await new ServiceSessionRepository(this.#db).deleteForService(row.project_uuid, row.name);
   }
 
   async #row(project: Project, name: string): Promise<ServiceRow> {

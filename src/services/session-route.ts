@@ -3,6 +3,7 @@ import type { ServiceDefinition } from '../core/pipeline-types.ts';
 import type { WorkloadHandle } from '../drivers/driver.ts';
 import type { Project } from '../store/project-repository.ts';
 import type { Database } from '../store/tables.ts';
+import type { ServiceRoute } from './service-manager.ts';
 import { serviceUpstream } from './service-upstream.ts';
 
 const SESSION_UUID_LENGTH = 36;
@@ -18,7 +19,7 @@ export async function sessionServiceRoute(
   project: Project,
   hostname: string,
   port: number,
-): Promise<{ projectUuid: string; definition: ServiceDefinition; upstream: { host: string; port: number } } | null> {
+): Promise<ServiceRoute | null> {
   const cut = hostname.length - SESSION_UUID_LENGTH - 1;
   if (cut < 1 || hostname[cut] !== '-') return null;
   const name = hostname.slice(0, cut);
@@ -26,7 +27,7 @@ export async function sessionServiceRoute(
   const row = await db
     .selectFrom('session_services')
     .innerJoin('sessions', 'sessions.uuid', 'session_services.session_uuid')
-    .select(['session_services.definition_json', 'session_services.handle_json'])
+    .select(['session_services.definition_json', 'session_services.handle_json', 'sessions.created_at'])
     .where('sessions.uuid', '=', sessionUuid)
     .where('sessions.project_uuid', '=', project.uuid)
     .where('sessions.status', '=', 'RUNNING')
@@ -36,5 +37,5 @@ export async function sessionServiceRoute(
   const definition = JSON.parse(row.definition_json) as ServiceDefinition;
   if (definition.exposed !== true || !definition.ports.includes(port)) return null;
   const handle = row.handle_json ? (JSON.parse(row.handle_json) as WorkloadHandle) : null;
-  return { projectUuid: project.uuid, definition, upstream: serviceUpstream(handle, port) };
+  return { projectUuid: project.uuid, definition, upstream: serviceUpstream(handle, port), instance: `session ${row.created_at}` };
 }

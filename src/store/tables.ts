@@ -264,4 +264,26 @@ export interface Database {
   sessions: SessionsTable;
   session_services: SessionServicesTable;
   env_vars: EnvVarsTable;
+  service_tickets: ServiceTicketsTable;
+  service_sessions: ServiceSessionsTable;
+}
+
+/** A browser's service session on a service's own origin (hash of the cookie's secret only). */
+export interface ServiceSessionsTable {
+  hash: string;
+  project_uuid: string;
+  /** The service's proxy name (a project service, or `<service>-<session uuid>`). */
+  service: string;
+  /** Which start of the service it was opened for (a redeployed or restarted service needs a new one). */
+  instance: string;
+  /** The user's token that opened it: revoking the token ends it. */
+  token_id: string;
+  /** Epoch milliseconds. */
+  expires_at: number;
+  created_at: string;
+}
+
+/** A one-time ticket that opens a service session (hash only); `next` is the path to land on. */
+export interface ServiceTicketsTable extends ServiceSessionsTable {
+  next: string;
 }

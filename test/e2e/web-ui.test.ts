@@ -174,7 +174,7 @@ describe('web UI in Chromium', { skip: !haveChromium }, () => {
     await shot('08-run-history');
   });
 
-  it("starts the pipeline's session, opens its exposed service through the proxy, reads its log and stops it", async () => {
+  it("starts the pipeline's session, opens its exposed service on its own origin, reads its log and stops it", async () => {
     await page.goto(`${server.url}/#/projects/demo/pipelines/demo.orchest`);
     const panel = page.getByRole('region', { name: 'session' });
     await panel.getByTestId('session-status').filter({ hasText: /NONE|STOPPED/ }).waitFor();
@@ -183,9 +183,10 @@ describe('web UI in Chromium', { skip: !haveChromium }, () => {
     const link = panel.getByRole('link', { name: `web :${sessionPort}` });
     await link.waitFor();
     assert.equal(await link.getAttribute('rel'), 'noopener noreferrer');
-    assert.match((await link.getAttribute('href')) ?? '', new RegExp(`^/api/projects/demo/services/web-[0-9a-f-]{36}/${sessionPort}/$`));
+    assert.match((await link.getAttribute('href')) ?? '', new RegExp(`^/api/projects/demo/services/web-[0-9a-f-]{36}/open\\?port=${sessionPort}$`));
     const [tab] = await Promise.all([page.context().waitForEvent('page'), link.click()]);
     await tab.waitForLoadState();
+    assert.match(new URL(tab.url()).host, new RegExp(`^web-[0-9a-f-]{36}--demo--${sessionPort}\\.localhost:`), 'the service opens on its own origin');
     const echoed = JSON.parse(await tab.locator('body').innerText()) as { method: string; headers: Record<string, string> };
     assert.equal(echoed.method, 'GET');
     assert.doesNotMatch(echoed.headers.cookie ?? '', /berth_token/);
@@ -389,7 +390,7 @@ describe('web UI in Chromium', { skip: !haveChromium }, () => {
     await shot('09-large-pipeline');
   });
 
-  it('opens a service through its proxy link in a new tab (noopener; the Berth cookie is not forwarded)', async () => {
+  it('opens a service through its link in a new tab, on its own origin (noopener; the Berth cookie is not forwarded)', async () => {
     servicePort = await freePort();
     const res = await api('POST', '/api/projects/demo/services', { name: 'echo', command: process.execPath, args: `${ECHO} ${servicePort}`, ports: [servicePort] });
     assert.equal(res.status, 201, await res.clone().text());
@@ -407,7 +408,8 @@ describe('web UI in Chromium', { skip: !haveChromium }, () => {
     }
     const echoed = JSON.parse(body) as { method: string; headers: Record<string, string> };
     assert.equal(echoed.method, 'GET');
-    assert.doesNotMatch(echoed.headers.cookie ?? '', /berth_token/);
+    assert.doesNotMatch(echoed.headers.cookie ?? '', /berth_/);
+    assert.equal(new URL(tab.url()).host, `echo--demo--${servicePort}.localhost:${new URL(server.url).port}`);
     assert.equal(await tab.evaluate(() => window.opener), null);
     await tab.screenshot({ path: join(SHOTS, '11-service-tab.png') });
     await tab.close();

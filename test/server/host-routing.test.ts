@@ -1,27 +1,16 @@
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { REPO } from '../helpers/berth-cli.ts';
 import { TestServer } from '../helpers/berth-server.ts';
+import { hostRequest } from '../helpers/host-request.ts';
 
 type Json = Record<string, any>;
 const ECHO = join(REPO, 'test', 'fixtures', 'services', 'echo-service.mjs');
 const PORT = 14000 + (process.pid % 1000);
 
-/** An HTTP request with a chosen Host header (fetch does not let tests set it). */
-function get(url: string, host: string, headers: Record<string, string> = {}, method = 'GET'): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method, headers: { host, ...headers } }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+const get = (url: string, host: string, headers: Record<string, string> = {}) => hostRequest(url, host, headers);
 
 describe('host-based routing (--services-domain): each service on its own origin', () => {
   const t = new TestServer();
@@ -55,11 +44,12 @@ describe('host-based routing (--services-domain): each service on its own origin
     assert.equal(JSON.parse(explicitPort.body).url, '/p');
   });
 
-  it('exchanges ?berth_token= for a host-only cookie on that origin and checks tokens like the path routes', async () => {
+  it('exchanges ?berth_token= for a host-only service session cookie on that origin and checks tokens like the path routes', async () => {
     const res = await get(`${t.url}/page?berth_token=${token}`, host);
     assert.equal(res.status, 302);
     assert.equal(res.headers.location, '/page');
-    assert.equal(res.headers['set-cookie']?.toString(), `berth_token=${token}; Path=/; HttpOnly; SameSite=Lax`);
+    assert.match(res.headers['set-cookie']?.toString() ?? '', /^berth_service_session=bs_[\w-]{43}; Path=\/; HttpOnly; SameSite=Lax; Max-Age=43200$/);
+    assert.equal(res.headers['set-cookie']?.toString().includes(token), false);
     assert.equal((await get(`${t.url}/`, host)).status, 401);
     const other = (await t.token('other')).token;
     assert.equal((await get(`${t.url}/`, host, { authorization: `Bearer ${other}` })).status, 403);

@@ -21,6 +21,7 @@ describe('project services and the authenticated proxy', () => {
   const t = new TestServer();
   let token = '';
   let otherToken = '';
+  let serviceCookie = '';
   const port = BASE;
   const keepPort = BASE + 1;
   const prefix = `/api/projects/lab/services/echo/${port}`;
@@ -57,12 +58,14 @@ describe('project services and the authenticated proxy', () => {
     assert.equal(JSON.stringify(seen).includes(token), false);
   });
 
-  it('exchanges ?berth_token= for an HttpOnly SameSite=Lax cookie scoped to the service and redirects to the clean URL', async () => {
+  it('exchanges ?berth_token= for a service session cookie (never the token) scoped to the service and redirects to the clean URL', async () => {
     const res = await t.api('GET', `${prefix}/page?a=1&berth_token=${token}&b=2`, { token: null });
     assert.equal(res.status, 302);
     assert.equal(res.headers.get('location'), `${prefix}/page?a=1&b=2`);
     const cookie = res.headers.get('set-cookie') ?? '';
-    assert.match(cookie, new RegExp(`^berth_token=${token}; Path=${prefix}/; HttpOnly; SameSite=Lax$`));
+    assert.match(cookie, new RegExp(`^berth_service_session=bs_[\\w-]{43}; Path=${prefix}/; HttpOnly; SameSite=Lax; Max-Age=43200$`));
+    assert.equal(cookie.includes(token), false);
+    serviceCookie = cookie.split(';')[0]!;
     const follow = await t.api('GET', `${prefix}/page?a=1&b=2`, { token: null, headers: { cookie: cookie.split(';')[0]! } });
     assert.equal(follow.status, 200);
     const seen = (await follow.json()) as Json;
@@ -77,7 +80,7 @@ describe('project services and the authenticated proxy', () => {
     assert.equal((await t.api('GET', `${prefix}/`, { token: null })).status, 401);
     assert.equal((await t.api('GET', `${prefix}/`, { token: 'nope' })).status, 401);
     assert.equal((await t.api('GET', `${prefix}/`, { token: otherToken })).status, 403);
-    assert.equal((await t.api('GET', `${prefix}/`, { token: null, headers: { cookie: `berth_token=${otherToken}` } })).status, 403);
+    assert.equal((await t.api('GET', `${prefix}/`, { token: null, headers: { cookie: `berth_token=${token}` } })).status, 401, "the web UI's cookie is no credential for the proxy");
     assert.equal((await t.api('GET', `/api/projects/lab/services/echo/${port + 2}/`, { token })).status, 404);
     assert.equal((await t.api('GET', '/api/projects/lab/services/nope/80/', { token })).status, 404);
     assert.equal((await t.api('GET', '/api/projects/lab/services/nope/80/', { token: null })).status, 401, 'no token: 401 before telling what exists');
@@ -146,11 +149,12 @@ describe('project services and the authenticated proxy', () => {
     assert.equal(viaHeader.first.headers.authorization, undefined);
     const viaQuery = await open(`${wsBase}?berth_token=${token}`);
     assert.equal(viaQuery.first.url, '/socket');
-    const viaCookie = await open(wsBase, { cookie: `berth_token=${token}` });
+    const viaCookie = await open(wsBase, { cookie: serviceCookie });
     assert.equal(viaCookie.first.headers.cookie, undefined);
+    await assert.rejects(open(wsBase, { cookie: `berth_token=${token}` }), /status 401/);
     await assert.rejects(open(wsBase), /status 401/);
     await assert.rejects(open(wsBase, { authorization: `Bearer ${otherToken}` }), /status 403/);
-    await assert.rejects(open(wsBase, { cookie: `berth_token=${token}`, origin: 'http://evil.example' }), /status 403/);
+    await assert.rejects(open(wsBase, { cookie: serviceCookie, origin: 'http://evil.example' }), /status 403/);
   });
 
   it('keeps the prefix with preserve_base_path, serves public services without a token, rewrites Location when stripping', async () => {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { collect, REPO } from '../helpers/berth-cli.ts';
 import { TestServer } from '../helpers/berth-server.ts';
+import { hostRequest } from '../helpers/host-request.ts';
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -63,12 +64,28 @@ describe("session services through the server's proxy", () => {
     assert.deepEqual([status.uuid, status.status, status.services.map((s: any) => s.state)], [session, 'RUNNING', ['running', 'running']]);
     const log = await (await t.api('GET', `${base}/services/web/logs`, { token: alpha })).text();
     assert.match(log, /GET \/hello\.txt/);
+    // A browser's service session (ticket hand-off) on the session service's own origin…
+    const host = `web-${session}--alpha--${webPort}.localhost:${new URL(t.url).port}`;
+    const openIt = async () => {
+      const ticket = new URL(String((await t.api('GET', `/api/projects/alpha/services/web-${session}/open?port=${webPort}`, { token: alpha })).headers.get('location'))).searchParams.get('ticket');
+      return String((await hostRequest(`${t.url}/.berth/open?ticket=${ticket}`, host)).headers['set-cookie']).split(';')[0]!;
+    };
+    const cookie = await openIt();
+    assert.equal((await hostRequest(`${t.url}/hello.txt`, host, { cookie })).body, 'hello through the proxy\n');
     const stopped = await t.api('DELETE', base, { token: alpha });
     assert.equal(stopped.status, 200);
     assert.equal(((await stopped.json()) as any).status, 'STOPPED');
     const started = await t.api('POST', base, { token: alpha });
     assert.equal(started.status, 201, await started.clone().text());
     assert.equal(((await started.json()) as any).status, 'RUNNING');
+    // …ends with that start of the session: the restarted one needs a new hand-off.
+    let answer = 200;
+    for (let i = 0; i < 50 && answer === 200; i++) {
+      answer = (await hostRequest(`${t.url}/hello.txt`, host, { cookie })).status;
+      if (answer === 200) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(answer, 401, "the old session's cookie is refused");
+    assert.equal((await hostRequest(`${t.url}/hello.txt`, host, { cookie: await openIt() })).status, 200);
     const missing = await t.api('GET', '/api/projects/alpha/pipelines/nope.orchest/session', { token: alpha });
     assert.equal(missing.status, 404);
     // The CLI with BERTH_ENDPOINT asks the server (its own BERTH_HOME knows no session).

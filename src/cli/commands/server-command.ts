@@ -11,8 +11,10 @@ The admin token is BERTH_ADMIN_TOKEN, or generated on the first start and printe
 is stored). Ctrl-C / SIGTERM stops accepting requests, finishes those in flight and exits; services
 keep running and are adopted by the next start; runs of job batches the scheduler started are
 cancelled, webhook deliveries in flight finish. --log-level warn drops the per-request lines.
---services-domain example.org also serves each service on its own origin,
-<name>--<project>.example.org (or <name>--<project>--<port>.…), given wildcard DNS to this server.`;
+Every service is also served on its own origin, <name>--<project>[--<port>].<domain>, which is where
+the web UI opens it (a one-time ticket, never your token). The domain is localhost when --host is a
+loopback address (browsers resolve *.localhost to loopback); --services-domain example.org sets it,
+given wildcard DNS *.example.org to this server. Without one, browsers cannot open services.`;
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 

@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { principalFor } from '../auth-hook.ts';
 import { errorResponses, SessionBody, SessionInfo } from '../api-schemas.ts';
+import { assertSameOriginBrowserRequest } from '../cross-site-guard.ts';
 import { cookieToken, TOKEN_COOKIE } from '../request-token.ts';
 import type { ServerContext } from '../server-context.ts';
 
@@ -25,6 +26,7 @@ export async function sessionRoutes(root: FastifyInstance, ctx: ServerContext): 
     config,
     schema: { summary: 'Sign in: exchange a token for an HttpOnly session cookie', tags, body: SessionBody, response: { 200: SessionInfo, ...errorResponses } },
   }, async (request, reply) => {
+    assertSameOriginBrowserRequest(request.method, request.headers, { requireOrigin: false });
     const principal = await principalFor(ctx, request.ip, request.body.token);
     setCookie(reply, request.body.token!, 7 * 24 * 3600);
     return { scope: principal.scope, project_uuid: principal.projectUuid };
@@ -33,13 +35,15 @@ export async function sessionRoutes(root: FastifyInstance, ctx: ServerContext): 
     config,
     schema: { summary: "Who the session cookie belongs to (401 when signed out)", tags, response: { 200: SessionInfo, ...errorResponses } },
   }, async (request) => {
+    assertSameOriginBrowserRequest(request.method, request.headers, { requireOrigin: false });
     const principal = await principalFor(ctx, request.ip, cookieToken(request.headers));
     return { scope: principal.scope, project_uuid: principal.projectUuid };
   });
   app.delete('/api/session', {
     config,
     schema: { summary: 'Sign out: clear the session cookie', tags, response: { 204: Type.Null(), ...errorResponses } },
-  }, async (_request, reply) => {
+  }, async (request, reply) => {
+    assertSameOriginBrowserRequest(request.method, request.headers, { requireOrigin: false });
     setCookie(reply, '', 0);
     return reply.status(204).send(null);
   });

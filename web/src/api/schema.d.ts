@@ -2336,6 +2336,97 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/projects/{project}/services/{name}/open": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Open a service in the browser, on its own origin
+         * @description Redirects (303) to `<name>--<project>--<port>.<services domain>/.berth/open?ticket=…`. The ticket is single-use, lasts 60 s and is stored hashed; redeeming it sets a host-only `berth_service_session` cookie valid for this service only (12 h; ended by revoking the token or removing the service). Public services get a plain redirect. Works for project services and exposed session services (`<service>-<session uuid>`). 409 when the server has no services domain.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description a declared port (default: the service's first) */
+                    port?: number;
+                    /** @description the path to land on (default "/") */
+                    next?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description project name or uuid */
+                    project: string;
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                303: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/projects/{project}/env-vars": {
         parameters: {
             query?: never;
@@ -6013,7 +6104,7 @@ export interface paths {
         };
         /**
          * Proxy to a service's declared port (HTTP and websockets)
-         * @description Token as `Authorization: Bearer`, as the `berth_token` cookie, or as `?berth_token=` (exchanged for an HttpOnly cookie scoped to the service path, then redirected to the clean URL). Berth credentials are removed before forwarding.
+         * @description For API clients (and ML Lab's URLs): token as `Authorization: Bearer`, or as `?berth_token=` (exchanged for a service session cookie scoped to this service's path, then redirected to the clean URL). The web UI's cookie is not accepted here. A browser navigation (Sec-Fetch-Mode: navigate) is redirected to the service's own origin (`<name>--<project>--<port>.<services domain>`) through a one-time ticket, so no service page runs in the UI's origin; responses carry `Content-Security-Policy: sandbox` as a second wall. Berth credentials are removed before forwarding.
          */
         get: {
             parameters: {
@@ -6052,7 +6143,7 @@ export interface paths {
         };
         /**
          * Proxy to a service's declared port (HTTP and websockets)
-         * @description Token as `Authorization: Bearer`, as the `berth_token` cookie, or as `?berth_token=` (exchanged for an HttpOnly cookie scoped to the service path, then redirected to the clean URL). Berth credentials are removed before forwarding.
+         * @description For API clients (and ML Lab's URLs): token as `Authorization: Bearer`, or as `?berth_token=` (exchanged for a service session cookie scoped to this service's path, then redirected to the clean URL). The web UI's cookie is not accepted here. A browser navigation (Sec-Fetch-Mode: navigate) is redirected to the service's own origin (`<name>--<project>--<port>.<services domain>`) through a one-time ticket, so no service page runs in the UI's origin; responses carry `Content-Security-Policy: sandbox` as a second wall. Berth credentials are removed before forwarding.
          */
         put: {
             parameters: {
@@ -6091,7 +6182,7 @@ export interface paths {
         };
         /**
          * Proxy to a service's declared port (HTTP and websockets)
-         * @description Token as `Authorization: Bearer`, as the `berth_token` cookie, or as `?berth_token=` (exchanged for an HttpOnly cookie scoped to the service path, then redirected to the clean URL). Berth credentials are removed before forwarding.
+         * @description For API clients (and ML Lab's URLs): token as `Authorization: Bearer`, or as `?berth_token=` (exchanged for a service session cookie scoped to this service's path, then redirected to the clean URL). The web UI's cookie is not accepted here. A browser navigation (Sec-Fetch-Mode: navigate) is redirected to the service's own origin (`<name>--<project>--<port>.<services domain>`) through a one-time ticket, so no service page runs in the UI's origin; responses carry `Content-Security-Policy: sandbox` as a second wall. Berth credentials are removed before forwarding.
          */
         post: {
             parameters: {
@@ -6130,7 +6221,7 @@ export interface paths {
         };
         /**
          * Proxy to a service's declared port (HTTP and websockets)
-         * @description Token as `Authorization: Bearer`, as the `berth_token` cookie, or as `?berth_token=` (exchanged for an HttpOnly cookie scoped to the service path, then redirected to the clean URL). Berth credentials are removed before forwarding.
+         * @description For API clients (and ML Lab's URLs): token as `Authorization: Bearer`, or as `?berth_token=` (exchanged for a service session cookie scoped to this service's path, then redirected to the clean URL). The web UI's cookie is not accepted here. A browser navigation (Sec-Fetch-Mode: navigate) is redirected to the service's own origin (`<name>--<project>--<port>.<services domain>`) through a one-time ticket, so no service page runs in the UI's origin; responses carry `Content-Security-Policy: sandbox` as a second wall. Berth credentials are removed before forwarding.
          */
         delete: {
             parameters: {
@@ -6169,7 +6260,7 @@ export interface paths {
         };
         /**
          * Proxy to a service's declared port (HTTP and websockets)
-         * @description Token as `Authorization: Bearer`, as the `berth_token` cookie, or as `?berth_token=` (exchanged for an HttpOnly cookie scoped to the service path, then redirected to the clean URL). Berth credentials are removed before forwarding.
+         * @description For API clients (and ML Lab's URLs): token as `Authorization: Bearer`, or as `?berth_token=` (exchanged for a service session cookie scoped to this service's path, then redirected to the clean URL). The web UI's cookie is not accepted here. A browser navigation (Sec-Fetch-Mode: navigate) is redirected to the service's own origin (`<name>--<project>--<port>.<services domain>`) through a one-time ticket, so no service page runs in the UI's origin; responses carry `Content-Security-Policy: sandbox` as a second wall. Berth credentials are removed before forwarding.
          */
         options: {
             parameters: {
@@ -6208,7 +6299,7 @@ export interface paths {
         };
         /**
          * Proxy to a service's declared port (HTTP and websockets)
-         * @description Token as `Authorization: Bearer`, as the `berth_token` cookie, or as `?berth_token=` (exchanged for an HttpOnly cookie scoped to the service path, then redirected to the clean URL). Berth credentials are removed before forwarding.
+         * @description For API clients (and ML Lab's URLs): token as `Authorization: Bearer`, or as `?berth_token=` (exchanged for a service session cookie scoped to this service's path, then redirected to the clean URL). The web UI's cookie is not accepted here. A browser navigation (Sec-Fetch-Mode: navigate) is redirected to the service's own origin (`<name>--<project>--<port>.<services domain>`) through a one-time ticket, so no service page runs in the UI's origin; responses carry `Content-Security-Policy: sandbox` as a second wall. Berth credentials are removed before forwarding.
          */
         head: {
             parameters: {
@@ -6247,7 +6338,7 @@ export interface paths {
         };
         /**
          * Proxy to a service's declared port (HTTP and websockets)
-         * @description Token as `Authorization: Bearer`, as the `berth_token` cookie, or as `?berth_token=` (exchanged for an HttpOnly cookie scoped to the service path, then redirected to the clean URL). Berth credentials are removed before forwarding.
+         * @description For API clients (and ML Lab's URLs): token as `Authorization: Bearer`, or as `?berth_token=` (exchanged for a service session cookie scoped to this service's path, then redirected to the clean URL). The web UI's cookie is not accepted here. A browser navigation (Sec-Fetch-Mode: navigate) is redirected to the service's own origin (`<name>--<project>--<port>.<services domain>`) through a one-time ticket, so no service page runs in the UI's origin; responses carry `Content-Security-Policy: sandbox` as a second wall. Berth credentials are removed before forwarding.
          */
         patch: {
             parameters: {

@@ -1,10 +1,11 @@
 import { useEffect, useState } from 'react';
 import { api, errorText, type Ok } from '../api/client.ts';
 import { LogPanel } from '../runs/LogPanel.tsx';
+import { serviceOpenUrl } from '../services/service-link.ts';
 
 type Service = Ok<'/api/projects/{project}/services', 'get'>['services'][number];
 
-/** The project's services: status, links through the authenticated proxy (new tab, noopener), logs. */
+/** The project's services: status, links that open them on their own origins (new tab, noopener), logs. */
 export function ServicesList({ project }: { project: string }) {
   const [services, setServices] = useState<Service[] | null>(null);
   const [error, setError] = useState('');
@@ -24,8 +25,8 @@ export function ServicesList({ project }: { project: string }) {
               <tr key={s.name}>
                 <td>{s.name}</td>
                 <td><span className={`status status-${s.status.toLowerCase()}`}>{s.status}</span></td>
-                <td>{Object.entries(s.urls).map(([port, url]) => (
-                  <a key={port} href={url} target="_blank" rel="noopener noreferrer" className="service-link">{s.name} :{port}</a>
+                <td>{Object.keys(s.urls).map((port) => (
+                  <a key={port} href={serviceOpenUrl(project, s.name, port)} target="_blank" rel="noopener noreferrer" className="service-link">{s.name} :{port}</a>
                 ))}</td>
                 <td><button type="button" onClick={() => setLogsOf(s.name)}>Logs of {s.name}</button></td>
               </tr>

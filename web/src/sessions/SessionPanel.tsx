@@ -2,13 +2,10 @@ import { useCallback, useEffect, useState } from 'react';
 import { api, errorText, type Ok } from '../api/client.ts';
 import type { Pipeline } from '../editor/pipeline-graph.ts';
 import { LogPanel } from '../runs/LogPanel.tsx';
+import { sessionServiceUrl } from '../services/service-link.ts';
 
 type SessionView = Ok<'/api/projects/{project}/pipelines/{pipeline}/session', 'get'>;
 
-/** The proxy path of an exposed session service's port (the server routes `<service>-<session uuid>`). */
-export function sessionServiceUrl(project: string, service: string, session: string, port: number | string): string {
-  return `/api/projects/${encodeURIComponent(project)}/services/${encodeURIComponent(`${service}-${session}`)}/${port}/`;
-}
 
 /**
  * The pipeline's interactive session: start/stop, each service's state, links through the

@@ -1,0 +1,53 @@
+import type { Kysely } from 'kysely';
+import type { Database, ServiceSessionsTable, ServiceTicketsTable } from './tables.ts';
+
+export type ServiceTicketRow = ServiceTicketsTable;
+export type ServiceSessionRow = ServiceSessionsTable;
+
+/** Service tickets and service sessions by hash (the secrets themselves are never stored). */
+export class ServiceSessionRepository {
+  readonly #db: Kysely<Database>;
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  /** Stores a ticket, and drops the tickets and sessions that have expired. */
+  async insertTicket(row: ServiceTicketRow): Promise<void> {
+    await this.#db.transaction().execute(async (tx) => {
+      await tx.insertInto('service_tickets').values(row).execute();
+      await tx.deleteFrom('service_tickets').where('expires_at', '<=', row.expires_at - 3_600_000).execute();
+      await tx.deleteFrom('service_sessions').where('expires_at', '<=', Number(new Date(row.created_at))).execute();
+    });
+  }
+
+  /** Takes a ticket: deleted in the same statement, so it opens at most one session. Undefined when unknown, used or expired. */
+  async takeTicket(hash: string, now: number): Promise<ServiceTicketRow | undefined> {
+    const row = await this.#db.deleteFrom('service_tickets').where('hash', '=', hash).returningAll().executeTakeFirst();
+    return row && row.expires_at > now ? row : undefined;
+  }
+
+  async insertSession(row: ServiceSessionRow): Promise<void> {
+    await this.#db.insertInto('service_sessions').values(row).execute();
+  }
+
+  /** A live session with this hash whose token is not revoked, with the token's scope and project. */
+  async findSession(hash: string, now: number): Promise<(ServiceSessionRow & { scope: string; token_project_uuid: string | null }) | undefined> {
+    return this.#db
+      .selectFrom('service_sessions')
+      .innerJoin('tokens', 'tokens.id', 'service_sessions.token_id')
+      .selectAll('service_sessions')
+      .select(['tokens.scope as scope', 'tokens.project_uuid as token_project_uuid'])
+      .where('service_sessions.hash', '=', hash)
+      .where('service_sessions.expires_at', '>', now)
+      .where('tokens.revoked_at', 'is', null)
+      .executeTakeFirst();
+  }
+
+  /** Ends every ticket and session of a service (it was removed). */
+  async deleteForService(projectUuid: string, service: string): Promise<void> {
+    for (const table of ['service_tickets', 'service_sessions'] as const) {
+      await this.#db.deleteFrom(table).where('project_uuid', '=', projectUuid).where('service', '=', service).execute();
+    }
+  }
+}
