@@ -1,0 +1,56 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { BuildRepository } from '../store/build-repository.ts';
+import type { EnvironmentBuild } from '../store/state-change.ts';
+import type { BuildSlots, SlotWait } from './environment-images.ts';
+import { isPidAlive } from './is-pid-alive.ts';
+
+const POLL_MS = 250;
+
+/**
+ * Build slots in the store (BERTH_MAX_BUILDS): a build waits PENDING until the store's conditional
+ * claim gives it a slot. The rows carry their owner's pid and host; a waiter (and reconcile) ends the
+ * builds of owners on this host that are gone, so a killed Berth never holds a slot for ever.
+ */
+export class BuildQueue implements BuildSlots {
+  readonly #builds: BuildRepository;
+  readonly #host = hostname();
+
+  constructor(builds: BuildRepository) {
+    this.#builds = builds;
+  }
+
+  async acquire(build: EnvironmentBuild, logPath: string, wait: SlotWait): Promise<string | null> {
+    const uuid = randomUUID();
+    await this.#builds.create({
+      uuid, project_dir: build.projectDir, environment_uuid: build.environmentUuid, environment_name: build.environmentName, image: build.image,
+      status: 'PENDING', reason: null, log_path: logPath, owner_pid: process.pid, owner_host: this.#host, created_at: new Date().toISOString(), started_at: null, finished_at: null,
+    });
+    let told = -1;
+    while (!(await this.#builds.claim(uuid, new Date().toISOString()))) {
+      if ((await this.#builds.get(uuid))?.status !== 'PENDING') throw new Error(`build ${uuid} was ended while it waited for a slot`);
+      await this.reclaim();
+      if (!(await wait.stillNeeded())) {
+        await this.#builds.withdraw(uuid);
+        return null;
+      }
+      const ahead = await this.#builds.ahead(uuid);
+      if (ahead !== told && ahead > 0) wait.onWaiting(ahead);
+      told = ahead;
+      await new Promise((r) => setTimeout(r, POLL_MS));
+    }
+    return uuid;
+  }
+
+  async release(uuid: string, failure?: string): Promise<void> {
+    await this.#builds.finish(uuid, failure === undefined ? 'SUCCESS' : 'FAILURE', new Date().toISOString(), failure ?? null);
+  }
+
+  /** Ends the builds (waiting or running) whose Berth process on this host is gone: their slots are free. */
+  async reclaim(): Promise<void> {
+    for (const row of await this.#builds.activeOwnedBy(this.#host)) {
+      if (row.owner_pid === null || isPidAlive(row.owner_pid)) continue;
+      await this.#builds.finish(row.uuid, 'FAILURE', new Date().toISOString(), `the berth process (pid ${row.owner_pid}) ${row.status === 'STARTED' ? 'building' : 'waiting to build'} this image exited before it ended`);
+    }
+  }
+}
