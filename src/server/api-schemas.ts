@@ -39,6 +39,18 @@ export const PipelineSummary = Type.Object({
   problems: Type.Integer(),
 });
 
+export const UpdateProjectBody = Type.Object(
+  {
+    name: Type.Optional(CreateProjectBody.properties.name),
+    path: Type.Optional(Type.String({ minLength: 1, maxLength: 4096, description: 'absolute path of another folder on the server (the files are not moved)' })),
+  },
+  { additionalProperties: false },
+);
+
+export const DeleteProjectQuery = Type.Object({
+  force: Type.Optional(Type.Union([Type.Literal('1'), Type.Literal('true'), Type.Literal('0'), Type.Literal('false')], { description: '1: stop its active runs, sessions, jobs and services first' })),
+});
+
 export const PipelineParams = Type.Object({
   project: ProjectParams.properties.project,
   pipeline: Type.String({ minLength: 1, maxLength: 1024, description: 'path of the .orchest file in the project (URL-encoded) or the pipeline uuid' }),

@@ -6,6 +6,7 @@ import type { SessionView } from '../../engine/sessions/session-view.ts';
 import type { RuntimeName } from '../../config/config.ts';
 import type { ServiceInfo } from '../../services/service-manager.ts';
 import type { EventBackend, JobBackend, WebhookBackend } from './outbox-backends.ts';
+import type { ProjectBackend } from './project-backend.ts';
 
 export type RunSummary = RunReport['run'];
 
@@ -49,5 +50,6 @@ export interface BerthBackend {
   jobs(): Promise<JobBackend>;
   webhooks(): Promise<WebhookBackend>;
   events(): Promise<EventBackend>;
+  projects(): Promise<ProjectBackend>;
   close(): Promise<void>;
 }
