@@ -7,6 +7,28 @@ import { isPidAlive } from './is-pid-alive.ts';
 
 const POLL_MS = 250;
 
+/** A build as lists show it (owner pid/host stay internal). */
+export interface BuildView {
+  uuid: string;
+  environment_uuid: string;
+  environment_name: string;
+  image: string;
+  /** The project folder it was built for (null: not known). */
+  project_dir: string | null;
+  status: string;
+  reason: string | null;
+  log_path: string;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+export interface BuildPage {
+  builds: BuildView[];
+  /** Pass as `before` for the next (older) page; null on the last page. */
+  next_cursor: string | null;
+}
+
 /**
  * Build slots in the store (BERTH_MAX_BUILDS): a build waits PENDING until the store's conditional
  * claim gives it a slot. The rows carry their owner's pid and host; a waiter (and reconcile) ends the
@@ -44,6 +66,14 @@ export class BuildQueue implements BuildSlots {
 
   async release(uuid: string, failure?: string): Promise<void> {
     await this.#builds.finish(uuid, failure === undefined ? 'SUCCESS' : 'FAILURE', new Date().toISOString(), failure ?? null);
+  }
+
+  /** Builds, newest first; `status` filters (PENDING, STARTED, SUCCESS, FAILURE); `before` is the previous page's next_cursor. */
+  async list(opts: { limit?: number; before?: string; status?: string } = {}): Promise<BuildPage> {
+    const limit = opts.limit ?? 50;
+    const rows = await this.#builds.list({ limit, before: opts.before, status: opts.status });
+    const builds = rows.map(({ owner_pid: _pid, owner_host: _host, ...view }) => view);
+    return { builds, next_cursor: rows.length === limit ? rows[rows.length - 1]!.uuid : null };
   }
 
   /** Ends the builds (waiting or running) whose Berth process on this host is gone: their slots are free. */

@@ -213,3 +213,28 @@ export const SessionInfo = Type.Object({
   scope: Type.String({ description: '"admin" or "project"' }),
   project_uuid: Nullable(Type.String()),
 });
+
+export const BuildsQuery = Type.Object({
+  status: Type.Optional(Type.Union(['PENDING', 'STARTED', 'SUCCESS', 'FAILURE'].map((v) => Type.Literal(v)))),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+  before: Type.Optional(Type.String({ minLength: 1, maxLength: 36, description: 'next_cursor of the previous page' })),
+});
+
+export const BuildPage = Type.Object({
+  builds: Type.Array(
+    Type.Object({
+      uuid: Type.String(),
+      environment_uuid: Type.String(),
+      environment_name: Type.String(),
+      image: Type.String(),
+      project_dir: Nullable(Type.String()),
+      status: Type.String(),
+      reason: Nullable(Type.String()),
+      log_path: Type.String(),
+      created_at: Type.String(),
+      started_at: Nullable(Type.String()),
+      finished_at: Nullable(Type.String()),
+    }),
+  ),
+  next_cursor: Nullable(Type.String()),
+});

@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { BuildRepository, type BuildRow } from '../../src/store/build-repository.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import { collect, parseJson, Sandbox } from '../helpers/berth-cli.ts';
+import { ADMIN, TestServer } from '../helpers/berth-server.ts';
 import { BUSYBOX_IMAGE, dockerTestContext } from '../helpers/docker-test-context.ts';
 
 const ctx = await dockerTestContext('environment build queue (BERTH_MAX_BUILDS)');
@@ -97,6 +98,43 @@ if (ctx.available) {
       assert.equal(rows.find((b) => b.environment_name === 'Next')!.status, 'SUCCESS');
       const events = (await buildEvents()).filter((e) => e.env === 'Stuck' || e.env === 'Next');
       assert.deepEqual(events.map((e) => `${e.env} ${e.verb}`), ['Stuck started', 'Stuck failed', 'Next started', 'Next succeeded']);
+    });
+
+    it('berth env builds lists them newest first, filtered and paginated, here and through GET /api/builds', T, async () => {
+      const all = await box.run(['env', 'builds', '--json']);
+      assert.equal(all.code, 0, all.stderr);
+      const page = parseJson(all.stdout);
+      assert.deepEqual(page.builds.map((b: any) => `${b.environment_name} ${b.status}`), ['Next SUCCESS', 'Stuck FAILURE', 'Second SUCCESS', 'First SUCCESS']);
+      assert.equal(page.next_cursor, null);
+      assert.equal(page.builds[0].owner_pid, undefined);
+      const failed = parseJson((await box.run(['env', 'builds', '--status', 'FAILURE', '--json'])).stdout).builds;
+      assert.deepEqual(failed.map((b: any) => b.environment_name), ['Stuck']);
+      const first = parseJson((await box.run(['env', 'builds', '--limit', '2', '--json'])).stdout);
+      const second = parseJson((await box.run(['env', 'builds', '--limit', '2', '--before', first.next_cursor, '--json'])).stdout);
+      assert.deepEqual([...first.builds, ...second.builds].map((b: any) => b.environment_name), ['Next', 'Stuck', 'Second', 'First']);
+      const text = await box.run(['env', 'builds']);
+      assert.match(text.stdout, /^BUILD\s+ENVIRONMENT\s+STATUS/);
+      assert.match(text.stdout, /Stuck\s+FAILURE/);
+      const bad = await box.run(['env', 'builds', '--status', 'DONE']);
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /--status "DONE" is not a build status/);
+
+      // The same store served by a Berth server: the API and the CLI through it list the same builds.
+      const server = new TestServer();
+      await server.start({ env: { BERTH_HOME: box.home } });
+      try {
+        const res = await server.api('GET', '/api/builds?limit=3');
+        assert.equal(res.status, 200, await res.clone().text());
+        const api = (await res.json()) as any;
+        assert.deepEqual(api.builds.map((b: any) => b.environment_name), ['Next', 'Stuck', 'Second']);
+        assert.equal(api.next_cursor, api.builds[2].uuid);
+        const remote = await box.run(['env', 'builds', '--json'], { env: { BERTH_ENDPOINT: server.url, BERTH_TOKEN: ADMIN } });
+        assert.equal(remote.code, 0, remote.stderr);
+        assert.deepEqual(parseJson(remote.stdout), page);
+      } finally {
+        await server.close();
+        server.cleanup();
+      }
     });
   });
 }

@@ -7,6 +7,7 @@ import type { RuntimeName } from '../../config/config.ts';
 import type { ServiceInfo } from '../../services/service-manager.ts';
 import type { EventBackend, JobBackend, WebhookBackend } from './outbox-backends.ts';
 import type { ProjectBackend } from './project-backend.ts';
+import type { BuildPage } from '../../engine/build-queue.ts';
 
 export type RunSummary = RunReport['run'];
 
@@ -51,5 +52,7 @@ export interface BerthBackend {
   webhooks(): Promise<WebhookBackend>;
   events(): Promise<EventBackend>;
   projects(): Promise<ProjectBackend>;
+  /** Environment image builds, newest first (a page). */
+  listBuilds(opts: { limit?: number; before?: string; status?: string }): Promise<BuildPage>;
   close(): Promise<void>;
 }

@@ -121,6 +121,10 @@ export class LocalBackend implements BerthBackend {
     return localProjects(await this.#engine());
   }
 
+  async listBuilds(opts: Parameters<BerthBackend['listBuilds']>[0]) {
+    return (await this.#engine()).builds.list(opts);
+  }
+
   /** The engine is closed by whoever opened it (the CLI context). */
   async close(): Promise<void> {}
 }

@@ -12,6 +12,7 @@ import type { BerthBackend, RunSummary, StepLog, ValidationSummary } from './ber
 import { HttpClient, sseData } from './http-client.ts';
 import type { EventBackend, JobBackend, WebhookBackend } from './outbox-backends.ts';
 import type { ProjectBackend, ProjectView } from './project-backend.ts';
+import type { BuildPage } from '../../engine/build-queue.ts';
 import { pollRun } from './poll-run.ts';
 import { RemoteJobBackend } from './remote-job-backend.ts';
 import { remoteEvents, remoteWebhooks } from './remote-outbox-backends.ts';
@@ -160,6 +161,12 @@ export class RemoteBackend implements BerthBackend {
   async close(): Promise<void> {}
 
   /** The server's project for a local folder: found by folder name, registered when missing. */
+  listBuilds(opts: Parameters<BerthBackend['listBuilds']>[0]): Promise<BuildPage> {
+    const query = new URLSearchParams();
+    for (const [k, v] of Object.entries(opts)) if (v !== undefined) query.set(k, String(v));
+    return this.#http.json('GET', `/api/builds?${query}`);
+  }
+
   async projects(): Promise<ProjectBackend> {
     const path = (ref: string) => `/api/projects/${encodeURIComponent(ref)}`;
     return {
