@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, describe, it } from 'node:test';
 import { collect, parseJson, pipeline, Sandbox, writePipeline } from '../helpers/berth-cli.ts';
+import { TestServer } from '../helpers/berth-server.ts';
 
 function alive(pid: number): boolean {
   try {
@@ -54,6 +55,25 @@ describe('berth project / berth pipeline rm (local store)', () => {
     const [deleted] = await eventTypes('project:pipeline:deleted');
     assert.deepEqual([deleted.project.name, deleted.project.pipeline.name, deleted.project.pipeline.path], ['shop', 'gone', 'gone.orchest']);
     assert.equal((await box.run(['pipeline', 'rm', 'gone.orchest'])).code, 2);
+  });
+
+  it('project rm --force on the local store refuses a project with services (they run in a server) and stops nothing', async () => {
+    const server = new TestServer();
+    await server.start({ env: { BERTH_HOME: box.home } });
+    try {
+      const port = 18000 + (process.pid % 1000);
+      const svc = await server.api('POST', '/api/projects/shop/services', { body: { name: 'web', command: 'python3', args: `-u -m http.server ${port} --bind 127.0.0.1`, ports: [port] } });
+      assert.equal(svc.status, 201, await svc.clone().text());
+      const res = await box.run(['project', 'rm', 'shop', '--force']);
+      assert.equal(res.code, 2);
+      assert.match(res.stderr, /services \(web\), which run inside a Berth server \[BERTH_E_CONFLICT\]/);
+      assert.match(res.stderr, /BERTH_ENDPOINT/);
+      assert.equal(parseJson((await box.run(['project', 'list', '--json'])).stdout).projects.length, 1);
+      assert.equal((await server.api('DELETE', '/api/projects/shop/services/web')).status, 204);
+    } finally {
+      await server.close();
+      server.cleanup();
+    }
   });
 
   it('project rm refuses while a run is active (exit 2, naming it); --force cancels the run and unregisters the project', async () => {
