@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { BerthError } from '../errors.ts';
 import type { BuildRepository } from '../store/build-repository.ts';
 import type { EnvironmentBuild } from '../store/state-change.ts';
 import type { BuildSlots, SlotWait } from './environment-images.ts';
@@ -71,6 +72,11 @@ export class BuildQueue implements BuildSlots {
   /** Builds, newest first; `status` filters (PENDING, STARTED, SUCCESS, FAILURE); `before` is the previous page's next_cursor. */
   async list(opts: { limit?: number; before?: string; status?: string } = {}): Promise<BuildPage> {
     const limit = opts.limit ?? 50;
+    if (opts.before !== undefined && !(await this.#builds.get(opts.before))) {
+      throw new BerthError('BERTH_E_INVALID_ARGUMENT', `no build ${opts.before} to page from`, {
+        problems: [{ path: 'before', message: 'not a build id', fix: 'pass the next_cursor of the previous page' }],
+      });
+    }
     const rows = await this.#builds.list({ limit, before: opts.before, status: opts.status });
     const builds = rows.map(({ owner_pid: _pid, owner_host: _host, ...view }) => view);
     return { builds, next_cursor: rows.length === limit ? rows[rows.length - 1]!.uuid : null };

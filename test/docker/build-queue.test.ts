@@ -115,6 +115,9 @@ if (ctx.available) {
       const text = await box.run(['env', 'builds']);
       assert.match(text.stdout, /^BUILD\s+ENVIRONMENT\s+STATUS/);
       assert.match(text.stdout, /Stuck\s+FAILURE/);
+      const lost = await box.run(['env', 'builds', '--before', 'nope']);
+      assert.equal(lost.code, 2);
+      assert.match(lost.stderr, /before: not a build id/);
       const bad = await box.run(['env', 'builds', '--status', 'DONE']);
       assert.equal(bad.code, 2);
       assert.match(bad.stderr, /--status "DONE" is not a build status/);
