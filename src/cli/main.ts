@@ -26,6 +26,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   scheduler: async () => (await import('./commands/scheduler-command.ts')).schedulerCommand,
   session: async () => (await import('./commands/session-command.ts')).sessionCommand,
   'env-var': async () => (await import('./commands/env-var-command.ts')).envVarCommand,
+  project: async () => (await import('./commands/project-command.ts')).projectCommand,
+  pipeline: async () => (await import('./commands/pipeline-command.ts')).pipelineCommand,
 };
 
 const HELP = `Berth — pipelines and services for data teams (runs Orchest projects unchanged)
@@ -54,6 +56,8 @@ Commands:
   service template list|add     built-in service definitions, added to a pipeline file
   session start|stop|status|list|logs   interactive sessions: a pipeline's services
   env-var set|list|rm           project and pipeline environment variables (secrets)
+  project list|rename|move|rm   registered projects (rm unregisters; the folder is kept)
+  pipeline rm FILE              delete a pipeline file (records project:pipeline:deleted)
 
 Every command takes --help. Lists take --json.
 State lives in BERTH_HOME (default ~/.berth). With BERTH_ENDPOINT (+ BERTH_TOKEN) set, run, runs,

@@ -13,6 +13,7 @@ import type { RunType, Status } from '../core/statuses.ts';
 import { BerthError } from '../errors.ts';
 import { JobService } from '../jobs/job-service.ts';
 import { Outbox } from '../outbox/outbox.ts';
+import { BuildRepository } from '../store/build-repository.ts';
 import { JobRepository } from '../store/job-repository.ts';
 import type { StateChangeHook } from '../store/state-change.ts';
 import { openStore } from '../store/open-store.ts';
@@ -25,6 +26,8 @@ import type { RunObserver } from './run-events.ts';
 import { RunExecutor, type PreparedStep } from './run-executor.ts';
 import { runReport, type RunReport } from './run-report.ts';
 import { Runtimes } from './runtime-selection.ts';
+import { BuildQueue } from './build-queue.ts';
+import { isPidAlive } from './is-pid-alive.ts';
 import { stepOutputsDir } from './step-outputs.ts';
 import type { EnvironmentImage } from './environment-images.ts';
 import { findEnvironments, loadEnvironment } from './environment-loader.ts';
@@ -79,6 +82,8 @@ export class Engine {
   #sessions: SessionManager | undefined;
   /** Called by repositories inside each state change's transaction: records the event (and its deliveries). */
   readonly stateHook: StateChangeHook;
+  /** Environment image builds: slots, queue, history. */
+  readonly builds: BuildQueue;
 
   private constructor(config: BerthConfig, db: Kysely<Database>, runtimes: Runtimes) {
     this.config = config;
@@ -93,8 +98,9 @@ export class Engine {
     this.#projects = new ProjectRepository(db, { hook });
     this.#runs = new RunRepository(db, { hook, limits: { interactive: config.limits.interactiveRuns, job: config.limits.jobRuns } });
     this.#runtimes = runtimes;
-    // An environment build has no store row: its events get a transaction of their own.
-    runtimes.onEnvironmentBuild((verb, build) => db.transaction().execute((tx) => hook(tx, { entity: 'environment-build', verb, build })));
+    // Environment builds queue for a slot in the store (BERTH_MAX_BUILDS); their rows' changes record the events.
+    this.builds = new BuildQueue(new BuildRepository(db, { hook, limit: config.limits.builds }));
+    runtimes.useBuildSlots(this.builds);
     this.jobs = new JobService({ jobs: jobRepository, projects: this.#projects, config, runner: this });
   }
 
@@ -373,7 +379,7 @@ export class Engine {
    */
   async reconcile(): Promise<void> {
     for (const run of await this.#runs.activeOwnedBy(this.#host)) {
-      if (run.owner_pid === null || isAlive(run.owner_pid)) continue;
+      if (run.owner_pid === null || isPidAlive(run.owner_pid)) continue;
       const reason = `the berth process (pid ${run.owner_pid}) running this run exited before it ended`;
       if (!(await this.#runs.finish(run.uuid, 'FAILURE', isoNow(), reason))) continue;
       await this.#runs.abortActiveSteps(run.uuid, isoNow(), reason);
@@ -381,6 +387,7 @@ export class Engine {
     }
     for (const runtime of await this.#runtimes.opened()) await this.#sweep(runtime).catch(() => undefined);
     await this.sessions.reconcile();
+    await this.builds.reclaim();
   }
 
   /** Removes a runtime's workloads whose run has ended (or is unknown to the store). */
@@ -460,15 +467,6 @@ function joinSession(prepared: PreparedStep, session: ActiveSession | null, runt
   if (session.network) prepared.spec.network = { name: session.network };
   else prepared.spec.env.BERTH_SERVICES_HOST = '127.0.0.1';
   return prepared;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function isoNow(): string {

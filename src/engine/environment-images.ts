@@ -3,8 +3,21 @@ import { environmentContextFiles, environmentDockerfile, environmentImageTag, ty
 import type { ImageBuilder } from '../drivers/image-builder.ts';
 import type { EnvironmentBuild } from '../store/state-change.ts';
 
-/** Told when a build starts, succeeds or fails (the engine records it as an event). */
-export type EnvironmentBuildListener = (verb: 'started' | 'succeeded' | 'failed', build: EnvironmentBuild) => Promise<void>;
+/** How a queued build waits: told how many builds are ahead; asked whether it is still needed. */
+export interface SlotWait {
+  onWaiting: (ahead: number) => void;
+  stillNeeded: () => Promise<boolean>;
+}
+
+/**
+ * Build slots (the engine's BuildQueue: rows in the store, BERTH_MAX_BUILDS). `acquire` returns the
+ * build's id once it holds a slot (its `started` event recorded), or null when `stillNeeded` said no
+ * while it waited; `release` ends it (`succeeded`, or `failed` with the reason) and frees the slot.
+ */
+export interface BuildSlots {
+  acquire(build: EnvironmentBuild, logPath: string, wait: SlotWait): Promise<string | null>;
+  release(uuid: string, failure?: string): Promise<void>;
+}
 
 export interface EnvironmentImage {
   uuid: string;
@@ -21,12 +34,13 @@ export class EnvironmentImages {
   readonly #builder: ImageBuilder;
   readonly #buildsDir: string;
   readonly #inFlight = new Map<string, Promise<EnvironmentImage>>();
-  readonly #onBuild: EnvironmentBuildListener | undefined;
+  readonly #slots: BuildSlots | undefined;
 
-  constructor(builder: ImageBuilder, buildsDir: string, opts: { onBuild?: EnvironmentBuildListener } = {}) {
+  /** Without `slots` builds start at once and record nothing. */
+  constructor(builder: ImageBuilder, buildsDir: string, opts: { slots?: BuildSlots } = {}) {
     this.#builder = builder;
     this.#buildsDir = buildsDir;
-    this.#onBuild = opts.onBuild;
+    this.#slots = opts.slots;
   }
 
   /** The environment's image tag: its base image's local id is part of the hash when the base is there. */
@@ -49,9 +63,17 @@ export class EnvironmentImages {
 
   async #ensure(env: EnvironmentDefinition, image: string, basePulled: boolean, onProgress: ((line: string) => void) | undefined, projectDir: string | null): Promise<EnvironmentImage> {
     const log = join(this.#buildsDir, env.uuid, `${image.slice(image.lastIndexOf(':') + 1)}.log`);
-    if (await this.#builder.hasImage(image)) return { uuid: env.uuid, name: env.name, image, built: false, log };
+    const notBuilt = { uuid: env.uuid, name: env.name, image, built: false, log };
+    if (await this.#builder.hasImage(image)) return notBuilt;
     const build: EnvironmentBuild = { projectDir, environmentUuid: env.uuid, environmentName: env.name, image };
-    await this.#onBuild?.('started', build);
+    const slot = this.#slots
+      ? await this.#slots.acquire(build, log, {
+          onWaiting: (ahead) => onProgress?.(`waiting for a build slot: ${ahead} ahead`),
+          // Another Berth process may build the same image meanwhile.
+          stillNeeded: async () => !(await this.#builder.hasImage(image)),
+        })
+      : undefined;
+    if (slot === null) return notBuilt;
     try {
       await this.#builder.build({
         tag: image,
@@ -61,14 +83,14 @@ export class EnvironmentImages {
         logPath: log,
         onProgress,
       });
+      // The build pulled the base image: name the result by the base's id too, as the next lookup will.
+      const baseId = basePulled ? await this.#builder.imageId(env.baseImage) : null;
+      if (baseId !== null) await this.#builder.tag(image, environmentImageTag(env, baseId));
     } catch (e) {
-      await this.#onBuild?.('failed', { ...build, reason: e instanceof Error ? e.message : String(e) });
+      if (slot !== undefined) await this.#slots!.release(slot, e instanceof Error ? e.message : String(e));
       throw e;
     }
-    // The build pulled the base image: name the result by the base's id too, as the next lookup will.
-    const baseId = basePulled ? await this.#builder.imageId(env.baseImage) : null;
-    if (baseId !== null) await this.#builder.tag(image, environmentImageTag(env, baseId));
-    await this.#onBuild?.('succeeded', build);
-    return { uuid: env.uuid, name: env.name, image, built: true, log };
+    if (slot !== undefined) await this.#slots!.release(slot);
+    return { ...notBuilt, built: true };
   }
 }

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { BerthConfig, RuntimeName } from '../config/config.ts';
 import type { DockerDriver } from '../drivers/docker/docker-driver.ts';
 import { ManagedDriver } from '../drivers/managed-driver.ts';
-import type { EnvironmentBuildListener, EnvironmentImages } from './environment-images.ts';
+import type { BuildSlots, EnvironmentImages } from './environment-images.ts';
 import { ProcessStepRuntime } from './process-step-runtime.ts';
 import type { StepRuntime } from './step-runtime.ts';
 import { openDriver } from './runtime-drivers.ts';
@@ -16,15 +16,15 @@ export class Runtimes {
   readonly #open = new Map<RuntimeName, Promise<StepRuntime>>();
   #docker: Promise<DockerDriver> | undefined;
   #images: Promise<EnvironmentImages> | undefined;
-  #onBuild: EnvironmentBuildListener | undefined;
+  #slots: BuildSlots | undefined;
 
   constructor(config: BerthConfig) {
     this.#config = config;
   }
 
-  /** Who is told of environment builds (the engine: it records them as events). Set before images are used. */
-  onEnvironmentBuild(listener: EnvironmentBuildListener): void {
-    this.#onBuild = listener;
+  /** Where environment builds queue and are recorded (the engine's BuildQueue). Set before images are used. */
+  useBuildSlots(slots: BuildSlots): void {
+    this.#slots = slots;
   }
 
   get(name: RuntimeName): Promise<StepRuntime> {
@@ -49,7 +49,7 @@ export class Runtimes {
         import('./environment-images.ts'),
         this.#dockerDriver(),
       ]);
-      return new EnvironmentImages(new DockerImageBuilder(docker.client, this.#config.docker.address), join(this.#config.home, 'builds'), { onBuild: this.#onBuild });
+      return new EnvironmentImages(new DockerImageBuilder(docker.client, this.#config.docker.address), join(this.#config.home, 'builds'), { slots: this.#slots });
     })();
     return this.#images;
   }

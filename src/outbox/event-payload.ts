@@ -39,7 +39,7 @@ export interface EnvironmentPayload {
   uuid: string;
   name: string;
   image: string;
-  image_build: { status: 'STARTED' | 'SUCCESS' | 'FAILURE'; reason?: string };
+  image_build: { uuid?: string; status: 'STARTED' | 'SUCCESS' | 'FAILURE'; reason?: string };
 }
 
 export interface ServicePayload {
@@ -114,7 +114,7 @@ const BUILD_STATUS = { started: 'STARTED', succeeded: 'SUCCESS', failed: 'FAILUR
 
 async function environmentBuildEvent(tx: Kysely<Database>, verb: keyof typeof BUILD_STATUS, build: EnvironmentBuild): Promise<BuiltEvent> {
   const row = build.projectDir === null ? undefined : await tx.selectFrom('projects').select(['uuid', 'name']).where('path', '=', build.projectDir).executeTakeFirst();
-  const image_build: EnvironmentPayload['image_build'] = { status: BUILD_STATUS[verb], ...(build.reason === undefined ? {} : { reason: build.reason }) };
+  const image_build: EnvironmentPayload['image_build'] = { ...(build.uuid === undefined ? {} : { uuid: build.uuid }), status: BUILD_STATUS[verb], ...(build.reason === undefined ? {} : { reason: build.reason }) };
   const environment = { uuid: build.environmentUuid, name: build.environmentName, image: build.image, image_build };
   return { jobKind: null, projectUuid: row?.uuid ?? null, jobUuid: null, runUuid: null, subject: { project: { uuid: row?.uuid ?? '', name: row?.name ?? '', environment } } };
 }

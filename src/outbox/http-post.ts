@@ -46,7 +46,17 @@ export async function httpPost(url: string, body: string, headers: Record<string
       req.destroy();
     }, opts.timeoutMs);
     req.on('close', () => clearTimeout(timer));
-    req.on('error', (e) => done({ ok: false, status: null, error: e.message }));
+    req.on('error', (e) => done({ ok: false, status: null, error: describeError(e, target) }));
     req.end(body);
   });
+}
+
+/** Certificate failures say so (and how to accept such a receiver); other errors are their message. */
+function describeError(e: Error & { code?: string }, target: URL): string {
+  const code = e.code ?? '';
+  if (target.protocol === 'https:' && /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(code)) {
+    // Node's own hint (running Node with other CA options) does not apply to a Berth user.
+    return `TLS certificate of ${target.host} not trusted: ${e.message.split(';')[0]} (${code}); fix the receiver's certificate or set verify_ssl: false`;
+  }
+  return e.message;
 }

@@ -39,6 +39,18 @@ export const PipelineSummary = Type.Object({
   problems: Type.Integer(),
 });
 
+export const UpdateProjectBody = Type.Object(
+  {
+    name: Type.Optional(CreateProjectBody.properties.name),
+    path: Type.Optional(Type.String({ minLength: 1, maxLength: 4096, description: 'absolute path of another folder on the server (the files are not moved)' })),
+  },
+  { additionalProperties: false },
+);
+
+export const DeleteProjectQuery = Type.Object({
+  force: Type.Optional(Type.Union([Type.Literal('1'), Type.Literal('true'), Type.Literal('0'), Type.Literal('false')], { description: '1: stop its active runs, sessions, jobs and services first' })),
+});
+
 export const PipelineParams = Type.Object({
   project: ProjectParams.properties.project,
   pipeline: Type.String({ minLength: 1, maxLength: 1024, description: 'path of the .orchest file in the project (URL-encoded) or the pipeline uuid' }),
@@ -200,4 +212,29 @@ export const SessionBody = Type.Object(
 export const SessionInfo = Type.Object({
   scope: Type.String({ description: '"admin" or "project"' }),
   project_uuid: Nullable(Type.String()),
+});
+
+export const BuildsQuery = Type.Object({
+  status: Type.Optional(Type.Union(['PENDING', 'STARTED', 'SUCCESS', 'FAILURE'].map((v) => Type.Literal(v)))),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+  before: Type.Optional(Type.String({ minLength: 1, maxLength: 36, description: 'next_cursor of the previous page' })),
+});
+
+export const BuildPage = Type.Object({
+  builds: Type.Array(
+    Type.Object({
+      uuid: Type.String(),
+      environment_uuid: Type.String(),
+      environment_name: Type.String(),
+      image: Type.String(),
+      project_dir: Nullable(Type.String()),
+      status: Type.String(),
+      reason: Nullable(Type.String()),
+      log_path: Type.String(),
+      created_at: Type.String(),
+      started_at: Nullable(Type.String()),
+      finished_at: Nullable(Type.String()),
+    }),
+  ),
+  next_cursor: Nullable(Type.String()),
 });

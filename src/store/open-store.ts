@@ -9,6 +9,7 @@ import { migration0003Server } from './migrations/0003-server.ts';
 import { migration0006EventsJobsWebhooks } from './migrations/0006-events-jobs-webhooks.ts';
 import { migration0008Sessions } from './migrations/0008-sessions.ts';
 import { migration0009ServiceSessions } from './migrations/0009-service-sessions.ts';
+import { migration0010BuildQueue } from './migrations/0010-build-queue.ts';
 import { NodeSqliteDatabase } from './node-sqlite-database.ts';
 import type { Database } from './tables.ts';
 
@@ -20,6 +21,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0006-events-jobs-webhooks': migration0006EventsJobsWebhooks,
   '0008-sessions': migration0008Sessions,
   '0009-service-sessions': migration0009ServiceSessions,
+  '0010-build-queue': migration0010BuildQueue,
 };
 
 /**

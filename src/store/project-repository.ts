@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { StateChangeHook } from './state-change.ts';
 import type { Database, ProjectsTable } from './tables.ts';
 
@@ -79,6 +79,76 @@ export class ProjectRepository {
       if (inserted) await this.#hook?.(tx, { entity: 'project', verb: 'created', projectUuid: project.uuid });
       return inserted;
     });
+  }
+
+  /** Renames / re-points a project; `project:updated`. False when it is gone. */
+  async update(uuid: string, patch: { name?: string; path?: string }): Promise<boolean> {
+    return this.#db.transaction().execute(async (tx) => {
+      const res = await tx.updateTable('projects').set(patch).where('uuid', '=', uuid).executeTakeFirst();
+      if (Number(res.numUpdatedRows) !== 1) return false;
+      await this.#hook?.(tx, { entity: 'project', verb: 'updated', projectUuid: uuid });
+      return true;
+    });
+  }
+
+  /**
+   * Unregisters a project: `project:deleted` (its payload read before the rows go), then the row and,
+   * by cascade, its pipelines, runs, jobs, sessions, services, tokens and variables. Events stay.
+   */
+  async remove(uuid: string): Promise<boolean> {
+    return this.#db.transaction().execute(async (tx) => {
+      // The write comes first (SQLite upgrades a reading transaction badly), then the event, then the delete.
+      const res = await tx.updateTable('projects').set({ name: sql`name` }).where('uuid', '=', uuid).executeTakeFirst();
+      if (Number(res.numUpdatedRows) !== 1) return false;
+      await this.#hook?.(tx, { entity: 'project', verb: 'deleted', projectUuid: uuid });
+      await tx.deleteFrom('projects').where('uuid', '=', uuid).execute();
+      return true;
+    });
+  }
+
+  /**
+   * A pipeline file was written: its row is inserted (`project:pipeline:created`) or refreshed
+   * (`project:pipeline:updated`), then `write` puts the file in place inside the same transaction (a
+   * failing write rolls the row and event back).
+   */
+  async savePipeline(projectUuid: string, pipeline: { uuid: string; path: string; name: string }, now: string, write: () => void): Promise<void> {
+    await this.#db.transaction().execute(async (tx) => {
+      const inserted = await tx
+        .insertInto('pipelines')
+        .values({ project_uuid: projectUuid, uuid: pipeline.uuid, path: pipeline.path, name: pipeline.name, updated_at: now })
+        .onConflict((oc) => oc.columns(['project_uuid', 'uuid']).doNothing())
+        .executeTakeFirst();
+      const created = Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 1;
+      if (!created) await tx.updateTable('pipelines').set({ path: pipeline.path, name: pipeline.name, updated_at: now }).where('project_uuid', '=', projectUuid).where('uuid', '=', pipeline.uuid).execute();
+      await this.#hook?.(tx, { entity: 'pipeline', verb: created ? 'created' : 'updated', projectUuid, pipelineUuid: pipeline.uuid });
+      write();
+    });
+  }
+
+  /** Removes a pipeline: its row gets `project:pipeline:deleted` first, then `remove` deletes the file in the same transaction. */
+  async removePipeline(projectUuid: string, pipeline: { uuid: string; path: string; name: string }, now: string, remove: () => void): Promise<void> {
+    await this.#db.transaction().execute(async (tx) => {
+      // Known or not, the row is made current so the event names the pipeline as it is now.
+      await tx
+        .insertInto('pipelines')
+        .values({ project_uuid: projectUuid, uuid: pipeline.uuid, path: pipeline.path, name: pipeline.name, updated_at: now })
+        .onConflict((oc) => oc.columns(['project_uuid', 'uuid']).doUpdateSet({ path: pipeline.path, name: pipeline.name, updated_at: now }))
+        .execute();
+      await this.#hook?.(tx, { entity: 'pipeline', verb: 'deleted', projectUuid, pipelineUuid: pipeline.uuid });
+      await tx.deleteFrom('pipelines').where('project_uuid', '=', projectUuid).where('uuid', '=', pipeline.uuid).execute();
+      remove();
+    });
+  }
+
+  /** What still runs in a project: active runs, sessions and jobs, and its services (by name). */
+  async activeWork(uuid: string): Promise<{ runs: string[]; sessions: Array<{ uuid: string; pipeline_file: string }>; jobs: string[]; services: string[] }> {
+    const [runs, sessions, jobs, services] = await Promise.all([
+      this.#db.selectFrom('runs').select('uuid').where('project_uuid', '=', uuid).where('status', 'in', ['PENDING', 'STARTED']).execute(),
+      this.#db.selectFrom('sessions').select(['uuid', 'pipeline_file']).where('project_uuid', '=', uuid).where('status', 'in', ['STARTING', 'RUNNING', 'STOPPING']).execute(),
+      this.#db.selectFrom('jobs').select('uuid').where('project_uuid', '=', uuid).where('status', 'in', ['PENDING', 'STARTED']).execute(),
+      this.#db.selectFrom('services').select('name').where('project_uuid', '=', uuid).execute(),
+    ]);
+    return { runs: runs.map((r) => r.uuid), sessions, jobs: jobs.map((j) => j.uuid), services: services.map((s) => s.name) };
   }
 
   async pipelines(projectUuid: string): Promise<Array<{ uuid: string; path: string; name: string; updated_at: string }>> {

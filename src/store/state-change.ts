@@ -12,8 +12,10 @@ export type StateChange =
   | { entity: 'environment-build'; verb: 'started' | 'succeeded' | 'failed'; build: EnvironmentBuild }
   | { entity: 'service'; verb: 'created' | 'deleted'; projectUuid: string; service: ServiceSummary };
 
-/** An environment image build (no store row: the event carries it all). */
+/** An environment image build (a `builds` row; the event carries what it says at the time). */
 export interface EnvironmentBuild {
+  /** The build's row (absent for builds made without a store, e.g. in unit tests). */
+  uuid?: string;
   /** The project folder the build is for (null: not known to the caller). */
   projectDir: string | null;
   environmentUuid: string;

@@ -247,6 +247,25 @@ export interface EnvVarsTable {
   updated_at: string;
 }
 
+/** An environment image build: PENDING (waiting for a slot), STARTED (holds one), SUCCESS or FAILURE. */
+export interface BuildsTable {
+  uuid: string;
+  /** The project folder the build is for (null: not known). */
+  project_dir: string | null;
+  environment_uuid: string;
+  environment_name: string;
+  image: string;
+  status: string;
+  reason: string | null;
+  log_path: string;
+  /** The Berth process waiting for or running the build (its slot is reclaimed when it is gone). */
+  owner_pid: number | null;
+  owner_host: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
 export interface Database {
   projects: ProjectsTable;
   pipelines: PipelinesTable;
@@ -266,6 +285,7 @@ export interface Database {
   env_vars: EnvVarsTable;
   service_tickets: ServiceTicketsTable;
   service_sessions: ServiceSessionsTable;
+  builds: BuildsTable;
 }
 
 /** A browser's service session on a service's own origin (hash of the cookie's secret only). */

@@ -131,4 +131,27 @@ describe('the CLI gives the same output in-process and through a server', () => 
     assert.ok(uuid, res.stdout);
     assert.equal((await server.waitForRun(uuid)).steps[0]!.status, 'ABORTED');
   });
+
+  it('project list|rename|rm and pipeline rm go to the server; rm --force removes the project\'s services there', async () => {
+    const port = 17000 + (process.pid % 1000);
+    const def = box.file('svc2.json', JSON.stringify({ name: 'web2', command: 'python3', args: `-u -m http.server ${port} --bind 127.0.0.1`, ports: [port] }));
+    assert.equal((await box.run(['service', 'deploy', '--project', 'project', '--file', def], { env: remote })).code, 0);
+    const list = await box.run(['project', 'list', '--json'], { env: remote });
+    assert.deepEqual(JSON.parse(list.stdout).projects.map((p: { name: string }) => p.name), ['project']);
+    writePipeline(box, 'drop.orchest', { ...pipeline('drop', [{ title: 'A', file: 'steps/a.sh' }]), uuid: '88888888-2222-4333-8444-555555555555' });
+    const dropped = await box.run(['pipeline', 'rm', 'drop.orchest'], { env: remote });
+    assert.equal(dropped.code, 0, dropped.stderr);
+    assert.equal(dropped.stdout, 'Deleted drop.orchest from project "project".\n');
+    const refused = await box.run(['project', 'rm', 'project'], { env: remote });
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /service web2 is active/);
+    const forced = await box.run(['project', 'rm', 'project', '--force', '--json'], { env: remote });
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.equal(JSON.parse(forced.stdout).name, 'project');
+    assert.equal((await server.api('GET', `/api/projects/project/services/web2/${port}/`)).status, 404);
+    const events = (await (await server.api('GET', '/api/events?type=project:&limit=200')).json()) as { events: Array<{ type: string; project: { name: string } }> };
+    const types = events.events.map((e) => e.type);
+    assert.ok(types.indexOf('project:deleted') < types.indexOf('project:service:deleted'), 'the service went before the project');
+    assert.ok(types.includes('project:pipeline:deleted'));
+  });
 });

@@ -1,5 +1,6 @@
 import { Sandbox } from './berth-cli.ts';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -8,16 +9,18 @@ export interface Received {
   body: string;
 }
 
-/** A real HTTP receiver on 127.0.0.1 recording every request; `respond` decides each answer. */
+/** A real HTTP (or, with `tls`, HTTPS) receiver on 127.0.0.1 recording every request; `respond` decides each answer. */
 export class Receiver {
   readonly received: Received[] = [];
   /** Requests whose answer is being held (respond returned 'hold'). */
   readonly held: ServerResponse[] = [];
   respond: (r: Received) => number | 'hold' = () => 200;
   readonly #server: Server;
+  readonly #scheme: 'http' | 'https';
 
-  constructor() {
-    this.#server = createServer((req, res) => {
+  constructor(opts: { tls?: { key: string; cert: string } } = {}) {
+    this.#scheme = opts.tls ? 'https' : 'http';
+    const handle: RequestListener = (req, res) => {
       let body = '';
       req.setEncoding('utf8');
       req.on('data', (c: string) => (body += c));
@@ -28,12 +31,13 @@ export class Receiver {
         if (answer === 'hold') this.held.push(res);
         else res.writeHead(answer).end('ok');
       });
-    });
+    };
+    this.#server = opts.tls ? createTlsServer(opts.tls, handle) : createServer(handle);
   }
 
   async listen(): Promise<string> {
     await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}/hook`;
+    return `${this.#scheme}://127.0.0.1:${(this.#server.address() as AddressInfo).port}/hook`;
   }
 
   async waitFor(cond: (received: Received[]) => boolean, what: string, ms = 30_000): Promise<void> {

@@ -6,6 +6,8 @@ import type { SessionView } from '../../engine/sessions/session-view.ts';
 import type { RuntimeName } from '../../config/config.ts';
 import type { ServiceInfo } from '../../services/service-manager.ts';
 import type { EventBackend, JobBackend, WebhookBackend } from './outbox-backends.ts';
+import type { ProjectBackend } from './project-backend.ts';
+import type { BuildPage } from '../../engine/build-queue.ts';
 
 export type RunSummary = RunReport['run'];
 
@@ -49,5 +51,8 @@ export interface BerthBackend {
   jobs(): Promise<JobBackend>;
   webhooks(): Promise<WebhookBackend>;
   events(): Promise<EventBackend>;
+  projects(): Promise<ProjectBackend>;
+  /** Environment image builds, newest first (a page). */
+  listBuilds(opts: { limit?: number; before?: string; status?: string }): Promise<BuildPage>;
   close(): Promise<void>;
 }

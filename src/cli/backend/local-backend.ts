@@ -9,6 +9,7 @@ import { stepLogChunks } from '../../engine/step-log.ts';
 import type { SessionView } from '../../engine/sessions/session-view.ts';
 import type { BerthBackend, RunSummary, StepLog, ValidationSummary } from './berth-backend.ts';
 import type { EventBackend, JobBackend, WebhookBackend } from './outbox-backends.ts';
+import { localProjects, type ProjectBackend } from './project-backend.ts';
 
 /**
  * The CLI's backend without a server: an Engine in this process on the local store, opened on
@@ -114,6 +115,14 @@ export class LocalBackend implements BerthBackend {
         yield* feed.follow({ ...filter, after: await feed.latestId(), signal });
       },
     };
+  }
+
+  async projects(): Promise<ProjectBackend> {
+    return localProjects(await this.#engine());
+  }
+
+  async listBuilds(opts: Parameters<BerthBackend['listBuilds']>[0]) {
+    return (await this.#engine()).builds.list(opts);
   }
 
   /** The engine is closed by whoever opened it (the CLI context). */

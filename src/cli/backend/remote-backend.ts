@@ -11,6 +11,8 @@ import { BerthError, isBerthError } from '../../errors.ts';
 import type { BerthBackend, RunSummary, StepLog, ValidationSummary } from './berth-backend.ts';
 import { HttpClient, sseData } from './http-client.ts';
 import type { EventBackend, JobBackend, WebhookBackend } from './outbox-backends.ts';
+import type { ProjectBackend, ProjectView } from './project-backend.ts';
+import type { BuildPage } from '../../engine/build-queue.ts';
 import { pollRun } from './poll-run.ts';
 import { RemoteJobBackend } from './remote-job-backend.ts';
 import { remoteEvents, remoteWebhooks } from './remote-outbox-backends.ts';
@@ -159,6 +161,27 @@ export class RemoteBackend implements BerthBackend {
   async close(): Promise<void> {}
 
   /** The server's project for a local folder: found by folder name, registered when missing. */
+  listBuilds(opts: Parameters<BerthBackend['listBuilds']>[0]): Promise<BuildPage> {
+    const query = new URLSearchParams();
+    for (const [k, v] of Object.entries(opts)) if (v !== undefined) query.set(k, String(v));
+    return this.#http.json('GET', `/api/builds?${query}`);
+  }
+
+  async projects(): Promise<ProjectBackend> {
+    const path = (ref: string) => `/api/projects/${encodeURIComponent(ref)}`;
+    return {
+      list: async () => (await this.#http.json<{ projects: ProjectView[] }>('GET', '/api/projects')).projects,
+      update: (ref, patch) => this.#http.json('PATCH', path(ref), patch),
+      remove: (ref, opts) => this.#http.json('DELETE', `${path(ref)}${opts.force ? '?force=1' : ''}`),
+      removePipeline: async (pipelinePath) => {
+        const file = readPipelineFile(pipelinePath);
+        const project = await this.#project(file.projectDir);
+        const removed = await this.#http.json<{ path: string; uuid: string | null }>('DELETE', `${path(project.uuid)}/pipelines/${encodeURIComponent(file.relativePath)}`);
+        return { project: project.name, ...removed };
+      },
+    };
+  }
+
   async #project(dir: string): Promise<Project> {
     const name = basename(dir);
     let project: Project;

@@ -1,7 +1,9 @@
 import type { CliContext } from '../cli-context.ts';
+import { duration, table } from '../format.ts';
 import { parseFlags, usageError } from '../parse-flags.ts';
 
 export const envHelp = `Usage: berth env build [--json] PATH
+       berth env builds [--status S] [--limit N] [--before ID] [--json]
 
 Builds environment images on the Docker engine (DOCKER_HOST): PATH is a project folder (all of its
 .orchest/environments/<uuid>/) or one environment folder. Each image is the environment's
@@ -9,15 +11,27 @@ base_image with its setup_script.sh run in it (by bash, or sh where the image ha
 berth-env/<uuid>:<content hash>: an unchanged environment is not built again. Build output is shown
 as it comes and kept in BERTH_HOME/builds/<uuid>/<hash>.log; a failing setup script fails the build.
 
+At most BERTH_MAX_BUILDS builds (default 1) run at once, across every Berth process on the store;
+the others wait PENDING ("waiting for a build slot: N ahead"). \`env builds\` lists builds, newest
+first (status PENDING, STARTED, SUCCESS or FAILURE); with BERTH_ENDPOINT set, the server's.
+
 Options:
-  --json   print {"environments": [{uuid, name, image, built, log}]} on stdout
+  --json   build: print {"environments": [{uuid, name, image, built, log}]};
+           builds: print {"builds": [...], "next_cursor"} (pass it as --before for the next page)
 Exit status: 0 all images are ready, 1 a build failed or Docker is unreachable, 2 invalid input.`;
 
 export async function envCommand(ctx: CliContext, args: string[]): Promise<number> {
-  const { values, positionals } = parseFlags('env', args, { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
+  const { values, positionals } = parseFlags('env', args, {
+    json: { type: 'boolean' },
+    status: { type: 'string' },
+    limit: { type: 'string' },
+    before: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (values.help) return ctx.out(envHelp), 0;
   const [verb, path, ...rest] = positionals;
-  if (verb !== 'build') throw usageError('env', verb === undefined ? 'expected a subcommand' : `unknown subcommand "${verb}"`, 'berth env build PATH_TO_PROJECT_OR_ENV');
+  if (verb === 'builds' && path === undefined) return listBuilds(ctx, values);
+  if (verb !== 'build') throw usageError('env', verb === undefined ? 'expected a subcommand' : `unknown subcommand "${verb}"`, 'berth env build PATH_TO_PROJECT_OR_ENV, or berth env builds');
   if (path === undefined || rest.length > 0) throw usageError('env', 'expected exactly one PATH', 'berth env build path/to/project');
   const engine = await ctx.engine();
   const images = await engine.buildEnvironments(path, {
@@ -28,5 +42,20 @@ export async function envCommand(ctx: CliContext, args: string[]): Promise<numbe
   for (const image of images) {
     ctx.out(image.built ? `Built ${image.image} (${image.name}); log: ${image.log}` : `Up to date: ${image.image} (${image.name})`);
   }
+  return 0;
+}
+
+async function listBuilds(ctx: CliContext, values: { json?: boolean; status?: string; limit?: string; before?: string }): Promise<number> {
+  const statuses = ['PENDING', 'STARTED', 'SUCCESS', 'FAILURE'];
+  if (values.status !== undefined && !statuses.includes(values.status)) throw usageError('env builds', `--status "${values.status}" is not a build status`, `use one of ${statuses.join(', ')}`);
+  const limit = values.limit === undefined ? 50 : Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw usageError('env builds', `--limit "${values.limit}" is not a number from 1 to 500`, 'e.g. --limit 20');
+  const page = await (await ctx.backend()).listBuilds({ limit, status: values.status, before: values.before });
+  if (values.json) return ctx.out(JSON.stringify(page)), 0;
+  if (page.builds.length === 0) return ctx.out('No builds.'), 0;
+  ctx.out(table(['BUILD', 'ENVIRONMENT', 'STATUS', 'CREATED', 'DURATION', 'IMAGE'], page.builds.map((b) => [
+    b.uuid.slice(0, 8), b.environment_name, b.status, b.created_at.replace('T', ' ').slice(0, 19), duration(b.started_at, b.finished_at), b.image,
+  ])));
+  if (page.next_cursor) ctx.err(`More: berth env builds --before ${page.next_cursor}`);
   return 0;
 }

@@ -107,7 +107,16 @@ export class SessionManager {
 
   /** Stops every service of the pipeline's session (named volumes stay). Idempotent. */
   async stop(pipelineFile: string): Promise<SessionView> {
-    const row = await this.#find(pipelineFile);
+    return this.#stop(await this.#find(pipelineFile));
+  }
+
+  /** Stops a session by its uuid (e.g. when its project is deleted; its pipeline file may be gone). */
+  async stopByUuid(uuid: string): Promise<void> {
+    const row = await this.#rows.get(uuid);
+    if (row) await this.#stop(row);
+  }
+
+  async #stop(row: SessionRow): Promise<SessionView> {
     // Stopping a stopped session only sweeps leftovers: it is no new state (and no second `stopped` event).
     if (row.status === 'STOPPED') {
       await this.#teardown(row);

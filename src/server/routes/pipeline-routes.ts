@@ -30,9 +30,18 @@ export async function pipelineRoutes(root: FastifyInstance, ctx: ServerContext):
       response: { 200: Type.Object({ path: Type.String(), pipeline: PipelineDocument }), 201: Type.Object({ path: Type.String(), pipeline: PipelineDocument }), ...errorResponses },
     },
   }, async (request, reply) => {
-    const { created, pipeline } = ctx.projects.write(request.project!, request.params.pipeline, request.body);
+    const { created, pipeline } = await ctx.projects.write(request.project!, request.params.pipeline, request.body);
     return reply.status(created ? 201 : 200).send({ path: request.params.pipeline, pipeline });
   });
+  app.delete('/api/projects/:project/pipelines/:pipeline', {
+    config,
+    schema: {
+      summary: 'Delete a pipeline file (by path or uuid); its runs and outputs are kept',
+      tags,
+      params: PipelineParams,
+      response: { 200: Type.Object({ path: Type.String(), uuid: Type.Union([Type.String(), Type.Null()]) }), ...errorResponses },
+    },
+  }, async (request) => ctx.projects.removePipeline(request.project!, request.params.pipeline));
   app.post('/api/projects/:project/pipelines/validate', {
     config,
     schema: { summary: 'Validate a pipeline document without writing it', tags, params: ProjectParams, body: ValidateBody, response: { 200: ValidationReport, ...errorResponses } },

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { CreateProjectBody, errorResponses, Project, ProjectParams } from '../api-schemas.ts';
+import { stopProjectWork } from '../../engine/stop-project-work.ts';
+import { CreateProjectBody, DeleteProjectQuery, errorResponses, Project, ProjectParams, UpdateProjectBody } from '../api-schemas.ts';
 import type { ServerContext } from '../server-context.ts';
 
 /** Projects: a name for a folder on the server. `{project}` is the name or the uuid. */
@@ -20,4 +21,23 @@ export async function projectRoutes(root: FastifyInstance, ctx: ServerContext): 
     config: { auth: 'project' },
     schema: { summary: 'Show a project', tags, params: ProjectParams, response: { 200: Project, ...errorResponses } },
   }, async (request) => request.project!);
+  // Admin only: a new path points the project at any folder on the server.
+  app.patch('/api/projects/:project', {
+    config: { auth: 'admin' },
+    schema: { summary: 'Rename a project or point it at another folder (files are not moved)', tags, params: ProjectParams, body: UpdateProjectBody, response: { 200: Project, ...errorResponses } },
+  }, async (request) => ctx.projects.update(await ctx.projects.find(request.params.project), request.body));
+  app.delete('/api/projects/:project', {
+    config: { auth: 'admin' },
+    schema: {
+      summary: 'Unregister a project (its folder is kept); 409 while runs, sessions, jobs or services are active unless ?force=1, which stops them',
+      tags,
+      params: ProjectParams,
+      querystring: DeleteProjectQuery,
+      response: { 200: Project, ...errorResponses },
+    },
+  }, async (request) => {
+    const project = await ctx.projects.find(request.params.project);
+    const force = request.query.force === '1' || request.query.force === 'true';
+    return ctx.projects.remove(project, { force, stop: (work) => stopProjectWork(ctx.engine, work, (name) => ctx.services.remove(project, name)) });
+  });
 }
