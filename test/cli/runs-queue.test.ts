@@ -104,6 +104,6 @@ describe('runs: history, queueing and recovery', () => {
       } catch {
         return true;
       }
-    }, 'the orphaned step to be stopped', 10_000);
+    }, 'the orphaned step to be stopped', 30_000);
   });
 });
