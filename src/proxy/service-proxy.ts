@@ -10,7 +10,7 @@ import { toBerthError } from '../server/error-handler.ts';
 import { bearerToken } from '../server/request-token.ts';
 import type { ServerContext } from '../server/server-context.ts';
 import { errorPage } from './error-page.ts';
-import { isDocumentNavigation, parseHostUrl, parseProxyUrl, PATH_ROUTE_CSP, rewriteLocation, upstreamHeaders, upstreamPath, type ProxyUrl } from './proxy-request.ts';
+import { isDocumentNavigation, localPath, parseHostUrl, parseProxyUrl, PATH_ROUTE_CSP, rewriteLocation, scopeSetCookies, upstreamHeaders, upstreamPath, type ProxyUrl } from './proxy-request.ts';
 import { handOffLocation, OPEN_PATH, sendRedirect, setServiceCookie } from './service-hand-off.ts';
 
 function causeCode(e: Error & { code?: string; cause?: unknown }): string {
@@ -48,7 +48,7 @@ export async function serviceProxy(app: FastifyInstance, opts: { ctx: ServerCont
   const openOnOwnOrigin = async (request: FastifyRequest, reply: FastifyReply, u: ProxyUrl) => {
     const { route } = await lookupService(ctx, u);
     const hasToken = bearerToken(request.headers) !== undefined || u.queryToken !== undefined;
-    const next = `${u.rest || '/'}${u.query}`;
+    const next = localPath(`${u.rest || '/'}${u.query}`);
     if (!hasToken && route?.definition.requires_authentication !== false) {
       // Signed in to the web UI? The UI's hand-off route takes its cookie (same-origin only) and mints the ticket.
       return sendRedirect(reply, `${u.prefix.replace(/\/\d+$/, '')}/open?port=${u.port}&next=${encodeURIComponent(next)}`);
@@ -68,7 +68,7 @@ export async function serviceProxy(app: FastifyInstance, opts: { ctx: ServerCont
       });
     }
     setServiceCookie(reply, opened.session, '/', opened.maxAgeSeconds);
-    return sendRedirect(reply, opened.next);
+    return sendRedirect(reply, localPath(opened.next));
   };
 
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -82,7 +82,7 @@ export async function serviceProxy(app: FastifyInstance, opts: { ctx: ServerCont
       // The URL's token is exchanged for a service session (never stored in a cookie itself), then the clean URL.
       const session = await ctx.serviceAccess.openSession(principal, target);
       setServiceCookie(reply, session.secret, hostRouted ? '/' : `${u.prefix}/`, session.maxAgeSeconds);
-      return sendRedirect(reply, `${u.prefix}${u.rest || '/'}${u.query}`, 302);
+      return sendRedirect(reply, localPath(`${u.prefix}${u.rest || '/'}${u.query}`), 302);
     }
     if (u.rest === '') return sendRedirect(reply, `${u.prefix}/${u.query}`, 302);
     const strip = route.definition.preserve_base_path !== true;
@@ -94,7 +94,11 @@ export async function serviceProxy(app: FastifyInstance, opts: { ctx: ServerCont
       rewriteRequestHeaders: (req, headers) => upstreamHeaders({ ...headers, host: req.headers.host }, { ip: req.ip, proto: req.protocol, host: req.headers.host, prefix: u.prefix }),
       rewriteHeaders: (headers) => {
         if (strip && typeof headers.location === 'string') headers.location = rewriteLocation(headers.location, u.prefix, route.upstream);
-        if (!hostRouted) headers['content-security-policy'] = [...[headers['content-security-policy'] ?? []].flat(), PATH_ROUTE_CSP];
+        if (!hostRouted) {
+          headers['content-security-policy'] = [...[headers['content-security-policy'] ?? []].flat(), PATH_ROUTE_CSP];
+          // The UI's origin: a service's cookies stay under its prefix, and it never sets Berth's.
+          if (headers['set-cookie'] !== undefined) headers['set-cookie'] = scopeSetCookies(headers['set-cookie'], u.prefix);
+        }
         return headers;
       },
       onError: (r, { error }) => {
