@@ -6,6 +6,7 @@ import { createProxyServer } from 'http-proxy-3';
 import { Type } from 'typebox';
 import { BerthError, isBerthError } from '../errors.ts';
 import { ProxyParams } from '../server/api-schemas.ts';
+import { assertSameOriginBrowserRequest } from '../server/cross-site-guard.ts';
 import { toBerthError } from '../server/error-handler.ts';
 import { bearerToken } from '../server/request-token.ts';
 import type { ServerContext } from '../server/server-context.ts';
@@ -78,6 +79,8 @@ export async function serviceProxy(app: FastifyInstance, opts: { ctx: ServerCont
     if (hostRouted && u.rest === OPEN_PATH) return redeem(reply, u);
     if (!hostRouted && servicesDomain && isDocumentNavigation(request.headers)) return openOnOwnOrigin(request, reply, u);
     const { route, via, principal, target } = await resolveProxyTarget(ctx, u, request.headers, request.ip);
+    // SameSite=Lax still sends the cookie from sibling hosts of a shared services domain (same site): mutations must come from the service's own origin.
+    if (via === 'service-session' && !['GET', 'HEAD', 'OPTIONS'].includes(request.method)) assertSameOriginBrowserRequest(request.method, request.headers, { requireOrigin: false, credential: "this service's session cookie" });
     if (via === 'query' && principal && (request.method === 'GET' || request.method === 'HEAD')) {
       // The URL's token is exchanged for a service session (never stored in a cookie itself), then the clean URL.
       const session = await ctx.serviceAccess.openSession(principal, target);

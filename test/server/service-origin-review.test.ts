@@ -109,6 +109,20 @@ describe('services on their own origin: second read (redirects, cookies set by s
     assert.equal(t.logs.some((line) => line.includes(labToken)), false, 'the token reached the log');
   });
 
+  it('refuses a mutation with a service session cookie from another origin (a sibling service is same-site under a shared domain)', async () => {
+    const session = String((await at(echoHost, `/?berth_token=${labToken}`)).headers['set-cookie']).split(';')[0]!;
+    const post = (headers: Record<string, string>) => hostRequest(`${t.url}/form`, echoHost, { cookie: session, 'content-type': 'application/x-www-form-urlencoded', ...headers }, 'POST', 'a=1');
+    const sibling = await post({ origin: `http://other--lab--1234.localhost:${serverPort}`, 'sec-fetch-site': 'same-site' });
+    assert.equal(sibling.status, 403, sibling.body);
+    assert.equal((JSON.parse(sibling.body) as Json).error.code, 'BERTH_E_CROSS_SITE');
+    assert.equal((await post({ 'sec-fetch-site': 'same-site' })).status, 403, 'Sec-Fetch-Site alone tells it too');
+    const own = await post({ origin: `http://${echoHost}`, 'sec-fetch-site': 'same-origin' });
+    assert.equal(own.status, 200, own.body);
+    assert.equal((JSON.parse(own.body) as Json).body, 'a=1');
+    assert.equal((await post({})).status, 200, 'a client that tells neither');
+    assert.equal((await hostRequest(`${t.url}/form`, echoHost, { authorization: `Bearer ${labToken}`, origin: 'http://evil.example' }, 'POST', 'a=1')).status, 200, 'a Bearer client is no browser');
+  });
+
   it('drops expired service sessions whichever way sessions are opened', async () => {
     const db = new DatabaseSync(join(t.home, 'berth.db'));
     try {
