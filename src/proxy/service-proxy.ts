@@ -36,6 +36,17 @@ export async function serviceProxy(app: FastifyInstance, opts: { ctx: ServerCont
   await app.register(replyFrom, { undici: { connections: 256, pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: timeoutMs, bodyTimeout: timeoutMs }, disableRequestLogging: true, retryMethods: [] });
   const agent = new Agent({ keepAlive: true });
   const wsProxy = createProxyServer({ agent, xfwd: false });
+  // A path-routed handshake answers on the UI's origin: its Set-Cookie headers are scoped like the HTTP route's.
+  const wsPrefixes = new WeakMap<IncomingMessage, string>();
+  wsProxy.on('proxyReqWs', (proxyReq, req) => {
+    const prefix = wsPrefixes.get(req);
+    if (prefix === undefined) return;
+    const scope = (res: IncomingMessage) => {
+      if (res.headers['set-cookie'] !== undefined) res.headers['set-cookie'] = scopeSetCookies(res.headers['set-cookie'], prefix);
+    };
+    proxyReq.prependListener('upgrade', scope);
+    proxyReq.prependListener('response', scope);
+  });
   app.addHook('onClose', async () => {
     wsProxy.close();
     agent.destroy();
@@ -134,6 +145,7 @@ export async function serviceProxy(app: FastifyInstance, opts: { ctx: ServerCont
       const strip = route.definition.preserve_base_path !== true;
       req.headers = upstreamHeaders(req.headers, { ip, proto: 'encrypted' in req.socket ? 'https' : 'http', host: req.headers.host, prefix: u.prefix });
       req.url = upstreamPath(u, !strip);
+      if (u.prefix !== '') wsPrefixes.set(req, u.prefix);
       wsProxy.ws(req, socket, head, { target: { host: route.upstream.host, port: route.upstream.port } }, () => socket.destroy());
     }).catch((e: unknown) => rejectUpgrade(socket, isBerthError(e) ? e : toBerthError(e as Error)));
   });

@@ -22,6 +22,23 @@ function rawRequest(port: number, lines: string[]): Promise<string> {
   });
 }
 
+/** The head of the answer to a websocket handshake (the socket is closed once the head is in). */
+function upgradeHead(port: number, lines: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(`${lines.join('\r\n')}\r\nconnection: Upgrade\r\nupgrade: websocket\r\nsec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`));
+    let text = '';
+    socket.on('data', (d: Buffer) => {
+      text += d.toString('latin1');
+      const end = text.indexOf('\r\n\r\n');
+      if (end >= 0) {
+        socket.destroy();
+        resolve(text.slice(0, end));
+      }
+    });
+    socket.on('error', reject);
+  });
+}
+
 const fromEcho = (r: HostResponse) => {
   try {
     return typeof (JSON.parse(r.body) as Json).url === 'string';
@@ -84,6 +101,11 @@ describe('services on their own origin: second read (redirects, cookies set by s
     const cookies = [res.headers['set-cookie'] ?? []].flat();
     assert.equal(cookies.some((c) => /^\s*berth_/i.test(c)), false, `no Berth cookie from a service: ${cookies.join(' | ')}`);
     assert.deepEqual(cookies, [`theme=dark; Path=${prefix}/`, `deep=1; Path=${prefix}/lab`]);
+
+    const ws = await upgradeHead(serverPort, [`GET ${prefix}/set-cookie?${query} HTTP/1.1`, `host: ${listen}`, `authorization: Bearer ${ADMIN}`]);
+    assert.match(ws, /^HTTP\/1\.1 101 /);
+    const wsCookies = ws.split('\r\n').filter((l) => /^set-cookie:/i.test(l)).map((l) => l.slice(l.indexOf(':') + 1).trim());
+    assert.deepEqual(wsCookies, [`theme=dark; Path=${prefix}/`, `deep=1; Path=${prefix}/lab`], 'the same on a websocket handshake');
 
     const own = await at(echoHost, `/set-cookie?c=${encodeURIComponent('theme=dark; Path=/')}`, { authorization: `Bearer ${ADMIN}` });
     assert.deepEqual([own.headers['set-cookie']].flat(), ['theme=dark; Path=/'], 'on its own origin a service sets what it likes');
