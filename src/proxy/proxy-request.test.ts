@@ -49,6 +49,8 @@ describe('proxy request rewriting (pure)', () => {
   });
 
   it('keeps redirects to a path of the request on the same origin', () => {
+    assert.equal(rewriteLocation('http://127.0.0.1:8080//evil.example/x', '', { host: '127.0.0.1', port: 8080 }), '/evil.example/x', "a service's absolute self-redirect on its own host");
+    assert.equal(rewriteLocation('http://127.0.0.1:8080//evil.example/x', '/api/projects/p/services/s/80', { host: '127.0.0.1', port: 8080 }), '/api/projects/p/services/s/80//evil.example/x');
     for (const [path, local] of [['//evil.example/x', '/evil.example/x'], ['/\\evil.example', '/evil.example'], ['/\\/x', '/x'], ['/a//b', '/a//b'], ['/', '/']]) assert.equal(localPath(path!), local);
   });
 

@@ -95,7 +95,8 @@ export function rewriteLocation(location: string, prefix: string, upstream: { ho
   if (location.startsWith('/') && !location.startsWith('//')) return `${prefix}${location}`;
   try {
     const u = new URL(location);
-    if (u.hostname === upstream.host && Number(u.port || (u.protocol === 'https:' ? 443 : 80)) === upstream.port) return `${prefix}${u.pathname}${u.search}${u.hash}`;
+    // localPath: "http://upstream//evil.example/" must not become the protocol-relative "//evil.example/".
+    if (u.hostname === upstream.host && Number(u.port || (u.protocol === 'https:' ? 443 : 80)) === upstream.port) return localPath(`${prefix}${u.pathname}${u.search}${u.hash}`);
   } catch {
     // Relative without a leading slash: already relative to the current (proxied) URL.
   }
