@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseHostUrl, parseProxyUrl, rewriteLocation, upstreamHeaders, upstreamPath } from './proxy-request.ts';
+import { localPath, parseHostUrl, parseProxyUrl, rewriteLocation, scopeSetCookies, upstreamHeaders, upstreamPath } from './proxy-request.ts';
 
 describe('proxy request rewriting (pure)', () => {
   it('parses a service URL and removes only the token parameter', () => {
@@ -42,5 +42,23 @@ describe('proxy request rewriting (pure)', () => {
     for (const host of ['svc.example.org', 'web.svc.example.org', 'a--b--c--d.svc.example.org', 'web--proj.evil.org', 'x.web--proj.svc.example.org', undefined]) {
       assert.equal(parseHostUrl(host, '/', 'svc.example.org'), null, String(host));
     }
+    for (const host of ['web--proj--0x50.svc.example.org', 'web--proj--080.svc.example.org', 'web--proj--1e3.svc.example.org', 'web--proj--70000.svc.example.org', 'w%65b--proj.svc.example.org', 'web--a/b.svc.example.org', 'web---proj.svc.example.org', '-web--proj.svc.example.org']) {
+      assert.equal(parseHostUrl(host, '/', 'svc.example.org'), null, `${host}: not the canonical form`);
+    }
+    assert.equal(parseHostUrl('web--proj.svc.example.org', '/api/projects#x', 'svc.example.org')?.rest, '/api/projects', 'a "#" ends the target');
+  });
+
+  it('keeps redirects to a path of the request on the same origin', () => {
+    assert.equal(rewriteLocation('http://127.0.0.1:8080//evil.example/x', '', { host: '127.0.0.1', port: 8080 }), '/evil.example/x', "a service's absolute self-redirect on its own host");
+    assert.equal(rewriteLocation('http://127.0.0.1:8080//evil.example/x', '/api/projects/p/services/s/80', { host: '127.0.0.1', port: 8080 }), '/api/projects/p/services/s/80//evil.example/x');
+    for (const [path, local] of [['//evil.example/x', '/evil.example/x'], ['/\\evil.example', '/evil.example'], ['/\\/x', '/x'], ['/a//b', '/a//b'], ['/', '/']]) assert.equal(localPath(path!), local);
+  });
+
+  it("scopes a path-routed service's cookies under its prefix and drops Berth's", () => {
+    const p = '/api/projects/p/services/s/80';
+    assert.deepEqual(scopeSetCookies(['berth_token=x; Path=/', ' berth_service_session=y', 'a=1; Path=/; Domain=example.org; HttpOnly', `b=2; path=${p}/x`, 'c=3', `d=4; Path=${p}x`], p), [
+      `a=1; HttpOnly; Path=${p}/`, `b=2; Path=${p}/x`, `c=3; Path=${p}/`, `d=4; Path=${p}/`,
+    ]);
+    assert.deepEqual(scopeSetCookies(undefined, p), []);
   });
 });

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { cookiesWithoutToken, TOKEN_QUERY } from '../server/request-token.ts';
+import { cookiesWithoutToken, SERVICE_COOKIE, TOKEN_COOKIE, TOKEN_QUERY } from '../server/request-token.ts';
 
 /** A proxied URL taken apart, from the raw (still percent-encoded) request URL. */
 export interface ProxyUrl {
@@ -52,10 +52,13 @@ export function parseHostUrl(host: string | undefined, rawUrl: string, domain: s
   const suffix = `.${domain.toLowerCase()}`;
   if (!hostname.endsWith(suffix)) return null;
   const parts = hostname.slice(0, -suffix.length).split('--');
-  if (parts.length < 2 || parts.length > 3 || parts.some((p) => p === '' || p.includes('.'))) return null;
+  // Only the canonical form serviceOrigin writes: no percent-encoded, numeric-alias or otherwise odd labels.
+  if (parts.length < 2 || parts.length > 3 || !hostSafe(parts[0]!) || !hostSafe(parts[1]!) || (parts[2] !== undefined && !/^[1-9]\d{0,4}$/.test(parts[2]))) return null;
   const port = parts[2] === undefined ? 0 : Number(parts[2]);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) return null;
-  const path = rawUrl.startsWith('/') ? rawUrl : `/${rawUrl}`;
+  if (port > 65535) return null;
+  // A "#" (no browser sends one) ends the target, so such a request still goes to the service, never to the API.
+  const target = rawUrl.split('#')[0]!;
+  const path = target.startsWith('/') ? target : `/${target}`;
   const parsed = parseProxyUrl(`/api/projects/${parts[1]}/services/${parts[0]}/${port}${path}`);
   return parsed && { ...parsed, prefix: '' };
 }
@@ -92,7 +95,8 @@ export function rewriteLocation(location: string, prefix: string, upstream: { ho
   if (location.startsWith('/') && !location.startsWith('//')) return `${prefix}${location}`;
   try {
     const u = new URL(location);
-    if (u.hostname === upstream.host && Number(u.port || (u.protocol === 'https:' ? 443 : 80)) === upstream.port) return `${prefix}${u.pathname}${u.search}${u.hash}`;
+    // localPath: "http://upstream//evil.example/" must not become the protocol-relative "//evil.example/".
+    if (u.hostname === upstream.host && Number(u.port || (u.protocol === 'https:' ? 443 : 80)) === upstream.port) return localPath(`${prefix}${u.pathname}${u.search}${u.hash}`);
   } catch {
     // Relative without a leading slash: already relative to the current (proxied) URL.
   }
@@ -138,6 +142,32 @@ export function isDocumentNavigation(headers: IncomingHttpHeaders): boolean {
  * if a browser renders it there (an opaque origin: no cookies, no same-origin API calls).
  */
 export const PATH_ROUTE_CSP = 'sandbox allow-scripts allow-forms allow-popups allow-popups-to-escape-sandbox allow-modals allow-downloads';
+
+/**
+ * A path of the request as a redirect target on the same origin (pure): leading slashes and
+ * backslashes collapse to one "/", so "//host/x" or "/\\host/x" never becomes another host.
+ */
+export function localPath(path: string): string {
+  return path.replace(/^[/\\]+/, '/');
+}
+
+/**
+ * The Set-Cookie headers of a path-routed response (pure): Berth's own cookies are dropped (a service
+ * must not set the UI's session on the UI's origin), Domain is removed (host-only), and a cookie is
+ * kept under the service's prefix (its path, when the service already scopes it there).
+ */
+export function scopeSetCookies(values: string | string[] | undefined, prefix: string): string[] {
+  const out: string[] = [];
+  for (const value of [values ?? []].flat()) {
+    const [pair, ...attrs] = value.split(';').map((a) => a.trim());
+    const name = pair!.split('=')[0]!.trim();
+    if ([TOKEN_COOKIE, SERVICE_COOKIE].includes(name)) continue;
+    const path = attrs.find((a) => /^path=/i.test(a))?.slice(5);
+    const scoped = path !== undefined && (path === prefix || path.startsWith(`${prefix}/`)) ? path : `${prefix}/`;
+    out.push([pair, ...attrs.filter((a) => !/^(path|domain)=/i.test(a)), `Path=${scoped}`].join('; '));
+  }
+  return out;
+}
 
 /** The path a browser may be sent to after a hand-off: a local absolute path, never another host. */
 export function safeNextPath(next: string | undefined): string | null {

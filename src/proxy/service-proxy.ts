@@ -6,11 +6,12 @@ import { createProxyServer } from 'http-proxy-3';
 import { Type } from 'typebox';
 import { BerthError, isBerthError } from '../errors.ts';
 import { ProxyParams } from '../server/api-schemas.ts';
+import { assertSameOriginBrowserRequest } from '../server/cross-site-guard.ts';
 import { toBerthError } from '../server/error-handler.ts';
 import { bearerToken } from '../server/request-token.ts';
 import type { ServerContext } from '../server/server-context.ts';
 import { errorPage } from './error-page.ts';
-import { isDocumentNavigation, parseHostUrl, parseProxyUrl, PATH_ROUTE_CSP, rewriteLocation, upstreamHeaders, upstreamPath, type ProxyUrl } from './proxy-request.ts';
+import { isDocumentNavigation, localPath, parseHostUrl, parseProxyUrl, PATH_ROUTE_CSP, rewriteLocation, scopeSetCookies, upstreamHeaders, upstreamPath, type ProxyUrl } from './proxy-request.ts';
 import { handOffLocation, OPEN_PATH, sendRedirect, setServiceCookie } from './service-hand-off.ts';
 
 function causeCode(e: Error & { code?: string; cause?: unknown }): string {
@@ -35,6 +36,17 @@ export async function serviceProxy(app: FastifyInstance, opts: { ctx: ServerCont
   await app.register(replyFrom, { undici: { connections: 256, pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: timeoutMs, bodyTimeout: timeoutMs }, disableRequestLogging: true, retryMethods: [] });
   const agent = new Agent({ keepAlive: true });
   const wsProxy = createProxyServer({ agent, xfwd: false });
+  // A path-routed handshake answers on the UI's origin: its Set-Cookie headers are scoped like the HTTP route's.
+  const wsPrefixes = new WeakMap<IncomingMessage, string>();
+  wsProxy.on('proxyReqWs', (proxyReq, req) => {
+    const prefix = wsPrefixes.get(req);
+    if (prefix === undefined) return;
+    const scope = (res: IncomingMessage) => {
+      if (res.headers['set-cookie'] !== undefined) res.headers['set-cookie'] = scopeSetCookies(res.headers['set-cookie'], prefix);
+    };
+    proxyReq.prependListener('upgrade', scope);
+    proxyReq.prependListener('response', scope);
+  });
   app.addHook('onClose', async () => {
     wsProxy.close();
     agent.destroy();
@@ -48,7 +60,7 @@ export async function serviceProxy(app: FastifyInstance, opts: { ctx: ServerCont
   const openOnOwnOrigin = async (request: FastifyRequest, reply: FastifyReply, u: ProxyUrl) => {
     const { route } = await lookupService(ctx, u);
     const hasToken = bearerToken(request.headers) !== undefined || u.queryToken !== undefined;
-    const next = `${u.rest || '/'}${u.query}`;
+    const next = localPath(`${u.rest || '/'}${u.query}`);
     if (!hasToken && route?.definition.requires_authentication !== false) {
       // Signed in to the web UI? The UI's hand-off route takes its cookie (same-origin only) and mints the ticket.
       return sendRedirect(reply, `${u.prefix.replace(/\/\d+$/, '')}/open?port=${u.port}&next=${encodeURIComponent(next)}`);
@@ -68,7 +80,7 @@ export async function serviceProxy(app: FastifyInstance, opts: { ctx: ServerCont
       });
     }
     setServiceCookie(reply, opened.session, '/', opened.maxAgeSeconds);
-    return sendRedirect(reply, opened.next);
+    return sendRedirect(reply, localPath(opened.next));
   };
 
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -78,11 +90,13 @@ export async function serviceProxy(app: FastifyInstance, opts: { ctx: ServerCont
     if (hostRouted && u.rest === OPEN_PATH) return redeem(reply, u);
     if (!hostRouted && servicesDomain && isDocumentNavigation(request.headers)) return openOnOwnOrigin(request, reply, u);
     const { route, via, principal, target } = await resolveProxyTarget(ctx, u, request.headers, request.ip);
+    // SameSite=Lax still sends the cookie from sibling hosts of a shared services domain (same site): mutations must come from the service's own origin.
+    if (via === 'service-session' && !['GET', 'HEAD', 'OPTIONS'].includes(request.method)) assertSameOriginBrowserRequest(request.method, request.headers, { requireOrigin: false, credential: "this service's session cookie" });
     if (via === 'query' && principal && (request.method === 'GET' || request.method === 'HEAD')) {
       // The URL's token is exchanged for a service session (never stored in a cookie itself), then the clean URL.
       const session = await ctx.serviceAccess.openSession(principal, target);
       setServiceCookie(reply, session.secret, hostRouted ? '/' : `${u.prefix}/`, session.maxAgeSeconds);
-      return sendRedirect(reply, `${u.prefix}${u.rest || '/'}${u.query}`, 302);
+      return sendRedirect(reply, localPath(`${u.prefix}${u.rest || '/'}${u.query}`), 302);
     }
     if (u.rest === '') return sendRedirect(reply, `${u.prefix}/${u.query}`, 302);
     const strip = route.definition.preserve_base_path !== true;
@@ -94,7 +108,11 @@ export async function serviceProxy(app: FastifyInstance, opts: { ctx: ServerCont
       rewriteRequestHeaders: (req, headers) => upstreamHeaders({ ...headers, host: req.headers.host }, { ip: req.ip, proto: req.protocol, host: req.headers.host, prefix: u.prefix }),
       rewriteHeaders: (headers) => {
         if (strip && typeof headers.location === 'string') headers.location = rewriteLocation(headers.location, u.prefix, route.upstream);
-        if (!hostRouted) headers['content-security-policy'] = [...[headers['content-security-policy'] ?? []].flat(), PATH_ROUTE_CSP];
+        if (!hostRouted) {
+          headers['content-security-policy'] = [...[headers['content-security-policy'] ?? []].flat(), PATH_ROUTE_CSP];
+          // The UI's origin: a service's cookies stay under its prefix, and it never sets Berth's.
+          if (headers['set-cookie'] !== undefined) headers['set-cookie'] = scopeSetCookies(headers['set-cookie'], u.prefix);
+        }
         return headers;
       },
       onError: (r, { error }) => {
@@ -127,6 +145,7 @@ export async function serviceProxy(app: FastifyInstance, opts: { ctx: ServerCont
       const strip = route.definition.preserve_base_path !== true;
       req.headers = upstreamHeaders(req.headers, { ip, proto: 'encrypted' in req.socket ? 'https' : 'http', host: req.headers.host, prefix: u.prefix });
       req.url = upstreamPath(u, !strip);
+      if (u.prefix !== '') wsPrefixes.set(req, u.prefix);
       wsProxy.ws(req, socket, head, { target: { host: route.upstream.host, port: route.upstream.port } }, () => socket.destroy());
     }).catch((e: unknown) => rejectUpgrade(socket, isBerthError(e) ? e : toBerthError(e as Error)));
   });

@@ -47,9 +47,25 @@ export interface AppOptions {
   webRoot?: string;
 }
 
-/** What a request log line says about the request: never headers, and the URL without a token or ticket parameter. */
+/** What a request log line says about the request: never headers, and the URL without a token or ticket parameter (however its name is encoded). */
 function requestForLog(req: { method: string; url: string; ip?: string }) {
-  return { method: req.method, url: req.url.replace(/([?&](?:berth_token|ticket)=)[^&#]*/gi, '$1[redacted]'), remoteAddress: req.ip };
+  return { method: req.method, url: withoutSecretParams(req.url), remoteAddress: req.ip };
+}
+
+function withoutSecretParams(url: string): string {
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  const params = url.slice(q + 1).split('&').map((part) => {
+    const eq = part.indexOf('=');
+    let name = eq < 0 ? part : part.slice(0, eq);
+    try {
+      name = decodeURIComponent(name.replace(/\+/g, ' '));
+    } catch {
+      // Not percent-encoding: compared as written.
+    }
+    return eq >= 0 && ['berth_token', 'ticket'].includes(name.toLowerCase()) ? `${part.slice(0, eq)}=[redacted]` : part;
+  });
+  return `${url.slice(0, q)}?${params.join('&')}`;
 }
 
 /** Log fields that can carry credentials; pino replaces them with "[redacted]". */

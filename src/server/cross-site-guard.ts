@@ -10,16 +10,17 @@ const SAFE = ['GET', 'HEAD', 'OPTIONS'];
  * `Origin` is not this server's host (or is missing, when `requireOrigin`). Bearer-token clients
  * never come here.
  */
-export function assertSameOriginBrowserRequest(method: string, headers: IncomingHttpHeaders, opts: { requireOrigin: boolean }): void {
+export function assertSameOriginBrowserRequest(method: string, headers: IncomingHttpHeaders, opts: { requireOrigin: boolean; credential?: string }): void {
+  const credential = opts.credential ?? "the web UI's session cookie";
   const site = headers['sec-fetch-site'];
   if (site !== undefined && site !== 'same-origin' && !(site === 'none' && (method === 'GET' || method === 'HEAD'))) {
-    throw crossSite('Sec-Fetch-Site', `a ${site} ${method} request cannot use the web UI's session cookie`, `is "${site}"; only same-origin requests (or GET from the address bar) may use the cookie`);
+    throw crossSite('Sec-Fetch-Site', `a ${site} ${method} request cannot use ${credential}`, `is "${site}"; only same-origin requests (or GET from the address bar) may use the cookie`);
   }
   if (SAFE.includes(method)) return;
   const origin = headers.origin;
   if (origin === undefined && !opts.requireOrigin) return;
   if (origin === undefined || originHost(origin) !== headers.host) {
-    throw crossSite('Origin', `a ${method} with the web UI's session cookie must come from this server's own pages`, origin === undefined ? 'missing' : `"${origin}" is not this server (${headers.host ?? 'no Host'})`);
+    throw crossSite('Origin', `a ${method} with ${credential} must come from ${opts.credential ? 'its own origin' : "this server's own pages"}`, origin === undefined ? 'missing' : `"${origin}" is not this server (${headers.host ?? 'no Host'})`);
   }
 }
 

@@ -17,7 +17,7 @@ export class ServiceSessionRepository {
     await this.#db.transaction().execute(async (tx) => {
       await tx.insertInto('service_tickets').values(row).execute();
       await tx.deleteFrom('service_tickets').where('expires_at', '<=', row.expires_at - 3_600_000).execute();
-      await tx.deleteFrom('service_sessions').where('expires_at', '<=', Number(new Date(row.created_at))).execute();
+      await pruneSessions(tx, Number(new Date(row.created_at)));
     });
   }
 
@@ -27,8 +27,12 @@ export class ServiceSessionRepository {
     return row && row.expires_at > now ? row : undefined;
   }
 
+  /** Stores a session, and drops the sessions that have expired. */
   async insertSession(row: ServiceSessionRow): Promise<void> {
-    await this.#db.insertInto('service_sessions').values(row).execute();
+    await this.#db.transaction().execute(async (tx) => {
+      await tx.insertInto('service_sessions').values(row).execute();
+      await pruneSessions(tx, Number(new Date(row.created_at)));
+    });
   }
 
   /** A live session with this hash whose token is not revoked, with the token's scope and project. */
@@ -50,4 +54,8 @@ export class ServiceSessionRepository {
       await this.#db.deleteFrom(table).where('project_uuid', '=', projectUuid).where('service', '=', service).execute();
     }
   }
+}
+
+async function pruneSessions(db: Kysely<Database>, now: number): Promise<void> {
+  await db.deleteFrom('service_sessions').where('expires_at', '<=', now).execute();
 }
