@@ -385,8 +385,14 @@ describe('web UI in Chromium', { skip: !haveChromium }, () => {
     await page.locator('.react-flow__node').first().waitFor();
     const rendered = await page.locator('.react-flow__node').count();
     assert.ok(rendered > 0 && rendered <= 500, `${rendered} nodes rendered`);
+    // Added right after opening (before the first fit may have landed): the new step is drawn in view.
     await page.getByRole('button', { name: 'Add step' }).click();
     await page.getByRole('button', { name: 'Save', exact: true }).waitFor();
+    const added = page.locator('.react-flow__node', { hasText: 'Step 501' });
+    await added.waitFor({ state: 'visible' });
+    const box = await added.boundingBox();
+    const pane = await page.locator('.react-flow').boundingBox();
+    assert.ok(box && pane && box.x >= pane.x && box.y >= pane.y && box.x + box.width <= pane.x + pane.width && box.y + box.height <= pane.y + pane.height, `new step at ${JSON.stringify(box)} is inside the canvas ${JSON.stringify(pane)}`);
     await shot('09-large-pipeline');
   });
 

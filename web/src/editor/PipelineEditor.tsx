@@ -7,7 +7,7 @@ import { useRunEvents } from '../runs/use-run-events.ts';
 import { SessionPanel } from '../sessions/SessionPanel.tsx';
 import { href } from '../use-hash-route.ts';
 import { reuseUnchanged } from './reuse-unchanged.ts';
-import { addStep, connect, disconnect, moveStep, removeSteps, toEdges, toNodes, updateStep, withPositions, type Pipeline, type StepNode } from './pipeline-graph.ts';
+import { addStep, NODE_SIZE, connect, disconnect, moveStep, removeSteps, toEdges, toNodes, updateStep, withPositions, type Pipeline, type StepNode } from './pipeline-graph.ts';
 import { IncomingConnections } from './IncomingConnections.tsx';
 import { PipelineForm } from './PipelineForm.tsx';
 import { isOnServiceField } from './pipeline-services.ts';
@@ -75,6 +75,27 @@ export function PipelineEditor({ project, path }: { project: string; path: strin
     const r = canvas.current?.getBoundingClientRect();
     return r && flow.current ? flow.current.screenToFlowPosition({ x: r.left + r.width / 2, y: r.top + r.height / 2 }) : undefined;
   };
+  // A step added while the canvas was still fitting (or outside the visible area) is brought into view.
+  const [added, setAdded] = useState<string | null>(null);
+  const [flowReady, setFlowReady] = useState(false);
+  useEffect(() => {
+    const f = flow.current;
+    const r = canvas.current?.getBoundingClientRect();
+    const pos = added ? pipeline?.steps[added]?.meta_data?.position : undefined;
+    if (!added || !f || !r || !pos) return;
+    setAdded(null);
+    const [x, y] = pos;
+    const tl = f.screenToFlowPosition({ x: r.left, y: r.top });
+    const br = f.screenToFlowPosition({ x: r.right, y: r.bottom });
+    if (x < tl.x || y < tl.y || x + NODE_SIZE.width > br.x || y + NODE_SIZE.height > br.y) {
+      void f.setCenter(x + NODE_SIZE.width / 2, y + NODE_SIZE.height / 2, { zoom: f.getZoom() });
+    }
+  }, [added, pipeline, flowReady]);
+  const onAddStep = () => {
+    const uuid = crypto.randomUUID();
+    doc.set((p) => (p ? addStep(p, uuid, viewCenter()) : p));
+    setAdded(uuid);
+  };
   const dirty = pipeline !== null && pipeline !== saved;
   const save = useCallback(async (): Promise<boolean> => {
     if (!pipeline) return false;
@@ -122,7 +143,7 @@ export function PipelineEditor({ project, path }: { project: string; path: strin
       <div className="toolbar" role="toolbar" aria-label="pipeline actions">
         <a href={href('projects', project)}>← {project}</a>
         <strong className="pipeline-name">{pipeline.name}</strong>
-        <button type="button" onClick={() => doc.set((p) => (p ? addStep(p, crypto.randomUUID(), viewCenter()) : p))}>Add step</button>
+        <button type="button" onClick={onAddStep}>Add step</button>
         <button type="button" onClick={doc.undo} disabled={!doc.canUndo} aria-keyshortcuts="Control+Z">Undo</button>
         <button type="button" onClick={() => void save()} disabled={!dirty} aria-keyshortcuts="Control+S">{dirty ? 'Save' : 'Saved'}</button>
         <span className="sep" />
@@ -146,7 +167,7 @@ export function PipelineEditor({ project, path }: { project: string; path: strin
             onEdgesDelete={onEdgesDelete}
             onNodesDelete={onNodesDelete}
             onNodeDragStop={onNodeDragStop}
-            onInit={(instance) => (flow.current = instance)}
+            onInit={(instance) => ((flow.current = instance), setFlowReady(true))}
             deleteKeyCode={['Backspace', 'Delete']}
             multiSelectionKeyCode="Shift"
             onlyRenderVisibleElements

@@ -9,6 +9,8 @@ export type StepNode = Node<StepNodeData, 'step'>;
 
 const WIDTH = 200;
 const HEIGHT = 64;
+/** A step node's drawn size (flow units), for layout and for bringing a node into view. */
+export const NODE_SIZE = { width: WIDTH, height: HEIGHT } as const;
 
 /**
  * Positions for the graph: a step's `meta_data.position` when the file has distinct ones; when any
