@@ -24,6 +24,7 @@ import { InstanceService } from './instances/instance-service.ts';
 import { checkStepFiles, loadPipeline, projectNameOf, type LoadedPipeline } from './pipeline-loader.ts';
 import type { RunObserver } from './run-events.ts';
 import { RunExecutor, type PreparedStep } from './run-executor.ts';
+import { precreateStepLogs, stepLogPath } from './precreate-step-logs.ts';
 import { runReport, type RunReport } from './run-report.ts';
 import { Runtimes } from './runtime-selection.ts';
 import { BuildQueue } from './build-queue.ts';
@@ -172,6 +173,7 @@ export class Engine {
     if (!(await this.#waitForTurn(run, observe, opts.signal))) return this.report(run.uuid);
     if (!(await this.#runtimeReady(run, runtime))) return this.report(run.uuid);
     observe({ type: 'run-started', runUuid: run.uuid, steps: plan.steps.length });
+    const logsReady = precreateStepLogs(plan.steps.map((s) => stepLogPath(run.run_dir, s)));
     const job = run.kind === 'job';
     const sessionUuid = job ? run.uuid : interactiveSessionUuid(run.project_uuid, run.pipeline_uuid);
     let session: ActiveSession | null;
@@ -181,6 +183,7 @@ export class Engine {
       const reason = `the run's services did not start: ${e instanceof Error ? e.message : String(e)}`;
       await this.#runs.finish(run.uuid, 'FAILURE', isoNow(), reason);
       await this.#runs.abortActiveSteps(run.uuid, isoNow(), `not run: ${reason}`);
+      await logsReady;
       return this.report(run.uuid);
     }
     const storedEnv = await this.envVars.forRun(run.project_uuid, run.pipeline_uuid);
@@ -204,6 +207,7 @@ export class Engine {
     try {
       await executor.execute();
     } finally {
+      await logsReady;
       if (job && session) await this.sessions.endForRun(session.uuid);
     }
     return this.report(run.uuid);
@@ -250,7 +254,7 @@ export class Engine {
       finished_at: null,
       exit_code: null,
       reason: null,
-      log_path: join(runDir, 'logs', `${s}.log`),
+      log_path: stepLogPath(runDir, s),
       handle_json: null,
     }));
     await this.#runs.create(run, steps);
@@ -298,7 +302,7 @@ export class Engine {
     return runtime.prepareStep({
       id: `${run.uuid}-${stepUuid}`,
       labels: { project: run.project_uuid, pipeline: run.pipeline_uuid, run: run.uuid, step: stepUuid },
-      logPath: join(run.run_dir, 'logs', `${stepUuid}.log`),
+      logPath: stepLogPath(run.run_dir, stepUuid),
       step,
       file: resolve(dirname(loaded.file), step.file_path),
       projectDir: loaded.projectDir,

@@ -39,6 +39,8 @@ export class RunExecutor {
   readonly #ready: string[] = [];
   readonly #running = new Map<string, WorkloadHandle | null>();
   readonly #status = new Map<string, Status>();
+  /** Registry clean-ups of ended steps, done while the run goes on; awaited before the run ends. */
+  readonly #removals = new Set<Promise<void>>();
   /** Set once everything is being stopped (a cancel, or a failure under failFast). */
   #stopping: string | null = null;
   #cancelled = false;
@@ -72,6 +74,7 @@ export class RunExecutor {
     } finally {
       clearInterval(poll);
       signal?.removeEventListener('abort', onAbort);
+      await Promise.all(this.#removals);
     }
     const status: Status = this.#cancelled ? 'ABORTED' : this.#failed ? 'FAILURE' : 'SUCCESS';
     const failed = [...this.#status].filter(([, s]) => s === 'FAILURE').map(([id]) => `"${this.#o.titles.get(id) ?? id}"`);
@@ -98,6 +101,7 @@ export class RunExecutor {
     let status: Status = 'FAILURE';
     let exitCode: number | null = null;
     let reason: string | null = null;
+    let handle: WorkloadHandle | undefined;
     try {
       if (!(await runs.startStep(runUuid, step, now()))) {
         status = 'ABORTED';
@@ -111,14 +115,12 @@ export class RunExecutor {
         appendFileSync(prepared.logPath, `berth: ${reason}\n`);
         return;
       }
-      const handle = await driver.start(prepared.spec);
+      handle = await driver.start(prepared.spec);
       this.#running.set(step, handle);
       await runs.setStepHandle(runUuid, step, JSON.stringify(handle));
       // A cancel may have landed between the start decision and the start itself.
       if (this.#stopping !== null) void driver.stop(handle, { graceMs: this.#o.graceMs }).catch(() => {});
       const exit = await driver.wait(handle);
-      // The store now holds everything about the step; the driver's registry entry can go.
-      await driver.remove(handle).catch(() => {});
       exitCode = exit.code;
       if (exit.code === 0) status = 'SUCCESS';
       else reason = exit.reason ?? (exit.signal ? `ended by ${exit.signal}` : `exited with code ${exit.code}`);
@@ -126,13 +128,16 @@ export class RunExecutor {
     } catch (e) {
       reason = e instanceof Error ? e.message : String(e);
     } finally {
-      await this.#settle(step, title, status, exitCode, reason);
+      await this.#settle(step, title, status, exitCode, reason, handle);
     }
   }
 
-  async #settle(step: string, title: string, status: Status, exitCode: number | null, reason: string | null): Promise<void> {
+  async #settle(step: string, title: string, status: Status, exitCode: number | null, reason: string | null, handle?: WorkloadHandle): Promise<void> {
     const { runs, runUuid, now } = this.#o;
     const decided = await runs.finishStep(runUuid, step, { status, now: now(), exitCode, reason }).catch(() => false);
+    // The store now holds everything about the step: its registry entry can go (stragglers of its
+    // group are stopped) while its children start. Crash in between: the next reconcile sweeps it.
+    if (handle) this.#remove(handle);
     const steps = decided ? null : await runs.steps(runUuid).catch(() => []);
     const final = decided ? status : ((steps?.find((s) => s.step_uuid === step)?.status as Status | undefined) ?? status);
     this.#status.set(step, final);
@@ -150,6 +155,12 @@ export class RunExecutor {
       else await this.#abortDescendants(step, title);
     }
     this.#pump();
+  }
+
+  #remove(handle: WorkloadHandle): void {
+    const removal = this.#o.driver.remove(handle).catch(() => {});
+    this.#removals.add(removal);
+    void removal.then(() => this.#removals.delete(removal));
   }
 
   async #abortDescendants(step: string, title: string): Promise<void> {

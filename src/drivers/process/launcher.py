@@ -1,7 +1,7 @@
 """Berth's process launcher: the parent of the workloads one Berth process starts.
 
 Berth (Node) pays for every fork in proportion to its own memory; this small process starts
-workloads for it far more cheaply (subprocess uses vfork) and records each exit code in the
+workloads for it far more cheaply (posix_spawn: vfork and exec) and records each exit code in the
 workload's exit file itself, so no wrapper shell runs around every workload. It lives in its own
 session and outlives the Berth that started it: when Berth goes away (its end of stdin closes),
 the launcher keeps waiting for the workloads it started, records their exit codes, then exits.
@@ -17,14 +17,14 @@ A program that cannot be executed (missing, not executable, a shell builtin) run
 instead, which runs builtins and reports the rest as the shell does (127/126 and a message in the
 log).
 """
+import errno
 import json
 import os
 import selectors
 import signal
-import subprocess
 import sys
 
-running = {}  # pid -> (id, Popen, exit file)
+running = {}  # pid -> (id, exit file)
 out_open = True
 
 
@@ -58,27 +58,52 @@ def write_atomic(path, text, mode):
     os.replace(tmp, path)
 
 
+def create_exit(path):
+    """Creates the empty exit file while the workload starts, off the path from its end to the answer."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644))
+
+
 def write_exit(path, line):
-    write_atomic(path, line + "\n", 0o644)
+    # The file normally exists (create_exit): one write into it, no new directory entry. A reader
+    # sees nothing or the whole line; only a whole line (with its newline) counts as recorded.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+    try:
+        os.write(fd, (line + "\n").encode())
+    finally:
+        os.close(fd)
 
 
-def popen(argv, request, log, err):
-    return subprocess.Popen(
-        argv,
-        cwd=request["cwd"],
-        env=request["env"],
-        stdin=subprocess.DEVNULL,
-        stdout=log,
-        stderr=err,
-        start_new_session=True,
-        close_fds=True,
-        restore_signals=True,
-    )
+# Python ignores these; a workload starts with them at their defaults (as subprocess's restore_signals).
+RESTORED_SIGNALS = tuple(getattr(signal, name) for name in ("SIGPIPE", "SIGXFZ", "SIGXFSZ") if hasattr(signal, name))
+
+
+def spawn(argv, env, log, err):
+    """Starts argv in a session of its own (in the current directory), stdin from /dev/null.
+
+    posix_spawn (vfork and exec, nothing run in Python in between) costs this process a third of
+    subprocess.Popen's time. The program is looked up on the workload's PATH, as Popen does; an exec
+    failure raises OSError. Every descriptor of this process is close-on-exec but 0-2, which the
+    workload gets replaced.
+    """
+    actions = [(os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0), (os.POSIX_SPAWN_DUP2, log, 1), (os.POSIX_SPAWN_DUP2, err, 2)]
+    program = argv[0]
+    paths = [program] if "/" in program else [os.path.join(d or ".", program) for d in os.get_exec_path(env)]
+    missing = FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), program)
+    for path in paths:
+        try:
+            return os.posix_spawn(path, argv, env, file_actions=actions, setsid=True, setsigdef=RESTORED_SIGNALS)
+        except (FileNotFoundError, NotADirectoryError) as e:
+            missing = e
+    raise missing
 
 
 def open_log(path):
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o644)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC
+    try:
+        return os.open(path, flags, 0o644)
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        return os.open(path, flags, 0o644)
 
 
 def start(request):
@@ -99,44 +124,53 @@ def start(request):
             what = "is not a directory" if os.path.exists(request["cwd"]) else "does not exist"
             send({"id": wid, "error": "working directory %s (cwd) %s" % (request["cwd"], what)})
             return
+        os.chdir(request["cwd"])
         try:
-            proc = popen(request["argv"], request, log, err)
+            pid = spawn(request["argv"], request["env"], log, err)
         except OSError:
-            proc = popen(["/bin/sh", "-c", '"$@"', "sh"] + request["argv"], request, log, err)
+            pid = spawn(["/bin/sh", "-c", '"$@"', "sh"] + request["argv"], request["env"], log, err)
     except OSError as e:
         send({"id": wid, "error": str(e)})
         return
     finally:
         for fd in fds:
             os.close(fd)
-    pgid, start_time = proc_stat(proc.pid)
+    pgid, start_time = proc_stat(pid)
     record = request["record"]
     try:
-        write_atomic(record["path"], json.dumps(dict(record["entry"], pid=proc.pid, pgid=pgid, startTime=start_time)), 0o600)
+        write_atomic(record["path"], json.dumps(dict(record["entry"], pid=pid, pgid=pgid, startTime=start_time)), 0o600)
+        create_exit(request["exit"])
     except OSError as e:
         try:
             os.killpg(pgid, signal.SIGKILL)
         except OSError:
             pass
-        proc.wait()
-        send({"id": wid, "error": "cannot record it in %s: %s" % (record["path"], e.strerror)})
+        os.waitpid(pid, 0)
+        send({"id": wid, "error": "cannot record it in %s: %s" % (e.filename or record["path"], e.strerror)})
         return
-    running[proc.pid] = (wid, proc, request["exit"])
-    send({"id": wid, "pid": proc.pid, "pgid": pgid, "startTime": start_time})
+    running[pid] = (wid, request["exit"])
+    send({"id": wid, "pid": pid, "pgid": pgid, "startTime": start_time})
 
 
 def reap():
-    for pid, (wid, proc, exit_file) in list(running.items()):
-        code = proc.poll()
-        if code is None:
+    # Every child of this process is a workload it started: collect whichever ended.
+    while running:
+        try:
+            pid, wait_status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        if pid not in running:
             continue
-        del running[pid]
-        status = {"code": code, "signal": None}
-        if code < 0:
+        wid, exit_file = running.pop(pid)
+        status = {"code": os.WEXITSTATUS(wait_status), "signal": None}
+        if os.WIFSIGNALED(wait_status):
+            number = os.WTERMSIG(wait_status)
             try:
-                status = {"code": None, "signal": signal.Signals(-code).name}
+                status = {"code": None, "signal": signal.Signals(number).name}
             except ValueError:
-                status = {"code": 128 - code, "signal": None}
+                status = {"code": 128 + number, "signal": None}
         try:
             write_exit(exit_file, status["signal"] or str(status["code"]))
         except OSError:
