@@ -1,5 +1,5 @@
 /**
- * CLI start-up benchmark: the same commands through the bundled CLI (`node bin/berth.ts`, which uses
+ * CLI start-up benchmark: the same commands through the bundled CLI (`node bin/berth.js`, which uses
  * dist/cli while it matches the sources) and through the sources (src/cli/main.ts imported directly,
  * with the same compile cache), against a bare `node -e 0` measured in the same run. With
  * `--before DIR`, also DIR's bin/berth.ts (e.g. an older commit extracted with `git archive`, its

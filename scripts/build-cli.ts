@@ -1,12 +1,12 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative, resolve } from 'node:path';
-import { BUNDLE_DIR, BUNDLE_MANIFEST, hashSources, type BundleManifest } from '../src/bundle/bundle-manifest.ts';
+import { BUNDLE_DIR, BUNDLE_MANIFEST, manifestOf } from '../src/bundle/bundle-manifest.ts';
 
 /**
  * `npm install`'s prepare: bundles the CLI (src/cli/main.ts, its lazily loaded commands as chunks,
  * and kysely) and the instance supervisor into dist/cli so `berth` loads a few files instead of ~400 (start-up ~3x faster).
- * bin/berth.ts uses the bundle only while the recorded hash of its sources matches the files on
+ * bin/berth.js uses the bundle only while the recorded stamps/hash of its sources match the files on
  * disk; otherwise it runs the sources. Packages other than kysely stay external (resolved from
  * node_modules at run time). Without esbuild (no dev dependencies) nothing is built.
  */
@@ -56,6 +56,6 @@ const result = await esbuild.build({
   plugins: [sourceUrls],
 });
 const inputs = Object.keys(result.metafile.inputs).map((p) => relative(root, resolve(root, p)).split('\\').join('/'));
-const manifest: BundleManifest = { inputs, hash: hashSources(root, inputs) };
+const manifest = manifestOf(root, inputs);
 writeFileSync(join(outdir, BUNDLE_MANIFEST), `${JSON.stringify(manifest, null, 1)}\n`);
 console.log(`[prepare] bundled the CLI from ${inputs.length} files into ${bundleDir}/ (used while those files are unchanged)`);
