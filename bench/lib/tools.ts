@@ -4,7 +4,7 @@ import type { BerthReport } from './handoff-metrics.ts';
 import { parseStepMarkers, type WrittenProject } from './project.ts';
 import { spawnTimed } from './spawn-timed.ts';
 
-export const BERTH_BIN = join(import.meta.dirname, '..', '..', 'bin', 'berth.ts');
+export const BERTH_BIN = join(import.meta.dirname, '..', '..', 'bin', 'berth.js');
 
 export interface ToolRun {
   wallMs: number;

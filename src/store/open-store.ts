@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Kysely, SqliteDialect } from 'kysely';
-import { Migrator, type Migration } from 'kysely/migration';
+import { Kysely, SqliteDialect, sql } from 'kysely';
+import type { Migration } from 'kysely/migration';
 import { BerthError } from '../errors.ts';
 import { migration0001Runs } from './migrations/0001-runs.ts';
 import { migration0004Instances } from './migrations/0004-instances.ts';
@@ -31,6 +31,9 @@ const MIGRATIONS: Record<string, Migration> = {
 export async function openStore(path: string): Promise<Kysely<Database>> {
   mkdirSync(dirname(path), { recursive: true });
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: new NodeSqliteDatabase(path) }) });
+  if (await isUpToDate(db)) return db;
+  // Only a new or older store pays for loading the migrator.
+  const { Migrator } = await import('kysely/migration');
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => MIGRATIONS },
@@ -51,4 +54,22 @@ export async function openStore(path: string): Promise<Kysely<Database>> {
     await db.destroy();
     throw new BerthError('BERTH_E_STORE', `could not prepare the store at ${path}: ${String(error)}`, { cause: error });
   }
+}
+
+/**
+ * True when the store already records exactly this build's migrations (in any order): every command
+ * opens the store, and one query is cheaper than the migrator. Kysely records a migration in the
+ * transaction that applies it, so a recorded name means its schema is there (also with another
+ * process migrating at the same time). Anything else (no table yet, a missing or unknown name)
+ * goes through the migrator as before.
+ */
+async function isUpToDate(db: Kysely<Database>): Promise<boolean> {
+  let applied: string[];
+  try {
+    applied = (await sql<{ name: string }>`select name from berth_migration`.execute(db)).rows.map((r) => r.name);
+  } catch {
+    return false;
+  }
+  const known = Object.keys(MIGRATIONS);
+  return applied.length === known.length && known.every((name) => applied.includes(name));
 }

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BIN = join(REPO, 'bin', 'berth.ts');
+const BIN = join(REPO, 'bin', 'berth.js');
 
 export interface CliResult {
   code: number | null;

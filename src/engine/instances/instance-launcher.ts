@@ -5,9 +5,11 @@ import type { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import type { WorkloadHandle } from '../../drivers/driver.ts';
 import { BerthError, type ErrorCode, ERRORS } from '../../errors.ts';
+import { BUNDLE_DIR, freshBundleEntry, SUPERVISOR_ENTRY } from '../../bundle/bundle-manifest.ts';
 import { REPORT_FD, type SupervisorOrder, type SupervisorReport } from './supervisor-protocol.ts';
 
 const SUPERVISOR_MAIN = new URL('./supervisor-main.ts', import.meta.url).pathname;
+const REPO_ROOT = new URL('../../../', import.meta.url).pathname;
 
 /**
  * Spawns the instance's supervisor as a detached session leader (its output appended to errLogPath)
@@ -19,7 +21,9 @@ export async function launchSupervisor(order: SupervisorOrder, errLogPath: strin
   const log = openSync(errLogPath, 'a', 0o644);
   let child;
   try {
-    child = spawn(process.execPath, [SUPERVISOR_MAIN], { detached: true, stdio: ['pipe', log, log, 'pipe'] });
+    // The bundled supervisor starts faster; only while it matches the sources (never stale code).
+    const main = freshBundleEntry(REPO_ROOT, BUNDLE_DIR, SUPERVISOR_ENTRY) ?? SUPERVISOR_MAIN;
+    child = spawn(process.execPath, [main], { detached: true, stdio: ['pipe', log, log, 'pipe'] });
   } finally {
     closeSync(log);
   }

@@ -1,0 +1,64 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Where `npm install` (scripts/build-cli.ts) writes the bundled CLI, relative to the repository root. */
+export const BUNDLE_DIR = 'dist/cli';
+export const BUNDLE_ENTRY = 'berth.js';
+/** The instance supervisor's entry (src/engine/instances/supervisor-main.ts). */
+export const SUPERVISOR_ENTRY = 'supervisor.js';
+export const BUNDLE_MANIFEST = 'manifest.json';
+
+/** What the build records next to the bundle: every source file it was made from and their hash. */
+export interface BundleManifest {
+  /** Paths relative to the repository root. */
+  inputs: string[];
+  /** sha256 of the inputs' names and contents. */
+  hash: string;
+  /** The inputs' inode, size, mtime and ctime when hashed, in input order (see statStamp). */
+  stamps: string[];
+}
+
+/** Hash of the files' names and contents; throws when one of them is gone. */
+export function hashSources(root: string, inputs: readonly string[]): string {
+  const h = createHash('sha256');
+  for (const path of [...inputs].sort()) {
+    h.update(path).update('\0').update(readFileSync(join(root, path))).update('\0');
+  }
+  return h.digest('hex');
+}
+
+/**
+ * A file's inode, size, mtime and ctime (ns). Any write, rename onto it or metadata change moves the
+ * ctime, which no tool can set back: an unchanged stamp means unchanged content.
+ */
+export function statStamp(path: string): string {
+  const s = statSync(path, { bigint: true });
+  return `${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
+}
+
+/** The manifest for these inputs as they are on disk now. */
+export function manifestOf(root: string, inputs: readonly string[]): BundleManifest {
+  return { inputs: [...inputs], hash: hashSources(root, inputs), stamps: inputs.map((p) => statStamp(join(root, p))) };
+}
+
+/**
+ * The bundle's entry file (the CLI's unless named) when it was built from exactly the sources now on
+ * disk, else null: a missing, unreadable or stale bundle means "run the sources" (never stale code).
+ * Cheap when no input was touched since the build (one stat each); a touched input costs a content
+ * hash of all of them, which still accepts the bundle when the contents are the same.
+ */
+export function freshBundleEntry(root: string, bundleDir = BUNDLE_DIR, entry = BUNDLE_ENTRY): string | null {
+  try {
+    const dir = join(root, bundleDir);
+    const manifest = JSON.parse(readFileSync(join(dir, BUNDLE_MANIFEST), 'utf8')) as BundleManifest;
+    const { inputs, stamps } = manifest;
+    if (!Array.isArray(inputs) || inputs.length === 0 || !Array.isArray(stamps)) return null;
+    const path = join(dir, entry);
+    if (!existsSync(path)) return null;
+    if (stamps.length === inputs.length && inputs.every((p, i) => statStamp(join(root, p)) === stamps[i])) return path;
+    return hashSources(root, inputs) === manifest.hash ? path : null;
+  } catch {
+    return null;
+  }
+}
