@@ -51,20 +51,7 @@ async function latency(home: string): Promise<SummaryRow[]> {
     samples.berthStart.push((await timed([node, BERTH_BIN, 'instance', 'start', 'host', `b${i}`, 'sleep', '300'], env)).wallMs);
     samples.berthStop.push((await timed([node, BERTH_BIN, 'instance', 'stop', '-s', 'TERM', `b${i}`], env)).wallMs);
   };
-  // Warm-up (compile cache, store creation), then alternate the order per repetition.
-  await bare();
-  await berth(-1);
-  for (const key of Object.keys(samples) as (keyof typeof samples)[]) samples[key].length = 0;
-  for (let i = 0; i < REPS; i++) {
-    if (i % 2 === 0) {
-      await bare();
-      await berth(i);
-    } else {
-      await berth(i);
-      await bare();
-    }
-  }
-  const m = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)])) as Record<keyof typeof samples, number>;
+  const m = await alternate(samples, bare, berth);
   console.log(table(['what', 'median', 'vs node spawn'], [
     ['bare: node spawns detached + exits', ms(m.bareStart), '1.00x'],
     ['bare: sh &', ms(m.shStart), ratio(m.shStart, m.bareStart)],
@@ -76,6 +63,23 @@ async function latency(home: string): Promise<SummaryRow[]> {
     { bench: 'instances', metric: 'start berth/bare node spawn', value: `${ratio(m.berthStart, m.bareStart)} (${ms(m.berthStart)} / ${ms(m.bareStart)})`, target: '≤ 1.2x', verdict: verdict(m.berthStart / m.bareStart, 1.2) },
     { bench: 'instances', metric: 'stop berth/bare node kill', value: `${ratio(m.berthStop, m.bareStop)} (${ms(m.berthStop)} / ${ms(m.bareStop)})`, target: '≤ 1.2x', verdict: verdict(m.berthStop / m.bareStop, 1.2) },
   ];
+}
+
+/** A warm-up of each side (compile cache, store creation), then REPS repetitions in alternating order; the median of each sample list. */
+async function alternate<K extends string>(samples: Record<K, number[]>, bare: () => Promise<void>, berth: (i: number) => Promise<void>): Promise<Record<K, number>> {
+  await bare();
+  await berth(-1);
+  for (const v of Object.values<number[]>(samples)) v.length = 0;
+  for (let i = 0; i < REPS; i++) {
+    if (i % 2 === 0) {
+      await bare();
+      await berth(i);
+    } else {
+      await berth(i);
+      await bare();
+    }
+  }
+  return Object.fromEntries(Object.entries<number[]>(samples).map(([k, v]) => [k, median(v)])) as Record<K, number>;
 }
 
 /** COUNT realistic rows answered for by this (live) process, so list's stale check keeps them all. */
@@ -111,19 +115,7 @@ async function dockerLatency(home: string): Promise<SummaryRow[]> {
     samples.berthStart.push((await timed([process.execPath, BERTH_BIN, 'instance', 'start', '--runtime', 'docker', DOCKER_IMAGE, `d${i}`, 'sleep', '300'], env)).wallMs);
     samples.berthStop.push((await timed([process.execPath, BERTH_BIN, 'instance', 'stop', '-s', 'TERM', `d${i}`], env)).wallMs);
   };
-  await bare();
-  await berth(-1);
-  for (const key of Object.keys(samples) as (keyof typeof samples)[]) samples[key].length = 0;
-  for (let i = 0; i < REPS; i++) {
-    if (i % 2 === 0) {
-      await bare();
-      await berth(i);
-    } else {
-      await berth(i);
-      await bare();
-    }
-  }
-  const m = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)])) as Record<keyof typeof samples, number>;
+  const m = await alternate(samples, bare, berth);
   console.log(table(['what', 'median', 'vs bare'], [
     ['bare: docker run -d --init', ms(m.bareStart), '1.00x'],
     ['berth instance start --runtime docker (to running)', ms(m.berthStart), ratio(m.berthStart, m.bareStart)],
