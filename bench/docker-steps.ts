@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { median, ms, ratio } from './lib/stats.ts';
+import { alternate } from './lib/alternate.ts';
 import { emitSummary, verdict, type SummaryRow } from './lib/summary.ts';
 import { spawnTimed } from './lib/spawn-timed.ts';
 import { BERTH_BIN } from './lib/tools.ts';
@@ -55,19 +56,7 @@ async function main(): Promise<number> {
   };
   try {
     // Warm-up (page cache, image layers), not counted.
-    await runShell();
-    await runBerth();
-    berth.length = 0;
-    shell.length = 0;
-    for (let k = 0; k < reps; k++) {
-      if (k % 2 === 0) {
-        await runShell();
-        await runBerth();
-      } else {
-        await runBerth();
-        await runShell();
-      }
-    }
+    await alternate(reps, runShell, runBerth, () => ((berth.length = 0), (shell.length = 0)));
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -13,6 +13,7 @@ import { readProcStat } from '../src/drivers/process/proc-stat.ts';
 import { InstanceRepository, type InstanceRow } from '../src/store/instance-repository.ts';
 import { openStore } from '../src/store/open-store.ts';
 import { median, ms, ratio, table } from './lib/stats.ts';
+import { alternate as alternateReps } from './lib/alternate.ts';
 import { emitSummary, verdict, type SummaryRow } from './lib/summary.ts';
 import { spawnTimed } from './lib/spawn-timed.ts';
 import { BERTH_BIN } from './lib/tools.ts';
@@ -65,20 +66,9 @@ async function latency(home: string): Promise<SummaryRow[]> {
   ];
 }
 
-/** A warm-up of each side (compile cache, store creation), then REPS repetitions in alternating order; the median of each sample list. */
+/** The median of each sample list after alternating repetitions (see lib/alternate.ts). */
 async function alternate<K extends string>(samples: Record<K, number[]>, bare: () => Promise<void>, berth: (i: number) => Promise<void>): Promise<Record<K, number>> {
-  await bare();
-  await berth(-1);
-  for (const v of Object.values<number[]>(samples)) v.length = 0;
-  for (let i = 0; i < REPS; i++) {
-    if (i % 2 === 0) {
-      await bare();
-      await berth(i);
-    } else {
-      await berth(i);
-      await bare();
-    }
-  }
+  await alternateReps(REPS, bare, berth, () => Object.values<number[]>(samples).forEach((v) => (v.length = 0)));
   return Object.fromEntries(Object.entries<number[]>(samples).map(([k, v]) => [k, median(v)])) as Record<K, number>;
 }
 

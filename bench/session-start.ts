@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { median, ms, ratio } from './lib/stats.ts';
+import { alternate } from './lib/alternate.ts';
 import { emitSummary, verdict, type SummaryRow } from './lib/summary.ts';
 import { spawnTimed } from './lib/spawn-timed.ts';
 import { BERTH_BIN } from './lib/tools.ts';
@@ -59,19 +60,7 @@ async function main(): Promise<number> {
   console.log(`session-start: 2 services (${image}), berth session start vs docker run + wait-for-port; K=${reps} alternating, medians`);
   try {
     await spawnTimed('bash', ['-c', cleanup], { timeoutMs: TIMEOUT_MS });
-    await runShell();
-    await runBerth();
-    berth.length = 0;
-    shell.length = 0;
-    for (let k = 0; k < reps; k++) {
-      if (k % 2 === 0) {
-        await runShell();
-        await runBerth();
-      } else {
-        await runBerth();
-        await runShell();
-      }
-    }
+    await alternate(reps, runShell, runBerth, () => ((berth.length = 0), (shell.length = 0)));
   } finally {
     await spawnTimed('bash', ['-c', cleanup], { timeoutMs: TIMEOUT_MS });
     rmSync(root, { recursive: true, force: true });
