@@ -12,7 +12,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { SDK_PYTHON_DIR } from '../src/engine/step-sdk-environment.ts';
+import { SDK_PYTHON_DIR } from '../src/runs/step-sdk-environment.ts';
 import { readOutputs } from '../src/sdk/js/output-store.ts';
 import { median, ms, table } from './lib/stats.ts';
 import { emitSummary, type SummaryRow } from './lib/summary.ts';

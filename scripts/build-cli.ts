@@ -43,7 +43,7 @@ const sourceUrls: import('esbuild').Plugin = {
 mkdirSync(outdir, { recursive: true });
 const result = await esbuild.build({
   absWorkingDir: root,
-  entryPoints: { berth: 'src/cli/main.ts', supervisor: 'src/engine/instances/supervisor-main.ts' },
+  entryPoints: { berth: 'src/cli/main.ts', supervisor: 'src/instances/supervisor-main.ts' },
   outdir,
   bundle: true,
   splitting: true,

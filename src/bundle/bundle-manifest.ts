@@ -5,7 +5,7 @@ import { join } from 'node:path';
 /** Where `npm install` (scripts/build-cli.ts) writes the bundled CLI, relative to the repository root. */
 export const BUNDLE_DIR = 'dist/cli';
 export const BUNDLE_ENTRY = 'berth.js';
-/** The instance supervisor's entry (src/engine/instances/supervisor-main.ts). */
+/** The instance supervisor's entry (src/instances/supervisor-main.ts). */
 export const SUPERVISOR_ENTRY = 'supervisor.js';
 export const BUNDLE_MANIFEST = 'manifest.json';
 

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
-import type { Mount } from '../drivers/driver.ts';
+import type { Mount } from '../runtimes/driver.ts';
 import { usageError } from './parse-flags.ts';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;

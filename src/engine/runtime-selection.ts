@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import type { BerthConfig, RuntimeName } from '../config/config.ts';
-import type { DockerDriver } from '../drivers/docker/docker-driver.ts';
-import { ManagedDriver } from '../drivers/managed-driver.ts';
-import type { BuildSlots, EnvironmentImages } from './environment-images.ts';
-import { ProcessStepRuntime } from './process-step-runtime.ts';
-import type { StepRuntime } from './step-runtime.ts';
-import { openDriver } from './runtime-drivers.ts';
+import type { DockerDriver } from '../runtimes/docker/docker-driver.ts';
+import { ManagedDriver } from '../runtimes/managed-driver.ts';
+import type { BuildSlots, EnvironmentImages } from '../environments/environment-images.ts';
+import { ProcessStepRuntime } from '../runs/process-step-runtime.ts';
+import type { StepRuntime } from '../runs/step-runtime.ts';
+import { openDriver } from '../runtimes/runtime-drivers.ts';
 
 /**
  * The one place that knows which driver a runtime name means. Runtimes open lazily and at most once
@@ -45,8 +45,8 @@ export class Runtimes {
   environmentImages(): Promise<EnvironmentImages> {
     this.#images ??= (async () => {
       const [{ DockerImageBuilder }, { EnvironmentImages }, docker] = await Promise.all([
-        import('../drivers/docker/docker-image-builder.ts'),
-        import('./environment-images.ts'),
+        import('../runtimes/docker/docker-image-builder.ts'),
+        import('../environments/environment-images.ts'),
         this.#dockerDriver(),
       ]);
       return new EnvironmentImages(new DockerImageBuilder(docker.client, this.#config.docker.address), join(this.#config.home, 'builds'), { slots: this.#slots });
@@ -61,7 +61,7 @@ export class Runtimes {
   async #make(name: RuntimeName): Promise<StepRuntime> {
     const managed = { installation: this.#config.home };
     if (name === 'docker') {
-      const { ContainerStepRuntime } = await import('./container-step-runtime.ts');
+      const { ContainerStepRuntime } = await import('../runs/container-step-runtime.ts');
       return new ContainerStepRuntime(this.#config, new ManagedDriver(await this.#dockerDriver(), managed), await this.environmentImages());
     }
     return new ProcessStepRuntime(this.#config, new ManagedDriver(await openDriver(this.#config, name), managed));

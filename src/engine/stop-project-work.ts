@@ -1,6 +1,6 @@
 import { BerthError } from '../errors.ts';
 import type { Engine } from './engine.ts';
-import type { ProjectWork } from './project-catalog.ts';
+import type { ProjectWork } from '../projects/project-catalog.ts';
 
 /**
  * Ends everything active in a project before a forced delete: jobs cancelled (no new batches), runs

@@ -6,14 +6,14 @@ import { catchUp, nextTick } from '../core/job-schedule.ts';
 import { PIPELINE_PARAMETERS, type ParameterSet } from '../core/parameter-grid.ts';
 import type { JsonObject } from '../core/pipeline-types.ts';
 import type { RunOptions } from '../engine/engine.ts';
-import { loadPipeline, projectNameOf } from '../engine/pipeline-loader.ts';
-import type { RunReport } from '../engine/run-report.ts';
+import { loadPipeline, projectNameOf } from '../projects/pipeline-loader.ts';
+import type { RunReport } from '../runs/run-report.ts';
 import { BerthError } from '../errors.ts';
 import type { ClaimedBatch, JobRepository, JobRow, JobStatus } from '../store/job-repository.ts';
 import type { ProjectRepository } from '../store/project-repository.ts';
 import { resolveJobInput, type JobInput } from './job-input.ts';
 import { jobView, type JobRunView, type JobView } from './job-view.ts';
-import { snapshotProject } from './project-snapshot.ts';
+import { snapshotProject } from '../projects/project-snapshot.ts';
 
 /** What the job service needs from the engine (kept narrow so it is easy to host anywhere). */
 export interface JobRunner {

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { cookiesWithoutToken, SERVICE_COOKIE, TOKEN_COOKIE, TOKEN_QUERY } from '../server/request-token.ts';
+import { cookiesWithoutToken, SERVICE_COOKIE, TOKEN_COOKIE, TOKEN_QUERY } from '../auth/request-token.ts';
 
 /** A proxied URL taken apart, from the raw (still percent-encoded) request URL. */
 export interface ProxyUrl {

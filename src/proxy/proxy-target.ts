@@ -5,7 +5,7 @@ import { BerthError } from '../errors.ts';
 import type { ServiceRoute } from '../services/service-manager.ts';
 import type { Project } from '../store/project-repository.ts';
 import { assertProjectAccess, principalFor } from '../server/auth-hook.ts';
-import { bearerToken, cookieToken, SERVICE_COOKIE } from '../server/request-token.ts';
+import { bearerToken, cookieToken, SERVICE_COOKIE } from '../auth/request-token.ts';
 import type { ServerContext } from '../server/server-context.ts';
 import type { ProxyUrl } from './proxy-request.ts';
 

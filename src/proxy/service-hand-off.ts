@@ -1,7 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import type { Principal } from '../auth/token-registry.ts';
 import { BerthError } from '../errors.ts';
-import { SERVICE_COOKIE } from '../server/request-token.ts';
+import { SERVICE_COOKIE } from '../auth/request-token.ts';
 import type { ServerContext } from '../server/server-context.ts';
 import type { ServiceRoute } from '../services/service-manager.ts';
 import type { Project } from '../store/project-repository.ts';

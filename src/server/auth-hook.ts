@@ -2,8 +2,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Principal } from '../auth/token-registry.ts';
 import { BerthError } from '../errors.ts';
 import type { Project } from '../store/project-repository.ts';
-import { assertSameOriginBrowserRequest } from './cross-site-guard.ts';
-import { bearerToken, cookieToken } from './request-token.ts';
+import { assertSameOriginBrowserRequest } from '../auth/cross-site-guard.ts';
+import { bearerToken, cookieToken } from '../auth/request-token.ts';
 import type { ServerContext } from './server-context.ts';
 
 /**

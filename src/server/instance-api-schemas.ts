@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { RESTART_POLICIES } from '../core/restart-policy.ts';
-import { INSTANCE_RUNTIMES } from '../engine/instances/instance-service.ts';
+import { INSTANCE_RUNTIMES } from '../instances/instance-service.ts';
 
 /** The schemas of the instance routes (validation and OpenAPI from the same objects). */
 

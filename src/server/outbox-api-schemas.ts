@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
-import type { WebhookInput } from '../outbox/webhook-service.ts';
-import { webhookInputSchema, webhookPatchSchema } from '../outbox/webhook-schema.ts';
+import type { WebhookInput } from '../events/webhook-service.ts';
+import { webhookInputSchema, webhookPatchSchema } from '../events/webhook-schema.ts';
 
 /** The schemas of the webhook and event routes (validation and OpenAPI from the same objects). */
 

@@ -1,4 +1,4 @@
-import type { RunEvent } from '../engine/run-events.ts';
+import type { RunEvent } from '../runs/run-events.ts';
 
 type Listener = (event: RunEvent) => void;
 

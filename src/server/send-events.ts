@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { EventFeed, EventFilter } from '../outbox/event-feed.ts';
+import type { EventFeed, EventFilter } from '../events/event-feed.ts';
 
 /** How often an idle stream sends a comment line, so proxies and clients keep it open. */
 const KEEPALIVE_MS = 15_000;

@@ -1,9 +1,9 @@
 import type { ServiceAccess } from '../auth/service-access.ts';
 import type { TokenRegistry } from '../auth/token-registry.ts';
 import type { Engine } from '../engine/engine.ts';
-import type { ProjectCatalog } from '../engine/project-catalog.ts';
+import type { ProjectCatalog } from '../projects/project-catalog.ts';
 import type { ServiceManager } from '../services/service-manager.ts';
-import type { AuthFailureLimiter } from './auth-failure-limiter.ts';
+import type { AuthFailureLimiter } from '../auth/auth-failure-limiter.ts';
 
 /** What the routes work with; built once per server by buildApp's caller. */
 export interface ServerContext {

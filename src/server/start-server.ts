@@ -3,10 +3,10 @@ import { ServiceAccess } from '../auth/service-access.ts';
 import { TokenRegistry } from '../auth/token-registry.ts';
 import type { BerthConfig } from '../config/config.ts';
 import { Engine } from '../engine/engine.ts';
-import { ProjectCatalog } from '../engine/project-catalog.ts';
+import { ProjectCatalog } from '../projects/project-catalog.ts';
 import { JobScheduler } from '../jobs/job-scheduler.ts';
 import { ServiceManager } from '../services/service-manager.ts';
-import { AuthFailureLimiter } from './auth-failure-limiter.ts';
+import { AuthFailureLimiter } from '../auth/auth-failure-limiter.ts';
 import { buildApp, type AppOptions } from './build-app.ts';
 import type { ServerContext } from './server-context.ts';
 

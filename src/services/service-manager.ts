@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { BerthConfig } from '../config/config.ts';
 import type { ServiceDefinition } from '../core/pipeline-types.ts';
-import type { LogChunk, RuntimeDriver, WorkloadHandle } from '../drivers/driver.ts';
+import type { LogChunk, RuntimeDriver, WorkloadHandle } from '../runtimes/driver.ts';
 import type { TokenRegistry } from '../auth/token-registry.ts';
 import { BerthError } from '../errors.ts';
 import type { Project } from '../store/project-repository.ts';
@@ -11,7 +11,7 @@ import { ServiceRepository, type ServiceRow } from '../store/service-repository.
 import { ServiceSessionRepository } from '../store/service-session-repository.ts';
 import type { StateChangeHook } from '../store/state-change.ts';
 import type { Database } from '../store/tables.ts';
-import { insideRoot } from '../engine/inside-root.ts';
+import { insideRoot } from '../projects/inside-root.ts';
 import { parseCodeSource } from './code-source.ts';
 import { servicePath, serviceWorkloadSpec } from './service-workload-spec.ts';
 import { serviceUpstream } from './service-upstream.ts';

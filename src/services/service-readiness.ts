@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { RuntimeDriver, WorkloadHandle } from '../drivers/driver.ts';
+import type { RuntimeDriver, WorkloadHandle } from '../runtimes/driver.ts';
 import { serviceUpstream } from './service-upstream.ts';
 
 /**

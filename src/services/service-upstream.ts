@@ -1,4 +1,4 @@
-import type { WorkloadHandle } from '../drivers/driver.ts';
+import type { WorkloadHandle } from '../runtimes/driver.ts';
 
 /**
  * Where the proxy reaches a service's declared port. A driver that maps ports (containers) records

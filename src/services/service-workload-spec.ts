@@ -1,5 +1,5 @@
 import type { ServiceDefinition } from '../core/pipeline-types.ts';
-import type { WorkloadSpec } from '../drivers/driver.ts';
+import type { WorkloadSpec } from '../runtimes/driver.ts';
 import { join } from 'node:path';
 import { parseCodeSource, RUN_CODE_SCRIPT, type CodeSource } from './code-source.ts';
 import { HOST_IMAGE } from './service-definition.ts';

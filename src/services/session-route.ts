@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { ServiceDefinition } from '../core/pipeline-types.ts';
-import type { WorkloadHandle } from '../drivers/driver.ts';
+import type { WorkloadHandle } from '../runtimes/driver.ts';
 import type { Project } from '../store/project-repository.ts';
 import type { Database } from '../store/tables.ts';
 import type { ServiceRoute } from './service-manager.ts';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { which } from '../../src/engine/step-command.ts';
+import { which } from '../../src/runtimes/process/step-command.ts';
 import { parseJson, pipeline, Sandbox, writePipeline } from '../helpers/berth-cli.ts';
 
 describe('what a step sees', () => {

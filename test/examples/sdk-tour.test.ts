@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { which } from '../../src/engine/step-command.ts';
+import { which } from '../../src/runtimes/process/step-command.ts';
 import { parseJson, REPO, Sandbox } from '../helpers/berth-cli.ts';
 
 describe('examples/sdk-tour (the README’s SDK example)', () => {

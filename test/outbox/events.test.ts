@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config/config.ts';
 import { Engine } from '../../src/engine/engine.ts';
-import type { StoredEvent } from '../../src/outbox/event-feed.ts';
+import type { StoredEvent } from '../../src/events/event-feed.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import { RunRepository } from '../../src/store/run-repository.ts';
 import { pipeline, Sandbox, writePipeline } from '../helpers/berth-cli.ts';

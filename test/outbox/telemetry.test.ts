@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { TELEMETRY_FIELDS } from '../../src/outbox/telemetry-payload.ts';
+import { TELEMETRY_FIELDS } from '../../src/events/telemetry-payload.ts';
 import { parseJson, pipeline, Sandbox, writePipeline } from '../helpers/berth-cli.ts';
 import { Receiver } from '../helpers/receiver.ts';
 

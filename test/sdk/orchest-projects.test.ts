@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { which } from '../../src/engine/step-command.ts';
+import { which } from '../../src/runtimes/process/step-command.ts';
 import { parseJson, REPO, Sandbox } from '../helpers/berth-cli.ts';
 
 /** A notebook as Orchest saved them: one code cell per source, Orchest's per-environment kernel name. */

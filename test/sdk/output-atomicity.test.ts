@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { SDK_NODE_IMPORT, SDK_PYTHON_DIR } from '../../src/engine/step-sdk-environment.ts';
+import { SDK_NODE_IMPORT, SDK_PYTHON_DIR } from '../../src/runs/step-sdk-environment.ts';
 import { collect } from '../helpers/berth-cli.ts';
 
 // A writer replaces its output over and over while a Python and a Node reader read it: every read

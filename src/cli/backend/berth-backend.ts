@@ -1,13 +1,13 @@
 import type { TokenInfo } from '../../auth/token-registry.ts';
 import type { Status } from '../../core/statuses.ts';
 import type { RunOptions } from '../../engine/engine.ts';
-import type { RunReport } from '../../engine/run-report.ts';
-import type { SessionView } from '../../engine/sessions/session-view.ts';
+import type { RunReport } from '../../runs/run-report.ts';
+import type { SessionView } from '../../sessions/session-view.ts';
 import type { RuntimeName } from '../../config/config.ts';
 import type { ServiceInfo } from '../../services/service-manager.ts';
 import type { EventBackend, JobBackend, WebhookBackend } from './outbox-backends.ts';
 import type { ProjectBackend } from './project-backend.ts';
-import type { BuildPage } from '../../engine/build-queue.ts';
+import type { BuildPage } from '../../environments/build-queue.ts';
 
 export type RunSummary = RunReport['run'];
 

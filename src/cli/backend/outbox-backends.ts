@@ -2,8 +2,8 @@ import type { ParameterSet } from '../../core/parameter-grid.ts';
 import type { JobInput } from '../../jobs/job-input.ts';
 import type { BatchResult } from '../../jobs/job-service.ts';
 import type { JobRunView, JobView } from '../../jobs/job-view.ts';
-import type { EventFilter, EventPage, StoredEvent } from '../../outbox/event-feed.ts';
-import type { DeliveryView, WebhookInput, WebhookView } from '../../outbox/webhook-service.ts';
+import type { EventFilter, EventPage, StoredEvent } from '../../events/event-feed.ts';
+import type { DeliveryView, WebhookInput, WebhookView } from '../../events/webhook-service.ts';
 
 /** What `berth job` uses: the in-process JobService, or a server's job routes. */
 export interface JobBackend {

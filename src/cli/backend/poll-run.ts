@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Status } from '../../core/statuses.ts';
-import type { RunObserver } from '../../engine/run-events.ts';
-import type { RunReport } from '../../engine/run-report.ts';
+import type { RunObserver } from '../../runs/run-events.ts';
+import type { RunReport } from '../../runs/run-report.ts';
 
 const POLL_MS = 200;
 const ACTIVE = new Set(['PENDING', 'STARTED']);

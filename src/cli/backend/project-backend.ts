@@ -1,6 +1,6 @@
 import type { Engine } from '../../engine/engine.ts';
-import { readPipelineFile } from '../../engine/pipeline-loader.ts';
-import { ProjectCatalog } from '../../engine/project-catalog.ts';
+import { readPipelineFile } from '../../projects/pipeline-loader.ts';
+import { ProjectCatalog } from '../../projects/project-catalog.ts';
 import { stopProjectWork } from '../../engine/stop-project-work.ts';
 import type { Project } from '../../store/project-repository.ts';
 

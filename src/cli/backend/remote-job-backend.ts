@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readPipelineFile } from '../../engine/pipeline-loader.ts';
+import { readPipelineFile } from '../../projects/pipeline-loader.ts';
 import type { BatchResult } from '../../jobs/job-service.ts';
 import type { JobRunView, JobView } from '../../jobs/job-view.ts';
 import type { HttpClient } from './http-client.ts';

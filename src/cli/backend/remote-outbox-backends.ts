@@ -1,5 +1,5 @@
-import type { EventFilter, EventPage, StoredEvent } from '../../outbox/event-feed.ts';
-import type { DeliveryView, WebhookView } from '../../outbox/webhook-service.ts';
+import type { EventFilter, EventPage, StoredEvent } from '../../events/event-feed.ts';
+import type { DeliveryView, WebhookView } from '../../events/webhook-service.ts';
 import { type HttpClient, sseData } from './http-client.ts';
 import type { EventBackend, WebhookBackend } from './outbox-backends.ts';
 

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { envVarTarget } from '../../engine/env-vars.ts';
+import { envVarTarget } from '../../projects/env-vars.ts';
 import type { CliContext } from '../cli-context.ts';
 import { table } from '../format.ts';
 import { parseFlags, usageError } from '../parse-flags.ts';

@@ -1,5 +1,5 @@
-import { EVENT_TYPES } from '../../outbox/event-types.ts';
-import type { StoredEvent } from '../../outbox/event-feed.ts';
+import { EVENT_TYPES } from '../../events/event-types.ts';
+import type { StoredEvent } from '../../events/event-feed.ts';
 import type { CliContext } from '../cli-context.ts';
 import { table } from '../format.ts';
 import { parseFlags, usageError } from '../parse-flags.ts';

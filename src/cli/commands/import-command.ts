@@ -1,4 +1,4 @@
-import { checkOrchestProject, type FindingLevel } from '../../engine/orchest-project-check.ts';
+import { checkOrchestProject, type FindingLevel } from '../../projects/orchest-project-check.ts';
 import type { CliContext } from '../cli-context.ts';
 import { parseFlags, usageError } from '../parse-flags.ts';
 

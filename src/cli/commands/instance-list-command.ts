@@ -1,6 +1,6 @@
 import type { CliContext } from '../cli-context.ts';
 import { table } from '../format.ts';
-import { instanceInfo } from '../../engine/instances/instance-view.ts';
+import { instanceInfo } from '../../instances/instance-view.ts';
 import { parseLeadingFlags } from '../leading-flags.ts';
 import { usageError } from '../parse-flags.ts';
 

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { WorkloadStats } from '../../drivers/driver.ts';
+import type { WorkloadStats } from '../../runtimes/driver.ts';
 import type { CliContext } from '../cli-context.ts';
 import { table } from '../format.ts';
 import { parseLeadingFlags } from '../leading-flags.ts';

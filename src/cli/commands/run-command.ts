@@ -1,6 +1,6 @@
 import { RUNTIMES, type RuntimeName } from '../../config/config.ts';
 import type { JsonObject, JsonValue } from '../../core/pipeline-types.ts';
-import type { RunEvent } from '../../engine/run-events.ts';
+import type { RunEvent } from '../../runs/run-events.ts';
 import type { CliContext } from '../cli-context.ts';
 import { duration, paint, statusColor } from '../format.ts';
 import { parseFlags, usageError } from '../parse-flags.ts';

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { findServiceTemplate, SERVICE_TEMPLATES } from '../../core/service-templates.ts';
-import { loadPipeline } from '../../engine/pipeline-loader.ts';
+import { loadPipeline } from '../../projects/pipeline-loader.ts';
 import { BerthError } from '../../errors.ts';
 import type { CliContext } from '../cli-context.ts';
 import { table } from '../format.ts';

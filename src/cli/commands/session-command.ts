@@ -1,5 +1,5 @@
 import { RUNTIMES, type RuntimeName } from '../../config/config.ts';
-import type { SessionView } from '../../engine/sessions/session-view.ts';
+import type { SessionView } from '../../sessions/session-view.ts';
 import type { CliContext } from '../cli-context.ts';
 import { table } from '../format.ts';
 import { parseFlags, usageError } from '../parse-flags.ts';

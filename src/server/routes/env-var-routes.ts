@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { EnvVarTarget } from '../../engine/env-vars.ts';
+import type { EnvVarTarget } from '../../projects/env-vars.ts';
 import { errorResponses, PipelineParams, ProjectParams } from '../api-schemas.ts';
 import type { ServerContext } from '../server-context.ts';
 

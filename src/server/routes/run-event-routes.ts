@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { isEndState, type Status } from '../../core/statuses.ts';
-import type { RunEvent } from '../../engine/run-events.ts';
+import type { RunEvent } from '../../runs/run-events.ts';
 import { errorResponses, RunParams } from '../api-schemas.ts';
 import type { RunEventHub } from '../run-event-hub.ts';
 import type { ServerContext } from '../server-context.ts';

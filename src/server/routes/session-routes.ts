@@ -3,8 +3,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { principalFor } from '../auth-hook.ts';
 import { errorResponses, SessionBody, SessionInfo } from '../api-schemas.ts';
-import { assertSameOriginBrowserRequest } from '../cross-site-guard.ts';
-import { cookieToken, TOKEN_COOKIE } from '../request-token.ts';
+import { assertSameOriginBrowserRequest } from '../../auth/cross-site-guard.ts';
+import { cookieToken, TOKEN_COOKIE } from '../../auth/request-token.ts';
 import type { ServerContext } from '../server-context.ts';
 
 /** The browser session: the token lives only in an HttpOnly, SameSite=Strict cookie (never in page script storage). */

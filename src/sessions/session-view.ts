@@ -1,6 +1,6 @@
-import type { ServiceDefinition } from '../../core/pipeline-types.ts';
-import { serviceHostname, sessionNetworkName } from '../../core/session-naming.ts';
-import type { SessionRow, SessionServiceRow } from '../../store/session-repository.ts';
+import type { ServiceDefinition } from '../core/pipeline-types.ts';
+import { serviceHostname, sessionNetworkName } from '../core/session-naming.ts';
+import type { SessionRow, SessionServiceRow } from '../store/session-repository.ts';
 
 export interface SessionServiceView {
   name: string;

@@ -4,7 +4,7 @@ import { BerthError } from '../errors.ts';
 import type { BuildRepository } from '../store/build-repository.ts';
 import type { EnvironmentBuild } from '../store/state-change.ts';
 import type { BuildSlots, SlotWait } from './environment-images.ts';
-import { isPidAlive } from './is-pid-alive.ts';
+import { isPidAlive } from '../leases/is-pid-alive.ts';
 
 const POLL_MS = 250;
 

@@ -1,10 +1,10 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { restartDelayMs, shouldRestart, STABLE_RUN_MS } from '../../core/restart-policy.ts';
-import type { ExitStatus, RuntimeDriver, WorkloadHandle } from '../../drivers/driver.ts';
-import { isProcessAlive } from '../../drivers/process/is-process-alive.ts';
-import { readProcStat } from '../../drivers/process/proc-stat.ts';
-import { BerthError, isBerthError } from '../../errors.ts';
-import type { InstanceRepository } from '../../store/instance-repository.ts';
+import { restartDelayMs, shouldRestart, STABLE_RUN_MS } from '../core/restart-policy.ts';
+import type { ExitStatus, RuntimeDriver, WorkloadHandle } from '../runtimes/driver.ts';
+import { isProcessAlive } from '../runtimes/process/is-process-alive.ts';
+import { readProcStat } from '../runtimes/process/proc-stat.ts';
+import { BerthError, isBerthError } from '../errors.ts';
+import type { InstanceRepository } from '../store/instance-repository.ts';
 import { probeHealth } from './health-probe.ts';
 import type { SupervisorOrder, SupervisorReport } from './supervisor-protocol.ts';
 

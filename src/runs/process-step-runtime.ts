@@ -1,9 +1,9 @@
 import { dirname } from 'node:path';
 import type { BerthConfig } from '../config/config.ts';
 import { buildStepEnvironment } from '../core/step-environment.ts';
-import type { RuntimeDriver } from '../drivers/driver.ts';
+import type { RuntimeDriver } from '../runtimes/driver.ts';
 import type { PreparedStep } from './run-executor.ts';
-import { stepCommand } from './step-command.ts';
+import { stepCommand } from '../runtimes/process/step-command.ts';
 import { SDK_NODE_IMPORT, stepSdkEnvironment } from './step-sdk-environment.ts';
 import type { StepRuntime, StepWorkloadInput } from './step-runtime.ts';
 

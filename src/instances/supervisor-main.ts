@@ -4,8 +4,8 @@ import { enableCompileCache } from 'node:module';
 import { text } from 'node:stream/consumers';
 
 enableCompileCache();
-const { loadConfig, loadConfigOverriding } = await import('../../config/config.ts');
-const { openRuntime } = await import('../runtime-drivers.ts');
+const { loadConfig, loadConfigOverriding } = await import('../config/config.ts');
+const { openRuntime } = await import('../runtimes/runtime-drivers.ts');
 const { InstanceSupervisor } = await import('./instance-supervisor.ts');
 const { REPORT_FD } = await import('./supervisor-protocol.ts');
 type SupervisorOrder = import('./supervisor-protocol.ts').SupervisorOrder;
@@ -35,8 +35,8 @@ try {
   const driver = await openRuntime(config, order.runtime);
   let closeStore = async (): Promise<void> => {};
   const instances = async () => {
-    const { openStore } = await import('../../store/open-store.ts');
-    const { InstanceRepository } = await import('../../store/instance-repository.ts');
+    const { openStore } = await import('../store/open-store.ts');
+    const { InstanceRepository } = await import('../store/instance-repository.ts');
     const db = await openStore(config.dbPath);
     closeStore = () => db.destroy();
     return new InstanceRepository(db);

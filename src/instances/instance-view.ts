@@ -1,4 +1,4 @@
-import type { InstanceRow } from '../../store/instance-repository.ts';
+import type { InstanceRow } from '../store/instance-repository.ts';
 
 /** Apptainer's `instance list --json` entry, field for field. */
 export interface InstanceInfo {

@@ -1,5 +1,5 @@
-import { isProcessAlive } from '../../drivers/process/is-process-alive.ts';
-import type { InstanceRow } from '../../store/instance-repository.ts';
+import { isProcessAlive } from '../runtimes/process/is-process-alive.ts';
+import type { InstanceRow } from '../store/instance-repository.ts';
 
 /**
  * Whether an instance row is stale on this host: its instance exited, or the process that answers

@@ -1,5 +1,5 @@
-import type { WorkloadHandle, WorkloadSpec } from '../../drivers/driver.ts';
-import type { RestartPolicy } from '../../core/restart-policy.ts';
+import type { WorkloadHandle, WorkloadSpec } from '../runtimes/driver.ts';
+import type { RestartPolicy } from '../core/restart-policy.ts';
 
 /** How an instance's health is checked: a command run inside it, or a TCP connect to a port. */
 export interface HealthCheck {

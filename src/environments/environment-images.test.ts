@@ -5,7 +5,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { EnvironmentDefinition } from '../core/environment-image.ts';
-import type { ImageBuildRequest, ImageBuilder } from '../drivers/image-builder.ts';
+import type { ImageBuildRequest, ImageBuilder } from '../runtimes/image-builder.ts';
 import { BuildRepository } from '../store/build-repository.ts';
 import { openStore } from '../store/open-store.ts';
 import { BuildQueue } from './build-queue.ts';

@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import type { RuntimeDriver, WorkloadHandle } from '../../drivers/driver.ts';
-import { isProcessAlive } from '../../drivers/process/is-process-alive.ts';
-import type { InstanceRepository, InstanceRow } from '../../store/instance-repository.ts';
+import type { RuntimeDriver, WorkloadHandle } from '../runtimes/driver.ts';
+import { isProcessAlive } from '../runtimes/process/is-process-alive.ts';
+import type { InstanceRepository, InstanceRow } from '../store/instance-repository.ts';
 
 export interface StopOptions {
   /** Normalised signal name, e.g. "SIGINT" (Apptainer's default). */

@@ -1,7 +1,7 @@
 import type { RuntimeName } from '../config/config.ts';
 import type { PipelineStep } from '../core/pipeline-types.ts';
 import type { StepIdentity } from '../core/step-environment.ts';
-import type { OwnerLabels, RuntimeDriver } from '../drivers/driver.ts';
+import type { OwnerLabels, RuntimeDriver } from '../runtimes/driver.ts';
 import type { PreparedStep } from './run-executor.ts';
 
 /** Everything about one step of a run, in host terms; a StepRuntime turns it into a workload. */

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { environmentContextFiles, environmentDockerfile, environmentImageTag, type EnvironmentDefinition } from '../core/environment-image.ts';
-import type { ImageBuilder } from '../drivers/image-builder.ts';
+import type { ImageBuilder } from '../runtimes/image-builder.ts';
 import type { EnvironmentBuild } from '../store/state-change.ts';
 
 /** How a queued build waits: told how many builds are ahead; asked whether it is still needed. */

@@ -1,9 +1,9 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { BerthError, formatProblem, isBerthError } from '../errors.ts';
-import { readOrchestEnvironments } from './orchest-environments.ts';
+import { readOrchestEnvironments } from '../environments/orchest-environments.ts';
 import { checkStepFiles, loadPipeline } from './pipeline-loader.ts';
-import { stepCommand } from './step-command.ts';
+import { stepCommand } from '../runtimes/process/step-command.ts';
 
 /** `uses`: what Berth will run or honour; `cannot`: what it will not (and what to do); `error`: blocks running. */
 export type FindingLevel = 'uses' | 'cannot' | 'error';

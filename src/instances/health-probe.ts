@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import type { RuntimeDriver, WorkloadHandle } from '../../drivers/driver.ts';
+import type { RuntimeDriver, WorkloadHandle } from '../runtimes/driver.ts';
 import type { HealthCheck } from './supervisor-protocol.ts';
 
 /** One health probe: the command exits 0 inside the workload, or the port accepts a TCP connection (where it is published, on isolating runtimes). Never throws. */

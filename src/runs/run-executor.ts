@@ -1,7 +1,7 @@
 import { appendFileSync } from 'node:fs';
 import type { RunPlan } from '../core/run-planner.ts';
 import type { Status } from '../core/statuses.ts';
-import type { RuntimeDriver, WorkloadHandle, WorkloadSpec } from '../drivers/driver.ts';
+import type { RuntimeDriver, WorkloadHandle, WorkloadSpec } from '../runtimes/driver.ts';
 import type { RunRepository } from '../store/run-repository.ts';
 import type { RunObserver } from './run-events.ts';
 

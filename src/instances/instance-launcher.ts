@@ -3,13 +3,13 @@ import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
-import type { WorkloadHandle } from '../../drivers/driver.ts';
-import { BerthError, type ErrorCode, ERRORS } from '../../errors.ts';
-import { BUNDLE_DIR, freshBundleEntry, SUPERVISOR_ENTRY } from '../../bundle/bundle-manifest.ts';
+import type { WorkloadHandle } from '../runtimes/driver.ts';
+import { BerthError, type ErrorCode, ERRORS } from '../errors.ts';
+import { BUNDLE_DIR, freshBundleEntry, SUPERVISOR_ENTRY } from '../bundle/bundle-manifest.ts';
 import { REPORT_FD, type SupervisorOrder, type SupervisorReport } from './supervisor-protocol.ts';
 
 const SUPERVISOR_MAIN = new URL('./supervisor-main.ts', import.meta.url).pathname;
-const REPO_ROOT = new URL('../../../', import.meta.url).pathname;
+const REPO_ROOT = new URL('../../', import.meta.url).pathname;
 
 /**
  * Spawns the instance's supervisor as a detached session leader (its output appended to errLogPath)

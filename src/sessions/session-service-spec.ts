@@ -1,7 +1,7 @@
 import type { ServiceDefinition } from '../core/pipeline-types.ts';
 import { serviceHostname, sessionNetworkName, sessionServicePrefix, sessionServiceWorkloadId, sessionVolumeName } from '../core/session-naming.ts';
 import { splitShellWords } from '../core/shell-words.ts';
-import type { Mount, WorkloadSpec } from '../drivers/driver.ts';
+import type { Mount, WorkloadSpec } from '../runtimes/driver.ts';
 import { BerthError } from '../errors.ts';
 
 /** Where and for whom a session service runs (host paths). */

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import type { BerthConfig } from '../config/config.ts';
-import type { RuntimeDriver } from '../drivers/driver.ts';
-import { ManagedDriver } from '../drivers/managed-driver.ts';
-import { findPython } from '../drivers/process/find-python.ts';
-import { ProcessDriver } from '../drivers/process/process-driver.ts';
+import type { RuntimeDriver } from './driver.ts';
+import { ManagedDriver } from './managed-driver.ts';
+import { findPython } from './process/find-python.ts';
+import { ProcessDriver } from './process/process-driver.ts';
 import { BerthError } from '../errors.ts';
 
 /**
@@ -18,7 +18,7 @@ const FACTORIES: Record<string, (config: BerthConfig) => Promise<RuntimeDriver>>
       python: config.processLauncher === 'auto' ? findPython(config.baseEnv.PATH) : undefined,
     }),
   docker: async (config) => {
-    const { DockerDriver } = await import('../drivers/docker/docker-driver.ts');
+    const { DockerDriver } = await import('./docker/docker-driver.ts');
     return new DockerDriver({ connection: config.docker });
   },
 };
