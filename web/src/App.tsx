@@ -23,7 +23,7 @@ export function App() {
   };
   const [section, project, kind, ...rest] = route;
   let page;
-  if (section === 'projects' && project && kind === 'pipelines' && rest.length > 0) page = <PipelineEditor project={project} path={rest.join('/')} />;
+  if (section === 'projects' && project && kind === 'pipelines' && rest.length > 0) page = <PipelineEditor key={`${project}\n${rest.join('/')}`} project={project} path={rest.join('/')} />;
   else if (section === 'projects' && project) page = <ProjectPage project={project} tab={kind ?? 'pipelines'} />;
   else if (section === 'webhooks' && session.scope === 'admin') page = <WebhooksPage />;
   else if (section === 'instances' && session.scope === 'admin') page = <InstancesPage />;

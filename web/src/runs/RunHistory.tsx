@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { api, errorText, type Ok, type RunReport } from '../api/client.ts';
 import { duration } from './duration.ts';
 import { LogPanel } from './LogPanel.tsx';
+import { stepLogUrl } from './step-log-url.ts';
 
 type Run = Ok<'/api/projects/{project}/runs', 'get'>['runs'][number];
 const STATUSES = ['PENDING', 'STARTED', 'SUCCESS', 'FAILURE', 'ABORTED'] as const;
@@ -73,8 +74,4 @@ function RunDetail({ run }: { run: string }) {
       {log && <LogPanel key={log.uuid} title={log.title} url={stepLogUrl(run, log.uuid)} onClose={() => setLog(null)} />}
     </section>
   );
-}
-
-export function stepLogUrl(run: string, step: string): string {
-  return `/api/runs/${encodeURIComponent(run)}/steps/${encodeURIComponent(step)}/logs?follow=1`;
 }
