@@ -168,9 +168,9 @@ describe('web UI in Chromium', { skip: !HAVE_CHROMIUM }, () => {
     await page.getByText('No runs match.').waitFor();
     await page.getByLabel('Status').selectOption('');
     await page.getByRole('cell', { name: 'SUCCESS' }).first().waitFor();
-    await page.getByRole('row').last().getByRole('button').click(); // the oldest: the full run
-    await page.getByRole('button', { name: 'Log of Clean' }).click();
-    await page.getByTestId('log-text').filter({ hasText: 'clean-done' }).waitFor();
+    await page.getByRole('link', { name: /^Run [0-9a-f]{8} of demo$/ }).click();
+    await page.getByRole('button', { name: /^Clean: SUCCESS, \d/ }).click();
+    await page.getByRole('region', { name: 'Log: Log of Clean' }).getByTestId('log-text').filter({ hasText: 'clean-done' }).waitFor();
     await ui.shot(page, '08-run-history');
     await page.context().close();
   });
@@ -251,6 +251,8 @@ describe('web UI in Chromium', { skip: !HAVE_CHROMIUM }, () => {
     const page = await ui.page();
     await ui.goto(page, `projects/${p.name}/jobs`);
     await page.getByText('No jobs yet.').waitFor();
+    await page.getByRole('button', { name: 'New job' }).click();
+    await page.getByRole('dialog', { name: 'New job' }).waitFor();
     await page.getByLabel('Job name').fill('nightly');
     await page.getByLabel('Pipeline', { exact: true }).selectOption('demo.orchest');
     await page.getByRole('button', { name: 'Every hour' }).click();
@@ -270,6 +272,7 @@ describe('web UI in Chromium', { skip: !HAVE_CHROMIUM }, () => {
     await page.getByRole('alert').filter({ hasText: 'Job not created' }).waitFor();
     await page.getByLabel('Cron expression').fill('0 * * * *');
     await page.getByRole('button', { name: 'Create job' }).click();
+    await page.getByRole('dialog', { name: 'New job' }).waitFor({ state: 'hidden' });
     const row = page.getByRole('table', { name: 'jobs' }).getByRole('row').filter({ hasText: 'nightly' });
     await row.waitFor();
     assert.match(await row.innerText(), /0 \* \* \* \*\s+Europe\/Amsterdam/);
@@ -281,7 +284,8 @@ describe('web UI in Chromium', { skip: !HAVE_CHROMIUM }, () => {
     await row.getByText('STARTED').waitFor();
     assert.notEqual((await row.getByTestId('next-run').innerText()).trim(), '');
     await row.getByRole('button', { name: 'Trigger nightly' }).click();
-    await row.getByRole('button', { name: 'nightly', exact: true }).click();
+    await row.getByRole('link', { name: 'nightly', exact: true }).click();
+    await page.getByRole('region', { name: 'Job nightly' }).waitFor();
     const runs = page.getByRole('region', { name: 'job runs' });
     await page.waitForFunction(() => document.querySelectorAll('[aria-label="job runs"] .status-success').length === 3, undefined, { timeout: 60_000 });
     assert.match(await runs.innerText(), /"rows":30/);
@@ -293,6 +297,7 @@ describe('web UI in Chromium', { skip: !HAVE_CHROMIUM }, () => {
     const p = await ui.project('yearly', demoFiles());
     const page = await ui.page();
     await ui.goto(page, `projects/${p.name}/jobs`);
+    await page.getByRole('button', { name: 'New job' }).click();
     await page.getByLabel('Job name').fill('yearly');
     await page.getByLabel('Pipeline', { exact: true }).selectOption('demo.orchest');
     await page.getByLabel('Cron expression').fill('0 0 1 1 *');
@@ -326,7 +331,8 @@ describe('web UI in Chromium', { skip: !HAVE_CHROMIUM }, () => {
     const base = `http://127.0.0.1:${(receiver.address() as { port: number }).port}`;
     try {
       await page.goto(ui.url);
-      await page.getByRole('banner').getByRole('link', { name: 'Webhooks' }).click();
+      await page.getByRole('banner').getByRole('link', { name: 'Settings' }).click();
+      await page.getByRole('navigation', { name: 'settings sections' }).getByRole('link', { name: 'Webhooks' }).click();
       await page.getByRole('heading', { name: 'Webhooks' }).waitFor();
       await page.getByLabel('Webhook name').fill('good');
       await page.getByLabel('URL').fill(`${base}/ok`);
@@ -360,7 +366,8 @@ describe('web UI in Chromium', { skip: !HAVE_CHROMIUM }, () => {
   it('starts an instance from the Instances page, sees it running, streams its log and stops it', async () => {
     const page = await ui.page();
     await page.goto(ui.url);
-    await page.getByRole('banner').getByRole('link', { name: 'Instances' }).click();
+    await page.getByRole('banner').getByRole('link', { name: 'Settings' }).click();
+    await page.getByRole('navigation', { name: 'settings sections' }).getByRole('link', { name: 'Instances' }).click();
     await page.getByRole('heading', { name: 'Instances' }).waitFor();
     await page.getByText('No running instances.').waitFor();
     await page.getByLabel('Instance name').fill('e2e-worker');

@@ -6647,6 +6647,322 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/projects/{project}/environments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The project's environments, the pipelines that use each and each one's newest image build */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description project name or uuid */
+                    project: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            environments: {
+                                uuid: string;
+                                name: string;
+                                language: string;
+                                base_image: string;
+                                gpu_support: boolean;
+                                has_setup_script: boolean;
+                                problem: string | null;
+                                /** @description the pipelines with steps that use it */
+                                pipelines: {
+                                    path: string;
+                                    name: string | null;
+                                    steps: number;
+                                }[];
+                                /** @description its newest image build for this project */
+                                build: {
+                                    uuid: string;
+                                    image: string;
+                                    /** @description PENDING | STARTED | SUCCESS | FAILURE */
+                                    status: string;
+                                    reason: string | null;
+                                    created_at: string;
+                                    started_at: string | null;
+                                    finished_at: string | null;
+                                } | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/environments/{environment}/build": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Build the environment's image (Docker) unless it is up to date; answers 202 at once, follow its log at …/build/logs?follow=1 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description project name or uuid */
+                    project: string;
+                    environment: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            environment: {
+                                uuid: string;
+                                name: string;
+                                language: string;
+                                base_image: string;
+                                gpu_support: boolean;
+                                has_setup_script: boolean;
+                                problem: string | null;
+                                /** @description the pipelines with steps that use it */
+                                pipelines: {
+                                    path: string;
+                                    name: string | null;
+                                    steps: number;
+                                }[];
+                                /** @description its newest image build for this project */
+                                build: {
+                                    uuid: string;
+                                    image: string;
+                                    /** @description PENDING | STARTED | SUCCESS | FAILURE */
+                                    status: string;
+                                    reason: string | null;
+                                    created_at: string;
+                                    started_at: string | null;
+                                    finished_at: string | null;
+                                } | null;
+                            };
+                        };
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/environments/{environment}/build/logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The log of an environment's newest build: text/plain, or with follow=1 Server-Sent Events until the build ends */
+        get: {
+            parameters: {
+                query?: {
+                    follow?: "1" | "true" | "0" | "false";
+                };
+                header?: never;
+                path: {
+                    /** @description project name or uuid */
+                    project: string;
+                    environment: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/plain": string;
+                        "text/event-stream": string;
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/plain": components["schemas"]["Error"];
+                        "text/event-stream": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/plain": components["schemas"]["Error"];
+                        "text/event-stream": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/plain": components["schemas"]["Error"];
+                        "text/event-stream": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/plain": components["schemas"]["Error"];
+                        "text/event-stream": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/plain": components["schemas"]["Error"];
+                        "text/event-stream": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/projects/{project}/services/{name}/{port}/{*}": {
         parameters: {
             query?: never;

@@ -142,9 +142,7 @@ export function GraphEditor({ project, path, initial, initialProblems, unsaved }
   return (
     <section className="editor">
       <div className="toolbar" role="toolbar" aria-label="pipeline actions">
-        <nav className="crumbs" aria-label="breadcrumb">
-          <a href={href()}>Projects</a> / <a href={href('projects', project)}>{project}</a> / <strong className="pipeline-name" aria-current="page">{pipeline.name || path}</strong>
-        </nav>
+        <strong className="pipeline-name" title={path}>{pipeline.name || path}</strong>
         <div className="group" role="group" aria-label="edit">
           <button type="button" onClick={onAddStep}>Add step</button>
           <button type="button" onClick={doc.undo} disabled={!doc.canUndo} aria-keyshortcuts="Control+Z">Undo</button>

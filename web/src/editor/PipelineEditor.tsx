@@ -35,7 +35,7 @@ export function PipelineEditor({ project, path }: { project: string; path: strin
   if (loaded.kind === 'loading') return <section className="page"><p className="loading">Loading…</p></section>;
   if (loaded.kind === 'failed') return <section className="page"><p role="alert" className="error">{loaded.message}</p></section>;
   if (loaded.kind === 'text') {
-    return <SourceText project={project} path={path} text={loaded.text} error={loaded.error} onOpen={(doc) => setLoaded({ kind: 'graph', pipeline: withPositions(editablePipeline(doc)), problems: [], unsaved: true })} />;
+    return <SourceText path={path} text={loaded.text} error={loaded.error} onOpen={(doc) => setLoaded({ kind: 'graph', pipeline: withPositions(editablePipeline(doc)), problems: [], unsaved: true })} />;
   }
   return <GraphEditor project={project} path={path} initial={loaded.pipeline} initialProblems={loaded.problems} unsaved={loaded.unsaved} />;
 }

@@ -1,12 +1,11 @@
 import { useState } from 'react';
 import { jsonErrorAt, type JsonErrorAt } from '../../../src/core/json-error-at.ts';
-import { href } from '../use-hash-route.ts';
 
 /**
  * A pipeline file that is not JSON (or not a JSON object): its text to repair, the error at its line
  * and column with the lines around it, and "Open in the editor" once it parses.
  */
-export function SourceText({ project, path, text, error, onOpen }: { project: string; path: string; text: string; error: JsonErrorAt; onOpen: (doc: Record<string, unknown>) => void }) {
+export function SourceText({ path, text, error, onOpen }: { path: string; text: string; error: JsonErrorAt; onOpen: (doc: Record<string, unknown>) => void }) {
   const [value, setValue] = useState(text);
   const [at, setAt] = useState<JsonErrorAt>(error);
   const open = () => {
@@ -23,7 +22,6 @@ export function SourceText({ project, path, text, error, onOpen }: { project: st
   const first = at.line ? Math.max(1, at.line - 2) : 0;
   return (
     <section className="page source-text">
-      <nav className="crumbs" aria-label="breadcrumb"><a href={href('projects', project)}>{project}</a> / <span>{path}</span></nav>
       <h1>{path} is not valid JSON</h1>
       <p role="alert" className="error">
         {at.line ? `Line ${at.line}, column ${at.column}: ` : ''}{at.message}
