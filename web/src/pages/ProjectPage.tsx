@@ -88,7 +88,7 @@ function NewPipeline({ project, taken }: { project: string; taken: string[] }) {
   return (
     <form className="inline-form card" onSubmit={(e) => void create(e)} aria-labelledby="new-pipeline">
       <h2 id="new-pipeline">New pipeline</h2>
-      <label>File name <input required value={file} placeholder="main.orchest" pattern="[A-Za-z0-9._/ -]+" onChange={(e) => setFile(e.target.value)} /></label>
+      <label>File name <input required value={file} placeholder="main.orchest" onChange={(e) => setFile(e.target.value)} /></label>
       <button type="submit" className="primary">Create pipeline</button>
       {error && <p role="alert" className="error">{error}</p>}
     </form>

@@ -14,7 +14,7 @@ export function TokensPage() {
   const [error, setError] = useState('');
   const load = useCallback(async () => {
     const [t, p] = await Promise.all([api.GET('/api/tokens'), api.GET('/api/projects')]);
-    if (t.data) setTokens(t.data.tokens);
+    if (t.data) setTokens(t.data.tokens.filter((x) => x.scope !== 'admin'));
     else setError(errorText(t.error));
     if (p.data) setProjects(p.data.projects);
   }, []);
