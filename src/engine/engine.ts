@@ -4,7 +4,7 @@ import { hostname, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { BerthConfig, RuntimeName } from '../config/config.ts';
-import type { JsonObject, PipelineDefinition } from '../core/pipeline-types.ts';
+import type { PipelineDefinition } from '../core/pipeline-types.ts';
 import { serializePipeline } from '../core/pipeline-validation.ts';
 import { planRun, resolveStepSelectors, type RunPlan } from '../core/run-planner.ts';
 import { interactiveSessionUuid } from '../core/step-environment.ts';

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import type { Kysely } from 'kysely';
 import type { BerthConfig } from '../config/config.ts';
 import { checkInstanceName, matchesInstance } from '../core/instance-name.ts';
 import type { RestartPolicy } from '../core/restart-policy.ts';
@@ -11,7 +10,6 @@ import { parseSignal } from '../runtimes/process/parse-signal.ts';
 import { readProcStat } from '../runtimes/process/proc-stat.ts';
 import { BerthError } from '../errors.ts';
 import { InstanceRepository, type InstanceRow, type Viewer } from '../store/instance-repository.ts';
-import type { Database } from '../store/tables.ts';
 import { runtimeNames, type RuntimeRegistry } from '../runtimes/runtime-registry.ts';
 import { launchSupervisor } from './instance-launcher.ts';
 import { followInstanceLogs, type LogPiece } from './instance-logs.ts';

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { TokenRegistry, type TokenInfo } from '../../auth/token-registry.ts';
+import type { TokenInfo } from '../../auth/token-registry.ts';
 import type { Engine } from '../../engine/engine.ts';
 import { BerthError } from '../../errors.ts';
 import { loadPipeline } from '../../projects/pipeline-loader.ts';
