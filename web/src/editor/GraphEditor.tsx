@@ -211,7 +211,7 @@ export function GraphEditor({ project, path, initial, initialProblems, unsaved }
           {elsewhere.length > 0 && (
             <div className="problems" role="alert">
               <h2>Problems</h2>
-              <ul>{elsewhere.map((p, i) => <li key={i}><code>{p.path}</code>: {p.message}{p.fix ? ` — ${p.fix}` : ''}</li>)}</ul>
+              <ul>{elsewhere.map((p, i) => <li key={i}><code>{readablePath(pipeline, p.path)}</code>: {p.message}{p.fix ? ` — ${p.fix}` : ''}</li>)}</ul>
             </div>
           )}
           <SessionPanel project={project} path={path} pipeline={pipeline} />
@@ -219,4 +219,9 @@ export function GraphEditor({ project, path, initial, initialProblems, unsaved }
       </div>
     </section>
   );
+}
+
+/** A problem's path with step uuids replaced by the steps' titles: `steps["Load data"].file_path`. */
+function readablePath(p: Pipeline, path: string): string {
+  return path.replace(/^steps\.([A-Za-z0-9_-]+)/, (whole, key: string) => (p.steps[key]?.title ? `steps[${JSON.stringify(p.steps[key].title)}]` : whole));
 }

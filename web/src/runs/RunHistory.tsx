@@ -18,6 +18,8 @@ export function RunHistory({ project }: { project: string }) {
     void api.GET('/api/projects/{project}/runs', { params: { path: { project }, query } }).then((r) => (r.data ? setRuns(r.data.runs) : setError(errorText(r.error))));
   }, [project, status]);
   const shown = (runs ?? []).filter((r) => !pipeline || r.pipeline.name.includes(pipeline) || r.pipeline.path.includes(pipeline));
+  const ms = (r: Run) => (r.started_at ? (r.finished_at ? Date.parse(r.finished_at) : Date.now()) - Date.parse(r.started_at) : 0);
+  const longest = Math.max(1, ...shown.map(ms));
   return (
     <>
       <div className="filters" role="search">
@@ -40,7 +42,7 @@ export function RunHistory({ project }: { project: string }) {
                 <td><span className={`status status-${r.status.toLowerCase()}`}>{r.status}</span></td>
                 <td>{r.run_type}</td>
                 <td>{r.started_at ? new Date(r.started_at).toLocaleString() : ''}</td>
-                <td>{duration(r.started_at, r.finished_at)}</td>
+                <td className="duration-cell"><span className="duration-track" aria-hidden="true"><span className={`duration-bar bg-${r.status.toLowerCase()}`} style={{ width: `${Math.max(2, (ms(r) / longest) * 100)}%` }} /></span> {duration(r.started_at, r.finished_at)}</td>
               </tr>
             ))}
           </tbody>
