@@ -126,6 +126,15 @@ describe('web UI screens (Chromium)', { skip: !HAVE_CHROMIUM }, () => {
     await timeline.getByRole('button', { name: /^Transform: SUCCESS, \d/ }).click();
     await page.getByRole('region', { name: 'Log: Log of Transform' }).getByText('transform-out').waitFor();
     await ui.shot(page, '33-run-detail');
+    // A second run, compared on the same timeline with the first.
+    const second = await runToEnd('runview', 'etl.orchest');
+    await ui.goto(page, `projects/runview/runs/${second}`);
+    await page.getByTestId('run-status').filter({ hasText: 'FAILURE' }).waitFor();
+    await page.getByLabel('Compare with').selectOption(uuid);
+    await timeline.locator('.timeline-bar.other').nth(2).waitFor();
+    assert.equal(await timeline.locator('.timeline-bar.other').count(), 3);
+    await timeline.getByRole('button', { name: new RegExp(`^Transform: SUCCESS, [\\d.]+ s; run ${uuid.slice(0, 8)}: SUCCESS, [\\d.]+ s$`) }).waitFor();
+    await ui.shot(page, '37-run-compare');
     assert.deepEqual(page.errors, []);
     await page.context().close();
   });

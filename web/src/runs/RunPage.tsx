@@ -24,6 +24,9 @@ export function RunPage({ project, run }: { project: string; run: string }) {
   const [pipeline, setPipeline] = useState<Pipeline | null>(null);
   const [selected, setSelected] = useState<string | null>(null);
   const [now, setNow] = useState(Date.now());
+  const [others, setOthers] = useState<Array<{ uuid: string; status: string; started_at: string | null }>>([]);
+  const [compare, setCompare] = useState('');
+  const [other, setOther] = useState<RunReport | null>(null);
   const running = !report || LIVE.includes(report.run.status);
   const load = useCallback(async () => {
     if (!running) return;
@@ -40,6 +43,16 @@ export function RunPage({ project, run }: { project: string; run: string }) {
       if (r.data?.document) setPipeline(withPositions(editablePipeline(r.data.document)));
     });
   }, [project, path]);
+  const pipelineUuid = report?.run.pipeline.uuid;
+  useEffect(() => {
+    if (!pipelineUuid) return;
+    void api.GET('/api/projects/{project}/runs', { params: { path: { project }, query: { pipeline: pipelineUuid, limit: 50 } } }).then((r) => setOthers((r.data?.runs ?? []).filter((x) => x.uuid !== run)));
+  }, [project, pipelineUuid, run]);
+  useEffect(() => {
+    setOther(null);
+    if (!compare) return;
+    void api.GET('/api/runs/{run}', { params: { path: { run: compare } } }).then((r) => setOther(r.data ?? null));
+  }, [compare]);
   useEffect(() => {
     if (report && !selected && report.steps.length > 0) setSelected((report.steps.find((s) => s.status === 'FAILURE') ?? report.steps[0]!).uuid);
   }, [report, selected]);
@@ -90,8 +103,17 @@ export function RunPage({ project, run }: { project: string; run: string }) {
               </ReactFlow>
             )}
           </div>
-          <h2>Timeline</h2>
-          <RunTimeline steps={report.steps} start={r.started_at} end={r.finished_at} selected={selected} onSelect={setSelected} now={now} />
+          <div className="section-head">
+            <h2>Timeline</h2>
+            {others.length > 0 && (
+              <label className="inline">Compare with <select value={compare} onChange={(e) => setCompare(e.target.value)}>
+                <option value="">no other run</option>
+                {others.map((o) => <option key={o.uuid} value={o.uuid}>{o.uuid.slice(0, 8)} · {o.status}{o.started_at ? ` · ${new Date(o.started_at).toLocaleString()}` : ''}</option>)}
+              </select></label>
+            )}
+          </div>
+          {other && <p className="muted small legend"><span className="swatch" /> this run <span className="swatch other" /> run {other.run.uuid.slice(0, 8)}, both from their own start</p>}
+          <RunTimeline steps={report.steps} start={r.started_at} end={r.finished_at} selected={selected} onSelect={setSelected} now={now} other={other ? { label: `run ${other.run.uuid.slice(0, 8)}`, steps: other.steps, start: other.run.started_at, end: other.run.finished_at } : undefined} />
         </div>
         <aside className="run-log">
           {!step ? <p className="empty">Select a step to see its log.</p>
