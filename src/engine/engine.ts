@@ -35,7 +35,7 @@ import { ServiceManager } from '../services/service-manager.ts';
 import { InstanceRepository } from '../store/instance-repository.ts';
 import type { ManagedDriver } from '../runtimes/managed-driver.ts';
 import { BuildQueue } from '../environments/build-queue.ts';
-import { isPidAlive } from '../leases/is-pid-alive.ts';
+import { ownerState, thisProcess } from '../leases/owner-lease.ts';
 import { stepOutputsDir } from '../runs/step-outputs.ts';
 import type { EnvironmentImage } from '../environments/environment-images.ts';
 import { findEnvironments, loadEnvironment } from '../environments/environment-loader.ts';
@@ -232,8 +232,9 @@ export class Engine {
       runtime,
       run_dir: runDir,
       reason: null,
-      owner_pid: process.pid,
-      owner_host: this.#host,
+      owner_pid: thisProcess().pid,
+      owner_host: thisProcess().host,
+      owner_start: thisProcess().start,
       created_at: now,
       started_at: null,
       finished_at: null,
@@ -378,7 +379,7 @@ export class Engine {
    */
   async reconcile(): Promise<void> {
     for (const run of await this.#runs.activeOwnedBy(this.#host)) {
-      if (run.owner_pid === null || isPidAlive(run.owner_pid)) continue;
+      if (run.owner_pid === null || ownerState({ pid: run.owner_pid, host: run.owner_host, start: run.owner_start }) !== 'gone') continue;
       const reason = `the berth process (pid ${run.owner_pid}) running this run exited before it ended`;
       if (!(await this.#runs.finish(run.uuid, 'FAILURE', isoNow(), reason))) continue;
       await this.#runs.abortActiveSteps(run.uuid, isoNow(), reason);

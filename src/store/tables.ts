@@ -33,6 +33,8 @@ export interface RunsTable {
   reason: string | null;
   owner_pid: number | null;
   owner_host: string | null;
+  /** /proc start time of owner_pid (null: not recorded). */
+  owner_start: number | null;
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
@@ -223,6 +225,8 @@ export interface SessionsTable {
   /** The Berth process starting or stopping it (a dead one leaves the session to reconcile). */
   owner_pid: number | null;
   owner_host: string | null;
+  /** /proc start time of owner_pid (null: not recorded). */
+  owner_start: number | null;
   created_at: string;
   updated_at: string;
 }
@@ -261,6 +265,8 @@ export interface BuildsTable {
   /** The Berth process waiting for or running the build (its slot is reclaimed when it is gone). */
   owner_pid: number | null;
   owner_host: string | null;
+  /** /proc start time of owner_pid (null: not recorded). */
+  owner_start: number | null;
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
