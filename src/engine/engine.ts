@@ -245,7 +245,7 @@ export class Engine {
       title: effective.steps[s]?.title ?? s,
       file_path: effective.steps[s]?.file_path ?? '',
       position,
-      status: 'PENDING',
+      status: 'PENDING' as const,
       started_at: null,
       finished_at: null,
       exit_code: null,

@@ -1,3 +1,5 @@
+import type { Status } from '../core/statuses.ts';
+import type { JobStatus } from '../core/job-status.ts';
 import type { Generated } from 'kysely';
 
 /** Table types. Timestamps are ISO-8601 strings (UTC, milliseconds) so SQLite and PostgreSQL agree. */
@@ -25,7 +27,7 @@ export interface RunsTable {
   run_type: string;
   /** 'interactive' runs of one pipeline queue one at a time; 'job' runs are isolated. */
   kind: string;
-  status: string;
+  status: Status;
   fail_fast: number;
   parameters_json: string;
   runtime: string;
@@ -46,7 +48,7 @@ export interface StepRunsTable {
   title: string;
   file_path: string;
   position: number;
-  status: string;
+  status: Status;
   started_at: string | null;
   finished_at: string | null;
   exit_code: number | null;
@@ -184,7 +186,7 @@ export interface JobsTable {
   scheduled_start: string | null;
   next_scheduled_time: string | null;
   last_scheduled_time: string | null;
-  status: string;
+  status: JobStatus;
   /** One entry per run of a batch: {pipeline_parameters, <step uuid>: {...}}. */
   parameters_json: string;
   grid_json: string;
@@ -259,7 +261,7 @@ export interface BuildsTable {
   environment_uuid: string;
   environment_name: string;
   image: string;
-  status: string;
+  status: Status;
   reason: string | null;
   log_path: string;
   /** The Berth process waiting for or running the build (its slot is reclaimed when it is gone). */
