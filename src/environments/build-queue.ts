@@ -1,3 +1,4 @@
+import type { Logger } from '../log.ts';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { BerthError } from '../errors.ts';
@@ -39,8 +40,11 @@ export class BuildQueue implements BuildSlots {
   readonly #builds: BuildRepository;
   readonly #host = hostname();
 
-  constructor(builds: BuildRepository) {
+  readonly #log: Logger | undefined;
+
+  constructor(builds: BuildRepository, log?: Logger) {
     this.#builds = builds;
+    this.#log = log;
   }
 
   async acquire(build: EnvironmentBuild, logPath: string, wait: SlotWait): Promise<string | null> {
@@ -86,7 +90,8 @@ export class BuildQueue implements BuildSlots {
   async reclaim(): Promise<void> {
     for (const row of await this.#builds.activeOwnedBy(this.#host)) {
       if (row.owner_pid === null || ownerState({ pid: row.owner_pid, host: row.owner_host, start: row.owner_start }) !== 'gone') continue;
-      await this.#builds.finish(row.uuid, 'FAILURE', new Date().toISOString(), `the berth process (pid ${row.owner_pid}) ${row.status === 'STARTED' ? 'building' : 'waiting to build'} this image exited before it ended`);
+      const reason = `the berth process (pid ${row.owner_pid}) ${row.status === 'STARTED' ? 'building' : 'waiting to build'} this image exited before it ended`;
+      if (await this.#builds.finish(row.uuid, 'FAILURE', new Date().toISOString(), reason)) this.#log?.warn({ build: row.uuid, environment: row.environment_name }, `reconcile: build marked FAILURE: ${reason}`);
     }
   }
 }

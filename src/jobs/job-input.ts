@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { checkCron } from '../core/job-schedule.ts';
 import { expandGrid, gridOfValues, PIPELINE_PARAMETERS, type ParameterGrid, type ParameterSet } from '../core/parameter-grid.ts';
-import type { JsonObject, JsonValue, PipelineDefinition } from '../core/pipeline-types.ts';
+import type { JsonObject, PipelineDefinition } from '../core/pipeline-types.ts';
 import { resolveStepSelectors } from '../core/run-planner.ts';
 import { BerthError, type Problem } from '../errors.ts';
 import type { JobInput } from './job-schema.ts';

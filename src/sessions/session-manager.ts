@@ -20,6 +20,7 @@ import { loadEnvironment } from '../environments/environment-loader.ts';
 import { loadPipeline, projectNameOf, type LoadedPipeline } from '../projects/pipeline-loader.ts';
 import type { StepRuntimes } from '../runs/step-runtimes.ts';
 import { ownerState, thisProcess } from '../leases/owner-lease.ts';
+import { errorText, type Logger } from '../log.ts';
 import type { StepRuntime } from '../runs/step-runtime.ts';
 import { sessionView, type SessionView } from './session-view.ts';
 
@@ -61,7 +62,10 @@ export class SessionManager {
   readonly #host = hostname();
 
   /** `hook` records each session state change (and a project/pipeline first seen here) as an event. */
-  constructor(deps: { db: Kysely<Database>; config: BerthConfig; runtimes: StepRuntimes; envVars: EnvVars; hook: StateChangeHook }) {
+  readonly #log: Logger;
+
+  constructor(deps: { db: Kysely<Database>; config: BerthConfig; runtimes: StepRuntimes; envVars: EnvVars; hook: StateChangeHook; log: Logger }) {
+    this.#log = deps.log;
     this.#config = deps.config;
     this.#runtimes = deps.runtimes;
     this.#rows = new SessionRepository(deps.db, { hook: deps.hook });
@@ -204,11 +208,13 @@ export class SessionManager {
     for (const row of await this.#rows.list()) {
       if ((row.status === 'STARTING' || row.status === 'STOPPING') && this.#ownerGone(row)) {
         const reason = `the berth process (pid ${row.owner_pid}) ${row.status === 'STARTING' ? 'starting' : 'stopping'} this session exited first`;
-        await this.#teardown(row).catch(() => undefined);
+        this.#log.warn({ session: row.uuid }, `reconcile: ${reason}; tearing it down`);
+        await this.#teardown(row).catch((e: unknown) => this.#log.warn({ session: row.uuid, err: errorText(e) }, 'reconcile: teardown failed'));
         await this.#rows.setStatus(row.uuid, row.status === 'STARTING' ? 'FAILED' : 'STOPPED', reason, isoNow(), { pid: null, host: null, start: null });
       } else if (row.status === 'RUNNING' && row.owner_pid !== null && this.#ownerGone(row)) {
         // A job run's session outlives no run: its Berth died mid-run.
-        await this.#teardown(row).catch(() => undefined);
+        this.#log.warn({ session: row.uuid }, `reconcile: the berth process (pid ${row.owner_pid}) running this job run's session exited; tearing it down`);
+        await this.#teardown(row).catch((e: unknown) => this.#log.warn({ session: row.uuid, err: errorText(e) }, 'reconcile: teardown failed'));
         await this.#rows.setStatus(row.uuid, 'STOPPED', `the berth process (pid ${row.owner_pid}) running its job run exited`, isoNow(), { pid: null, host: null, start: null });
       }
     }
@@ -218,7 +224,10 @@ export class SessionManager {
         if (session === undefined || handle.labels.service === undefined) continue;
         const row = await this.#rows.get(session);
         if (row && ACTIVE.includes(row.status)) continue;
-        await runtime.driver.remove(handle).catch(() => undefined);
+        await runtime.driver.remove(handle).then(
+          () => this.#log.info({ runtime: runtime.name, workload: handle.id }, 'reconcile: removed a workload of a session that is not active'),
+          (e: unknown) => this.#log.warn({ runtime: runtime.name, workload: handle.id, err: errorText(e) }, 'reconcile: could not remove a workload of an inactive session'),
+        );
       }
     }
   }
