@@ -1059,7 +1059,8 @@ export interface paths {
                         "application/json": {
                             runs: {
                                 uuid: string;
-                                status: string;
+                                /** @enum {unknown} */
+                                status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                                 run_type: string;
                                 /** @description the runtime the steps ran on (process, docker) */
                                 runtime: string;
@@ -1175,7 +1176,8 @@ export interface paths {
                         "application/json": {
                             run: {
                                 uuid: string;
-                                status: string;
+                                /** @enum {unknown} */
+                                status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                                 run_type: string;
                                 /** @description the runtime the steps ran on (process, docker) */
                                 runtime: string;
@@ -1192,7 +1194,8 @@ export interface paths {
                             steps: {
                                 uuid: string;
                                 title: string;
-                                status: string;
+                                /** @enum {unknown} */
+                                status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                                 started_at: string | null;
                                 finished_at: string | null;
                                 exit_code: number | null;
@@ -1286,7 +1289,8 @@ export interface paths {
                         "application/json": {
                             runs: {
                                 uuid: string;
-                                status: string;
+                                /** @enum {unknown} */
+                                status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                                 run_type: string;
                                 /** @description the runtime the steps ran on (process, docker) */
                                 runtime: string;
@@ -1387,7 +1391,8 @@ export interface paths {
                         "application/json": {
                             run: {
                                 uuid: string;
-                                status: string;
+                                /** @enum {unknown} */
+                                status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                                 run_type: string;
                                 /** @description the runtime the steps ran on (process, docker) */
                                 runtime: string;
@@ -1404,7 +1409,8 @@ export interface paths {
                             steps: {
                                 uuid: string;
                                 title: string;
-                                status: string;
+                                /** @enum {unknown} */
+                                status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                                 started_at: string | null;
                                 finished_at: string | null;
                                 exit_code: number | null;
@@ -1485,7 +1491,8 @@ export interface paths {
                         "application/json": {
                             run: {
                                 uuid: string;
-                                status: string;
+                                /** @enum {unknown} */
+                                status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                                 run_type: string;
                                 /** @description the runtime the steps ran on (process, docker) */
                                 runtime: string;
@@ -1502,7 +1509,8 @@ export interface paths {
                             steps: {
                                 uuid: string;
                                 title: string;
-                                status: string;
+                                /** @enum {unknown} */
+                                status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                                 started_at: string | null;
                                 finished_at: string | null;
                                 exit_code: number | null;
@@ -6581,7 +6589,8 @@ export interface paths {
                                 environment_name: string;
                                 image: string;
                                 project_dir: string | null;
-                                status: string;
+                                /** @enum {unknown} */
+                                status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                                 reason: string | null;
                                 log_path: string;
                                 created_at: string;
@@ -7269,7 +7278,8 @@ export interface components {
             report: {
                 run: {
                     uuid: string;
-                    status: string;
+                    /** @enum {unknown} */
+                    status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                     run_type: string;
                     /** @description the runtime the steps ran on (process, docker) */
                     runtime: string;
@@ -7286,7 +7296,8 @@ export interface components {
                 steps: {
                     uuid: string;
                     title: string;
-                    status: string;
+                    /** @enum {unknown} */
+                    status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                     started_at: string | null;
                     finished_at: string | null;
                     exit_code: number | null;
@@ -7323,7 +7334,8 @@ export interface components {
             runUuid: string;
             stepUuid: string;
             title: string;
-            status: string;
+            /** @enum {unknown} */
+            status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
             exitCode: number | null;
             reason: string | null;
         } | {
@@ -7335,14 +7347,16 @@ export interface components {
             /** @enum {string} */
             type: "run-finished";
             runUuid: string;
-            status: string;
+            /** @enum {unknown} */
+            status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
         } | {
             /** @enum {string} */
             type: "end";
             report: {
                 run: {
                     uuid: string;
-                    status: string;
+                    /** @enum {unknown} */
+                    status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                     run_type: string;
                     /** @description the runtime the steps ran on (process, docker) */
                     runtime: string;
@@ -7359,7 +7373,8 @@ export interface components {
                 steps: {
                     uuid: string;
                     title: string;
-                    status: string;
+                    /** @enum {unknown} */
+                    status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                     started_at: string | null;
                     finished_at: string | null;
                     exit_code: number | null;
@@ -7371,8 +7386,8 @@ export interface components {
         Job: {
             uuid: string;
             name: string;
-            /** @description DRAFT, PENDING, STARTED, PAUSED, SUCCESS, ABORTED or FAILURE */
-            status: string;
+            /** @enum {unknown} */
+            status: "DRAFT" | "PENDING" | "STARTED" | "PAUSED" | "SUCCESS" | "ABORTED" | "FAILURE";
             project_uuid: string;
             pipeline: {
                 uuid: string;
