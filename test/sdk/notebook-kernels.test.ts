@@ -86,7 +86,8 @@ describe('notebook kernels by language (process runtime)', () => {
     box.file('jl.ipynb', notebook(JL_ENV, 'julia', 'println("never")'));
     box.file('jl.orchest', JSON.stringify({
       name: 'julia-nb', uuid: '44444444-0000-4000-8000-000000000003', version: '1.2.3', parameters: {}, settings: {},
-      steps: { 's-jl': step('s-jl', 'Julia step', 'jl.ipynb', JL_ENV, 'julia') },
+      // The kernel as a notebook names it: the environment says which language that is.
+      steps: { 's-jl': step('s-jl', 'Julia step', 'jl.ipynb', JL_ENV, `orchest-kernel-${JL_ENV}`) },
     }));
     // An empty Jupyter path of its own: no Julia kernel, whatever this machine has.
     const res = await box.run(['run', 'jl.orchest', '--json'], { env: { JUPYTER_PATH: join(box.root, 'no-kernels'), JUPYTER_DATA_DIR: join(box.root, 'no-kernels') } });

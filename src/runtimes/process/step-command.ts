@@ -63,6 +63,8 @@ export function stepCommand(file: string, opts: { path: string; nodePath: string
  * jupyter_client provides from nbconvert's own Python even without a kernel.json.
  */
 export function notebookKernel(stepKernel: string | undefined, env: Record<string, string | undefined>, jupyter: string | null): { ok: true; name: string; language: string } | { ok: false; reason: string } {
+  // A kernel of Berth's own (an environment's virtual environment: "berth-…") is used as named.
+  if (stepKernel?.startsWith('berth-')) return { ok: true, name: stepKernel, language: 'python' };
   const language = stepLanguage(stepKernel);
   if (!language) return { ok: false, reason: `the step's kernel "${stepKernel}" is no language Berth knows (python, r, julia, javascript): set the step's kernel to one of them` };
   const spec = kernelForLanguage(language, findKernelSpecs(jupyterDataDirs(env, jupyter)));
