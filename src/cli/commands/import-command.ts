@@ -1,4 +1,4 @@
-import { RUNTIMES } from '../../config/config.ts';
+import { RUNTIMES, type RuntimeName } from '../../config/config.ts';
 import { checkOrchestProject, type FindingLevel, type ImageProbe } from '../../projects/orchest-project-check.ts';
 import type { CliContext } from '../cli-context.ts';
 import { parseFlags, usageError } from '../parse-flags.ts';
@@ -34,7 +34,7 @@ export async function importCommand(ctx: CliContext, args: string[]): Promise<nu
     runtime,
     env: ctx.config.baseEnv,
     nodePath: process.execPath,
-    images: runtime === 'docker' ? await dockerImageProbe(ctx) : undefined,
+    images: runtime === 'process' ? undefined : await imageProbe(ctx, runtime as RuntimeName),
   });
   if (values.json) {
     ctx.out(JSON.stringify(report));
@@ -51,10 +51,9 @@ export async function importCommand(ctx: CliContext, args: string[]): Promise<nu
   return report.ok ? 0 : 2;
 }
 
-/** Whether the Docker engine has an image (BERTH_E_DOCKER_UNREACHABLE when it does not answer). */
-async function dockerImageProbe(ctx: CliContext): Promise<ImageProbe> {
-  const [{ openDriver }, { DockerImageBuilder }] = await Promise.all([import('../../runtimes/runtime-drivers.ts'), import('../../runtimes/docker/docker-image-builder.ts')]);
-  const driver = (await openDriver(ctx.config, 'docker')) as import('../../runtimes/docker/docker-driver.ts').DockerDriver;
-  const builder = new DockerImageBuilder(driver.client, ctx.config.docker.address);
-  return async (reference) => (await builder.imageId(reference)) !== null;
+/** Whether the image-based runtime's engine has an image (BERTH_E_DOCKER_UNREACHABLE when it does not answer). */
+async function imageProbe(ctx: CliContext, runtime: RuntimeName): Promise<ImageProbe> {
+  const { RuntimeRegistry } = await import('../../runtimes/runtime-registry.ts');
+  const builder = await new RuntimeRegistry(ctx.config).imageBuilder(runtime);
+  return (reference) => builder.hasImage(reference);
 }
