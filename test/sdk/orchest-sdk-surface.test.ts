@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { which } from '../../src/runtimes/process/step-command.ts';
@@ -263,5 +264,62 @@ describe('Orchest SDK surface (orchest-sdk 0.3.x)', () => {
     assert.equal(r.cause, 'InvalidMetaDataError');
     assert.match(r.message, /incoming step "Pre" .*HEAD record/);
     assert.deepEqual(r.ignored, { unnamed: [null, null] });
+  });
+
+  it('get_inputs(verbose=True) prints Orchest’s lines; an unknown ORCHEST_SESSION_TYPE is UnrecognizedSessionType', async () => {
+    box.file('verbose/parent.py', 'import orchest\norchest.output(1, "one")\n');
+    box.file('verbose/silent.py', 'print("nothing")\n');
+    box.file('verbose/child.py', 'import orchest\norchest.get_inputs(ignore_failure=True, verbose=True)\n');
+    const file = sdkPipeline(box, 'verbose', [
+      { title: 'Parent', file: 'verbose/parent.py' },
+      { title: 'Silent', file: 'verbose/silent.py' },
+      { title: 'Child', file: 'verbose/child.py', parents: ['Parent', 'Silent'] },
+    ], { services: { cache: { name: 'cache', image: 'redis', ports: [6379], exposed: false, scope: ['interactive', 'noninteractive'], order: 0 } } });
+    const { code, log } = await runJson(box, ['verbose.orchest']);
+    assert.equal(code, 0, log('Child'));
+    assert.match(log('Child'), /^Retrieved input from step: "Parent"$/m);
+    assert.match(log('Child'), /^Failed to retrieve input from step: "Silent"$/m);
+    // Outside Berth a session type comes from the environment as is (Berth's own runs set a valid one).
+    const env = { ...box.env(), PYTHONPATH: join(REPO, 'src', 'sdk', 'python'), ORCHEST_PIPELINE_PATH: file, ORCHEST_SESSION_TYPE: 'weekly', ORCHEST_SESSION_UUID: 's' };
+    const res = await collect(spawn('python3', ['-c', 'import orchest\ntry:\n    orchest.get_services()\nexcept orchest.error.UnrecognizedSessionType as e:\n    print("caught", e)'], { env, stdio: ['ignore', 'pipe', 'pipe'] }));
+    assert.equal(res.code, 0, res.stderr);
+    assert.match(res.stdout, /caught ORCHEST_SESSION_TYPE is 'weekly': it is "interactive" or "noninteractive"/);
+  });
+
+  it('a notebook kernel whose Jupyter server does not answer raises OrchestNetworkError', { skip: existsSync('/usr/bin/jupyter-nbconvert') ? false : 'needs Debian\'s jupyter packages (/usr/bin/python3 with jupyter_client)' }, async () => {
+    // A kernel started as Jupyter servers start them (jupyter_client's MultiKernelManager: connection
+    // file kernel-<id>.json in Jupyter's runtime folder), where the runtime folder lists a server on a
+    // port nobody listens on, and nothing else says which notebook the kernel runs.
+    const runtime = join(box.root, 'jupyter-runtime');
+    mkdirSync(runtime, { recursive: true });
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    await new Promise<void>((r) => server.close(() => r()));
+    writeFileSync(join(runtime, 'jpserver-1.json'), JSON.stringify({ url: `http://127.0.0.1:${port}/`, token: 't', root_dir: box.project }));
+    const driver = [
+      'import os, sys',
+      'from jupyter_client.multikernelmanager import MultiKernelManager',
+      'from jupyter_core.paths import jupyter_runtime_dir',
+      'mkm = MultiKernelManager()',
+      'mkm.connection_dir = jupyter_runtime_dir()',
+      'kid = mkm.start_kernel(kernel_name="python3", env=dict(os.environ))',
+      'kc = mkm.get_kernel(kid).client(); kc.start_channels(); kc.wait_for_ready(timeout=60)',
+      'msg_id = kc.execute(sys.argv[1]); out = []',
+      'while True:',
+      '    msg = kc.get_iopub_msg(timeout=60)',
+      '    if msg["parent_header"].get("msg_id") != msg_id: continue',
+      '    if msg["msg_type"] == "stream": out.append(msg["content"]["text"])',
+      '    if msg["msg_type"] == "error": out.append("\\n".join(msg["content"]["traceback"]))',
+      '    if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle": break',
+      'print("".join(out)); kc.stop_channels(); mkm.shutdown_all(now=True)',
+    ].join('\n');
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(box.env())) if (!k.startsWith('ORCHEST_') && k !== 'JPY_SESSION_NAME') env[k] = v;
+    Object.assign(env, { PYTHONPATH: join(REPO, 'src', 'sdk', 'python'), JUPYTER_RUNTIME_DIR: runtime });
+    const code = 'import orchest\ntry:\n    orchest.get_inputs()\nexcept orchest.error.OrchestNetworkError as e:\n    print("caught", e)';
+    const res = await collect(spawn('/usr/bin/python3', ['-c', driver, code], { cwd: box.project, env, stdio: ['ignore', 'pipe', 'pipe'] }));
+    assert.equal(res.code, 0, res.stderr);
+    assert.match(res.stdout, new RegExp(`caught cannot ask the Jupyter server which notebook this kernel runs: http://127\\.0\\.0\\.1:${port}/api/sessions`), res.stdout);
   });
 });

@@ -4,7 +4,6 @@ A step has one output slot by default, as in Orchest: a second ``output`` call i
 replaces the first (with a warning). ``output(data, name, multiple=True)`` keeps every named
 output the step writes in this run instead (one per name), and children receive all of them.
 """
-import sys
 import warnings
 
 from . import config, names, serialization as ser, store
@@ -100,11 +99,15 @@ def get_inputs(ignore_failure=False, verbose=False):
             found = store.read_outputs(root, parent)
         except InvalidMetaDataError as e:
             if ignore_failure:
+                if verbose:
+                    print(f'Failed to retrieve input from step: "{title}"')
                 result["unnamed"].append(None)
                 continue
             raise DiskOutputNotFoundError(f'incoming step "{title}" ({parent}) has no readable output: {e}') from e
         if found is None:
             if ignore_failure:
+                if verbose:
+                    print(f'Failed to retrieve input from step: "{title}"')
                 result["unnamed"].append(None)
                 continue
             raise DiskOutputNotFoundError(
@@ -116,10 +119,10 @@ def get_inputs(ignore_failure=False, verbose=False):
         finally:
             for _, f in found:
                 f.close()
+        if verbose:  # Orchest's lines, on stdout
+            print(f'Retrieved input from step: "{title}"')
         for entry, value in values:
             name = entry["name"]
-            if verbose:
-                print(f'get_inputs: step "{title}": {name} ({entry["serialization"]}, {entry["timestamp"]})', file=sys.stderr)
             if name == names.RESERVED_NAME:
                 result["unnamed"].append(value)
             elif name in result:
