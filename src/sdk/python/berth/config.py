@@ -2,11 +2,8 @@
 runtime can mount the folders anywhere and say where. Outside a run — a notebook's kernel in
 JupyterLab — the notebook's path says which pipeline and step it is (notebook_session.py) and the
 outputs are the pipeline's interactive ones under BERTH_HOME."""
-import glob
 import os
-import sqlite3
 
-from . import notebook_session
 from .error import OutputsDirNotSetError, StepUUIDResolveError, UnrecognizedSessionType
 
 SESSION_TYPES = ("interactive", "noninteractive")
@@ -53,6 +50,8 @@ class Config:
 
 def _notebook_step():
     """(pipeline file, step uuid) of the notebook whose kernel this is, or None outside a notebook."""
+    from . import notebook_session  # noqa: PLC0415 (outside a run only: steps do not import it)
+
     notebook = notebook_session.notebook_path()
     if notebook is None:
         return None
@@ -92,6 +91,9 @@ def _project_uuid_of(project_dir, pipeline_uuid):
     """The uuid Berth gave the project folder (its store), else the one outputs folder of this pipeline."""
     if Config.PROJECT_UUID:
         return Config.PROJECT_UUID
+    import glob  # noqa: PLC0415 (outside a run only: steps do not pay for these imports)
+    import sqlite3  # noqa: PLC0415
+
     db = os.path.join(berth_home(), "berth.db")
     if os.path.exists(db):
         try:
@@ -115,6 +117,7 @@ def outputs_dir():
         return path
     found = _notebook_step()
     if found:
+        from . import notebook_session  # noqa: PLC0415
         from .pipeline import read_definition  # noqa: PLC0415 (pipeline imports config)
 
         pipeline_file = found[0]

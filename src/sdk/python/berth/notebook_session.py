@@ -11,8 +11,6 @@ project's pipeline files:
 import json
 import os
 import sys
-import urllib.error
-import urllib.request
 
 from .error import OrchestNetworkError, PipelineDefinitionNotFoundError, StepUUIDResolveError
 
@@ -75,6 +73,9 @@ def _from_jupyter_server():
         names = sorted(n for n in os.listdir(runtime) if n.endswith(".json") and n.startswith(("jpserver-", "nbserver-")))
     except OSError:
         return None
+    import urllib.error  # noqa: PLC0415 (only here: importing it costs every step ~25 ms)
+    import urllib.request  # noqa: PLC0415
+
     failures = []
     for name in names:
         try:

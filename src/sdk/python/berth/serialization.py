@@ -5,7 +5,6 @@ import enum
 import json
 import pickle
 import sys
-import tempfile
 
 from . import columns, pickle_oob
 from .error import DeserializationError, SerializationError
@@ -79,6 +78,8 @@ def dump_serialized(data, serialization, f):
         except ValueError as e:
             raise SerializationError(f"the data given as already serialized JSON is not valid JSON: {e}") from None
     elif serialization is Serialization.COLUMNS:
+        import tempfile  # noqa: PLC0415 (rarely needed)
+
         with tempfile.TemporaryFile() as tmp:
             tmp.write(view)
             tmp.seek(0)

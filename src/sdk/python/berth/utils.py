@@ -1,7 +1,7 @@
 """Orchest's ``orchest.utils``: the running step's uuid and the pipeline as a Pipeline object."""
 import os
 
-from . import config, notebook_session
+from . import config
 from .error import StepUUIDResolveError
 from .pipeline import Pipeline, load_pipeline
 
@@ -28,6 +28,8 @@ def get_step_uuid(pipeline):
     uuid = os.environ.get("ORCHEST_STEP_UUID")
     if uuid:
         return uuid
+    from . import notebook_session  # noqa: PLC0415 (outside a run only)
+
     notebook = notebook_session.notebook_path()
     if notebook is None:
         _print_env_var_suggestion(pipeline)

@@ -4,6 +4,6 @@ import sys
 
 import berth
 
-for _sub in ("_version", "config", "error", "notebook_session", "parameters", "pipeline", "serialization", "services", "store", "transfer", "utils"):
+for _sub in ("_version", "config", "error", "parameters", "pipeline", "serialization", "services", "store", "transfer", "utils"):
     sys.modules[f"orchest.{_sub}"] = sys.modules[f"berth.{_sub}"]
 sys.modules["orchest"] = berth
