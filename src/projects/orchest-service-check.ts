@@ -9,7 +9,8 @@ export interface ServiceFinding {
 
 /**
  * What happens to each service of a pipeline on a runtime. On the process runtime a service is a
- * host command: one with only an image cannot run, and its image and binds are not used. On a
+ * host command: one with only an image cannot run (interactive runs leave it out, a job's run
+ * fails), one whose program is not installed cannot start (an error), and images and binds are not used. On a
  * container runtime its image must be on the engine or be pulled (`images` lists the references).
  */
 export function checkServices(services: Record<string, ServiceDefinition>, runtime: string, path: string): { findings: ServiceFinding[]; images: string[] } {
@@ -20,9 +21,10 @@ export function checkServices(services: Record<string, ServiceDefinition>, runti
     const name = `service "${def.name}"`;
     if (runtime === 'process') {
       if (!def.command) {
+        const jobs = def.scope.includes('noninteractive') ? ', and a job run (whose services must all start) fails' : '';
         findings.push({
-          level: 'error',
-          message: `${name} (image ${def.image}) has no command: on the process runtime a service is a command run on this machine, so it cannot run here; use a container runtime (--runtime docker) or give it a command`,
+          level: 'warning',
+          message: `${name} (image ${def.image}) has no command, so it cannot run on the process runtime (a service there is a command run on this machine): interactive runs leave it out and steps that use it cannot reach it${jobs}; use a container runtime (--runtime docker) or give it a command`,
         });
         continue;
       }
