@@ -37,6 +37,10 @@ export async function pipelineSessionRoutes(root: FastifyInstance, ctx: ServerCo
   const config = { auth: 'project' as const };
   const base = '/api/projects/:project/pipelines/:pipeline/session';
   const fileOf = (project: Parameters<ServerContext['projects']['read']>[0], pipeline: string) => ctx.projects.read(project, pipeline).file;
+  app.get('/api/sessions', {
+    config: { auth: 'admin' as const },
+    schema: { summary: 'Every session, newest first (admin: sessions of every project)', tags, response: { 200: Type.Object({ sessions: Type.Array(SessionView) }), ...errorResponses } },
+  }, async () => ({ sessions: await ctx.engine.sessions.list() }));
   app.post(base, {
     config,
     preValidation: async (request) => {
