@@ -67,6 +67,31 @@ describe('the CLI gives the same output in-process and through a server', () => 
     same(await both(({ local }) => ['logs', local, 'Nope'], runIds), 'unknown step');
   });
 
+  it('env-var and session list/logs go to the server (its store, not this machine\'s), with the same output', async () => {
+    await box.run(['run', 'ok.orchest'], { env: remote });
+    const set = await box.run(['env-var', 'set', '--project', 'project', 'REMOTE_ONLY', 'v1'], { env: remote });
+    assert.equal(set.code, 0, set.stderr);
+    const onServer = (await (await server.api('GET', '/api/projects/project/env-vars')).json()) as { variables: Array<{ name: string }> };
+    assert.deepEqual(onServer.variables.map((v) => v.name), ['REMOTE_ONLY']);
+    await box.run(['run', 'ok.orchest']);
+    const here = await box.run(['env-var', 'list', '--project', 'project', '--json']);
+    assert.deepEqual(JSON.parse(here.stdout).variables, [], 'the variable was not written into the local store');
+    const pipelineVar = await box.run(['env-var', 'set', '--pipeline', 'ok.orchest', 'PIPE_VAR', 'v2'], { env: remote });
+    assert.equal(pipelineVar.code, 0, pipelineVar.stderr);
+    const listed = await box.run(['env-var', 'list', '--pipeline', 'ok.orchest', '--json'], { env: remote });
+    assert.deepEqual(JSON.parse(listed.stdout).variables.map((v: { name: string }) => v.name), ['PIPE_VAR']);
+    assert.equal((await box.run(['env-var', 'rm', '--project', 'project', 'REMOTE_ONLY'], { env: remote })).code, 0);
+    assert.deepEqual(((await (await server.api('GET', '/api/projects/project/env-vars')).json()) as { variables: unknown[] }).variables, []);
+    same(await both(() => ['env-var', 'list', '--project', 'project']), 'env-var list');
+    same(await both(() => ['session', 'list']), 'session list');
+    same(await both(() => ['session', 'list', '--json']), 'session list --json');
+    const noSession = await both(() => ['session', 'logs', 'ok.orchest', 'nope']);
+    for (const res of noSession) {
+      assert.equal(res.code, 2);
+      assert.match(res.stderr, /ok\.orchest has no session \[BERTH_E_SESSION_NOT_FOUND\]/);
+    }
+  });
+
   it('reports an unreachable server clearly', async () => {
     const res = await box.run(['runs'], { env: { BERTH_ENDPOINT: 'http://127.0.0.1:9', BERTH_TOKEN: 'x' } });
     assert.equal(res.code, 1);

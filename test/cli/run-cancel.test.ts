@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, describe, it } from 'node:test';
 import { collect, parseJson, pipeline, Sandbox, writePipeline } from '../helpers/berth-cli.ts';
+import { eventually } from '../helpers/eventually.ts';
 
 function alive(pid: number): boolean {
   try {
@@ -11,14 +11,6 @@ function alive(pid: number): boolean {
     return true;
   } catch {
     return false;
-  }
-}
-
-async function waitFor(cond: () => boolean, what: string, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
   }
 }
 
@@ -46,7 +38,7 @@ describe('cancellation', () => {
   it('berth cancel from another process stops the whole process group and marks steps ABORTED', async () => {
     const runner = box.spawn(['run', 'long.orchest', '--json']);
     const done = collect(runner);
-    await waitFor(() => existsSync(join(data, `${longUuid}.child`)) && existsSync(join(data, 'stubborn.pid')), 'steps to start');
+    await eventually('steps to start', () => existsSync(join(data, `${longUuid}.child`)) && existsSync(join(data, 'stubborn.pid')), 20_000);
     const child = Number(readFileSync(join(data, `${longUuid}.child`), 'utf8'));
     const stubborn = Number(readFileSync(join(data, 'stubborn.pid'), 'utf8'));
     const runs = parseJson((await box.run(['runs', '--json'])).stdout).runs;
@@ -59,7 +51,7 @@ describe('cancellation', () => {
     const report = parseJson(res.stdout);
     assert.equal(report.run.status, 'ABORTED');
     assert.deepEqual(report.steps.map((s: any) => s.status), ['ABORTED', 'ABORTED', 'ABORTED']);
-    await waitFor(() => !alive(child) && !alive(stubborn), 'the grandchild and the TERM-ignoring step to be gone', 10_000);
+    await eventually('the grandchild and the TERM-ignoring step to be gone', () => !alive(child) && !alive(stubborn), 10_000);
     // End states never change: cancelling again is a no-op that says so.
     const again = await box.run(['cancel', runs[0].uuid]);
     assert.equal(again.code, 0);
@@ -71,7 +63,7 @@ describe('cancellation', () => {
     const done = collect(runner);
     const pidFile = join(data, `${longUuid}.pid`);
     const before = existsSync(pidFile) ? readFileSync(pidFile, 'utf8') : '';
-    await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8') !== before, 'the step of this run to start');
+    await eventually('the step of this run to start', () => existsSync(pidFile) && readFileSync(pidFile, 'utf8') !== before, 20_000);
     runner.kill('SIGINT');
     const res = await done;
     assert.equal(res.code, 1);

@@ -4,14 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, describe, it } from 'node:test';
 import { collect, parseJson, pipeline, Sandbox, writePipeline } from '../helpers/berth-cli.ts';
-
-async function waitFor(cond: () => boolean, what: string, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
+import { eventually } from '../helpers/eventually.ts';
 
 describe('runs: history, queueing and recovery', () => {
   const box = new Sandbox();
@@ -24,15 +17,14 @@ describe('runs: history, queueing and recovery', () => {
 
   it('two interactive runs of one pipeline run one after the other, in order', async () => {
     const first = collect(box.spawn(['run', 'q.orchest', '--json']));
-    await waitFor(() => existsSync(join(box.home, 'data', 'trace')), 'the first run to start');
+    await eventually('the first run to start', () => existsSync(join(box.home, 'data', 'trace')), 20_000);
     const second = collect(box.spawn(['run', 'q.orchest', '--json']));
     // The second run exists and waits while the first one's step is held at its gate.
     const statuses = async (): Promise<string[]> => parseJson((await box.run(['runs', '--json'])).stdout).runs.map((r: any) => r.status);
-    const end = Date.now() + 20_000;
-    for (let s = await statuses(); !(s.length === 2 && s.includes('PENDING')); s = await statuses()) {
-      assert.ok(Date.now() < end, `the second run never waited in the queue (statuses: ${s.join(', ')})`);
-      await sleep(50);
-    }
+    await eventually('the second run to wait in the queue', async () => {
+      const s = await statuses();
+      return s.length === 2 && s.includes('PENDING');
+    }, 20_000);
     open('go');
     const [a, b] = await Promise.all([first, second]);
     assert.equal(a.code, 0, a.stderr);
@@ -65,14 +57,10 @@ describe('runs: history, queueing and recovery', () => {
     box.file('steps/ticks.sh', `echo "tick 1"\n${gate('ticks-go')}echo "tick 2"\necho "tick 3"\n`);
     writePipeline(box, 'ticks.orchest', pipeline('ticks', [{ title: 'Ticks', file: 'steps/ticks.sh' }], { uuid: '88888888-2222-4333-8444-555555555555' }));
     const runner = collect(box.spawn(['run', 'ticks.orchest', '--json']));
-    let runUuid = '';
-    const end = Date.now() + 20_000;
-    while (!runUuid && Date.now() < end) {
+    const runUuid: string = await eventually('the run to start', async () => {
       const runs = parseJson((await box.run(['runs', '--json'])).stdout).runs;
-      runUuid = runs.find((r: any) => r.pipeline.name === 'ticks' && r.status === 'STARTED')?.uuid ?? '';
-      if (!runUuid) await sleep(100);
-    }
-    assert.ok(runUuid, 'the run started');
+      return runs.find((r: any) => r.pipeline.name === 'ticks' && r.status === 'STARTED')?.uuid as string | undefined;
+    }, 20_000);
     // The step is held at its gate until the follow runs, so what follows arrives while it follows.
     const following = collect(box.spawn(['logs', runUuid, 'Ticks', '-f']));
     await sleep(300);
@@ -89,7 +77,7 @@ describe('runs: history, queueing and recovery', () => {
     const runner = box.spawn(['run', 'crash.orchest']);
     const done = collect(runner);
     const pidFile = join(box.home, 'data', 'forever.pid');
-    await waitFor(() => existsSync(pidFile), 'the step to start');
+    await eventually('the step to start', () => existsSync(pidFile), 20_000);
     const stepPid = Number(readFileSync(pidFile, 'utf8'));
     runner.kill('SIGKILL');
     await done;
@@ -97,13 +85,13 @@ describe('runs: history, queueing and recovery', () => {
     const crashed = list.find((r: any) => r.pipeline.name === 'crash');
     assert.equal(crashed.status, 'FAILURE');
     assert.match(crashed.reason, /exited before it ended/);
-    await waitFor(() => {
+    await eventually('the orphaned step to be stopped', () => {
       try {
         process.kill(stepPid, 0);
         return false;
       } catch {
         return true;
       }
-    }, 'the orphaned step to be stopped', 30_000);
+    }, 30_000);
   });
 });

@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { BuildRepository, type BuildRow } from '../../src/store/build-repository.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import { collect, parseJson, Sandbox } from '../helpers/berth-cli.ts';
 import { ADMIN, TestServer } from '../helpers/berth-server.ts';
 import { BUSYBOX_IMAGE, dockerTestContext } from '../helpers/docker-test-context.ts';
+import { eventually } from '../helpers/eventually.ts';
 
 const ctx = await dockerTestContext('environment build queue (BERTH_MAX_BUILDS)');
 const T = { timeout: 180_000 };
@@ -40,14 +40,6 @@ if (ctx.available) {
       }
     }
 
-    async function until(what: string, check: () => Promise<boolean>): Promise<void> {
-      const deadline = Date.now() + 90_000;
-      while (!(await check())) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-        await sleep(100);
-      }
-    }
-
     async function buildEvents(): Promise<Array<{ id: number; verb: string; env: string }>> {
       const res = await box.run(['events', '--type', 'project:environment:image-build:', '--limit', '100', '--json']);
       assert.equal(res.code, 0, res.stderr);
@@ -59,7 +51,7 @@ if (ctx.available) {
       const second = environment('Second', 'echo second-done');
       const a = box.spawn(['env', 'build', first, '--json'], { env });
       const aDone = collect(a);
-      await until('the first build holds the slot', async () => (await builds()).some((b) => b.environment_name === 'First' && b.status === 'STARTED'));
+      await eventually('the first build holds the slot', async () => (await builds()).some((b) => b.environment_name === 'First' && b.status === 'STARTED'), 90_000);
       const bDone = box.run(['env', 'build', second, '--json'], { env });
       const [ra, rb] = await Promise.all([aDone, bDone]);
       assert.equal(ra.code, 0, ra.stderr);
@@ -80,12 +72,12 @@ if (ctx.available) {
       const next = environment('Next', 'echo next-done');
       const holder = box.spawn(['env', 'build', stuck], { env });
       const holderDone = collect(holder);
-      await until('the stuck build holds the slot', async () => (await builds()).some((b) => b.environment_name === 'Stuck' && b.status === 'STARTED'));
+      await eventually('the stuck build holds the slot', async () => (await builds()).some((b) => b.environment_name === 'Stuck' && b.status === 'STARTED'), 90_000);
       const waiter = box.spawn(['env', 'build', next, '--json'], { env });
       const waiterDone = collect(waiter);
       let waiterErr = '';
       waiter.stderr!.on('data', (d: Buffer) => (waiterErr += d.toString()));
-      await until('the second build waits', async () => /waiting for a build slot: 1 ahead/.test(waiterErr));
+      await eventually('the second build waits', async () => /waiting for a build slot: 1 ahead/.test(waiterErr), 90_000);
       holder.kill('SIGKILL');
       await holderDone;
       const res = await waiterDone;

@@ -1,6 +1,6 @@
+import { eventually } from './eventually.ts';
 import { readFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 /** A TCP port that was free a moment ago. */
 export async function freePort(): Promise<number> {
@@ -31,16 +31,6 @@ export function echo(port: number, line: string): Promise<string> {
   });
 }
 
-/** Polls `check` until it returns a value (not undefined/false); fails after `ms` with `what`. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 /** Whether a process exists (zombies count as gone). */
 export function alive(pid: number): boolean {
@@ -55,3 +45,5 @@ export function alive(pid: number): boolean {
 export const ECHO_SERVER = `import { createServer } from 'node:net';
 createServer((s) => s.pipe(s)).listen(Number(process.argv[2]), '127.0.0.1', () => console.log('listening on ' + process.argv[2]));
 `;
+
+export { eventually };

@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { TestServer } from '../helpers/berth-server.ts';
+import { eventually } from '../helpers/eventually.ts';
 
 type Json = Record<string, any>;
 const PORT = 15000 + (process.pid % 1000) * 2;
@@ -15,15 +16,6 @@ class H(http.server.BaseHTTPRequestHandler):
         self.send_response(200); self.end_headers(); self.wfile.write(body)
 http.server.HTTPServer(("127.0.0.1", int(sys.argv[1]) if len(sys.argv) > 1 else int(os.environ["PORT"])), H).serve_forever()
 `;
-
-async function untilOk(t: TestServer, path: string): Promise<Response> {
-  for (let i = 0; i < 300; i++) {
-    const res = await t.api('GET', path);
-    if (res.status === 200) return res;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${path} never answered 200`);
-}
 
 describe('run code as a service (a project folder or a git URL in pip form)', () => {
   const t = new TestServer();
@@ -56,7 +48,10 @@ describe('run code as a service (a project folder or a git URL in pip form)', ()
   it('runs a folder of the project: setup.sh first, then __main__.py', async () => {
     const res = await t.api('POST', '/api/projects/code/services', { body: { name: 'local', code: 'svc', ports: [PORT], env_variables: { PORT: String(PORT) } } });
     assert.equal(res.status, 201, await res.clone().text());
-    const page = await untilOk(t, `/api/projects/code/services/local/${PORT}/`);
+    const page = await eventually('the local code service to answer 200', async () => {
+      const res = await t.api('GET', `/api/projects/code/services/local/${PORT}/`);
+      return res.status === 200 && res;
+    }, 15_000);
     assert.equal((await page.text()).trim(), 'from project setup');
     const log = await (await t.api('GET', '/api/projects/code/services/local/logs')).text();
     assert.match(log, /\[berth\] running setup\.sh\nsetup ran\n\[berth\] starting .*svc\nmain starting/);
@@ -65,7 +60,10 @@ describe('run code as a service (a project folder or a git URL in pip form)', ()
   it('clones a git URL at a ref, into a subdirectory, installs requirements.txt, then starts it', async () => {
     const res = await t.api('POST', '/api/projects/code/services', { body: { name: 'remote', code: `git+file://${repo}@v1#subdirectory=app`, ports: [PORT + 1], env_variables: { PORT: String(PORT + 1) } } });
     assert.equal(res.status, 201, await res.clone().text());
-    const page = await untilOk(t, `/api/projects/code/services/remote/${PORT + 1}/`);
+    const page = await eventually('the git code service to answer 200', async () => {
+      const res = await t.api('GET', `/api/projects/code/services/remote/${PORT + 1}/`);
+      return res.status === 200 && res;
+    }, 15_000);
     assert.equal((await page.text()).trim(), 'from git setup', 'the v1 tag, not the newer commit');
     const log = await (await t.api('GET', '/api/projects/code/services/remote/logs')).text();
     assert.match(log, /\[berth\] cloning file:\/\/.* at v1\n\[berth\] running setup\.sh\n\[berth\] installing requirements\.txt\n[\s\S]*\[berth\] starting .*app\nmain starting/);

@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { sseData } from '../../src/cli/backend/http-client.ts';
 import { bashPipeline, TestServer } from '../helpers/berth-server.ts';
 import { Receiver } from '../helpers/receiver.ts';
+import { eventually } from '../helpers/eventually.ts';
 
 const SECRET = 'api-webhook-secret-0123456789';
 const SUCCEEDED = 'project:cron-job:run:pipeline-run:succeeded';
@@ -25,11 +26,6 @@ function collectStream(res: Response): { events: StoredEvent[]; done: Promise<vo
     }
   })();
   return { events, done };
-}
-
-async function until(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 1200 && !cond(); i++) await new Promise((r) => setTimeout(r, 25));
-  assert.ok(cond(), `timed out waiting for ${what}`);
 }
 
 describe('jobs, events and webhooks over HTTP, hosted by the server', () => {
@@ -96,7 +92,7 @@ describe('jobs, events and webhooks over HTTP, hosted by the server', () => {
     assert.ok(runs.runs.every((r) => r.status === 'SUCCESS'));
     assert.deepEqual(runs.runs.map((r) => `${r.parameters.pipeline_parameters.lr}/${r.parameters.pipeline_parameters.bs}`).sort(), ['0.01/16', '0.01/32', '0.01/64', '0.1/16', '0.1/32', '0.1/64']);
 
-    await until(() => live.events.filter((e) => e.type === SUCCEEDED).length === 6, 'six run events on the stream');
+    await eventually('six run events on the stream', () => live.events.filter((e) => e.type === SUCCEEDED).length === 6, 30_000);
     assert.deepEqual(new Set(live.events.filter((e) => e.type === SUCCEEDED).map((e) => e.project.job!.pipeline_run!.uuid)), runUuids);
     assert.ok(live.events.some((e) => e.type === 'project:cron-job:created'));
     assert.ok(live.events.every((e, i) => i === 0 || e.id > live.events[i - 1]!.id), 'in order');
@@ -108,7 +104,7 @@ describe('jobs, events and webhooks over HTTP, hosted by the server', () => {
     assert.equal(rest.next_cursor, null);
 
     const deliveries = (await (await t.api('GET', '/api/webhooks/runs/deliveries')).json()) as { deliveries: Array<{ status: string }> };
-    await until(() => receiver.received.length === 6, 'no extra deliveries');
+    await eventually('no extra deliveries', () => receiver.received.length === 6, 30_000);
     assert.equal(deliveries.deliveries.length, 6);
   });
 
@@ -170,7 +166,7 @@ describe('jobs, events and webhooks over HTTP, hosted by the server', () => {
     const live = collectStream(stream);
     const res = await t.api('POST', '/api/projects/ml/jobs', { body: { name: 'now', pipeline_path: 'train.orchest' } });
     assert.equal(res.status, 201);
-    await until(() => live.events.some((e) => e.type === 'project:one-off-job:succeeded'), 'the one-off job to succeed in the server');
+    await eventually('the one-off job to succeed in the server', () => live.events.some((e) => e.type === 'project:one-off-job:succeeded'), 30_000);
     assert.ok(live.events.some((e) => e.type === 'project:cron-job:created'), 'after=0 replays from the start');
     assert.ok(live.events.every((e) => e.project.name === 'ml'), "only the token's project");
     await t.close();

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { parseJson, pipeline, Sandbox, writePipeline } from '../helpers/berth-cli.ts';
+import { alive, eventually } from '../helpers/instances.ts';
 
 const T = { timeout: 60_000 };
 
@@ -66,7 +67,7 @@ describe('berth session on the process runtime', () => {
     const web = before.services.find((s: any) => s.name === 'web');
     const pid = Number(readFileSync(`${box.home}/workloads/process/session-${before.uuid}-web.json`, 'utf8').match(/"pid":\s*(\d+)/)![1]);
     process.kill(-pid, 'SIGKILL');
-    await new Promise((r) => setTimeout(r, 300));
+    await eventually('the killed service to be gone', () => !alive(pid), 10_000);
     const after = parseJson((await box.run(['session', 'status', 'p.orchest', '--json'])).stdout);
     const again = after.services.find((s: any) => s.name === 'web');
     assert.deepEqual([again.state, again.restarts], ['running', web.restarts + 1]);

@@ -8,6 +8,7 @@ import type { ServiceInfo } from '../../services/service-manager.ts';
 import type { EventBackend, JobBackend, WebhookBackend } from './outbox-backends.ts';
 import type { ProjectBackend } from './project-backend.ts';
 import type { BuildPage } from '../../environments/build-queue.ts';
+import type { EnvVarBackend } from './env-var-backend.ts';
 
 export type RunSummary = RunReport['run'];
 
@@ -48,6 +49,11 @@ export interface BerthBackend {
   removeService(project: string, name: string): Promise<void>;
   /** A pipeline's session: start (answers once every service is ready), stop, status. */
   session(verb: 'start' | 'stop' | 'status', pipelinePath: string, opts?: { runtime?: RuntimeName; readyTimeoutMs?: number; onProgress?: (line: string) => void; signal?: AbortSignal }): Promise<SessionView>;
+  /** Every session of the store (the server's: admin token). */
+  listSessions(): Promise<SessionView[]>;
+  /** A session service's log (follow: until it ends). */
+  sessionLogs(pipelinePath: string, service: string, opts: { follow: boolean }): Promise<AsyncIterable<Buffer | string>>;
+  envVars(): Promise<EnvVarBackend>;
   jobs(): Promise<JobBackend>;
   webhooks(): Promise<WebhookBackend>;
   events(): Promise<EventBackend>;

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { TokenInfo } from '../../auth/token-registry.ts';
+import { localEnvVars, type EnvVarBackend } from './env-var-backend.ts';
 import type { Engine } from '../../engine/engine.ts';
 import { BerthError } from '../../errors.ts';
 import { loadPipeline } from '../../projects/pipeline-loader.ts';
@@ -122,6 +123,21 @@ export class LocalBackend implements BerthBackend {
 
   async listBuilds(opts: Parameters<BerthBackend['listBuilds']>[0]) {
     return (await this.#engine()).builds.list(opts);
+  }
+
+  async listSessions(): Promise<SessionView[]> {
+    return (await this.#engine()).sessions.list();
+  }
+
+  async sessionLogs(pipelinePath: string, service: string, opts: { follow: boolean }): Promise<AsyncIterable<Buffer | string>> {
+    const chunks = await (await this.#engine()).sessions.logs(pipelinePath, service, { follow: opts.follow });
+    return (async function* () {
+      for await (const chunk of chunks) yield chunk.data;
+    })();
+  }
+
+  async envVars(): Promise<EnvVarBackend> {
+    return localEnvVars(await this.#engine());
   }
 
   /** The engine is closed by whoever opened it (the CLI context). */

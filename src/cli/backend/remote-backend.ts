@@ -14,6 +14,8 @@ import type { EventBackend, JobBackend, WebhookBackend } from './outbox-backends
 import type { ProjectBackend, ProjectView } from './project-backend.ts';
 import type { BuildPage } from '../../environments/build-queue.ts';
 import { pollRun } from './poll-run.ts';
+import type { EnvVarBackend, EnvVarRef } from './env-var-backend.ts';
+import type { EnvVarInfo } from '../../projects/env-vars.ts';
 import { RemoteJobBackend } from './remote-job-backend.ts';
 import { remoteEvents, remoteWebhooks } from './remote-outbox-backends.ts';
 
@@ -144,6 +146,46 @@ export class RemoteBackend implements BerthBackend {
     const path = `/api/projects/${encodeURIComponent(project.uuid)}/pipelines/${encodeURIComponent(file.relativePath)}/session`;
     if (verb === 'start') return this.#http.json('POST', path, opts.runtime ? { runtime: opts.runtime } : {});
     return this.#http.json(verb === 'stop' ? 'DELETE' : 'GET', path);
+  }
+
+  async listSessions(): Promise<SessionView[]> {
+    return (await this.#http.json<{ sessions: SessionView[] }>('GET', '/api/sessions')).sessions;
+  }
+
+  async sessionLogs(pipelinePath: string, service: string, opts: { follow: boolean }): Promise<AsyncIterable<Buffer | string>> {
+    const file = readPipelineFile(pipelinePath);
+    const project = await this.#project(file.projectDir);
+    const path = `/api/projects/${encodeURIComponent(project.uuid)}/pipelines/${encodeURIComponent(file.relativePath)}/session/services/${encodeURIComponent(service)}/logs`;
+    const res = await this.#http.raw('GET', `${path}${opts.follow ? '?follow=1' : ''}`);
+    if (opts.follow) return followed(res);
+    const body = Buffer.from(await res.arrayBuffer());
+    return (async function* () {
+      yield body;
+    })();
+  }
+
+  async envVars(): Promise<EnvVarBackend> {
+    const base = async (ref: EnvVarRef): Promise<string> => {
+      if (ref.pipelineFile !== undefined) {
+        const file = readPipelineFile(ref.pipelineFile);
+        const project = await this.#project(file.projectDir);
+        // The server learns the pipeline from its file (as a run would register it).
+        return `/api/projects/${encodeURIComponent(project.uuid)}/pipelines/${encodeURIComponent(file.relativePath)}/env-vars`;
+      }
+      if (ref.project === undefined) {
+        throw new BerthError('BERTH_E_INVALID_ARGUMENT', 'say whose variable it is', {
+          problems: [{ path: '--project/--pipeline', message: 'neither given', fix: 'add --project NAME (every pipeline of it) or --pipeline FILE (that pipeline)' }],
+        });
+      }
+      return `/api/projects/${encodeURIComponent(ref.project)}/env-vars`;
+    };
+    return {
+      list: async (ref) => (await this.#http.json<{ variables: EnvVarInfo[] }>('GET', await base(ref))).variables,
+      set: async (ref, name, value) => this.#http.json('PUT', `${await base(ref)}/${encodeURIComponent(name)}`, { value }),
+      remove: async (ref, name) => {
+        await this.#http.json('DELETE', `${await base(ref)}/${encodeURIComponent(name)}`);
+      },
+    };
   }
 
   async jobs(): Promise<JobBackend> {

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { envVarTarget } from '../../projects/env-vars.ts';
 import type { CliContext } from '../cli-context.ts';
 import { table } from '../format.ts';
 import { parseFlags, usageError } from '../parse-flags.ts';
@@ -32,23 +31,23 @@ export async function envVarCommand(ctx: CliContext, args: string[]): Promise<nu
   if (values.help) return ctx.out(envVarHelp), 0;
   const [verb, name, value, ...rest] = positionals;
   if (values.project !== undefined && values.pipeline !== undefined) throw usageError('env-var', 'give --project or --pipeline, not both', 'a variable belongs to a project or to one pipeline');
-  const engine = await ctx.engine();
-  const target = () => envVarTarget(engine.projects, { project: values.project, pipelineFile: values.pipeline });
+  const vars = await (await ctx.backend()).envVars();
+  const ref = { project: values.project, pipelineFile: values.pipeline };
   if (verb === 'list' && name === undefined) {
-    const vars = await engine.envVars.list(await target());
-    if (values.json) return ctx.out(JSON.stringify({ variables: vars })), 0;
-    if (vars.length === 0) return ctx.out('No variables.'), 0;
-    ctx.out(table(['NAME', 'VALUE', 'SCOPE', 'UPDATED'], vars.map((v) => [v.name, v.value, v.scope, v.updated_at.replace('T', ' ').slice(0, 19)])));
+    const list = await vars.list(ref);
+    if (values.json) return ctx.out(JSON.stringify({ variables: list })), 0;
+    if (list.length === 0) return ctx.out('No variables.'), 0;
+    ctx.out(table(['NAME', 'VALUE', 'SCOPE', 'UPDATED'], list.map((v) => [v.name, v.value, v.scope, v.updated_at.replace('T', ' ').slice(0, 19)])));
     return 0;
   }
   if (verb === 'set' && name !== undefined && rest.length === 0) {
-    const info = await engine.envVars.set(await target(), name, value ?? readFileSync(0, 'utf8').replace(/\r?\n$/, ''));
+    const info = await vars.set(ref, name, value ?? readFileSync(0, 'utf8').replace(/\r?\n$/, ''));
     if (values.json) return ctx.out(JSON.stringify(info)), 0;
     ctx.out(`Set ${info.scope === 'project' ? 'project' : 'pipeline'} variable ${info.name}.`);
     return 0;
   }
   if (verb === 'rm' && name !== undefined && value === undefined) {
-    await engine.envVars.remove(await target(), name);
+    await vars.remove(ref, name);
     ctx.out(`Removed ${name}.`);
     return 0;
   }

@@ -46,7 +46,7 @@ export async function sessionCommand(ctx: CliContext, args: string[]): Promise<n
   const timeout = values.timeout === undefined ? undefined : Number(values.timeout);
   if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0)) throw usageError('session', `--timeout ${values.timeout} is not a number of seconds`, 'e.g. --timeout 60');
   if (verb === 'list') {
-    const sessions = await (await ctx.engine()).sessions.list();
+    const sessions = await (await ctx.backend()).listSessions();
     if (values.json) return ctx.out(JSON.stringify({ sessions })), 0;
     if (sessions.length === 0) return ctx.out('No sessions.'), 0;
     ctx.out(table(['SESSION', 'STATUS', 'RUNTIME', 'SERVICES', 'PIPELINE'], sessions.map((s) => [s.uuid, s.status, s.runtime, s.services.map((x) => `${x.name}:${x.state}`).join(' '), s.pipeline_file])));
@@ -55,7 +55,7 @@ export async function sessionCommand(ctx: CliContext, args: string[]): Promise<n
   if (file === undefined) throw usageError('session', verb ? `${verb} needs a PIPELINE_FILE` : 'expected a subcommand', 'berth session start|stop|status|logs PIPELINE_FILE (see berth session --help)');
   if (verb === 'logs') {
     if (service === undefined) throw usageError('session', 'logs needs a SERVICE name', 'berth session logs PIPELINE_FILE SERVICE [-f]');
-    for await (const chunk of await (await ctx.engine()).sessions.logs(file, service, { follow: values.follow ?? false })) process.stdout.write(chunk.data);
+    for await (const chunk of await (await ctx.backend()).sessionLogs(file, service, { follow: values.follow ?? false })) process.stdout.write(chunk);
     return 0;
   }
   const backend = await ctx.backend();

@@ -51,6 +51,10 @@ export async function pipelineSessionRoutes(root: FastifyInstance, ctx: ServerCo
     const sessions = (await ctx.engine.sessions.list()).filter((s) => s.project_uuid === project.uuid && s.uuid === interactiveSessionUuid(project.uuid, s.pipeline_uuid));
     return { sessions };
   });
+  app.get('/api/sessions', {
+    config: { auth: 'admin' as const },
+    schema: { summary: 'Every session, newest first (admin: sessions of every project)', tags, response: { 200: Type.Object({ sessions: Type.Array(SessionView) }), ...errorResponses } },
+  }, async () => ({ sessions: await ctx.engine.sessions.list() }));
   app.post(base, {
     config,
     preValidation: async (request) => {

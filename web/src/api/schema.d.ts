@@ -3420,6 +3420,113 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every session, newest first (admin: sessions of every project) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            sessions: {
+                                uuid: string;
+                                project_uuid: string;
+                                pipeline_uuid: string;
+                                pipeline_file: string;
+                                runtime: string;
+                                /** @description STARTING | RUNNING | STOPPING | STOPPED | FAILED */
+                                status: string;
+                                reason: string | null;
+                                network: string | null;
+                                services: {
+                                    name: string;
+                                    /** @description running | exited | missing */
+                                    state: string;
+                                    image: string;
+                                    hostname: string;
+                                    ports: {
+                                        [key: string]: string;
+                                    };
+                                    restarts: number;
+                                    log_path: string;
+                                }[];
+                                created_at: string;
+                                updated_at: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/projects/{project}/pipelines/{pipeline}/session": {
         parameters: {
             query?: never;
