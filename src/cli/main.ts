@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { loadConfig } from '../config/config.ts';
-import { BerthError, formatProblem, isBerthError } from '../errors.ts';
+import { BerthError, formatProblem, isBerthError, type Problem } from '../errors.ts';
 import { makeCliContext, type CliContext } from './cli-context.ts';
 
 type Command = (ctx: CliContext, args: string[]) => Promise<number>;
@@ -97,8 +97,14 @@ export async function main(argv: string[]): Promise<number> {
 function reportError(e: unknown, json: boolean): number {
   const err = isBerthError(e) ? e : new BerthError('BERTH_E_INTERNAL', `internal error: ${e instanceof Error ? e.message : String(e)}`);
   if (json) process.stdout.write(`${JSON.stringify({ error: err.toJSON() })}\n`);
-  const lines = [`berth: ${err.message} [${err.code}]`, ...err.problems.map((p) => `  - ${formatProblem(p)}`)];
+  const lines = [`berth: ${err.message} [${err.code}]`, ...err.problems.flatMap((p) => problemLines(err.message, p))];
   if (err.code === 'BERTH_E_INTERNAL' && e instanceof Error && e.stack) lines.push('  (this is a bug in Berth; please report it with the command you ran)');
   process.stderr.write(`${lines.join('\n')}\n`);
   return err.exitCode;
+}
+
+/** A problem under the headline; one that only repeats the headline adds just its fix. */
+function problemLines(headline: string, p: Problem): string[] {
+  if (!headline.includes(p.message)) return [`  - ${formatProblem(p)}`];
+  return p.fix ? [`  fix: ${p.fix}`] : [];
 }

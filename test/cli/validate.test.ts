@@ -120,6 +120,10 @@ describe('berth validate and invalid input', () => {
     const flag = await box.run(['run', 'x.orchest', '--bogus']);
     assert.equal(flag.code, 2);
     assert.match(flag.stderr, /--bogus/);
+    assert.equal(flag.stderr.split("Unknown option '--bogus'").length, 2, `the problem is printed once:\n${flag.stderr}`);
+    assert.match(flag.stderr, /\n  fix: see `berth run --help`\n$/);
+    const port = await box.run(['server', '--port', 'abc']);
+    assert.equal(port.stderr, 'berth: server: --port abc is not a port number [BERTH_E_INVALID_ARGUMENT]\n  fix: e.g. --port 7420 (0 picks a free port)\n');
     const cmd = await box.run(['frobnicate']);
     assert.equal(cmd.code, 2);
     assert.match(cmd.stderr, /unknown command "frobnicate"/);
