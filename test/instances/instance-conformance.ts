@@ -234,6 +234,16 @@ export function instanceConformance(profile: RuntimeProfile): void {
       ok(await berth(['instance', 'stop', 'rehealth']));
     });
 
+    it('with the default interval (10 s), health turns healthy within moments of the workload being ready, not an interval later', T, async () => {
+      const flag = join(box.root, 'ready-soon');
+      ok(await start('soon', profile.shell(`sleep 1; touch "${flag}"; while :; do sleep 1; done`), ['--health-cmd', `test -f "${flag}"`, ...profile.sandboxFlags(box)]));
+      const started = Date.now();
+      await eventually('healthy', async () => /running \(healthy\)/.test(ok(await berth(['instance', 'list', 'soon'])).stdout));
+      const took = Date.now() - started;
+      assert.ok(took < 4000, `healthy ${took} ms after start (ready after ~1 s)`);
+      ok(await berth(['instance', 'stop', 'soon']));
+    });
+
     it('a TCP health check on the echo server port reports healthy', T, async () => {
       const port = await freePort();
       ok(await start('tcp', profile.echoServer(box, port), ['--port', String(port), '--health-port', String(port), '--health-interval', '0.1']));

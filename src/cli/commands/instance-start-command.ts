@@ -28,7 +28,7 @@ Options:
   --restart POLICY         no (default) | on-failure | always: restart the command when it ends
   --health-cmd CMD         health check: a shell command run inside the instance, healthy when it exits 0
   --health-port N          health check: healthy when N accepts TCP connections on localhost
-  --health-interval SECS   seconds between checks (default 10)
+  --health-interval SECS   seconds between checks (default 10; while starting, sooner: from 0.2 s, doubling)
   --health-retries N       failures in a row before "unhealthy" (default 3)
 
 Inside, BERTH_INSTANCE is the instance's name. Output is appended to the instance's .out and .err
