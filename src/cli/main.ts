@@ -28,6 +28,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   'env-var': async () => (await import('./commands/env-var-command.ts')).envVarCommand,
   project: async () => (await import('./commands/project-command.ts')).projectCommand,
   pipeline: async () => (await import('./commands/pipeline-command.ts')).pipelineCommand,
+  init: async () => (await import('./commands/init-command.ts')).initCommand,
 };
 
 const HELP = `Berth — pipelines and services for data teams (runs Orchest projects unchanged)
@@ -35,6 +36,7 @@ const HELP = `Berth — pipelines and services for data teams (runs Orchest proj
 Usage: berth COMMAND [options]
 
 Commands:
+  init [DIR]            write a starter project: a pipeline of two connected steps, ready for berth run
   run PIPELINE_FILE     run a pipeline (all steps, a selection, or the incoming steps of a selection)
   runs [show RUN]       list runs, or show one with its steps
   logs RUN STEP         print a step's log (-f to follow)
