@@ -1,12 +1,13 @@
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { delimiter, extname, join } from 'node:path';
+import { NOTEBOOK_RUNNER } from './notebook-runner.ts';
 
 export type StepCommand = { ok: true; argv: string[] } | { ok: false; reason: string };
 
 /**
  * How a step file runs on a host, by its extension: bash for `.sh` and no extension, python3,
  * node (this Node, so `.ts` runs with type stripping), Rscript, julia, and notebooks through
- * `jupyter nbconvert --execute` or papermill. The executed notebook is written to `notebookOut`
+ * NOTEBOOK_RUNNER on the Python that jupyter nbconvert runs with (cell output live in the log), or papermill. The executed notebook is written to `notebookOut`
  * so a run never rewrites the project's files. Contract: pure apart from PATH lookups.
  */
 export function stepCommand(file: string, opts: { path: string; nodePath: string; nodeImport?: string; notebookOut: string; kernel?: string }): StepCommand {
@@ -36,8 +37,8 @@ export function stepCommand(file: string, opts: { path: string; nodePath: string
       const kernel = !opts.kernel || opts.kernel === 'python' ? 'python3' : undefined;
       const nbconvert = which('jupyter-nbconvert', opts.path);
       if (nbconvert) {
-        const kernelArg = kernel ? [`--ExecutePreprocessor.kernel_name=${kernel}`] : [];
-        return { ok: true, argv: [nbconvert, '--to', 'notebook', '--execute', ...kernelArg, '--output', opts.notebookOut, file] };
+        // nbconvert's own Python runs NOTEBOOK_RUNNER (nbclient, as nbconvert does, with live output).
+        return { ok: true, argv: [...pythonOf(nbconvert, opts.path), '-c', NOTEBOOK_RUNNER, opts.notebookOut, file, ...(kernel ? [kernel] : [])] };
       }
       const papermill = which('papermill', opts.path);
       if (papermill) return { ok: true, argv: [papermill, '--log-output', ...(kernel ? ['-k', kernel] : []), file, opts.notebookOut] };
@@ -51,6 +52,20 @@ export function stepCommand(file: string, opts: { path: string; nodePath: string
     default:
       return { ok: false, reason: `files ending in "${ext}" cannot be run (supported: .sh, .py, .js, .mjs, .ts, .R, .jl, .ipynb, no extension)` };
   }
+}
+
+/** The interpreter a Python script runs with, from its `#!` line (`#!/usr/bin/python3`, `#!/usr/bin/env python3`); else python3 on PATH. */
+function pythonOf(script: string, pathVar: string): string[] {
+  let line = '';
+  try {
+    line = readFileSync(script, 'latin1').slice(0, 256).split('\n', 1)[0] ?? '';
+  } catch {
+    // unreadable: fall back to python3
+  }
+  const words = line.startsWith('#!') ? line.slice(2).trim().split(/\s+/) : [];
+  if (words[0] && /python[\d.]*$/.test(words[0])) return [words[0]];
+  if (words[0]?.endsWith('/env') && words[1] && /^python[\d.]*$/.test(words[1])) return [which(words[1], pathVar) ?? words[1]];
+  return [which('python3', pathVar) ?? 'python3'];
 }
 
 export function which(program: string, pathVar: string): string | null {
