@@ -1,4 +1,10 @@
 import { extname } from 'node:path/posix';
+import { NOTEBOOK_RUNNER } from '../runtimes/process/notebook-runner.ts';
+
+/** sh -c script: $0 the runner's source, $1 the executed notebook, $2 the notebook, $3 the kernel (optional). */
+const NOTEBOOK_IN_CONTAINER =
+  'if python3 -c "import nbclient, nbformat" >/dev/null 2>&1; then exec python3 -c "$0" "$@"; fi; ' +
+  'exec jupyter nbconvert --to notebook --execute ${3:+--ExecutePreprocessor.kernel_name=$3} --output "$1" "$2"';
 
 export type ContainerStepCommand = { ok: true; argv: string[] } | { ok: false; reason: string };
 
@@ -23,8 +29,9 @@ export function containerStepCommand(file: string, opts: { notebookOut: string; 
     case '.jl':
       return { ok: true, argv: ['julia', file] };
     case '.ipynb': {
-      const kernel = !opts.kernel || opts.kernel === 'python' ? ['--ExecutePreprocessor.kernel_name=python3'] : [];
-      return { ok: true, argv: ['jupyter', 'nbconvert', '--to', 'notebook', '--execute', ...kernel, '--output', opts.notebookOut, file] };
+      // NOTEBOOK_RUNNER (live cell output) where the image's python3 has nbclient, else jupyter nbconvert.
+      const kernel = !opts.kernel || opts.kernel === 'python' ? ['python3'] : [];
+      return { ok: true, argv: ['sh', '-c', NOTEBOOK_IN_CONTAINER, NOTEBOOK_RUNNER, opts.notebookOut, file, ...kernel] };
     }
     default:
       return { ok: false, reason: `files ending in "${extname(file)}" cannot be run (supported: .sh, .py, .js, .mjs, .ts, .R, .jl, .ipynb, no extension)` };
