@@ -6,7 +6,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { TestServer } from '../helpers/berth-server.ts';
 import { dockerTestContext, PYTHON_IMAGE } from '../helpers/docker-test-context.ts';
 
-type Json = Record<string, any>;
 const T = { timeout: 120_000 };
 
 /** An image whose ENTRYPOINT/CMD serve HTTP on 8080 from its own working directory, as ML Lab's model images do. */
