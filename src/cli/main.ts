@@ -105,8 +105,12 @@ function reportError(e: unknown, json: boolean): number {
   return err.exitCode;
 }
 
-/** A problem under the headline; one that only repeats the headline adds just its fix. */
+/**
+ * A problem under the headline. One that only repeats the headline adds its fix, and its field
+ * unless the headline starts with it (usage errors start with the command).
+ */
 function problemLines(headline: string, p: Problem): string[] {
   if (!headline.includes(p.message)) return [`  - ${formatProblem(p)}`];
-  return p.fix ? [`  fix: ${p.fix}`] : [];
+  if (headline.startsWith(`${p.path}:`)) return p.fix ? [`  fix: ${p.fix}`] : [];
+  return [`  - ${p.path}${p.fix ? `: fix: ${p.fix}` : ''}`];
 }
