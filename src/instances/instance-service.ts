@@ -8,7 +8,7 @@ import type { ExecResult, Mount, WorkloadHandle, WorkloadLimits, WorkloadStats }
 import { cgroupLimitsProblem } from '../runtimes/process/cgroup-limits.ts';
 import type { ManagedDriver } from '../runtimes/managed-driver.ts';
 import { parseSignal } from '../runtimes/process/parse-signal.ts';
-import { readProcStat } from '../runtimes/process/proc-stat.ts';
+import { readProcStat } from '../leases/proc-stat.ts';
 import { BerthError } from '../errors.ts';
 import { InstanceRepository, type InstanceRow, type Viewer } from '../store/instance-repository.ts';
 import { runtimeNames, type RuntimeRegistry } from '../runtimes/runtime-registry.ts';
