@@ -57,3 +57,28 @@ export function seconds(command: string, flag: string, value: string | undefined
   if (value.trim() !== '' && Number.isFinite(n) && n >= 0) return n;
   throw usageError(command, `${flag} ${value} is not a number of seconds`, `e.g. ${flag} 10`);
 }
+
+/** `--cpus N`: CPUs, fractions allowed (as Docker's and Apptainer's), from 0.01 to this host's count. */
+export function cpus(command: string, value: string | undefined, available: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0.01 || n > available) {
+    throw usageError(command, `--cpus ${value} is not a number of CPUs from 0.01 to ${available} (this host's)`, 'e.g. --cpus 1.5');
+  }
+  return n;
+}
+
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 };
+/** Docker's smallest memory limit. */
+const MIN_MEMORY_BYTES = 6 * 2 ** 20;
+
+/** `--memory SIZE`: bytes, or with a unit k, m, g, t (powers of 1024; "512M", "1.5g", "2GiB"), at least 6 MiB. */
+export function memorySize(command: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([bkmgt]?)(?:i?b)?\s*$/i.exec(value);
+  const bytes = m ? Math.floor(Number(m[1]) * SIZE_UNITS[m[2]!.toLowerCase()]!) : NaN;
+  if (!Number.isFinite(bytes) || bytes < MIN_MEMORY_BYTES) {
+    throw usageError(command, `--memory ${value} is not a size of at least 6m`, 'e.g. --memory 512m or --memory 2g (units k, m, g: powers of 1024)');
+  }
+  return bytes;
+}

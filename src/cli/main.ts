@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { loadConfig } from '../config/config.ts';
-import { BerthError, formatProblem, isBerthError } from '../errors.ts';
+import { BerthError, formatProblem, isBerthError, type Problem } from '../errors.ts';
 import { makeCliContext, type CliContext } from './cli-context.ts';
 
 type Command = (ctx: CliContext, args: string[]) => Promise<number>;
@@ -28,6 +28,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   'env-var': async () => (await import('./commands/env-var-command.ts')).envVarCommand,
   project: async () => (await import('./commands/project-command.ts')).projectCommand,
   pipeline: async () => (await import('./commands/pipeline-command.ts')).pipelineCommand,
+  init: async () => (await import('./commands/init-command.ts')).initCommand,
 };
 
 const HELP = `Berth — pipelines and services for data teams (runs Orchest projects unchanged)
@@ -35,6 +36,7 @@ const HELP = `Berth — pipelines and services for data teams (runs Orchest proj
 Usage: berth COMMAND [options]
 
 Commands:
+  init [DIR]            write a starter project: a pipeline of two connected steps, ready for berth run
   run PIPELINE_FILE     run a pipeline (all steps, a selection, or the incoming steps of a selection)
   runs [show RUN]       list runs, or show one with its steps
   logs RUN STEP         print a step's log (-f to follow)
@@ -97,8 +99,18 @@ export async function main(argv: string[]): Promise<number> {
 function reportError(e: unknown, json: boolean): number {
   const err = isBerthError(e) ? e : new BerthError('BERTH_E_INTERNAL', `internal error: ${e instanceof Error ? e.message : String(e)}`);
   if (json) process.stdout.write(`${JSON.stringify({ error: err.toJSON() })}\n`);
-  const lines = [`berth: ${err.message} [${err.code}]`, ...err.problems.map((p) => `  - ${formatProblem(p)}`)];
+  const lines = [`berth: ${err.message} [${err.code}]`, ...err.problems.flatMap((p) => problemLines(err.message, p))];
   if (err.code === 'BERTH_E_INTERNAL' && e instanceof Error && e.stack) lines.push('  (this is a bug in Berth; please report it with the command you ran)');
   process.stderr.write(`${lines.join('\n')}\n`);
   return err.exitCode;
+}
+
+/**
+ * A problem under the headline. One that only repeats the headline adds its fix, and its field
+ * unless the headline starts with it (usage errors start with the command).
+ */
+function problemLines(headline: string, p: Problem): string[] {
+  if (!headline.includes(p.message)) return [`  - ${formatProblem(p)}`];
+  if (headline.startsWith(`${p.path}:`)) return p.fix ? [`  fix: ${p.fix}`] : [];
+  return [`  - ${p.path}${p.fix ? `: fix: ${p.fix}` : ''}`];
 }

@@ -21,7 +21,7 @@ import { ProjectRepository } from '../store/project-repository.ts';
 import { RunRepository, type RunRow } from '../store/run-repository.ts';
 import type { Database } from '../store/tables.ts';
 import { InstanceService } from '../instances/instance-service.ts';
-import { checkStepFiles, loadPipeline, projectNameOf, type LoadedPipeline } from '../projects/pipeline-loader.ts';
+import { checkStepFiles, loadCheckedPipeline, loadPipeline, projectNameOf, stepFileError, type LoadedPipeline } from '../projects/pipeline-loader.ts';
 import type { RunObserver } from '../runs/run-events.ts';
 import type { RunOptions } from '../runs/run-options.ts';
 import { RunExecutor, type PreparedStep } from '../runs/run-executor.ts';
@@ -151,9 +151,9 @@ export class Engine {
     await this.#db.destroy();
   }
 
-  /** Loads and validates a pipeline file (throws BerthError listing every problem). */
+  /** Loads and validates a pipeline file and its step files (throws BerthError listing every problem). */
   validate(pipelinePath: string): LoadedPipeline {
-    return loadPipeline(pipelinePath);
+    return loadCheckedPipeline(pipelinePath);
   }
 
   /** Runs a pipeline to its end state and returns the report. Invalid input throws before anything is written. */
@@ -164,9 +164,7 @@ export class Engine {
     const plan = planRun(loaded.pipeline, runType, selected);
     const effective = applyParams(loaded.pipeline, opts.params ?? {});
     const problems = checkStepFiles(loaded, plan.steps);
-    if (problems.length > 0) {
-      throw new BerthError('BERTH_E_INVALID_PIPELINE', `${loaded.relativePath}: ${problems.length} step file problem(s)`, { problems });
-    }
+    if (problems.length > 0) throw stepFileError(loaded, problems);
     const runtime = await this.#runtimes.get(opts.runtime ?? this.config.runtime);
     const run = await this.#createRun(loaded, effective, plan, runType, opts, runtime.name);
     opts.onCreated?.(run.uuid);

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import type { BerthConfig } from '../config/config.ts';
 import { checkInstanceName, matchesInstance } from '../core/instance-name.ts';
 import type { RestartPolicy } from '../core/restart-policy.ts';
-import type { ExecResult, Mount, WorkloadHandle, WorkloadStats } from '../runtimes/driver.ts';
+import type { ExecResult, Mount, WorkloadHandle, WorkloadLimits, WorkloadStats } from '../runtimes/driver.ts';
+import { cgroupLimitsProblem } from '../runtimes/process/cgroup-limits.ts';
 import type { ManagedDriver } from '../runtimes/managed-driver.ts';
 import { parseSignal } from '../runtimes/process/parse-signal.ts';
 import { readProcStat } from '../leases/proc-stat.ts';
@@ -44,6 +45,8 @@ export interface InstanceStartOptions {
   ports: number[];
   restart: RestartPolicy;
   health: HealthCheck | null;
+  /** --cpus / --memory (isolating runtimes only). */
+  limits?: WorkloadLimits;
 }
 
 export interface StartedInstance {
@@ -87,6 +90,13 @@ export class InstanceService {
       throw unsupported('--bind', `the ${driver.name} runtime runs on the host and cannot bind-mount paths`);
     }
     const isolated = driver.capabilities.isolation;
+    const limited = opts.limits?.cpus !== undefined || opts.limits?.memoryBytes !== undefined;
+    if (limited && !isolated) {
+      const flags = [opts.limits?.cpus !== undefined && '--cpus', opts.limits?.memoryBytes !== undefined && '--memory'].filter(Boolean).join(' and ');
+      throw new BerthError('BERTH_E_RUNTIME_UNSUPPORTED', `the ${driver.name} runtime cannot apply ${flags}: ${cgroupLimitsProblem()}`, {
+        problems: [{ path: flags, message: 'limits need a runtime that can apply them', fix: `use --runtime docker (limits as Docker's --cpus/--memory), or drop ${flags}` }],
+      });
+    }
     if (isolated && opts.image === 'host') {
       throw new BerthError('BERTH_E_INVALID_ARGUMENT', `the ${driver.name} runtime runs instances from an image, not "host" (IMAGE)`, {
         problems: [{ path: 'IMAGE', message: '"host" is the process runtime\'s word', fix: `give an image, e.g. berth instance start --runtime ${driver.name} python:3.12 ${name} python3 -m http.server 8000` }],
@@ -126,6 +136,7 @@ export class InstanceService {
           // Services are reached at the port they listen on, as on the host.
           samePortsOnHost: true,
           imageEntrypoint: isolated && (opts.imageCommand === true || opts.args.length === 0),
+          ...(limited ? { limits: opts.limits } : {}),
         },
       }, logs.err);
       await this.#repo.adopt(id, started.pid, started.startTime, JSON.stringify(started.handle));

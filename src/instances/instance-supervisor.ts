@@ -166,31 +166,42 @@ export class InstanceSupervisor {
     await this.#driver.stop(handle, { signal: opts.signal, graceMs: opts.graceMs });
   }
 
+  /**
+   * Probes every interval; while "starting" sooner, from STARTING_PROBE_MS doubling up to the
+   * interval, so a workload is healthy moments after it is ready. Those early probes do not count
+   * towards `retries`: only failures a whole interval apart make it unhealthy.
+   */
   async #healthLoop(): Promise<void> {
     const check = this.#order.health;
     if (!check) return;
     let failures = 0;
     let last = 'starting';
     let checked: WorkloadHandle | undefined;
+    let wait = 0;
     while (!this.#stopOpts) {
       const handle = this.#current;
       if (handle !== checked) {
         // A restarted workload starts over (the row says "starting" again).
-        [checked, failures, last] = [handle, 0, 'starting'];
+        [checked, failures, last, wait] = [handle, 0, 'starting', 0];
       }
       if (handle && (await this.#driver.isRunning(handle).catch(() => false))) {
         const ok = await probeHealth(this.#driver, handle, check);
-        failures = ok ? 0 : failures + 1;
+        const counts = last !== 'starting' || wait >= check.intervalMs;
+        failures = ok ? 0 : counts ? failures + 1 : failures;
         const health = ok ? 'healthy' : failures >= check.retries ? 'unhealthy' : last;
         if (health !== last && handle === this.#current && (await (await this.#repo()).updateUnlessStopping(this.#id, { health }))) {
           this.#log(`[berth] instance ${this.#order.name}: health ${last} -> ${health}`);
           last = health;
         }
       }
-      await delay(check.intervalMs, undefined, { signal: this.#stopped.signal }).catch(() => undefined);
+      wait = last === 'starting' ? Math.min(wait === 0 ? STARTING_PROBE_MS : wait * 2, check.intervalMs) : check.intervalMs;
+      await delay(wait, undefined, { signal: this.#stopped.signal }).catch(() => undefined);
     }
   }
 }
+
+/** The first wait between health probes of a starting workload (then doubling up to the interval). */
+const STARTING_PROBE_MS = 200;
 
 function describeExit(exit: ExitStatus): string {
   if (exit.code !== null) return `exited with code ${exit.code}`;

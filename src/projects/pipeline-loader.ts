@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { parsePipeline } from '../core/pipeline-validation.ts';
+import { parsePipeline, validatePipeline, type ValidationResult } from '../core/pipeline-validation.ts';
 import type { PipelineDefinition } from '../core/pipeline-types.ts';
 import { BerthError, type Problem } from '../errors.ts';
 
@@ -60,6 +60,35 @@ export function loadPipeline(path: string, projectDir?: string): LoadedPipeline 
     if (e instanceof BerthError) e.details.file = file;
     throw e;
   }
+}
+
+/**
+ * The checks `berth validate`, `berth run`, the API's validate route and its pipeline list share:
+ * the document (validatePipeline) and then, on disk, every step's file (checkStepFiles). `file` is
+ * where the pipeline is (or would be) stored; it need not exist.
+ */
+export function checkPipeline(raw: unknown, where: { file: string; projectDir: string }): ValidationResult {
+  const pipelineDir = relative(where.projectDir, dirname(where.file)).split(sep).join('/');
+  const result = validatePipeline(raw, { pipelineDir });
+  if (!result.pipeline || result.problems.length > 0) return result;
+  const problems = checkStepFiles({ pipeline: result.pipeline, file: where.file, projectDir: where.projectDir, relativePath: '' }, Object.keys(result.pipeline.steps));
+  return problems.length > 0 ? { pipeline: null, problems } : result;
+}
+
+/**
+ * Like loadPipeline, plus every step's file checked on disk (checkPipeline): what `berth validate`
+ * and the pipeline list accept, `berth run` accepts too.
+ */
+export function loadCheckedPipeline(path: string, projectDir?: string): LoadedPipeline {
+  const loaded = loadPipeline(path, projectDir);
+  const problems = checkStepFiles(loaded, Object.keys(loaded.pipeline.steps));
+  if (problems.length > 0) throw stepFileError(loaded, problems);
+  return loaded;
+}
+
+/** BERTH_E_INVALID_PIPELINE for the step file problems of a loaded pipeline. */
+export function stepFileError(loaded: LoadedPipeline, problems: Problem[]): BerthError {
+  return new BerthError('BERTH_E_INVALID_PIPELINE', `${loaded.relativePath}: ${problems.length} step file problem(s)`, { problems, details: { file: loaded.file } });
 }
 
 function findProjectDir(start: string): string {

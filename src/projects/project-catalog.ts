@@ -9,7 +9,7 @@ import type { StateChangeHook } from '../store/state-change.ts';
 import { ProjectRepository, type Project } from '../store/project-repository.ts';
 import type { Database } from '../store/tables.ts';
 import { insideRoot } from './inside-root.ts';
-import { loadPipeline, projectNameOf, type LoadedPipeline } from './pipeline-loader.ts';
+import { checkPipeline, checkStepFiles, loadPipeline, projectNameOf, type LoadedPipeline } from './pipeline-loader.ts';
 import { pipelineSource, type PipelineSource } from './pipeline-source.ts';
 
 export const PROJECT_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
@@ -127,10 +127,9 @@ export class ProjectCatalog {
     return file;
   }
 
-  /** Checks a pipeline document as if it were stored at `path` in the project. */
+  /** Checks a pipeline document as if it were stored at `path` in the project, step files included (checkPipeline). */
   validate(project: Project, raw: unknown, path: string): ValidationResult {
-    const file = pipelineFile(project, path);
-    return validatePipeline(raw, { pipelineDir: relative(project.path, dirname(file)).split(sep).join('/') });
+    return checkPipeline(raw, { file: pipelineFile(project, path), projectDir: project.path });
   }
 
   /**
@@ -139,7 +138,8 @@ export class ProjectCatalog {
    */
   async write(project: Project, path: string, raw: unknown): Promise<{ created: boolean; pipeline: PipelineDefinition }> {
     const file = pipelineFile(project, path);
-    const { pipeline, problems } = this.validate(project, raw, path);
+    // The document only: a step whose file is yet to be written can be saved (validate and runs flag it).
+    const { pipeline, problems } = validatePipeline(raw, { pipelineDir: relative(project.path, dirname(file)).split(sep).join('/') });
     if (!pipeline || problems.length > 0) {
       throw new BerthError('BERTH_E_INVALID_PIPELINE', `invalid pipeline: ${problems.length} problem(s)`, { problems });
     }
@@ -250,12 +250,15 @@ function pipelineFile(project: Project, path: string): string {
 
 function summarise(project: Project, file: string): PipelineSummary {
   const path = projectPath(project, file);
+  let loaded: LoadedPipeline;
   try {
-    const { pipeline } = loadPipeline(file);
-    return { path, uuid: pipeline.uuid, name: pipeline.name, valid: true, problems: 0 };
+    loaded = loadPipeline(file, project.path);
   } catch (e) {
     return { path, uuid: null, name: null, valid: false, problems: e instanceof BerthError ? Math.max(e.problems.length, 1) : 1 };
   }
+  const { pipeline } = loaded;
+  const problems = checkStepFiles(loaded, Object.keys(pipeline.steps)).length;
+  return { path, uuid: pipeline.uuid, name: pipeline.name, valid: problems === 0, problems };
 }
 
 function invalid(path: string, message: string, fix: string): BerthError {

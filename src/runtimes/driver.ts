@@ -49,6 +49,8 @@ export interface WorkloadSpec {
   imageEntrypoint?: boolean;
   /** A network shared with other workloads (created on first use), reachable there by `aliases`. */
   network?: { name: string; aliases?: string[] };
+  /** Resource limits (isolating drivers: Docker's NanoCpus and Memory); the process driver refuses them. */
+  limits?: WorkloadLimits;
   /** Run as this "uid:gid" (isolating drivers), so files written to mounts stay the project owner's. */
   user?: string;
   /** Where stdout+stderr are appended (host path). Drivers that keep their own logs may also write here. */
@@ -109,12 +111,22 @@ export interface ExecResult {
 }
 
 /** Cumulative resource use of a running workload (every process of it). */
+/** `--cpus` (CPUs, fractions allowed) and `--memory` (bytes) of an instance. */
+export interface WorkloadLimits {
+  cpus?: number;
+  memoryBytes?: number;
+}
+
 export interface WorkloadStats {
   /** CPU time used so far (user + system), in seconds. */
   cpuSeconds: number;
   memoryBytes: number;
   /** The memory limit, or the host's memory when there is none. */
   memoryLimitBytes: number;
+  /** Whether memoryLimitBytes is a limit set on the workload (else the host's memory). */
+  memoryLimited: boolean;
+  /** The CPU limit in CPUs, or null when there is none. */
+  cpuLimit: number | null;
   blockReadBytes: number;
   blockWriteBytes: number;
   pids: number;

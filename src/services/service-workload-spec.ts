@@ -34,7 +34,8 @@ export function serviceWorkloadId(projectUuid: string, name: string): string {
  * their ML Lab twins LAB_*. `$BASE_PATH_PREFIX_<port>` and `$BASE_PATH_PREFIX` (first port) are
  * replaced in command, args and env values by the proxy prefix without the leading slash (Orchest).
  * The command runs through `/bin/sh -c "command args"`, so `args` keeps Orchest's one-string form;
- * a service with `code` runs RUN_CODE_SCRIPT instead, driven by BERTH_CODE_* variables.
+ * a service with `code` runs RUN_CODE_SCRIPT instead, driven by BERTH_CODE_* variables. An image
+ * with neither command, args nor code runs its own ENTRYPOINT/CMD in its WORKDIR (ML Lab's deploy form).
  */
 export function serviceWorkloadSpec(def: ServiceDefinition, id: ServiceIdentity, base: Record<string, string>): WorkloadSpec {
   const firstPath = servicePath(id.projectName, def.name, def.ports[0]!);
@@ -52,16 +53,20 @@ export function serviceWorkloadSpec(def: ServiceDefinition, id: ServiceIdentity,
   const userEnv = Object.fromEntries(Object.entries(def.env_variables ?? {}).map(([k, v]) => [k, substitute(v)]));
   const line = [def.command, def.args].filter((s): s is string => typeof s === 'string' && s !== '').map(substitute).join(' ');
   if (typeof def.code === 'string') Object.assign(own, codeEnvironment(parseCodeSource(def.code), id));
-  return {
+  const image = def.image === HOST_IMAGE ? undefined : def.image;
+  const spec: WorkloadSpec = {
     id: serviceWorkloadId(id.projectUuid, def.name),
     command: typeof def.code === 'string' ? ['/bin/sh', '-c', RUN_CODE_SCRIPT] : line ? ['/bin/sh', '-c', line] : [],
     cwd: id.projectDir,
     env: { ...base, ...userEnv, ...own },
     labels: { project: id.projectUuid, service: def.name },
-    image: def.image === HOST_IMAGE ? undefined : def.image,
+    image,
     ports: [...def.ports],
     logPath: id.logPath,
   };
+  if (image === undefined || spec.command.length > 0) return spec;
+  // An image and nothing to run (ML Lab's deploy form): the image's ENTRYPOINT/CMD in its WORKDIR, as session services do.
+  return { ...spec, cwd: '', imageEntrypoint: true };
 }
 
 /** The BERTH_CODE_* variables RUN_CODE_SCRIPT reads. */

@@ -111,6 +111,11 @@ describe('the CLI gives the same output in-process and through a server', () => 
       const list = await box.run(['token', 'list', '--json'], { env });
       assert.ok(JSON.parse(list.stdout).tokens.some((t: { id: string }) => t.id === info.id));
       assert.doesNotMatch(list.stdout, new RegExp(token));
+      const table = await box.run(['token', 'list'], { env });
+      assert.match(table.stdout, new RegExp(`^${info.id}\\s+ci\\s+project\\s+project\\s+-`, 'm'), 'the PROJECT column names the project');
+      assert.ok(!table.stdout.includes(info.project_uuid), table.stdout);
+      const shown = await box.run(['token', 'create', 'ci2', '--project', 'project'], { env });
+      assert.match(shown.stderr, /for project "project"\./);
       const revoked = await box.run(['token', 'revoke', info.id], { env });
       assert.equal(revoked.stdout, `Token ${info.id} "ci" revoked.\n`);
     }

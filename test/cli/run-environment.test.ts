@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { which } from '../../src/runtimes/process/step-command.ts';
-import { parseJson, pipeline, Sandbox, writePipeline } from '../helpers/berth-cli.ts';
+import { collect, parseJson, pipeline, Sandbox, writePipeline } from '../helpers/berth-cli.ts';
 
 describe('what a step sees', () => {
   const box = new Sandbox();
@@ -105,6 +105,40 @@ describe('notebook steps', () => {
       assert.doesNotMatch(readFileSync(join(box.project, 'ok.ipynb'), 'utf8'), /answer 42/, 'the project notebook is left as it was');
       assert.equal(bad.status, 'FAILURE');
       assert.match(readFileSync(bad.log_path, 'utf8'), /broken notebook/);
+      assert.match(readFileSync(join(box.home, 'runs', report.run.uuid, 'notebooks', `${bad.uuid}.ipynb`), 'utf8'), /ValueError/, 'a failed notebook is kept executed too');
+    } finally {
+      box.cleanup();
+    }
+  });
+
+  it("writes each cell's output to the step log as it is produced, as Orchest's runner did ([n] output), without nbconvert's messages", { skip: nbconvert ? false : 'jupyter-nbconvert is not installed (.ci/run installs it)', timeout: 120_000 }, async () => {
+    const box = new Sandbox();
+    try {
+      const flag = join(box.root, 'go-on');
+      const cells = [
+        "print('first cell')\n6 * 7",
+        `import os, sys, time\nprint('waiting', flush=True)\nprint('to stderr', file=sys.stderr, flush=True)\nwhile not os.path.exists(${JSON.stringify(flag)}): time.sleep(0.05)\nprint('went on')`,
+      ].map((src) => ({ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source: [src] }));
+      box.file('live.ipynb', JSON.stringify({ cells, metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' } }, nbformat: 4, nbformat_minor: 5 }));
+      writePipeline(box, 'live.orchest', pipeline('live', [{ title: 'Live', file: 'live.ipynb' }]));
+      const child = box.spawn(['run', 'live.orchest', '-f']);
+      const done = collect(child);
+      let seen = '';
+      child.stdout!.on('data', (d: Buffer) => (seen += d.toString()));
+      const end = Date.now() + 90_000;
+      while (!seen.includes('Live | [2] waiting') && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+      assert.match(seen, /Live \| \[1\] first cell\nLive \| \[1\] 42\n/, 'cell 1 and its result, before cell 2 has ended');
+      assert.match(seen, /Live \| \[2\] waiting/);
+      writeFileSync(flag, '');
+      const res = await done;
+      assert.equal(res.code, 0, res.stderr);
+      const report = parseJson((await box.run(['runs', 'show', /Run ([0-9a-f-]{36})/.exec(res.stdout)![1]!, '--json'])).stdout);
+      const log = readFileSync(report.steps[0].log_path, 'utf8');
+      assert.match(log, /^\[1\] first cell\n\[1\] 42\n\[2\] waiting\n/);
+      assert.match(log, /\[2\] to stderr\n/);
+      assert.match(log, /\[2\] went on\n$/);
+      assert.doesNotMatch(log, /NbConvertApp|WARNING|Debugger/);
+      assert.match(readFileSync(join(box.home, 'runs', report.run.uuid, 'notebooks', `${report.steps[0].uuid}.ipynb`), 'utf8'), /went on/);
     } finally {
       box.cleanup();
     }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, statSync, symlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { cpSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parseJson, pipeline, Sandbox, writePipeline } from '../helpers/berth-cli.ts';
 import { ORCHEST_FIXTURES, orchestFixture } from '../helpers/orchest-fixtures.ts';
@@ -16,8 +16,13 @@ describe('berth validate and invalid input', () => {
     orchestFixture('quickstart'); // fails clearly when the shared fixtures are missing
     const files = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.orchest') && statSync(join(root, f)).isFile());
     assert.equal(files.length, 4);
+    // The fixtures are the pipeline files alone: their step files are written empty in a copy.
+    const copy = join(box.root, 'fixtures');
+    cpSync(root, copy, { recursive: true });
     for (const f of files) {
-      const res = await box.run(['validate', join(root, f)]);
+      const steps = Object.values(JSON.parse(readFileSync(join(copy, f), 'utf8')).steps) as Array<{ file_path: string }>;
+      for (const step of steps) writeFileSync(join(copy, dirname(f), step.file_path), '');
+      const res = await box.run(['validate', join(copy, f)]);
       assert.equal(res.code, 0, `${f}: ${res.stderr}`);
       assert.match(res.stdout, /valid pipeline/);
     }
@@ -94,10 +99,33 @@ describe('berth validate and invalid input', () => {
     assert.doesNotMatch(res.stderr, NO_STACK);
   });
 
+  it('validate refuses what run refuses: a missing step file is invalid for both (one set of checks)', async () => {
+    box.file('steps/here.sh', 'echo here\n');
+    writePipeline(box, 'gap.orchest', pipeline('gap', [
+      { title: 'Here', file: 'steps/here.sh' },
+      { title: 'Missing', file: 'steps/missing.sh', parents: ['Here'] },
+    ]));
+    const validate = await box.run(['validate', 'gap.orchest']);
+    const run = await box.run(['run', 'gap.orchest']);
+    assert.equal(validate.code, 2, validate.stdout);
+    assert.equal(run.code, 2);
+    assert.doesNotMatch(validate.stdout, /valid pipeline/);
+    for (const res of [validate, run]) {
+      assert.match(res.stderr, /steps\.00000000-0000-4000-8000-000000000002\.file_path/);
+      assert.match(res.stderr, /step "Missing": file steps\/missing\.sh does not exist/);
+    }
+    const json = parseJson((await box.run(['validate', 'gap.orchest', '--json'])).stdout);
+    assert.deepEqual(json.error.problems.map((p: { path: string }) => p.path), ['steps.00000000-0000-4000-8000-000000000002.file_path']);
+  });
+
   it('bad flags and unknown commands: exit 2 naming the flag', async () => {
     const flag = await box.run(['run', 'x.orchest', '--bogus']);
     assert.equal(flag.code, 2);
     assert.match(flag.stderr, /--bogus/);
+    assert.equal(flag.stderr.split("Unknown option '--bogus'").length, 2, `the problem is printed once:\n${flag.stderr}`);
+    assert.match(flag.stderr, /\n  fix: see `berth run --help`\n$/);
+    const port = await box.run(['server', '--port', 'abc']);
+    assert.equal(port.stderr, 'berth: server: --port abc is not a port number [BERTH_E_INVALID_ARGUMENT]\n  fix: e.g. --port 7420 (0 picks a free port)\n');
     const cmd = await box.run(['frobnicate']);
     assert.equal(cmd.code, 2);
     assert.match(cmd.stderr, /unknown command "frobnicate"/);

@@ -234,6 +234,16 @@ export function instanceConformance(profile: RuntimeProfile): void {
       ok(await berth(['instance', 'stop', 'rehealth']));
     });
 
+    it('with the default interval (10 s), health turns healthy within moments of the workload being ready, not an interval later', T, async () => {
+      const flag = join(box.root, 'ready-soon');
+      ok(await start('soon', profile.shell(`sleep 1; touch "${flag}"; while :; do sleep 1; done`), ['--health-cmd', `test -f "${flag}"`, ...profile.sandboxFlags(box)]));
+      const started = Date.now();
+      await eventually('healthy', async () => /running \(healthy\)/.test(ok(await berth(['instance', 'list', 'soon'])).stdout));
+      const took = Date.now() - started;
+      assert.ok(took < 4000, `healthy ${took} ms after start (ready after ~1 s)`);
+      ok(await berth(['instance', 'stop', 'soon']));
+    });
+
     it('a TCP health check on the echo server port reports healthy', T, async () => {
       const port = await freePort();
       ok(await start('tcp', profile.echoServer(box, port), ['--port', String(port), '--health-port', String(port), '--health-interval', '0.1']));
@@ -241,11 +251,38 @@ export function instanceConformance(profile: RuntimeProfile): void {
       ok(await berth(['instance', 'stop', 'tcp']));
     });
 
+    it('--cpus and --memory are applied as limits (container runtimes) and shown by stats; the process runtime says why it cannot; --writable-tmpfs is accepted with one note', T, async () => {
+      const flags = ['--cpus', '0.5', '--memory', '64m', '--writable-tmpfs'];
+      if (profile.binds) {
+        const res = ok(await start('limited', sleeper, flags));
+        assert.equal(res.stderr.split('--writable-tmpfs').length, 2, `one note about --writable-tmpfs:\n${res.stderr}`);
+        assert.match(res.stderr, /instances are writable already/);
+        const json = parseJson(ok(await berth(['instance', 'stats', '--json', 'limited'])).stdout);
+        assert.deepEqual([json.cpuLimit, json.memoryLimitBytes, json.memoryLimited], [0.5, 64 * 2 ** 20, true]);
+        const text = ok(await berth(['instance', 'stats', '--no-stream', 'limited'])).stdout;
+        assert.match(text, /\nlimited\s+\d+\.\d\d% \/ 0\.5 CPUs\s+\S+ \/ 64\.0MiB\s/);
+        // The kernel enforces them: the container's own cgroup files (v2 or v1) say so.
+        const cgroup = ok(await berth(['exec', 'instance://limited', 'sh', '-c', 'cat /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes; cat /sys/fs/cgroup/cpu.max 2>/dev/null || echo "$(cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us) $(cat /sys/fs/cgroup/cpu/cpu.cfs_period_us)"'])).stdout;
+        assert.match(cgroup, /^67108864\n50000 100000\n$/);
+        ok(await berth(['instance', 'stop', 'limited']));
+      } else {
+        const res = await start('limited', sleeper, flags);
+        assert.equal(res.code, 2);
+        assert.match(res.stderr, /the process runtime cannot apply --cpus and --memory: .*cgroup.*\[BERTH_E_RUNTIME_UNSUPPORTED\]/);
+        assert.match(res.stderr, /fix: use --runtime docker/);
+        assert.deepEqual(await listed('limited'), []);
+      }
+      const bad = await start('bad', sleeper, ['--cpus', 'many', '--memory', '1k']);
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /--cpus many is not a number of CPUs/);
+      assert.match((await start('bad', sleeper, ['--memory', '1k'])).stderr, /--memory 1k is not a size of at least 6m/);
+    });
+
     it('stats --no-stream and --json report the instance\'s processes', T, async () => {
       ok(await start('busy', sleeper));
       const text = ok(await berth(['instance', 'stats', '--no-stream', 'busy'])).stdout;
-      assert.match(text, /^INSTANCE NAME\s+CPU USAGE\s+MEM USAGE \/ LIMIT\s+MEM %\s+BLOCK I\/O\s+PIDS\n/);
-      assert.match(text, /\nbusy\s+\d+\.\d\d%/);
+      assert.match(text, /^INSTANCE NAME\s+CPU USAGE \/ LIMIT\s+MEM USAGE \/ LIMIT\s+MEM %\s+BLOCK I\/O\s+PIDS\n/);
+      assert.match(text, /\nbusy\s+\d+\.\d\d% \/ -\s+\S+ \/ \S+ \(host\)/);
       const json = parseJson(ok(await berth(['instance', 'stats', '--json', 'busy'])).stdout);
       assert.equal(json.instance, 'busy');
       assert.ok(json.pids >= 1 && json.memoryBytes > 0 && json.memoryLimitBytes >= json.memoryBytes, JSON.stringify(json));

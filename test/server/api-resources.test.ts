@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { bashPipeline, TestServer } from '../helpers/berth-server.ts';
@@ -61,6 +61,23 @@ describe('REST API: projects, pipelines and runs', () => {
     const report = (await (await t.api('POST', '/api/projects/demo/pipelines/validate', { body: { pipeline: { name: 'v', uuid: 'x', settings: {}, steps: { a: 1 } } } })).json()) as Json;
     assert.equal(report.valid, false);
     assert.ok(report.problems.length > 0);
+  });
+
+  it('pipelines: the validate route and the list flag a missing step file, as run does', async () => {
+    const { pipeline } = bashPipeline('gap', [['Only', 'echo only\n']]);
+    (pipeline.steps as Json)['00000000-0000-4000-8000-000000000001'].file_path = 'steps/not-there.sh';
+    const report = (await (await t.api('POST', '/api/projects/demo/pipelines/validate', { body: { pipeline, path: 'gap.orchest' } })).json()) as Json;
+    assert.equal(report.valid, false);
+    assert.deepEqual(report.problems.map((p: Json) => p.path), ['steps.00000000-0000-4000-8000-000000000001.file_path']);
+    assert.match(report.problems[0].message, /steps\/not-there\.sh does not exist/);
+    const put = await t.api('PUT', '/api/projects/demo/pipelines/gap.orchest', { body: pipeline });
+    assert.equal(put.status, 201, 'a pipeline whose step file is yet to be written can be saved');
+    const list = (await (await t.api('GET', '/api/projects/demo/pipelines')).json()) as Json;
+    assert.deepEqual(list.pipelines.find((p: Json) => p.path === 'gap.orchest'), { path: 'gap.orchest', uuid: pipeline.uuid, name: 'gap', valid: false, problems: 1 });
+    const run = await t.api('POST', '/api/projects/demo/runs', { body: { pipeline: 'gap.orchest' } });
+    assert.equal(run.status, 400);
+    assert.equal(((await run.json()) as Json).error.problems[0].path, 'steps.00000000-0000-4000-8000-000000000001.file_path');
+    rmSync(join(projectDir, 'gap.orchest'));
   });
 
   it('runs: start (201 at once), show with steps, logs, list; a failing step fails the run', async () => {

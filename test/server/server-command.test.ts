@@ -35,5 +35,24 @@ describe('berth server (the command)', () => {
     const res = await box.run(['server', '--port', 'abc']);
     assert.equal(res.code, 2);
     assert.match(res.stderr, /--port abc is not a port number.*BERTH_E_INVALID_ARGUMENT/);
+    const runtime = await box.run(['server', '--port', '0', '--runtime', 'kubernetes']);
+    assert.equal(runtime.code, 2);
+    assert.match(runtime.stderr, /--runtime kubernetes is not a runtime this build has[\s\S]*use one of: process, docker/);
+  });
+
+  it('--runtime docker serves with the docker runtime, as BERTH_RUNTIME=docker does; --help lists both', async () => {
+    const help = await box.run(['server', '--help']);
+    assert.match(help.stdout, /--runtime process\|docker/);
+    const child = box.spawn(['server', '--port', '0', '--runtime', 'docker'], { env: { BERTH_ADMIN_TOKEN: 'server-command-admin-token-0123' } });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = once(child, 'exit');
+    while (!/listening on (http:\/\/\S+)/.test(stderr) && child.exitCode === null) await Promise.race([once(child.stderr!, 'data'), exited]);
+    const url = /listening on (http:\/\/\S+)/.exec(stderr)?.[1];
+    assert.ok(url, stderr);
+    const health = (await (await fetch(`${url}/api/health`)).json()) as { runtime: string };
+    assert.equal(health.runtime, 'docker');
+    child.kill('SIGTERM');
+    assert.equal((await exited)[0], 0);
   });
 });

@@ -3,7 +3,7 @@ import type { TokenInfo } from '../../auth/token-registry.ts';
 import { localEnvVars, type EnvVarBackend } from './env-var-backend.ts';
 import type { Engine } from '../../engine/engine.ts';
 import { BerthError } from '../../errors.ts';
-import { loadPipeline } from '../../projects/pipeline-loader.ts';
+import { loadCheckedPipeline } from '../../projects/pipeline-loader.ts';
 import { runReport } from '../../runs/run-report.ts';
 import { stepLogChunks } from '../../runs/step-log.ts';
 import type { SessionView } from '../../sessions/session-view.ts';
@@ -46,7 +46,7 @@ export class LocalBackend implements BerthBackend {
   }
 
   async validate(path: string): Promise<ValidationSummary> {
-    const loaded = loadPipeline(path);
+    const loaded = loadCheckedPipeline(path);
     const p = loaded.pipeline;
     return { file: loaded.file, project: loaded.projectDir, pipeline: { uuid: p.uuid, name: p.name, version: p.version }, steps: Object.keys(p.steps).length, services: Object.keys(p.services ?? {}).length };
   }

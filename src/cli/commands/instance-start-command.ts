@@ -1,8 +1,9 @@
 import { closeSync, constants, openSync, writeSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { parseRestartPolicy } from '../../core/restart-policy.ts';
 import type { CliContext } from '../cli-context.ts';
-import { instanceBinds, instanceEnv, instancePorts, port, seconds } from '../instance-start-flags.ts';
+import { cpus, instanceBinds, instanceEnv, instancePorts, memorySize, port, seconds } from '../instance-start-flags.ts';
 import { parseLeadingFlags } from '../leading-flags.ts';
 import { usageError } from '../parse-flags.ts';
 
@@ -28,8 +29,11 @@ Options:
   --restart POLICY         no (default) | on-failure | always: restart the command when it ends
   --health-cmd CMD         health check: a shell command run inside the instance, healthy when it exits 0
   --health-port N          health check: healthy when N accepts TCP connections on localhost
-  --health-interval SECS   seconds between checks (default 10)
+  --health-interval SECS   seconds between checks (default 10; while starting, sooner: from 0.2 s, doubling)
   --health-retries N       failures in a row before "unhealthy" (default 3)
+  --cpus N                 limit to N CPUs (fractions allowed, e.g. 1.5; container runtimes)
+  --memory SIZE            limit memory, e.g. 512m or 2g (units k, m, g: powers of 1024; container runtimes)
+  --writable-tmpfs         accepted for Apptainer's command lines; instances are writable already
 
 Inside, BERTH_INSTANCE is the instance's name. Output is appended to the instance's .out and .err
 logs (berth instance list --logs; berth instance logs NAME), kept after stop.
@@ -49,6 +53,9 @@ export async function instanceStartCommand(ctx: CliContext, args: string[], verb
     'health-port': { type: 'string' },
     'health-interval': { type: 'string' },
     'health-retries': { type: 'string' },
+    cpus: { type: 'string' },
+    memory: { type: 'string' },
+    'writable-tmpfs': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return ctx.out(instanceStartHelp(verb)), 0;
@@ -60,6 +67,10 @@ export async function instanceStartCommand(ctx: CliContext, args: string[], verb
   const healthPort = values['health-port'] === undefined ? null : port(command, '--health-port', values['health-port']);
   if (healthCmd !== null && healthPort !== null) throw usageError(command, '--health-cmd and --health-port exclude each other', 'give one of them');
   const retries = seconds(command, '--health-retries', values['health-retries'], 3);
+  const limits = { cpus: cpus(command, values.cpus, availableParallelism()), memoryBytes: memorySize(command, values.memory) };
+  if (values['writable-tmpfs']) {
+    ctx.err('INFO:    --writable-tmpfs changes nothing: instances are writable already (a container has its own writable layer, discarded when it is removed; on the process runtime the files are the host\'s).');
+  }
   const engine = await ctx.engine();
   const started = await engine.instances.start({
     name,
@@ -72,6 +83,7 @@ export async function instanceStartCommand(ctx: CliContext, args: string[], verb
     binds: instanceBinds(command, values.bind ?? [], cwd),
     ports: instancePorts(command, values.port ?? []),
     restart: parseRestartPolicy(values.restart),
+    limits: Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined)),
     health: healthCmd === null && healthPort === null ? null : {
       cmd: healthCmd,
       port: healthPort,

@@ -8,8 +8,10 @@ import { usageError } from '../parse-flags.ts';
 export const instanceStatsHelp = `Usage: berth instance stats [-j|--json] [--no-stream] NAME
 
 Shows an instance's resource use, refreshed every second until Ctrl-C (or the instance ends):
-INSTANCE NAME, CPU USAGE, MEM USAGE / LIMIT, MEM %, BLOCK I/O, PIDS. On the process runtime the
-numbers are summed over the instance's processes (no cgroup needed); the limit is the host's memory.
+INSTANCE NAME, CPU USAGE / LIMIT (100% = one CPU; the --cpus limit, or -), MEM USAGE / LIMIT (the
+--memory limit, or the host's memory, marked "(host)"), MEM %, BLOCK I/O, PIDS. On the process runtime
+the numbers are summed over the instance's processes (no cgroup needed). --json gives cpuLimit
+(CPUs or null), memoryLimitBytes and memoryLimited.
 
 Options:
   --no-stream  print one sample and exit
@@ -47,8 +49,8 @@ export async function instanceStatsCommand(ctx: CliContext, args: string[]): Pro
 function render(name: string, cpuPercent: number, s: WorkloadStats): string {
   const memPercent = s.memoryLimitBytes > 0 ? (s.memoryBytes / s.memoryLimitBytes) * 100 : 0;
   return table(
-    ['INSTANCE NAME', 'CPU USAGE', 'MEM USAGE / LIMIT', 'MEM %', 'BLOCK I/O', 'PIDS'],
-    [[name, `${cpuPercent.toFixed(2)}%`, `${bytes(s.memoryBytes)} / ${bytes(s.memoryLimitBytes)}`, `${memPercent.toFixed(2)}%`, `${bytes(s.blockReadBytes)} / ${bytes(s.blockWriteBytes)}`, String(s.pids)]],
+    ['INSTANCE NAME', 'CPU USAGE / LIMIT', 'MEM USAGE / LIMIT', 'MEM %', 'BLOCK I/O', 'PIDS'],
+    [[name, `${cpuPercent.toFixed(2)}% / ${s.cpuLimit === null ? '-' : `${s.cpuLimit} CPU${s.cpuLimit === 1 ? '' : 's'}`}`, `${bytes(s.memoryBytes)} / ${bytes(s.memoryLimitBytes)}${s.memoryLimited ? '' : ' (host)'}`, `${memPercent.toFixed(2)}%`, `${bytes(s.blockReadBytes)} / ${bytes(s.blockWriteBytes)}`, String(s.pids)]],
   );
 }
 

@@ -3,7 +3,9 @@ import type { JsonObject, JsonValue } from '../../core/pipeline-types.ts';
 import type { RunEvent } from '../../runs/run-events.ts';
 import type { CliContext } from '../cli-context.ts';
 import { duration, paint, statusColor } from '../format.ts';
+import { failedStepTail } from '../failed-step-tail.ts';
 import { parseFlags, usageError } from '../parse-flags.ts';
+import { stepOutputFollower } from '../step-output-follower.ts';
 
 export const runHelp = `Usage: berth run PIPELINE_FILE [options]
 
@@ -22,7 +24,10 @@ Options:
   --runtime NAME     process (default) or docker
   --job              a non-interactive (job) run: not queued behind other runs, its own outputs, and
                      the services whose scope includes "noninteractive" run for its lifetime only
+  -f, --follow       stream every step's output, each line prefixed by the step's title
   --json             print one JSON object with the run and its steps
+Progress (a line per step started and ended, with durations) goes to stderr; when a step fails,
+the last lines of its log and the \`berth logs\` command for the rest follow the summary.
 Exit status: 0 the run succeeded, 1 it failed or was aborted, 2 invalid input.
 (berth run instance://NAME [ARGS...] runs an instance's command inside it: see berth run --help instance://x.)`;
 
@@ -38,9 +43,11 @@ export async function runCommand(ctx: CliContext, args: string[]): Promise<numbe
     job: { type: 'boolean' },
     runtime: { type: 'string' },
     json: { type: 'boolean' },
+    follow: { type: 'boolean', short: 'f' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return ctx.out(runHelp), 0;
+  if (values.follow && values.json) throw usageError('run', '--follow and --json both print on stdout', 'use one: --follow for the steps\' output, --json for the report');
   if (positionals.length !== 1) throw usageError('run', 'expected exactly one PIPELINE_FILE', 'berth run path/to/pipeline.orchest');
   if (values.runtime !== undefined && !(RUNTIMES as readonly string[]).includes(values.runtime)) {
     throw usageError('run', `--runtime ${values.runtime} is not a runtime this build has`, `use one of: ${RUNTIMES.join(', ')}`);
@@ -61,6 +68,7 @@ export async function runCommand(ctx: CliContext, args: string[]): Promise<numbe
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const progress = progressPrinter(ctx, color);
+  const follower = values.follow ? stepOutputFollower(backend, ctx.out, ctx.err, color) : null;
   try {
     const report = await backend.runPipeline({
       pipelinePath: positionals[0]!,
@@ -73,8 +81,9 @@ export async function runCommand(ctx: CliContext, args: string[]): Promise<numbe
       kind: values.job ? 'job' : undefined,
       signal: controller.signal,
       // With --json, stdout carries only the report; stderr still says when the run has to wait.
-      observe: values.json ? (e) => e.type === 'run-queued' && progress(e) : progress,
+      observe: values.json ? (e) => e.type === 'run-queued' && progress(e) : (e) => (progress(e), follower?.observe(e)),
     });
+    await follower?.done();
     if (values.json) {
       ctx.out(JSON.stringify(report));
     } else {
@@ -83,14 +92,29 @@ export async function runCommand(ctx: CliContext, args: string[]): Promise<numbe
       const words: Record<string, string> = { SUCCESS: 'succeeded', FAILURE: 'failed', ABORTED: 'aborted', PENDING: 'pending', STARTED: 'running' };
       const summary = [...counts].map(([s, n]) => `${n} ${words[s] ?? s}`).join(', ') || 'no steps';
       ctx.out(`${color('bold', `Run ${report.run.uuid}`)} ${color(statusColor(report.run.status), report.run.status)}: ${summary} in ${duration(report.run.started_at, report.run.finished_at)}`);
+      const short = report.run.uuid.slice(0, 8);
+      for (const step of report.steps.filter((s) => s.status === 'FAILURE')) {
+        const tail = await failedStepTail(backend, report.run.uuid, step.uuid, FAILED_TAIL_LINES).catch(() => []);
+        ctx.out(`${color('red', '✘')} ${step.title} ${step.reason ?? 'failed'}. ${tail.length > 0 ? `The last ${tail.length === 1 ? 'line' : `${tail.length} lines`} of its log:` : 'Its log is empty.'}`);
+        for (const line of tail) ctx.out(`  ${color('gray', '│')} ${line}`);
+        ctx.out(`  All of it: berth logs ${short} ${shellWord(step.title)}`);
+      }
       const logDir = report.steps[0]?.log_path.replace(/[^/]+$/, '');
-      if (logDir) ctx.out(`Logs: ${logDir}  (berth logs ${report.run.uuid.slice(0, 8)} STEP)`);
+      if (logDir) ctx.out(`Logs: ${logDir}  (berth logs ${short} STEP)`);
     }
     return report.run.status === 'SUCCESS' ? 0 : 1;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** How many lines of a failed step's log `berth run` shows. */
+const FAILED_TAIL_LINES = 15;
+
+/** A word the shell reads back as `text` (quoted when it must be). */
+function shellWord(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`;
 }
 
 function progressPrinter(ctx: CliContext, color: ReturnType<typeof paint>) {

@@ -1,6 +1,6 @@
 import { STATUSES, type Status } from '../../core/statuses.ts';
 import type { CliContext } from '../cli-context.ts';
-import { duration, paint, statusColor, table } from '../format.ts';
+import { duration, paint, shortIds, statusColor, table } from '../format.ts';
 import { parseFlags, usageError } from '../parse-flags.ts';
 
 export const runsHelp = `Usage: berth runs [--json] [--limit N] [--status STATUS]
@@ -45,9 +45,10 @@ async function showRun(ctx: CliContext, ref: string, json: boolean): Promise<num
   const r = report.run;
   ctx.out(`Run ${r.uuid}  ${color(statusColor(r.status), r.status)}  (${r.run_type}, pipeline "${r.pipeline.name}" ${r.pipeline.path})`);
   ctx.out(`Created ${r.created_at}  started ${r.started_at ?? '-'}  finished ${r.finished_at ?? '-'}${r.reason ? `\nReason: ${r.reason}` : ''}`);
+  const ids = shortIds(report.steps.map((s) => s.uuid));
   ctx.out(table(
     ['STEP', 'TITLE', 'STATUS', 'EXIT', 'DURATION', 'DETAIL'],
-    report.steps.map((s) => [s.uuid.slice(0, 8), s.title, color(statusColor(s.status), s.status), s.exit_code === null ? '-' : String(s.exit_code), duration(s.started_at, s.finished_at), s.reason ?? '']),
+    report.steps.map((s, i) => [ids[i]!, s.title, color(statusColor(s.status), s.status), s.exit_code === null ? '-' : String(s.exit_code), duration(s.started_at, s.finished_at), s.reason ?? '']),
   ));
   return 0;
 }

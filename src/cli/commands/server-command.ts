@@ -1,11 +1,14 @@
+import { RUNTIMES, type RuntimeName } from '../../config/config.ts';
 import type { CliContext } from '../cli-context.ts';
 import { parseFlags, usageError } from '../parse-flags.ts';
 
-export const serverHelp = `Usage: berth server [--host 127.0.0.1] [--port 7420] [--runtime process] [--log-level info] [--services-domain D]
+export const serverHelp = `Usage: berth server [--host 127.0.0.1] [--port 7420] [--runtime process|docker] [--log-level info] [--services-domain D]
 
 Runs the Berth server: the REST API (docs at /api/docs, OpenAPI at /api/openapi.json), runs started
 over the API, project services and the authenticated service proxy, the job scheduler (cron and
 one-off batches run in the server) and the webhook dispatcher. JSON logs go to stdout.
+--runtime (default BERTH_RUNTIME, else process) is where runs, services and sessions go: local
+processes, or containers on the Docker engine at DOCKER_HOST.
 
 The admin token is BERTH_ADMIN_TOKEN, or generated on the first start and printed once (only its hash
 is stored). Ctrl-C / SIGTERM stops accepting requests, finishes those in flight and exits; services
@@ -31,13 +34,14 @@ export async function serverCommand(ctx: CliContext, args: string[]): Promise<nu
   if (positionals.length > 0) throw usageError('server', `unexpected argument "${positionals[0]}"`, 'berth server [--host H] [--port P]');
   const port = values.port === undefined ? 7420 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw usageError('server', `--port ${values.port} is not a port number`, 'e.g. --port 7420 (0 picks a free port)');
-  if (values.runtime !== undefined && values.runtime !== ctx.config.runtime) {
-    throw usageError('server', `--runtime ${values.runtime} is not available in this build`, 'use --runtime process');
+  if (values.runtime !== undefined && !(RUNTIMES as readonly string[]).includes(values.runtime)) {
+    throw usageError('server', `--runtime ${values.runtime} is not a runtime this build has`, `use one of: ${RUNTIMES.join(', ')}`);
   }
+  const config = values.runtime === undefined ? ctx.config : { ...ctx.config, runtime: values.runtime as RuntimeName };
   const level = values['log-level'] ?? 'info';
   if (!LOG_LEVELS.includes(level)) throw usageError('server', `--log-level ${level} is not a level`, `use one of ${LOG_LEVELS.join(', ')}`);
   const { startServer } = await import('../../server/start-server.ts');
-  const server = await startServer(ctx.config, {
+  const server = await startServer(config, {
     host: values.host ?? '127.0.0.1',
     port,
     logger: { level },

@@ -1,4 +1,5 @@
 import type { CliContext } from '../cli-context.ts';
+import type { BerthBackend } from '../backend/berth-backend.ts';
 import { table } from '../format.ts';
 import { parseFlags, usageError } from '../parse-flags.ts';
 
@@ -21,14 +22,17 @@ export async function tokenCommand(ctx: CliContext, args: string[]): Promise<num
     const { secret, token } = await backend.createToken(arg, values.project);
     if (values.json) return ctx.out(JSON.stringify({ token: secret, info: token })), 0;
     ctx.out(secret);
-    ctx.err(`Created token ${token.id} "${token.name}" for project ${token.project_uuid}. The secret above is shown only now.`);
+    const names = await projectNames(backend);
+    ctx.err(`Created token ${token.id} "${token.name}" for project "${names.get(token.project_uuid ?? '') ?? token.project_uuid}". The secret above is shown only now.`);
     return 0;
   }
   if (verb === 'list' && arg === undefined) {
     const tokens = await backend.listTokens();
     if (values.json) return ctx.out(JSON.stringify({ tokens })), 0;
     if (tokens.length === 0) return ctx.out('No tokens.'), 0;
-    ctx.out(table(['ID', 'NAME', 'SCOPE', 'PROJECT', 'SERVICE', 'CREATED'], tokens.map((t) => [t.id, t.name, t.scope, t.project_uuid ?? '-', t.service ?? '-', t.created_at.replace('T', ' ').slice(0, 19)])));
+    const names = await projectNames(backend);
+    const project = (uuid: string | null) => (uuid === null ? '-' : (names.get(uuid) ?? `${uuid} (removed)`));
+    ctx.out(table(['ID', 'NAME', 'SCOPE', 'PROJECT', 'SERVICE', 'CREATED'], tokens.map((t) => [t.id, t.name, t.scope, project(t.project_uuid), t.service ?? '-', t.created_at.replace('T', ' ').slice(0, 19)])));
     return 0;
   }
   if (verb === 'revoke' && arg) {
@@ -38,4 +42,10 @@ export async function tokenCommand(ctx: CliContext, args: string[]): Promise<num
     return 0;
   }
   throw usageError('token', verb ? `unknown or incomplete subcommand "${verb}"` : 'expected a subcommand', 'berth token create|list|revoke (see berth token --help)');
+}
+
+/** Project names by uuid, for showing tokens (their rows hold the uuid). */
+async function projectNames(backend: BerthBackend): Promise<Map<string, string>> {
+  const projects = await (await backend.projects()).list();
+  return new Map(projects.map((p) => [p.uuid, p.name]));
 }

@@ -128,7 +128,8 @@ describe('toWorkloadStats', () => {
       blkio_stats: { io_service_bytes_recursive: [{ major: 8, minor: 0, op: 'Read', value: 100 }, { major: 8, minor: 0, op: 'Write', value: 7 }, { major: 8, minor: 16, op: 'read', value: 1 }, { major: 8, minor: 0, op: 'Total', value: 108 }] },
       pids_stats: { current: 3 },
     } as unknown as Parameters<typeof toWorkloadStats>[0];
-    assert.deepEqual(toWorkloadStats(sample), { cpuSeconds: 2.5, memoryBytes: 6_000, memoryLimitBytes: 1_000_000, blockReadBytes: 101, blockWriteBytes: 7, pids: 3 });
+    assert.deepEqual(toWorkloadStats(sample), { cpuSeconds: 2.5, memoryBytes: 6_000, memoryLimitBytes: 1_000_000, memoryLimited: false, cpuLimit: null, blockReadBytes: 101, blockWriteBytes: 7, pids: 3 });
+    assert.deepEqual([toWorkloadStats(sample, { NanoCpus: 1_500_000_000, Memory: 64 * 2 ** 20 })].map((s) => [s.cpuLimit, s.memoryLimitBytes, s.memoryLimited]), [[1.5, 64 * 2 ** 20, true]]);
     const v2 = { ...sample, memory_stats: { usage: 5_000, limit: 9_000, stats: { inactive_file: 1_000 } } } as typeof sample;
     assert.equal(toWorkloadStats(v2).memoryBytes, 4_000);
   });

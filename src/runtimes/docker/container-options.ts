@@ -41,6 +41,8 @@ export function makeContainerOptions(spec: WorkloadSpec, name: string, logOffset
   if (spec.cwd !== '') options.WorkingDir = spec.cwd;
   if (ports.length > 0) options.ExposedPorts = Object.fromEntries(ports.map((p) => [`${p}/tcp`, {}]));
   if (spec.user) options.User = spec.user;
+  if (spec.limits?.cpus !== undefined) options.HostConfig!.NanoCpus = Math.round(spec.limits.cpus * 1e9);
+  if (spec.limits?.memoryBytes !== undefined) options.HostConfig!.Memory = spec.limits.memoryBytes;
   if (spec.restart && spec.restart !== 'no') options.HostConfig!.RestartPolicy = restartPolicy(spec.restart);
   if (spec.network) {
     options.HostConfig!.NetworkMode = spec.network.name;

@@ -177,7 +177,8 @@ export class DockerDriver implements RuntimeDriver {
   async stats(handle: WorkloadHandle): Promise<WorkloadStats> {
     const container = this.#docker.getContainer(dockerState(handle).container);
     try {
-      return toWorkloadStats(await container.stats({ stream: false, 'one-shot': true }));
+      const [sample, info] = await Promise.all([container.stats({ stream: false, 'one-shot': true }), container.inspect()]);
+      return toWorkloadStats(sample, info.HostConfig);
     } catch (e) {
       if (isNotFound(e)) throw new BerthError('BERTH_E_WORKLOAD_NOT_FOUND', `workload ${handle.id}: container ${handle.state.name} no longer exists (removed?)`, { details: { id: handle.id } });
       throw this.#translate(e, `read the stats of workload ${handle.id}`);

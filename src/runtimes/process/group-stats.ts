@@ -8,7 +8,7 @@ let ticksPerSecond: number | undefined;
 
 /** Sums the resource use of every live process of group `pgid` from /proc (no cgroup needed). */
 export function groupStats(pgid: number): WorkloadStats {
-  const stats: WorkloadStats = { cpuSeconds: 0, memoryBytes: 0, memoryLimitBytes: totalmem(), blockReadBytes: 0, blockWriteBytes: 0, pids: 0 };
+  const stats: WorkloadStats = { cpuSeconds: 0, memoryBytes: 0, memoryLimitBytes: totalmem(), memoryLimited: false, cpuLimit: null, blockReadBytes: 0, blockWriteBytes: 0, pids: 0 };
   let ticks = 0;
   for (const name of readdirSync('/proc')) {
     const pid = Number(name);

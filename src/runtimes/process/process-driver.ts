@@ -1,5 +1,6 @@
 import { rmSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
+import { cgroupLimitsProblem } from './cgroup-limits.ts';
 import { BerthError } from '../../errors.ts';
 import type {
   DriverCapabilities,
@@ -249,6 +250,9 @@ export class ProcessDriver implements RuntimeDriver {
 function assertRunnable(spec: WorkloadSpec): void {
   if (spec.image !== undefined && spec.image !== 'host') {
     throw unsupported('image', `the process runtime runs commands on the host and cannot use image "${spec.image}"`);
+  }
+  if (spec.limits?.cpus !== undefined || spec.limits?.memoryBytes !== undefined) {
+    throw unsupported('limits', `the process runtime cannot limit CPU or memory: ${cgroupLimitsProblem()}`);
   }
   if (spec.mounts !== undefined && spec.mounts.length > 0) {
     throw unsupported('mounts', 'the process runtime runs commands on the host and cannot mount volumes');

@@ -1,18 +1,20 @@
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { delimiter, extname, join } from 'node:path';
-import { kernelInstallHint, languageLabel, nbconvertArgs, stepLanguage } from '../../core/notebook-languages.ts';
+import { kernelInstallHint, languageLabel, stepLanguage } from '../../core/notebook-languages.ts';
 import { findKernelSpecs, jupyterDataDirs, kernelForLanguage } from './jupyter-kernels.ts';
+import { NOTEBOOK_RUNNER } from './notebook-runner.ts';
 
 export type StepCommand = { ok: true; argv: string[] } | { ok: false; reason: string };
 
 /**
  * How a step file runs on a host, by its extension: bash for `.sh` and no extension, python3,
  * node (this Node, so `.ts` runs with type stripping), Rscript, julia, and notebooks through
- * `jupyter nbconvert --execute` or papermill. The executed notebook is written to `notebookOut`
- * so a run never rewrites the project's files. A notebook runs on the installed Jupyter kernel of
- * its step's language (`kernel`: python, r, julia, javascript), whatever kernel name the notebook
- * file names (Orchest's "orchest-kernel-<uuid>" exist only in Orchest). Contract: pure apart from
- * PATH lookups and reading Jupyter's kernel folders (found from `env`, the step's environment).
+ * NOTEBOOK_RUNNER on the Python that jupyter nbconvert runs with (nbclient, each cell's output live in
+ * the log), or papermill. The executed notebook is written to `notebookOut` so a run never rewrites
+ * the project's files. A notebook runs on the installed Jupyter kernel of its step's language
+ * (`kernel`: python, r, julia, javascript), whatever kernel name the notebook file names (Orchest's
+ * "orchest-kernel-<uuid>" exist only in Orchest). Contract: pure apart from PATH lookups, the
+ * script's `#!` line and Jupyter's kernel folders (found from `env`, the step's environment).
  */
 export function stepCommand(file: string, opts: { path: string; nodePath: string; nodeImport?: string; notebookOut: string; kernel?: string; env?: Record<string, string | undefined> }): StepCommand {
   const ext = extname(file).toLowerCase();
@@ -49,7 +51,8 @@ export function stepCommand(file: string, opts: { path: string; nodePath: string
       const kernel = notebookKernel(opts.kernel, { ...opts.env, PATH: opts.path }, nbconvert ?? papermill);
       if (!kernel.ok) return kernel;
       if (nbconvert) {
-        return { ok: true, argv: [nbconvert, ...nbconvertArgs(kernel.name), '--output', opts.notebookOut, file] };
+        // nbconvert's own Python runs NOTEBOOK_RUNNER (nbclient, as nbconvert does, with live output).
+        return { ok: true, argv: [...pythonOf(nbconvert, opts.path), '-c', NOTEBOOK_RUNNER, opts.notebookOut, file, kernel.name] };
       }
       return { ok: true, argv: [papermill!, '--log-output', '-k', kernel.name, file, opts.notebookOut] };
     }
@@ -71,6 +74,20 @@ export function notebookKernel(stepKernel: string | undefined, env: Record<strin
   if (spec) return { ok: true, name: spec.name, language };
   if (language === 'python') return { ok: true, name: 'python3', language };
   return { ok: false, reason: `this notebook's language is ${languageLabel(language)}, and no Jupyter kernel for ${languageLabel(language)} is installed: ${kernelInstallHint(language)}` };
+}
+
+/** The interpreter a Python script runs with, from its `#!` line (`#!/usr/bin/python3`, `#!/usr/bin/env python3`); else python3 on PATH. */
+function pythonOf(script: string, pathVar: string): string[] {
+  let line = '';
+  try {
+    line = readFileSync(script, 'latin1').slice(0, 256).split('\n', 1)[0] ?? '';
+  } catch {
+    // unreadable: fall back to python3
+  }
+  const words = line.startsWith('#!') ? line.slice(2).trim().split(/\s+/) : [];
+  if (words[0] && /python[\d.]*$/.test(words[0])) return [words[0]];
+  if (words[0]?.endsWith('/env') && words[1] && /^python[\d.]*$/.test(words[1])) return [which(words[1], pathVar) ?? words[1]];
+  return [which('python3', pathVar) ?? 'python3'];
 }
 
 export function which(program: string, pathVar: string): string | null {
