@@ -36,6 +36,11 @@ export async function serviceProxy(app: FastifyInstance, opts: { ctx: ServerCont
   await app.register(replyFrom, { undici: { connections: 256, pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: timeoutMs, bodyTimeout: timeoutMs }, disableRequestLogging: true, retryMethods: [] });
   const agent = new Agent({ keepAlive: true });
   const wsProxy = createProxyServer({ agent, xfwd: false });
+  // http-proxy-3 re-emits the errors of the client's socket and of the service's here (a reset, a
+  // client leaving while a non-websocket answer is relayed): each ends that one stream, nothing else.
+  wsProxy.on('error', (_err: Error, _req: IncomingMessage, socket: unknown) => {
+    if (socket && typeof (socket as Duplex).destroy === 'function') (socket as Duplex).destroy();
+  });
   // A path-routed handshake answers on the UI's origin: its Set-Cookie headers are scoped like the HTTP route's.
   const wsPrefixes = new WeakMap<IncomingMessage, string>();
   wsProxy.on('proxyReqWs', (proxyReq, req) => {
@@ -137,6 +142,9 @@ export async function serviceProxy(app: FastifyInstance, opts: { ctx: ServerCont
   app.route({ method: methods, url: '/api/projects/:project/services/:name/:port', config: { auth: 'proxy' }, schema: { ...schema, hide: true }, handler });
 
   app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Node hands the socket over without its own error handler: a reset or a write after the client
+    // left ends this connection only (the proxied stream adds its own handlers on top).
+    socket.on('error', () => socket.destroy());
     const u = proxyUrlOf(req.headers.host, req.url ?? '');
     if (!u) return rejectUpgrade(socket, new BerthError('BERTH_E_NOT_FOUND', 'websockets are only proxied to services'));
     const ip = req.socket.remoteAddress ?? '';
@@ -152,6 +160,7 @@ export async function serviceProxy(app: FastifyInstance, opts: { ctx: ServerCont
 }
 
 function rejectUpgrade(socket: Duplex, err: BerthError): void {
+  if (socket.destroyed || !socket.writable) return void socket.destroy();
   const body = JSON.stringify({ error: err.toJSON() });
   socket.end(`HTTP/1.1 ${err.httpStatus} ${err.code}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
 }
