@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, relative, sep } from 'node:path';
 import type { Kysely } from 'kysely';
 import { serializePipeline, validatePipeline, type ValidationResult } from '../core/pipeline-validation.ts';
@@ -8,7 +8,7 @@ import { BerthError } from '../errors.ts';
 import type { StateChangeHook } from '../store/state-change.ts';
 import { ProjectRepository, type Project } from '../store/project-repository.ts';
 import type { Database } from '../store/tables.ts';
-import { insideRoot } from './inside-root.ts';
+import { insideRoot, writeInsideRoot } from './inside-root.ts';
 import { loadPipeline, projectNameOf } from './pipeline-loader.ts';
 
 export const PROJECT_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
@@ -129,8 +129,7 @@ export class ProjectCatalog {
     }
     const created = !existsSync(file);
     await this.#projects.savePipeline(project.uuid, { uuid: pipeline.uuid, path: projectPath(project, file), name: pipeline.name }, new Date().toISOString(), () => {
-      mkdirSync(dirname(file), { recursive: true });
-      writeFileSync(file, serializePipeline(pipeline));
+      writeInsideRoot(project.path, projectPath(project, file), 'path', serializePipeline(pipeline));
     });
     return { created, pipeline };
   }
