@@ -88,7 +88,7 @@ async function authorize(ctx: ServerContext, request: FastifyRequest, mode: Auth
     });
   }
   if (mode === 'project') {
-    request.project = await ctx.projects.find(decodeURIComponent(params.project ?? ''));
+    request.project = await ctx.projects.find(params.project ?? '');
     assertProjectAccess(principal, request.project);
     return;
   }

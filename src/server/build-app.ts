@@ -8,6 +8,7 @@ import { ErrorBody, RunStreamEvent } from './api-schemas.ts';
 import { DOCS_PREFIX, registerAuth } from './auth-hook.ts';
 import { clientError } from './client-error.ts';
 import { registerErrorHandling } from './error-handler.ts';
+import { registerJsonBody } from './json-body.ts';
 import { envVarRoutes } from './routes/env-var-routes.ts';
 import { Job, JobRun } from './job-api-schemas.ts';
 import { Delivery, Webhook } from './outbox-api-schemas.ts';
@@ -99,6 +100,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance & { ru
   const hub = new RunEventHub();
   for (const schema of [Job, JobRun, Webhook, Delivery]) app.addSchema(schema);
   registerErrorHandling(app);
+  registerJsonBody(app);
   registerAuth(app, opts.ctx);
   await app.register(fastifySwagger, {
     openapi: {

@@ -43,7 +43,7 @@ export async function jobRoutes(root: FastifyInstance, ctx: JobRoutesContext): P
     },
   }, async (request, reply) => {
     const project = request.project!;
-    const input = { ...request.body, pipeline_path: ctx.projects.resolve(project, request.body.pipeline_path) };
+    const input = { ...request.body, pipeline_path: await ctx.projects.resolve(project, request.body.pipeline_path) };
     if (request.query.dry_run === '1' || request.query.dry_run === 'true') return { parameters: jobs.preview(input, { projectDir: project.path }) };
     const job = await jobs.create(input, { projectDir: project.path });
     ctx.scheduler?.nudge();

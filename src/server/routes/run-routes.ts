@@ -28,7 +28,7 @@ export async function runRoutes(root: FastifyInstance, ctx: ServerContext & { ba
     const project = request.project!;
     const body = request.body;
     assertEnvVars(body.env, 'body', 'env');
-    const file = ctx.projects.resolve(project, body.pipeline);
+    const file = await ctx.projects.resolve(project, body.pipeline);
     let created!: (uuid: string) => void;
     let isStored = false;
     const stored = new Promise<string>((resolve) => (created = resolve)).then((uuid) => ((isStored = true), uuid));

@@ -1046,6 +1046,7 @@ export interface paths {
                                 };
                             };
                         };
+                        /** @description variables for every step: names match ^[A-Za-z_][A-Za-z0-9_]*$, values hold no NUL (400 naming the variable otherwise) */
                         env?: {
                             [key: string]: string;
                         };
