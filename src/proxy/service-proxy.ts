@@ -11,7 +11,7 @@ import { toBerthError } from '../http/to-berth-error.ts';
 import { bearerToken } from '../auth/request-token.ts';
 import type { ProxyContext } from './proxy-context.ts';
 import { errorPage } from './error-page.ts';
-import { isDocumentNavigation, localPath, parseHostUrl, parseProxyUrl, PATH_ROUTE_CSP, rewriteLocation, scopeSetCookies, upstreamHeaders, upstreamPath, type ProxyUrl } from './proxy-request.ts';
+import { isDocumentNavigation, localPath, parseHostUrl, parseProxyUrl, PATH_ROUTE_CSP, rewriteLocation, serviceResponseHeaders, upstreamHeaders, upstreamPath, type ProxyUrl } from './proxy-request.ts';
 import { handOffLocation, OPEN_PATH, sendRedirect, setServiceCookie } from './service-hand-off.ts';
 
 function causeCode(e: Error & { code?: string; cause?: unknown }): string {
@@ -41,13 +41,13 @@ export async function serviceProxy(app: FastifyInstance, opts: { ctx: ProxyConte
   wsProxy.on('error', (_err: Error, _req: IncomingMessage, socket: unknown) => {
     if (socket && typeof (socket as Duplex).destroy === 'function') (socket as Duplex).destroy();
   });
-  // A path-routed handshake answers on the UI's origin: its Set-Cookie headers are scoped like the HTTP route's.
+  // A handshake's answer gets the same header rules as the HTTP route's (path-routed: on the UI's origin).
   const wsPrefixes = new WeakMap<IncomingMessage, string>();
   wsProxy.on('proxyReqWs', (proxyReq, req) => {
     const prefix = wsPrefixes.get(req);
     if (prefix === undefined) return;
     const scope = (res: IncomingMessage) => {
-      if (res.headers['set-cookie'] !== undefined) res.headers['set-cookie'] = scopeSetCookies(res.headers['set-cookie'], prefix);
+      res.headers = serviceResponseHeaders(res.headers, prefix);
     };
     proxyReq.prependListener('upgrade', scope);
     proxyReq.prependListener('response', scope);
@@ -113,12 +113,9 @@ export async function serviceProxy(app: FastifyInstance, opts: { ctx: ProxyConte
       rewriteRequestHeaders: (req, headers) => upstreamHeaders({ ...headers, host: req.headers.host }, { ip: req.ip, proto: req.protocol, host: req.headers.host, prefix: u.prefix }),
       rewriteHeaders: (headers) => {
         if (strip && typeof headers.location === 'string') headers.location = rewriteLocation(headers.location, u.prefix, route.upstream);
-        if (!hostRouted) {
-          headers['content-security-policy'] = [...[headers['content-security-policy'] ?? []].flat(), PATH_ROUTE_CSP];
-          // The UI's origin: a service's cookies stay under its prefix, and it never sets Berth's.
-          if (headers['set-cookie'] !== undefined) headers['set-cookie'] = scopeSetCookies(headers['set-cookie'], u.prefix);
-        }
-        return headers;
+        const out = serviceResponseHeaders(headers, u.prefix);
+        if (!hostRouted) out['content-security-policy'] = [...[out['content-security-policy'] ?? []].flat(), PATH_ROUTE_CSP];
+        return out;
       },
       onError: (r, { error }) => {
         const e = error as Error & { statusCode?: number; code?: string };
@@ -153,7 +150,7 @@ export async function serviceProxy(app: FastifyInstance, opts: { ctx: ProxyConte
       const strip = route.definition.preserve_base_path !== true;
       req.headers = upstreamHeaders(req.headers, { ip, proto: 'encrypted' in req.socket ? 'https' : 'http', host: req.headers.host, prefix: u.prefix });
       req.url = upstreamPath(u, !strip);
-      if (u.prefix !== '') wsPrefixes.set(req, u.prefix);
+      wsPrefixes.set(req, u.prefix);
       wsProxy.ws(req, socket, head, { target: { host: route.upstream.host, port: route.upstream.port } }, () => socket.destroy());
     }).catch((e: unknown) => rejectUpgrade(socket, isBerthError(e) ? e : toBerthError(e as Error)));
   });

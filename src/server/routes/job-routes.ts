@@ -21,14 +21,8 @@ export async function jobRoutes(root: FastifyInstance, ctx: JobRoutesContext): P
   const tags = ['jobs'];
   const jobs = ctx.engine.jobs;
   const config = { auth: 'project' as const };
-  /** The job `ref` of `project` (404 when it belongs to another project). */
-  const jobOf = async (project: Project, ref: string): Promise<JobRow> => {
-    const job = await jobs.find(ref);
-    if (job.project_uuid === project.uuid) return job;
-    throw new BerthError('BERTH_E_JOB_NOT_FOUND', `project "${project.name}" has no job "${ref}"`, {
-      problems: [{ path: 'job', message: 'no job of this project has this name or id', fix: `see GET /api/projects/${project.name}/jobs` }],
-    });
-  };
+  /** The job `ref` of `project`: other projects' jobs are not looked at (404 as for no job at all). */
+  const jobOf = async (project: Project, ref: string): Promise<JobRow> => jobs.find(ref, { projectUuid: project.uuid });
 
   app.post('/api/projects/:project/jobs', {
     config,

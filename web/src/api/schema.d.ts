@@ -5473,7 +5473,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description PENDING, DELIVERING, DELIVERED, RESCHEDULED or DEAD */
+                    /** @description only deliveries in this status: SCHEDULED, RESCHEDULED, DELIVERING, DELIVERED, DEAD (any case), as Delivery.status */
                     status?: string;
                     limit?: number;
                 };
@@ -5563,7 +5563,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description PENDING, DELIVERING, DELIVERED, RESCHEDULED or DEAD */
+                    /** @description only deliveries in this status: SCHEDULED, RESCHEDULED, DELIVERING, DELIVERED, DEAD (any case), as Delivery.status */
                     status?: string;
                     limit?: number;
                     /** @description webhook name, uuid or uuid prefix */
@@ -6888,6 +6888,7 @@ export interface components {
         Webhook: {
             uuid: string;
             name: string;
+            /** @description where deliveries go; credentials in it (user:pass@) are shown as *** */
             url: string;
             content_type: string;
             format: string;
@@ -6907,8 +6908,8 @@ export interface components {
             webhook: string;
             event_type: string;
             event_uuid: string;
-            /** @description PENDING, DELIVERING, DELIVERED, RESCHEDULED or DEAD */
-            status: string;
+            /** @description SCHEDULED (waiting for its first attempt), DELIVERING, DELIVERED, RESCHEDULED (waiting to retry) or DEAD */
+            status: "SCHEDULED" | "RESCHEDULED" | "DELIVERING" | "DELIVERED" | "DEAD";
             attempts: number;
             scheduled_at: string;
             delivered_at: string | null;
