@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { BerthError } from '../../errors.ts';
 import type { JobRow } from '../../store/job-repository.ts';
 import type { Project } from '../../store/project-repository.ts';
 import { errorResponses, ProjectParams } from '../api-schemas.ts';
