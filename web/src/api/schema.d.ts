@@ -951,7 +951,8 @@ export interface paths {
                         "application/json": {
                             runs: {
                                 uuid: string;
-                                status: string;
+                                /** @enum {unknown} */
+                                status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                                 run_type: string;
                                 /** @description the runtime the steps ran on (process, docker) */
                                 runtime: string;
@@ -1068,7 +1069,8 @@ export interface paths {
                         "application/json": {
                             run: {
                                 uuid: string;
-                                status: string;
+                                /** @enum {unknown} */
+                                status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                                 run_type: string;
                                 /** @description the runtime the steps ran on (process, docker) */
                                 runtime: string;
@@ -1085,7 +1087,8 @@ export interface paths {
                             steps: {
                                 uuid: string;
                                 title: string;
-                                status: string;
+                                /** @enum {unknown} */
+                                status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                                 started_at: string | null;
                                 finished_at: string | null;
                                 exit_code: number | null;
@@ -1177,7 +1180,8 @@ export interface paths {
                         "application/json": {
                             runs: {
                                 uuid: string;
-                                status: string;
+                                /** @enum {unknown} */
+                                status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                                 run_type: string;
                                 /** @description the runtime the steps ran on (process, docker) */
                                 runtime: string;
@@ -1278,7 +1282,8 @@ export interface paths {
                         "application/json": {
                             run: {
                                 uuid: string;
-                                status: string;
+                                /** @enum {unknown} */
+                                status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                                 run_type: string;
                                 /** @description the runtime the steps ran on (process, docker) */
                                 runtime: string;
@@ -1295,7 +1300,8 @@ export interface paths {
                             steps: {
                                 uuid: string;
                                 title: string;
-                                status: string;
+                                /** @enum {unknown} */
+                                status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                                 started_at: string | null;
                                 finished_at: string | null;
                                 exit_code: number | null;
@@ -1376,7 +1382,8 @@ export interface paths {
                         "application/json": {
                             run: {
                                 uuid: string;
-                                status: string;
+                                /** @enum {unknown} */
+                                status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                                 run_type: string;
                                 /** @description the runtime the steps ran on (process, docker) */
                                 runtime: string;
@@ -1393,7 +1400,8 @@ export interface paths {
                             steps: {
                                 uuid: string;
                                 title: string;
-                                status: string;
+                                /** @enum {unknown} */
+                                status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                                 started_at: string | null;
                                 finished_at: string | null;
                                 exit_code: number | null;
@@ -6362,7 +6370,8 @@ export interface paths {
                                 environment_name: string;
                                 image: string;
                                 project_dir: string | null;
-                                status: string;
+                                /** @enum {unknown} */
+                                status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                                 reason: string | null;
                                 log_path: string;
                                 created_at: string;
@@ -6734,7 +6743,8 @@ export interface components {
             report: {
                 run: {
                     uuid: string;
-                    status: string;
+                    /** @enum {unknown} */
+                    status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                     run_type: string;
                     /** @description the runtime the steps ran on (process, docker) */
                     runtime: string;
@@ -6751,7 +6761,8 @@ export interface components {
                 steps: {
                     uuid: string;
                     title: string;
-                    status: string;
+                    /** @enum {unknown} */
+                    status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                     started_at: string | null;
                     finished_at: string | null;
                     exit_code: number | null;
@@ -6788,7 +6799,8 @@ export interface components {
             runUuid: string;
             stepUuid: string;
             title: string;
-            status: string;
+            /** @enum {unknown} */
+            status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
             exitCode: number | null;
             reason: string | null;
         } | {
@@ -6800,14 +6812,16 @@ export interface components {
             /** @enum {string} */
             type: "run-finished";
             runUuid: string;
-            status: string;
+            /** @enum {unknown} */
+            status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
         } | {
             /** @enum {string} */
             type: "end";
             report: {
                 run: {
                     uuid: string;
-                    status: string;
+                    /** @enum {unknown} */
+                    status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                     run_type: string;
                     /** @description the runtime the steps ran on (process, docker) */
                     runtime: string;
@@ -6824,7 +6838,8 @@ export interface components {
                 steps: {
                     uuid: string;
                     title: string;
-                    status: string;
+                    /** @enum {unknown} */
+                    status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                     started_at: string | null;
                     finished_at: string | null;
                     exit_code: number | null;
@@ -6836,8 +6851,8 @@ export interface components {
         Job: {
             uuid: string;
             name: string;
-            /** @description DRAFT, PENDING, STARTED, PAUSED, SUCCESS, ABORTED or FAILURE */
-            status: string;
+            /** @enum {unknown} */
+            status: "DRAFT" | "PENDING" | "STARTED" | "PAUSED" | "SUCCESS" | "ABORTED" | "FAILURE";
             project_uuid: string;
             pipeline: {
                 uuid: string;
