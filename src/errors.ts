@@ -49,6 +49,10 @@ export const ERRORS = {
   BERTH_E_CROSS_SITE: { exit: 2, http: 403, title: 'cross-site use of the browser session refused' },
   BERTH_E_SERVICE_TICKET: { exit: 2, http: 401, title: 'invalid or expired service ticket' },
   BERTH_E_NO_SERVICES_DOMAIN: { exit: 2, http: 409, title: 'services have no own origin on this server' },
+  BERTH_E_BAD_REQUEST: { exit: 2, http: 400, title: 'malformed HTTP request' },
+  BERTH_E_HEADERS_TOO_LARGE: { exit: 2, http: 431, title: 'request headers too large' },
+  BERTH_E_REQUEST_TIMEOUT: { exit: 2, http: 408, title: 'request headers not received in time' },
+  BERTH_E_FORBIDDEN_PATH: { exit: 2, http: 403, title: 'folder not readable' },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -1,6 +1,7 @@
 /**
- * Counts failed token checks per client address in a fixed window; past `max` failures the address
- * is refused (429) until the window ends, even with a valid token, so guessing gets nowhere.
+ * Counts failed token checks per client address (the socket's peer: X-Forwarded-For is not trusted)
+ * in a fixed window; past `max` failures, further failures from the address answer 429 until the
+ * window ends. Valid tokens are never refused (see principalFor): a guesser cannot lock others out.
  */
 export class AuthFailureLimiter {
   readonly #max: number;

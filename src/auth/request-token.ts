@@ -17,7 +17,14 @@ export function bearerToken(headers: IncomingHttpHeaders): string | undefined {
 export function cookieToken(headers: IncomingHttpHeaders, name = TOKEN_COOKIE): string | undefined {
   for (const part of (headers.cookie ?? '').split(';')) {
     const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+    if (eq > 0 && part.slice(0, eq).trim() === name) {
+      const value = part.slice(eq + 1).trim();
+      try {
+        return decodeURIComponent(value);
+      } catch {
+        return value; // Not percent-encoding: the value as sent (it matches no token).
+      }
+    }
   }
   return undefined;
 }

@@ -2,9 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import type { Mount } from '../runtimes/driver.ts';
+import { checkEnvFile, envFlags } from './env-flags.ts';
 import { usageError } from './parse-flags.ts';
-
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** --env-file files (in order), then --env K=V (later wins). */
 export function instanceEnv(command: string, envFiles: string[], envs: string[], cwd: string): Record<string, string> {
@@ -16,14 +15,9 @@ export function instanceEnv(command: string, envFiles: string[], envs: string[],
     } catch (e) {
       throw usageError(command, `--env-file ${file} cannot be read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, 'give a readable file of NAME=value lines');
     }
-    Object.assign(env, parseEnv(content));
+    Object.assign(env, checkEnvFile(command, file, parseEnv(content) as Record<string, string>));
   }
-  for (const item of envs) {
-    const eq = item.indexOf('=');
-    if (eq <= 0 || !ENV_NAME.test(item.slice(0, eq))) throw usageError(command, `--env "${item}" is not NAME=VALUE with a valid variable name`, 'write --env NAME=value (letters, digits, _)');
-    env[item.slice(0, eq)] = item.slice(eq + 1);
-  }
-  return env;
+  return Object.assign(env, envFlags(command, envs));
 }
 
 /** Apptainer's -B src[:dest[:ro|rw]]; src must exist. */

@@ -15,6 +15,7 @@ export function checkServiceEnvironment(service: Record<string, unknown>, at: At
     } else {
       for (const [name, value] of Object.entries(vars)) {
         if (!isEnvVarNameValid(name)) add(at('env_variables', name), `"${name}" is not a valid variable name`, NAME_FIX);
+        if (typeof value === 'string' && value.includes('\0')) add(at('env_variables', name), 'the value contains a NUL character', 'remove the NUL character (\\u0000): a process environment cannot hold it');
         if (typeof value !== 'string') {
           add(
             at('env_variables', name),

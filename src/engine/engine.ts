@@ -420,13 +420,14 @@ export class Engine {
   }
 
   /** A run by full uuid or unique prefix. */
-  async findRun(ref: string): Promise<RunRow> {
+  /** A run by uuid or prefix; with `projectUuid`, only that project's runs are looked at (others do not exist for the caller). */
+  async findRun(ref: string, scope: { projectUuid?: string } = {}): Promise<RunRow> {
     if (!/^[0-9a-fA-F-]{1,36}$/.test(ref)) {
       throw new BerthError('BERTH_E_INVALID_ARGUMENT', `"${ref}" is not a run id`, {
         problems: [{ path: 'RUN', message: 'a run id is a uuid (or its first characters)', fix: 'see `berth runs` for ids' }],
       });
     }
-    const found = await this.#runs.findByPrefix(ref.toLowerCase());
+    const found = await this.#runs.findByPrefix(ref.toLowerCase(), scope.projectUuid);
     if (found.length === 1) return found[0]!;
     throw new BerthError(found.length === 0 ? 'BERTH_E_RUN_NOT_FOUND' : 'BERTH_E_INVALID_ARGUMENT', found.length === 0 ? `no run ${ref}` : `"${ref}" matches several runs`, {
       problems: [{ path: 'RUN', message: found.length === 0 ? 'no run has this id' : 'ambiguous prefix', fix: found.length === 0 ? 'see `berth runs` for ids' : 'give more characters of the id' }],

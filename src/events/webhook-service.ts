@@ -175,11 +175,24 @@ export class WebhookService {
   async #view(s: SubscriberRow): Promise<WebhookView> {
     const subs = await this.#subscribers.subscriptions(s.uuid);
     return {
-      uuid: s.uuid, name: s.name, url: s.url, content_type: s.content_type, format: s.format, verify_ssl: s.verify_ssl === 1,
+      uuid: s.uuid, name: s.name, url: redactedUrl(s.url), content_type: s.content_type, format: s.format, verify_ssl: s.verify_ssl === 1,
       has_secret: s.secret_sealed !== null,
       subscriptions: subs.map((x) => ({ event_type: x.event_type, project_uuid: x.project_uuid || null, job_uuid: x.job_uuid || null })),
       created_at: s.created_at,
     };
+  }
+}
+
+/** A webhook URL as answers show it: credentials in it (`user:pass@`) replaced by `***` (the stored URL keeps them). */
+export function redactedUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.username === '' && u.password === '') return url;
+    u.username = '***';
+    u.password = '';
+    return u.toString();
+  } catch {
+    return url.replace(/\/\/[^/@]*@/, '//***@');
   }
 }
 

@@ -1,3 +1,4 @@
+import { envVarProblems } from '../core/env-var-check.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { checkCron } from '../core/job-schedule.ts';
 import { expandGrid, gridOfValues, PIPELINE_PARAMETERS, type ParameterGrid, type ParameterSet } from '../core/parameter-grid.ts';
@@ -35,9 +36,7 @@ export function resolveJobInput(input: JobInput, pipeline: PipelineDefinition, p
   }
   const max = input.max_retained_pipeline_runs ?? -1;
   if (!Number.isInteger(max) || max < -1) problems.push({ path: 'max_retained_pipeline_runs', message: `${max} is not -1 or a whole number`, fix: '-1 keeps every run; N keeps the newest N' });
-  for (const name of Object.keys(input.env_variables ?? {})) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) problems.push({ path: `env_variables.${name}`, message: 'not a valid variable name', fix: 'letters, digits and _, not starting with a digit' });
-  }
+  problems.push(...envVarProblems(input.env_variables ?? {}, 'env_variables'));
   const grid = defaultGrid(pipeline, pipelineFile);
   for (const [owner, params] of Object.entries(input.parameters ?? {})) {
     let key = owner;

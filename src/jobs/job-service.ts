@@ -224,8 +224,9 @@ export class JobService {
   }
 
   /** A job by name, uuid or uuid prefix. */
-  async find(ref: string): Promise<JobRow> {
-    const found = await this.#jobs.find(ref);
+  /** A job by name, uuid or uuid prefix; with `projectUuid`, only that project's jobs are looked at. */
+  async find(ref: string, scope: { projectUuid?: string } = {}): Promise<JobRow> {
+    const found = await this.#jobs.find(ref, scope.projectUuid);
     if (found.length === 1) return found[0]!;
     throw new BerthError('BERTH_E_JOB_NOT_FOUND', found.length ? `"${ref}" matches several jobs` : `no job "${ref}"`, {
       problems: [{ path: 'JOB', message: found.length ? 'ambiguous: give more of the uuid' : 'no job has this name or id', fix: 'see `berth job list`' }],

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { isEnvVarNameValid } from '../core/env-var-name.ts';
+import { ENV_NAME, ENV_NAME_FIX, isLaunchableEnvVar } from '../core/env-var-check.ts';
 import { BerthError } from '../errors.ts';
 import { EnvVarRepository } from '../store/env-var-repository.ts';
 import { loadPipeline } from './pipeline-loader.ts';
@@ -35,9 +35,14 @@ export class EnvVars {
   }
 
   async set(target: EnvVarTarget, name: string, value: string): Promise<EnvVarInfo> {
-    if (!isEnvVarNameValid(name)) {
-      throw new BerthError('BERTH_E_INVALID_ARGUMENT', `"${name}" is not a valid variable name`, {
-        problems: [{ path: 'NAME', message: 'not a variable name', fix: 'use letters, digits, "-" and "_", e.g. DB_PASSWORD' }],
+    if (!ENV_NAME.test(name)) {
+      throw new BerthError('BERTH_E_INVALID_ARGUMENT', `"${name.replace(/\0/g, '\\u0000')}" is not a valid variable name`, {
+        problems: [{ path: 'name', message: 'not a variable name', fix: ENV_NAME_FIX }],
+      });
+    }
+    if (value.includes('\0')) {
+      throw new BerthError('BERTH_E_INVALID_ARGUMENT', `the value of "${name}" contains a NUL character`, {
+        problems: [{ path: 'value', message: 'contains a NUL character', fix: 'remove the NUL character (\\u0000): a process environment cannot hold it' }],
       });
     }
     const updated_at = new Date().toISOString();
@@ -56,9 +61,13 @@ export class EnvVars {
     });
   }
 
-  /** The values a run's steps get (and its session's services may inherit). */
+  /**
+   * The values a run's steps get (and its session's services may inherit). A variable stored before
+   * names and values were checked (a NUL in the value, "=" in the name) is left out: no process
+   * environment can hold it, and it must not stop the run.
+   */
   async forRun(projectUuid: string, pipelineUuid: string): Promise<{ project: Record<string, string>; pipeline: Record<string, string> }> {
-    const values = async (p: string) => Object.fromEntries((await this.#rows.list(projectUuid, p)).map((r) => [r.name, r.value]));
+    const values = async (p: string) => Object.fromEntries((await this.#rows.list(projectUuid, p)).filter((r) => isLaunchableEnvVar(r.name, r.value)).map((r) => [r.name, r.value]));
     return { project: await values(''), pipeline: await values(pipelineUuid) };
   }
 }

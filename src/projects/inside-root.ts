@@ -1,22 +1,70 @@
-import { existsSync, realpathSync } from 'node:fs';
+import { closeSync, constants, lstatSync, mkdirSync, openSync, readlinkSync, realpathSync, writeSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { BerthError } from '../errors.ts';
 
+const MAX_LINKS = 40;
+
 /**
- * Resolves `rel` under `root` and proves it stays there, following symlinks of whatever part of
- * the path exists. Throws BERTH_E_INVALID_ARGUMENT naming `field` otherwise.
+ * Resolves `rel` under `root` and proves it stays there, following every symlink on the way —
+ * also dangling ones (a link to a file that does not exist yet is followed to where it points, so
+ * a write can never create a file outside the project through it). Throws BERTH_E_INVALID_ARGUMENT
+ * naming `field` otherwise. The answer contains no symlink (as of now).
  */
 export function insideRoot(root: string, rel: string, field: string): string {
+  if (isAbsolute(rel) || rel.includes('\0')) throw outside(field, rel);
   const realRoot = realpathSync(root);
-  const target = resolve(realRoot, rel);
-  let existing = target;
-  while (!existsSync(existing)) existing = dirname(existing);
-  const real = resolve(realpathSync(existing), relative(existing, target));
+  const real = resolveLinks(resolve(realRoot, rel), field, rel, 0);
   const back = relative(realRoot, real);
-  if (isAbsolute(rel) || back.startsWith('..') || isAbsolute(back) || rel.includes('\0')) {
-    throw new BerthError('BERTH_E_INVALID_ARGUMENT', `${field} "${rel}" is outside the project`, {
-      problems: [{ path: field, message: 'resolves outside the project folder', fix: 'give a relative path inside the project, e.g. "pipelines/main.orchest"' }],
-    });
-  }
+  if (back.startsWith('..') || isAbsolute(back)) throw outside(field, rel);
   return real;
+}
+
+/**
+ * Writes `content` to `rel` under `root` (creating its folders): the final path is resolved and
+ * checked by insideRoot, and the file is opened without following a symlink, so a link planted in
+ * between is refused rather than written through.
+ */
+export function writeInsideRoot(root: string, rel: string, field: string, content: string): string {
+  const file = insideRoot(root, rel, field);
+  mkdirSync(dirname(file), { recursive: true });
+  // The folders just made (or found) must still be the checked ones.
+  if (insideRoot(root, relative(realpathSync(root), file), field) !== file) throw outside(field, rel);
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o644);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ELOOP') throw outside(field, rel);
+    throw e;
+  }
+  try {
+    writeSync(fd, content);
+  } finally {
+    closeSync(fd);
+  }
+  return file;
+}
+
+/** `target` with every symlink resolved, including dangling ones and the parts below them that do not exist. */
+function resolveLinks(target: string, field: string, rel: string, depth: number): string {
+  if (depth > MAX_LINKS) throw outside(field, rel, 'is a loop of symlinks');
+  let existing = target;
+  while (lstatSync(existing, { throwIfNoEntry: false }) === undefined) existing = dirname(existing);
+  const rest = relative(existing, target);
+  let base: string;
+  try {
+    base = realpathSync(existing);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') throw outside(field, rel, 'is a loop of symlinks');
+    if (code !== 'ENOENT' || !lstatSync(existing).isSymbolicLink()) throw e;
+    // A dangling symlink (its folder resolves): where it points is where a write would land.
+    base = resolveLinks(resolve(realpathSync(dirname(existing)), readlinkSync(existing)), field, rel, depth + 1);
+  }
+  return resolve(base, rest);
+}
+
+function outside(field: string, rel: string, why = 'resolves outside the project folder'): BerthError {
+  return new BerthError('BERTH_E_INVALID_ARGUMENT', `${field} "${rel.replace(/\0/g, '\\u0000')}" is outside the project`, {
+    problems: [{ path: field, message: why, fix: 'give a relative path inside the project, e.g. "pipelines/main.orchest" (symlinks must stay inside it too)' }],
+  });
 }

@@ -143,9 +143,10 @@ export async function checkOrchestProject(dir: string, opts: OrchestCheckOptions
       }
       checkParameterFile(file, project, add);
     } catch (e) {
-      if (!isBerthError(e)) throw e;
+      // One bad file is reported and the others are still checked.
       pipelines.push({ path: rel, name: null, version, steps: 0, services: [], valid: false });
-      add('error', rel, e.problems.length > 0 ? e.problems.map(formatProblem).join('; ') : e.message);
+      if (isBerthError(e)) add('error', rel, e.problems.length > 0 ? e.problems.map(formatProblem).join('; ') : e.message);
+      else add('error', rel, `cannot be checked: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
   const languages = checkLanguages(countLanguages(stepLanguages), { ...opts.env, PATH: path });

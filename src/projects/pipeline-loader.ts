@@ -1,3 +1,4 @@
+import { MAX_JSON_DEPTH, tooDeepAt } from '../core/json-depth.ts';
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { parsePipeline, validatePipeline, type ValidationResult } from '../core/pipeline-validation.ts';
@@ -42,6 +43,13 @@ export function readPipelineFile(path: string, projectDir?: string): PipelineFil
     const detail = e instanceof Error ? e.message : String(e);
     throw new BerthError('BERTH_E_INVALID_PIPELINE', `${relativePath} is not valid JSON`, {
       problems: [{ path: '(file)', message: `not valid JSON: ${detail}`, fix: 'fix the JSON syntax (an .orchest file is a JSON object)' }],
+      details: { file },
+    });
+  }
+  const deep = tooDeepAt(raw);
+  if (deep) {
+    throw new BerthError('BERTH_E_INVALID_PIPELINE', `${relativePath} nests deeper than ${MAX_JSON_DEPTH} levels`, {
+      problems: [{ path: deep, message: `nests deeper than ${MAX_JSON_DEPTH} levels of objects and arrays`, fix: 'flatten it: an .orchest file needs only a few levels' }],
       details: { file },
     });
   }

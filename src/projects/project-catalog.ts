@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, rmSync, statSync, type Dirent } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, sep } from 'node:path';
 import type { Kysely } from 'kysely';
 import { serializePipeline, validatePipeline, type ValidationResult } from '../core/pipeline-validation.ts';
@@ -8,7 +9,7 @@ import { BerthError } from '../errors.ts';
 import type { StateChangeHook } from '../store/state-change.ts';
 import { ProjectRepository, type Project } from '../store/project-repository.ts';
 import type { Database } from '../store/tables.ts';
-import { insideRoot } from './inside-root.ts';
+import { insideRoot, writeInsideRoot } from './inside-root.ts';
 import { checkPipeline, checkStepFiles, loadPipeline, projectNameOf, type LoadedPipeline } from './pipeline-loader.ts';
 import { pipelineSource, type PipelineSource } from './pipeline-source.ts';
 
@@ -83,39 +84,43 @@ export class ProjectCatalog {
     return this.#projects.findByPath(path);
   }
 
-  /** Every `*.orchest` file in the project (bounded scan), valid or not. */
-  pipelines(project: Project): PipelineSummary[] {
+  /**
+   * Every `*.orchest` file in the project, valid or not. The walk is asynchronous (the server keeps
+   * answering while a large folder is listed) and bounded: at most MAX_SCAN files and MAX_DIRS
+   * folders (past that a 400 says to register a smaller folder). Subfolders that cannot be read are
+   * skipped; a project folder that cannot be read at all is a 403 (gone: 409).
+   */
+  async pipelines(project: Project): Promise<PipelineSummary[]> {
+    if (dirname(project.path) === project.path) {
+      throw invalid('project.path', `project "${project.name}" is the filesystem root ${project.path}`, 'point the project at the folder that holds its pipelines (PATCH /api/projects/{project} {"path": …})');
+    }
+    const files = await pipelineFiles(project);
     const out: PipelineSummary[] = [];
-    const walk = (dir: string) => {
-      for (const entry of readdirSync(dir, { withFileTypes: true })) {
-        if (out.length >= MAX_SCAN) return;
-        const full = `${dir}${sep}${entry.name}`;
-        if (entry.isDirectory() && !SKIP_DIRS.has(entry.name)) walk(full);
-        else if (entry.isFile() && entry.name.endsWith('.orchest')) out.push(summarise(project, full));
-      }
-    };
-    walk(project.path);
+    for (const file of files) {
+      out.push(summarise(project, file));
+      if (out.length % 64 === 0) await new Promise((r) => setImmediate(r));
+    }
     return out.sort((a, b) => a.path.localeCompare(b.path));
   }
 
   /** A pipeline by its path in the project or its uuid, migrated to the latest version. */
-  read(project: Project, ref: string): { path: string; file: string; pipeline: PipelineDefinition } {
-    const file = this.resolve(project, ref);
+  async read(project: Project, ref: string): Promise<{ path: string; file: string; pipeline: PipelineDefinition }> {
+    const file = await this.resolve(project, ref);
     const loaded = loadPipeline(file);
     return { path: projectPath(project, loaded.file), file: loaded.file, pipeline: loaded.pipeline };
   }
 
   /** A pipeline file as the editor opens it, valid or not: text, JSON or where it breaks, every problem. */
-  source(project: Project, ref: string): PipelineSource {
-    const file = this.resolve(project, ref);
+  async source(project: Project, ref: string): Promise<PipelineSource> {
+    const file = await this.resolve(project, ref);
     if (!file.endsWith('.orchest') || !statSync(file).isFile()) throw invalid('pipeline', `${ref} is not a .orchest file`, 'name a pipeline file like "main.orchest"');
     return pipelineSource(project.path, file, projectPath(project, file));
   }
 
   /** The file a pipeline reference (project-relative path or uuid) names; 404 when there is none. */
-  resolve(project: Project, ref: string): string {
+  async resolve(project: Project, ref: string): Promise<string> {
     if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(ref)) {
-      const hit = this.pipelines(project).find((p) => p.uuid === ref);
+      const hit = (await this.pipelines(project)).find((p) => p.uuid === ref);
       if (hit) return insideRoot(project.path, hit.path, 'pipeline');
     }
     const file = insideRoot(project.path, ref, 'pipeline');
@@ -145,8 +150,7 @@ export class ProjectCatalog {
     }
     const created = !existsSync(file);
     await this.#projects.savePipeline(project.uuid, { uuid: pipeline.uuid, path: projectPath(project, file), name: pipeline.name }, new Date().toISOString(), () => {
-      mkdirSync(dirname(file), { recursive: true });
-      writeFileSync(file, serializePipeline(pipeline));
+      writeInsideRoot(project.path, projectPath(project, file), 'path', serializePipeline(pipeline));
     });
     return { created, pipeline };
   }
@@ -156,7 +160,7 @@ export class ProjectCatalog {
    * not a readable pipeline (no uuid to name) is deleted without an event.
    */
   async removePipeline(project: Project, ref: string): Promise<{ path: string; uuid: string | null }> {
-    const file = this.resolve(project, ref);
+    const file = await this.resolve(project, ref);
     if (!file.endsWith('.orchest') || !statSync(file).isFile()) throw invalid('pipeline', `${ref} is not a .orchest file`, 'name a pipeline file like "main.orchest"');
     const path = projectPath(project, file);
     const identity = pipelineIdentity(file);
@@ -240,7 +244,53 @@ function existingFolder(path: string): string {
   if (!isAbsolute(path) || !existsSync(path) || !statSync(path).isDirectory()) {
     throw invalid('path', `${path} is not an existing folder (absolute path) on the server`, 'give the absolute path of the project folder');
   }
-  return realpathSync(path);
+  const real = realpathSync(path);
+  if (dirname(real) === real) throw invalid('path', `${path} is the filesystem root`, 'give the folder that holds the project, not "/"');
+  return real;
+}
+
+const MAX_DIRS = 50_000;
+const PARALLEL_READS = 8;
+
+/** The `.orchest` files under the project folder (see pipelines()). */
+async function pipelineFiles(project: Project): Promise<string[]> {
+  const files: string[] = [];
+  const queue = [project.path];
+  let dirs = 0;
+  const readFolder = async (dir: string) => {
+    let entries: Dirent[];
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (e) {
+      if (dir === project.path) throw unreadableProject(project, e as NodeJS.ErrnoException);
+      return; // A subfolder that cannot be read (permissions, removed meanwhile) holds no pipeline we can list.
+    }
+    for (const entry of entries) {
+      const full = `${dir}${sep}${entry.name}`;
+      if (entry.isDirectory() && !SKIP_DIRS.has(entry.name)) queue.push(full);
+      else if (entry.isFile() && entry.name.endsWith('.orchest') && files.length < MAX_SCAN) files.push(full);
+    }
+  };
+  while (queue.length > 0 && files.length < MAX_SCAN) {
+    const batch = queue.splice(0, PARALLEL_READS);
+    dirs += batch.length;
+    if (dirs > MAX_DIRS) {
+      throw invalid('project.path', `project "${project.name}" has more than ${MAX_DIRS} folders under ${project.path}; listing stopped`, 'point the project at the folder that holds its pipelines, or move data folders out of it (or into .venv/node_modules-like skipped names)');
+    }
+    await Promise.all(batch.map(readFolder));
+  }
+  return files;
+}
+
+function unreadableProject(project: Project, e: NodeJS.ErrnoException): BerthError {
+  if (e.code === 'ENOENT' || e.code === 'ENOTDIR') {
+    return new BerthError('BERTH_E_CONFLICT', `the folder of project "${project.name}" (${project.path}) no longer exists`, {
+      problems: [{ path: 'project.path', message: 'missing', fix: 'restore the folder, or point the project at its new place (PATCH /api/projects/{project} {"path": …})' }],
+    });
+  }
+  return new BerthError('BERTH_E_FORBIDDEN_PATH', `the server cannot read the folder of project "${project.name}" (${project.path}): ${e.code ?? e.message}`, {
+    problems: [{ path: 'project.path', message: `not readable (${e.code ?? 'error'})`, fix: "give the server's user read access to the folder, or point the project at a readable one" }],
+  });
 }
 
 function pipelineFile(project: Project, path: string): string {

@@ -169,6 +169,24 @@ export function scopeSetCookies(values: string | string[] | undefined, prefix: s
   return out;
 }
 
+/**
+ * A service's response headers as the browser gets them (pure). Never a Set-Cookie for Berth's own
+ * cookies (on any origin: a service could otherwise plant a session on a parent domain). Path-routed
+ * (`prefix` not ""), the answer is on the UI's origin: cookies are scoped under the prefix and
+ * origin-wide headers (Clear-Site-Data) are dropped.
+ */
+export function serviceResponseHeaders<H extends Record<string, unknown>>(headers: H, prefix: string): H {
+  const out: Record<string, unknown> = { ...headers };
+  const cookies = out['set-cookie'] as string | string[] | undefined;
+  if (prefix !== '') {
+    delete out['clear-site-data'];
+    if (cookies !== undefined) out['set-cookie'] = scopeSetCookies(cookies, prefix);
+  } else if (cookies !== undefined) {
+    out['set-cookie'] = [cookies].flat().filter((c) => ![TOKEN_COOKIE, SERVICE_COOKIE].includes(c.split(';')[0]!.split('=')[0]!.trim()));
+  }
+  return out as H;
+}
+
 /** The path a browser may be sent to after a hand-off: a local absolute path, never another host. */
 export function safeNextPath(next: string | undefined): string | null {
   const path = next ?? '/';

@@ -11,7 +11,7 @@ import { toBerthError } from '../http/to-berth-error.ts';
 import { bearerToken } from '../auth/request-token.ts';
 import type { ProxyContext } from './proxy-context.ts';
 import { errorPage } from './error-page.ts';
-import { isDocumentNavigation, localPath, parseHostUrl, parseProxyUrl, PATH_ROUTE_CSP, rewriteLocation, scopeSetCookies, upstreamHeaders, upstreamPath, type ProxyUrl } from './proxy-request.ts';
+import { isDocumentNavigation, localPath, parseHostUrl, parseProxyUrl, PATH_ROUTE_CSP, rewriteLocation, serviceResponseHeaders, upstreamHeaders, upstreamPath, type ProxyUrl } from './proxy-request.ts';
 import { handOffLocation, OPEN_PATH, sendRedirect, setServiceCookie } from './service-hand-off.ts';
 
 function causeCode(e: Error & { code?: string; cause?: unknown }): string {
@@ -36,13 +36,18 @@ export async function serviceProxy(app: FastifyInstance, opts: { ctx: ProxyConte
   await app.register(replyFrom, { undici: { connections: 256, pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: timeoutMs, bodyTimeout: timeoutMs }, disableRequestLogging: true, retryMethods: [] });
   const agent = new Agent({ keepAlive: true });
   const wsProxy = createProxyServer({ agent, xfwd: false });
-  // A path-routed handshake answers on the UI's origin: its Set-Cookie headers are scoped like the HTTP route's.
+  // http-proxy-3 re-emits the errors of the client's socket and of the service's here (a reset, a
+  // client leaving while a non-websocket answer is relayed): each ends that one stream, nothing else.
+  wsProxy.on('error', (_err: Error, _req: IncomingMessage, socket: unknown) => {
+    if (socket && typeof (socket as Duplex).destroy === 'function') (socket as Duplex).destroy();
+  });
+  // A handshake's answer gets the same header rules as the HTTP route's (path-routed: on the UI's origin).
   const wsPrefixes = new WeakMap<IncomingMessage, string>();
   wsProxy.on('proxyReqWs', (proxyReq, req) => {
     const prefix = wsPrefixes.get(req);
     if (prefix === undefined) return;
     const scope = (res: IncomingMessage) => {
-      if (res.headers['set-cookie'] !== undefined) res.headers['set-cookie'] = scopeSetCookies(res.headers['set-cookie'], prefix);
+      res.headers = serviceResponseHeaders(res.headers, prefix);
     };
     proxyReq.prependListener('upgrade', scope);
     proxyReq.prependListener('response', scope);
@@ -108,12 +113,9 @@ export async function serviceProxy(app: FastifyInstance, opts: { ctx: ProxyConte
       rewriteRequestHeaders: (req, headers) => upstreamHeaders({ ...headers, host: req.headers.host }, { ip: req.ip, proto: req.protocol, host: req.headers.host, prefix: u.prefix }),
       rewriteHeaders: (headers) => {
         if (strip && typeof headers.location === 'string') headers.location = rewriteLocation(headers.location, u.prefix, route.upstream);
-        if (!hostRouted) {
-          headers['content-security-policy'] = [...[headers['content-security-policy'] ?? []].flat(), PATH_ROUTE_CSP];
-          // The UI's origin: a service's cookies stay under its prefix, and it never sets Berth's.
-          if (headers['set-cookie'] !== undefined) headers['set-cookie'] = scopeSetCookies(headers['set-cookie'], u.prefix);
-        }
-        return headers;
+        const out = serviceResponseHeaders(headers, u.prefix);
+        if (!hostRouted) out['content-security-policy'] = [...[out['content-security-policy'] ?? []].flat(), PATH_ROUTE_CSP];
+        return out;
       },
       onError: (r, { error }) => {
         const e = error as Error & { statusCode?: number; code?: string };
@@ -137,6 +139,9 @@ export async function serviceProxy(app: FastifyInstance, opts: { ctx: ProxyConte
   app.route({ method: methods, url: '/api/projects/:project/services/:name/:port', config: { auth: 'proxy' }, schema: { ...schema, hide: true }, handler });
 
   app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Node hands the socket over without its own error handler: a reset or a write after the client
+    // left ends this connection only (the proxied stream adds its own handlers on top).
+    socket.on('error', () => socket.destroy());
     const u = proxyUrlOf(req.headers.host, req.url ?? '');
     if (!u) return rejectUpgrade(socket, new BerthError('BERTH_E_NOT_FOUND', 'websockets are only proxied to services'));
     const ip = req.socket.remoteAddress ?? '';
@@ -145,13 +150,14 @@ export async function serviceProxy(app: FastifyInstance, opts: { ctx: ProxyConte
       const strip = route.definition.preserve_base_path !== true;
       req.headers = upstreamHeaders(req.headers, { ip, proto: 'encrypted' in req.socket ? 'https' : 'http', host: req.headers.host, prefix: u.prefix });
       req.url = upstreamPath(u, !strip);
-      if (u.prefix !== '') wsPrefixes.set(req, u.prefix);
+      wsPrefixes.set(req, u.prefix);
       wsProxy.ws(req, socket, head, { target: { host: route.upstream.host, port: route.upstream.port } }, () => socket.destroy());
     }).catch((e: unknown) => rejectUpgrade(socket, isBerthError(e) ? e : toBerthError(e as Error)));
   });
 }
 
 function rejectUpgrade(socket: Duplex, err: BerthError): void {
+  if (socket.destroyed || !socket.writable) return void socket.destroy();
   const body = JSON.stringify({ error: err.toJSON() });
   socket.end(`HTTP/1.1 ${err.httpStatus} ${err.code}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
 }

@@ -132,7 +132,7 @@ export const CreateRunBody = Type.Object(
         { additionalProperties: false, description: 'overrides: pipeline parameters, and step parameters keyed by step uuid or title' },
       ),
     ),
-    env: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), Type.String())),
+    env: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'variables for every step: names match ^[A-Za-z_][A-Za-z0-9_]*$, values hold no NUL (400 naming the variable otherwise)' })),
     fail_fast: Type.Optional(Type.Boolean()),
     runtime: Type.Optional(Type.Union(RUNTIMES.map((r) => Type.Literal(r)), { description: "the runtime to run the steps on (default: the server's)" })),
     kind: Type.Optional(Type.Union([Type.Literal('interactive'), Type.Literal('job')], { description: 'job: not queued, own outputs, its noninteractive services for its lifetime' })),

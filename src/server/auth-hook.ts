@@ -62,20 +62,17 @@ async function authorize(ctx: ServerContext, request: FastifyRequest, mode: Auth
     });
   }
   if (mode === 'project') {
-    request.project = await ctx.projects.find(decodeURIComponent(params.project ?? ''));
+    request.project = await ctx.projects.find(params.project ?? '');
     assertProjectAccess(principal, request.project);
     return;
   }
+  // A project token sees only its project's jobs and runs: another project's answers 404 like one
+  // that does not exist (no 403 by existence, no id echoed, no prefix oracle). The handler then gets
+  // the full uuid, so it finds exactly what was authorized.
+  const scope = principal.scope === 'admin' ? {} : { projectUuid: principal.projectUuid ?? '' };
   if (mode === 'job') {
-    const job = await ctx.engine.jobs.find(params.job ?? '');
-    if (principal.scope === 'admin' || principal.projectUuid === job.project_uuid) return;
-    throw new BerthError('BERTH_E_FORBIDDEN', `this token is not allowed to use job ${job.uuid}`, {
-      problems: [{ path: 'Authorization', message: "the job belongs to another project than the token's", fix: "use an admin token or a token of the job's project" }],
-    });
+    params.job = (await ctx.engine.jobs.find(params.job ?? '', scope)).uuid;
+    return;
   }
-  const run = await ctx.engine.findRun(params.run ?? '');
-  if (principal.scope === 'admin' || principal.projectUuid === run.project_uuid) return;
-  throw new BerthError('BERTH_E_FORBIDDEN', `this token is not allowed to use run ${run.uuid}`, {
-    problems: [{ path: 'Authorization', message: "the run belongs to another project than the token's", fix: "use an admin token or a token of the run's project" }],
-  });
+  params.run = (await ctx.engine.findRun(params.run ?? '', scope)).uuid;
 }

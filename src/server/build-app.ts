@@ -6,7 +6,9 @@ import { parseHostUrl } from '../proxy/proxy-request.ts';
 import { HOST_ROUTED_URL, serviceProxy } from '../proxy/service-proxy.ts';
 import { ErrorBody, RunStreamEvent } from './api-schemas.ts';
 import { DOCS_PREFIX, registerAuth } from './auth-hook.ts';
+import { clientError } from './client-error.ts';
 import { registerErrorHandling } from './error-handler.ts';
+import { registerJsonBody } from './json-body.ts';
 import { envVarRoutes } from './routes/env-var-routes.ts';
 import { Job, JobRun } from './job-api-schemas.ts';
 import { Delivery, Webhook } from './outbox-api-schemas.ts';
@@ -83,6 +85,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance & { ru
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
     ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array' } },
     routerOptions: { maxParamLength: 1024 },
+    // Malformed, oversized or reset requests end their own connection with a coded answer, nothing more.
+    clientErrorHandler: clientError,
     // Every request for a service host goes to the proxy, whatever its path: the API is not reachable from a service's origin.
     rewriteUrl: (req) => (opts.servicesDomain && parseHostUrl(req.headers.host, req.url ?? '/', opts.servicesDomain) ? HOST_ROUTED_URL : (req.url ?? '/')),
   });
@@ -97,6 +101,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance & { ru
   const hub = new RunEventHub();
   for (const schema of [Job, JobRun, Webhook, Delivery]) app.addSchema(schema);
   registerErrorHandling(app);
+  registerJsonBody(app);
   registerAuth(app, opts.ctx);
   await app.register(fastifySwagger, {
     openapi: {

@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import { WebhookInputSchema, WebhookPatchSchema } from '../events/webhook-schema.ts';
+import { DELIVERY_STATUSES } from '../store/delivery-repository.ts';
 
 /** The schemas of the webhook and event routes (validation and OpenAPI from the same objects). */
 
@@ -13,7 +14,7 @@ export const Webhook = Type.Object(
   {
     uuid: Type.String(),
     name: Type.String(),
-    url: Type.String(),
+    url: Type.String({ description: 'where deliveries go; credentials in it (user:pass@) are shown as ***' }),
     content_type: Type.String(),
     format: Type.String(),
     verify_ssl: Type.Boolean(),
@@ -30,7 +31,7 @@ export const Delivery = Type.Object(
     webhook: Type.String(),
     event_type: Type.String(),
     event_uuid: Type.String(),
-    status: Type.String({ description: 'PENDING, DELIVERING, DELIVERED, RESCHEDULED or DEAD' }),
+    status: Type.Union(DELIVERY_STATUSES.map((s) => Type.Literal(s)), { description: 'SCHEDULED (waiting for its first attempt), DELIVERING, DELIVERED, RESCHEDULED (waiting to retry) or DEAD' }),
     attempts: Type.Integer(),
     scheduled_at: Type.String(),
     delivered_at: Nullable(Type.String()),
@@ -46,7 +47,8 @@ export const WebhookParams = Type.Object({ webhook: Type.String({ minLength: 1, 
 export const DeliveryParams = Type.Object({ delivery: Type.String({ minLength: 4, maxLength: 36, description: 'delivery uuid or its first characters' }) });
 
 export const DeliveriesQuery = Type.Object({
-  status: Type.Optional(Type.String({ description: 'PENDING, DELIVERING, DELIVERED, RESCHEDULED or DEAD' })),
+  // Checked by the filter itself (any case), so the API and the in-process CLI refuse an unknown status with the same message.
+  status: Type.Optional(Type.String({ description: `only deliveries in this status: ${DELIVERY_STATUSES.join(', ')} (any case), as Delivery.status` })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
 });
 

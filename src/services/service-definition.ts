@@ -1,3 +1,4 @@
+import { envVarProblems } from '../core/env-var-check.ts';
 import { isJsonObject } from '../core/json-object.ts';
 import { jsonPath } from '../core/json-path.ts';
 import { SERVICE_SCOPES, type ServiceDefinition } from '../core/pipeline-types.ts';
@@ -39,6 +40,9 @@ export function parseServiceDefinition(body: unknown, query: { image?: string; n
     problems.push({ path: jsonPath('services', key, 'command'), message: 'a service on the host needs a command (or code)', fix: 'e.g. "command": "python3", "args": "-m http.server 8080", or "code": "app/"' });
   }
   const services = validateServices({ [key]: def }, problems);
+  // Over the API (and the CLI) the names are the portable ones and no value holds a NUL: what any process environment can take.
+  const reported = new Set(problems.map((p) => p.path));
+  if (isJsonObject(def.env_variables)) problems.push(...envVarProblems(def.env_variables, 'services', key, 'env_variables').filter((p) => !reported.has(p.path)));
   if (problems.length > 0) {
     const prefix = query.image !== undefined ? 'query.' : 'body.';
     const at = jsonPath('services', key);

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { BerthConfig } from '../config/config.ts';
@@ -70,6 +70,8 @@ export class ServiceManager {
         problems: [{ path: 'name', message: 'taken', fix: `remove it first (DELETE …/services/${def.name}) or choose another name` }],
       });
     }
+    // The name is this service's now: a log left by a removed service of the same name is not its log.
+    rmSync(logPath, { force: true });
     try {
       await this.#start(project, row, def);
     } catch (e) {

@@ -87,10 +87,15 @@ export class JobRepository {
   }
 
   /** By exact name or uuid prefix (at most 2 rows: enough to tell ambiguous). */
-  async find(ref: string): Promise<JobRow[]> {
-    const byName = await this.#db.selectFrom('jobs').selectAll().where('name', '=', ref).limit(2).execute();
+  /** Jobs named `ref`, else whose uuid starts with it (at most 2); only among `projectUuid`'s when given. */
+  async find(ref: string, projectUuid?: string): Promise<JobRow[]> {
+    const base = () => {
+      const q = this.#db.selectFrom('jobs').selectAll();
+      return projectUuid === undefined ? q : q.where('project_uuid', '=', projectUuid);
+    };
+    const byName = await base().where('name', '=', ref).limit(2).execute();
     if (byName.length > 0) return byName;
-    return this.#db.selectFrom('jobs').selectAll().where('uuid', '>=', ref).where('uuid', '<', `${ref}\uffff`).limit(2).execute();
+    return base().where('uuid', '>=', ref).where('uuid', '<', `${ref}\uffff`).limit(2).execute();
   }
 
   async list(opts: { projectUuid?: string; status?: string } = {}): Promise<JobRow[]> {

@@ -172,11 +172,12 @@ export class RunRepository {
   }
 
   /** Runs whose uuid starts with `prefix` (at most 2: enough to tell unique from ambiguous). */
-  async findByPrefix(prefix: string): Promise<RunRow[]> {
+  /** Runs whose uuid starts with `prefix` (at most 2), only among `projectUuid`'s when given. */
+  async findByPrefix(prefix: string, projectUuid?: string): Promise<RunRow[]> {
     const escaped = prefix.replace(/[\\%_]/g, (c) => `\\${c}`);
-    return this.#db
-      .selectFrom('runs')
-      .selectAll()
+    let q = this.#db.selectFrom('runs').selectAll();
+    if (projectUuid !== undefined) q = q.where('project_uuid', '=', projectUuid);
+    return q
       .where((eb) => eb('uuid', 'like', eb.val(`${escaped}%`)))
       .limit(2)
       .execute();

@@ -1,3 +1,4 @@
+import { envFlags } from '../env-flags.ts';
 import type { CliContext } from '../cli-context.ts';
 import { instanceNameOf } from '../instance-uri.ts';
 import { parseLeadingFlags } from '../leading-flags.ts';
@@ -28,11 +29,5 @@ export async function attachTo(ctx: CliContext, name: string, argv: string[], en
 }
 
 function envPairs(command: string, items: string[]): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const item of items) {
-    const eq = item.indexOf('=');
-    if (eq <= 0) throw usageError(command, `--env "${item}" is not NAME=VALUE`, 'write --env NAME=value');
-    env[item.slice(0, eq)] = item.slice(eq + 1);
-  }
-  return env;
+  return envFlags(command, items);
 }

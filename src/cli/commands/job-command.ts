@@ -83,7 +83,7 @@ export async function jobCommand(ctx: CliContext, args: string[]): Promise<numbe
         scheduled_start: values.at,
         parameters,
         exclude,
-        env_variables: parseEnv(values.env ?? []),
+        env_variables: parseEnv(values.env ?? [], 'job'),
         max_retained_pipeline_runs: maxRetained,
         draft: values.draft,
       };

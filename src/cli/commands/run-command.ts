@@ -1,3 +1,4 @@
+import { envFlags } from '../env-flags.ts';
 import { RUNTIMES, type RuntimeName } from '../../config/config.ts';
 import type { JsonObject, JsonValue } from '../../core/pipeline-types.ts';
 import type { RunEvent } from '../../runs/run-events.ts';
@@ -186,15 +187,6 @@ function parseValue(raw: string): JsonValue {
   }
 }
 
-export function parseEnv(items: string[]): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const item of items) {
-    const eq = item.indexOf('=');
-    const name = item.slice(0, Math.max(eq, 0));
-    if (eq <= 0 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-      throw usageError('run', `--env "${item}" is not NAME=VALUE with a valid variable name`, 'write --env NAME=value (letters, digits, _)');
-    }
-    env[name] = item.slice(eq + 1);
-  }
-  return env;
+export function parseEnv(items: string[], command = 'run'): Record<string, string> {
+  return envFlags(command, items);
 }

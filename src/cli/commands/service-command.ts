@@ -1,3 +1,4 @@
+import { envFlags } from '../env-flags.ts';
 import { readFileSync } from 'node:fs';
 import { BerthError } from '../../errors.ts';
 import type { CliContext } from '../cli-context.ts';
@@ -46,7 +47,7 @@ export async function serviceCommand(ctx: CliContext, args: string[]): Promise<n
   if (!values.project) throw usageError('service', '--project is required', 'e.g. berth service list --project my-project');
   const backend = await ctx.backend();
   if (verb === 'deploy') {
-    const env = Object.fromEntries((values.env ?? []).map((kv) => [kv.slice(0, Math.max(kv.indexOf('='), 0)), kv.slice(kv.indexOf('=') + 1)]));
+    const env = envFlags('service deploy', values.env ?? []);
     const body = values.file ? readDefinition(values.file) : env;
     if (!values.file && !values.image) throw usageError('service deploy', 'give --file SERVICE.json or --image IMAGE', 'see berth service --help');
     const info = await backend.deployService(values.project, body, values.file ? {} : { image: values.image, name: values.name });

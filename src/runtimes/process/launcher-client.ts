@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { isLaunchableEnvVar } from '../../core/env-var-check.ts';
 import { BerthError } from '../../errors.ts';
 import type { ExitStatus, WorkloadSpec } from '../driver.ts';
 
@@ -20,6 +21,16 @@ type Reply = { id: string; pid: number; pgid: number; startTime: number } | { id
 interface Waiter<T> {
   resolve: (value: T) => void;
   reject: (error: Error) => void;
+}
+
+/** Why the launcher could not start this workload (checked here first; launcher.py checks again), or undefined. */
+function requestProblem(spec: WorkloadSpec): string | undefined {
+  for (const [name, value] of Object.entries(spec.env)) {
+    if (!isLaunchableEnvVar(name, value)) return `environment variable "${name.replace(/\0/g, '\\u0000')}" cannot be set (a name holds no "=" or NUL, a value no NUL)`;
+  }
+  if (spec.command.length === 0 || spec.command.some((a) => typeof a !== 'string' || a.includes('\0'))) return 'the command is empty or holds a NUL character';
+  if ([spec.cwd, spec.logPath, spec.errLogPath ?? ''].some((p) => p.includes('\0'))) return 'a path holds a NUL character';
+  return undefined;
 }
 
 /**
@@ -55,6 +66,8 @@ export class Launcher {
     if (this.#starting.has(spec.id) || this.#exits.has(spec.id)) {
       return Promise.reject(this.#error(spec.id, 'it is already being started by this Berth process'));
     }
+    const bad = requestProblem(spec);
+    if (bad) return Promise.reject(new BerthError('BERTH_E_INVALID_ARGUMENT', `could not start workload ${spec.id}: ${bad}`, { problems: [{ path: 'env', message: bad, fix: 'use variable names of letters, digits and "_" and values without NUL' }], details: { id: spec.id } }));
     const request = { id: spec.id, argv: spec.command, cwd: spec.cwd, env: spec.env, log: spec.logPath, err: spec.errLogPath, exit: exitFile, record };
     return new Promise<Launched>((resolve, reject) => {
       this.#starting.set(spec.id, { resolve, reject });

@@ -11,7 +11,9 @@ Protocol: one JSON object per line.
        (stderr goes to "err" when given, else "log"; "entry" is written to "path" with the
        process's pid, pgid and startTime added before the answer, so a workload is never running
        unrecorded)
-  out: {"id", "pid", "pgid", "startTime"} once started, or {"id", "error"} when it cannot start;
+  out: {"id", "pid", "pgid", "startTime"} once started, or {"id", "error"} when it cannot start
+       (also when the request itself is malformed: a bad request fails only its own workload;
+       a line that is not JSON at all is answered with {"id": null, "error"});
        {"id", "exit": {"code": int|null, "signal": str|null}} after the exit file is written.
 A program that cannot be executed (missing, not executable, a shell builtin) runs through /bin/sh
 instead, which runs builtins and reports the rest as the shell does (127/126 and a message in the
@@ -106,7 +108,50 @@ def open_log(path):
         return os.open(path, flags, 0o644)
 
 
+def is_text(value):
+    return isinstance(value, str) and "\0" not in value
+
+
+def request_problem(request):
+    """Why a request cannot be started, or None: checked before anything is opened or spawned."""
+    if not isinstance(request, dict) or not isinstance(request.get("id"), str):
+        return "the request has no id"
+    argv = request.get("argv")
+    if not isinstance(argv, list) or not argv or not all(is_text(a) for a in argv) or argv[0] == "":
+        return "argv must be a non-empty list of strings without NUL"
+    for key in ("cwd", "log", "exit"):
+        if not is_text(request.get(key)) or request[key] == "":
+            return "%s must be a path without NUL" % key
+    if request.get("err") is not None and not is_text(request["err"]):
+        return "err must be a path without NUL"
+    env = request.get("env")
+    if not isinstance(env, dict):
+        return "env must be an object of strings"
+    for name, value in env.items():
+        if name == "" or "=" in name or "\0" in name:
+            return "environment variable name %r is not valid (empty, or holds \"=\" or NUL)" % name
+        if not is_text(value):
+            return "environment variable %s: the value must be a string without NUL" % name
+    record = request.get("record")
+    if not isinstance(record, dict) or not is_text(record.get("path")) or not isinstance(record.get("entry"), dict):
+        return "record must be {path, entry}"
+    return None
+
+
 def start(request):
+    problem = request_problem(request)
+    if problem is not None:
+        wid = request.get("id") if isinstance(request, dict) and isinstance(request.get("id"), str) else None
+        send({"id": wid, "error": "invalid launch request: " + problem})
+        return
+    try:
+        launch(request)
+    except (ValueError, TypeError, KeyError, OSError) as e:
+        # Anything else this one request trips over fails this workload only, never the launcher.
+        send({"id": request["id"], "error": "cannot start: %s" % e})
+
+
+def launch(request):
     wid = request["id"]
     fds = []
     try:
@@ -205,7 +250,12 @@ def main():
             *lines, pending = pending.split(b"\n")
             for line in lines:
                 if line.strip():
-                    start(json.loads(line))
+                    try:
+                        request = json.loads(line)
+                    except ValueError as e:
+                        send({"id": None, "error": "invalid launch request (not JSON): %s" % e})
+                        continue
+                    start(request)
         reap()
 
 

@@ -27,25 +27,25 @@ export async function envVarRoutes(root: FastifyInstance, ctx: ServerContext): P
     { base: '/api/projects/:project/pipelines/:pipeline/env-vars', params: PipelineParams, what: 'pipeline' },
   ] as const;
   for (const { base, params, what } of scopes) {
-    const target = (request: FastifyRequest): EnvVarTarget => {
+    const target = async (request: FastifyRequest): Promise<EnvVarTarget> => {
       const project = request.project!;
       const pipeline = (request.params as { pipeline?: string }).pipeline;
-      return pipeline === undefined ? { projectUuid: project.uuid } : { projectUuid: project.uuid, pipelineUuid: ctx.projects.read(project, pipeline).pipeline.uuid };
+      return pipeline === undefined ? { projectUuid: project.uuid } : { projectUuid: project.uuid, pipelineUuid: (await ctx.projects.read(project, pipeline)).pipeline.uuid };
     };
     const withName = Type.Object({ ...params.properties, ...NameParam });
     app.get(base, {
       config,
       schema: { summary: `List the ${what}'s variables (values masked)`, tags, params, response: { 200: Type.Object({ variables: Type.Array(EnvVarInfo) }), ...errorResponses } },
-    }, async (request) => ({ variables: await ctx.engine.envVars.list(target(request)) }));
+    }, async (request) => ({ variables: await ctx.engine.envVars.list(await target(request)) }));
     app.put(`${base}/:name`, {
       config,
       schema: { summary: `Set a ${what} variable`, tags, params: withName, body: ValueBody, response: { 200: EnvVarInfo, ...errorResponses } },
-    }, async (request) => ctx.engine.envVars.set(target(request), request.params.name, request.body.value));
+    }, async (request) => ctx.engine.envVars.set(await target(request), request.params.name, request.body.value));
     app.delete(`${base}/:name`, {
       config,
       schema: { summary: `Remove a ${what} variable`, tags, params: withName, response: { 204: Type.Null(), ...errorResponses } },
     }, async (request, reply) => {
-      await ctx.engine.envVars.remove(target(request), request.params.name);
+      await ctx.engine.envVars.remove(await target(request), request.params.name);
       return reply.status(204).send(null);
     });
   }

@@ -40,7 +40,7 @@ export async function environmentRoutes(root: FastifyInstance, ctx: ServerContex
   const tags = ['environments'];
   const config = { auth: 'project' as const };
   const list = async (project: NonNullable<Parameters<ServerContext['projects']['pipelines']>[0]>) =>
-    projectEnvironments(project.path, ctx.projects.pipelines(project).map((p) => p.path), ctx.engine.builds);
+    projectEnvironments(project.path, (await ctx.projects.pipelines(project)).map((p) => p.path), ctx.engine.builds);
   app.get('/api/projects/:project/environments', {
     config,
     schema: { summary: "The project's environments, the pipelines that use each and each one's newest image build", tags, params: ProjectParams, response: { 200: Type.Object({ environments: Type.Array(EnvironmentView) }), ...errorResponses } },

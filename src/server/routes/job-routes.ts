@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { BerthError } from '../../errors.ts';
 import type { JobRow } from '../../store/job-repository.ts';
 import type { Project } from '../../store/project-repository.ts';
 import { errorResponses, ProjectParams } from '../api-schemas.ts';
@@ -21,14 +20,8 @@ export async function jobRoutes(root: FastifyInstance, ctx: JobRoutesContext): P
   const tags = ['jobs'];
   const jobs = ctx.engine.jobs;
   const config = { auth: 'project' as const };
-  /** The job `ref` of `project` (404 when it belongs to another project). */
-  const jobOf = async (project: Project, ref: string): Promise<JobRow> => {
-    const job = await jobs.find(ref);
-    if (job.project_uuid === project.uuid) return job;
-    throw new BerthError('BERTH_E_JOB_NOT_FOUND', `project "${project.name}" has no job "${ref}"`, {
-      problems: [{ path: 'job', message: 'no job of this project has this name or id', fix: `see GET /api/projects/${project.name}/jobs` }],
-    });
-  };
+  /** The job `ref` of `project`: other projects' jobs are not looked at (404 as for no job at all). */
+  const jobOf = async (project: Project, ref: string): Promise<JobRow> => jobs.find(ref, { projectUuid: project.uuid });
 
   app.post('/api/projects/:project/jobs', {
     config,
@@ -43,7 +36,7 @@ export async function jobRoutes(root: FastifyInstance, ctx: JobRoutesContext): P
     },
   }, async (request, reply) => {
     const project = request.project!;
-    const input = { ...request.body, pipeline_path: ctx.projects.resolve(project, request.body.pipeline_path) };
+    const input = { ...request.body, pipeline_path: await ctx.projects.resolve(project, request.body.pipeline_path) };
     if (request.query.dry_run === '1' || request.query.dry_run === 'true') return { parameters: jobs.preview(input, { projectDir: project.path }) };
     const job = await jobs.create(input, { projectDir: project.path });
     ctx.scheduler?.nudge();

@@ -14,12 +14,12 @@ export async function pipelineRoutes(root: FastifyInstance, ctx: ServerContext):
   app.get('/api/projects/:project/pipelines', {
     config,
     schema: { summary: "List the project's .orchest files", tags, params: ProjectParams, response: { 200: Type.Object({ pipelines: Type.Array(PipelineSummary) }), ...errorResponses } },
-  }, async (request) => ({ pipelines: ctx.projects.pipelines(request.project!) }));
+  }, async (request) => ({ pipelines: await ctx.projects.pipelines(request.project!) }));
   app.get('/api/projects/:project/pipelines/:pipeline', {
     config,
     schema: { summary: 'Read a pipeline (migrated to version 1.2.3)', tags, params: PipelineParams, response: { 200: Type.Object({ path: Type.String(), pipeline: PipelineDocument }), ...errorResponses } },
   }, async (request) => {
-    const { path, pipeline } = ctx.projects.read(request.project!, request.params.pipeline);
+    const { path, pipeline } = await ctx.projects.read(request.project!, request.params.pipeline);
     return { path, pipeline };
   });
   app.get('/api/projects/:project/pipelines/:pipeline/source', {

@@ -37,7 +37,7 @@ export async function pipelineSessionRoutes(root: FastifyInstance, ctx: ServerCo
   const tags = ['sessions'];
   const config = { auth: 'project' as const };
   const base = '/api/projects/:project/pipelines/:pipeline/session';
-  const fileOf = (project: Parameters<ServerContext['projects']['read']>[0], pipeline: string) => ctx.projects.read(project, pipeline).file;
+  const fileOf = async (project: Parameters<ServerContext['projects']['read']>[0], pipeline: string) => (await ctx.projects.read(project, pipeline)).file;
   app.get('/api/projects/:project/sessions', {
     config,
     schema: {
@@ -62,23 +62,23 @@ export async function pipelineSessionRoutes(root: FastifyInstance, ctx: ServerCo
     },
     schema: { summary: "Start the pipeline's session (its interactive services, each waited for until ready)", tags, params: PipelineParams, body: StartBody, response: { 201: SessionView, ...errorResponses } },
   }, async (request, reply) => {
-    const view = await ctx.engine.sessions.start(fileOf(request.project!, request.params.pipeline), { runtime: request.body.runtime as RuntimeName | undefined });
+    const view = await ctx.engine.sessions.start(await fileOf(request.project!, request.params.pipeline), { runtime: request.body.runtime as RuntimeName | undefined });
     return reply.status(201).send(view);
   });
   app.get(base, {
     config,
     schema: { summary: "The pipeline's session as it really is", tags, params: PipelineParams, response: { 200: SessionView, ...errorResponses } },
-  }, async (request) => ctx.engine.sessions.status(fileOf(request.project!, request.params.pipeline)));
+  }, async (request) => ctx.engine.sessions.status(await fileOf(request.project!, request.params.pipeline)));
   app.delete(base, {
     config,
     schema: { summary: "Stop the pipeline's session (named volumes stay)", tags, params: PipelineParams, response: { 200: SessionView, ...errorResponses } },
-  }, async (request) => ctx.engine.sessions.stop(fileOf(request.project!, request.params.pipeline)));
+  }, async (request) => ctx.engine.sessions.stop(await fileOf(request.project!, request.params.pipeline)));
   app.get(`${base}/services/:name/logs`, {
     config,
     schema: { summary: "A session service's log: text/plain, or with follow=1 Server-Sent Events", tags, params: SessionServiceParams, ...logRouteSchema },
   }, async (request, reply) => {
     const follow = isFollow(request.query.follow);
-    const file = fileOf(request.project!, request.params.pipeline);
+    const file = await fileOf(request.project!, request.params.pipeline);
     const { name } = request.params;
     return sendLog(request, reply, follow, async (signal) => chunkText(await ctx.engine.sessions.logs(file, name, { follow, signal })), async () => ({
       status: (await ctx.engine.sessions.status(file).catch(() => null))?.services.find((s) => s.name === name)?.state ?? 'missing',

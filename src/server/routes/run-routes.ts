@@ -1,3 +1,4 @@
+import { assertEnvVars } from '../../core/env-var-check.ts';
 import { existsSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -26,7 +27,8 @@ export async function runRoutes(root: FastifyInstance, ctx: ServerContext & { ba
   }, async (request, reply) => {
     const project = request.project!;
     const body = request.body;
-    const file = ctx.projects.resolve(project, body.pipeline);
+    assertEnvVars(body.env, 'body', 'env');
+    const file = await ctx.projects.resolve(project, body.pipeline);
     let created!: (uuid: string) => void;
     let isStored = false;
     const stored = new Promise<string>((resolve) => (created = resolve)).then((uuid) => ((isStored = true), uuid));

@@ -18,7 +18,8 @@ export async function webUi(app: FastifyInstance, opts: { root?: string } = {}):
   if (built) await app.register(fastifyStatic, { root, serve: false });
   app.get('/*', { config: { auth: 'public' }, schema: { hide: true } }, async (request, reply) => {
     const path = (request.params as { '*': string })['*'];
-    if (path === 'api' || path.startsWith('api/')) throw routeNotFound(request.method, request.url);
+    // A NUL (or another control character) never names a file of the UI.
+    if (path === 'api' || path.startsWith('api/') || /[\u0000-\u001f]/.test(path)) throw routeNotFound(request.method, request.url.replace(/[\u0000-\u001f]/g, '?'));
     if (!built) {
       return reply.type('text/plain; charset=utf-8').status(503).send('The web UI is not built: run `npm run build:web` (npm install does it), then reload.\nThe API is at /api (docs: /api/docs).\n');
     }

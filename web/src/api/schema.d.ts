@@ -1155,6 +1155,7 @@ export interface paths {
                                 };
                             };
                         };
+                        /** @description variables for every step: names match ^[A-Za-z_][A-Za-z0-9_]*$, values hold no NUL (400 naming the variable otherwise) */
                         env?: {
                             [key: string]: string;
                         };
@@ -5807,7 +5808,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description PENDING, DELIVERING, DELIVERED, RESCHEDULED or DEAD */
+                    /** @description only deliveries in this status: SCHEDULED, RESCHEDULED, DELIVERING, DELIVERED, DEAD (any case), as Delivery.status */
                     status?: string;
                     limit?: number;
                 };
@@ -5897,7 +5898,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description PENDING, DELIVERING, DELIVERED, RESCHEDULED or DEAD */
+                    /** @description only deliveries in this status: SCHEDULED, RESCHEDULED, DELIVERING, DELIVERED, DEAD (any case), as Delivery.status */
                     status?: string;
                     limit?: number;
                     /** @description webhook name, uuid or uuid prefix */
@@ -7545,6 +7546,7 @@ export interface components {
         Webhook: {
             uuid: string;
             name: string;
+            /** @description where deliveries go; credentials in it (user:pass@) are shown as *** */
             url: string;
             content_type: string;
             format: string;
@@ -7564,8 +7566,8 @@ export interface components {
             webhook: string;
             event_type: string;
             event_uuid: string;
-            /** @description PENDING, DELIVERING, DELIVERED, RESCHEDULED or DEAD */
-            status: string;
+            /** @description SCHEDULED (waiting for its first attempt), DELIVERING, DELIVERED, RESCHEDULED (waiting to retry) or DEAD */
+            status: "SCHEDULED" | "RESCHEDULED" | "DELIVERING" | "DELIVERED" | "DEAD";
             attempts: number;
             scheduled_at: string;
             delivered_at: string | null;
