@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { setTimeout as delay } from 'node:timers/promises';
 import {
   AppsV1Api,
   BatchV1Api,
@@ -27,6 +28,8 @@ import { ownerReference, workloadObjects, workloadService } from './workload-obj
 /** The exit a driver recorded on the workload once it saw it (a restarted Berth reads it back). */
 const EXIT_ANNOTATION = 'berth.dev/exit';
 const REMOVE_GRACE_MS = 2000;
+/** How long a wait lets the log copy finish after the end before it cuts it off. */
+const LOG_DRAIN_MS = 5000;
 /** How long stop waits past the grace period for the kubelet to report the end. */
 const STOP_SLACK_MS = 30_000;
 const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
@@ -326,6 +329,9 @@ export class KubernetesDriver implements RuntimeDriver {
   async #finishLogCopy(handle: WorkloadHandle, state: KubeState): Promise<void> {
     const copy = this.#logCopies.get(handle.id);
     if (copy) {
+      // The API closes a followed log when the container ends; a pod lost with its node never does.
+      const drained = await Promise.race([copy.done.then(() => true), delay(LOG_DRAIN_MS, false, { ref: false })]);
+      if (!drained) copy.abort.abort();
       await copy.done;
       this.#logCopies.delete(handle.id);
       return;

@@ -1,28 +1,37 @@
 import { closeSync, mkdirSync, openSync, statSync, truncateSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { PassThrough } from 'node:stream';
-import type { KubeConfig } from '@kubernetes/client-node';
-import { Log } from '@kubernetes/client-node';
+import { ApiException, HttpMethod, type KubeConfig, RequestContext } from '@kubernetes/client-node';
+import { fetch } from 'undici';
 import type { LogFiles } from './kube-labels.ts';
 import { CONTAINER } from './pod-template.ts';
 
 /**
  * A pod's output as it comes, from the log API (stdout and stderr interleaved: the API has one
  * stream). Ends when the container ends (follow) or at the end of what there is; `signal` stops it.
+ * The request is made here rather than with the client's Log class, which leaves its response
+ * stream without an error handler: an abort or a dropped connection would crash the process.
  */
-export async function* podLogStream(kubeConfig: KubeConfig, namespace: string, pod: string, opts: { follow: boolean; signal?: AbortSignal }): AsyncGenerator<Buffer> {
-  const sink = new PassThrough();
-  const controller = await new Log(kubeConfig).log(namespace, pod, CONTAINER, sink, { follow: opts.follow });
-  const onAbort = (): void => {
-    controller.abort();
-    sink.end();
-  };
-  if (opts.signal?.aborted) onAbort();
+export async function* podLogStream(kubeConfig: KubeConfig, namespace: string, pod: string, opts: { follow: boolean; signal?: AbortSignal }): AsyncGenerator<Uint8Array> {
+  const cluster = kubeConfig.getCurrentCluster();
+  if (!cluster) throw new Error('no current cluster in the kubeconfig');
+  const url = new URL(`${cluster.server}/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/log`);
+  url.searchParams.set('container', CONTAINER);
+  url.searchParams.set('follow', String(opts.follow));
+  const ctx = new RequestContext(url.toString(), HttpMethod.GET);
+  await kubeConfig.applySecurityAuthentication(ctx);
+  const controller = new AbortController();
+  const onAbort = (): void => controller.abort();
+  if (opts.signal?.aborted) return;
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    for await (const chunk of sink) yield chunk as Buffer;
+    const response = await fetch(url, { method: 'GET', headers: ctx.getHeaders(), dispatcher: ctx.getDispatcher() as never, signal: controller.signal });
+    if (response.status !== 200 || !response.body) {
+      const text = await response.text().catch(() => '');
+      throw new ApiException(response.status, `log of pod ${pod}: HTTP ${response.status}`, text, {});
+    }
+    for await (const chunk of response.body) yield chunk;
   } catch (e) {
-    if (!opts.signal?.aborted) throw e;
+    if (!controller.signal.aborted) throw e;
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
     controller.abort();
