@@ -1,9 +1,9 @@
 import { availableParallelism, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { BerthError } from '../errors.ts';
-import { type KubeSettings, kubeSettings } from '../runtimes/kubernetes/kube-settings.ts';
+import { type KubeSettings, kubeSettings } from './kube-settings.ts';
 
-export const RUNTIMES = ['process', 'docker'] as const;
+export const RUNTIMES = ['process', 'docker', 'kubernetes'] as const;
 export type RuntimeName = (typeof RUNTIMES)[number];
 
 /** Everything Berth reads from its environment, parsed once. */

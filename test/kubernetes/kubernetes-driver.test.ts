@@ -6,7 +6,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { isBerthError } from '../../src/errors.ts';
 import type { WorkloadHandle, WorkloadSpec } from '../../src/runtimes/driver.ts';
 import { KubernetesDriver } from '../../src/runtimes/kubernetes/kubernetes-driver.ts';
-import { kubeSettings } from '../../src/runtimes/kubernetes/kube-settings.ts';
+import { kubeSettings } from '../../src/config/kube-settings.ts';
 import { FakeKubeApi, type KubeObject, podOf, podWith } from './fake-kube-api.ts';
 
 /**

@@ -4,7 +4,7 @@ import { isBerthError } from '../../src/errors.ts';
 import type { WorkloadSpec } from '../../src/runtimes/driver.ts';
 import { kubeName, volumeClaimName } from '../../src/runtimes/kubernetes/kube-names.ts';
 import { labelValue, ownerSelector, parseWorkloadAnnotations } from '../../src/runtimes/kubernetes/kube-labels.ts';
-import { kubeSettings } from '../../src/runtimes/kubernetes/kube-settings.ts';
+import { kubeSettings } from '../../src/config/kube-settings.ts';
 import { ownerReference, workloadObjects, workloadService } from '../../src/runtimes/kubernetes/workload-objects.ts';
 import { validateKubeObject } from './kube-schema.ts';
 
@@ -161,6 +161,13 @@ describe('kubernetes workload objects', () => {
     for (const object of [deployment, objects.service!, owned, ...objects.claims]) await validateKubeObject(object);
   });
 
+  it('a mapping may point into a claim (HOST=CLAIM:SUBPATH)', () => {
+    const mapped = kubeSettings({ BERTH_KUBE_VOLUMES: '/opt/berth/sdk=berth-data:sdk/,/var/lib/berth=berth-data' });
+    assert.deepEqual(mapped.volumes, [{ hostPath: '/opt/berth/sdk', claim: 'berth-data', subPath: 'sdk' }, { hostPath: '/var/lib/berth', claim: 'berth-data', subPath: '' }]);
+    const pod = workloadObjects(stepSpec({ mounts: [{ source: '/opt/berth/sdk/python', target: '/sdk', readOnly: true }, { source: '/var/lib/berth', target: '/home' }] }), { settings: { ...settings, volumes: mapped.volumes } }).workload.spec!.template.spec!;
+    assert.deepEqual(pod.containers[0]!.volumeMounts, [{ name: 'v0', mountPath: '/sdk', readOnly: true, subPath: 'sdk/python' }, { name: 'v0', mountPath: '/home', readOnly: false }]);
+  });
+
   it('an image entrypoint with arguments gets args, not command', () => {
     const pod = workloadObjects(stepSpec({ imageEntrypoint: true, command: ['--port', '80'] }), { settings }).workload.spec!.template.spec!;
     assert.deepEqual(pod.containers[0]!.args, ['--port', '80']);
@@ -176,6 +183,9 @@ describe('kubernetes workload objects', () => {
     code(() => workloadObjects(stepSpec({ user: 'me' }), { settings }), 'user');
     // A prefix that is not a whole folder name does not match: /var/lib/berth2 is not under /var/lib/berth.
     code(() => workloadObjects(stepSpec({ mounts: [{ source: '/var/lib/berth2/x', target: '/x' }] }), { settings }), 'mounts[0].source');
+    // A path that climbs out of the mapped folder is not in it.
+    code(() => workloadObjects(stepSpec({ mounts: [{ source: '/var/lib/berth/../../etc', target: '/x' }] }), { settings }), 'mounts[0].source');
+    code(() => kubeSettings({ BERTH_KUBE_VOLUMES: '/sdk=berth-data:../etc' }), 'BERTH_KUBE_VOLUMES');
     code(() => kubeSettings({ BERTH_KUBE_NAMESPACE: 'Team A' }), 'BERTH_KUBE_NAMESPACE');
     code(() => kubeSettings({ BERTH_KUBE_VOLUMES: 'relative=claim' }), 'BERTH_KUBE_VOLUMES');
     code(() => kubeSettings({ BERTH_KUBE_CPU_LIMIT: 'lots' }), 'BERTH_KUBE_CPU_LIMIT');

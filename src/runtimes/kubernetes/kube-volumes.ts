@@ -3,7 +3,7 @@ import type { V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import { BerthError } from '../../errors.ts';
 import type { Mount } from '../driver.ts';
 import { volumeClaimName } from './kube-names.ts';
-import type { VolumeMapping } from './kube-settings.ts';
+import type { VolumeMapping } from '../../config/kube-settings.ts';
 
 export interface KubeVolumes {
   volumes: V1Volume[];
@@ -14,7 +14,8 @@ export interface KubeVolumes {
 
 /**
  * A workload's mounts as pod volumes (pure). A bind mount's host folder must lie in a mapped folder
- * (BERTH_KUBE_VOLUMES): it becomes that claim with the rest of the path as subPath, so the data
+ * (BERTH_KUBE_VOLUMES): it becomes that claim with the rest of the path (under the mapping's own
+ * subPath) as subPath, so the data
  * folder and the project are the same files Berth sees. A named volume is a claim of its own.
  */
 export function kubeVolumes(mounts: Mount[], mappings: VolumeMapping[], installation: string | undefined): KubeVolumes {
@@ -41,7 +42,7 @@ export function kubeVolumes(mounts: Mount[], mappings: VolumeMapping[], installa
         problems: [{ path: `mounts[${i}].source`, message: `${source} is in no folder of BERTH_KUBE_VOLUMES`, fix: `put Berth's home on a ReadWriteMany claim and map it, e.g. BERTH_KUBE_VOLUMES=${posix.dirname(source)}=berth-data` }],
       });
     }
-    const subPath = posix.relative(mapping.hostPath, source);
+    const subPath = posix.join(mapping.subPath, posix.relative(mapping.hostPath, source)).replace(/^\.$/, '');
     out.mounts.push({ name: volumeFor(mapping.claim), mountPath: m.target, readOnly, ...(subPath ? { subPath } : {}) });
   });
   return out;

@@ -17,7 +17,7 @@ import type { DriverCapabilities, ExecOptions, ExecResult, ExitStatus, LogChunk,
 import { abortable } from '../abortable.ts';
 import { isConflict, isNotFound, kubeError } from './kube-errors.ts';
 import { type LogFiles, type WorkloadKind, KIND_LABEL, ownerSelector, parseWorkloadAnnotations } from './kube-labels.ts';
-import type { KubeSettings } from './kube-settings.ts';
+import type { KubeSettings } from '../../config/kube-settings.ts';
 import { NodeImages } from './node-images.ts';
 import { podExec } from './pod-exec.ts';
 import { copyPodLog, podLogStream } from './pod-log-copy.ts';

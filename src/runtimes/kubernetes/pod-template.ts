@@ -2,7 +2,7 @@ import type { V1Affinity, V1Container, V1PodSpec, V1ResourceRequirements } from 
 import { BerthError } from '../../errors.ts';
 import type { WorkloadSpec } from '../driver.ts';
 import type { KubeVolumes } from './kube-volumes.ts';
-import type { KubeResources } from './kube-settings.ts';
+import type { KubeResources } from '../../config/kube-settings.ts';
 
 /** The one container of every workload pod. */
 export const CONTAINER = 'workload';

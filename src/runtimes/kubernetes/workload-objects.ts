@@ -2,7 +2,7 @@ import type { V1Deployment, V1Job, V1ObjectMeta, V1OwnerReference, V1PersistentV
 import type { OwnerLabels, WorkloadSpec } from '../driver.ts';
 import { kubeName } from './kube-names.ts';
 import { type LogFiles, type WorkloadKind, WORKLOAD_LABEL, ownerLabels, workloadAnnotations, workloadLabels } from './kube-labels.ts';
-import type { KubeResources, KubeSettings } from './kube-settings.ts';
+import type { KubeResources, KubeSettings } from '../../config/kube-settings.ts';
 import { kubeVolumes } from './kube-volumes.ts';
 import { podTemplate } from './pod-template.ts';
 

@@ -1051,7 +1051,7 @@ export interface paths {
                         };
                         fail_fast?: boolean;
                         /** @description the runtime to run the steps on (default: the server's) */
-                        runtime?: "process" | "docker";
+                        runtime?: "process" | "docker" | "kubernetes";
                         /** @description job: not queued, own outputs, its noninteractive services for its lifetime */
                         kind?: "interactive" | "job";
                     };
@@ -3311,7 +3311,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        runtime?: "process" | "docker";
+                        runtime?: "process" | "docker" | "kubernetes";
                     };
                 };
             };
@@ -5844,7 +5844,7 @@ export interface paths {
                         /** @description the command (process runtime), or the command replacing the image's (container runtimes; empty: the image's default) */
                         args?: string[];
                         /** @description default: the server's runtime */
-                        runtime?: "process" | "docker";
+                        runtime?: "process" | "docker" | "kubernetes";
                         /** @description absolute working directory on the host (process runtime; default the server's BERTH_HOME) */
                         cwd?: string;
                         env?: {

@@ -1,4 +1,4 @@
-import { BerthError } from '../../errors.ts';
+import { BerthError } from '../errors.ts';
 
 /** A host folder Berth writes to that workloads see through a PersistentVolumeClaim (the data folder, projects). */
 export interface VolumeMapping {
@@ -6,6 +6,8 @@ export interface VolumeMapping {
   hostPath: string;
   /** The claim (ReadWriteMany when workloads run on several nodes) holding that folder. */
   claim: string;
+  /** Where in the claim the folder is (empty: its root). */
+  subPath: string;
 }
 
 /** Kubernetes quantities ("500m", "2Gi"); GPUs as a count of nvidia.com/gpu. */
@@ -39,7 +41,7 @@ const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 /**
  * Reads the kubernetes runtime's settings from an environment (pure: src/config passes its env):
  * BERTH_KUBE_NAMESPACE (default "berth"), BERTH_KUBE_STORAGE_CLASS, BERTH_KUBE_VOLUME_SIZE (10Gi),
- * BERTH_KUBE_VOLUMES ("/host/path=claim,…"), BERTH_KUBE_IMAGE_PULL_SECRETS ("a,b"),
+ * BERTH_KUBE_VOLUMES ("/host/path=claim[:sub/path],…"), BERTH_KUBE_IMAGE_PULL_SECRETS ("a,b"),
  * BERTH_KUBE_CPU_REQUEST / _CPU_LIMIT / _MEMORY_REQUEST / _MEMORY_LIMIT (quantities).
  */
 export function kubeSettings(env: Env): KubeSettings {
@@ -70,11 +72,12 @@ function parseVolumes(raw: string): VolumeMapping[] {
   return list(raw).map((item) => {
     const eq = item.lastIndexOf('=');
     const hostPath = item.slice(0, Math.max(eq, 0)).replace(/\/+$/, '');
-    const claim = item.slice(eq + 1);
-    if (eq <= 0 || !hostPath.startsWith('/') || !DNS_SUBDOMAIN.test(claim)) {
-      throw invalid('BERTH_KUBE_VOLUMES', item, 'ABSOLUTE_HOST_PATH=CLAIM_NAME', 'e.g. BERTH_KUBE_VOLUMES=/var/lib/berth=berth-data');
+    const [claim = '', ...rest] = item.slice(eq + 1).split(':');
+    const subPath = rest.join(':').replace(/^\/+|\/+$/g, '');
+    if (eq <= 0 || !hostPath.startsWith('/') || !DNS_SUBDOMAIN.test(claim) || subPath.split('/').includes('..')) {
+      throw invalid('BERTH_KUBE_VOLUMES', item, 'ABSOLUTE_HOST_PATH=CLAIM_NAME[:SUB/PATH]', 'e.g. BERTH_KUBE_VOLUMES=/var/lib/berth=berth-data');
     }
-    return { hostPath, claim };
+    return { hostPath, claim, subPath };
   });
 }
 
