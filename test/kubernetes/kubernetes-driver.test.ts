@@ -103,6 +103,22 @@ describe('KubernetesDriver on recorded watch events', () => {
     assert.deepEqual(await d.list({ run: 'r1' }), []);
   });
 
+  it('a command the container runtime cannot exec (StartError) is exit 127 and the log names it', T, async () => {
+    onJob(() => undefined);
+    const d = await driver();
+    const s = spec({ command: ['berth-no-such-program', '--flag'] });
+    const starting = d.start(s);
+    await new Promise((r) => setTimeout(r, 100));
+    const message = 'failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "berth-no-such-program": executable file not found in $PATH: unknown';
+    api.emit('MODIFIED', podWith(api.all('pods')[0]!, { phase: 'Failed', terminated: { exitCode: 128, reason: 'StartError', message } }));
+    const handle = await starting;
+    const exit = await d.wait(handle);
+    assert.equal(exit.code, 127);
+    assert.match(readFileSync(s.logPath, 'utf8'), /berth-no-such-program/);
+    await d.wait(handle);
+    assert.equal(readFileSync(s.logPath, 'utf8').match(/berth-no-such-program/g)?.length, 1);
+  });
+
   it('OOMKilled is exit 137 with the reason', T, async () => {
     onJob((pod) => running(pod));
     const d = await driver();

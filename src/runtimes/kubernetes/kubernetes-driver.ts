@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { appendFile, readFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import {
   AppsV1Api,
@@ -21,7 +21,7 @@ import type { KubeSettings } from '../../config/kube-settings.ts';
 import { NodeImages } from './node-images.ts';
 import { podExec } from './pod-exec.ts';
 import { copyPodLog, podLogStream } from './pod-log-copy.ts';
-import { type PodOutcome, podOutcome } from './pod-outcome.ts';
+import { type PodOutcome, START_ERROR, podOutcome } from './pod-outcome.ts';
 import { PodWatch } from './pod-watch.ts';
 import { ownerReference, workloadObjects, workloadService } from './workload-objects.ts';
 
@@ -125,6 +125,7 @@ export class KubernetesDriver implements RuntimeDriver {
       const ended = await this.#ended(handle, state);
       if (ended) {
         await this.#finishLogCopy(handle, state);
+        if (ended.reason?.startsWith(START_ERROR)) await noteInLog(handle.logPath, `berth: ${ended.reason}\n`);
         return ended;
       }
       await changed;
@@ -293,7 +294,9 @@ export class KubernetesDriver implements RuntimeDriver {
         problems: [{ path: 'id', message: 'name taken', fix: `remove it: kubectl -n ${this.namespace} delete ${existing.kind?.toLowerCase()} ${existing.metadata?.name}` }],
       });
     }
-    return this.#whenStarted(spec, existing, parsed.files, true, signal);
+    // The log files are the spec's (Berth's own); only the offsets come from the cluster.
+    const files: LogFiles = { path: spec.logPath, ...(spec.errLogPath !== undefined ? { errPath: spec.errLogPath } : {}), offset: parsed.files.offset, errOffset: parsed.files.errOffset };
+    return this.#whenStarted(spec, existing, files, true, signal);
   }
 
   /** Waits until the pod runs (or already ended); a pod that cannot start fails the start and is removed. */
@@ -338,7 +341,8 @@ export class KubernetesDriver implements RuntimeDriver {
     }
     const pod = this.#pods.pods(state.name)[0];
     const workload = await this.#readWorkload(state.name);
-    const files = parseWorkloadAnnotations(workload?.metadata?.annotations)?.files;
+    const recorded = parseWorkloadAnnotations(workload?.metadata?.annotations)?.files;
+    const files = recorded ? { path: handle.logPath, offset: recorded.offset, errOffset: 0 } : undefined;
     if (pod && files) await copyPodLog(this.#kubeConfig, this.namespace, pod.metadata!.name!, files, { follow: false, rewrite: true }).catch(() => undefined);
   }
 
@@ -411,6 +415,13 @@ function stuckError(spec: WorkloadSpec, outcome: Extract<PodOutcome, { state: 's
     });
   }
   return new BerthError('BERTH_E_DRIVER', `workload ${spec.id} cannot start: ${outcome.reason}: ${outcome.message}`, { details: { id: spec.id, reason: outcome.reason } });
+}
+
+/** Appends a line the container could not write itself (once: a second wait finds it there). */
+async function noteInLog(path: string, line: string): Promise<void> {
+  if (!path) return;
+  const text = await readFile(path, 'utf8').catch(() => '');
+  if (!text.endsWith(line)) await appendFile(path, line).catch(() => undefined);
 }
 
 function fileSize(path: string): number {

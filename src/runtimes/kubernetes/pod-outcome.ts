@@ -12,6 +12,8 @@ export type PodOutcome =
 
 const IMAGE_PULL = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull']);
 const STUCK = new Set(['CreateContainerConfigError', 'CreateContainerError', 'RunContainerError']);
+/** The reason of an exit whose command could not be started (the driver writes it into the log). */
+export const START_ERROR = 'cannot run the command: ';
 const SIGNALS: Record<number, string> = { 1: 'SIGHUP', 2: 'SIGINT', 9: 'SIGKILL', 15: 'SIGTERM' };
 
 /**
@@ -27,6 +29,10 @@ export function podOutcome(pod: V1Pod, deleted = false): PodOutcome {
   const terminated = container?.state?.terminated;
   if (terminated) {
     const exit: ExitStatus = { code: terminated.exitCode, signal: terminated.signal ? (SIGNALS[terminated.signal] ?? `signal ${terminated.signal}`) : null };
+    // The runtime could not exec the command (containerd: StartError, exit 128): a shell's 127, as on the other runtimes.
+    if ((terminated.reason === 'StartError' || terminated.reason === 'ContainerCannotRun') && /not found|no such file/i.test(terminated.message ?? '')) {
+      return { state: 'ended', exit: { code: 127, signal: null, reason: `${START_ERROR}${terminated.message}` } };
+    }
     if (terminated.reason === 'OOMKilled') exit.reason = 'OOMKilled: the container used more memory than its limit';
     else if (terminated.reason && terminated.reason !== 'Completed' && terminated.reason !== 'Error') exit.reason = `${terminated.reason}${terminated.message ? `: ${terminated.message}` : ''}`;
     return { state: 'ended', exit };
