@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
+import { WebSocketServer } from 'ws';
 
 /** A Kubernetes object as the API serves it. */
 export interface KubeObject {
@@ -50,11 +51,29 @@ export class FakeKubeApi {
     this.emit('MODIFIED', podWith(pod, { phase: 'Failed', terminated: { exitCode: 143, reason: 'Error' } }));
     this.emit('DELETED', this.get('pods', pod.metadata!.name!)!);
   };
+  /** Plays the container for the exec API: what the command prints and its exit code. */
+  onExec: (pod: string, argv: string[]) => { stdout: string; stderr: string; code: number } = () => ({ stdout: '', stderr: '', code: 0 });
   /** When set, watches with a resourceVersion older than this answer 410 Gone. */
   oldestResourceVersion = 0;
 
   async start(): Promise<string> {
     this.#server = createServer((req, res) => this.#handle(req, res).catch((e: unknown) => send(res, 500, status(500, String(e)))));
+    const wss = new WebSocketServer({ noServer: true, handleProtocols: (protocols) => (protocols.has('v4.channel.k8s.io') ? 'v4.channel.k8s.io' : false) });
+    this.#server.on('upgrade', (req, socket, head) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      this.requests.push(`WS ${url.pathname}${url.search}`);
+      const m = /^\/api\/v1\/namespaces\/[^/]+\/pods\/([^/]+)\/exec$/.exec(url.pathname);
+      if (!m || req.headers.authorization !== 'Bearer test-token' || !this.get('pods', m[1]!)) return void socket.destroy();
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        const out = this.onExec(m[1]!, url.searchParams.getAll('command'));
+        const frame = (channel: number, data: string): Buffer => Buffer.concat([Buffer.from([channel]), Buffer.from(data)]);
+        if (out.stdout) ws.send(frame(1, out.stdout));
+        if (out.stderr) ws.send(frame(2, out.stderr));
+        const status = out.code === 0 ? { metadata: {}, status: 'Success' } : { metadata: {}, status: 'Failure', message: `command terminated with non-zero exit code: ${out.code}`, reason: 'NonZeroExitCode', details: { causes: [{ reason: 'ExitCode', message: String(out.code) }] } };
+        ws.send(frame(3, JSON.stringify(status)));
+        ws.close();
+      });
+    });
     await new Promise<void>((resolve) => this.#server!.listen(0, '127.0.0.1', resolve));
     return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
   }

@@ -233,6 +233,22 @@ describe('KubernetesDriver on recorded watch events', () => {
     assert.deepEqual(await d.list({ run: 'r1' }), []);
   });
 
+  it('exec goes through the exec API: output, exit codes, env and cwd by sh/env, and a stopped workload refuses', T, async () => {
+    onJob((pod) => running(pod));
+    const seen: string[][] = [];
+    api.onExec = (_pod, argv) => {
+      seen.push(argv);
+      return argv.includes('fail') ? { stdout: 'bar-x\n', stderr: 'oops\n', code: 4 } : { stdout: 'fine\n', stderr: '', code: 0 };
+    };
+    const d = await driver();
+    const handle = await d.start(spec({ command: ['sleep', '300'] }));
+    assert.deepEqual(await d.exec(handle, ['echo', 'fine']), { code: 0, stdout: 'fine\n', stderr: '' });
+    assert.deepEqual(await d.exec(handle, ['fail'], { env: { EXTRA: 'x' }, cwd: '/work dir' }), { code: 4, stdout: 'bar-x\n', stderr: 'oops\n' });
+    assert.deepEqual(seen, [['echo', 'fine'], ['sh', '-c', 'cd -- "$0" && exec "$@"', '/work dir', 'env', 'EXTRA=x', 'fail']]);
+    await d.stop(handle, { graceMs: 1_000 });
+    await assert.rejects(d.exec(handle, ['true']), (e: unknown) => isBerthError(e) && /not running/.test(e.message));
+  });
+
   it('a wait on a workload removed behind Berth\'s back ends as vanished', T, async () => {
     const d = await driver();
     const handle: WorkloadHandle = { id: 'gone', driver: 'kubernetes', labels: {}, logPath: join(root, 'gone.log'), state: { name: 'b-000000-gone', kind: 'pod', namespace: 'berth' } };
