@@ -249,6 +249,28 @@ describe('KubernetesDriver on recorded watch events', () => {
     await assert.rejects(d.exec(handle, ['true']), (e: unknown) => isBerthError(e) && /not running/.test(e.message));
   });
 
+  it('interactive workloads get node affinity to the Ready nodes that hold their image (from the Node informer); job runs do not', T, async () => {
+    const node = (name: string, images: string[], ready = 'True'): KubeObject => ({
+      metadata: { name, labels: { 'kubernetes.io/hostname': name } },
+      status: { conditions: [{ type: 'Ready', status: ready }], images: [{ names: images, sizeBytes: 1 }] },
+    });
+    api.emit('ADDED', node('node-a', ['docker.io/library/busybox:1.36', 'docker.io/library/busybox@sha256:abc']), 'nodes');
+    api.emit('ADDED', node('node-b', ['docker.io/library/python:3-slim']), 'nodes');
+    api.emit('ADDED', node('node-c', ['docker.io/library/busybox:1.36'], 'False'), 'nodes');
+    onJob((pod) => running(pod));
+    const d = await driver();
+    const affinity = (o: KubeObject): unknown => o.spec.template.spec.affinity?.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].values;
+    const interactive = await d.start(spec({ env: { ORCHEST_SESSION_TYPE: 'interactive' } }));
+    assert.deepEqual(affinity(api.get('jobs', interactive.state.name as string)!), ['node-a']);
+    // A node that pulls the image later is seen through the watch.
+    api.emit('MODIFIED', node('node-b', ['docker.io/library/python:3-slim', 'docker.io/library/busybox:1.36']), 'nodes');
+    await new Promise((r) => setTimeout(r, 100));
+    const second = await d.start(spec());
+    assert.deepEqual(affinity(api.get('jobs', second.state.name as string)!), ['node-a', 'node-b']);
+    const job = await d.start(spec({ env: { ORCHEST_SESSION_TYPE: 'noninteractive' } }));
+    assert.equal(affinity(api.get('jobs', job.state.name as string)!), undefined);
+  });
+
   it('a wait on a workload removed behind Berth\'s back ends as vanished', T, async () => {
     const d = await driver();
     const handle: WorkloadHandle = { id: 'gone', driver: 'kubernetes', labels: {}, logPath: join(root, 'gone.log'), state: { name: 'b-000000-gone', kind: 'pod', namespace: 'berth' } };
