@@ -215,7 +215,7 @@ describe('KubernetesDriver on recorded watch events', () => {
   it('a service is a Deployment + Service owned by it, reached by Service DNS; stop scales to 0; remove deletes both', T, async () => {
     onJob((pod) => running(pod));
     const d = await driver();
-    const s = spec({ restart: 'on-failure', ports: [8888], command: [], imageEntrypoint: true });
+    const s = spec({ restart: 'on-failure', ports: [8888], command: [], imageEntrypoint: true, labels: { project: 'p1', run: 'r1', session: 's9' }, network: { name: 'berth-session-s9', aliases: ['lab', 'lab-s9'] } });
     const handle = await d.start(s);
     const name = handle.state.name as string;
     assert.equal(handle.state.kind, 'deployment');
@@ -223,6 +223,9 @@ describe('KubernetesDriver on recorded watch events', () => {
     const deployment = api.get('deployments', name)!;
     const service = api.get('services', name)!;
     assert.deepEqual(service.metadata!['ownerReferences'], [{ apiVersion: 'apps/v1', kind: 'Deployment', name, uid: deployment.metadata!.uid, controller: true, blockOwnerDeletion: true }]);
+    assert.deepEqual(api.get('services', 'lab-s9')!.metadata!['ownerReferences'], service.metadata!['ownerReferences']);
+    assert.deepEqual(api.get('services', 'lab-s9')!.spec.selector, { 'berth.dev/workload': name });
+    assert.equal(api.get('services', 'lab'), undefined);
     await d.stop(handle, { graceMs: 1_000 });
     assert.equal(api.get('deployments', name)!.spec.replicas, 0);
     assert.equal((await d.wait(handle)).code, 143);

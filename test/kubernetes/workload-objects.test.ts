@@ -62,6 +62,7 @@ describe('kubernetes workload objects', () => {
       kind: 'pod',
       name,
       service: null,
+      aliases: [],
       claims: [],
       workload: {
         apiVersion: 'batch/v1',
@@ -126,6 +127,7 @@ describe('kubernetes workload objects', () => {
       ports: [8888],
       mounts: [{ type: 'volume', source: 'p1-cache', target: '/cache' }],
       restart: 'on-failure',
+      network: { name: 'berth-session-sess-1', aliases: ['jupyter', 'jupyter-sess-1', 'Not_A_Label-sess-1'] },
       logPath: '/var/lib/berth/sessions/sess-1/jupyter.log',
       errLogPath: '/var/lib/berth/sessions/sess-1/jupyter.err',
     };
@@ -156,9 +158,11 @@ describe('kubernetes workload objects', () => {
       metadata: { name, namespace: 'team-a', labels: deployment.metadata!.labels },
       spec: { type: 'ClusterIP', selector: { 'berth.dev/workload': name }, ports: [{ name: 'p8888', port: 8888, targetPort: 8888, protocol: 'TCP' }] },
     });
+    // Steps reach a session service by <name>-<session>: a Service of that name; the bare name gets none.
+    assert.deepEqual(objects.aliases, [{ ...objects.service!, metadata: { ...objects.service!.metadata, name: 'jupyter-sess-1' } }]);
     const owned = workloadService(spec, name, 'team-a', spec.labels, 'deployment', ownerReference({ ...deployment, metadata: { ...deployment.metadata, uid: '5a6b' } }));
     assert.deepEqual(owned.metadata!.ownerReferences, [{ apiVersion: 'apps/v1', kind: 'Deployment', name, uid: '5a6b', controller: true, blockOwnerDeletion: true }]);
-    for (const object of [deployment, objects.service!, owned, ...objects.claims]) await validateKubeObject(object);
+    for (const object of [deployment, objects.service!, owned, ...objects.aliases, ...objects.claims]) await validateKubeObject(object);
   });
 
   it('a mapping may point into a claim (HOST=CLAIM:SUBPATH)', () => {

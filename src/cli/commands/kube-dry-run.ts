@@ -60,7 +60,7 @@ export async function kubeDryRun(ctx: CliContext, file: string, env: Record<stri
     const built = workloadObjects(prepared.spec, { settings: config.kubernetes.settings, installation: config.home, resources: gpu.has(step.environment) ? { gpus: 1 } : undefined });
     for (const claim of built.claims) claims.set((claim.metadata as { name: string }).name, claim);
     objects.push(built.workload);
-    if (built.service) objects.push(built.service);
+    if (built.service) objects.push(built.service, ...built.aliases);
   }
   ctx.out(
     kubeYaml([...claims.values(), ...objects], [

@@ -110,8 +110,13 @@ export class KubernetesDriver implements RuntimeDriver {
       throw kubeError(e, `create the ${objects.kind === 'pod' ? 'Job' : 'Deployment'} of workload ${spec.id}`, this.#server);
     }
     if (objects.service) {
-      const service = workloadService(spec, objects.name, this.namespace, spec.labels, objects.kind, ownerReference(created));
+      const owner = ownerReference(created);
+      const service = workloadService(spec, objects.name, this.namespace, spec.labels, objects.kind, owner);
       await this.#create(() => this.#core.createNamespacedService({ namespace: this.namespace, body: service }), `create the Service of workload ${spec.id}`, true);
+      for (const alias of objects.aliases) {
+        const body = { ...alias, metadata: { ...alias.metadata, ownerReferences: [owner] } };
+        await this.#create(() => this.#core.createNamespacedService({ namespace: this.namespace, body }), `create Service ${alias.metadata!.name} for workload ${spec.id}`, true);
+      }
     }
     return this.#whenStarted(spec, created, files, false, signal);
   }

@@ -14,6 +14,13 @@ export interface WorkloadObjects {
   workload: V1Job | V1Deployment;
   /** A ClusterIP Service named like the workload when it has ports (Berth's proxy reaches it by DNS). */
   service: V1Service | null;
+  /**
+   * One more Service per network alias that names the workload's session and is a DNS label
+   * (`<service>-<session uuid>`, the name steps reach a session service by), selecting the same
+   * pods. Bare aliases (`postgres`) get none: in a shared namespace they would point at whichever
+   * session came first.
+   */
+  aliases: V1Service[];
   /** Claims of named volumes, created when missing and kept (they outlive the workload). */
   claims: V1PersistentVolumeClaim[];
 }
@@ -55,8 +62,14 @@ export function workloadObjects(spec: WorkloadSpec, input: WorkloadObjectsInput)
       ? { apiVersion: 'batch/v1', kind: 'Job', metadata: meta, spec: { backoffLimit: 0, template } }
       : { apiVersion: 'apps/v1', kind: 'Deployment', metadata: meta, spec: { replicas: 1, strategy: { type: 'Recreate' }, selector: { matchLabels: { [WORKLOAD_LABEL]: name } }, template } };
   const claims = volumes.namedClaims.map((c) => volumeClaim(c.claim, settings, { ...spec.labels, step: undefined, service: undefined }, c.volume));
-  return { kind, name, workload, service: spec.ports?.length ? workloadService(spec, name, settings.namespace, spec.labels, kind) : null, claims };
+  const service = spec.ports?.length ? workloadService(spec, name, settings.namespace, spec.labels, kind) : null;
+  const session = spec.labels.session;
+  const aliasNames = service && session ? [...new Set(spec.network?.aliases ?? [])].filter((a) => a !== name && a.includes(session) && DNS_1035.test(a)) : [];
+  const aliases = aliasNames.map((alias) => ({ ...workloadService(spec, name, settings.namespace, spec.labels, kind), metadata: { ...service!.metadata, name: alias } }));
+  return { kind, name, workload, service, aliases, claims };
 }
+
+const DNS_1035 = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /** The Service in front of a workload's ports; `owner` makes Kubernetes delete it with the workload. */
 export function workloadService(spec: WorkloadSpec, name: string, namespace: string, owner: OwnerLabels, kind: WorkloadKind, ownerRef?: V1OwnerReference): V1Service {
