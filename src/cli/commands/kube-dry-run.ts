@@ -25,7 +25,7 @@ export async function kubeDryRun(ctx: CliContext, file: string, env: Record<stri
   const projectUuid = 'dry-run-project';
   const runDir = join(config.home, 'runs', RUN);
   // prepareStep only builds the spec: no driver is used, so none is opened (there may be no cluster).
-  const runtime = new ContainerStepRuntime(config, null as never, new EnvironmentImages(new PlanningImageBuilder(), join(config.home, 'builds')));
+  const runtime = new ContainerStepRuntime(config, null as never, new EnvironmentImages(new PlanningImageBuilder(), join(config.home, 'builds')), 'kubernetes');
   const gpu = new Set(readOrchestEnvironments(projectDir).filter((e) => e.gpuSupport).map((e) => e.uuid));
   const objects: object[] = [];
   const claims = new Map<string, object>();
