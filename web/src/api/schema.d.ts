@@ -953,7 +953,7 @@ export interface paths {
                                 uuid: string;
                                 status: string;
                                 run_type: string;
-                                /** @description the runtime the steps ran on (process, docker) */
+                                /** @description the runtime the steps ran on (process, docker, kubernetes) */
                                 runtime: string;
                                 pipeline: {
                                     uuid: string;
@@ -1069,7 +1069,7 @@ export interface paths {
                                 uuid: string;
                                 status: string;
                                 run_type: string;
-                                /** @description the runtime the steps ran on (process, docker) */
+                                /** @description the runtime the steps ran on (process, docker, kubernetes) */
                                 runtime: string;
                                 pipeline: {
                                     uuid: string;
@@ -1178,7 +1178,7 @@ export interface paths {
                                 uuid: string;
                                 status: string;
                                 run_type: string;
-                                /** @description the runtime the steps ran on (process, docker) */
+                                /** @description the runtime the steps ran on (process, docker, kubernetes) */
                                 runtime: string;
                                 pipeline: {
                                     uuid: string;
@@ -1279,7 +1279,7 @@ export interface paths {
                                 uuid: string;
                                 status: string;
                                 run_type: string;
-                                /** @description the runtime the steps ran on (process, docker) */
+                                /** @description the runtime the steps ran on (process, docker, kubernetes) */
                                 runtime: string;
                                 pipeline: {
                                     uuid: string;
@@ -1377,7 +1377,7 @@ export interface paths {
                                 uuid: string;
                                 status: string;
                                 run_type: string;
-                                /** @description the runtime the steps ran on (process, docker) */
+                                /** @description the runtime the steps ran on (process, docker, kubernetes) */
                                 runtime: string;
                                 pipeline: {
                                     uuid: string;
@@ -6735,7 +6735,7 @@ export interface components {
                     uuid: string;
                     status: string;
                     run_type: string;
-                    /** @description the runtime the steps ran on (process, docker) */
+                    /** @description the runtime the steps ran on (process, docker, kubernetes) */
                     runtime: string;
                     pipeline: {
                         uuid: string;
@@ -6808,7 +6808,7 @@ export interface components {
                     uuid: string;
                     status: string;
                     run_type: string;
-                    /** @description the runtime the steps ran on (process, docker) */
+                    /** @description the runtime the steps ran on (process, docker, kubernetes) */
                     runtime: string;
                     pipeline: {
                         uuid: string;
