@@ -43,7 +43,7 @@ export class FakeKubeApi {
   #uid = 0;
   #server: Server | null = null;
   /** Pod logs by pod name; `logs` with follow=true stays open until endLog. */
-  readonly #logs = new Map<string, { text: string; open: Set<ServerResponse>; ended: boolean }>();
+  readonly #logs = new Map<string, { text: string; open: Set<ServerResponse>; ended: boolean; restarts: number }>();
   /** Called after a create (a test plays the controllers here). */
   onCreate: (resource: Resource, object: KubeObject) => void = () => undefined;
   /** Called on a pod DELETE with its grace period in seconds (default: the pod ends with 143 and goes). */
@@ -138,8 +138,13 @@ export class FakeKubeApi {
 
   /** The kubelet closes a followed log when the container ends (or the pod goes). */
   #endLogIfEnded(pod: KubeObject, deleted: boolean): void {
+    // The log API serves the current container: a restarted one starts a new log.
+    const restarts = pod.status?.containerStatuses?.[0]?.restartCount ?? 0;
+    const current = this.#log(pod.metadata!.name!);
+    if (restarts > current.restarts) Object.assign(current, { text: '', ended: false, restarts });
     const phase = pod.status?.phase;
-    if (deleted || phase === 'Succeeded' || phase === 'Failed' || pod.status?.containerStatuses?.[0]?.state?.terminated) this.endLog(pod.metadata!.name!);
+    const state = pod.status?.containerStatuses?.[0]?.state;
+    if (deleted || phase === 'Succeeded' || phase === 'Failed' || state?.terminated || state?.waiting?.reason === 'CrashLoopBackOff') this.endLog(pod.metadata!.name!);
   }
 
   appendLog(pod: string, text: string): void {
@@ -159,9 +164,9 @@ export class FakeKubeApi {
     return this.#watchers.filter((w) => w.resource === resource).length;
   }
 
-  #log(pod: string): { text: string; open: Set<ServerResponse>; ended: boolean } {
+  #log(pod: string): { text: string; open: Set<ServerResponse>; ended: boolean; restarts: number } {
     let log = this.#logs.get(pod);
-    if (!log) this.#logs.set(pod, (log = { text: '', open: new Set(), ended: false }));
+    if (!log) this.#logs.set(pod, (log = { text: '', open: new Set(), ended: false, restarts: 0 }));
     return log;
   }
 

@@ -274,6 +274,26 @@ describe('KubernetesDriver on recorded watch events', () => {
     assert.equal(affinity(api.get('jobs', job.state.name as string)!), undefined);
   });
 
+  it('a Deployment whose container restarts: each container\'s output is appended to the log', T, async () => {
+    onJob((pod) => running(pod));
+    const d = await driver();
+    const s = spec({ restart: 'always', command: ['server'] });
+    const handle = await d.start(s);
+    const pod = api.all('pods')[0]!;
+    const name = pod.metadata!.name!;
+    api.appendLog(name, 'first container\n');
+    // It crashes; the kubelet waits (CrashLoopBackOff) and starts it again in the same pod.
+    const crashed = api.emit('MODIFIED', { ...pod, status: { ...pod.status, containerStatuses: [{ ...pod.status.containerStatuses[0], restartCount: 0, state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: { terminated: { exitCode: 1, reason: 'Error' } } }] } });
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(await d.isRunning(handle), false);
+    api.emit('MODIFIED', { ...crashed, status: { ...crashed.status, phase: 'Running', containerStatuses: [{ ...crashed.status.containerStatuses[0], restartCount: 1, state: { running: { startedAt: new Date().toISOString() } } }] } });
+    await new Promise((r) => setTimeout(r, 100));
+    api.appendLog(name, 'second container\n');
+    await d.stop(handle, { graceMs: 1_000 });
+    await d.wait(handle);
+    assert.equal(readFileSync(s.logPath, 'utf8'), 'first container\nsecond container\n');
+  });
+
   it('a wait on a workload removed behind Berth\'s back ends as vanished', T, async () => {
     const d = await driver();
     const handle: WorkloadHandle = { id: 'gone', driver: 'kubernetes', labels: {}, logPath: join(root, 'gone.log'), state: { name: 'b-000000-gone', kind: 'pod', namespace: 'berth' } };

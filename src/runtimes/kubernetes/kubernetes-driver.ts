@@ -16,7 +16,7 @@ import { BerthError } from '../../errors.ts';
 import type { DriverCapabilities, ExecOptions, ExecResult, ExitStatus, LogChunk, LogOptions, OwnerLabels, RuntimeDriver, WorkloadHandle, WorkloadSpec } from '../driver.ts';
 import { abortable } from '../abortable.ts';
 import { isConflict, isNotFound, kubeError } from './kube-errors.ts';
-import { type LogFiles, type WorkloadKind, KIND_LABEL, ownerSelector, parseWorkloadAnnotations } from './kube-labels.ts';
+import { type LogFiles, type WorkloadKind, KIND_LABEL, WORKLOAD_LABEL, ownerSelector, parseWorkloadAnnotations } from './kube-labels.ts';
 import type { KubeSettings } from '../../config/kube-settings.ts';
 import { NodeImages } from './node-images.ts';
 import { podExec } from './pod-exec.ts';
@@ -43,6 +43,8 @@ interface KubeState {
 interface LogCopy {
   done: Promise<void>;
   abort: AbortController;
+  /** The container copied: pod name and restart count (a restarted container's log is a new stream). */
+  container: string;
 }
 
 /**
@@ -64,6 +66,8 @@ export class KubernetesDriver implements RuntimeDriver {
   readonly #nodes: NodeImages;
   readonly #server: string;
   readonly #logCopies = new Map<string, LogCopy>();
+  /** Restarting workloads this driver copies logs of: each new container (restart or new pod) is appended. */
+  readonly #followed = new Map<string, { handle: WorkloadHandle; files: LogFiles }>();
   #started: Promise<void> | null = null;
 
   constructor(opts: { kubeConfig: KubeConfig; settings: KubeSettings }) {
@@ -74,6 +78,7 @@ export class KubernetesDriver implements RuntimeDriver {
     this.#apps = opts.kubeConfig.makeApiClient(AppsV1Api);
     this.#server = opts.kubeConfig.getCurrentCluster()?.server ?? '(no cluster in the kubeconfig)';
     this.#pods = new PodWatch(opts.kubeConfig, this.#core, opts.settings.namespace);
+    this.#pods.onPod((pod) => this.#followRestart(pod));
     this.#nodes = new NodeImages(opts.kubeConfig, this.#core);
   }
 
@@ -234,6 +239,7 @@ export class KubernetesDriver implements RuntimeDriver {
     }
     // Its owner reference removes the Service too; this is for a Service whose owner was never set.
     await this.#core.deleteNamespacedService({ name: state.name, namespace: this.namespace }).catch(() => undefined);
+    this.#followed.delete(state.name);
     const copy = this.#logCopies.get(handle.id);
     if (copy) {
       copy.abort.abort();
@@ -245,6 +251,7 @@ export class KubernetesDriver implements RuntimeDriver {
 
   /** Stops watching and copying; workloads run on, and a later wait copies their logs again. */
   async destroy(): Promise<void> {
+    this.#followed.clear();
     const copies = [...this.#logCopies.values()];
     for (const copy of copies) copy.abort.abort();
     await Promise.all(copies.map((c) => c.done));
@@ -327,10 +334,23 @@ export class KubernetesDriver implements RuntimeDriver {
   }
 
   #copyLog(handle: WorkloadHandle, pod: V1Pod, files: LogFiles, rewrite: boolean): void {
-    if (this.#logCopies.has(handle.id)) return;
+    if (kubeState(handle).kind === 'deployment') this.#followed.set(kubeState(handle).name, { handle, files });
+    const previous = this.#logCopies.get(handle.id);
+    const container = containerKey(pod);
+    if (previous && (previous.container === container || kubeState(handle).kind === 'pod')) return;
     const abort = new AbortController();
-    const done = copyPodLog(this.#kubeConfig, this.namespace, pod.metadata!.name!, files, { follow: true, rewrite, signal: abort.signal }).catch(() => undefined);
-    this.#logCopies.set(handle.id, { done, abort });
+    // A restarted container's output goes after the one before it (which has ended: its stream is closing).
+    const done = (previous?.done ?? Promise.resolve())
+      .then(() => (abort.signal.aborted ? undefined : copyPodLog(this.#kubeConfig, this.namespace, pod.metadata!.name!, files, { follow: true, rewrite: rewrite && !previous, signal: abort.signal })))
+      .catch(() => undefined);
+    previous?.abort.signal.addEventListener('abort', () => abort.abort(), { once: true });
+    this.#logCopies.set(handle.id, { done, abort, container });
+  }
+
+  /** A followed Deployment's container (re)started: copy its output too. */
+  #followRestart(pod: V1Pod): void {
+    const followed = this.#followed.get(pod.metadata?.labels?.[WORKLOAD_LABEL] ?? '');
+    if (followed && podOutcome(pod).state === 'running' && !pod.metadata?.deletionTimestamp) this.#copyLog(followed.handle, pod, followed.files, false);
   }
 
   /** After the end: the log file holds the whole output (copied now when nobody copied it live). */
@@ -420,6 +440,11 @@ function stuckError(spec: WorkloadSpec, outcome: Extract<PodOutcome, { state: 's
     });
   }
   return new BerthError('BERTH_E_DRIVER', `workload ${spec.id} cannot start: ${outcome.reason}: ${outcome.message}`, { details: { id: spec.id, reason: outcome.reason } });
+}
+
+/** Which container a log stream belongs to: the pod, and how often its container restarted. */
+function containerKey(pod: V1Pod): string {
+  return `${pod.metadata?.name ?? ''}#${pod.status?.containerStatuses?.[0]?.restartCount ?? 0}`;
 }
 
 /** Appends a line the container could not write itself (once: a second wait finds it there). */

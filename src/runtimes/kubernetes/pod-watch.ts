@@ -16,6 +16,7 @@ export class PodWatch {
   readonly #namespace: string;
   readonly #deleted = new Map<string, V1Pod>();
   #wake: Array<() => void> = [];
+  readonly #podListeners: Array<(pod: V1Pod) => void> = [];
   #stopped = false;
   #lastError: unknown = null;
   #restarting = false;
@@ -24,8 +25,8 @@ export class PodWatch {
     this.#namespace = namespace;
     const selector = `${MANAGED_LABEL}=true`;
     this.#informer = makeInformer<V1Pod>(kubeConfig, `/api/v1/namespaces/${namespace}/pods`, () => core.listNamespacedPod({ namespace, labelSelector: selector }), selector);
-    this.#informer.on('add', () => this.#notify());
-    this.#informer.on('update', () => this.#notify());
+    this.#informer.on('add', (pod) => this.#notify(pod));
+    this.#informer.on('update', (pod) => this.#notify(pod));
     this.#informer.on('delete', (pod) => {
       const workload = pod.metadata?.labels?.[WORKLOAD_LABEL];
       if (workload) this.#deleted.set(workload, pod);
@@ -94,7 +95,13 @@ export class PodWatch {
     });
   }
 
-  #notify(): void {
+  /** Called with every added or changed pod. */
+  onPod(listener: (pod: V1Pod) => void): void {
+    this.#podListeners.push(listener);
+  }
+
+  #notify(pod?: V1Pod): void {
+    if (pod) for (const listener of this.#podListeners) listener(pod);
     const wake = this.#wake;
     this.#wake = [];
     for (const fn of wake) fn();
