@@ -80,6 +80,9 @@ describe('berth kube manifests', () => {
       [['--data-size', 'big'], '--data-size'],
       [['--image', 'bad image'], '--image'],
       [['--unknown'], 'unknown'],
+      [['--host', 'berth.acme.io'], '--services-domain'],
+      [['--host', 'berth.acme.io', '--services-domain', 'svc.berth.acme.io'], '--services-domain'],
+      [['--host', 'berth.acme.io', '--services-domain', 'services.acme.io'], '--services-domain'],
     ] as const) {
       const r = berth(['kube', 'manifests', ...args]);
       assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);

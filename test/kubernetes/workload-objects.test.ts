@@ -205,5 +205,7 @@ describe('kubernetes workload objects', () => {
     assert.equal(labelValue('p1'), 'p1');
     assert.match(labelValue('/var/lib/berth'), /^h\.[0-9a-f]{40}$/);
     assert.equal(ownerSelector({ run: 'r1', project: undefined }), 'berth.dev/managed=true,owner.berth.dev/run=r1');
+    // A value cannot widen or change a selector: anything outside the label alphabet is hashed.
+    assert.match(ownerSelector({ run: 'r1,berth.dev/managed!=true' }), /^berth\.dev\/managed=true,owner\.berth\.dev\/run=h\.[0-9a-f]{40}$/);
   });
 });

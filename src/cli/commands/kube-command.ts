@@ -17,7 +17,7 @@ Options:
   --image IMAGE           Berth's server image (default berth/server:VERSION — Berth publishes none yet: build and push your own)
   --step-image IMAGE      image of steps without an environment (default: BERTH_DOCKER_IMAGE)
   --host HOST             the UI/API host name (default berth.example.org)
-  --services-domain D     services get origins at *.D (default services.<host>; pick one that shares no registrable domain with --host)
+  --services-domain D     services get origins at *.D (needed with --host; must share no registrable domain with it)
   --storage-class NAME    StorageClass of the data claim (default: BERTH_KUBE_STORAGE_CLASS, else the cluster's)
   --data-size SIZE        size of the data claim (default 20Gi)
   --database-secret NAME  Secret whose key "url" is the PostgreSQL URL (default berth-database)
@@ -59,7 +59,15 @@ export async function kubeCommand(ctx: CliContext, args: string[]): Promise<numb
     return value;
   };
   check('--host', host, DNS_NAME, 'a DNS host name', '--host berth.example.org');
-  const servicesDomain = check('--services-domain', values['services-domain'], DNS_NAME, 'a DNS domain', '--services-domain berth-services.example.net') ?? `services.${host}`;
+  const given = check('--services-domain', values['services-domain'], DNS_NAME, 'a DNS domain', '--services-domain berth-services.example.net');
+  if (given === undefined && values.host !== undefined) {
+    throw usageError('kube manifests', '--host needs --services-domain: the services\' own origins', 'e.g. --services-domain berth-services.example.net (a domain that shares no registrable domain with --host)');
+  }
+  const servicesDomain = given ?? 'berth-services.example.net';
+  // A service's page on a subdomain of the UI (or the other way round) could set cookies for the UI's host.
+  if (servicesDomain === host || servicesDomain.endsWith(`.${host}`) || host.endsWith(`.${servicesDomain}`) || registrable(servicesDomain) === registrable(host)) {
+    throw usageError('kube manifests', `--services-domain ${servicesDomain} shares its domain with --host ${host}`, 'pick a domain of its own, e.g. UI berth.example.org and services *.berth-services.example.net');
+  }
   const { settings } = ctx.config.kubernetes;
   const { berthManifests } = await import('../../runtimes/kubernetes/berth-manifests.ts');
   const { kubeYaml } = await import('../../runtimes/kubernetes/kube-yaml.ts');
@@ -81,6 +89,11 @@ export async function kubeCommand(ctx: CliContext, args: string[]): Promise<numb
   const secret = values['database-secret'] ?? 'berth-database';
   ctx.out(kubeYaml(objects, [`Berth ${version()} on Kubernetes: ${replicas} server replica(s) in namespace ${namespace}.`, `Create the database Secret first: kubectl -n ${namespace} create secret generic ${secret} --from-literal=url=postgres://USER:PASSWORD@HOST:5432/DB`]).trimEnd());
   return 0;
+}
+
+/** The last two labels: a stand-in for the registrable domain (no public suffix list here), which errs on the side of refusing. */
+function registrable(host: string): string {
+  return host.split('.').slice(-2).join('.');
 }
 
 function flag(name: string, value: string, expected: string, example: string) {
