@@ -104,14 +104,11 @@ describe('KubernetesDriver on recorded watch events', () => {
   });
 
   it('a command the container runtime cannot exec (StartError) is exit 127 and the log names it', T, async () => {
-    onJob(() => undefined);
+    const message = 'failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "berth-no-such-program": executable file not found in $PATH: unknown';
+    onJob((pod) => api.emit('MODIFIED', podWith(pod, { phase: 'Failed', terminated: { exitCode: 128, reason: 'StartError', message } })));
     const d = await driver();
     const s = spec({ command: ['berth-no-such-program', '--flag'] });
-    const starting = d.start(s);
-    await new Promise((r) => setTimeout(r, 100));
-    const message = 'failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "berth-no-such-program": executable file not found in $PATH: unknown';
-    api.emit('MODIFIED', podWith(api.all('pods')[0]!, { phase: 'Failed', terminated: { exitCode: 128, reason: 'StartError', message } }));
-    const handle = await starting;
+    const handle = await d.start(s);
     const exit = await d.wait(handle);
     assert.equal(exit.code, 127);
     assert.match(readFileSync(s.logPath, 'utf8'), /berth-no-such-program/);
@@ -267,9 +264,14 @@ describe('KubernetesDriver on recorded watch events', () => {
     assert.deepEqual(affinity(api.get('jobs', interactive.state.name as string)!), ['node-a']);
     // A node that pulls the image later is seen through the watch.
     api.emit('MODIFIED', node('node-b', ['docker.io/library/python:3-slim', 'docker.io/library/busybox:1.36']), 'nodes');
-    await new Promise((r) => setTimeout(r, 100));
-    const second = await d.start(spec());
-    assert.deepEqual(affinity(api.get('jobs', second.state.name as string)!), ['node-a', 'node-b']);
+    // (the event reaches the driver asynchronously: start until it shows, for at most 10 s)
+    let placed: unknown;
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
+      const second = await d.start(spec());
+      placed = affinity(api.get('jobs', second.state.name as string)!);
+      if (Array.isArray(placed) && placed.length === 2) break;
+    }
+    assert.deepEqual(placed, ['node-a', 'node-b']);
     const job = await d.start(spec({ env: { ORCHEST_SESSION_TYPE: 'noninteractive' } }));
     assert.equal(affinity(api.get('jobs', job.state.name as string)!), undefined);
   });
@@ -284,10 +286,9 @@ describe('KubernetesDriver on recorded watch events', () => {
     api.appendLog(name, 'first container\n');
     // It crashes; the kubelet waits (CrashLoopBackOff) and starts it again in the same pod.
     const crashed = api.emit('MODIFIED', { ...pod, status: { ...pod.status, containerStatuses: [{ ...pod.status.containerStatuses[0], restartCount: 0, state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: { terminated: { exitCode: 1, reason: 'Error' } } }] } });
-    await new Promise((r) => setTimeout(r, 100));
+    for (const deadline = Date.now() + 10_000; (await d.isRunning(handle)) && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
     assert.equal(await d.isRunning(handle), false);
     api.emit('MODIFIED', { ...crashed, status: { ...crashed.status, phase: 'Running', containerStatuses: [{ ...crashed.status.containerStatuses[0], restartCount: 1, state: { running: { startedAt: new Date().toISOString() } } }] } });
-    await new Promise((r) => setTimeout(r, 100));
     api.appendLog(name, 'second container\n');
     await d.stop(handle, { graceMs: 1_000 });
     await d.wait(handle);

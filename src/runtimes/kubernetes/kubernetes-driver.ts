@@ -66,6 +66,8 @@ export class KubernetesDriver implements RuntimeDriver {
   readonly #nodes: NodeImages;
   readonly #server: string;
   readonly #logCopies = new Map<string, LogCopy>();
+  /** Workloads whose log this driver finished copying (a later wait must not copy it again). */
+  readonly #copied = new Set<string>();
   /** Restarting workloads this driver copies logs of: each new container (restart or new pod) is appended. */
   readonly #followed = new Map<string, { handle: WorkloadHandle; files: LogFiles }>();
   #started: Promise<void> | null = null;
@@ -240,6 +242,7 @@ export class KubernetesDriver implements RuntimeDriver {
     // Its owner reference removes the Service too; this is for a Service whose owner was never set.
     await this.#core.deleteNamespacedService({ name: state.name, namespace: this.namespace }).catch(() => undefined);
     this.#followed.delete(state.name);
+    this.#copied.delete(handle.id);
     const copy = this.#logCopies.get(handle.id);
     if (copy) {
       copy.abort.abort();
@@ -355,6 +358,7 @@ export class KubernetesDriver implements RuntimeDriver {
 
   /** After the end: the log file holds the whole output (copied now when nobody copied it live). */
   async #finishLogCopy(handle: WorkloadHandle, state: KubeState): Promise<void> {
+    if (this.#copied.has(handle.id)) return;
     const copy = this.#logCopies.get(handle.id);
     if (copy) {
       // The API closes a followed log when the container ends; a pod lost with its node never does.
@@ -362,6 +366,7 @@ export class KubernetesDriver implements RuntimeDriver {
       if (!drained) copy.abort.abort();
       await copy.done;
       this.#logCopies.delete(handle.id);
+      this.#copied.add(handle.id);
       return;
     }
     const pod = this.#pods.pods(state.name)[0];
@@ -369,7 +374,9 @@ export class KubernetesDriver implements RuntimeDriver {
     const recorded = parseWorkloadAnnotations(workload?.metadata?.annotations)?.files;
     const files = recorded ? { path: handle.logPath, offset: recorded.offset, errOffset: 0 } : undefined;
     if (pod && files) await copyPodLog(this.#kubeConfig, this.namespace, pod.metadata!.name!, files, { follow: false, rewrite: true }).catch(() => undefined);
+    this.#copied.add(handle.id);
   }
+
 
   async #readWorkload(name: string): Promise<V1Job | V1Deployment | null> {
     for (const read of [() => this.#batch.readNamespacedJob({ name, namespace: this.namespace }), () => this.#apps.readNamespacedDeployment({ name, namespace: this.namespace })]) {
