@@ -440,8 +440,8 @@ export class Engine {
     return runReport(run, await this.#runs.steps(run.uuid));
   }
 
-  async listRuns(opts: { limit?: number; status?: Status; projectUuid?: string } = {}): Promise<RunRow[]> {
-    return this.#runs.list({ limit: opts.limit ?? 50, status: opts.status, projectUuid: opts.projectUuid });
+  async listRuns(opts: { limit?: number; status?: Status; projectUuid?: string; pipelineUuid?: string } = {}): Promise<RunRow[]> {
+    return this.#runs.list({ limit: opts.limit ?? 50, status: opts.status, projectUuid: opts.projectUuid, pipelineUuid: opts.pipelineUuid });
   }
 
   /** A step of a run by uuid (or prefix) or title, with its log file. */

@@ -75,6 +75,17 @@ export const ValidationReport = Type.Object({
   problems: Type.Array(Problem),
 });
 
+export const PipelineSourceView = Type.Object({
+  path: Type.String(),
+  text: Type.String({ description: 'the file as it is on disk' }),
+  document: Type.Union([PipelineDocument, Type.Null()], { description: 'the parsed JSON when it is an object, else null' }),
+  json_error: Type.Union([
+    Type.Object({ message: Type.String(), line: Type.Union([Type.Integer(), Type.Null()]), column: Type.Union([Type.Integer(), Type.Null()]) }),
+    Type.Null(),
+  ], { description: 'where the JSON breaks (1-based line and column), when it is not JSON' }),
+  problems: Type.Array(Problem, { description: 'every problem: the validator\'s, and step files that are missing' }),
+});
+
 export const Nullable = (t: ReturnType<typeof Type.String>) => Type.Union([t, Type.Null()]);
 
 /** Orchest's run and step statuses, as a literal union (so the generated client types have them). */
@@ -132,6 +143,7 @@ export const CreateRunBody = Type.Object(
 export const ListRunsQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
   status: Type.Optional(StatusSchema),
+  pipeline: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: "only this pipeline's runs (its uuid)" })),
 });
 
 export const RunParams = Type.Object({ run: Type.String({ minLength: 1, maxLength: 36, description: 'run uuid or its first characters' }) });
