@@ -29,6 +29,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   project: async () => (await import('./commands/project-command.ts')).projectCommand,
   pipeline: async () => (await import('./commands/pipeline-command.ts')).pipelineCommand,
   init: async () => (await import('./commands/init-command.ts')).initCommand,
+  kube: async () => (await import('./commands/kube-command.ts')).kubeCommand,
 };
 
 const HELP = `Berth — pipelines and services for data teams (runs Orchest projects unchanged)
@@ -60,6 +61,7 @@ Commands:
   env-var set|list|rm           project and pipeline environment variables (secrets)
   project list|rename|move|rm   registered projects (rm unregisters; the folder is kept)
   pipeline rm FILE              delete a pipeline file (records project:pipeline:deleted)
+  kube manifests [--replicas N]  Berth itself on Kubernetes, as YAML (RBAC, PVC, servers, Service, Ingress)
 
 Every command takes --help. Lists take --json.
 State lives in BERTH_HOME (default ~/.berth). With BERTH_ENDPOINT (+ BERTH_TOKEN) set, run, runs,

@@ -2,8 +2,9 @@ import type { LogLevel } from '../log.ts';
 import { availableParallelism, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { BerthError } from '../errors.ts';
+import { type KubeSettings, kubeSettings } from './kube-settings.ts';
 
-export const RUNTIMES = ['process', 'docker'] as const;
+export const RUNTIMES = ['process', 'docker', 'kubernetes'] as const;
 export type RuntimeName = (typeof RUNTIMES)[number];
 
 /** Everything Berth reads from its environment, parsed once. */
@@ -35,6 +36,8 @@ export interface BerthConfig {
   docker: DockerConnection;
   /** Image for steps with neither an environment nor berth_image on the docker runtime (BERTH_DOCKER_IMAGE). */
   dockerDefaultImage: string;
+  /** The kubernetes runtime: KUBECONFIG (unset: ~/.kube/config, else in-cluster) and the BERTH_KUBE_* settings. */
+  kubernetes: { kubeconfig: string | undefined; settings: KubeSettings };
   /** BERTH_ADMIN_TOKEN: the server's admin token (only its hash is stored); unset = generated on first start. */
   adminToken: string | undefined;
   /** BERTH_ENDPOINT (+ BERTH_TOKEN): the CLI talks to this Berth server instead of an in-process engine. */
@@ -83,6 +86,7 @@ export function loadConfig(env: Env = process.env): BerthConfig {
     ci: env.CI === 'true' || env.CI === '1',
     docker: dockerConnection(env.DOCKER_HOST),
     dockerDefaultImage: env.BERTH_DOCKER_IMAGE || 'python:3-slim',
+    kubernetes: { kubeconfig: env.KUBECONFIG || undefined, settings: kubeSettings(env) },
     processLauncher: oneOf(env, 'BERTH_PROCESS_LAUNCHER', ['auto', 'shell'] as const),
     logLevel: oneOf(env, 'BERTH_LOG_LEVEL', ['error', 'fatal', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
     adminToken: env.BERTH_ADMIN_TOKEN || undefined,

@@ -21,5 +21,5 @@ test('BERTH_RUNTIME=docker, BERTH_DOCKER_IMAGE and CI are read once into the con
   assert.equal(config.ci, true);
   assert.equal(config.docker.socketPath, '/x.sock');
   assert.equal(loadConfig({ HOME: '/tmp/h' }).ci, false);
-  assert.throws(() => loadConfig({ HOME: '/tmp/h', BERTH_RUNTIME: 'kubernetes' }), (e: unknown) => isBerthError(e) && e.code === 'BERTH_E_CONFIG');
+  assert.throws(() => loadConfig({ HOME: '/tmp/h', BERTH_RUNTIME: 'nomad' }), (e: unknown) => isBerthError(e) && e.code === 'BERTH_E_CONFIG');
 });

@@ -1,7 +1,7 @@
 import { stepKernelLanguage } from '../environments/step-kernel-language.ts';
 import { statSync } from 'node:fs';
 import { posix, relative, sep } from 'node:path';
-import type { BerthConfig } from '../config/config.ts';
+import type { BerthConfig, RuntimeName } from '../config/config.ts';
 import { environmentReference } from '../core/environment-image.ts';
 import { buildStepEnvironment } from '../core/step-environment.ts';
 import type { RuntimeDriver } from '../runtimes/driver.ts';
@@ -31,12 +31,14 @@ export const SDK_PYTHON_MOUNT = '/berth-sdk/python';
  * run's are passed in: the host's environment stays on the host.
  */
 export class ContainerStepRuntime implements StepRuntime {
-  readonly name = 'docker' as const;
+  readonly name: RuntimeName;
   readonly driver: RuntimeDriver;
   readonly #config: BerthConfig;
   readonly #images: EnvironmentImages;
 
-  constructor(config: BerthConfig, driver: RuntimeDriver, images: EnvironmentImages) {
+  /** `name`: the runtime the runs are recorded under (docker, kubernetes). */
+  constructor(config: BerthConfig, driver: RuntimeDriver, images: EnvironmentImages, name: RuntimeName = 'docker') {
+    this.name = name;
     this.#config = config;
     this.driver = driver;
     this.#images = images;

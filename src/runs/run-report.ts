@@ -7,7 +7,7 @@ export interface RunReport {
     uuid: string;
     status: Status;
     run_type: string;
-    /** The runtime the steps ran on (process, docker). */
+    /** The runtime the steps ran on (process, docker, kubernetes). */
     runtime: string;
     pipeline: { uuid: string; name: string; path: string };
     created_at: string;

@@ -58,7 +58,7 @@ export class StepRuntimes {
     const driver = await this.#registry.driver(name);
     if (driver.capabilities.isolation) {
       const { ContainerStepRuntime } = await import('./container-step-runtime.ts');
-      return new ContainerStepRuntime(this.#config, driver, await this.environmentImages());
+      return new ContainerStepRuntime(this.#config, driver, await this.environmentImages(), name);
     }
     return new ProcessStepRuntime(this.#config, driver);
   }

@@ -38,6 +38,13 @@ const ENTRIES: Record<RuntimeName, RuntimeEntry> = {
       return new DockerImageBuilder(driver.client, config.docker.address);
     },
   },
+  // Environment images are still built by the docker runtime's builder (no builder Job on the cluster yet).
+  kubernetes: {
+    driver: async (config) => {
+      const [{ KubernetesDriver }, { loadKubeConfig }] = await Promise.all([import('./kubernetes/kubernetes-driver.ts'), import('./kubernetes/kube-config-loader.ts')]);
+      return new KubernetesDriver({ kubeConfig: loadKubeConfig(config.kubernetes.kubeconfig), settings: config.kubernetes.settings });
+    },
+  },
 };
 
 /** The runtime names this build has. */

@@ -95,7 +95,7 @@ export const RunSummary = Type.Object({
   uuid: Type.String(),
   status: StatusSchema,
   run_type: Type.String(),
-  runtime: Type.String({ description: 'the runtime the steps ran on (process, docker)' }),
+  runtime: Type.String({ description: 'the runtime the steps ran on (process, docker, kubernetes)' }),
   pipeline: Type.Object({ uuid: Type.String(), name: Type.String(), path: Type.String() }),
   created_at: Type.String(),
   started_at: Nullable(Type.String()),

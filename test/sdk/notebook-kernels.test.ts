@@ -60,10 +60,10 @@ describe('notebook kernels by language (process runtime)', () => {
     const log = (title: string) => readFileSync(report.steps.find((s: { title: string }) => s.title === title).log_path, 'utf8');
     assert.equal(res.code, 0, res.stderr + log('Analyse'));
     assert.match(log('Prepare'), /python wrote 3 rows/);
-    assert.match(log('Prepare'), /^30$/m, 'an execute result is logged as its plain text');
+    assert.match(log('Prepare'), /^\[\d+\] 30$/m, 'an execute result is logged as its plain text, after its execution count');
     assert.match(log('Analyse'), /R mean: 3/);
     assert.match(log('Analyse'), /R to stderr/);
-    assert.match(log('Analyse'), /^\[1\] 21$/m, 'R prints its results as R does');
+    assert.match(log('Analyse'), /^\[\d+\] \[1\] 21$/m, 'R prints its results as R does (after the cell\'s execution count)');
     const executed = readFileSync(join(box.home, 'runs', report.run.uuid, 'notebooks', 's-r.ipynb'), 'utf8');
     assert.match(executed, /R mean: 3/, 'the executed notebook keeps its outputs');
   });

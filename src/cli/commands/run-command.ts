@@ -22,7 +22,9 @@ Options:
   --step-param STEP.K=V  override a step's parameter (repeatable; STEP = uuid or title, split
                      at the last "." before "="); V is parsed as JSON when it can be
   --env K=V          set an environment variable for every step (repeatable)
-  --runtime NAME     process (default) or docker
+  --runtime NAME     process (default), docker or kubernetes
+  --dry-run          with --runtime kubernetes: print every object the steps would create, as YAML,
+                     and run nothing (no cluster needed)
   --job              a non-interactive (job) run: not queued behind other runs, its own outputs, and
                      the services whose scope includes "noninteractive" run for its lifetime only
   -f, --follow       stream every step's output, each line prefixed by the step's title
@@ -43,6 +45,7 @@ export async function runCommand(ctx: CliContext, args: string[]): Promise<numbe
     env: { type: 'string', multiple: true },
     job: { type: 'boolean' },
     runtime: { type: 'string' },
+    'dry-run': { type: 'boolean' },
     json: { type: 'boolean' },
     follow: { type: 'boolean', short: 'f' },
     help: { type: 'boolean', short: 'h' },
@@ -58,6 +61,10 @@ export async function runCommand(ctx: CliContext, args: string[]): Promise<numbe
   const params = parseParams(values.param ?? []);
   addStepParams(params.steps, values['step-param'] ?? []);
   const env = parseEnv(values.env ?? []);
+  if (values['dry-run']) {
+    if ((values.runtime ?? ctx.config.runtime) !== 'kubernetes') throw usageError('run', '--dry-run prints the Kubernetes objects of a run', 'add --runtime kubernetes (or set BERTH_RUNTIME=kubernetes)');
+    return (await import('./kube-dry-run.ts')).kubeDryRun(ctx, positionals[0]!, env, values.job ?? false);
+  }
 
   const backend = await ctx.backend();
   const controller = new AbortController();

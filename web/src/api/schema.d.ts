@@ -1062,7 +1062,7 @@ export interface paths {
                                 /** @enum {unknown} */
                                 status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                                 run_type: string;
-                                /** @description the runtime the steps ran on (process, docker) */
+                                /** @description the runtime the steps ran on (process, docker, kubernetes) */
                                 runtime: string;
                                 pipeline: {
                                     uuid: string;
@@ -1161,7 +1161,7 @@ export interface paths {
                         };
                         fail_fast?: boolean;
                         /** @description the runtime to run the steps on (default: the server's) */
-                        runtime?: "process" | "docker";
+                        runtime?: "process" | "docker" | "kubernetes";
                         /** @description job: not queued, own outputs, its noninteractive services for its lifetime */
                         kind?: "interactive" | "job";
                     };
@@ -1180,7 +1180,7 @@ export interface paths {
                                 /** @enum {unknown} */
                                 status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                                 run_type: string;
-                                /** @description the runtime the steps ran on (process, docker) */
+                                /** @description the runtime the steps ran on (process, docker, kubernetes) */
                                 runtime: string;
                                 pipeline: {
                                     uuid: string;
@@ -1293,7 +1293,7 @@ export interface paths {
                                 /** @enum {unknown} */
                                 status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                                 run_type: string;
-                                /** @description the runtime the steps ran on (process, docker) */
+                                /** @description the runtime the steps ran on (process, docker, kubernetes) */
                                 runtime: string;
                                 pipeline: {
                                     uuid: string;
@@ -1395,7 +1395,7 @@ export interface paths {
                                 /** @enum {unknown} */
                                 status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                                 run_type: string;
-                                /** @description the runtime the steps ran on (process, docker) */
+                                /** @description the runtime the steps ran on (process, docker, kubernetes) */
                                 runtime: string;
                                 pipeline: {
                                     uuid: string;
@@ -1495,7 +1495,7 @@ export interface paths {
                                 /** @enum {unknown} */
                                 status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                                 run_type: string;
-                                /** @description the runtime the steps ran on (process, docker) */
+                                /** @description the runtime the steps ran on (process, docker, kubernetes) */
                                 runtime: string;
                                 pipeline: {
                                     uuid: string;
@@ -3647,7 +3647,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        runtime?: "process" | "docker";
+                        runtime?: "process" | "docker" | "kubernetes";
                     };
                 };
             };
@@ -6180,7 +6180,7 @@ export interface paths {
                         /** @description the command (process runtime), or the command replacing the image's (container runtimes; empty: the image's default) */
                         args?: string[];
                         /** @description default: the server's runtime */
-                        runtime?: "process" | "docker";
+                        runtime?: "process" | "docker" | "kubernetes";
                         /** @description absolute working directory on the host (process runtime; default the server's BERTH_HOME) */
                         cwd?: string;
                         env?: {
@@ -7389,7 +7389,7 @@ export interface components {
                     /** @enum {unknown} */
                     status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                     run_type: string;
-                    /** @description the runtime the steps ran on (process, docker) */
+                    /** @description the runtime the steps ran on (process, docker, kubernetes) */
                     runtime: string;
                     pipeline: {
                         uuid: string;
@@ -7466,7 +7466,7 @@ export interface components {
                     /** @enum {unknown} */
                     status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                     run_type: string;
-                    /** @description the runtime the steps ran on (process, docker) */
+                    /** @description the runtime the steps ran on (process, docker, kubernetes) */
                     runtime: string;
                     pipeline: {
                         uuid: string;

@@ -1,0 +1,94 @@
+import { BerthError } from '../errors.ts';
+
+/** A host folder Berth writes to that workloads see through a PersistentVolumeClaim (the data folder, projects). */
+export interface VolumeMapping {
+  /** Absolute path as Berth sees it (a bind mount's source under it becomes a subPath of the claim). */
+  hostPath: string;
+  /** The claim (ReadWriteMany when workloads run on several nodes) holding that folder. */
+  claim: string;
+  /** Where in the claim the folder is (empty: its root). */
+  subPath: string;
+}
+
+/** Kubernetes quantities ("500m", "2Gi"); GPUs as a count of nvidia.com/gpu. */
+export interface KubeResources {
+  cpuRequest?: string;
+  cpuLimit?: string;
+  memoryRequest?: string;
+  memoryLimit?: string;
+  gpus?: number;
+}
+
+/** How the kubernetes runtime places its objects (BERTH_KUBE_*; see kubeSettings). */
+export interface KubeSettings {
+  namespace: string;
+  /** StorageClass of the claims Berth creates for named volumes; undefined: the cluster's default. */
+  storageClass: string | undefined;
+  /** Size requested for each named volume's claim. */
+  volumeSize: string;
+  volumes: VolumeMapping[];
+  imagePullSecrets: string[];
+  /** Requests and limits of every workload unless its own say otherwise. */
+  resources: KubeResources;
+}
+
+type Env = Record<string, string | undefined>;
+
+const QUANTITY = /^[0-9]+(\.[0-9]+)?(m|k|Ki|M|Mi|G|Gi|T|Ti|P|Pi|E|Ei)?$/;
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+
+/**
+ * Reads the kubernetes runtime's settings from an environment (pure: src/config passes its env):
+ * BERTH_KUBE_NAMESPACE (default "berth"), BERTH_KUBE_STORAGE_CLASS, BERTH_KUBE_VOLUME_SIZE (10Gi),
+ * BERTH_KUBE_VOLUMES ("/host/path=claim[:sub/path],…"), BERTH_KUBE_IMAGE_PULL_SECRETS ("a,b"),
+ * BERTH_KUBE_CPU_REQUEST / _CPU_LIMIT / _MEMORY_REQUEST / _MEMORY_LIMIT (quantities).
+ */
+export function kubeSettings(env: Env): KubeSettings {
+  const namespace = env.BERTH_KUBE_NAMESPACE || 'berth';
+  if (!DNS_LABEL.test(namespace)) throw invalid('BERTH_KUBE_NAMESPACE', namespace, 'a namespace name: lower-case letters, digits and "-", at most 63', 'BERTH_KUBE_NAMESPACE=berth');
+  const storageClass = env.BERTH_KUBE_STORAGE_CLASS || undefined;
+  if (storageClass !== undefined && !DNS_SUBDOMAIN.test(storageClass)) throw invalid('BERTH_KUBE_STORAGE_CLASS', storageClass, 'a StorageClass name', 'e.g. BERTH_KUBE_STORAGE_CLASS=nfs-client');
+  const volumeSize = env.BERTH_KUBE_VOLUME_SIZE || '10Gi';
+  if (!QUANTITY.test(volumeSize)) throw invalid('BERTH_KUBE_VOLUME_SIZE', volumeSize, 'a storage quantity', 'e.g. BERTH_KUBE_VOLUME_SIZE=10Gi');
+  const resources: KubeResources = {};
+  for (const [name, key] of [['CPU_REQUEST', 'cpuRequest'], ['CPU_LIMIT', 'cpuLimit'], ['MEMORY_REQUEST', 'memoryRequest'], ['MEMORY_LIMIT', 'memoryLimit']] as const) {
+    const raw = env[`BERTH_KUBE_${name}`];
+    if (!raw) continue;
+    if (!QUANTITY.test(raw)) throw invalid(`BERTH_KUBE_${name}`, raw, 'a Kubernetes quantity', key.startsWith('cpu') ? 'e.g. 500m or 2' : 'e.g. 512Mi or 4Gi');
+    resources[key] = raw;
+  }
+  return {
+    namespace,
+    storageClass,
+    volumeSize,
+    volumes: parseVolumes(env.BERTH_KUBE_VOLUMES ?? ''),
+    imagePullSecrets: list(env.BERTH_KUBE_IMAGE_PULL_SECRETS ?? '').map((s) => (DNS_SUBDOMAIN.test(s) ? s : fail(invalid('BERTH_KUBE_IMAGE_PULL_SECRETS', s, 'a Secret name', 'e.g. regcred')))),
+    resources,
+  };
+}
+
+function parseVolumes(raw: string): VolumeMapping[] {
+  return list(raw).map((item) => {
+    const eq = item.lastIndexOf('=');
+    const hostPath = item.slice(0, Math.max(eq, 0)).replace(/\/+$/, '');
+    const [claim = '', ...rest] = item.slice(eq + 1).split(':');
+    const subPath = rest.join(':').replace(/^\/+|\/+$/g, '');
+    if (eq <= 0 || !hostPath.startsWith('/') || !DNS_SUBDOMAIN.test(claim) || subPath.split('/').includes('..')) {
+      throw invalid('BERTH_KUBE_VOLUMES', item, 'ABSOLUTE_HOST_PATH=CLAIM_NAME[:SUB/PATH]', 'e.g. BERTH_KUBE_VOLUMES=/var/lib/berth=berth-data');
+    }
+    return { hostPath, claim, subPath };
+  });
+}
+
+function list(raw: string): string[] {
+  return raw.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+function invalid(name: string, value: string, expected: string, fix: string): BerthError {
+  return new BerthError('BERTH_E_CONFIG', `${name}=${value} is not ${expected}`, { problems: [{ path: name, message: `must be ${expected}`, fix }] });
+}
+
+function fail(e: unknown): never {
+  throw e;
+}

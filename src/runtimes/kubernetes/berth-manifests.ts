@@ -1,0 +1,135 @@
+import type {
+  KubernetesObject,
+  V1ClusterRole,
+  V1ClusterRoleBinding,
+  V1Deployment,
+  V1EnvVar,
+  V1Ingress,
+  V1Namespace,
+  V1PersistentVolumeClaim,
+  V1Role,
+  V1RoleBinding,
+  V1Service,
+  V1ServiceAccount,
+} from '@kubernetes/client-node';
+
+/** What `berth kube manifests` renders Berth itself from. */
+export interface BerthManifestOptions {
+  namespace: string;
+  /** Server replicas; they share PostgreSQL (BERTH_DATABASE_URL from a Secret) and the data claim. */
+  replicas: number;
+  /** Berth's server image. */
+  image: string;
+  /** Image for steps that name no environment (BERTH_DOCKER_IMAGE). */
+  stepImage: string;
+  /** The UI/API host name of the Ingress. */
+  host: string;
+  /** Services get their own origins at *.<servicesDomain> (a wildcard rule of the Ingress). */
+  servicesDomain: string;
+  storageClass?: string;
+  dataSize: string;
+  /** Secret with key `url`: the PostgreSQL connection URL. */
+  databaseSecret: string;
+  ingressClass?: string;
+  /** Secret holding the TLS certificate for both hosts (omitted: plain HTTP). */
+  tlsSecret?: string;
+  /** Read Nodes (get/list/watch; a ClusterRole) so interactive workloads go to nodes that hold their image. */
+  nodeAccess: boolean;
+}
+
+const NAME = 'berth';
+const PORT = 7420;
+const HOME = '/var/lib/berth';
+const LABELS = { 'app.kubernetes.io/name': 'berth', 'app.kubernetes.io/component': 'server', 'app.kubernetes.io/managed-by': 'berth-kube-manifests' };
+
+/**
+ * Every object Berth needs to run on a cluster (pure), in apply order: its Namespace, a
+ * ServiceAccount with a Role limited to that namespace's pods (and their logs and exec), services,
+ * deployments, jobs and claims — the objects the kubernetes runtime creates — plus, with nodeAccess,
+ * read-only Nodes; a ReadWriteMany claim for BERTH_HOME that workloads mount by subPath
+ * (BERTH_KUBE_VOLUMES); N server replicas on PostgreSQL; a Service; an Ingress for the UI host and the
+ * wildcard services domain.
+ */
+export function berthManifests(o: BerthManifestOptions): KubernetesObject[] {
+  const meta = (name: string) => ({ name, namespace: o.namespace, labels: { ...LABELS } });
+  const namespace: V1Namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: o.namespace, labels: { 'app.kubernetes.io/managed-by': LABELS['app.kubernetes.io/managed-by'] } } };
+  const serviceAccount: V1ServiceAccount = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(NAME), automountServiceAccountToken: true };
+  const role: V1Role = {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'Role',
+    metadata: meta(NAME),
+    rules: [
+      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'delete'] },
+      { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
+      { apiGroups: [''], resources: ['pods/exec'], verbs: ['get', 'create'] },
+      { apiGroups: [''], resources: ['services'], verbs: ['get', 'list', 'create', 'delete'] },
+      { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['get', 'list', 'create'] },
+      { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] },
+      { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] },
+    ],
+  };
+  const subject = [{ kind: 'ServiceAccount', name: NAME, namespace: o.namespace }];
+  const roleBinding: V1RoleBinding = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: meta(NAME), roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: NAME }, subjects: subject };
+  const nodeRoleName = `berth-${o.namespace}-nodes`;
+  const nodeRole: V1ClusterRole = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: nodeRoleName, labels: { ...LABELS } }, rules: [{ apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] }] };
+  const nodeBinding: V1ClusterRoleBinding = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: nodeRoleName, labels: { ...LABELS } }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: nodeRoleName }, subjects: subject };
+  const data: V1PersistentVolumeClaim = {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: meta('berth-data'),
+    spec: { accessModes: ['ReadWriteMany'], ...(o.storageClass ? { storageClassName: o.storageClass } : {}), resources: { requests: { storage: o.dataSize } } },
+  };
+  const env: V1EnvVar[] = [
+    { name: 'BERTH_HOME', value: HOME },
+    { name: 'BERTH_RUNTIME', value: 'kubernetes' },
+    { name: 'BERTH_KUBE_NAMESPACE', value: o.namespace },
+    { name: 'BERTH_KUBE_VOLUMES', value: `${HOME}=berth-data` },
+    ...(o.storageClass ? [{ name: 'BERTH_KUBE_STORAGE_CLASS', value: o.storageClass }] : []),
+    { name: 'BERTH_DOCKER_IMAGE', value: o.stepImage },
+    { name: 'BERTH_DATABASE_URL', valueFrom: { secretKeyRef: { name: o.databaseSecret, key: 'url' } } },
+  ];
+  const server: V1Deployment = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: meta('berth-server'),
+    spec: {
+      replicas: o.replicas,
+      selector: { matchLabels: { ...LABELS } },
+      template: {
+        metadata: { labels: { ...LABELS } },
+        spec: {
+          serviceAccountName: NAME,
+          securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000 },
+          containers: [
+            {
+              name: 'server',
+              image: o.image,
+              args: ['server', '--host', '0.0.0.0', '--port', String(PORT), '--services-domain', o.servicesDomain],
+              env,
+              ports: [{ name: 'http', containerPort: PORT, protocol: 'TCP' }],
+              readinessProbe: { httpGet: { path: '/api/health', port: 'http' }, periodSeconds: 5 },
+              livenessProbe: { httpGet: { path: '/api/health', port: 'http' }, periodSeconds: 20, failureThreshold: 6 },
+              resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { memory: '1Gi' } },
+              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+              volumeMounts: [{ name: 'data', mountPath: HOME }, { name: 'tmp', mountPath: '/tmp' }],
+            },
+          ],
+          volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'berth-data' } }, { name: 'tmp', emptyDir: {} }],
+        },
+      },
+    },
+  };
+  const service: V1Service = { apiVersion: 'v1', kind: 'Service', metadata: meta(NAME), spec: { type: 'ClusterIP', selector: { ...LABELS }, ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }] } };
+  const backend = { service: { name: NAME, port: { name: 'http' } } };
+  const ingress: V1Ingress = {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'Ingress',
+    metadata: meta(NAME),
+    spec: {
+      ...(o.ingressClass ? { ingressClassName: o.ingressClass } : {}),
+      ...(o.tlsSecret ? { tls: [{ hosts: [o.host, `*.${o.servicesDomain}`], secretName: o.tlsSecret }] } : {}),
+      rules: [o.host, `*.${o.servicesDomain}`].map((host) => ({ host, http: { paths: [{ path: '/', pathType: 'Prefix', backend }] } })),
+    },
+  };
+  return [namespace, serviceAccount, role, roleBinding, ...(o.nodeAccess ? [nodeRole, nodeBinding] : []), data, server, service, ingress];
+}

@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { parseAllDocuments } from 'yaml';
+import { berthManifests } from '../../src/runtimes/kubernetes/berth-manifests.ts';
+import { validateKubeObject } from './kube-schema.ts';
+
+const REPO = join(import.meta.dirname, '..', '..');
+const home = mkdtempSync(join(tmpdir(), 'berth-kube-cli-'));
+after(() => rmSync(home, { recursive: true, force: true }));
+
+function berth(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['bin/berth.ts', ...args], { cwd: REPO, encoding: 'utf8', env: { PATH: process.env.PATH!, HOME: home, BERTH_HOME: join(home, '.berth'), NO_COLOR: '1', ...env } });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; [k: string]: any };
+
+function objects(yaml: string): Obj[] {
+  const docs = parseAllDocuments(yaml);
+  for (const d of docs) assert.deepEqual(d.errors, []);
+  return docs.map((d) => d.toJS() as Obj);
+}
+
+describe('berth kube manifests', () => {
+  it('renders N server replicas on PostgreSQL, least-privilege RBAC, PVC, Service and a wildcard Ingress — every object valid', async () => {
+    const r = berth(['kube', 'manifests', '--replicas', '3', '--host', 'berth.acme.io', '--services-domain', 'acme-services.net', '--storage-class', 'nfs-client', '--tls-secret', 'berth-tls', '--image', 'registry.acme.io/berth/server:0.1.0']);
+    assert.equal(r.status, 0, r.stderr);
+    const objs = objects(r.stdout);
+    assert.deepEqual(objs.map((o) => `${o.kind}/${o.metadata.name}`), [
+      'Namespace/berth', 'ServiceAccount/berth', 'Role/berth', 'RoleBinding/berth', 'ClusterRole/berth-berth-nodes', 'ClusterRoleBinding/berth-berth-nodes',
+      'PersistentVolumeClaim/berth-data', 'Deployment/berth-server', 'Service/berth', 'Ingress/berth',
+    ]);
+    for (const o of objs) await validateKubeObject(o);
+    const byKind = (kind: string): Obj => objs.find((o) => o.kind === kind)!;
+    // Least privilege: only the namespace's objects the runtime creates; nothing cluster-wide but reading Nodes; no secrets.
+    assert.deepEqual(byKind('Role').rules, [
+      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'delete'] },
+      { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
+      { apiGroups: [''], resources: ['pods/exec'], verbs: ['get', 'create'] },
+      { apiGroups: [''], resources: ['services'], verbs: ['get', 'list', 'create', 'delete'] },
+      { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['get', 'list', 'create'] },
+      { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] },
+      { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] },
+    ]);
+    assert.deepEqual(byKind('ClusterRole').rules, [{ apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] }]);
+    const server = byKind('Deployment');
+    assert.equal(server.spec.replicas, 3);
+    const container = server.spec.template.spec.containers[0];
+    assert.equal(container.image, 'registry.acme.io/berth/server:0.1.0');
+    assert.deepEqual(container.args, ['server', '--host', '0.0.0.0', '--port', '7420', '--services-domain', 'acme-services.net']);
+    const env = Object.fromEntries(container.env.map((e: { name: string; value?: string; valueFrom?: unknown }) => [e.name, e.value ?? e.valueFrom]));
+    assert.deepEqual(env.BERTH_DATABASE_URL, { secretKeyRef: { name: 'berth-database', key: 'url' } });
+    assert.equal(env.BERTH_RUNTIME, 'kubernetes');
+    assert.equal(env.BERTH_KUBE_VOLUMES, '/var/lib/berth=berth-data');
+    assert.equal(server.spec.template.spec.serviceAccountName, 'berth');
+    assert.deepEqual(byKind('PersistentVolumeClaim').spec, { accessModes: ['ReadWriteMany'], storageClassName: 'nfs-client', resources: { requests: { storage: '20Gi' } } });
+    const ingress = byKind('Ingress');
+    assert.deepEqual(ingress.spec.rules.map((rule: { host: string }) => rule.host), ['berth.acme.io', '*.acme-services.net']);
+    assert.deepEqual(ingress.spec.tls, [{ hosts: ['berth.acme.io', '*.acme-services.net'], secretName: 'berth-tls' }]);
+    assert.match(r.stdout, /kubectl -n berth create secret generic berth-database/);
+  });
+
+  it('the YAML is exactly the typed builders\' objects (deep equality after a YAML round trip)', () => {
+    const options = { namespace: 'data-team', replicas: 1, image: 'b:1', stepImage: 'python:3-slim', host: 'b.example.org', servicesDomain: 'svc.example.net', dataSize: '20Gi', databaseSecret: 'db', nodeAccess: false };
+    const r = berth(['kube', 'manifests', '--replicas', '1', '--namespace', 'data-team', '--image', 'b:1', '--step-image', 'python:3-slim', '--host', 'b.example.org', '--services-domain', 'svc.example.net', '--database-secret', 'db', '--no-node-access']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(objects(r.stdout), JSON.parse(JSON.stringify(berthManifests(options))));
+  });
+
+  it('bad flags exit 2 naming the flag and the fix, never a stack trace', () => {
+    for (const [args, flag] of [
+      [['--replicas', '0'], '--replicas'],
+      [['--replicas', 'many'], '--replicas'],
+      [['--host', 'Not A Host'], '--host'],
+      [['--namespace', 'UPPER'], '--namespace'],
+      [['--data-size', 'big'], '--data-size'],
+      [['--image', 'bad image'], '--image'],
+      [['--unknown'], 'unknown'],
+      [['--host', 'berth.acme.io'], '--services-domain'],
+      [['--host', 'berth.acme.io', '--services-domain', 'svc.berth.acme.io'], '--services-domain'],
+      [['--host', 'berth.acme.io', '--services-domain', 'services.acme.io'], '--services-domain'],
+    ] as const) {
+      const r = berth(['kube', 'manifests', ...args]);
+      assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.ok(r.stderr.includes(flag), r.stderr);
+      assert.doesNotMatch(r.stderr, /\n\s+at /);
+      assert.equal(r.stdout, '');
+    }
+    const sub = berth(['kube', 'deploy']);
+    assert.equal(sub.status, 2);
+    assert.match(sub.stderr, /unknown subcommand "deploy"/);
+  });
+});
