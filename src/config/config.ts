@@ -30,6 +30,11 @@ export interface BerthConfig {
   ci: boolean;
   /** How to reach the Docker Engine API (DOCKER_HOST; default the local unix socket). */
   docker: DockerConnection;
+  /**
+   * BERTH_PYTHON: the python3 of steps without an environment on the process runtime, and the base
+   * interpreter of environments' virtual environments (unset: the first python3 on PATH).
+   */
+  python: string | undefined;
   /** Image for steps with neither an environment nor berth_image on the docker runtime (BERTH_DOCKER_IMAGE). */
   dockerDefaultImage: string;
   /** BERTH_ADMIN_TOKEN: the server's admin token (only its hash is stored); unset = generated on first start. */
@@ -80,6 +85,7 @@ export function loadConfig(env: Env = process.env): BerthConfig {
     ci: env.CI === 'true' || env.CI === '1',
     docker: dockerConnection(env.DOCKER_HOST),
     dockerDefaultImage: env.BERTH_DOCKER_IMAGE || 'python:3-slim',
+    python: env.BERTH_PYTHON || undefined,
     processLauncher: oneOf(env, 'BERTH_PROCESS_LAUNCHER', ['auto', 'shell'] as const),
     adminToken: env.BERTH_ADMIN_TOKEN || undefined,
     remote: remoteOf(env),

@@ -50,6 +50,8 @@ export interface RunOptions {
   /** Ctrl-C: cancels the run. */
   signal?: AbortSignal;
   observe?: RunObserver;
+  /** `--python`: the interpreter of Python steps without an environment on the process runtime (default BERTH_PYTHON, else python3 on PATH). */
+  python?: string;
   /** The runtime for this run (default: config.runtime). */
   runtime?: RuntimeName;
   /** The registered project folder the file belongs to (else found from `.orchest`/`.git`). */
@@ -192,7 +194,7 @@ export class Engine {
       plan,
       titles: new Map(plan.steps.map((s) => [s, effective.steps[s]?.title ?? s])),
       prepare: (step) =>
-        this.#prepareStep(loaded, effective, run, step, sessionUuid, { run: opts.env ?? {}, stored: storedEnv }, runtime, (line) =>
+        this.#prepareStep(loaded, effective, run, step, sessionUuid, { run: opts.env ?? {}, stored: storedEnv, python: opts.python }, runtime, (line) =>
           observe({ type: 'step-progress', runUuid: run.uuid, stepUuid: step, title: effective.steps[step]?.title ?? step, line }),
         ).then((prepared) => joinSession(prepared, session, runtime)),
       driver: runtime.driver,
@@ -291,7 +293,7 @@ export class Engine {
     run: RunRow,
     stepUuid: string,
     sessionUuid: string,
-    env: { run: Record<string, string>; stored: { project: Record<string, string>; pipeline: Record<string, string> } },
+    env: { run: Record<string, string>; stored: { project: Record<string, string>; pipeline: Record<string, string> }; python?: string },
     runtime: StepRuntime,
     onProgress: (line: string) => void,
   ): Promise<PreparedStep> {
@@ -325,6 +327,7 @@ export class Engine {
       storedEnv: env.stored,
       outputsDir,
       notebookOut: join(run.run_dir, 'notebooks', `${stepUuid}.ipynb`),
+      python: env.python,
       onProgress,
     });
   }

@@ -4,6 +4,8 @@ import type { DockerDriver } from '../runtimes/docker/docker-driver.ts';
 import { ManagedDriver } from '../runtimes/managed-driver.ts';
 import type { BuildSlots, EnvironmentImages } from '../environments/environment-images.ts';
 import { ProcessStepRuntime } from '../runs/process-step-runtime.ts';
+import { ProcessEnvironments } from '../environments/process-environments.ts';
+import type { ProcessDriver } from '../runtimes/process/process-driver.ts';
 import type { StepRuntime } from '../runs/step-runtime.ts';
 import { openDriver } from '../runtimes/runtime-drivers.ts';
 
@@ -64,7 +66,9 @@ export class Runtimes {
       const { ContainerStepRuntime } = await import('../runs/container-step-runtime.ts');
       return new ContainerStepRuntime(this.#config, new ManagedDriver(await this.#dockerDriver(), managed), await this.environmentImages());
     }
-    return new ProcessStepRuntime(this.#config, new ManagedDriver(await openDriver(this.#config, name), managed));
+    const driver = (await openDriver(this.#config, name)) as ProcessDriver;
+    const environments = new ProcessEnvironments({ root: join(this.#config.home, 'venvs'), buildsDir: join(this.#config.home, 'builds'), baseEnv: this.#config.baseEnv, slots: this.#slots });
+    return new ProcessStepRuntime(this.#config, new ManagedDriver(driver, managed), environments, () => driver.mountSupport());
   }
 
   #dockerDriver(): Promise<DockerDriver> {

@@ -24,6 +24,8 @@ export interface StepWorkloadInput {
   outputsDir: string;
   /** Where an executed notebook is written (host path inside runDir). */
   notebookOut: string;
+  /** `--python`: the interpreter of Python steps without an environment (process runtime). */
+  python?: string;
   /** Progress lines of slow preparation (environment image builds). */
   onProgress?: (line: string) => void;
 }

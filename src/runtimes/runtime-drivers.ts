@@ -16,6 +16,7 @@ const FACTORIES: Record<string, (config: BerthConfig) => Promise<RuntimeDriver>>
     new ProcessDriver({
       stateDir: join(config.home, 'workloads', 'process'),
       python: config.processLauncher === 'auto' ? findPython(config.baseEnv.PATH) : undefined,
+      mountPython: findPython(config.baseEnv.PATH),
     }),
   docker: async (config) => {
     const { DockerDriver } = await import('./docker/docker-driver.ts');

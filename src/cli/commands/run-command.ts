@@ -20,6 +20,9 @@ Options:
                      at the last "." before "="); V is parsed as JSON when it can be
   --env K=V          set an environment variable for every step (repeatable)
   --runtime NAME     process (default) or docker
+  --python PATH      process runtime: the python3 of Python steps without an environment, and the
+                     base of environments' virtual environments (default BERTH_PYTHON, else the
+                     first python3 on PATH)
   --job              a non-interactive (job) run: not queued behind other runs, its own outputs, and
                      the services whose scope includes "noninteractive" run for its lifetime only
   --json             print one JSON object with the run and its steps
@@ -37,6 +40,7 @@ export async function runCommand(ctx: CliContext, args: string[]): Promise<numbe
     env: { type: 'string', multiple: true },
     job: { type: 'boolean' },
     runtime: { type: 'string' },
+    python: { type: 'string' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -70,6 +74,7 @@ export async function runCommand(ctx: CliContext, args: string[]): Promise<numbe
       params,
       env,
       runtime: values.runtime as RuntimeName | undefined,
+      python: values.python,
       kind: values.job ? 'job' : undefined,
       signal: controller.signal,
       // With --json, stdout carries only the report; stderr still says when the run has to wait.

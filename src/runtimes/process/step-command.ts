@@ -9,7 +9,7 @@ export type StepCommand = { ok: true; argv: string[] } | { ok: false; reason: st
  * `jupyter nbconvert --execute` or papermill. The executed notebook is written to `notebookOut`
  * so a run never rewrites the project's files. Contract: pure apart from PATH lookups.
  */
-export function stepCommand(file: string, opts: { path: string; nodePath: string; nodeImport?: string; notebookOut: string; kernel?: string }): StepCommand {
+export function stepCommand(file: string, opts: { path: string; nodePath: string; nodeImport?: string; notebookOut: string; kernel?: string; python?: string }): StepCommand {
   const ext = extname(file).toLowerCase();
   const need = (program: string, hint: string, argv: (exe: string) => string[]): StepCommand => {
     const exe = which(program, opts.path);
@@ -20,6 +20,8 @@ export function stepCommand(file: string, opts: { path: string; nodePath: string
     case '.sh':
       return need('bash', 'install bash', (exe) => [exe, file]);
     case '.py':
+      // python: the step's interpreter (its environment's, or BERTH_PYTHON); else python3 on PATH.
+      if (opts.python) return { ok: true, argv: [opts.python, file] };
       return need('python3', 'install Python 3', (exe) => [exe, file]);
     case '.js':
     case '.mjs':
@@ -33,7 +35,8 @@ export function stepCommand(file: string, opts: { path: string; nodePath: string
     case '.ipynb': {
       // Orchest notebooks name per-environment kernels ("orchest-kernel-<uuid>") that exist only
       // in Orchest; a Python step runs on the local python3 kernel instead.
-      const kernel = !opts.kernel || opts.kernel === 'python' ? 'python3' : undefined;
+      // A kernel of Berth's own (an environment's virtual environment, "berth-env") is used as named.
+      const kernel = !opts.kernel || opts.kernel === 'python' ? 'python3' : opts.kernel.startsWith('berth-') ? opts.kernel : undefined;
       const nbconvert = which('jupyter-nbconvert', opts.path);
       if (nbconvert) {
         const kernelArg = kernel ? [`--ExecutePreprocessor.kernel_name=${kernel}`] : [];
