@@ -137,7 +137,7 @@ export class ProcessEnvironments {
     if (kernel) {
       const dir = join(venv, 'share', 'jupyter', 'kernels', kernel);
       mkdirSync(dir, { recursive: true });
-      writeFileSync(join(dir, 'kernel.json'), JSON.stringify({ argv: [join(venv, 'bin', 'python'), '-m', 'ipykernel_launcher', '-f', '{connection_file}'], display_name: env.name, language: 'python' }, null, 1));
+      writeFileSync(join(dir, 'kernel.json'), JSON.stringify({ argv: [join(venv, 'bin', 'python'), '-Xfrozen_modules=off', '-m', 'ipykernel_launcher', '-f', '{connection_file}'], display_name: env.name, language: 'python' }, null, 1));
     }
     record(`Environment "${env.name}" ready: ${join(venv, 'bin', 'python')}${kernel ? ` (Jupyter kernel ${kernel})` : ' (no ipykernel: notebooks use the host\'s python3 kernel)'}\n`);
     await pending;
