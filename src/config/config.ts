@@ -1,6 +1,7 @@
 import { availableParallelism, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { BerthError } from '../errors.ts';
+import { ORCHEST_BASE_IMAGES } from '../core/environment-image.ts';
 
 export const RUNTIMES = ['process', 'docker'] as const;
 export type RuntimeName = (typeof RUNTIMES)[number];
@@ -35,6 +36,11 @@ export interface BerthConfig {
    * interpreter of environments' virtual environments (unset: the first python3 on PATH).
    */
   python: string | undefined;
+  /**
+   * What Orchest's base image names (`orchest/base-kernel-py`, …) mean on Docker: the default table
+   * (ORCHEST_BASE_IMAGES) with BERTH_ORCHEST_IMAGES (`name=image,name=image`) over it.
+   */
+  orchestImages: Record<string, string>;
   /** Image for steps with neither an environment nor berth_image on the docker runtime (BERTH_DOCKER_IMAGE). */
   dockerDefaultImage: string;
   /** BERTH_ADMIN_TOKEN: the server's admin token (only its hash is stored); unset = generated on first start. */
@@ -86,6 +92,7 @@ export function loadConfig(env: Env = process.env): BerthConfig {
     docker: dockerConnection(env.DOCKER_HOST),
     dockerDefaultImage: env.BERTH_DOCKER_IMAGE || 'python:3-slim',
     python: env.BERTH_PYTHON || undefined,
+    orchestImages: orchestImages(env.BERTH_ORCHEST_IMAGES),
     processLauncher: oneOf(env, 'BERTH_PROCESS_LAUNCHER', ['auto', 'shell'] as const),
     adminToken: env.BERTH_ADMIN_TOKEN || undefined,
     remote: remoteOf(env),
@@ -103,6 +110,21 @@ export function loadConfig(env: Env = process.env): BerthConfig {
     schedulerPollMs: seconds(env, 'BERTH_SCHEDULER_POLL_SECONDS', 5) * 1000,
     telemetry: telemetry(env),
   };
+}
+
+function orchestImages(raw: string | undefined): Record<string, string> {
+  const table: Record<string, string> = { ...ORCHEST_BASE_IMAGES };
+  for (const pair of (raw ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+    const eq = pair.indexOf('=');
+    const [name, image] = [pair.slice(0, eq).trim(), pair.slice(eq + 1).trim()];
+    if (eq < 1 || !image || /\s/.test(image)) {
+      throw new BerthError('BERTH_E_CONFIG', `BERTH_ORCHEST_IMAGES: "${pair}" is not name=image`, {
+        problems: [{ path: 'BERTH_ORCHEST_IMAGES', message: `"${pair}" is not name=image`, fix: 'e.g. BERTH_ORCHEST_IMAGES=orchest/base-kernel-py=my-registry/py:1,orchest/base-kernel-r=my-registry/r:1' }],
+      });
+    }
+    table[name] = image;
+  }
+  return table;
 }
 
 function count(env: Env, name: string, fallback: number): number {

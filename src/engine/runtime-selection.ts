@@ -51,7 +51,7 @@ export class Runtimes {
         import('../environments/environment-images.ts'),
         this.#dockerDriver(),
       ]);
-      return new EnvironmentImages(new DockerImageBuilder(docker.client, this.#config.docker.address), join(this.#config.home, 'builds'), { slots: this.#slots });
+      return new EnvironmentImages(new DockerImageBuilder(docker.client, this.#config.docker.address), join(this.#config.home, 'builds'), { slots: this.#slots, baseImages: this.#config.orchestImages });
     })();
     return this.#images;
   }
