@@ -180,7 +180,7 @@ export class Engine {
     const sessionUuid = job ? run.uuid : interactiveSessionUuid(run.project_uuid, run.pipeline_uuid);
     let session: ActiveSession | null;
     try {
-      session = job ? await this.sessions.startForRun(run, loaded, runtime) : await this.sessions.active(run.project_uuid, run.pipeline_uuid);
+      session = job ? await this.sessions.startForRun(run, loaded, runtime) : await this.#interactiveSession(run, loaded, runtime, observe, opts.signal);
     } catch (e) {
       const reason = `the run's services did not start: ${e instanceof Error ? e.message : String(e)}`;
       await this.#runs.finish(run.uuid, 'FAILURE', isoNow(), reason);
@@ -213,6 +213,21 @@ export class Engine {
       if (job && session) await this.sessions.endForRun(session.uuid);
     }
     return this.report(run.uuid);
+  }
+
+  /**
+   * An interactive run of a pipeline with interactive services joins its session, started first
+   * (as Orchest's session was) when it is not running: every service is ready before a step starts.
+   * The session stays up after the run, as Orchest's did (`berth session stop` ends it).
+   */
+  async #interactiveSession(run: RunRow, loaded: LoadedPipeline, runtime: StepRuntime, observe: RunObserver, signal?: AbortSignal): Promise<ActiveSession | null> {
+    const wanted = Object.values(loaded.pipeline.services ?? {}).some((s) => s.scope.includes('interactive'));
+    if (wanted && (await this.sessions.active(run.project_uuid, run.pipeline_uuid)) === null) {
+      const say = (line: string): void => observe({ type: 'session-progress', runUuid: run.uuid, line });
+      say(`starting the session of ${loaded.relativePath} (its services keep running after the run; berth session stop ${loaded.relativePath} ends them)`);
+      await this.sessions.start(loaded.file, { runtime: runtime.name, onProgress: say, signal });
+    }
+    return this.sessions.active(run.project_uuid, run.pipeline_uuid);
   }
 
   async #createRun(loaded: LoadedPipeline, effective: PipelineDefinition, plan: RunPlan, runType: RunType, opts: RunOptions, runtime: RuntimeName): Promise<RunRow> {

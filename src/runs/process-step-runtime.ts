@@ -32,12 +32,14 @@ export class ProcessStepRuntime implements StepRuntime {
   readonly #config: BerthConfig;
   readonly #environments: ProcessEnvironments;
   readonly #mountSupport: MountSupport;
+  readonly mountSupport: MountSupport;
 
   constructor(config: BerthConfig, driver: RuntimeDriver, environments: ProcessEnvironments, mountSupport: MountSupport) {
     this.#config = config;
     this.driver = driver;
     this.#environments = environments;
     this.#mountSupport = mountSupport;
+    this.mountSupport = mountSupport;
   }
 
   async prepareStep(input: StepWorkloadInput): Promise<PreparedStep> {

@@ -34,6 +34,11 @@ export interface StepWorkloadInput {
 export interface StepRuntime {
   readonly name: RuntimeName;
   readonly driver: RuntimeDriver;
+  /**
+   * Host runtimes only: whether workloads can see host folders at fixed paths (/data, /project-dir)
+   * through bind mounts in a namespace of their own, and if not why.
+   */
+  readonly mountSupport?: () => { ok: true } | { ok: false; reason: string };
   /** The workload spec of a step, or why it cannot run (the step then fails with that reason). */
   prepareStep(input: StepWorkloadInput): Promise<PreparedStep>;
 }

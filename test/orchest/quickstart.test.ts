@@ -60,7 +60,7 @@ async function runQuickstart(runtime: 'process' | 'docker', env: Record<string, 
   const res = await box.run(['run', '--runtime', runtime, '--json', 'california_housing.orchest'], { cwd: project, env: { PIP_NO_INDEX: '1', ...env } });
   assert.equal(res.code, 0, `${res.stdout}\n${res.stderr}`);
   const report = parseJson(res.stdout);
-  assert.equal(report.status, 'SUCCESS');
+  assert.equal(report.run.status, 'SUCCESS');
   assert.deepEqual(report.steps.map((s: any) => s.title).sort(), [...STEPS].sort());
   assert.ok(report.steps.every((s: any) => s.status === 'SUCCESS'), JSON.stringify(report.steps));
   const getData = report.steps.find((s: any) => s.title === 'Get data');
@@ -71,7 +71,7 @@ async function runQuickstart(runtime: 'process' | 'docker', env: Record<string, 
   assert.match(buildLog, /Requirement already satisfied: pandas/, 'the setup script ran, offline, with the packages present');
   // The executed notebooks went to the run folder: the project is as it was.
   assert.deepEqual(listing(project), before);
-  assert.equal(readdirSync(join(box.home, 'runs', report.uuid, 'notebooks')).length, 6);
+  assert.equal(readdirSync(join(box.home, 'runs', report.run.uuid, 'notebooks')).length, 6);
   return { box, report, buildLog };
 }
 

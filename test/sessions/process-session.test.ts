@@ -29,7 +29,7 @@ describe('berth session on the process runtime', () => {
       'import os, urllib.request, orchest',
       'web = orchest.get_service("web")',
       `print(web["internal_hostname"], urllib.request.urlopen(f"http://{web['internal_hostname']}:${port}/hello.txt").read().decode().strip())`,
-      'print("project var", os.environ["SHARED"], "pipeline var", os.environ["ONLY_PIPELINE"])',
+      'print("project var", os.environ["SHARED"], "pipeline var", os.environ.get("ONLY_PIPELINE"))',
     ].join('\n'));
     box.file('env.py', 'import json, os; print(json.dumps({k: os.environ.get(k) for k in ["SHARED", "ONLY_PIPELINE", "OWN", "ORCHEST_SESSION_TYPE"]}))\n');
     const envPort = await freePort();
@@ -42,20 +42,27 @@ describe('berth session on the process runtime', () => {
         },
       },
     }));
-    const project = await box.run(['run', 'p.orchest', '--json']);
-    assert.notEqual(project.code, 0, 'without the session the service is unreachable');
+    // A first run (of another pipeline) registers the project, so that its variables can be set.
+    box.file('noop.sh', 'true\n');
+    writePipeline(box, 'reg.orchest', pipeline('reg', [{ title: 'Noop', file: 'noop.sh' }]));
+    assert.equal((await box.run(['run', 'reg.orchest'])).code, 0);
     assert.equal((await box.run(['env-var', 'set', '--project', 'project', 'SHARED', 'project-value'])).code, 0);
-    assert.equal((await box.run(['env-var', 'set', '--pipeline', 'p.orchest', 'ONLY_PIPELINE', 'pipe-value'])).code, 0);
 
-    const start = await box.run(['session', 'start', 'p.orchest', '--json']);
-    assert.equal(start.code, 0, start.stderr);
-    const session = parseJson(start.stdout);
-    assert.deepEqual([session.status, session.runtime, session.network], ['RUNNING', 'process', null]);
+    // An interactive run starts the pipeline's session first (as Orchest's did): the services are ready before the step.
+    const first = await box.run(['run', 'p.orchest']);
+    assert.equal(first.code, 0, first.stderr + first.stdout);
+    assert.match(first.stderr, /session │ starting the session of p\.orchest[^]*session │ service env: ready[^]*session │ service web: ready \(port \d+ open\)[^]*▶ Call/);
+    const status = await box.run(['session', 'status', 'p.orchest', '--json']);
+    const session = parseJson(status.stdout);
+    assert.deepEqual([session.status, session.runtime, session.network], ['RUNNING', 'process', null], 'the session stays up after the run');
     const envLog = readFileSync(session.services.find((s: any) => s.name === 'env').log_path, 'utf8');
     assert.deepEqual(JSON.parse(envLog.split('\n')[0]!), { SHARED: 'project-value', ONLY_PIPELINE: null, OWN: 'own', ORCHEST_SESSION_TYPE: 'interactive' });
 
+    // The next run joins the running session.
+    assert.equal((await box.run(['env-var', 'set', '--pipeline', 'p.orchest', 'ONLY_PIPELINE', 'pipe-value'])).code, 0);
     const run = await box.run(['run', 'p.orchest', '--json']);
     assert.equal(run.code, 0, run.stderr + run.stdout);
+    assert.doesNotMatch(run.stderr, /starting the session/);
     assert.equal(readFileSync(parseJson(run.stdout).steps[0].log_path, 'utf8'), '127.0.0.1 hello from the service\nproject var project-value pipeline var pipe-value\n');
     const list = await box.run(['env-var', 'list', '--project', 'project']);
     assert.doesNotMatch(list.stdout, /project-value/);

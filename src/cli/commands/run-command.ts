@@ -120,6 +120,9 @@ function progressPrinter(ctx: CliContext, color: ReturnType<typeof paint>) {
         ctx.err(`  ${mark} ${e.title}${took}${why}`);
         break;
       }
+      case 'session-progress':
+        ctx.err(`  ${color('gray', `session │ ${e.line}`)}`);
+        break;
       case 'step-progress':
         ctx.err(`    ${color('gray', `${e.title} │ ${e.line}`)}`);
         break;
