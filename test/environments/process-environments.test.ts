@@ -108,3 +108,22 @@ describe('Orchest environments on the process runtime (Python virtual environmen
     assert.match(parseJson(res.stdout).steps[0].reason, /--python=\/nonexistent\/python3 is not an executable file/);
   });
 });
+
+describe('/data where mount namespaces cannot be set up', () => {
+  const box = new Sandbox();
+  after(() => box.cleanup());
+  box.file('where.sh', 'if [ -d /data ]; then echo "has /data"; else echo "no /data; data at $ORCHEST_DATA_DIR"; fi\n');
+  writePipeline(box, 'where.orchest', pipeline('where', [{ title: 'Where', file: 'where.sh' }]));
+
+  it('the step says so before it runs, and still gets the data folder through ORCHEST_DATA_DIR', T, async () => {
+    // A PATH without python3: the namespace helper cannot run (as on a machine without Python).
+    const bin = join(box.root, 'bin-without-python');
+    mkdirSync(bin);
+    execFileSync('ln', ['-s', '/bin/bash', join(bin, 'bash')]);
+    const res = await box.run(['run', 'where.orchest'], { env: { PATH: bin } });
+    assert.equal(res.code, 0, res.stderr);
+    assert.match(res.stderr, /Where │ \/data and \/project-dir are not available to this step \(python3 is not on PATH[^)]*\); it sees the data folder at \S+ \(ORCHEST_DATA_DIR\)[^]*▶ Where/);
+    const log = readdirSync(join(box.home, 'runs')).map((r) => join(box.home, 'runs', r, 'logs', '00000000-0000-4000-8000-000000000001.log')).find(existsSync)!;
+    assert.equal(readFileSync(log, 'utf8'), `no /data; data at ${join(box.home, 'data')}\n`);
+  });
+});

@@ -37,13 +37,14 @@ export async function pullImage(docker: Docker, address: string, image: string, 
   } catch (e) {
     if (isUnreachable(e)) throw unreachable(address, e);
     const reason = ((e as { json?: { message?: string } }).json?.message ?? (e instanceof Error ? e.message : String(e))).trim();
-    throw new BerthError('BERTH_E_IMAGE_NOT_FOUND', `image "${ref}" is not on the Docker engine and could not be pulled: ${reason}`, {
+    const how = `on a connected machine \`docker pull ${ref} && docker save ${ref} -o image.tar\`, here \`docker load -i image.tar\`; or build a local image under that name; for Orchest's base images point BERTH_ORCHEST_IMAGES at a local image`;
+    throw new BerthError('BERTH_E_IMAGE_NOT_FOUND', `image "${ref}" is not on the Docker engine and could not be pulled: ${reason}. Provide it without a registry: ${how}`, {
       cause: e,
       problems: [
         {
           path: 'image',
           message: `cannot pull "${ref}"`,
-          fix: `provide it without a registry: on a connected machine \`docker pull ${ref} && docker save ${ref} -o image.tar\`, here \`docker load -i image.tar\`; or build a local image under that name; for Orchest's base images point BERTH_ORCHEST_IMAGES at a local image (docs/orchest.md)`,
+          fix: `provide it without a registry: ${how}`,
         },
       ],
       details: { image: ref },
