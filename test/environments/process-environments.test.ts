@@ -122,7 +122,8 @@ describe('/data where mount namespaces cannot be set up', () => {
     execFileSync('ln', ['-s', '/bin/bash', join(bin, 'bash')]);
     const res = await box.run(['run', 'where.orchest'], { env: { PATH: bin } });
     assert.equal(res.code, 0, res.stderr);
-    assert.match(res.stderr, /Where │ \/data and \/project-dir are not available to this step \(python3 is not on PATH[^)]*\); it sees the data folder at \S+ \(ORCHEST_DATA_DIR\)[^]*▶ Where/);
+    // Said as the step's progress, before its command runs.
+    assert.match(res.stderr, /▶ Where\n +Where │ \/data and \/project-dir are not available to this step \(python3, which sets up the mount namespace, is not on PATH\); it sees the data folder at \S+ \(ORCHEST_DATA_DIR\)[^\n]*\n +✔ Where/);
     const log = readdirSync(join(box.home, 'runs')).map((r) => join(box.home, 'runs', r, 'logs', '00000000-0000-4000-8000-000000000001.log')).find(existsSync)!;
     assert.equal(readFileSync(log, 'utf8'), `no /data; data at ${join(box.home, 'data')}\n`);
   });

@@ -15,7 +15,7 @@ const probed = new Map<string, MountSupport>();
  * stage folder by running the helper for real; the answer names why not.
  */
 export function mountNamespaceSupport(python: string | undefined, stage: string): MountSupport {
-  if (python === undefined) return { ok: false, reason: 'python3 is not on PATH (the process runtime sets up /data and /project-dir with it)' };
+  if (python === undefined) return { ok: false, reason: 'python3, which sets up the mount namespace, is not on PATH' };
   const key = `${python}\0${stage}`;
   let support = probed.get(key);
   if (!support) {
