@@ -31,7 +31,7 @@ describe('berth session on the process runtime', () => {
       `print(web["internal_hostname"], urllib.request.urlopen(f"http://{web['internal_hostname']}:${port}/hello.txt").read().decode().strip())`,
       'print("project var", os.environ["SHARED"], "pipeline var", os.environ.get("ONLY_PIPELINE"))',
     ].join('\n'));
-    box.file('env.py', 'import json, os; print(json.dumps({k: os.environ.get(k) for k in ["SHARED", "ONLY_PIPELINE", "OWN", "ORCHEST_SESSION_TYPE"]}))\n');
+    box.file('env.py', 'import json, os; print(json.dumps({**{k: os.environ.get(k) for k in ["SHARED", "ONLY_PIPELINE", "OWN", "ORCHEST_SESSION_TYPE"]}, "project_dir": sorted(os.listdir("/project-dir")), "data": os.path.isdir("/data")}))\n');
     const envPort = await freePort();
     writePipeline(box, 'p.orchest', pipeline('p', [{ title: 'Call', file: 'step.py' }], {
       services: {
@@ -56,7 +56,9 @@ describe('berth session on the process runtime', () => {
     const session = parseJson(status.stdout);
     assert.deepEqual([session.status, session.runtime, session.network], ['RUNNING', 'process', null], 'the session stays up after the run');
     const envLog = readFileSync(session.services.find((s: any) => s.name === 'env').log_path, 'utf8');
-    assert.deepEqual(JSON.parse(envLog.split('\n')[0]!), { SHARED: 'project-value', ONLY_PIPELINE: null, OWN: 'own', ORCHEST_SESSION_TYPE: 'interactive' });
+    const seen = JSON.parse(envLog.split('\n')[0]!);
+    assert.deepEqual(seen, { SHARED: 'project-value', ONLY_PIPELINE: null, OWN: 'own', ORCHEST_SESSION_TYPE: 'interactive', project_dir: seen.project_dir, data: true }, 'a host service sees /data (and /project-dir) too');
+    assert.ok(seen.project_dir.includes('p.orchest') && seen.project_dir.includes('env.py'), seen.project_dir.join(','));
 
     // The next run joins the running session.
     assert.equal((await box.run(['env-var', 'set', '--pipeline', 'p.orchest', 'ONLY_PIPELINE', 'pipe-value'])).code, 0);
