@@ -27,6 +27,11 @@ export interface BerthConfig {
    * PATH (cheaper per step), `shell` always uses the /bin/sh wrapper (BERTH_PROCESS_LAUNCHER).
    */
   processLauncher: 'auto' | 'shell';
+  /**
+   * BERTH_PROCESS_MOUNTS: `auto` gives each process-runtime step and service /data and /project-dir
+   * in a mount namespace of its own where the host allows it; `off` runs them without (no per-step cost).
+   */
+  processMounts: 'auto' | 'off';
   /** Running under CI (CI=true): tests that need Docker fail instead of skipping. */
   ci: boolean;
   /** How to reach the Docker Engine API (DOCKER_HOST; default the local unix socket). */
@@ -94,6 +99,7 @@ export function loadConfig(env: Env = process.env): BerthConfig {
     python: env.BERTH_PYTHON || undefined,
     orchestImages: orchestImages(env.BERTH_ORCHEST_IMAGES),
     processLauncher: oneOf(env, 'BERTH_PROCESS_LAUNCHER', ['auto', 'shell'] as const),
+    processMounts: oneOf(env, 'BERTH_PROCESS_MOUNTS', ['auto', 'off'] as const),
     adminToken: env.BERTH_ADMIN_TOKEN || undefined,
     remote: remoteOf(env),
     limits: {

@@ -69,7 +69,7 @@ export class ProcessStepRuntime implements StepRuntime {
     const support = this.#mountSupport();
     if (support.ok) {
       mounts.push({ source: input.identity.dataDir, target: PROCESS_DATA_MOUNT }, { source: input.projectDir, target: PROCESS_PROJECT_MOUNT });
-    } else {
+    } else if (support.reason !== 'BERTH_PROCESS_MOUNTS=off') {
       input.onProgress?.(`/data and /project-dir are not available to this step (${support.reason}); it sees the data folder at ${input.identity.dataDir} (ORCHEST_DATA_DIR) and the project at ${input.projectDir} (ORCHEST_PROJECT_DIR)`);
     }
     return { ok: true, spec: { id: input.id, command: cmd.argv, cwd: dirname(file), env, labels: input.labels, logPath, ...(mounts.length ? { mounts } : {}) } };

@@ -101,6 +101,7 @@ export class RuntimeRegistry {
    * of their own, and if not why. Asks the opened driver; a runtime not opened yet says not yet.
    */
   mountSupport(name: RuntimeName): { ok: true } | { ok: false; reason: string } {
+    if (this.#config.processMounts === 'off') return { ok: false, reason: 'BERTH_PROCESS_MOUNTS=off' };
     const raw = this.#opened.get(name);
     return raw instanceof ProcessDriver ? raw.mountSupport() : { ok: false, reason: `the ${name} runtime has no host mount namespaces` };
   }
