@@ -7,6 +7,7 @@ import type { EnvironmentDefinition } from '../core/environment-image.ts';
 import { BerthError } from '../errors.ts';
 import type { EnvironmentBuild } from '../store/state-change.ts';
 import type { BuildSlots } from './environment-images.ts';
+import { isPidAlive } from '../leases/is-pid-alive.ts';
 
 /** Bumped when the way virtual environments are built changes, so old ones are not reused. */
 const RECIPE_VERSION = 1;
@@ -92,7 +93,20 @@ export class ProcessEnvironments {
       : undefined;
     if (slot === null) return result(false, readReady(venv)?.kernel ?? null);
     try {
-      const kernel = await this.#build(env, python, projectDir, venv, log, onProgress);
+      // Without a build limit (BERTH_MAX_BUILDS=0) two Berth processes may get here for one folder: one builds.
+      const unlock = await lockFolder(venv);
+      const ready = readReady(venv);
+      if (ready) {
+        unlock();
+        if (slot !== undefined) await this.#slots!.release(slot);
+        return result(false, ready.kernel);
+      }
+      let kernel: string | null;
+      try {
+        kernel = await this.#build(env, python, projectDir, venv, log, onProgress);
+      } finally {
+        unlock();
+      }
       if (slot !== undefined) await this.#slots!.release(slot);
       return result(true, kernel);
     } catch (e) {
@@ -165,6 +179,29 @@ export function activatedEnvironment(venv: string, stepEnv: Record<string, strin
     PATH: [join(venv, 'bin'), stepEnv.PATH ?? '/usr/local/bin:/usr/bin:/bin'].join(delimiter),
     JUPYTER_PATH: stepEnv.JUPYTER_PATH ? `${jupyter}${delimiter}${stepEnv.JUPYTER_PATH}` : jupyter,
   };
+}
+
+/** Holds `<dir>.lock` (a folder naming its Berth's pid) until the returned function is called; a lock whose process is gone is taken over. */
+async function lockFolder(dir: string): Promise<() => void> {
+  const lock = `${dir}.lock`;
+  mkdirSync(dirname(dir), { recursive: true });
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      writeFileSync(join(lock, 'pid'), String(process.pid));
+      return () => rmSync(lock, { recursive: true, force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    let owner = NaN; // no pid file yet: its owner is writing it
+    try {
+      owner = Number(readFileSync(join(lock, 'pid'), 'utf8'));
+    } catch {
+      // the lock was just released, or is being taken
+    }
+    if (Number.isInteger(owner) && !isPidAlive(owner)) rmSync(lock, { recursive: true, force: true });
+    else await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 function readReady(venv: string): { kernel: string | null } | null {

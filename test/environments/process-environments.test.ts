@@ -109,6 +109,27 @@ describe('Orchest environments on the process runtime (Python virtual environmen
   });
 });
 
+describe('one environment, two Berth processes without a build limit', () => {
+  const box = new Sandbox();
+  after(() => box.cleanup());
+  box.file(`.orchest/environments/${ENV}/properties.json`, JSON.stringify({ name: 'Shared', uuid: ENV, base_image: 'orchest/base-kernel-py' }));
+  box.file(`.orchest/environments/${ENV}/setup_script.sh`, 'echo built >> ../setup-ran.txt\nsleep 1\n');
+  box.file('s.py', 'import sys\nprint(sys.prefix)\n');
+  const def = pipeline('shared', [{ title: 'S', file: 's.py' }]);
+  for (const step of Object.values(def.steps as Record<string, Record<string, unknown>>)) step.environment = ENV;
+  writePipeline(box, 'shared.orchest', def);
+
+  it('builds it once: the second waits for the first and uses its virtual environment', T, async () => {
+    const env = { BERTH_MAX_BUILDS: '0', BERTH_PYTHON: '/usr/bin/python3' };
+    const [a, b] = await Promise.all([box.run(['run', 'shared.orchest', '--job', '--json'], { env }), box.run(['run', 'shared.orchest', '--job', '--json'], { env })]);
+    assert.equal(a.code, 0, a.stderr);
+    assert.equal(b.code, 0, b.stderr);
+    assert.equal(readFileSync(join(box.root, 'setup-ran.txt'), 'utf8'), 'built\n');
+    const prefixes = [a, b].map((r) => readFileSync(parseJson(r.stdout).steps[0].log_path, 'utf8'));
+    assert.equal(prefixes[0], prefixes[1]);
+  });
+});
+
 describe('/data where mount namespaces cannot be set up', () => {
   const box = new Sandbox();
   after(() => box.cleanup());
