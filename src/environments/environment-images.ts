@@ -111,6 +111,11 @@ export class EnvironmentImages {
     return { ...notBuilt, built: true };
   }
 
+  /** Pulls `image` (progress to `onProgress`) when it is not there; BERTH_E_IMAGE_NOT_FOUND says how to provide it. */
+  async ensurePulled(image: string, onProgress?: (line: string) => void): Promise<void> {
+    if ((await this.#builder.imageId(image)) === null) await this.#builder.pull(image, onProgress);
+  }
+
   async #pullBase(env: EnvironmentDefinition, onProgress?: (line: string) => void): Promise<void> {
     try {
       await this.#builder.pull(env.baseImage, onProgress);

@@ -270,8 +270,12 @@ export class SessionManager {
 
   async #image(def: ServiceDefinition, projectDir: string, onProgress: (line: string) => void): Promise<string> {
     const uuid = environmentReference(def.image);
-    if (uuid === null) return def.image;
     const images = await this.#runtimes.environmentImages();
+    if (uuid === null) {
+      // A missing image is pulled now, its progress part of the session's start.
+      await images.ensurePulled(def.image, onProgress);
+      return def.image;
+    }
     return (await images.ensure(loadEnvironment(projectDir, uuid), onProgress, projectDir)).image;
   }
 

@@ -63,5 +63,15 @@ if (ctx.available) {
       const reason: string = parseJson(res.stdout).steps[0].reason;
       assert.match(reason, /environment "Gone" \(dddddddd-[^)]+\) needs its base image: image "berth-test\/no-such-base:1" is not on the Docker engine and could not be pulled: [^]*docker load -i image\.tar/);
     });
+
+    it('a session service whose image is missing is pulled first; offline the start fails naming the image and how to provide it', T, async () => {
+      writePipeline(box, 'svc.orchest', pipeline('svc', [{ title: 'Show', file: 'show.sh' }], {
+        services: { cache: { name: 'cache', image: 'berth-test/no-such-service:1', command: 'sleep', args: '60', ports: [8080], scope: ['interactive'] } },
+      }));
+      const res = await box.run(['session', 'start', 'svc.orchest', '--runtime', 'docker']);
+      assert.notEqual(res.code, 0);
+      assert.match(res.stderr, /service cache: pulling berth-test\/no-such-service:1/);
+      assert.match(res.stderr, /image "berth-test\/no-such-service:1" is not on the Docker engine and could not be pulled[^]*docker load -i image\.tar/);
+    });
   });
 }
