@@ -211,14 +211,19 @@ export class Engine {
   /**
    * An interactive run of a pipeline with interactive services joins its session, started first
    * (as Orchest's session was) when it is not running: every service is ready before a step starts.
-   * The session stays up after the run, as Orchest's did (`berth session stop` ends it).
+   * The session stays up after the run, as Orchest's did (`berth session stop` ends it). On a host
+   * runtime, services with only an image are left out (and said so): the steps still run.
    */
   async #interactiveSession(run: RunRow, loaded: LoadedPipeline, runtime: StepRuntime, observe: RunObserver, signal?: AbortSignal): Promise<ActiveSession | null> {
-    const wanted = Object.values(loaded.pipeline.services ?? {}).some((s) => s.scope.includes('interactive'));
-    if (wanted && (await this.sessions.active(run.project_uuid, run.pipeline_uuid)) === null) {
+    const wanted = Object.values(loaded.pipeline.services ?? {}).filter((s) => s.scope.includes('interactive'));
+    if (wanted.length > 0 && (await this.sessions.active(run.project_uuid, run.pipeline_uuid)) === null) {
       const say = (line: string): void => observe({ type: 'session-progress', runUuid: run.uuid, line });
+      if (!runtime.driver.capabilities.isolation && wanted.every((s) => !s.command)) {
+        for (const s of wanted) say(`service ${s.name}: not started: it has only an image (${s.image}) and the ${runtime.name} runtime runs host commands (add "command", or use --runtime docker)`);
+        return null;
+      }
       say(`starting the session of ${loaded.relativePath} (its services keep running after the run; berth session stop ${loaded.relativePath} ends them)`);
-      await this.sessions.start(loaded.file, { runtime: runtime.name, onProgress: say, signal });
+      await this.sessions.start(loaded.file, { runtime: runtime.name, onProgress: say, signal, skipUnrunnable: true });
     }
     return this.sessions.active(run.project_uuid, run.pipeline_uuid);
   }

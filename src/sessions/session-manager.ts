@@ -29,6 +29,11 @@ export interface SessionStartOptions {
   readyTimeoutMs?: number;
   onProgress?: (line: string) => void;
   signal?: AbortSignal;
+  /**
+   * On a host runtime, leave out services it cannot run (only an image, no command) instead of
+   * failing, each said through onProgress: what an interactive run does, so that its steps still run.
+   */
+  skipUnrunnable?: boolean;
 }
 
 /** What a run of the pipeline needs to reach a running session's services. */
@@ -224,11 +229,16 @@ export class SessionManager {
   }
 
   async #startServices(row: SessionRow, projectName: string, loaded: LoadedPipeline, runtime: StepRuntime, opts: SessionStartOptions, scope: ServiceScope = 'interactive'): Promise<void> {
+    const isolated = runtime.driver.capabilities.isolation;
     const services = Object.values(loaded.pipeline.services ?? {})
       .filter((s) => s.scope.includes(scope))
+      .filter((s) => {
+        if (isolated || s.command || !opts.skipUnrunnable) return true;
+        opts.onProgress?.(`service ${s.name}: not started: it has only an image (${s.image}) and the ${runtime.name} runtime runs host commands (add "command", or use --runtime docker)`);
+        return false;
+      })
       .sort((a, b) => (a.order ?? 0) - (b.order ?? 0));
     const inherited = await this.#inherited(row.project_uuid, row.pipeline_uuid);
-    const isolated = runtime.driver.capabilities.isolation;
     if (!isolated) mkdirSync(this.#config.dataDir, { recursive: true });
     for (const [position, def] of services.entries()) {
       opts.signal?.throwIfAborted();

@@ -119,3 +119,35 @@ describe('job runs (berth run --job) on the process runtime', () => {
     await assert.rejects(fetch(`http://127.0.0.1:${port}/x.txt`));
   });
 });
+
+describe('interactive runs on the process runtime with services it cannot run', () => {
+  const box = new Sandbox();
+  after(async () => {
+    await box.run(['session', 'stop', 'mixed.orchest']).catch(() => undefined);
+    box.cleanup();
+  });
+
+  it('leave out image-only services, say so before the steps, start the others; with none runnable no session starts', T, async () => {
+    const port = await freePort();
+    box.file('ok.sh', 'echo step ran\n');
+    writePipeline(box, 'only-image.orchest', pipeline('only-image', [{ title: 'Ok', file: 'ok.sh' }], {
+      services: { redis: { name: 'redis', image: 'redis', ports: [6379], scope: ['interactive'] } },
+    }));
+    const alone = await box.run(['run', 'only-image.orchest']);
+    assert.equal(alone.code, 0, alone.stderr);
+    assert.match(alone.stderr, /session │ service redis: not started: it has only an image \(redis\) and the process runtime runs host commands[^]*▶ Ok/);
+    assert.equal((await box.run(['session', 'status', 'only-image.orchest'])).code, 2, 'no session was started');
+
+    writePipeline(box, 'mixed.orchest', pipeline('mixed', [{ title: 'Ok', file: 'ok.sh' }], {
+      services: {
+        redis: { name: 'redis', image: 'redis', ports: [6379], scope: ['interactive'] },
+        web: { name: 'web', image: 'x', command: 'python3', args: `-m http.server ${port} --bind 127.0.0.1`, ports: [port], scope: ['interactive'] },
+      },
+    }));
+    const mixed = await box.run(['run', 'mixed.orchest']);
+    assert.equal(mixed.code, 0, mixed.stderr);
+    assert.match(mixed.stderr, /service redis: not started[^]*service web: ready[^]*▶ Ok/);
+    const session = parseJson((await box.run(['session', 'status', 'mixed.orchest', '--json'])).stdout);
+    assert.deepEqual(session.services.map((s: any) => [s.name, s.state]), [['web', 'running']]);
+  });
+});
