@@ -1,3 +1,4 @@
+import type { LogLevel } from '../log.ts';
 import { availableParallelism, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { BerthError } from '../errors.ts';
@@ -32,6 +33,8 @@ export interface BerthConfig {
    * in a mount namespace of its own where the host allows it; `off` runs them without (no per-step cost).
    */
   processMounts: 'auto' | 'off';
+  /** BERTH_LOG_LEVEL: what Berth's own log (pino, JSON lines on stderr) shows in CLI commands; default error. The server logs at its --log-level on stdout. */
+  logLevel: LogLevel;
   /** Running under CI (CI=true): tests that need Docker fail instead of skipping. */
   ci: boolean;
   /** How to reach the Docker Engine API (DOCKER_HOST; default the local unix socket). */
@@ -100,6 +103,7 @@ export function loadConfig(env: Env = process.env): BerthConfig {
     orchestImages: orchestImages(env.BERTH_ORCHEST_IMAGES),
     processLauncher: oneOf(env, 'BERTH_PROCESS_LAUNCHER', ['auto', 'shell'] as const),
     processMounts: oneOf(env, 'BERTH_PROCESS_MOUNTS', ['auto', 'off'] as const),
+    logLevel: oneOf(env, 'BERTH_LOG_LEVEL', ['error', 'fatal', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
     adminToken: env.BERTH_ADMIN_TOKEN || undefined,
     remote: remoteOf(env),
     limits: {

@@ -7,7 +7,7 @@ import type { EnvironmentDefinition } from '../core/environment-image.ts';
 import { BerthError } from '../errors.ts';
 import type { EnvironmentBuild } from '../store/state-change.ts';
 import type { BuildSlots } from './environment-images.ts';
-import { isPidAlive } from '../leases/is-pid-alive.ts';
+import { ownerClaim, ownerState, parseOwnerClaim } from '../leases/owner-lease.ts';
 
 /** Bumped when the way virtual environments are built changes, so old ones are not reused. */
 const RECIPE_VERSION = 1;
@@ -181,25 +181,25 @@ export function activatedEnvironment(venv: string, stepEnv: Record<string, strin
   };
 }
 
-/** Holds `<dir>.lock` (a folder naming its Berth's pid) until the returned function is called; a lock whose process is gone is taken over. */
+/** Holds `<dir>.lock` (a folder naming its owner: host, pid, start time) until the returned function is called; a lock whose owner is gone is taken over. */
 async function lockFolder(dir: string): Promise<() => void> {
   const lock = `${dir}.lock`;
   mkdirSync(dirname(dir), { recursive: true });
   for (;;) {
     try {
       mkdirSync(lock);
-      writeFileSync(join(lock, 'pid'), String(process.pid));
+      writeFileSync(join(lock, 'owner'), ownerClaim());
       return () => rmSync(lock, { recursive: true, force: true });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
-    let owner = NaN; // no pid file yet: its owner is writing it
+    let claim: string | null = null; // no owner file yet: its owner is writing it
     try {
-      owner = Number(readFileSync(join(lock, 'pid'), 'utf8'));
+      claim = readFileSync(join(lock, 'owner'), 'utf8');
     } catch {
       // the lock was just released, or is being taken
     }
-    if (Number.isInteger(owner) && !isPidAlive(owner)) rmSync(lock, { recursive: true, force: true });
+    if (claim !== null && ownerState(parseOwnerClaim(claim)) === 'gone') rmSync(lock, { recursive: true, force: true });
     else await new Promise((r) => setTimeout(r, 250));
   }
 }

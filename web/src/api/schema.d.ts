@@ -951,7 +951,8 @@ export interface paths {
                         "application/json": {
                             runs: {
                                 uuid: string;
-                                status: string;
+                                /** @enum {unknown} */
+                                status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                                 run_type: string;
                                 /** @description the runtime the steps ran on (process, docker) */
                                 runtime: string;
@@ -1067,7 +1068,8 @@ export interface paths {
                         "application/json": {
                             run: {
                                 uuid: string;
-                                status: string;
+                                /** @enum {unknown} */
+                                status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                                 run_type: string;
                                 /** @description the runtime the steps ran on (process, docker) */
                                 runtime: string;
@@ -1084,7 +1086,8 @@ export interface paths {
                             steps: {
                                 uuid: string;
                                 title: string;
-                                status: string;
+                                /** @enum {unknown} */
+                                status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                                 started_at: string | null;
                                 finished_at: string | null;
                                 exit_code: number | null;
@@ -1176,7 +1179,8 @@ export interface paths {
                         "application/json": {
                             runs: {
                                 uuid: string;
-                                status: string;
+                                /** @enum {unknown} */
+                                status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                                 run_type: string;
                                 /** @description the runtime the steps ran on (process, docker) */
                                 runtime: string;
@@ -1277,7 +1281,8 @@ export interface paths {
                         "application/json": {
                             run: {
                                 uuid: string;
-                                status: string;
+                                /** @enum {unknown} */
+                                status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                                 run_type: string;
                                 /** @description the runtime the steps ran on (process, docker) */
                                 runtime: string;
@@ -1294,7 +1299,8 @@ export interface paths {
                             steps: {
                                 uuid: string;
                                 title: string;
-                                status: string;
+                                /** @enum {unknown} */
+                                status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                                 started_at: string | null;
                                 finished_at: string | null;
                                 exit_code: number | null;
@@ -1375,7 +1381,8 @@ export interface paths {
                         "application/json": {
                             run: {
                                 uuid: string;
-                                status: string;
+                                /** @enum {unknown} */
+                                status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                                 run_type: string;
                                 /** @description the runtime the steps ran on (process, docker) */
                                 runtime: string;
@@ -1392,7 +1399,8 @@ export interface paths {
                             steps: {
                                 uuid: string;
                                 title: string;
-                                status: string;
+                                /** @enum {unknown} */
+                                status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                                 started_at: string | null;
                                 finished_at: string | null;
                                 exit_code: number | null;
@@ -6361,7 +6369,8 @@ export interface paths {
                                 environment_name: string;
                                 image: string;
                                 project_dir: string | null;
-                                status: string;
+                                /** @enum {unknown} */
+                                status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                                 reason: string | null;
                                 log_path: string;
                                 created_at: string;
@@ -6733,7 +6742,8 @@ export interface components {
             report: {
                 run: {
                     uuid: string;
-                    status: string;
+                    /** @enum {unknown} */
+                    status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                     run_type: string;
                     /** @description the runtime the steps ran on (process, docker) */
                     runtime: string;
@@ -6750,7 +6760,8 @@ export interface components {
                 steps: {
                     uuid: string;
                     title: string;
-                    status: string;
+                    /** @enum {unknown} */
+                    status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                     started_at: string | null;
                     finished_at: string | null;
                     exit_code: number | null;
@@ -6792,7 +6803,8 @@ export interface components {
             runUuid: string;
             stepUuid: string;
             title: string;
-            status: string;
+            /** @enum {unknown} */
+            status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
             exitCode: number | null;
             reason: string | null;
         } | {
@@ -6804,14 +6816,16 @@ export interface components {
             /** @enum {string} */
             type: "run-finished";
             runUuid: string;
-            status: string;
+            /** @enum {unknown} */
+            status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
         } | {
             /** @enum {string} */
             type: "end";
             report: {
                 run: {
                     uuid: string;
-                    status: string;
+                    /** @enum {unknown} */
+                    status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                     run_type: string;
                     /** @description the runtime the steps ran on (process, docker) */
                     runtime: string;
@@ -6828,7 +6842,8 @@ export interface components {
                 steps: {
                     uuid: string;
                     title: string;
-                    status: string;
+                    /** @enum {unknown} */
+                    status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                     started_at: string | null;
                     finished_at: string | null;
                     exit_code: number | null;
@@ -6840,8 +6855,8 @@ export interface components {
         Job: {
             uuid: string;
             name: string;
-            /** @description DRAFT, PENDING, STARTED, PAUSED, SUCCESS, ABORTED or FAILURE */
-            status: string;
+            /** @enum {unknown} */
+            status: "DRAFT" | "PENDING" | "STARTED" | "PAUSED" | "SUCCESS" | "ABORTED" | "FAILURE";
             project_uuid: string;
             pipeline: {
                 uuid: string;
