@@ -3,6 +3,7 @@ import { availableParallelism, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { BerthError } from '../errors.ts';
 import { type KubeSettings, kubeSettings } from './kube-settings.ts';
+import { ORCHEST_BASE_IMAGES } from '../core/environment-image.ts';
 
 export const RUNTIMES = ['process', 'docker', 'kubernetes'] as const;
 export type RuntimeName = (typeof RUNTIMES)[number];
@@ -28,12 +29,27 @@ export interface BerthConfig {
    * PATH (cheaper per step), `shell` always uses the /bin/sh wrapper (BERTH_PROCESS_LAUNCHER).
    */
   processLauncher: 'auto' | 'shell';
+  /**
+   * BERTH_PROCESS_MOUNTS: `auto` gives each process-runtime step and service /data and /project-dir
+   * in a mount namespace of its own where the host allows it; `off` runs them without (no per-step cost).
+   */
+  processMounts: 'auto' | 'off';
   /** BERTH_LOG_LEVEL: what Berth's own log (pino, JSON lines on stderr) shows in CLI commands; default error. The server logs at its --log-level on stdout. */
   logLevel: LogLevel;
   /** Running under CI (CI=true): tests that need Docker fail instead of skipping. */
   ci: boolean;
   /** How to reach the Docker Engine API (DOCKER_HOST; default the local unix socket). */
   docker: DockerConnection;
+  /**
+   * BERTH_PYTHON: the python3 of steps without an environment on the process runtime, and the base
+   * interpreter of environments' virtual environments (unset: the first python3 on PATH).
+   */
+  python: string | undefined;
+  /**
+   * What Orchest's base image names (`orchest/base-kernel-py`, …) mean on Docker: the default table
+   * (ORCHEST_BASE_IMAGES) with BERTH_ORCHEST_IMAGES (`name=image,name=image`) over it.
+   */
+  orchestImages: Record<string, string>;
   /** Image for steps with neither an environment nor berth_image on the docker runtime (BERTH_DOCKER_IMAGE). */
   dockerDefaultImage: string;
   /** The kubernetes runtime: KUBECONFIG (unset: ~/.kube/config, else in-cluster) and the BERTH_KUBE_* settings. */
@@ -87,7 +103,10 @@ export function loadConfig(env: Env = process.env): BerthConfig {
     docker: dockerConnection(env.DOCKER_HOST),
     dockerDefaultImage: env.BERTH_DOCKER_IMAGE || 'python:3-slim',
     kubernetes: { kubeconfig: env.KUBECONFIG || undefined, settings: kubeSettings(env) },
+    python: env.BERTH_PYTHON || undefined,
+    orchestImages: orchestImages(env.BERTH_ORCHEST_IMAGES),
     processLauncher: oneOf(env, 'BERTH_PROCESS_LAUNCHER', ['auto', 'shell'] as const),
+    processMounts: oneOf(env, 'BERTH_PROCESS_MOUNTS', ['auto', 'off'] as const),
     logLevel: oneOf(env, 'BERTH_LOG_LEVEL', ['error', 'fatal', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
     adminToken: env.BERTH_ADMIN_TOKEN || undefined,
     remote: remoteOf(env),
@@ -105,6 +124,21 @@ export function loadConfig(env: Env = process.env): BerthConfig {
     schedulerPollMs: seconds(env, 'BERTH_SCHEDULER_POLL_SECONDS', 5) * 1000,
     telemetry: telemetry(env),
   };
+}
+
+function orchestImages(raw: string | undefined): Record<string, string> {
+  const table: Record<string, string> = { ...ORCHEST_BASE_IMAGES };
+  for (const pair of (raw ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+    const eq = pair.indexOf('=');
+    const [name, image] = [pair.slice(0, eq).trim(), pair.slice(eq + 1).trim()];
+    if (eq < 1 || !image || /\s/.test(image)) {
+      throw new BerthError('BERTH_E_CONFIG', `BERTH_ORCHEST_IMAGES: "${pair}" is not name=image`, {
+        problems: [{ path: 'BERTH_ORCHEST_IMAGES', message: `"${pair}" is not name=image`, fix: 'e.g. BERTH_ORCHEST_IMAGES=orchest/base-kernel-py=my-registry/py:1,orchest/base-kernel-r=my-registry/r:1' }],
+      });
+    }
+    table[name] = image;
+  }
+  return table;
 }
 
 function count(env: Env, name: string, fallback: number): number {

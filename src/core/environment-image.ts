@@ -7,21 +7,58 @@ export interface EnvironmentDefinition {
   baseImage: string;
   /** setup_script.sh, or null when the folder has none. */
   setupScript: string | null;
+  /** The project folder the environment belongs to: the build context (its files at /project-dir). */
+  projectDir?: string;
 }
 
 /** Bumped when the way images are built changes, so old builds are not reused. */
-const RECIPE_VERSION = 1;
+const RECIPE_VERSION = 2;
 
-/** The build recipe: the base image, then the setup script run by bash when the image has it, else sh. */
+/** Where the project's files are in the build context, and where the image has them (Orchest's). */
+export const CONTEXT_PROJECT_DIR = 'project';
+export const IMAGE_PROJECT_DIR = '/project-dir';
+
+/**
+ * The build recipe, as Orchest's: the base image, the project's files copied to /project-dir (the
+ * working directory), then `bash < setup_script.sh` there (sh where the image has no bash). As
+ * in Orchest the script's exit status is its last command's: no `-e`.
+ */
 export function environmentDockerfile(env: EnvironmentDefinition): string {
   const lines = [`FROM ${env.baseImage}`];
   if (env.setupScript !== null) {
     lines.push(
+      `WORKDIR ${IMAGE_PROJECT_DIR}`,
+      `COPY ${CONTEXT_PROJECT_DIR}/ ${IMAGE_PROJECT_DIR}/`,
       'COPY setup_script.sh /berth-env/setup_script.sh',
-      'RUN if command -v bash >/dev/null 2>&1; then bash -e /berth-env/setup_script.sh; else sh -e /berth-env/setup_script.sh; fi',
+      'RUN if command -v bash >/dev/null 2>&1; then bash < /berth-env/setup_script.sh; else sh < /berth-env/setup_script.sh; fi',
     );
   }
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Orchest's base images (`orchest/base-kernel-py`, …) by the image to use for each: Orchest's last
+ * release (v2023.04.2) on Docker Hub unless BERTH_ORCHEST_IMAGES points a name at another image
+ * (e.g. one built or loaded locally). A name with a tag of its own is used as it is.
+ */
+export const ORCHEST_BASE_IMAGES: Readonly<Record<string, string>> = {
+  'orchest/base-kernel-py': 'docker.io/orchest/base-kernel-py:v2023.04.2',
+  'orchest/base-kernel-py-gpu': 'docker.io/orchest/base-kernel-py-gpu:v2023.04.2',
+  'orchest/base-kernel-r': 'docker.io/orchest/base-kernel-r:v2023.04.2',
+  'orchest/base-kernel-julia': 'docker.io/orchest/base-kernel-julia:v2023.04.2',
+  'orchest/base-kernel-javascript': 'docker.io/orchest/base-kernel-javascript:v2023.04.2',
+};
+
+/**
+ * The image a `base_image` of properties.json means: `registry:<ref>` is `<ref>` (Orchest's prefix
+ * for images outside Docker Hub); a name of the table (Orchest's base images, overridable) is the
+ * table's image; anything else is used as it is. Pure.
+ */
+export function resolveBaseImage(baseImage: string, table: Readonly<Record<string, string>> = ORCHEST_BASE_IMAGES): string {
+  const raw = baseImage.trim();
+  if (raw.startsWith('registry:')) return raw.slice('registry:'.length).trim();
+  const bare = raw.replace(/^docker\.io\//, '');
+  return table[bare] ?? raw;
 }
 
 /** The files of the build context besides the Dockerfile. */
@@ -35,7 +72,8 @@ export function environmentContextFiles(env: EnvironmentDefinition): Record<stri
  */
 export function environmentImageTag(env: EnvironmentDefinition, baseImageId?: string | null): string {
   const base = baseImageId ? `${env.baseImage}@${baseImageId}` : env.baseImage;
-  const hash = createHash('sha256').update(JSON.stringify([RECIPE_VERSION, base, env.setupScript])).digest('hex').slice(0, 16);
+  // The project is the build context: each project's environment is its own image.
+  const hash = createHash('sha256').update(JSON.stringify([RECIPE_VERSION, base, env.setupScript, env.projectDir ?? null])).digest('hex').slice(0, 16);
   return `berth-env/${env.uuid.toLowerCase()}:${hash}`;
 }
 

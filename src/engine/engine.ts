@@ -177,7 +177,7 @@ export class Engine {
     const sessionUuid = job ? run.uuid : interactiveSessionUuid(run.project_uuid, run.pipeline_uuid);
     let session: ActiveSession | null;
     try {
-      session = job ? await this.sessions.startForRun(run, loaded, runtime) : await this.sessions.active(run.project_uuid, run.pipeline_uuid);
+      session = job ? await this.sessions.startForRun(run, loaded, runtime) : await this.#interactiveSession(run, loaded, runtime, observe, opts.signal);
     } catch (e) {
       const reason = `the run's services did not start: ${e instanceof Error ? e.message : String(e)}`;
       await this.#runs.finish(run.uuid, 'FAILURE', isoNow(), reason);
@@ -191,7 +191,7 @@ export class Engine {
       plan,
       titles: new Map(plan.steps.map((s) => [s, effective.steps[s]?.title ?? s])),
       prepare: (step) =>
-        this.#prepareStep(loaded, effective, run, step, sessionUuid, { run: opts.env ?? {}, stored: storedEnv }, runtime, (line) =>
+        this.#prepareStep(loaded, effective, run, step, sessionUuid, { run: opts.env ?? {}, stored: storedEnv, python: opts.python }, runtime, (line) =>
           observe({ type: 'step-progress', runUuid: run.uuid, stepUuid: step, title: effective.steps[step]?.title ?? step, line }),
         ).then((prepared) => joinSession(prepared, session, runtime)),
       driver: runtime.driver,
@@ -210,6 +210,26 @@ export class Engine {
       if (job && session) await this.sessions.endForRun(session.uuid);
     }
     return this.report(run.uuid);
+  }
+
+  /**
+   * An interactive run of a pipeline with interactive services joins its session, started first
+   * (as Orchest's session was) when it is not running: every service is ready before a step starts.
+   * The session stays up after the run, as Orchest's did (`berth session stop` ends it). On a host
+   * runtime, services with only an image are left out (and said so): the steps still run.
+   */
+  async #interactiveSession(run: RunRow, loaded: LoadedPipeline, runtime: StepRuntime, observe: RunObserver, signal?: AbortSignal): Promise<ActiveSession | null> {
+    const wanted = Object.values(loaded.pipeline.services ?? {}).filter((s) => s.scope.includes('interactive'));
+    if (wanted.length > 0 && (await this.sessions.active(run.project_uuid, run.pipeline_uuid)) === null) {
+      const say = (line: string): void => observe({ type: 'session-progress', runUuid: run.uuid, line });
+      if (!runtime.driver.capabilities.isolation && wanted.every((s) => !s.command)) {
+        for (const s of wanted) say(`service ${s.name}: not started: it has only an image (${s.image}) and the ${runtime.name} runtime runs host commands (add "command", or use --runtime docker)`);
+        return null;
+      }
+      say(`starting the session of ${loaded.relativePath} (its services keep running after the run; berth session stop ${loaded.relativePath} ends them)`);
+      await this.sessions.start(loaded.file, { runtime: runtime.name, onProgress: say, signal, skipUnrunnable: true });
+    }
+    return this.sessions.active(run.project_uuid, run.pipeline_uuid);
   }
 
   async #createRun(loaded: LoadedPipeline, effective: PipelineDefinition, plan: RunPlan, runType: RunType, opts: RunOptions, runtime: RuntimeName): Promise<RunRow> {
@@ -291,7 +311,7 @@ export class Engine {
     run: RunRow,
     stepUuid: string,
     sessionUuid: string,
-    env: { run: Record<string, string>; stored: { project: Record<string, string>; pipeline: Record<string, string> } },
+    env: { run: Record<string, string>; stored: { project: Record<string, string>; pipeline: Record<string, string> }; python?: string },
     runtime: StepRuntime,
     onProgress: (line: string) => void,
   ): Promise<PreparedStep> {
@@ -325,6 +345,7 @@ export class Engine {
       storedEnv: env.stored,
       outputsDir,
       notebookOut: join(run.run_dir, 'notebooks', `${stepUuid}.ipynb`),
+      python: env.python,
       onProgress,
     });
   }

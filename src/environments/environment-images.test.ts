@@ -10,6 +10,7 @@ import { BuildRepository } from '../store/build-repository.ts';
 import { openStore } from '../store/open-store.ts';
 import { BuildQueue } from './build-queue.ts';
 import { EnvironmentImages } from './environment-images.ts';
+import { BerthError } from '../errors.ts';
 
 /** An engine's image store at the far edge: `registry` holds what a build may pull. */
 class InMemoryImages implements ImageBuilder {
@@ -25,6 +26,11 @@ class InMemoryImages implements ImageBuilder {
   }
   async tag(image: string, as: string): Promise<void> {
     this.local.set(as, this.local.get(image)!);
+  }
+  async pull(image: string): Promise<void> {
+    const pulled = this.registry.get(image);
+    if (!pulled) throw new BerthError('BERTH_E_IMAGE_NOT_FOUND', `image "${image}" is not on the Docker engine and could not be pulled: pull access denied for ${image}`);
+    this.local.set(image, pulled);
   }
   async build(request: ImageBuildRequest): Promise<void> {
     this.builds.push(request);
@@ -105,7 +111,7 @@ test('builds are reported: started then succeeded or failed (with the reason), o
   await envs.ensure(env);
   assert.deepEqual(store.seen, [
     ['started', 'Env', '/projects/p', undefined],
-    ['failed', 'Env', '/projects/p', 'pull access denied for base:1'],
+    ['failed', 'Env', '/projects/p', 'environment "Env" (env-1) needs its base image: image "base:1" is not on the Docker engine and could not be pulled: pull access denied for base:1'],
     ['started', 'Env', '/projects/p', undefined],
     ['succeeded', 'Env', '/projects/p', undefined],
   ]);

@@ -1,5 +1,7 @@
 import { join } from 'node:path';
-import { environmentContextFiles, environmentDockerfile, environmentImageTag, type EnvironmentDefinition } from '../core/environment-image.ts';
+import { CONTEXT_PROJECT_DIR, environmentContextFiles, environmentDockerfile, environmentImageTag, ORCHEST_BASE_IMAGES, resolveBaseImage, type EnvironmentDefinition } from '../core/environment-image.ts';
+import { BerthError, isBerthError } from '../errors.ts';
+import { projectContextFiles } from './project-context.ts';
 import type { ImageBuilder } from '../runtimes/image-builder.ts';
 import type { EnvironmentBuild } from '../store/state-change.ts';
 
@@ -35,21 +37,33 @@ export class EnvironmentImages {
   readonly #buildsDir: string;
   readonly #inFlight = new Map<string, Promise<EnvironmentImage>>();
   readonly #slots: BuildSlots | undefined;
+  readonly #baseImages: Readonly<Record<string, string>>;
 
-  /** Without `slots` builds start at once and record nothing. */
-  constructor(builder: ImageBuilder, buildsDir: string, opts: { slots?: BuildSlots } = {}) {
+  /**
+   * Without `slots` builds start at once and record nothing. `baseImages`: what Orchest's base image
+   * names mean (ORCHEST_BASE_IMAGES with BERTH_ORCHEST_IMAGES over it).
+   */
+  constructor(builder: ImageBuilder, buildsDir: string, opts: { slots?: BuildSlots; baseImages?: Readonly<Record<string, string>> } = {}) {
     this.#builder = builder;
     this.#buildsDir = buildsDir;
     this.#slots = opts.slots;
+    this.#baseImages = opts.baseImages ?? ORCHEST_BASE_IMAGES;
+  }
+
+  /** The environment with its base image resolved (`registry:` prefix, Orchest's base images). */
+  resolve(env: EnvironmentDefinition): EnvironmentDefinition {
+    return { ...env, baseImage: resolveBaseImage(env.baseImage, this.#baseImages) };
   }
 
   /** The environment's image tag: its base image's local id is part of the hash when the base is there. */
   async tag(env: EnvironmentDefinition): Promise<string> {
-    return environmentImageTag(env, await this.#builder.imageId(env.baseImage));
+    const resolved = this.resolve(env);
+    return environmentImageTag(resolved, await this.#builder.imageId(resolved.baseImage));
   }
 
   /** `projectDir`: the project the image is for (named by the build's events). */
-  async ensure(env: EnvironmentDefinition, onProgress?: (line: string) => void, projectDir: string | null = null): Promise<EnvironmentImage> {
+  async ensure(raw: EnvironmentDefinition, onProgress?: (line: string) => void, projectDir: string | null = null): Promise<EnvironmentImage> {
+    const env = this.resolve(raw);
     const baseId = await this.#builder.imageId(env.baseImage);
     const image = environmentImageTag(env, baseId);
     let pending = this.#inFlight.get(image);
@@ -75,10 +89,13 @@ export class EnvironmentImages {
       : undefined;
     if (slot === null) return notBuilt;
     try {
+      // A missing base image is pulled first, with progress; offline the error says which image and how to provide it.
+      if (basePulled) await this.#pullBase(env, onProgress);
       await this.#builder.build({
         tag: image,
         dockerfile: environmentDockerfile(env),
         files: environmentContextFiles(env),
+        folder: env.projectDir && env.setupScript !== null ? { root: env.projectDir, files: projectContextFiles(env.projectDir), prefix: CONTEXT_PROJECT_DIR } : undefined,
         labels: { 'berth.managed': 'true', 'berth.environment': env.uuid },
         logPath: log,
         onProgress,
@@ -92,5 +109,19 @@ export class EnvironmentImages {
     }
     if (slot !== undefined) await this.#slots!.release(slot);
     return { ...notBuilt, built: true };
+  }
+
+  /** Pulls `image` (progress to `onProgress`) when it is not there; BERTH_E_IMAGE_NOT_FOUND says how to provide it. */
+  async ensurePulled(image: string, onProgress?: (line: string) => void): Promise<void> {
+    if ((await this.#builder.imageId(image)) === null) await this.#builder.pull(image, onProgress);
+  }
+
+  async #pullBase(env: EnvironmentDefinition, onProgress?: (line: string) => void): Promise<void> {
+    try {
+      await this.#builder.pull(env.baseImage, onProgress);
+    } catch (e) {
+      if (!isBerthError(e) || e.code !== 'BERTH_E_IMAGE_NOT_FOUND') throw e;
+      throw new BerthError(e.code, `environment "${env.name}" (${env.uuid}) needs its base image: ${e.message}`, { cause: e, problems: e.problems, details: { ...e.details, environment: env.uuid } });
+    }
   }
 }

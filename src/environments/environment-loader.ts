@@ -40,6 +40,7 @@ export function loadEnvironment(projectDir: string, uuid: string): EnvironmentDe
     name: typeof p.name === 'string' ? p.name : uuid,
     baseImage: p.base_image.trim(),
     setupScript: existsSync(scriptPath) ? readFileSync(scriptPath, 'utf8') : null,
+    projectDir,
   };
 }
 

@@ -1,3 +1,7 @@
+import { tmpdir } from 'node:os';
+import { resolveBaseImage } from '../core/environment-image.ts';
+import { findPython } from '../runtimes/process/find-python.ts';
+import { mountNamespaceSupport } from '../runtimes/process/mount-namespace.ts';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { BerthError, formatProblem, isBerthError } from '../errors.ts';
@@ -80,7 +84,7 @@ export async function checkOrchestProject(dir: string, opts: OrchestCheckOptions
     if (env.problem) add('error', subject, env.problem);
     let build: string;
     if (container) {
-      const base = baseImageReference(env.baseImage);
+      const base = resolveBaseImage(env.baseImage);
       build = `image built from ${base || '(no base image)'}${env.hasSetupScript ? ' with setup_script.sh' : ''}, once per content (berth-env/${env.uuid})`;
       add('uses', subject, `environment "${env.name}" (${env.language}): ${build}`);
       if (env.baseImage.startsWith('registry:')) add('uses', subject, `base_image "${env.baseImage}": Orchest's registry: prefix — the image is ${base}, from the registry it names (not Docker Hub)`);
@@ -88,9 +92,10 @@ export async function checkOrchestProject(dir: string, opts: OrchestCheckOptions
       if (env.gpuSupport) add('cannot', subject, 'gpu_support: Berth does not request GPUs from the container engine; steps see none unless the engine gives them by default');
     } else {
       const program = LANGUAGE_PROGRAMS[env.language.toLowerCase()];
-      build = `steps run with the local ${program ?? env.language} instead of image ${env.baseImage || '(none)'}`;
+      build =
+        `a Python virtual environment (python3 -m venv --system-site-packages)${env.hasSetupScript ? ' built by running setup_script.sh in the project' : ''}, once per content, ` +
+        `instead of image ${env.baseImage || '(none)'}${env.language.toLowerCase() === 'python' ? '' : `; its steps run with the local ${program ?? env.language}`}`;
       add('uses', subject, `environment "${env.name}" (${env.language}): ${build} on the process runtime`);
-      if (env.hasSetupScript) add('cannot', subject, 'setup_script.sh is not run on the process runtime: install what it installs on this machine (or use a container runtime)');
       if (env.gpuSupport) add('cannot', subject, 'gpu_support: the process runtime does not allocate GPUs; steps see whatever GPUs this machine has');
     }
     builds.set(env.uuid, build);
@@ -128,7 +133,9 @@ export async function checkOrchestProject(dir: string, opts: OrchestCheckOptions
           if (cmd.ok) add('uses', subject, `step "${step.title}" runs with ${basename(cmd.argv[0]!)}`);
           else add('error', subject, `step "${step.title}" cannot run on this machine: ${cmd.reason}`);
           if (CONTAINER_PATHS.test(readText(stepFile))) {
-            add('cannot', subject, `step "${step.title}" uses /data or /project-dir literally: on the process runtime read the folders from BERTH_DATA_DIR / ORCHEST_PROJECT_DIR (container runtimes mount them there)`);
+            const mounts = mountNamespaceSupport(findPython(path), join(tmpdir(), 'berth-mount-probe'));
+            if (mounts.ok) add('uses', subject, `step "${step.title}" uses /data or /project-dir: the process runtime mounts them in the step's own mount namespace`);
+            else add('cannot', subject, `step "${step.title}" uses /data or /project-dir literally, and this machine cannot give steps a mount namespace (${mounts.reason}): read the folders from BERTH_DATA_DIR / ORCHEST_PROJECT_DIR, or use a container runtime`);
           }
         }
       }
@@ -168,12 +175,6 @@ export async function checkOrchestProject(dir: string, opts: OrchestCheckOptions
 function fileVersion(raw: unknown): string {
   const version = raw && typeof raw === 'object' ? (raw as Record<string, unknown>).version : undefined;
   return typeof version === 'string' && version !== '' ? version : '1.0.0';
-}
-
-/** Orchest's `registry:<ref>` prefix names an image outside Docker Hub: the reference is the rest. */
-export function baseImageReference(baseImage: string): string {
-  const raw = baseImage.trim();
-  return raw.startsWith('registry:') ? raw.slice('registry:'.length).trim() : raw;
 }
 
 /** Keys of the pipeline file and its steps that Berth does not read. */

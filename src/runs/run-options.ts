@@ -18,6 +18,8 @@ export interface RunOptions {
   /** Ctrl-C: cancels the run. */
   signal?: AbortSignal;
   observe?: RunObserver;
+  /** `--python`: the interpreter of Python steps without an environment on the process runtime (default BERTH_PYTHON, else python3 on PATH). */
+  python?: string;
   /** The runtime for this run (default: config.runtime). */
   runtime?: RuntimeName;
   /** The registered project folder the file belongs to (else found from `.orchest`/`.git`). */

@@ -24,6 +24,8 @@ export interface StepWorkloadInput {
   outputsDir: string;
   /** Where an executed notebook is written (host path inside runDir). */
   notebookOut: string;
+  /** `--python`: the interpreter of Python steps without an environment (process runtime). */
+  python?: string;
   /** Progress lines of slow preparation (environment image builds). */
   onProgress?: (line: string) => void;
 }
@@ -32,6 +34,11 @@ export interface StepWorkloadInput {
 export interface StepRuntime {
   readonly name: RuntimeName;
   readonly driver: RuntimeDriver;
+  /**
+   * Host runtimes only: whether workloads can see host folders at fixed paths (/data, /project-dir)
+   * through bind mounts in a namespace of their own, and if not why.
+   */
+  readonly mountSupport?: () => { ok: true } | { ok: false; reason: string };
   /** The workload spec of a step, or why it cannot run (the step then fails with that reason). */
   prepareStep(input: StepWorkloadInput): Promise<PreparedStep>;
 }

@@ -3,6 +3,7 @@ import type { BerthConfig, RuntimeName } from '../config/config.ts';
 import type { BuildSlots, EnvironmentImages } from '../environments/environment-images.ts';
 import type { RuntimeRegistry } from '../runtimes/runtime-registry.ts';
 import { ProcessStepRuntime } from './process-step-runtime.ts';
+import { ProcessEnvironments } from '../environments/process-environments.ts';
 import type { StepRuntime } from './step-runtime.ts';
 
 /**
@@ -49,7 +50,7 @@ export class StepRuntimes {
   environmentImages(): Promise<EnvironmentImages> {
     this.#images ??= (async () => {
       const [{ EnvironmentImages }, builder] = await Promise.all([import('../environments/environment-images.ts'), this.#registry.imageBuilder()]);
-      return new EnvironmentImages(builder, join(this.#config.home, 'builds'), { slots: this.#slots });
+      return new EnvironmentImages(builder, join(this.#config.home, 'builds'), { slots: this.#slots, baseImages: this.#config.orchestImages });
     })();
     return this.#images;
   }
@@ -60,6 +61,7 @@ export class StepRuntimes {
       const { ContainerStepRuntime } = await import('./container-step-runtime.ts');
       return new ContainerStepRuntime(this.#config, driver, await this.environmentImages(), name);
     }
-    return new ProcessStepRuntime(this.#config, driver);
+    const environments = new ProcessEnvironments({ root: join(this.#config.home, 'venvs'), buildsDir: join(this.#config.home, 'builds'), baseEnv: this.#config.baseEnv, slots: this.#slots });
+    return new ProcessStepRuntime(this.#config, driver, environments, () => this.#registry.mountSupport(name));
   }
 }

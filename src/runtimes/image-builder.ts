@@ -5,6 +5,8 @@ export interface ImageBuildRequest {
   dockerfile: string;
   /** Other files of the build context, by relative path. */
   files: Record<string, string>;
+  /** Files of a host folder added to the context under `prefix/` (symbolic links stay links). */
+  folder?: { root: string; files: string[]; prefix: string };
   labels: Record<string, string>;
   /** Where the whole build output is written. */
   logPath: string;
@@ -19,6 +21,11 @@ export interface ImageBuilder {
   imageId(name: string): Promise<string | null>;
   /** Gives an existing image one more name (repository:tag). */
   tag(image: string, as: string): Promise<void>;
+  /**
+   * Pulls an image, each progress line to `onProgress`; rejects with BERTH_E_IMAGE_NOT_FOUND saying
+   * which image and how to provide it when it cannot be pulled.
+   */
+  pull(image: string, onProgress?: (line: string) => void): Promise<void>;
   /** Builds and tags the image; rejects with BERTH_E_ENV_BUILD naming the log when the build fails. */
   build(request: ImageBuildRequest): Promise<void>;
 }

@@ -25,6 +25,7 @@ const ENTRIES: Record<RuntimeName, RuntimeEntry> = {
       new ProcessDriver({
         stateDir: join(config.home, 'workloads', 'process'),
         python: config.processLauncher === 'auto' ? findPython(config.baseEnv.PATH) : undefined,
+        mountPython: findPython(config.baseEnv.PATH),
       }),
   },
   docker: {
@@ -71,6 +72,8 @@ export class RuntimeRegistry {
   readonly #raw = new Map<RuntimeName, Promise<RuntimeDriver>>();
   readonly #managed = new Map<RuntimeName, Promise<ManagedDriver>>();
   readonly #builders = new Map<RuntimeName, Promise<ImageBuilder>>();
+  /** Raw drivers once open (synchronous access for capability questions). */
+  readonly #opened = new Map<RuntimeName, RuntimeDriver>();
 
   constructor(config: BerthConfig) {
     this.#config = config;
@@ -100,6 +103,16 @@ export class RuntimeRegistry {
     return builder;
   }
 
+  /**
+   * Host runtimes: whether workloads can have bind mounts (/data, /project-dir) in a mount namespace
+   * of their own, and if not why. Asks the opened driver; a runtime not opened yet says not yet.
+   */
+  mountSupport(name: RuntimeName): { ok: true } | { ok: false; reason: string } {
+    if (this.#config.processMounts === 'off') return { ok: false, reason: 'BERTH_PROCESS_MOUNTS=off' };
+    const raw = this.#opened.get(name);
+    return raw instanceof ProcessDriver ? raw.mountSupport() : { ok: false, reason: `the ${name} runtime has no host mount namespaces` };
+  }
+
   /** Drivers opened so far (what reconcile sweeps). */
   async opened(): Promise<ManagedDriver[]> {
     const settled = await Promise.allSettled(this.#managed.values());
@@ -116,6 +129,7 @@ export class RuntimeRegistry {
     if (!raw) {
       raw = ENTRIES[name].driver(this.#config);
       this.#raw.set(name, raw);
+      raw.then((d) => this.#opened.set(name, d), () => undefined);
       // A driver that failed to open (e.g. a bad DOCKER_HOST) is tried again by the next caller.
       raw.catch(() => {
         if (this.#raw.get(name) === raw) {

@@ -206,6 +206,7 @@ export const RunStreamEvent = Type.Union(
     Type.Object({ type: Type.Literal('snapshot'), report: RunReport }),
     Type.Object({ type: Type.Literal('run-queued'), runUuid: Type.String(), waitingFor: Type.String() }),
     Type.Object({ type: Type.Literal('run-started'), runUuid: Type.String(), steps: Type.Integer() }),
+    Type.Object({ type: Type.Literal('session-progress'), runUuid: Type.String(), line: Type.String() }),
     Type.Object({ type: Type.Literal('step-started'), ...StepRef }),
     Type.Object({ type: Type.Literal('step-progress'), ...StepRef, line: Type.String() }),
     Type.Object({ type: Type.Literal('step-finished'), ...StepRef, status: StatusSchema, exitCode: Type.Union([Type.Integer(), Type.Null()]), reason: Nullable(Type.String()) }),

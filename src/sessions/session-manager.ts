@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
@@ -30,6 +31,11 @@ export interface SessionStartOptions {
   readyTimeoutMs?: number;
   onProgress?: (line: string) => void;
   signal?: AbortSignal;
+  /**
+   * On a host runtime, leave out services it cannot run (only an image, no command) instead of
+   * failing, each said through onProgress: what an interactive run does, so that its steps still run.
+   */
+  skipUnrunnable?: boolean;
 }
 
 /** What a run of the pipeline needs to reach a running session's services. */
@@ -233,11 +239,17 @@ export class SessionManager {
   }
 
   async #startServices(row: SessionRow, projectName: string, loaded: LoadedPipeline, runtime: StepRuntime, opts: SessionStartOptions, scope: ServiceScope = 'interactive'): Promise<void> {
+    const isolated = runtime.driver.capabilities.isolation;
     const services = Object.values(loaded.pipeline.services ?? {})
       .filter((s) => s.scope.includes(scope))
+      .filter((s) => {
+        if (isolated || s.command || !opts.skipUnrunnable) return true;
+        opts.onProgress?.(`service ${s.name}: not started: it has only an image (${s.image}) and the ${runtime.name} runtime runs host commands (add "command", or use --runtime docker)`);
+        return false;
+      })
       .sort((a, b) => (a.order ?? 0) - (b.order ?? 0));
     const inherited = await this.#inherited(row.project_uuid, row.pipeline_uuid);
-    const isolated = runtime.driver.capabilities.isolation;
+    if (!isolated) mkdirSync(this.#config.dataDir, { recursive: true });
     for (const [position, def] of services.entries()) {
       opts.signal?.throwIfAborted();
       const svc: SessionServiceRow = {
@@ -247,7 +259,7 @@ export class SessionManager {
       await this.#rows.addService(svc);
       opts.onProgress?.(`service ${def.name}: starting`);
       const image = isolated ? await this.#image(def, loaded.projectDir, (l) => opts.onProgress?.(`service ${def.name}: ${l}`)) : '';
-      const spec = this.#spec(row, def, { projectName, loaded, isolated, image, inherited, logPath: svc.log_path, sessionType: scope });
+      const spec = this.#spec(row, def, { projectName, loaded, isolated, hostMounts: runtime.mountSupport?.().ok === true, image, inherited, logPath: svc.log_path, sessionType: scope });
       // A service restarts only once it has been ready: a crash while starting fails the start.
       const handle = await runtime.driver.start({ ...spec, restart: 'no' }, opts.signal);
       await this.#rows.setServiceHandle(row.uuid, def.name, JSON.stringify(handle));
@@ -266,20 +278,24 @@ export class SessionManager {
   #spec(
     row: SessionRow,
     def: ServiceDefinition,
-    at: { projectName: string; loaded: LoadedPipeline; isolated: boolean; image: string; inherited: Record<string, string>; logPath: string; sessionType: ServiceScope },
+    at: { projectName: string; loaded: LoadedPipeline; isolated: boolean; hostMounts?: boolean; image: string; inherited: Record<string, string>; logPath: string; sessionType: ServiceScope },
   ) {
     return sessionServiceSpec(def, {
       sessionUuid: row.uuid, sessionType: at.sessionType, projectUuid: row.project_uuid, projectName: at.projectName, pipelineUuid: row.pipeline_uuid,
       pipelinePath: at.isolated ? `/project-dir/${at.loaded.relativePath}` : at.loaded.file,
-      projectDir: at.loaded.projectDir, dataDir: this.#config.dataDir, isolated: at.isolated, image: at.image,
+      projectDir: at.loaded.projectDir, dataDir: this.#config.dataDir, isolated: at.isolated, hostMounts: at.hostMounts, image: at.image,
       inherited: at.inherited, base: this.#config.baseEnv, logPath: at.logPath,
     });
   }
 
   async #image(def: ServiceDefinition, projectDir: string, onProgress: (line: string) => void): Promise<string> {
     const uuid = environmentReference(def.image);
-    if (uuid === null) return def.image;
     const images = await this.#runtimes.environmentImages();
+    if (uuid === null) {
+      // A missing image is pulled now, its progress part of the session's start.
+      await images.ensurePulled(def.image, onProgress);
+      return def.image;
+    }
     return (await images.ensure(loadEnvironment(projectDir, uuid), onProgress, projectDir)).image;
   }
 
@@ -315,7 +331,7 @@ export class SessionManager {
       await runtime.driver.remove(handle);
       const projectName = (await this.#projects.findByPath(loaded.projectDir))?.name ?? projectNameOf(loaded.projectDir);
       const inherited = await this.#inherited(row.project_uuid, row.pipeline_uuid);
-      const spec = this.#spec(row, def, { projectName, loaded, isolated: false, image: '', inherited, logPath: svc.log_path, sessionType: 'interactive' });
+      const spec = this.#spec(row, def, { projectName, loaded, isolated: false, hostMounts: runtime.mountSupport?.().ok === true, image: '', inherited, logPath: svc.log_path, sessionType: 'interactive' });
       await this.#rows.setServiceHandle(row.uuid, svc.name, JSON.stringify(await runtime.driver.start(spec)));
       await this.#rows.countRestart(row.uuid, svc.name);
     }

@@ -19,6 +19,8 @@ export interface SessionServiceContext {
   dataDir: string;
   /** Containers (image, mounts, session network) rather than host processes. */
   isolated: boolean;
+  /** Host processes: the data folder at /data and the project at /project-dir (a mount namespace of their own). */
+  hostMounts?: boolean;
   /** The image to run (environment@<uuid> already resolved); ignored on the host. */
   image: string;
   /** Project and pipeline variables (pipeline wins); a service gets only those it inherits. */
@@ -38,7 +40,8 @@ export interface SessionServiceContext {
  * then the ORCHEST_* and BERTH_* session variables. Containers join the session network under the service's
  * name and `<name>-<session uuid>`, get /data and /project-dir only where `binds` says, and the
  * named volumes of `berth_volumes` (per project, so they outlive the session). On the host the
- * command runs in the project folder with the host's environment; binds and volumes do not apply.
+ * command runs in the project folder with the host's environment, seeing /data and /project-dir
+ * where the host allows mount namespaces (`hostMounts`); binds and volumes do not apply.
  */
 export function sessionServiceSpec(raw: ServiceDefinition, ctx: SessionServiceContext): WorkloadSpec {
   const def = substituteBasePath(raw, ctx.projectName, ctx.sessionUuid);
@@ -68,7 +71,9 @@ export function sessionServiceSpec(raw: ServiceDefinition, ctx: SessionServiceCo
     logPath: ctx.logPath,
     restart: def.berth_restart ?? 'on-failure',
   };
-  if (!ctx.isolated) return spec;
+  if (!ctx.isolated) {
+    return ctx.hostMounts ? { ...spec, mounts: [{ source: ctx.dataDir, target: '/data' }, { source: ctx.projectDir, target: '/project-dir' }] } : spec;
+  }
   const mounts: Mount[] = [];
   for (const [source, target] of Object.entries(def.binds ?? {})) mounts.push({ source: source === '/data' ? ctx.dataDir : ctx.projectDir, target });
   for (const [volume, target] of Object.entries(def.berth_volumes ?? {})) mounts.push({ type: 'volume', source: sessionVolumeName(ctx.projectUuid, volume), target });

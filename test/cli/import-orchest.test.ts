@@ -30,7 +30,8 @@ describe('berth import orchest DIR', () => {
     assert.equal(report.environments.length, 1);
     assert.equal(report.environments[0].base_image, 'orchest/base-kernel-py');
     assert.equal(report.environments[0].setup_script, true);
-    assert.ok(report.environments[0].build.length > 0, 'says how the environment is built');
+    assert.match(report.environments[0].build, /a Python virtual environment \(python3 -m venv --system-site-packages\) built by running setup_script\.sh in the project/, 'says how the environment is built on the process runtime');
+    assert.doesNotMatch(at(report, 'cannot'), /setup_script\.sh is not run|uses \/data or \/project-dir literally/, 'environments and /data work on the process runtime');
     assert.match(at(report, 'cannot'), /settings auto_eviction \/ data_passing_memory_size .* are ignored/);
     const human = await box.run(['import', 'orchest', orchestFixture('quickstart')]);
     assert.equal(human.code, 0);

@@ -34,7 +34,8 @@ output({ sum: (inputs.table as { n: number[] }).n.reduce((a, b) => a + b, 0) }, 
       { title: 'Py last', file: 'mix/py-last.py', parents: ['CJS child'] },
     ], {
       parameters: { rate: 3 },
-      services: { redis: { name: 'redis', image: 'redis', ports: [6379], exposed: true, preserve_base_path: true, scope: ['interactive'], order: 0 }, batch: { name: 'batch', image: 'x', ports: [80], exposed: false, scope: ['noninteractive'], order: 1 } },
+      // Job-only services: an interactive run starts no session for them, and still lists them (Orchest listed every service).
+      services: { redis: { name: 'redis', image: 'redis', ports: [6379], exposed: true, preserve_base_path: true, scope: ['noninteractive'], order: 0 }, batch: { name: 'batch', image: 'x', ports: [80], exposed: false, scope: ['noninteractive'], order: 1 } },
     });
     const { code, log } = await runJson(box, ['mix.orchest', '--step-param', 'TS child.alpha=2']);
     assert.equal(code, 0, log('TS child') + log('CJS child'));
@@ -47,7 +48,7 @@ output({ sum: (inputs.table as { n: number[] }).n.reduce((a, b) => a + b, 0) }, 
     assert.equal(ts.alpha, 2);
     assert.equal(ts.dflt, 'd');
     assert.equal(ts.rate, 3);
-    assert.deepEqual(ts.services, ['redis'], 'only the services of an interactive session');
+    assert.deepEqual([...ts.services].sort(), ['batch', 'redis'], "every service of the pipeline, whatever its scope (Orchest's get_services)");
     assert.match(ts.redis.internal_hostname, /^redis-[0-9a-f-]{36}$/);
     const session = ts.redis.internal_hostname.slice('redis-'.length);
     assert.deepEqual(ts.redis.base_paths, { 6379: `/pbp-service-redis-${session}_6379` });

@@ -30,9 +30,9 @@ describe('berth session on the process runtime', () => {
       'import os, urllib.request, orchest',
       'web = orchest.get_service("web")',
       `print(web["internal_hostname"], urllib.request.urlopen(f"http://{web['internal_hostname']}:${port}/hello.txt").read().decode().strip())`,
-      'print("project var", os.environ["SHARED"], "pipeline var", os.environ["ONLY_PIPELINE"])',
+      'print("project var", os.environ["SHARED"], "pipeline var", os.environ.get("ONLY_PIPELINE"))',
     ].join('\n'));
-    box.file('env.py', 'import json, os; print(json.dumps({k: os.environ.get(k) for k in ["SHARED", "ONLY_PIPELINE", "OWN", "ORCHEST_SESSION_TYPE"]}))\n');
+    box.file('env.py', 'import json, os; print(json.dumps({**{k: os.environ.get(k) for k in ["SHARED", "ONLY_PIPELINE", "OWN", "ORCHEST_SESSION_TYPE"]}, "project_dir": sorted(os.listdir("/project-dir")), "data": os.path.isdir("/data")}))\n');
     const envPort = await freePort();
     writePipeline(box, 'p.orchest', pipeline('p', [{ title: 'Call', file: 'step.py' }], {
       services: {
@@ -43,20 +43,29 @@ describe('berth session on the process runtime', () => {
         },
       },
     }));
-    const project = await box.run(['run', 'p.orchest', '--json']);
-    assert.notEqual(project.code, 0, 'without the session the service is unreachable');
+    // A first run (of another pipeline) registers the project, so that its variables can be set.
+    box.file('noop.sh', 'true\n');
+    writePipeline(box, 'reg.orchest', pipeline('reg', [{ title: 'Noop', file: 'noop.sh' }]));
+    assert.equal((await box.run(['run', 'reg.orchest'])).code, 0);
     assert.equal((await box.run(['env-var', 'set', '--project', 'project', 'SHARED', 'project-value'])).code, 0);
-    assert.equal((await box.run(['env-var', 'set', '--pipeline', 'p.orchest', 'ONLY_PIPELINE', 'pipe-value'])).code, 0);
 
-    const start = await box.run(['session', 'start', 'p.orchest', '--json']);
-    assert.equal(start.code, 0, start.stderr);
-    const session = parseJson(start.stdout);
-    assert.deepEqual([session.status, session.runtime, session.network], ['RUNNING', 'process', null]);
+    // An interactive run starts the pipeline's session first (as Orchest's did): the services are ready before the step.
+    const first = await box.run(['run', 'p.orchest']);
+    assert.equal(first.code, 0, first.stderr + first.stdout);
+    assert.match(first.stderr, /session │ starting the session of p\.orchest[^]*session │ service env: ready[^]*session │ service web: ready \(port \d+ open\)[^]*▶ Call/);
+    const status = await box.run(['session', 'status', 'p.orchest', '--json']);
+    const session = parseJson(status.stdout);
+    assert.deepEqual([session.status, session.runtime, session.network], ['RUNNING', 'process', null], 'the session stays up after the run');
     const envLog = readFileSync(session.services.find((s: any) => s.name === 'env').log_path, 'utf8');
-    assert.deepEqual(JSON.parse(envLog.split('\n')[0]!), { SHARED: 'project-value', ONLY_PIPELINE: null, OWN: 'own', ORCHEST_SESSION_TYPE: 'interactive' });
+    const seen = JSON.parse(envLog.split('\n')[0]!);
+    assert.deepEqual(seen, { SHARED: 'project-value', ONLY_PIPELINE: null, OWN: 'own', ORCHEST_SESSION_TYPE: 'interactive', project_dir: seen.project_dir, data: true }, 'a host service sees /data (and /project-dir) too');
+    assert.ok(seen.project_dir.includes('p.orchest') && seen.project_dir.includes('env.py'), seen.project_dir.join(','));
 
+    // The next run joins the running session.
+    assert.equal((await box.run(['env-var', 'set', '--pipeline', 'p.orchest', 'ONLY_PIPELINE', 'pipe-value'])).code, 0);
     const run = await box.run(['run', 'p.orchest', '--json']);
     assert.equal(run.code, 0, run.stderr + run.stdout);
+    assert.doesNotMatch(run.stderr, /starting the session/);
     assert.equal(readFileSync(parseJson(run.stdout).steps[0].log_path, 'utf8'), '127.0.0.1 hello from the service\nproject var project-value pipeline var pipe-value\n');
     const list = await box.run(['env-var', 'list', '--project', 'project']);
     assert.doesNotMatch(list.stdout, /project-value/);
@@ -109,5 +118,37 @@ describe('job runs (berth run --job) on the process runtime', () => {
     const sessions = parseJson((await box.run(['session', 'list', '--json'])).stdout).sessions;
     assert.deepEqual(sessions.map((s: any) => [s.uuid, s.status, s.services.map((x: any) => `${x.name}:${x.state}`)]), [[report.run.uuid, 'STOPPED', ['api:missing']]]);
     await assert.rejects(fetch(`http://127.0.0.1:${port}/x.txt`));
+  });
+});
+
+describe('interactive runs on the process runtime with services it cannot run', () => {
+  const box = new Sandbox();
+  after(async () => {
+    await box.run(['session', 'stop', 'mixed.orchest']).catch(() => undefined);
+    box.cleanup();
+  });
+
+  it('leave out image-only services, say so before the steps, start the others; with none runnable no session starts', T, async () => {
+    const port = await freePort();
+    box.file('ok.sh', 'echo step ran\n');
+    writePipeline(box, 'only-image.orchest', pipeline('only-image', [{ title: 'Ok', file: 'ok.sh' }], {
+      services: { redis: { name: 'redis', image: 'redis', ports: [6379], scope: ['interactive'] } },
+    }));
+    const alone = await box.run(['run', 'only-image.orchest']);
+    assert.equal(alone.code, 0, alone.stderr);
+    assert.match(alone.stderr, /session │ service redis: not started: it has only an image \(redis\) and the process runtime runs host commands[^]*▶ Ok/);
+    assert.equal((await box.run(['session', 'status', 'only-image.orchest'])).code, 2, 'no session was started');
+
+    writePipeline(box, 'mixed.orchest', pipeline('mixed', [{ title: 'Ok', file: 'ok.sh' }], {
+      services: {
+        redis: { name: 'redis', image: 'redis', ports: [6379], scope: ['interactive'] },
+        web: { name: 'web', image: 'x', command: 'python3', args: `-m http.server ${port} --bind 127.0.0.1`, ports: [port], scope: ['interactive'] },
+      },
+    }));
+    const mixed = await box.run(['run', 'mixed.orchest']);
+    assert.equal(mixed.code, 0, mixed.stderr);
+    assert.match(mixed.stderr, /service redis: not started[^]*service web: ready[^]*▶ Ok/);
+    const session = parseJson((await box.run(['session', 'status', 'mixed.orchest', '--json'])).stdout);
+    assert.deepEqual(session.services.map((s: any) => [s.name, s.state]), [['web', 'running']]);
   });
 });

@@ -38,6 +38,12 @@ export class RemoteBackend implements BerthBackend {
   }
 
   async runPipeline(opts: Parameters<BerthBackend['runPipeline']>[0]): Promise<RunReport> {
+    if (opts.python !== undefined) {
+      // The server's interpreter is the server's choice (its BERTH_PYTHON): a client never names a host program.
+      throw new BerthError('BERTH_E_INVALID_ARGUMENT', '--python applies to runs on this machine, not through a server (BERTH_ENDPOINT is set)', {
+        problems: [{ path: '--python', message: 'not accepted by a server', fix: "drop --python (the server uses its BERTH_PYTHON), or unset BERTH_ENDPOINT to run here" }],
+      });
+    }
     const file = readPipelineFile(opts.pipelinePath);
     const project = await this.#project(file.projectDir);
     const created = await this.#http.json<RunReport>('POST', `/api/projects/${encodeURIComponent(project.uuid)}/runs`, {

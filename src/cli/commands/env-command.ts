@@ -6,10 +6,13 @@ export const envHelp = `Usage: berth env build [--json] PATH
        berth env builds [--status S] [--limit N] [--before ID] [--json]
 
 Builds environment images on the Docker engine (DOCKER_HOST): PATH is a project folder (all of its
-.orchest/environments/<uuid>/) or one environment folder. Each image is the environment's
-base_image with its setup_script.sh run in it (by bash, or sh where the image has no bash), tagged
-berth-env/<uuid>:<content hash>: an unchanged environment is not built again. Build output is shown
-as it comes and kept in BERTH_HOME/builds/<uuid>/<hash>.log; a failing setup script fails the build.
+.orchest/environments/<uuid>/) or one environment folder. Each image is built as Orchest built it:
+the environment's base_image (registry:<ref> means <ref>; orchest/base-kernel-* map through
+BERTH_ORCHEST_IMAGES), the project's files at /project-dir (minus .gitignore/.dockerignore), and
+\`bash < setup_script.sh\` run there; tagged berth-env/<uuid>:<content hash>: an unchanged
+environment is not built again. A missing base image is pulled first. Build output is shown as it
+comes and kept in BERTH_HOME/builds/<uuid>/<hash>.log; a failing setup script fails the build.
+(On the process runtime environments are Python virtual environments, built on first use by a run.)
 
 At most BERTH_MAX_BUILDS builds (default 1) run at once, across every Berth process on the store;
 the others wait PENDING ("waiting for a build slot: N ahead"). \`env builds\` lists builds, newest

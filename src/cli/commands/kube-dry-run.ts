@@ -85,5 +85,8 @@ class PlanningImageBuilder implements ImageBuilder {
   async build(): Promise<void> {
     throw new Error('a dry run builds no image');
   }
+  async pull(): Promise<void> {
+    throw new Error('a dry run pulls no image');
+  }
 }
 

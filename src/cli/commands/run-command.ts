@@ -25,6 +25,9 @@ Options:
   --runtime NAME     process (default), docker or kubernetes
   --dry-run          with --runtime kubernetes: print every object the steps would create, as YAML,
                      and run nothing (no cluster needed)
+  --python PATH      process runtime: the python3 of Python steps without an environment, and the
+                     base of environments' virtual environments (default BERTH_PYTHON, else the
+                     first python3 on PATH)
   --job              a non-interactive (job) run: not queued behind other runs, its own outputs, and
                      the services whose scope includes "noninteractive" run for its lifetime only
   -f, --follow       stream every step's output, each line prefixed by the step's title
@@ -46,6 +49,7 @@ export async function runCommand(ctx: CliContext, args: string[]): Promise<numbe
     job: { type: 'boolean' },
     runtime: { type: 'string' },
     'dry-run': { type: 'boolean' },
+    python: { type: 'string' },
     json: { type: 'boolean' },
     follow: { type: 'boolean', short: 'f' },
     help: { type: 'boolean', short: 'h' },
@@ -86,6 +90,7 @@ export async function runCommand(ctx: CliContext, args: string[]): Promise<numbe
       params,
       env,
       runtime: values.runtime as RuntimeName | undefined,
+      python: values.python,
       kind: values.job ? 'job' : undefined,
       signal: controller.signal,
       // With --json, stdout carries only the report; stderr still says when the run has to wait.
@@ -147,6 +152,9 @@ function progressPrinter(ctx: CliContext, color: ReturnType<typeof paint>) {
         ctx.err(`  ${mark} ${e.title}${took}${why}`);
         break;
       }
+      case 'session-progress':
+        ctx.err(`  ${color('gray', `session │ ${e.line}`)}`);
+        break;
       case 'step-progress':
         ctx.err(`    ${color('gray', `${e.title} │ ${e.line}`)}`);
         break;

@@ -47,7 +47,7 @@ if (ctx.available) {
 
     it('a missing image is BERTH_E_IMAGE_NOT_FOUND naming the image', T, async () => {
       const image = `berth-test/no-such-image:${randomUUID().slice(0, 8)}`;
-      await assert.rejects(driver.start(spec(['true'], { image })), (e: unknown) => isBerthError(e) && e.code === 'BERTH_E_IMAGE_NOT_FOUND' && e.message.includes(image));
+      await assert.rejects(driver.start(spec(['true'], { image })), (e: unknown) => isBerthError(e) && e.code === 'BERTH_E_IMAGE_NOT_FOUND' && e.message.includes(image) && /docker load/.test(JSON.stringify(e.problems)));
       assert.deepEqual(await driver.list({ run }), []);
     });
 

@@ -1,4 +1,4 @@
-import { mkdirSync, statSync } from 'node:fs';
+import { appendFileSync, mkdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -27,6 +27,7 @@ import { containerName } from './container-name.ts';
 import { makeContainerOptions, restartPolicy } from './container-options.ts';
 import { execAttached } from './exec-attached.ts';
 import { execInContainer } from './exec-in-container.ts';
+import { pullImage } from './pull-image.ts';
 import { imageNotFound, isNotFound, isUnreachable, portInUse, statusCodeOf, unreachable } from './docker-errors.ts';
 import { containerIp, dockerState, inspectFacts, toDockerHandle } from './docker-handle.ts';
 import { MANAGED_LABEL, ownerFilter, ownerLabels, parseLogFiles, type LogFiles } from './docker-labels.ts';
@@ -82,13 +83,17 @@ export class DockerDriver implements RuntimeDriver {
     if (spec.network) await this.#ensureNetwork(spec.network.name, spec.labels);
     mkdirSync(dirname(spec.logPath), { recursive: true });
     if (spec.errLogPath !== undefined) mkdirSync(dirname(spec.errLogPath), { recursive: true });
-    let container: Docker.Container;
-    try {
-      container = await this.#docker.createContainer({ ...options, abortSignal: signal });
-    } catch (e) {
-      if (statusCodeOf(e) === 409) return this.#adopt(spec, (await this.#inspect(name)) ?? fail(e));
-      if (isNotFound(e)) throw imageNotFound(spec.image ?? '', e);
-      throw this.#translate(e, `create the container of workload ${spec.id}`);
+    let container: Docker.Container | undefined;
+    for (let attempt = 0; container === undefined; attempt++) {
+      try {
+        container = await this.#docker.createContainer({ ...options, abortSignal: signal });
+      } catch (e) {
+        if (statusCodeOf(e) === 409) return this.#adopt(spec, (await this.#inspect(name)) ?? fail(e));
+        if (!isNotFound(e)) throw this.#translate(e, `create the container of workload ${spec.id}`);
+        if (attempt > 0 || !spec.image) throw imageNotFound(spec.image ?? '', e);
+        // A missing image is pulled (its progress into the workload's log), then the container is created again.
+        await pullImage(this.#docker, this.#address, spec.image, (line) => appendFileSync(spec.logPath, `[berth] ${line}\n`));
+      }
     }
     return this.#startCreated(spec, container);
   }

@@ -43,7 +43,7 @@ for (const mode of MODES) describe(`ProcessDriver (${mode.name})`, () => {
   before(async () => {
     root = realpathSync(mkdtempSync(join(tmpdir(), 'berth-process-')));
     stateDir = join(root, 'state');
-    driver = new ProcessDriver({ stateDir, python: mode.python });
+    driver = new ProcessDriver({ stateDir, python: mode.python, mountPython: python });
     await driver.init();
   });
 
@@ -53,13 +53,35 @@ for (const mode of MODES) describe(`ProcessDriver (${mode.name})`, () => {
     rmSync(root, { recursive: true, force: true });
   });
 
-  it('rejects images and mounts with BERTH_E_RUNTIME_UNSUPPORTED naming the field; image "host" runs', T, async () => {
+  it('rejects images, volumes and read-only mounts with BERTH_E_RUNTIME_UNSUPPORTED naming the field; image "host" runs', T, async () => {
     const unsupported = (field: string) => (e: unknown) =>
       isBerthError(e) && e.code === 'BERTH_E_RUNTIME_UNSUPPORTED' && e.message.includes(field) && e.message.includes('docker');
     await assert.rejects(driver.start(spec(['true'], { image: 'docker.io/x' })), unsupported('image'));
-    await assert.rejects(driver.start(spec(['true'], { mounts: [{ source: root, target: '/data' }] })), unsupported('mounts'));
+    await assert.rejects(driver.start(spec(['true'], { mounts: [{ type: 'volume', source: 'v', target: '/data' }] })), unsupported('mounts'));
+    await assert.rejects(driver.start(spec(['true'], { mounts: [{ source: root, target: '/data', readOnly: true }] })), unsupported('mounts'));
+    await assert.rejects(driver.start(spec(['true'], { mounts: [{ source: root, target: '/' }] })), unsupported('mounts'));
     const handle = await driver.start(spec(['true'], { image: 'host', mounts: [] }));
     assert.equal((await driver.wait(handle)).code, 0);
+  });
+
+  it('bind mounts exist in the workload only: /data and /project-dir inside, nothing on the host; the exit code is the program\'s', T, async () => {
+    if (!driver.mountSupport().ok) return assert.fail(`mount namespaces unavailable here: ${JSON.stringify(driver.mountSupport())}`);
+    const data = join(root, 'data-folder');
+    const project = join(root, 'project-folder');
+    for (const dir of [data, project]) (await import('node:fs')).mkdirSync(dir, { recursive: true });
+    (await import('node:fs')).writeFileSync(join(project, 'in-project.txt'), 'project file\n');
+    const s = spec(['sh', '-c', 'pwd; cat /project-dir/in-project.txt; echo written > /data/out.txt; grep -c " /data " /proc/self/mounts; exit 3'], {
+      mounts: [{ source: data, target: '/data' }, { source: project, target: '/project-dir' }],
+    });
+    const handle = await driver.start(s);
+    assert.equal((await driver.wait(handle)).code, 3);
+    assert.equal(log(s.id), `${root}\nproject file\n1\n`);
+    assert.equal(readFileSync(join(data, 'out.txt'), 'utf8'), 'written\n', 'what the workload writes to /data lands in the data folder');
+    const hostMounts = readFileSync('/proc/self/mounts', 'utf8');
+    assert.ok(!/ \/data | \/project-dir |berth-root/.test(hostMounts), 'nothing is mounted on the host');
+    assert.equal(existsSync('/project-dir'), false, 'no mount point is created on the host');
+    const missing = spec(['no-such-program-berth'], { mounts: [{ source: data, target: '/data' }] });
+    assert.equal((await driver.wait(await driver.start(missing))).code, 127);
   });
 
   it('fails to start with BERTH_E_DRIVER naming a missing cwd', T, async () => {

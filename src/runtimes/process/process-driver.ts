@@ -26,6 +26,8 @@ import { runAttached } from './run-attached.ts';
 import { runCaptured } from './run-captured.ts';
 import { Launcher } from './launcher-client.ts';
 import { spawnWorkload } from './spawn-workload.ts';
+import { inMountNamespace, mountNamespaceSupport } from './mount-namespace.ts';
+import { join } from 'node:path';
 import { stopGroup } from './stop-group.ts';
 import { tailFile } from './tail-file.ts';
 import { WorkloadRegistry, type RegistryEntry } from './workload-registry.ts';
@@ -59,15 +61,28 @@ export class ProcessDriver implements RuntimeDriver {
   readonly #stopping = new Map<string, Promise<void>>();
 
   readonly #python: string | undefined;
+  /** The python3 that sets up mount namespaces (workloads with mounts), and their stage folder. */
+  readonly #mountPython: string | undefined;
+  readonly #mountStage: string;
   #launcherProcess: Launcher | undefined;
 
   /**
    * With `python` (a python3 executable), workloads are started by the launcher process
    * (launcher.py); without it, each runs under a /bin/sh wrapper spawned from Node.
    */
-  constructor(opts: { stateDir: string; python?: string }) {
+  constructor(opts: { stateDir: string; python?: string; mountPython?: string }) {
     this.#registry = new WorkloadRegistry(opts.stateDir);
     this.#python = opts.python;
+    this.#mountPython = opts.mountPython ?? opts.python;
+    this.#mountStage = join(opts.stateDir, 'mount-root');
+  }
+
+  /**
+   * Whether workloads can have bind mounts here (a private mount namespace each, see
+   * mount-namespace.py), and if not why.
+   */
+  mountSupport(): { ok: true } | { ok: false; reason: string } {
+    return mountNamespaceSupport(this.#mountPython, this.#mountStage);
   }
 
   async init(): Promise<void> {
@@ -77,6 +92,7 @@ export class ProcessDriver implements RuntimeDriver {
   async start(spec: WorkloadSpec, signal?: AbortSignal): Promise<WorkloadHandle> {
     signal?.throwIfAborted();
     assertRunnable(spec);
+    if (spec.mounts !== undefined && spec.mounts.length > 0) spec = this.#inMountNamespace(spec);
     const existing = this.#registry.read(spec.id);
     if (existing) return toHandle(existing);
     const exitFile = this.#registry.exitPath(spec.id);
@@ -202,6 +218,13 @@ export class ProcessDriver implements RuntimeDriver {
     this.#launcherProcess?.release();
   }
 
+  /** The spec with its command run inside a mount namespace of its own where its mounts are in place. */
+  #inMountNamespace(spec: WorkloadSpec): WorkloadSpec {
+    const support = this.mountSupport();
+    if (!support.ok) throw unsupported('mounts', `the process runtime cannot mount ${spec.mounts!.map((m) => m.target).join(', ')} here: ${support.reason}`);
+    return { ...spec, command: inMountNamespace(this.#mountPython!, this.#mountStage, spec.cwd, spec.mounts!, spec.command), mounts: undefined };
+  }
+
   async #spawn(spec: WorkloadSpec, unstarted: UnstartedEntry): Promise<Started> {
     const { exitFile } = unstarted;
     if (this.#python === undefined) return startUnderWrapper(spec, exitFile, (id, pid) => this.#forget(id, pid));
@@ -254,8 +277,9 @@ function assertRunnable(spec: WorkloadSpec): void {
   if (spec.limits?.cpus !== undefined || spec.limits?.memoryBytes !== undefined) {
     throw unsupported('limits', `the process runtime cannot limit CPU or memory: ${cgroupLimitsProblem()}`);
   }
-  if (spec.mounts !== undefined && spec.mounts.length > 0) {
-    throw unsupported('mounts', 'the process runtime runs commands on the host and cannot mount volumes');
+  for (const m of spec.mounts ?? []) {
+    if (m.type === 'volume' || m.readOnly) throw unsupported('mounts', `the process runtime can bind host folders only (not ${m.type === 'volume' ? `volume ${m.source}` : `read-only ${m.target}`})`);
+    if (!m.target.startsWith('/') || m.target === '/' || m.target.split('/').includes('..')) throw unsupported('mounts', `mount target "${m.target}" must be an absolute path below /`);
   }
   if (spec.command.length === 0) {
     throw new BerthError('BERTH_E_DRIVER', `workload ${spec.id} has an empty command`, { problems: [{ path: 'command', message: 'must name a program' }] });

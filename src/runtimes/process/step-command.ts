@@ -16,7 +16,7 @@ export type StepCommand = { ok: true; argv: string[] } | { ok: false; reason: st
  * "orchest-kernel-<uuid>" exist only in Orchest). Contract: pure apart from PATH lookups, the
  * script's `#!` line and Jupyter's kernel folders (found from `env`, the step's environment).
  */
-export function stepCommand(file: string, opts: { path: string; nodePath: string; nodeImport?: string; notebookOut: string; kernel?: string; env?: Record<string, string | undefined> }): StepCommand {
+export function stepCommand(file: string, opts: { path: string; nodePath: string; nodeImport?: string; notebookOut: string; kernel?: string; env?: Record<string, string | undefined>; python?: string }): StepCommand {
   const ext = extname(file).toLowerCase();
   const need = (program: string, hint: string, argv: (exe: string) => string[]): StepCommand => {
     const exe = which(program, opts.path);
@@ -27,6 +27,8 @@ export function stepCommand(file: string, opts: { path: string; nodePath: string
     case '.sh':
       return need('bash', 'install bash', (exe) => [exe, file]);
     case '.py':
+      // python: the step's interpreter (its environment's, or BERTH_PYTHON); else python3 on PATH.
+      if (opts.python) return { ok: true, argv: [opts.python, file] };
       return need('python3', 'install Python 3', (exe) => [exe, file]);
     case '.js':
     case '.mjs':

@@ -1,6 +1,6 @@
 import { loadPipeline } from './pipeline-definition.ts';
 import { ServiceNotFound } from './sdk-errors.ts';
-import { servicesHost, sessionType, sessionUuid } from './step-context.ts';
+import { servicesHost, sessionUuid } from './step-context.ts';
 
 /** A service as Orchest described it to steps: its definition without `scope`, plus where to reach it. */
 export type ServiceInfo = Record<string, unknown> & {
@@ -10,10 +10,9 @@ export type ServiceInfo = Record<string, unknown> & {
   base_paths: Record<string, string>;
 };
 
+/** Every service of the pipeline, whatever its scope, as Orchest's SDK listed them in both session types. */
 function specs() {
-  const type = sessionType();
-  const all = loadPipeline().services ?? {};
-  return Object.fromEntries(Object.entries(all).filter(([, s]) => (s.scope ?? ['interactive', 'noninteractive']).includes(type)));
+  return { ...(loadPipeline().services ?? {}) };
 }
 
 function describe(spec: ReturnType<typeof specs>[string]): ServiceInfo {
@@ -37,7 +36,7 @@ export function getService(name: string): ServiceInfo {
   return describe(spec);
 }
 
-/** Every service of this session (those whose scope includes the session type), by name. */
+/** Every service of the pipeline (whatever its scope, as Orchest's SDK), by name. */
 export function getServices(): Record<string, ServiceInfo> {
   return Object.fromEntries(Object.entries(specs()).map(([name, spec]) => [name, describe(spec)]));
 }

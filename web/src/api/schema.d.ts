@@ -7425,6 +7425,11 @@ export interface components {
             steps: number;
         } | {
             /** @enum {string} */
+            type: "session-progress";
+            runUuid: string;
+            line: string;
+        } | {
+            /** @enum {string} */
             type: "step-started";
             runUuid: string;
             stepUuid: string;

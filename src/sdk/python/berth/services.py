@@ -3,7 +3,9 @@
 A service's entry is its definition (without ``scope``) plus ``internal_hostname`` (the name
 steps reach it by: ``<name>-<session uuid>``, or ``BERTH_SERVICES_HOST`` when Berth sets it because
 the services run on the host, e.g. 127.0.0.1 on the process runtime), ``external_urls`` and ``base_paths`` per port.
-Only the services of this session type's scope are listed, as those are the ones a session runs.
+Every service of the pipeline is listed, whatever its scope, as Orchest's SDK did: in a job run
+(noninteractive) the pipeline definition's ``services``, in an interactive session the services the
+session was started with (the pipeline's, unfiltered).
 """
 import copy
 
@@ -32,9 +34,7 @@ def _describe(service):
 
 
 def _specs():
-    session_type = config.session_type()
-    services = load_pipeline().get("services", {}) or {}
-    return {name: s for name, s in services.items() if session_type in s.get("scope", ["interactive", "noninteractive"])}
+    return dict(load_pipeline().get("services", {}) or {})
 
 
 def get_service(name):
