@@ -24,6 +24,6 @@ export class ProcessStepRuntime implements StepRuntime {
     Object.assign(env, stepSdkEnvironment(input.outputsDir, env));
     const cmd = stepCommand(file, { path: env.PATH ?? '', nodePath: process.execPath, nodeImport: SDK_NODE_IMPORT, notebookOut: input.notebookOut, kernel: step.kernel?.name });
     if (!cmd.ok) return { ok: false, reason: `step "${step.title}" (${step.file_path}): ${cmd.reason}`, logPath };
-    return { ok: true, spec: { id: input.id, command: cmd.argv, cwd: dirname(file), env, labels: input.labels, logPath } };
+    return { ok: true, spec: { id: input.id, command: cmd.argv, cwd: dirname(file), env, labels: input.labels, logPath, hostPaths: [input.projectDir, input.runDir, input.outputsDir] } };
   }
 }

@@ -51,6 +51,12 @@ export interface WorkloadSpec {
   network?: { name: string; aliases?: string[] };
   /** Run as this "uid:gid" (isolating drivers), so files written to mounts stay the project owner's. */
   user?: string;
+  /**
+   * Host folders the workload reads and writes (the process driver: project folder, outputs, run
+   * folder). A process driver that runs workloads as an unprivileged user grants them to the
+   * workload's project group; other drivers ignore it (they mount what they need).
+   */
+  hostPaths?: string[];
   /** Where stdout+stderr are appended (host path). Drivers that keep their own logs may also write here. */
   logPath: string;
   /** When set, stderr is appended here instead (host path) and logPath gets stdout only. */

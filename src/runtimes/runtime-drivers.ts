@@ -4,6 +4,7 @@ import type { RuntimeDriver } from './driver.ts';
 import { ManagedDriver } from './managed-driver.ts';
 import { findPython } from './process/find-python.ts';
 import { ProcessDriver } from './process/process-driver.ts';
+import { WorkloadUser } from './process/workload-user.ts';
 import { BerthError } from '../errors.ts';
 
 /**
@@ -16,6 +17,7 @@ const FACTORIES: Record<string, (config: BerthConfig) => Promise<RuntimeDriver>>
     new ProcessDriver({
       stateDir: join(config.home, 'workloads', 'process'),
       python: config.processLauncher === 'auto' ? findPython(config.baseEnv.PATH) : undefined,
+      ...(config.hostWorkloads === 'workload-user' ? { user: new WorkloadUser({ name: config.workloadUser, home: config.home }), sharedPaths: [config.dataDir] } : {}),
     }),
   docker: async (config) => {
     const { DockerDriver } = await import('./docker/docker-driver.ts');

@@ -50,18 +50,20 @@ export class ServiceManager {
   readonly #tokens: TokenRegistry;
   readonly #config: BerthConfig;
   readonly #endpoint: () => string;
+  readonly #containerEndpoint: (() => string) | undefined;
   readonly #routes = new Map<string, { route: ServiceRoute | null; until: number }>();
   /** Bumped by every deploy and remove, so route caches elsewhere can tell they are stale. */
   generation = 0;
 
   /** `hook` records each service created and deleted as an event, in the same transaction. */
-  constructor(opts: { db: Kysely<Database>; driver: RuntimeDriver; tokens: TokenRegistry; config: BerthConfig; endpoint: () => string; hook?: StateChangeHook }) {
+  constructor(opts: { db: Kysely<Database>; driver: RuntimeDriver; tokens: TokenRegistry; config: BerthConfig; endpoint: () => string; containerEndpoint?: () => string; hook?: StateChangeHook }) {
     this.#rows = new ServiceRepository(opts.db, { hook: opts.hook });
     this.#db = opts.db;
     this.#driver = opts.driver;
     this.#tokens = opts.tokens;
     this.#config = opts.config;
     this.#endpoint = opts.endpoint;
+    this.#containerEndpoint = opts.containerEndpoint;
   }
 
   /** Starts a service. 409 when the project has one of that name; the row is rolled back if the start fails. */
@@ -162,7 +164,7 @@ export class ServiceManager {
     await this.#rows.setToken(project.uuid, def.name, token.id);
     const spec = serviceWorkloadSpec(
       def,
-      { projectUuid: project.uuid, projectName: project.name, projectDir: project.path, endpoint: this.#endpoint(), apiToken: secret, logPath: row.log_path, codeDir: join(this.#config.home, 'services', project.uuid, `${def.name}.code`) },
+      { projectUuid: project.uuid, projectName: project.name, projectDir: project.path, endpoint: this.#endpoint(), containerEndpoint: this.#containerEndpoint?.(), apiToken: secret, logPath: row.log_path, codeDir: join(this.#config.home, 'services', project.uuid, `${def.name}.code`) },
       this.#config.baseEnv,
     );
     const handle = await this.#driver.start(spec);

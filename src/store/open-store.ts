@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import type { Migration } from 'kysely/migration';
@@ -29,7 +29,9 @@ const MIGRATIONS: Record<string, Migration> = {
  * Safe when several Berth processes open the same file at once.
  */
 export async function openStore(path: string): Promise<Kysely<Database>> {
-  mkdirSync(dirname(path), { recursive: true });
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  // A new store is created owner-only; SQLite gives its WAL and shared-memory files the same mode.
+  if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: new NodeSqliteDatabase(path) }) });
   if (await isUpToDate(db)) return db;
   // Only a new or older store pays for loading the migrator.

@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { BerthError } from '../../errors.ts';
 import type { ExitStatus, WorkloadSpec } from '../driver.ts';
+import type { WorkloadCredentials } from './workload-user.ts';
 
 const SCRIPT = fileURLToPath(new URL('./launcher.py', import.meta.url));
 
@@ -50,12 +51,12 @@ export class Launcher {
   }
 
   /** `record.entry` is written to `record.path` (atomically, mode 0600) with pid, pgid and startTime added, before the answer. */
-  launch(spec: WorkloadSpec, exitFile: string, record: { path: string; entry: object }): Promise<Launched> {
+  launch(spec: WorkloadSpec, exitFile: string, record: { path: string; entry: object }, user?: WorkloadCredentials): Promise<Launched> {
     if (this.#lost) return Promise.reject(this.#error(spec.id, this.#lost));
     if (this.#starting.has(spec.id) || this.#exits.has(spec.id)) {
       return Promise.reject(this.#error(spec.id, 'it is already being started by this Berth process'));
     }
-    const request = { id: spec.id, argv: spec.command, cwd: spec.cwd, env: spec.env, log: spec.logPath, err: spec.errLogPath, exit: exitFile, record };
+    const request = { id: spec.id, argv: spec.command, cwd: spec.cwd, env: spec.env, log: spec.logPath, err: spec.errLogPath, exit: exitFile, record, ...(user ? { user } : {}) };
     return new Promise<Launched>((resolve, reject) => {
       this.#starting.set(spec.id, { resolve, reject });
       this.#updateRef();

@@ -7,8 +7,9 @@ session and outlives the Berth that started it: when Berth goes away (its end of
 the launcher keeps waiting for the workloads it started, records their exit codes, then exits.
 
 Protocol: one JSON object per line.
-  in:  {"id", "argv", "cwd", "env", "log", "err"?, "exit", "record": {"path", "entry"}}
-       (stderr goes to "err" when given, else "log"; "entry" is written to "path" with the
+  in:  {"id", "argv", "cwd", "env", "log", "err"?, "exit", "record": {"path", "entry"}, "user"?}
+       (stderr goes to "err" when given, else "log"; "user" = {"uid", "gid", "groups", "umask"}
+       runs the workload as that user (the launcher must be root); "entry" is written to "path" with the
        process's pid, pgid and startTime added before the answer, so a workload is never running
        unrecorded)
   out: {"id", "pid", "pgid", "startTime"} once started, or {"id", "error"} when it cannot start;
@@ -97,13 +98,65 @@ def spawn(argv, env, log, err):
     raise missing
 
 
+def spawn_as(argv, env, log, err, user):
+    """Like spawn, but the child drops to user's uid, gid and groups before exec (fork: posix_spawn cannot).
+
+    Only async-signal-safe work happens between fork and exec: the credentials, the session, the
+    descriptors, the signal defaults and the exec itself; a failure is reported through a
+    close-on-exec pipe as the errno, and the child exits 127.
+    """
+    program = argv[0]
+    paths = [program] if "/" in program else [os.path.join(d or ".", program) for d in os.get_exec_path(env)]
+    r, w = os.pipe2(os.O_CLOEXEC)
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(r)
+            os.setsid()
+            null = os.open("/dev/null", os.O_RDONLY)
+            os.dup2(null, 0)
+            os.dup2(log, 1)
+            os.dup2(err, 2)
+            for number in RESTORED_SIGNALS + (signal.SIGCHLD,):
+                signal.signal(number, signal.SIG_DFL)
+            signal.set_wakeup_fd(-1)
+            os.setgroups(user["groups"])
+            os.setgid(user["gid"])
+            os.setuid(user["uid"])
+            os.umask(user.get("umask", 0o007))
+            code = errno.ENOENT
+            for path in paths:
+                try:
+                    os.execve(path, argv, env)
+                except (FileNotFoundError, NotADirectoryError):
+                    continue
+                except OSError as e:
+                    code = e.errno or errno.EACCES
+                    break
+            os.write(w, str(code).encode())
+        except OSError as e:
+            os.write(w, str(e.errno or errno.EPERM).encode())
+        finally:
+            os._exit(127)
+    os.close(w)
+    try:
+        failure = os.read(r, 64)
+    finally:
+        os.close(r)
+    if failure:
+        os.waitpid(pid, 0)
+        code = int(failure)
+        raise OSError(code, os.strerror(code), program)
+    return pid
+
+
 def open_log(path):
     flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC
     try:
-        return os.open(path, flags, 0o644)
+        return os.open(path, flags, 0o600)
     except FileNotFoundError:
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        return os.open(path, flags, 0o644)
+        return os.open(path, flags, 0o600)
 
 
 def start(request):
@@ -125,10 +178,17 @@ def start(request):
             send({"id": wid, "error": "working directory %s (cwd) %s" % (request["cwd"], what)})
             return
         os.chdir(request["cwd"])
-        try:
-            pid = spawn(request["argv"], request["env"], log, err)
-        except OSError:
-            pid = spawn(["/bin/sh", "-c", '"$@"', "sh"] + request["argv"], request["env"], log, err)
+        user = request.get("user")
+        if user is not None:
+            try:
+                pid = spawn_as(request["argv"], request["env"], log, err, user)
+            except OSError:
+                pid = spawn_as(["/bin/sh", "-c", '"$@"', "sh"] + request["argv"], request["env"], log, err, user)
+        else:
+            try:
+                pid = spawn(request["argv"], request["env"], log, err)
+            except OSError:
+                pid = spawn(["/bin/sh", "-c", '"$@"', "sh"] + request["argv"], request["env"], log, err)
     except OSError as e:
         send({"id": wid, "error": str(e)})
         return

@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { BerthError } from '../../errors.ts';
 import type {
@@ -28,6 +28,7 @@ import { spawnWorkload } from './spawn-workload.ts';
 import { stopGroup } from './stop-group.ts';
 import { tailFile } from './tail-file.ts';
 import { WorkloadRegistry, type RegistryEntry } from './workload-registry.ts';
+import type { WorkloadCredentials, WorkloadUser } from './workload-user.ts';
 
 /** A workload this instance started: its end comes promptly and exactly from its parent. */
 interface OwnChild {
@@ -58,15 +59,28 @@ export class ProcessDriver implements RuntimeDriver {
   readonly #stopping = new Map<string, Promise<void>>();
 
   readonly #python: string | undefined;
+  readonly #user: WorkloadUser | undefined;
+  readonly #sharedPaths: string[];
   #launcherProcess: Launcher | undefined;
 
   /**
    * With `python` (a python3 executable), workloads are started by the launcher process
    * (launcher.py); without it, each runs under a /bin/sh wrapper spawned from Node.
    */
-  constructor(opts: { stateDir: string; python?: string }) {
+  /**
+   * With `user`, every workload runs as that unprivileged user in its project's group, with
+   * `spec.hostPaths` granted to the group and `sharedPaths` (the data folder) to every workload.
+   */
+  constructor(opts: { stateDir: string; python?: string; user?: WorkloadUser; sharedPaths?: string[] }) {
     this.#registry = new WorkloadRegistry(opts.stateDir);
     this.#python = opts.python;
+    this.#user = opts.user;
+    this.#sharedPaths = opts.sharedPaths ?? [];
+    if (this.#user && this.#python === undefined) {
+      throw new BerthError('BERTH_E_CONFIG', `running workloads as ${this.#user.name} needs python3 (the process launcher switches the user)`, {
+        problems: [{ path: 'BERTH_PROCESS_LAUNCHER', message: 'no python3 launcher', fix: 'install python3 and unset BERTH_PROCESS_LAUNCHER=shell' }],
+      });
+    }
   }
 
   async init(): Promise<void> {
@@ -210,7 +224,8 @@ export class ProcessDriver implements RuntimeDriver {
     }
     // The launcher writes the registry entry before it answers: no moment in which a workload runs
     // unrecorded, even if this Berth dies right after asking.
-    const launched = await this.#launcherProcess.launch(spec, exitFile, { path: this.#registry.entryPath(spec.id), entry: { ...unstarted, wrapped: false } });
+    const user = this.#user ? this.#credentialsFor(spec) : undefined;
+    const launched = await this.#launcherProcess.launch(spec, exitFile, { path: this.#registry.entryPath(spec.id), entry: { ...unstarted, wrapped: false } }, user);
     return {
       ...launched,
       wrapped: false,
@@ -223,6 +238,15 @@ export class ProcessDriver implements RuntimeDriver {
           return status ?? this.#awaitEnd(entry.id, processState(toHandle(entry)));
         }),
     };
+  }
+
+  /** The workload's credentials, after its folders are opened to its project's group. */
+  #credentialsFor(spec: WorkloadSpec): WorkloadCredentials {
+    const user = this.#user!;
+    const project = spec.labels.project;
+    user.grant(undefined, this.#sharedPaths.map((p) => (mkdirSync(p, { recursive: true }), p)));
+    user.grant(project, [...new Set([spec.cwd, ...(spec.hostPaths ?? [])])].map((p) => (mkdirSync(p, { recursive: true }), p)));
+    return user.credentials(project);
   }
 
   #forget(id: string, pid: number): void {

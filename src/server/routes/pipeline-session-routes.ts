@@ -5,6 +5,7 @@ import { RUNTIMES, type RuntimeName } from '../../config/config.ts';
 import { errorResponses, logRouteSchema, Nullable, PipelineParams } from '../api-schemas.ts';
 import { chunkText, isFollow, sendLog } from '../send-log.ts';
 import type { ServerContext } from '../server-context.ts';
+import { assertHostWorkloadAllowed } from '../../auth/host-workload-policy.ts';
 
 const SessionView = Type.Object({
   uuid: Type.String(),
@@ -44,6 +45,7 @@ export async function pipelineSessionRoutes(root: FastifyInstance, ctx: ServerCo
     },
     schema: { summary: "Start the pipeline's session (its interactive services, each waited for until ready)", tags, params: PipelineParams, body: StartBody, response: { 201: SessionView, ...errorResponses } },
   }, async (request, reply) => {
+    assertHostWorkloadAllowed(ctx.hostPolicy ?? 'workload-user', request.principal, request.body.runtime ?? ctx.engine.config.runtime, 'sessions');
     const view = await ctx.engine.sessions.start(fileOf(request.project!, request.params.pipeline), { runtime: request.body.runtime as RuntimeName | undefined });
     return reply.status(201).send(view);
   });
