@@ -28,6 +28,7 @@ export const ERRORS = {
   BERTH_E_HOST_WORKLOADS_REFUSED: { exit: 2, http: 403, title: 'host workloads refused for project tokens' },
   BERTH_E_PORT_RESERVED: { exit: 2, http: 409, title: 'port reserved' },
   BERTH_E_UPSTREAM_NOT_OWNED: { exit: 1, http: 502, title: 'port not held by the service' },
+  BERTH_E_PROXY_LOOP: { exit: 1, http: 508, title: 'proxy loop' },
   BERTH_E_RATE_LIMITED: { exit: 1, http: 429, title: 'too many failed attempts' },
   BERTH_E_NOT_FOUND: { exit: 2, http: 404, title: 'no such route' },
   BERTH_E_PROJECT_NOT_FOUND: { exit: 2, http: 404, title: 'project not found' },

@@ -14,7 +14,7 @@ import type { Database } from '../store/tables.ts';
 import { insideRoot } from '../projects/inside-root.ts';
 import { parseCodeSource } from './code-source.ts';
 import { servicePath, serviceWorkloadSpec } from './service-workload-spec.ts';
-import { serviceUpstream } from './service-upstream.ts';
+import { serviceUpstream, upstreamOwner } from './service-upstream.ts';
 import { sessionServiceRoute } from './session-route.ts';
 
 export interface ServiceInfo {
@@ -32,6 +32,8 @@ export interface ServiceRoute {
   projectUuid: string;
   definition: ServiceDefinition;
   upstream: { host: string; port: number };
+  /** Process runtime: the service's process group, which must hold the port's listening socket (no squatting). */
+  owner?: { pgid: number };
   /** Which start of the service this is (its row's creation time): browser service sessions are bound to it. */
   instance: string;
 }
@@ -69,6 +71,7 @@ export class ServiceManager {
   /** Starts a service. 409 when the project has one of that name; the row is rolled back if the start fails. */
   async deploy(project: Project, def: ServiceDefinition): Promise<ServiceInfo> {
     if (typeof def.code === 'string') checkCodePath(project, def.code);
+    await this.#checkPorts(def);
     const logPath = join(this.#config.home, 'services', project.uuid, `${def.name}.log`);
     const row: ServiceRow = { project_uuid: project.uuid, name: def.name, definition_json: JSON.stringify(def), handle_json: null, token_id: null, log_path: logPath, created_at: new Date().toISOString() };
     if (!(await this.#rows.insert(row))) {
@@ -125,7 +128,7 @@ export class ServiceManager {
     const declared = port === 0 ? definition?.ports[0] : port;
     const route = row
       ? definition && declared !== undefined && definition.ports.includes(declared)
-        ? { projectUuid: project.uuid, definition, upstream: serviceUpstream(parseHandle(row.handle_json), declared), instance: `service ${row.created_at}` }
+        ? { projectUuid: project.uuid, definition, upstream: serviceUpstream(parseHandle(row.handle_json), declared), owner: upstreamOwner(parseHandle(row.handle_json), declared), instance: `service ${row.created_at}` }
         : null
       : await sessionServiceRoute(this.#db, project, name, port);
     if (this.#routes.size > 10_000) this.#routes.clear();
@@ -170,6 +173,24 @@ export class ServiceManager {
     const handle = await this.#driver.start(spec);
     row.handle_json = JSON.stringify(handle);
     await this.#rows.setHandle(project.uuid, def.name, row.handle_json);
+  }
+
+  /**
+   * On a runtime that does not map ports (the process runtime) a service listens on the host's own
+   * port numbers: it may not claim Berth's port or one another service declares (409).
+   */
+  async #checkPorts(def: ServiceDefinition): Promise<void> {
+    if (this.#driver.capabilities.ports) return;
+    const own = Number(new URL(this.#endpoint()).port);
+    const taken = new Set<number>();
+    for (const row of await this.#rows.list()) for (const p of (JSON.parse(row.definition_json) as ServiceDefinition).ports) taken.add(p);
+    for (const port of def.ports) {
+      const why = port === own ? "it is the Berth server's own port" : taken.has(port) ? 'another service already declares it' : null;
+      if (!why) continue;
+      throw new BerthError('BERTH_E_PORT_RESERVED', `service "${def.name}" cannot use port ${port}: ${why}`, {
+        problems: [{ path: 'ports', message: `port ${port} is reserved (${why})`, fix: 'choose another port (services on the process runtime share the host\'s port numbers)' }],
+      });
+    }
   }
 
   async #teardown(row: ServiceRow): Promise<void> {
