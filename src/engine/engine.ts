@@ -3,7 +3,7 @@ import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Kysely } from 'kysely';
-import type { RuntimeDriver } from '../runtimes/driver.ts';
+import type { HelperHealth, RuntimeDriver } from '../runtimes/driver.ts';
 import type { BerthConfig, RuntimeName } from '../config/config.ts';
 import type { JsonObject, PipelineDefinition } from '../core/pipeline-types.ts';
 import { serializePipeline } from '../core/pipeline-validation.ts';
@@ -140,6 +140,11 @@ export class Engine {
   }
 
   /** The default runtime's driver (managed), for the service layer: services run beside steps. */
+  /** The helper processes of the runtimes opened so far (the process launcher), for /api/health. */
+  async helpers(): Promise<HelperHealth[]> {
+    return (await this.#runtimes.opened()).flatMap((r) => r.driver.helpers?.() ?? []);
+  }
+
   async serviceDriver(): Promise<RuntimeDriver> {
     return (await this.#runtimes.get(this.config.runtime)).driver;
   }

@@ -80,6 +80,15 @@ export interface WorkloadHandle {
   state: Record<string, string | number | boolean | null>;
 }
 
+/** A helper process a driver depends on (the process launcher), for /api/health. */
+export interface HelperHealth {
+  name: string;
+  /** ok; restarted (in the last minute); down (dead, replaced on next use). */
+  state: 'ok' | 'restarted' | 'down';
+  restarts: number;
+  reason?: string;
+}
+
 export interface ExitStatus {
   /** Exit code, or null when the workload ended by a signal or its end could not be observed. */
   code: number | null;
@@ -166,5 +175,7 @@ export interface RuntimeDriver {
   stats?(handle: WorkloadHandle): Promise<WorkloadStats>;
   /** Forgets an ended workload (its registry entry / container). Stops it first if it still runs. */
   remove(handle: WorkloadHandle): Promise<void>;
+  /** The driver's helper processes and whether they are alive (drivers without any leave it out). */
+  helpers?(): HelperHealth[];
   destroy(): Promise<void>;
 }

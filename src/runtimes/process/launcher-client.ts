@@ -16,7 +16,7 @@ export interface Launched {
   exited: Promise<ExitStatus | undefined>;
 }
 
-type Reply = { id: string; pid: number; pgid: number; startTime: number } | { id: string; error: string } | { id: string; exit: ExitStatus };
+type Reply = { id: string; pid: number; pgid: number; startTime: number } | { id: string; error: string } | { id: string; exit: ExitStatus } | { restarted: string };
 
 interface Waiter<T> {
   resolve: (value: T) => void;
@@ -34,16 +34,28 @@ export class Launcher {
   readonly #starting = new Map<string, Waiter<Launched>>();
   readonly #exits = new Map<string, (status: ExitStatus | undefined) => void>();
   #lost: string | undefined;
+  readonly #onRestart: (reason: string) => void;
 
-  /** `logPath` receives the launcher's own complaints: it must not hold Berth's stderr open. */
-  constructor(python: string, logPath: string) {
+  /**
+   * `logPath` receives the launcher's own complaints: it must not hold Berth's stderr open.
+   * `registryDir` lets it find the exit file of a workload whose worker died (see launcher.py).
+   * `onRestart` hears each time its worker died and another took over.
+   */
+  constructor(python: string, logPath: string, opts: { registryDir?: string; onRestart?: (reason: string) => void } = {}) {
     const log = openSync(logPath, 'a', 0o600);
     try {
-      this.#child = spawn(python, ['-I', '-S', SCRIPT], { detached: true, stdio: ['pipe', 'pipe', log] });
+      this.#child = spawn(python, ['-I', '-S', SCRIPT, ...(opts.registryDir ? [opts.registryDir] : [])], { detached: true, stdio: ['pipe', 'pipe', log] });
     } finally {
       closeSync(log);
     }
+    this.#onRestart = opts.onRestart ?? (() => undefined);
     this.#child.on('error', (e) => this.#lose(`the process launcher (${python}) could not start: ${e.message}`));
+    // 'exit', not only 'close': its worker may hold the pipes open after the supervisor died.
+    this.#child.on('exit', (code, signal) => {
+      this.#lose(`the process launcher exited (${signal ?? `code ${code}`})`);
+      // A worker left behind sees its input end, finishes its workloads and exits.
+      this.#child.stdin?.end();
+    });
     this.#child.on('close', (code, signal) => this.#lose(`the process launcher exited (${signal ?? `code ${code}`})`));
     this.#child.stdin?.on('error', () => undefined);
     createInterface({ input: this.#child.stdout! }).on('line', (line) => this.#receive(line));
@@ -71,6 +83,11 @@ export class Launcher {
     this.#socketRef(false);
   }
 
+  /** The launcher is gone: a new one must be made for the next workload. */
+  get lost(): string | undefined {
+    return this.#lost;
+  }
+
   #receive(line: string): void {
     let reply: Reply;
     try {
@@ -78,7 +95,12 @@ export class Launcher {
     } catch {
       return;
     }
-    if ('exit' in reply) {
+    if ('restarted' in reply) {
+      // Requests the dead worker had not answered are lost; workloads it started are reaped by the supervisor.
+      for (const [id, waiter] of this.#starting) waiter.reject(this.#error(id, `${reply.restarted} while starting it; try again`));
+      this.#starting.clear();
+      this.#onRestart(reply.restarted);
+    } else if ('exit' in reply) {
       this.#exits.get(reply.id)?.(reply.exit);
       this.#exits.delete(reply.id);
     } else {

@@ -14,9 +14,17 @@ Protocol: one JSON object per line.
        unrecorded)
   out: {"id", "pid", "pgid", "startTime"} once started, or {"id", "error"} when it cannot start;
        {"id", "exit": {"code": int|null, "signal": str|null}} after the exit file is written.
+       {"restarted": reason} when the worker below died and a new one took over (requests it had
+       not answered are lost: the caller fails them).
 A program that cannot be executed (missing, not executable, a shell builtin) runs through /bin/sh
 instead, which runs builtins and reports the rest as the shell does (127/126 and a message in the
 log).
+
+Two processes, so that killing either keeps every exit code: the supervisor (the process Berth
+starts, a child subreaper) forks the worker, which reads requests and is the workloads' parent. When
+the worker dies, its workloads become the supervisor's children: it reaps them, writes their exit
+files (found by pid in the registry folder, argv[1]) and answers their exits, and starts a new
+worker. When the supervisor dies, the worker keeps its workloads and records their ends as before.
 """
 import errno
 import json
@@ -24,6 +32,7 @@ import os
 import selectors
 import signal
 import sys
+import time
 
 running = {}  # pid -> (id, exit file)
 out_open = True
@@ -238,7 +247,7 @@ def reap():
         send({"id": wid, "exit": status})
 
 
-def main():
+def serve():
     # Berth starts this process in a session of its own, so its terminal's Ctrl-C and hang-up do
     # not reach it. Nothing is ignored here: ignored signals would stay ignored in the workloads.
     wake_r, wake_w = os.pipe()
@@ -267,6 +276,117 @@ def main():
                 if line.strip():
                     start(json.loads(line))
         reap()
+
+
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def become_subreaper():
+    """Orphaned workloads (their worker died) become this process's children instead of init's."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+    except (OSError, AttributeError, ImportError):
+        return False
+
+
+def describe(wait_status):
+    if os.WIFSIGNALED(wait_status):
+        try:
+            return signal.Signals(os.WTERMSIG(wait_status)).name
+        except ValueError:
+            return "signal %d" % os.WTERMSIG(wait_status)
+    return "code %d" % os.WEXITSTATUS(wait_status)
+
+
+def record_orphan(pid, wait_status, registry):
+    """A workload whose worker died ended: its exit file and answer, found through its registry entry."""
+    if registry is None:
+        return
+    try:
+        names = os.listdir(registry)
+    except OSError:
+        return
+    for name in names:
+        if not name.endswith(".json"):
+            continue
+        try:
+            with open(os.path.join(registry, name)) as f:
+                entry = json.load(f)
+        except (OSError, ValueError):
+            continue
+        if entry.get("pid") != pid or not entry.get("exitFile"):
+            continue
+        status = {"code": os.WEXITSTATUS(wait_status), "signal": None}
+        if os.WIFSIGNALED(wait_status):
+            number = os.WTERMSIG(wait_status)
+            try:
+                status = {"code": None, "signal": signal.Signals(number).name}
+            except ValueError:
+                status = {"code": 128 + number, "signal": None}
+        try:
+            with open(entry["exitFile"]) as f:
+                recorded = f.read().endswith("\n")
+        except OSError:
+            recorded = False
+        if not recorded:
+            try:
+                write_exit(entry["exitFile"], status["signal"] or str(status["code"]))
+            except OSError:
+                pass
+        send({"id": entry["id"], "exit": status})
+        return
+
+
+def main():
+    registry = sys.argv[1] if len(sys.argv) > 1 else None
+    if not become_subreaper():
+        serve()
+        return
+    restarts = 0
+    while True:
+        worker = os.fork()
+        if worker == 0:
+            code = 1
+            try:
+                serve()
+                code = 0
+            except BaseException:
+                import traceback
+
+                traceback.print_exc()
+            finally:
+                sys.stdout.flush()
+                os._exit(code)
+        while True:
+            try:
+                pid, wait_status = os.waitpid(-1, 0)
+            except ChildProcessError:
+                return
+            except InterruptedError:
+                continue
+            if pid == worker:
+                break
+            record_orphan(pid, wait_status, registry)
+        if os.WIFEXITED(wait_status) and os.WEXITSTATUS(wait_status) == 0:
+            break
+        restarts += 1
+        sys.stderr.write("berth launcher: the worker ended (%s); starting another\n" % describe(wait_status))
+        sys.stderr.flush()
+        send({"restarted": "the launcher's worker ended (%s)" % describe(wait_status)})
+        # A worker that dies at once again and again is not restarted in a tight loop.
+        time.sleep(min(5.0, 0.05 * restarts))
+    # The worker finished (Berth closed stdin): wait for the workloads it left to this process.
+    while True:
+        try:
+            pid, wait_status = os.waitpid(-1, 0)
+        except ChildProcessError:
+            return
+        except InterruptedError:
+            continue
+        record_orphan(pid, wait_status, registry)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import type {
   WorkloadHandle,
   WorkloadSpec,
   WorkloadStats,
+  HelperHealth,
 } from '../driver.ts';
 import { abortable } from '../abortable.ts';
 import { readExitFile, writeExitFile } from './exit-file.ts';
@@ -44,6 +45,8 @@ const LOG_IDLE_MS = 100;
 const REMOVE_GRACE_MS = 2000;
 /** How long an ended workload's parent may take to record its exit code. */
 const RECORD_GRACE_MS = 250;
+/** How long health says a helper was restarted. */
+const HELPER_RECENT_MS = 60_000;
 
 /**
  * Runs workloads as local process groups (Linux: liveness comes from /proc). Everything needed to
@@ -62,6 +65,8 @@ export class ProcessDriver implements RuntimeDriver {
   readonly #user: WorkloadUser | undefined;
   readonly #sharedPaths: string[];
   #launcherProcess: Launcher | undefined;
+  /** The launcher's restarts (its worker's, or its own), for health. */
+  #helper: { restarts: number; reason?: string; at?: number } = { restarts: 0 };
 
   /**
    * With `python` (a python3 executable), workloads are started by the launcher process
@@ -209,6 +214,19 @@ export class ProcessDriver implements RuntimeDriver {
     this.#registry.delete(handle.id);
   }
 
+  /**
+   * The process launcher's state: `down` while it is dead and not yet replaced (the next workload
+   * starts a new one), `restarted` for a minute after it was replaced.
+   */
+  helpers(now = Date.now()): HelperHealth[] {
+    if (this.#python === undefined) return [];
+    const lost = this.#launcherProcess?.lost;
+    const recent = this.#helper.at !== undefined && now - this.#helper.at < HELPER_RECENT_MS;
+    const state: HelperHealth['state'] = lost ? 'down' : recent ? 'restarted' : 'ok';
+    const reason = lost ?? (recent ? this.#helper.reason : undefined);
+    return [{ name: 'process-launcher', state, restarts: this.#helper.restarts, ...(reason ? { reason } : {}) }];
+  }
+
   /** Lets this Node process exit while workloads run on: they stay adoptable from the registry. */
   async destroy(): Promise<void> {
     for (const { release } of this.#children.values()) release();
@@ -218,9 +236,18 @@ export class ProcessDriver implements RuntimeDriver {
   async #spawn(spec: WorkloadSpec, unstarted: UnstartedEntry): Promise<Started> {
     const { exitFile } = unstarted;
     if (this.#python === undefined) return startUnderWrapper(spec, exitFile, (id, pid) => this.#forget(id, pid));
+    if (this.#launcherProcess?.lost) {
+      // Replaced, never left dead: workloads it started are watched through their exit files.
+      this.#helper = { ...this.#helper, restarts: this.#helper.restarts + 1, reason: this.#launcherProcess.lost, at: Date.now() };
+      this.#launcherProcess.release();
+      this.#launcherProcess = undefined;
+    }
     if (!this.#launcherProcess) {
       this.#registry.ensureDir();
-      this.#launcherProcess = new Launcher(this.#python, this.#registry.launcherLogPath());
+      this.#launcherProcess = new Launcher(this.#python, this.#registry.launcherLogPath(), {
+        registryDir: this.#registry.dir,
+        onRestart: (reason) => (this.#helper = { restarts: this.#helper.restarts + 1, reason, at: Date.now() }),
+      });
     }
     // The launcher writes the registry entry before it answers: no moment in which a workload runs
     // unrecorded, even if this Berth dies right after asking.
