@@ -15,12 +15,14 @@ import { insideRoot } from '../projects/inside-root.ts';
 import { parseCodeSource } from './code-source.ts';
 import { servicePath, serviceWorkloadSpec } from './service-workload-spec.ts';
 import { serviceUpstream, upstreamOwner } from './service-upstream.ts';
+import { allAccept, waitServiceReady } from './service-readiness.ts';
 import { sessionServiceRoute } from './session-route.ts';
 
 export interface ServiceInfo {
   name: string;
   project: string;
-  status: 'running' | 'stopped';
+  /** running: every declared port is served (or its HEALTHCHECK says healthy); starting: not yet; stopped: it ended. */
+  status: 'starting' | 'running' | 'stopped';
   definition: ServiceDefinition;
   /** Proxy path per declared port. */
   urls: Record<string, string>;
@@ -39,6 +41,8 @@ export interface ServiceRoute {
 }
 
 const ROUTE_CACHE_MS = 1000;
+/** How long a deploy waits for the service to serve its ports before answering "starting". */
+const DEPLOY_READY_MS = 5000;
 
 /**
  * Long-lived project services on whatever runtime driver the engine has (driver-agnostic: the
@@ -52,13 +56,15 @@ export class ServiceManager {
   readonly #tokens: TokenRegistry;
   readonly #config: BerthConfig;
   readonly #endpoint: () => string;
+  readonly #readyTimeoutMs: number;
   readonly #containerEndpoint: (() => string) | undefined;
   readonly #routes = new Map<string, { route: ServiceRoute | null; until: number }>();
   /** Bumped by every deploy and remove, so route caches elsewhere can tell they are stale. */
   generation = 0;
 
   /** `hook` records each service created and deleted as an event, in the same transaction. */
-  constructor(opts: { db: Kysely<Database>; driver: RuntimeDriver; tokens: TokenRegistry; config: BerthConfig; endpoint: () => string; containerEndpoint?: () => string; hook?: StateChangeHook }) {
+  constructor(opts: { db: Kysely<Database>; driver: RuntimeDriver; tokens: TokenRegistry; config: BerthConfig; endpoint: () => string; containerEndpoint?: () => string; hook?: StateChangeHook; readyTimeoutMs?: number }) {
+    this.#readyTimeoutMs = opts.readyTimeoutMs ?? DEPLOY_READY_MS;
     this.#rows = new ServiceRepository(opts.db, { hook: opts.hook });
     this.#db = opts.db;
     this.#driver = opts.driver;
@@ -87,6 +93,9 @@ export class ServiceManager {
     }
     this.#routes.clear();
     this.generation++;
+    // Answer once the service serves its ports (as session services do), or say "starting" after a while.
+    const handle = parseHandle(row.handle_json);
+    if (handle) await waitServiceReady(this.#driver, handle, def.ports, { timeoutMs: this.#readyTimeoutMs });
     return this.get(project, def.name);
   }
 
@@ -193,6 +202,12 @@ export class ServiceManager {
     }
   }
 
+  async #isReady(handle: WorkloadHandle, ports: number[]): Promise<boolean> {
+    const health = this.#driver.health ? await this.#driver.health(handle).catch(() => 'none' as const) : 'none';
+    if (health !== 'none') return health === 'healthy';
+    return allAccept(handle, ports);
+  }
+
   async #teardown(row: ServiceRow): Promise<void> {
     const handle = parseHandle(row.handle_json) ?? (await this.#driver.list({ project: row.project_uuid, service: row.name }))[0] ?? null;
     if (handle) {
@@ -218,8 +233,9 @@ export class ServiceManager {
     const definition = JSON.parse(row.definition_json) as ServiceDefinition;
     const handle = parseHandle(row.handle_json);
     const running = handle ? await this.#driver.isRunning(handle) : false;
+    const ready = running && handle ? await this.#isReady(handle, definition.ports) : false;
     const urls = Object.fromEntries(definition.ports.map((p) => [String(p), servicePath(project.name, row.name, p)]));
-    return { name: row.name, project: project.name, status: running ? 'running' : 'stopped', definition, urls, created_at: row.created_at };
+    return { name: row.name, project: project.name, status: ready ? 'running' : running ? 'starting' : 'stopped', definition, urls, created_at: row.created_at };
   }
 }
 
