@@ -110,6 +110,7 @@ export class Engine {
     const db = await openStore(config.dbPath);
     const engine = new Engine(config, db, new Runtimes(config));
     await engine.outbox.syncTelemetry();
+    await engine.envVars.sealPlaintext();
     await engine.reconcile();
     return engine;
   }
@@ -125,13 +126,13 @@ export class Engine {
 
   /** Interactive sessions of pipelines and their services (`berth session`). */
   get sessions(): SessionManager {
-    this.#sessions ??= new SessionManager(this.#db, this.config, this.#runtimes, { hook: this.stateHook });
+    this.#sessions ??= new SessionManager(this.#db, this.config, this.#runtimes, { hook: this.stateHook, vars: this.envVars });
     return this.#sessions;
   }
 
   /** Project and pipeline environment variables (secrets kept in the store). */
   get envVars(): EnvVars {
-    return new EnvVars(this.#db);
+    return new EnvVars(this.#db, this.outbox.key);
   }
 
   /** The store, for the server's token, project and service registries (same connection). */

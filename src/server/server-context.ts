@@ -1,4 +1,5 @@
 import type { ServiceAccess } from '../auth/service-access.ts';
+import type { WebSessions } from '../auth/web-sessions.ts';
 import type { TokenRegistry } from '../auth/token-registry.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { ProjectCatalog } from '../projects/project-catalog.ts';
@@ -17,6 +18,8 @@ export interface ServerContext {
   hostPolicy?: HostWorkloadPolicy;
   /** Tickets and service sessions: browsers reach services on their own origins without the user's token. */
   serviceAccess: ServiceAccess;
+  /** The web UI's sign-ins: the cookie holds a session id, never the token. */
+  webSessions: WebSessions;
   /** The server's job scheduler (null when it does not run one): told when a job may be due now. */
   scheduler?: { nudge(): void } | null;
 }

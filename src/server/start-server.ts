@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { ServiceAccess } from '../auth/service-access.ts';
+import { WebSessions } from '../auth/web-sessions.ts';
 import { TokenRegistry } from '../auth/token-registry.ts';
 import type { BerthConfig } from '../config/config.ts';
 import { Engine } from '../engine/engine.ts';
@@ -59,7 +60,8 @@ export async function startServer(given: BerthConfig, opts: ServerOptions): Prom
     const services = new ServiceManager({ db: engine.store, driver: await engine.serviceDriver(), tokens, config, endpoint: () => url, containerEndpoint: () => `http://host.docker.internal:${new URL(url).port}`, hook: engine.stateHook });
     const scheduler = new JobScheduler(engine.jobs, { pollMs: config.schedulerPollMs, log: (line) => app?.log.info(line) });
     const serviceAccess = new ServiceAccess(engine.store, { now: opts.now, tokens });
-    const ctx: ServerContext = { engine, projects, tokens, services, limiter: new AuthFailureLimiter(opts.authFailures), scheduler, serviceAccess, hostPolicy };
+    const webSessions = new WebSessions(engine.store, { now: opts.now, tokens });
+    const ctx: ServerContext = { engine, projects, tokens, services, limiter: new AuthFailureLimiter(opts.authFailures), scheduler, serviceAccess, webSessions, hostPolicy };
     if (hostPolicy === 'workload-user') for (const project of await projects.list()) closeProjectFolder(project.path);
     const { generated } = await tokens.ensureAdmin(config.adminToken);
     if (generated) opts.onAdminToken?.(generated);

@@ -60,12 +60,12 @@ export class SessionManager {
   readonly #host = hostname();
 
   /** `hook` records each session state change (and a project/pipeline first seen here) as an event. */
-  constructor(db: Kysely<Database>, config: BerthConfig, runtimes: Runtimes, opts: { hook?: StateChangeHook } = {}) {
+  constructor(db: Kysely<Database>, config: BerthConfig, runtimes: Runtimes, opts: { hook?: StateChangeHook; vars: EnvVars }) {
     this.#config = config;
     this.#runtimes = runtimes;
     this.#rows = new SessionRepository(db, opts);
     this.#projects = new ProjectRepository(db, opts);
-    this.#vars = new EnvVars(db);
+    this.#vars = opts.vars;
   }
 
   /** Starts (or, when already RUNNING with every service up, returns) the pipeline's session. */

@@ -7,7 +7,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness */
+        /** Liveness, and the state of helper processes */
         get: {
             parameters: {
                 query?: never;
@@ -24,10 +24,15 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            /** @enum {string} */
-                            status: "ok";
+                            status: "ok" | "degraded";
                             version: string;
                             runtime: string;
+                            helpers: {
+                                name: string;
+                                state: "ok" | "restarted" | "down";
+                                restarts: number;
+                                reason?: string;
+                            }[];
                         };
                     };
                 };
@@ -6471,6 +6476,15 @@ export interface paths {
                         "application/json": string;
                     };
                 };
+                /** @description Default Response */
+                508: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": string;
+                    };
+                };
             };
         };
         /**
@@ -6503,6 +6517,15 @@ export interface paths {
                 };
                 /** @description Default Response */
                 504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": string;
+                    };
+                };
+                /** @description Default Response */
+                508: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -6549,6 +6572,15 @@ export interface paths {
                         "application/json": string;
                     };
                 };
+                /** @description Default Response */
+                508: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": string;
+                    };
+                };
             };
         };
         /**
@@ -6581,6 +6613,15 @@ export interface paths {
                 };
                 /** @description Default Response */
                 504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": string;
+                    };
+                };
+                /** @description Default Response */
+                508: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -6627,6 +6668,15 @@ export interface paths {
                         "application/json": string;
                     };
                 };
+                /** @description Default Response */
+                508: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": string;
+                    };
+                };
             };
         };
         /**
@@ -6666,6 +6716,15 @@ export interface paths {
                         "application/json": string;
                     };
                 };
+                /** @description Default Response */
+                508: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": string;
+                    };
+                };
             };
         };
         /**
@@ -6698,6 +6757,15 @@ export interface paths {
                 };
                 /** @description Default Response */
                 504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": string;
+                    };
+                };
+                /** @description Default Response */
+                508: {
                     headers: {
                         [name: string]: unknown;
                     };
