@@ -1,12 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { ServiceAccess } from '../auth/service-access.ts';
-import { WebSessions } from '../auth/web-sessions.ts';
-import { TokenRegistry } from '../auth/token-registry.ts';
 import type { BerthConfig } from '../config/config.ts';
 import { Engine } from '../engine/engine.ts';
-import { ProjectCatalog } from '../projects/project-catalog.ts';
 import { JobScheduler } from '../jobs/job-scheduler.ts';
-import { ServiceManager } from '../services/service-manager.ts';
 import { AuthFailureLimiter } from '../auth/auth-failure-limiter.ts';
 import { hostWorkloadPolicy } from '../auth/host-workload-policy.ts';
 import { secureHome } from '../store/secure-home.ts';
@@ -50,17 +45,14 @@ export async function startServer(given: BerthConfig, opts: ServerOptions): Prom
   // A root server never runs host workloads as root: they run as the workload user.
   const config: BerthConfig = { ...given, hostWorkloads: hostPolicy === 'workload-user' ? 'workload-user' : 'self' };
   secureHome(config);
-  const engine = await Engine.open(config);
+  const engine = await Engine.open(config, { now: opts.now });
   let url = `http://${opts.host}:${opts.port}`;
   let app: RunningServer['app'] | undefined;
   let bridge: import('node:net').Server | undefined;
   try {
-    const tokens = new TokenRegistry(engine.store);
-    const projects = new ProjectCatalog(engine.store, { hook: engine.stateHook });
-    const services = new ServiceManager({ db: engine.store, driver: await engine.serviceDriver(), tokens, config, endpoint: () => url, containerEndpoint: () => `http://host.docker.internal:${new URL(url).port}`, hook: engine.stateHook });
+    const { tokens, projects, services, serviceAccess, webSessions } = engine;
+    engine.serveAt(url);
     const scheduler = new JobScheduler(engine.jobs, { pollMs: config.schedulerPollMs, log: (line) => app?.log.info(line) });
-    const serviceAccess = new ServiceAccess(engine.store, { now: opts.now, tokens });
-    const webSessions = new WebSessions(engine.store, { now: opts.now, tokens });
     const ctx: ServerContext = { engine, projects, tokens, services, limiter: new AuthFailureLimiter(opts.authFailures), scheduler, serviceAccess, webSessions, hostPolicy };
     if (hostPolicy === 'workload-user') for (const project of await projects.list()) closeProjectFolder(project.path);
     const { generated } = await tokens.ensureAdmin(config.adminToken);
@@ -68,6 +60,7 @@ export async function startServer(given: BerthConfig, opts: ServerOptions): Prom
     app = await buildApp({ ctx, logger: opts.logger, proxyTimeoutMs: opts.proxyTimeoutMs, servicesDomain: opts.servicesDomain ?? defaultServicesDomain(opts.host) });
     const address = await app.listen({ host: opts.host, port: opts.port });
     url = address;
+    engine.serveAt(url);
     // Containers call BERTH_ENDPOINT (host.docker.internal): be there too when listening on loopback only.
     if (config.runtime === 'docker' && isLoopbackHost(opts.host)) {
       bridge = await listenOnBridge(app.server, Number(new URL(url).port)).catch((e: unknown) => {

@@ -17,6 +17,9 @@ import { servicePath, serviceWorkloadSpec } from './service-workload-spec.ts';
 import { serviceUpstream, upstreamOwner } from './service-upstream.ts';
 import { allAccept, waitServiceReady } from './service-readiness.ts';
 import { sessionServiceRoute } from './session-route.ts';
+import type { ServiceRoute } from './service-route.ts';
+
+export type { ServiceRoute } from './service-route.ts';
 
 export interface ServiceInfo {
   name: string;
@@ -29,16 +32,6 @@ export interface ServiceInfo {
   created_at: string;
 }
 
-/** What the proxy needs to forward one request: the service's definition and its upstream address. */
-export interface ServiceRoute {
-  projectUuid: string;
-  definition: ServiceDefinition;
-  upstream: { host: string; port: number };
-  /** Process runtime: the service's process group, which must hold the port's listening socket (no squatting). */
-  owner?: { pgid: number };
-  /** Which start of the service this is (its row's creation time): browser service sessions are bound to it. */
-  instance: string;
-}
 
 const ROUTE_CACHE_MS = 1000;
 /** How long a deploy waits for the service to serve its ports before answering "starting". */
@@ -52,7 +45,7 @@ const DEPLOY_READY_MS = 5000;
 export class ServiceManager {
   readonly #rows: ServiceRepository;
   readonly #db: Kysely<Database>;
-  readonly #driver: RuntimeDriver;
+  readonly #driverOf: () => Promise<RuntimeDriver>;
   readonly #tokens: TokenRegistry;
   readonly #config: BerthConfig;
   readonly #endpoint: () => string;
@@ -63,11 +56,12 @@ export class ServiceManager {
   generation = 0;
 
   /** `hook` records each service created and deleted as an event, in the same transaction. */
-  constructor(opts: { db: Kysely<Database>; driver: RuntimeDriver; tokens: TokenRegistry; config: BerthConfig; endpoint: () => string; containerEndpoint?: () => string; hook?: StateChangeHook; readyTimeoutMs?: number }) {
+  /** `driver`: the runtime services run on, opened on first use (the engine's shared driver). */
+  constructor(opts: { db: Kysely<Database>; driver: () => Promise<RuntimeDriver>; tokens: TokenRegistry; config: BerthConfig; endpoint: () => string; containerEndpoint?: () => string; hook: StateChangeHook; readyTimeoutMs?: number }) {
     this.#readyTimeoutMs = opts.readyTimeoutMs ?? DEPLOY_READY_MS;
     this.#rows = new ServiceRepository(opts.db, { hook: opts.hook });
     this.#db = opts.db;
-    this.#driver = opts.driver;
+    this.#driverOf = opts.driver;
     this.#tokens = opts.tokens;
     this.#config = opts.config;
     this.#endpoint = opts.endpoint;
@@ -95,7 +89,7 @@ export class ServiceManager {
     this.generation++;
     // Answer once the service serves its ports (as session services do), or say "starting" after a while.
     const handle = parseHandle(row.handle_json);
-    if (handle) await waitServiceReady(this.#driver, handle, def.ports, { timeoutMs: this.#readyTimeoutMs });
+    if (handle) await waitServiceReady(await this.#driverOf(), handle, def.ports, { timeoutMs: this.#readyTimeoutMs });
     return this.get(project, def.name);
   }
 
@@ -119,7 +113,7 @@ export class ServiceManager {
     const row = await this.#row(project, name);
     const handle = parseHandle(row.handle_json);
     if (!handle) return (async function* () {})();
-    return this.#driver.logs(handle, opts);
+    return (await this.#driverOf()).logs(handle, opts);
   }
 
   /**
@@ -154,12 +148,12 @@ export class ServiceManager {
     for (const row of await this.#rows.list()) {
       const handle = parseHandle(row.handle_json);
       const label = `${row.project_uuid}/${row.name}`;
-      if (handle && (await this.#driver.isRunning(handle))) {
+      if (handle && (await (await this.#driverOf()).isRunning(handle))) {
         out.push({ service: label, action: 'adopted' });
         continue;
       }
       try {
-        if (handle) await this.#driver.remove(handle);
+        if (handle) await (await this.#driverOf()).remove(handle);
         await this.#start(await projectOf(row.project_uuid), row, JSON.parse(row.definition_json) as ServiceDefinition);
         out.push({ service: label, action: 'restarted' });
       } catch (e) {
@@ -179,7 +173,7 @@ export class ServiceManager {
       { projectUuid: project.uuid, projectName: project.name, projectDir: project.path, endpoint: this.#endpoint(), containerEndpoint: this.#containerEndpoint?.(), apiToken: secret, logPath: row.log_path, codeDir: join(this.#config.home, 'services', project.uuid, `${def.name}.code`) },
       this.#config.baseEnv,
     );
-    const handle = await this.#driver.start(spec);
+    const handle = await (await this.#driverOf()).start(spec);
     row.handle_json = JSON.stringify(handle);
     await this.#rows.setHandle(project.uuid, def.name, row.handle_json);
   }
@@ -189,7 +183,7 @@ export class ServiceManager {
    * port numbers: it may not claim Berth's port or one another service declares (409).
    */
   async #checkPorts(def: ServiceDefinition): Promise<void> {
-    if (this.#driver.capabilities.ports) return;
+    if ((await this.#driverOf()).capabilities.ports) return;
     const own = Number(new URL(this.#endpoint()).port);
     const taken = new Set<number>();
     for (const row of await this.#rows.list()) for (const p of (JSON.parse(row.definition_json) as ServiceDefinition).ports) taken.add(p);
@@ -203,16 +197,17 @@ export class ServiceManager {
   }
 
   async #isReady(handle: WorkloadHandle, ports: number[]): Promise<boolean> {
-    const health = this.#driver.health ? await this.#driver.health(handle).catch(() => 'none' as const) : 'none';
+    const driver = await this.#driverOf();
+    const health = driver.health ? await driver.health(handle).catch(() => 'none' as const) : 'none';
     if (health !== 'none') return health === 'healthy';
     return allAccept(handle, ports);
   }
 
   async #teardown(row: ServiceRow): Promise<void> {
-    const handle = parseHandle(row.handle_json) ?? (await this.#driver.list({ project: row.project_uuid, service: row.name }))[0] ?? null;
+    const handle = parseHandle(row.handle_json) ?? (await (await this.#driverOf()).list({ project: row.project_uuid, service: row.name }))[0] ?? null;
     if (handle) {
-      await this.#driver.stop(handle, { graceMs: this.#config.stopGraceMs });
-      await this.#driver.remove(handle);
+      await (await this.#driverOf()).stop(handle, { graceMs: this.#config.stopGraceMs });
+      await (await this.#driverOf()).remove(handle);
     }
     const current = await this.#rows.get(row.project_uuid, row.name);
     const tokenId = current?.token_id ?? row.token_id;
@@ -232,7 +227,7 @@ export class ServiceManager {
   async #info(project: Project, row: ServiceRow): Promise<ServiceInfo> {
     const definition = JSON.parse(row.definition_json) as ServiceDefinition;
     const handle = parseHandle(row.handle_json);
-    const running = handle ? await this.#driver.isRunning(handle) : false;
+    const running = handle ? await (await this.#driverOf()).isRunning(handle) : false;
     const ready = running && handle ? await this.#isReady(handle, definition.ports) : false;
     const urls = Object.fromEntries(definition.ports.map((p) => [String(p), servicePath(project.name, row.name, p)]));
     return { name: row.name, project: project.name, status: ready ? 'running' : running ? 'starting' : 'stopped', definition, urls, created_at: row.created_at };

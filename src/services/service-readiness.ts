@@ -2,7 +2,7 @@ import { connect } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { RuntimeDriver, WorkloadHandle } from '../runtimes/driver.ts';
 import { serviceUpstream, upstreamOwner } from './service-upstream.ts';
-import { portHolder } from '../proxy/port-owner.ts';
+import { portHolder } from '../runtimes/process/port-owner.ts';
 
 /**
  * How long a connection must stay open to count as accepted by the service. A port published by a
@@ -55,7 +55,7 @@ export async function waitServiceReady(
  */
 export async function allAccept(handle: WorkloadHandle, ports: number[]): Promise<boolean> {
   const results = await Promise.all(
-    ports.map((p) => {
+    ports.map(async (p) => {
       const owner = upstreamOwner(handle, p);
       return owner ? portHolder(p, owner.pgid) === 'own' : accepts(serviceUpstream(handle, p));
     }),
