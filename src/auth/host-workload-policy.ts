@@ -4,7 +4,7 @@ import type { Principal } from './token-registry.ts';
 
 /**
  * Who a server's host (process runtime) workloads run as, and who may start them
- * (docs/decisions/0007-process-workload-user.md):
+ * (docs/decisions/0001-process-workload-user.md):
  * - `single-user`: the admin declared a single-user machine (--single-user / BERTH_SINGLE_USER=1):
  *   workloads run as the server's user, any token may start them.
  * - `workload-user`: the server runs as root: every workload runs as BERTH_WORKLOAD_USER in its

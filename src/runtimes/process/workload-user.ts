@@ -13,7 +13,7 @@ export interface WorkloadCredentials {
 
 /**
  * Runs host workloads as an unprivileged user instead of Berth's own (root) user: see
- * docs/decisions/0007-process-workload-user.md. One OS user (`name`, created with useradd on first
+ * docs/decisions/0001-process-workload-user.md. One OS user (`name`, created with useradd on first
  * use) runs every workload; each project gets its own group (`berth-p-<uuid prefix>`), which is the
  * workload's primary group. So a workload cannot read BERTH_HOME's files (0600, root), the server's
  * /proc entries (another uid), another project's folders (that project's group only) nor another
