@@ -117,6 +117,24 @@ describe('a project token cannot become admin through a host service (issue 19 i
     assert.match(log, /^berth-test-workload$/m);
     assert.match(log, /victim's secret/);
   });
+  it('a project at the top of the file system is neither closed nor shared: its host workloads are refused with a clear error', async () => {
+    const shallow = mkdtempSync('/berth-shallow-');
+    try {
+      chmodSync(shallow, 0o755);
+      mkdirSync(join(shallow, '.orchest'));
+      assert.equal((await api('POST', '/api/projects', ADMIN, { name: 'shallow', path: shallow })).status, 201);
+      assert.equal(statSync(shallow).mode & 0o777, 0o755, 'its mode is left alone');
+      const res = await api('POST', '/api/projects/shallow/services', ADMIN, { name: 's', command: 'sleep', args: '30', ports: [39_873] });
+      const body = (await res.json()) as { error: { code: string; problems: Array<{ fix: string }> } };
+      assert.equal(res.status, 403, JSON.stringify(body));
+      assert.equal(body.error.code, 'BERTH_E_FORBIDDEN');
+      assert.match(body.error.problems[0]!.fix, /\/srv\/berth\/projects/);
+      assert.equal(statSync(shallow).gid, 0, 'not given to a group');
+    } finally {
+      await api('DELETE', '/api/projects/shallow?force=1', ADMIN);
+      rmSync(shallow, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('a server that cannot switch users refuses host workloads to project tokens (issue 19 item 2)', { skip: !isRoot && 'needs root to start the server as another user' }, () => {

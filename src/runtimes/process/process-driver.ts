@@ -272,7 +272,8 @@ export class ProcessDriver implements RuntimeDriver {
     const user = this.#user!;
     const project = spec.labels.project;
     user.grant(undefined, this.#sharedPaths.map((p) => (mkdirSync(p, { recursive: true }), p)));
-    user.grant(project, [...new Set([spec.cwd, ...(spec.hostPaths ?? [])])].map((p) => (mkdirSync(p, { recursive: true }), p)));
+    // Only the folders Berth names (project, run, outputs): never a working directory given from outside.
+    user.grant(project, [...new Set(spec.hostPaths ?? [])].map((p) => (mkdirSync(p, { recursive: true }), p)));
     return user.credentials(project);
   }
 

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { closeSync, constants, fchmodSync, fchownSync, fstatSync, lstatSync, openSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { BerthError } from '../../errors.ts';
 
 /** The credentials a workload runs with (the launcher switches to them between fork and exec). */
@@ -68,6 +68,7 @@ export class WorkloadUser {
         this.openHome();
         for (const p of parents.reverse()) setOwnership(p, { gid: user.gid, mode: 0o710 });
       } else {
+        assertShareable(path);
         assertReachable(path, this.name);
       }
       shareTree(path, gid);
@@ -149,6 +150,15 @@ function isInside(root: string, path: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !rel.startsWith(sep) && rel !== '..');
 }
 
+/** A project folder at the root or one level below it (/, /srv, /home) would hand whole trees to a group: refused. */
+function assertShareable(path: string): void {
+  const depth = resolve(path).split(sep).filter(Boolean).length;
+  if (depth >= 2) return;
+  throw new BerthError('BERTH_E_FORBIDDEN', `${path} cannot be a project folder for workloads of another user: it would give the project's group a whole tree of the system`, {
+    problems: [{ path: 'project.path', message: 'too close to the root of the file system', fix: 'register a folder of its own, e.g. /srv/berth/projects/<name>' }],
+  });
+}
+
 /** Each folder above a project folder must let others pass (x), or the workload user cannot reach it. */
 function assertReachable(path: string, user: string): void {
   let parent = dirname(path);
@@ -166,6 +176,12 @@ function assertReachable(path: string, user: string): void {
 
 /** The group gets the path: folders setgid and group rwx, files group rw (x kept), others nothing. */
 function shareTree(root: string, gid: number): void {
+  let device: number;
+  try {
+    device = lstatSync(root).dev;
+  } catch {
+    return;
+  }
   const stack = [root];
   while (stack.length > 0) {
     const path = stack.pop()!;
@@ -175,7 +191,8 @@ function shareTree(root: string, gid: number): void {
     } catch {
       continue;
     }
-    if (st.isSymbolicLink()) continue;
+    // Never follows links, and stays on the folder's own file system (no mounts below it).
+    if (st.isSymbolicLink() || st.dev !== device) continue;
     if (st.isDirectory()) {
       setOwnership(path, { gid, mode: (st.mode & 0o700) | 0o2070 });
       let names: string[] = [];
