@@ -117,6 +117,23 @@ describe('a project token cannot become admin through a host service (issue 19 i
     assert.match(log, /^berth-test-workload$/m);
     assert.match(log, /victim's secret/);
   });
+  it("a job created with a project token runs its steps as the workload user from its snapshot", async () => {
+    const created = (await (await api('POST', '/api/tokens', ADMIN, { name: 'victim-jobs', project: 'victim' })).json()) as { token: string };
+    const res = await api('POST', '/api/projects/victim/jobs', created.token, { name: 'now', pipeline_path: 'p.orchest' });
+    assert.equal(res.status, 201, await res.clone().text());
+    const job = ((await res.json()) as { job: { uuid: string } }).job.uuid;
+    type Show = { runs: Array<{ uuid: string; status: string }> };
+    let show: Show;
+    do {
+      await new Promise((r) => setTimeout(r, 200));
+      show = (await (await api('GET', `/api/projects/victim/jobs/${job}`, ADMIN)).json()) as Show;
+    } while (show.runs.length === 0 || show.runs.some((r) => ['PENDING', 'STARTED'].includes(r.status)));
+    const run = show.runs[0]!.uuid;
+    const log = await (await api('GET', `/api/runs/${run}/steps/00000000-0000-4000-8000-000000000001/logs`, ADMIN)).text();
+    assert.equal(show.runs[0]!.status, 'SUCCESS', log);
+    assert.match(log, /^berth-test-workload$/m);
+  });
+
   it('a project at the top of the file system is neither closed nor shared: its host workloads are refused with a clear error', async () => {
     const shallow = mkdtempSync('/berth-shallow-');
     try {
