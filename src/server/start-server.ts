@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { BerthConfig } from '../config/config.ts';
 import { Engine } from '../engine/engine.ts';
+import { createLogger, LOG_LEVELS, type LogLevel } from '../log.ts';
 import { JobScheduler } from '../jobs/job-scheduler.ts';
 import { AuthFailureLimiter } from '../auth/auth-failure-limiter.ts';
 import { hostWorkloadPolicy } from '../auth/host-workload-policy.ts';
@@ -45,14 +46,15 @@ export async function startServer(given: BerthConfig, opts: ServerOptions): Prom
   // A root server never runs host workloads as root: they run as the workload user.
   const config: BerthConfig = { ...given, hostWorkloads: hostPolicy === 'workload-user' ? 'workload-user' : 'self' };
   secureHome(config);
-  const engine = await Engine.open(config, { now: opts.now });
+  const engine = await Engine.open(config, { now: opts.now, logger: createLogger(serverLogLevel(opts.logger), { fd: 1 }) });
   let url = `http://${opts.host}:${opts.port}`;
   let app: RunningServer['app'] | undefined;
   let bridge: import('node:net').Server | undefined;
   try {
     const { tokens, projects, services, serviceAccess, webSessions } = engine;
     engine.serveAt(url);
-    const scheduler = new JobScheduler(engine.jobs, { pollMs: config.schedulerPollMs, log: (line) => app?.log.info(line) });
+    const schedulerLog = engine.log.child({ component: 'scheduler' });
+    const scheduler = new JobScheduler(engine.jobs, { pollMs: config.schedulerPollMs, log: (line) => schedulerLog.info(line) });
     const ctx: ServerContext = { engine, projects, tokens, services, limiter: new AuthFailureLimiter(opts.authFailures), scheduler, serviceAccess, webSessions, hostPolicy };
     if (hostPolicy === 'workload-user') for (const project of await projects.list()) closeProjectFolder(project.path);
     const { generated } = await tokens.ensureAdmin(config.adminToken);
@@ -70,7 +72,8 @@ export async function startServer(given: BerthConfig, opts: ServerOptions): Prom
       if (bridge) app.log.info(`containers reach this server at http://host.docker.internal:${new URL(url).port} (docker0 bridge)`);
     }
     for (const r of await services.adopt(async (uuid) => projects.find(uuid))) app.log.info(r, `service ${r.action}`);
-    const dispatcher = engine.outbox.dispatcher({ log: (line) => app?.log.info(line) });
+    const dispatcherLog = engine.log.child({ component: 'dispatcher' });
+    const dispatcher = engine.outbox.dispatcher({ log: (line) => dispatcherLog.info(line) });
     const off = engine.outbox.recorder.onRecorded(() => dispatcher.nudge());
     scheduler.start();
     dispatcher.start();
@@ -96,4 +99,11 @@ export async function startServer(given: BerthConfig, opts: ServerOptions): Prom
 /** On loopback every service gets its own origin under `localhost` (browsers resolve `*.localhost` to loopback). */
 export function defaultServicesDomain(host: string): string | undefined {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host) ? 'localhost' : undefined;
+}
+
+/** The server's own log follows its request log's level (silent when the request log is off). */
+function serverLogLevel(logger: ServerOptions['logger']): LogLevel {
+  if (logger === undefined || logger === false) return 'silent';
+  const level = logger === true ? 'info' : (logger as { level?: string }).level ?? 'info';
+  return (LOG_LEVELS as readonly string[]).includes(level) ? (level as LogLevel) : 'info';
 }

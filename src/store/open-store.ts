@@ -10,6 +10,7 @@ import { migration0006EventsJobsWebhooks } from './migrations/0006-events-jobs-w
 import { migration0008Sessions } from './migrations/0008-sessions.ts';
 import { migration0009ServiceSessions } from './migrations/0009-service-sessions.ts';
 import { migration0010BuildQueue } from './migrations/0010-build-queue.ts';
+import { migration0011OwnerStart } from './migrations/0011-owner-start.ts';
 import { migration0014SealedEnvVarsWebSessions } from './migrations/0014-sealed-env-vars-web-sessions.ts';
 import { NodeSqliteDatabase } from './node-sqlite-database.ts';
 import type { Database } from './tables.ts';
@@ -23,6 +24,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0008-sessions': migration0008Sessions,
   '0009-service-sessions': migration0009ServiceSessions,
   '0010-build-queue': migration0010BuildQueue,
+  '0011-owner-start': migration0011OwnerStart,
   '0014-sealed-env-vars-web-sessions': migration0014SealedEnvVarsWebSessions,
 };
 

@@ -956,7 +956,8 @@ export interface paths {
                         "application/json": {
                             runs: {
                                 uuid: string;
-                                status: string;
+                                /** @enum {unknown} */
+                                status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                                 run_type: string;
                                 /** @description the runtime the steps ran on (process, docker) */
                                 runtime: string;
@@ -1072,7 +1073,8 @@ export interface paths {
                         "application/json": {
                             run: {
                                 uuid: string;
-                                status: string;
+                                /** @enum {unknown} */
+                                status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                                 run_type: string;
                                 /** @description the runtime the steps ran on (process, docker) */
                                 runtime: string;
@@ -1089,7 +1091,8 @@ export interface paths {
                             steps: {
                                 uuid: string;
                                 title: string;
-                                status: string;
+                                /** @enum {unknown} */
+                                status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                                 started_at: string | null;
                                 finished_at: string | null;
                                 exit_code: number | null;
@@ -1181,7 +1184,8 @@ export interface paths {
                         "application/json": {
                             runs: {
                                 uuid: string;
-                                status: string;
+                                /** @enum {unknown} */
+                                status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                                 run_type: string;
                                 /** @description the runtime the steps ran on (process, docker) */
                                 runtime: string;
@@ -1282,7 +1286,8 @@ export interface paths {
                         "application/json": {
                             run: {
                                 uuid: string;
-                                status: string;
+                                /** @enum {unknown} */
+                                status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                                 run_type: string;
                                 /** @description the runtime the steps ran on (process, docker) */
                                 runtime: string;
@@ -1299,7 +1304,8 @@ export interface paths {
                             steps: {
                                 uuid: string;
                                 title: string;
-                                status: string;
+                                /** @enum {unknown} */
+                                status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                                 started_at: string | null;
                                 finished_at: string | null;
                                 exit_code: number | null;
@@ -1380,7 +1386,8 @@ export interface paths {
                         "application/json": {
                             run: {
                                 uuid: string;
-                                status: string;
+                                /** @enum {unknown} */
+                                status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                                 run_type: string;
                                 /** @description the runtime the steps ran on (process, docker) */
                                 runtime: string;
@@ -1397,7 +1404,8 @@ export interface paths {
                             steps: {
                                 uuid: string;
                                 title: string;
-                                status: string;
+                                /** @enum {unknown} */
+                                status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                                 started_at: string | null;
                                 finished_at: string | null;
                                 exit_code: number | null;
@@ -6366,7 +6374,8 @@ export interface paths {
                                 environment_name: string;
                                 image: string;
                                 project_dir: string | null;
-                                status: string;
+                                /** @enum {unknown} */
+                                status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                                 reason: string | null;
                                 log_path: string;
                                 created_at: string;
@@ -6801,7 +6810,8 @@ export interface components {
             report: {
                 run: {
                     uuid: string;
-                    status: string;
+                    /** @enum {unknown} */
+                    status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                     run_type: string;
                     /** @description the runtime the steps ran on (process, docker) */
                     runtime: string;
@@ -6818,7 +6828,8 @@ export interface components {
                 steps: {
                     uuid: string;
                     title: string;
-                    status: string;
+                    /** @enum {unknown} */
+                    status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                     started_at: string | null;
                     finished_at: string | null;
                     exit_code: number | null;
@@ -6855,7 +6866,8 @@ export interface components {
             runUuid: string;
             stepUuid: string;
             title: string;
-            status: string;
+            /** @enum {unknown} */
+            status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
             exitCode: number | null;
             reason: string | null;
         } | {
@@ -6867,14 +6879,16 @@ export interface components {
             /** @enum {string} */
             type: "run-finished";
             runUuid: string;
-            status: string;
+            /** @enum {unknown} */
+            status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
         } | {
             /** @enum {string} */
             type: "end";
             report: {
                 run: {
                     uuid: string;
-                    status: string;
+                    /** @enum {unknown} */
+                    status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                     run_type: string;
                     /** @description the runtime the steps ran on (process, docker) */
                     runtime: string;
@@ -6891,7 +6905,8 @@ export interface components {
                 steps: {
                     uuid: string;
                     title: string;
-                    status: string;
+                    /** @enum {unknown} */
+                    status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                     started_at: string | null;
                     finished_at: string | null;
                     exit_code: number | null;
@@ -6903,8 +6918,8 @@ export interface components {
         Job: {
             uuid: string;
             name: string;
-            /** @description DRAFT, PENDING, STARTED, PAUSED, SUCCESS, ABORTED or FAILURE */
-            status: string;
+            /** @enum {unknown} */
+            status: "DRAFT" | "PENDING" | "STARTED" | "PAUSED" | "SUCCESS" | "ABORTED" | "FAILURE";
             project_uuid: string;
             pipeline: {
                 uuid: string;
