@@ -67,6 +67,20 @@ export interface BerthConfig {
   webhooks: { timeoutMs: number; maxAttempts: number; concurrency: number; backoffBaseMs: number };
   /** How often the job scheduler looks for due jobs (BERTH_SCHEDULER_POLL_SECONDS). */
   schedulerPollMs: number;
+  /** BERTH_WORKLOAD_USER: the unprivileged user a root server runs host workloads as (created on first use). */
+  workloadUser: string;
+  /**
+   * BERTH_SINGLE_USER=1 (or `berth server --single-user`): the admin declares a single-user machine,
+   * so host workloads run as the server's own user and project tokens may start them.
+   */
+  singleUser: boolean;
+  /** Berth runs as root, so it can switch host workloads to workloadUser. */
+  runningAsRoot: boolean;
+  /**
+   * Who the process runtime runs workloads as: `self` (Berth's user: the CLI, a single-user server)
+   * or `workload-user` (a root server: BERTH_WORKLOAD_USER, one group per project). Set by the server.
+   */
+  hostWorkloads: 'self' | 'workload-user';
   /** Anonymised telemetry: off unless BERTH_TELEMETRY=on, then sent to BERTH_TELEMETRY_URL. */
   telemetry: { enabled: false } | { enabled: true; url: string };
 }
@@ -123,6 +137,10 @@ export function loadConfig(env: Env = process.env): BerthConfig {
     },
     schedulerPollMs: seconds(env, 'BERTH_SCHEDULER_POLL_SECONDS', 5) * 1000,
     telemetry: telemetry(env),
+    workloadUser: workloadUser(env),
+    singleUser: flag(env, 'BERTH_SINGLE_USER'),
+    runningAsRoot: process.geteuid?.() === 0,
+    hostWorkloads: 'self',
   };
 }
 
@@ -139,6 +157,23 @@ function orchestImages(raw: string | undefined): Record<string, string> {
     table[name] = image;
   }
   return table;
+}
+
+function flag(env: Env, name: string): boolean {
+  const raw = (env[name] ?? '').toLowerCase();
+  if (['', '0', 'false', 'no', 'off'].includes(raw)) return false;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  throw new BerthError('BERTH_E_CONFIG', `${name}=${env[name]} is not on or off`, {
+    problems: [{ path: name, message: `unknown value "${env[name]}"`, fix: `set ${name}=1 or unset it` }],
+  });
+}
+
+function workloadUser(env: Env): string {
+  const name = env.BERTH_WORKLOAD_USER || 'berth-workload';
+  if (/^[a-z_][a-z0-9_-]{0,30}$/.test(name) && name !== 'root') return name;
+  throw new BerthError('BERTH_E_CONFIG', `BERTH_WORKLOAD_USER=${name} cannot be the workload user`, {
+    problems: [{ path: 'BERTH_WORKLOAD_USER', message: 'must be an unprivileged user name (lower-case letters, digits, "_" and "-", not root)', fix: 'e.g. BERTH_WORKLOAD_USER=berth-workload' }],
+  });
 }
 
 function count(env: Env, name: string, fallback: number): number {

@@ -3,6 +3,7 @@ import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Kysely } from 'kysely';
+import type { HelperHealth } from '../runtimes/driver.ts';
 import type { BerthConfig, RuntimeName } from '../config/config.ts';
 import type { PipelineDefinition } from '../core/pipeline-types.ts';
 import { serializePipeline } from '../core/pipeline-validation.ts';
@@ -31,6 +32,7 @@ import { StepRuntimes } from '../runs/step-runtimes.ts';
 import { RuntimeRegistry } from '../runtimes/runtime-registry.ts';
 import { ProjectCatalog } from '../projects/project-catalog.ts';
 import { TokenRegistry } from '../auth/token-registry.ts';
+import { WebSessions } from '../auth/web-sessions.ts';
 import { ServiceAccess } from '../auth/service-access.ts';
 import { ServiceManager } from '../services/service-manager.ts';
 import { InstanceRepository } from '../store/instance-repository.ts';
@@ -83,6 +85,8 @@ export class Engine {
   readonly services: ServiceManager;
   /** Tickets and service sessions: browsers reach services on their own origins without the user's token. */
   readonly serviceAccess: ServiceAccess;
+  /** The web UI's sign-ins: a session id in the cookie, never the token. */
+  readonly webSessions: WebSessions;
   /** Berth's own log: reconcile corrections and errors that are handled but worth knowing. */
   readonly log: Logger;
   /** Where services reach Berth's API (set by the server once it listens). */
@@ -117,10 +121,11 @@ export class Engine {
     this.jobs = new JobService({ jobs: jobRepository, projects: this.#projects, config, runner: this });
     this.projects = new ProjectCatalog(db, { hook });
     this.tokens = new TokenRegistry(db);
-    this.envVars = new EnvVars(db);
+    this.envVars = new EnvVars(db, this.outbox.key);
     this.sessions = new SessionManager({ db, config, runtimes: this.#runtimes, envVars: this.envVars, hook, log: this.log.child({ component: 'sessions' }) });
-    this.services = new ServiceManager({ db, driver: () => this.runtimes.driver(config.runtime), tokens: this.tokens, config, endpoint: () => this.#endpoint, hook });
+    this.services = new ServiceManager({ db, driver: () => this.runtimes.driver(config.runtime), tokens: this.tokens, config, endpoint: () => this.#endpoint, containerEndpoint: () => `http://host.docker.internal:${new URL(this.#endpoint).port}`, hook });
     this.serviceAccess = new ServiceAccess(db, { now: opts.now, tokens: this.tokens });
+    this.webSessions = new WebSessions(db, { now: opts.now, tokens: this.tokens });
   }
 
   /** Opens the store under config.home and reconciles runs whose runner process died. */
@@ -128,6 +133,7 @@ export class Engine {
     const db = await openStore(config.dbPath);
     const engine = new Engine(config, db, opts);
     await engine.outbox.syncTelemetry();
+    await engine.envVars.sealPlaintext();
     await engine.reconcile();
     return engine;
   }
@@ -139,6 +145,11 @@ export class Engine {
       this.#instances = new InstanceService({ repo: new InstanceRepository(this.#db), config: this.config, user: { name: user.username, uid: user.uid, admin: user.uid === 0 }, runtimes: this.runtimes });
     }
     return this.#instances;
+  }
+
+  /** The helper processes of the drivers opened so far (the process launcher), for /api/health. */
+  async helpers(): Promise<HelperHealth[]> {
+    return (await this.runtimes.opened()).flatMap((d) => d.helpers());
   }
 
   /** Tells services where Berth's API answers (the server calls this once it listens). */

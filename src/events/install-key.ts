@@ -29,9 +29,9 @@ export class InstallKey {
       decipher.setAuthTag(raw.subarray(12, 28));
       return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
     } catch (e) {
-      throw new BerthError('BERTH_E_SECRET', `a webhook secret cannot be opened with ${this.#path}`, {
+      throw new BerthError('BERTH_E_SECRET', `a stored secret (webhook secret or variable value) cannot be opened with ${this.#path}`, {
         cause: e,
-        problems: [{ path: 'keys/install.key', message: 'the install key changed since the secret was stored', fix: 'restore the key file, or remove and re-add the webhook' }],
+        problems: [{ path: 'keys/install.key', message: 'the install key changed since the secret was stored', fix: 'restore the key file, or set the secret again (re-add the webhook, set the variable again)' }],
       });
     }
   }

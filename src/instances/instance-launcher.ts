@@ -18,7 +18,7 @@ const REPO_ROOT = new URL('../../', import.meta.url).pathname;
  */
 export async function launchSupervisor(order: SupervisorOrder, errLogPath: string): Promise<{ pid: number; startTime: number; handle: WorkloadHandle }> {
   mkdirSync(dirname(errLogPath), { recursive: true, mode: 0o700 });
-  const log = openSync(errLogPath, 'a', 0o644);
+  const log = openSync(errLogPath, 'a', 0o600);
   let child;
   try {
     // The bundled supervisor starts faster; only while it matches the sources (never stale code).

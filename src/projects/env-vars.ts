@@ -22,16 +22,32 @@ export interface EnvVarTarget {
   pipelineUuid?: string;
 }
 
+/** What seals values: the install key. */
+export interface SecretBox {
+  seal(plain: string): string;
+  open(sealed: string): string;
+}
+
 /**
- * Project and pipeline environment variables, Orchest's: secrets kept in the store (never in the
- * pipeline file), injected into every step (project < pipeline < run variables) and into services
+ * Project and pipeline environment variables, Orchest's: secrets kept in the store, sealed with the
+ * install key (never in the pipeline file, never in clear in berth.db), injected into every step (project < pipeline < run variables) and into services
  * only through `env_variables_inherit`. Values leave this class only for injection (`forRun`).
  */
 export class EnvVars {
   readonly #rows: EnvVarRepository;
+  readonly #key: SecretBox;
 
-  constructor(db: Kysely<Database>) {
+  /** `key` seals values at rest (the install key, as for webhook secrets). */
+  constructor(db: Kysely<Database>, key: SecretBox) {
     this.#rows = new EnvVarRepository(db);
+    this.#key = key;
+  }
+
+  /** Seals the values stored in plaintext before sealing existed (idempotent; the engine runs it on open). */
+  async sealPlaintext(): Promise<number> {
+    const rows = await this.#rows.plaintext();
+    for (const row of rows) await this.#rows.seal(row, this.#key.seal(row.value));
+    return rows.length;
   }
 
   async set(target: EnvVarTarget, name: string, value: string): Promise<EnvVarInfo> {
@@ -46,7 +62,7 @@ export class EnvVars {
       });
     }
     const updated_at = new Date().toISOString();
-    await this.#rows.set({ project_uuid: target.projectUuid, pipeline_uuid: target.pipelineUuid ?? '', name, value, updated_at });
+    await this.#rows.set({ project_uuid: target.projectUuid, pipeline_uuid: target.pipelineUuid ?? '', name, value: this.#key.seal(value), sealed: 1, updated_at });
     return { name, scope: target.pipelineUuid ?? 'project', value: '********', updated_at };
   }
 
@@ -67,7 +83,12 @@ export class EnvVars {
    * environment can hold it, and it must not stop the run.
    */
   async forRun(projectUuid: string, pipelineUuid: string): Promise<{ project: Record<string, string>; pipeline: Record<string, string> }> {
-    const values = async (p: string) => Object.fromEntries((await this.#rows.list(projectUuid, p)).filter((r) => isLaunchableEnvVar(r.name, r.value)).map((r) => [r.name, r.value]));
+    const values = async (p: string) =>
+      Object.fromEntries(
+        (await this.#rows.list(projectUuid, p))
+          .map((r) => [r.name, r.sealed ? this.#key.open(r.value) : r.value] as const)
+          .filter(([name, value]) => isLaunchableEnvVar(name, value)),
+      );
     return { project: await values(''), pipeline: await values(pipelineUuid) };
   }
 }

@@ -22,7 +22,7 @@ describe('proxy request rewriting (pure)', () => {
       { authorization: 'Bearer abc', cookie: 'berth_token=abc; a=1', 'x-forwarded-for': '1.2.3.4', forwarded: 'for=1.2.3.4', host: 'h' },
       { ip: '10.0.0.1', proto: 'https', host: 'h', prefix: '/p' },
     );
-    assert.deepEqual(out, { cookie: 'a=1', host: 'h', 'x-forwarded-for': '10.0.0.1', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'h', 'x-forwarded-prefix': '/p' });
+    assert.deepEqual(out, { cookie: 'a=1', host: 'h', 'x-forwarded-for': '10.0.0.1', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'h', 'x-forwarded-prefix': '/p', 'x-berth-hops': '1' });
     assert.equal(upstreamHeaders({ authorization: 'Basic dTpw' }, { ip: '', proto: 'http', host: undefined, prefix: '' }).authorization, 'Basic dTpw');
   });
 

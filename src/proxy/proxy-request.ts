@@ -72,6 +72,17 @@ export function upstreamPath(u: ProxyUrl, preserveBasePath: boolean): string {
  * The request headers the service receives: Berth's credentials removed (a Bearer Authorization,
  * Berth's cookie) and X-Forwarded-* set from what this server saw, replacing any the client sent.
  */
+/** Counts the times a request went through a Berth proxy, so a service pointed back at Berth never loops. */
+export const HOP_HEADER = 'x-berth-hops';
+/** More hops than this and the proxy refuses (a chain of services calling each other stays well below). */
+export const MAX_HOPS = 4;
+
+export function hopsOf(headers: IncomingHttpHeaders): number {
+  const raw = headers[HOP_HEADER];
+  const n = Number(Array.isArray(raw) ? raw[0] : raw);
+  return Number.isInteger(n) && n > 0 ? n : 0;
+}
+
 export function upstreamHeaders(
   headers: IncomingHttpHeaders,
   seen: { ip: string; proto: string; host: string | undefined; prefix: string },
@@ -87,6 +98,7 @@ export function upstreamHeaders(
   if (seen.host !== undefined) out['x-forwarded-host'] = seen.host;
   else delete out['x-forwarded-host'];
   out['x-forwarded-prefix'] = seen.prefix;
+  out[HOP_HEADER] = String(hopsOf(headers) + 1);
   return out;
 }
 

@@ -1,4 +1,4 @@
-import { Agent, type IncomingMessage } from 'node:http';
+import { Agent, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import replyFrom from '@fastify/reply-from';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -11,7 +11,9 @@ import { toBerthError } from '../http/to-berth-error.ts';
 import { bearerToken } from '../auth/request-token.ts';
 import type { ProxyContext } from './proxy-context.ts';
 import { errorPage } from './error-page.ts';
-import { isDocumentNavigation, localPath, parseHostUrl, parseProxyUrl, PATH_ROUTE_CSP, rewriteLocation, serviceResponseHeaders, upstreamHeaders, upstreamPath, type ProxyUrl } from './proxy-request.ts';
+import { HOP_HEADER, hopsOf, isDocumentNavigation, localPath, MAX_HOPS, parseHostUrl, parseProxyUrl, PATH_ROUTE_CSP, rewriteLocation, serviceResponseHeaders, upstreamHeaders, upstreamPath, type ProxyUrl } from './proxy-request.ts';
+import { portHolder } from '../runtimes/process/port-owner.ts';
+import type { ServiceRoute } from '../services/service-route.ts';
 import { handOffLocation, OPEN_PATH, sendRedirect, setServiceCookie } from './service-hand-off.ts';
 
 function causeCode(e: Error & { code?: string; cause?: unknown }): string {
@@ -104,6 +106,11 @@ export async function serviceProxy(app: FastifyInstance, opts: { ctx: ProxyConte
       return sendRedirect(reply, localPath(`${u.prefix}${u.rest || '/'}${u.query}`), 302);
     }
     if (u.rest === '') return sendRedirect(reply, `${u.prefix}/${u.query}`, 302);
+    const refused = forwardProblem(request.headers, route, u.name);
+    if (refused) {
+      request.log.warn({ service: u.name, project: route.projectUuid, code: refused.code }, refused.message);
+      return reply.status(refused.httpStatus).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(errorPage(refused.httpStatus, refused.message));
+    }
     const strip = route.definition.preserve_base_path !== true;
     const { host, port } = route.upstream;
     const path = upstreamPath(u, !strip);
@@ -132,7 +139,7 @@ export async function serviceProxy(app: FastifyInstance, opts: { ctx: ProxyConte
     description: "For API clients (and ML Lab's URLs): token as `Authorization: Bearer`, or as `?berth_token=` (exchanged for a service session cookie scoped to this service's path, then redirected to the clean URL). The web UI's cookie is not accepted here. A browser navigation (Sec-Fetch-Mode: navigate) is redirected to the service's own origin (`<name>--<project>--<port>.<services domain>`) through a one-time ticket, so no service page runs in the UI's origin; responses carry `Content-Security-Policy: sandbox` as a second wall. Berth credentials are removed before forwarding.",
     tags: ['proxy'],
     params: Type.Object({ ...ProxyParams.properties, '*': Type.Optional(Type.String()) }),
-    response: { 502: Type.String(), 504: Type.String() },
+    response: { 502: Type.String(), 504: Type.String(), 508: Type.String() },
   };
   const methods = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
   app.route({ method: methods, url: '/api/projects/:project/services/:name/:port/*', config: { auth: 'proxy' }, schema, handler });
@@ -147,12 +154,35 @@ export async function serviceProxy(app: FastifyInstance, opts: { ctx: ProxyConte
     const ip = req.socket.remoteAddress ?? '';
     resolveProxyTarget(ctx, u, req.headers, ip).then(({ route, via }) => {
       if (via === 'service-session' && !sameOrigin(req)) throw new BerthError('BERTH_E_FORBIDDEN', 'cross-origin websocket with a cookie', { problems: [{ path: 'Origin', message: 'does not match Host', fix: 'open the websocket from the service page itself' }] });
+      const refused = forwardProblem(req.headers, route, u.name);
+      if (refused) throw refused;
       const strip = route.definition.preserve_base_path !== true;
       req.headers = upstreamHeaders(req.headers, { ip, proto: 'encrypted' in req.socket ? 'https' : 'http', host: req.headers.host, prefix: u.prefix });
       req.url = upstreamPath(u, !strip);
       wsPrefixes.set(req, u.prefix);
       wsProxy.ws(req, socket, head, { target: { host: route.upstream.host, port: route.upstream.port } }, () => socket.destroy());
     }).catch((e: unknown) => rejectUpgrade(socket, isBerthError(e) ? e : toBerthError(e as Error)));
+  });
+}
+
+/**
+ * Why a request must not be forwarded, if it must not: it has looped through Berth's proxy too often (508), and on the
+ * process runtime the port's listening socket belongs to the service's own processes (502), so a
+ * service cannot squat a port another service or Berth itself listens on.
+ */
+function forwardProblem(headers: IncomingHttpHeaders, route: ServiceRoute, name: string): BerthError | undefined {
+  if (hopsOf(headers) >= MAX_HOPS) {
+    return new BerthError('BERTH_E_PROXY_LOOP', `the request went through Berth's proxy ${hopsOf(headers)} times: service "${name}" forwards back to Berth`, {
+      problems: [{ path: HOP_HEADER, message: `more than ${MAX_HOPS - 1} proxy hops`, fix: "point the service at its own port, not at Berth's proxy" }],
+    });
+  }
+  if (!route.owner) return undefined;
+  const { port } = route.upstream;
+  const holder = portHolder(port, route.owner.pgid);
+  if (holder === 'own') return undefined;
+  if (holder === 'none') return new BerthError('BERTH_E_UPSTREAM_UNAVAILABLE', `service "${name}" is not listening on port ${port} (yet)`);
+  return new BerthError('BERTH_E_UPSTREAM_NOT_OWNED', `port ${port} is held by a process that is not part of service "${name}": Berth forwards only to the service's own processes`, {
+    problems: [{ path: 'ports', message: `another process listens on ${port}`, fix: `make the service listen on port ${port} itself (or redeploy it on a free port)` }],
   });
 }
 

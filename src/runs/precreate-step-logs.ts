@@ -17,7 +17,7 @@ export function precreateStepLogs(paths: readonly string[]): Promise<void> {
     while (next < paths.length) {
       const path = paths[next++]!;
       try {
-        await (await open(path, 'a', 0o644)).close();
+        await (await open(path, 'a', 0o600)).close();
       } catch {
         // See above: the step's start creates it.
       }

@@ -73,7 +73,7 @@ export class ProcessStepRuntime implements StepRuntime {
     } else if (support.reason !== 'BERTH_PROCESS_MOUNTS=off') {
       input.onProgress?.(`/data and /project-dir are not available to this step (${support.reason}); it sees the data folder at ${input.identity.dataDir} (ORCHEST_DATA_DIR) and the project at ${input.projectDir} (ORCHEST_PROJECT_DIR)`);
     }
-    return { ok: true, spec: { id: input.id, command: cmd.argv, cwd: dirname(file), env, labels: input.labels, logPath, ...(mounts.length ? { mounts } : {}) } };
+    return { ok: true, spec: { id: input.id, command: cmd.argv, cwd: dirname(file), env, labels: input.labels, logPath, hostPaths: [input.projectDir, input.runDir, input.outputsDir], ...(mounts.length ? { mounts } : {}) } };
   }
 
   /** The interpreter of Python steps without an environment: `--python`, BERTH_PYTHON, else the first python3 on PATH. */

@@ -53,6 +53,12 @@ export interface WorkloadSpec {
   limits?: WorkloadLimits;
   /** Run as this "uid:gid" (isolating drivers), so files written to mounts stay the project owner's. */
   user?: string;
+  /**
+   * Host folders the workload reads and writes (the process driver: project folder, outputs, run
+   * folder). A process driver that runs workloads as an unprivileged user grants them to the
+   * workload's project group; other drivers ignore it (they mount what they need).
+   */
+  hostPaths?: string[];
   /** Where stdout+stderr are appended (host path). Drivers that keep their own logs may also write here. */
   logPath: string;
   /** When set, stderr is appended here instead (host path) and logPath gets stdout only. */
@@ -74,6 +80,15 @@ export interface WorkloadHandle {
   labels: OwnerLabels;
   logPath: string;
   state: Record<string, string | number | boolean | null>;
+}
+
+/** A helper process a driver depends on (the process launcher), for /api/health. */
+export interface HelperHealth {
+  name: string;
+  /** ok; restarted (in the last minute); down (dead, replaced on next use). */
+  state: 'ok' | 'restarted' | 'down';
+  restarts: number;
+  reason?: string;
 }
 
 export interface ExitStatus {
@@ -172,5 +187,7 @@ export interface RuntimeDriver {
   stats?(handle: WorkloadHandle): Promise<WorkloadStats>;
   /** Forgets an ended workload (its registry entry / container). Stops it first if it still runs. */
   remove(handle: WorkloadHandle): Promise<void>;
+  /** The driver's helper processes and whether they are alive (drivers without any leave it out). */
+  helpers?(): HelperHealth[];
   destroy(): Promise<void>;
 }

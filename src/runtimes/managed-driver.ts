@@ -1,6 +1,7 @@
 import { BerthError, isBerthError } from '../errors.ts';
 import { abortable } from './abortable.ts';
 import type {
+  HelperHealth,
   DriverCapabilities,
   ExecOptions,
   ExecResult,
@@ -39,6 +40,10 @@ export class ManagedDriver implements RuntimeDriver {
   readonly #installation: string | undefined;
   #ready: Promise<void> | undefined;
   #destroyed: Promise<void> | undefined;
+
+  helpers(): HelperHealth[] {
+    return this.#inner.helpers?.() ?? [];
+  }
 
   constructor(inner: RuntimeDriver, opts: ManagedDriverOptions = {}) {
     this.#inner = inner;

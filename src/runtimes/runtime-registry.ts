@@ -6,6 +6,7 @@ import type { ImageBuilder } from './image-builder.ts';
 import { ManagedDriver } from './managed-driver.ts';
 import { findPython } from './process/find-python.ts';
 import { ProcessDriver } from './process/process-driver.ts';
+import { WorkloadUser } from './process/workload-user.ts';
 
 /** What Berth knows of one runtime: how to open its driver and, for image-based runtimes, how to build images with it. */
 export interface RuntimeEntry {
@@ -26,6 +27,7 @@ const ENTRIES: Record<RuntimeName, RuntimeEntry> = {
         stateDir: join(config.home, 'workloads', 'process'),
         python: config.processLauncher === 'auto' ? findPython(config.baseEnv.PATH) : undefined,
         mountPython: findPython(config.baseEnv.PATH),
+        ...(config.hostWorkloads === 'workload-user' ? { user: new WorkloadUser({ name: config.workloadUser, home: config.home }), sharedPaths: [config.dataDir] } : {}),
       }),
   },
   docker: {

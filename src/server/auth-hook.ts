@@ -47,8 +47,26 @@ async function authenticate(ctx: ServerContext, request: FastifyRequest): Promis
   const bearer = bearerToken(request.headers);
   if (bearer !== undefined) return principalFor(ctx, request.ip, bearer);
   const cookie = cookieToken(request.headers);
-  if (cookie !== undefined) assertSameOriginBrowserRequest(request.method, request.headers, { requireOrigin: true });
-  return principalFor(ctx, request.ip, cookie);
+  if (cookie === undefined) return principalFor(ctx, request.ip, undefined);
+  assertSameOriginBrowserRequest(request.method, request.headers, { requireOrigin: true });
+  return principalForWebSession(ctx, request.ip, cookie);
+}
+
+/** The principal of the web UI's session cookie (a session id, never a token), with failed attempts rate-limited. */
+export async function principalForWebSession(ctx: ServerContext, address: string, id: string | undefined): Promise<Principal> {
+  const wait = ctx.limiter.retryAfter(address);
+  if (wait > 0) {
+    throw new BerthError('BERTH_E_RATE_LIMITED', `too many failed attempts from ${address}; try again in ${wait} s`, {
+      problems: [{ path: 'Cookie', message: 'rate limited', fix: `wait ${wait} seconds and sign in again` }],
+      details: { retry_after: wait },
+    });
+  }
+  const principal = id === undefined ? null : await ctx.webSessions.verify(id);
+  if (principal) return principal;
+  if (id !== undefined) ctx.limiter.fail(address);
+  throw new BerthError('BERTH_E_UNAUTHORIZED', id === undefined ? 'not signed in' : 'the session is unknown, expired or signed out, or its token was revoked', {
+    problems: [{ path: 'Cookie', message: 'no current session', fix: 'sign in again with a token' }],
+  });
 }
 
 

@@ -119,7 +119,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance & { ru
     },
   });
   await app.register(fastifySwaggerUi, { routePrefix: DOCS_PREFIX });
-  await app.register(healthRoutes, { version, runtime: opts.ctx.engine.config.runtime });
+  await app.register(healthRoutes, { version, runtime: opts.ctx.engine.config.runtime, helpers: () => opts.ctx.engine.helpers() });
   await app.register(projectRoutes, opts.ctx);
   await app.register(pipelineRoutes, opts.ctx);
   await app.register(runRoutes, { ...opts.ctx, background, observe: hub.publish });

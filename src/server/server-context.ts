@@ -1,9 +1,15 @@
+import type { HostWorkloadPolicy } from '../auth/host-workload-policy.ts';
+import type { WebSessions } from '../auth/web-sessions.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { ProxyContext } from '../proxy/proxy-context.ts';
 
 /** What the routes work with; built once per server by buildApp's caller (the engine's services, plus the server's own). */
 export interface ServerContext extends ProxyContext {
   engine: Engine;
+  /** Who host workloads run as and who may start them (default workload-user: any token). */
+  hostPolicy?: HostWorkloadPolicy;
+  /** The web UI's sign-ins: the cookie holds a session id, never the token. */
+  webSessions: WebSessions;
   /** The server's job scheduler (null when it does not run one): told when a job may be due now. */
   scheduler?: { nudge(): void } | null;
 }

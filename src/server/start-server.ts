@@ -4,6 +4,10 @@ import { Engine } from '../engine/engine.ts';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../log.ts';
 import { JobScheduler } from '../jobs/job-scheduler.ts';
 import { AuthFailureLimiter } from '../auth/auth-failure-limiter.ts';
+import { hostWorkloadPolicy } from '../auth/host-workload-policy.ts';
+import { secureHome } from '../store/secure-home.ts';
+import { closeProjectFolder } from '../projects/close-project-folder.ts';
+import { isLoopbackHost, listenOnBridge } from './bridge-listener.ts';
 import { buildApp, type AppOptions } from './build-app.ts';
 import type { ServerContext } from './server-context.ts';
 
@@ -37,22 +41,36 @@ export interface ServerOptions {
  * server, listens, and starts the job scheduler and the webhook dispatcher (so scheduled batches
  * run, and deliveries are sent, inside the server). Used by `berth server` and by the tests.
  */
-export async function startServer(config: BerthConfig, opts: ServerOptions): Promise<RunningServer> {
+export async function startServer(given: BerthConfig, opts: ServerOptions): Promise<RunningServer> {
+  const hostPolicy = hostWorkloadPolicy(given);
+  // A root server never runs host workloads as root: they run as the workload user.
+  const config: BerthConfig = { ...given, hostWorkloads: hostPolicy === 'workload-user' ? 'workload-user' : 'self' };
+  secureHome(config);
   const engine = await Engine.open(config, { now: opts.now, logger: createLogger(serverLogLevel(opts.logger), { fd: 1 }) });
   let url = `http://${opts.host}:${opts.port}`;
   let app: RunningServer['app'] | undefined;
+  let bridge: import('node:net').Server | undefined;
   try {
-    const { tokens, projects, services, serviceAccess } = engine;
+    const { tokens, projects, services, serviceAccess, webSessions } = engine;
     engine.serveAt(url);
     const schedulerLog = engine.log.child({ component: 'scheduler' });
     const scheduler = new JobScheduler(engine.jobs, { pollMs: config.schedulerPollMs, log: (line) => schedulerLog.info(line) });
-    const ctx: ServerContext = { engine, projects, tokens, services, limiter: new AuthFailureLimiter(opts.authFailures), scheduler, serviceAccess };
+    const ctx: ServerContext = { engine, projects, tokens, services, limiter: new AuthFailureLimiter(opts.authFailures), scheduler, serviceAccess, webSessions, hostPolicy };
+    if (hostPolicy === 'workload-user') for (const project of await projects.list()) closeProjectFolder(project.path);
     const { generated } = await tokens.ensureAdmin(config.adminToken);
     if (generated) opts.onAdminToken?.(generated);
     app = await buildApp({ ctx, logger: opts.logger, proxyTimeoutMs: opts.proxyTimeoutMs, servicesDomain: opts.servicesDomain ?? defaultServicesDomain(opts.host) });
     const address = await app.listen({ host: opts.host, port: opts.port });
     url = address;
     engine.serveAt(url);
+    // Containers call BERTH_ENDPOINT (host.docker.internal): be there too when listening on loopback only.
+    if (config.runtime === 'docker' && isLoopbackHost(opts.host)) {
+      bridge = await listenOnBridge(app.server, Number(new URL(url).port)).catch((e: unknown) => {
+        app?.log.warn(`containers cannot reach this server: listening on the docker0 bridge failed (${String(e)}); start it with --host 0.0.0.0 or the bridge address`);
+        return undefined;
+      });
+      if (bridge) app.log.info(`containers reach this server at http://host.docker.internal:${new URL(url).port} (docker0 bridge)`);
+    }
     for (const r of await services.adopt(async (uuid) => projects.find(uuid))) app.log.info(r, `service ${r.action}`);
     const dispatcherLog = engine.log.child({ component: 'dispatcher' });
     const dispatcher = engine.outbox.dispatcher({ log: (line) => dispatcherLog.info(line) });
@@ -64,6 +82,7 @@ export async function startServer(config: BerthConfig, opts: ServerOptions): Pro
       app: listening,
       url,
       close: async () => {
+        bridge?.close();
         await listening.close();
         off();
         await scheduler.stop({ abortRuns: true });

@@ -14,7 +14,8 @@ import type { Database } from '../store/tables.ts';
 import { insideRoot } from '../projects/inside-root.ts';
 import { parseCodeSource } from './code-source.ts';
 import { servicePath, serviceWorkloadSpec } from './service-workload-spec.ts';
-import { serviceUpstream } from './service-upstream.ts';
+import { serviceUpstream, upstreamOwner } from './service-upstream.ts';
+import { allAccept, waitServiceReady } from './service-readiness.ts';
 import { sessionServiceRoute } from './session-route.ts';
 import type { ServiceRoute } from './service-route.ts';
 
@@ -23,7 +24,8 @@ export type { ServiceRoute } from './service-route.ts';
 export interface ServiceInfo {
   name: string;
   project: string;
-  status: 'running' | 'stopped';
+  /** running: every declared port is served (or its HEALTHCHECK says healthy); starting: not yet; stopped: it ended. */
+  status: 'starting' | 'running' | 'stopped';
   definition: ServiceDefinition;
   /** Proxy path per declared port. */
   urls: Record<string, string>;
@@ -32,6 +34,8 @@ export interface ServiceInfo {
 
 
 const ROUTE_CACHE_MS = 1000;
+/** How long a deploy waits for the service to serve its ports before answering "starting". */
+const DEPLOY_READY_MS = 5000;
 
 /**
  * Long-lived project services on whatever runtime driver the engine has (driver-agnostic: the
@@ -45,24 +49,29 @@ export class ServiceManager {
   readonly #tokens: TokenRegistry;
   readonly #config: BerthConfig;
   readonly #endpoint: () => string;
+  readonly #readyTimeoutMs: number;
+  readonly #containerEndpoint: (() => string) | undefined;
   readonly #routes = new Map<string, { route: ServiceRoute | null; until: number }>();
   /** Bumped by every deploy and remove, so route caches elsewhere can tell they are stale. */
   generation = 0;
 
   /** `hook` records each service created and deleted as an event, in the same transaction. */
   /** `driver`: the runtime services run on, opened on first use (the engine's shared driver). */
-  constructor(opts: { db: Kysely<Database>; driver: () => Promise<RuntimeDriver>; tokens: TokenRegistry; config: BerthConfig; endpoint: () => string; hook: StateChangeHook }) {
+  constructor(opts: { db: Kysely<Database>; driver: () => Promise<RuntimeDriver>; tokens: TokenRegistry; config: BerthConfig; endpoint: () => string; containerEndpoint?: () => string; hook: StateChangeHook; readyTimeoutMs?: number }) {
+    this.#readyTimeoutMs = opts.readyTimeoutMs ?? DEPLOY_READY_MS;
     this.#rows = new ServiceRepository(opts.db, { hook: opts.hook });
     this.#db = opts.db;
     this.#driverOf = opts.driver;
     this.#tokens = opts.tokens;
     this.#config = opts.config;
     this.#endpoint = opts.endpoint;
+    this.#containerEndpoint = opts.containerEndpoint;
   }
 
   /** Starts a service. 409 when the project has one of that name; the row is rolled back if the start fails. */
   async deploy(project: Project, def: ServiceDefinition): Promise<ServiceInfo> {
     if (typeof def.code === 'string') checkCodePath(project, def.code);
+    await this.#checkPorts(def);
     const logPath = join(this.#config.home, 'services', project.uuid, `${def.name}.log`);
     const row: ServiceRow = { project_uuid: project.uuid, name: def.name, definition_json: JSON.stringify(def), handle_json: null, token_id: null, log_path: logPath, created_at: new Date().toISOString() };
     if (!(await this.#rows.insert(row))) {
@@ -80,6 +89,9 @@ export class ServiceManager {
     }
     this.#routes.clear();
     this.generation++;
+    // Answer once the service serves its ports (as session services do), or say "starting" after a while.
+    const handle = parseHandle(row.handle_json);
+    if (handle) await waitServiceReady(await this.#driverOf(), handle, def.ports, { timeoutMs: this.#readyTimeoutMs });
     return this.get(project, def.name);
   }
 
@@ -121,7 +133,7 @@ export class ServiceManager {
     const declared = port === 0 ? definition?.ports[0] : port;
     const route = row
       ? definition && declared !== undefined && definition.ports.includes(declared)
-        ? { projectUuid: project.uuid, definition, upstream: serviceUpstream(parseHandle(row.handle_json), declared), instance: `service ${row.created_at}` }
+        ? { projectUuid: project.uuid, definition, upstream: serviceUpstream(parseHandle(row.handle_json), declared), owner: upstreamOwner(parseHandle(row.handle_json), declared), instance: `service ${row.created_at}` }
         : null
       : await sessionServiceRoute(this.#db, project, name, port);
     if (this.#routes.size > 10_000) this.#routes.clear();
@@ -160,12 +172,37 @@ export class ServiceManager {
     await this.#rows.setToken(project.uuid, def.name, token.id);
     const spec = serviceWorkloadSpec(
       def,
-      { projectUuid: project.uuid, projectName: project.name, projectDir: project.path, endpoint: this.#endpoint(), apiToken: secret, logPath: row.log_path, codeDir: join(this.#config.home, 'services', project.uuid, `${def.name}.code`) },
+      { projectUuid: project.uuid, projectName: project.name, projectDir: project.path, endpoint: this.#endpoint(), containerEndpoint: this.#containerEndpoint?.(), apiToken: secret, logPath: row.log_path, codeDir: join(this.#config.home, 'services', project.uuid, `${def.name}.code`) },
       this.#config.baseEnv,
     );
     const handle = await (await this.#driverOf()).start(spec);
     row.handle_json = JSON.stringify(handle);
     await this.#rows.setHandle(project.uuid, def.name, row.handle_json);
+  }
+
+  /**
+   * On a runtime that does not map ports (the process runtime) a service listens on the host's own
+   * port numbers: it may not claim Berth's port or one another service declares (409).
+   */
+  async #checkPorts(def: ServiceDefinition): Promise<void> {
+    if ((await this.#driverOf()).capabilities.ports) return;
+    const own = Number(new URL(this.#endpoint()).port);
+    const taken = new Set<number>();
+    for (const row of await this.#rows.list()) for (const p of (JSON.parse(row.definition_json) as ServiceDefinition).ports) taken.add(p);
+    for (const port of def.ports) {
+      const why = port === own ? "it is the Berth server's own port" : taken.has(port) ? 'another service already declares it' : null;
+      if (!why) continue;
+      throw new BerthError('BERTH_E_PORT_RESERVED', `service "${def.name}" cannot use port ${port}: ${why}`, {
+        problems: [{ path: 'ports', message: `port ${port} is reserved (${why})`, fix: 'choose another port (services on the process runtime share the host\'s port numbers)' }],
+      });
+    }
+  }
+
+  async #isReady(handle: WorkloadHandle, ports: number[]): Promise<boolean> {
+    const driver = await this.#driverOf();
+    const health = driver.health ? await driver.health(handle).catch(() => 'none' as const) : 'none';
+    if (health !== 'none') return health === 'healthy';
+    return allAccept(handle, ports);
   }
 
   async #teardown(row: ServiceRow): Promise<void> {
@@ -193,8 +230,9 @@ export class ServiceManager {
     const definition = JSON.parse(row.definition_json) as ServiceDefinition;
     const handle = parseHandle(row.handle_json);
     const running = handle ? await (await this.#driverOf()).isRunning(handle) : false;
+    const ready = running && handle ? await this.#isReady(handle, definition.ports) : false;
     const urls = Object.fromEntries(definition.ports.map((p) => [String(p), servicePath(project.name, row.name, p)]));
-    return { name: row.name, project: project.name, status: running ? 'running' : 'stopped', definition, urls, created_at: row.created_at };
+    return { name: row.name, project: project.name, status: ready ? 'running' : running ? 'starting' : 'stopped', definition, urls, created_at: row.created_at };
   }
 }
 

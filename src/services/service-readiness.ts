@@ -1,7 +1,8 @@
 import { connect } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { RuntimeDriver, WorkloadHandle } from '../runtimes/driver.ts';
-import { serviceUpstream } from './service-upstream.ts';
+import { serviceUpstream, upstreamOwner } from './service-upstream.ts';
+import { portHolder } from '../runtimes/process/port-owner.ts';
 
 /**
  * How long a connection must stay open to count as accepted by the service. A port published by a
@@ -48,8 +49,17 @@ export async function waitServiceReady(
   }
 }
 
-async function allAccept(handle: WorkloadHandle, ports: number[]): Promise<boolean> {
-  const results = await Promise.all(ports.map((p) => accepts(serviceUpstream(handle, p))));
+/**
+ * Every port accepts a connection. On the process runtime the port's listening socket must also be
+ * the service's own (not another process squatting the number).
+ */
+export async function allAccept(handle: WorkloadHandle, ports: number[]): Promise<boolean> {
+  const results = await Promise.all(
+    ports.map(async (p) => {
+      const owner = upstreamOwner(handle, p);
+      return owner ? portHolder(p, owner.pgid) === 'own' : accepts(serviceUpstream(handle, p));
+    }),
+  );
   return results.every(Boolean);
 }
 

@@ -5,6 +5,8 @@ export interface ServiceRoute {
   projectUuid: string;
   definition: ServiceDefinition;
   upstream: { host: string; port: number };
+  /** Process runtime: the service's process group, which must hold the port's listening socket (no squatting). */
+  owner?: { pgid: number };
   /** Which start of the service this is (its row's creation time): browser service sessions are bound to it. */
   instance: string;
 }

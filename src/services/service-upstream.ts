@@ -14,3 +14,10 @@ export function serviceUpstream(handle: WorkloadHandle | null, port: number): { 
   }
   return { host: '127.0.0.1', port };
 }
+
+/** The process group that must hold a process-runtime service's port (none for mapped ports). */
+export function upstreamOwner(handle: WorkloadHandle | null, port: number): { pgid: number } | undefined {
+  if (!handle || handle.driver !== 'process' || handle.state[`port:${port}`] !== undefined) return undefined;
+  const pgid = handle.state.pgid;
+  return typeof pgid === 'number' ? { pgid } : undefined;
+}

@@ -21,7 +21,16 @@ describe('project service specs (pure)', () => {
       image: undefined,
       ports: [8501],
       logPath: '/l',
+      hostPaths: ['/proj'],
     });
+  });
+
+  it("gives a container the image's environment, the user's and Berth's, never the server's, and an endpoint that reaches the server from there (issue 19 item 3)", () => {
+    const def = parseServiceDefinition({ name: 'app', image: 'python:3-slim', command: 'python', ports: [8501], env_variables: { A: 'b' } }, {});
+    const spec = serviceWorkloadSpec(def, { projectUuid: 'u1', projectName: 'p', projectDir: '/proj', endpoint: 'http://127.0.0.1:7420', containerEndpoint: 'http://host.docker.internal:7420', apiToken: 'tok', logPath: '/l', codeDir: '/c' }, { PATH: '/host/bin', HOME: '/root', AWS_SECRET_ACCESS_KEY: 'server-secret' });
+    assert.deepEqual(Object.keys(spec.env).sort(), ['A', 'BERTH_API_TOKEN', 'BERTH_ENDPOINT', 'BERTH_PROJECT', 'BERTH_SERVICE_PATH', 'LAB_API_TOKEN', 'LAB_ENDPOINT', 'LAB_PROJECT', 'LAB_SERVICE_PATH']);
+    assert.equal(spec.env.BERTH_ENDPOINT, 'http://host.docker.internal:7420');
+    assert.equal(spec.env.LAB_ENDPOINT, 'http://host.docker.internal:7420');
   });
 
   it("accepts ML Lab's form (name from the image, body = environment) and fills defaults", () => {

@@ -1,6 +1,6 @@
 import type { ServiceDefinition } from '../core/pipeline-types.ts';
 import type { WorkloadSpec } from '../runtimes/driver.ts';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseCodeSource, RUN_CODE_SCRIPT, type CodeSource } from './code-source.ts';
 import { HOST_IMAGE } from './service-definition.ts';
 
@@ -8,8 +8,10 @@ export interface ServiceIdentity {
   projectUuid: string;
   projectName: string;
   projectDir: string;
-  /** Berth's base URL as services should call it. */
+  /** Berth's base URL as host services should call it. */
   endpoint: string;
+  /** Berth's base URL as seen from inside a container (the host gateway); default `endpoint`. */
+  containerEndpoint?: string;
   /** The project-scoped token made for this service. */
   apiToken: string;
   logPath: string;
@@ -29,7 +31,8 @@ export function serviceWorkloadId(projectUuid: string, name: string): string {
 
 /**
  * The workload for a project service (pure). Environment, lowest precedence first: `base`
- * (inherited host environment), the service's env_variables, then Berth's variables, which
+ * (inherited host environment; host services only — a container gets its image's environment
+ * instead), the service's env_variables, then Berth's variables, which
  * always win: BERTH_ENDPOINT, BERTH_API_TOKEN, BERTH_PROJECT, BERTH_SERVICE_PATH (first port) and
  * their ML Lab twins LAB_*. `$BASE_PATH_PREFIX_<port>` and `$BASE_PATH_PREFIX` (first port) are
  * replaced in command, args and env values by the proxy prefix without the leading slash (Orchest).
@@ -43,8 +46,9 @@ export function serviceWorkloadSpec(def: ServiceDefinition, id: ServiceIdentity,
     text
       .replace(/\$BASE_PATH_PREFIX_(\d+)/g, (_, port: string) => servicePath(id.projectName, def.name, Number(port)).slice(1, -1))
       .replace(/\$BASE_PATH_PREFIX/g, firstPath.slice(1, -1));
+  const inContainer = def.image !== HOST_IMAGE && def.image !== undefined;
   const own: Record<string, string> = {
-    BERTH_ENDPOINT: id.endpoint,
+    BERTH_ENDPOINT: inContainer ? (id.containerEndpoint ?? id.endpoint) : id.endpoint,
     BERTH_API_TOKEN: id.apiToken,
     BERTH_PROJECT: id.projectName,
     BERTH_SERVICE_PATH: firstPath,
@@ -58,11 +62,13 @@ export function serviceWorkloadSpec(def: ServiceDefinition, id: ServiceIdentity,
     id: serviceWorkloadId(id.projectUuid, def.name),
     command: typeof def.code === 'string' ? ['/bin/sh', '-c', RUN_CODE_SCRIPT] : line ? ['/bin/sh', '-c', line] : [],
     cwd: id.projectDir,
-    env: { ...base, ...userEnv, ...own },
+    // A container starts from its image's environment: the server's own (PATH, HOME, secrets) stays out.
+    env: { ...(inContainer ? {} : base), ...userEnv, ...own },
     labels: { project: id.projectUuid, service: def.name },
     image,
     ports: [...def.ports],
     logPath: id.logPath,
+    hostPaths: typeof def.code === 'string' && parseCodeSource(def.code).kind === 'git' ? [id.projectDir, dirname(id.codeDir)] : [id.projectDir],
   };
   if (image === undefined || spec.command.length > 0) return spec;
   // An image and nothing to run (ML Lab's deploy form): the image's ENTRYPOINT/CMD in its WORKDIR, as session services do.

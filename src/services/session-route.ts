@@ -4,7 +4,7 @@ import type { WorkloadHandle } from '../runtimes/driver.ts';
 import type { Project } from '../store/project-repository.ts';
 import type { Database } from '../store/tables.ts';
 import type { ServiceRoute } from './service-route.ts';
-import { serviceUpstream } from './service-upstream.ts';
+import { serviceUpstream, upstreamOwner } from './service-upstream.ts';
 
 const SESSION_UUID_LENGTH = 36;
 
@@ -37,5 +37,5 @@ export async function sessionServiceRoute(
   const definition = JSON.parse(row.definition_json) as ServiceDefinition;
   if (definition.exposed !== true || !definition.ports.includes(port)) return null;
   const handle = row.handle_json ? (JSON.parse(row.handle_json) as WorkloadHandle) : null;
-  return { projectUuid: project.uuid, definition, upstream: serviceUpstream(handle, port), instance: `session ${row.created_at}` };
+  return { projectUuid: project.uuid, definition, upstream: serviceUpstream(handle, port), owner: upstreamOwner(handle, port), instance: `session ${row.created_at}` };
 }

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import type { Migration } from 'kysely/migration';
@@ -11,6 +11,7 @@ import { migration0008Sessions } from './migrations/0008-sessions.ts';
 import { migration0009ServiceSessions } from './migrations/0009-service-sessions.ts';
 import { migration0010BuildQueue } from './migrations/0010-build-queue.ts';
 import { migration0011OwnerStart } from './migrations/0011-owner-start.ts';
+import { migration0014SealedEnvVarsWebSessions } from './migrations/0014-sealed-env-vars-web-sessions.ts';
 import { NodeSqliteDatabase } from './node-sqlite-database.ts';
 import type { Database } from './tables.ts';
 
@@ -24,6 +25,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0009-service-sessions': migration0009ServiceSessions,
   '0010-build-queue': migration0010BuildQueue,
   '0011-owner-start': migration0011OwnerStart,
+  '0014-sealed-env-vars-web-sessions': migration0014SealedEnvVarsWebSessions,
 };
 
 /**
@@ -31,7 +33,9 @@ const MIGRATIONS: Record<string, Migration> = {
  * Safe when several Berth processes open the same file at once.
  */
 export async function openStore(path: string): Promise<Kysely<Database>> {
-  mkdirSync(dirname(path), { recursive: true });
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  // A new store is created owner-only; SQLite gives its WAL and shared-memory files the same mode.
+  if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: new NodeSqliteDatabase(path) }) });
   if (await isUpToDate(db)) return db;
   // Only a new or older store pays for loading the migrator.

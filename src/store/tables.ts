@@ -249,8 +249,18 @@ export interface EnvVarsTable {
   project_uuid: string;
   pipeline_uuid: string;
   name: string;
+  /** Sealed with the install key when `sealed` is 1 (every row the engine has opened the store since). */
   value: string;
+  sealed: Generated<number>;
   updated_at: string;
+}
+
+/** The web UI's sessions: the SHA-256 of the cookie's random id, the token that signed in, expiry (epoch ms). */
+export interface WebSessionsTable {
+  hash: string;
+  token_id: string;
+  expires_at: number;
+  created_at: string;
 }
 
 /** An environment image build: PENDING (waiting for a slot), STARTED (holds one), SUCCESS or FAILURE. */
@@ -294,6 +304,7 @@ export interface Database {
   service_tickets: ServiceTicketsTable;
   service_sessions: ServiceSessionsTable;
   builds: BuildsTable;
+  web_sessions: WebSessionsTable;
 }
 
 /** A browser's service session on a service's own origin (hash of the cookie's secret only). */

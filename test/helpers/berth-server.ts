@@ -19,7 +19,7 @@ export class TestServer {
   }
 
   async start(opts: Partial<ServerOptions> & { env?: Record<string, string | undefined> } = {}): Promise<this> {
-    const config = loadConfig({ PATH: process.env.PATH, HOME: process.env.HOME, BERTH_HOME: this.home, BERTH_STOP_GRACE_SECONDS: '2', BERTH_ADMIN_TOKEN: ADMIN, ...opts.env });
+    const config = loadConfig({ PATH: process.env.PATH, HOME: process.env.HOME, BERTH_HOME: this.home, BERTH_STOP_GRACE_SECONDS: '2', BERTH_ADMIN_TOKEN: ADMIN, BERTH_SINGLE_USER: '1', ...opts.env });
     const sink = new Writable({ write: (chunk: Buffer, _enc, cb) => (this.logs.push(...chunk.toString().split('\n').filter(Boolean)), cb()) });
     this.server = await startServer(config, { host: '127.0.0.1', port: 0, logger: { level: 'info', stream: sink }, ...opts });
     return this;

@@ -24,8 +24,8 @@ describe('API contract (buildApp + inject)', () => {
   before(async () => {
     engine = await Engine.open(loadConfig({ ...box.env(), BERTH_ADMIN_TOKEN: ADMIN }));
     await engine.tokens.ensureAdmin(ADMIN);
-    const { projects, tokens, services, serviceAccess } = engine;
-    app = await buildApp({ ctx: { engine, projects, tokens, services, serviceAccess, limiter: new AuthFailureLimiter(), scheduler: null }, logger: false });
+    const { projects, tokens, services, serviceAccess, webSessions } = engine;
+    app = await buildApp({ ctx: { engine, projects, tokens, services, serviceAccess, webSessions, limiter: new AuthFailureLimiter(), scheduler: null }, logger: false });
     box.file('steps/a.sh', 'echo a\n');
     writeFileSync(join(box.project, 'flow.orchest'), JSON.stringify(pipeline('flow', [{ title: 'A', file: 'steps/a.sh' }])));
   });

@@ -2,7 +2,7 @@ import { RUNTIMES, type RuntimeName } from '../../config/config.ts';
 import type { CliContext } from '../cli-context.ts';
 import { parseFlags, usageError } from '../parse-flags.ts';
 
-export const serverHelp = `Usage: berth server [--host 127.0.0.1] [--port 7420] [--runtime process|docker] [--log-level info] [--services-domain D]
+export const serverHelp = `Usage: berth server [--host 127.0.0.1] [--port 7420] [--runtime process|docker] [--log-level info] [--services-domain D] [--single-user]
 
 Runs the Berth server: the REST API (docs at /api/docs, OpenAPI at /api/openapi.json), runs started
 over the API, project services and the authenticated service proxy, the job scheduler (cron and
@@ -17,7 +17,13 @@ cancelled, webhook deliveries in flight finish. --log-level warn drops the per-r
 Every service is also served on its own origin, <name>--<project>[--<port>].<domain>, which is where
 the web UI opens it (a one-time ticket, never your token). The domain is localhost when --host is a
 loopback address (browsers resolve *.localhost to loopback); --services-domain example.org sets it,
-given wildcard DNS *.example.org to this server. Without one, browsers cannot open services.`;
+given wildcard DNS *.example.org to this server. Without one, browsers cannot open services.
+
+Host workloads (the process runtime): a server running as root runs them as BERTH_WORKLOAD_USER
+(default berth-workload, created on first use), in a group per project, so no token can reach the
+server's store or another project's folder. A server that is not root refuses them to project
+tokens (admin tokens only), unless started with --single-user (BERTH_SINGLE_USER=1): a machine
+where every token holder could act as the server's user anyway. See README "Security model".`;
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
@@ -28,6 +34,7 @@ export async function serverCommand(ctx: CliContext, args: string[]): Promise<nu
     runtime: { type: 'string' },
     'log-level': { type: 'string' },
     'services-domain': { type: 'string' },
+    'single-user': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return ctx.out(serverHelp), 0;
@@ -41,7 +48,7 @@ export async function serverCommand(ctx: CliContext, args: string[]): Promise<nu
   const level = values['log-level'] ?? 'info';
   if (!LOG_LEVELS.includes(level)) throw usageError('server', `--log-level ${level} is not a level`, `use one of ${LOG_LEVELS.join(', ')}`);
   const { startServer } = await import('../../server/start-server.ts');
-  const server = await startServer(config, {
+  const server = await startServer(values['single-user'] ? { ...config, singleUser: true } : config, {
     host: values.host ?? '127.0.0.1',
     port,
     logger: { level },

@@ -83,5 +83,5 @@ async function openLog(path: string, cutAt: number | null): Promise<FileHandle> 
     const size = await stat(path).then((s) => s.size, () => 0);
     if (size > cutAt) await truncate(path, cutAt);
   }
-  return open(path, 'a', 0o644);
+  return open(path, 'a', 0o600);
 }

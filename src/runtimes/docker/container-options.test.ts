@@ -54,6 +54,7 @@ describe('makeContainerOptions', () => {
           { Type: 'volume', Source: 'pgdata', Target: '/var/lib/postgresql/data', ReadOnly: true },
         ],
         PortBindings: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }], '5432/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] },
+        ExtraHosts: ['host.docker.internal:host-gateway'],
         NetworkMode: 'berth-session-s',
       },
       NetworkingConfig: { EndpointsConfig: { 'berth-session-s': { Aliases: ['db'] } } },

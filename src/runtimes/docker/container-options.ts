@@ -11,6 +11,10 @@ import { logFileLabels, workloadLabels } from './docker-labels.ts';
  * host ports the engine picks (the same numbers with spec.samePortsOnHost). `logOffsets` are the log
  * files' sizes now (see LogFiles).
  */
+/** The name a container reaches the Docker host (and so the Berth server) by. */
+export const HOST_GATEWAY_NAME = 'host.docker.internal';
+const HOST_GATEWAY = `${HOST_GATEWAY_NAME}:host-gateway`;
+
 export function makeContainerOptions(spec: WorkloadSpec, name: string, logOffsets: { offset: number; errOffset: number } = { offset: 0, errOffset: 0 }): ContainerCreateOptions {
   if (!spec.image || spec.image === 'host') {
     throw new BerthError('BERTH_E_INVALID_ARGUMENT', `workload ${spec.id} has no image: the docker runtime runs every workload in a container`, {
@@ -34,6 +38,8 @@ export function makeContainerOptions(spec: WorkloadSpec, name: string, logOffset
       Init: true,
       Mounts: (spec.mounts ?? []).map((m) => ({ Type: m.type ?? 'bind', Source: m.source, Target: m.target, ReadOnly: m.readOnly ?? false })),
       PortBindings: Object.fromEntries(ports.map((p) => [`${p}/tcp`, [{ HostIp: '127.0.0.1', HostPort: spec.samePortsOnHost ? String(p) : '' }]])),
+      // BERTH_ENDPOINT in a container names the host through this (the default bridge's gateway).
+      ExtraHosts: [HOST_GATEWAY],
     },
   };
   if (!spec.imageEntrypoint) options.Entrypoint = [];

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { isLaunchableEnvVar } from '../../core/env-var-check.ts';
 import { BerthError } from '../../errors.ts';
 import type { ExitStatus, WorkloadSpec } from '../driver.ts';
+import type { WorkloadCredentials } from './workload-user.ts';
 
 const SCRIPT = fileURLToPath(new URL('./launcher.py', import.meta.url));
 
@@ -16,7 +17,7 @@ export interface Launched {
   exited: Promise<ExitStatus | undefined>;
 }
 
-type Reply = { id: string; pid: number; pgid: number; startTime: number } | { id: string; error: string } | { id: string; exit: ExitStatus };
+type Reply = { id: string; pid: number; pgid: number; startTime: number } | { id: string; error: string } | { id: string; exit: ExitStatus } | { restarted: string };
 
 interface Waiter<T> {
   resolve: (value: T) => void;
@@ -44,16 +45,28 @@ export class Launcher {
   readonly #starting = new Map<string, Waiter<Launched>>();
   readonly #exits = new Map<string, (status: ExitStatus | undefined) => void>();
   #lost: string | undefined;
+  readonly #onRestart: (reason: string) => void;
 
-  /** `logPath` receives the launcher's own complaints: it must not hold Berth's stderr open. */
-  constructor(python: string, logPath: string) {
+  /**
+   * `logPath` receives the launcher's own complaints: it must not hold Berth's stderr open.
+   * `registryDir` lets it find the exit file of a workload whose worker died (see launcher.py).
+   * `onRestart` hears each time its worker died and another took over.
+   */
+  constructor(python: string, logPath: string, opts: { registryDir?: string; onRestart?: (reason: string) => void } = {}) {
     const log = openSync(logPath, 'a', 0o600);
     try {
-      this.#child = spawn(python, ['-I', '-S', SCRIPT], { detached: true, stdio: ['pipe', 'pipe', log] });
+      this.#child = spawn(python, ['-I', '-S', SCRIPT, ...(opts.registryDir ? [opts.registryDir] : [])], { detached: true, stdio: ['pipe', 'pipe', log] });
     } finally {
       closeSync(log);
     }
+    this.#onRestart = opts.onRestart ?? (() => undefined);
     this.#child.on('error', (e) => this.#lose(`the process launcher (${python}) could not start: ${e.message}`));
+    // 'exit', not only 'close': its worker may hold the pipes open after the supervisor died.
+    this.#child.on('exit', (code, signal) => {
+      this.#lose(`the process launcher exited (${signal ?? `code ${code}`})`);
+      // A worker left behind sees its input end, finishes its workloads and exits.
+      this.#child.stdin?.end();
+    });
     this.#child.on('close', (code, signal) => this.#lose(`the process launcher exited (${signal ?? `code ${code}`})`));
     this.#child.stdin?.on('error', () => undefined);
     createInterface({ input: this.#child.stdout! }).on('line', (line) => this.#receive(line));
@@ -61,14 +74,14 @@ export class Launcher {
   }
 
   /** `record.entry` is written to `record.path` (atomically, mode 0600) with pid, pgid and startTime added, before the answer. */
-  launch(spec: WorkloadSpec, exitFile: string, record: { path: string; entry: object }): Promise<Launched> {
+  launch(spec: WorkloadSpec, exitFile: string, record: { path: string; entry: object }, user?: WorkloadCredentials): Promise<Launched> {
     if (this.#lost) return Promise.reject(this.#error(spec.id, this.#lost));
     if (this.#starting.has(spec.id) || this.#exits.has(spec.id)) {
       return Promise.reject(this.#error(spec.id, 'it is already being started by this Berth process'));
     }
     const bad = requestProblem(spec);
     if (bad) return Promise.reject(new BerthError('BERTH_E_INVALID_ARGUMENT', `could not start workload ${spec.id}: ${bad}`, { problems: [{ path: 'env', message: bad, fix: 'use variable names of letters, digits and "_" and values without NUL' }], details: { id: spec.id } }));
-    const request = { id: spec.id, argv: spec.command, cwd: spec.cwd, env: spec.env, log: spec.logPath, err: spec.errLogPath, exit: exitFile, record };
+    const request = { id: spec.id, argv: spec.command, cwd: spec.cwd, env: spec.env, log: spec.logPath, err: spec.errLogPath, exit: exitFile, record, ...(user ? { user } : {}) };
     return new Promise<Launched>((resolve, reject) => {
       this.#starting.set(spec.id, { resolve, reject });
       this.#updateRef();
@@ -83,6 +96,11 @@ export class Launcher {
     this.#socketRef(false);
   }
 
+  /** The launcher is gone: a new one must be made for the next workload. */
+  get lost(): string | undefined {
+    return this.#lost;
+  }
+
   #receive(line: string): void {
     let reply: Reply;
     try {
@@ -90,7 +108,12 @@ export class Launcher {
     } catch {
       return;
     }
-    if ('exit' in reply) {
+    if ('restarted' in reply) {
+      // Requests the dead worker had not answered are lost; workloads it started are reaped by the supervisor.
+      for (const [id, waiter] of this.#starting) waiter.reject(this.#error(id, `${reply.restarted} while starting it; try again`));
+      this.#starting.clear();
+      this.#onRestart(reply.restarted);
+    } else if ('exit' in reply) {
       this.#exits.get(reply.id)?.(reply.exit);
       this.#exits.delete(reply.id);
     } else {

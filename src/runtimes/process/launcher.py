@@ -7,17 +7,26 @@ session and outlives the Berth that started it: when Berth goes away (its end of
 the launcher keeps waiting for the workloads it started, records their exit codes, then exits.
 
 Protocol: one JSON object per line.
-  in:  {"id", "argv", "cwd", "env", "log", "err"?, "exit", "record": {"path", "entry"}}
-       (stderr goes to "err" when given, else "log"; "entry" is written to "path" with the
+  in:  {"id", "argv", "cwd", "env", "log", "err"?, "exit", "record": {"path", "entry"}, "user"?}
+       (stderr goes to "err" when given, else "log"; "user" = {"uid", "gid", "groups", "umask"}
+       runs the workload as that user (the launcher must be root); "entry" is written to "path" with the
        process's pid, pgid and startTime added before the answer, so a workload is never running
        unrecorded)
   out: {"id", "pid", "pgid", "startTime"} once started, or {"id", "error"} when it cannot start
        (also when the request itself is malformed: a bad request fails only its own workload;
        a line that is not JSON at all is answered with {"id": null, "error"});
        {"id", "exit": {"code": int|null, "signal": str|null}} after the exit file is written.
+       {"restarted": reason} when the worker below died and a new one took over (requests it had
+       not answered are lost: the caller fails them).
 A program that cannot be executed (missing, not executable, a shell builtin) runs through /bin/sh
 instead, which runs builtins and reports the rest as the shell does (127/126 and a message in the
 log).
+
+Two processes, so that killing either keeps every exit code: the supervisor (the process Berth
+starts, a child subreaper) forks the worker, which reads requests and is the workloads' parent. When
+the worker dies, its workloads become the supervisor's children: it reaps them, writes their exit
+files (found by pid in the registry folder, argv[1]) and answers their exits, and starts a new
+worker. When the supervisor dies, the worker keeps its workloads and records their ends as before.
 """
 import errno
 import json
@@ -25,6 +34,7 @@ import os
 import selectors
 import signal
 import sys
+import time
 
 running = {}  # pid -> (id, exit file)
 out_open = True
@@ -99,13 +109,65 @@ def spawn(argv, env, log, err):
     raise missing
 
 
+def spawn_as(argv, env, log, err, user):
+    """Like spawn, but the child drops to user's uid, gid and groups before exec (fork: posix_spawn cannot).
+
+    Only async-signal-safe work happens between fork and exec: the credentials, the session, the
+    descriptors, the signal defaults and the exec itself; a failure is reported through a
+    close-on-exec pipe as the errno, and the child exits 127.
+    """
+    program = argv[0]
+    paths = [program] if "/" in program else [os.path.join(d or ".", program) for d in os.get_exec_path(env)]
+    r, w = os.pipe2(os.O_CLOEXEC)
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(r)
+            os.setsid()
+            null = os.open("/dev/null", os.O_RDONLY)
+            os.dup2(null, 0)
+            os.dup2(log, 1)
+            os.dup2(err, 2)
+            for number in RESTORED_SIGNALS + (signal.SIGCHLD,):
+                signal.signal(number, signal.SIG_DFL)
+            signal.set_wakeup_fd(-1)
+            os.setgroups(user["groups"])
+            os.setgid(user["gid"])
+            os.setuid(user["uid"])
+            os.umask(user.get("umask", 0o007))
+            code = errno.ENOENT
+            for path in paths:
+                try:
+                    os.execve(path, argv, env)
+                except (FileNotFoundError, NotADirectoryError):
+                    continue
+                except OSError as e:
+                    code = e.errno or errno.EACCES
+                    break
+            os.write(w, str(code).encode())
+        except OSError as e:
+            os.write(w, str(e.errno or errno.EPERM).encode())
+        finally:
+            os._exit(127)
+    os.close(w)
+    try:
+        failure = os.read(r, 64)
+    finally:
+        os.close(r)
+    if failure:
+        os.waitpid(pid, 0)
+        code = int(failure)
+        raise OSError(code, os.strerror(code), program)
+    return pid
+
+
 def open_log(path):
     flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC
     try:
-        return os.open(path, flags, 0o644)
+        return os.open(path, flags, 0o600)
     except FileNotFoundError:
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        return os.open(path, flags, 0o644)
+        return os.open(path, flags, 0o600)
 
 
 def is_text(value):
@@ -170,10 +232,17 @@ def launch(request):
             send({"id": wid, "error": "working directory %s (cwd) %s" % (request["cwd"], what)})
             return
         os.chdir(request["cwd"])
-        try:
-            pid = spawn(request["argv"], request["env"], log, err)
-        except OSError:
-            pid = spawn(["/bin/sh", "-c", '"$@"', "sh"] + request["argv"], request["env"], log, err)
+        user = request.get("user")
+        if user is not None:
+            try:
+                pid = spawn_as(request["argv"], request["env"], log, err, user)
+            except OSError:
+                pid = spawn_as(["/bin/sh", "-c", '"$@"', "sh"] + request["argv"], request["env"], log, err, user)
+        else:
+            try:
+                pid = spawn(request["argv"], request["env"], log, err)
+            except OSError:
+                pid = spawn(["/bin/sh", "-c", '"$@"', "sh"] + request["argv"], request["env"], log, err)
     except OSError as e:
         send({"id": wid, "error": str(e)})
         return
@@ -223,7 +292,7 @@ def reap():
         send({"id": wid, "exit": status})
 
 
-def main():
+def serve():
     # Berth starts this process in a session of its own, so its terminal's Ctrl-C and hang-up do
     # not reach it. Nothing is ignored here: ignored signals would stay ignored in the workloads.
     wake_r, wake_w = os.pipe()
@@ -257,6 +326,117 @@ def main():
                         continue
                     start(request)
         reap()
+
+
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def become_subreaper():
+    """Orphaned workloads (their worker died) become this process's children instead of init's."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+    except (OSError, AttributeError, ImportError):
+        return False
+
+
+def describe(wait_status):
+    if os.WIFSIGNALED(wait_status):
+        try:
+            return signal.Signals(os.WTERMSIG(wait_status)).name
+        except ValueError:
+            return "signal %d" % os.WTERMSIG(wait_status)
+    return "code %d" % os.WEXITSTATUS(wait_status)
+
+
+def record_orphan(pid, wait_status, registry):
+    """A workload whose worker died ended: its exit file and answer, found through its registry entry."""
+    if registry is None:
+        return
+    try:
+        names = os.listdir(registry)
+    except OSError:
+        return
+    for name in names:
+        if not name.endswith(".json"):
+            continue
+        try:
+            with open(os.path.join(registry, name)) as f:
+                entry = json.load(f)
+        except (OSError, ValueError):
+            continue
+        if entry.get("pid") != pid or not entry.get("exitFile"):
+            continue
+        status = {"code": os.WEXITSTATUS(wait_status), "signal": None}
+        if os.WIFSIGNALED(wait_status):
+            number = os.WTERMSIG(wait_status)
+            try:
+                status = {"code": None, "signal": signal.Signals(number).name}
+            except ValueError:
+                status = {"code": 128 + number, "signal": None}
+        try:
+            with open(entry["exitFile"]) as f:
+                recorded = f.read().endswith("\n")
+        except OSError:
+            recorded = False
+        if not recorded:
+            try:
+                write_exit(entry["exitFile"], status["signal"] or str(status["code"]))
+            except OSError:
+                pass
+        send({"id": entry["id"], "exit": status})
+        return
+
+
+def main():
+    registry = sys.argv[1] if len(sys.argv) > 1 else None
+    if not become_subreaper():
+        serve()
+        return
+    restarts = 0
+    while True:
+        worker = os.fork()
+        if worker == 0:
+            code = 1
+            try:
+                serve()
+                code = 0
+            except BaseException:
+                import traceback
+
+                traceback.print_exc()
+            finally:
+                sys.stdout.flush()
+                os._exit(code)
+        while True:
+            try:
+                pid, wait_status = os.waitpid(-1, 0)
+            except ChildProcessError:
+                return
+            except InterruptedError:
+                continue
+            if pid == worker:
+                break
+            record_orphan(pid, wait_status, registry)
+        if os.WIFEXITED(wait_status) and os.WEXITSTATUS(wait_status) == 0:
+            break
+        restarts += 1
+        sys.stderr.write("berth launcher: the worker ended (%s); starting another\n" % describe(wait_status))
+        sys.stderr.flush()
+        send({"restarted": "the launcher's worker ended (%s)" % describe(wait_status)})
+        # A worker that dies at once again and again is not restarted in a tight loop.
+        time.sleep(min(5.0, 0.05 * restarts))
+    # The worker finished (Berth closed stdin): wait for the workloads it left to this process.
+    while True:
+        try:
+            pid, wait_status = os.waitpid(-1, 0)
+        except ChildProcessError:
+            return
+        except InterruptedError:
+            continue
+        record_orphan(pid, wait_status, registry)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { cgroupLimitsProblem } from './cgroup-limits.ts';
 import { BerthError } from '../../errors.ts';
@@ -14,6 +14,7 @@ import type {
   WorkloadHandle,
   WorkloadSpec,
   WorkloadStats,
+  HelperHealth,
 } from '../driver.ts';
 import { abortable } from '../abortable.ts';
 import { readExitFile, writeExitFile } from './exit-file.ts';
@@ -31,6 +32,7 @@ import { join } from 'node:path';
 import { stopGroup } from './stop-group.ts';
 import { tailFile } from './tail-file.ts';
 import { WorkloadRegistry, type RegistryEntry } from './workload-registry.ts';
+import type { WorkloadCredentials, WorkloadUser } from './workload-user.ts';
 
 /** A workload this instance started: its end comes promptly and exactly from its parent. */
 interface OwnChild {
@@ -46,6 +48,8 @@ const LOG_IDLE_MS = 100;
 const REMOVE_GRACE_MS = 2000;
 /** How long an ended workload's parent may take to record its exit code. */
 const RECORD_GRACE_MS = 250;
+/** How long health says a helper was restarted. */
+const HELPER_RECENT_MS = 60_000;
 
 /**
  * Runs workloads as local process groups (Linux: liveness comes from /proc). Everything needed to
@@ -64,17 +68,33 @@ export class ProcessDriver implements RuntimeDriver {
   /** The python3 that sets up mount namespaces (workloads with mounts), and their stage folder. */
   readonly #mountPython: string | undefined;
   readonly #mountStage: string;
+  readonly #user: WorkloadUser | undefined;
+  readonly #sharedPaths: string[];
   #launcherProcess: Launcher | undefined;
+  /** The launcher's restarts (its worker's, or its own), for health. */
+  #helper: { restarts: number; reason?: string; at?: number } = { restarts: 0 };
 
   /**
    * With `python` (a python3 executable), workloads are started by the launcher process
    * (launcher.py); without it, each runs under a /bin/sh wrapper spawned from Node.
    */
-  constructor(opts: { stateDir: string; python?: string; mountPython?: string }) {
+  /**
+   * With `user`, every workload runs as that unprivileged user in its project's group, with
+   * `spec.hostPaths` granted to the group and `sharedPaths` (the data folder) to every workload.
+   * `mountPython` sets up mount namespaces (workloads with mounts) in a stage folder of the state folder.
+   */
+  constructor(opts: { stateDir: string; python?: string; mountPython?: string; user?: WorkloadUser; sharedPaths?: string[] }) {
     this.#registry = new WorkloadRegistry(opts.stateDir);
     this.#python = opts.python;
     this.#mountPython = opts.mountPython ?? opts.python;
     this.#mountStage = join(opts.stateDir, 'mount-root');
+    this.#user = opts.user;
+    this.#sharedPaths = opts.sharedPaths ?? [];
+    if (this.#user && this.#python === undefined) {
+      throw new BerthError('BERTH_E_CONFIG', `running workloads as ${this.#user.name} needs python3 (the process launcher switches the user)`, {
+        problems: [{ path: 'BERTH_PROCESS_LAUNCHER', message: 'no python3 launcher', fix: 'install python3 and unset BERTH_PROCESS_LAUNCHER=shell' }],
+      });
+    }
   }
 
   /**
@@ -212,6 +232,19 @@ export class ProcessDriver implements RuntimeDriver {
     this.#registry.delete(handle.id);
   }
 
+  /**
+   * The process launcher's state: `down` while it is dead and not yet replaced (the next workload
+   * starts a new one), `restarted` for a minute after it was replaced.
+   */
+  helpers(now = Date.now()): HelperHealth[] {
+    if (this.#python === undefined) return [];
+    const lost = this.#launcherProcess?.lost;
+    const recent = this.#helper.at !== undefined && now - this.#helper.at < HELPER_RECENT_MS;
+    const state: HelperHealth['state'] = lost ? 'down' : recent ? 'restarted' : 'ok';
+    const reason = lost ?? (recent ? this.#helper.reason : undefined);
+    return [{ name: 'process-launcher', state, restarts: this.#helper.restarts, ...(reason ? { reason } : {}) }];
+  }
+
   /** Lets this Node process exit while workloads run on: they stay adoptable from the registry. */
   async destroy(): Promise<void> {
     for (const { release } of this.#children.values()) release();
@@ -228,13 +261,23 @@ export class ProcessDriver implements RuntimeDriver {
   async #spawn(spec: WorkloadSpec, unstarted: UnstartedEntry): Promise<Started> {
     const { exitFile } = unstarted;
     if (this.#python === undefined) return startUnderWrapper(spec, exitFile, (id, pid) => this.#forget(id, pid));
+    if (this.#launcherProcess?.lost) {
+      // Replaced, never left dead: workloads it started are watched through their exit files.
+      this.#helper = { ...this.#helper, restarts: this.#helper.restarts + 1, reason: this.#launcherProcess.lost, at: Date.now() };
+      this.#launcherProcess.release();
+      this.#launcherProcess = undefined;
+    }
     if (!this.#launcherProcess) {
       this.#registry.ensureDir();
-      this.#launcherProcess = new Launcher(this.#python, this.#registry.launcherLogPath());
+      this.#launcherProcess = new Launcher(this.#python, this.#registry.launcherLogPath(), {
+        registryDir: this.#registry.dir,
+        onRestart: (reason) => (this.#helper = { restarts: this.#helper.restarts + 1, reason, at: Date.now() }),
+      });
     }
     // The launcher writes the registry entry before it answers: no moment in which a workload runs
     // unrecorded, even if this Berth dies right after asking.
-    const launched = await this.#launcherProcess.launch(spec, exitFile, { path: this.#registry.entryPath(spec.id), entry: { ...unstarted, wrapped: false } });
+    const user = this.#user ? this.#credentialsFor(spec) : undefined;
+    const launched = await this.#launcherProcess.launch(spec, exitFile, { path: this.#registry.entryPath(spec.id), entry: { ...unstarted, wrapped: false } }, user);
     return {
       ...launched,
       wrapped: false,
@@ -247,6 +290,16 @@ export class ProcessDriver implements RuntimeDriver {
           return status ?? this.#awaitEnd(entry.id, processState(toHandle(entry)));
         }),
     };
+  }
+
+  /** The workload's credentials, after its folders are opened to its project's group. */
+  #credentialsFor(spec: WorkloadSpec): WorkloadCredentials {
+    const user = this.#user!;
+    const project = spec.labels.project;
+    user.grant(undefined, this.#sharedPaths.map((p) => (mkdirSync(p, { recursive: true }), p)));
+    // Only the folders Berth names (project, run, outputs): never a working directory given from outside.
+    user.grant(project, [...new Set(spec.hostPaths ?? [])].map((p) => (mkdirSync(p, { recursive: true }), p)));
+    return user.credentials(project);
   }
 
   #forget(id: string, pid: number): void {

@@ -24,13 +24,13 @@ export type SpawnedChild = ChildProcess & { readonly pid: number };
  */
 export async function spawnWorkload(spec: WorkloadSpec, exitFile: string): Promise<SpawnedChild> {
   mkdirSync(dirname(spec.logPath), { recursive: true });
-  const log = openSync(spec.logPath, 'a', 0o644);
+  const log = openSync(spec.logPath, 'a', 0o600);
   let errLog = log;
   let child: ChildProcess;
   try {
     if (spec.errLogPath !== undefined) {
       mkdirSync(dirname(spec.errLogPath), { recursive: true });
-      errLog = openSync(spec.errLogPath, 'a', 0o644);
+      errLog = openSync(spec.errLogPath, 'a', 0o600);
     }
     child = spawn('/bin/sh', ['-c', WRAPPER, 'berth', exitFile, ...spec.command], {
       cwd: spec.cwd,

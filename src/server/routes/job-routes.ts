@@ -6,6 +6,7 @@ import type { Project } from '../../store/project-repository.ts';
 import { errorResponses, ProjectParams } from '../api-schemas.ts';
 import { CreateJobBody, CreateJobQuery, JobList, JobParams, JobRefParams, JobResponse, JobShow, ListJobsQuery, TriggerResponse } from '../job-api-schemas.ts';
 import type { ServerContext } from '../server-context.ts';
+import { assertHostWorkloadAllowed } from '../../auth/host-workload-policy.ts';
 
 type JobRoutesContext = ServerContext & { background: (p: Promise<unknown>) => void };
 
@@ -36,6 +37,7 @@ export async function jobRoutes(root: FastifyInstance, ctx: JobRoutesContext): P
     },
   }, async (request, reply) => {
     const project = request.project!;
+    assertHostWorkloadAllowed(ctx.hostPolicy ?? 'workload-user', request.principal, ctx.engine.config.runtime, 'jobs');
     const input = { ...request.body, pipeline_path: await ctx.projects.resolve(project, request.body.pipeline_path) };
     if (request.query.dry_run === '1' || request.query.dry_run === 'true') return { parameters: jobs.preview(input, { projectDir: project.path }) };
     const job = await jobs.create(input, { projectDir: project.path });
@@ -71,6 +73,7 @@ export async function jobRoutes(root: FastifyInstance, ctx: JobRoutesContext): P
     },
   }, async (request, reply) => {
     const job = await jobOf(request.project!, request.params.job);
+    assertHostWorkloadAllowed(ctx.hostPolicy ?? 'workload-user', request.principal, ctx.engine.config.runtime, 'jobs');
     let claimed!: (index: number) => void;
     const index = new Promise<number>((resolve) => (claimed = resolve));
     const done = jobs.trigger(job.uuid, { onClaimed: claimed });

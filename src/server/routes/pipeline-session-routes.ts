@@ -6,6 +6,7 @@ import { interactiveSessionUuid } from '../../core/step-environment.ts';
 import { errorResponses, logRouteSchema, Nullable, PipelineParams, ProjectParams } from '../api-schemas.ts';
 import { chunkText, isFollow, sendLog } from '../send-log.ts';
 import type { ServerContext } from '../server-context.ts';
+import { assertHostWorkloadAllowed } from '../../auth/host-workload-policy.ts';
 
 const SessionView = Type.Object({
   uuid: Type.String(),
@@ -62,6 +63,7 @@ export async function pipelineSessionRoutes(root: FastifyInstance, ctx: ServerCo
     },
     schema: { summary: "Start the pipeline's session (its interactive services, each waited for until ready)", tags, params: PipelineParams, body: StartBody, response: { 201: SessionView, ...errorResponses } },
   }, async (request, reply) => {
+    assertHostWorkloadAllowed(ctx.hostPolicy ?? 'workload-user', request.principal, request.body.runtime ?? ctx.engine.config.runtime, 'sessions');
     const view = await ctx.engine.sessions.start(await fileOf(request.project!, request.params.pipeline), { runtime: request.body.runtime as RuntimeName | undefined });
     return reply.status(201).send(view);
   });

@@ -4,6 +4,7 @@ import { Type } from 'typebox';
 import { stopProjectWork } from '../../engine/stop-project-work.ts';
 import { CreateProjectBody, DeleteProjectQuery, errorResponses, Project, ProjectParams, UpdateProjectBody } from '../api-schemas.ts';
 import type { ServerContext } from '../server-context.ts';
+import { closeProjectFolder } from '../../projects/close-project-folder.ts';
 
 /** Projects: a name for a folder on the server. `{project}` is the name or the uuid. */
 export async function projectRoutes(root: FastifyInstance, ctx: ServerContext): Promise<void> {
@@ -16,7 +17,11 @@ export async function projectRoutes(root: FastifyInstance, ctx: ServerContext): 
   app.post('/api/projects', {
     config: { auth: 'admin' },
     schema: { summary: 'Register a project folder', tags, body: CreateProjectBody, response: { 201: Project, ...errorResponses } },
-  }, async (request, reply) => reply.status(201).send(await ctx.projects.create(request.body.name, request.body.path)));
+  }, async (request, reply) => {
+    const project = await ctx.projects.create(request.body.name, request.body.path);
+    if (ctx.hostPolicy === 'workload-user') closeProjectFolder(project.path);
+    return reply.status(201).send(project);
+  });
   app.get('/api/projects/:project', {
     config: { auth: 'project' },
     schema: { summary: 'Show a project', tags, params: ProjectParams, response: { 200: Project, ...errorResponses } },
@@ -25,7 +30,11 @@ export async function projectRoutes(root: FastifyInstance, ctx: ServerContext): 
   app.patch('/api/projects/:project', {
     config: { auth: 'admin' },
     schema: { summary: 'Rename a project or point it at another folder (files are not moved)', tags, params: ProjectParams, body: UpdateProjectBody, response: { 200: Project, ...errorResponses } },
-  }, async (request) => ctx.projects.update(await ctx.projects.find(request.params.project), request.body));
+  }, async (request) => {
+    const project = await ctx.projects.update(await ctx.projects.find(request.params.project), request.body);
+    if (ctx.hostPolicy === 'workload-user') closeProjectFolder(project.path);
+    return project;
+  });
   app.delete('/api/projects/:project', {
     config: { auth: 'admin' },
     schema: {

@@ -12,6 +12,7 @@ import type { RunRow } from '../../store/run-repository.ts';
 import { CreateRunBody, errorResponses, logRouteSchema, ListRunsQuery, ProjectParams, RunParams, RunReport, RunSummary, StepLogParams } from '../api-schemas.ts';
 import { isFollow, sendLog } from '../send-log.ts';
 import type { ServerContext } from '../server-context.ts';
+import { assertHostWorkloadAllowed } from '../../auth/host-workload-policy.ts';
 
 /**
  * Runs. A run started here executes inside the server through Engine.runPipeline; the request
@@ -28,6 +29,7 @@ export async function runRoutes(root: FastifyInstance, ctx: ServerContext & { ba
     const project = request.project!;
     const body = request.body;
     assertEnvVars(body.env, 'body', 'env');
+    assertHostWorkloadAllowed(ctx.hostPolicy ?? 'workload-user', request.principal, body.runtime ?? ctx.engine.config.runtime, 'runs');
     const file = await ctx.projects.resolve(project, body.pipeline);
     let created!: (uuid: string) => void;
     let isStored = false;

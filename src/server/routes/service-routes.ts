@@ -5,6 +5,7 @@ import { parseServiceDefinition } from '../../services/service-definition.ts';
 import { DeployQuery, errorResponses, logRouteSchema, ProjectParams, ServiceInfo, ServiceParams } from '../api-schemas.ts';
 import { chunkText, isFollow, sendLog } from '../send-log.ts';
 import type { ServerContext } from '../server-context.ts';
+import { assertHostWorkloadAllowed } from '../../auth/host-workload-policy.ts';
 
 /** Project services, ML Lab style: deploy (ML Lab's query form or a full definition), list, show, logs, remove. */
 export async function serviceRoutes(root: FastifyInstance, ctx: ServerContext): Promise<void> {
@@ -28,6 +29,7 @@ export async function serviceRoutes(root: FastifyInstance, ctx: ServerContext): 
     },
   }, async (request, reply) => {
     const def = parseServiceDefinition(request.body, request.query);
+    assertHostWorkloadAllowed(ctx.hostPolicy ?? 'workload-user', request.principal, ctx.engine.config.runtime, 'services');
     return reply.status(201).send(await ctx.services.deploy(request.project!, def));
   });
   app.get('/api/projects/:project/services', {

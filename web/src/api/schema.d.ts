@@ -7,7 +7,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness */
+        /** Liveness, and the state of helper processes */
         get: {
             parameters: {
                 query?: never;
@@ -24,10 +24,15 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            /** @enum {string} */
-                            status: "ok";
+                            status: "ok" | "degraded";
                             version: string;
                             runtime: string;
+                            helpers: {
+                                name: string;
+                                state: "ok" | "restarted" | "down";
+                                restarts: number;
+                                reason?: string;
+                            }[];
                         };
                     };
                 };
@@ -7124,6 +7129,15 @@ export interface paths {
                         "application/json": string;
                     };
                 };
+                /** @description Default Response */
+                508: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": string;
+                    };
+                };
             };
         };
         /**
@@ -7156,6 +7170,15 @@ export interface paths {
                 };
                 /** @description Default Response */
                 504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": string;
+                    };
+                };
+                /** @description Default Response */
+                508: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -7202,6 +7225,15 @@ export interface paths {
                         "application/json": string;
                     };
                 };
+                /** @description Default Response */
+                508: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": string;
+                    };
+                };
             };
         };
         /**
@@ -7234,6 +7266,15 @@ export interface paths {
                 };
                 /** @description Default Response */
                 504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": string;
+                    };
+                };
+                /** @description Default Response */
+                508: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -7280,6 +7321,15 @@ export interface paths {
                         "application/json": string;
                     };
                 };
+                /** @description Default Response */
+                508: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": string;
+                    };
+                };
             };
         };
         /**
@@ -7319,6 +7369,15 @@ export interface paths {
                         "application/json": string;
                     };
                 };
+                /** @description Default Response */
+                508: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": string;
+                    };
+                };
             };
         };
         /**
@@ -7351,6 +7410,15 @@ export interface paths {
                 };
                 /** @description Default Response */
                 504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": string;
+                    };
+                };
+                /** @description Default Response */
+                508: {
                     headers: {
                         [name: string]: unknown;
                     };

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { api, errorText, type Session } from '../api/client.ts';
 
-/** Sign in with a token; the server keeps it in an HttpOnly cookie (the page never stores it). */
+/** Sign in with a token; the server answers with a session id in an HttpOnly cookie (neither the page nor the cookie keeps the token). */
 export function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
   const [token, setToken] = useState('');
   const [error, setError] = useState('');
