@@ -107,7 +107,7 @@ export class Engine {
 
   /** Opens the store under config.home and reconciles runs whose runner process died. */
   static async open(config: BerthConfig): Promise<Engine> {
-    const db = await openStore(config.dbPath);
+    const db = await openStore(config.database);
     const engine = new Engine(config, db, new Runtimes(config));
     await engine.outbox.syncTelemetry();
     await engine.reconcile();

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Status } from '../core/statuses.ts';
 import { runEndVerb, type StateChangeHook } from './state-change.ts';
 import type { Database, RunsTable, StepRunsTable } from './tables.ts';
+import { lockForTransaction } from './store-dialect.ts';
 
 export type RunRow = RunsTable;
 export type StepRunRow = StepRunsTable;
@@ -49,6 +50,9 @@ export class RunRepository {
   }
 
   async #claimIn(db: Kysely<Database>, uuid: string, now: string): Promise<boolean> {
+    // The queue and limit checks read other rows: on PostgreSQL two servers claiming at once would
+    // each see the other's run still PENDING, so claims take turns (SQLite's writers already do).
+    await lockForTransaction(db, 'run-claim');
     const limited = Object.entries(this.#limits).filter(([, n]) => n > 0);
     const res = await db
       .updateTable('runs')
