@@ -177,13 +177,9 @@ export class RunRepository {
 
   /** Runs whose uuid starts with `prefix` (at most 2: enough to tell unique from ambiguous). */
   async findByPrefix(prefix: string): Promise<RunRow[]> {
-    const escaped = prefix.replace(/[\\%_]/g, (c) => `\\${c}`);
-    return this.#db
-      .selectFrom('runs')
-      .selectAll()
-      .where((eb) => eb('uuid', 'like', eb.val(`${escaped}%`)))
-      .limit(2)
-      .execute();
+    // A range, not LIKE: the same on both backends (SQLite's LIKE ignores case and has no escape by default).
+    const p = prefix.toLowerCase();
+    return this.#db.selectFrom('runs').selectAll().where('uuid', '>=', p).where('uuid', '<', `${p}\uffff`).orderBy('uuid').limit(2).execute();
   }
 
   async steps(runUuid: string): Promise<StepRunRow[]> {
