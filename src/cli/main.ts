@@ -28,6 +28,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   'env-var': async () => (await import('./commands/env-var-command.ts')).envVarCommand,
   project: async () => (await import('./commands/project-command.ts')).projectCommand,
   pipeline: async () => (await import('./commands/pipeline-command.ts')).pipelineCommand,
+  db: async () => (await import('./commands/db-command.ts')).dbCommand,
 };
 
 const HELP = `Berth — pipelines and services for data teams (runs Orchest projects unchanged)
@@ -58,9 +59,10 @@ Commands:
   env-var set|list|rm           project and pipeline environment variables (secrets)
   project list|rename|move|rm   registered projects (rm unregisters; the folder is kept)
   pipeline rm FILE              delete a pipeline file (records project:pipeline:deleted)
+  db status|migrate|copy        the store: SQLite (default) or PostgreSQL (BERTH_DATABASE_URL)
 
 Every command takes --help. Lists take --json.
-State lives in BERTH_HOME (default ~/.berth). With BERTH_ENDPOINT (+ BERTH_TOKEN) set, run, runs,
+State lives in BERTH_HOME (default ~/.berth); BERTH_DATABASE_URL=postgres://… keeps the store in PostgreSQL. With BERTH_ENDPOINT (+ BERTH_TOKEN) set, run, runs,
 logs, cancel, validate and token talk to that Berth server instead.`;
 
 /** Runs the CLI and returns the exit code. Never lets a stack trace reach the user. */

@@ -11,6 +11,7 @@ import { migration0006EventsJobsWebhooks } from './migrations/0006-events-jobs-w
 import { migration0008Sessions } from './migrations/0008-sessions.ts';
 import { migration0009ServiceSessions } from './migrations/0009-service-sessions.ts';
 import { migration0010BuildQueue } from './migrations/0010-build-queue.ts';
+import { migration0014ServerLeases } from './migrations/0014-server-leases.ts';
 import { NodeSqliteDatabase } from './node-sqlite-database.ts';
 import { openPostgres } from './open-postgres.ts';
 import type { Database } from './tables.ts';
@@ -24,6 +25,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0008-sessions': migration0008Sessions,
   '0009-service-sessions': migration0009ServiceSessions,
   '0010-build-queue': migration0010BuildQueue,
+  '0014-server-leases': migration0014ServerLeases,
 };
 
 /** A file path (SQLite) or a StoreLocation (SQLite or PostgreSQL). */
@@ -64,9 +66,17 @@ export async function openStore(target: StoreTarget): Promise<Kysely<Database>> 
   try {
     await migrateStore(db);
   } catch (e) {
-    await db.destroy();
-    if (e instanceof BerthError) throw new BerthError(e.code, `could not prepare the store at ${describeStore(target)}: ${e.message}`, { cause: e });
-    throw e;
+    await db.destroy().catch(() => undefined);
+    const loc = locationOf(target);
+    const message = e instanceof Error ? e.message : String(e);
+    throw new BerthError('BERTH_E_STORE', `could not prepare the store at ${describeStore(target)}: ${message}`, {
+      cause: e,
+      problems: [
+        loc.dialect === 'postgres'
+          ? { path: 'BERTH_DATABASE_URL', message, fix: 'check that PostgreSQL runs and the URL (user, host, port, database) is right' }
+          : { path: 'BERTH_HOME', message, fix: 'check that the folder exists and is writable' },
+      ],
+    });
   }
   return db;
 }
@@ -112,7 +122,9 @@ export async function appliedMigrations(db: Kysely<Database>): Promise<{ applied
   let applied: string[] = [];
   try {
     applied = (await sql<{ name: string }>`select name from berth_migration order by name`.execute(db)).rows.map((r) => r.name);
-  } catch {
+  } catch (e) {
+    // No migration table yet is a new store; anything else (an unreachable server) is an error.
+    if (!/no such table|does not exist/i.test(String(e))) throw e;
     applied = [];
   }
   const known = Object.keys(MIGRATIONS);
