@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { StateChange } from '../store/state-change.ts';
 import type { Database } from '../store/tables.ts';
+import { notifyEvents } from '../store/postgres-notifications.ts';
 import { lockForTransaction } from '../store/store-dialect.ts';
 import { buildEventSubject, type BuiltEvent } from './event-payload.ts';
 import { eventTypeOf } from './event-types.ts';
@@ -74,6 +75,13 @@ export class EventRecorder {
         })
         .execute();
     }
-    if (this.#listeners.size > 0) setImmediate(() => this.#listeners.forEach((l) => l()));
+    // Other servers on a PostgreSQL store learn of it on commit (their streams and dispatchers wake).
+    await notifyEvents(tx);
+    this.nudge();
   };
+
+  /** Wakes this process's live streams and dispatcher (events were recorded here or, as notified, by another server). */
+  nudge(): void {
+    if (this.#listeners.size > 0) setImmediate(() => this.#listeners.forEach((l) => l()));
+  }
 }

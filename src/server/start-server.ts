@@ -5,6 +5,7 @@ import type { BerthConfig } from '../config/config.ts';
 import { Engine } from '../engine/engine.ts';
 import { ProjectCatalog } from '../projects/project-catalog.ts';
 import { JobScheduler } from '../jobs/job-scheduler.ts';
+import { startSharedStoreDuties, type SharedStoreDuties } from '../leases/shared-store-duties.ts';
 import { ServiceManager } from '../services/service-manager.ts';
 import { AuthFailureLimiter } from '../auth/auth-failure-limiter.ts';
 import { buildApp, type AppOptions } from './build-app.ts';
@@ -44,11 +45,14 @@ export async function startServer(config: BerthConfig, opts: ServerOptions): Pro
   const engine = await Engine.open(config);
   let url = `http://${opts.host}:${opts.port}`;
   let app: RunningServer['app'] | undefined;
+  let duties: SharedStoreDuties | undefined;
   try {
     const tokens = new TokenRegistry(engine.store);
     const projects = new ProjectCatalog(engine.store, { hook: engine.stateHook });
     const services = new ServiceManager({ db: engine.store, driver: await engine.serviceDriver(), tokens, config, endpoint: () => url, hook: engine.stateHook });
-    const scheduler = new JobScheduler(engine.jobs, { pollMs: config.schedulerPollMs, log: (line) => app?.log.info(line) });
+    // Several servers on one PostgreSQL store: lease + reaper, one scheduler, other servers' events.
+    duties = await startSharedStoreDuties(engine, config, (line) => (app ? app.log.info(line) : undefined));
+    const scheduler = new JobScheduler(engine.jobs, { pollMs: config.schedulerPollMs, log: (line) => app?.log.info(line), leads: duties.leadsScheduler });
     const serviceAccess = new ServiceAccess(engine.store, { now: opts.now, tokens });
     const ctx: ServerContext = { engine, projects, tokens, services, limiter: new AuthFailureLimiter(opts.authFailures), scheduler, serviceAccess };
     const { generated } = await tokens.ensureAdmin(config.adminToken);
@@ -70,10 +74,12 @@ export async function startServer(config: BerthConfig, opts: ServerOptions): Pro
         off();
         await scheduler.stop({ abortRuns: true });
         await dispatcher.stop();
+        await duties?.stop();
         await engine.close();
       },
     };
   } catch (e) {
+    await duties?.stop();
     await engine.close();
     throw e;
   }
