@@ -3,9 +3,8 @@ import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Kysely } from 'kysely';
-import type { RuntimeDriver } from '../runtimes/driver.ts';
 import type { BerthConfig, RuntimeName } from '../config/config.ts';
-import type { JsonObject, PipelineDefinition } from '../core/pipeline-types.ts';
+import type { PipelineDefinition } from '../core/pipeline-types.ts';
 import { serializePipeline } from '../core/pipeline-validation.ts';
 import { planRun, resolveStepSelectors, type RunPlan } from '../core/run-planner.ts';
 import { interactiveSessionUuid } from '../core/step-environment.ts';
@@ -17,16 +16,25 @@ import { BuildRepository } from '../store/build-repository.ts';
 import { JobRepository } from '../store/job-repository.ts';
 import type { StateChangeHook } from '../store/state-change.ts';
 import { openStore } from '../store/open-store.ts';
+import { startSharedStoreDuties, type SharedStoreDuties } from '../leases/shared-store-duties.ts';
 import { ProjectRepository } from '../store/project-repository.ts';
 import { RunRepository, type RunRow } from '../store/run-repository.ts';
 import type { Database } from '../store/tables.ts';
 import { InstanceService } from '../instances/instance-service.ts';
 import { checkStepFiles, loadPipeline, projectNameOf, type LoadedPipeline } from '../projects/pipeline-loader.ts';
 import type { RunObserver } from '../runs/run-events.ts';
+import type { RunOptions } from '../runs/run-options.ts';
 import { RunExecutor, type PreparedStep } from '../runs/run-executor.ts';
 import { precreateStepLogs, stepLogPath } from '../runs/precreate-step-logs.ts';
 import { runReport, type RunReport } from '../runs/run-report.ts';
-import { Runtimes } from './runtime-selection.ts';
+import { StepRuntimes } from '../runs/step-runtimes.ts';
+import { RuntimeRegistry } from '../runtimes/runtime-registry.ts';
+import { ProjectCatalog } from '../projects/project-catalog.ts';
+import { TokenRegistry } from '../auth/token-registry.ts';
+import { ServiceAccess } from '../auth/service-access.ts';
+import { ServiceManager } from '../services/service-manager.ts';
+import { InstanceRepository } from '../store/instance-repository.ts';
+import type { ManagedDriver } from '../runtimes/managed-driver.ts';
 import { BuildQueue } from '../environments/build-queue.ts';
 import { isPidAlive } from '../leases/is-pid-alive.ts';
 import { stepOutputsDir } from '../runs/step-outputs.ts';
@@ -36,117 +44,113 @@ import type { StepRuntime } from '../runs/step-runtime.ts';
 import { EnvVars } from '../projects/env-vars.ts';
 import { SessionManager, type ActiveSession } from '../sessions/session-manager.ts';
 
-export interface RunOptions {
-  pipelinePath: string;
-  /** full (default), selection (the chosen steps) or incoming (their ancestors, not themselves). */
-  runType?: RunType;
-  /** Step uuids or titles, for selection / incoming runs. */
-  steps?: string[];
-  failFast?: boolean;
-  /** Overrides of the file's parameters; step keys are step uuids or titles. */
-  params?: { pipeline?: JsonObject; steps?: Record<string, JsonObject> };
-  /** Run-level environment variables (win over project and pipeline variables). */
-  env?: Record<string, string>;
-  /** Ctrl-C: cancels the run. */
-  signal?: AbortSignal;
-  observe?: RunObserver;
-  /** The runtime for this run (default: config.runtime). */
-  runtime?: RuntimeName;
-  /** The registered project folder the file belongs to (else found from `.orchest`/`.git`). */
-  projectDir?: string;
-  /** interactive (default: queued per pipeline, joins the pipeline's session) or job (its own noninteractive services). */
-  kind?: 'interactive' | 'job';
-  /** Called once the run is stored (before it may have to queue), e.g. so a server can answer with its id. */
-  onCreated?: (runUuid: string) => void;
-  /** A job run: its pre-chosen uuid (linked to the job beforehand) and the job's project. */
-  job?: { runUuid: string; projectUuid: string };
-}
+export type { RunOptions } from '../runs/run-options.ts';
 
 const QUEUE_POLL_MS = 250;
 
+export interface EngineOptions {
+  /** The clock of tickets and service sessions (tests move it). */
+  now?: () => number;
+}
+
 /**
- * The one object that does the work: store + runtime driver + run execution. The CLI uses it
- * in-process; the server will host it. Everything a user can do is a method here first.
+ * The composition root and facade: opens the store and builds every repository and service once,
+ * with the state-change hook that records events (required everywhere, so no change goes
+ * unrecorded), over one shared set of runtime drivers. The CLI uses it in-process; the server hosts
+ * it. Nobody else builds these objects, and nobody gets the database handle.
  */
 export class Engine {
   readonly config: BerthConfig;
   readonly #db: Kysely<Database>;
   readonly #projects: ProjectRepository;
   readonly #runs: RunRepository;
-  readonly #runtimes: Runtimes;
+  readonly #runtimes: StepRuntimes;
+  /** Every runtime's shared driver: runs, sessions, services and instances all use these. */
+  readonly runtimes: RuntimeRegistry;
   readonly #host = hostname();
   #instances: InstanceService | undefined;
+  /** Registered projects and their pipeline files. */
+  readonly projects: ProjectCatalog;
+  /** API tokens (admin and project-scoped). */
+  readonly tokens: TokenRegistry;
+  /** Project and pipeline environment variables. */
+  readonly envVars: EnvVars;
+  /** Interactive sessions of pipelines and their services (`berth session`). */
+  readonly sessions: SessionManager;
+  /** Long-lived project services (ML Lab's deploy), on the default runtime. */
+  readonly services: ServiceManager;
+  /** Tickets and service sessions: browsers reach services on their own origins without the user's token. */
+  readonly serviceAccess: ServiceAccess;
+  /** Where services reach Berth's API (set by the server once it listens). */
+  #endpoint = 'http://127.0.0.1:7420';
   /** Events, webhooks and the delivery dispatcher. */
   readonly outbox: Outbox;
   /** Jobs: create, list, pause/resume/trigger/cancel/remove, and the due batches the scheduler starts. */
   readonly jobs: JobService;
-  #sessions: SessionManager | undefined;
   /** Called by repositories inside each state change's transaction: records the event (and its deliveries). */
-  readonly stateHook: StateChangeHook;
+  readonly #hook: StateChangeHook;
   /** Environment image builds: slots, queue, history. */
   readonly builds: BuildQueue;
 
-  private constructor(config: BerthConfig, db: Kysely<Database>, runtimes: Runtimes) {
+  private constructor(config: BerthConfig, db: Kysely<Database>, opts: EngineOptions) {
     this.config = config;
     this.#db = db;
     this.outbox = new Outbox(db, config, isoNow);
     // Every state change records its event (and outbox deliveries) in its own transaction.
-    const hook: StateChangeHook = (this.stateHook = async (tx, change) => {
+    const hook: StateChangeHook = (this.#hook = async (tx, change) => {
       await this.outbox.recorder.record(tx, change);
       if (change.entity === 'run' && ['succeeded', 'failed', 'cancelled'].includes(change.verb)) await jobRepository.afterRunEnded(tx, change.runUuid, isoNow());
     });
     const jobRepository = new JobRepository(db, { hook });
     this.#projects = new ProjectRepository(db, { hook });
     this.#runs = new RunRepository(db, { hook, limits: { interactive: config.limits.interactiveRuns, job: config.limits.jobRuns } });
-    this.#runtimes = runtimes;
+    this.runtimes = new RuntimeRegistry(config);
+    this.#runtimes = new StepRuntimes(config, this.runtimes);
     // Environment builds queue for a slot in the store (BERTH_MAX_BUILDS); their rows' changes record the events.
     this.builds = new BuildQueue(new BuildRepository(db, { hook, limit: config.limits.builds }));
-    runtimes.useBuildSlots(this.builds);
+    this.#runtimes.useBuildSlots(this.builds);
     this.jobs = new JobService({ jobs: jobRepository, projects: this.#projects, config, runner: this });
+    this.projects = new ProjectCatalog(db, { hook });
+    this.tokens = new TokenRegistry(db);
+    this.envVars = new EnvVars(db);
+    this.sessions = new SessionManager({ db, config, runtimes: this.#runtimes, envVars: this.envVars, hook });
+    this.services = new ServiceManager({ db, driver: () => this.runtimes.driver(config.runtime), tokens: this.tokens, config, endpoint: () => this.#endpoint, hook });
+    this.serviceAccess = new ServiceAccess(db, { now: opts.now, tokens: this.tokens });
   }
 
   /** Opens the store under config.home and reconciles runs whose runner process died. */
-  static async open(config: BerthConfig): Promise<Engine> {
+  static async open(config: BerthConfig, opts: EngineOptions = {}): Promise<Engine> {
     const db = await openStore(config.database);
-    const engine = new Engine(config, db, new Runtimes(config));
+    const engine = new Engine(config, db, opts);
     await engine.outbox.syncTelemetry();
     await engine.reconcile();
     return engine;
+  }
+
+  /**
+   * A server sharing a PostgreSQL store with others: its lease, the reaper of gone servers' work,
+   * scheduler leadership and other servers' events (nothing to do on SQLite).
+   */
+  shareStore(log: (line: string) => void): Promise<SharedStoreDuties> {
+    return startSharedStoreDuties({ db: this.#db, hook: this.#hook, config: this.config, onRunsEnded: () => this.reconcile(), onEvents: () => this.outbox.recorder.nudge(), log });
   }
 
   /** Named background instances (`berth instance`), owned by the OS user running Berth (root is admin). */
   get instances(): InstanceService {
     if (!this.#instances) {
       const user = userInfo();
-      this.#instances = new InstanceService(this.#db, this.config, { name: user.username, uid: user.uid, admin: user.uid === 0 });
+      this.#instances = new InstanceService({ repo: new InstanceRepository(this.#db), config: this.config, user: { name: user.username, uid: user.uid, admin: user.uid === 0 }, runtimes: this.runtimes });
     }
     return this.#instances;
   }
 
-  /** Interactive sessions of pipelines and their services (`berth session`). */
-  get sessions(): SessionManager {
-    this.#sessions ??= new SessionManager(this.#db, this.config, this.#runtimes, { hook: this.stateHook });
-    return this.#sessions;
-  }
-
-  /** Project and pipeline environment variables (secrets kept in the store). */
-  get envVars(): EnvVars {
-    return new EnvVars(this.#db);
-  }
-
-  /** The store, for the server's token, project and service registries (same connection). */
-  get store(): Kysely<Database> {
-    return this.#db;
-  }
-
-  /** The default runtime's driver (managed), for the service layer: services run beside steps. */
-  async serviceDriver(): Promise<RuntimeDriver> {
-    return (await this.#runtimes.get(this.config.runtime)).driver;
+  /** Tells services where Berth's API answers (the server calls this once it listens). */
+  serveAt(url: string): void {
+    this.#endpoint = url;
   }
 
   async close(): Promise<void> {
-    await this.#instances?.close();
-    await this.#runtimes.close();
+    await this.runtimes.close();
     await this.#db.destroy();
   }
 
@@ -389,19 +393,19 @@ export class Engine {
       await this.#runs.abortActiveSteps(run.uuid, isoNow(), reason);
       await this.#stopRunWorkloads(run).catch(() => undefined);
     }
-    for (const runtime of await this.#runtimes.opened()) await this.#sweep(runtime).catch(() => undefined);
+    for (const driver of await this.runtimes.opened()) await this.#sweep(driver).catch(() => undefined);
     await this.sessions.reconcile();
     await this.builds.reclaim();
   }
 
   /** Removes a runtime's workloads whose run has ended (or is unknown to the store). */
-  async #sweep(runtime: StepRuntime): Promise<void> {
-    for (const handle of await runtime.driver.list({})) {
+  async #sweep(driver: ManagedDriver): Promise<void> {
+    for (const handle of await driver.list({})) {
       const runUuid = handle.labels.run;
       if (runUuid === undefined) continue;
       const status = await this.#runs.status(runUuid);
       if (status === 'PENDING' || status === 'STARTED') continue;
-      await runtime.driver.remove(handle);
+      await driver.remove(handle);
     }
   }
 

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import type { Kysely } from 'kysely';
 import type { BerthConfig } from '../config/config.ts';
 import { checkInstanceName, matchesInstance } from '../core/instance-name.ts';
 import type { RestartPolicy } from '../core/restart-policy.ts';
@@ -11,8 +10,7 @@ import { parseSignal } from '../runtimes/process/parse-signal.ts';
 import { readProcStat } from '../runtimes/process/proc-stat.ts';
 import { BerthError } from '../errors.ts';
 import { InstanceRepository, type InstanceRow, type Viewer } from '../store/instance-repository.ts';
-import type { Database } from '../store/tables.ts';
-import { openRuntime } from '../runtimes/runtime-drivers.ts';
+import { runtimeNames, type RuntimeRegistry } from '../runtimes/runtime-registry.ts';
 import { launchSupervisor } from './instance-launcher.ts';
 import { followInstanceLogs, type LogPiece } from './instance-logs.ts';
 import { stopInstance, type StopEvent, type StopOptions } from './instance-stopper.ts';
@@ -22,7 +20,8 @@ import type { HealthCheck } from './supervisor-protocol.ts';
 
 /** The OS user locally (admin = root); the token's owner on the server. */
 /** Runtimes instances run on. */
-export const INSTANCE_RUNTIMES: readonly string[] = ['process', 'docker'];
+/** Instances run on every runtime this build has. */
+export const INSTANCE_RUNTIMES: readonly string[] = runtimeNames();
 
 export interface InstanceUser extends Viewer {
   name: string;
@@ -66,16 +65,13 @@ export class InstanceService {
   readonly #repo: InstanceRepository;
   readonly #user: InstanceUser;
   readonly #host = hostname();
-  readonly #drivers = new Map<string, Promise<ManagedDriver>>();
+  readonly #runtimes: RuntimeRegistry;
 
-  constructor(db: Kysely<Database>, config: BerthConfig, user: InstanceUser) {
-    this.#config = config;
-    this.#repo = new InstanceRepository(db);
-    this.#user = user;
-  }
-
-  async close(): Promise<void> {
-    await Promise.all([...this.#drivers.values()].map(async (d) => (await d).destroy()));
+  constructor(deps: { repo: InstanceRepository; config: BerthConfig; user: InstanceUser; runtimes: RuntimeRegistry }) {
+    this.#config = deps.config;
+    this.#repo = deps.repo;
+    this.#user = deps.user;
+    this.#runtimes = deps.runtimes;
   }
 
   /** Starts an instance and resolves once it runs (its supervisor reported the workload started). */
@@ -229,12 +225,7 @@ export class InstanceService {
   }
 
   #driver(runtime: string): Promise<ManagedDriver> {
-    let driver = this.#drivers.get(runtime);
-    if (!driver) {
-      driver = openRuntime(this.#config, runtime);
-      this.#drivers.set(runtime, driver);
-    }
-    return driver;
+    return this.#runtimes.driver(runtime);
   }
 }
 

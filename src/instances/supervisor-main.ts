@@ -5,7 +5,7 @@ import { text } from 'node:stream/consumers';
 
 enableCompileCache();
 const { loadConfig, loadConfigOverriding } = await import('../config/config.ts');
-const { openRuntime } = await import('../runtimes/runtime-drivers.ts');
+const { RuntimeRegistry } = await import('../runtimes/runtime-registry.ts');
 const { InstanceSupervisor } = await import('./instance-supervisor.ts');
 const { REPORT_FD } = await import('./supervisor-protocol.ts');
 type SupervisorOrder = import('./supervisor-protocol.ts').SupervisorOrder;
@@ -32,7 +32,8 @@ try {
   const config = shared
     ? loadConfigOverriding({ BERTH_HOME: shared.home, BERTH_DATA_DIR: shared.dataDir, BERTH_STOP_GRACE_SECONDS: String(shared.stopGraceMs / 1000) })
     : loadConfig();
-  const driver = await openRuntime(config, order.runtime);
+  const runtimes = new RuntimeRegistry(config);
+  const driver = await runtimes.driver(order.runtime);
   let closeStore = async (): Promise<void> => {};
   const instances = async () => {
     const { openStore } = await import('../store/open-store.ts');
@@ -47,7 +48,7 @@ try {
   try {
     code = await supervisor.run(report);
   } finally {
-    await driver.destroy();
+    await runtimes.close();
     await closeStore();
   }
 } catch (e) {

@@ -5,7 +5,7 @@ import type { BerthConfig } from '../config/config.ts';
 import { catchUp, nextTick } from '../core/job-schedule.ts';
 import { PIPELINE_PARAMETERS, type ParameterSet } from '../core/parameter-grid.ts';
 import type { JsonObject } from '../core/pipeline-types.ts';
-import type { RunOptions } from '../engine/engine.ts';
+import type { RunOptions } from '../runs/run-options.ts';
 import { loadPipeline, projectNameOf } from '../projects/pipeline-loader.ts';
 import type { RunReport } from '../runs/run-report.ts';
 import { BerthError } from '../errors.ts';

@@ -1,7 +1,9 @@
+import type { Kysely } from 'kysely';
 import type { BerthConfig } from '../config/config.ts';
-import type { Engine } from '../engine/engine.ts';
 import { EVENTS_CHANNEL, listenPostgres } from '../store/postgres-notifications.ts';
 import { LeaseRepository } from '../store/lease-repository.ts';
+import type { StateChangeHook } from '../store/state-change.ts';
+import type { Database } from '../store/tables.ts';
 import { reapExpiredServers } from './lease-reaper.ts';
 import { ServerLease } from './server-lease.ts';
 
@@ -9,6 +11,17 @@ export interface SharedStoreDuties {
   /** For the job scheduler: whether this server leads the scheduling now (always true on SQLite). */
   leadsScheduler: () => Promise<boolean>;
   stop: () => Promise<void>;
+}
+
+export interface SharedStoreOptions {
+  db: Kysely<Database>;
+  hook: StateChangeHook;
+  config: BerthConfig;
+  /** Runs of a gone server were ended: stop their workloads on this host (the engine's reconcile). */
+  onRunsEnded: () => Promise<void>;
+  /** Another server recorded events: wake this server's streams and webhook dispatcher. */
+  onEvents: () => void;
+  log: (line: string) => void;
 }
 
 /**
@@ -19,24 +32,25 @@ export interface SharedStoreDuties {
  * dispatcher on other servers' events (LISTEN/NOTIFY). On SQLite (one host) there is nothing to do:
  * liveness is by process id and the file lock orders writers.
  */
-export async function startSharedStoreDuties(engine: Engine, config: BerthConfig, log: (line: string) => void): Promise<SharedStoreDuties> {
+export async function startSharedStoreDuties(opts: SharedStoreOptions): Promise<SharedStoreDuties> {
+  const { db, config, log } = opts;
   const database = config.database;
   if (database.dialect !== 'postgres') return { leadsScheduler: async () => true, stop: async () => {} };
   const startedAt = new Date().toISOString();
-  const lease: ServerLease = new ServerLease(engine.store, {
+  const lease: ServerLease = new ServerLease(db, {
     leaseMs: config.leaseMs,
     log,
     onBeat: async () => {
-      const ended = await reapExpiredServers(engine.store, engine.stateHook, { self: { host: lease.host, pid: lease.pid, startedAt } });
+      const ended = await reapExpiredServers(db, opts.hook, { self: { host: lease.host, pid: lease.pid, startedAt } });
       if (ended.length === 0) return;
       log(`lease: ended ${ended.length} run(s) of server(s) whose lease expired: ${ended.map((u) => u.slice(0, 8)).join(', ')}`);
       // Their workloads on this host (same-host servers) are stopped; other hosts' at their next start.
-      await engine.reconcile();
+      await opts.onRunsEnded();
     },
   });
   await lease.start();
-  const listener = await listenPostgres(database.url, EVENTS_CHANNEL, () => engine.outbox.recorder.nudge(), log);
-  const leases = new LeaseRepository(engine.store);
+  const listener = await listenPostgres(database.url, EVENTS_CHANNEL, opts.onEvents, log);
+  const leases = new LeaseRepository(db);
   let token: number | null = null;
   return {
     leadsScheduler: async () => {

@@ -2,9 +2,8 @@ import type { Kysely } from 'kysely';
 import { isEnvVarNameValid } from '../core/env-var-name.ts';
 import { BerthError } from '../errors.ts';
 import { EnvVarRepository } from '../store/env-var-repository.ts';
-import { ProjectRepository } from '../store/project-repository.ts';
-import { loadPipeline, projectNameOf } from './pipeline-loader.ts';
-import { ProjectCatalog } from './project-catalog.ts';
+import { loadPipeline } from './pipeline-loader.ts';
+import type { ProjectCatalog } from './project-catalog.ts';
 import type { Database } from '../store/tables.ts';
 
 /** A variable as lists show it: the value is never included, only whether one is set and its length. */
@@ -68,19 +67,15 @@ export class EnvVars {
  * The target of `berth env-var`: `--pipeline FILE` (that pipeline of the file's project; the project
  * is registered if new) or `--project NAME|UUID` (a registered project).
  */
-export async function envVarTarget(engine: { store: Kysely<Database> }, opts: { project?: string; pipelineFile?: string }): Promise<EnvVarTarget> {
+export async function envVarTarget(projects: ProjectCatalog, opts: { project?: string; pipelineFile?: string }): Promise<EnvVarTarget> {
   if (opts.pipelineFile !== undefined) {
-    const loaded = loadPipeline(opts.pipelineFile);
-    const now = new Date().toISOString();
-    const repo = new ProjectRepository(engine.store);
-    const project = await repo.ensure(loaded.projectDir, projectNameOf(loaded.projectDir), now);
-    await repo.touchPipeline(project.uuid, loaded.pipeline.uuid, loaded.relativePath, loaded.pipeline.name, now);
-    return { projectUuid: project.uuid, pipelineUuid: loaded.pipeline.uuid };
+    const { project, pipelineUuid } = await projects.ensurePipeline(loadPipeline(opts.pipelineFile));
+    return { projectUuid: project.uuid, pipelineUuid };
   }
   if (opts.project === undefined) {
     throw new BerthError('BERTH_E_INVALID_ARGUMENT', 'say whose variable it is', {
       problems: [{ path: '--project/--pipeline', message: 'neither given', fix: 'add --project NAME (every pipeline of it) or --pipeline FILE (that pipeline)' }],
     });
   }
-  return { projectUuid: (await new ProjectCatalog(engine.store).find(opts.project)).uuid };
+  return { projectUuid: (await projects.find(opts.project)).uuid };
 }

@@ -9,7 +9,7 @@ import type { StateChangeHook } from '../store/state-change.ts';
 import { ProjectRepository, type Project } from '../store/project-repository.ts';
 import type { Database } from '../store/tables.ts';
 import { insideRoot } from './inside-root.ts';
-import { loadPipeline, projectNameOf } from './pipeline-loader.ts';
+import { loadPipeline, projectNameOf, type LoadedPipeline } from './pipeline-loader.ts';
 
 export const PROJECT_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 const SKIP_DIRS = new Set(['.git', 'node_modules', '.venv', '__pycache__']);
@@ -27,8 +27,8 @@ export interface PipelineSummary {
 export class ProjectCatalog {
   readonly #projects: ProjectRepository;
 
-  /** `hook`: the engine's state-change hook, so registering a project records its event. */
-  constructor(db: Kysely<Database>, opts: { hook?: StateChangeHook } = {}) {
+  /** `hook`: the engine's state-change hook (required), so registering a project records its event. */
+  constructor(db: Kysely<Database>, opts: { hook: StateChangeHook }) {
     this.#projects = new ProjectRepository(db, opts);
   }
 
@@ -67,6 +67,14 @@ export class ProjectCatalog {
   async ensure(dir: string): Promise<Project> {
     const real = realpathSync(dir);
     return this.#projects.ensure(real, projectNameOf(real), new Date().toISOString());
+  }
+
+  /** The project of a pipeline file and the pipeline itself, registered when new (as runs do). */
+  async ensurePipeline(loaded: LoadedPipeline): Promise<{ project: Project; pipelineUuid: string }> {
+    const now = new Date().toISOString();
+    const project = await this.#projects.ensure(loaded.projectDir, projectNameOf(loaded.projectDir), now);
+    await this.#projects.touchPipeline(project.uuid, loaded.pipeline.uuid, loaded.relativePath, loaded.pipeline.name, now);
+    return { project, pipelineUuid: loaded.pipeline.uuid };
   }
 
   /** The project registered for a folder, if any. */

@@ -4,9 +4,10 @@ import type { Principal } from '../auth/token-registry.ts';
 import { BerthError } from '../errors.ts';
 import type { ServiceRoute } from '../services/service-manager.ts';
 import type { Project } from '../store/project-repository.ts';
-import { assertProjectAccess, principalFor } from '../server/auth-hook.ts';
+import { assertProjectAccess } from '../auth/assert-project-access.ts';
+import { principalFor } from '../auth/principal-for.ts';
 import { bearerToken, cookieToken, SERVICE_COOKIE } from '../auth/request-token.ts';
-import type { ServerContext } from '../server/server-context.ts';
+import type { ProxyContext } from './proxy-context.ts';
 import type { ProxyUrl } from './proxy-request.ts';
 
 export interface ProxyTarget {
@@ -27,7 +28,7 @@ export interface ProxyTarget {
  * another project; 404 for an unknown service or an undeclared port is only told to callers allowed
  * to see the project.
  */
-export async function resolveProxyTarget(ctx: ServerContext, u: ProxyUrl, headers: IncomingHttpHeaders, ip: string): Promise<ProxyTarget> {
+export async function resolveProxyTarget(ctx: ProxyContext, u: ProxyUrl, headers: IncomingHttpHeaders, ip: string): Promise<ProxyTarget> {
   const { project, route } = await lookupService(ctx, u);
   const target = { projectUuid: project?.uuid ?? '', service: u.name, instance: route?.instance ?? '' };
   if (route && project && route.definition.requires_authentication === false) return { route, project, via: null, principal: null, target };
@@ -59,14 +60,14 @@ export async function resolveProxyTarget(ctx: ServerContext, u: ProxyUrl, header
 }
 
 const LOOKUP_CACHE_MS = 1000;
-const lookups = new WeakMap<ServerContext, Map<string, { project: Project | null; route: ServiceRoute | null; until: number; generation: number }>>();
+const lookups = new WeakMap<ProxyContext, Map<string, { project: Project | null; route: ServiceRoute | null; until: number; generation: number }>>();
 
 /**
  * Project and route for a URL, remembered for a second per server: the proxy answers many requests
  * per second for few services, and a new or removed service shows up at most this much later
  * (deploy and remove clear the service manager's own cache at once).
  */
-export async function lookupService(ctx: ServerContext, u: ProxyUrl): Promise<{ project: Project | null; route: ServiceRoute | null }> {
+export async function lookupService(ctx: ProxyContext, u: ProxyUrl): Promise<{ project: Project | null; route: ServiceRoute | null }> {
   let cache = lookups.get(ctx);
   if (!cache) lookups.set(ctx, (cache = new Map()));
   const key = `${u.project}\0${u.name}\0${u.port}`;

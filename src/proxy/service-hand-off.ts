@@ -2,7 +2,7 @@ import type { FastifyReply } from 'fastify';
 import type { Principal } from '../auth/token-registry.ts';
 import { BerthError } from '../errors.ts';
 import { SERVICE_COOKIE } from '../auth/request-token.ts';
-import type { ServerContext } from '../server/server-context.ts';
+import type { ProxyContext } from './proxy-context.ts';
 import type { ServiceRoute } from '../services/service-manager.ts';
 import type { Project } from '../store/project-repository.ts';
 import { serviceOrigin } from './proxy-request.ts';
@@ -30,7 +30,7 @@ export interface HandOff {
  * Where to send a browser so it opens a service on the service's own origin: `/.berth/open?ticket=…`
  * there (a one-time ticket minted for `principal`), or straight to `next` for a public service.
  */
-export async function handOffLocation(ctx: ServerContext, h: HandOff): Promise<string> {
+export async function handOffLocation(ctx: ProxyContext, h: HandOff): Promise<string> {
   if (!h.domain) {
     throw new BerthError('BERTH_E_NO_SERVICES_DOMAIN', 'this server gives services no origin of their own, so a browser cannot open them safely', {
       problems: [{ path: 'services-domain', message: 'not set (the server does not listen on loopback)', fix: 'start `berth server --services-domain D` with wildcard DNS *.D to this server, or use the path URL with "Authorization: Bearer <token>"' }],

@@ -5,11 +5,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createProxyServer } from 'http-proxy-3';
 import { Type } from 'typebox';
 import { BerthError, isBerthError } from '../errors.ts';
-import { ProxyParams } from '../server/api-schemas.ts';
+import { ProxyParams } from './proxy-params.ts';
 import { assertSameOriginBrowserRequest } from '../auth/cross-site-guard.ts';
-import { toBerthError } from '../server/error-handler.ts';
+import { toBerthError } from '../http/to-berth-error.ts';
 import { bearerToken } from '../auth/request-token.ts';
-import type { ServerContext } from '../server/server-context.ts';
+import type { ProxyContext } from './proxy-context.ts';
 import { errorPage } from './error-page.ts';
 import { isDocumentNavigation, localPath, parseHostUrl, parseProxyUrl, PATH_ROUTE_CSP, rewriteLocation, scopeSetCookies, upstreamHeaders, upstreamPath, type ProxyUrl } from './proxy-request.ts';
 import { handOffLocation, OPEN_PATH, sendRedirect, setServiceCookie } from './service-hand-off.ts';
@@ -30,7 +30,7 @@ import { lookupService, resolveProxyTarget } from './proxy-target.ts';
 /** Where buildApp's rewriteUrl sends requests for a service host (the handler reads the real URL from the Host). */
 export const HOST_ROUTED_URL = '/api/projects/-/services/-/1/';
 
-export async function serviceProxy(app: FastifyInstance, opts: { ctx: ServerContext; timeoutMs: number; servicesDomain?: string }): Promise<void> {
+export async function serviceProxy(app: FastifyInstance, opts: { ctx: ProxyContext; timeoutMs: number; servicesDomain?: string }): Promise<void> {
   const { ctx, timeoutMs, servicesDomain } = opts;
   const proxyUrlOf = (host: string | undefined, url: string) => (servicesDomain ? parseHostUrl(host, url, servicesDomain) : null) ?? parseProxyUrl(url);
   await app.register(replyFrom, { undici: { connections: 256, pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: timeoutMs, bodyTimeout: timeoutMs }, disableRequestLogging: true, retryMethods: [] });

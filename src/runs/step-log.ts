@@ -1,7 +1,13 @@
 import { existsSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Engine } from '../engine/engine.ts';
+import type { RunRow } from '../store/run-repository.ts';
+import type { RunReport } from './run-report.ts';
+
+/** Finds a run's step by reference (the engine does). */
+export interface StepFinder {
+  findStep(runRef: string, stepRef: string): Promise<{ run: RunRow; step: RunReport['steps'][number] }>;
+}
 
 const FOLLOW_POLL_MS = 200;
 
@@ -9,7 +15,7 @@ const FOLLOW_POLL_MS = 200;
  * A step's log as chunks: what is there now, or (follow) everything until the step has ended.
  * Used by `berth logs` in-process and by the server's log route, so both print the same bytes.
  */
-export async function* stepLogChunks(engine: Engine, runRef: string, stepRef: string, opts: { follow?: boolean; signal?: AbortSignal } = {}): AsyncGenerator<Buffer> {
+export async function* stepLogChunks(engine: StepFinder, runRef: string, stepRef: string, opts: { follow?: boolean; signal?: AbortSignal } = {}): AsyncGenerator<Buffer> {
   const { run, step } = await engine.findStep(runRef, stepRef);
   let offset = 0;
   for (;;) {

@@ -176,11 +176,7 @@ export const ServiceInfo = Type.Object({
   created_at: Type.String(),
 });
 
-export const ProxyParams = Type.Object({
-  project: ProjectParams.properties.project,
-  name: ServiceParams.properties.name,
-  port: Type.Integer({ minimum: 1, maximum: 65535 }),
-});
+export { ProxyParams } from '../proxy/proxy-params.ts';
 
 const StepRef = { runUuid: Type.String(), stepUuid: Type.String(), title: Type.String() };
 

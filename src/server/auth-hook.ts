@@ -4,6 +4,8 @@ import { BerthError } from '../errors.ts';
 import type { Project } from '../store/project-repository.ts';
 import { assertSameOriginBrowserRequest } from '../auth/cross-site-guard.ts';
 import { bearerToken, cookieToken } from '../auth/request-token.ts';
+import { principalFor } from '../auth/principal-for.ts';
+import { assertProjectAccess } from '../auth/assert-project-access.ts';
 import type { ServerContext } from './server-context.ts';
 
 /**
@@ -40,27 +42,6 @@ export function registerAuth(app: FastifyInstance, ctx: ServerContext): void {
   });
 }
 
-/** The principal of a request's credential (undefined secret → 401), with failed attempts rate-limited. */
-export async function principalFor(ctx: ServerContext, address: string, secret: string | undefined): Promise<Principal> {
-  const wait = ctx.limiter.retryAfter(address);
-  if (wait > 0) {
-    throw new BerthError('BERTH_E_RATE_LIMITED', `too many failed token attempts from ${address}; try again in ${wait} s`, {
-      problems: [{ path: 'Authorization', message: 'rate limited', fix: `wait ${wait} seconds and use a valid token` }],
-      details: { retry_after: wait },
-    });
-  }
-  if (secret === undefined) {
-    throw new BerthError('BERTH_E_UNAUTHORIZED', 'this route needs a token', {
-      problems: [{ path: 'Authorization', message: 'missing', fix: 'send "Authorization: Bearer <token>" (see `berth token create`)' }],
-    });
-  }
-  const principal = await ctx.tokens.verify(secret);
-  if (principal) return principal;
-  ctx.limiter.fail(address);
-  throw new BerthError('BERTH_E_UNAUTHORIZED', 'the token is unknown or revoked', {
-    problems: [{ path: 'Authorization', message: 'invalid token', fix: 'use a current token (see `berth token list`)' }],
-  });
-}
 
 async function authenticate(ctx: ServerContext, request: FastifyRequest): Promise<Principal> {
   const bearer = bearerToken(request.headers);
@@ -70,13 +51,6 @@ async function authenticate(ctx: ServerContext, request: FastifyRequest): Promis
   return principalFor(ctx, request.ip, cookie);
 }
 
-/** Throws 403 unless the principal may act on the project. */
-export function assertProjectAccess(principal: Principal, project: Project): void {
-  if (principal.scope === 'admin' || principal.projectUuid === project.uuid) return;
-  throw new BerthError('BERTH_E_FORBIDDEN', `this token is not allowed to use project "${project.name}"`, {
-    problems: [{ path: 'Authorization', message: 'the token belongs to another project', fix: `use an admin token or a token of project "${project.name}"` }],
-  });
-}
 
 async function authorize(ctx: ServerContext, request: FastifyRequest, mode: AuthMode): Promise<void> {
   const principal = request.principal!;

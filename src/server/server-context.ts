@@ -1,19 +1,9 @@
-import type { ServiceAccess } from '../auth/service-access.ts';
-import type { TokenRegistry } from '../auth/token-registry.ts';
 import type { Engine } from '../engine/engine.ts';
-import type { ProjectCatalog } from '../projects/project-catalog.ts';
-import type { ServiceManager } from '../services/service-manager.ts';
-import type { AuthFailureLimiter } from '../auth/auth-failure-limiter.ts';
+import type { ProxyContext } from '../proxy/proxy-context.ts';
 
-/** What the routes work with; built once per server by buildApp's caller. */
-export interface ServerContext {
+/** What the routes work with; built once per server by buildApp's caller (the engine's services, plus the server's own). */
+export interface ServerContext extends ProxyContext {
   engine: Engine;
-  projects: ProjectCatalog;
-  tokens: TokenRegistry;
-  services: ServiceManager;
-  limiter: AuthFailureLimiter;
-  /** Tickets and service sessions: browsers reach services on their own origins without the user's token. */
-  serviceAccess: ServiceAccess;
   /** The server's job scheduler (null when it does not run one): told when a job may be due now. */
   scheduler?: { nudge(): void } | null;
 }

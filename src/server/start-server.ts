@@ -1,12 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { ServiceAccess } from '../auth/service-access.ts';
-import { TokenRegistry } from '../auth/token-registry.ts';
 import type { BerthConfig } from '../config/config.ts';
 import { Engine } from '../engine/engine.ts';
-import { ProjectCatalog } from '../projects/project-catalog.ts';
 import { JobScheduler } from '../jobs/job-scheduler.ts';
-import { startSharedStoreDuties, type SharedStoreDuties } from '../leases/shared-store-duties.ts';
-import { ServiceManager } from '../services/service-manager.ts';
+import type { SharedStoreDuties } from '../leases/shared-store-duties.ts';
 import { AuthFailureLimiter } from '../auth/auth-failure-limiter.ts';
 import { buildApp, type AppOptions } from './build-app.ts';
 import type { ServerContext } from './server-context.ts';
@@ -42,24 +38,23 @@ export interface ServerOptions {
  * run, and deliveries are sent, inside the server). Used by `berth server` and by the tests.
  */
 export async function startServer(config: BerthConfig, opts: ServerOptions): Promise<RunningServer> {
-  const engine = await Engine.open(config);
+  const engine = await Engine.open(config, { now: opts.now });
   let url = `http://${opts.host}:${opts.port}`;
   let app: RunningServer['app'] | undefined;
   let duties: SharedStoreDuties | undefined;
   try {
-    const tokens = new TokenRegistry(engine.store);
-    const projects = new ProjectCatalog(engine.store, { hook: engine.stateHook });
-    const services = new ServiceManager({ db: engine.store, driver: await engine.serviceDriver(), tokens, config, endpoint: () => url, hook: engine.stateHook });
+    const { tokens, projects, services, serviceAccess } = engine;
+    engine.serveAt(url);
     // Several servers on one PostgreSQL store: lease + reaper, one scheduler, other servers' events.
-    duties = await startSharedStoreDuties(engine, config, (line) => (app ? app.log.info(line) : undefined));
+    duties = await engine.shareStore((line) => app?.log.info(line));
     const scheduler = new JobScheduler(engine.jobs, { pollMs: config.schedulerPollMs, log: (line) => app?.log.info(line), leads: duties.leadsScheduler });
-    const serviceAccess = new ServiceAccess(engine.store, { now: opts.now, tokens });
     const ctx: ServerContext = { engine, projects, tokens, services, limiter: new AuthFailureLimiter(opts.authFailures), scheduler, serviceAccess };
     const { generated } = await tokens.ensureAdmin(config.adminToken);
     if (generated) opts.onAdminToken?.(generated);
     app = await buildApp({ ctx, logger: opts.logger, proxyTimeoutMs: opts.proxyTimeoutMs, servicesDomain: opts.servicesDomain ?? defaultServicesDomain(opts.host) });
     const address = await app.listen({ host: opts.host, port: opts.port });
     url = address;
+    engine.serveAt(url);
     for (const r of await services.adopt(async (uuid) => projects.find(uuid))) app.log.info(r, `service ${r.action}`);
     const dispatcher = engine.outbox.dispatcher({ log: (line) => app?.log.info(line) });
     const off = engine.outbox.recorder.onRecorded(() => dispatcher.nudge());

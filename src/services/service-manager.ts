@@ -16,6 +16,9 @@ import { parseCodeSource } from './code-source.ts';
 import { servicePath, serviceWorkloadSpec } from './service-workload-spec.ts';
 import { serviceUpstream } from './service-upstream.ts';
 import { sessionServiceRoute } from './session-route.ts';
+import type { ServiceRoute } from './service-route.ts';
+
+export type { ServiceRoute } from './service-route.ts';
 
 export interface ServiceInfo {
   name: string;
@@ -27,14 +30,6 @@ export interface ServiceInfo {
   created_at: string;
 }
 
-/** What the proxy needs to forward one request: the service's definition and its upstream address. */
-export interface ServiceRoute {
-  projectUuid: string;
-  definition: ServiceDefinition;
-  upstream: { host: string; port: number };
-  /** Which start of the service this is (its row's creation time): browser service sessions are bound to it. */
-  instance: string;
-}
 
 const ROUTE_CACHE_MS = 1000;
 
@@ -46,7 +41,7 @@ const ROUTE_CACHE_MS = 1000;
 export class ServiceManager {
   readonly #rows: ServiceRepository;
   readonly #db: Kysely<Database>;
-  readonly #driver: RuntimeDriver;
+  readonly #driverOf: () => Promise<RuntimeDriver>;
   readonly #tokens: TokenRegistry;
   readonly #config: BerthConfig;
   readonly #endpoint: () => string;
@@ -55,10 +50,11 @@ export class ServiceManager {
   generation = 0;
 
   /** `hook` records each service created and deleted as an event, in the same transaction. */
-  constructor(opts: { db: Kysely<Database>; driver: RuntimeDriver; tokens: TokenRegistry; config: BerthConfig; endpoint: () => string; hook?: StateChangeHook }) {
+  /** `driver`: the runtime services run on, opened on first use (the engine's shared driver). */
+  constructor(opts: { db: Kysely<Database>; driver: () => Promise<RuntimeDriver>; tokens: TokenRegistry; config: BerthConfig; endpoint: () => string; hook: StateChangeHook }) {
     this.#rows = new ServiceRepository(opts.db, { hook: opts.hook });
     this.#db = opts.db;
-    this.#driver = opts.driver;
+    this.#driverOf = opts.driver;
     this.#tokens = opts.tokens;
     this.#config = opts.config;
     this.#endpoint = opts.endpoint;
@@ -105,7 +101,7 @@ export class ServiceManager {
     const row = await this.#row(project, name);
     const handle = parseHandle(row.handle_json);
     if (!handle) return (async function* () {})();
-    return this.#driver.logs(handle, opts);
+    return (await this.#driverOf()).logs(handle, opts);
   }
 
   /**
@@ -140,12 +136,12 @@ export class ServiceManager {
     for (const row of await this.#rows.list()) {
       const handle = parseHandle(row.handle_json);
       const label = `${row.project_uuid}/${row.name}`;
-      if (handle && (await this.#driver.isRunning(handle))) {
+      if (handle && (await (await this.#driverOf()).isRunning(handle))) {
         out.push({ service: label, action: 'adopted' });
         continue;
       }
       try {
-        if (handle) await this.#driver.remove(handle);
+        if (handle) await (await this.#driverOf()).remove(handle);
         await this.#start(await projectOf(row.project_uuid), row, JSON.parse(row.definition_json) as ServiceDefinition);
         out.push({ service: label, action: 'restarted' });
       } catch (e) {
@@ -165,16 +161,16 @@ export class ServiceManager {
       { projectUuid: project.uuid, projectName: project.name, projectDir: project.path, endpoint: this.#endpoint(), apiToken: secret, logPath: row.log_path, codeDir: join(this.#config.home, 'services', project.uuid, `${def.name}.code`) },
       this.#config.baseEnv,
     );
-    const handle = await this.#driver.start(spec);
+    const handle = await (await this.#driverOf()).start(spec);
     row.handle_json = JSON.stringify(handle);
     await this.#rows.setHandle(project.uuid, def.name, row.handle_json);
   }
 
   async #teardown(row: ServiceRow): Promise<void> {
-    const handle = parseHandle(row.handle_json) ?? (await this.#driver.list({ project: row.project_uuid, service: row.name }))[0] ?? null;
+    const handle = parseHandle(row.handle_json) ?? (await (await this.#driverOf()).list({ project: row.project_uuid, service: row.name }))[0] ?? null;
     if (handle) {
-      await this.#driver.stop(handle, { graceMs: this.#config.stopGraceMs });
-      await this.#driver.remove(handle);
+      await (await this.#driverOf()).stop(handle, { graceMs: this.#config.stopGraceMs });
+      await (await this.#driverOf()).remove(handle);
     }
     const current = await this.#rows.get(row.project_uuid, row.name);
     const tokenId = current?.token_id ?? row.token_id;
@@ -194,7 +190,7 @@ export class ServiceManager {
   async #info(project: Project, row: ServiceRow): Promise<ServiceInfo> {
     const definition = JSON.parse(row.definition_json) as ServiceDefinition;
     const handle = parseHandle(row.handle_json);
-    const running = handle ? await this.#driver.isRunning(handle) : false;
+    const running = handle ? await (await this.#driverOf()).isRunning(handle) : false;
     const urls = Object.fromEntries(definition.ports.map((p) => [String(p), servicePath(project.name, row.name, p)]));
     return { name: row.name, project: project.name, status: running ? 'running' : 'stopped', definition, urls, created_at: row.created_at };
   }

@@ -3,7 +3,7 @@ import type { ServiceDefinition } from '../core/pipeline-types.ts';
 import type { WorkloadHandle } from '../runtimes/driver.ts';
 import type { Project } from '../store/project-repository.ts';
 import type { Database } from '../store/tables.ts';
-import type { ServiceRoute } from './service-manager.ts';
+import type { ServiceRoute } from './service-route.ts';
 import { serviceUpstream } from './service-upstream.ts';
 
 const SESSION_UUID_LENGTH = 36;

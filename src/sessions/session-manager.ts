@@ -15,10 +15,10 @@ import { ProjectRepository } from '../store/project-repository.ts';
 import { SessionRepository, type SessionRow, type SessionServiceRow } from '../store/session-repository.ts';
 import type { StateChangeHook } from '../store/state-change.ts';
 import type { Database } from '../store/tables.ts';
-import { EnvVars } from '../projects/env-vars.ts';
+import type { EnvVars } from '../projects/env-vars.ts';
 import { loadEnvironment } from '../environments/environment-loader.ts';
 import { loadPipeline, projectNameOf, type LoadedPipeline } from '../projects/pipeline-loader.ts';
-import type { Runtimes } from '../engine/runtime-selection.ts';
+import type { StepRuntimes } from '../runs/step-runtimes.ts';
 import type { StepRuntime } from '../runs/step-runtime.ts';
 import { sessionView, type SessionView } from './session-view.ts';
 
@@ -53,19 +53,19 @@ const ACTIVE = ['STARTING', 'RUNNING', 'STOPPING'];
  */
 export class SessionManager {
   readonly #config: BerthConfig;
-  readonly #runtimes: Runtimes;
+  readonly #runtimes: StepRuntimes;
   readonly #rows: SessionRepository;
   readonly #projects: ProjectRepository;
   readonly #vars: EnvVars;
   readonly #host = hostname();
 
   /** `hook` records each session state change (and a project/pipeline first seen here) as an event. */
-  constructor(db: Kysely<Database>, config: BerthConfig, runtimes: Runtimes, opts: { hook?: StateChangeHook } = {}) {
-    this.#config = config;
-    this.#runtimes = runtimes;
-    this.#rows = new SessionRepository(db, opts);
-    this.#projects = new ProjectRepository(db, opts);
-    this.#vars = new EnvVars(db);
+  constructor(deps: { db: Kysely<Database>; config: BerthConfig; runtimes: StepRuntimes; envVars: EnvVars; hook: StateChangeHook }) {
+    this.#config = deps.config;
+    this.#runtimes = deps.runtimes;
+    this.#rows = new SessionRepository(deps.db, { hook: deps.hook });
+    this.#projects = new ProjectRepository(deps.db, { hook: deps.hook });
+    this.#vars = deps.envVars;
   }
 
   /** Starts (or, when already RUNNING with every service up, returns) the pipeline's session. */

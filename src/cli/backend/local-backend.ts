@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
-import { TokenRegistry, type TokenInfo } from '../../auth/token-registry.ts';
+import type { TokenInfo } from '../../auth/token-registry.ts';
 import type { Engine } from '../../engine/engine.ts';
 import { BerthError } from '../../errors.ts';
 import { loadPipeline } from '../../projects/pipeline-loader.ts';
-import { ProjectCatalog } from '../../projects/project-catalog.ts';
 import { runReport } from '../../runs/run-report.ts';
 import { stepLogChunks } from '../../runs/step-log.ts';
 import type { SessionView } from '../../sessions/session-view.ts';
@@ -52,17 +51,17 @@ export class LocalBackend implements BerthBackend {
   }
 
   async createToken(name: string, project: string): Promise<{ secret: string; token: TokenInfo }> {
-    const { store } = await this.#engine();
-    const p = await new ProjectCatalog(store).find(project);
-    return new TokenRegistry(store).create({ name, scope: 'project', projectUuid: p.uuid });
+    const engine = await this.#engine();
+    const p = await engine.projects.find(project);
+    return engine.tokens.create({ name, scope: 'project', projectUuid: p.uuid });
   }
 
   async listTokens(): Promise<TokenInfo[]> {
-    return new TokenRegistry((await this.#engine()).store).list();
+    return (await this.#engine()).tokens.list();
   }
 
   async revokeToken(id: string): Promise<TokenInfo> {
-    return new TokenRegistry((await this.#engine()).store).revoke(id);
+    return (await this.#engine()).tokens.revoke(id);
   }
 
   deployService(): Promise<never> {

@@ -1,6 +1,5 @@
 import type { Engine } from '../../engine/engine.ts';
 import { readPipelineFile } from '../../projects/pipeline-loader.ts';
-import { ProjectCatalog } from '../../projects/project-catalog.ts';
 import { stopProjectWork } from '../../engine/stop-project-work.ts';
 import type { Project } from '../../store/project-repository.ts';
 
@@ -18,7 +17,7 @@ export interface ProjectBackend {
 
 /** The in-process backend: the engine's store; project services (server-only) cannot be stopped from here. */
 export function localProjects(engine: Engine): ProjectBackend {
-  const catalog = new ProjectCatalog(engine.store, { hook: engine.stateHook });
+  const catalog = engine.projects;
   return {
     list: () => catalog.list(),
     update: async (ref, patch) => catalog.update(await catalog.find(ref), patch),

@@ -33,7 +33,7 @@ export async function envVarCommand(ctx: CliContext, args: string[]): Promise<nu
   const [verb, name, value, ...rest] = positionals;
   if (values.project !== undefined && values.pipeline !== undefined) throw usageError('env-var', 'give --project or --pipeline, not both', 'a variable belongs to a project or to one pipeline');
   const engine = await ctx.engine();
-  const target = () => envVarTarget(engine, { project: values.project, pipelineFile: values.pipeline });
+  const target = () => envVarTarget(engine.projects, { project: values.project, pipelineFile: values.pipeline });
   if (verb === 'list' && name === undefined) {
     const vars = await engine.envVars.list(await target());
     if (values.json) return ctx.out(JSON.stringify({ variables: vars })), 0;

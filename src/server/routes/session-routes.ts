@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { principalFor } from '../auth-hook.ts';
+import { principalFor } from '../../auth/principal-for.ts';
 import { errorResponses, SessionBody, SessionInfo } from '../api-schemas.ts';
 import { assertSameOriginBrowserRequest } from '../../auth/cross-site-guard.ts';
 import { cookieToken, TOKEN_COOKIE } from '../../auth/request-token.ts';

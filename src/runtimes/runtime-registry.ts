@@ -1,0 +1,123 @@
+import { join } from 'node:path';
+import { RUNTIMES, type BerthConfig, type RuntimeName } from '../config/config.ts';
+import { BerthError } from '../errors.ts';
+import type { RuntimeDriver } from './driver.ts';
+import type { ImageBuilder } from './image-builder.ts';
+import { ManagedDriver } from './managed-driver.ts';
+import { findPython } from './process/find-python.ts';
+import { ProcessDriver } from './process/process-driver.ts';
+
+/** What Berth knows of one runtime: how to open its driver and, for image-based runtimes, how to build images with it. */
+export interface RuntimeEntry {
+  driver(config: BerthConfig): Promise<RuntimeDriver>;
+  /** Builds environment images with this runtime's engine (absent: the runtime runs host commands). */
+  imageBuilder?(driver: RuntimeDriver, config: BerthConfig): Promise<ImageBuilder>;
+}
+
+/**
+ * The runtimes this build has: the one place that constructs drivers. A new runtime is its name in
+ * config's RUNTIMES plus one entry here (the type makes both agree). Docker's modules load only when
+ * asked for (dockerode is slow to import).
+ */
+const ENTRIES: Record<RuntimeName, RuntimeEntry> = {
+  process: {
+    driver: async (config) =>
+      new ProcessDriver({
+        stateDir: join(config.home, 'workloads', 'process'),
+        python: config.processLauncher === 'auto' ? findPython(config.baseEnv.PATH) : undefined,
+      }),
+  },
+  docker: {
+    driver: async (config) => {
+      const { DockerDriver } = await import('./docker/docker-driver.ts');
+      return new DockerDriver({ connection: config.docker });
+    },
+    imageBuilder: async (driver, config) => {
+      const [{ DockerDriver }, { DockerImageBuilder }] = await Promise.all([import('./docker/docker-driver.ts'), import('./docker/docker-image-builder.ts')]);
+      if (!(driver instanceof DockerDriver)) throw new Error('the docker image builder needs the docker driver');
+      return new DockerImageBuilder(driver.client, config.docker.address);
+    },
+  },
+};
+
+/** The runtime names this build has. */
+export function runtimeNames(): RuntimeName[] {
+  return [...RUNTIMES];
+}
+
+/** The name checked against this build's runtimes; BERTH_E_RUNTIME_UNSUPPORTED naming `field` otherwise. */
+export function checkRuntimeName(name: string, field = '--runtime'): RuntimeName {
+  if ((RUNTIMES as readonly string[]).includes(name)) return name as RuntimeName;
+  throw new BerthError('BERTH_E_RUNTIME_UNSUPPORTED', `runtime "${name}" is not available in this build (${field})`, {
+    problems: [{ path: field, message: `unknown runtime "${name}"`, fix: `use one of: ${RUNTIMES.join(', ')}` }],
+  });
+}
+
+/**
+ * One shared set of drivers per Berth process: runs, sessions, services and instances all get their
+ * driver here, so one reconcile sees every workload and each engine connection is opened once.
+ * Drivers open lazily, at most once, behind ManagedDriver (timeouts, coded errors, the installation
+ * label). close() destroys every driver opened.
+ */
+export class RuntimeRegistry {
+  readonly #config: BerthConfig;
+  readonly #raw = new Map<RuntimeName, Promise<RuntimeDriver>>();
+  readonly #managed = new Map<RuntimeName, Promise<ManagedDriver>>();
+  readonly #builders = new Map<RuntimeName, Promise<ImageBuilder>>();
+
+  constructor(config: BerthConfig) {
+    this.#config = config;
+  }
+
+  /** The named runtime's shared driver. Throws BERTH_E_RUNTIME_UNSUPPORTED (naming `field`) for a name this build lacks. */
+  driver(name: string, field = '--runtime'): Promise<ManagedDriver> {
+    const runtime = checkRuntimeName(name, field);
+    let managed = this.#managed.get(runtime);
+    if (!managed) {
+      managed = this.#rawDriver(runtime).then((d) => new ManagedDriver(d, { installation: this.#config.home }));
+      this.#managed.set(runtime, managed);
+    }
+    return managed;
+  }
+
+  /** The image builder of an image-based runtime (default: docker), sharing that runtime's connection. */
+  imageBuilder(name: RuntimeName = 'docker'): Promise<ImageBuilder> {
+    let builder = this.#builders.get(name);
+    if (!builder) {
+      const entry = ENTRIES[name];
+      if (!entry.imageBuilder) throw new BerthError('BERTH_E_RUNTIME_UNSUPPORTED', `the ${name} runtime builds no images`);
+      const make = entry.imageBuilder;
+      builder = this.#rawDriver(name).then((d) => make(d, this.#config));
+      this.#builders.set(name, builder);
+    }
+    return builder;
+  }
+
+  /** Drivers opened so far (what reconcile sweeps). */
+  async opened(): Promise<ManagedDriver[]> {
+    const settled = await Promise.allSettled(this.#managed.values());
+    return settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  }
+
+  /** Destroys every driver opened (once each). */
+  async close(): Promise<void> {
+    await Promise.all((await this.opened()).map((d) => d.destroy()));
+  }
+
+  #rawDriver(name: RuntimeName): Promise<RuntimeDriver> {
+    let raw = this.#raw.get(name);
+    if (!raw) {
+      raw = ENTRIES[name].driver(this.#config);
+      this.#raw.set(name, raw);
+      // A driver that failed to open (e.g. a bad DOCKER_HOST) is tried again by the next caller.
+      raw.catch(() => {
+        if (this.#raw.get(name) === raw) {
+          this.#raw.delete(name);
+          this.#managed.delete(name);
+          this.#builders.delete(name);
+        }
+      });
+    }
+    return raw;
+  }
+}
