@@ -132,7 +132,7 @@ export class Engine {
    * scheduler leadership and other servers' events (nothing to do on SQLite).
    */
   shareStore(log: (line: string) => void): Promise<SharedStoreDuties> {
-    return startSharedStoreDuties({ db: this.#db, hook: this.#hook, config: this.config, onRunsEnded: () => this.reconcile(), onEvents: () => this.outbox.recorder.nudge(), log });
+    return startSharedStoreDuties({ db: this.#db, hook: this.#hook, config: this.config, onRunsEnded: (uuids) => this.#stopWorkloadsOf(uuids), onEvents: () => this.outbox.recorder.nudge(), log });
   }
 
   /** Named background instances (`berth instance`), owned by the OS user running Berth (root is admin). */
@@ -413,6 +413,14 @@ export class Engine {
    * Stops what really runs for a run, found by owner label rather than by the handles in the store:
    * a runner can die between starting a workload and recording its handle.
    */
+  /** Stops what still runs on this host for runs another server's lease left behind (ended by the reaper). */
+  async #stopWorkloadsOf(runUuids: string[]): Promise<void> {
+    for (const uuid of runUuids) {
+      const run = await this.#runs.get(uuid);
+      if (run) await this.#stopRunWorkloads(run).catch(() => undefined);
+    }
+  }
+
   async #stopRunWorkloads(run: RunRow): Promise<void> {
     const runtime = await this.#runtimes.get(run.runtime as RuntimeName);
     const handles = await runtime.driver.list({ run: run.uuid });

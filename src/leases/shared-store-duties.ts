@@ -17,8 +17,8 @@ export interface SharedStoreOptions {
   db: Kysely<Database>;
   hook: StateChangeHook;
   config: BerthConfig;
-  /** Runs of a gone server were ended: stop their workloads on this host (the engine's reconcile). */
-  onRunsEnded: () => Promise<void>;
+  /** Runs of a gone server were ended: stop their workloads on this host. */
+  onRunsEnded: (runUuids: string[]) => Promise<void>;
   /** Another server recorded events: wake this server's streams and webhook dispatcher. */
   onEvents: () => void;
   log: (line: string) => void;
@@ -45,7 +45,7 @@ export async function startSharedStoreDuties(opts: SharedStoreOptions): Promise<
       if (ended.length === 0) return;
       log(`lease: ended ${ended.length} run(s) of server(s) whose lease expired: ${ended.map((u) => u.slice(0, 8)).join(', ')}`);
       // Their workloads on this host (same-host servers) are stopped; other hosts' at their next start.
-      await opts.onRunsEnded();
+      await opts.onRunsEnded(ended);
     },
   });
   await lease.start();
