@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { sseData } from '../../src/cli/backend/http-client.ts';
 import { pipeline, Sandbox, writePipeline } from '../helpers/berth-cli.ts';
+import { Receiver } from '../helpers/receiver.ts';
 import { startServerProcess } from '../helpers/berth-server-process.ts';
 import { freshStore, type TestStore } from '../helpers/store-backends.ts';
 
@@ -118,6 +119,39 @@ describe('three servers on one PostgreSQL database', () => {
     assert.equal(new Set(ids).size, ids.length);
     controller.abort();
     await reading;
+  });
+
+  it('webhook deliveries dispatched by all three servers arrive exactly once each', async () => {
+    const receiver = new Receiver();
+    const url = await receiver.listen();
+    const client = new pg.Client({ connectionString: store.env.BERTH_DATABASE_URL });
+    await client.connect();
+    try {
+      const N = 300;
+      const now = new Date().toISOString();
+      await client.query(
+        `insert into subscribers (uuid, kind, name, url, secret_sealed, content_type, format, verify_ssl, created_at) values ('sub-1', 'webhook', 'all', $1, null, 'application/json', 'generic', 0, $2)`,
+        [url, now],
+      );
+      await client.query(
+        `insert into deliveries (uuid, event_uuid, event_type, subscriber_uuid, status, attempts, scheduled_at, payload_json, created_at)
+         select 'delivery-' || i, 'event-' || i, 'project:created', 'sub-1', 'SCHEDULED', 0, $1, '{"n":' || i || '}', $1 from generate_series(1, ${N}) as i`,
+        [now],
+      );
+      // What a commit of events does: every server's dispatcher wakes (LISTEN/NOTIFY).
+      await client.query(`select pg_notify('berth_events', '')`);
+      await receiver.waitFor((r) => new Set(r.map((x) => x.headers['x-berth-delivery'])).size >= N, `${N} deliveries`, 60_000);
+      await new Promise((r) => setTimeout(r, 1000));
+      const ids = receiver.received.map((r) => r.headers['x-berth-delivery']);
+      assert.equal(ids.length, N, 'no delivery was sent twice');
+      assert.equal(new Set(ids).size, N);
+      const states = await client.query(`select status, count(*)::int as n, count(distinct claimed_by)::int as dispatchers from deliveries group by status`);
+      assert.deepEqual(states.rows.map((r) => [r.status, r.n]), [['DELIVERED', N]]);
+      assert.ok(states.rows[0].dispatchers >= 2, `sent by ${states.rows[0].dispatchers} server(s)`);
+    } finally {
+      await client.end();
+      await receiver.close();
+    }
   });
 
   it('kill -9 of the server running a run: another server ends it as FAILURE with the reason within the lease, and stops its step', async () => {
