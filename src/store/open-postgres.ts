@@ -13,6 +13,10 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
     max: opts.max ?? 10,
     // A server that cannot reach its database says so instead of hanging.
     connectionTimeoutMillis: 10_000,
+    // The durability of SQLite's WAL + synchronous=NORMAL (Berth's default store): a commit is not
+    // waited on to reach the disk, so a crash of the database machine may lose the last fraction of a
+    // second, never consistency. An `options` parameter in the URL replaces this.
+    ...(new URL(url).searchParams.has('options') ? {} : { options: '-c synchronous_commit=off' }),
     types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === INT8 ? Number : pg.types.getTypeParser(oid, format))) as typeof pg.types.getTypeParser },
   });
   // An idle client that loses its connection (database restart) must not crash the process.
