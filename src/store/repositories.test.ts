@@ -8,6 +8,8 @@ import { DeliveryRepository } from './delivery-repository.ts';
 import { EnvVarRepository } from './env-var-repository.ts';
 import { InstanceRepository, type InstanceRow } from './instance-repository.ts';
 import { JobRepository, type JobRow } from './job-repository.ts';
+import { LeaseRepository } from './lease-repository.ts';
+import { reapExpiredServers } from '../leases/lease-reaper.ts';
 import { openStore } from './open-store.ts';
 import { ProjectRepository } from './project-repository.ts';
 import { RunRepository, type RunRow, type StepRunRow } from './run-repository.ts';
@@ -235,6 +237,65 @@ for (const backend of BACKENDS) {
       await new EnvVarRepository(other).set({ project_uuid: projectUuid, pipeline_uuid: '', name: 'A', value: '2', updated_at: at(1) });
       assert.deepEqual((await env.list(projectUuid, '')).map((v) => [v.name, v.value]), [['A', '2']]);
       assert.equal(await env.remove(projectUuid, '', 'A'), true);
+    });
+
+    test('leases: a server lease is live until it runs out; one leader at a time, a new token per new leader', async () => {
+      const leases = [new LeaseRepository(db), new LeaseRepository(other)];
+      await leases[0]!.renew({ id: 'a', host: 'h1', pid: 10, now: at(0), leaseUntil: at(15) });
+      await leases[1]!.renew({ id: 'b', host: 'h2', pid: 20, now: at(0), leaseUntil: at(15) });
+      await leases[0]!.renew({ id: 'a', host: 'h1', pid: 10, now: at(5), leaseUntil: at(20) });
+      assert.deepEqual((await leases[1]!.expired(at(16))).map((l) => l.id), ['b']);
+      // A new process with the same host and pid (a restarted container) holds a live lease: the old one is not orphaned work.
+      await leases[1]!.renew({ id: 'b2', host: 'h2', pid: 20, now: at(16), leaseUntil: at(31) });
+      assert.deepEqual((await leases[1]!.expired(at(21))).map((l) => l.id), ['a']);
+      await leases[0]!.end('b2', at(22));
+      await leases[0]!.renew({ id: 'b2', host: 'h2', pid: 20, now: at(23), leaseUntil: at(40) });
+      assert.equal((await leases[0]!.servers()).find((l) => l.id === 'b2')?.lease_until, at(22), 'an ended lease is not renewed');
+
+      const tokens = await Promise.all([leases[0]!.lead('scheduler', 'a', at(0), at(15)), leases[1]!.lead('scheduler', 'b', at(0), at(15)), leases[0]!.lead('scheduler', 'c', at(0), at(15))]);
+      assert.equal(tokens.filter((t) => t !== null).length, 1, 'one leader');
+      const leader = ['a', 'b', 'c'][tokens.findIndex((t) => t !== null)]!;
+      const challenger = leader === 'a' ? 'b' : 'a';
+      assert.equal(await leases[1]!.lead('scheduler', leader, at(10), at(25)), tokens.find((t) => t !== null), 'renewing keeps the token');
+      assert.equal(await leases[0]!.lead('scheduler', challenger, at(20), at(35)), null, 'not before the lease runs out');
+      const taken = await leases[0]!.lead('scheduler', challenger, at(26), at(41));
+      assert.equal(taken, 2, 'a new leader gets a larger fencing token');
+      assert.equal(await leases[1]!.holds(other, 'scheduler', leader, 1, at(27)), false);
+      assert.equal(await leases[1]!.holds(other, 'scheduler', challenger, 2, at(27)), true);
+      await leases[0]!.resign('scheduler', challenger, at(28));
+      assert.equal(await leases[1]!.lead('scheduler', leader, at(29), at(44)), 3);
+    });
+
+    test('reaper: the runs of a server whose lease expired end FAILURE once, with the reason; live servers keep theirs', async () => {
+      const runs = new RunRepository(db, { hook });
+      const leases = new LeaseRepository(db);
+      const now = Date.now();
+      const iso = (ms: number) => new Date(now + ms).toISOString();
+      await leases.renew({ id: 'dead', host: 'hd', pid: 7, now: iso(-60_000), leaseUntil: iso(-45_000) });
+      await leases.renew({ id: 'live', host: 'hl', pid: 8, now: iso(0), leaseUntil: iso(15_000) });
+      const mk = async (host: string, pid: number, createdAt: string) => {
+        const r = { ...run(projectUuid, randomUUID(), createdAt), kind: 'job', owner_host: host, owner_pid: pid };
+        await runs.create(r, [step(r.uuid, 's1', 0)]);
+        assert.equal(await runs.claim(r.uuid, createdAt), true);
+        await runs.startStep(r.uuid, 's1', createdAt);
+        return r.uuid;
+      };
+      const orphan = await mk('hd', 7, iso(-50_000));
+      const kept = await mk('hl', 8, iso(-1000));
+      const predecessor = await mk('hs', 9, iso(-30_000));
+      const mine = await mk('hs', 9, iso(1000));
+      const reaped = await Promise.all([
+        reapExpiredServers(db, hook, { self: { host: 'hs', pid: 9, startedAt: iso(0) } }),
+        reapExpiredServers(other, hook, { self: { host: 'hs', pid: 9, startedAt: iso(0) } }),
+      ]);
+      assert.deepEqual(reaped.flat().sort(), [orphan, predecessor].sort(), 'each orphaned run ended once');
+      const ended = (await runs.get(orphan))!;
+      assert.equal(ended.status, 'FAILURE');
+      assert.match(ended.reason!, /the berth server dead \(host hd, pid 7\) stopped renewing its lease/);
+      assert.equal((await runs.steps(orphan))[0]!.status, 'ABORTED');
+      assert.match((await runs.get(predecessor))!.reason!, /had pid 9 on hs before this one/);
+      assert.equal((await runs.get(kept))!.status, 'STARTED');
+      assert.equal((await runs.get(mine))!.status, 'STARTED');
     });
 
     test('sessions: one start wins a race; services upsert', async () => {
