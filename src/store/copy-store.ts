@@ -1,7 +1,8 @@
+import { DatabaseSync } from 'node:sqlite';
 import { sql, type Kysely } from 'kysely';
 import type { StoreLocation } from '../config/config.ts';
 import { BerthError } from '../errors.ts';
-import { openStore } from './open-store.ts';
+import { describeStore, openStore } from './open-store.ts';
 import { isPostgres } from './store-dialect.ts';
 import type { Database } from './tables.ts';
 
@@ -57,6 +58,13 @@ export async function copyStore(from: Kysely<Database>, to: Kysely<Database>): P
  * must be empty). Server leases are not copied: they describe processes, not the install.
  */
 export async function copyStoreBetween(from: StoreLocation, to: StoreLocation): Promise<Record<string, number>> {
+  // Only a Berth store is brought up to date and copied: another file is read (read-only), never changed.
+  const applied = from.dialect === 'sqlite' ? recordedMigrations(from.path) : ['(postgres)'];
+  if (applied.length === 0) {
+    throw new BerthError('BERTH_E_INVALID_ARGUMENT', `db: --from ${describeStore(from)} is not a Berth store`, {
+      problems: [{ path: '--from', message: 'no Berth migrations recorded in it', fix: 'give the berth.db of the install to move (BERTH_HOME/berth.db)' }],
+    });
+  }
   const source = await openStore(from);
   try {
     const target = await openStore(to);
@@ -67,5 +75,18 @@ export async function copyStoreBetween(from: StoreLocation, to: StoreLocation): 
     }
   } finally {
     await source.destroy();
+  }
+}
+
+/** The migrations a SQLite file records, read without changing it (none: not a Berth store, or not SQLite). */
+function recordedMigrations(path: string): string[] {
+  let db: DatabaseSync | undefined;
+  try {
+    db = new DatabaseSync(path, { readOnly: true });
+    return (db.prepare("select name from berth_migration").all() as Array<{ name: string }>).map((r) => r.name);
+  } catch {
+    return [];
+  } finally {
+    db?.close();
   }
 }

@@ -10,6 +10,7 @@ import { InstanceRepository, type InstanceRow } from './instance-repository.ts';
 import { JobRepository, type JobRow } from './job-repository.ts';
 import { LeaseRepository } from './lease-repository.ts';
 import { reapExpiredServers } from '../leases/lease-reaper.ts';
+import { TokenRegistry } from '../auth/token-registry.ts';
 import { openStore } from './open-store.ts';
 import { ProjectRepository } from './project-repository.ts';
 import { RunRepository, type RunRow, type StepRunRow } from './run-repository.ts';
@@ -296,6 +297,12 @@ for (const backend of BACKENDS) {
       assert.match((await runs.get(predecessor))!.reason!, /had pid 9 on hs before this one/);
       assert.equal((await runs.get(kept))!.status, 'STARTED');
       assert.equal((await runs.get(mine))!.status, 'STARTED');
+    });
+
+    test('servers starting together store the configured admin token once, without an error', async () => {
+      const secret = `admin-${randomUUID()}`;
+      await Promise.all([0, 1, 2, 3].map((i) => new TokenRegistry(i % 2 ? other : db).ensureAdmin(secret)));
+      assert.ok(await new TokenRegistry(other).verify(secret));
     });
 
     test('sessions: one start wins a race; services upsert', async () => {

@@ -94,6 +94,8 @@ describe('berth db (PostgreSQL)', () => {
       [['db', 'copy', '--from', join(box.home, 'berth.db'), '--to', 'mysql://u:pw@h/db'], {}, 2, /--to.*BERTH_E_INVALID_ARGUMENT/s],
       [['db', 'copy', '--from', '/nonexistent/berth.db', '--to', 'postgres://h/db'], {}, 2, /--from.*BERTH_E_INVALID_ARGUMENT/s],
       [['db', 'copy', '--to', 'postgres://h/db'], {}, 2, /--from is required/],
+      [['db', 'copy', '--from', box.file('notes.txt', 'not a database\n'), '--to', 'postgres://h/db'], {}, 2, /not a Berth store.*BERTH_E_INVALID_ARGUMENT/s],
+      [['db', 'copy', '--from', box.file('other.db', ''), '--to', 'postgres://h/db'], {}, 2, /not a Berth store/],
       [['db', 'frobnicate'], {}, 2, /unknown subcommand/],
       [['db', 'status'], { BERTH_DATABASE_URL: 'postgres//u:s3cret@x' }, 2, /BERTH_DATABASE_URL.*BERTH_E_CONFIG/s],
       [['db', 'status'], { BERTH_DATABASE_URL: 'postgres://u:s3cret@127.0.0.1:1/none' }, 1, /postgres:\/\/u:\*\*\*@127\.0\.0\.1:1\/none.*BERTH_E_STORE.*BERTH_DATABASE_URL/s],
