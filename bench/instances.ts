@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo, hostname } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { readProcStat } from '../src/runtimes/process/proc-stat.ts';
+import { readProcStat } from '../src/leases/proc-stat.ts';
 import { InstanceRepository, type InstanceRow } from '../src/store/instance-repository.ts';
 import { openStore } from '../src/store/open-store.ts';
 import { median, ms, ratio, table } from './lib/stats.ts';

@@ -52,7 +52,7 @@ async function storeBench(backend: Backend, runs: number, steps: number, workers
           const now = () => new Date().toISOString();
           const stepIds = Array.from({ length: steps }, (_, i) => `s${i}`);
           await repo.create(
-            { uuid, project_uuid: project.uuid, pipeline_uuid: randomUUID(), pipeline_path: 'b.orchest', pipeline_name: 'b', run_type: 'full', kind: 'job', status: 'PENDING', fail_fast: 0, parameters_json: '{}', runtime: 'process', run_dir: '/r', reason: null, owner_pid: process.pid, owner_host: 'bench', created_at: now(), started_at: null, finished_at: null },
+            { uuid, project_uuid: project.uuid, pipeline_uuid: randomUUID(), pipeline_path: 'b.orchest', pipeline_name: 'b', run_type: 'full', kind: 'job', status: 'PENDING', fail_fast: 0, parameters_json: '{}', runtime: 'process', run_dir: '/r', reason: null, owner_pid: process.pid, owner_host: 'bench', owner_start: null, created_at: now(), started_at: null, finished_at: null },
             stepIds.map((s, position) => ({ run_uuid: uuid, step_uuid: s, title: s, file_path: `${s}.sh`, position, status: 'PENDING', started_at: null, finished_at: null, exit_code: null, reason: null, log_path: `/l/${s}`, handle_json: null })),
           );
           const c0 = performance.now();

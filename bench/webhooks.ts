@@ -157,7 +157,7 @@ async function storeWriteOverhead(path: string, steps: number, iterations: numbe
     const uuid = randomUUID();
     const t = performance.now();
     await repo.create(
-      { uuid, project_uuid: 'p', pipeline_uuid: 'q', pipeline_path: 'q.orchest', pipeline_name: 'q', run_type: 'full', kind: 'job', status: 'PENDING', fail_fast: 0, parameters_json: '{}', runtime: 'process', run_dir: '/tmp', reason: null, owner_pid: null, owner_host: null, created_at: now(), started_at: null, finished_at: null },
+      { uuid, project_uuid: 'p', pipeline_uuid: 'q', pipeline_path: 'q.orchest', pipeline_name: 'q', run_type: 'full', kind: 'job', status: 'PENDING', fail_fast: 0, parameters_json: '{}', runtime: 'process', run_dir: '/tmp', reason: null, owner_pid: null, owner_host: null, owner_start: null, created_at: now(), started_at: null, finished_at: null },
       Array.from({ length: steps }, (_, i) => ({ run_uuid: uuid, step_uuid: `s${i}`, title: `s${i}`, file_path: 's.sh', position: i, status: 'PENDING', started_at: null, finished_at: null, exit_code: null, reason: null, log_path: '/tmp/x', handle_json: null })),
     );
     await repo.claim(uuid, now());

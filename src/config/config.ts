@@ -1,3 +1,4 @@
+import type { LogLevel } from '../log.ts';
 import { availableParallelism, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { BerthError } from '../errors.ts';
@@ -34,6 +35,8 @@ export interface BerthConfig {
    * PATH (cheaper per step), `shell` always uses the /bin/sh wrapper (BERTH_PROCESS_LAUNCHER).
    */
   processLauncher: 'auto' | 'shell';
+  /** BERTH_LOG_LEVEL: what Berth's own log (pino, JSON lines on stderr) shows in CLI commands; default error. The server logs at its --log-level on stdout. */
+  logLevel: LogLevel;
   /** Running under CI (CI=true): tests that need Docker fail instead of skipping. */
   ci: boolean;
   /** How to reach the Docker Engine API (DOCKER_HOST; default the local unix socket). */
@@ -94,6 +97,7 @@ export function loadConfig(env: Env = process.env): BerthConfig {
     docker: dockerConnection(env.DOCKER_HOST),
     dockerDefaultImage: env.BERTH_DOCKER_IMAGE || 'python:3-slim',
     processLauncher: oneOf(env, 'BERTH_PROCESS_LAUNCHER', ['auto', 'shell'] as const),
+    logLevel: oneOf(env, 'BERTH_LOG_LEVEL', ['error', 'fatal', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
     adminToken: env.BERTH_ADMIN_TOKEN || undefined,
     remote: remoteOf(env),
     limits: {

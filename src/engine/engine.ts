@@ -10,6 +10,7 @@ import { planRun, resolveStepSelectors, type RunPlan } from '../core/run-planner
 import { interactiveSessionUuid } from '../core/step-environment.ts';
 import type { RunType, Status } from '../core/statuses.ts';
 import { BerthError } from '../errors.ts';
+import { createLogger, errorText, type Logger } from '../log.ts';
 import { JobService } from '../jobs/job-service.ts';
 import { Outbox } from '../events/outbox.ts';
 import { BuildRepository } from '../store/build-repository.ts';
@@ -36,7 +37,7 @@ import { ServiceManager } from '../services/service-manager.ts';
 import { InstanceRepository } from '../store/instance-repository.ts';
 import type { ManagedDriver } from '../runtimes/managed-driver.ts';
 import { BuildQueue } from '../environments/build-queue.ts';
-import { isPidAlive } from '../leases/is-pid-alive.ts';
+import { ownerState, thisProcess } from '../leases/owner-lease.ts';
 import { stepOutputsDir } from '../runs/step-outputs.ts';
 import type { EnvironmentImage } from '../environments/environment-images.ts';
 import { findEnvironments, loadEnvironment } from '../environments/environment-loader.ts';
@@ -51,6 +52,8 @@ const QUEUE_POLL_MS = 250;
 export interface EngineOptions {
   /** The clock of tickets and service sessions (tests move it). */
   now?: () => number;
+  /** Berth's log (default: pino on stderr at config.logLevel). */
+  logger?: Logger;
 }
 
 /**
@@ -81,6 +84,8 @@ export class Engine {
   readonly services: ServiceManager;
   /** Tickets and service sessions: browsers reach services on their own origins without the user's token. */
   readonly serviceAccess: ServiceAccess;
+  /** Berth's own log: reconcile corrections and errors that are handled but worth knowing. */
+  readonly log: Logger;
   /** Where services reach Berth's API (set by the server once it listens). */
   #endpoint = 'http://127.0.0.1:7420';
   /** Events, webhooks and the delivery dispatcher. */
@@ -95,6 +100,7 @@ export class Engine {
   private constructor(config: BerthConfig, db: Kysely<Database>, opts: EngineOptions) {
     this.config = config;
     this.#db = db;
+    this.log = opts.logger ?? createLogger(config.logLevel);
     this.outbox = new Outbox(db, config, isoNow);
     // Every state change records its event (and outbox deliveries) in its own transaction.
     const hook: StateChangeHook = (this.#hook = async (tx, change) => {
@@ -107,13 +113,13 @@ export class Engine {
     this.runtimes = new RuntimeRegistry(config);
     this.#runtimes = new StepRuntimes(config, this.runtimes);
     // Environment builds queue for a slot in the store (BERTH_MAX_BUILDS); their rows' changes record the events.
-    this.builds = new BuildQueue(new BuildRepository(db, { hook, limit: config.limits.builds }));
+    this.builds = new BuildQueue(new BuildRepository(db, { hook, limit: config.limits.builds }), this.log.child({ component: 'builds' }));
     this.#runtimes.useBuildSlots(this.builds);
     this.jobs = new JobService({ jobs: jobRepository, projects: this.#projects, config, runner: this });
     this.projects = new ProjectCatalog(db, { hook });
     this.tokens = new TokenRegistry(db);
     this.envVars = new EnvVars(db);
-    this.sessions = new SessionManager({ db, config, runtimes: this.#runtimes, envVars: this.envVars, hook });
+    this.sessions = new SessionManager({ db, config, runtimes: this.#runtimes, envVars: this.envVars, hook, log: this.log.child({ component: 'sessions' }) });
     this.services = new ServiceManager({ db, driver: () => this.runtimes.driver(config.runtime), tokens: this.tokens, config, endpoint: () => this.#endpoint, hook });
     this.serviceAccess = new ServiceAccess(db, { now: opts.now, tokens: this.tokens });
   }
@@ -241,8 +247,9 @@ export class Engine {
       runtime,
       run_dir: runDir,
       reason: null,
-      owner_pid: process.pid,
-      owner_host: this.#host,
+      owner_pid: thisProcess().pid,
+      owner_host: thisProcess().host,
+      owner_start: thisProcess().start,
       created_at: now,
       started_at: null,
       finished_at: null,
@@ -253,7 +260,7 @@ export class Engine {
       title: effective.steps[s]?.title ?? s,
       file_path: effective.steps[s]?.file_path ?? '',
       position,
-      status: 'PENDING',
+      status: 'PENDING' as const,
       started_at: null,
       finished_at: null,
       exit_code: null,
@@ -387,13 +394,16 @@ export class Engine {
    */
   async reconcile(): Promise<void> {
     for (const run of await this.#runs.activeOwnedBy(this.#host)) {
-      if (run.owner_pid === null || isPidAlive(run.owner_pid)) continue;
+      if (run.owner_pid === null || ownerState({ pid: run.owner_pid, host: run.owner_host, start: run.owner_start }) !== 'gone') continue;
       const reason = `the berth process (pid ${run.owner_pid}) running this run exited before it ended`;
       if (!(await this.#runs.finish(run.uuid, 'FAILURE', isoNow(), reason))) continue;
+      this.log.warn({ run: run.uuid, ownerPid: run.owner_pid }, `reconcile: run marked FAILURE: ${reason}`);
       await this.#runs.abortActiveSteps(run.uuid, isoNow(), reason);
-      await this.#stopRunWorkloads(run).catch(() => undefined);
+      await this.#stopRunWorkloads(run).catch((e: unknown) => this.log.warn({ run: run.uuid, err: errorText(e) }, 'reconcile: could not stop the workloads of a run whose owner died'));
     }
-    for (const driver of await this.runtimes.opened()) await this.#sweep(driver).catch(() => undefined);
+    for (const driver of await this.runtimes.opened()) {
+      await this.#sweep(driver).catch((e: unknown) => this.log.warn({ runtime: driver.name, err: errorText(e) }, 'reconcile: could not sweep the runtime for workloads of ended runs'));
+    }
     await this.sessions.reconcile();
     await this.builds.reclaim();
   }
@@ -406,6 +416,7 @@ export class Engine {
       const status = await this.#runs.status(runUuid);
       if (status === 'PENDING' || status === 'STARTED') continue;
       await driver.remove(handle);
+      this.log.info({ runtime: driver.name, workload: handle.id, run: runUuid, status: status ?? 'unknown' }, 'reconcile: removed a workload of a run that is no longer active');
     }
   }
 
@@ -446,8 +457,8 @@ export class Engine {
     return runReport(run, await this.#runs.steps(run.uuid));
   }
 
-  async listRuns(opts: { limit?: number; status?: Status; projectUuid?: string } = {}): Promise<RunRow[]> {
-    return this.#runs.list({ limit: opts.limit ?? 50, status: opts.status, projectUuid: opts.projectUuid });
+  async listRuns(opts: { limit?: number; status?: Status; projectUuid?: string; pipelineUuid?: string } = {}): Promise<RunRow[]> {
+    return this.#runs.list({ limit: opts.limit ?? 50, status: opts.status, projectUuid: opts.projectUuid, pipelineUuid: opts.pipelineUuid });
   }
 
   /** A step of a run by uuid (or prefix) or title, with its log file. */

@@ -1,10 +1,11 @@
+import type { Logger } from '../log.ts';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { BerthError } from '../errors.ts';
 import type { BuildRepository } from '../store/build-repository.ts';
 import type { EnvironmentBuild } from '../store/state-change.ts';
 import type { BuildSlots, SlotWait } from './environment-images.ts';
-import { isPidAlive } from '../leases/is-pid-alive.ts';
+import { ownerState, thisProcess } from '../leases/owner-lease.ts';
 
 const POLL_MS = 250;
 
@@ -39,15 +40,18 @@ export class BuildQueue implements BuildSlots {
   readonly #builds: BuildRepository;
   readonly #host = hostname();
 
-  constructor(builds: BuildRepository) {
+  readonly #log: Logger | undefined;
+
+  constructor(builds: BuildRepository, log?: Logger) {
     this.#builds = builds;
+    this.#log = log;
   }
 
   async acquire(build: EnvironmentBuild, logPath: string, wait: SlotWait): Promise<string | null> {
     const uuid = randomUUID();
     await this.#builds.create({
       uuid, project_dir: build.projectDir, environment_uuid: build.environmentUuid, environment_name: build.environmentName, image: build.image,
-      status: 'PENDING', reason: null, log_path: logPath, owner_pid: process.pid, owner_host: this.#host, created_at: new Date().toISOString(), started_at: null, finished_at: null,
+      status: 'PENDING', reason: null, log_path: logPath, owner_pid: thisProcess().pid, owner_host: thisProcess().host, owner_start: thisProcess().start, created_at: new Date().toISOString(), started_at: null, finished_at: null,
     });
     let told = -1;
     while (!(await this.#builds.claim(uuid, new Date().toISOString()))) {
@@ -78,15 +82,16 @@ export class BuildQueue implements BuildSlots {
       });
     }
     const rows = await this.#builds.list({ limit, before: opts.before, status: opts.status });
-    const builds = rows.map(({ owner_pid: _pid, owner_host: _host, ...view }) => view);
+    const builds = rows.map(({ owner_pid: _pid, owner_host: _host, owner_start: _start, ...view }) => view);
     return { builds, next_cursor: rows.length === limit ? rows[rows.length - 1]!.uuid : null };
   }
 
   /** Ends the builds (waiting or running) whose Berth process on this host is gone: their slots are free. */
   async reclaim(): Promise<void> {
     for (const row of await this.#builds.activeOwnedBy(this.#host)) {
-      if (row.owner_pid === null || isPidAlive(row.owner_pid)) continue;
-      await this.#builds.finish(row.uuid, 'FAILURE', new Date().toISOString(), `the berth process (pid ${row.owner_pid}) ${row.status === 'STARTED' ? 'building' : 'waiting to build'} this image exited before it ended`);
+      if (row.owner_pid === null || ownerState({ pid: row.owner_pid, host: row.owner_host, start: row.owner_start }) !== 'gone') continue;
+      const reason = `the berth process (pid ${row.owner_pid}) ${row.status === 'STARTED' ? 'building' : 'waiting to build'} this image exited before it ended`;
+      if (await this.#builds.finish(row.uuid, 'FAILURE', new Date().toISOString(), reason)) this.#log?.warn({ build: row.uuid, environment: row.environment_name }, `reconcile: build marked FAILURE: ${reason}`);
     }
   }
 }

@@ -134,7 +134,7 @@ test('a build whose holder process is gone frees its slot; one whose image appea
   const store = await queueOnStore(1);
   after(store.close);
   const gone = spawnSync('true').pid!;
-  const stale = { project_dir: null, environment_uuid: 'x', environment_name: 'X', image: 'x:1', reason: null, log_path: '/tmp/x.log', owner_host: hostname(), started_at: null, finished_at: null };
+  const stale = { project_dir: null, environment_uuid: 'x', environment_name: 'X', image: 'x:1', reason: null, log_path: '/tmp/x.log', owner_host: hostname(), owner_start: null, started_at: null, finished_at: null };
   await store.repo.create({ ...stale, uuid: 'dead-holder', status: 'STARTED', owner_pid: gone, created_at: '2020-01-01T00:00:00.000Z' });
   const built = await new EnvironmentImages(images, '/tmp/builds', { slots: store.queue }).ensure(env);
   assert.equal(built.built, true);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
+import { ownerClaim, ownerState, parseOwnerClaim } from '../leases/owner-lease.ts';
 import type { Kysely } from 'kysely';
 import { DeliveryRepository, type DeliveryRow } from '../store/delivery-repository.ts';
 import { SubscriberRepository, type SubscriberRow } from '../store/subscriber-repository.ts';
@@ -34,7 +34,7 @@ export interface DispatcherOptions {
  * on the same host releases the claims of dead ones at once; the delivery id never changes.
  */
 export class Dispatcher {
-  readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  readonly owner = `${ownerClaim()}:${randomBytes(4).toString('hex')}`;
   readonly #deliveries: DeliveryRepository;
   readonly #subscribers: SubscriberRepository;
   readonly #key: InstallKey;
@@ -207,22 +207,8 @@ export class Dispatcher {
     const now = this.#o.now().getTime();
     if (!force && now - this.#lastRelease < 10_000) return;
     this.#lastRelease = now;
-    const host = hostname();
-    const dead = (await this.#deliveries.claimOwners()).filter((o) => {
-      const [h, pid] = o.split(':');
-      return h === host && o !== this.owner && !isAlive(Number(pid));
-    });
+    const dead = (await this.#deliveries.claimOwners()).filter((o) => o !== this.owner && ownerState(parseOwnerClaim(o)) === 'gone');
     const n = await this.#deliveries.releaseClaims(dead);
     if (n > 0) this.#o.log(`dispatcher: ${n} delivery(ies) claimed by a dispatcher that died will be sent again (same delivery ids)`);
-  }
-}
-
-function isAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

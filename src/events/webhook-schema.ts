@@ -1,46 +1,46 @@
+import { Type, type Static } from 'typebox';
 import { EVENT_TYPES } from './event-types.ts';
 import { CONTENT_TYPES, WEBHOOK_FORMATS } from './webhook-request.ts';
 
 /**
- * JSON Schemas of the webhook API bodies (for the server's routes and OpenAPI). WebhookService
- * validates the same rules itself, so callers without the schema still get coded errors.
+ * The webhook API inputs: one definition gives the TypeScript types, the server's validation and
+ * the OpenAPI document (enumerations are `enum` keywords on strings: the CLI passes what the user typed
+ * and the service answers an unknown value with a coded error). WebhookService checks the same rules itself (URL, secret length, event
+ * types), so the CLI and in-process callers get the same coded errors.
  */
-export const webhookSubscriptionSchema = {
-  type: 'object',
-  required: ['event_type'],
-  additionalProperties: false,
-  properties: {
-    event_type: { type: 'string', enum: ['*', ...EVENT_TYPES] },
-    project_uuid: { type: 'string' },
-    job_uuid: { type: 'string' },
+export const WebhookSubscriptionSchema = Type.Object(
+  {
+    /** A type name, or '*' (every type). */
+    event_type: Type.String({ enum: ['*', ...EVENT_TYPES] }),
+    /** Narrows the subscription to one project / one job. */
+    project_uuid: Type.Optional(Type.String()),
+    job_uuid: Type.Optional(Type.String()),
   },
-} as const;
+  { additionalProperties: false },
+);
 
-export const webhookInputSchema = {
-  type: 'object',
-  required: ['name', 'url', 'subscriptions'],
+const webhookFields = {
+  name: Type.String({ minLength: 1, maxLength: 100 }),
+  url: Type.String({ format: 'uri' }),
+  /** Signing secret; generated (and returned once) when absent. */
+  secret: Type.Optional(Type.String({ minLength: 16, writeOnly: true })),
+  content_type: Type.Optional(Type.String({ enum: [...CONTENT_TYPES] })),
+  /** generic | slack | teams | discord; default (auto): from the URL. */
+  format: Type.Optional(Type.String({ enum: ['auto', ...WEBHOOK_FORMATS] })),
+  verify_ssl: Type.Optional(Type.Boolean()),
+  subscriptions: Type.Array(WebhookSubscriptionSchema, { minItems: 1 }),
+};
+
+export const WebhookInputSchema = Type.Object(webhookFields, {
   additionalProperties: false,
-  properties: {
-    name: { type: 'string', minLength: 1, maxLength: 100 },
-    url: { type: 'string', format: 'uri' },
-    secret: { type: 'string', minLength: 16, writeOnly: true },
-    content_type: { type: 'string', enum: [...CONTENT_TYPES] },
-    format: { type: 'string', enum: ['auto', ...WEBHOOK_FORMATS] },
-    verify_ssl: { type: 'boolean' },
-    subscriptions: { type: 'array', minItems: 1, items: webhookSubscriptionSchema },
-  },
-} as const;
+  description:
+    'A webhook subscriber. `secret` signs every delivery (X-Berth-Signature-256: sha256=<hex HMAC-SHA256 of the raw body>); without it Berth generates one and returns it once as `generated_secret`. Secrets are stored sealed and never returned.',
+});
 
 /** PUT: every field optional. */
-export const webhookPatchSchema = { ...webhookInputSchema, required: [] } as const;
+export const WebhookPatchSchema = Type.Partial(Type.Object(webhookFields, { additionalProperties: false }), {
+  description: 'The fields given replace the stored ones; `subscriptions` replaces them all; `secret` rotates the secret.',
+});
 
-export const eventQuerySchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    type: { type: 'string', description: 'an event type, or a prefix ending in ":"' },
-    project: { type: 'string' },
-    limit: { type: 'integer', minimum: 1, maximum: 1000 },
-    before: { type: 'integer', description: 'next_cursor of the previous page' },
-  },
-} as const;
+export type WebhookInput = Static<typeof WebhookInputSchema>;
+export type WebhookPatch = Static<typeof WebhookPatchSchema>;

@@ -10,18 +10,9 @@ import type { InstallKey } from './install-key.ts';
 import { CONTENT_TYPES, formatForUrl, WEBHOOK_FORMATS } from './webhook-request.ts';
 
 /** The input of `POST /api/webhooks` and `berth webhook add`. */
-export interface WebhookInput {
-  name: string;
-  url: string;
-  /** Signing secret; generated (and returned once) when absent. */
-  secret?: string;
-  content_type?: string;
-  /** generic | slack | teams | discord; default: from the URL. */
-  format?: string;
-  verify_ssl?: boolean;
-  /** event_type is a type name or '*' (every type); project / job narrow it to one. */
-  subscriptions: Array<{ event_type: string; project_uuid?: string; job_uuid?: string }>;
-}
+import type { WebhookInput } from './webhook-schema.ts';
+
+export type { WebhookInput } from './webhook-schema.ts';
 
 /** A webhook as listed: never the secret, only whether one is set. */
 export interface WebhookView {

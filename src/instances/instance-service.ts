@@ -7,7 +7,7 @@ import type { RestartPolicy } from '../core/restart-policy.ts';
 import type { ExecResult, Mount, WorkloadHandle, WorkloadStats } from '../runtimes/driver.ts';
 import type { ManagedDriver } from '../runtimes/managed-driver.ts';
 import { parseSignal } from '../runtimes/process/parse-signal.ts';
-import { readProcStat } from '../runtimes/process/proc-stat.ts';
+import { readProcStat } from '../leases/proc-stat.ts';
 import { BerthError } from '../errors.ts';
 import { InstanceRepository, type InstanceRow, type Viewer } from '../store/instance-repository.ts';
 import { runtimeNames, type RuntimeRegistry } from '../runtimes/runtime-registry.ts';

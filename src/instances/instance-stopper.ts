@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { RuntimeDriver, WorkloadHandle } from '../runtimes/driver.ts';
-import { isProcessAlive } from '../runtimes/process/is-process-alive.ts';
+import { isProcessAlive } from '../leases/is-process-alive.ts';
 import type { InstanceRepository, InstanceRow } from '../store/instance-repository.ts';
 
 export interface StopOptions {

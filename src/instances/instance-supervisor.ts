@@ -1,8 +1,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { restartDelayMs, shouldRestart, STABLE_RUN_MS } from '../core/restart-policy.ts';
 import type { ExitStatus, RuntimeDriver, WorkloadHandle } from '../runtimes/driver.ts';
-import { isProcessAlive } from '../runtimes/process/is-process-alive.ts';
-import { readProcStat } from '../runtimes/process/proc-stat.ts';
+import { isProcessAlive } from '../leases/is-process-alive.ts';
+import { readProcStat } from '../leases/proc-stat.ts';
 import { BerthError, isBerthError } from '../errors.ts';
 import type { InstanceRepository } from '../store/instance-repository.ts';
 import { probeHealth } from './health-probe.ts';

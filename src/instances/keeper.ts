@@ -1,4 +1,4 @@
-import { isProcessAlive } from '../runtimes/process/is-process-alive.ts';
+import { isProcessAlive } from '../leases/is-process-alive.ts';
 import type { InstanceRow } from '../store/instance-repository.ts';
 
 /**

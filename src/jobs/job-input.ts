@@ -1,33 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { checkCron } from '../core/job-schedule.ts';
 import { expandGrid, gridOfValues, PIPELINE_PARAMETERS, type ParameterGrid, type ParameterSet } from '../core/parameter-grid.ts';
-import type { JsonObject, JsonValue, PipelineDefinition } from '../core/pipeline-types.ts';
+import type { JsonObject, PipelineDefinition } from '../core/pipeline-types.ts';
 import { resolveStepSelectors } from '../core/run-planner.ts';
 import { BerthError, type Problem } from '../errors.ts';
+import type { JobInput } from './job-schema.ts';
 
-/** The input of `POST /api/projects/{project}/jobs` and `berth job create`. */
-export interface JobInput {
-  name: string;
-  /** The pipeline file (its project folder is snapshotted). */
-  pipeline_path: string;
-  /** Cron schedule; with `timezone` (IANA, default UTC). Exclusive with scheduled_start. */
-  cron?: string;
-  timezone?: string;
-  /** One-off at this time (ISO-8601). Neither cron nor scheduled_start: the job runs now. */
-  scheduled_start?: string;
-  /**
-   * Candidate values per parameter: `{pipeline_parameters: {k: [..]}, <step uuid or title>: {k: [..]}}`.
-   * Merged over the pipeline's `<name>.parameters.json` (or its current values); Berth computes the product.
-   */
-  parameters?: Record<string, Record<string, JsonValue[]>>;
-  /** Indexes (in the product's order, see `job show`) of combinations not to run. */
-  exclude?: number[];
-  env_variables?: Record<string, string>;
-  /** Runs kept after they end (older ones are deleted with their folders); -1 keeps all. */
-  max_retained_pipeline_runs?: number;
-  /** Create as DRAFT: nothing is scheduled until it is resumed. */
-  draft?: boolean;
-}
+export type { JobInput } from './job-schema.ts';
 
 export interface ResolvedJobInput {
   grid: ParameterGrid;

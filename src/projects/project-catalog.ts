@@ -10,6 +10,7 @@ import { ProjectRepository, type Project } from '../store/project-repository.ts'
 import type { Database } from '../store/tables.ts';
 import { insideRoot } from './inside-root.ts';
 import { loadPipeline, projectNameOf, type LoadedPipeline } from './pipeline-loader.ts';
+import { pipelineSource, type PipelineSource } from './pipeline-source.ts';
 
 export const PROJECT_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 const SKIP_DIRS = new Set(['.git', 'node_modules', '.venv', '__pycache__']);
@@ -102,6 +103,13 @@ export class ProjectCatalog {
     const file = this.resolve(project, ref);
     const loaded = loadPipeline(file);
     return { path: projectPath(project, loaded.file), file: loaded.file, pipeline: loaded.pipeline };
+  }
+
+  /** A pipeline file as the editor opens it, valid or not: text, JSON or where it breaks, every problem. */
+  source(project: Project, ref: string): PipelineSource {
+    const file = this.resolve(project, ref);
+    if (!file.endsWith('.orchest') || !statSync(file).isFile()) throw invalid('pipeline', `${ref} is not a .orchest file`, 'name a pipeline file like "main.orchest"');
+    return pipelineSource(project.path, file, projectPath(project, file));
   }
 
   /** The file a pipeline reference (project-relative path or uuid) names; 404 when there is none. */

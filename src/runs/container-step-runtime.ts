@@ -1,3 +1,4 @@
+import { stepKernelLanguage } from '../environments/step-kernel-language.ts';
 import { statSync } from 'node:fs';
 import { posix, relative, sep } from 'node:path';
 import type { BerthConfig } from '../config/config.ts';
@@ -46,7 +47,7 @@ export class ContainerStepRuntime implements StepRuntime {
     const fail = (reason: string): PreparedStep => ({ ok: false, reason: `step "${step.title}" (${step.file_path}): ${reason}`, logPath });
     const file = posix.join(PROJECT_MOUNT, toPosix(relative(input.projectDir, input.file)));
     const notebookOut = posix.join(RUN_MOUNT, toPosix(relative(input.runDir, input.notebookOut)));
-    const cmd = containerStepCommand(file, { notebookOut, kernel: step.kernel?.name });
+    const cmd = containerStepCommand(file, { notebookOut, kernel: stepKernelLanguage(step, input.projectDir) });
     if (!cmd.ok) return fail(cmd.reason);
     let image: string;
     try {

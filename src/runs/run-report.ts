@@ -1,10 +1,11 @@
+import type { Status } from '../core/statuses.ts';
 import type { RunRow, StepRunRow } from '../store/run-repository.ts';
 
 /** The shape `berth run --json`, `berth runs show --json` (and later the API) print for a run. */
 export interface RunReport {
   run: {
     uuid: string;
-    status: string;
+    status: Status;
     run_type: string;
     /** The runtime the steps ran on (process, docker). */
     runtime: string;
@@ -17,7 +18,7 @@ export interface RunReport {
   steps: Array<{
     uuid: string;
     title: string;
-    status: string;
+    status: Status;
     started_at: string | null;
     finished_at: string | null;
     exit_code: number | null;

@@ -1,3 +1,4 @@
+import { STATUSES } from '../core/statuses.ts';
 import { Type } from 'typebox';
 import { RUNTIMES } from '../config/config.ts';
 
@@ -74,11 +75,25 @@ export const ValidationReport = Type.Object({
   problems: Type.Array(Problem),
 });
 
+export const PipelineSourceView = Type.Object({
+  path: Type.String(),
+  text: Type.String({ description: 'the file as it is on disk' }),
+  document: Type.Union([PipelineDocument, Type.Null()], { description: 'the parsed JSON when it is an object, else null' }),
+  json_error: Type.Union([
+    Type.Object({ message: Type.String(), line: Type.Union([Type.Integer(), Type.Null()]), column: Type.Union([Type.Integer(), Type.Null()]) }),
+    Type.Null(),
+  ], { description: 'where the JSON breaks (1-based line and column), when it is not JSON' }),
+  problems: Type.Array(Problem, { description: 'every problem: the validator\'s, and step files that are missing' }),
+});
+
 export const Nullable = (t: ReturnType<typeof Type.String>) => Type.Union([t, Type.Null()]);
+
+/** Orchest's run and step statuses, as a literal union (so the generated client types have them). */
+export const StatusSchema = Type.Enum(STATUSES);
 
 export const RunSummary = Type.Object({
   uuid: Type.String(),
-  status: Type.String(),
+  status: StatusSchema,
   run_type: Type.String(),
   runtime: Type.String({ description: 'the runtime the steps ran on (process, docker)' }),
   pipeline: Type.Object({ uuid: Type.String(), name: Type.String(), path: Type.String() }),
@@ -94,7 +109,7 @@ export const RunReport = Type.Object({
     Type.Object({
       uuid: Type.String(),
       title: Type.String(),
-      status: Type.String(),
+      status: StatusSchema,
       started_at: Nullable(Type.String()),
       finished_at: Nullable(Type.String()),
       exit_code: Type.Union([Type.Integer(), Type.Null()]),
@@ -127,7 +142,8 @@ export const CreateRunBody = Type.Object(
 
 export const ListRunsQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
-  status: Type.Optional(Type.Union(['PENDING', 'STARTED', 'SUCCESS', 'FAILURE', 'ABORTED'].map((s) => Type.Literal(s)))),
+  status: Type.Optional(StatusSchema),
+  pipeline: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: "only this pipeline's runs (its uuid)" })),
 });
 
 export const RunParams = Type.Object({ run: Type.String({ minLength: 1, maxLength: 36, description: 'run uuid or its first characters' }) });
@@ -192,9 +208,9 @@ export const RunStreamEvent = Type.Union(
     Type.Object({ type: Type.Literal('run-started'), runUuid: Type.String(), steps: Type.Integer() }),
     Type.Object({ type: Type.Literal('step-started'), ...StepRef }),
     Type.Object({ type: Type.Literal('step-progress'), ...StepRef, line: Type.String() }),
-    Type.Object({ type: Type.Literal('step-finished'), ...StepRef, status: Type.String(), exitCode: Type.Union([Type.Integer(), Type.Null()]), reason: Nullable(Type.String()) }),
+    Type.Object({ type: Type.Literal('step-finished'), ...StepRef, status: StatusSchema, exitCode: Type.Union([Type.Integer(), Type.Null()]), reason: Nullable(Type.String()) }),
     Type.Object({ type: Type.Literal('run-cancelling'), runUuid: Type.String(), reason: Type.String() }),
-    Type.Object({ type: Type.Literal('run-finished'), runUuid: Type.String(), status: Type.String() }),
+    Type.Object({ type: Type.Literal('run-finished'), runUuid: Type.String(), status: StatusSchema }),
     Type.Object({ type: Type.Literal('end'), report: RunReport }),
   ],
   { $id: 'RunStreamEvent' },
@@ -224,7 +240,7 @@ export const BuildPage = Type.Object({
       environment_name: Type.String(),
       image: Type.String(),
       project_dir: Nullable(Type.String()),
-      status: Type.String(),
+      status: StatusSchema,
       reason: Nullable(Type.String()),
       log_path: Type.String(),
       created_at: Type.String(),

@@ -12,6 +12,7 @@ import { Job, JobRun } from './job-api-schemas.ts';
 import { Delivery, Webhook } from './outbox-api-schemas.ts';
 import { eventRoutes } from './routes/event-routes.ts';
 import { buildRoutes } from './routes/build-routes.ts';
+import { environmentRoutes } from './routes/environment-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
 import { instanceRoutes } from './routes/instance-routes.ts';
 import { serviceTemplateRoutes } from './routes/service-template-routes.ts';
@@ -130,6 +131,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance & { ru
   await app.register(instanceRoutes, opts.ctx);
   await app.register(serviceTemplateRoutes, opts.ctx);
   await app.register(buildRoutes, opts.ctx);
+  await app.register(environmentRoutes, { ...opts.ctx, background });
   await app.register(serviceProxy, { ctx: opts.ctx, timeoutMs: opts.proxyTimeoutMs ?? 60_000, servicesDomain: opts.servicesDomain });
   await app.register(webUi, { root: opts.webRoot });
   return Object.assign(app as FastifyInstance, { runsInFlight: () => running.size });

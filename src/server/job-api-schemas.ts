@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
-import { jobInputSchema } from '../jobs/job-schema.ts';
-import type { JobInput } from '../jobs/job-input.ts';
+import { JobInputSchema } from '../jobs/job-schema.ts';
+import { JOB_STATUSES } from '../core/job-status.ts';
 import { ProjectParams } from './api-schemas.ts';
 
 /** The schemas of the job routes (validation and OpenAPI from the same objects). */
@@ -8,12 +8,7 @@ import { ProjectParams } from './api-schemas.ts';
 const Nullable = (t: ReturnType<typeof Type.String>) => Type.Union([t, Type.Null()]);
 const ParameterSet = Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown()), { description: '{pipeline_parameters: {k: v}, <step uuid>: {k: v}}' });
 
-export const CreateJobBody = Type.Unsafe<JobInput>({
-  ...jobInputSchema,
-  description:
-    'A job: `pipeline_path` is the .orchest file\'s path in the project; `cron` (+ `timezone`), `scheduled_start` (one-off), or neither (run now); ' +
-    '`parameters` lists candidate values per parameter and Berth runs their Cartesian product (minus the `exclude` indexes); `draft` schedules nothing until resumed.',
-});
+export const CreateJobBody = JobInputSchema;
 
 export const CreateJobQuery = Type.Object({
   dry_run: Type.Optional(Type.Union([Type.Literal('1'), Type.Literal('true'), Type.Literal('0'), Type.Literal('false')], { description: 'only compute the parameter combinations; create nothing' })),
@@ -23,7 +18,7 @@ export const Job = Type.Object(
   {
     uuid: Type.String(),
     name: Type.String(),
-    status: Type.String({ description: 'DRAFT, PENDING, STARTED, PAUSED, SUCCESS, ABORTED or FAILURE' }),
+    status: Type.Enum(JOB_STATUSES),
     project_uuid: Type.String(),
     pipeline: Type.Object({ uuid: Type.String(), name: Type.String(), path: Type.String() }),
     schedule: Nullable(Type.String({ description: 'cron expression; null for a one-off job' })),

@@ -1,17 +1,13 @@
 import { Type } from 'typebox';
-import type { WebhookInput } from '../events/webhook-service.ts';
-import { webhookInputSchema, webhookPatchSchema } from '../events/webhook-schema.ts';
+import { WebhookInputSchema, WebhookPatchSchema } from '../events/webhook-schema.ts';
 
 /** The schemas of the webhook and event routes (validation and OpenAPI from the same objects). */
 
 const Nullable = <T extends ReturnType<typeof Type.String> | ReturnType<typeof Type.Integer>>(t: T) => Type.Union([t, Type.Null()]);
 
-export const CreateWebhookBody = Type.Unsafe<WebhookInput>({
-  ...webhookInputSchema,
-  description: 'A webhook subscriber. `secret` signs every delivery (X-Berth-Signature-256: sha256=<hex HMAC-SHA256 of the raw body>); without it Berth generates one and returns it once as `generated_secret`. Secrets are stored sealed and never returned.',
-});
+export const CreateWebhookBody = WebhookInputSchema;
 
-export const UpdateWebhookBody = Type.Unsafe<Partial<WebhookInput>>({ ...webhookPatchSchema, description: 'The fields given replace the stored ones; `subscriptions` replaces them all; `secret` rotates the secret.' });
+export const UpdateWebhookBody = WebhookPatchSchema;
 
 export const Webhook = Type.Object(
   {

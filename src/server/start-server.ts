@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { BerthConfig } from '../config/config.ts';
 import { Engine } from '../engine/engine.ts';
+import { createLogger, LOG_LEVELS, type LogLevel } from '../log.ts';
 import { JobScheduler } from '../jobs/job-scheduler.ts';
 import type { SharedStoreDuties } from '../leases/shared-store-duties.ts';
 import { AuthFailureLimiter } from '../auth/auth-failure-limiter.ts';
@@ -38,16 +39,18 @@ export interface ServerOptions {
  * run, and deliveries are sent, inside the server). Used by `berth server` and by the tests.
  */
 export async function startServer(config: BerthConfig, opts: ServerOptions): Promise<RunningServer> {
-  const engine = await Engine.open(config, { now: opts.now });
+  const engine = await Engine.open(config, { now: opts.now, logger: createLogger(serverLogLevel(opts.logger), { fd: 1 }) });
   let url = `http://${opts.host}:${opts.port}`;
   let app: RunningServer['app'] | undefined;
   let duties: SharedStoreDuties | undefined;
   try {
     const { tokens, projects, services, serviceAccess } = engine;
     engine.serveAt(url);
+    const schedulerLog = engine.log.child({ component: 'scheduler' });
     // Several servers on one PostgreSQL store: lease + reaper, one scheduler, other servers' events.
-    duties = await engine.shareStore((line) => app?.log.info(line));
-    const scheduler = new JobScheduler(engine.jobs, { pollMs: config.schedulerPollMs, log: (line) => app?.log.info(line), leads: duties.leadsScheduler });
+    const leaseLog = engine.log.child({ component: 'lease' });
+    duties = await engine.shareStore((line) => leaseLog.info(line));
+    const scheduler = new JobScheduler(engine.jobs, { pollMs: config.schedulerPollMs, log: (line) => schedulerLog.info(line), leads: duties.leadsScheduler });
     const ctx: ServerContext = { engine, projects, tokens, services, limiter: new AuthFailureLimiter(opts.authFailures), scheduler, serviceAccess };
     const { generated } = await tokens.ensureAdmin(config.adminToken);
     if (generated) opts.onAdminToken?.(generated);
@@ -56,7 +59,8 @@ export async function startServer(config: BerthConfig, opts: ServerOptions): Pro
     url = address;
     engine.serveAt(url);
     for (const r of await services.adopt(async (uuid) => projects.find(uuid))) app.log.info(r, `service ${r.action}`);
-    const dispatcher = engine.outbox.dispatcher({ log: (line) => app?.log.info(line) });
+    const dispatcherLog = engine.log.child({ component: 'dispatcher' });
+    const dispatcher = engine.outbox.dispatcher({ log: (line) => dispatcherLog.info(line) });
     const off = engine.outbox.recorder.onRecorded(() => dispatcher.nudge());
     scheduler.start();
     dispatcher.start();
@@ -83,4 +87,11 @@ export async function startServer(config: BerthConfig, opts: ServerOptions): Pro
 /** On loopback every service gets its own origin under `localhost` (browsers resolve `*.localhost` to loopback). */
 export function defaultServicesDomain(host: string): string | undefined {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host) ? 'localhost' : undefined;
+}
+
+/** The server's own log follows its request log's level (silent when the request log is off). */
+function serverLogLevel(logger: ServerOptions['logger']): LogLevel {
+  if (logger === undefined || logger === false) return 'silent';
+  const level = logger === true ? 'info' : (logger as { level?: string }).level ?? 'info';
+  return (LOG_LEVELS as readonly string[]).includes(level) ? (level as LogLevel) : 'info';
 }

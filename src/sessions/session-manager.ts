@@ -19,6 +19,8 @@ import type { EnvVars } from '../projects/env-vars.ts';
 import { loadEnvironment } from '../environments/environment-loader.ts';
 import { loadPipeline, projectNameOf, type LoadedPipeline } from '../projects/pipeline-loader.ts';
 import type { StepRuntimes } from '../runs/step-runtimes.ts';
+import { ownerState, thisProcess } from '../leases/owner-lease.ts';
+import { errorText, type Logger } from '../log.ts';
 import type { StepRuntime } from '../runs/step-runtime.ts';
 import { sessionView, type SessionView } from './session-view.ts';
 
@@ -60,7 +62,10 @@ export class SessionManager {
   readonly #host = hostname();
 
   /** `hook` records each session state change (and a project/pipeline first seen here) as an event. */
-  constructor(deps: { db: Kysely<Database>; config: BerthConfig; runtimes: StepRuntimes; envVars: EnvVars; hook: StateChangeHook }) {
+  readonly #log: Logger;
+
+  constructor(deps: { db: Kysely<Database>; config: BerthConfig; runtimes: StepRuntimes; envVars: EnvVars; hook: StateChangeHook; log: Logger }) {
+    this.#log = deps.log;
     this.#config = deps.config;
     this.#runtimes = deps.runtimes;
     this.#rows = new SessionRepository(deps.db, { hook: deps.hook });
@@ -85,7 +90,7 @@ export class SessionManager {
     await runtime.driver.init();
     const row: SessionRow = {
       uuid, project_uuid: project.uuid, pipeline_uuid: loaded.pipeline.uuid, pipeline_file: loaded.file, runtime: runtime.name,
-      status: 'STARTING', reason: null, owner_pid: process.pid, owner_host: this.#host, created_at: now, updated_at: now,
+      status: 'STARTING', reason: null, owner_pid: thisProcess().pid, owner_host: thisProcess().host, owner_start: thisProcess().start, created_at: now, updated_at: now,
     };
     if (!(await this.#rows.claim(row, (r) => this.#ownerGone(r)))) {
       throw new BerthError('BERTH_E_CONFLICT', `the session of ${loaded.relativePath} is being started or stopped by another berth process`, {
@@ -97,10 +102,10 @@ export class SessionManager {
     } catch (e) {
       const reason = e instanceof Error ? e.message : String(e);
       await this.#teardown(row).catch(() => undefined);
-      await this.#rows.setStatus(uuid, 'FAILED', reason, isoNow(), { pid: null, host: null });
+      await this.#rows.setStatus(uuid, 'FAILED', reason, isoNow(), { pid: null, host: null, start: null });
       throw e instanceof BerthError ? e : new BerthError('BERTH_E_SESSION_START', reason, { cause: e });
     }
-    await this.#rows.setStatus(uuid, 'RUNNING', null, isoNow(), { pid: null, host: null });
+    await this.#rows.setStatus(uuid, 'RUNNING', null, isoNow(), { pid: null, host: null, start: null });
     // Every service was just seen ready: no need to ask the runtime again.
     return this.#view((await this.#rows.get(uuid))!, { allRunning: true });
   }
@@ -122,9 +127,9 @@ export class SessionManager {
       await this.#teardown(row);
       return this.#view(row);
     }
-    await this.#rows.setStatus(row.uuid, 'STOPPING', null, isoNow(), { pid: process.pid, host: this.#host });
+    await this.#rows.setStatus(row.uuid, 'STOPPING', null, isoNow(), { pid: thisProcess().pid, host: thisProcess().host, start: thisProcess().start });
     await this.#teardown(row);
-    await this.#rows.setStatus(row.uuid, 'STOPPED', null, isoNow(), { pid: null, host: null });
+    await this.#rows.setStatus(row.uuid, 'STOPPED', null, isoNow(), { pid: null, host: null, start: null });
     return this.#view((await this.#rows.get(row.uuid))!);
   }
 
@@ -158,7 +163,7 @@ export class SessionManager {
     const now = isoNow();
     const row: SessionRow = {
       uuid: run.uuid, project_uuid: run.project_uuid, pipeline_uuid: run.pipeline_uuid, pipeline_file: loaded.file, runtime: runtime.name,
-      status: 'STARTING', reason: null, owner_pid: process.pid, owner_host: this.#host, created_at: now, updated_at: now,
+      status: 'STARTING', reason: null, owner_pid: thisProcess().pid, owner_host: thisProcess().host, owner_start: thisProcess().start, created_at: now, updated_at: now,
     };
     await this.#rows.claim(row, () => true);
     const projectName = (await this.#projects.findByPath(loaded.projectDir))?.name ?? projectNameOf(loaded.projectDir);
@@ -178,7 +183,7 @@ export class SessionManager {
     const row = await this.#rows.get(uuid);
     if (!row) return;
     await this.#teardown(row).catch(() => undefined);
-    await this.#rows.setStatus(uuid, 'STOPPED', null, isoNow(), { pid: null, host: null });
+    await this.#rows.setStatus(uuid, 'STOPPED', null, isoNow(), { pid: null, host: null, start: null });
   }
 
   /** A session service's output (follow: until it ends or the signal aborts). */
@@ -203,12 +208,14 @@ export class SessionManager {
     for (const row of await this.#rows.list()) {
       if ((row.status === 'STARTING' || row.status === 'STOPPING') && this.#ownerGone(row)) {
         const reason = `the berth process (pid ${row.owner_pid}) ${row.status === 'STARTING' ? 'starting' : 'stopping'} this session exited first`;
-        await this.#teardown(row).catch(() => undefined);
-        await this.#rows.setStatus(row.uuid, row.status === 'STARTING' ? 'FAILED' : 'STOPPED', reason, isoNow(), { pid: null, host: null });
+        this.#log.warn({ session: row.uuid }, `reconcile: ${reason}; tearing it down`);
+        await this.#teardown(row).catch((e: unknown) => this.#log.warn({ session: row.uuid, err: errorText(e) }, 'reconcile: teardown failed'));
+        await this.#rows.setStatus(row.uuid, row.status === 'STARTING' ? 'FAILED' : 'STOPPED', reason, isoNow(), { pid: null, host: null, start: null });
       } else if (row.status === 'RUNNING' && row.owner_pid !== null && this.#ownerGone(row)) {
         // A job run's session outlives no run: its Berth died mid-run.
-        await this.#teardown(row).catch(() => undefined);
-        await this.#rows.setStatus(row.uuid, 'STOPPED', `the berth process (pid ${row.owner_pid}) running its job run exited`, isoNow(), { pid: null, host: null });
+        this.#log.warn({ session: row.uuid }, `reconcile: the berth process (pid ${row.owner_pid}) running this job run's session exited; tearing it down`);
+        await this.#teardown(row).catch((e: unknown) => this.#log.warn({ session: row.uuid, err: errorText(e) }, 'reconcile: teardown failed'));
+        await this.#rows.setStatus(row.uuid, 'STOPPED', `the berth process (pid ${row.owner_pid}) running its job run exited`, isoNow(), { pid: null, host: null, start: null });
       }
     }
     for (const runtime of await this.#runtimes.opened()) {
@@ -217,7 +224,10 @@ export class SessionManager {
         if (session === undefined || handle.labels.service === undefined) continue;
         const row = await this.#rows.get(session);
         if (row && ACTIVE.includes(row.status)) continue;
-        await runtime.driver.remove(handle).catch(() => undefined);
+        await runtime.driver.remove(handle).then(
+          () => this.#log.info({ runtime: runtime.name, workload: handle.id }, 'reconcile: removed a workload of a session that is not active'),
+          (e: unknown) => this.#log.warn({ runtime: runtime.name, workload: handle.id, err: errorText(e) }, 'reconcile: could not remove a workload of an inactive session'),
+        );
       }
     }
   }
@@ -340,14 +350,9 @@ export class SessionManager {
   }
 
   #ownerGone(row: SessionRow): boolean {
-    if (row.owner_pid === null || row.owner_host !== this.#host) return row.owner_pid === null;
-    try {
-      process.kill(row.owner_pid, 0);
-      return false;
-    } catch (e) {
-      return (e as NodeJS.ErrnoException).code !== 'EPERM';
-    }
+    return ownerState({ pid: row.owner_pid, host: row.owner_host, start: row.owner_start }) === 'gone';
   }
+
 }
 
 async function logTail(runtime: StepRuntime, handle: WorkloadHandle): Promise<string> {

@@ -1,3 +1,4 @@
+import type { Status } from '../core/statuses.ts';
 import type { Kysely } from 'kysely';
 import type { EnvironmentBuild, StateChangeHook } from './state-change.ts';
 import type { BuildsTable, Database } from './tables.ts';
@@ -112,7 +113,8 @@ export class BuildRepository {
   /** Newest first; `before` is a build uuid (the last of the previous page). */
   async list(opts: { limit: number; before?: string; status?: string }): Promise<BuildRow[]> {
     let q = this.#db.selectFrom('builds').selectAll();
-    if (opts.status !== undefined) q = q.where('status', '=', opts.status);
+    // An unknown status matches nothing (the API's schema refuses it before).
+    if (opts.status !== undefined) q = q.where('status', '=', opts.status as Status);
     if (opts.before !== undefined) {
       const cursor = await this.get(opts.before);
       if (cursor) {

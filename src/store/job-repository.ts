@@ -4,8 +4,9 @@ import type { Database, JobRunsTable, JobsTable } from './tables.ts';
 
 export type JobRow = JobsTable;
 export type JobRunRow = JobRunsTable;
-export const JOB_STATUSES = ['DRAFT', 'PENDING', 'STARTED', 'PAUSED', 'SUCCESS', 'ABORTED', 'FAILURE'] as const;
-export type JobStatus = (typeof JOB_STATUSES)[number];
+import { JOB_STATUSES, type JobStatus } from '../core/job-status.ts';
+
+export { JOB_STATUSES, type JobStatus };
 
 /** A batch the scheduler claimed: the job as updated (counters advanced) and where its run indexes start. */
 export interface ClaimedBatch {
@@ -58,7 +59,7 @@ export class JobRepository {
           total_scheduled_pipeline_runs: eb('total_scheduled_pipeline_runs', '+', opts.size),
           last_scheduled_time: opts.now,
           updated_at: opts.now,
-          status: eb.case().when('status', '=', 'PAUSED').then('PAUSED').else('STARTED').end(),
+          status: eb.case().when('status', '=', 'PAUSED').then('PAUSED').else('STARTED').end().$castTo<JobStatus>(),
           ...(opts.nextScheduledTime !== undefined ? { next_scheduled_time: opts.nextScheduledTime } : {}),
         }))
         .where('uuid', '=', uuid)
@@ -95,7 +96,7 @@ export class JobRepository {
   async list(opts: { projectUuid?: string; status?: string } = {}): Promise<JobRow[]> {
     let q = this.#db.selectFrom('jobs').selectAll().orderBy('created_at', 'desc').orderBy('uuid');
     if (opts.projectUuid) q = q.where('project_uuid', '=', opts.projectUuid);
-    if (opts.status) q = q.where('status', '=', opts.status);
+    if (opts.status) q = q.where('status', '=', opts.status as JobStatus);
     return q.execute();
   }
 

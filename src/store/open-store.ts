@@ -11,6 +11,7 @@ import { migration0006EventsJobsWebhooks } from './migrations/0006-events-jobs-w
 import { migration0008Sessions } from './migrations/0008-sessions.ts';
 import { migration0009ServiceSessions } from './migrations/0009-service-sessions.ts';
 import { migration0010BuildQueue } from './migrations/0010-build-queue.ts';
+import { migration0011OwnerStart } from './migrations/0011-owner-start.ts';
 import { migration0014ServerLeases } from './migrations/0014-server-leases.ts';
 import { NodeSqliteDatabase } from './node-sqlite-database.ts';
 import { openPostgres } from './open-postgres.ts';
@@ -25,6 +26,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0008-sessions': migration0008Sessions,
   '0009-service-sessions': migration0009ServiceSessions,
   '0010-build-queue': migration0010BuildQueue,
+  '0011-owner-start': migration0011OwnerStart,
   '0014-server-leases': migration0014ServerLeases,
 };
 

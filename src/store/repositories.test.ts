@@ -307,7 +307,7 @@ for (const backend of BACKENDS) {
 
     test('sessions: one start wins a race; services upsert', async () => {
       const repos = [new SessionRepository(db, { hook }), new SessionRepository(other, { hook })];
-      const row: SessionRow = { uuid: randomUUID(), project_uuid: projectUuid, pipeline_uuid: 'pl', pipeline_file: '/p/one/a.orchest', runtime: 'process', status: 'STARTING', reason: null, owner_pid: 1, owner_host: 'h', created_at: T0, updated_at: T0 };
+      const row: SessionRow = { uuid: randomUUID(), project_uuid: projectUuid, pipeline_uuid: 'pl', pipeline_file: '/p/one/a.orchest', runtime: 'process', status: 'STARTING', reason: null, owner_pid: 1, owner_host: 'h', owner_start: null, created_at: T0, updated_at: T0 };
       const won = await Promise.all(repos.map((r) => r.claim(row, () => false)));
       assert.deepEqual(won.sort(), [false, true]);
       const svc = { session_uuid: row.uuid, name: 'jupyter', position: 0, definition_json: '{}', handle_json: null, log_path: '/l', restarts: 0 };
@@ -325,7 +325,7 @@ for (const backend of BACKENDS) {
 function run(projectUuid: string, pipelineUuid: string, createdAt: string): RunRow {
   return {
     uuid: randomUUID(), project_uuid: projectUuid, pipeline_uuid: pipelineUuid, pipeline_path: 'a.orchest', pipeline_name: 'a', run_type: 'full', kind: 'interactive',
-    status: 'PENDING', fail_fast: 1, parameters_json: '{}', runtime: 'process', run_dir: '/r', reason: null, owner_pid: 4242, owner_host: 'host-a', created_at: createdAt, started_at: null, finished_at: null,
+    status: 'PENDING', fail_fast: 1, parameters_json: '{}', runtime: 'process', run_dir: '/r', reason: null, owner_pid: 4242, owner_host: 'host-a', owner_start: null, created_at: createdAt, started_at: null, finished_at: null,
   };
 }
 
@@ -342,7 +342,7 @@ function job(projectUuid: string, next: string): JobRow {
 }
 
 function build(createdAt: string): BuildRow {
-  return { uuid: randomUUID(), project_dir: null, environment_uuid: 'e', environment_name: 'env', image: 'img', status: 'PENDING', reason: null, log_path: '/l', owner_pid: 1, owner_host: 'h', created_at: createdAt, started_at: null, finished_at: null };
+  return { uuid: randomUUID(), project_dir: null, environment_uuid: 'e', environment_name: 'env', image: 'img', status: 'PENDING', reason: null, log_path: '/l', owner_pid: 1, owner_host: 'h', owner_start: null, created_at: createdAt, started_at: null, finished_at: null };
 }
 
 function instance(id: string, name: string, uid: number): InstanceRow {

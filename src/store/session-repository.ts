@@ -47,11 +47,11 @@ export class SessionRepository {
   }
 
   /** Sets the status; reaching RUNNING, STOPPED or FAILED is a `started` / `stopped` / `failed` change. */
-  async setStatus(uuid: string, status: string, reason: string | null, now: string, owner?: { pid: number | null; host: string | null }): Promise<void> {
+  async setStatus(uuid: string, status: string, reason: string | null, now: string, owner?: { pid: number | null; host: string | null; start: number | null }): Promise<void> {
     await this.#db.transaction().execute(async (tx) => {
       const res = await tx
         .updateTable('sessions')
-        .set({ status, reason, updated_at: now, ...(owner ? { owner_pid: owner.pid, owner_host: owner.host } : {}) })
+        .set({ status, reason, updated_at: now, ...(owner ? { owner_pid: owner.pid, owner_host: owner.host, owner_start: owner.start } : {}) })
         .where('uuid', '=', uuid)
         .executeTakeFirst();
       const verb = SESSION_VERBS[status];

@@ -1,3 +1,5 @@
+import type { Status } from '../core/statuses.ts';
+import type { JobStatus } from '../core/job-status.ts';
 import type { Generated } from 'kysely';
 
 /** Table types. Timestamps are ISO-8601 strings (UTC, milliseconds) so SQLite and PostgreSQL agree. */
@@ -25,7 +27,7 @@ export interface RunsTable {
   run_type: string;
   /** 'interactive' runs of one pipeline queue one at a time; 'job' runs are isolated. */
   kind: string;
-  status: string;
+  status: Status;
   fail_fast: number;
   parameters_json: string;
   runtime: string;
@@ -33,6 +35,8 @@ export interface RunsTable {
   reason: string | null;
   owner_pid: number | null;
   owner_host: string | null;
+  /** /proc start time of owner_pid (null: not recorded). */
+  owner_start: number | null;
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
@@ -44,7 +48,7 @@ export interface StepRunsTable {
   title: string;
   file_path: string;
   position: number;
-  status: string;
+  status: Status;
   started_at: string | null;
   finished_at: string | null;
   exit_code: number | null;
@@ -182,7 +186,7 @@ export interface JobsTable {
   scheduled_start: string | null;
   next_scheduled_time: string | null;
   last_scheduled_time: string | null;
-  status: string;
+  status: JobStatus;
   /** One entry per run of a batch: {pipeline_parameters, <step uuid>: {...}}. */
   parameters_json: string;
   grid_json: string;
@@ -223,6 +227,8 @@ export interface SessionsTable {
   /** The Berth process starting or stopping it (a dead one leaves the session to reconcile). */
   owner_pid: number | null;
   owner_host: string | null;
+  /** /proc start time of owner_pid (null: not recorded). */
+  owner_start: number | null;
   created_at: string;
   updated_at: string;
 }
@@ -255,12 +261,14 @@ export interface BuildsTable {
   environment_uuid: string;
   environment_name: string;
   image: string;
-  status: string;
+  status: Status;
   reason: string | null;
   log_path: string;
   /** The Berth process waiting for or running the build (its slot is reclaimed when it is gone). */
   owner_pid: number | null;
   owner_host: string | null;
+  /** /proc start time of owner_pid (null: not recorded). */
+  owner_start: number | null;
   created_at: string;
   started_at: string | null;
   finished_at: string | null;

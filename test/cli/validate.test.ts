@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { parseJson, pipeline, REPO, Sandbox, writePipeline } from '../helpers/berth-cli.ts';
+import { parseJson, pipeline, Sandbox, writePipeline } from '../helpers/berth-cli.ts';
+import { ORCHEST_FIXTURES, orchestFixture } from '../helpers/orchest-fixtures.ts';
 
 const NO_STACK = /\n\s+at [\w.<>]+ \(/;
 
@@ -11,7 +12,8 @@ describe('berth validate and invalid input', () => {
   after(() => box.cleanup());
 
   it('accepts every real Orchest pipeline file in the fixtures', async () => {
-    const root = join(REPO, 'test', 'fixtures', 'orchest');
+    const root = ORCHEST_FIXTURES;
+    orchestFixture('quickstart'); // fails clearly when the shared fixtures are missing
     const files = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.orchest') && statSync(join(root, f)).isFile());
     assert.equal(files.length, 4);
     for (const f of files) {

@@ -2,12 +2,14 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { migratePipeline } from '../../src/core/pipeline-migration.ts';
 import { parsePipeline, serializePipeline, validatePipeline } from '../../src/core/pipeline-validation.ts';
 import { planRun } from '../../src/core/run-planner.ts';
+import { ORCHEST_FIXTURES, orchestFixture } from '../helpers/orchest-fixtures.ts';
 
-const fixtures = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'orchest');
+// Orchest's real files, outside the repository (../shared/fixtures/orchest; fails clearly when missing).
+orchestFixture('quickstart');
+const fixtures = ORCHEST_FIXTURES;
 const files = readdirSync(fixtures, { recursive: true, encoding: 'utf8' })
   .filter((f) => f.endsWith('.orchest') && statSync(join(fixtures, f)).isFile())
   .sort();

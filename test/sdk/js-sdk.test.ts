@@ -112,7 +112,7 @@ getInputs();
     assert.match(r.name_empty, /^DataInvalidNameError: an output name must not be empty/);
     assert.match(r.name_control, /^DataInvalidNameError: .*control character/);
     assert.match(r.name_oversized, /^DataInvalidNameError: .*300 bytes of UTF-8; the limit is 255/);
-    assert.match(r.name_type, /^TypeError: an output name must be a string or null, not number/);
+    assert.match(r.name_type, /^DataInvalidNameError: an output name must be a string or null, not number/);
     assert.match(r.ser_unknown, /^SerializationError: unknown serialization "XML": use JSON or BYTES/);
     assert.match(r.ser_pickle, /^SerializationError: PICKLE can only be written from Python steps/);
     assert.match(r.ser_bigint, /^SerializationError: cannot write bigint as JSON/);

@@ -3,7 +3,8 @@ import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { which } from '../../src/runtimes/process/step-command.ts';
-import { parseJson, REPO, Sandbox } from '../helpers/berth-cli.ts';
+import { parseJson, Sandbox } from '../helpers/berth-cli.ts';
+import { orchestFixture } from '../helpers/orchest-fixtures.ts';
 
 /** A notebook as Orchest saved them: one code cell per source, Orchest's per-environment kernel name. */
 function notebook(envUuid: string, ...sources: string[]): string {
@@ -23,7 +24,7 @@ describe('Orchest projects run unchanged', { skip: which('jupyter-nbconvert', pr
 
   it('data-passing: A outputs its parameter under its name, B receives it through get_inputs', async () => {
     const project = join(box.root, 'data-passing');
-    cpSync(join(REPO, 'test', 'fixtures', 'orchest', 'data-passing'), project, { recursive: true });
+    cpSync(orchestFixture('data-passing'), project, { recursive: true });
     const env = 'bb37767a-2e1a-4da3-9468-8c9ba1c91a6b';
     writeFileSync(join(project, 'A.ipynb'), notebook(env, 'import orchest', 'data = orchest.get_step_param("input_data")\nname = orchest.get_step_param("input_data_name")', 'orchest.output(data, name=name)'));
     writeFileSync(join(project, 'B.ipynb'), notebook(env, 'import json\nimport orchest', 'inputs = orchest.get_inputs()\nprint(inputs)', 'with open(orchest.get_step_param("test-output-file"), "w") as f:\n    json.dump(inputs, f)'));
@@ -41,7 +42,7 @@ describe('Orchest projects run unchanged', { skip: which('jupyter-nbconvert', pr
 
   it('dump-env-params: parameters and the ORCHEST_* variables a notebook sees', async () => {
     const project = join(box.root, 'dump-env-params');
-    cpSync(join(REPO, 'test', 'fixtures', 'orchest', 'dump-env-params'), project, { recursive: true });
+    cpSync(orchestFixture('dump-env-params'), project, { recursive: true });
     writeFileSync(join(project, 'dump-env-params.ipynb'), notebook('4b3659e0-db0a-4ff0-9b60-fb53903dd218',
       'import json, os\nimport orchest',
       'step_params, pipeline_params = orchest.get_params()\nenv = {k: v for k, v in os.environ.items() if k.startswith("ORCHEST_")}',

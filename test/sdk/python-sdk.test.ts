@@ -129,7 +129,7 @@ describe('Python SDK in real steps (import orchest / import berth)', () => {
     assert.match(r.name_empty, /^DataInvalidNameError: an output name must not be empty/);
     assert.match(r.name_newline, /^DataInvalidNameError: .*line break/);
     assert.match(r.name_oversized, /^DataInvalidNameError: .*256 bytes of UTF-8; the limit is 255/);
-    assert.match(r.name_type, /^TypeError: an output name must be a str or None, not int/);
+    assert.match(r.name_type, /^DataInvalidNameError: an output name must be a str or None, not int/);
     assert.match(r.ser_unknown, /^SerializationError: unknown serialization 'XML': use one of ARROW_TABLE, ARROW_BATCH, PICKLE, JSON, BYTES/);
     assert.match(r.ser_json, /^SerializationError: cannot write set as JSON/);
     assert.match(r.ser_json_nan, /^SerializationError: cannot write float as JSON/);

@@ -1,14 +1,19 @@
 import { useEffect, useState } from 'react';
 import { api, type Session } from './api/client.ts';
 import { PipelineEditor } from './editor/PipelineEditor.tsx';
-import { InstancesPage } from './instances/InstancesPage.tsx';
 import { ProjectPage } from './pages/ProjectPage.tsx';
 import { ProjectsPage } from './pages/ProjectsPage.tsx';
 import { SignIn } from './pages/SignIn.tsx';
+import { RunPage } from './runs/RunPage.tsx';
+import { SettingsPage } from './settings/SettingsPage.tsx';
+import { Breadcrumbs } from './shell/Breadcrumbs.tsx';
 import { href, useHashRoute } from './use-hash-route.ts';
-import { WebhooksPage } from './webhooks/WebhooksPage.tsx';
 
-/** The shell: signed-out → sign-in form; otherwise the page the hash route names. */
+/**
+ * The shell: signed-out → sign-in form; otherwise a top bar (breadcrumbs, settings apart, sign out)
+ * and the page the hash route names: projects → a project's pipelines | runs | jobs | services |
+ * environments → the editor or a run; settings (tokens, webhooks, instances) for admins.
+ */
 export function App() {
   const [session, setSession] = useState<Session | null | undefined>(undefined);
   const route = useHashRoute();
@@ -21,21 +26,23 @@ export function App() {
     await api.DELETE('/api/session');
     setSession(null);
   };
-  const [section, project, kind, ...rest] = route;
+  const admin = session.scope === 'admin';
+  // The old addresses of the settings pages still work.
+  const shown = route[0] === 'webhooks' || route[0] === 'instances' ? ['settings', route[0]] : route;
+  const [section, project, kind, ...rest] = shown;
   let page;
-  if (section === 'projects' && project && kind === 'pipelines' && rest.length > 0) page = <PipelineEditor project={project} path={rest.join('/')} />;
-  else if (section === 'projects' && project) page = <ProjectPage project={project} tab={kind ?? 'pipelines'} />;
-  else if (section === 'webhooks' && session.scope === 'admin') page = <WebhooksPage />;
-  else if (section === 'instances' && session.scope === 'admin') page = <InstancesPage />;
+  if (section === 'projects' && project && kind === 'pipelines' && rest.length > 0) page = <PipelineEditor key={`${project}\n${rest.join('/')}`} project={project} path={rest.join('/')} />;
+  else if (section === 'projects' && project && kind === 'runs' && rest.length > 0) page = <RunPage key={rest[0]} project={project} run={rest[0]!} />;
+  else if (section === 'projects' && project) page = <ProjectPage key={project} project={project} tab={kind ?? 'pipelines'} item={rest.join('/')} />;
+  else if (section === 'settings' && admin) page = <SettingsPage tab={project ?? 'tokens'} />;
   else page = <ProjectsPage session={session} />;
   return (
     <div className="app">
       <header className="topbar">
         <a className="brand" href={href()}>Berth</a>
-        <nav aria-label="breadcrumb">{section === 'projects' && project && <a href={href('projects', project)}>{project}</a>}</nav>
-        {session.scope === 'admin' && <a href={href('webhooks')} aria-current={section === 'webhooks' ? 'page' : undefined}>Webhooks</a>}
-        {session.scope === 'admin' && <a href={href('instances')} aria-current={section === 'instances' ? 'page' : undefined}>Instances</a>}
-        <span className="who">{session.scope === 'admin' ? 'admin' : 'project token'}</span>
+        <Breadcrumbs route={shown} />
+        {admin && <a className="settings-link" href={href('settings')} aria-current={section === 'settings' ? 'page' : undefined}>Settings</a>}
+        <span className="who">{admin ? 'admin' : 'project token'}</span>
         <button type="button" onClick={() => void signOut()}>Sign out</button>
       </header>
       <main>{page}</main>

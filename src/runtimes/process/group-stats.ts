@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import type { WorkloadStats } from '../driver.ts';
-import { hasEnded, readProcStat } from './proc-stat.ts';
+import { hasEnded, readProcStat } from '../../leases/proc-stat.ts';
 
 let ticksPerSecond: number | undefined;
 

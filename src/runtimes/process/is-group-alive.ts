@@ -1,5 +1,5 @@
 import { readdirSync } from 'node:fs';
-import { hasEnded, readProcStat } from './proc-stat.ts';
+import { hasEnded, readProcStat } from '../../leases/proc-stat.ts';
 
 /**
  * Whether any process of group `pgid` still runs. Zombies count as gone: the kernel keeps them in

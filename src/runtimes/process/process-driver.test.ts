@@ -13,7 +13,7 @@ import { runDriverConformance } from '../conformance/driver-conformance.ts';
 import type { WorkloadSpec } from '../driver.ts';
 import { ProcessDriver } from './process-driver.ts';
 import { findPython } from './find-python.ts';
-import { readProcStat } from './proc-stat.ts';
+import { readProcStat } from '../../leases/proc-stat.ts';
 
 const python = findPython(loadConfig().baseEnv.PATH) ?? assert.fail('python3 is not on PATH: the launcher needs it');
 const MODES = [

@@ -16,10 +16,10 @@ import type {
 } from '../driver.ts';
 import { abortable } from '../abortable.ts';
 import { readExitFile, writeExitFile } from './exit-file.ts';
-import { isProcessAlive } from './is-process-alive.ts';
+import { isProcessAlive } from '../../leases/is-process-alive.ts';
 import { parseSignal } from './parse-signal.ts';
 import { processState, toHandle, type ProcessState } from './process-handle.ts';
-import { readProcStat } from './proc-stat.ts';
+import { readProcStat } from '../../leases/proc-stat.ts';
 import { groupStats } from './group-stats.ts';
 import { runAttached } from './run-attached.ts';
 import { runCaptured } from './run-captured.ts';

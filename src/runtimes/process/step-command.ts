@@ -1,5 +1,7 @@
 import { accessSync, constants } from 'node:fs';
 import { delimiter, extname, join } from 'node:path';
+import { kernelInstallHint, languageLabel, nbconvertArgs, stepLanguage } from '../../core/notebook-languages.ts';
+import { findKernelSpecs, jupyterDataDirs, kernelForLanguage } from './jupyter-kernels.ts';
 
 export type StepCommand = { ok: true; argv: string[] } | { ok: false; reason: string };
 
@@ -7,9 +9,12 @@ export type StepCommand = { ok: true; argv: string[] } | { ok: false; reason: st
  * How a step file runs on a host, by its extension: bash for `.sh` and no extension, python3,
  * node (this Node, so `.ts` runs with type stripping), Rscript, julia, and notebooks through
  * `jupyter nbconvert --execute` or papermill. The executed notebook is written to `notebookOut`
- * so a run never rewrites the project's files. Contract: pure apart from PATH lookups.
+ * so a run never rewrites the project's files. A notebook runs on the installed Jupyter kernel of
+ * its step's language (`kernel`: python, r, julia, javascript), whatever kernel name the notebook
+ * file names (Orchest's "orchest-kernel-<uuid>" exist only in Orchest). Contract: pure apart from
+ * PATH lookups and reading Jupyter's kernel folders (found from `env`, the step's environment).
  */
-export function stepCommand(file: string, opts: { path: string; nodePath: string; nodeImport?: string; notebookOut: string; kernel?: string }): StepCommand {
+export function stepCommand(file: string, opts: { path: string; nodePath: string; nodeImport?: string; notebookOut: string; kernel?: string; env?: Record<string, string | undefined> }): StepCommand {
   const ext = extname(file).toLowerCase();
   const need = (program: string, hint: string, argv: (exe: string) => string[]): StepCommand => {
     const exe = which(program, opts.path);
@@ -31,26 +36,41 @@ export function stepCommand(file: string, opts: { path: string; nodePath: string
     case '.jl':
       return need('julia', 'install Julia', (exe) => [exe, file]);
     case '.ipynb': {
-      // Orchest notebooks name per-environment kernels ("orchest-kernel-<uuid>") that exist only
-      // in Orchest; a Python step runs on the local python3 kernel instead.
-      const kernel = !opts.kernel || opts.kernel === 'python' ? 'python3' : undefined;
       const nbconvert = which('jupyter-nbconvert', opts.path);
-      if (nbconvert) {
-        const kernelArg = kernel ? [`--ExecutePreprocessor.kernel_name=${kernel}`] : [];
-        return { ok: true, argv: [nbconvert, '--to', 'notebook', '--execute', ...kernelArg, '--output', opts.notebookOut, file] };
+      const papermill = nbconvert ? null : which('papermill', opts.path);
+      if (!nbconvert && !papermill) {
+        return {
+          ok: false,
+          reason:
+            'this step is a notebook but neither jupyter nbconvert nor papermill is installed: ' +
+            'install one (pip install nbconvert ipykernel, or apt-get install jupyter-nbconvert python3-ipykernel) or use a runtime whose environment has them',
+        };
       }
-      const papermill = which('papermill', opts.path);
-      if (papermill) return { ok: true, argv: [papermill, '--log-output', ...(kernel ? ['-k', kernel] : []), file, opts.notebookOut] };
-      return {
-        ok: false,
-        reason:
-          'this step is a notebook but neither jupyter nbconvert nor papermill is installed: ' +
-          'install one (pip install nbconvert ipykernel, or apt-get install jupyter-nbconvert python3-ipykernel) or use a runtime whose environment has them',
-      };
+      const kernel = notebookKernel(opts.kernel, { ...opts.env, PATH: opts.path }, nbconvert ?? papermill);
+      if (!kernel.ok) return kernel;
+      if (nbconvert) {
+        return { ok: true, argv: [nbconvert, ...nbconvertArgs(kernel.name), '--output', opts.notebookOut, file] };
+      }
+      return { ok: true, argv: [papermill!, '--log-output', '-k', kernel.name, file, opts.notebookOut] };
     }
     default:
       return { ok: false, reason: `files ending in "${ext}" cannot be run (supported: .sh, .py, .js, .mjs, .ts, .R, .jl, .ipynb, no extension)` };
   }
+}
+
+/**
+ * The installed Jupyter kernel for a step's language. Python falls back to "python3", the kernel
+ * jupyter_client provides from nbconvert's own Python even without a kernel.json.
+ */
+export function notebookKernel(stepKernel: string | undefined, env: Record<string, string | undefined>, jupyter: string | null): { ok: true; name: string; language: string } | { ok: false; reason: string } {
+  // A kernel of Berth's own (an environment's virtual environment: "berth-…") is used as named.
+  if (stepKernel?.startsWith('berth-')) return { ok: true, name: stepKernel, language: 'python' };
+  const language = stepLanguage(stepKernel);
+  if (!language) return { ok: false, reason: `the step's kernel "${stepKernel}" is no language Berth knows (python, r, julia, javascript): set the step's kernel to one of them` };
+  const spec = kernelForLanguage(language, findKernelSpecs(jupyterDataDirs(env, jupyter)));
+  if (spec) return { ok: true, name: spec.name, language };
+  if (language === 'python') return { ok: true, name: 'python3', language };
+  return { ok: false, reason: `this notebook's language is ${languageLabel(language)}, and no Jupyter kernel for ${languageLabel(language)} is installed: ${kernelInstallHint(language)}` };
 }
 
 export function which(program: string, pathVar: string): string | null {

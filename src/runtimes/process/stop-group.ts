@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { BerthError } from '../../errors.ts';
 import { isGroupAlive } from './is-group-alive.ts';
-import { isProcessAlive } from './is-process-alive.ts';
-import { readProcStat } from './proc-stat.ts';
+import { isProcessAlive } from '../../leases/is-process-alive.ts';
+import { readProcStat } from '../../leases/proc-stat.ts';
 
 export interface GroupTarget {
   /** The group leader; pgid === pid for workloads, which lead their own group. */

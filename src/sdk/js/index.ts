@@ -11,7 +11,9 @@ export { SERIALIZATIONS, type Serialization } from './serialization.ts';
 export {
   DataInvalidNameError,
   DeserializationError,
+  DiskOutputNotFoundError,
   InputNameCollisionError,
+  InvalidMetaDataError,
   OutputNotFoundError,
   OutputsDirNotSetError,
   PipelineDefinitionNotFoundError,

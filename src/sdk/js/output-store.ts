@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, linkSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
+import { InvalidMetaDataError } from './sdk-errors.ts';
+import { SERIALIZATIONS } from './serialization.ts';
 
 /**
  * The on-disk layout of step outputs, shared with the Python SDK (src/sdk/README.md):
@@ -56,9 +58,14 @@ function currentVersion(stepPath: string): { version: string; entries: OutputEnt
     .map((line) => {
       const first = line.indexOf('; ');
       const second = first < 0 ? -1 : line.indexOf('; ', first + 2);
-      if (second < 0) throw new Error(`${version}: malformed HEAD line ${JSON.stringify(line)}`);
-      return { timestamp: line.slice(0, first), serialization: line.slice(first + 2, second), name: line.slice(second + 2) };
+      const bad = (why: string) => new InvalidMetaDataError(`${version}: its HEAD record ${JSON.stringify(line)} ${why}. Rerun the step that produced the data to write it again.`);
+      if (second < 0) throw bad('is not "<time>; <serialization>; <name>"');
+      const entry = { timestamp: line.slice(0, first), serialization: line.slice(first + 2, second), name: line.slice(second + 2) };
+      if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/.test(entry.timestamp)) throw bad('has an invalid time');
+      if (!(SERIALIZATIONS as readonly string[]).includes(entry.serialization)) throw bad('has an unknown serialization');
+      return entry;
     });
+  if (entries.length === 0) throw new InvalidMetaDataError(`${version}: its HEAD record is empty. Rerun the step that produced the data to write it again.`);
   return { version, entries };
 }
 

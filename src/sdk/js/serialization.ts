@@ -16,6 +16,32 @@ export function parseSerialization(value: unknown): JsSerialization | undefined 
   throw new SerializationError(`unknown serialization ${JSON.stringify(value)}: use JSON or BYTES (or COLUMNS for tables of typed arrays; Python steps also have PICKLE, ARROW_TABLE, ARROW_BATCH)`);
 }
 
+/**
+ * Orchest's `output_to_disk(data, name, serialization)`: bytes given with a serialization are data
+ * ALREADY serialized that way, written as they are (any serialization, so a JS step can pass on a
+ * pickle it received as bytes). JSON and COLUMNS bytes are checked first.
+ */
+export function parseSerialized(value: unknown, bytes: Uint8Array): Serialization {
+  const name = typeof value === 'string' ? value.toUpperCase() : value;
+  if (typeof name !== 'string' || !(SERIALIZATIONS as readonly string[]).includes(name)) {
+    throw new SerializationError(`unknown serialization ${JSON.stringify(value)}: use one of ${SERIALIZATIONS.join(', ')}`);
+  }
+  if (name === 'JSON') {
+    try {
+      JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    } catch (e) {
+      throw new SerializationError(`the data given as already serialized JSON is not valid JSON: ${(e as Error).message}`);
+    }
+  } else if (name === 'COLUMNS') {
+    try {
+      decodeColumns(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), 'the data given as already serialized COLUMNS');
+    } catch (e) {
+      throw new SerializationError((e as Error).message);
+    }
+  }
+  return name as Serialization;
+}
+
 /** Bytes (Uint8Array, Buffer, ArrayBuffer) as BYTES, a plain object of typed arrays as COLUMNS, everything else as JSON. */
 export function inferSerialization(data: unknown): JsSerialization {
   if (data instanceof Uint8Array || data instanceof ArrayBuffer) return 'BYTES';

@@ -2,12 +2,15 @@ import type { Columns } from './columns.ts';
 import { checkName, RESERVED_NAME } from './output-names.ts';
 import { lastRun, readOutputs, writeOutput } from './output-store.ts';
 import { loadPipeline, thisStep } from './pipeline-definition.ts';
-import { InputNameCollisionError, OutputNotFoundError } from './sdk-errors.ts';
-import { decode, encode, inferSerialization, parseSerialization, type JsSerialization } from './serialization.ts';
+import { DiskOutputNotFoundError, InputNameCollisionError, InvalidMetaDataError } from './sdk-errors.ts';
+import { decode, encode, inferSerialization, parseSerialization, parseSerialized, type JsSerialization, type Serialization } from './serialization.ts';
 import { outputsDir, runUuid, stepUuid } from './step-context.ts';
 
 export interface OutputOptions {
-  /** JSON, BYTES or COLUMNS; by default bytes (Uint8Array, Buffer, ArrayBuffer) are BYTES, a plain object of typed arrays COLUMNS, the rest JSON. */
+  /**
+   * JSON, BYTES or COLUMNS; by default bytes (Uint8Array, Buffer, ArrayBuffer) are BYTES, a plain object of typed arrays COLUMNS, the rest JSON.
+   * With bytes, as in Orchest: the bytes are ALREADY serialized this way (any serialization, PICKLE too) and written as they are.
+   */
   serialization?: JsSerialization | string;
   /** Keep this step's other named outputs of this run instead of replacing them. */
   multiple?: boolean;
@@ -21,13 +24,21 @@ let inputsRead = false;
 /**
  * Writes this step's output for its children. A step has one output (a second call in the same
  * run replaces it, with a warning) unless it passes `{ multiple: true }`. Throws
- * DataInvalidNameError / TypeError for a bad name, SerializationError for data the serialization
+ * DataInvalidNameError for a bad name, SerializationError for data the serialization
  * cannot hold.
  */
 export function outputToDisk(data: unknown, name: string | null, options: OutputOptions = {}): void {
   const stored = checkName(name);
-  const serialization = parseSerialization(options.serialization) ?? inferSerialization(data);
-  const encoded = encode(data, serialization);
+  const bytes = data instanceof Uint8Array ? data : data instanceof ArrayBuffer ? new Uint8Array(data) : null;
+  let serialization: Serialization;
+  let encoded: Uint8Array | string | Uint8Array[];
+  if (bytes && options.serialization !== undefined && options.serialization !== null) {
+    serialization = parseSerialized(options.serialization, bytes);
+    encoded = bytes;
+  } else {
+    serialization = parseSerialization(options.serialization) ?? inferSerialization(data);
+    encoded = encode(data, serialization as JsSerialization);
+  }
   const root = outputsDir();
   const step = stepUuid();
   const run = runUuid();
@@ -65,13 +76,23 @@ export function getInputs(options: { ignoreFailure?: boolean } = {}): Inputs {
   const owner = new Map<string, string>();
   for (const parent of step.incoming_connections ?? []) {
     const title = pipeline.steps?.[parent]?.title ?? parent;
-    const found = readOutputs(root, parent);
+    let found: ReturnType<typeof readOutputs>;
+    try {
+      found = readOutputs(root, parent);
+    } catch (e) {
+      if (!(e instanceof InvalidMetaDataError)) throw e;
+      if (options.ignoreFailure) {
+        result.unnamed.push(null);
+        continue;
+      }
+      throw new DiskOutputNotFoundError(`incoming step "${title}" (${parent}) has no readable output: ${e.message}`, { cause: e });
+    }
     if (found === null) {
       if (options.ignoreFailure) {
         result.unnamed.push(null);
         continue;
       }
-      throw new OutputNotFoundError(
+      throw new DiskOutputNotFoundError(
         `incoming step "${title}" (${parent}) has no output: it did not call output(), or it has not run yet (run it, or call getInputs({ ignoreFailure: true }) to get null instead)`,
       );
     }

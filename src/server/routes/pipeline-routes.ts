@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { errorResponses, PipelineDocument, PipelineParams, PipelineSummary, ProjectParams, ValidateBody, ValidationReport } from '../api-schemas.ts';
+import { errorResponses, PipelineDocument, PipelineParams, PipelineSourceView, PipelineSummary, ProjectParams, ValidateBody, ValidationReport } from '../api-schemas.ts';
+import { insideRoot } from '../../projects/inside-root.ts';
+import { missingStepFiles } from '../../projects/pipeline-source.ts';
 import type { ServerContext } from '../server-context.ts';
 
 /** Pipeline files of a project: list, read (migrated to 1.2.3), write (validated, written as 1.2.3), validate. */
@@ -20,6 +22,15 @@ export async function pipelineRoutes(root: FastifyInstance, ctx: ServerContext):
     const { path, pipeline } = ctx.projects.read(request.project!, request.params.pipeline);
     return { path, pipeline };
   });
+  app.get('/api/projects/:project/pipelines/:pipeline/source', {
+    config,
+    schema: {
+      summary: 'A pipeline file as the editor opens it, valid or not: its text, its JSON (or where the JSON breaks) and every problem',
+      tags,
+      params: PipelineParams,
+      response: { 200: PipelineSourceView, ...errorResponses },
+    },
+  }, async (request) => ctx.projects.source(request.project!, request.params.pipeline));
   app.put('/api/projects/:project/pipelines/:pipeline', {
     config,
     schema: {
@@ -46,7 +57,10 @@ export async function pipelineRoutes(root: FastifyInstance, ctx: ServerContext):
     config,
     schema: { summary: 'Validate a pipeline document without writing it', tags, params: ProjectParams, body: ValidateBody, response: { 200: ValidationReport, ...errorResponses } },
   }, async (request) => {
-    const { pipeline, problems } = ctx.projects.validate(request.project!, request.body.pipeline, request.body.path ?? 'pipeline.orchest');
+    const path = request.body.path ?? 'pipeline.orchest';
+    const checked = ctx.projects.validate(request.project!, request.body.pipeline, path);
+    const { pipeline } = checked;
+    const problems = [...checked.problems, ...missingStepFiles(request.project!.path, insideRoot(request.project!.path, path, 'path'), request.body.pipeline as Record<string, unknown>, checked.problems)];
     const ok = pipeline !== null && problems.length === 0;
     return {
       valid: ok,

@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { RUNTIMES, type RuntimeName } from '../../config/config.ts';
-import { errorResponses, logRouteSchema, Nullable, PipelineParams } from '../api-schemas.ts';
+import { interactiveSessionUuid } from '../../core/step-environment.ts';
+import { errorResponses, logRouteSchema, Nullable, PipelineParams, ProjectParams } from '../api-schemas.ts';
 import { chunkText, isFollow, sendLog } from '../send-log.ts';
 import type { ServerContext } from '../server-context.ts';
 
@@ -37,6 +38,19 @@ export async function pipelineSessionRoutes(root: FastifyInstance, ctx: ServerCo
   const config = { auth: 'project' as const };
   const base = '/api/projects/:project/pipelines/:pipeline/session';
   const fileOf = (project: Parameters<ServerContext['projects']['read']>[0], pipeline: string) => ctx.projects.read(project, pipeline).file;
+  app.get('/api/projects/:project/sessions', {
+    config,
+    schema: {
+      summary: "The project's pipeline sessions (interactive ones; a pipeline without one is simply absent)",
+      tags,
+      params: ProjectParams,
+      response: { 200: Type.Object({ sessions: Type.Array(SessionView) }), ...errorResponses },
+    },
+  }, async (request) => {
+    const project = request.project!;
+    const sessions = (await ctx.engine.sessions.list()).filter((s) => s.project_uuid === project.uuid && s.uuid === interactiveSessionUuid(project.uuid, s.pipeline_uuid));
+    return { sessions };
+  });
   app.post(base, {
     config,
     preValidation: async (request) => {

@@ -51,11 +51,11 @@ export async function runRoutes(root: FastifyInstance, ctx: ServerContext & { ba
   app.get('/api/projects/:project/runs', {
     config: { auth: 'project' },
     schema: { summary: "List a project's runs (newest first)", tags, params: ProjectParams, querystring: ListRunsQuery, response: { 200: RunList, ...errorResponses } },
-  }, async (request) => ({ runs: summaries(await ctx.engine.listRuns({ limit: request.query.limit, status: request.query.status as Status | undefined, projectUuid: request.project!.uuid })) }));
+  }, async (request) => ({ runs: summaries(await ctx.engine.listRuns({ limit: request.query.limit, status: request.query.status as Status | undefined, projectUuid: request.project!.uuid, pipelineUuid: request.query.pipeline })) }));
   app.get('/api/runs', {
     config: { auth: 'admin' },
     schema: { summary: 'List all runs (newest first)', tags, querystring: ListRunsQuery, response: { 200: RunList, ...errorResponses } },
-  }, async (request) => ({ runs: summaries(await ctx.engine.listRuns({ limit: request.query.limit, status: request.query.status as Status | undefined })) }));
+  }, async (request) => ({ runs: summaries(await ctx.engine.listRuns({ limit: request.query.limit, status: request.query.status as Status | undefined, pipelineUuid: request.query.pipeline })) }));
   app.get('/api/runs/:run', {
     config: { auth: 'run' },
     schema: { summary: 'Show a run with its steps', tags, params: RunParams, response: { 200: RunReport, ...errorResponses } },

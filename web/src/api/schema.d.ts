@@ -810,6 +810,112 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/projects/{project}/pipelines/{pipeline}/source": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A pipeline file as the editor opens it, valid or not: its text, its JSON (or where the JSON breaks) and every problem */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description project name or uuid */
+                    project: string;
+                    /** @description path of the .orchest file in the project (URL-encoded) or the pipeline uuid */
+                    pipeline: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            path: string;
+                            /** @description the file as it is on disk */
+                            text: string;
+                            /** @description the parsed JSON when it is an object, else null */
+                            document: {
+                                [key: string]: unknown;
+                            } | null;
+                            /** @description where the JSON breaks (1-based line and column), when it is not JSON */
+                            json_error: {
+                                message: string;
+                                line: number | null;
+                                column: number | null;
+                            } | null;
+                            /** @description every problem: the validator's, and step files that are missing */
+                            problems: {
+                                path: string;
+                                message: string;
+                                fix?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/projects/{project}/pipelines/validate": {
         parameters: {
             query?: never;
@@ -932,6 +1038,8 @@ export interface paths {
                 query?: {
                     limit?: number;
                     status?: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
+                    /** @description only this pipeline's runs (its uuid) */
+                    pipeline?: string;
                 };
                 header?: never;
                 path: {
@@ -951,7 +1059,8 @@ export interface paths {
                         "application/json": {
                             runs: {
                                 uuid: string;
-                                status: string;
+                                /** @enum {unknown} */
+                                status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                                 run_type: string;
                                 /** @description the runtime the steps ran on (process, docker) */
                                 runtime: string;
@@ -1067,7 +1176,8 @@ export interface paths {
                         "application/json": {
                             run: {
                                 uuid: string;
-                                status: string;
+                                /** @enum {unknown} */
+                                status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                                 run_type: string;
                                 /** @description the runtime the steps ran on (process, docker) */
                                 runtime: string;
@@ -1084,7 +1194,8 @@ export interface paths {
                             steps: {
                                 uuid: string;
                                 title: string;
-                                status: string;
+                                /** @enum {unknown} */
+                                status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                                 started_at: string | null;
                                 finished_at: string | null;
                                 exit_code: number | null;
@@ -1160,6 +1271,8 @@ export interface paths {
                 query?: {
                     limit?: number;
                     status?: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
+                    /** @description only this pipeline's runs (its uuid) */
+                    pipeline?: string;
                 };
                 header?: never;
                 path?: never;
@@ -1176,7 +1289,8 @@ export interface paths {
                         "application/json": {
                             runs: {
                                 uuid: string;
-                                status: string;
+                                /** @enum {unknown} */
+                                status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                                 run_type: string;
                                 /** @description the runtime the steps ran on (process, docker) */
                                 runtime: string;
@@ -1277,7 +1391,8 @@ export interface paths {
                         "application/json": {
                             run: {
                                 uuid: string;
-                                status: string;
+                                /** @enum {unknown} */
+                                status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                                 run_type: string;
                                 /** @description the runtime the steps ran on (process, docker) */
                                 runtime: string;
@@ -1294,7 +1409,8 @@ export interface paths {
                             steps: {
                                 uuid: string;
                                 title: string;
-                                status: string;
+                                /** @enum {unknown} */
+                                status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                                 started_at: string | null;
                                 finished_at: string | null;
                                 exit_code: number | null;
@@ -1375,7 +1491,8 @@ export interface paths {
                         "application/json": {
                             run: {
                                 uuid: string;
-                                status: string;
+                                /** @enum {unknown} */
+                                status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                                 run_type: string;
                                 /** @description the runtime the steps ran on (process, docker) */
                                 runtime: string;
@@ -1392,7 +1509,8 @@ export interface paths {
                             steps: {
                                 uuid: string;
                                 title: string;
-                                status: string;
+                                /** @enum {unknown} */
+                                status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                                 started_at: string | null;
                                 finished_at: string | null;
                                 exit_code: number | null;
@@ -3187,6 +3305,116 @@ export interface paths {
                 };
             };
         };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The project's pipeline sessions (interactive ones; a pipeline without one is simply absent) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description project name or uuid */
+                    project: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            sessions: {
+                                uuid: string;
+                                project_uuid: string;
+                                pipeline_uuid: string;
+                                pipeline_file: string;
+                                runtime: string;
+                                /** @description STARTING | RUNNING | STOPPING | STOPPED | FAILED */
+                                status: string;
+                                reason: string | null;
+                                network: string | null;
+                                services: {
+                                    name: string;
+                                    /** @description running | exited | missing */
+                                    state: string;
+                                    image: string;
+                                    hostname: string;
+                                    ports: {
+                                        [key: string]: string;
+                                    };
+                                    restarts: number;
+                                    log_path: string;
+                                }[];
+                                created_at: string;
+                                updated_at: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -6361,7 +6589,8 @@ export interface paths {
                                 environment_name: string;
                                 image: string;
                                 project_dir: string | null;
-                                status: string;
+                                /** @enum {unknown} */
+                                status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                                 reason: string | null;
                                 log_path: string;
                                 created_at: string;
@@ -6415,6 +6644,322 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/environments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The project's environments, the pipelines that use each and each one's newest image build */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description project name or uuid */
+                    project: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            environments: {
+                                uuid: string;
+                                name: string;
+                                language: string;
+                                base_image: string;
+                                gpu_support: boolean;
+                                has_setup_script: boolean;
+                                problem: string | null;
+                                /** @description the pipelines with steps that use it */
+                                pipelines: {
+                                    path: string;
+                                    name: string | null;
+                                    steps: number;
+                                }[];
+                                /** @description its newest image build for this project */
+                                build: {
+                                    uuid: string;
+                                    image: string;
+                                    /** @description PENDING | STARTED | SUCCESS | FAILURE */
+                                    status: string;
+                                    reason: string | null;
+                                    created_at: string;
+                                    started_at: string | null;
+                                    finished_at: string | null;
+                                } | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/environments/{environment}/build": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Build the environment's image (Docker) unless it is up to date; answers 202 at once, follow its log at …/build/logs?follow=1 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description project name or uuid */
+                    project: string;
+                    environment: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            environment: {
+                                uuid: string;
+                                name: string;
+                                language: string;
+                                base_image: string;
+                                gpu_support: boolean;
+                                has_setup_script: boolean;
+                                problem: string | null;
+                                /** @description the pipelines with steps that use it */
+                                pipelines: {
+                                    path: string;
+                                    name: string | null;
+                                    steps: number;
+                                }[];
+                                /** @description its newest image build for this project */
+                                build: {
+                                    uuid: string;
+                                    image: string;
+                                    /** @description PENDING | STARTED | SUCCESS | FAILURE */
+                                    status: string;
+                                    reason: string | null;
+                                    created_at: string;
+                                    started_at: string | null;
+                                    finished_at: string | null;
+                                } | null;
+                            };
+                        };
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/environments/{environment}/build/logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The log of an environment's newest build: text/plain, or with follow=1 Server-Sent Events until the build ends */
+        get: {
+            parameters: {
+                query?: {
+                    follow?: "1" | "true" | "0" | "false";
+                };
+                header?: never;
+                path: {
+                    /** @description project name or uuid */
+                    project: string;
+                    environment: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/plain": string;
+                        "text/event-stream": string;
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/plain": components["schemas"]["Error"];
+                        "text/event-stream": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/plain": components["schemas"]["Error"];
+                        "text/event-stream": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/plain": components["schemas"]["Error"];
+                        "text/event-stream": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/plain": components["schemas"]["Error"];
+                        "text/event-stream": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/plain": components["schemas"]["Error"];
+                        "text/event-stream": components["schemas"]["Error"];
                     };
                 };
             };
@@ -6733,7 +7278,8 @@ export interface components {
             report: {
                 run: {
                     uuid: string;
-                    status: string;
+                    /** @enum {unknown} */
+                    status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                     run_type: string;
                     /** @description the runtime the steps ran on (process, docker) */
                     runtime: string;
@@ -6750,7 +7296,8 @@ export interface components {
                 steps: {
                     uuid: string;
                     title: string;
-                    status: string;
+                    /** @enum {unknown} */
+                    status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                     started_at: string | null;
                     finished_at: string | null;
                     exit_code: number | null;
@@ -6787,7 +7334,8 @@ export interface components {
             runUuid: string;
             stepUuid: string;
             title: string;
-            status: string;
+            /** @enum {unknown} */
+            status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
             exitCode: number | null;
             reason: string | null;
         } | {
@@ -6799,14 +7347,16 @@ export interface components {
             /** @enum {string} */
             type: "run-finished";
             runUuid: string;
-            status: string;
+            /** @enum {unknown} */
+            status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
         } | {
             /** @enum {string} */
             type: "end";
             report: {
                 run: {
                     uuid: string;
-                    status: string;
+                    /** @enum {unknown} */
+                    status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                     run_type: string;
                     /** @description the runtime the steps ran on (process, docker) */
                     runtime: string;
@@ -6823,7 +7373,8 @@ export interface components {
                 steps: {
                     uuid: string;
                     title: string;
-                    status: string;
+                    /** @enum {unknown} */
+                    status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
                     started_at: string | null;
                     finished_at: string | null;
                     exit_code: number | null;
@@ -6835,8 +7386,8 @@ export interface components {
         Job: {
             uuid: string;
             name: string;
-            /** @description DRAFT, PENDING, STARTED, PAUSED, SUCCESS, ABORTED or FAILURE */
-            status: string;
+            /** @enum {unknown} */
+            status: "DRAFT" | "PENDING" | "STARTED" | "PAUSED" | "SUCCESS" | "ABORTED" | "FAILURE";
             project_uuid: string;
             pipeline: {
                 uuid: string;

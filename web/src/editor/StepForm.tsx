@@ -1,4 +1,3 @@
-import type { ReactNode } from 'react';
 import { jsonPath } from '../../../src/core/json-path.ts';
 import type { PipelineStep } from '../../../src/core/pipeline-types.ts';
 import { JsonObjectField } from './JsonObjectField.tsx';
@@ -6,15 +5,14 @@ import { JsonObjectField } from './JsonObjectField.tsx';
 type Problem = { path: string; message: string; fix?: string };
 
 /** Edits one step's title, file, environment and parameters; each field shows the validator's problems for it. */
-export function StepForm({ step, problems, connections, onChange, onRemove, onShowLog }: {
+export function StepForm({ stepKey, step, problems, onChange, onRemove }: {
+  stepKey: string;
   step: PipelineStep;
-  connections: ReactNode;
   problems: Problem[];
   onChange: (patch: Partial<PipelineStep>) => void;
   onRemove: () => void;
-  onShowLog?: () => void;
 }) {
-  const field = (name: string) => problems.filter((p) => p.path === jsonPath('steps', step.uuid, name) || p.path.startsWith(`${jsonPath('steps', step.uuid, name)}.`));
+  const field = (name: string) => problems.filter((p) => p.path === jsonPath('steps', stepKey, name) || p.path.startsWith(`${jsonPath('steps', stepKey, name)}.`) || p.path.startsWith(`${jsonPath('steps', stepKey, name)}[`));
   const messages = (name: string) => field(name).map((p) => `${p.message}${p.fix ? ` — ${p.fix}` : ''}`).join('; ');
   const input = (name: 'title' | 'file_path' | 'environment', label: string) => {
     const id = `step-${name}`;
@@ -29,15 +27,11 @@ export function StepForm({ step, problems, connections, onChange, onRemove, onSh
   };
   return (
     <form className="step-form" aria-label={`Step ${step.title}`} onSubmit={(e) => e.preventDefault()}>
-      <h2>Step</h2>
       {input('title', 'Title')}
       {input('file_path', 'File')}
       {input('environment', 'Environment (uuid)')}
       <JsonObjectField id="step-parameters" label="Parameters (JSON)" value={step.parameters} problem={messages('parameters')} onChange={(parameters) => onChange({ parameters })} />
-      {connections}
-      {field('incoming_connections').length > 0 && <p className="error" role="alert">{messages('incoming_connections')}</p>}
       <div className="actions">
-        {onShowLog && <button type="button" onClick={onShowLog}>Show log</button>}
         <button type="button" className="danger" onClick={onRemove}>Remove step</button>
       </div>
     </form>

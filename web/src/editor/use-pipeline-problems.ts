@@ -4,9 +4,9 @@ import type { Pipeline } from './pipeline-graph.ts';
 
 type Problem = Ok<'/api/projects/{project}/pipelines/validate', 'post'>['problems'][number];
 
-/** The server validator's problems for the document being edited (re-checked shortly after each edit). */
-export function usePipelineProblems(project: string, path: string, pipeline: Pipeline | null): Problem[] {
-  const [problems, setProblems] = useState<Problem[]>([]);
+/** The server validator's problems for the document being edited (`initial` until re-checked, shortly after each edit). */
+export function usePipelineProblems(project: string, path: string, pipeline: Pipeline | null, initial: Problem[] = []): Problem[] {
+  const [problems, setProblems] = useState<Problem[]>(initial);
   useEffect(() => {
     if (!pipeline) return;
     let current = true;

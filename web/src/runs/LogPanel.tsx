@@ -4,7 +4,7 @@ import { useEffect, useRef, useState } from 'react';
  * A log streamed from one of the API's follow=1 routes (Server-Sent Events: one JSON string per
  * message, then `end`). The cookie authenticates the EventSource.
  */
-export function LogPanel({ title, url, onClose }: { title: string; url: string; onClose: () => void }) {
+export function LogPanel({ title, url, onClose }: { title: string; url: string; onClose?: () => void }) {
   const [text, setText] = useState('');
   const [state, setState] = useState<'streaming' | 'ended' | 'failed'>('streaming');
   const pre = useRef<HTMLPreElement>(null);
@@ -23,7 +23,7 @@ export function LogPanel({ title, url, onClose }: { title: string; url: string; 
       <header>
         <h2>{title}</h2>
         <span className="log-state" aria-live="polite">{state === 'streaming' ? 'live' : state}</span>
-        <button type="button" onClick={onClose} aria-label="Close the log">Close</button>
+        {onClose && <button type="button" onClick={onClose} aria-label="Close the log">Close</button>}
       </header>
       <pre ref={pre} tabIndex={0} data-testid="log-text">{text || (state === 'streaming' ? 'Waiting for output…' : '(empty)')}</pre>
     </section>

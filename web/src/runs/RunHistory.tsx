@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
-import { api, errorText, type Ok, type RunReport } from '../api/client.ts';
+import { api, errorText, type Ok } from '../api/client.ts';
+import { href } from '../use-hash-route.ts';
 import { duration } from './duration.ts';
-import { LogPanel } from './LogPanel.tsx';
 
 type Run = Ok<'/api/projects/{project}/runs', 'get'>['runs'][number];
 const STATUSES = ['PENDING', 'STARTED', 'SUCCESS', 'FAILURE', 'ABORTED'] as const;
@@ -13,12 +13,13 @@ export function RunHistory({ project }: { project: string }) {
   const [status, setStatus] = useState<StatusFilter>('');
   const [pipeline, setPipeline] = useState('');
   const [error, setError] = useState('');
-  const [open, setOpen] = useState<string | null>(null);
   useEffect(() => {
     const query = { limit: 200, ...(status ? { status } : {}) };
     void api.GET('/api/projects/{project}/runs', { params: { path: { project }, query } }).then((r) => (r.data ? setRuns(r.data.runs) : setError(errorText(r.error))));
   }, [project, status]);
   const shown = (runs ?? []).filter((r) => !pipeline || r.pipeline.name.includes(pipeline) || r.pipeline.path.includes(pipeline));
+  const ms = (r: Run) => (r.started_at ? (r.finished_at ? Date.parse(r.finished_at) : Date.now()) - Date.parse(r.started_at) : 0);
+  const longest = Math.max(1, ...shown.map(ms));
   return (
     <>
       <div className="filters" role="search">
@@ -29,52 +30,24 @@ export function RunHistory({ project }: { project: string }) {
         <label>Pipeline <input value={pipeline} onChange={(e) => setPipeline(e.target.value)} placeholder="name or file" /></label>
       </div>
       {error && <p role="alert" className="error">{error}</p>}
-      {runs && (shown.length === 0 ? <p>No runs match.</p> : (
+      {runs && runs.length === 0 && !status ? <p className="empty">No runs yet. Open a pipeline and press <strong>Run all</strong>, or run one with <code>berth run</code>.</p>
+        : runs && (shown.length === 0 ? <p>No runs match.</p> : (
         <table>
           <thead><tr><th scope="col">Run</th><th scope="col">Pipeline</th><th scope="col">Status</th><th scope="col">Type</th><th scope="col">Started</th><th scope="col">Duration</th></tr></thead>
           <tbody>
             {shown.map((r) => (
-              <tr key={r.uuid} aria-selected={open === r.uuid}>
-                <td><button type="button" className="link" onClick={() => setOpen(r.uuid)}>{r.uuid.slice(0, 8)}</button></td>
+              <tr key={r.uuid}>
+                <td><a href={href('projects', project, 'runs', r.uuid)} aria-label={`Run ${r.uuid.slice(0, 8)} of ${r.pipeline.name}`}>{r.uuid.slice(0, 8)}</a></td>
                 <td>{r.pipeline.name}</td>
                 <td><span className={`status status-${r.status.toLowerCase()}`}>{r.status}</span></td>
                 <td>{r.run_type}</td>
                 <td>{r.started_at ? new Date(r.started_at).toLocaleString() : ''}</td>
-                <td>{duration(r.started_at, r.finished_at)}</td>
+                <td className="duration-cell"><span className="duration-track" aria-hidden="true"><span className={`duration-bar bg-${r.status.toLowerCase()}`} style={{ width: `${Math.max(2, (ms(r) / longest) * 100)}%` }} /></span> {duration(r.started_at, r.finished_at)}</td>
               </tr>
             ))}
           </tbody>
         </table>
       ))}
-      {open && <RunDetail key={open} run={open} />}
     </>
   );
-}
-
-function RunDetail({ run }: { run: string }) {
-  const [report, setReport] = useState<RunReport | null>(null);
-  const [log, setLog] = useState<{ uuid: string; title: string } | null>(null);
-  useEffect(() => {
-    void api.GET('/api/runs/{run}', { params: { path: { run } } }).then((r) => setReport(r.data ?? null));
-  }, [run]);
-  if (!report) return null;
-  return (
-    <section className="run-detail" aria-label={`Run ${run.slice(0, 8)}`}>
-      <h2>Run {run.slice(0, 8)} · {report.run.status}</h2>
-      {report.run.reason && <p>{report.run.reason}</p>}
-      <ul className="step-list">
-        {report.steps.map((s) => (
-          <li key={s.uuid}>
-            <span className={`status status-${s.status.toLowerCase()}`}>{s.status}</span> {s.title} <span className="muted">{duration(s.started_at, s.finished_at)}</span>
-            <button type="button" onClick={() => setLog(s)}>Log of {s.title}</button>
-          </li>
-        ))}
-      </ul>
-      {log && <LogPanel key={log.uuid} title={log.title} url={stepLogUrl(run, log.uuid)} onClose={() => setLog(null)} />}
-    </section>
-  );
-}
-
-export function stepLogUrl(run: string, step: string): string {
-  return `/api/runs/${encodeURIComponent(run)}/steps/${encodeURIComponent(step)}/logs?follow=1`;
 }

@@ -17,10 +17,11 @@ export function SessionPanel({ project, path, pipeline }: { project: string; pat
   const [error, setError] = useState('');
   const [logsOf, setLogsOf] = useState<string | null>(null);
   const params = { path: { project, pipeline: path } };
+  // The project's session list (no 404 for a pipeline without one), filtered to this pipeline's.
   const load = useCallback(async () => {
-    const r = await api.GET('/api/projects/{project}/pipelines/{pipeline}/session', { params: { path: { project, pipeline: path } } });
-    setSession(r.data ?? null);
-  }, [project, path]);
+    const r = await api.GET('/api/projects/{project}/sessions', { params: { path: { project } } });
+    setSession(r.data?.sessions.find((s) => s.pipeline_uuid === pipeline.uuid) ?? null);
+  }, [project, pipeline.uuid]);
   useEffect(() => void load(), [load]);
   const act = async (start: boolean) => {
     setBusy(true);
@@ -41,9 +42,9 @@ export function SessionPanel({ project, path, pipeline }: { project: string; pat
         Status: <span className={`status status-${(session?.status ?? 'none').toLowerCase()}`} data-testid="session-status">{session === undefined ? '…' : (session?.status ?? 'NONE')}</span>
         {session?.reason && <span className="muted"> {session.reason}</span>}
       </p>
-      {Object.keys(definitions).length === 0 && <p className="muted">This pipeline declares no services.</p>}
+      {Object.keys(definitions).length === 0 && <p className="muted">This pipeline declares no services: add one under Services (select no step) to start a session.</p>}
       <div className="session-actions">
-        <button type="button" onClick={() => void act(true)} disabled={busy || !!active}>Start session</button>
+        <button type="button" onClick={() => void act(true)} disabled={busy || !!active || Object.keys(definitions).length === 0}>Start session</button>
         <button type="button" onClick={() => void act(false)} disabled={busy || !active}>Stop session</button>
         <button type="button" onClick={() => void load()} disabled={busy}>Refresh</button>
       </div>

@@ -1,4 +1,4 @@
-"""Output names: Orchest's rules (str or None, "unnamed" reserved, no "; ") plus Berth's (not
+"""Output names: Orchest's rules (str or None, else DataInvalidNameError as Orchest raised, "unnamed" reserved, no "; ") plus Berth's (not
 empty, no line breaks or control characters, at most MAX_NAME_BYTES bytes of UTF-8)."""
 from .error import DataInvalidNameError
 
@@ -11,7 +11,7 @@ def check_name(name):
     if name is None:
         return RESERVED_NAME
     if not isinstance(name, str):
-        raise TypeError(f"an output name must be a str or None, not {type(name).__name__}")
+        raise DataInvalidNameError(f"an output name must be a str or None, not {type(name).__name__}")
     if name == RESERVED_NAME:
         raise DataInvalidNameError(f'"{RESERVED_NAME}" is reserved for outputs without a name: pass name=None instead')
     if name == "":

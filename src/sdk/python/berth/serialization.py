@@ -44,16 +44,50 @@ def _pyarrow(required_for):
 
 
 def infer(data):
-    """Orchest's choice (Arrow types as Arrow, the rest pickled) plus bytes-like data as BYTES."""
+    """Orchest's choice (Arrow types as Arrow, the rest pickled) plus bytes and memoryviews as
+    BYTES. A bytearray is pickled, as in Orchest, so that it comes back as a bytearray."""
     pa = sys.modules.get("pyarrow")  # only when the step itself imported pyarrow
     if pa is not None:
         if isinstance(data, pa.Table):
             return Serialization.ARROW_TABLE
         if isinstance(data, pa.RecordBatch):
             return Serialization.ARROW_BATCH
-    if isinstance(data, (bytes, bytearray, memoryview)):
+    if isinstance(data, (bytes, memoryview)):
         return Serialization.BYTES
     return Serialization.PICKLE
+
+
+def is_serialized(data):
+    """Whether data is bytes-like as Orchest's already-serialized outputs were (bytes, bytearray,
+    memoryview, pyarrow.Buffer)."""
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        return True
+    pa = sys.modules.get("pyarrow")
+    return pa is not None and isinstance(data, pa.Buffer)
+
+
+def dump_serialized(data, serialization, f):
+    """Writes data that is already serialized as `serialization` (Orchest's
+    output_to_disk(data, name, serialization=S)) as it is. JSON and COLUMNS are checked, as a
+    reader could not tell what is wrong later; PICKLE and Arrow data are not (reading a pickle
+    runs its code)."""
+    view = memoryview(data).cast("B")
+    if serialization is Serialization.JSON:
+        try:
+            json.loads(bytes(view).decode("utf-8"))
+        except ValueError as e:
+            raise SerializationError(f"the data given as already serialized JSON is not valid JSON: {e}") from None
+    elif serialization is Serialization.COLUMNS:
+        import tempfile  # noqa: PLC0415 (rarely needed)
+
+        with tempfile.TemporaryFile() as tmp:
+            tmp.write(view)
+            tmp.seek(0)
+            try:
+                columns.load(tmp)
+            except ValueError as e:
+                raise SerializationError(f"the data given as already serialized COLUMNS is not a COLUMNS table: {e}") from None
+    f.write(view)
 
 
 def dump(data, serialization, f):

@@ -15,6 +15,9 @@ import secrets
 import shutil
 import time
 
+from .error import InvalidMetaDataError
+from .serialization import NAMES
+
 CURRENT = "current"
 READ_ATTEMPTS = 20
 
@@ -34,8 +37,16 @@ def _parse_head(text, where):
     for line in text.splitlines():
         parts = line.split("; ", 2)
         if len(parts) != 3:
-            raise ValueError(f"{where}: malformed HEAD line {line!r}")
+            raise InvalidMetaDataError(f"{where}: its HEAD record {line!r} is not \"<time>; <serialization>; <name>\".")
+        try:
+            datetime.datetime.fromisoformat(parts[0])
+        except ValueError:
+            raise InvalidMetaDataError(f"{where}: its HEAD record {line!r} has an invalid time.") from None
+        if parts[1] not in NAMES:
+            raise InvalidMetaDataError(f"{where}: its HEAD record {line!r} has an unknown serialization.")
         entries.append({"timestamp": parts[0], "serialization": parts[1], "name": parts[2]})
+    if not entries:
+        raise InvalidMetaDataError(f"{where}: its HEAD record is empty.")
     return entries
 
 

@@ -4,11 +4,11 @@ A step has one output slot by default, as in Orchest: a second ``output`` call i
 replaces the first (with a warning). ``output(data, name, multiple=True)`` keeps every named
 output the step writes in this run instead (one per name), and children receive all of them.
 """
-import sys
 import warnings
 
 from . import config, names, serialization as ser, store
-from .error import DiskOutputNotFoundError, InputNameCollisionError
+from .config import Config
+from .error import DiskOutputNotFoundError, InputNameCollisionError, InvalidMetaDataError
 from .pipeline import load_pipeline, this_step
 from .serialization import Serialization
 
@@ -23,28 +23,39 @@ def output_to_disk(data, name, serialization=None, *, multiple=False):
     Args:
         data: the object to pass on.
         name: the name children see it under, or None for an unnamed output.
-        serialization: a Serialization (or its name); by default pyarrow tables and record batches
-            use Arrow, bytes-like data BYTES, everything else PICKLE. JSON and BYTES can be read by
+        serialization: a Serialization (or its name) when data is ALREADY serialized that way
+            (bytes, bytearray, memoryview or pyarrow.Buffer), as in Orchest: it is written as is.
+            Given with other data, data is serialized that way (JSON of a dict, COLUMNS of a dict of
+            arrays, ...). None: pyarrow tables and record batches use Arrow, bytes and memoryviews
+            BYTES, everything else (a bytearray too) PICKLE. JSON and BYTES can be read by
             JavaScript steps.
         multiple: keep this step's other named outputs of this run instead of replacing them.
 
     Raises:
-        DataInvalidNameError, TypeError: the name is not allowed.
+        DataInvalidNameError: the name is not allowed (not a str or None, reserved, ...).
         SerializationError: the data cannot be written with this serialization.
     """
     stored_name = names.check_name(name)
-    chosen = ser.parse(serialization) or ser.infer(data)
+    given = ser.parse(serialization)
+    chosen = given or ser.infer(data)
+    if given is not None and ser.is_serialized(data):
+        def dump(f):
+            ser.dump_serialized(data, chosen, f)
+    else:
+        def dump(f):
+            ser.dump(data, chosen, f)
     root = config.outputs_dir()
     step_uuid = config.step_uuid()
     run_uuid = config.run_uuid()
-    if not multiple and run_uuid and store.last_run(root, step_uuid) == run_uuid:
+    quiet = Config.silence_multiple_data_transfer_calls_warning
+    if not multiple and not quiet and run_uuid and store.last_run(root, step_uuid) == run_uuid:
         warnings.warn(
             "this step already wrote an output in this run; the new output replaces it (a step has one "
             "output unless it passes multiple=True)",
             UserWarning,
             stacklevel=3,
         )
-    store.write_output(root, step_uuid, run_uuid, stored_name, chosen.name, lambda f: ser.dump(data, chosen, f), multiple)
+    store.write_output(root, step_uuid, run_uuid, stored_name, chosen.name, dump, multiple)
 
 
 def output(data, name, *, multiple=False):
@@ -74,7 +85,7 @@ def get_inputs(ignore_failure=False, verbose=False):
         InputNameCollisionError: two parents' outputs have the same name.
         DeserializationError: an output cannot be read back.
     """
-    if _called["get_inputs"]:
+    if _called["get_inputs"] and not Config.silence_multiple_data_transfer_calls_warning:
         warnings.warn("get_inputs() was already called in this step; reading the inputs again", UserWarning, stacklevel=2)
     _called["get_inputs"] = True
     pipeline = load_pipeline()
@@ -84,9 +95,19 @@ def get_inputs(ignore_failure=False, verbose=False):
     owner = {}
     for parent in step.get("incoming_connections", []):
         title = pipeline.get("steps", {}).get(parent, {}).get("title", parent)
-        found = store.read_outputs(root, parent)
+        try:
+            found = store.read_outputs(root, parent)
+        except InvalidMetaDataError as e:
+            if ignore_failure:
+                if verbose:
+                    print(f'Failed to retrieve input from step: "{title}"')
+                result["unnamed"].append(None)
+                continue
+            raise DiskOutputNotFoundError(f'incoming step "{title}" ({parent}) has no readable output: {e}') from e
         if found is None:
             if ignore_failure:
+                if verbose:
+                    print(f'Failed to retrieve input from step: "{title}"')
                 result["unnamed"].append(None)
                 continue
             raise DiskOutputNotFoundError(
@@ -98,10 +119,10 @@ def get_inputs(ignore_failure=False, verbose=False):
         finally:
             for _, f in found:
                 f.close()
+        if verbose:  # Orchest's lines, on stdout
+            print(f'Retrieved input from step: "{title}"')
         for entry, value in values:
             name = entry["name"]
-            if verbose:
-                print(f'get_inputs: step "{title}": {name} ({entry["serialization"]}, {entry["timestamp"]})', file=sys.stderr)
             if name == names.RESERVED_NAME:
                 result["unnamed"].append(value)
             elif name in result:

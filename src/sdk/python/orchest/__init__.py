@@ -4,6 +4,6 @@ import sys
 
 import berth
 
-for _sub in ("config", "error", "parameters", "pipeline", "serialization", "services", "store", "transfer"):
-    sys.modules[f"orchest.{_sub}"] = getattr(berth, _sub)
+for _sub in ("_version", "config", "error", "parameters", "pipeline", "serialization", "services", "store", "transfer", "utils"):
+    sys.modules[f"orchest.{_sub}"] = sys.modules[f"berth.{_sub}"]
 sys.modules["orchest"] = berth
