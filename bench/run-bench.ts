@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { table } from './lib/stats.ts';
 import { SUMMARY_FILE_ENV, type SummaryRow } from './lib/summary.ts';
 
-const BENCHES = ['planning', 'memory', 'hand-off', 'data-passing', 'instances', 'proxy', 'webhooks', 'session-start'] as const;
+const BENCHES = ['planning', 'memory', 'hand-off', 'data-passing', 'instances', 'proxy', 'webhooks', 'session-start', 'store-backends'] as const;
 type BenchName = (typeof BENCHES)[number];
 const HOUR_MS = 60 * 60 * 1000;
 

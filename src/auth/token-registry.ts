@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { BerthError } from '../errors.ts';
+import { isUniqueViolation } from '../store/store-dialect.ts';
 import type { Database } from '../store/tables.ts';
 import { TokenRepository, type TokenRow } from '../store/token-repository.ts';
 import { hashToken, newTokenSecret, sameHash } from './token-secret.ts';
@@ -57,7 +58,13 @@ export class TokenRegistry {
    */
   async ensureAdmin(configured: string | undefined): Promise<{ generated?: string }> {
     if (configured !== undefined) {
-      if (!(await this.#tokens.findActiveByHash(hashToken(configured)))) await this.#insert(configured, { name: 'admin (BERTH_ADMIN_TOKEN)', scope: 'admin' });
+      if (await this.#tokens.findActiveByHash(hashToken(configured))) return {};
+      try {
+        await this.#insert(configured, { name: 'admin (BERTH_ADMIN_TOKEN)', scope: 'admin' });
+      } catch (e) {
+        // Several servers starting together on one store: another one stored it first.
+        if (!isUniqueViolation(e)) throw e;
+      }
       return {};
     }
     if ((await this.#tokens.countActiveAdmins()) > 0) return {};

@@ -30,6 +30,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   pipeline: async () => (await import('./commands/pipeline-command.ts')).pipelineCommand,
   init: async () => (await import('./commands/init-command.ts')).initCommand,
   kube: async () => (await import('./commands/kube-command.ts')).kubeCommand,
+  db: async () => (await import('./commands/db-command.ts')).dbCommand,
 };
 
 const HELP = `Berth — pipelines and services for data teams (runs Orchest projects unchanged)
@@ -62,9 +63,10 @@ Commands:
   project list|rename|move|rm   registered projects (rm unregisters; the folder is kept)
   pipeline rm FILE              delete a pipeline file (records project:pipeline:deleted)
   kube manifests [--replicas N]  Berth itself on Kubernetes, as YAML (RBAC, PVC, servers, Service, Ingress)
+  db status|migrate|copy        the store: SQLite (default) or PostgreSQL (BERTH_DATABASE_URL)
 
 Every command takes --help. Lists take --json.
-State lives in BERTH_HOME (default ~/.berth). With BERTH_ENDPOINT (+ BERTH_TOKEN) set, run, runs,
+State lives in BERTH_HOME (default ~/.berth); BERTH_DATABASE_URL=postgres://… keeps the store in PostgreSQL. With BERTH_ENDPOINT (+ BERTH_TOKEN) set, run, runs,
 logs, cancel, validate and token talk to that Berth server instead.`;
 
 /** Runs the CLI and returns the exit code. Never lets a stack trace reach the user. */

@@ -12,7 +12,15 @@ export type RuntimeName = (typeof RUNTIMES)[number];
 export interface BerthConfig {
   /** State folder: the SQLite store, run folders with logs, driver registries. */
   home: string;
+  /** The SQLite file under home (used when `database` is SQLite). */
   dbPath: string;
+  /** The store: SQLite under BERTH_HOME (default) or PostgreSQL when BERTH_DATABASE_URL is set. */
+  database: StoreLocation;
+  /**
+   * How long a server's lease lasts without a heartbeat (BERTH_LEASE_SECONDS, default 15): a server
+   * whose lease expired has its work taken over or ended by a survivor (PostgreSQL, several servers).
+   */
+  leaseMs: number;
   /** The shared data folder steps see as /data (BERTH_DATA_DIR / ORCHEST_DATA_DIR on the process runtime). */
   dataDir: string;
   runtime: RuntimeName;
@@ -85,6 +93,9 @@ export interface BerthConfig {
   telemetry: { enabled: false } | { enabled: true; url: string };
 }
 
+/** Where the store lives: a SQLite file, or a PostgreSQL database several servers can share. */
+export type StoreLocation = { dialect: 'sqlite'; path: string } | { dialect: 'postgres'; url: string };
+
 /** A Docker Engine API endpoint: a unix socket or http(s)://host:port. `address` is for messages. */
 export interface DockerConnection {
   address: string;
@@ -107,6 +118,8 @@ export function loadConfig(env: Env = process.env): BerthConfig {
   return {
     home,
     dbPath: join(home, 'berth.db'),
+    database: databaseOf(env.BERTH_DATABASE_URL, join(home, 'berth.db')),
+    leaseMs: leaseSeconds(env) * 1000,
     dataDir: resolve(env.BERTH_DATA_DIR || join(home, 'data')),
     runtime: runtime as RuntimeName,
     defaultParallelism: availableParallelism(),
@@ -223,6 +236,34 @@ export function dockerConnection(raw: string | undefined): DockerConnection {
   }
   const protocol = m[1] === 'https' ? 'https' : 'http';
   return { address: raw, host: m[2], port: Number(m[3] ?? (protocol === 'https' ? 2376 : 2375)), protocol };
+}
+
+/** BERTH_DATABASE_URL (postgres://user@host:port/db) selects PostgreSQL; unset keeps SQLite under BERTH_HOME. */
+export function databaseOf(raw: string | undefined, sqlitePath: string): StoreLocation {
+  if (!raw) return { dialect: 'sqlite', path: sqlitePath };
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') || !url.hostname || url.pathname.length < 2) {
+    // The value may hold a password: the message never repeats it.
+    throw new BerthError('BERTH_E_CONFIG', 'BERTH_DATABASE_URL is not a PostgreSQL URL', {
+      problems: [{ path: 'BERTH_DATABASE_URL', message: 'must be postgres://[user[:password]@]host[:port]/database', fix: 'e.g. BERTH_DATABASE_URL=postgres://berth@127.0.0.1:5432/berth, or unset it to use SQLite under BERTH_HOME' }],
+    });
+  }
+  return { dialect: 'postgres', url: raw };
+}
+
+function leaseSeconds(env: Env): number {
+  const n = seconds(env, 'BERTH_LEASE_SECONDS', 15);
+  if (n < 1 || n > 300) {
+    throw new BerthError('BERTH_E_CONFIG', `BERTH_LEASE_SECONDS=${env.BERTH_LEASE_SECONDS} is out of range`, {
+      problems: [{ path: 'BERTH_LEASE_SECONDS', message: 'must be between 1 and 300 seconds', fix: 'e.g. BERTH_LEASE_SECONDS=15' }],
+    });
+  }
+  return n;
 }
 
 function remoteOf(env: Env): BerthConfig['remote'] {

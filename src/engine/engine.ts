@@ -18,6 +18,7 @@ import { BuildRepository } from '../store/build-repository.ts';
 import { JobRepository } from '../store/job-repository.ts';
 import type { StateChangeHook } from '../store/state-change.ts';
 import { openStore } from '../store/open-store.ts';
+import { startSharedStoreDuties, type SharedStoreDuties } from '../leases/shared-store-duties.ts';
 import { ProjectRepository } from '../store/project-repository.ts';
 import { RunRepository, type RunRow } from '../store/run-repository.ts';
 import type { Database } from '../store/tables.ts';
@@ -130,12 +131,20 @@ export class Engine {
 
   /** Opens the store under config.home and reconciles runs whose runner process died. */
   static async open(config: BerthConfig, opts: EngineOptions = {}): Promise<Engine> {
-    const db = await openStore(config.dbPath);
+    const db = await openStore(config.database);
     const engine = new Engine(config, db, opts);
     await engine.outbox.syncTelemetry();
     await engine.envVars.sealPlaintext();
     await engine.reconcile();
     return engine;
+  }
+
+  /**
+   * A server sharing a PostgreSQL store with others: its lease, the reaper of gone servers' work,
+   * scheduler leadership and other servers' events (nothing to do on SQLite).
+   */
+  shareStore(log: (line: string) => void): Promise<SharedStoreDuties> {
+    return startSharedStoreDuties({ db: this.#db, hook: this.#hook, config: this.config, onRunsEnded: (uuids) => this.#stopWorkloadsOf(uuids), onEvents: () => this.outbox.recorder.nudge(), log });
   }
 
   /** Named background instances (`berth instance`), owned by the OS user running Berth (root is admin). */
@@ -445,6 +454,14 @@ export class Engine {
    * Stops what really runs for a run, found by owner label rather than by the handles in the store:
    * a runner can die between starting a workload and recording its handle.
    */
+  /** Stops what still runs on this host for runs another server's lease left behind (ended by the reaper). */
+  async #stopWorkloadsOf(runUuids: string[]): Promise<void> {
+    for (const uuid of runUuids) {
+      const run = await this.#runs.get(uuid);
+      if (run) await this.#stopRunWorkloads(run).catch(() => undefined);
+    }
+  }
+
   async #stopRunWorkloads(run: RunRow): Promise<void> {
     const runtime = await this.#runtimes.get(run.runtime as RuntimeName);
     const handles = await runtime.driver.list({ run: run.uuid });

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { StateChange } from '../store/state-change.ts';
 import type { Database } from '../store/tables.ts';
+import { notifyEvents } from '../store/postgres-notifications.ts';
+import { lockForTransaction } from '../store/store-dialect.ts';
 import { buildEventSubject, type BuiltEvent } from './event-payload.ts';
 import { eventTypeOf } from './event-types.ts';
 import { telemetryPayload } from './telemetry-payload.ts';
@@ -43,6 +45,9 @@ export class EventRecorder {
     const timestamp = this.#now();
     const event: RecordedEvent = { uuid: randomUUID(), type, timestamp, project: built.subject.project };
     const eventJson = JSON.stringify(event);
+    // Readers follow the log by id: on PostgreSQL ids are handed out before commit, so writers take
+    // turns until commit and no reader can pass an id that commits later.
+    await lockForTransaction(tx, 'events');
     await tx
       .insertInto('events')
       .values({ uuid: event.uuid, type, project_uuid: built.projectUuid, job_uuid: built.jobUuid, run_uuid: built.runUuid, payload_json: eventJson, created_at: timestamp })
@@ -70,6 +75,13 @@ export class EventRecorder {
         })
         .execute();
     }
-    if (this.#listeners.size > 0) setImmediate(() => this.#listeners.forEach((l) => l()));
+    // Other servers on a PostgreSQL store learn of it on commit (their streams and dispatchers wake).
+    await notifyEvents(tx);
+    this.nudge();
   };
+
+  /** Wakes this process's live streams and dispatcher (events were recorded here or, as notified, by another server). */
+  nudge(): void {
+    if (this.#listeners.size > 0) setImmediate(() => this.#listeners.forEach((l) => l()));
+  }
 }

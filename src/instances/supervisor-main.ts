@@ -38,7 +38,7 @@ try {
   const instances = async () => {
     const { openStore } = await import('../store/open-store.ts');
     const { InstanceRepository } = await import('../store/instance-repository.ts');
-    const db = await openStore(config.dbPath);
+    const db = await openStore(config.database);
     closeStore = () => db.destroy();
     return new InstanceRepository(db);
   };

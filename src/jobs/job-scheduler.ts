@@ -17,8 +17,12 @@ export class JobScheduler {
   /** A nudge came during a tick: tick again right after it. */
   #nudged = false;
 
-  constructor(jobs: JobService, opts: { pollMs: number; log?: (line: string) => void }) {
+  /** Whether this process may schedule now (several servers on one PostgreSQL store: one leads). */
+  readonly #leads: () => Promise<boolean>;
+
+  constructor(jobs: JobService, opts: { pollMs: number; log?: (line: string) => void; leads?: () => Promise<boolean> }) {
     this.#jobs = jobs;
+    this.#leads = opts.leads ?? (async () => true);
     this.#pollMs = opts.pollMs;
     this.#log = opts.log ?? (() => {});
   }
@@ -50,6 +54,7 @@ export class JobScheduler {
   /** Starts every due batch (without waiting for them). Returns the started batches. */
   async tick(): Promise<void> {
     try {
+      if (!(await this.#leads())) return;
       for (const batch of await this.#jobs.startDue({ signal: this.#abortRuns.signal })) this.#track(batch);
     } catch (e) {
       this.#log(`scheduler: ${e instanceof Error ? e.message : String(e)}`);

@@ -3,6 +3,7 @@ import type { BerthConfig } from '../config/config.ts';
 import { Engine } from '../engine/engine.ts';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../log.ts';
 import { JobScheduler } from '../jobs/job-scheduler.ts';
+import type { SharedStoreDuties } from '../leases/shared-store-duties.ts';
 import { AuthFailureLimiter } from '../auth/auth-failure-limiter.ts';
 import { hostWorkloadPolicy } from '../auth/host-workload-policy.ts';
 import { secureHome } from '../store/secure-home.ts';
@@ -50,11 +51,15 @@ export async function startServer(given: BerthConfig, opts: ServerOptions): Prom
   let url = `http://${opts.host}:${opts.port}`;
   let app: RunningServer['app'] | undefined;
   let bridge: import('node:net').Server | undefined;
+  let duties: SharedStoreDuties | undefined;
   try {
     const { tokens, projects, services, serviceAccess, webSessions } = engine;
     engine.serveAt(url);
     const schedulerLog = engine.log.child({ component: 'scheduler' });
-    const scheduler = new JobScheduler(engine.jobs, { pollMs: config.schedulerPollMs, log: (line) => schedulerLog.info(line) });
+    // Several servers on one PostgreSQL store: lease + reaper, one scheduler, other servers' events.
+    const leaseLog = engine.log.child({ component: 'lease' });
+    duties = await engine.shareStore((line) => leaseLog.info(line));
+    const scheduler = new JobScheduler(engine.jobs, { pollMs: config.schedulerPollMs, log: (line) => schedulerLog.info(line), leads: duties.leadsScheduler });
     const ctx: ServerContext = { engine, projects, tokens, services, limiter: new AuthFailureLimiter(opts.authFailures), scheduler, serviceAccess, webSessions, hostPolicy };
     if (hostPolicy === 'workload-user') for (const project of await projects.list()) closeProjectFolder(project.path);
     const { generated } = await tokens.ensureAdmin(config.adminToken);
@@ -87,10 +92,12 @@ export async function startServer(given: BerthConfig, opts: ServerOptions): Prom
         off();
         await scheduler.stop({ abortRuns: true });
         await dispatcher.stop();
+        await duties?.stop();
         await engine.close();
       },
     };
   } catch (e) {
+    await duties?.stop();
     await engine.close();
     throw e;
   }

@@ -2,6 +2,7 @@ import type { Status } from '../core/statuses.ts';
 import type { Kysely } from 'kysely';
 import type { EnvironmentBuild, StateChangeHook } from './state-change.ts';
 import type { BuildsTable, Database } from './tables.ts';
+import { lockForTransaction } from './store-dialect.ts';
 
 export type BuildRow = BuildsTable;
 
@@ -33,6 +34,8 @@ export class BuildRepository {
   async claim(uuid: string, now: string): Promise<boolean> {
     return this.#db.transaction().execute(async (tx) => {
       const limit = this.#limit;
+      // The slot count and queue order read other rows: claims from several servers take turns.
+      await lockForTransaction(tx, 'build-claim');
       const res = await tx
         .updateTable('builds')
         .set({ status: 'STARTED', started_at: now })

@@ -1,4 +1,5 @@
 import type { ExpressionBuilder, Kysely } from 'kysely';
+import { isPostgres } from './store-dialect.ts';
 import type { Database, DeliveriesTable } from './tables.ts';
 
 export type DeliveryRow = DeliveriesTable;
@@ -41,8 +42,19 @@ export class DeliveryRepository {
     const rows = await this.#db
       .updateTable('deliveries')
       .set((eb) => ({ status: 'DELIVERING', claimed_by: owner, lease_until: leaseUntil, attempts: eb('attempts', '+', 1) }))
-      .where('uuid', 'in', uuids)
-      .where((w) => this.#isDue(w, now))
+      .$if(!isPostgres(this.#db), (q) => q.where('uuid', 'in', uuids).where((w) => this.#isDue(w, now)))
+      // PostgreSQL: rows another server is claiming right now are skipped, not waited for.
+      .$if(isPostgres(this.#db), (q) =>
+        q.where('uuid', 'in', (eb) =>
+          eb
+            .selectFrom('deliveries')
+            .select('uuid')
+            .where('uuid', 'in', uuids)
+            .where((w) => this.#isDue(w, now))
+            .forUpdate()
+            .skipLocked(),
+        ),
+      )
       .returningAll()
       .execute();
     return rows.sort((a, b) => a.scheduled_at.localeCompare(b.scheduled_at));

@@ -1,5 +1,6 @@
 import type { Kysely, Updateable } from 'kysely';
 import type { Database, InstancesTable } from './tables.ts';
+import { isUniqueViolation } from './store-dialect.ts';
 
 export type InstanceRow = InstancesTable;
 
@@ -26,7 +27,7 @@ export class InstanceRepository {
       await this.#db.insertInto('instances').values(row).execute();
       return true;
     } catch (e) {
-      if (/UNIQUE constraint failed/i.test(String(e))) return false;
+      if (isUniqueViolation(e)) return false;
       throw e;
     }
   }

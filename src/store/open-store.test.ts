@@ -4,12 +4,13 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, SqliteDialect, sql } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import { migration0001Runs } from './migrations/0001-runs.ts';
 import { migration0004Instances } from './migrations/0004-instances.ts';
 import { NodeSqliteDatabase } from './node-sqlite-database.ts';
-import { openStore } from './open-store.ts';
+import { appliedMigrations, connectStore, migrateStore, MIGRATIONS, openStore } from './open-store.ts';
+import { freshStore, type Backend, type TestStore } from '../../test/helpers/store-backends.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'berth-open-store-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -67,5 +68,84 @@ describe('openStore', () => {
     const [a, b] = await Promise.all([openStore(path), openStore(path)]);
     await Promise.all([a.destroy(), b.destroy()]);
     assert.deepEqual(migrationNames(path), migrationNames(join(dir, 'new.sqlite')));
+  });
+});
+
+describe('one set of migrations on both backends', () => {
+  const stores: TestStore[] = [];
+  after(async () => {
+    for (const s of stores) await s.drop();
+  });
+
+  async function schemaOf(backend: Backend) {
+    const store = await freshStore(backend);
+    stores.push(store);
+    const db = await openStore(store.location);
+    try {
+      const tables = await db.introspection.getTables();
+      const migrations = await appliedMigrations(db);
+      // SQLite (for compatibility) lets a non-integer PRIMARY KEY column hold NULL; PostgreSQL does
+      // not. Berth never writes one, so primary-key columns compare as NOT NULL.
+      const pk = new Set<string>();
+      if (backend === 'sqlite') {
+        for (const t of tables) {
+          const rows = await sql<{ name: string }>`select name from pragma_table_info(${t.name}) where pk > 0`.execute(db);
+          for (const r of rows.rows) pk.add(`${t.name}.${r.name}`);
+        }
+      }
+      return {
+        migrations: migrations.applied,
+        tables: Object.fromEntries(
+          tables
+            .filter((t) => !t.name.startsWith('berth_migration') && !t.isView)
+            .sort((a, b) => a.name.localeCompare(b.name))
+            .map((t) => [t.name, t.columns.map((c) => `${c.name}${c.isNullable && !pk.has(`${t.name}.${c.name}`) ? '?' : ''}${c.hasDefaultValue || c.isAutoIncrementing ? '=' : ''}`)]),
+        ),
+      };
+    } finally {
+      await db.destroy();
+    }
+  }
+
+  test('SQLite and PostgreSQL get the same tables, columns, nullability and migrations', async () => {
+    const [lite, pg] = await Promise.all([schemaOf('sqlite'), schemaOf('postgres')]);
+    assert.deepEqual(pg.migrations, lite.migrations);
+    assert.deepEqual(pg.tables, lite.tables);
+    assert.ok(Object.keys(pg.tables).length >= 19);
+  });
+
+  test('a new PostgreSQL store opened by several handles at once is migrated once', async () => {
+    const store = await freshStore('postgres');
+    stores.push(store);
+    const dbs = await Promise.all([openStore(store.location), openStore(store.location), openStore(store.location)]);
+    try {
+      const rows = await dbs[0]!.selectFrom('berth_migration' as never).select('name' as never).execute();
+      assert.equal(rows.length, Object.keys(MIGRATIONS).length);
+      assert.equal((await appliedMigrations(dbs[1]!)).upToDate, true);
+    } finally {
+      await Promise.all(dbs.map((d) => d.destroy()));
+    }
+  });
+
+  test('an older PostgreSQL store (only early migrations) is brought up to date', async () => {
+    const store = await freshStore('postgres');
+    stores.push(store);
+    const old = await connectStore(store.location);
+    const { error } = await new Migrator({
+      db: old,
+      provider: { getMigrations: async () => ({ '0001-runs': migration0001Runs, '0004-instances': migration0004Instances }) },
+      migrationTableName: 'berth_migration',
+      migrationLockTableName: 'berth_migration_lock',
+    }).migrateToLatest();
+    assert.equal(error, undefined);
+    assert.deepEqual((await appliedMigrations(old)).applied, ['0001-runs', '0004-instances']);
+    await old.destroy();
+    const db = await openStore(store.location);
+    try {
+      assert.equal((await appliedMigrations(db)).upToDate, true);
+      assert.deepEqual(await migrateStore(db), [], 'nothing left to apply');
+    } finally {
+      await db.destroy();
+    }
   });
 });

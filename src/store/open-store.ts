@@ -1,7 +1,8 @@
 import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Kysely, SqliteDialect, sql } from 'kysely';
-import type { Migration } from 'kysely/migration';
+import type { Migration, MigrationResult } from 'kysely/migration';
+import type { StoreLocation } from '../config/config.ts';
 import { BerthError } from '../errors.ts';
 import { migration0001Runs } from './migrations/0001-runs.ts';
 import { migration0004Instances } from './migrations/0004-instances.ts';
@@ -12,11 +13,13 @@ import { migration0009ServiceSessions } from './migrations/0009-service-sessions
 import { migration0010BuildQueue } from './migrations/0010-build-queue.ts';
 import { migration0011OwnerStart } from './migrations/0011-owner-start.ts';
 import { migration0014SealedEnvVarsWebSessions } from './migrations/0014-sealed-env-vars-web-sessions.ts';
+import { migration0015ServerLeases } from './migrations/0015-server-leases.ts';
 import { NodeSqliteDatabase } from './node-sqlite-database.ts';
+import { openPostgres } from './open-postgres.ts';
 import type { Database } from './tables.ts';
 
-/** Append-only list of migrations, applied in name order. */
-const MIGRATIONS: Record<string, Migration> = {
+/** Append-only list of migrations, applied in name order. The same list serves SQLite and PostgreSQL. */
+export const MIGRATIONS: Record<string, Migration> = {
   '0001-runs': migration0001Runs,
   '0004-instances': migration0004Instances,
   '0003-server': migration0003Server,
@@ -26,18 +29,67 @@ const MIGRATIONS: Record<string, Migration> = {
   '0010-build-queue': migration0010BuildQueue,
   '0011-owner-start': migration0011OwnerStart,
   '0014-sealed-env-vars-web-sessions': migration0014SealedEnvVarsWebSessions,
+  '0015-server-leases': migration0015ServerLeases,
 };
 
-/**
- * Opens (creating if needed) the SQLite store at `path` and brings its schema up to date.
- * Safe when several Berth processes open the same file at once.
- */
-export async function openStore(path: string): Promise<Kysely<Database>> {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+/** A file path (SQLite) or a StoreLocation (SQLite or PostgreSQL). */
+export type StoreTarget = string | StoreLocation;
+
+/** Where a target points, for messages (never a URL's password). */
+export function describeStore(target: StoreTarget): string {
+  const loc = locationOf(target);
+  if (loc.dialect === 'sqlite') return loc.path;
+  try {
+    const url = new URL(loc.url);
+    url.password = url.password ? '***' : '';
+    return url.toString();
+  } catch {
+    return 'postgres://(invalid URL)';
+  }
+}
+
+export function locationOf(target: StoreTarget): StoreLocation {
+  return typeof target === 'string' ? { dialect: 'sqlite', path: target } : target;
+}
+
+/** Opens the store without touching its schema (for `berth db status`). */
+export async function connectStore(target: StoreTarget): Promise<Kysely<Database>> {
+  const loc = locationOf(target);
+  if (loc.dialect === 'postgres') return openPostgres(loc.url);
+  mkdirSync(dirname(loc.path), { recursive: true, mode: 0o700 });
   // A new store is created owner-only; SQLite gives its WAL and shared-memory files the same mode.
-  if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: new NodeSqliteDatabase(path) }) });
-  if (await isUpToDate(db)) return db;
+  if (!existsSync(loc.path)) closeSync(openSync(loc.path, 'a', 0o600));
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: new NodeSqliteDatabase(loc.path) }) });
+}
+
+/**
+ * Opens (creating if needed) the store — SQLite at a path, or PostgreSQL — and brings its schema up
+ * to date. Safe when several Berth processes open the same store at once (PostgreSQL: an advisory
+ * lock makes one of them migrate; the others wait and find it done).
+ */
+export async function openStore(target: StoreTarget): Promise<Kysely<Database>> {
+  const db = await connectStore(target);
+  try {
+    await migrateStore(db);
+  } catch (e) {
+    await db.destroy().catch(() => undefined);
+    const loc = locationOf(target);
+    const message = e instanceof Error ? e.message : String(e);
+    throw new BerthError('BERTH_E_STORE', `could not prepare the store at ${describeStore(target)}: ${message}`, {
+      cause: e,
+      problems: [
+        loc.dialect === 'postgres'
+          ? { path: 'BERTH_DATABASE_URL', message, fix: 'check that PostgreSQL runs and the URL (user, host, port, database) is right' }
+          : { path: 'BERTH_HOME', message, fix: 'check that the folder exists and is writable' },
+      ],
+    });
+  }
+  return db;
+}
+
+/** Applies the migrations `db` lacks; returns the names this call applied (none when up to date). */
+export async function migrateStore(db: Kysely<Database>): Promise<string[]> {
+  if ((await appliedMigrations(db)).upToDate) return [];
   // Only a new or older store pays for loading the migrator.
   const { Migrator } = await import('kysely/migration');
   const migrator = new Migrator({
@@ -50,32 +102,39 @@ export async function openStore(path: string): Promise<Kysely<Database>> {
     allowUnorderedMigrations: true,
   });
   for (let attempt = 0; ; attempt++) {
-    const { error } = await migrator.migrateToLatest();
-    if (!error) return db;
-    // Two processes migrating at once: one of them sees the other's lock or tables; retry briefly.
-    if (attempt < 20 && /locked|busy|already exists|UNIQUE/i.test(String(error))) {
+    const { error, results } = await migrator.migrateToLatest();
+    if (!error) return applied(results);
+    // Two processes migrating a new SQLite store at once: one sees the other's lock or tables; retry briefly.
+    if (attempt < 20 && /locked|busy|already exists|UNIQUE|duplicate key/i.test(String(error))) {
       await new Promise((r) => setTimeout(r, 50 + attempt * 25));
       continue;
     }
-    await db.destroy();
-    throw new BerthError('BERTH_E_STORE', `could not prepare the store at ${path}: ${String(error)}`, { cause: error });
+    throw new BerthError('BERTH_E_STORE', String(error), { cause: error });
   }
 }
 
+function applied(results: MigrationResult[] | undefined): string[] {
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
 /**
- * True when the store already records exactly this build's migrations (in any order): every command
- * opens the store, and one query is cheaper than the migrator. Kysely records a migration in the
- * transaction that applies it, so a recorded name means its schema is there (also with another
- * process migrating at the same time). Anything else (no table yet, a missing or unknown name)
- * goes through the migrator as before.
+ * The migrations the store records, and whether they are exactly this build's (in any order): every
+ * command opens the store, and one query is cheaper than the migrator. Kysely records a migration in
+ * the transaction that applies it, so a recorded name means its schema is there (also with another
+ * process migrating at the same time). Anything else (no table yet, a missing or unknown name) goes
+ * through the migrator.
  */
-async function isUpToDate(db: Kysely<Database>): Promise<boolean> {
-  let applied: string[];
+export async function appliedMigrations(db: Kysely<Database>): Promise<{ applied: string[]; pending: string[]; unknown: string[]; upToDate: boolean }> {
+  let applied: string[] = [];
   try {
-    applied = (await sql<{ name: string }>`select name from berth_migration`.execute(db)).rows.map((r) => r.name);
-  } catch {
-    return false;
+    applied = (await sql<{ name: string }>`select name from berth_migration order by name`.execute(db)).rows.map((r) => r.name);
+  } catch (e) {
+    // No migration table yet is a new store; anything else (an unreachable server) is an error.
+    if (!/no such table|does not exist/i.test(String(e))) throw e;
+    applied = [];
   }
   const known = Object.keys(MIGRATIONS);
-  return applied.length === known.length && known.every((name) => applied.includes(name));
+  const pending = known.filter((name) => !applied.includes(name)).sort();
+  const unknown = applied.filter((name) => !known.includes(name));
+  return { applied, pending, unknown, upToDate: pending.length === 0 && unknown.length === 0 };
 }

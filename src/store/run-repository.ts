@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Status } from '../core/statuses.ts';
 import { runEndVerb, type StateChangeHook } from './state-change.ts';
 import type { Database, RunsTable, StepRunsTable } from './tables.ts';
+import { lockForTransaction } from './store-dialect.ts';
 
 export type RunRow = RunsTable;
 export type StepRunRow = StepRunsTable;
@@ -49,6 +50,9 @@ export class RunRepository {
   }
 
   async #claimIn(db: Kysely<Database>, uuid: string, now: string): Promise<boolean> {
+    // The queue and limit checks read other rows: on PostgreSQL two servers claiming at once would
+    // each see the other's run still PENDING, so claims take turns (SQLite's writers already do).
+    await lockForTransaction(db, 'run-claim');
     const limited = Object.entries(this.#limits).filter(([, n]) => n > 0);
     const res = await db
       .updateTable('runs')
@@ -174,13 +178,11 @@ export class RunRepository {
   /** Runs whose uuid starts with `prefix` (at most 2: enough to tell unique from ambiguous). */
   /** Runs whose uuid starts with `prefix` (at most 2), only among `projectUuid`'s when given. */
   async findByPrefix(prefix: string, projectUuid?: string): Promise<RunRow[]> {
-    const escaped = prefix.replace(/[\\%_]/g, (c) => `\\${c}`);
-    let q = this.#db.selectFrom('runs').selectAll();
+    // A range, not LIKE: the same on both backends (SQLite's LIKE ignores case and has no escape by default).
+    const p = prefix.toLowerCase();
+    let q = this.#db.selectFrom('runs').selectAll().where('uuid', '>=', p).where('uuid', '<', `${p}\uffff`);
     if (projectUuid !== undefined) q = q.where('project_uuid', '=', projectUuid);
-    return q
-      .where((eb) => eb('uuid', 'like', eb.val(`${escaped}%`)))
-      .limit(2)
-      .execute();
+    return q.orderBy('uuid').limit(2).execute();
   }
 
   async steps(runUuid: string): Promise<StepRunRow[]> {

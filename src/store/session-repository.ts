@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { StateChangeHook } from './state-change.ts';
+import { lockForTransaction } from './store-dialect.ts';
 import type { Database, SessionServicesTable, SessionsTable } from './tables.ts';
 
 export type SessionRow = SessionsTable;
@@ -23,6 +24,8 @@ export class SessionRepository {
    */
   async claim(row: SessionRow, staleOwner: (r: SessionRow) => boolean): Promise<boolean> {
     return this.#db.transaction().execute(async (tx) => {
+      // Read-then-write: two servers starting the same session take turns (SQLite's writers already do).
+      await lockForTransaction(tx, `session:${row.uuid}`);
       const current = await tx.selectFrom('sessions').selectAll().where('uuid', '=', row.uuid).executeTakeFirst();
       if (current && (current.status === 'STARTING' || current.status === 'STOPPING') && !staleOwner(current)) return false;
       if (current) {

@@ -305,6 +305,29 @@ export interface Database {
   service_sessions: ServiceSessionsTable;
   builds: BuildsTable;
   web_sessions: WebSessionsTable;
+  server_leases: ServerLeasesTable;
+  leader_leases: LeaderLeasesTable;
+}
+
+/** A Berth process serving from this store: alive while its lease is renewed (heartbeat). */
+export interface ServerLeasesTable {
+  /** `host:pid:start` — unique per process. */
+  id: string;
+  host: string;
+  pid: number;
+  started_at: string;
+  heartbeat_at: string;
+  lease_until: string;
+  /** Set when the server stopped cleanly (its lease was ended at once). */
+  stopped_at: string | null;
+}
+
+/** A role one server holds at a time (e.g. 'scheduler'); `token` grows with every new holder (fencing). */
+export interface LeaderLeasesTable {
+  name: string;
+  holder: string;
+  token: number;
+  lease_until: string;
 }
 
 /** A browser's service session on a service's own origin (hash of the cookie's secret only). */

@@ -20,7 +20,7 @@ export async function startServerProcess(env: Record<string, string | undefined>
     child,
     stderr: () => err,
     stop: async () => {
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
       await once(child, 'exit');
     },

@@ -24,7 +24,10 @@ export async function schedulerCommand(ctx: CliContext, args: string[]): Promise
   if (positionals.length > 0) throw usageError('scheduler', `unknown argument "${positionals[0]}"`, 'berth scheduler [--once]');
   const engine = await ctx.engine();
   const log = (line: string) => ctx.err(`${new Date().toISOString()} ${line}`);
-  const scheduler = values['no-jobs'] ? null : new JobScheduler(engine.jobs, { pollMs: ctx.config.schedulerPollMs, log });
+  // Running beside servers on a PostgreSQL store: a lease like theirs, and it schedules only while it
+  // leads (--once ticks when told to).
+  const duties = values.once ? null : await engine.shareStore(log);
+  const scheduler = values['no-jobs'] ? null : new JobScheduler(engine.jobs, { pollMs: ctx.config.schedulerPollMs, log, leads: duties?.leadsScheduler });
   const dispatcher = values['no-webhooks'] ? null : engine.outbox.dispatcher({ log });
   if (values.once) {
     await scheduler?.tick();
@@ -44,5 +47,6 @@ export async function schedulerCommand(ctx: CliContext, args: string[]): Promise
   off();
   await scheduler?.stop({ abortRuns: true });
   await dispatcher?.stop();
+  await duties?.stop();
   return 0;
 }

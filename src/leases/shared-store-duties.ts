@@ -1,0 +1,69 @@
+import type { Kysely } from 'kysely';
+import type { BerthConfig } from '../config/config.ts';
+import { EVENTS_CHANNEL, listenPostgres } from '../store/postgres-notifications.ts';
+import { LeaseRepository } from '../store/lease-repository.ts';
+import type { StateChangeHook } from '../store/state-change.ts';
+import type { Database } from '../store/tables.ts';
+import { reapExpiredServers } from './lease-reaper.ts';
+import { ServerLease } from './server-lease.ts';
+
+export interface SharedStoreDuties {
+  /** For the job scheduler: whether this server leads the scheduling now (always true on SQLite). */
+  leadsScheduler: () => Promise<boolean>;
+  stop: () => Promise<void>;
+}
+
+export interface SharedStoreOptions {
+  db: Kysely<Database>;
+  hook: StateChangeHook;
+  config: BerthConfig;
+  /** Runs of a gone server were ended: stop their workloads on this host. */
+  onRunsEnded: (runUuids: string[]) => Promise<void>;
+  /** Another server recorded events: wake this server's streams and webhook dispatcher. */
+  onEvents: () => void;
+  log: (line: string) => void;
+}
+
+/**
+ * What a server does to share a PostgreSQL store with other servers: holds a lease (heartbeat), and
+ * after each heartbeat ends the work of servers whose lease expired (and stops their workloads on
+ * this host); leads the job scheduler only while it holds the 'scheduler' leader lease (one
+ * scheduler at a time, a new fencing token per new leader); wakes its event streams and webhook
+ * dispatcher on other servers' events (LISTEN/NOTIFY). On SQLite (one host) there is nothing to do:
+ * liveness is by process id and the file lock orders writers.
+ */
+export async function startSharedStoreDuties(opts: SharedStoreOptions): Promise<SharedStoreDuties> {
+  const { db, config, log } = opts;
+  const database = config.database;
+  if (database.dialect !== 'postgres') return { leadsScheduler: async () => true, stop: async () => {} };
+  const startedAt = new Date().toISOString();
+  const lease: ServerLease = new ServerLease(db, {
+    leaseMs: config.leaseMs,
+    log,
+    onBeat: async () => {
+      const ended = await reapExpiredServers(db, opts.hook, { self: { host: lease.host, pid: lease.pid, startedAt } });
+      if (ended.length === 0) return;
+      log(`lease: ended ${ended.length} run(s) of server(s) whose lease expired: ${ended.map((u) => u.slice(0, 8)).join(', ')}`);
+      // Their workloads on this host (same-host servers) are stopped; other hosts' at their next start.
+      await opts.onRunsEnded(ended);
+    },
+  });
+  await lease.start();
+  const listener = await listenPostgres(database.url, EVENTS_CHANNEL, opts.onEvents, log);
+  const leases = new LeaseRepository(db);
+  let token: number | null = null;
+  return {
+    leadsScheduler: async () => {
+      const now = Date.now();
+      const got = await leases.lead('scheduler', lease.id, new Date(now).toISOString(), new Date(now + config.leaseMs).toISOString());
+      if (got !== token) log(got === null ? 'scheduler: another server leads the scheduling now' : `scheduler: this server leads the scheduling (fencing token ${got})`);
+      token = got;
+      return got !== null;
+    },
+    stop: async () => {
+      await listener.close();
+      if (token !== null) await leases.resign('scheduler', lease.id, new Date().toISOString()).catch(() => undefined);
+      await lease.stop();
+    },
+  };
+}
