@@ -55,11 +55,17 @@ export class WebUi {
     return fetch(`${this.url}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) }, body: body !== undefined ? JSON.stringify(body) : undefined });
   }
 
-  /** A new browser context signed in with `token` (the session cookie the sign-in form sets), or signed out. */
+  /** A new browser context signed in with `token` (the session cookie the sign-in form gets), or signed out. */
   async page(opts: { token?: string | null; width?: number; height?: number } = {}): Promise<WatchedPage> {
     const context = await this.#browser.newContext({ viewport: { width: opts.width ?? 1440, height: opts.height ?? 900 } });
     const token = opts.token === undefined ? ADMIN : opts.token;
-    if (token) await context.addCookies([{ name: 'berth_token', value: encodeURIComponent(token), url: this.url, httpOnly: true, sameSite: 'Strict' }]);
+    if (token) {
+      // Signed in as the sign-in form does: the server trades the token for a session id (the cookie never holds the token).
+      const res = await fetch(`${this.url}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) });
+      const cookie = /^berth_token=([^;]*)/.exec(res.headers.get('set-cookie') ?? '');
+      if (res.status !== 200 || !cookie) throw new Error(`sign-in with the token failed: ${res.status} ${await res.text()}`);
+      await context.addCookies([{ name: 'berth_token', value: cookie[1]!, url: this.url, httpOnly: true, sameSite: 'Strict' }]);
+    }
     const page = (await context.newPage()) as WatchedPage;
     page.errors = [];
     page.on('console', (m) => m.type() === 'error' && page.errors.push(`${m.text()} (${m.location().url})`));
