@@ -72,7 +72,8 @@ async function runQuickstart(runtime: 'process' | 'docker', env: Record<string, 
   assert.match(buildLog, /Requirement already satisfied: pandas|bash < \/berth-env\/setup_script\.sh[^\n]*\n ---> Using cache/);
   // The executed notebooks went to the run folder: the project is as it was.
   assert.deepEqual(listing(project), before);
-  assert.equal(readdirSync(join(box.home, 'runs', report.run.uuid, 'notebooks')).length, 6);
+  // Beside each executed notebook the runner keeps its kernel's start-up log (`<step>.ipynb.kernel.log`).
+  assert.equal(readdirSync(join(box.home, 'runs', report.run.uuid, 'notebooks')).filter((f) => f.endsWith('.ipynb')).length, 6);
   return { box, report, buildLog };
 }
 
