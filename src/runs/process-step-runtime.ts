@@ -79,7 +79,8 @@ export class ProcessStepRuntime implements StepRuntime {
   /** The interpreter of Python steps without an environment: `--python`, BERTH_PYTHON, else the first python3 on PATH. */
   basePython(override?: string): { ok: true; python: string | undefined } | { ok: false; reason: string } {
     const chosen = override ?? this.#config.python;
-    if (chosen === undefined) return { ok: true, python: findPython(this.#config.baseEnv.PATH) };
+    // Workloads dropped to the workload user need an interpreter that user can run.
+    if (chosen === undefined) return { ok: true, python: findPython(this.#config.baseEnv.PATH, { forOtherUsers: this.#config.hostWorkloads === 'workload-user' }) };
     const field = override !== undefined ? '--python' : 'BERTH_PYTHON';
     if (!isAbsolute(chosen)) return { ok: false, reason: `${field}=${chosen} must be an absolute path to a python3 executable` };
     try {

@@ -26,7 +26,8 @@ const ENTRIES: Record<RuntimeName, RuntimeEntry> = {
       new ProcessDriver({
         stateDir: join(config.home, 'workloads', 'process'),
         python: config.processLauncher === 'auto' ? findPython(config.baseEnv.PATH) : undefined,
-        mountPython: findPython(config.baseEnv.PATH),
+        // Workloads dropped to the workload user run the mount helper as that user: it must be able to run it.
+        mountPython: findPython(config.baseEnv.PATH, { forOtherUsers: config.hostWorkloads === 'workload-user' }),
         ...(config.hostWorkloads === 'workload-user' ? { user: new WorkloadUser({ name: config.workloadUser, home: config.home }), sharedPaths: [config.dataDir] } : {}),
       }),
   },

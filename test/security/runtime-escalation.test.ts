@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -114,10 +114,12 @@ describe('a project token cannot become admin through a host service (issue 19 i
     } while (['PENDING', 'STARTED'].includes(report.run.status));
     const log = await (await api('GET', `/api/runs/${run}/steps/${uuid}/logs`, ADMIN)).text();
     assert.equal(report.run.status, 'SUCCESS', `${JSON.stringify(report)}\n${log}`);
-    assert.match(log, /^berth-test-workload$/m);
+    // Seen from the host (inside its mount namespace the step may see itself as uid 0 of a user namespace).
+    assert.equal(statSync(join(home, 'data', 'from-step.txt')).uid, workloadUid(), 'what the step wrote belongs to the workload user');
     assert.match(log, /victim's secret/);
   });
   it("a job created with a project token runs its steps as the workload user from its snapshot", async () => {
+    rmSync(join(home, 'data', 'from-step.txt'), { force: true });
     const created = (await (await api('POST', '/api/tokens', ADMIN, { name: 'victim-jobs', project: 'victim' })).json()) as { token: string };
     const res = await api('POST', '/api/projects/victim/jobs', created.token, { name: 'now', pipeline_path: 'p.orchest' });
     assert.equal(res.status, 201, await res.clone().text());
@@ -131,7 +133,7 @@ describe('a project token cannot become admin through a host service (issue 19 i
     const run = show.runs[0]!.uuid;
     const log = await (await api('GET', `/api/runs/${run}/steps/00000000-0000-4000-8000-000000000001/logs`, ADMIN)).text();
     assert.equal(show.runs[0]!.status, 'SUCCESS', log);
-    assert.match(log, /^berth-test-workload$/m);
+    assert.equal(statSync(join(home, 'data', 'from-step.txt')).uid, workloadUid(), 'what the job run wrote belongs to the workload user');
   });
 
   it('a project at the top of the file system is neither closed nor shared: its host workloads are refused with a clear error', async () => {
@@ -220,3 +222,8 @@ describe('a server that cannot switch users refuses host workloads to project to
     await api('DELETE', '/api/projects/p/services/sleeper', ADMIN);
   });
 });
+
+/** The uid of the test's workload user (created by the server on first use). */
+function workloadUid(): number {
+  return Number(execFileSync('id', ['-u', 'berth-test-workload'], { encoding: 'utf8' }).trim());
+}

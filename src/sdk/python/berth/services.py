@@ -34,6 +34,8 @@ def _describe(service):
 
 
 def _specs():
+    # Orchest listed every service of the pipeline (whatever its scope), and refused an unknown session type.
+    config.session_type()
     return dict(load_pipeline().get("services", {}) or {})
 
 
