@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
 import { delimiter, dirname, join } from 'node:path';
 import type { EnvironmentDefinition } from '../core/environment-image.ts';
@@ -188,7 +188,9 @@ async function lockFolder(dir: string): Promise<() => void> {
   for (;;) {
     try {
       mkdirSync(lock);
-      writeFileSync(join(lock, 'owner'), ownerClaim());
+      // Written whole (rename), so a waiter never reads half a claim and takes the lock over.
+      writeFileSync(join(lock, 'owner.tmp'), ownerClaim());
+      renameSync(join(lock, 'owner.tmp'), join(lock, 'owner'));
       return () => rmSync(lock, { recursive: true, force: true });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
@@ -199,7 +201,8 @@ async function lockFolder(dir: string): Promise<() => void> {
     } catch {
       // the lock was just released, or is being taken
     }
-    if (claim !== null && ownerState(parseOwnerClaim(claim)) === 'gone') rmSync(lock, { recursive: true, force: true });
+    const owner = claim ? parseOwnerClaim(claim) : null;
+    if (owner !== null && Number.isInteger(owner.pid) && owner.pid > 0 && ownerState(owner) === 'gone') rmSync(lock, { recursive: true, force: true });
     else await new Promise((r) => setTimeout(r, 250));
   }
 }
