@@ -105,7 +105,7 @@ export async function migrateStore(db: Kysely<Database>): Promise<string[]> {
     const { error, results } = await migrator.migrateToLatest();
     if (!error) return applied(results);
     // Two processes migrating a new SQLite store at once: one sees the other's lock or tables; retry briefly.
-    if (attempt < 20 && /locked|busy|already exists|UNIQUE|duplicate key/i.test(String(error))) {
+    if (attempt < 20 && /locked|busy|already exists|UNIQUE|duplicate key|duplicate column/i.test(String(error))) {
       await new Promise((r) => setTimeout(r, 50 + attempt * 25));
       continue;
     }
