@@ -88,10 +88,14 @@ export class Dispatcher {
     await Promise.all(this.#inFlight.values());
   }
 
-  /** Claims what is due now, sends it and waits for the outcomes. Returns how many were attempted. */
-  async drainOnce(): Promise<number> {
+  /**
+   * Claims what is due now (or, with `dueBy`, what was due by then — so a caller looping until
+   * nothing is left does not retry in the same pass what just failed), sends it and waits for the
+   * outcomes. Returns how many were attempted.
+   */
+  async drainOnce(dueBy?: Date): Promise<number> {
     await this.#releaseDeadClaims(true);
-    const claimed = await this.#claim();
+    const claimed = await this.#claim(dueBy);
     await Promise.all(this.#inFlight.values());
     return claimed;
   }
@@ -132,15 +136,16 @@ export class Dispatcher {
     this.#nudged = false;
   }
 
-  async #claim(): Promise<number> {
+  async #claim(dueBy?: Date): Promise<number> {
     const free = this.#o.concurrency - this.#inFlight.size;
     const now = this.#o.now();
+    const cutoff = dueBy && dueBy < now ? dueBy : now;
     const lease = new Date(now.getTime() + this.#o.timeoutMs * 2 + 10_000).toISOString();
     const saturated = [...this.#perSubscriber].filter(([, n]) => n >= this.#o.perSubscriber).map(([s]) => s);
     // Pick within each subscriber's budget first, then claim exactly those (no claim-and-hand-back churn).
     const budget = new Map(this.#perSubscriber);
     const picked: string[] = [];
-    for (const d of await this.#deliveries.due(now.toISOString(), free * 4, saturated)) {
+    for (const d of await this.#deliveries.due(cutoff.toISOString(), free * 4, saturated)) {
       if (picked.length >= free) break;
       const busy = budget.get(d.subscriber_uuid) ?? 0;
       if (busy >= this.#o.perSubscriber) continue;

@@ -32,7 +32,9 @@ export async function schedulerCommand(ctx: CliContext, args: string[]): Promise
   if (values.once) {
     await scheduler?.tick();
     await scheduler?.idle();
-    while (dispatcher && (await dispatcher.drainOnce()) > 0);
+    // One attempt per delivery due now: a failure rescheduled during this pass waits for the next.
+    const dueBy = new Date();
+    while (dispatcher && (await dispatcher.drainOnce(dueBy)) > 0);
     return 0;
   }
   const off = engine.outbox.recorder.onRecorded(() => dispatcher?.nudge());
