@@ -181,6 +181,11 @@ export class AttackServer {
     return path;
   }
 
+  /** The server's process id. */
+  get pid(): number {
+    return this.#server.child.pid!;
+  }
+
   stderr(): string {
     return this.#server.stderr();
   }

@@ -9,6 +9,7 @@ import { dockerTestContext, PYTHON_IMAGE } from '../helpers/docker-test-context.
 import { eventually } from '../helpers/eventually.ts';
 import { freePort } from '../helpers/instances.ts';
 import { AttackServer } from './attack-server.ts';
+import { killLeftovers } from './leftovers.ts';
 
 const ECHO = join(REPO, 'test', 'fixtures', 'services', 'echo-service.mjs');
 
@@ -30,6 +31,7 @@ describe('proxy port squatting (issue 19 item 4)', () => {
     for (const [p, s] of [['alpha', 'squat'], ['beta', 'real'], ['alpha', 'own']]) await t.api('DELETE', `/api/projects/${p}/services/${s}`).catch(() => undefined);
     victim.close();
     await t.close();
+    await killLeftovers(t.root);
     t.cleanup();
   });
 
