@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -183,6 +183,29 @@ describe('a project token cannot become admin through a host service (issue 19 i
     chmodSync(join(bin, 'node'), 0o755);
     const second = await runJs({ PATH: `${bin}:/usr/local/bin:/usr/bin:/bin` });
     assert.deepEqual([second.step.status, second.log], ['SUCCESS', 'js-ok\n'], JSON.stringify(second));
+  });
+
+  it("a step cannot make the server write or read host files through links in its run folder's logs", async () => {
+    const created = (await (await api('POST', '/api/tokens', ADMIN, { name: 'victim-links', project: 'victim' })).json()) as { token: string };
+    const outside = join(root, 'outside');
+    mkdirSync(outside, { recursive: true });
+    writeFileSync(join(outside, 'target.txt'), 'original\n');
+    writeFileSync(join(outside, 'secret.txt'), 'host secret\n');
+    const [first, second] = ['00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000002'];
+    const step = (uuid: string, file: string, parents: string[]) => ({ uuid, title: file, file_path: file, incoming_connections: parents, environment: '', kernel: { name: 'bash' }, parameters: {}, meta_data: { hidden: false, position: [0, 0] } });
+    writeFileSync(join(root, 'victim', 'plant.sh'), `logs="$(dirname "$ORCHEST_PIPELINE_PATH")/logs"\nln -sf ${join(outside, 'target.txt')} "$logs/${second}.log" && echo planted-second\nln -sf ${join(outside, 'secret.txt')} "$logs/${first}.log" && echo planted-first\nexit 0\n`);
+    writeFileSync(join(root, 'victim', 'after.sh'), 'echo INJECTED\n');
+    writeFileSync(join(root, 'victim', 'plant.orchest'), JSON.stringify({ name: 'plant', uuid: '11111111-2222-4333-8444-555555555558', version: '1.2.3', parameters: {}, settings: {}, steps: { [first]: step(first, 'plant.sh', []), [second]: step(second, 'after.sh', [first]) } }));
+    const res = await api('POST', '/api/projects/victim/runs', created.token, { pipeline: 'plant.orchest' });
+    assert.equal(res.status, 201, await res.clone().text());
+    const run = ((await res.json()) as { run: { uuid: string } }).run.uuid;
+    let status = 'PENDING';
+    while (['PENDING', 'STARTED'].includes(status)) {
+      await new Promise((r) => setTimeout(r, 100));
+      status = ((await (await api('GET', `/api/runs/${run}`, ADMIN)).json()) as { run: { status: string } }).run.status;
+    }
+    assert.equal(readFileSync(join(outside, 'target.txt'), 'utf8'), 'original\n', "a step's output was appended to a host file through a link");
+    for (const uuid of [first, second]) assert.doesNotMatch(await (await api('GET', `/api/runs/${run}/steps/${uuid}/logs`, created.token)).text(), /host secret|original/);
   });
 
   it('a project at the top of the file system is neither closed nor shared: its host workloads are refused with a clear error', async () => {
