@@ -199,4 +199,42 @@ describe('three servers on one PostgreSQL database', () => {
       await client.end();
     }
   });
+
+  it('kill -9 of a server while it sends webhooks: every delivery still arrives, the ones it had in flight again with the same ids', async () => {
+    const [, b, c] = servers as [Server, Server, Server];
+    const receiver = new Receiver();
+    receiver.respond = () => 'hold';
+    const url = await receiver.listen();
+    const client = new pg.Client({ connectionString: store.env.BERTH_DATABASE_URL });
+    await client.connect();
+    try {
+      const N = 60;
+      const now = new Date().toISOString();
+      await client.query(
+        `insert into subscribers (uuid, kind, name, url, secret_sealed, content_type, format, verify_ssl, created_at) values ('sub-kill', 'webhook', 'kill', $1, null, 'application/json', 'generic', 0, $2)`,
+        [url, now],
+      );
+      await client.query(
+        `insert into deliveries (uuid, event_uuid, event_type, subscriber_uuid, status, attempts, scheduled_at, payload_json, created_at)
+         select 'kill-' || i, 'kill-event-' || i, 'project:created', 'sub-kill', 'SCHEDULED', 0, $1, '{"n":' || i || '}', $1 from generate_series(1, ${N}) as i`,
+        [now],
+      );
+      await client.query(`select pg_notify('berth_events', '')`);
+      // B holds some deliveries in flight (the receiver answers nobody yet) when it is killed.
+      const victim = `%:${b.child.pid}:%`;
+      await until('B has deliveries in flight', 20_000, async () => (await client.query(`select count(*)::int as n from deliveries where status = 'DELIVERING' and claimed_by like $1`, [victim])).rows[0].n > 0);
+      b.child.kill('SIGKILL');
+      receiver.respond = () => 200;
+      for (const res of receiver.held.splice(0)) if (!res.destroyed) res.writeHead(200).end('ok');
+      await until(`all ${N} deliveries DELIVERED by the survivor`, 60_000, async () => (await client.query(`select count(*)::int as n from deliveries where subscriber_uuid = 'sub-kill' and status = 'DELIVERED'`)).rows[0].n === N);
+      const ids = new Set(receiver.received.map((r) => r.headers['x-berth-delivery']));
+      assert.equal(ids.size, N, 'every delivery reached the receiver (at least once, under its own id)');
+      const senders = await client.query(`select distinct claimed_by from deliveries where subscriber_uuid = 'sub-kill'`);
+      assert.ok(senders.rows.every((r) => !String(r.claimed_by).includes(`:${b.child.pid}:`)), 'none is left as sent by the dead server');
+      assert.equal((await api(c, 'GET', '/api/health')).status, 200, 'the survivor answers');
+    } finally {
+      await client.end();
+      await receiver.close();
+    }
+  });
 });
