@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { sseData } from '../../src/cli/backend/http-client.ts';
-import { pipeline, Sandbox, writePipeline } from '../helpers/berth-cli.ts';
+import { pipeline, REPO, Sandbox, writePipeline } from '../helpers/berth-cli.ts';
 import { Receiver } from '../helpers/receiver.ts';
 import { startServerProcess } from '../helpers/berth-server-process.ts';
 import { freshStore, type TestStore } from '../helpers/store-backends.ts';
@@ -119,6 +119,25 @@ describe('three servers on one PostgreSQL database', () => {
     assert.equal(new Set(ids).size, ids.length);
     controller.abort();
     await reading;
+  });
+
+  it('a service created through A answers through the proxy of B and C; removed through C, it is gone on A', async () => {
+    const [a, b, c] = servers as [Server, Server, Server];
+    const port = 21000 + (process.pid % 1000) * 2;
+    const echo = join(REPO, 'test', 'fixtures', 'services', 'echo-service.mjs');
+    const created = await api(a, 'POST', '/api/projects/demo/services', { name: 'echo', command: process.execPath, args: `${echo} ${port}`, ports: [port] });
+    assert.equal(created.status, 201, await created.text());
+    const prefix = `/api/projects/demo/services/echo/${port}`;
+    for (const s of [b, c, a]) {
+      const res = await until(`the service through ${s.url}`, 15_000, async () => {
+        const r = await api(s, 'GET', `${prefix}/hello`);
+        return r.status === 200 && r;
+      });
+      assert.equal(((await res.json()) as { url: string }).url, '/hello');
+    }
+    assert.equal((await api(c, 'DELETE', '/api/projects/demo/services/echo')).status < 300, true);
+    await until('the service is gone on A', 10_000, async () => (await api(a, 'GET', `${prefix}/hello`)).status !== 200);
+    assert.equal((await api(a, 'GET', '/api/projects/demo/services/echo')).status, 404);
   });
 
   it('webhook deliveries dispatched by all three servers arrive exactly once each', async () => {
