@@ -15,7 +15,8 @@ import { AttackServer, attackRuntimes } from './attack-server.ts';
 import { killLeftovers } from './leftovers.ts';
 
 const ADMIN = 'escalation-admin-token-0123456789';
-const WORKLOAD_USER = 'berth-test-workload';
+/** This run's own workload user (several checkouts may run this file at once; each removes only its own). */
+const WORKLOAD_USER = `berth-t-${process.pid}`;
 const isRoot = process.getuid?.() === 0;
 
 /**
@@ -174,7 +175,7 @@ describe('a project token cannot become admin through a host service (issue 19 i
     if (runnableByOthers(process.execPath)) assert.equal(first.log, 'js-ok\n', JSON.stringify(first));
     else if (first.step.status !== 'SUCCESS') {
       assert.equal(first.step.exit_code, null, 'it never started');
-      assert.match(first.step.reason ?? '', /cannot be run by the workload user berth-test-workload .*install Node\.js 24 system-wide/, JSON.stringify(first));
+      assert.match(first.step.reason ?? '', new RegExp(`cannot be run by the workload user ${WORKLOAD_USER} .*install Node\\.js 24 system-wide`), JSON.stringify(first));
     }
     // A Node.js every user can run, first on the step's PATH: the step runs on it.
     const bin = join(root, 'bin');
