@@ -14,6 +14,11 @@ const project = join(root, 'projects', 'hello');
 cpSync(join(REPO, 'examples', 'hello'), project, { recursive: true });
 const envProps = join(project, '.orchest', 'environments', '9a5f2c1e-7d3b-4c8a-b6e0-2f4d8a1c3e57', 'properties.json');
 writeFileSync(envProps, JSON.stringify({ ...JSON.parse(readFileSync(envProps, 'utf8')), gpu_support: true }));
+const pipelineFile = join(project, 'hello.orchest');
+const GET_DATA = '3b1f0c52-8d4e-4e9a-a1c7-5f2e6b9d0a11';
+const pipeline = JSON.parse(readFileSync(pipelineFile, 'utf8')) as { steps: Record<string, Record<string, unknown>> };
+pipeline.steps[GET_DATA]!.berth_resources = { requests: { cpus: 0.5 }, limits: { cpus: 2, memory: '4g' } };
+writeFileSync(pipelineFile, JSON.stringify(pipeline));
 const home = join(root, 'home');
 const VOLUMES = `${join(root, 'projects')}=berth-projects,${home}=berth-data,${join(REPO, 'src', 'sdk')}=berth-data:sdk`;
 
@@ -22,10 +27,10 @@ function berth(args: string[], env: Record<string, string> = {}): { status: numb
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-type Obj = { apiVersion: string; kind: string; metadata: { name: string }; spec: any };
+type Obj = { apiVersion: string; kind: string; metadata: { name: string; annotations: Record<string, string> }; spec: any };
 
 describe('berth run --runtime kubernetes --dry-run', () => {
-  it('prints one valid Job per step, from the run\'s own specs: images, mounts from the mapped claims, GPUs for gpu_support, affinity-free without nodes', async () => {
+  it('prints one valid Job per step, from the run\'s own specs: images, mounts from the mapped claims, GPUs for gpu_support, the step\'s berth_resources, affinity-free without nodes', async () => {
     const r = berth(['run', join(project, 'hello.orchest'), '--runtime', 'kubernetes', '--dry-run'], { BERTH_KUBE_VOLUMES: VOLUMES, BERTH_KUBE_NAMESPACE: 'ml' });
     assert.equal(r.status, 0, r.stderr);
     const objs = parseAllDocuments(r.stdout).map((d) => d.toJS() as Obj);
@@ -37,7 +42,12 @@ describe('berth run --runtime kubernetes --dry-run', () => {
       const pod = o.spec.template.spec;
       const container = pod.containers[0];
       assert.match(container.image, /^berth-env\/9a5f2c1e-7d3b-4c8a-b6e0-2f4d8a1c3e57:[0-9a-f]{16}$/);
-      assert.deepEqual(container.resources, { requests: { 'nvidia.com/gpu': '1' }, limits: { 'nvidia.com/gpu': '1' } });
+      // One GPU from the environment's gpu_support; the step's own berth_resources.
+      const own = o.metadata.annotations['berth.dev/id']!.endsWith(GET_DATA);
+      assert.deepEqual(
+        container.resources,
+        own ? { requests: { cpu: '500m', 'nvidia.com/gpu': '1' }, limits: { cpu: '2', memory: '4Gi', 'nvidia.com/gpu': '1' } } : { requests: { 'nvidia.com/gpu': '1' }, limits: { 'nvidia.com/gpu': '1' } },
+      );
       assert.deepEqual(
         container.volumeMounts.map((m: { mountPath: string; subPath?: string }) => [m.mountPath, m.subPath]),
         [['/project-dir', 'hello'], ['/data', 'data'], ['/berth-run', 'runs/dry-run'], ['/berth-outputs', 'runs/dry-run/outputs'], ['/berth-sdk/python', 'sdk/python']],

@@ -1,6 +1,5 @@
 import { join, resolve, dirname } from 'node:path';
 import { EnvironmentImages } from '../../environments/environment-images.ts';
-import { readOrchestEnvironments } from '../../environments/orchest-environments.ts';
 import { BerthError } from '../../errors.ts';
 import { loadPipeline } from '../../projects/pipeline-loader.ts';
 import { ContainerStepRuntime } from '../../runs/container-step-runtime.ts';
@@ -26,7 +25,6 @@ export async function kubeDryRun(ctx: CliContext, file: string, env: Record<stri
   const runDir = join(config.home, 'runs', RUN);
   // prepareStep only builds the spec: no driver is used, so none is opened (there may be no cluster).
   const runtime = new ContainerStepRuntime(config, null as never, new EnvironmentImages(new PlanningImageBuilder(), join(config.home, 'builds')), 'kubernetes');
-  const gpu = new Set(readOrchestEnvironments(projectDir).filter((e) => e.gpuSupport).map((e) => e.uuid));
   const objects: object[] = [];
   const claims = new Map<string, object>();
   for (const step of Object.values(pipeline.steps)) {
@@ -57,7 +55,7 @@ export async function kubeDryRun(ctx: CliContext, file: string, env: Record<stri
       notebookOut: join(runDir, 'notebooks', `${step.uuid}.ipynb`),
     });
     if (!prepared.ok) throw new BerthError('BERTH_E_INVALID_PIPELINE', prepared.reason, { problems: [{ path: `steps.${step.uuid}`, message: prepared.reason }] });
-    const built = workloadObjects(prepared.spec, { settings: config.kubernetes.settings, installation: config.home, resources: gpu.has(step.environment) ? { gpus: 1 } : undefined });
+    const built = workloadObjects(prepared.spec, { settings: config.kubernetes.settings, installation: config.home });
     for (const claim of built.claims) claims.set((claim.metadata as { name: string }).name, claim);
     objects.push(built.workload);
     if (built.service) objects.push(built.service, ...built.aliases);
