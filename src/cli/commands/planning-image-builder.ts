@@ -1,0 +1,21 @@
+import type { ImageBuilder } from '../../runtimes/image-builder.ts';
+
+/** Plans image names only: every image counts as present (nothing is pulled or built), base image ids as unknown. */
+export class PlanningImageBuilder implements ImageBuilder {
+  async hasImage(): Promise<boolean> {
+    return true;
+  }
+  async imageId(): Promise<string | null> {
+    return null;
+  }
+  async tag(): Promise<void> {
+    throw new Error('a dry run tags no image');
+  }
+  async build(): Promise<void> {
+    throw new Error('a dry run builds no image');
+  }
+  async pull(): Promise<void> {
+    throw new Error('a dry run pulls no image');
+  }
+}
+
