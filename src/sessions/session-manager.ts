@@ -258,7 +258,7 @@ export class SessionManager {
       };
       await this.#rows.addService(svc);
       opts.onProgress?.(`service ${def.name}: starting`);
-      const { image, gpuSupport } = isolated ? await this.#image(def, loaded.projectDir, (l) => opts.onProgress?.(`service ${def.name}: ${l}`)) : { image: '', gpuSupport: false };
+      const { image, gpuSupport } = isolated ? await this.#image(runtime.name, def, loaded.projectDir, (l) => opts.onProgress?.(`service ${def.name}: ${l}`)) : { image: '', gpuSupport: false };
       const spec = this.#spec(row, def, { projectName, loaded, isolated, hostMounts: runtime.mountSupport?.().ok === true, image, gpuSupport, inherited, logPath: svc.log_path, sessionType: scope });
       // A service restarts only once it has been ready: a crash while starting fails the start.
       const handle = await runtime.driver.start({ ...spec, restart: 'no' }, opts.signal);
@@ -289,9 +289,9 @@ export class SessionManager {
   }
 
   /** The service's image (pulled or built now), and whether it is a gpu_support environment's. */
-  async #image(def: ServiceDefinition, projectDir: string, onProgress: (line: string) => void): Promise<{ image: string; gpuSupport: boolean }> {
+  async #image(runtime: RuntimeName, def: ServiceDefinition, projectDir: string, onProgress: (line: string) => void): Promise<{ image: string; gpuSupport: boolean }> {
     const uuid = environmentReference(def.image);
-    const images = await this.#runtimes.environmentImages();
+    const images = await this.#runtimes.environmentImages(runtime);
     if (uuid === null) {
       // A missing image is pulled now, its progress part of the session's start.
       await images.ensurePulled(def.image, onProgress);

@@ -1,5 +1,4 @@
 import { join, resolve, dirname } from 'node:path';
-import { EnvironmentImages } from '../../environments/environment-images.ts';
 import { BerthError } from '../../errors.ts';
 import { loadPipeline } from '../../projects/pipeline-loader.ts';
 import { ContainerStepRuntime } from '../../runs/container-step-runtime.ts';
@@ -7,7 +6,7 @@ import { projectNameOf } from '../../projects/pipeline-loader.ts';
 import { kubeYaml } from '../../runtimes/kubernetes/kube-yaml.ts';
 import type { CliContext } from '../cli-context.ts';
 import { DryRunObjects, sessionServiceSpecs } from './kube-service-objects.ts';
-import { PlanningImageBuilder } from './planning-image-builder.ts';
+import { planningImages } from './planning-image-builder.ts';
 
 /** Stands for the run that a real `berth run` would create (its uuid is made then). */
 const RUN = 'dry-run';
@@ -26,7 +25,7 @@ export async function kubeDryRun(ctx: CliContext, file: string, env: Record<stri
   const projectUuid = 'dry-run-project';
   const runDir = join(config.home, 'runs', RUN);
   // prepareStep only builds the spec: no driver is used, so none is opened (there may be no cluster).
-  const images = new EnvironmentImages(new PlanningImageBuilder(), join(config.home, 'builds'));
+  const images = planningImages(config);
   const runtime = new ContainerStepRuntime(config, null as never, images, 'kubernetes');
   const objects = new DryRunObjects();
   if (job) {

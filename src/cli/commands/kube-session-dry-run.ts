@@ -1,11 +1,9 @@
-import { join } from 'node:path';
-import { EnvironmentImages } from '../../environments/environment-images.ts';
 import { loadPipeline, projectNameOf } from '../../projects/pipeline-loader.ts';
 import { kubeYaml } from '../../runtimes/kubernetes/kube-yaml.ts';
 import { parseServiceDefinition } from '../../services/service-definition.ts';
 import type { CliContext } from '../cli-context.ts';
 import { DryRunObjects, sessionServiceSpecs } from './kube-service-objects.ts';
-import { PlanningImageBuilder } from './planning-image-builder.ts';
+import { planningImages } from './planning-image-builder.ts';
 
 /** Stands for the session's uuid (made when the session starts). */
 const SESSION = 'dry-run';
@@ -21,7 +19,7 @@ const TOKEN = '<project token made by the deploy>';
 export async function kubeSessionDryRun(ctx: CliContext, file: string): Promise<number> {
   const { config } = ctx;
   const loaded = loadPipeline(file);
-  const images = new EnvironmentImages(new PlanningImageBuilder(), join(config.home, 'builds'));
+  const images = planningImages(config);
   const objects = new DryRunObjects();
   const at = { sessionUuid: SESSION, projectUuid: 'dry-run-project', projectName: projectNameOf(loaded.projectDir) };
   const specs = await sessionServiceSpecs(config, loaded, 'interactive', at, images);
