@@ -67,7 +67,6 @@ describe('environment builder Jobs (pure)', () => {
     const container = pod.containers[0]!;
     assert.equal(container.image, 'mirror.example.com/buildkit:rootless');
     assert.deepEqual(container.securityContext, { runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: 'Unconfined' } });
-    assert.equal(container.privileged, undefined);
     assert.equal(job.spec!.template.metadata!.annotations!['container.apparmor.security.beta.kubernetes.io/workload'], 'unconfined');
     assert.deepEqual(container.env, [
       { name: 'BUILDKITD_FLAGS', value: '--oci-worker-no-process-sandbox' },
