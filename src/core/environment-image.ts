@@ -9,6 +9,8 @@ export interface EnvironmentDefinition {
   setupScript: string | null;
   /** The project folder the environment belongs to: the build context (its files at /project-dir). */
   projectDir?: string;
+  /** properties.json's gpu_support: workloads in it get a GPU on runtimes that allocate them (not part of the image). */
+  gpuSupport?: boolean;
 }
 
 /** Bumped when the way images are built changes, so old builds are not reused. */

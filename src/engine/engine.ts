@@ -385,7 +385,8 @@ export class Engine {
 
   /**
    * Builds (or finds, by content hash) the images of the environments under `path`: a project folder
-   * or one environment folder. Throws BERTH_E_ENV_BUILD at the first failing build.
+   * or one environment folder, with the default runtime's builder (builder Jobs on a cluster for
+   * the kubernetes runtime with BERTH_KUBE_REGISTRY). Throws BERTH_E_ENV_BUILD at the first failing build.
    */
   async buildEnvironments(
     path: string,
@@ -393,7 +394,7 @@ export class Engine {
   ): Promise<EnvironmentImage[]> {
     const found = findEnvironments(path);
     const { uuids } = found;
-    const images = await this.#runtimes.environmentImages();
+    const images = await this.#runtimes.environmentImages(this.config.runtime);
     // The project is registered (as a run would) so its builds' events name it.
     const projectDir = realpathSync(found.projectDir);
     await this.#projects.ensure(projectDir, projectNameOf(projectDir), isoNow());

@@ -30,7 +30,7 @@ export function loadEnvironment(projectDir: string, uuid: string): EnvironmentDe
   } catch (e) {
     throw invalid(propertiesPath, 'is not valid JSON', `fix the JSON (${e instanceof Error ? e.message : String(e)})`);
   }
-  const p = properties as { base_image?: unknown; name?: unknown };
+  const p = properties as { base_image?: unknown; name?: unknown; gpu_support?: unknown };
   if (typeof p !== 'object' || p === null || typeof p.base_image !== 'string' || p.base_image.trim() === '') {
     throw invalid(propertiesPath, 'base_image must be a non-empty string', 'set "base_image" to an image name, e.g. "python:3.12-slim"');
   }
@@ -41,6 +41,7 @@ export function loadEnvironment(projectDir: string, uuid: string): EnvironmentDe
     baseImage: p.base_image.trim(),
     setupScript: existsSync(scriptPath) ? readFileSync(scriptPath, 'utf8') : null,
     projectDir,
+    gpuSupport: p.gpu_support === true,
   };
 }
 

@@ -42,11 +42,18 @@ const ENTRIES: Record<RuntimeName, RuntimeEntry> = {
       return new DockerImageBuilder(driver.client, config.docker.address);
     },
   },
-  // Environment images are still built by the docker runtime's builder (no builder Job on the cluster yet).
+  // Environment images: builder Jobs on the cluster with BERTH_KUBE_REGISTRY (StepRuntimes asks only then), else the docker runtime's builder.
   kubernetes: {
     driver: async (config) => {
       const [{ KubernetesDriver }, { loadKubeConfig }] = await Promise.all([import('./kubernetes/kubernetes-driver.ts'), import('./kubernetes/kube-config-loader.ts')]);
       return new KubernetesDriver({ kubeConfig: loadKubeConfig(config.kubernetes.kubeconfig), settings: config.kubernetes.settings });
+    },
+    imageBuilder: async (driver, config) => {
+      const [{ KubernetesDriver }, { KubeImageBuilder }] = await Promise.all([import('./kubernetes/kubernetes-driver.ts'), import('./kubernetes/kube-image-builder.ts')]);
+      const { settings } = config.kubernetes;
+      if (!(driver instanceof KubernetesDriver)) throw new Error('the kubernetes image builder needs the kubernetes driver');
+      if (!settings.build) throw new BerthError('BERTH_E_CONFIG', 'environment images on a cluster need a registry to push to', { problems: [{ path: 'BERTH_KUBE_REGISTRY', message: 'not set', fix: 'e.g. BERTH_KUBE_REGISTRY=registry.example.com/team' }] });
+      return new KubeImageBuilder(driver, { settings, build: settings.build, home: config.home, installation: config.home });
     },
   },
 };

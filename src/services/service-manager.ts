@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { BerthConfig } from '../config/config.ts';
 import type { ServiceDefinition } from '../core/pipeline-types.ts';
-import type { LogChunk, RuntimeDriver, WorkloadHandle } from '../runtimes/driver.ts';
+import type { LogChunk, RuntimeDriver, WorkloadHandle, WorkloadSpec } from '../runtimes/driver.ts';
 import type { TokenRegistry } from '../auth/token-registry.ts';
 import { BerthError } from '../errors.ts';
 import type { Project } from '../store/project-repository.ts';
@@ -168,16 +168,22 @@ export class ServiceManager {
     return out;
   }
 
+  /** The workload deploy starts for `def` (`apiToken`: the project token it makes; `berth service deploy --dry-run` shows a placeholder). */
+  workloadSpec(project: Project, def: ServiceDefinition, apiToken: string): WorkloadSpec {
+    const logPath = join(this.#config.home, 'services', project.uuid, `${def.name}.log`);
+    return serviceWorkloadSpec(
+      def,
+      { projectUuid: project.uuid, projectName: project.name, projectDir: project.path, endpoint: this.#endpoint(), containerEndpoint: this.#containerEndpoint?.(), apiToken, logPath, codeDir: join(this.#config.home, 'services', project.uuid, `${def.name}.code`) },
+      this.#config.baseEnv,
+    );
+  }
+
   async #start(project: Project, row: ServiceRow, def: ServiceDefinition): Promise<void> {
     if (row.token_id) await this.#tokens.revoke(row.token_id);
     const { secret, token } = await this.#tokens.create({ name: `service ${def.name}`, scope: 'project', projectUuid: project.uuid, service: def.name });
     row.token_id = token.id;
     await this.#rows.setToken(project.uuid, def.name, token.id);
-    const spec = serviceWorkloadSpec(
-      def,
-      { projectUuid: project.uuid, projectName: project.name, projectDir: project.path, endpoint: this.#endpoint(), containerEndpoint: this.#containerEndpoint?.(), apiToken: secret, logPath: row.log_path, codeDir: join(this.#config.home, 'services', project.uuid, `${def.name}.code`) },
-      this.#config.baseEnv,
-    );
+    const spec = this.workloadSpec(project, def, secret);
     const handle = await (await this.#driverOf()).start(spec);
     row.handle_json = JSON.stringify(handle);
     await this.#rows.setHandle(project.uuid, def.name, row.handle_json);
