@@ -38,9 +38,10 @@ export interface ProcessEnvironment {
  * `python3 -m venv --system-site-packages` from the base interpreter, so the host's packages stay
  * visible) in which the environment's setup_script.sh runs as Orchest ran it: `bash < setup_script.sh`
  * in the project folder, the virtual environment activated (VIRTUAL_ENV, its bin first on PATH, so
- * `pip install` installs into it). Cached by content hash (base interpreter, setup script, project
- * folder) under `root`; builds take a slot of the build queue and write their log under `buildsDir`,
- * like image builds. Concurrent requests share one build.
+ * `pip install` installs into it). Cached by content hash (base interpreter, setup script and the
+ * files it names, project folder) under `root`; builds take a slot of the build queue and write their log under `buildsDir`,
+ * like image builds. Concurrent requests share one build. The cache key covers the project files the
+ * setup script names (requirements.txt, …) by content, so editing one builds the environment anew.
  */
 export class ProcessEnvironments {
   readonly #root: string;
@@ -59,7 +60,10 @@ export class ProcessEnvironments {
   /** Where the environment's virtual environment is (built or not) for this interpreter and project. */
   location(env: EnvironmentDefinition, python: string, projectDir: string): { venv: string; log: string; hash: string } {
     const base = realpathSync(python);
-    const hash = createHash('sha256').update(JSON.stringify([RECIPE_VERSION, base, env.setupScript, projectDir])).digest('hex').slice(0, 16);
+    // The files the setup script reads (requirements.txt, …) count by content: editing one rebuilds.
+    const key: unknown[] = [RECIPE_VERSION, base, env.setupScript, projectDir];
+    if (env.setupInputs && Object.keys(env.setupInputs).length > 0) key.push(env.setupInputs);
+    const hash = createHash('sha256').update(JSON.stringify(key)).digest('hex').slice(0, 16);
     const dir = env.uuid.toLowerCase();
     return { venv: join(this.#root, dir, hash), log: join(this.#buildsDir, dir, `venv-${hash}.log`), hash };
   }
