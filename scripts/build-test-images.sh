@@ -151,7 +151,8 @@ copy_with_libs() {
 }
 
 # berth-test/redis:1 — a stand-in for Docker Hub's `redis` made from Debian's redis-server: the server
-# on 6379 for other containers (protected mode off, as the official image has it).
+# on 6379 for other containers (protected mode off, as the official image has it), with a HEALTHCHECK
+# (redis-cli ping) so that Berth knows when it is ready.
 REDIS_IMAGE="${BERTH_TEST_REDIS_IMAGE:-berth-test/redis:1}"
 if has_image "$REDIS_IMAGE"; then
   echo "[images] $REDIS_IMAGE present"
@@ -160,12 +161,13 @@ elif [ ! -x /usr/bin/redis-server ]; then
 else
   root="$work/redis"
   make_busybox_root "$root"
-  copy_with_libs "$root" /usr/bin/redis-server
+  copy_with_libs "$root" /usr/bin/redis-server /usr/bin/redis-cli
   mkdir -p "$root/data"
   echo "[images] importing $REDIS_IMAGE"
   tar -C "$root" -c . | docker import \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     --change 'WORKDIR /data' --change 'EXPOSE 6379' \
+    --change 'HEALTHCHECK --interval=1s --timeout=5s --retries=60 CMD ["redis-cli", "ping"]' \
     --change 'CMD ["redis-server", "--protected-mode", "no"]' - "$REDIS_IMAGE" >/dev/null
   docker run --rm "$REDIS_IMAGE" redis-server --version
 fi
@@ -173,7 +175,8 @@ fi
 # berth-test/postgres:1 — a stand-in for Docker Hub's `postgres` made from Debian's postgresql-15: its
 # entrypoint does what the official one does for an empty data folder (initdb as user postgres, then
 # connections from other containers with POSTGRES_HOST_AUTH_METHOD or POSTGRES_PASSWORD; neither
-# set is refused, as there) and runs the server on 5432.
+# set is refused, as there) and runs the server on 5432; a HEALTHCHECK (pg_isready over TCP) says
+# when it accepts connections.
 POSTGRES_IMAGE="${BERTH_TEST_POSTGRES_IMAGE:-berth-test/postgres:1}"
 PG_BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)"
 if has_image "$POSTGRES_IMAGE"; then
@@ -221,6 +224,36 @@ ENTRY
   tar -C "$root" -c . | docker import \
     --change "ENV PATH=/usr/local/sbin:/usr/local/bin:$PG_BIN:/usr/sbin:/usr/bin:/sbin:/bin" \
     --change 'ENV PGDATA=/var/lib/postgresql/data' --change 'EXPOSE 5432' \
+    --change 'HEALTHCHECK --interval=1s --timeout=5s --retries=120 CMD ["pg_isready", "-h", "127.0.0.1", "-U", "postgres"]' \
     --change 'ENTRYPOINT ["docker-entrypoint.sh"]' --change 'CMD ["postgres"]' - "$POSTGRES_IMAGE" >/dev/null
   docker run --rm --entrypoint postgres "$POSTGRES_IMAGE" --version
+fi
+
+# berth-test/web-ui-standin:1 — stands in for the images of web UIs that cannot be had offline
+# (orchest/streamlit, tensorflow/tensorflow, codercom/code-server): Orchest's python base stand-in with
+# `streamlit`, `tensorboard` and `code-server` commands that serve HTTP (python3 -m http.server) on the
+# port the real program would use (8501, --port/6006, --bind-addr's). NOT those programs: only what a
+# session needs of them (a process that runs and a port that answers). WORKDIR /usr/src/app as in
+# orchest/streamlit.
+STANDIN_IMAGE="${BERTH_TEST_STANDIN_IMAGE:-berth-test/web-ui-standin:1}"
+if has_image "$STANDIN_IMAGE"; then
+  echo "[images] $STANDIN_IMAGE present"
+elif ! has_image "$ORCHEST_IMAGE"; then
+  echo "[images] NOTICE: not building $STANDIN_IMAGE: needs $ORCHEST_IMAGE"
+else
+  echo "[images] building $STANDIN_IMAGE"
+  docker build -q -t "$STANDIN_IMAGE" - >/dev/null <<DOCKERFILE
+FROM $ORCHEST_IMAGE
+RUN mkdir -p /usr/local/bin /usr/src/app && \\
+    printf '%s\\n' '#!/bin/sh' 'echo "web UI stand-in: \$(basename "\$0") \$*"' \\
+      'port="\$WEB_UI_PORT"' \\
+      'for a in "\$@"; do case "\$prev" in --port|--server.port) port="\$a";; --bind-addr) port="\${a##*:}";; esac; prev="\$a"; done' \\
+      'exec python3 -m http.server "\$port" --bind 0.0.0.0' >/usr/local/bin/web-ui-standin && \\
+    chmod 755 /usr/local/bin/web-ui-standin && \\
+    printf '#!/bin/sh\\nWEB_UI_PORT=8501 exec web-ui-standin "\$@"\\n' >/usr/local/bin/streamlit && \\
+    printf '#!/bin/sh\\nWEB_UI_PORT=6006 exec web-ui-standin "\$@"\\n' >/usr/local/bin/tensorboard && \\
+    printf '#!/bin/sh\\nWEB_UI_PORT=8080 exec web-ui-standin "\$@"\\n' >/usr/local/bin/code-server && \\
+    chmod 755 /usr/local/bin/streamlit /usr/local/bin/tensorboard /usr/local/bin/code-server
+WORKDIR /usr/src/app
+DOCKERFILE
 fi

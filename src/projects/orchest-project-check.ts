@@ -48,6 +48,8 @@ export interface OrchestCheckOptions {
   nodePath: string;
   /** For a container runtime: asks the engine about images. */
   images?: ImageProbe;
+  /** What image names mean (base images and service images: ORCHEST_BASE_IMAGES with BERTH_ORCHEST_IMAGES over it). */
+  imageTable?: Readonly<Record<string, string>>;
 }
 
 const KNOWN_PIPELINE_KEYS = new Set(['name', 'uuid', 'version', 'parameters', 'settings', 'steps', 'services', 'hash']);
@@ -84,7 +86,7 @@ export async function checkOrchestProject(dir: string, opts: OrchestCheckOptions
     if (env.problem) add('error', subject, env.problem);
     let build: string;
     if (container) {
-      const base = resolveBaseImage(env.baseImage);
+      const base = resolveBaseImage(env.baseImage, opts.imageTable);
       build = `image built from ${base || '(no base image)'}${env.hasSetupScript ? ' with setup_script.sh' : ''}, once per content (berth-env/${env.uuid})`;
       add('uses', subject, `environment "${env.name}" (${env.language}): ${build}`);
       if (env.baseImage.startsWith('registry:')) add('uses', subject, `base_image "${env.baseImage}": Orchest's registry: prefix — the image is ${base}, from the registry it names (not Docker Hub)`);
@@ -141,7 +143,7 @@ export async function checkOrchestProject(dir: string, opts: OrchestCheckOptions
       }
       if (services.length > 0) {
         add('uses', rel, `services ${services.join(', ')}: steps get their Orchest descriptions from get_service()`);
-        const checked = checkServices(p.services ?? {}, opts.runtime, path);
+        const checked = checkServices(p.services ?? {}, opts.runtime, path, opts.imageTable);
         for (const f of checked.findings) add(f.level, rel, f.message);
         for (const image of checked.images) images.push({ image, for: `pipeline "${p.name}"`, present: null });
       }

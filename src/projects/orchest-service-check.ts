@@ -1,4 +1,5 @@
 import type { ServiceDefinition } from '../core/pipeline-types.ts';
+import { resolveBaseImage } from '../core/environment-image.ts';
 import { splitShellWords } from '../core/shell-words.ts';
 import { which } from '../runtimes/process/step-command.ts';
 
@@ -13,7 +14,12 @@ export interface ServiceFinding {
  * fails), one whose program is not installed cannot start (an error), and images and binds are not used. On a
  * container runtime its image must be on the engine or be pulled (`images` lists the references).
  */
-export function checkServices(services: Record<string, ServiceDefinition>, runtime: string, path: string): { findings: ServiceFinding[]; images: string[] } {
+export function checkServices(
+  services: Record<string, ServiceDefinition>,
+  runtime: string,
+  path: string,
+  imageTable?: Readonly<Record<string, string>>,
+): { findings: ServiceFinding[]; images: string[] } {
   const findings: ServiceFinding[] = [];
   const images: string[] = [];
   for (const def of Object.values(services).sort((a, b) => a.name.localeCompare(b.name))) {
@@ -43,8 +49,10 @@ export function checkServices(services: Record<string, ServiceDefinition>, runti
       if (environment) {
         findings.push({ level: 'uses', message: `${name} (${scope}): runs in the image of environment ${environment}, built like a step's` });
       } else {
-        images.push(def.image);
-        findings.push({ level: 'uses', message: `${name} (${scope}): image ${def.image}${def.command ? `, command "${[def.command, def.args].filter(Boolean).join(' ')}"` : ', its own entrypoint'}` });
+        const image = resolveBaseImage(def.image, imageTable);
+        images.push(image);
+        const mapped = image === def.image ? def.image : `${def.image} (${image}, from the image table)`;
+        findings.push({ level: 'uses', message: `${name} (${scope}): image ${mapped}${def.command ? `, command "${[def.command, def.args].filter(Boolean).join(' ')}"` : ', its own entrypoint'}` });
       }
     }
   }

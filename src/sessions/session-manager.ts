@@ -249,7 +249,8 @@ export class SessionManager {
       })
       .sort((a, b) => (a.order ?? 0) - (b.order ?? 0));
     const inherited = await this.#inherited(row.project_uuid, row.pipeline_uuid);
-    if (!isolated) mkdirSync(this.#config.dataDir, { recursive: true });
+    // Host services see it, and a container's bind of /data needs it (the engine refuses a missing source).
+    mkdirSync(this.#config.dataDir, { recursive: true });
     for (const [position, def] of services.entries()) {
       opts.signal?.throwIfAborted();
       const svc: SessionServiceRow = {
@@ -293,8 +294,10 @@ export class SessionManager {
     const images = await this.#runtimes.environmentImages();
     if (uuid === null) {
       // A missing image is pulled now, its progress part of the session's start.
-      await images.ensurePulled(def.image, onProgress);
-      return def.image;
+      const image = images.serviceImage(def.image);
+      if (image !== def.image) onProgress(`image ${def.image} is ${image} (BERTH_ORCHEST_IMAGES)`);
+      await images.ensurePulled(image, onProgress);
+      return image;
     }
     return (await images.ensure(loadEnvironment(projectDir, uuid), onProgress, projectDir)).image;
   }
