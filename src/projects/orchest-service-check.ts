@@ -1,6 +1,6 @@
 import type { ServiceDefinition } from '../core/pipeline-types.ts';
 import { resolveBaseImage } from '../core/environment-image.ts';
-import { splitShellWords } from '../core/shell-words.ts';
+import { shellScriptPrograms, splitShellWords } from '../core/shell-words.ts';
 import { which } from '../runtimes/process/step-command.ts';
 
 export interface ServiceFinding {
@@ -39,6 +39,12 @@ export function checkServices(
       if (program && !program.includes('/') && !which(program, path)) {
         findings.push({ level: 'error', message: `${name} runs "${program}", which is not installed here (not on PATH): install it or use a container runtime (--runtime docker)` });
         continue;
+      }
+      // `bash -c '… && streamlit run …'` (Orchest's old entrypoint + command): the script's programs must be here too.
+      const args = def.args ? splitShellWords(def.args) : { ok: true as const, words: [] };
+      const absent = program && args.ok ? shellScriptPrograms(program, [...(words.ok ? words.words.slice(1) : []), ...args.words]).filter((p) => !p.includes('/') && !which(p, path)) : [];
+      if (absent.length > 0) {
+        findings.push({ level: 'error', message: `${name} runs ${absent.map((p) => `"${p}"`).join(', ')} in its ${program} -c script, which ${absent.length > 1 ? 'are' : 'is'} not installed here (not on PATH): install ${absent.length > 1 ? 'them' : 'it'} or use a container runtime (--runtime docker)` });
       }
       findings.push({ level: 'uses', message: `${name} (${scope}): runs "${[def.command, def.args].filter(Boolean).join(' ')}" on this machine, in the project folder` });
       if (def.image && def.image !== 'host') findings.push({ level: 'cannot', message: `${name}: image ${def.image} is not used on the process runtime (the command runs on this machine; what it needs from the image must be installed here)` });

@@ -66,6 +66,31 @@ function notebook(): string {
   });
 }
 
+describe("Orchest's services-connectivity fixture on the process runtime: import's prediction holds", () => {
+  const box = new Sandbox();
+  const project = join(box.root, 'services-connectivity');
+  after(async () => {
+    await box.run(['session', 'stop', PIPELINE], { cwd: project });
+    box.cleanup();
+  });
+  if (existsSync(FIXTURE)) {
+    cpSync(FIXTURE, project, { recursive: true });
+    writeFileSync(join(project, 'services-connectivity.ipynb'), notebook());
+  }
+
+  it('import says not ready (postgres and redis have only an image; streamlit is not installed here) and the run fails on the streamlit service', T, async () => {
+    const check = await box.run(['import', 'orchest', '.', '--runtime', 'process', '--json'], { cwd: project });
+    assert.equal(check.code, 2, check.stdout);
+    const errors = parseJson(check.stdout).findings.filter((f: any) => f.level === 'error').map((f: any) => f.message).join('\n');
+    assert.match(errors, /service "streamlit" runs "streamlit" in its bash -c script, which is not installed here/);
+    const res = await box.run(['run', '--runtime', 'process', '--json', PIPELINE], { cwd: project });
+    assert.notEqual(res.code, 0);
+    const report = parseJson(res.stdout);
+    assert.equal(report.run.status, 'FAILURE');
+    assert.match(report.run.reason, /service "streamlit" did not become ready/);
+  });
+});
+
 const docker = await dockerTestContext("Orchest's services-connectivity fixture on Docker");
 if (docker.available) {
   const missing: string[] = [];
