@@ -145,5 +145,14 @@ if (docker.available) {
       // The streamlit service ran its command with the project bound at /usr/src/app/src, as in Orchest.
       assert.ok(existsSync(join(project, 'streamlit.py')), 'streamlit touched src/streamlit.py in the project');
     });
+
+    it('as a job run too: its own noninteractive services (postgres, redis, streamlit) are reached the same way', T, async () => {
+      const res = await box.run(['run', '--job', '--runtime', 'docker', '--json', PIPELINE], { cwd: project, env });
+      assert.equal(res.code, 0, res.stdout + res.stderr);
+      const report = parseJson(res.stdout);
+      assert.equal(report.run.status, 'SUCCESS');
+      const output = parseJson(readFileSync(join(box.home, 'data', 'test-output.json'), 'utf8'));
+      assert.deepEqual(output['internal-connectivity'], { 'redis-services': { redis: true }, 'postgres-services': { postgres: true } });
+    });
   });
 }
