@@ -82,7 +82,7 @@ else
   docker run --rm "$PYTHON_IMAGE" python3 -c "import json, sqlite3, ssl; print('[images] $PYTHON_IMAGE runs python', '$version')"
 fi
 
-# berth-test/orchest-base-kernel-py:1 — a stand-in for Orchest's orchest/base-kernel-py made from this
+# berth-test/orchest-base-kernel-py:2 — a stand-in for Orchest's orchest/base-kernel-py made from this
 # machine's files (no registry): the python image plus bash, pip, Jupyter's nbconvert and ipykernel,
 # and Debian's pandas / scikit-learn / matplotlib / redis / psycopg2 (python3-pandas, python3-sklearn,
 # python3-matplotlib, python3-redis, python3-psycopg2, python3-ipykernel, jupyter-nbconvert). Orchest's
