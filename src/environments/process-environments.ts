@@ -107,7 +107,7 @@ export class ProcessEnvironments {
         ? { uuid: env.uuid, name: env.name, kind: 'r', venv, python: '', kernel, built, log }
         : { uuid: env.uuid, name: env.name, kind: 'python', venv, python: join(venv, 'bin', 'python'), kernel, built, log };
     if (found) return result(false, found.kernel);
-    const build: EnvironmentBuild = { projectDir, environmentUuid: env.uuid, environmentName: env.name, image: `venv:${venv}` };
+    const build: EnvironmentBuild = { projectDir, environmentUuid: env.uuid, environmentName: env.name, image: `${isR(env) ? 'rlib' : 'venv'}:${venv}` };
     const slot = this.#slots
       ? await this.#slots.acquire(build, log, {
           onWaiting: (ahead) => onProgress?.(`waiting for a build slot: ${ahead} ahead`),

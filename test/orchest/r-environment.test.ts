@@ -95,6 +95,7 @@ if (missing !== null && loadConfig().ci) {
       const builds = parseJson((await box.run(['env', 'builds', '--json'])).stdout).builds;
       const rBuild = builds.find((b: any) => b.environment_name === 'R env');
       assert.equal(rBuild.status, 'SUCCESS');
+      assert.match(rBuild.image, /^rlib:\//, 'listed as an R library, not a venv');
       const buildLog = readFileSync(rBuild.log_path, 'utf8');
       assert.match(buildLog, /Building environment "R env" \(dddddddd-[^)]+\) as an R library \(R_LIBS_USER=/);
       assert.match(buildLog, new RegExp(`R setup in ${box.project}`));
