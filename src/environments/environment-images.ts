@@ -119,6 +119,14 @@ export class EnvironmentImages {
     return this.#registry ? `${this.#registry}/${tag}` : tag;
   }
 
+  /**
+   * The image a service's `image` means: through the same table as base images (BERTH_ORCHEST_IMAGES
+   * can point `postgres`, `redis`, … at local images), `registry:` handled.
+   */
+  serviceImage(image: string): string {
+    return resolveBaseImage(image, this.#baseImages);
+  }
+
   /** Pulls `image` (progress to `onProgress`) when it is not there; BERTH_E_IMAGE_NOT_FOUND says how to provide it. */
   async ensurePulled(image: string, onProgress?: (line: string) => void): Promise<void> {
     if ((await this.#builder.imageId(image)) === null) await this.#builder.pull(image, onProgress);

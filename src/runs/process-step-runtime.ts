@@ -11,7 +11,7 @@ import { findNode } from '../runtimes/process/find-node.ts';
 import { fileURLToPath } from 'node:url';
 import { isBerthError } from '../errors.ts';
 import { environmentDir, loadEnvironment } from '../environments/environment-loader.ts';
-import { activatedEnvironment, type ProcessEnvironments } from '../environments/process-environments.ts';
+import { environmentVariables, type ProcessEnvironments } from '../environments/process-environments.ts';
 import { SDK_NODE_IMPORT, stepSdkEnvironment } from './step-sdk-environment.ts';
 import type { StepRuntime, StepWorkloadInput } from './step-runtime.ts';
 
@@ -26,8 +26,8 @@ export type MountSupport = () => { ok: true } | { ok: false; reason: string };
 
 /**
  * Steps as local processes: host paths, the host's environment. A step of an Orchest environment
- * runs with the environment's Python virtual environment (built on first use, see
- * ProcessEnvironments); other Python steps with BERTH_PYTHON / `--python`, else the first python3
+ * runs with the environment's Python virtual environment, or for an R environment with its private
+ * R library as R_LIBS_USER (built on first use, see ProcessEnvironments); other Python steps with BERTH_PYTHON / `--python`, else the first python3
  * on PATH. Where the host allows mount namespaces each step sees the data folder at /data and the
  * project at /project-dir (mounted in its own namespace only); where it does not, the step is told
  * so before it runs and sees them only through ORCHEST_DATA_DIR / ORCHEST_PROJECT_DIR.
@@ -58,11 +58,13 @@ export class ProcessStepRuntime implements StepRuntime {
     let python = base.python;
     let kernel = stepKernelLanguage(step, input.projectDir);
     if (step.environment && existsSync(join(environmentDir(input.projectDir, step.environment), 'properties.json'))) {
-      if (python === undefined) return fail(`environment ${step.environment} is built as a Python virtual environment, and no python3 is on PATH: install Python 3 or set BERTH_PYTHON`);
       try {
+        // A Python environment is a virtual environment; an R one a private library (R_LIBS_USER).
         const built = await this.#environments.ensure(loadEnvironment(input.projectDir, step.environment), python, input.projectDir, input.onProgress);
-        Object.assign(env, activatedEnvironment(built.venv, env));
-        python = built.python;
+        Object.assign(env, environmentVariables(built, env));
+        if (built.kind === 'python') python = built.python;
+        // Orchest's R steps reach the SDK through reticulate (`reticulate::import("orchest")`): the base Python has it on PYTHONPATH.
+        else if (python !== undefined && env.RETICULATE_PYTHON === undefined) env.RETICULATE_PYTHON = python;
         if (built.kernel && (!kernel || kernel === 'python' || kernel.startsWith('orchest-kernel-'))) kernel = built.kernel;
       } catch (e) {
         if (isBerthError(e)) return fail(e.message);

@@ -256,7 +256,8 @@ export class SessionManager {
       })
       .sort((a, b) => (a.order ?? 0) - (b.order ?? 0));
     const inherited = await this.#inherited(row.project_uuid, row.pipeline_uuid);
-    if (!isolated) mkdirSync(this.#config.dataDir, { recursive: true });
+    // Host services see it, and a container's bind of /data needs it (the engine refuses a missing source).
+    mkdirSync(this.#config.dataDir, { recursive: true });
     for (const [position, def] of services.entries()) {
       opts.signal?.throwIfAborted();
       const svc: SessionServiceRow = {
@@ -301,8 +302,10 @@ export class SessionManager {
     const images = await this.#runtimes.environmentImages(runtime);
     if (uuid === null) {
       // A missing image is pulled now, its progress part of the session's start.
-      await images.ensurePulled(def.image, onProgress);
-      return { image: def.image, gpuSupport: false };
+      const image = images.serviceImage(def.image);
+      if (image !== def.image) onProgress(`image ${def.image} is ${image} (BERTH_ORCHEST_IMAGES)`);
+      await images.ensurePulled(image, onProgress);
+      return { image, gpuSupport: false };
     }
     const env = loadEnvironment(projectDir, uuid);
     return { image: (await images.ensure(env, onProgress, projectDir)).image, gpuSupport: env.gpuSupport === true };
