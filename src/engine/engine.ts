@@ -3,7 +3,8 @@ import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Kysely } from 'kysely';
-import type { HelperHealth } from '../runtimes/driver.ts';
+import type { HelperHealth, Mount } from '../runtimes/driver.ts';
+import { openEnvironmentShell, type OpenedShell } from '../runs/environment-shells.ts';
 import type { BerthConfig, RuntimeName } from '../config/config.ts';
 import type { PipelineDefinition } from '../core/pipeline-types.ts';
 import { serializePipeline } from '../core/pipeline-validation.ts';
@@ -404,6 +405,26 @@ export class Engine {
       results.push(await images.ensure(env, (line) => opts.onProgress?.(env, line), projectDir));
     }
     return results;
+  }
+
+  /**
+   * An interactive shell in one of the project's environments (by uuid or name), as its steps see
+   * it, with the project's stored variables (runs/environment-shells.ts). The caller closes it.
+   */
+  async openShell(opts: { project: string; environment: string; cols?: number; rows?: number; env?: Record<string, string>; mounts?: Mount[]; onProgress?: (line: string) => void }): Promise<OpenedShell> {
+    const project = await this.projects.find(opts.project);
+    const stored = await this.envVars.forRun(project.uuid, '');
+    return openEnvironmentShell(this.config, this.#runtimes, this.runtimes, {
+      projectUuid: project.uuid,
+      projectDir: project.path,
+      environment: opts.environment,
+      runtime: this.config.runtime,
+      env: { ...stored.project, ...opts.env },
+      mounts: opts.mounts,
+      cols: opts.cols ?? 80,
+      rows: opts.rows ?? 24,
+      onProgress: opts.onProgress,
+    });
   }
 
   /** Cancels an active run: running steps get the stop signal, then SIGKILL after the grace period. */

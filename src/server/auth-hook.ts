@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Principal } from '../auth/token-registry.ts';
 import { BerthError } from '../errors.ts';
@@ -44,12 +45,20 @@ export function registerAuth(app: FastifyInstance, ctx: ServerContext): void {
 
 
 async function authenticate(ctx: ServerContext, request: FastifyRequest): Promise<Principal> {
-  const bearer = bearerToken(request.headers);
-  if (bearer !== undefined) return principalFor(ctx, request.ip, bearer);
-  const cookie = cookieToken(request.headers);
-  if (cookie === undefined) return principalFor(ctx, request.ip, undefined);
-  assertSameOriginBrowserRequest(request.method, request.headers, { requireOrigin: true });
-  return principalForWebSession(ctx, request.ip, cookie);
+  return principalOfRequest(ctx, request.ip, request.method, request.headers);
+}
+
+/**
+ * The principal of an API request's headers: a Bearer token, else the web UI's session cookie (only
+ * from the UI's own origin; websockets pass `method` as a mutation so their Origin is checked).
+ */
+export async function principalOfRequest(ctx: ServerContext, address: string, method: string, headers: IncomingHttpHeaders): Promise<Principal> {
+  const bearer = bearerToken(headers);
+  if (bearer !== undefined) return principalFor(ctx, address, bearer);
+  const cookie = cookieToken(headers);
+  if (cookie === undefined) return principalFor(ctx, address, undefined);
+  assertSameOriginBrowserRequest(method, headers, { requireOrigin: true });
+  return principalForWebSession(ctx, address, cookie);
 }
 
 /** The principal of the web UI's session cookie (a session id, never a token), with failed attempts rate-limited. */
