@@ -98,10 +98,13 @@ export async function openEnvironmentShell(config: BerthConfig, runtimes: StepRu
   const driver = await registry.processDriver();
   const mounts: Mount[] = config.processMounts === 'off' ? [] : [{ source: config.dataDir, target: DATA_MOUNT }, { source: req.projectDir, target: PROJECT_MOUNT }, ...(req.mounts ?? [])];
   const workdir = mounts.length > 0 && driver.mountSupport().ok ? PROJECT_MOUNT : req.projectDir;
-  // Set last (through env, after the mount helper: a python3 that is a wrapper script resets PWD): the
-  // shell starts in the project as /project-dir, its prompt naming the environment.
+  const activated = activatedEnvironment(built.venv, config.baseEnv);
+  // Set last, through env after the mount helper (a python3 that is a wrapper, such as pyenv's shim,
+  // rewrites PATH and PWD): the shell starts in the project as /project-dir, the environment's
+  // interpreter first on PATH, its prompt naming the environment. None of these is a secret.
   const shell = [
     'env',
+    `PATH=${activated.PATH}`,
     `PWD=${workdir}`,
     `PS1=(${environment.name.replace(/[^\w .-]/g, '')}) \\w \\$ `,
     ...(existsSync('/bin/bash') ? ['/bin/bash', '--norc', '--noprofile', '-i'] : ['/bin/sh', '-i']),
@@ -110,7 +113,7 @@ export async function openEnvironmentShell(config: BerthConfig, runtimes: StepRu
   const env: Record<string, string> = {
     ...config.baseEnv,
     ...req.env,
-    ...activatedEnvironment(built.venv, config.baseEnv),
+    ...activated,
     ...term,
     ORCHEST_PROJECT_DIR: prepared.mounted ? PROJECT_MOUNT : req.projectDir,
     ORCHEST_DATA_DIR: prepared.mounted ? DATA_MOUNT : config.dataDir,

@@ -9,6 +9,7 @@ import type { EventBackend, JobBackend, WebhookBackend } from './outbox-backends
 import type { ProjectBackend } from './project-backend.ts';
 import type { BuildPage } from '../../environments/build-queue.ts';
 import type { EnvVarBackend } from './env-var-backend.ts';
+import type { ShellSession } from './remote-shell.ts';
 
 export type RunSummary = RunReport['run'];
 
@@ -60,5 +61,10 @@ export interface BerthBackend {
   projects(): Promise<ProjectBackend>;
   /** Environment image builds, newest first (a page). */
   listBuilds(opts: { limit?: number; before?: string; status?: string }): Promise<BuildPage>;
+  /**
+   * An interactive shell in a project's environment (by uuid or name). `project` names a registered
+   * project; without it the local backend uses the project folder `projectDir` (registered if new).
+   */
+  openShell(opts: { project?: string; projectDir: string; environment: string; cols: number; rows: number; onProgress?: (line: string) => void }): Promise<ShellSession>;
   close(): Promise<void>;
 }

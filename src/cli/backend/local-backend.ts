@@ -8,6 +8,7 @@ import { runReport } from '../../runs/run-report.ts';
 import { stepLogChunks } from '../../runs/step-log.ts';
 import type { SessionView } from '../../sessions/session-view.ts';
 import type { BerthBackend, RunSummary, StepLog, ValidationSummary } from './berth-backend.ts';
+import type { ShellSession } from './remote-shell.ts';
 import type { EventBackend, JobBackend, WebhookBackend } from './outbox-backends.ts';
 import { localProjects, type ProjectBackend } from './project-backend.ts';
 
@@ -119,6 +120,12 @@ export class LocalBackend implements BerthBackend {
 
   async projects(): Promise<ProjectBackend> {
     return localProjects(await this.#engine());
+  }
+
+  async openShell(opts: Parameters<BerthBackend['openShell']>[0]): Promise<ShellSession> {
+    const engine = await this.#engine();
+    const project = opts.project ?? (await engine.projects.ensure(opts.projectDir)).uuid;
+    return engine.openShell({ project, environment: opts.environment, cols: opts.cols, rows: opts.rows, onProgress: opts.onProgress });
   }
 
   async listBuilds(opts: Parameters<BerthBackend['listBuilds']>[0]) {
