@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
 import type { BerthConfig } from '../config/config.ts';
 import { BerthError } from '../errors.ts';
 import { loadEnvironment } from '../environments/environment-loader.ts';
@@ -13,6 +14,9 @@ import { ProcessStepRuntime } from './process-step-runtime.ts';
 import { SDK_PYTHON_DIR } from './step-sdk-environment.ts';
 import type { StepRuntimes } from './step-runtimes.ts';
 
+/** Where a shell container sees the ssh-agent's folder. */
+const AGENT_MOUNT = '/berth-ssh-agent';
+
 export interface ShellRequest {
   projectUuid: string;
   projectDir: string;
@@ -21,8 +25,8 @@ export interface ShellRequest {
   runtime: 'process' | 'docker' | 'kubernetes';
   /** Variables the shell gets on top of the runtime's (the project's stored ones, the git identity). */
   env: Record<string, string>;
-  /** Extra mounts (the git agent's socket). */
-  mounts?: Mount[];
+  /** An ssh-agent holding the user's git keys: its socket reaches the shell (SSH_AUTH_SOCK), never a key file. */
+  sshAgent?: { dir: string; socket: string };
   cols: number;
   rows: number;
   onProgress?: (line: string) => void;
@@ -65,12 +69,12 @@ export async function openEnvironmentShell(config: BerthConfig, runtimes: StepRu
       image,
       command: ['/bin/sh', '-c', 'if command -v bash >/dev/null 2>&1; then exec bash -i; else exec sh -i; fi'],
       cwd: PROJECT_MOUNT,
-      env: { ...req.env, ...term, ORCHEST_PROJECT_DIR: PROJECT_MOUNT, ORCHEST_DATA_DIR: DATA_MOUNT, PYTHONPATH: SDK_PYTHON_MOUNT, HOME: '/tmp' },
+      env: { ...req.env, ...term, ...(req.sshAgent ? { SSH_AUTH_SOCK: `${AGENT_MOUNT}/${basename(req.sshAgent.socket)}` } : {}), ORCHEST_PROJECT_DIR: PROJECT_MOUNT, ORCHEST_DATA_DIR: DATA_MOUNT, PYTHONPATH: SDK_PYTHON_MOUNT, HOME: '/tmp' },
       mounts: [
         { source: req.projectDir, target: PROJECT_MOUNT },
         { source: config.dataDir, target: DATA_MOUNT },
         { source: SDK_PYTHON_DIR, target: SDK_PYTHON_MOUNT, readOnly: true },
-        ...(req.mounts ?? []),
+        ...(req.sshAgent ? [{ source: req.sshAgent.dir, target: AGENT_MOUNT }] : []),
       ],
       user: `${owner.uid}:${owner.gid}`,
       owner: { project: req.projectUuid, installation: config.home },
@@ -96,7 +100,7 @@ export async function openEnvironmentShell(config: BerthConfig, runtimes: StepRu
   }
   const built = await runtime.environments.ensure(definition, base.python, req.projectDir, req.onProgress);
   const driver = await registry.processDriver();
-  const mounts: Mount[] = config.processMounts === 'off' ? [] : [{ source: config.dataDir, target: DATA_MOUNT }, { source: req.projectDir, target: PROJECT_MOUNT }, ...(req.mounts ?? [])];
+  const mounts: Mount[] = config.processMounts === 'off' ? [] : [{ source: config.dataDir, target: DATA_MOUNT }, { source: req.projectDir, target: PROJECT_MOUNT }];
   const workdir = mounts.length > 0 && driver.mountSupport().ok ? PROJECT_MOUNT : req.projectDir;
   const activated = activatedEnvironment(built.venv, config.baseEnv);
   // Set last, through env after the mount helper (a python3 that is a wrapper, such as pyenv's shim,
@@ -115,6 +119,7 @@ export async function openEnvironmentShell(config: BerthConfig, runtimes: StepRu
     ...req.env,
     ...activated,
     ...term,
+    ...(req.sshAgent ? { SSH_AUTH_SOCK: req.sshAgent.socket } : {}),
     ORCHEST_PROJECT_DIR: prepared.mounted ? PROJECT_MOUNT : req.projectDir,
     ORCHEST_DATA_DIR: prepared.mounted ? DATA_MOUNT : config.dataDir,
     PYTHONPATH: config.baseEnv.PYTHONPATH ? `${SDK_PYTHON_DIR}:${config.baseEnv.PYTHONPATH}` : SDK_PYTHON_DIR,

@@ -10,14 +10,14 @@ import { assertProjectAccess } from '../auth/assert-project-access.ts';
 import type { ServerContext } from './server-context.ts';
 
 /**
- * Who may call a route: `public` anyone; `admin` admin tokens; `project` admin tokens and tokens of
+ * Who may call a route: `public` anyone; `token` any valid token (what it does is its own: git credentials); `admin` admin tokens; `project` admin tokens and tokens of
  * the project in the `{project}` parameter; `run` / `job` likewise for the project of the `{run}` /
  * `{job}` parameter;
  * `proxy` routes authenticate themselves (three token forms, public services).
  */
 export const DOCS_PREFIX = '/api/docs';
 
-export type AuthMode = 'public' | 'admin' | 'project' | 'run' | 'job' | 'proxy';
+export type AuthMode = 'public' | 'token' | 'admin' | 'project' | 'run' | 'job' | 'proxy';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -82,6 +82,7 @@ export async function principalForWebSession(ctx: ServerContext, address: string
 async function authorize(ctx: ServerContext, request: FastifyRequest, mode: AuthMode): Promise<void> {
   const principal = request.principal!;
   const params = (request.params ?? {}) as Record<string, string | undefined>;
+  if (mode === 'token') return;
   if (mode === 'admin') {
     if (principal.scope === 'admin') return;
     throw new BerthError('BERTH_E_FORBIDDEN', 'this route needs an admin token', {

@@ -20,8 +20,6 @@ const MAX_FRAME = 1024 * 1024;
 export interface ShellSocketOptions {
   ctx: ServerContext;
   servicesDomain?: string;
-  /** Extra variables and mounts a shell of this principal gets (the git identity and agent), and their cleanup. */
-  shellExtras?: (principal: { tokenId: string }) => Promise<{ env: Record<string, string>; mounts: Array<{ source: string; target: string }>; release: () => Promise<void> }>;
 }
 
 /**
@@ -70,7 +68,6 @@ export async function shellSocket(app: FastifyInstance, opts: ShellSocketOptions
     const notice = (body: Record<string, unknown>) => ws.readyState === ws.OPEN && ws.send(JSON.stringify(body));
     let closed = false;
     let terminal: Terminal | undefined;
-    let release: (() => Promise<void>) | undefined;
     const pendingInput: Buffer[] = [];
     let pendingSize: { cols: number; rows: number } | undefined;
     ws.on('message', (data: RawData, isBinary: boolean) => {
@@ -97,15 +94,12 @@ export async function shellSocket(app: FastifyInstance, opts: ShellSocketOptions
       void terminal?.close();
     });
     try {
-      const extras = opts.shellExtras ? await opts.shellExtras({ tokenId: s.tokenId }) : { env: {}, mounts: [], release: async () => undefined };
-      release = extras.release;
       const opened = await ctx.engine.openShell({
         project: s.project,
         environment: s.environment,
         cols: pendingSize?.cols ?? s.cols,
         rows: pendingSize?.rows ?? s.rows,
-        env: extras.env,
-        mounts: extras.mounts,
+        gitHolder: s.tokenId,
         onProgress: (line) => notice({ type: 'progress', line }),
       });
       terminal = opened.terminal;
@@ -126,8 +120,6 @@ export async function shellSocket(app: FastifyInstance, opts: ShellSocketOptions
       app.log.warn({ project: s.project, environment: s.environment, code: err.code }, `environment shell failed: ${err.message}`);
       notice({ type: 'error', error: err.toJSON() });
       ws.close(1011, err.code);
-    } finally {
-      await release?.().catch(() => undefined);
     }
   }
 

@@ -9,6 +9,7 @@ import { stepLogChunks } from '../../runs/step-log.ts';
 import type { SessionView } from '../../sessions/session-view.ts';
 import type { BerthBackend, RunSummary, StepLog, ValidationSummary } from './berth-backend.ts';
 import type { ShellSession } from './remote-shell.ts';
+import { LOCAL_HOLDER } from '../../projects/git-credentials.ts';
 import type { EventBackend, JobBackend, WebhookBackend } from './outbox-backends.ts';
 import { localProjects, type ProjectBackend } from './project-backend.ts';
 
@@ -125,7 +126,7 @@ export class LocalBackend implements BerthBackend {
   async openShell(opts: Parameters<BerthBackend['openShell']>[0]): Promise<ShellSession> {
     const engine = await this.#engine();
     const project = opts.project ?? (await engine.projects.ensure(opts.projectDir)).uuid;
-    return engine.openShell({ project, environment: opts.environment, cols: opts.cols, rows: opts.rows, onProgress: opts.onProgress });
+    return engine.openShell({ project, environment: opts.environment, cols: opts.cols, rows: opts.rows, gitHolder: LOCAL_HOLDER, onProgress: opts.onProgress });
   }
 
   async listBuilds(opts: Parameters<BerthBackend['listBuilds']>[0]) {
