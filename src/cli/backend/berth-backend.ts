@@ -9,6 +9,7 @@ import type { EventBackend, JobBackend, WebhookBackend } from './outbox-backends
 import type { ProjectBackend } from './project-backend.ts';
 import type { BuildPage } from '../../environments/build-queue.ts';
 import type { EnvVarBackend } from './env-var-backend.ts';
+import type { GitBackend } from './git-backend.ts';
 import type { ShellSession } from './remote-shell.ts';
 
 export type RunSummary = RunReport['run'];
@@ -55,6 +56,8 @@ export interface BerthBackend {
   /** A session service's log (follow: until it ends). */
   sessionLogs(pipelinePath: string, service: string, opts: { follow: boolean }): Promise<AsyncIterable<Buffer | string>>;
   envVars(): Promise<EnvVarBackend>;
+  /** Git identity, SSH keys, project import (the token's own; in-process: the local user's). */
+  git(): Promise<GitBackend>;
   jobs(): Promise<JobBackend>;
   webhooks(): Promise<WebhookBackend>;
   events(): Promise<EventBackend>;

@@ -10,6 +10,7 @@ import type { SessionView } from '../../sessions/session-view.ts';
 import type { BerthBackend, RunSummary, StepLog, ValidationSummary } from './berth-backend.ts';
 import type { ShellSession } from './remote-shell.ts';
 import { LOCAL_HOLDER } from '../../projects/git-credentials.ts';
+import { localGit, type GitBackend } from './git-backend.ts';
 import type { EventBackend, JobBackend, WebhookBackend } from './outbox-backends.ts';
 import { localProjects, type ProjectBackend } from './project-backend.ts';
 
@@ -142,6 +143,10 @@ export class LocalBackend implements BerthBackend {
     return (async function* () {
       for await (const chunk of chunks) yield chunk.data;
     })();
+  }
+
+  async git(): Promise<GitBackend> {
+    return localGit(await this.#engine());
   }
 
   async envVars(): Promise<EnvVarBackend> {

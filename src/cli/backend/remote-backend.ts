@@ -15,6 +15,7 @@ import type { ProjectBackend, ProjectView } from './project-backend.ts';
 import type { BuildPage } from '../../environments/build-queue.ts';
 import { pollRun } from './poll-run.ts';
 import { remoteShell, type ShellSession } from './remote-shell.ts';
+import { remoteGit, type GitBackend } from './git-backend.ts';
 import type { EnvVarBackend, EnvVarRef } from './env-var-backend.ts';
 import type { EnvVarInfo } from '../../projects/env-vars.ts';
 import { RemoteJobBackend } from './remote-job-backend.ts';
@@ -169,6 +170,10 @@ export class RemoteBackend implements BerthBackend {
     return (async function* () {
       yield body;
     })();
+  }
+
+  async git(): Promise<GitBackend> {
+    return remoteGit(this.#http);
   }
 
   async envVars(): Promise<EnvVarBackend> {
