@@ -17,3 +17,16 @@ export interface Terminal {
   /** Ends the program and everything it started (idempotent); resolves when it is gone. */
   close(): Promise<void>;
 }
+
+/** A terminal's output fan-out: what is emitted before the first listener is kept and replayed to it. */
+export function outputRelay(): { emit: (chunk: Buffer) => void; onData: (listener: (chunk: Buffer) => void) => void } {
+  const listeners: Array<(chunk: Buffer) => void> = [];
+  const buffered: Buffer[] = [];
+  return {
+    emit: (chunk) => (listeners.length ? listeners.forEach((l) => l(chunk)) : void buffered.push(chunk)),
+    onData(listener) {
+      listeners.push(listener);
+      for (const chunk of buffered.splice(0)) listener(chunk);
+    },
+  };
+}

@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import type { Mount, OwnerLabels } from '../driver.ts';
-import type { Terminal } from '../terminal.ts';
+import { outputRelay, type Terminal } from '../terminal.ts';
 import { MANAGED_LABEL, ownerLabels } from './docker-labels.ts';
 
 /** Marks shell containers (they are not workloads: no id label, so reconcile never adopts them). */
@@ -58,9 +58,8 @@ export async function startContainerTerminal(docker: Docker, spec: ContainerTerm
     throw e;
   }
   await container.resize({ h: spec.rows, w: spec.cols }).catch(() => undefined);
-  const listeners: Array<(chunk: Buffer) => void> = [];
-  const buffered: Buffer[] = [];
-  stream.on('data', (chunk: Buffer) => (listeners.length ? listeners.forEach((l) => l(chunk)) : buffered.push(chunk)));
+  const output = outputRelay();
+  stream.on('data', output.emit);
   stream.on('error', () => undefined);
   const exited = container.wait().then(
     (r: { StatusCode?: number }) => r.StatusCode ?? null,
@@ -69,10 +68,7 @@ export async function startContainerTerminal(docker: Docker, spec: ContainerTerm
   let closing: Promise<void> | undefined;
   return {
     containerId: container.id,
-    onData(listener) {
-      listeners.push(listener);
-      for (const chunk of buffered.splice(0)) listener(chunk);
-    },
+    onData: output.onData,
     write(data) {
       if (!stream.destroyed) stream.write(data);
     },

@@ -3,7 +3,7 @@ import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { quote } from 'shell-quote';
 import { BerthError } from '../../errors.ts';
 import { readProcStat } from '../../leases/proc-stat.ts';
-import type { Terminal } from '../terminal.ts';
+import { outputRelay, type Terminal } from '../terminal.ts';
 
 const SCRIPT = '/usr/bin/script';
 const HANGUP_GRACE_MS = 2000;
@@ -18,9 +18,8 @@ const HANGUP_GRACE_MS = 2000;
 export function startPtyCommand(argv: string[], opts: { cwd: string; env: Record<string, string>; cols: number; rows: number }): Terminal {
   const command = `stty rows ${opts.rows} cols ${opts.cols} 2>/dev/null; exec ${quote(argv)}`;
   const child = spawn(SCRIPT, ['-qefc', command, '/dev/null'], { cwd: opts.cwd, env: { ...opts.env, SHELL: '/bin/sh' }, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
-  const listeners: Array<(chunk: Buffer) => void> = [];
-  const buffered: Buffer[] = [];
-  const deliver = (chunk: Buffer) => (listeners.length ? listeners.forEach((l) => l(chunk)) : buffered.push(chunk));
+  const output = outputRelay();
+  const deliver = output.emit;
   child.stdout.on('data', deliver);
   child.stderr.on('data', deliver);
   child.stdin.on('error', () => undefined);
@@ -44,10 +43,7 @@ export function startPtyCommand(argv: string[], opts: { cwd: string; env: Record
   let leader: number | undefined;
   return {
     pid: child.pid,
-    onData(listener) {
-      listeners.push(listener);
-      for (const chunk of buffered.splice(0)) listener(chunk);
-    },
+    onData: output.onData,
     write(data) {
       if (!child.stdin.destroyed) child.stdin.write(data);
     },
