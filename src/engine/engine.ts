@@ -131,7 +131,7 @@ export class Engine {
     this.envVars = new EnvVars(db, this.outbox.key);
     this.git = new GitCredentials(db, this.outbox.key, config.baseEnv.PATH ?? '/usr/local/bin:/usr/bin:/bin');
     this.sessions = new SessionManager({ db, config, runtimes: this.#runtimes, envVars: this.envVars, hook, log: this.log.child({ component: 'sessions' }) });
-    this.services = new ServiceManager({ db, driver: () => this.runtimes.driver(config.runtime), tokens: this.tokens, config, endpoint: () => this.#endpoint, containerEndpoint: () => `http://host.docker.internal:${new URL(this.#endpoint).port}`, hook });
+    this.services = new ServiceManager({ db, driver: () => this.runtimes.driver(config.runtime), driverNamed: (name) => this.runtimes.driver(name), tokens: this.tokens, config, endpoint: () => this.#endpoint, containerEndpoint: () => `http://host.docker.internal:${new URL(this.#endpoint).port}`, hook });
     this.serviceAccess = new ServiceAccess(db, { now: opts.now, tokens: this.tokens });
     this.webSessions = new WebSessions(db, { now: opts.now, tokens: this.tokens });
   }
@@ -151,7 +151,7 @@ export class Engine {
    * scheduler leadership and other servers' events (nothing to do on SQLite).
    */
   shareStore(log: (line: string) => void): Promise<SharedStoreDuties> {
-    return startSharedStoreDuties({ db: this.#db, hook: this.#hook, config: this.config, onRunsEnded: (uuids) => this.#stopWorkloadsOf(uuids), onEvents: () => this.outbox.recorder.nudge(), log });
+    return startSharedStoreDuties({ db: this.#db, hook: this.#hook, config: this.config, onRunsEnded: (uuids) => this.#stopWorkloadsOf(uuids), onServerGone: () => this.sessions.reconcile(), onEvents: () => this.outbox.recorder.nudge(), log });
   }
 
   /** Named background instances (`berth instance`), owned by the OS user running Berth (root is admin). */

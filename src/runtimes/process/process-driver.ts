@@ -29,7 +29,7 @@ import { runCaptured } from './run-captured.ts';
 import { Launcher } from './launcher-client.ts';
 import { spawnWorkload } from './spawn-workload.ts';
 import { inMountNamespace, mountNamespaceSupport } from './mount-namespace.ts';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { stopGroup } from './stop-group.ts';
 import { tailFile } from './tail-file.ts';
 import { WorkloadRegistry, type RegistryEntry } from './workload-registry.ts';
@@ -294,7 +294,7 @@ export class ProcessDriver implements RuntimeDriver {
     }
     // The launcher writes the registry entry before it answers: no moment in which a workload runs
     // unrecorded, even if this Berth dies right after asking.
-    const user = this.#user ? this.#credentialsFor(spec.labels.project, spec.hostPaths ?? []) : undefined;
+    const user = this.#user ? this.#credentialsFor(spec.labels.project, spec.hostPaths ?? [], spec.logPath) : undefined;
     const launched = await this.#launcherProcess.launch(spec, exitFile, { path: this.#registry.entryPath(spec.id), entry: { ...unstarted, wrapped: false } }, user);
     return {
       ...launched,
@@ -311,11 +311,17 @@ export class ProcessDriver implements RuntimeDriver {
   }
 
   /** The workload's credentials, after its folders are opened to its project's group. */
-  #credentialsFor(project: string | undefined, hostPaths: string[]): WorkloadCredentials {
+  #credentialsFor(project: string | undefined, hostPaths: string[], logPath?: string): WorkloadCredentials {
     const user = this.#user!;
     user.grant(undefined, this.#sharedPaths.map((p) => (mkdirSync(p, { recursive: true }), p)));
     // Only the folders Berth names (project, run, outputs): never a working directory given from outside.
-    user.grant(project, [...new Set(hostPaths)].map((p) => (mkdirSync(p, { recursive: true }), p)));
+    const granted = [...new Set(hostPaths)].map((p) => (mkdirSync(p, { recursive: true }), p));
+    user.grant(project, granted);
+    // The log's folder inside a granted one (a run's logs): the launcher writes there as root, so workloads must not be able to change it.
+    if (logPath !== undefined) {
+      const logs = dirname(logPath);
+      if (granted.some((p) => dirname(logs) === p)) user.protect(project, logs);
+    }
     return user.credentials(project);
   }
 
