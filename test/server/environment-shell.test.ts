@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ADMIN, TestServer } from '../helpers/berth-server.ts';
@@ -99,5 +99,32 @@ describe('environment shells over the websocket (process runtime)', () => {
     await same.ready();
     same.ws.close();
     assert.ok(!t.logs.some((l) => l.includes(alphaToken) || l.includes(ADMIN)), 'no token in the logs');
+  });
+});
+
+describe('environment shells on a root server run as the workload user', { skip: process.geteuid?.() !== 0 && 'needs root (the server drops workloads to BERTH_WORKLOAD_USER)' }, () => {
+  const t = new TestServer();
+  before(async () => {
+    // Project folders live where another user may pass (/tmp's mkdtemp folders are 0700).
+    chmodSync(t.root, 0o711);
+    await t.start({ env: { BERTH_RUNTIME: 'process', BERTH_SINGLE_USER: '', BERTH_WORKLOAD_USER: 'berth-shell-test' } });
+    await t.project('rooted', envFiles);
+  });
+  after(async () => {
+    ShellClient.closeAll();
+    await t.close();
+    t.cleanup();
+  });
+
+  it('drops the shell to the workload user in the project\'s group, able to write the project but not read Berth\'s store', async () => {
+    const shell = new ShellClient(`${t.url.replace(/^http/, 'ws')}/api/projects/rooted/environments/py-shell/shell`, { authorization: `Bearer ${ADMIN}` });
+    await shell.ready();
+    shell.type(`echo "uid=$(id -u) user=$(id -un)"; touch /project-dir/written && echo write-ok; cat ${join(t.home, 'berth.db')} >/dev/null 2>&1 || echo store-refused\n`);
+    const m = await shell.expect(/uid=(\d+) user=(\S+)/);
+    assert.notEqual(m[1], '0');
+    assert.equal(m[2], 'berth-shell-test');
+    await shell.expect(/write-ok/);
+    await shell.expect(/store-refused/);
+    shell.ws.close();
   });
 });
