@@ -1,4 +1,5 @@
 import { Agent, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import { isUpgradeClaimed } from '../http/upgrade-claims.ts';
 import type { Duplex } from 'node:stream';
 import replyFrom from '@fastify/reply-from';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -147,6 +148,7 @@ export async function serviceProxy(app: FastifyInstance, opts: { ctx: ProxyConte
   app.route({ method: methods, url: '/api/projects/:project/services/:name/:port', config: { auth: 'proxy' }, schema: { ...schema, hide: true }, handler });
 
   app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (isUpgradeClaimed(req)) return;
     // Node hands the socket over without its own error handler: a reset or a write after the client
     // left ends this connection only (the proxied stream adds its own handlers on top).
     socket.on('error', () => socket.destroy());

@@ -40,6 +40,11 @@ export class ProcessStepRuntime implements StepRuntime {
   readonly #mountSupport: MountSupport;
   readonly mountSupport: MountSupport;
 
+  /** The environments' virtual environments (environment shells activate them too). */
+  get environments(): ProcessEnvironments {
+    return this.#environments;
+  }
+
   constructor(config: BerthConfig, driver: RuntimeDriver, environments: ProcessEnvironments, mountSupport: MountSupport) {
     this.#config = config;
     this.driver = driver;

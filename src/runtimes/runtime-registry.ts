@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type Docker from 'dockerode';
 import { RUNTIMES, type BerthConfig, type RuntimeName } from '../config/config.ts';
 import { BerthError } from '../errors.ts';
 import type { RuntimeDriver } from './driver.ts';
@@ -121,6 +122,23 @@ export class RuntimeRegistry {
     if (this.#config.processMounts === 'off') return { ok: false, reason: 'BERTH_PROCESS_MOUNTS=off' };
     const raw = this.#opened.get(name);
     return raw instanceof ProcessDriver ? raw.mountSupport() : { ok: false, reason: `the ${name} runtime has no host mount namespaces` };
+  }
+
+  /** The process runtime's raw driver (interactive commands: environment shells). */
+  async processDriver(): Promise<ProcessDriver> {
+    await this.driver('process');
+    const raw = await this.#rawDriver('process');
+    if (!(raw instanceof ProcessDriver)) throw new Error('the process runtime has no process driver');
+    return raw;
+  }
+
+  /** The Docker runtime's dockerode client (interactive containers: environment shells). */
+  async dockerClient(): Promise<Docker> {
+    await this.driver('docker');
+    const raw = await this.#rawDriver('docker');
+    const { DockerDriver } = await import('./docker/docker-driver.ts');
+    if (!(raw instanceof DockerDriver)) throw new Error('the docker runtime has no docker driver');
+    return raw.client;
   }
 
   /** Drivers opened so far (what reconcile sweeps). */
