@@ -10,7 +10,7 @@ const HANGUP_GRACE_MS = 2000;
 
 /**
  * `argv` in a pseudo-terminal of its own: util-linux's `script -qefc` (node-pty needs a native
- * build this project does not do, see docs/decisions/0011-environment-shells.md). The command is
+ * build this project does not do, see docs/decisions/0013-environment-shells.md). The command is
  * the leader of a new session on the terminal's slave side; `resize` sets the slave's window size
  * with `stty -F` (the kernel signals SIGWINCH to the foreground group). `close` hangs up the whole
  * session (every process whose session is the command's), then kills what is left.
