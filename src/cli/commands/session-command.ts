@@ -83,7 +83,8 @@ export async function sessionCommand(ctx: CliContext, args: string[]): Promise<n
 
 function describe(view: SessionView): string {
   const head = `Session ${view.uuid} ${view.status} (${view.runtime}${view.network ? `, network ${view.network}` : ''})${view.reason ? `: ${view.reason}` : ''}`;
-  if (view.services.length === 0) return `${head}\nNo services in this session.`;
+  const jupyter = view.jupyter ? `\nJupyter: ${view.jupyter.url} (${view.jupyter.state}; through Berth with a Berth token)` : '';
+  if (view.services.length === 0) return `${head}${jupyter}\nNo services in this session.`;
   const rows = view.services.map((s) => [s.name, s.state, s.hostname, Object.entries(s.ports).map(([p, at]) => `${p}→${at}`).join(' '), String(s.restarts)]);
-  return `${head}\n${table(['SERVICE', 'STATE', 'HOSTNAME', 'PORTS', 'RESTARTS'], rows)}`;
+  return `${head}${jupyter}\n${table(['SERVICE', 'STATE', 'HOSTNAME', 'PORTS', 'RESTARTS'], rows)}`;
 }
