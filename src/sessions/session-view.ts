@@ -31,10 +31,10 @@ export interface SessionView {
   /**
    * The session's Jupyter server, reached only through Berth: `url` is the path on this server under
    * which Jupyter's REST API (`api/kernelspecs`, `api/kernels`, `api/contents`) and its websockets
-   * answer to Berth's credentials (Bearer); `open` is where a browser goes (a one-time ticket to its
-   * own origin, as for services). Null when the session has none (see the start's output for why).
+   * answer to Berth's credentials (Bearer, `?berth_token=`). Null when the session has none (see the
+   * start's output for why).
    */
-  jupyter: { url: string; open: string; state: SessionServiceView['state']; log_path: string } | null;
+  jupyter: { url: string; state: SessionServiceView['state']; log_path: string } | null;
   created_at: string;
   updated_at: string;
 }
@@ -63,7 +63,6 @@ export function sessionView(row: SessionRow, services: Array<{ row: SessionServi
     jupyter: jupyter && jupyterPort !== undefined
       ? {
           url: jupyterProxyPath(row.project_uuid, row.uuid, jupyterPort),
-          open: `/api/projects/${row.project_uuid}/services/${serviceHostname(JUPYTER_SERVICE, row.uuid)}/open`,
           state: jupyter.state,
           log_path: jupyter.row.log_path,
         }

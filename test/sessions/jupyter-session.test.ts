@@ -1,13 +1,15 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { REPO } from '../helpers/berth-cli.ts';
 import { TestServer } from '../helpers/berth-server.ts';
 import { eventually } from '../helpers/eventually.ts';
+import { hostRequest } from '../helpers/host-request.ts';
 
 const PYTHON = '/usr/bin/python3';
 const hasJupyter = spawnSync(PYTHON, ['-c', 'import jupyter_server, ipykernel'], { stdio: 'ignore' }).status === 0;
@@ -75,7 +77,7 @@ describe('Jupyter in an interactive session (process runtime, real Jupyter Serve
   let project = '';
   let alpha = '';
   let beta = '';
-  let session: { uuid: string; jupyter: { url: string; open: string; state: string } | null } = { uuid: '', jupyter: null };
+  let session: { uuid: string; jupyter: { url: string; state: string } | null } = { uuid: '', jupyter: null };
   const base = '/api/projects/alpha/pipelines/p.orchest/session';
 
   before(async () => {
@@ -141,6 +143,24 @@ describe('Jupyter in an interactive session (process runtime, real Jupyter Serve
     assert.ok(!log.includes(alpha), "the user's Berth token never reaches Jupyter");
   });
 
+  it("hands a browser over to its own origin with a one-time ticket (as services do), and there Jupyter answers to Berth's service session cookie", async () => {
+    // (Sent with the Host header: Chromium resolves no *.localhost label longer than 63 characters,
+    // and berth-jupyter-<session uuid>--<project>--<port> is longer; see decision 0011.)
+    const open = await t.api('GET', `${session.jupyter!.url.replace(/\/\d+\/$/, '')}/open?port=${/\/(\d+)\/$/.exec(session.jupyter!.url)![1]}`, { token: alpha });
+    assert.equal(open.status, 303, await open.clone().text());
+    const location = new URL(String(open.headers.get('location')));
+    const port = /\/(\d+)\/$/.exec(session.jupyter!.url)![1];
+    assert.equal(location.hostname, `berth-jupyter-${session.uuid}--alpha--${port}.localhost`);
+    const host = `${location.hostname}:${new URL(t.url).port}`;
+    const redeemed = await hostRequest(`${t.url}${location.pathname}${location.search}`, host);
+    const cookie = String(redeemed.headers['set-cookie']).split(';')[0]!;
+    assert.match(cookie, /^berth_service_session=/);
+    const specs = await hostRequest(`${t.url}/api/kernelspecs`, host, { cookie });
+    assert.equal(specs.status, 200, specs.body);
+    assert.ok(JSON.parse(specs.body).kernelspecs['orchest-kernel-env-one']);
+    assert.equal((await hostRequest(`${t.url}/api/kernelspecs`, host)).status, 401, 'no cookie: refused');
+  });
+
   it("runs `import orchest; orchest.get_inputs()` in the environment's kernel over the websocket and sees the last run's outputs", async () => {
     const created = await t.api('POST', `${session.jupyter!.url}api/sessions`, { token: alpha, body: { path: 'b.ipynb', type: 'notebook', name: 'b.ipynb', kernel: { name: 'orchest-kernel-env-one' } } });
     assert.equal(created.status, 201, await created.clone().text());
@@ -171,5 +191,33 @@ describe('Jupyter in an interactive session (process runtime, real Jupyter Serve
     await eventually('no Jupyter server or kernel process left', () => processesWith(`--ServerApp.root_dir=${project}`).length === 0 && processesWith(join(jupyterDir, 'runtime', 'kernel-')).length === 0);
     assert.equal((await t.api('GET', `${session.jupyter!.url}api/kernelspecs`, { token: alpha })).status, 404, 'the path is gone with the session');
     assert.ok(existsSync(join(jupyterDir, 'data', 'kernels', 'orchest-kernel-env-one', 'kernel.json')));
+  });
+});
+
+describe('a session where Jupyter cannot start', () => {
+  it('starts without Jupyter, saying why and what to install; BERTH_SESSION_JUPYTER=off says so', () => {
+    const root = mkdtempSync(join(tmpdir(), 'berth-nojupyter-'));
+    try {
+      mkdirSync(join(root, 'proj', '.orchest'), { recursive: true });
+      writeFileSync(join(root, 'proj', 'p.orchest'), JSON.stringify({ ...pipeline, steps: {} }));
+      const berth = (env: Record<string, string>, ...args: string[]) => spawnSync(process.execPath, [join(REPO, 'bin', 'berth.ts'), ...args], {
+        cwd: join(root, 'proj'), env: { PATH: process.env.PATH!, HOME: process.env.HOME!, BERTH_HOME: join(root, 'home'), BERTH_STOP_GRACE_SECONDS: '2', ...env }, encoding: 'utf8',
+      });
+      for (const [env, why] of [[{ BERTH_JUPYTER_PYTHON: '/bin/false' }, /jupyter: not started: no Jupyter Server for interactive sessions \(tried \/bin\/false\): install it \(Debian: apt-get install python3-jupyter-server/], [{ BERTH_SESSION_JUPYTER: 'off' }, /jupyter: not started: BERTH_SESSION_JUPYTER=off/]] as const) {
+        const start = berth(env, 'session', 'start', 'p.orchest', '--json');
+        assert.equal(start.status, 0, start.stderr);
+        assert.match(start.stderr, why);
+        const view = JSON.parse(start.stdout) as { status: string; jupyter: unknown };
+        assert.deepEqual([view.status, view.jupyter], ['RUNNING', null]);
+        assert.equal(berth(env, 'session', 'stop', 'p.orchest').status, 0);
+      }
+      const bad = berth({ BERTH_SESSION_JUPYTER: 'maybe' }, 'session', 'start', 'p.orchest');
+      assert.equal(bad.status, 2, bad.stderr);
+      assert.match(bad.stderr, /BERTH_SESSION_JUPYTER=maybe is not one of auto, off/);
+    } finally {
+      const launcher = processesWith(join(root, 'home', 'workloads', 'process'));
+      for (const pid of launcher) process.kill(pid, 'SIGTERM');
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

@@ -28,7 +28,6 @@ const SessionView = Type.Object({
   })),
   jupyter: Type.Union([Type.Object({
     url: Type.String({ description: "path of the session's Jupyter server on this server (Jupyter's REST API and websockets below it; Bearer auth)" }),
-    open: Type.String({ description: 'where a browser opens it (redirect to its own origin with a one-time ticket)' }),
     state: Type.String({ description: 'running | exited | missing' }),
     log_path: Type.String(),
   }), Type.Null()], { description: 'null when the session has no Jupyter server (process runtime without Jupyter, BERTH_SESSION_JUPYTER=off, or a container runtime)' }),

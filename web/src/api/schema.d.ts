@@ -3369,8 +3369,6 @@ export interface paths {
                                 jupyter: {
                                     /** @description path of the session's Jupyter server on this server (Jupyter's REST API and websockets below it; Bearer auth) */
                                     url: string;
-                                    /** @description where a browser opens it (redirect to its own origin with a one-time ticket) */
-                                    open: string;
                                     /** @description running | exited | missing */
                                     state: string;
                                     log_path: string;
@@ -3486,8 +3484,6 @@ export interface paths {
                                 jupyter: {
                                     /** @description path of the session's Jupyter server on this server (Jupyter's REST API and websockets below it; Bearer auth) */
                                     url: string;
-                                    /** @description where a browser opens it (redirect to its own origin with a one-time ticket) */
-                                    open: string;
                                     /** @description running | exited | missing */
                                     state: string;
                                     log_path: string;
@@ -3607,8 +3603,6 @@ export interface paths {
                             jupyter: {
                                 /** @description path of the session's Jupyter server on this server (Jupyter's REST API and websockets below it; Bearer auth) */
                                 url: string;
-                                /** @description where a browser opens it (redirect to its own origin with a one-time ticket) */
-                                open: string;
                                 /** @description running | exited | missing */
                                 state: string;
                                 log_path: string;
@@ -3719,8 +3713,6 @@ export interface paths {
                             jupyter: {
                                 /** @description path of the session's Jupyter server on this server (Jupyter's REST API and websockets below it; Bearer auth) */
                                 url: string;
-                                /** @description where a browser opens it (redirect to its own origin with a one-time ticket) */
-                                open: string;
                                 /** @description running | exited | missing */
                                 state: string;
                                 log_path: string;
@@ -3824,8 +3816,6 @@ export interface paths {
                             jupyter: {
                                 /** @description path of the session's Jupyter server on this server (Jupyter's REST API and websockets below it; Bearer auth) */
                                 url: string;
-                                /** @description where a browser opens it (redirect to its own origin with a one-time ticket) */
-                                open: string;
                                 /** @description running | exited | missing */
                                 state: string;
                                 log_path: string;
