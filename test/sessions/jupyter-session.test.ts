@@ -182,6 +182,17 @@ describe('Jupyter in an interactive session (process runtime, real Jupyter Serve
     assert.ok(processesWith(join(t.home, 'sessions', session.uuid, 'jupyter', 'runtime', 'kernel-')).length > 0, 'the kernel runs as a process of this session');
   });
 
+  it('a restarted Berth server proxies to the same Jupyter server and its kernels (the session outlives the server)', async () => {
+    const kernels = async () => ((await (await t.api('GET', `${session.jupyter!.url}api/kernels`, { token: alpha })).json()) as Array<{ id: string }>).map((k) => k.id);
+    const before = await kernels();
+    assert.equal(before.length, 1);
+    await t.close();
+    await t.start({ env: { BERTH_PYTHON: PYTHON } });
+    const status = (await (await t.api('GET', base, { token: alpha })).json()) as typeof session & { status: string };
+    assert.deepEqual([status.status, status.jupyter?.url, status.jupyter?.state], ['RUNNING', session.jupyter!.url, 'running']);
+    assert.deepEqual(await kernels(), before);
+  });
+
   it('stopping the session leaves no Jupyter server and no kernel process', async () => {
     const jupyterDir = join(t.home, 'sessions', session.uuid, 'jupyter');
     const server = processesWith(`--ServerApp.root_dir=${project}`);
