@@ -20,6 +20,12 @@ reaches the services by name:
   process  services are host commands listening on their declared ports on 127.0.0.1; steps get
            BERTH_SERVICES_HOST=127.0.0.1 (the SDK's internal_hostname); no isolation, binds and
            volumes do not apply, and two sessions cannot use the same port
+Jupyter: on the process runtime a session also starts a Jupyter server (JupyterLab when installed,
+else Jupyter Server; BERTH_JUPYTER_PYTHON picks the interpreter, BERTH_SESSION_JUPYTER=off turns it
+off) rooted at the project, with one kernel per environment of the project (its virtual environment;
+\`orchest.get_inputs()\` in a notebook reads the last run's outputs). It is reached only through a
+Berth server: "jupyter.url" in --json is the path under which Jupyter's REST API and websockets
+answer to a Berth token (Authorization: Bearer); its log: \`berth session logs PIPELINE_FILE berth-jupyter\`.
 With BERTH_ENDPOINT set, start, stop and status go to that server (list and logs stay local).
 Restart policy per service: "berth_restart": "no" | "on-failure" (default) | "always". Named
 volumes: "berth_volumes": {"pgdata": "/var/lib/postgresql/data"} (kept across session restarts).
