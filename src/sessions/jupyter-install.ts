@@ -19,12 +19,31 @@ export interface HostKernelSpec {
   metadata?: Record<string, unknown>;
 }
 
+// Reads kernel.json files as KernelSpecManager finds them (first folder of jupyter_path wins, names
+// lower-cased) without importing ipykernel (seconds, with debugpy): ipykernel's own python3 kernel is
+// written out when no kernel.json names python3, as jupyter_client does.
 const PROBE = [
-  'import importlib.util, json',
-  'from jupyter_client.kernelspec import KernelSpecManager',
-  'import jupyter_server',
+  'import importlib.util, json, os, sys',
+  'from jupyter_core.paths import jupyter_path',
+  'assert importlib.util.find_spec("jupyter_server") is not None',
+  'specs = {}',
+  'for d in jupyter_path("kernels"):',
+  '    try:',
+  '        names = sorted(os.listdir(d))',
+  '    except OSError:',
+  '        continue',
+  '    for n in names:',
+  '        f = os.path.join(d, n, "kernel.json")',
+  '        if n.lower() in specs or not os.path.isfile(f):',
+  '            continue',
+  '        try:',
+  '            with open(f, encoding="utf-8") as fh:',
+  '                specs[n.lower()] = json.load(fh)',
+  '        except (OSError, ValueError):',
+  '            pass',
+  'if "python3" not in specs and importlib.util.find_spec("ipykernel") is not None:',
+  '    specs["python3"] = {"argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"], "display_name": "Python 3 (ipykernel)", "language": "python"}',
   'lab = importlib.util.find_spec("jupyterlab") is not None',
-  'specs = {n: s["spec"] for n, s in KernelSpecManager().get_all_specs().items()}',
   'print(json.dumps({"lab": lab, "kernels": specs}))',
 ].join('\n');
 
