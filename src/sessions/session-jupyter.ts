@@ -157,7 +157,7 @@ export async function jupyterAnswers(port: number, token: string, opts: { timeou
       // Not listening yet.
     }
     if (!(await opts.running())) return false;
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 50));
   }
   return false;
 }
