@@ -10,12 +10,12 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config/config.ts';
 import { startServer } from '../src/server/start-server.ts';
+import { freeLoopbackPort } from '../src/sessions/session-jupyter.ts';
 import { alternate } from './lib/alternate.ts';
 import { median, ms, ratio } from './lib/stats.ts';
 import { emitSummary, verdict, type SummaryRow } from './lib/summary.ts';
@@ -50,7 +50,7 @@ async function main(): Promise<number> {
       await (await api('DELETE', session)).body?.cancel();
     };
     const runByHand = async (): Promise<void> => {
-      const port = await freePort();
+      const port = await freeLoopbackPort();
       const token = randomBytes(32).toString('hex');
       const t0 = process.hrtime.bigint();
       const child = spawn(values.python, ['-m', 'jupyter_server', '--no-browser', '--ip=127.0.0.1', `--port=${port}`, '--ServerApp.port_retries=0', `--ServerApp.root_dir=${project}`, '--ServerApp.base_url=/', '--allow-root'], {
@@ -87,17 +87,6 @@ async function main(): Promise<number> {
   const rows: SummaryRow[] = [{ bench: 'session-jupyter', metric: 'session with Jupyter ready: berth/by hand', value: `${ratio(b, h)} (${ms(b, 0)} / ${ms(h, 0)})`, target: `≤ ${RATIO_TARGET}x`, verdict: verdict(b / h, RATIO_TARGET) }];
   emitSummary(rows);
   return failures.length > 0 ? 1 : 0;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 process.exitCode = await main();

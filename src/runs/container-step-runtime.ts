@@ -1,6 +1,6 @@
 import { stepKernelLanguage } from '../environments/step-kernel-language.ts';
 import { statSync } from 'node:fs';
-import { posix, relative, sep } from 'node:path';
+import { dirname, posix, relative, sep } from 'node:path';
 import type { BerthConfig, RuntimeName } from '../config/config.ts';
 import { environmentReference } from '../core/environment-image.ts';
 import { buildStepEnvironment } from '../core/step-environment.ts';
@@ -78,6 +78,8 @@ export class ContainerStepRuntime implements StepRuntime {
           { source: input.projectDir, target: PROJECT_MOUNT },
           { source: input.identity.dataDir, target: DATA_MOUNT },
           { source: input.runDir, target: RUN_MOUNT },
+          // The steps' logs, which the server (root) appends to and serves: read-only, so no step can swap one for a link to a host file.
+          ...(relative(input.runDir, dirname(logPath)) === 'logs' ? [{ source: dirname(logPath), target: posix.join(RUN_MOUNT, 'logs'), readOnly: true }] : []),
           { source: input.outputsDir, target: OUTPUTS_MOUNT },
           { source: SDK_PYTHON_DIR, target: SDK_PYTHON_MOUNT, readOnly: true },
         ],

@@ -7,6 +7,8 @@ import type { PreparedStep } from './run-executor.ts';
 import { stepCommand } from '../runtimes/process/step-command.ts';
 import { stepKernelLanguage } from '../environments/step-kernel-language.ts';
 import { findPython } from '../runtimes/process/find-python.ts';
+import { findNode } from '../runtimes/process/find-node.ts';
+import { fileURLToPath } from 'node:url';
 import { BerthError, isBerthError } from '../errors.ts';
 import { environmentDir, loadEnvironment } from '../environments/environment-loader.ts';
 import { activatedEnvironment, type ProcessEnvironment, type ProcessEnvironments } from '../environments/process-environments.ts';
@@ -16,6 +18,9 @@ import type { StepRuntime, StepWorkloadInput } from './step-runtime.ts';
 /** Where steps on the process runtime see the data folder and the project (as in containers). */
 export const PROCESS_DATA_MOUNT = '/data';
 export const PROCESS_PROJECT_MOUNT = '/project-dir';
+
+/** Step files Node.js runs (see stepCommand). */
+const NODE_STEP = /\.(js|mjs|ts)$/i;
 
 export type MountSupport = () => { ok: true } | { ok: false; reason: string };
 
@@ -64,7 +69,14 @@ export class ProcessStepRuntime implements StepRuntime {
         throw e;
       }
     }
-    const cmd = stepCommand(file, { path: env.PATH ?? '', nodePath: process.execPath, nodeImport: SDK_NODE_IMPORT, notebookOut: input.notebookOut, kernel, python, env });
+    let nodePath = process.execPath;
+    if (NODE_STEP.test(file)) {
+      // A step dropped to the workload user needs a Node.js that user can run (Berth's own may live under /root).
+      const node = findNode({ current: process.execPath, path: env.PATH ?? '', forOtherUsers: this.#config.hostWorkloads === 'workload-user', user: this.#config.workloadUser, sdk: fileURLToPath(SDK_NODE_IMPORT) });
+      if (!node.ok) return fail(node.reason);
+      nodePath = node.node;
+    }
+    const cmd = stepCommand(file, { path: env.PATH ?? '', nodePath, nodeImport: SDK_NODE_IMPORT, notebookOut: input.notebookOut, kernel, python, env });
     if (!cmd.ok) return fail(cmd.reason);
     const mounts: Mount[] = [];
     const support = this.#mountSupport();

@@ -162,7 +162,8 @@ export async function jupyterAnswers(port: number, token: string, opts: { timeou
   return false;
 }
 
-function freeLoopbackPort(): Promise<number> {
+/** A port nothing listens on at 127.0.0.1 right now. */
+export function freeLoopbackPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);

@@ -28,7 +28,7 @@ import { runCaptured } from './run-captured.ts';
 import { Launcher } from './launcher-client.ts';
 import { spawnWorkload } from './spawn-workload.ts';
 import { inMountNamespace, mountNamespaceSupport } from './mount-namespace.ts';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { stopGroup } from './stop-group.ts';
 import { tailFile } from './tail-file.ts';
 import { WorkloadRegistry, type RegistryEntry } from './workload-registry.ts';
@@ -298,7 +298,11 @@ export class ProcessDriver implements RuntimeDriver {
     const project = spec.labels.project;
     user.grant(undefined, this.#sharedPaths.map((p) => (mkdirSync(p, { recursive: true }), p)));
     // Only the folders Berth names (project, run, outputs): never a working directory given from outside.
-    user.grant(project, [...new Set(spec.hostPaths ?? [])].map((p) => (mkdirSync(p, { recursive: true }), p)));
+    const granted = [...new Set(spec.hostPaths ?? [])].map((p) => (mkdirSync(p, { recursive: true }), p));
+    user.grant(project, granted);
+    // The log's folder inside a granted one (a run's logs): the launcher writes there as root, so workloads must not be able to change it.
+    const logs = dirname(spec.logPath);
+    if (granted.some((p) => dirname(logs) === p)) user.protect(project, logs);
     return user.credentials(project);
   }
 
