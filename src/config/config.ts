@@ -90,6 +90,12 @@ export interface BerthConfig {
    * or `workload-user` (a root server: BERTH_WORKLOAD_USER, one group per project). Set by the server.
    */
   hostWorkloads: 'self' | 'workload-user';
+  /**
+   * Jupyter in interactive sessions: BERTH_SESSION_JUPYTER=auto (default: started when the host has
+   * Jupyter Server or JupyterLab) or off; BERTH_JUPYTER_PYTHON: the interpreter that has it (default:
+   * the first of python3 on PATH and /usr/bin/python3 that can import jupyter_server).
+   */
+  jupyter: { mode: 'auto' | 'off'; python: string | undefined };
   /** Anonymised telemetry: off unless BERTH_TELEMETRY=on, then sent to BERTH_TELEMETRY_URL. */
   telemetry: { enabled: false } | { enabled: true; url: string };
 }
@@ -151,6 +157,7 @@ export function loadConfig(env: Env = process.env): BerthConfig {
     },
     schedulerPollMs: seconds(env, 'BERTH_SCHEDULER_POLL_SECONDS', 5) * 1000,
     telemetry: telemetry(env),
+    jupyter: { mode: oneOf(env, 'BERTH_SESSION_JUPYTER', ['auto', 'off'] as const), python: env.BERTH_JUPYTER_PYTHON || undefined },
     workloadUser: workloadUser(env),
     singleUser: flag(env, 'BERTH_SINGLE_USER'),
     runningAsRoot: process.geteuid?.() === 0,

@@ -29,6 +29,7 @@ describe('services', () => {
     problemAt(problems({ db: service('cache') }), 'services.db.name', /"cache" differs from the service's key "db"/);
     problemAt(problems({ My_DB: service('My_DB') }), 'services.My_DB.name', /not a valid service name/);
     problemAt(problems({ ['a'.repeat(27)]: service('a'.repeat(27)) }), `services.${'a'.repeat(27)}.name`, /not a valid service name/);
+    problemAt(problems({ 'berth-jupyter': service('berth-jupyter') }), 'services.berth-jupyter.name', /reserved/);
     problemAt(problems({ db: { ...service('x'), name: undefined } }), 'services.db.name', /missing/);
   });
 

@@ -3,6 +3,7 @@ import { describeJsonType, isJsonObject, wrongType } from './json-object.ts';
 import { jsonPath } from './json-path.ts';
 import { SERVICE_SCOPES, type ServiceDefinition } from './pipeline-types.ts';
 import { fillServiceOrder } from './service-order.ts';
+import { JUPYTER_SERVICE } from './session-naming.ts';
 import { checkServiceEnvironment } from './service-environment-validation.ts';
 import { checkServiceExtras } from './service-extras-validation.ts';
 
@@ -68,6 +69,8 @@ function checkService(key: string, service: Record<string, unknown>, at: At, add
     }
     if (!SERVICE_NAME_PATTERN.test(name)) {
       add(at('name'), `"${name}" is not a valid service name`, 'use 1–26 lowercase letters, digits and "-", starting with a letter, e.g. "my-db"');
+    } else if (name === JUPYTER_SERVICE) {
+      add(at('name'), `"${name}" is reserved: it is the session's Jupyter server`, 'give the service another name');
     }
   }
   if (typeof image !== 'string' || image.trim() === '') {

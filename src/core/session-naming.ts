@@ -29,3 +29,15 @@ export function sessionServiceWorkloadId(sessionUuid: string, name: string): str
 export function sessionVolumeName(projectUuid: string, volume: string): string {
   return `berth-${projectUuid.slice(0, 8)}-${volume}`;
 }
+
+/**
+ * The session's Jupyter server, as a session service of Berth's own: reached through the proxy at
+ * `/api/projects/<project>/services/berth-jupyter-<session uuid>/<port>/`. Reserved: no pipeline
+ * service may take this name.
+ */
+export const JUPYTER_SERVICE = 'berth-jupyter';
+
+/** Where Berth's proxy serves a session's Jupyter server (trailing slash; Jupyter's API is below it). */
+export function jupyterProxyPath(projectUuid: string, sessionUuid: string, port: number): string {
+  return `/api/projects/${projectUuid}/services/${serviceHostname(JUPYTER_SERVICE, sessionUuid)}/${port}/`;
+}

@@ -24,6 +24,9 @@ describe('proxy request rewriting (pure)', () => {
     );
     assert.deepEqual(out, { cookie: 'a=1', host: 'h', 'x-forwarded-for': '10.0.0.1', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'h', 'x-forwarded-prefix': '/p', 'x-berth-hops': '1' });
     assert.equal(upstreamHeaders({ authorization: 'Basic dTpw' }, { ip: '', proto: 'http', host: undefined, prefix: '' }).authorization, 'Basic dTpw');
+    for (const sent of ['Bearer berth-token', 'token guessed', undefined]) {
+      assert.equal(upstreamHeaders({ authorization: sent }, { ip: '', proto: 'http', host: undefined, prefix: '' }, 'token upstream').authorization, 'token upstream', "Berth's upstream credential replaces the caller's");
+    }
   });
 
   it('points redirects of a prefix-stripping service back under the prefix', () => {

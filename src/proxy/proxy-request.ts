@@ -86,9 +86,12 @@ export function hopsOf(headers: IncomingHttpHeaders): number {
 export function upstreamHeaders(
   headers: IncomingHttpHeaders,
   seen: { ip: string; proto: string; host: string | undefined; prefix: string },
+  /** Berth's own credential for the upstream (route.upstreamAuthorization): replaces whatever the caller sent. */
+  authorization?: string,
 ): IncomingHttpHeaders {
   const out: IncomingHttpHeaders = { ...headers };
-  if (/^Bearer\s/i.test(out.authorization ?? '')) delete out.authorization;
+  if (authorization !== undefined) out.authorization = authorization;
+  else if (/^Bearer\s/i.test(out.authorization ?? '')) delete out.authorization;
   const cookie = cookiesWithoutToken(out.cookie);
   if (cookie === undefined) delete out.cookie;
   else out.cookie = cookie;

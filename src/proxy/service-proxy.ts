@@ -119,7 +119,7 @@ export async function serviceProxy(app: FastifyInstance, opts: { ctx: ProxyConte
     const q = path.indexOf('?');
     return reply.from(`http://${host}:${port}${q < 0 ? path : path.slice(0, q)}`, {
       queryString: () => (q < 0 ? '' : path.slice(q + 1)),
-      rewriteRequestHeaders: (req, headers) => upstreamHeaders({ ...headers, host: req.headers.host }, { ip: req.ip, proto: req.protocol, host: req.headers.host, prefix: u.prefix }),
+      rewriteRequestHeaders: (req, headers) => upstreamHeaders({ ...headers, host: req.headers.host }, { ip: req.ip, proto: req.protocol, host: req.headers.host, prefix: u.prefix }, route.upstreamAuthorization),
       rewriteHeaders: (headers) => {
         if (strip && typeof headers.location === 'string') headers.location = rewriteLocation(headers.location, u.prefix, upstream);
         const out = serviceResponseHeaders(headers, u.prefix);
@@ -160,7 +160,7 @@ export async function serviceProxy(app: FastifyInstance, opts: { ctx: ProxyConte
       const upstream = forwardTarget(req.headers, route, u.name);
       if (upstream instanceof BerthError) throw upstream;
       const strip = route.definition.preserve_base_path !== true;
-      req.headers = upstreamHeaders(req.headers, { ip, proto: 'encrypted' in req.socket ? 'https' : 'http', host: req.headers.host, prefix: u.prefix });
+      req.headers = upstreamHeaders(req.headers, { ip, proto: 'encrypted' in req.socket ? 'https' : 'http', host: req.headers.host, prefix: u.prefix }, route.upstreamAuthorization);
       req.url = upstreamPath(u, !strip);
       wsPrefixes.set(req, u.prefix);
       wsProxy.ws(req, socket, head, { target: { host: upstream.host, port: upstream.port } }, () => socket.destroy());

@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import type { BerthConfig } from '../config/config.ts';
 import { BerthError } from '../errors.ts';
 import { loadEnvironment } from '../environments/environment-loader.ts';
-import { activatedEnvironment } from '../environments/process-environments.ts';
+import { environmentVariables } from '../environments/process-environments.ts';
 import { readOrchestEnvironments } from '../environments/orchest-environments.ts';
 import type { Mount } from '../runtimes/driver.ts';
 import type { RuntimeRegistry } from '../runtimes/runtime-registry.ts';
@@ -102,7 +102,7 @@ export async function openEnvironmentShell(config: BerthConfig, runtimes: StepRu
   const driver = await registry.processDriver();
   const mounts: Mount[] = config.processMounts === 'off' ? [] : [{ source: config.dataDir, target: DATA_MOUNT }, { source: req.projectDir, target: PROJECT_MOUNT }];
   const workdir = mounts.length > 0 && driver.mountSupport().ok ? PROJECT_MOUNT : req.projectDir;
-  const activated = activatedEnvironment(built.venv, config.baseEnv);
+  const activated = environmentVariables(built, config.baseEnv);
   // Set last, through env after the mount helper (a python3 that is a wrapper, such as pyenv's shim,
   // rewrites PATH and PWD): the shell starts in the project as /project-dir, the environment's
   // interpreter first on PATH, its prompt naming the environment. None of these is a secret.

@@ -9,9 +9,9 @@ import { stepKernelLanguage } from '../environments/step-kernel-language.ts';
 import { findPython } from '../runtimes/process/find-python.ts';
 import { findNode } from '../runtimes/process/find-node.ts';
 import { fileURLToPath } from 'node:url';
-import { isBerthError } from '../errors.ts';
+import { BerthError, isBerthError } from '../errors.ts';
 import { environmentDir, loadEnvironment } from '../environments/environment-loader.ts';
-import { environmentVariables, type ProcessEnvironments } from '../environments/process-environments.ts';
+import { environmentVariables, type ProcessEnvironment, type ProcessEnvironments } from '../environments/process-environments.ts';
 import { SDK_NODE_IMPORT, stepSdkEnvironment } from './step-sdk-environment.ts';
 import type { StepRuntime, StepWorkloadInput } from './step-runtime.ts';
 
@@ -93,6 +93,16 @@ export class ProcessStepRuntime implements StepRuntime {
       input.onProgress?.(`/data and /project-dir are not available to this step (${support.reason}); it sees the data folder at ${input.identity.dataDir} (ORCHEST_DATA_DIR) and the project at ${input.projectDir} (ORCHEST_PROJECT_DIR)`);
     }
     return { ok: true, spec: { id: input.id, command: cmd.argv, cwd: dirname(file), env, labels: input.labels, logPath, hostPaths: [input.projectDir, input.runDir, input.outputsDir], ...(mounts.length ? { mounts } : {}) } };
+  }
+
+  async hostEnvironment(projectDir: string, environmentUuid: string, onProgress?: (line: string) => void): Promise<ProcessEnvironment> {
+    const base = this.basePython();
+    if (!base.ok || base.python === undefined) {
+      throw new BerthError('BERTH_E_ENV_BUILD', base.ok ? 'no python3 on PATH to build the environment with: install Python 3 or set BERTH_PYTHON' : base.reason, {
+        problems: [{ path: 'BERTH_PYTHON', message: 'no base interpreter', fix: 'install Python 3 or set BERTH_PYTHON to one' }],
+      });
+    }
+    return this.#environments.ensure(loadEnvironment(projectDir, environmentUuid), base.python, projectDir, onProgress);
   }
 
   /** The interpreter of Python steps without an environment: `--python`, BERTH_PYTHON, else the first python3 on PATH. */

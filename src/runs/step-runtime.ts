@@ -1,3 +1,4 @@
+import type { ProcessEnvironment } from '../environments/process-environments.ts';
 import type { RuntimeName } from '../config/config.ts';
 import type { PipelineStep } from '../core/pipeline-types.ts';
 import type { StepIdentity } from '../core/step-environment.ts';
@@ -41,4 +42,9 @@ export interface StepRuntime {
   readonly mountSupport?: () => { ok: true } | { ok: false; reason: string };
   /** The workload spec of a step, or why it cannot run (the step then fails with that reason). */
   prepareStep(input: StepWorkloadInput): Promise<PreparedStep>;
+  /**
+   * Host runtimes only: an environment of the project as this host runs it (its Python virtual
+   * environment, built first when needed); what a session's Jupyter kernels run with.
+   */
+  hostEnvironment?(projectDir: string, environmentUuid: string, onProgress?: (line: string) => void): Promise<ProcessEnvironment>;
 }

@@ -10,4 +10,9 @@ export interface ServiceRoute {
   owner?: { pgid: number };
   /** Which start of the service this is (its row's creation time): browser service sessions are bound to it. */
   instance: string;
+  /**
+   * The Authorization header Berth sends upstream in place of the caller's (the session's Jupyter
+   * server: its token is Berth's secret, the caller's Berth token is never forwarded).
+   */
+  upstreamAuthorization?: string;
 }

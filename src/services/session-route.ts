@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { ServiceDefinition } from '../core/pipeline-types.ts';
+import { JUPYTER_SERVICE } from '../core/session-naming.ts';
 import type { RuntimeDriver, WorkloadHandle } from '../runtimes/driver.ts';
 import type { Project } from '../store/project-repository.ts';
 import type { Database } from '../store/tables.ts';
@@ -12,7 +13,8 @@ const SESSION_UUID_LENGTH = 36;
  * The proxy route of a session service, addressed as a project service named
  * `<service>-<session uuid>` (Orchest's internal hostname): an exact lookup of the session (of this
  * project, RUNNING), the service and its declared port. Only `exposed` services are reachable, as
- * only they had an ingress in Orchest. Null otherwise.
+ * only they had an ingress in Orchest. The session's Jupyter server (JUPYTER_SERVICE) is one, whose
+ * token (kept in its definition, never shown) Berth sends upstream. Null otherwise.
  */
 export async function sessionServiceRoute(
   db: Kysely<Database>,
@@ -38,5 +40,7 @@ export async function sessionServiceRoute(
   const definition = JSON.parse(row.definition_json) as ServiceDefinition;
   if (definition.exposed !== true || !definition.ports.includes(port)) return null;
   const handle = row.handle_json ? (JSON.parse(row.handle_json) as WorkloadHandle) : null;
-  return { projectUuid: project.uuid, definition, upstream: await liveUpstream(driverNamed, handle, port), owner: upstreamOwner(handle, port), instance: `session ${row.created_at}` };
+  const route: ServiceRoute = { projectUuid: project.uuid, definition, upstream: await liveUpstream(driverNamed, handle, port), owner: upstreamOwner(handle, port), instance: `session ${row.created_at}` };
+  const jupyterToken = name === JUPYTER_SERVICE ? definition.env_variables?.JUPYTER_TOKEN : undefined;
+  return jupyterToken ? { ...route, upstreamAuthorization: `token ${jupyterToken}` } : route;
 }

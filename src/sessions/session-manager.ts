@@ -5,7 +5,7 @@ import type { Kysely } from 'kysely';
 import type { BerthConfig, RuntimeName } from '../config/config.ts';
 import { environmentReference } from '../core/environment-image.ts';
 import type { ServiceDefinition, ServiceScope } from '../core/pipeline-types.ts';
-import { sessionNetworkName } from '../core/session-naming.ts';
+import { JUPYTER_SERVICE, sessionNetworkName } from '../core/session-naming.ts';
 import { interactiveSessionUuid } from '../core/step-environment.ts';
 import type { LogChunk, WorkloadHandle } from '../runtimes/driver.ts';
 import { BerthError } from '../errors.ts';
@@ -25,6 +25,7 @@ import { LeaseRepository } from '../store/lease-repository.ts';
 import { errorText, type Logger } from '../log.ts';
 import type { StepRuntime } from '../runs/step-runtime.ts';
 import { sessionView, type SessionView } from './session-view.ts';
+import { jupyterAnswers, killSessionKernels, planSessionJupyter } from './session-jupyter.ts';
 
 export interface SessionStartOptions {
   runtime?: RuntimeName;
@@ -109,6 +110,7 @@ export class SessionManager {
     }
     try {
       await this.#startServices(row, project.name, loaded, runtime, opts);
+      await this.#startJupyter(row, loaded, runtime, opts);
     } catch (e) {
       const reason = e instanceof Error ? e.message : String(e);
       await this.#teardown(row).catch(() => undefined);
@@ -238,7 +240,10 @@ export class SessionManager {
         const row = await this.#rows.get(session);
         if (row && ACTIVE.includes(row.status)) continue;
         await runtime.driver.remove(handle).then(
-          () => this.#log.info({ runtime: runtime.name, workload: handle.id }, 'reconcile: removed a workload of a session that is not active'),
+          () => {
+            if (handle.labels.service === JUPYTER_SERVICE && !runtime.driver.capabilities.isolation) this.#sweepKernels(session);
+            this.#log.info({ runtime: runtime.name, workload: handle.id }, 'reconcile: removed a workload of a session that is not active');
+          },
           (e: unknown) => this.#log.warn({ runtime: runtime.name, workload: handle.id, err: errorText(e) }, 'reconcile: could not remove a workload of an inactive session'),
         );
       }
@@ -281,6 +286,35 @@ export class SessionManager {
       await runtime.driver.setRestartPolicy?.(handle, spec.restart ?? 'no');
       opts.onProgress?.(`service ${def.name}: ready (${ready.by === 'healthcheck' ? 'HEALTHCHECK healthy' : `port${def.ports.length > 1 ? 's' : ''} ${def.ports.join(', ')} open`})`);
     }
+  }
+
+  /** The session's Jupyter server (a session service of Berth's own, JUPYTER_SERVICE), waited for like a service; or why there is none. */
+  async #startJupyter(row: SessionRow, loaded: LoadedPipeline, runtime: StepRuntime, opts: SessionStartOptions): Promise<void> {
+    opts.signal?.throwIfAborted();
+    const plan = await planSessionJupyter(this.#config, {
+      sessionUuid: row.uuid, projectUuid: row.project_uuid, pipelineUuid: row.pipeline_uuid, pipelineFile: loaded.file, projectDir: loaded.projectDir,
+      inherited: await this.#inherited(row.project_uuid, row.pipeline_uuid), runtime, onProgress: opts.onProgress,
+    });
+    if ('skipped' in plan) {
+      opts.onProgress?.(`jupyter: not started: ${plan.skipped}`);
+      return;
+    }
+    const position = (await this.#rows.services(row.uuid)).length;
+    await this.#rows.addService({ session_uuid: row.uuid, name: JUPYTER_SERVICE, position, definition_json: JSON.stringify(plan.definition), handle_json: null, log_path: plan.spec.logPath, restarts: 0 });
+    opts.onProgress?.(`jupyter: starting (${plan.definition.image.replace(/^host:/, '')})`);
+    const handle = await runtime.driver.start(plan.spec, opts.signal);
+    await this.#rows.setServiceHandle(row.uuid, JUPYTER_SERVICE, JSON.stringify(handle));
+    const timeoutMs = opts.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
+    const ready = (await jupyterAnswers(plan.definition.ports[0]!, plan.definition.env_variables!.JUPYTER_TOKEN!, { timeoutMs, signal: opts.signal, running: () => runtime.driver.isRunning(handle) }))
+      ? { ready: true as const }
+      : { ready: false as const, reason: (await runtime.driver.isRunning(handle)) ? `it did not answer api/status within ${timeoutMs / 1000} s` : 'it exited' };
+    if (!ready.ready) {
+      const tail = await logTail(runtime, handle);
+      throw new BerthError('BERTH_E_SESSION_START', `the session's Jupyter server did not become ready: ${ready.reason}${tail ? `\n--- last output of Jupyter ---\n${tail}` : ''}`, {
+        problems: [{ path: 'jupyter', message: ready.reason, fix: `see its log: ${plan.spec.logPath} (or set BERTH_SESSION_JUPYTER=off)` }],
+      });
+    }
+    opts.onProgress?.('jupyter: ready');
   }
 
   #spec(
@@ -327,6 +361,13 @@ export class SessionManager {
       await runtime.driver.stop(handle, { graceMs: this.#config.stopGraceMs });
       await runtime.driver.remove(handle);
     }
+    if (!runtime.driver.capabilities.isolation) this.#sweepKernels(row.uuid);
+  }
+
+  /** Kernels of the session's Jupyter server that outlived it (they run in process sessions of their own). */
+  #sweepKernels(sessionUuid: string): void {
+    const killed = killSessionKernels(this.#config.home, sessionUuid);
+    if (killed.length) this.#log.warn({ session: sessionUuid, pids: killed }, 'ended kernels that outlived the session\'s Jupyter server');
   }
 
   async #applyRestartPolicy(row: SessionRow): Promise<void> {

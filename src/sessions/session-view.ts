@@ -1,5 +1,5 @@
 import type { ServiceDefinition } from '../core/pipeline-types.ts';
-import { serviceHostname, sessionNetworkName } from '../core/session-naming.ts';
+import { JUPYTER_SERVICE, jupyterProxyPath, serviceHostname, sessionNetworkName } from '../core/session-naming.ts';
 import type { SessionRow, SessionServiceRow } from '../store/session-repository.ts';
 
 export interface SessionServiceView {
@@ -28,11 +28,20 @@ export interface SessionView {
   /** The session network (container runtimes), or null when services share the host's loopback. */
   network: string | null;
   services: SessionServiceView[];
+  /**
+   * The session's Jupyter server, reached only through Berth: `url` is the path on this server under
+   * which Jupyter's REST API (`api/kernelspecs`, `api/kernels`, `api/contents`) and its websockets
+   * answer to Berth's credentials (Bearer, `?berth_token=`). Null when the session has none (see the
+   * start's output for why).
+   */
+  jupyter: { url: string; state: SessionServiceView['state']; log_path: string } | null;
   created_at: string;
   updated_at: string;
 }
 
 export function sessionView(row: SessionRow, services: Array<{ row: SessionServiceRow; state: SessionServiceView['state']; ports: Record<string, string> }>, isolated: boolean): SessionView {
+  const jupyter = services.find((s) => s.row.name === JUPYTER_SERVICE);
+  const jupyterPort = jupyter ? (JSON.parse(jupyter.row.definition_json) as ServiceDefinition).ports[0] : undefined;
   return {
     uuid: row.uuid,
     project_uuid: row.project_uuid,
@@ -42,7 +51,7 @@ export function sessionView(row: SessionRow, services: Array<{ row: SessionServi
     status: row.status,
     reason: row.reason,
     network: isolated ? sessionNetworkName(row.uuid) : null,
-    services: services.map(({ row: s, state, ports }) => ({
+    services: services.filter((s) => s !== jupyter).map(({ row: s, state, ports }) => ({
       name: s.name,
       state,
       image: (JSON.parse(s.definition_json) as ServiceDefinition).image,
@@ -51,6 +60,13 @@ export function sessionView(row: SessionRow, services: Array<{ row: SessionServi
       restarts: s.restarts,
       log_path: s.log_path,
     })),
+    jupyter: jupyter && jupyterPort !== undefined
+      ? {
+          url: jupyterProxyPath(row.project_uuid, row.uuid, jupyterPort),
+          state: jupyter.state,
+          log_path: jupyter.row.log_path,
+        }
+      : null,
     created_at: row.created_at,
     updated_at: row.updated_at,
   };

@@ -21,6 +21,12 @@ reaches the services by name:
   process  services are host commands listening on their declared ports on 127.0.0.1; steps get
            BERTH_SERVICES_HOST=127.0.0.1 (the SDK's internal_hostname); no isolation, binds and
            volumes do not apply, and two sessions cannot use the same port
+Jupyter: on the process runtime a session also starts a Jupyter server (JupyterLab when installed,
+else Jupyter Server; BERTH_JUPYTER_PYTHON picks the interpreter, BERTH_SESSION_JUPYTER=off turns it
+off) rooted at the project, with one kernel per environment of the project (its virtual environment;
+\`orchest.get_inputs()\` in a notebook reads the last run's outputs). It is reached only through a
+Berth server: "jupyter.url" in --json is the path under which Jupyter's REST API and websockets
+answer to a Berth token (Authorization: Bearer); its log: \`berth session logs PIPELINE_FILE berth-jupyter\`.
 With BERTH_ENDPOINT set, start, stop and status go to that server (list and logs stay local).
 Restart policy per service: "berth_restart": "no" | "on-failure" (default) | "always". Named
 volumes: "berth_volumes": {"pgdata": "/var/lib/postgresql/data"} (kept across session restarts).
@@ -92,7 +98,8 @@ export async function sessionCommand(ctx: CliContext, args: string[]): Promise<n
 
 function describe(view: SessionView): string {
   const head = `Session ${view.uuid} ${view.status} (${view.runtime}${view.network ? `, network ${view.network}` : ''})${view.reason ? `: ${view.reason}` : ''}`;
-  if (view.services.length === 0) return `${head}\nNo services in this session.`;
+  const jupyter = view.jupyter ? `\nJupyter: ${view.jupyter.url} (${view.jupyter.state}; through Berth with a Berth token)` : '';
+  if (view.services.length === 0) return `${head}${jupyter}\nNo services in this session.`;
   const rows = view.services.map((s) => [s.name, s.state, s.hostname, Object.entries(s.ports).map(([p, at]) => `${p}→${at}`).join(' '), String(s.restarts)]);
-  return `${head}\n${table(['SERVICE', 'STATE', 'HOSTNAME', 'PORTS', 'RESTARTS'], rows)}`;
+  return `${head}${jupyter}\n${table(['SERVICE', 'STATE', 'HOSTNAME', 'PORTS', 'RESTARTS'], rows)}`;
 }

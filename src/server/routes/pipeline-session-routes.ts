@@ -26,6 +26,11 @@ const SessionView = Type.Object({
     restarts: Type.Integer(),
     log_path: Type.String(),
   })),
+  jupyter: Type.Union([Type.Object({
+    url: Type.String({ description: "path of the session's Jupyter server on this server (Jupyter's REST API and websockets below it; Bearer auth)" }),
+    state: Type.String({ description: 'running | exited | missing' }),
+    log_path: Type.String(),
+  }), Type.Null()], { description: 'null when the session has no Jupyter server (process runtime without Jupyter, BERTH_SESSION_JUPYTER=off, or a container runtime)' }),
   created_at: Type.String(),
   updated_at: Type.String(),
 });

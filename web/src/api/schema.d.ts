@@ -3365,6 +3365,14 @@ export interface paths {
                                     restarts: number;
                                     log_path: string;
                                 }[];
+                                /** @description null when the session has no Jupyter server (process runtime without Jupyter, BERTH_SESSION_JUPYTER=off, or a container runtime) */
+                                jupyter: {
+                                    /** @description path of the session's Jupyter server on this server (Jupyter's REST API and websockets below it; Bearer auth) */
+                                    url: string;
+                                    /** @description running | exited | missing */
+                                    state: string;
+                                    log_path: string;
+                                } | null;
                                 created_at: string;
                                 updated_at: string;
                             }[];
@@ -3472,6 +3480,14 @@ export interface paths {
                                     restarts: number;
                                     log_path: string;
                                 }[];
+                                /** @description null when the session has no Jupyter server (process runtime without Jupyter, BERTH_SESSION_JUPYTER=off, or a container runtime) */
+                                jupyter: {
+                                    /** @description path of the session's Jupyter server on this server (Jupyter's REST API and websockets below it; Bearer auth) */
+                                    url: string;
+                                    /** @description running | exited | missing */
+                                    state: string;
+                                    log_path: string;
+                                } | null;
                                 created_at: string;
                                 updated_at: string;
                             }[];
@@ -3583,6 +3599,14 @@ export interface paths {
                                 restarts: number;
                                 log_path: string;
                             }[];
+                            /** @description null when the session has no Jupyter server (process runtime without Jupyter, BERTH_SESSION_JUPYTER=off, or a container runtime) */
+                            jupyter: {
+                                /** @description path of the session's Jupyter server on this server (Jupyter's REST API and websockets below it; Bearer auth) */
+                                url: string;
+                                /** @description running | exited | missing */
+                                state: string;
+                                log_path: string;
+                            } | null;
                             created_at: string;
                             updated_at: string;
                         };
@@ -3685,6 +3709,14 @@ export interface paths {
                                 restarts: number;
                                 log_path: string;
                             }[];
+                            /** @description null when the session has no Jupyter server (process runtime without Jupyter, BERTH_SESSION_JUPYTER=off, or a container runtime) */
+                            jupyter: {
+                                /** @description path of the session's Jupyter server on this server (Jupyter's REST API and websockets below it; Bearer auth) */
+                                url: string;
+                                /** @description running | exited | missing */
+                                state: string;
+                                log_path: string;
+                            } | null;
                             created_at: string;
                             updated_at: string;
                         };
@@ -3780,6 +3812,14 @@ export interface paths {
                                 restarts: number;
                                 log_path: string;
                             }[];
+                            /** @description null when the session has no Jupyter server (process runtime without Jupyter, BERTH_SESSION_JUPYTER=off, or a container runtime) */
+                            jupyter: {
+                                /** @description path of the session's Jupyter server on this server (Jupyter's REST API and websockets below it; Bearer auth) */
+                                url: string;
+                                /** @description running | exited | missing */
+                                state: string;
+                                log_path: string;
+                            } | null;
                             created_at: string;
                             updated_at: string;
                         };

@@ -1,0 +1,235 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import WebSocket from 'ws';
+import { REPO } from '../helpers/berth-cli.ts';
+import { TestServer } from '../helpers/berth-server.ts';
+import { eventually } from '../helpers/eventually.ts';
+import { hostRequest } from '../helpers/host-request.ts';
+
+const PYTHON = '/usr/bin/python3';
+const hasJupyter = spawnSync(PYTHON, ['-c', 'import jupyter_server, ipykernel'], { stdio: 'ignore' }).status === 0;
+
+const STEP_A = '00000000-0000-4000-8000-000000000001';
+const STEP_B = '00000000-0000-4000-8000-000000000002';
+const pipeline = {
+  name: 'p', uuid: '11111111-2222-4333-8444-555555555555', version: '1.2.3', parameters: {}, settings: {}, services: {},
+  steps: {
+    [STEP_A]: { uuid: STEP_A, title: 'A', file_path: 'a.py', environment: '', incoming_connections: [], parameters: {}, kernel: { name: 'python', display_name: 'Python 3' }, meta_data: { position: [0, 0], hidden: false } },
+    [STEP_B]: { uuid: STEP_B, title: 'B', file_path: 'b.ipynb', environment: 'env-one', incoming_connections: [STEP_A], parameters: {}, kernel: { name: 'python', display_name: 'Python 3' }, meta_data: { position: [1, 0], hidden: false } },
+  },
+};
+const notebook = { cells: [], metadata: { kernelspec: { name: 'orchest-kernel-env-one', display_name: 'My Env', language: 'python' } }, nbformat: 4, nbformat_minor: 5 };
+
+/** Processes whose command line contains `text` (this machine's /proc). */
+function processesWith(text: string): number[] {
+  return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+    try {
+      return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(text);
+    } catch {
+      return false;
+    }
+  }).map(Number);
+}
+
+/** Opens a websocket; resolves with it once open, or with the HTTP status of a refused handshake. */
+function openSocket(url: string, headers: Record<string, string>): Promise<WebSocket | number> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { headers });
+    ws.once('open', () => resolve(ws));
+    ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+    ws.once('error', reject);
+  });
+}
+
+/** Runs `code` on the kernel over its channels websocket; resolves with its stdout (stream messages) once the kernel is idle again. */
+function execute(ws: WebSocket, code: string): Promise<{ stdout: string; error: string | null }> {
+  const msgId = randomUUID();
+  const session = randomUUID();
+  return new Promise((resolve, reject) => {
+    let stdout = '';
+    let error: string | null = null;
+    const timer = setTimeout(() => reject(new Error(`no answer to execute_request; stdout so far: ${stdout}`)), 120_000);
+    ws.on('message', (data) => {
+      const msg = JSON.parse(String(data)) as { channel: string; msg_type: string; parent_header: { msg_id?: string }; content: Record<string, unknown> };
+      if (msg.parent_header.msg_id !== msgId) return;
+      if (msg.msg_type === 'stream') stdout += String(msg.content.text);
+      if (msg.msg_type === 'error') error = `${String(msg.content.ename)}: ${String(msg.content.evalue)}`;
+      if (msg.msg_type === 'status' && msg.content.execution_state === 'idle') {
+        clearTimeout(timer);
+        resolve({ stdout, error });
+      }
+    });
+    ws.send(JSON.stringify({
+      header: { msg_id: msgId, username: 'test', session, msg_type: 'execute_request', version: '5.3', date: new Date().toISOString() },
+      parent_header: {}, metadata: {}, channel: 'shell', buffers: [],
+      content: { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true },
+    }));
+  });
+}
+
+describe('Jupyter in an interactive session (process runtime, real Jupyter Server)', { skip: hasJupyter || process.env.CI === 'true' ? false : `${PYTHON} has no jupyter_server/ipykernel (apt-get install python3-jupyter-server python3-ipykernel)` }, () => {
+  const t = new TestServer();
+  let project = '';
+  let alpha = '';
+  let beta = '';
+  let session: { uuid: string; jupyter: { url: string; state: string } | null } = { uuid: '', jupyter: null };
+  const base = '/api/projects/alpha/pipelines/p.orchest/session';
+
+  before(async () => {
+    await t.start({ env: { BERTH_PYTHON: PYTHON } });
+    project = (await t.project('alpha', {
+      'p.orchest': JSON.stringify(pipeline),
+      'a.py': 'import orchest\norchest.output({"answer": 42}, name="x")\n',
+      'b.ipynb': JSON.stringify(notebook),
+      '.orchest/environments/env-one/properties.json': JSON.stringify({ name: 'My Env', base_image: 'orchest/base-kernel-py', language: 'python' }),
+    })).path;
+    await t.project('beta');
+    alpha = (await t.token('alpha')).token;
+    beta = (await t.token('beta')).token;
+    // The last run of the pipeline: step A's output is what B's notebook reads.
+    const run = spawnSync(process.execPath, [join(REPO, 'bin', 'berth.ts'), 'run', 'p.orchest', '--steps', 'A'], {
+      cwd: project, env: { PATH: process.env.PATH!, HOME: process.env.HOME!, BERTH_HOME: t.home, BERTH_PYTHON: PYTHON }, encoding: 'utf8',
+    });
+    assert.equal(run.status, 0, run.stderr);
+    const started = await t.api('POST', base, { token: alpha });
+    assert.equal(started.status, 201, await started.clone().text());
+    session = (await started.json()) as typeof session;
+  });
+  after(async () => {
+    await t.api('DELETE', base, { token: alpha }).catch(() => undefined);
+    await t.close();
+    t.cleanup();
+  });
+
+  it("answers with jupyter.url, a path on Berth's server", () => {
+    assert.ok(session.jupyter, 'the session has a Jupyter server');
+    assert.match(session.jupyter.url, new RegExp(`^/api/projects/[0-9a-f-]{36}/services/berth-jupyter-${session.uuid}/\\d+/$`));
+    assert.equal(session.jupyter.state, 'running');
+    assert.ok(!JSON.stringify(session).includes('JUPYTER_TOKEN'), "Jupyter's token is not in the answer");
+    const cli = spawnSync(process.execPath, [join(REPO, 'bin', 'berth.ts'), 'session', 'status', 'p.orchest', '--json'], {
+      cwd: project, env: { PATH: process.env.PATH!, HOME: process.env.HOME!, BERTH_HOME: t.home }, encoding: 'utf8',
+    });
+    assert.equal(cli.status, 0, cli.stderr);
+    assert.deepEqual(JSON.parse(cli.stdout).jupyter, session.jupyter, 'the CLI answers the same jupyter.url');
+  });
+
+  it("lists one kernelspec per environment (display name = the environment's name, its interpreter) and the language kernels, with a Bearer token", async () => {
+    const res = await t.api('GET', `${session.jupyter!.url}api/kernelspecs`, { token: alpha });
+    assert.equal(res.status, 200, await res.clone().text());
+    const specs = ((await res.json()) as { kernelspecs: Record<string, { spec: { display_name: string; argv: string[] } }> }).kernelspecs;
+    const env = specs['orchest-kernel-env-one'];
+    assert.ok(env, `kernelspecs: ${Object.keys(specs).join(', ')}`);
+    assert.equal(env.spec.display_name, 'My Env');
+    assert.match(env.spec.argv[0]!, new RegExp(`^${t.home}/venvs/env-one/[0-9a-f]+/bin/python$`), "the environment's virtual environment runs the kernel");
+    assert.ok(specs.python3, 'the host language kernel (python3) is there too');
+    const contents = await t.api('GET', `${session.jupyter!.url}api/contents`, { token: alpha });
+    assert.equal(contents.status, 200);
+    assert.ok(((await contents.json()) as { content: Array<{ name: string }> }).content.some((c) => c.name === 'b.ipynb'), 'rooted at the project');
+  });
+
+  it('refuses the REST API without a token (401), with another project\'s token (403) and never forwards the Berth token', async () => {
+    const url = `${session.jupyter!.url}api/kernelspecs`;
+    assert.equal((await t.api('GET', url, { token: null })).status, 401);
+    assert.equal((await t.api('GET', url, { token: beta })).status, 403);
+    assert.equal((await t.api('GET', url.replace(/\/api\/projects\/[^/]+\//, '/api/projects/beta/'), { token: beta })).status, 404);
+    // Jupyter's own token is not the user's business: a guessed one is replaced by Berth's (and alone gets nowhere).
+    assert.equal((await t.api('GET', url, { token: null, headers: { authorization: 'token guessed' } })).status, 401);
+    const log = readFileSync(join(t.home, 'sessions', session.uuid, 'berth-jupyter.log'), 'utf8');
+    assert.ok(!log.includes(alpha), "the user's Berth token never reaches Jupyter");
+  });
+
+  it("hands a browser over to its own origin with a one-time ticket (as services do), and there Jupyter answers to Berth's service session cookie", async () => {
+    // (Sent with the Host header: Chromium resolves no *.localhost label longer than 63 characters,
+    // and berth-jupyter-<session uuid>--<project>--<port> is longer; see decision 0015.)
+    const open = await t.api('GET', `${session.jupyter!.url.replace(/\/\d+\/$/, '')}/open?port=${/\/(\d+)\/$/.exec(session.jupyter!.url)![1]}`, { token: alpha });
+    assert.equal(open.status, 303, await open.clone().text());
+    const location = new URL(String(open.headers.get('location')));
+    const port = /\/(\d+)\/$/.exec(session.jupyter!.url)![1];
+    assert.equal(location.hostname, `berth-jupyter-${session.uuid}--alpha--${port}.localhost`);
+    const host = `${location.hostname}:${new URL(t.url).port}`;
+    const redeemed = await hostRequest(`${t.url}${location.pathname}${location.search}`, host);
+    const cookie = String(redeemed.headers['set-cookie']).split(';')[0]!;
+    assert.match(cookie, /^berth_service_session=/);
+    const specs = await hostRequest(`${t.url}/api/kernelspecs`, host, { cookie });
+    assert.equal(specs.status, 200, specs.body);
+    assert.ok(JSON.parse(specs.body).kernelspecs['orchest-kernel-env-one']);
+    assert.equal((await hostRequest(`${t.url}/api/kernelspecs`, host)).status, 401, 'no cookie: refused');
+  });
+
+  it("runs `import orchest; orchest.get_inputs()` in the environment's kernel over the websocket and sees the last run's outputs", async () => {
+    const created = await t.api('POST', `${session.jupyter!.url}api/sessions`, { token: alpha, body: { path: 'b.ipynb', type: 'notebook', name: 'b.ipynb', kernel: { name: 'orchest-kernel-env-one' } } });
+    assert.equal(created.status, 201, await created.clone().text());
+    const kernel = ((await created.json()) as { kernel: { id: string } }).kernel.id;
+    const wsUrl = `${t.url.replace(/^http/, 'ws')}${session.jupyter!.url}api/kernels/${kernel}/channels?session_id=${randomUUID()}`;
+    assert.equal(await openSocket(wsUrl, {}), 401, 'no token: refused');
+    assert.equal(await openSocket(wsUrl, { authorization: `Bearer ${beta}` }), 403, "another project's token: refused");
+    const ws = await openSocket(wsUrl, { authorization: `Bearer ${alpha}` });
+    assert.ok(ws instanceof WebSocket, `handshake answered ${String(ws)}`);
+    try {
+      const out = await execute(ws, 'import sys, orchest\nprint(sys.prefix)\nprint(orchest.get_inputs())');
+      assert.equal(out.error, null, out.stdout);
+      const [prefix, inputs] = out.stdout.trim().split('\n');
+      assert.match(prefix!, new RegExp(`^${t.home}/venvs/env-one/`), "the kernel runs in the environment's virtual environment");
+      assert.equal(inputs, "{'unnamed': [], 'x': {'answer': 42}}");
+    } finally {
+      ws.close();
+    }
+    assert.ok(processesWith(join(t.home, 'sessions', session.uuid, 'jupyter', 'runtime', 'kernel-')).length > 0, 'the kernel runs as a process of this session');
+  });
+
+  it('a restarted Berth server proxies to the same Jupyter server and its kernels (the session outlives the server)', async () => {
+    const kernels = async () => ((await (await t.api('GET', `${session.jupyter!.url}api/kernels`, { token: alpha })).json()) as Array<{ id: string }>).map((k) => k.id);
+    const before = await kernels();
+    assert.equal(before.length, 1);
+    await t.close();
+    await t.start({ env: { BERTH_PYTHON: PYTHON } });
+    const status = (await (await t.api('GET', base, { token: alpha })).json()) as typeof session & { status: string };
+    assert.deepEqual([status.status, status.jupyter?.url, status.jupyter?.state], ['RUNNING', session.jupyter!.url, 'running']);
+    assert.deepEqual(await kernels(), before);
+  });
+
+  it('stopping the session leaves no Jupyter server and no kernel process', async () => {
+    const jupyterDir = join(t.home, 'sessions', session.uuid, 'jupyter');
+    const server = processesWith(`--ServerApp.root_dir=${project}`);
+    assert.ok(server.length > 0, 'the Jupyter server runs before the stop');
+    const stopped = await t.api('DELETE', base, { token: alpha });
+    assert.equal(stopped.status, 200);
+    await eventually('no Jupyter server or kernel process left', () => processesWith(`--ServerApp.root_dir=${project}`).length === 0 && processesWith(join(jupyterDir, 'runtime', 'kernel-')).length === 0);
+    // (The proxy caches a route briefly: until then the stopped server answers 502, never Jupyter.)
+    await eventually('the path is gone with the session (404)', async () => (await t.api('GET', `${session.jupyter!.url}api/kernelspecs`, { token: alpha })).status === 404);
+    assert.ok(existsSync(join(jupyterDir, 'data', 'kernels', 'orchest-kernel-env-one', 'kernel.json')));
+  });
+});
+
+describe('a session where Jupyter cannot start', () => {
+  it('starts without Jupyter, saying why and what to install; BERTH_SESSION_JUPYTER=off says so', () => {
+    const root = mkdtempSync(join(tmpdir(), 'berth-nojupyter-'));
+    try {
+      mkdirSync(join(root, 'proj', '.orchest'), { recursive: true });
+      writeFileSync(join(root, 'proj', 'p.orchest'), JSON.stringify({ ...pipeline, steps: {} }));
+      const berth = (env: Record<string, string>, ...args: string[]) => spawnSync(process.execPath, [join(REPO, 'bin', 'berth.ts'), ...args], {
+        cwd: join(root, 'proj'), env: { PATH: process.env.PATH!, HOME: process.env.HOME!, BERTH_HOME: join(root, 'home'), BERTH_STOP_GRACE_SECONDS: '2', ...env }, encoding: 'utf8',
+      });
+      for (const [env, why] of [[{ BERTH_JUPYTER_PYTHON: '/bin/false' }, /jupyter: not started: no Jupyter Server for interactive sessions \(tried \/bin\/false\): install it \(Debian: apt-get install python3-jupyter-server/], [{ BERTH_SESSION_JUPYTER: 'off' }, /jupyter: not started: BERTH_SESSION_JUPYTER=off/]] as const) {
+        const start = berth(env, 'session', 'start', 'p.orchest', '--json');
+        assert.equal(start.status, 0, start.stderr);
+        assert.match(start.stderr, why);
+        const view = JSON.parse(start.stdout) as { status: string; jupyter: unknown };
+        assert.deepEqual([view.status, view.jupyter], ['RUNNING', null]);
+        assert.equal(berth(env, 'session', 'stop', 'p.orchest').status, 0);
+      }
+      const bad = berth({ BERTH_SESSION_JUPYTER: 'maybe' }, 'session', 'start', 'p.orchest');
+      assert.equal(bad.status, 2, bad.stderr);
+      assert.match(bad.stderr, /BERTH_SESSION_JUPYTER=maybe is not one of auto, off/);
+    } finally {
+      const launcher = processesWith(join(root, 'home', 'workloads', 'process'));
+      for (const pid of launcher) process.kill(pid, 'SIGTERM');
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
