@@ -108,7 +108,7 @@ export async function openEnvironmentShell(config: BerthConfig, runtimes: StepRu
   // interpreter first on PATH, its prompt naming the environment. None of these is a secret.
   const shell = [
     'env',
-    `PATH=${activated.PATH}`,
+    `PATH=${activated.PATH ?? config.baseEnv.PATH ?? "/usr/local/bin:/usr/bin:/bin"}`,
     `PWD=${workdir}`,
     `PS1=(${environment.name.replace(/[^\w .-]/g, '')}) \\w \\$ `,
     ...(existsSync('/bin/bash') ? ['/bin/bash', '--norc', '--noprofile', '-i'] : ['/bin/sh', '-i']),
