@@ -5,6 +5,7 @@ import { authorizedTarget } from './authorized-target.ts';
 import { errorPage } from './error-page.ts';
 import type { ProxyContext } from './proxy-context.ts';
 import { isDocumentNavigation, parseHostUrl, parseProxyUrl, PATH_ROUTE_CSP, rewriteLocation, serviceResponseHeaders, upstreamHeaders, upstreamPath, type ProxyUrl } from './proxy-request.ts';
+import { ResponseRelay } from './response-relay.ts';
 import { OPEN_PATH } from './service-hand-off.ts';
 
 /** What the server does with a request the fast path does not take (the Fastify app). */
@@ -55,20 +56,17 @@ export function fastServiceProxy(ctx: ProxyContext, opts: { timeoutMs: number; s
     const headers = upstreamHeaders(withoutHopByHop(req.headers), { ip: peer.ip, proto: peer.proto, host: req.headers.host, prefix: u.prefix });
     const method = req.method!;
     const hasBody = method !== 'GET' && method !== 'HEAD' && (req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined);
-    upstream.stream(
-      { origin: `http://${host}:${port}`, path: upstreamPath(u, !strip), method, headers: headers as Record<string, string | string[]>, body: hasBody ? req : null },
-      ({ statusCode, headers: got }) => {
-        const out = serviceResponseHeaders(withoutHopByHop(got), u.prefix);
-        if (strip && typeof out.location === 'string') out.location = rewriteLocation(out.location, u.prefix, route.upstream);
-        if (!hostRouted) out['content-security-policy'] = [...[out['content-security-policy'] ?? []].flat(), PATH_ROUTE_CSP];
-        res.writeHead(statusCode, out as Record<string, string | string[]>);
-        return res;
-      },
-      (err) => {
-        if (err) return upstreamFailed(res, err as UpstreamError, u, route.projectUuid);
-        log.request?.(req, peer.ip, res.statusCode, performance.now() - peer.started);
-      },
-    );
+    const head = (_status: number, got: IncomingHttpHeaders) => {
+      const out = serviceResponseHeaders(withoutHopByHop(got), u.prefix);
+      if (strip && typeof out.location === 'string') out.location = rewriteLocation(out.location, u.prefix, route.upstream);
+      if (!hostRouted) out['content-security-policy'] = [...[out['content-security-policy'] ?? []].flat(), PATH_ROUTE_CSP];
+      return out as Record<string, string | string[]>;
+    };
+    const done = (err?: Error) => {
+      if (err) return upstreamFailed(res, err as UpstreamError, u, route.projectUuid);
+      log.request?.(req, peer.ip, res.statusCode, performance.now() - peer.started);
+    };
+    upstream.dispatch({ origin: `http://${host}:${port}`, path: upstreamPath(u, !strip), method, headers: headers as Record<string, string | string[]>, body: hasBody ? req : null }, new ResponseRelay(res, head, done));
   };
 
   const upstreamFailed = (res: ServerResponse, err: UpstreamError, u: ProxyUrl, project: string) => {
