@@ -114,6 +114,17 @@ def spawn(argv, env, log, err):
     raise missing
 
 
+def child_setup(log, err):
+    """In a forked child: stdin from /dev/null, stdout and stderr to the logs, signals at their defaults."""
+    null = os.open("/dev/null", os.O_RDONLY)
+    os.dup2(null, 0)
+    os.dup2(log, 1)
+    os.dup2(err, 2)
+    for number in RESTORED_SIGNALS + (signal.SIGCHLD,):
+        signal.signal(number, signal.SIG_DFL)
+    signal.set_wakeup_fd(-1)
+
+
 def spawn_as(argv, env, log, err, user):
     """Like spawn, but the child drops to user's uid, gid and groups before exec (fork: posix_spawn cannot).
 
@@ -129,13 +140,7 @@ def spawn_as(argv, env, log, err, user):
         try:
             os.close(r)
             os.setsid()
-            null = os.open("/dev/null", os.O_RDONLY)
-            os.dup2(null, 0)
-            os.dup2(log, 1)
-            os.dup2(err, 2)
-            for number in RESTORED_SIGNALS + (signal.SIGCHLD,):
-                signal.signal(number, signal.SIG_DFL)
-            signal.set_wakeup_fd(-1)
+            child_setup(log, err)
             os.setgroups(user["groups"])
             os.setgid(user["gid"])
             os.setuid(user["uid"])
@@ -205,13 +210,7 @@ def spawn_mount_helper(args, env, log, err):
             os.setsid()
         finally:
             os.close(w)
-        null = os.open("/dev/null", os.O_RDONLY)
-        os.dup2(null, 0)
-        os.dup2(log, 1)
-        os.dup2(err, 2)
-        for number in RESTORED_SIGNALS + (signal.SIGCHLD,):
-            signal.signal(number, signal.SIG_DFL)
-        signal.set_wakeup_fd(-1)
+        child_setup(log, err)
         os.environ.clear()
         os.environ.update(env)
         helper.main(args)
