@@ -9,10 +9,10 @@
  * Targets are measured in short interleaved rounds (order reversed every round) and the median is
  * kept, so load from other processes on a shared machine hits them alike.
  *
- *   node bench/proxy.ts [--duration 4] [--connections 50] [--rounds 5]
+ *   node bench/proxy.ts [--duration 4] [--connections 50] [--rounds 5] [--rss-requests 100000]
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +22,9 @@ import WebSocket from 'ws';
 import { table } from './lib/stats.ts';
 import { emitSummary, verdict, type SummaryRow } from './lib/summary.ts';
 
-const { values } = parseArgs({ options: { duration: { type: 'string' }, connections: { type: 'string' }, rounds: { type: 'string' } } });
+const { values } = parseArgs({ options: { duration: { type: 'string' }, connections: { type: 'string' }, rounds: { type: 'string' }, 'rss-requests': { type: 'string' } } });
+/** Requests for the RSS check (after 1,000, after N, after 2N); 0 skips it. */
+const RSS_REQUESTS = Number(values['rss-requests'] ?? 100_000);
 const DURATION = Number(values.duration ?? 4);
 const CONNECTIONS = Number(values.connections ?? 50);
 const ROUNDS = Number(values.rounds ?? 5);
@@ -31,6 +33,8 @@ const TOKEN = 'bench-admin-token-0123456789abcdef';
 const base = 21000 + (process.pid % 2000) * 4;
 const ports = { upstream: base, berth: base + 1, chp: base + 2, chpApi: base + 3, nginx: base + 4 };
 const root = mkdtempSync(join(tmpdir(), 'berth-bench-proxy-'));
+// Services run as the workload user when Berth runs as root: it must pass through to the project.
+chmodSync(root, 0o711);
 const children: ChildProcess[] = [];
 
 function start(cmd: string, args: string[], env: Record<string, string> = {}): ChildProcess {
@@ -51,9 +55,39 @@ async function until(url: string, headers: Record<string, string> = {}): Promise
   throw new Error(`${url} never answered 200`);
 }
 
-async function load(url: string, headers: Record<string, string>, opts: { duration?: number; amount?: number }) {
+async function load(url: string, headers: Record<string, string>, opts: { duration?: number; amount?: number; pids?: () => number[] }) {
+  const before = cpuTicks(opts.pids?.() ?? []);
   const r = await autocannon({ url, connections: CONNECTIONS, headers, ...(opts.amount ? { amount: opts.amount } : { duration: opts.duration }) });
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx };
+  const ticks = cpuTicks(opts.pids?.() ?? []) - before;
+  // The proxy's own CPU time per request (user + system, 10 ms ticks): what a loaded machine changes least.
+  const cpuUs = opts.pids && r.requests.total > 0 ? (ticks * 10_000) / r.requests.total : NaN;
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx, cpuUs };
+}
+
+/** utime + stime (clock ticks) of these processes. */
+function cpuTicks(pids: number[]): number {
+  let sum = 0;
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      sum += Number(f[11]) + Number(f[12]);
+    } catch {
+      // gone
+    }
+  }
+  return sum;
+}
+
+/** A process and its children (nginx: master and worker). */
+function withChildren(pid: number): number[] {
+  let kids: number[] = [];
+  try {
+    kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    // gone
+  }
+  return [pid, ...kids];
 }
 
 function rssKb(pid: number): number {
@@ -87,6 +121,8 @@ async function wsRoundTrip(url: string, headers: Record<string, string>, n: numb
 
 async function main(): Promise<void> {
   const node = process.execPath;
+  // As root, Berth runs services as its workload user, who cannot reach a Node under /root: the system's Node then serves.
+  const serviceNode = process.getuid?.() === 0 && existsSync('/usr/bin/node') ? '/usr/bin/node' : node;
   const direct = `http://127.0.0.1:${ports.upstream}/`;
   const home = join(root, 'home');
   const project = join(root, 'project');
@@ -97,21 +133,21 @@ async function main(): Promise<void> {
   await until(`${api}/api/health`);
   const post = (path: string, body: unknown) => fetch(`${api}${path}`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
   await post('/api/projects', { name: 'bench', path: project });
-  const svc = await post('/api/projects/bench/services', { name: 'up', command: node, args: `${join(REPO, 'bench', 'lib', 'hello-service.mjs')} ${ports.upstream}`, ports: [ports.upstream] });
+  const svc = await post('/api/projects/bench/services', { name: 'up', command: serviceNode, args: `${join(REPO, 'bench', 'lib', 'hello-service.mjs')} ${ports.upstream}`, ports: [ports.upstream] });
   if (svc.status !== 201) throw new Error(`deploy: ${svc.status} ${await svc.text()}`);
   const viaBerth = `${api}/api/projects/bench/services/up/${ports.upstream}/`;
   await until(direct);
   await until(viaBerth, auth);
 
   const chpBin = join(REPO, 'node_modules', '.bin', 'configurable-http-proxy');
-  start(chpBin, ['--ip', '127.0.0.1', '--port', String(ports.chp), '--api-ip', '127.0.0.1', '--api-port', String(ports.chpApi), '--default-target', `http://127.0.0.1:${ports.upstream}`, '--log-level', 'warn'], { CONFIGPROXY_AUTH_TOKEN: 'chp-bench' });
+  const chpProc = start(chpBin, ['--ip', '127.0.0.1', '--port', String(ports.chp), '--api-ip', '127.0.0.1', '--api-port', String(ports.chpApi), '--default-target', `http://127.0.0.1:${ports.upstream}`, '--log-level', 'warn'], { CONFIGPROXY_AUTH_TOKEN: 'chp-bench' });
   const viaChp = `http://127.0.0.1:${ports.chp}/`;
   await until(viaChp);
 
-  const targets: Array<{ name: string; url: string; headers: Record<string, string> }> = [
+  const targets: Array<{ name: string; url: string; headers: Record<string, string>; pids?: () => number[] }> = [
     { name: 'direct', url: direct, headers: {} },
-    { name: 'berth (token checked per request)', url: viaBerth, headers: auth },
-    { name: 'configurable-http-proxy', url: viaChp, headers: {} },
+    { name: 'berth (token checked per request)', url: viaBerth, headers: auth, pids: () => [berthProc.pid!] },
+    { name: 'configurable-http-proxy', url: viaChp, headers: {}, pids: () => [chpProc.pid!] },
   ];
   const nginx = spawnSync('sh', ['-c', 'command -v nginx']).stdout.toString().trim();
   if (nginx) {
@@ -120,14 +156,14 @@ async function main(): Promise<void> {
 events { worker_connections 1024; }
 http { access_log off; upstream up { server 127.0.0.1:${ports.upstream}; keepalive 64; }
   server { listen 127.0.0.1:${ports.nginx}; location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection ""; } } }`);
-    start(nginx, ['-c', conf, '-p', root]);
+    const nginxProc = start(nginx, ['-c', conf, '-p', root]);
     await until(`http://127.0.0.1:${ports.nginx}/`);
-    targets.push({ name: 'nginx (1 worker, keep-alive upstream)', url: `http://127.0.0.1:${ports.nginx}/`, headers: {} });
+    targets.push({ name: 'nginx (1 worker, keep-alive upstream)', url: `http://127.0.0.1:${ports.nginx}/`, headers: {}, pids: () => withChildren(nginxProc.pid!) });
   }
 
   // A browser's way in: the service's own host (default services domain "localhost") with a service session cookie.
   const ownHost = `up--bench--${ports.upstream}.localhost:${ports.berth}`;
-  const ownOrigin = { name: 'berth, own origin (service session cookie)', url: `${api}/`, headers: { host: ownHost, cookie: await serviceSessionCookie(api, ownHost) } };
+  const ownOrigin = { name: 'berth, own origin (service session cookie)', url: `${api}/`, headers: { host: ownHost, cookie: await serviceSessionCookie(api, ownHost) }, pids: () => [berthProc.pid!] };
   targets.push(ownOrigin);
 
   for (const t of targets) await load(t.url, t.headers, { duration: 2 }); // warm-up
@@ -135,23 +171,23 @@ http { access_log off; upstream up { server 127.0.0.1:${ports.upstream}; keepali
   for (let round = 0; round < ROUNDS; round++) {
     const order = round % 2 === 0 ? targets : [...targets].reverse();
     for (const t of order) {
-      const r = await load(t.url, t.headers, { duration: DURATION });
+      const r = await load(t.url, t.headers, { duration: DURATION, pids: t.pids });
       results.set(t.name, [...(results.get(t.name) ?? []), r]);
     }
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const summary = targets.map((t) => {
     const rs = results.get(t.name)!;
-    return { name: t.name, rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), errors: rs.reduce((a, r) => a + r.errors, 0) };
+    return { name: t.name, rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), errors: rs.reduce((a, r) => a + r.errors, 0), cpuUs: median(rs.map((r) => r.cpuUs)) };
   });
   const directRps = summary[0]!.rps;
   console.log(`\nHTTP: ${CONNECTIONS} connections, ${DURATION} s × ${ROUNDS} rounds (alternating order, medians), node ${process.version}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-  console.log(table(['target', 'req/s', 'vs direct', 'p50 ms', 'p99 ms', 'errors'], summary.map((s) => [s.name, s.rps.toFixed(0), (s.rps / directRps).toFixed(2), s.p50.toFixed(1), s.p99.toFixed(1), String(s.errors)])));
+  console.log(table(['target', 'req/s', 'vs direct', 'p50 ms', 'p99 ms', 'errors', 'proxy CPU µs/req'], summary.map((s) => [s.name, s.rps.toFixed(0), (s.rps / directRps).toFixed(2), s.p50.toFixed(1), s.p99.toFixed(1), String(s.errors), Number.isNaN(s.cpuUs) ? '-' : s.cpuUs.toFixed(0)])));
   const berth = summary[1]!;
   const chp = summary[2]!;
-  console.log(`berth / configurable-http-proxy throughput: ${(berth.rps / chp.rps).toFixed(2)}x (target >= 2)`);
+  console.log(`berth / configurable-http-proxy throughput: ${(berth.rps / chp.rps).toFixed(2)}x (target >= 2); CPU per request chp / berth: ${(chp.cpuUs / berth.cpuUs).toFixed(2)}x`);
   const ng = summary.find((x) => x.name.startsWith('nginx'));
-  if (ng) console.log(`berth / nginx throughput: ${(berth.rps / ng.rps).toFixed(2)}x (target >= 0.5); p99 berth - nginx: ${(berth.p99 - ng.p99).toFixed(1)} ms (target <= 5)`);
+  if (ng) console.log(`berth / nginx throughput: ${(berth.rps / ng.rps).toFixed(2)}x (target >= 0.5); p99 berth - nginx: ${(berth.p99 - ng.p99).toFixed(1)} ms (target <= 5); CPU per request nginx / berth: ${(ng.cpuUs / berth.cpuUs).toFixed(2)}x`);
   else console.log('nginx: not installed on this machine, not measured');
   const own = summary.find((x) => x.name === ownOrigin.name)!;
   console.log(`berth own origin (cookie) / berth path route (Bearer) throughput: ${(own.rps / berth.rps).toFixed(2)}x`);
@@ -168,16 +204,18 @@ http { access_log off; upstream up { server 127.0.0.1:${ports.upstream}; keepali
       : { bench: 'proxy', metric: 'berth ÷ nginx req/s', value: 'not measured (no nginx)', target: '>= 0.5', verdict: 'info' },
     { bench: 'proxy', metric: 'websocket echo overhead µs', value: ((wsBerth - wsDirect) * 1000).toFixed(0), target: '-', verdict: 'info' },
   ];
-  const pid = berthProc.pid!;
-  await load(viaBerth, auth, { amount: 1000 });
-  const rss1k = rssKb(pid);
-  await load(viaBerth, auth, { amount: 99_000 });
-  const rss100k = rssKb(pid);
-  console.log(`\nberth server RSS: ${(rss1k / 1024).toFixed(1)} MiB after 1,000 proxied requests, ${(rss100k / 1024).toFixed(1)} MiB after 100,000: ${(rss100k / rss1k).toFixed(2)}x (target <= 1.20)`);
-  await load(viaBerth, auth, { amount: 100_000 });
-  const rss200k = rssKb(pid);
-  console.log(`berth server RSS after 200,000: ${(rss200k / 1024).toFixed(1)} MiB (${(rss200k / rss100k).toFixed(2)}x the 100,000 figure: growth that continues would be a leak)`);
-  rows.push({ bench: 'proxy', metric: 'RSS after 100k ÷ after 1k requests', value: (rss100k / rss1k).toFixed(2), target: '<= 1.20', verdict: verdict(rss100k / rss1k, 1.2) });
+  if (RSS_REQUESTS > 0) {
+    const pid = berthProc.pid!;
+    await load(viaBerth, auth, { amount: 1000 });
+    const rss1k = rssKb(pid);
+    await load(viaBerth, auth, { amount: RSS_REQUESTS - 1000 });
+    const rss100k = rssKb(pid);
+    console.log(`\nberth server RSS: ${(rss1k / 1024).toFixed(1)} MiB after 1,000 proxied requests, ${(rss100k / 1024).toFixed(1)} MiB after ${RSS_REQUESTS}: ${(rss100k / rss1k).toFixed(2)}x (target <= 1.20)`);
+    await load(viaBerth, auth, { amount: RSS_REQUESTS });
+    const rss200k = rssKb(pid);
+    console.log(`berth server RSS after ${2 * RSS_REQUESTS}: ${(rss200k / 1024).toFixed(1)} MiB (${(rss200k / rss100k).toFixed(2)}x the ${RSS_REQUESTS} figure: growth that continues would be a leak)`);
+    rows.push({ bench: 'proxy', metric: 'RSS after 100k ÷ after 1k requests', value: (rss100k / rss1k).toFixed(2), target: '<= 1.20', verdict: verdict(rss100k / rss1k, 1.2) });
+  }
   emitSummary(rows);
   await fetch(`${api}/api/projects/bench/services/up`, { method: 'DELETE', headers: auth });
 }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
@@ -15,6 +16,20 @@ async function waitUp(t: TestServer, path: string): Promise<void> {
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`${path} never answered 200`);
+}
+
+/** A request through node:http (headers fetch() will not send); with `body` and Expect: 100-continue, the body follows the 100. */
+function send(url: string, method: string, headers: Record<string, string>, body?: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method, headers }, (res) => {
+      let text = '';
+      res.on('data', (d) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode!, text }));
+    });
+    req.on('error', reject);
+    if (body !== undefined && headers.expect) req.on('continue', () => req.end(body));
+    else req.end(body);
+  });
 }
 
 describe('project services and the authenticated proxy', () => {
@@ -87,6 +102,40 @@ describe('project services and the authenticated proxy', () => {
     const bare = await t.api('GET', prefix, { token });
     assert.equal(bare.status, 302);
     assert.equal(bare.headers.get('location'), `${prefix}/`);
+  });
+
+  it('refuses a token on the very next request after it is revoked (its authorisation was cached by the requests before)', async () => {
+    const fresh = await t.token('lab', 'revoked-soon');
+    for (let i = 0; i < 3; i++) assert.equal((await t.api('GET', `${prefix}/before`, { token: fresh.token })).status, 200);
+    assert.equal((await t.api('DELETE', `/api/tokens/${fresh.info.id}`)).status, 200);
+    const next = await t.api('GET', `${prefix}/after`, { token: fresh.token });
+    assert.equal(next.status, 401);
+    assert.equal(((await next.json()) as Json).error.code, 'BERTH_E_UNAUTHORIZED');
+  });
+
+  it('sets what Berth adds even when the client names those headers in Connection, and drops hop-by-hop headers', async () => {
+    // fetch() never sends a Connection header of its own: node:http does.
+    const res = await send(`${t.url}${prefix}/hop`, 'GET', { authorization: `Bearer ${token}`, connection: 'keep-alive, x-forwarded-for, x-forwarded-prefix, x-berth-hops, x-drop-me', 'x-drop-me': '1', 'x-kept': '1' });
+    assert.equal(res.status, 200, res.text);
+    const seen = JSON.parse(res.text) as Json;
+    assert.equal(seen.headers['x-forwarded-for'], '127.0.0.1');
+    assert.equal(seen.headers['x-forwarded-prefix'], prefix);
+    assert.equal(seen.headers['x-berth-hops'], '1');
+    assert.equal(seen.headers['x-drop-me'], undefined, 'a header the client named in Connection is hop-by-hop');
+    assert.equal(seen.headers['x-kept'], '1');
+  });
+
+  it('streams request bodies to the service, also with Expect: 100-continue', async () => {
+    const body = 'x'.repeat(200_000);
+    const plain = await t.api('POST', `${prefix}/upload`, { token, body });
+    assert.equal(plain.status, 200);
+    assert.equal(((await plain.json()) as Json).body.length, JSON.stringify(body).length);
+    const answer = await send(`${t.url}${prefix}/upload`, 'PUT', { authorization: `Bearer ${token}`, expect: '100-continue', 'content-type': 'text/plain', 'content-length': '5' }, 'hello');
+    assert.equal(answer.status, 200, answer.text);
+    const seen = JSON.parse(answer.text) as Json;
+    assert.equal(seen.method, 'PUT');
+    assert.equal(seen.body, 'hello');
+    assert.equal(seen.headers.expect, undefined, 'Berth answered the 100-continue itself');
   });
 
   it('gives the service its Berth and ML Lab variables, $BASE_PATH_PREFIX substituted, and a token revoked with it', async () => {

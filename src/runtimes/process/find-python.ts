@@ -1,4 +1,5 @@
-import { accessSync, constants, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { accessSync, closeSync, constants, openSync, readSync, realpathSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { runnableByOthers } from './runnable-by-others.ts';
 
@@ -21,4 +22,49 @@ export function findPython(path: string | undefined, opts: { forOtherUsers?: boo
     }
   }
   return undefined;
+}
+
+const direct = new Map<string, string>();
+
+/**
+ * The executable behind `python` when it is a launcher script (pyenv's shim runs three bash scripts
+ * on every start), asked once per process (`sys.executable`); `python` itself when it is a binary,
+ * when the answer is not an executable file, or when the answer is closed to other users and
+ * `python` was not (workloads dropped to another user must still be able to run it).
+ */
+export function directInterpreter(python: string): string {
+  let found = direct.get(python);
+  if (found === undefined) {
+    found = python;
+    if (!isBinary(python)) {
+      const asked = spawnSync(python, ['-I', '-S', '-c', 'import sys; sys.stdout.write(sys.executable)'], { encoding: 'utf8', timeout: 10_000 });
+      const exe = asked.status === 0 ? asked.stdout.trim() : '';
+      if (exe.startsWith('/') && isExecutableFile(exe) && (runnableByOthers(exe) || !runnableByOthers(realpathSync(python)))) found = exe;
+    }
+    direct.set(python, found);
+  }
+  return found;
+}
+
+function isBinary(file: string): boolean {
+  try {
+    const fd = openSync(file, 'r');
+    try {
+      const head = Buffer.alloc(4);
+      return readSync(fd, head, 0, 4, 0) === 4 && head.toString('latin1') === '\x7fELF';
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return true; // Unreadable: started as it is.
+  }
+}
+
+function isExecutableFile(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
 }

@@ -18,6 +18,9 @@ Protocol: one JSON object per line.
        {"id", "exit": {"code": int|null, "signal": str|null}} after the exit file is written.
        {"restarted": reason} when the worker below died and a new one took over (requests it had
        not answered are lost: the caller fails them).
+A request without "user" whose argv runs mount-namespace.py (the sibling of this file) with -I -S
+is started by forking this process and running that helper's main in the child: the same code with the same
+arguments, without starting another interpreter for every mounted workload.
 A program that cannot be executed (missing, not executable, a shell builtin) runs through /bin/sh
 instead, which runs builtins and reports the rest as the shell does (127/126 and a message in the
 log).
@@ -37,6 +40,8 @@ import sys
 import time
 
 running = {}  # pid -> (id, exit file)
+MOUNT_HELPER_PATH = os.path.join(os.path.dirname(os.path.realpath(__file__)), "mount-namespace.py")
+mount_helper = None  # the helper's module, loaded on first use
 out_open = True
 
 
@@ -109,6 +114,17 @@ def spawn(argv, env, log, err):
     raise missing
 
 
+def child_setup(log, err):
+    """In a forked child: stdin from /dev/null, stdout and stderr to the logs, signals at their defaults."""
+    null = os.open("/dev/null", os.O_RDONLY)
+    os.dup2(null, 0)
+    os.dup2(log, 1)
+    os.dup2(err, 2)
+    for number in RESTORED_SIGNALS + (signal.SIGCHLD,):
+        signal.signal(number, signal.SIG_DFL)
+    signal.set_wakeup_fd(-1)
+
+
 def spawn_as(argv, env, log, err, user):
     """Like spawn, but the child drops to user's uid, gid and groups before exec (fork: posix_spawn cannot).
 
@@ -124,13 +140,7 @@ def spawn_as(argv, env, log, err, user):
         try:
             os.close(r)
             os.setsid()
-            null = os.open("/dev/null", os.O_RDONLY)
-            os.dup2(null, 0)
-            os.dup2(log, 1)
-            os.dup2(err, 2)
-            for number in RESTORED_SIGNALS + (signal.SIGCHLD,):
-                signal.signal(number, signal.SIG_DFL)
-            signal.set_wakeup_fd(-1)
+            child_setup(log, err)
             os.setgroups(user["groups"])
             os.setgid(user["gid"])
             os.setuid(user["uid"])
@@ -159,6 +169,64 @@ def spawn_as(argv, env, log, err, user):
         code = int(failure)
         raise OSError(code, os.strerror(code), program)
     return pid
+
+
+def mount_helper_args(argv):
+    """The helper's arguments when argv runs mount-namespace.py (PYTHON -I -S HELPER ARGS…), else None."""
+    if len(argv) < 5 or argv[1:3] != ["-I", "-S"] or not argv[3].endswith("mount-namespace.py"):
+        return None
+    try:
+        return argv[4:] if os.path.realpath(argv[3]) == MOUNT_HELPER_PATH else None
+    except (OSError, ValueError):
+        return None
+
+
+def spawn_mount_helper(args, env, log, err):
+    """Forks; the child (a session of its own, stdin /dev/null, signals at their defaults, the
+    workload's environment, this process's user) runs mount-namespace.py's main, which sets up the
+    mounts and execs the workload. Its exit codes are the helper's (125: no namespace, 127: no exec)."""
+    global mount_helper
+    if mount_helper is None:
+        import importlib.util
+        spec = importlib.util.spec_from_file_location("berth_mount_namespace", MOUNT_HELPER_PATH)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        mount_helper = module
+    helper = mount_helper
+    # The answer names the workload's process group: the parent waits until the child has its own.
+    r, w = os.pipe2(os.O_CLOEXEC)
+    pid = os.fork()
+    if pid != 0:
+        os.close(w)
+        try:
+            os.read(r, 1)
+        finally:
+            os.close(r)
+        return pid
+    code = 127
+    try:
+        os.close(r)
+        try:
+            os.setsid()
+        finally:
+            os.close(w)
+        child_setup(log, err)
+        os.environ.clear()
+        os.environ.update(env)
+        helper.main(args)
+    except SystemExit as e:
+        code = e.code if isinstance(e.code, int) else 1
+    except BaseException as e:
+        try:
+            sys.stderr.write("berth: cannot start the workload: %s\n" % e)
+        except BaseException:
+            pass
+    finally:
+        try:
+            sys.stderr.flush()
+        except BaseException:
+            pass
+        os._exit(code)
 
 
 def open_log(path):
@@ -234,7 +302,12 @@ def launch(request):
             return
         os.chdir(request["cwd"])
         user = request.get("user")
-        if user is not None:
+        # Only for workloads of this process's own user: a child dropped to another user must not
+        # carry this process's memory (other workloads' requests) while it sets up its namespace.
+        helper_args = mount_helper_args(request["argv"]) if user is None else None
+        if helper_args is not None:
+            pid = spawn_mount_helper(helper_args, request["env"], log, err)
+        elif user is not None:
             try:
                 pid = spawn_as(request["argv"], request["env"], log, err, user)
             except OSError:

@@ -1,11 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import { directInterpreter } from './find-python.ts';
 import { fileURLToPath } from 'node:url';
 import type { Mount } from '../driver.ts';
 
 const HELPER = fileURLToPath(new URL('./mount-namespace.py', import.meta.url));
 
-export type MountSupport = { ok: true } | { ok: false; reason: string };
+/** `python`: the interpreter to start the helper with (the real executable behind a launcher script such as pyenv's shim). */
+export type MountSupport = { ok: true; python: string } | { ok: false; reason: string };
 
 const probed = new Map<string, MountSupport>();
 
@@ -20,8 +22,10 @@ export function mountNamespaceSupport(python: string | undefined, stage: string)
   let support = probed.get(key);
   if (!support) {
     mkdirSync(stage, { recursive: true });
-    const probe = spawnSync(python, ['-I', '-S', HELPER, stage, '/', '1', stage, '/berth-probe-mount', '--', 'true'], { encoding: 'utf8', timeout: 10_000 });
-    support = probe.status === 0 ? { ok: true } : { ok: false, reason: (probe.stderr || probe.error?.message || `exit ${probe.status}`).trim().replace(/^berth: /, '') };
+    // The helper starts once per mounted workload: a shim (pyenv's is three bash scripts) would cost more than the workload.
+    const direct = directInterpreter(python);
+    const probe = spawnSync(direct, ['-I', '-S', HELPER, stage, '/', '1', stage, '/berth-probe-mount', '--', 'true'], { encoding: 'utf8', timeout: 10_000 });
+    support = probe.status === 0 ? { ok: true, python: direct } : { ok: false, reason: (probe.stderr || probe.error?.message || `exit ${probe.status}`).trim().replace(/^berth: /, '') };
     probed.set(key, support);
   }
   return support;

@@ -28,7 +28,7 @@ import { runAttached } from './run-attached.ts';
 import { runCaptured } from './run-captured.ts';
 import { Launcher } from './launcher-client.ts';
 import { spawnWorkload } from './spawn-workload.ts';
-import { inMountNamespace, mountNamespaceSupport } from './mount-namespace.ts';
+import { inMountNamespace, mountNamespaceSupport, type MountSupport } from './mount-namespace.ts';
 import { dirname, join } from 'node:path';
 import { stopGroup } from './stop-group.ts';
 import { tailFile } from './tail-file.ts';
@@ -102,7 +102,7 @@ export class ProcessDriver implements RuntimeDriver {
    * Whether workloads can have bind mounts here (a private mount namespace each, see
    * mount-namespace.py), and if not why.
    */
-  mountSupport(): { ok: true } | { ok: false; reason: string } {
+  mountSupport(): MountSupport {
     return mountNamespaceSupport(this.#mountPython, this.#mountStage);
   }
 
@@ -273,7 +273,7 @@ export class ProcessDriver implements RuntimeDriver {
   #inMountNamespace(spec: WorkloadSpec): WorkloadSpec {
     const support = this.mountSupport();
     if (!support.ok) throw unsupported('mounts', `the process runtime cannot mount ${spec.mounts!.map((m) => m.target).join(', ')} here: ${support.reason}`);
-    return { ...spec, command: inMountNamespace(this.#mountPython!, this.#mountStage, spec.cwd, spec.mounts!, spec.command), mounts: undefined };
+    return { ...spec, command: inMountNamespace(support.python, this.#mountStage, spec.cwd, spec.mounts!, spec.command), mounts: undefined };
   }
 
   async #spawn(spec: WorkloadSpec, unstarted: UnstartedEntry): Promise<Started> {

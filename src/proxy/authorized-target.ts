@@ -1,0 +1,50 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { assertSameOriginBrowserRequest } from '../auth/cross-site-guard.ts';
+import { bearerToken, cookieToken, SERVICE_COOKIE } from '../auth/request-token.ts';
+import type { Principal } from '../auth/token-registry.ts';
+import type { ServiceRoute } from '../services/service-route.ts';
+import { BerthError } from '../errors.ts';
+import { forwardTarget } from './forward-target.ts';
+import type { ProxyContext } from './proxy-context.ts';
+import type { ProxyUrl } from './proxy-request.ts';
+import { lookupService } from './proxy-target.ts';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * The service route a request may be forwarded to straight away, or null when anything is not plainly
+ * fine (no or a bad credential, another project's token, unknown service, a cookie from another
+ * origin, a port not held by the service, a loop): the caller then hands the request to the Fastify
+ * route, which decides again and answers the refusal with its code (and counts a failed token).
+ * Never throws, never counts anything, never writes: the same checks as resolveProxyTarget + the
+ * route's handler, with the same caches (a token revoked through this server is refused at once).
+ */
+export async function authorizedTarget(ctx: ProxyContext, u: ProxyUrl, method: string, headers: IncomingHttpHeaders): Promise<{ route: ServiceRoute; target: { host: string; port: number }; principal: Principal | null } | null> {
+  const { project, route } = await lookupService(ctx, u);
+  if (!project || !route) return null;
+  let principal: Principal | null = null;
+  if (route.definition.requires_authentication !== false) {
+    const header = bearerToken(headers);
+    if (header !== undefined) principal = await ctx.tokens.verify(header);
+    else {
+      // No Authorization header: only this service's own session cookie (never the web UI's cookie).
+      const session = cookieToken(headers, SERVICE_COOKIE);
+      if (session === undefined) return null;
+      principal = await ctx.serviceAccess.verifySession(session, { projectUuid: project.uuid, service: u.name, instance: route.instance });
+      if (principal && !SAFE_METHODS.has(method) && !sameOriginMutation(method, headers)) return null;
+    }
+    if (!principal || (principal.scope !== 'admin' && principal.projectUuid !== project.uuid)) return null;
+  }
+  const target = forwardTarget(headers, route, u.name);
+  if (target instanceof BerthError) return null;
+  return { route, target, principal };
+}
+
+function sameOriginMutation(method: string, headers: IncomingHttpHeaders): boolean {
+  try {
+    assertSameOriginBrowserRequest(method, headers, { requireOrigin: false, credential: "this service's session cookie" });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,117 @@
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { Agent } from 'undici';
+import { BerthError } from '../errors.ts';
+import { authorizedTarget } from './authorized-target.ts';
+import { errorPage } from './error-page.ts';
+import type { ProxyContext } from './proxy-context.ts';
+import { isDocumentNavigation, parseHostUrl, parseProxyUrl, PATH_ROUTE_CSP, rewriteLocation, serviceResponseHeaders, upstreamHeaders, upstreamPath, type ProxyUrl } from './proxy-request.ts';
+import { ResponseRelay } from './response-relay.ts';
+import { OPEN_PATH } from './service-hand-off.ts';
+
+/** What the server does with a request the fast path does not take (the Fastify app). */
+export type NextHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+export interface FastServiceProxy {
+  /** Forwards a plainly authorised request for a service, or hands any other request to `next`. */
+  handle(req: IncomingMessage, res: ServerResponse, next: NextHandler): void;
+  close(): Promise<void>;
+}
+
+export interface FastProxyLog {
+  warn(fields: object, message: string): void;
+  /** One line per forwarded request, when the server logs requests. */
+  request?(req: IncomingMessage, ip: string, statusCode: number, ms: number): void;
+}
+
+type UpstreamError = Error & { code?: string; cause?: { code?: string } };
+
+interface Peer {
+  ip: string;
+  proto: 'http' | 'https';
+  started: number;
+}
+
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+/** Hop-by-hop headers (RFC 9110 7.6.1) and what undici refuses to send: never forwarded either way. */
+const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'expect'];
+
+/**
+ * The service proxy's fast path, in front of Fastify on the server's `request` event: a request for
+ * a service that is plainly allowed (a valid token of the project or admin, this service's own
+ * session cookie, or a public service; the port held by the service; no loop) is streamed to the
+ * service over pooled keep-alive connections (undici), with exactly the header rules of the
+ * Fastify route (credentials removed, X-Forwarded-* set, responses scoped). Everything else — a
+ * refusal, a redirect, a ticket, `?berth_token=`, a browser navigation to a path route — goes to
+ * the Fastify route (`next`), which decides again and answers with its codes; the fast path never
+ * answers a refusal itself, so the API's error contract stays in one place.
+ */
+export function fastServiceProxy(ctx: ProxyContext, opts: { timeoutMs: number; servicesDomain?: string; log: FastProxyLog }): FastServiceProxy {
+  const { timeoutMs, servicesDomain, log } = opts;
+  const upstream = new Agent({ connections: 256, pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+
+  const forward = (req: IncomingMessage, res: ServerResponse, u: ProxyUrl, hostRouted: boolean, route: { projectUuid: string; definition: { preserve_base_path?: boolean }; upstreamAuthorization?: string }, target: { host: string; port: number }, peer: Peer) => {
+    const strip = route.definition.preserve_base_path !== true;
+    const { host, port } = target;
+    // Hop-by-hop headers go first: a client's Connection header must not name away what Berth sets.
+    const headers = upstreamHeaders(withoutHopByHop(req.headers), { ip: peer.ip, proto: peer.proto, host: req.headers.host, prefix: u.prefix }, route.upstreamAuthorization);
+    const method = req.method!;
+    const hasBody = method !== 'GET' && method !== 'HEAD' && (req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined);
+    const head = (_status: number, got: IncomingHttpHeaders) => {
+      const out = serviceResponseHeaders(withoutHopByHop(got), u.prefix);
+      if (strip && typeof out.location === 'string') out.location = rewriteLocation(out.location, u.prefix, target);
+      if (!hostRouted) out['content-security-policy'] = [...[out['content-security-policy'] ?? []].flat(), PATH_ROUTE_CSP];
+      return out as Record<string, string | string[]>;
+    };
+    const done = (err?: Error) => {
+      if (err) return upstreamFailed(res, err as UpstreamError, u, route.projectUuid);
+      log.request?.(req, peer.ip, res.statusCode, performance.now() - peer.started);
+    };
+    upstream.dispatch({ origin: `http://${host}:${port}`, path: upstreamPath(u, !strip), method, headers: headers as Record<string, string | string[]>, body: hasBody ? req : null }, new ResponseRelay(res, head, done));
+  };
+
+  const upstreamFailed = (res: ServerResponse, err: UpstreamError, u: ProxyUrl, project: string) => {
+    // The client left (its response was destroyed), or the answer was under way: that stream ends, nothing else.
+    if (res.headersSent || res.destroyed) return void res.destroy();
+    const code = err.cause?.code ?? err.code ?? err.message;
+    const down = /TIMEOUT/i.test(err.code ?? '')
+      ? new BerthError('BERTH_E_UPSTREAM_TIMEOUT', `service "${u.name}" did not answer within ${timeoutMs / 1000} s`)
+      : new BerthError('BERTH_E_UPSTREAM_UNAVAILABLE', `service "${u.name}" is not reachable on port ${u.port} (${code})`);
+    log.warn({ service: u.name, project, code }, down.message);
+    res.writeHead(down.httpStatus, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(errorPage(down.httpStatus, down.message));
+  };
+
+  return {
+    handle(req, res, next) {
+      const url = req.url ?? '/';
+      const hostRouted = servicesDomain ? parseHostUrl(req.headers.host, url, servicesDomain) : null;
+      if (!hostRouted && !url.startsWith('/api/projects/')) return next(req, res);
+      const u = hostRouted ?? parseProxyUrl(url);
+      if (!u || (!hostRouted && u.port < 1) || !METHODS.has(req.method ?? '') || u.queryToken !== undefined || u.rest === '' || u.project.length > 100 || u.name.length > 63) return next(req, res);
+      if (hostRouted ? u.rest === OPEN_PATH : servicesDomain !== undefined && isDocumentNavigation(req.headers)) return next(req, res);
+      // Read now: the socket may be detached from the request by the time the answer is complete.
+      const peer: Peer = { ip: req.socket.remoteAddress ?? '', proto: 'encrypted' in req.socket ? 'https' : 'http', started: performance.now() };
+      authorizedTarget(ctx, u, req.method!, req.headers).then(
+        (t) => {
+          if (!t) return next(req, res);
+          try {
+            forward(req, res, u, hostRouted !== null, t.route, t.target, peer);
+          } catch (e) {
+            upstreamFailed(res, e as UpstreamError, u, t.route.projectUuid);
+          }
+        },
+        () => next(req, res),
+      );
+    },
+    close: () => upstream.close(),
+  };
+}
+
+/** A copy without hop-by-hop headers and the ones the Connection header names. */
+function withoutHopByHop<H extends IncomingHttpHeaders | Record<string, string | string[] | undefined>>(headers: H): H {
+  const out: Record<string, unknown> = { ...headers };
+  const named = out.connection;
+  if (typeof named === 'string') for (const name of named.toLowerCase().split(',')) delete out[name.trim()];
+  for (const name of HOP_BY_HOP) delete out[name];
+  return out as H;
+}
