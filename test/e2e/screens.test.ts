@@ -139,6 +139,31 @@ describe('web UI screens (Chromium)', { skip: !HAVE_CHROMIUM }, () => {
     await page.context().close();
   });
 
+  it("draws the run's own pipeline (as it was when the run started), not the file as edited since", async () => {
+    const { dir } = await ui.project('runsnap', bashProjectFiles('flow.orchest', 'flow', [['Fetch', 'echo f\n'], ['Clean', 'echo c\n'], ['Publish', 'echo p\n']]));
+    const uuid = await runToEnd('runsnap', 'flow.orchest');
+    // After the run the file changes: a step renamed, one removed, one added.
+    const edited = JSON.parse(readFileSync(join(dir, 'flow.orchest'), 'utf8')) as { steps: Record<string, { title: string; incoming_connections: string[] }> };
+    edited.steps[STEP(1)]!.title = 'Fetch v2';
+    delete edited.steps[STEP(3)];
+    edited.steps[STEP(4)] = { ...structuredClone(edited.steps[STEP(2)]!), title: 'Brand new', incoming_connections: [STEP(1)], uuid: STEP(4) } as (typeof edited.steps)[string];
+    const put = await ui.api('PUT', '/api/projects/runsnap/pipelines/flow.orchest', edited);
+    assert.equal(put.status, 200, await put.text());
+    const page = await ui.page();
+    await ui.goto(page, `projects/runsnap/runs/${uuid}`);
+    await page.getByTestId('run-status').filter({ hasText: 'SUCCESS' }).waitFor();
+    const graph = page.getByLabel('run graph');
+    await graph.locator('.react-flow__node').nth(2).waitFor();
+    const titles = await graph.locator('.step-node').evaluateAll((els) => els.map((e) => e.getAttribute('data-title')));
+    assert.deepEqual(titles.sort(), ['Clean', 'Fetch', 'Publish']);
+    assert.equal(await graph.locator('.react-flow__edge').count(), 2);
+    for (const i of [1, 2, 3]) assert.match(await graph.locator(`.react-flow__node[data-id="${STEP(i)}"] .step-status`).innerText(), /SUCCESS · \d/);
+    await page.getByText('the pipeline as this run started it').waitFor();
+    await ui.shot(page, '38-run-own-pipeline');
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  });
+
   it('shows a job on its own page with its runs in batches', async () => {
     await ui.project('jobview', bashProjectFiles('p.orchest', 'p', [['Only', 'echo only\n']], (p) => {
       p.parameters = { n: 1 };
