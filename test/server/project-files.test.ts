@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ADMIN, TestServer } from '../helpers/berth-server.ts';
+import { ADMIN, bashPipeline, TestServer } from '../helpers/berth-server.ts';
 
 type Json = Record<string, any>;
 const MAX = 16 * 1024 * 1024;
@@ -161,6 +161,27 @@ describe('project files API', () => {
     // Exactly the limit is fine.
     assert.equal((await put('big.bin?overwrite=1', Buffer.alloc(MAX, 7))).status, 200);
     assert.equal(lstatSync(join(dir, 'big.bin')).size, MAX);
+  });
+
+  it('a project whose folder went away answers 409 saying so on the file, pipeline write and validate routes (was a 500)', async () => {
+    const { pipeline, files } = bashPipeline('gone', [['A', 'echo a\n']]);
+    const gone = (await t.project('gone', { ...files, 'gone.orchest': JSON.stringify(pipeline) })).path;
+    renameSync(gone, `${gone}-moved`);
+    try {
+      for (const res of [
+        await t.api('GET', '/api/projects/gone/files/steps/0.sh'),
+        await fetch(`${t.url}/api/projects/gone/files/x.txt`, { method: 'PUT', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/octet-stream' }, body: 'x' }),
+        await t.api('PUT', '/api/projects/gone/pipelines/gone.orchest', { body: pipeline }),
+        await t.api('POST', '/api/projects/gone/pipelines/validate', { body: { pipeline, path: 'gone.orchest' } }),
+      ]) {
+        assert.equal(res.status, 409, `${res.url}: ${res.status}`);
+        const body = (await res.json()) as Json;
+        assert.equal(body.error.code, 'BERTH_E_CONFLICT');
+        assert.match(body.error.message, /no longer exists/);
+      }
+    } finally {
+      renameSync(`${gone}-moved`, gone);
+    }
   });
 
   it('refuses pipeline files (validated route instead), JSON bodies, folders as files, and leaves no temporary files', async () => {

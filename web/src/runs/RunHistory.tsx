@@ -30,7 +30,7 @@ export function RunHistory({ project }: { project: string }) {
         <label>Pipeline <input value={pipeline} onChange={(e) => setPipeline(e.target.value)} placeholder="name or file" /></label>
       </div>
       {error && <p role="alert" className="error">{error}</p>}
-      {runs && runs.length === 0 && !status ? <p className="empty">No runs yet. Open a pipeline and press <strong>Run all</strong>, or run one with <code>berth run</code>.</p>
+      {runs && runs.length === 0 && !status ? <p className="empty">No runs yet. Open a pipeline and choose <strong>Run all</strong> from its run menu (▾ beside <strong>Run selected</strong>), or run one with <code>berth run</code>.</p>
         : runs && (shown.length === 0 ? <p>No runs match.</p> : (
         <table>
           <thead><tr><th scope="col">Run</th><th scope="col">Pipeline</th><th scope="col">Status</th><th scope="col">Type</th><th scope="col">Started</th><th scope="col">Duration</th></tr></thead>
