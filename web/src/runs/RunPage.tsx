@@ -18,14 +18,14 @@ const LIVE = ['PENDING', 'STARTED'];
  * One run: its pipeline's graph with each step's status and duration, a timeline (Gantt) of its
  * steps, and the selected step's log beside them; followed live while the run is going.
  */
-export function RunPage({ project, run }: { project: string; run: string }) {
+export function RunPage({ project, run, compareWith }: { project: string; run: string; compareWith?: string }) {
   const [report, setReport] = useState<RunReport | null>(null);
   const [error, setError] = useState('');
   const [pipeline, setPipeline] = useState<Pipeline | null>(null);
   const [selected, setSelected] = useState<string | null>(null);
   const [now, setNow] = useState(Date.now());
   const [others, setOthers] = useState<Array<{ uuid: string; status: string; started_at: string | null }>>([]);
-  const [compare, setCompare] = useState('');
+  const [compare, setCompare] = useState(compareWith ?? '');
   const [other, setOther] = useState<RunReport | null>(null);
   const running = !report || LIVE.includes(report.run.status);
   const load = useCallback(async () => {
@@ -111,6 +111,7 @@ export function RunPage({ project, run }: { project: string; run: string }) {
             {others.length > 0 && (
               <label className="inline">Compare with <select value={compare} onChange={(e) => setCompare(e.target.value)}>
                 <option value="">no other run</option>
+                {compare && !others.some((o) => o.uuid === compare) && <option value={compare}>{compare.slice(0, 8)}</option>}
                 {others.map((o) => <option key={o.uuid} value={o.uuid}>{o.uuid.slice(0, 8)} · {o.status}{o.started_at ? ` · ${new Date(o.started_at).toLocaleString()}` : ''}</option>)}
               </select></label>
             )}
