@@ -145,7 +145,7 @@ export class Engine {
    * scheduler leadership and other servers' events (nothing to do on SQLite).
    */
   shareStore(log: (line: string) => void): Promise<SharedStoreDuties> {
-    return startSharedStoreDuties({ db: this.#db, hook: this.#hook, config: this.config, onRunsEnded: (uuids) => this.#stopWorkloadsOf(uuids), onEvents: () => this.outbox.recorder.nudge(), log });
+    return startSharedStoreDuties({ db: this.#db, hook: this.#hook, config: this.config, onRunsEnded: (uuids) => this.#stopWorkloadsOf(uuids), onServerGone: () => this.sessions.reconcile(), onEvents: () => this.outbox.recorder.nudge(), log });
   }
 
   /** Named background instances (`berth instance`), owned by the OS user running Berth (root is admin). */

@@ -1,9 +1,11 @@
 import type { Kysely } from 'kysely';
 import { BuildRepository } from '../store/build-repository.ts';
+import { DeliveryRepository } from '../store/delivery-repository.ts';
 import { LeaseRepository } from '../store/lease-repository.ts';
 import { RunRepository } from '../store/run-repository.ts';
 import type { StateChangeHook } from '../store/state-change.ts';
 import type { Database } from '../store/tables.ts';
+import { parseOwnerClaim } from './owner-lease.ts';
 
 /** Expired leases are kept this long (for `berth db status`), then forgotten. */
 const KEEP_EXPIRED_MS = 24 * 3600_000;
@@ -18,7 +20,9 @@ interface Orphaned {
 
 /**
  * Ends, truthfully, the work of servers whose lease expired: their runs still PENDING or STARTED
- * become FAILURE with the reason (their steps ABORTED), their builds FAILURE (the slot is free).
+ * become FAILURE with the reason (their steps ABORTED), their builds FAILURE (the slot is free),
+ * and the webhook deliveries they were sending are due again at once (same delivery ids) instead of
+ * when their claim runs out — on another host no pid can tell that the claimant died.
  * Every end is a conditional update, so several survivors reaping at once end each run once, and a
  * run that ended meanwhile keeps its end. Returns the runs it ended (the caller stops their workloads).
  */
@@ -41,6 +45,15 @@ export async function reapExpiredServers(
   // owned before this server started is the predecessor's.
   if (opts.self) orphaned.push({ host: opts.self.host, pid: opts.self.pid, why: `the berth server that had pid ${opts.self.pid} on ${opts.self.host} before this one stopped`, before: opts.self.startedAt });
   const ended: string[] = [];
+  const expired = orphaned.filter((o) => o.before === undefined);
+  if (expired.length > 0) {
+    const deliveries = new DeliveryRepository(db);
+    const theirs = (await deliveries.claimOwners()).filter((claim) => {
+      const owner = parseOwnerClaim(claim);
+      return expired.some((o) => o.host === owner.host && o.pid === owner.pid);
+    });
+    await deliveries.releaseClaims(theirs);
+  }
   for (const o of orphaned) {
     const owned = (table: 'runs' | 'builds') =>
       db

@@ -19,6 +19,8 @@ export interface SharedStoreOptions {
   config: BerthConfig;
   /** Runs of a gone server were ended: stop their workloads on this host. */
   onRunsEnded: (runUuids: string[]) => Promise<void>;
+  /** A server's lease expired since the last beat: end or finish what else it was doing (sessions it was starting or stopping). */
+  onServerGone: () => Promise<void>;
   /** Another server recorded events: wake this server's streams and webhook dispatcher. */
   onEvents: () => void;
   log: (line: string) => void;
@@ -37,11 +39,18 @@ export async function startSharedStoreDuties(opts: SharedStoreOptions): Promise<
   const database = config.database;
   if (database.dialect !== 'postgres') return { leadsScheduler: async () => true, stop: async () => {} };
   const startedAt = new Date().toISOString();
+  const leases = new LeaseRepository(db);
+  const known = new Set<string>();
   const lease: ServerLease = new ServerLease(db, {
     leaseMs: config.leaseMs,
     log,
     onBeat: async () => {
       const ended = await reapExpiredServers(db, opts.hook, { self: { host: lease.host, pid: lease.pid, startedAt } });
+      const expired = (await leases.expired(new Date().toISOString())).map((l) => l.id);
+      if (expired.some((id) => !known.has(id))) {
+        for (const id of expired) known.add(id);
+        await opts.onServerGone();
+      }
       if (ended.length === 0) return;
       log(`lease: ended ${ended.length} run(s) of server(s) whose lease expired: ${ended.map((u) => u.slice(0, 8)).join(', ')}`);
       // Their workloads on this host (same-host servers) are stopped; other hosts' at their next start.
@@ -50,7 +59,6 @@ export async function startSharedStoreDuties(opts: SharedStoreOptions): Promise<
   });
   await lease.start();
   const listener = await listenPostgres(database.url, EVENTS_CHANNEL, opts.onEvents, log);
-  const leases = new LeaseRepository(db);
   let token: number | null = null;
   return {
     leadsScheduler: async () => {

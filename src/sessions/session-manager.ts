@@ -21,6 +21,7 @@ import { loadEnvironment } from '../environments/environment-loader.ts';
 import { loadPipeline, projectNameOf, type LoadedPipeline } from '../projects/pipeline-loader.ts';
 import type { StepRuntimes } from '../runs/step-runtimes.ts';
 import { ownerState, thisProcess } from '../leases/owner-lease.ts';
+import { LeaseRepository } from '../store/lease-repository.ts';
 import { errorText, type Logger } from '../log.ts';
 import type { StepRuntime } from '../runs/step-runtime.ts';
 import { sessionView, type SessionView } from './session-view.ts';
@@ -64,6 +65,7 @@ export class SessionManager {
   readonly #runtimes: StepRuntimes;
   readonly #rows: SessionRepository;
   readonly #projects: ProjectRepository;
+  readonly #leases: LeaseRepository;
   readonly #vars: EnvVars;
   readonly #host = hostname();
 
@@ -76,6 +78,7 @@ export class SessionManager {
     this.#runtimes = deps.runtimes;
     this.#rows = new SessionRepository(deps.db, { hook: deps.hook });
     this.#projects = new ProjectRepository(deps.db, { hook: deps.hook });
+    this.#leases = new LeaseRepository(deps.db);
     this.#vars = deps.envVars;
   }
 
@@ -98,7 +101,8 @@ export class SessionManager {
       uuid, project_uuid: project.uuid, pipeline_uuid: loaded.pipeline.uuid, pipeline_file: loaded.file, runtime: runtime.name,
       status: 'STARTING', reason: null, owner_pid: thisProcess().pid, owner_host: thisProcess().host, owner_start: thisProcess().start, created_at: now, updated_at: now,
     };
-    if (!(await this.#rows.claim(row, (r) => this.#ownerGone(r)))) {
+    const ownerGone = await this.#goneOwners();
+    if (!(await this.#rows.claim(row, (r) => ownerGone(r) !== null))) {
       throw new BerthError('BERTH_E_CONFLICT', `the session of ${loaded.relativePath} is being started or stopped by another berth process`, {
         problems: [{ path: 'PIPELINE_FILE', message: 'session busy', fix: 'wait for it, then see `berth session status`' }],
       });
@@ -211,17 +215,20 @@ export class SessionManager {
    * workloads; on the runtimes opened so far, workloads of sessions that are not active are removed.
    */
   async reconcile(): Promise<void> {
+    const ownerGone = await this.#goneOwners();
     for (const row of await this.#rows.list()) {
-      if ((row.status === 'STARTING' || row.status === 'STOPPING') && this.#ownerGone(row)) {
-        const reason = `the berth process (pid ${row.owner_pid}) ${row.status === 'STARTING' ? 'starting' : 'stopping'} this session exited first`;
+      const gone = ownerGone(row);
+      if (gone === null) continue;
+      if (row.status === 'STARTING' || row.status === 'STOPPING') {
+        const reason = `${gone} ${row.status === 'STARTING' ? 'starting' : 'stopping'} this session ${gone.startsWith('the berth server') ? 'stopped renewing its lease' : 'exited first'}`;
         this.#log.warn({ session: row.uuid }, `reconcile: ${reason}; tearing it down`);
         await this.#teardown(row).catch((e: unknown) => this.#log.warn({ session: row.uuid, err: errorText(e) }, 'reconcile: teardown failed'));
         await this.#rows.setStatus(row.uuid, row.status === 'STARTING' ? 'FAILED' : 'STOPPED', reason, isoNow(), { pid: null, host: null, start: null });
-      } else if (row.status === 'RUNNING' && row.owner_pid !== null && this.#ownerGone(row)) {
+      } else if (row.status === 'RUNNING' && row.owner_pid !== null) {
         // A job run's session outlives no run: its Berth died mid-run.
-        this.#log.warn({ session: row.uuid }, `reconcile: the berth process (pid ${row.owner_pid}) running this job run's session exited; tearing it down`);
+        this.#log.warn({ session: row.uuid }, `reconcile: ${gone} running this job run's session is gone; tearing it down`);
         await this.#teardown(row).catch((e: unknown) => this.#log.warn({ session: row.uuid, err: errorText(e) }, 'reconcile: teardown failed'));
-        await this.#rows.setStatus(row.uuid, 'STOPPED', `the berth process (pid ${row.owner_pid}) running its job run exited`, isoNow(), { pid: null, host: null, start: null });
+        await this.#rows.setStatus(row.uuid, 'STOPPED', `${gone} running its job run exited`, isoNow(), { pid: null, host: null, start: null });
       }
     }
     for (const runtime of await this.#runtimes.opened()) {
@@ -365,8 +372,18 @@ export class SessionManager {
     });
   }
 
-  #ownerGone(row: SessionRow): boolean {
-    return ownerState({ pid: row.owner_pid, host: row.owner_host, start: row.owner_start }) === 'gone';
+  /**
+   * Whether a session's recorded owner is gone: on this host by its pid, elsewhere (servers sharing a
+   * PostgreSQL store) by its server lease having expired.
+   */
+  async #goneOwners(): Promise<(row: SessionRow) => string | null> {
+    const expired = new Set((await this.#leases.expired(isoNow())).map((l) => `${l.host}:${l.pid}`));
+    return (row) => {
+      const state = ownerState({ pid: row.owner_pid, host: row.owner_host, start: row.owner_start });
+      if (state === 'gone') return `the berth process (pid ${row.owner_pid})`;
+      if (state === 'elsewhere' && expired.has(`${row.owner_host}:${row.owner_pid}`)) return `the berth server (host ${row.owner_host}, pid ${row.owner_pid})`;
+      return null;
+    };
   }
 
 }

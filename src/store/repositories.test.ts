@@ -299,6 +299,32 @@ for (const backend of BACKENDS) {
       assert.equal((await runs.get(mine))!.status, 'STARTED');
     });
 
+    test('reaper: deliveries a server with an expired lease was sending are due again at once; a live server keeps its claims', async () => {
+      const leases = new LeaseRepository(db);
+      const deliveries = new DeliveryRepository(db);
+      const now = Date.now();
+      const iso = (ms: number) => new Date(now + ms).toISOString();
+      await leases.renew({ id: 'gone-sender', host: 'hx', pid: 17, now: iso(-60_000), leaseUntil: iso(-45_000) });
+      await leases.renew({ id: 'live-sender', host: 'hy', pid: 18, now: iso(0), leaseUntil: iso(15_000) });
+      const sub = randomUUID();
+      await new SubscriberRepository(db).add(
+        { uuid: sub, kind: 'webhook', name: `reap-${sub}`, url: 'http://127.0.0.1:9/hook', secret_sealed: null, content_type: 'application/json', format: 'generic', verify_ssl: 1, created_at: iso(-70_000) },
+        [{ event_type: '*', project_uuid: '', job_uuid: '' }],
+      );
+      const mk = async (owner: string) => {
+        const uuid = randomUUID();
+        await db.insertInto('deliveries').values({ uuid, event_uuid: randomUUID(), event_type: 'project:created', subscriber_uuid: sub, status: 'SCHEDULED', attempts: 0, scheduled_at: iso(-50_000), payload_json: '{}', created_at: iso(-50_000) }).execute();
+        assert.equal((await deliveries.claim(owner, [uuid], iso(-40_000), iso(600_000))).length, 1);
+        return uuid;
+      };
+      const orphan = await mk('hx:17:s4242');
+      const kept = await mk('hy:18:s4343');
+      await reapExpiredServers(db, hook, {});
+      const due = (await deliveries.due(iso(0), 1000)).map((d) => d.uuid);
+      assert.ok(due.includes(orphan), 'the dead sender’s delivery is due again');
+      assert.ok(!due.includes(kept), 'the live sender keeps its claim');
+    });
+
     test('servers starting together store the configured admin token once, without an error', async () => {
       const secret = `admin-${randomUUID()}`;
       await Promise.all([0, 1, 2, 3].map((i) => new TokenRegistry(i % 2 ? other : db).ensureAdmin(secret)));

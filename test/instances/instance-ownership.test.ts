@@ -27,7 +27,8 @@ describe('instances belong to the OS user who started them', { skip: !isRoot && 
   const names = (res: CliResult): string[] => (assert.equal(res.code, 0, res.stderr), parseJson(res.stdout).instances.map((i: { instance: string }) => i.instance));
 
   it('a user lists and stops only their own instances; root (admin) sees and stops everyone\'s', async () => {
-    assert.equal((await box.run(['instance', 'start', 'host', 'shared-name', 'sleep', '300'])).code, 0);
+    const mine = await box.run(['instance', 'start', 'host', 'shared-name', 'sleep', '300']);
+    assert.equal(mine.code, 0, mine.stderr);
     openUp(box.root);
     // Linked after openUp, which must never change the shared binary's mode.
     try {
@@ -38,19 +39,23 @@ describe('instances belong to the OS user who started them', { skip: !isRoot && 
     const theirs = await asNobody(['instance', 'start', 'host', 'shared-name', 'sleep', '300']);
     assert.equal(theirs.code, 0, `another user may use the same name: ${theirs.stderr}`);
     assert.deepEqual(names(await asNobody(['instance', 'list', '--json'])), ['shared-name']);
-    const all = parseJson((await box.run(['instance', 'list', '--json'])).stdout).instances;
-    assert.equal(all.length, 2, 'root lists both');
-    assert.equal(parseJson((await box.run(['instance', 'list', '--json', '-u', 'nobody'])).stdout).instances.length, 1, 'root narrows to one user');
+    const listed = await box.run(['instance', 'list', '--json']);
+    assert.equal(listed.code, 0, listed.stderr);
+    const all = parseJson(listed.stdout).instances;
+    assert.equal(all.length, 2, `root lists both: ${listed.stdout}`);
+    const narrowed = await box.run(['instance', 'list', '--json', '-u', 'nobody']);
+    assert.equal(parseJson(narrowed.stdout).instances.length, 1, `root narrows to one user: ${narrowed.stdout} ${narrowed.stderr}`);
     const stopAll = await asNobody(['instance', 'stop', '--all']);
     assert.equal(stopAll.code, 0, stopAll.stderr);
-    assert.equal(stopAll.stderr.match(/Stopping/g)?.length, 1, 'nobody stopped only their own instance');
+    assert.equal(stopAll.stderr.match(/Stopping/g)?.length, 1, `nobody stopped only their own instance: ${stopAll.stderr}`);
     assert.deepEqual(names(await box.run(['instance', 'list', '--json'])), ['shared-name'], "root's instance still runs");
     const notAdmin = await asNobody(['instance', 'list', '--user', 'root']);
-    assert.equal(notAdmin.code, 2);
+    assert.equal(notAdmin.code, 2, notAdmin.stderr);
     assert.match(notAdmin.stderr, /only root/);
     const none = await asNobody(['instance', 'stop', 'shared-name']);
-    assert.equal(none.code, 1);
+    assert.equal(none.code, 1, none.stderr);
     assert.match(none.stderr, /no instance found/);
-    assert.equal((await box.run(['instance', 'stop', 'shared-name'])).code, 0);
+    const last = await box.run(['instance', 'stop', 'shared-name']);
+    assert.equal(last.code, 0, last.stderr);
   });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { sseData } from '../../src/cli/backend/http-client.ts';
-import { pipeline, Sandbox, writePipeline } from '../helpers/berth-cli.ts';
+import { pipeline, REPO, Sandbox, writePipeline } from '../helpers/berth-cli.ts';
 import { Receiver } from '../helpers/receiver.ts';
 import { startServerProcess } from '../helpers/berth-server-process.ts';
 import { freshStore, type TestStore } from '../helpers/store-backends.ts';
@@ -121,6 +121,25 @@ describe('three servers on one PostgreSQL database', () => {
     await reading;
   });
 
+  it('a service created through A answers through the proxy of B and C; removed through C, it is gone on A', async () => {
+    const [a, b, c] = servers as [Server, Server, Server];
+    const port = 21000 + (process.pid % 1000) * 2;
+    const echo = join(REPO, 'test', 'fixtures', 'services', 'echo-service.mjs');
+    const created = await api(a, 'POST', '/api/projects/demo/services', { name: 'echo', command: process.execPath, args: `${echo} ${port}`, ports: [port] });
+    assert.equal(created.status, 201, await created.text());
+    const prefix = `/api/projects/demo/services/echo/${port}`;
+    for (const s of [b, c, a]) {
+      const res = await until(`the service through ${s.url}`, 15_000, async () => {
+        const r = await api(s, 'GET', `${prefix}/hello`);
+        return r.status === 200 && r;
+      });
+      assert.equal(((await res.json()) as { url: string }).url, '/hello');
+    }
+    assert.equal((await api(c, 'DELETE', '/api/projects/demo/services/echo')).status < 300, true);
+    await until('the service is gone on A', 10_000, async () => (await api(a, 'GET', `${prefix}/hello`)).status !== 200);
+    assert.equal((await api(a, 'GET', '/api/projects/demo/services/echo')).status, 404);
+  });
+
   it('webhook deliveries dispatched by all three servers arrive exactly once each', async () => {
     const receiver = new Receiver();
     const url = await receiver.listen();
@@ -197,6 +216,44 @@ describe('three servers on one PostgreSQL database', () => {
       assert.equal(leaders.rows.length, 1);
     } finally {
       await client.end();
+    }
+  });
+
+  it('kill -9 of a server while it sends webhooks: every delivery still arrives, the ones it had in flight again with the same ids', async () => {
+    const [, b, c] = servers as [Server, Server, Server];
+    const receiver = new Receiver();
+    receiver.respond = () => 'hold';
+    const url = await receiver.listen();
+    const client = new pg.Client({ connectionString: store.env.BERTH_DATABASE_URL });
+    await client.connect();
+    try {
+      const N = 60;
+      const now = new Date().toISOString();
+      await client.query(
+        `insert into subscribers (uuid, kind, name, url, secret_sealed, content_type, format, verify_ssl, created_at) values ('sub-kill', 'webhook', 'kill', $1, null, 'application/json', 'generic', 0, $2)`,
+        [url, now],
+      );
+      await client.query(
+        `insert into deliveries (uuid, event_uuid, event_type, subscriber_uuid, status, attempts, scheduled_at, payload_json, created_at)
+         select 'kill-' || i, 'kill-event-' || i, 'project:created', 'sub-kill', 'SCHEDULED', 0, $1, '{"n":' || i || '}', $1 from generate_series(1, ${N}) as i`,
+        [now],
+      );
+      await client.query(`select pg_notify('berth_events', '')`);
+      // B holds some deliveries in flight (the receiver answers nobody yet) when it is killed.
+      const victim = `%:${b.child.pid}:%`;
+      await until('B has deliveries in flight', 20_000, async () => (await client.query(`select count(*)::int as n from deliveries where status = 'DELIVERING' and claimed_by like $1`, [victim])).rows[0].n > 0);
+      b.child.kill('SIGKILL');
+      receiver.respond = () => 200;
+      for (const res of receiver.held.splice(0)) if (!res.destroyed) res.writeHead(200).end('ok');
+      await until(`all ${N} deliveries DELIVERED by the survivor`, 60_000, async () => (await client.query(`select count(*)::int as n from deliveries where subscriber_uuid = 'sub-kill' and status = 'DELIVERED'`)).rows[0].n === N);
+      const ids = new Set(receiver.received.map((r) => r.headers['x-berth-delivery']));
+      assert.equal(ids.size, N, 'every delivery reached the receiver (at least once, under its own id)');
+      const senders = await client.query(`select distinct claimed_by from deliveries where subscriber_uuid = 'sub-kill'`);
+      assert.ok(senders.rows.every((r) => !String(r.claimed_by).includes(`:${b.child.pid}:`)), 'none is left as sent by the dead server');
+      assert.equal((await api(c, 'GET', '/api/health')).status, 200, 'the survivor answers');
+    } finally {
+      await client.end();
+      await receiver.close();
     }
   });
 });
