@@ -91,6 +91,11 @@ describe('the editor: file tree, autosave, run menu (Chromium)', { skip: !HAVE_C
     const added = Object.values(stepsOnDisk(dir, 'flow.orchest')).find((s) => s.title === 'clean_data');
     assert.equal(added?.file_path, 'scripts/clean_data.sh');
     await ui.shot(page, '41-editor-file-dropped');
+    // From the keyboard: the file's "+" button makes a step of it too.
+    await page.getByRole('button', { name: 'Add steps/0.sh as a step' }).focus();
+    await page.keyboard.press('Enter');
+    await page.locator('.react-flow__node.selected [data-title="0"]').waitFor();
+    await eventually('the second step on disk', () => Object.values(stepsOnDisk(dir, 'flow.orchest')).filter((s) => s.file_path === 'steps/0.sh').length === 2);
     assert.deepEqual(page.errors, []);
     await page.context().close();
   });

@@ -105,6 +105,14 @@ export function GraphEditor({ project, path, initial, initialProblems, unsaved }
     e.preventDefault();
     e.dataTransfer.dropEffect = 'copy';
   };
+  /** A project file as a new step in free space in the middle of the view (the tree's "+" button). */
+  const onFileStep = (file: string) => {
+    const uuid = crypto.randomUUID();
+    selectNext.current = uuid;
+    setTab('properties');
+    doc.set((p) => stepFromFile(addStep(p, uuid, viewCenter()), uuid, file));
+    setAdded(uuid);
+  };
   const onDrop = (e: React.DragEvent) => {
     const file = e.dataTransfer.getData(FILE_DRAG_TYPE);
     if (!file || !flow.current) return;
@@ -195,7 +203,7 @@ export function GraphEditor({ project, path, initial, initialProblems, unsaved }
       </div>
       {error && <p role="alert" className="error banner">{error}</p>}
       <div className="editor-body">
-        <FileTree project={project} current={path} />
+        <FileTree project={project} current={path} onMakeStep={onFileStep} />
         <div className="canvas" aria-label="pipeline graph" ref={canvas} onDragOver={onDragOver} onDrop={onDrop}>
           <ReactFlow
             nodes={nodes}

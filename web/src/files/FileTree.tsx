@@ -7,10 +7,10 @@ const depth = (path: string) => path.split('/').length - 1;
 
 /**
  * The project's files beside the graph: create, rename, upload and delete them; drag a file onto
- * the canvas to make a step of it; a pipeline file opens in the editor. Every path goes through the
+ * the canvas to make a step of it (or, from the keyboard, its "+" button); a pipeline file opens in the editor. Every path goes through the
  * project file API (which keeps it inside the project).
  */
-export function FileTree({ project, current, onChanged }: { project: string; current: string; onChanged?: () => void }) {
+export function FileTree({ project, current, onChanged, onMakeStep }: { project: string; current: string; onChanged?: () => void; onMakeStep?: (path: string) => void }) {
   const [files, setFiles] = useState<FileEntry[] | null>(null);
   const [truncated, setTruncated] = useState(false);
   const [error, setError] = useState('');
@@ -114,6 +114,7 @@ export function FileTree({ project, current, onChanged }: { project: string; cur
                     {f.type === 'link' ? ' ↪' : ''}
                   </span>
                   <span className="tree-actions">
+                    {onMakeStep && f.type === 'file' && !f.path.endsWith('.orchest') && <button type="button" className="icon" aria-label={`Add ${f.path} as a step`} title="Add as a step" onClick={() => onMakeStep(f.path)}>＋</button>}
                     <button type="button" className="icon" aria-label={`Rename ${f.path}`} title="Rename" onClick={() => setRenaming(f.path)}>✎</button>
                     <button type="button" className="icon danger" aria-label={`Delete ${f.path}`} title="Delete" onClick={() => void remove(f)}>✕</button>
                   </span>
