@@ -105,23 +105,21 @@ export function GraphEditor({ project, path, initial, initialProblems, unsaved }
     e.preventDefault();
     e.dataTransfer.dropEffect = 'copy';
   };
-  /** A project file as a new step in free space in the middle of the view (the tree's "+" button). */
-  const onFileStep = (file: string) => {
-    const uuid = crypto.randomUUID();
-    selectNext.current = uuid;
-    setTab('properties');
-    doc.set((p) => stepFromFile(addStep(p, uuid, viewCenter()), uuid, file));
-    setAdded(uuid);
-  };
-  const onDrop = (e: React.DragEvent) => {
-    const file = e.dataTransfer.getData(FILE_DRAG_TYPE);
-    if (!file || !flow.current) return;
-    e.preventDefault();
-    const at = flow.current.screenToFlowPosition({ x: e.clientX - NODE_SIZE.width / 2, y: e.clientY - NODE_SIZE.height / 2 });
+  /** A project file as a new, selected step near `at` (in free space), titled after the file. */
+  const addFileStep = (file: string, at: { x: number; y: number } | undefined): string => {
     const uuid = crypto.randomUUID();
     selectNext.current = uuid;
     setTab('properties');
     doc.set((p) => stepFromFile(addStep(p, uuid, at), uuid, file));
+    return uuid;
+  };
+  // The tree's "+" button: in the middle of the view (brought into view if need be).
+  const onFileStep = (file: string) => setAdded(addFileStep(file, viewCenter()));
+  const onDrop = (e: React.DragEvent) => {
+    const file = e.dataTransfer.getData(FILE_DRAG_TYPE);
+    if (!file || !flow.current) return;
+    e.preventDefault();
+    addFileStep(file, flow.current.screenToFlowPosition({ x: e.clientX - NODE_SIZE.width / 2, y: e.clientY - NODE_SIZE.height / 2 }));
   };
   const dirty = pipeline !== saved;
   const [saving, setSaving] = useState(false);
