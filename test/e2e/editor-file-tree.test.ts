@@ -92,7 +92,7 @@ describe('the editor: file tree, autosave, run menu (Chromium)', { skip: !HAVE_C
     assert.equal(added?.file_path, 'scripts/clean_data.sh');
     await ui.shot(page, '41-editor-file-dropped');
     // From the keyboard: the file's "+" button makes a step of it too.
-    await page.getByRole('button', { name: 'Add steps/0.sh as a step' }).focus();
+    await page.getByRole('button', { name: 'Make a step of steps/0.sh' }).focus();
     await page.keyboard.press('Enter');
     await page.locator('.react-flow__node.selected [data-title="0"]').waitFor();
     await eventually('the second step on disk', () => Object.values(stepsOnDisk(dir, 'flow.orchest')).filter((s) => s.file_path === 'steps/0.sh').length === 2);

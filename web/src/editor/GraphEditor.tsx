@@ -125,15 +125,17 @@ export function GraphEditor({ project, path, initial, initialProblems, unsaved }
   const [saving, setSaving] = useState(false);
   const [failed, setFailed] = useState<{ doc: Pipeline; message: string } | null>(null);
   const [savedOnce, setSavedOnce] = useState(false);
-  const inFlight = useRef(false);
+  // The save under way: a later one waits for it, so two writes of this file never overlap.
+  const inFlight = useRef<Promise<unknown> | null>(null);
   const save = useCallback(async (): Promise<boolean> => {
     if (pipeline === saved) return true;
-    if (inFlight.current) return false;
-    inFlight.current = true;
+    while (inFlight.current) await inFlight.current;
     setSaving(true);
     const doc = pipeline;
-    const res = await api.PUT('/api/projects/{project}/pipelines/{pipeline}', { params: { path: { project, pipeline: path } }, body: doc as unknown as Record<string, never> });
-    inFlight.current = false;
+    const put = api.PUT('/api/projects/{project}/pipelines/{pipeline}', { params: { path: { project, pipeline: path } }, body: doc as unknown as Record<string, never> });
+    inFlight.current = put;
+    // A lost connection is a failed save like a refused one (never a save stuck at "Saving…").
+    const res = await put.catch((e: unknown) => ({ error: `the server could not be reached (${String(e)})` })).finally(() => (inFlight.current = null));
     setSaving(false);
     if (res.error) return setFailed({ doc, message: errorText(res.error) }), false;
     setFailed(null);

@@ -114,7 +114,7 @@ export function FileTree({ project, current, onChanged, onMakeStep }: { project:
                     {f.type === 'link' ? ' ↪' : ''}
                   </span>
                   <span className="tree-actions">
-                    {onMakeStep && f.type === 'file' && !f.path.endsWith('.orchest') && <button type="button" className="icon" aria-label={`Add ${f.path} as a step`} title="Add as a step" onClick={() => onMakeStep(f.path)}>＋</button>}
+                    {onMakeStep && f.type === 'file' && !f.path.endsWith('.orchest') && <button type="button" className="icon" aria-label={`Make a step of ${f.path}`} title="Make a step of this file" onClick={() => onMakeStep(f.path)}>＋</button>}
                     <button type="button" className="icon" aria-label={`Rename ${f.path}`} title="Rename" onClick={() => setRenaming(f.path)}>✎</button>
                     <button type="button" className="icon danger" aria-label={`Delete ${f.path}`} title="Delete" onClick={() => void remove(f)}>✕</button>
                   </span>
