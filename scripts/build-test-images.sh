@@ -82,17 +82,18 @@ else
   docker run --rm "$PYTHON_IMAGE" python3 -c "import json, sqlite3, ssl; print('[images] $PYTHON_IMAGE runs python', '$version')"
 fi
 
-# berth-test/orchest-base-kernel-py:1 — a stand-in for Orchest's orchest/base-kernel-py made from this
+# berth-test/orchest-base-kernel-py:2 — a stand-in for Orchest's orchest/base-kernel-py made from this
 # machine's files (no registry): the python image plus bash, pip, Jupyter's nbconvert and ipykernel,
-# and Debian's pandas / scikit-learn / matplotlib (python3-pandas, python3-sklearn, python3-matplotlib,
-# python3-ipykernel, jupyter-nbconvert). Orchest's quickstart runs on it unchanged
-# (BERTH_ORCHEST_IMAGES=orchest/base-kernel-py=berth-test/orchest-base-kernel-py:1).
+# and Debian's pandas / scikit-learn / matplotlib / redis / psycopg2 (python3-pandas, python3-sklearn,
+# python3-matplotlib, python3-redis, python3-psycopg2, python3-ipykernel, jupyter-nbconvert). Orchest's
+# quickstart and its services-connectivity fixture run on it unchanged
+# (BERTH_ORCHEST_IMAGES=orchest/base-kernel-py=berth-test/orchest-base-kernel-py:2).
 # Skipped, with a notice, when those packages are not installed.
-ORCHEST_IMAGE="${BERTH_TEST_ORCHEST_IMAGE:-berth-test/orchest-base-kernel-py:1}"
+ORCHEST_IMAGE="${BERTH_TEST_ORCHEST_IMAGE:-berth-test/orchest-base-kernel-py:2}"
 if has_image "$ORCHEST_IMAGE"; then
   echo "[images] $ORCHEST_IMAGE present"
-elif ! /usr/bin/python3 -c 'import pandas, sklearn, matplotlib, nbconvert, ipykernel, pip' 2>/dev/null || [ ! -x /usr/bin/jupyter-nbconvert ]; then
-  echo "[images] NOTICE: not building $ORCHEST_IMAGE: needs python3-pandas python3-sklearn python3-matplotlib python3-ipykernel jupyter-nbconvert"
+elif ! /usr/bin/python3 -c 'import pandas, sklearn, matplotlib, nbconvert, ipykernel, pip, redis, psycopg2' 2>/dev/null || [ ! -x /usr/bin/jupyter-nbconvert ]; then
+  echo "[images] NOTICE: not building $ORCHEST_IMAGE: needs python3-pandas python3-sklearn python3-matplotlib python3-redis python3-psycopg2 python3-ipykernel jupyter-nbconvert"
 else
   root="$work/orchest"
   make_busybox_root "$root"
@@ -129,9 +130,130 @@ else
   done
   cp /etc/ld.so.cache "$root/etc/ld.so.cache"
   import_root "$root" "$ORCHEST_IMAGE"
-  if ! docker run --rm "$ORCHEST_IMAGE" bash -c 'python3 -c "import pandas, sklearn, matplotlib.pyplot, ipykernel; print(\"[images] '"$ORCHEST_IMAGE"' has pandas\", pandas.__version__, \"scikit-learn\", sklearn.__version__)" && pip --version >/dev/null && jupyter nbconvert --version >/dev/null'; then
+  if ! docker run --rm "$ORCHEST_IMAGE" bash -c 'python3 -c "import pandas, sklearn, matplotlib.pyplot, ipykernel, redis, psycopg2; print(\"[images] '"$ORCHEST_IMAGE"' has pandas\", pandas.__version__, \"scikit-learn\", sklearn.__version__)" && pip --version >/dev/null && jupyter nbconvert --version >/dev/null'; then
     docker rmi "$ORCHEST_IMAGE" >/dev/null
     echo "[images] $ORCHEST_IMAGE does not work (see above): removed" >&2
     exit 1
   fi
+fi
+
+# Copies a program (or library) and every shared library it needs (as ldd resolves them here) into the root.
+copy_with_libs() {
+  local root="$1"; shift
+  local libs
+  for file in "$@"; do copy_host_file "$root" "$file"; done
+  libs="$(for file in "$@"; do ldd "$file" 2>/dev/null; done | awk '/=> \// { print $3 } /^\t\/.*ld-linux/ { print $1 }' | sort -u)"
+  for lib in $libs; do copy_host_file "$root" "$lib"; done
+  for loader in /lib64/ld-linux-x86-64.so.2 /lib/ld-linux-aarch64.so.1; do
+    [ -e "$loader" ] && copy_host_file "$root" "$loader"
+  done
+  return 0
+}
+
+# berth-test/redis:1 — a stand-in for Docker Hub's `redis` made from Debian's redis-server: the server
+# on 6379 for other containers (protected mode off, as the official image has it), with a HEALTHCHECK
+# (redis-cli ping) so that Berth knows when it is ready.
+REDIS_IMAGE="${BERTH_TEST_REDIS_IMAGE:-berth-test/redis:1}"
+if has_image "$REDIS_IMAGE"; then
+  echo "[images] $REDIS_IMAGE present"
+elif [ ! -x /usr/bin/redis-server ]; then
+  echo "[images] NOTICE: not building $REDIS_IMAGE: needs redis-server"
+else
+  root="$work/redis"
+  make_busybox_root "$root"
+  copy_with_libs "$root" /usr/bin/redis-server /usr/bin/redis-cli
+  mkdir -p "$root/data"
+  echo "[images] importing $REDIS_IMAGE"
+  tar -C "$root" -c . | docker import \
+    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    --change 'WORKDIR /data' --change 'EXPOSE 6379' \
+    --change 'HEALTHCHECK --interval=1s --timeout=5s --retries=60 CMD ["redis-cli", "ping"]' \
+    --change 'CMD ["redis-server", "--protected-mode", "no"]' - "$REDIS_IMAGE" >/dev/null
+  docker run --rm "$REDIS_IMAGE" redis-server --version
+fi
+
+# berth-test/postgres:1 — a stand-in for Docker Hub's `postgres` made from Debian's postgresql-15: its
+# entrypoint does what the official one does for an empty data folder (initdb as user postgres, then
+# connections from other containers with POSTGRES_HOST_AUTH_METHOD or POSTGRES_PASSWORD; neither
+# set is refused, as there) and runs the server on 5432; a HEALTHCHECK (pg_isready over TCP) says
+# when it accepts connections.
+POSTGRES_IMAGE="${BERTH_TEST_POSTGRES_IMAGE:-berth-test/postgres:1}"
+PG_BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)"
+if has_image "$POSTGRES_IMAGE"; then
+  echo "[images] $POSTGRES_IMAGE present"
+elif [ -z "$PG_BIN" ] || [ ! -x "$PG_BIN/postgres" ]; then
+  echo "[images] NOTICE: not building $POSTGRES_IMAGE: needs Debian's postgresql"
+else
+  root="$work/postgres"
+  make_busybox_root "$root"
+  pg_dir="$(dirname "$PG_BIN")"
+  pg_share="/usr/share/postgresql/$(basename "$pg_dir")"
+  copy_with_libs "$root" "$PG_BIN/postgres" "$PG_BIN/initdb" "$PG_BIN/pg_ctl" "$PG_BIN/psql" "$PG_BIN/pg_isready" $(find "$pg_dir/lib" -maxdepth 1 -name '*.so')
+  mkdir -p "$root$pg_share" "$root/usr/share/zoneinfo"
+  cp -rL "$pg_share/." "$root$pg_share/"
+  cp -rL /usr/share/zoneinfo/. "$root/usr/share/zoneinfo/"
+  printf 'postgres:x:999:999:PostgreSQL:/var/lib/postgresql:/bin/sh\n' >>"$root/etc/passwd"
+  printf 'postgres:x:999:\n' >>"$root/etc/group"
+  mkdir -p "$root/var/lib/postgresql/data" "$root/var/run/postgresql" "$root/usr/local/bin"
+  cat >"$root/usr/local/bin/docker-entrypoint.sh" <<'ENTRY'
+#!/bin/sh
+set -e
+if [ "$1" = postgres ] && [ "$(id -u)" = 0 ]; then
+  mkdir -p "$PGDATA" /var/run/postgresql
+  chown -R postgres:postgres "$PGDATA" /var/run/postgresql
+  chmod 700 "$PGDATA"
+  exec su -s /bin/sh -c 'exec "$0" "$@"' -- postgres "$0" "$@"
+fi
+if [ "$1" = postgres ] && [ ! -s "$PGDATA/PG_VERSION" ]; then
+  if [ -z "$POSTGRES_PASSWORD" ] && [ "$POSTGRES_HOST_AUTH_METHOD" != trust ]; then
+    echo 'Error: Database is uninitialized and superuser password is not specified. Set POSTGRES_PASSWORD, or POSTGRES_HOST_AUTH_METHOD=trust.' >&2
+    exit 1
+  fi
+  pwfile=""
+  if [ -n "$POSTGRES_PASSWORD" ]; then pwfile=/tmp/pgpass; printf '%s\n' "$POSTGRES_PASSWORD" >"$pwfile"; fi
+  initdb --username="${POSTGRES_USER:-postgres}" ${pwfile:+--pwfile=$pwfile} -D "$PGDATA" >/dev/null
+  rm -f /tmp/pgpass
+  printf 'host all all all %s\n' "${POSTGRES_HOST_AUTH_METHOD:-scram-sha-256}" >>"$PGDATA/pg_hba.conf"
+  echo 'PostgreSQL init process complete; ready for start up.'
+fi
+if [ "$1" = postgres ]; then shift; exec postgres -D "$PGDATA" -c listen_addresses='*' "$@"; fi
+exec "$@"
+ENTRY
+  chmod 755 "$root/usr/local/bin/docker-entrypoint.sh"
+  echo "[images] importing $POSTGRES_IMAGE"
+  tar -C "$root" -c . | docker import \
+    --change "ENV PATH=/usr/local/sbin:/usr/local/bin:$PG_BIN:/usr/sbin:/usr/bin:/sbin:/bin" \
+    --change 'ENV PGDATA=/var/lib/postgresql/data' --change 'EXPOSE 5432' \
+    --change 'HEALTHCHECK --interval=1s --timeout=5s --retries=120 CMD ["pg_isready", "-h", "127.0.0.1", "-U", "postgres"]' \
+    --change 'ENTRYPOINT ["docker-entrypoint.sh"]' --change 'CMD ["postgres"]' - "$POSTGRES_IMAGE" >/dev/null
+  docker run --rm --entrypoint postgres "$POSTGRES_IMAGE" --version
+fi
+
+# berth-test/web-ui-standin:1 — stands in for the images of web UIs that cannot be had offline
+# (orchest/streamlit, tensorflow/tensorflow, codercom/code-server): Orchest's python base stand-in with
+# `streamlit`, `tensorboard` and `code-server` commands that serve HTTP (python3 -m http.server) on the
+# port the real program would use (8501, --port/6006, --bind-addr's). NOT those programs: only what a
+# session needs of them (a process that runs and a port that answers). WORKDIR /usr/src/app as in
+# orchest/streamlit.
+STANDIN_IMAGE="${BERTH_TEST_STANDIN_IMAGE:-berth-test/web-ui-standin:1}"
+if has_image "$STANDIN_IMAGE"; then
+  echo "[images] $STANDIN_IMAGE present"
+elif ! has_image "$ORCHEST_IMAGE"; then
+  echo "[images] NOTICE: not building $STANDIN_IMAGE: needs $ORCHEST_IMAGE"
+else
+  echo "[images] building $STANDIN_IMAGE"
+  docker build -q -t "$STANDIN_IMAGE" - >/dev/null <<DOCKERFILE
+FROM $ORCHEST_IMAGE
+RUN mkdir -p /usr/local/bin /usr/src/app && \\
+    printf '%s\\n' '#!/bin/sh' 'echo "web UI stand-in: \$(basename "\$0") \$*"' \\
+      'port="\$WEB_UI_PORT"' \\
+      'for a in "\$@"; do case "\$prev" in --port|--server.port) port="\$a";; --bind-addr) port="\${a##*:}";; esac; prev="\$a"; done' \\
+      'exec python3 -m http.server "\$port" --bind 0.0.0.0' >/usr/local/bin/web-ui-standin && \\
+    chmod 755 /usr/local/bin/web-ui-standin && \\
+    printf '#!/bin/sh\\nWEB_UI_PORT=8501 exec web-ui-standin "\$@"\\n' >/usr/local/bin/streamlit && \\
+    printf '#!/bin/sh\\nWEB_UI_PORT=6006 exec web-ui-standin "\$@"\\n' >/usr/local/bin/tensorboard && \\
+    printf '#!/bin/sh\\nWEB_UI_PORT=8080 exec web-ui-standin "\$@"\\n' >/usr/local/bin/code-server && \\
+    chmod 755 /usr/local/bin/streamlit /usr/local/bin/tensorboard /usr/local/bin/code-server
+WORKDIR /usr/src/app
+DOCKERFILE
 fi

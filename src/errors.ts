@@ -56,6 +56,9 @@ export const ERRORS = {
   BERTH_E_BAD_REQUEST: { exit: 2, http: 400, title: 'malformed HTTP request' },
   BERTH_E_HEADERS_TOO_LARGE: { exit: 2, http: 431, title: 'request headers too large' },
   BERTH_E_REQUEST_TIMEOUT: { exit: 2, http: 408, title: 'request headers not received in time' },
+  BERTH_E_GIT_KEY_NOT_FOUND: { exit: 2, http: 404, title: 'git key not found' },
+  BERTH_E_GIT_CLONE: { exit: 1, http: 502, title: 'git clone failed' },
+  BERTH_E_SHELL_UNAVAILABLE: { exit: 1, http: 503, title: 'environment shell unavailable' },
   BERTH_E_FORBIDDEN_PATH: { exit: 2, http: 403, title: 'folder not readable' },
 } as const;
 

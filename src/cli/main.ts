@@ -27,6 +27,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   session: async () => (await import('./commands/session-command.ts')).sessionCommand,
   'env-var': async () => (await import('./commands/env-var-command.ts')).envVarCommand,
   project: async () => (await import('./commands/project-command.ts')).projectCommand,
+  git: async () => (await import('./commands/git-command.ts')).gitCommand,
   pipeline: async () => (await import('./commands/pipeline-command.ts')).pipelineCommand,
   init: async () => (await import('./commands/init-command.ts')).initCommand,
   kube: async () => (await import('./commands/kube-command.ts')).kubeCommand,
@@ -45,6 +46,7 @@ Commands:
   cancel RUN            cancel a pending or running run
   validate FILE         check a pipeline file and report every problem
   env build PATH        build environment images (base image + setup script) on Docker
+  env shell ENV         an interactive shell in a project's environment
   import orchest DIR    check an Orchest project: what Berth will use and what it cannot
   instance start|run|list|stop|stats|logs   named background instances (Apptainer's command line)
   exec instance://NAME CMD   run a command inside a running instance
@@ -60,7 +62,8 @@ Commands:
   service template list|add     built-in service definitions, added to a pipeline file
   session start|stop|status|list|logs   interactive sessions: a pipeline's services
   env-var set|list|rm           project and pipeline environment variables (secrets)
-  project list|rename|move|rm   registered projects (rm unregisters; the folder is kept)
+  project list|rename|move|rm|import   registered projects (rm unregisters; the folder is kept; import clones from git)
+  git identity|key              your git identity and SSH keys (import, environment shells)
   pipeline rm FILE              delete a pipeline file (records project:pipeline:deleted)
   kube manifests [--replicas N]  Berth itself on Kubernetes, as YAML (RBAC, PVC, servers, Service, Ingress)
   db status|migrate|copy        the store: SQLite (default) or PostgreSQL (BERTH_DATABASE_URL)

@@ -54,7 +54,8 @@ export interface BerthConfig {
    */
   python: string | undefined;
   /**
-   * What Orchest's base image names (`orchest/base-kernel-py`, …) mean on Docker: the default table
+   * What image names of Orchest projects mean on Docker — environments' base images
+   * (`orchest/base-kernel-py`, …) and services' images (`postgres`, `redis`, …): the default table
    * (ORCHEST_BASE_IMAGES) with BERTH_ORCHEST_IMAGES (`name=image,name=image`) over it.
    */
   orchestImages: Record<string, string>;

@@ -19,6 +19,26 @@ export interface KubeResources {
   gpus?: number;
 }
 
+export const KUBE_BUILDERS = ['kaniko', 'buildkit'] as const;
+export type KubeBuilderName = (typeof KUBE_BUILDERS)[number];
+/** The builder images used unless BERTH_KUBE_BUILDER_IMAGE says otherwise (pinned versions). */
+export const DEFAULT_BUILDER_IMAGES: Record<KubeBuilderName, string> = {
+  kaniko: 'gcr.io/kaniko-project/executor:v1.23.2',
+  buildkit: 'moby/buildkit:v0.17.3-rootless',
+};
+
+/** Environment images built on the cluster by a builder Job and pushed to a registry the nodes pull from. */
+export interface KubeBuildSettings {
+  /** Registry and path the images are pushed under: `<registry>/berth-env/<uuid>:<hash>`. */
+  registry: string;
+  builder: KubeBuilderName;
+  builderImage: string;
+  /** A kubernetes.io/dockerconfigjson Secret the builder pushes with (undefined: the registry takes anonymous pushes). */
+  pushSecret: string | undefined;
+  /** The registry speaks plain HTTP or has a certificate the builder cannot verify. */
+  insecure: boolean;
+}
+
 /** How the kubernetes runtime places its objects (BERTH_KUBE_*; see kubeSettings). */
 export interface KubeSettings {
   namespace: string;
@@ -30,6 +50,8 @@ export interface KubeSettings {
   imagePullSecrets: string[];
   /** Requests and limits of every workload unless its own say otherwise. */
   resources: KubeResources;
+  /** Builds on the cluster (BERTH_KUBE_REGISTRY set), else null: environment images come from the docker runtime's builder. */
+  build: KubeBuildSettings | null;
 }
 
 type Env = Record<string, string | undefined>;
@@ -42,7 +64,10 @@ const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
  * Reads the kubernetes runtime's settings from an environment (pure: src/config passes its env):
  * BERTH_KUBE_NAMESPACE (default "berth"), BERTH_KUBE_STORAGE_CLASS, BERTH_KUBE_VOLUME_SIZE (10Gi),
  * BERTH_KUBE_VOLUMES ("/host/path=claim[:sub/path],…"), BERTH_KUBE_IMAGE_PULL_SECRETS ("a,b"),
- * BERTH_KUBE_CPU_REQUEST / _CPU_LIMIT / _MEMORY_REQUEST / _MEMORY_LIMIT (quantities).
+ * BERTH_KUBE_CPU_REQUEST / _CPU_LIMIT / _MEMORY_REQUEST / _MEMORY_LIMIT (quantities); environment
+ * builds on the cluster: BERTH_KUBE_REGISTRY (e.g. registry.example.com/team), BERTH_KUBE_BUILDER
+ * (kaniko, the default, or buildkit: rootless), BERTH_KUBE_BUILDER_IMAGE, BERTH_KUBE_REGISTRY_SECRET
+ * (the push credentials' Secret), BERTH_KUBE_REGISTRY_INSECURE=1 (plain HTTP / unverified TLS).
  */
 export function kubeSettings(env: Env): KubeSettings {
   const namespace = env.BERTH_KUBE_NAMESPACE || 'berth';
@@ -65,6 +90,35 @@ export function kubeSettings(env: Env): KubeSettings {
     volumes: parseVolumes(env.BERTH_KUBE_VOLUMES ?? ''),
     imagePullSecrets: list(env.BERTH_KUBE_IMAGE_PULL_SECRETS ?? '').map((s) => (DNS_SUBDOMAIN.test(s) ? s : fail(invalid('BERTH_KUBE_IMAGE_PULL_SECRETS', s, 'a Secret name', 'e.g. regcred')))),
     resources,
+    build: buildSettings(env),
+  };
+}
+
+const REGISTRY = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
+
+function buildSettings(env: Env): KubeBuildSettings | null {
+  const registry = (env.BERTH_KUBE_REGISTRY ?? '').replace(/\/+$/, '');
+  const builder = env.BERTH_KUBE_BUILDER || 'kaniko';
+  if (!(KUBE_BUILDERS as readonly string[]).includes(builder)) throw invalid('BERTH_KUBE_BUILDER', builder, `one of ${KUBE_BUILDERS.join(', ')}`, 'BERTH_KUBE_BUILDER=kaniko');
+  if (!registry) {
+    const orphan = ['BERTH_KUBE_BUILDER', 'BERTH_KUBE_BUILDER_IMAGE', 'BERTH_KUBE_REGISTRY_SECRET', 'BERTH_KUBE_REGISTRY_INSECURE'].find((k) => env[k]);
+    if (orphan) throw invalid(orphan, env[orphan]!, 'used without BERTH_KUBE_REGISTRY', 'set BERTH_KUBE_REGISTRY=registry.example.com/team (where the builder pushes), or unset it');
+    return null;
+  }
+  const host = registry.split('/')[0]!;
+  if (!REGISTRY.test(registry) || !(host.includes('.') || host.includes(':') || host === 'localhost')) {
+    throw invalid('BERTH_KUBE_REGISTRY', registry, 'a registry host with an optional path', 'e.g. BERTH_KUBE_REGISTRY=registry.example.com/team or localhost:5000');
+  }
+  const pushSecret = env.BERTH_KUBE_REGISTRY_SECRET || undefined;
+  if (pushSecret !== undefined && !DNS_SUBDOMAIN.test(pushSecret)) throw invalid('BERTH_KUBE_REGISTRY_SECRET', pushSecret, 'a Secret name', 'e.g. BERTH_KUBE_REGISTRY_SECRET=regcred');
+  const insecure = env.BERTH_KUBE_REGISTRY_INSECURE ?? '';
+  if (!['', '0', '1', 'true', 'false'].includes(insecure)) throw invalid('BERTH_KUBE_REGISTRY_INSECURE', insecure, '1 or 0', 'BERTH_KUBE_REGISTRY_INSECURE=1');
+  return {
+    registry,
+    builder: builder as KubeBuilderName,
+    builderImage: env.BERTH_KUBE_BUILDER_IMAGE || DEFAULT_BUILDER_IMAGES[builder as KubeBuilderName],
+    pushSecret,
+    insecure: insecure === '1' || insecure === 'true',
   };
 }
 

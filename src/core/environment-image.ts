@@ -9,6 +9,12 @@ export interface EnvironmentDefinition {
   setupScript: string | null;
   /** The project folder the environment belongs to: the build context (its files at /project-dir). */
   projectDir?: string;
+  /** properties.json's gpu_support: workloads in it get a GPU on runtimes that allocate them (not part of the image). */
+  gpuSupport?: boolean;
+  /** properties.json's `language` (lower case; python when it has none). */
+  language?: string;
+  /** The project files the setup script names (requirements.txt, …) by content hash: part of the cache key. */
+  setupInputs?: Record<string, string>;
 }
 
 /** Bumped when the way images are built changes, so old builds are not reused. */
@@ -68,12 +74,16 @@ export function environmentContextFiles(env: EnvironmentDefinition): Record<stri
 
 /**
  * `berth-env/<uuid>:<hash>` of the base image (its local image id when known, so a base image pulled
- * or rebuilt anew gives a new tag) and the setup script: an unchanged environment maps to the same tag.
+ * or rebuilt anew gives a new tag), the setup script and the project files it names (`setupInputs`):
+ * an unchanged environment maps to the same tag.
  */
 export function environmentImageTag(env: EnvironmentDefinition, baseImageId?: string | null): string {
   const base = baseImageId ? `${env.baseImage}@${baseImageId}` : env.baseImage;
   // The project is the build context: each project's environment is its own image.
-  const hash = createHash('sha256').update(JSON.stringify([RECIPE_VERSION, base, env.setupScript, env.projectDir ?? null])).digest('hex').slice(0, 16);
+  // The files the setup script reads (requirements.txt, …) count by content: editing one rebuilds.
+  const key: unknown[] = [RECIPE_VERSION, base, env.setupScript, env.projectDir ?? null];
+  if (env.setupInputs && Object.keys(env.setupInputs).length > 0) key.push(env.setupInputs);
+  const hash = createHash('sha256').update(JSON.stringify(key)).digest('hex').slice(0, 16);
   return `berth-env/${env.uuid.toLowerCase()}:${hash}`;
 }
 

@@ -46,6 +46,8 @@ export interface ServiceDefinition {
   berth_volumes?: Record<string, string>;
   /** Berth: restart policy (default on-failure). */
   berth_restart?: 'no' | 'on-failure' | 'always';
+  /** Berth: requests, limits and GPUs (checkWorkloadResources). */
+  berth_resources?: JsonObject;
   [extra: string]: JsonValue | undefined | object;
 }
 

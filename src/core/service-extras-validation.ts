@@ -1,5 +1,6 @@
 import { describeJsonType, isJsonObject } from './json-object.ts';
 import { splitShellWords } from './shell-words.ts';
+import { checkWorkloadResources } from './workload-resources.ts';
 
 type At = (...segments: Array<string | number>) => string;
 type Add = (path: string, message: string, fix: string) => void;
@@ -14,7 +15,8 @@ const ENVIRONMENT_REF = /^environment@[0-9a-fA-F-]{1,64}$/;
  * - `args` must split like a shell (no unbalanced quotes, no operators, since no shell runs them);
  * - `image: "environment@<uuid>"` must name an environment uuid;
  * - `berth_volumes` ({volume name: absolute path}) — named volumes that outlive the session;
- * - `berth_restart` (no | on-failure | always).
+ * - `berth_restart` (no | on-failure | always);
+ * - `berth_resources` (requests, limits, gpus: checkWorkloadResources).
  */
 export function checkServiceExtras(service: Record<string, unknown>, at: At, add: Add): void {
   if (typeof service.args === 'string') {
@@ -42,4 +44,5 @@ export function checkServiceExtras(service: Record<string, unknown>, at: At, add
   if (restart !== undefined && !(SERVICE_RESTART_POLICIES as readonly unknown[]).includes(restart)) {
     add(at('berth_restart'), `${JSON.stringify(restart)} is not a restart policy`, `use one of: ${SERVICE_RESTART_POLICIES.join(', ')}`);
   }
+  checkWorkloadResources(service.berth_resources, at, add);
 }

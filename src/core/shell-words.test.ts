@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { splitShellWords } from './shell-words.ts';
+import { shellScriptPrograms, splitShellWords } from './shell-words.ts';
 
 describe('splitShellWords', () => {
   it('splits like a shell: quotes, escapes, literal $VARS and globs', () => {
@@ -19,5 +19,14 @@ describe('splitShellWords', () => {
     const r = splitShellWords('run && rm -rf x');
     assert.equal(r.ok, false);
     assert.match((r as { reason: string }).reason, /&&/);
+  });
+});
+
+describe('shellScriptPrograms', () => {
+  it('lists the programs of a sh/bash -c script: each simple command, past assignments and exec, without builtins', () => {
+    assert.deepEqual(shellScriptPrograms('bash', ['-c', 'umask 002 && touch /x/streamlit.py && streamlit run src/streamlit.py']), ['touch', 'streamlit']);
+    assert.deepEqual(shellScriptPrograms('/bin/sh', ['-c', 'cd /app; FOO=1 exec gunicorn app:app | tee log || echo failed']), ['gunicorn', 'tee']);
+    assert.deepEqual(shellScriptPrograms('python3', ['-c', 'print(1)']), []);
+    assert.deepEqual(shellScriptPrograms('bash', ['script.sh']), []);
   });
 });

@@ -32,3 +32,32 @@ function unclosedQuote(text: string): string | null {
   }
   return quote === "'" ? 'single' : quote === '"' ? 'double' : null;
 }
+
+const SHELLS = new Set(['sh', 'bash', 'dash', 'zsh', 'ash']);
+/** Builtins and keywords: never looked up on PATH. */
+const BUILTINS = new Set(['cd', 'umask', 'export', 'echo', 'set', 'source', '.', 'test', '[', 'true', 'false', 'printf', 'read', 'eval', 'exit', 'trap', 'wait', 'unset', 'ulimit', 'if', 'then', 'else', 'elif', 'fi', 'for', 'while', 'do', 'done', 'case', 'esac', 'function', '{', '}', '!', 'time', 'command', 'shift', 'local', 'return', ':']);
+
+/**
+ * The programs a `sh|bash … -c SCRIPT` command line runs: the first word of each simple command of
+ * SCRIPT (after `&&`, `||`, `;`, `|`), past variable assignments and `exec`, builtins left out.
+ * Empty when the command is not a shell with -c. Pure.
+ */
+export function shellScriptPrograms(command: string, args: string[]): string[] {
+  if (!SHELLS.has(command.split('/').pop() ?? '')) return [];
+  const c = args.indexOf('-c');
+  const script = c >= 0 ? args[c + 1] : undefined;
+  if (script === undefined) return [];
+  const programs: string[] = [];
+  let expectCommand = true;
+  for (const entry of parse(script, (key) => `$${key}`)) {
+    if (typeof entry !== 'string') {
+      expectCommand = 'op' in entry && ['&&', '||', ';', '|', '&', '(', ')', ';;'].includes(entry.op);
+      continue;
+    }
+    if (!expectCommand) continue;
+    if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(entry) || entry === 'exec') continue;
+    expectCommand = false;
+    if (!BUILTINS.has(entry) && !entry.startsWith('$')) programs.push(entry);
+  }
+  return [...new Set(programs)];
+}

@@ -4,6 +4,7 @@ import { jsonPath } from './json-path.ts';
 import type { JsonObject, PipelineStep } from './pipeline-types.ts';
 import { checkStepFilePath } from './step-file-path.ts';
 import { defaultStepKernel } from './step-kernel.ts';
+import { checkWorkloadResources } from './workload-resources.ts';
 
 /** Step (and pipeline) ids end up in file names and container names: letters, digits, `-` and `_`. */
 export const STEP_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
@@ -19,6 +20,7 @@ export const STEP_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
  * - `kernel` missing = chosen from the file extension (Python unless .R/.jl/.js/.mjs/.ts); present, it
  *   must be an object with a string `name` (`display_name` defaults to the name).
  * - `parameters` missing = {}; `meta_data` is optional (GUI only) but checked when present.
+ * - `berth_resources` (Berth) is checked when present (checkWorkloadResources).
  * Other fields (Berth's additions) are kept as they are.
  */
 export function validateSteps(raw: Record<string, unknown>, pipelineDir: string, problems: Problem[]): Record<string, PipelineStep> {
@@ -67,6 +69,7 @@ function validateStep(key: string, raw: unknown, pipelineDir: string, problems: 
     add(at('parameters'), `must be an object, not ${describeJsonType(raw.parameters)}`, 'write the step parameters as {"name": value}');
   }
   checkMetaData(raw.meta_data, at, add);
+  checkWorkloadResources(raw.berth_resources, at, add);
   return {
     ...raw,
     uuid: uuid ?? key,

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { mkdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { HelperHealth } from '../runtimes/driver.ts';
+import { openEnvironmentShell, type OpenedShell } from '../runs/environment-shells.ts';
 import type { BerthConfig, RuntimeName } from '../config/config.ts';
 import type { PipelineDefinition } from '../core/pipeline-types.ts';
 import { serializePipeline } from '../core/pipeline-validation.ts';
@@ -46,6 +47,9 @@ import type { EnvironmentImage } from '../environments/environment-images.ts';
 import { findEnvironments, loadEnvironment } from '../environments/environment-loader.ts';
 import type { StepRuntime } from '../runs/step-runtime.ts';
 import { EnvVars } from '../projects/env-vars.ts';
+import { GitCredentials } from '../projects/git-credentials.ts';
+import { checkGitUrl, gitClone, projectNameFromUrl } from '../projects/git-import.ts';
+import type { Project } from '../store/project-repository.ts';
 import { SessionManager, type ActiveSession } from '../sessions/session-manager.ts';
 
 export type { RunOptions } from '../runs/run-options.ts';
@@ -81,6 +85,8 @@ export class Engine {
   readonly tokens: TokenRegistry;
   /** Project and pipeline environment variables. */
   readonly envVars: EnvVars;
+  /** Token holders' git identities and SSH keys. */
+  readonly git: GitCredentials;
   /** Interactive sessions of pipelines and their services (`berth session`). */
   readonly sessions: SessionManager;
   /** Long-lived project services (ML Lab's deploy), on the default runtime. */
@@ -124,8 +130,9 @@ export class Engine {
     this.projects = new ProjectCatalog(db, { hook });
     this.tokens = new TokenRegistry(db);
     this.envVars = new EnvVars(db, this.outbox.key);
+    this.git = new GitCredentials(db, this.outbox.key, config.baseEnv.PATH ?? '/usr/local/bin:/usr/bin:/bin');
     this.sessions = new SessionManager({ db, config, runtimes: this.#runtimes, envVars: this.envVars, hook, log: this.log.child({ component: 'sessions' }) });
-    this.services = new ServiceManager({ db, driver: () => this.runtimes.driver(config.runtime), tokens: this.tokens, config, endpoint: () => this.#endpoint, containerEndpoint: () => `http://host.docker.internal:${new URL(this.#endpoint).port}`, hook });
+    this.services = new ServiceManager({ db, driver: () => this.runtimes.driver(config.runtime), driverNamed: (name) => this.runtimes.driver(name), tokens: this.tokens, config, endpoint: () => this.#endpoint, containerEndpoint: () => `http://host.docker.internal:${new URL(this.#endpoint).port}`, hook });
     this.serviceAccess = new ServiceAccess(db, { now: opts.now, tokens: this.tokens });
     this.webSessions = new WebSessions(db, { now: opts.now, tokens: this.tokens });
   }
@@ -386,7 +393,8 @@ export class Engine {
 
   /**
    * Builds (or finds, by content hash) the images of the environments under `path`: a project folder
-   * or one environment folder. Throws BERTH_E_ENV_BUILD at the first failing build.
+   * or one environment folder, with the default runtime's builder (builder Jobs on a cluster for
+   * the kubernetes runtime with BERTH_KUBE_REGISTRY). Throws BERTH_E_ENV_BUILD at the first failing build.
    */
   async buildEnvironments(
     path: string,
@@ -394,7 +402,7 @@ export class Engine {
   ): Promise<EnvironmentImage[]> {
     const found = findEnvironments(path);
     const { uuids } = found;
-    const images = await this.#runtimes.environmentImages();
+    const images = await this.#runtimes.environmentImages(this.config.runtime);
     // The project is registered (as a run would) so its builds' events name it.
     const projectDir = realpathSync(found.projectDir);
     await this.#projects.ensure(projectDir, projectNameOf(projectDir), isoNow());
@@ -405,6 +413,54 @@ export class Engine {
       results.push(await images.ensure(env, (line) => opts.onProgress?.(env, line), projectDir));
     }
     return results;
+  }
+
+  /**
+   * An interactive shell in one of the project's environments (by uuid or name), as its steps see
+   * it, with the project's stored variables (runs/environment-shells.ts). The caller closes it.
+   */
+  async openShell(opts: { project: string; environment: string; cols?: number; rows?: number; gitHolder?: string; onProgress?: (line: string) => void }): Promise<OpenedShell> {
+    const project = await this.projects.find(opts.project);
+    const stored = await this.envVars.forRun(project.uuid, '');
+    const identity = opts.gitHolder === undefined ? {} : await this.git.identityEnv(opts.gitHolder);
+    // The holder's SSH keys reach the shell only through an agent's socket, for as long as it lives.
+    const agent = opts.gitHolder === undefined ? null : await this.git.agent(opts.gitHolder);
+    try {
+      const opened = await openEnvironmentShell(this.config, this.#runtimes, this.runtimes, {
+        projectUuid: project.uuid,
+        projectDir: project.path,
+        environment: opts.environment,
+        runtime: this.config.runtime,
+        env: { ...stored.project, ...identity },
+        sshAgent: agent ?? undefined,
+        cols: opts.cols ?? 80,
+        rows: opts.rows ?? 24,
+        onProgress: opts.onProgress,
+      });
+      if (agent) void opened.terminal.exited.then(() => agent.stop());
+      return opened;
+    } catch (e) {
+      await agent?.stop();
+      throw e;
+    }
+  }
+
+  /**
+   * Clones GIT_URL into BERTH_HOME/projects/<name> with the holder's stored SSH keys and registers it
+   * as project `name` (default: the repository's name). Nothing is left behind when it fails.
+   */
+  async importProject(opts: { url: string; name?: string; holder: string }): Promise<Project> {
+    const url = checkGitUrl(opts.url);
+    const name = opts.name ?? projectNameFromUrl(url);
+    await this.projects.checkNewName(name);
+    const dest = join(this.config.home, 'projects', name);
+    await this.git.withSsh(opts.holder, (env) => gitClone(url, dest, { ...this.config.baseEnv, ...env }));
+    try {
+      return await this.projects.create(name, dest);
+    } catch (e) {
+      rmSync(dest, { recursive: true, force: true });
+      throw e;
+    }
   }
 
   /** Cancels an active run: running steps get the stop signal, then SIGKILL after the grace period. */

@@ -38,12 +38,15 @@ export class EnvironmentImages {
   readonly #inFlight = new Map<string, Promise<EnvironmentImage>>();
   readonly #slots: BuildSlots | undefined;
   readonly #baseImages: Readonly<Record<string, string>>;
+  readonly #registry: string | undefined;
 
   /**
    * Without `slots` builds start at once and record nothing. `baseImages`: what Orchest's base image
-   * names mean (ORCHEST_BASE_IMAGES with BERTH_ORCHEST_IMAGES over it).
+   * names mean (ORCHEST_BASE_IMAGES with BERTH_ORCHEST_IMAGES over it). `registry`: images are
+   * named `<registry>/berth-env/…` (a cluster pulls them from there).
    */
-  constructor(builder: ImageBuilder, buildsDir: string, opts: { slots?: BuildSlots; baseImages?: Readonly<Record<string, string>> } = {}) {
+  constructor(builder: ImageBuilder, buildsDir: string, opts: { slots?: BuildSlots; baseImages?: Readonly<Record<string, string>>; registry?: string } = {}) {
+    this.#registry = opts.registry;
     this.#builder = builder;
     this.#buildsDir = buildsDir;
     this.#slots = opts.slots;
@@ -58,14 +61,14 @@ export class EnvironmentImages {
   /** The environment's image tag: its base image's local id is part of the hash when the base is there. */
   async tag(env: EnvironmentDefinition): Promise<string> {
     const resolved = this.resolve(env);
-    return environmentImageTag(resolved, await this.#builder.imageId(resolved.baseImage));
+    return this.#name(resolved, await this.#builder.imageId(resolved.baseImage));
   }
 
   /** `projectDir`: the project the image is for (named by the build's events). */
   async ensure(raw: EnvironmentDefinition, onProgress?: (line: string) => void, projectDir: string | null = null): Promise<EnvironmentImage> {
     const env = this.resolve(raw);
     const baseId = await this.#builder.imageId(env.baseImage);
-    const image = environmentImageTag(env, baseId);
+    const image = this.#name(env, baseId);
     let pending = this.#inFlight.get(image);
     if (!pending) {
       pending = this.#ensure(env, image, baseId === null, onProgress, projectDir);
@@ -102,13 +105,26 @@ export class EnvironmentImages {
       });
       // The build pulled the base image: name the result by the base's id too, as the next lookup will.
       const baseId = basePulled ? await this.#builder.imageId(env.baseImage) : null;
-      if (baseId !== null) await this.#builder.tag(image, environmentImageTag(env, baseId));
+      if (baseId !== null) await this.#builder.tag(image, this.#name(env, baseId));
     } catch (e) {
       if (slot !== undefined) await this.#slots!.release(slot, e instanceof Error ? e.message : String(e));
       throw e;
     }
     if (slot !== undefined) await this.#slots!.release(slot);
     return { ...notBuilt, built: true };
+  }
+
+  #name(env: EnvironmentDefinition, baseId: string | null): string {
+    const tag = environmentImageTag(env, baseId);
+    return this.#registry ? `${this.#registry}/${tag}` : tag;
+  }
+
+  /**
+   * The image a service's `image` means: through the same table as base images (BERTH_ORCHEST_IMAGES
+   * can point `postgres`, `redis`, … at local images), `registry:` handled.
+   */
+  serviceImage(image: string): string {
+    return resolveBaseImage(image, this.#baseImages);
   }
 
   /** Pulls `image` (progress to `onProgress`) when it is not there; BERTH_E_IMAGE_NOT_FOUND says how to provide it. */

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { EnvironmentDefinition } from '../core/environment-image.ts';
 import { BerthError } from '../errors.ts';
+import { setupScriptInputs } from './setup-script-inputs.ts';
 
 const ENV_UUID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
@@ -10,7 +11,10 @@ export function environmentDir(projectDir: string, uuid: string): string {
   return join(projectDir, '.orchest', 'environments', uuid);
 }
 
-/** Reads `.orchest/environments/<uuid>/` (properties.json with base_image, optional setup_script.sh). */
+/**
+ * Reads `.orchest/environments/<uuid>/` (properties.json with base_image, optional setup_script.sh),
+ * with the content hashes of the project files its setup script names (its cache key covers them).
+ */
 export function loadEnvironment(projectDir: string, uuid: string): EnvironmentDefinition {
   if (!ENV_UUID.test(uuid)) {
     throw new BerthError('BERTH_E_INVALID_ARGUMENT', `"${uuid}" is not an environment uuid`, {
@@ -30,17 +34,21 @@ export function loadEnvironment(projectDir: string, uuid: string): EnvironmentDe
   } catch (e) {
     throw invalid(propertiesPath, 'is not valid JSON', `fix the JSON (${e instanceof Error ? e.message : String(e)})`);
   }
-  const p = properties as { base_image?: unknown; name?: unknown };
+  const p = properties as { base_image?: unknown; name?: unknown; gpu_support?: unknown; language?: unknown };
   if (typeof p !== 'object' || p === null || typeof p.base_image !== 'string' || p.base_image.trim() === '') {
     throw invalid(propertiesPath, 'base_image must be a non-empty string', 'set "base_image" to an image name, e.g. "python:3.12-slim"');
   }
   const scriptPath = join(dir, 'setup_script.sh');
+  const setupScript = existsSync(scriptPath) ? readFileSync(scriptPath, 'utf8') : null;
   return {
     uuid,
     name: typeof p.name === 'string' ? p.name : uuid,
     baseImage: p.base_image.trim(),
-    setupScript: existsSync(scriptPath) ? readFileSync(scriptPath, 'utf8') : null,
+    setupScript,
     projectDir,
+    gpuSupport: p.gpu_support === true,
+    language: typeof p.language === 'string' && p.language.trim() ? p.language.trim().toLowerCase() : 'python',
+    setupInputs: setupScriptInputs(projectDir, setupScript),
   };
 }
 

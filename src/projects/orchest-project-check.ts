@@ -7,7 +7,7 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { BerthError, formatProblem, isBerthError } from '../errors.ts';
 import { readOrchestEnvironments } from '../environments/orchest-environments.ts';
 import { checkStepFiles, loadPipeline, readPipelineFile } from './pipeline-loader.ts';
-import { stepCommand } from '../runtimes/process/step-command.ts';
+import { stepCommand, which } from '../runtimes/process/step-command.ts';
 import { stepKernelLanguage } from '../environments/step-kernel-language.ts';
 import { checkLanguages, countLanguages, type LanguageReport } from './orchest-kernel-check.ts';
 import { checkServices } from './orchest-service-check.ts';
@@ -48,6 +48,8 @@ export interface OrchestCheckOptions {
   nodePath: string;
   /** For a container runtime: asks the engine about images. */
   images?: ImageProbe;
+  /** What image names mean (base images and service images: ORCHEST_BASE_IMAGES with BERTH_ORCHEST_IMAGES over it). */
+  imageTable?: Readonly<Record<string, string>>;
 }
 
 const KNOWN_PIPELINE_KEYS = new Set(['name', 'uuid', 'version', 'parameters', 'settings', 'steps', 'services', 'hash']);
@@ -84,7 +86,7 @@ export async function checkOrchestProject(dir: string, opts: OrchestCheckOptions
     if (env.problem) add('error', subject, env.problem);
     let build: string;
     if (container) {
-      const base = resolveBaseImage(env.baseImage);
+      const base = resolveBaseImage(env.baseImage, opts.imageTable);
       build = `image built from ${base || '(no base image)'}${env.hasSetupScript ? ' with setup_script.sh' : ''}, once per content (berth-env/${env.uuid})`;
       add('uses', subject, `environment "${env.name}" (${env.language}): ${build}`);
       if (env.baseImage.startsWith('registry:')) add('uses', subject, `base_image "${env.baseImage}": Orchest's registry: prefix — the image is ${base}, from the registry it names (not Docker Hub)`);
@@ -92,6 +94,15 @@ export async function checkOrchestProject(dir: string, opts: OrchestCheckOptions
       if (env.gpuSupport) add('cannot', subject, 'gpu_support: Berth does not request GPUs from the container engine; steps see none unless the engine gives them by default');
     } else {
       const program = LANGUAGE_PROGRAMS[env.language.toLowerCase()];
+      if (env.language.toLowerCase() === 'r') {
+        // As ProcessEnvironments builds it: a private library, no virtual environment.
+        build = `an R library (R_LIBS_USER)${env.hasSetupScript ? ' built by running setup_script.sh in the project' : ''}, once per content, instead of image ${env.baseImage || '(none)'}; its steps run with the local Rscript and notebooks on IRkernel`;
+        add('uses', subject, `environment "${env.name}" (${env.language}): ${build} on the process runtime`);
+        if (!which('Rscript', path)) add('error', subject, `environment "${env.name}" is built as an R library, and R (Rscript) is not on PATH: install R (e.g. apt-get install r-base-core)`);
+        if (env.gpuSupport) add('cannot', subject, 'gpu_support: the process runtime does not allocate GPUs; steps see whatever GPUs this machine has');
+        builds.set(env.uuid, build);
+        continue;
+      }
       build =
         `a Python virtual environment (python3 -m venv --system-site-packages)${env.hasSetupScript ? ' built by running setup_script.sh in the project' : ''}, once per content, ` +
         `instead of image ${env.baseImage || '(none)'}${env.language.toLowerCase() === 'python' ? '' : `; its steps run with the local ${program ?? env.language}`}`;
@@ -141,7 +152,7 @@ export async function checkOrchestProject(dir: string, opts: OrchestCheckOptions
       }
       if (services.length > 0) {
         add('uses', rel, `services ${services.join(', ')}: steps get their Orchest descriptions from get_service()`);
-        const checked = checkServices(p.services ?? {}, opts.runtime, path);
+        const checked = checkServices(p.services ?? {}, opts.runtime, path, opts.imageTable);
         for (const f of checked.findings) add(f.level, rel, f.message);
         for (const image of checked.images) images.push({ image, for: `pipeline "${p.name}"`, present: null });
       }

@@ -34,6 +34,12 @@ export class ProjectCatalog {
     this.#projects = new ProjectRepository(db, opts);
   }
 
+  /** 400 for a name that is not a project name, 409 when a project has it. */
+  async checkNewName(name: string): Promise<void> {
+    checkName(name);
+    if ((await this.#projects.findByRef(name)).length > 0) throw conflict('name', `a project named "${name}" exists`, 'choose another name');
+  }
+
   /** Registers a folder as a project. 409 when the name or the folder is taken. */
   async create(name: string, path: string): Promise<Project> {
     checkName(name);

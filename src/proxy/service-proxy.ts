@@ -1,4 +1,5 @@
 import { Agent, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import { isUpgradeClaimed } from '../http/upgrade-claims.ts';
 import type { Duplex } from 'node:stream';
 import replyFrom from '@fastify/reply-from';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -106,20 +107,21 @@ export async function serviceProxy(app: FastifyInstance, opts: { ctx: ProxyConte
       return sendRedirect(reply, localPath(`${u.prefix}${u.rest || '/'}${u.query}`), 302);
     }
     if (u.rest === '') return sendRedirect(reply, `${u.prefix}/${u.query}`, 302);
-    const refused = forwardProblem(request.headers, route, u.name);
-    if (refused) {
+    const upstream = forwardTarget(request.headers, route, u.name);
+    if (upstream instanceof BerthError) {
+      const refused = upstream;
       request.log.warn({ service: u.name, project: route.projectUuid, code: refused.code }, refused.message);
       return reply.status(refused.httpStatus).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(errorPage(refused.httpStatus, refused.message));
     }
     const strip = route.definition.preserve_base_path !== true;
-    const { host, port } = route.upstream;
+    const { host, port } = upstream;
     const path = upstreamPath(u, !strip);
     const q = path.indexOf('?');
     return reply.from(`http://${host}:${port}${q < 0 ? path : path.slice(0, q)}`, {
       queryString: () => (q < 0 ? '' : path.slice(q + 1)),
       rewriteRequestHeaders: (req, headers) => upstreamHeaders({ ...headers, host: req.headers.host }, { ip: req.ip, proto: req.protocol, host: req.headers.host, prefix: u.prefix }),
       rewriteHeaders: (headers) => {
-        if (strip && typeof headers.location === 'string') headers.location = rewriteLocation(headers.location, u.prefix, route.upstream);
+        if (strip && typeof headers.location === 'string') headers.location = rewriteLocation(headers.location, u.prefix, upstream);
         const out = serviceResponseHeaders(headers, u.prefix);
         if (!hostRouted) out['content-security-policy'] = [...[out['content-security-policy'] ?? []].flat(), PATH_ROUTE_CSP];
         return out;
@@ -146,6 +148,7 @@ export async function serviceProxy(app: FastifyInstance, opts: { ctx: ProxyConte
   app.route({ method: methods, url: '/api/projects/:project/services/:name/:port', config: { auth: 'proxy' }, schema: { ...schema, hide: true }, handler });
 
   app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (isUpgradeClaimed(req)) return;
     // Node hands the socket over without its own error handler: a reset or a write after the client
     // left ends this connection only (the proxied stream adds its own handlers on top).
     socket.on('error', () => socket.destroy());
@@ -154,32 +157,38 @@ export async function serviceProxy(app: FastifyInstance, opts: { ctx: ProxyConte
     const ip = req.socket.remoteAddress ?? '';
     resolveProxyTarget(ctx, u, req.headers, ip).then(({ route, via }) => {
       if (via === 'service-session' && !sameOrigin(req)) throw new BerthError('BERTH_E_FORBIDDEN', 'cross-origin websocket with a cookie', { problems: [{ path: 'Origin', message: 'does not match Host', fix: 'open the websocket from the service page itself' }] });
-      const refused = forwardProblem(req.headers, route, u.name);
-      if (refused) throw refused;
+      const upstream = forwardTarget(req.headers, route, u.name);
+      if (upstream instanceof BerthError) throw upstream;
       const strip = route.definition.preserve_base_path !== true;
       req.headers = upstreamHeaders(req.headers, { ip, proto: 'encrypted' in req.socket ? 'https' : 'http', host: req.headers.host, prefix: u.prefix });
       req.url = upstreamPath(u, !strip);
       wsPrefixes.set(req, u.prefix);
-      wsProxy.ws(req, socket, head, { target: { host: route.upstream.host, port: route.upstream.port } }, () => socket.destroy());
+      wsProxy.ws(req, socket, head, { target: { host: upstream.host, port: upstream.port } }, () => socket.destroy());
     }).catch((e: unknown) => rejectUpgrade(socket, isBerthError(e) ? e : toBerthError(e as Error)));
   });
 }
 
 /**
- * Why a request must not be forwarded, if it must not: it has looped through Berth's proxy too often (508), and on the
+ * Where a request goes, or why it must not be forwarded: it has looped through Berth's proxy too often (508), nothing
+ * serves the port now (502: a container that ended or was removed, whose old host port may be anyone's), or on the
  * process runtime the port's listening socket belongs to the service's own processes (502), so a
  * service cannot squat a port another service or Berth itself listens on.
  */
-function forwardProblem(headers: IncomingHttpHeaders, route: ServiceRoute, name: string): BerthError | undefined {
+function forwardTarget(headers: IncomingHttpHeaders, route: ServiceRoute, name: string): BerthError | { host: string; port: number } {
   if (hopsOf(headers) >= MAX_HOPS) {
     return new BerthError('BERTH_E_PROXY_LOOP', `the request went through Berth's proxy ${hopsOf(headers)} times: service "${name}" forwards back to Berth`, {
       problems: [{ path: HOP_HEADER, message: `more than ${MAX_HOPS - 1} proxy hops`, fix: "point the service at its own port, not at Berth's proxy" }],
     });
   }
-  if (!route.owner) return undefined;
+  if (!route.upstream) {
+    return new BerthError('BERTH_E_UPSTREAM_UNAVAILABLE', `service "${name}" is not running: its container ended or was removed`, {
+      problems: [{ path: 'service', message: 'not running', fix: 'see its log (GET …/services/{name}/logs) and deploy it again' }],
+    });
+  }
+  if (!route.owner) return route.upstream;
   const { port } = route.upstream;
   const holder = portHolder(port, route.owner.pgid);
-  if (holder === 'own') return undefined;
+  if (holder === 'own') return route.upstream;
   if (holder === 'none') return new BerthError('BERTH_E_UPSTREAM_UNAVAILABLE', `service "${name}" is not listening on port ${port} (yet)`);
   return new BerthError('BERTH_E_UPSTREAM_NOT_OWNED', `port ${port} is held by a process that is not part of service "${name}": Berth forwards only to the service's own processes`, {
     problems: [{ path: 'ports', message: `another process listens on ${port}`, fix: `make the service listen on port ${port} itself (or redeploy it on a free port)` }],

@@ -1,9 +1,10 @@
 import { stepKernelLanguage } from '../environments/step-kernel-language.ts';
 import { statSync } from 'node:fs';
-import { posix, relative, sep } from 'node:path';
+import { dirname, posix, relative, sep } from 'node:path';
 import type { BerthConfig, RuntimeName } from '../config/config.ts';
 import { environmentReference } from '../core/environment-image.ts';
 import { buildStepEnvironment } from '../core/step-environment.ts';
+import { resourceFields, withEnvironmentGpu, workloadResources, type WorkloadResources } from '../core/workload-resources.ts';
 import type { RuntimeDriver } from '../runtimes/driver.ts';
 import { isBerthError } from '../errors.ts';
 import { containerStepCommand } from './container-step-command.ts';
@@ -28,7 +29,8 @@ export const SDK_PYTHON_MOUNT = '/berth-sdk/python';
  * run folder (pipeline.json, executed notebooks) at /berth-run, the run's step outputs at
  * /berth-outputs and the Python SDK (`import orchest`) at /berth-sdk/python; the working directory is the step
  * file's folder; the process runs as the project folder's owner. Only Berth's own variables and the
- * run's are passed in: the host's environment stays on the host.
+ * run's are passed in: the host's environment stays on the host. The step's `berth_resources` become
+ * the spec's requests, limits and GPUs (one GPU for a gpu_support environment unless it says).
  */
 export class ContainerStepRuntime implements StepRuntime {
   readonly name: RuntimeName;
@@ -52,8 +54,11 @@ export class ContainerStepRuntime implements StepRuntime {
     const cmd = containerStepCommand(file, { notebookOut, kernel: stepKernelLanguage(step, input.projectDir) });
     if (!cmd.ok) return fail(cmd.reason);
     let image: string;
+    let resources: WorkloadResources;
     try {
-      image = await this.#image(input);
+      const resolved = await this.#image(input);
+      image = resolved.image;
+      resources = withEnvironmentGpu(workloadResources(step.berth_resources, `steps.${step.uuid}`), resolved.gpuSupport);
     } catch (e) {
       if (isBerthError(e)) return fail(e.message);
       throw e;
@@ -78,23 +83,27 @@ export class ContainerStepRuntime implements StepRuntime {
           { source: input.projectDir, target: PROJECT_MOUNT },
           { source: input.identity.dataDir, target: DATA_MOUNT },
           { source: input.runDir, target: RUN_MOUNT },
+          // The steps' logs, which the server (root) appends to and serves: read-only, so no step can swap one for a link to a host file.
+          ...(relative(input.runDir, dirname(logPath)) === 'logs' ? [{ source: dirname(logPath), target: posix.join(RUN_MOUNT, 'logs'), readOnly: true }] : []),
           { source: input.outputsDir, target: OUTPUTS_MOUNT },
           { source: SDK_PYTHON_DIR, target: SDK_PYTHON_MOUNT, readOnly: true },
         ],
         user: `${owner.uid}:${owner.gid}`,
         logPath,
+        ...resourceFields(resources),
       },
     };
   }
 
-  async #image(input: StepWorkloadInput): Promise<string> {
+  /** The step's image, and whether it is an environment's with gpu_support. */
+  async #image(input: StepWorkloadInput): Promise<{ image: string; gpuSupport: boolean }> {
     const own = input.step.berth_image;
     const ref = typeof own === 'string' && own.trim() ? own.trim() : input.step.environment ? `environment@${input.step.environment}` : null;
-    if (ref === null) return this.#config.dockerDefaultImage;
+    if (ref === null) return { image: this.#config.dockerDefaultImage, gpuSupport: false };
     const uuid = environmentReference(ref);
-    if (uuid === null) return ref;
+    if (uuid === null) return { image: ref, gpuSupport: false };
     const env = loadEnvironment(input.projectDir, uuid);
-    return (await this.#images.ensure(env, input.onProgress, input.projectDir)).image;
+    return { image: (await this.#images.ensure(env, input.onProgress, input.projectDir)).image, gpuSupport: env.gpuSupport === true };
   }
 }
 

@@ -7,9 +7,11 @@ import type { PreparedStep } from './run-executor.ts';
 import { stepCommand } from '../runtimes/process/step-command.ts';
 import { stepKernelLanguage } from '../environments/step-kernel-language.ts';
 import { findPython } from '../runtimes/process/find-python.ts';
+import { findNode } from '../runtimes/process/find-node.ts';
+import { fileURLToPath } from 'node:url';
 import { isBerthError } from '../errors.ts';
 import { environmentDir, loadEnvironment } from '../environments/environment-loader.ts';
-import { activatedEnvironment, type ProcessEnvironments } from '../environments/process-environments.ts';
+import { environmentVariables, type ProcessEnvironments } from '../environments/process-environments.ts';
 import { SDK_NODE_IMPORT, stepSdkEnvironment } from './step-sdk-environment.ts';
 import type { StepRuntime, StepWorkloadInput } from './step-runtime.ts';
 
@@ -17,12 +19,15 @@ import type { StepRuntime, StepWorkloadInput } from './step-runtime.ts';
 export const PROCESS_DATA_MOUNT = '/data';
 export const PROCESS_PROJECT_MOUNT = '/project-dir';
 
+/** Step files Node.js runs (see stepCommand). */
+const NODE_STEP = /\.(js|mjs|ts)$/i;
+
 export type MountSupport = () => { ok: true } | { ok: false; reason: string };
 
 /**
  * Steps as local processes: host paths, the host's environment. A step of an Orchest environment
- * runs with the environment's Python virtual environment (built on first use, see
- * ProcessEnvironments); other Python steps with BERTH_PYTHON / `--python`, else the first python3
+ * runs with the environment's Python virtual environment, or for an R environment with its private
+ * R library as R_LIBS_USER (built on first use, see ProcessEnvironments); other Python steps with BERTH_PYTHON / `--python`, else the first python3
  * on PATH. Where the host allows mount namespaces each step sees the data folder at /data and the
  * project at /project-dir (mounted in its own namespace only); where it does not, the step is told
  * so before it runs and sees them only through ORCHEST_DATA_DIR / ORCHEST_PROJECT_DIR.
@@ -34,6 +39,11 @@ export class ProcessStepRuntime implements StepRuntime {
   readonly #environments: ProcessEnvironments;
   readonly #mountSupport: MountSupport;
   readonly mountSupport: MountSupport;
+
+  /** The environments' virtual environments (environment shells activate them too). */
+  get environments(): ProcessEnvironments {
+    return this.#environments;
+  }
 
   constructor(config: BerthConfig, driver: RuntimeDriver, environments: ProcessEnvironments, mountSupport: MountSupport) {
     this.#config = config;
@@ -53,18 +63,27 @@ export class ProcessStepRuntime implements StepRuntime {
     let python = base.python;
     let kernel = stepKernelLanguage(step, input.projectDir);
     if (step.environment && existsSync(join(environmentDir(input.projectDir, step.environment), 'properties.json'))) {
-      if (python === undefined) return fail(`environment ${step.environment} is built as a Python virtual environment, and no python3 is on PATH: install Python 3 or set BERTH_PYTHON`);
       try {
+        // A Python environment is a virtual environment; an R one a private library (R_LIBS_USER).
         const built = await this.#environments.ensure(loadEnvironment(input.projectDir, step.environment), python, input.projectDir, input.onProgress);
-        Object.assign(env, activatedEnvironment(built.venv, env));
-        python = built.python;
+        Object.assign(env, environmentVariables(built, env));
+        if (built.kind === 'python') python = built.python;
+        // Orchest's R steps reach the SDK through reticulate (`reticulate::import("orchest")`): the base Python has it on PYTHONPATH.
+        else if (python !== undefined && env.RETICULATE_PYTHON === undefined) env.RETICULATE_PYTHON = python;
         if (built.kernel && (!kernel || kernel === 'python' || kernel.startsWith('orchest-kernel-'))) kernel = built.kernel;
       } catch (e) {
         if (isBerthError(e)) return fail(e.message);
         throw e;
       }
     }
-    const cmd = stepCommand(file, { path: env.PATH ?? '', nodePath: process.execPath, nodeImport: SDK_NODE_IMPORT, notebookOut: input.notebookOut, kernel, python, env });
+    let nodePath = process.execPath;
+    if (NODE_STEP.test(file)) {
+      // A step dropped to the workload user needs a Node.js that user can run (Berth's own may live under /root).
+      const node = findNode({ current: process.execPath, path: env.PATH ?? '', forOtherUsers: this.#config.hostWorkloads === 'workload-user', user: this.#config.workloadUser, sdk: fileURLToPath(SDK_NODE_IMPORT) });
+      if (!node.ok) return fail(node.reason);
+      nodePath = node.node;
+    }
+    const cmd = stepCommand(file, { path: env.PATH ?? '', nodePath, nodeImport: SDK_NODE_IMPORT, notebookOut: input.notebookOut, kernel, python, env });
     if (!cmd.ok) return fail(cmd.reason);
     const mounts: Mount[] = [];
     const support = this.#mountSupport();

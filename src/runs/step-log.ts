@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { constants, existsSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunRow } from '../store/run-repository.ts';
@@ -33,9 +33,14 @@ export async function* stepLogChunks(engine: StepFinder, runRef: string, stepRef
   }
 }
 
+/** The file from `offset`; nothing when it is missing or is a symlink (never followed: a workload may have planted it). */
 async function* readFrom(path: string, offset: number): AsyncGenerator<Buffer> {
   if (!existsSync(path)) return;
-  const fh = await open(path, 'r');
+  const fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ELOOP' || e.code === 'ENOENT') return null;
+    throw e;
+  });
+  if (!fh) return;
   try {
     for (;;) {
       const buf = Buffer.alloc(64 * 1024);

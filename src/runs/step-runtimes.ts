@@ -15,7 +15,7 @@ export class StepRuntimes {
   readonly #config: BerthConfig;
   readonly #registry: RuntimeRegistry;
   readonly #open = new Map<RuntimeName, Promise<StepRuntime>>();
-  #images: Promise<EnvironmentImages> | undefined;
+  readonly #images = new Map<RuntimeName, Promise<EnvironmentImages>>();
   #slots: BuildSlots | undefined;
 
   constructor(config: BerthConfig, registry: RuntimeRegistry) {
@@ -46,20 +46,31 @@ export class StepRuntimes {
     return settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   }
 
-  /** Environment images (built with the image-based runtime's builder; also for `berth env build` on the process runtime). */
-  environmentImages(): Promise<EnvironmentImages> {
-    this.#images ??= (async () => {
-      const [{ EnvironmentImages }, builder] = await Promise.all([import('../environments/environment-images.ts'), this.#registry.imageBuilder()]);
-      return new EnvironmentImages(builder, join(this.#config.home, 'builds'), { slots: this.#slots, baseImages: this.#config.orchestImages });
-    })();
-    return this.#images;
+  /**
+   * Environment images for `runtime`: the kubernetes runtime with BERTH_KUBE_REGISTRY builds them on
+   * the cluster (builder Jobs, pushed to the registry); every other (and `berth env build` on the
+   * process runtime) uses the docker runtime's builder.
+   */
+  environmentImages(runtime: RuntimeName = 'docker'): Promise<EnvironmentImages> {
+    const key: RuntimeName = runtime === 'kubernetes' && this.#config.kubernetes.settings.build ? 'kubernetes' : 'docker';
+    let images = this.#images.get(key);
+    if (!images) {
+      images = (async () => {
+        const [{ EnvironmentImages }, builder] = await Promise.all([import('../environments/environment-images.ts'), this.#registry.imageBuilder(key)]);
+        const registry = key === 'kubernetes' ? this.#config.kubernetes.settings.build?.registry : undefined;
+        return new EnvironmentImages(builder, join(this.#config.home, 'builds'), { slots: this.#slots, baseImages: this.#config.orchestImages, registry });
+      })();
+      this.#images.set(key, images);
+      images.catch(() => this.#images.delete(key));
+    }
+    return images;
   }
 
   async #make(name: RuntimeName): Promise<StepRuntime> {
     const driver = await this.#registry.driver(name);
     if (driver.capabilities.isolation) {
       const { ContainerStepRuntime } = await import('./container-step-runtime.ts');
-      return new ContainerStepRuntime(this.#config, driver, await this.environmentImages(), name);
+      return new ContainerStepRuntime(this.#config, driver, await this.environmentImages(name), name);
     }
     const environments = new ProcessEnvironments({ root: join(this.#config.home, 'venvs'), buildsDir: join(this.#config.home, 'builds'), baseEnv: this.#config.baseEnv, slots: this.#slots });
     return new ProcessStepRuntime(this.#config, driver, environments, () => this.#registry.mountSupport(name));

@@ -49,8 +49,18 @@ export interface WorkloadSpec {
   imageEntrypoint?: boolean;
   /** A network shared with other workloads (created on first use), reachable there by `aliases`. */
   network?: { name: string; aliases?: string[] };
-  /** Resource limits (isolating drivers: Docker's NanoCpus and Memory); the process driver refuses them. */
+  /** Resource limits (Docker's NanoCpus and Memory; Kubernetes limits); the process driver refuses them. */
   limits?: WorkloadLimits;
+  /**
+   * What the workload reserves: Kubernetes requests (the scheduler places it where they fit). Docker
+   * and the process driver ignore them (one host: nothing to place).
+   */
+  requests?: WorkloadLimits;
+  /**
+   * GPUs: Kubernetes requests and limits `nvidia.com/gpu`. Docker and the process driver do not
+   * allocate GPUs and ignore it (the project check says so for gpu_support environments).
+   */
+  gpus?: number;
   /** Run as this "uid:gid" (isolating drivers), so files written to mounts stay the project owner's. */
   user?: string;
   /**
@@ -125,13 +135,13 @@ export interface ExecResult {
   stderr: string;
 }
 
-/** Cumulative resource use of a running workload (every process of it). */
-/** `--cpus` (CPUs, fractions allowed) and `--memory` (bytes) of an instance. */
+/** CPUs (fractions allowed) and memory (bytes): an instance's `--cpus`/`--memory`, a step's or service's berth_resources. */
 export interface WorkloadLimits {
   cpus?: number;
   memoryBytes?: number;
 }
 
+/** Cumulative resource use of a running workload (every process of it). */
 export interface WorkloadStats {
   /** CPU time used so far (user + system), in seconds. */
   cpuSeconds: number;

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type Docker from 'dockerode';
 import { RUNTIMES, type BerthConfig, type RuntimeName } from '../config/config.ts';
 import { BerthError } from '../errors.ts';
 import type { RuntimeDriver } from './driver.ts';
@@ -42,11 +43,18 @@ const ENTRIES: Record<RuntimeName, RuntimeEntry> = {
       return new DockerImageBuilder(driver.client, config.docker.address);
     },
   },
-  // Environment images are still built by the docker runtime's builder (no builder Job on the cluster yet).
+  // Environment images: builder Jobs on the cluster with BERTH_KUBE_REGISTRY (StepRuntimes asks only then), else the docker runtime's builder.
   kubernetes: {
     driver: async (config) => {
       const [{ KubernetesDriver }, { loadKubeConfig }] = await Promise.all([import('./kubernetes/kubernetes-driver.ts'), import('./kubernetes/kube-config-loader.ts')]);
       return new KubernetesDriver({ kubeConfig: loadKubeConfig(config.kubernetes.kubeconfig), settings: config.kubernetes.settings });
+    },
+    imageBuilder: async (driver, config) => {
+      const [{ KubernetesDriver }, { KubeImageBuilder }] = await Promise.all([import('./kubernetes/kubernetes-driver.ts'), import('./kubernetes/kube-image-builder.ts')]);
+      const { settings } = config.kubernetes;
+      if (!(driver instanceof KubernetesDriver)) throw new Error('the kubernetes image builder needs the kubernetes driver');
+      if (!settings.build) throw new BerthError('BERTH_E_CONFIG', 'environment images on a cluster need a registry to push to', { problems: [{ path: 'BERTH_KUBE_REGISTRY', message: 'not set', fix: 'e.g. BERTH_KUBE_REGISTRY=registry.example.com/team' }] });
+      return new KubeImageBuilder(driver, { settings, build: settings.build, home: config.home, installation: config.home });
     },
   },
 };
@@ -114,6 +122,23 @@ export class RuntimeRegistry {
     if (this.#config.processMounts === 'off') return { ok: false, reason: 'BERTH_PROCESS_MOUNTS=off' };
     const raw = this.#opened.get(name);
     return raw instanceof ProcessDriver ? raw.mountSupport() : { ok: false, reason: `the ${name} runtime has no host mount namespaces` };
+  }
+
+  /** The process runtime's raw driver (interactive commands: environment shells). */
+  async processDriver(): Promise<ProcessDriver> {
+    await this.driver('process');
+    const raw = await this.#rawDriver('process');
+    if (!(raw instanceof ProcessDriver)) throw new Error('the process runtime has no process driver');
+    return raw;
+  }
+
+  /** The Docker runtime's dockerode client (interactive containers: environment shells). */
+  async dockerClient(): Promise<Docker> {
+    await this.driver('docker');
+    const raw = await this.#rawDriver('docker');
+    const { DockerDriver } = await import('./docker/docker-driver.ts');
+    if (!(raw instanceof DockerDriver)) throw new Error('the docker runtime has no docker driver');
+    return raw.client;
   }
 
   /** Drivers opened so far (what reconcile sweeps). */

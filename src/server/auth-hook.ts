@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Principal } from '../auth/token-registry.ts';
 import { BerthError } from '../errors.ts';
@@ -9,14 +10,14 @@ import { assertProjectAccess } from '../auth/assert-project-access.ts';
 import type { ServerContext } from './server-context.ts';
 
 /**
- * Who may call a route: `public` anyone; `admin` admin tokens; `project` admin tokens and tokens of
+ * Who may call a route: `public` anyone; `token` any valid token (what it does is its own: git credentials); `admin` admin tokens; `project` admin tokens and tokens of
  * the project in the `{project}` parameter; `run` / `job` likewise for the project of the `{run}` /
  * `{job}` parameter;
  * `proxy` routes authenticate themselves (three token forms, public services).
  */
 export const DOCS_PREFIX = '/api/docs';
 
-export type AuthMode = 'public' | 'admin' | 'project' | 'run' | 'job' | 'proxy';
+export type AuthMode = 'public' | 'token' | 'admin' | 'project' | 'run' | 'job' | 'proxy';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -44,12 +45,20 @@ export function registerAuth(app: FastifyInstance, ctx: ServerContext): void {
 
 
 async function authenticate(ctx: ServerContext, request: FastifyRequest): Promise<Principal> {
-  const bearer = bearerToken(request.headers);
-  if (bearer !== undefined) return principalFor(ctx, request.ip, bearer);
-  const cookie = cookieToken(request.headers);
-  if (cookie === undefined) return principalFor(ctx, request.ip, undefined);
-  assertSameOriginBrowserRequest(request.method, request.headers, { requireOrigin: true });
-  return principalForWebSession(ctx, request.ip, cookie);
+  return principalOfRequest(ctx, request.ip, request.method, request.headers);
+}
+
+/**
+ * The principal of an API request's headers: a Bearer token, else the web UI's session cookie (only
+ * from the UI's own origin; websockets pass `method` as a mutation so their Origin is checked).
+ */
+export async function principalOfRequest(ctx: ServerContext, address: string, method: string, headers: IncomingHttpHeaders): Promise<Principal> {
+  const bearer = bearerToken(headers);
+  if (bearer !== undefined) return principalFor(ctx, address, bearer);
+  const cookie = cookieToken(headers);
+  if (cookie === undefined) return principalFor(ctx, address, undefined);
+  assertSameOriginBrowserRequest(method, headers, { requireOrigin: true });
+  return principalForWebSession(ctx, address, cookie);
 }
 
 /** The principal of the web UI's session cookie (a session id, never a token), with failed attempts rate-limited. */
@@ -73,6 +82,7 @@ export async function principalForWebSession(ctx: ServerContext, address: string
 async function authorize(ctx: ServerContext, request: FastifyRequest, mode: AuthMode): Promise<void> {
   const principal = request.principal!;
   const params = (request.params ?? {}) as Record<string, string | undefined>;
+  if (mode === 'token') return;
   if (mode === 'admin') {
     if (principal.scope === 'admin') return;
     throw new BerthError('BERTH_E_FORBIDDEN', 'this route needs an admin token', {

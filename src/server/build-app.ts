@@ -27,6 +27,8 @@ import { runRoutes } from './routes/run-routes.ts';
 import { sessionRoutes } from './routes/session-routes.ts';
 import { RunEventHub } from './run-event-hub.ts';
 import { webUi } from './web/web-ui.ts';
+import { shellSocket } from './shell-socket.ts';
+import { gitRoutes } from './routes/git-routes.ts';
 import { serviceRoutes } from './routes/service-routes.ts';
 import { serviceOpenRoutes } from './routes/service-open-routes.ts';
 import { pipelineSessionRoutes } from './routes/pipeline-session-routes.ts';
@@ -139,6 +141,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance & { ru
   await app.register(serviceTemplateRoutes, opts.ctx);
   await app.register(buildRoutes, opts.ctx);
   await app.register(environmentRoutes, { ...opts.ctx, background });
+  await app.register(gitRoutes, opts.ctx);
+  await app.register(shellSocket, { ctx: opts.ctx, servicesDomain: opts.servicesDomain });
   await app.register(serviceProxy, { ctx: opts.ctx, timeoutMs: opts.proxyTimeoutMs ?? 60_000, servicesDomain: opts.servicesDomain });
   await app.register(webUi, { root: opts.webRoot });
   return Object.assign(app as FastifyInstance, { runsInFlight: () => running.size });

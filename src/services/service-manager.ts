@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { BerthConfig } from '../config/config.ts';
 import type { ServiceDefinition } from '../core/pipeline-types.ts';
-import type { LogChunk, RuntimeDriver, WorkloadHandle } from '../runtimes/driver.ts';
+import type { LogChunk, RuntimeDriver, WorkloadHandle, WorkloadSpec } from '../runtimes/driver.ts';
 import type { TokenRegistry } from '../auth/token-registry.ts';
 import { BerthError } from '../errors.ts';
 import type { Project } from '../store/project-repository.ts';
@@ -14,7 +14,7 @@ import type { Database } from '../store/tables.ts';
 import { insideRoot } from '../projects/inside-root.ts';
 import { parseCodeSource } from './code-source.ts';
 import { servicePath, serviceWorkloadSpec } from './service-workload-spec.ts';
-import { serviceUpstream, upstreamOwner } from './service-upstream.ts';
+import { liveUpstream, upstreamOwner } from './service-upstream.ts';
 import { allAccept, waitServiceReady } from './service-readiness.ts';
 import { sessionServiceRoute } from './session-route.ts';
 import type { ServiceRoute } from './service-route.ts';
@@ -46,6 +46,7 @@ export class ServiceManager {
   readonly #rows: ServiceRepository;
   readonly #db: Kysely<Database>;
   readonly #driverOf: () => Promise<RuntimeDriver>;
+  readonly #driverNamed: (name: string) => Promise<RuntimeDriver>;
   readonly #tokens: TokenRegistry;
   readonly #config: BerthConfig;
   readonly #endpoint: () => string;
@@ -56,12 +57,13 @@ export class ServiceManager {
   generation = 0;
 
   /** `hook` records each service created and deleted as an event, in the same transaction. */
-  /** `driver`: the runtime services run on, opened on first use (the engine's shared driver). */
-  constructor(opts: { db: Kysely<Database>; driver: () => Promise<RuntimeDriver>; tokens: TokenRegistry; config: BerthConfig; endpoint: () => string; containerEndpoint?: () => string; hook: StateChangeHook; readyTimeoutMs?: number }) {
+  /** `driver`: the runtime services run on, opened on first use (the engine's shared driver); `driverNamed`: any runtime's (sessions may run on another), by name. */
+  constructor(opts: { db: Kysely<Database>; driver: () => Promise<RuntimeDriver>; driverNamed?: (name: string) => Promise<RuntimeDriver>; tokens: TokenRegistry; config: BerthConfig; endpoint: () => string; containerEndpoint?: () => string; hook: StateChangeHook; readyTimeoutMs?: number }) {
     this.#readyTimeoutMs = opts.readyTimeoutMs ?? DEPLOY_READY_MS;
     this.#rows = new ServiceRepository(opts.db, { hook: opts.hook });
     this.#db = opts.db;
     this.#driverOf = opts.driver;
+    this.#driverNamed = opts.driverNamed ?? (() => opts.driver());
     this.#tokens = opts.tokens;
     this.#config = opts.config;
     this.#endpoint = opts.endpoint;
@@ -131,11 +133,12 @@ export class ServiceManager {
     const row = await this.#rows.get(project.uuid, name);
     const definition = row ? (JSON.parse(row.definition_json) as ServiceDefinition) : null;
     const declared = port === 0 ? definition?.ports[0] : port;
+    const handle = row ? parseHandle(row.handle_json) : null;
     const route = row
       ? definition && declared !== undefined && definition.ports.includes(declared)
-        ? { projectUuid: project.uuid, definition, upstream: serviceUpstream(parseHandle(row.handle_json), declared), owner: upstreamOwner(parseHandle(row.handle_json), declared), instance: `service ${row.created_at}` }
+        ? { projectUuid: project.uuid, definition, upstream: await liveUpstream(this.#driverNamed, handle, declared), owner: upstreamOwner(handle, declared), instance: `service ${row.created_at}` }
         : null
-      : await sessionServiceRoute(this.#db, project, name, port);
+      : await sessionServiceRoute(this.#db, project, name, port, this.#driverNamed);
     if (this.#routes.size > 10_000) this.#routes.clear();
     this.#routes.set(key, { route, until: Date.now() + ROUTE_CACHE_MS });
     return route;
@@ -165,16 +168,22 @@ export class ServiceManager {
     return out;
   }
 
+  /** The workload deploy starts for `def` (`apiToken`: the project token it makes; `berth service deploy --dry-run` shows a placeholder). */
+  workloadSpec(project: Project, def: ServiceDefinition, apiToken: string): WorkloadSpec {
+    const logPath = join(this.#config.home, 'services', project.uuid, `${def.name}.log`);
+    return serviceWorkloadSpec(
+      def,
+      { projectUuid: project.uuid, projectName: project.name, projectDir: project.path, endpoint: this.#endpoint(), containerEndpoint: this.#containerEndpoint?.(), apiToken, logPath, codeDir: join(this.#config.home, 'services', project.uuid, `${def.name}.code`) },
+      this.#config.baseEnv,
+    );
+  }
+
   async #start(project: Project, row: ServiceRow, def: ServiceDefinition): Promise<void> {
     if (row.token_id) await this.#tokens.revoke(row.token_id);
     const { secret, token } = await this.#tokens.create({ name: `service ${def.name}`, scope: 'project', projectUuid: project.uuid, service: def.name });
     row.token_id = token.id;
     await this.#rows.setToken(project.uuid, def.name, token.id);
-    const spec = serviceWorkloadSpec(
-      def,
-      { projectUuid: project.uuid, projectName: project.name, projectDir: project.path, endpoint: this.#endpoint(), containerEndpoint: this.#containerEndpoint?.(), apiToken: secret, logPath: row.log_path, codeDir: join(this.#config.home, 'services', project.uuid, `${def.name}.code`) },
-      this.#config.baseEnv,
-    );
+    const spec = this.workloadSpec(project, def, secret);
     const handle = await (await this.#driverOf()).start(spec);
     row.handle_json = JSON.stringify(handle);
     await this.#rows.setHandle(project.uuid, def.name, row.handle_json);

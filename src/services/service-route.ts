@@ -4,7 +4,8 @@ import type { ServiceDefinition } from '../core/pipeline-types.ts';
 export interface ServiceRoute {
   projectUuid: string;
   definition: ServiceDefinition;
-  upstream: { host: string; port: number };
+  /** Null when nothing serves the port now (a container that ended or was removed: its old host port may be anyone's). */
+  upstream: { host: string; port: number } | null;
   /** Process runtime: the service's process group, which must hold the port's listening socket (no squatting). */
   owner?: { pgid: number };
   /** Which start of the service this is (its row's creation time): browser service sessions are bound to it. */

@@ -33,6 +33,16 @@ describe('project service specs (pure)', () => {
     assert.equal(spec.env.LAB_ENDPOINT, 'http://host.docker.internal:7420');
   });
 
+  it('a container gets the requests, limits and GPUs of berth_resources; a host command none (the process runtime cannot limit)', () => {
+    const resources = { requests: { cpus: 0.25, memory: '256m' }, limits: { cpus: 1, memory: '1g' }, gpus: 1 };
+    const id = { projectUuid: 'u1', projectName: 'p', projectDir: '/proj', endpoint: 'http://b:1', apiToken: 'tok', logPath: '/l', codeDir: '/c' };
+    const container = serviceWorkloadSpec(parseServiceDefinition({ name: 'app', image: 'python:3-slim', command: 'python', ports: [8501], berth_resources: resources }, {}), id, {});
+    assert.deepEqual([container.requests, container.limits, container.gpus], [{ cpus: 0.25, memoryBytes: 256 * 2 ** 20 }, { cpus: 1, memoryBytes: 2 ** 30 }, 1]);
+    const host = serviceWorkloadSpec(parseServiceDefinition({ name: 'app', command: 'python', ports: [8501], berth_resources: resources }, {}), id, {});
+    assert.deepEqual([host.requests, host.limits, host.gpus], [undefined, undefined, undefined]);
+    assert.throws(() => parseServiceDefinition({ name: 'app', image: 'x', ports: [1], berth_resources: { limits: { memory: 'lots' } } }, {}), (e: any) => e.problems.some((p: any) => p.path.endsWith('berth_resources.limits.memory')));
+  });
+
   it("accepts ML Lab's form (name from the image, body = environment) and fills defaults", () => {
     const def = parseServiceDefinition({ A: 'b' }, { image: 'ghcr.io/team/Model-API:1.0' });
     assert.deepEqual([def.name, def.image, def.env_variables, def.ports, def.requires_authentication, def.exposed], ['model-api', 'ghcr.io/team/Model-API:1.0', { A: 'b' }, [8080], true, true]);

@@ -3,6 +3,7 @@ import type { WorkloadSpec } from '../runtimes/driver.ts';
 import { dirname, join } from 'node:path';
 import { parseCodeSource, RUN_CODE_SCRIPT, type CodeSource } from './code-source.ts';
 import { HOST_IMAGE } from './service-definition.ts';
+import { resourceFields, workloadResources } from '../core/workload-resources.ts';
 
 export interface ServiceIdentity {
   projectUuid: string;
@@ -39,6 +40,7 @@ export function serviceWorkloadId(projectUuid: string, name: string): string {
  * The command runs through `/bin/sh -c "command args"`, so `args` keeps Orchest's one-string form;
  * a service with `code` runs RUN_CODE_SCRIPT instead, driven by BERTH_CODE_* variables. An image
  * with neither command, args nor code runs its own ENTRYPOINT/CMD in its WORKDIR (ML Lab's deploy form).
+ * A container gets the requests, limits and GPUs of `berth_resources`.
  */
 export function serviceWorkloadSpec(def: ServiceDefinition, id: ServiceIdentity, base: Record<string, string>): WorkloadSpec {
   const firstPath = servicePath(id.projectName, def.name, def.ports[0]!);
@@ -69,6 +71,8 @@ export function serviceWorkloadSpec(def: ServiceDefinition, id: ServiceIdentity,
     ports: [...def.ports],
     logPath: id.logPath,
     hostPaths: typeof def.code === 'string' && parseCodeSource(def.code).kind === 'git' ? [id.projectDir, dirname(id.codeDir)] : [id.projectDir],
+    // Host commands cannot be limited (the process runtime refuses limits): resources are for containers.
+    ...(inContainer ? resourceFields(workloadResources(def.berth_resources, `services.${def.name}`)) : {}),
   };
   if (image === undefined || spec.command.length > 0) return spec;
   // An image and nothing to run (ML Lab's deploy form): the image's ENTRYPOINT/CMD in its WORKDIR, as session services do.

@@ -1,10 +1,10 @@
 import type { Kysely } from 'kysely';
 import type { ServiceDefinition } from '../core/pipeline-types.ts';
-import type { WorkloadHandle } from '../runtimes/driver.ts';
+import type { RuntimeDriver, WorkloadHandle } from '../runtimes/driver.ts';
 import type { Project } from '../store/project-repository.ts';
 import type { Database } from '../store/tables.ts';
 import type { ServiceRoute } from './service-route.ts';
-import { serviceUpstream, upstreamOwner } from './service-upstream.ts';
+import { liveUpstream, upstreamOwner } from './service-upstream.ts';
 
 const SESSION_UUID_LENGTH = 36;
 
@@ -19,6 +19,7 @@ export async function sessionServiceRoute(
   project: Project,
   hostname: string,
   port: number,
+  driverNamed: (name: string) => Promise<Pick<RuntimeDriver, 'list'>>,
 ): Promise<ServiceRoute | null> {
   const cut = hostname.length - SESSION_UUID_LENGTH - 1;
   if (cut < 1 || hostname[cut] !== '-') return null;
@@ -37,5 +38,5 @@ export async function sessionServiceRoute(
   const definition = JSON.parse(row.definition_json) as ServiceDefinition;
   if (definition.exposed !== true || !definition.ports.includes(port)) return null;
   const handle = row.handle_json ? (JSON.parse(row.handle_json) as WorkloadHandle) : null;
-  return { projectUuid: project.uuid, definition, upstream: serviceUpstream(handle, port), owner: upstreamOwner(handle, port), instance: `session ${row.created_at}` };
+  return { projectUuid: project.uuid, definition, upstream: await liveUpstream(driverNamed, handle, port), owner: upstreamOwner(handle, port), instance: `session ${row.created_at}` };
 }

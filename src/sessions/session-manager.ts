@@ -256,7 +256,8 @@ export class SessionManager {
       })
       .sort((a, b) => (a.order ?? 0) - (b.order ?? 0));
     const inherited = await this.#inherited(row.project_uuid, row.pipeline_uuid);
-    if (!isolated) mkdirSync(this.#config.dataDir, { recursive: true });
+    // Host services see it, and a container's bind of /data needs it (the engine refuses a missing source).
+    mkdirSync(this.#config.dataDir, { recursive: true });
     for (const [position, def] of services.entries()) {
       opts.signal?.throwIfAborted();
       const svc: SessionServiceRow = {
@@ -265,8 +266,8 @@ export class SessionManager {
       };
       await this.#rows.addService(svc);
       opts.onProgress?.(`service ${def.name}: starting`);
-      const image = isolated ? await this.#image(def, loaded.projectDir, (l) => opts.onProgress?.(`service ${def.name}: ${l}`)) : '';
-      const spec = this.#spec(row, def, { projectName, loaded, isolated, hostMounts: runtime.mountSupport?.().ok === true, image, inherited, logPath: svc.log_path, sessionType: scope });
+      const { image, gpuSupport } = isolated ? await this.#image(runtime.name, def, loaded.projectDir, (l) => opts.onProgress?.(`service ${def.name}: ${l}`)) : { image: '', gpuSupport: false };
+      const spec = this.#spec(row, def, { projectName, loaded, isolated, hostMounts: runtime.mountSupport?.().ok === true, image, gpuSupport, inherited, logPath: svc.log_path, sessionType: scope });
       // A service restarts only once it has been ready: a crash while starting fails the start.
       const handle = await runtime.driver.start({ ...spec, restart: 'no' }, opts.signal);
       await this.#rows.setServiceHandle(row.uuid, def.name, JSON.stringify(handle));
@@ -285,25 +286,29 @@ export class SessionManager {
   #spec(
     row: SessionRow,
     def: ServiceDefinition,
-    at: { projectName: string; loaded: LoadedPipeline; isolated: boolean; hostMounts?: boolean; image: string; inherited: Record<string, string>; logPath: string; sessionType: ServiceScope },
+    at: { projectName: string; loaded: LoadedPipeline; isolated: boolean; hostMounts?: boolean; image: string; gpuSupport?: boolean; inherited: Record<string, string>; logPath: string; sessionType: ServiceScope },
   ) {
     return sessionServiceSpec(def, {
       sessionUuid: row.uuid, sessionType: at.sessionType, projectUuid: row.project_uuid, projectName: at.projectName, pipelineUuid: row.pipeline_uuid,
       pipelinePath: at.isolated ? `/project-dir/${at.loaded.relativePath}` : at.loaded.file,
-      projectDir: at.loaded.projectDir, dataDir: this.#config.dataDir, isolated: at.isolated, hostMounts: at.hostMounts, image: at.image,
+      projectDir: at.loaded.projectDir, dataDir: this.#config.dataDir, isolated: at.isolated, hostMounts: at.hostMounts, image: at.image, gpuSupport: at.gpuSupport,
       inherited: at.inherited, base: this.#config.baseEnv, logPath: at.logPath,
     });
   }
 
-  async #image(def: ServiceDefinition, projectDir: string, onProgress: (line: string) => void): Promise<string> {
+  /** The service's image (pulled or built now), and whether it is a gpu_support environment's. */
+  async #image(runtime: RuntimeName, def: ServiceDefinition, projectDir: string, onProgress: (line: string) => void): Promise<{ image: string; gpuSupport: boolean }> {
     const uuid = environmentReference(def.image);
-    const images = await this.#runtimes.environmentImages();
+    const images = await this.#runtimes.environmentImages(runtime);
     if (uuid === null) {
       // A missing image is pulled now, its progress part of the session's start.
-      await images.ensurePulled(def.image, onProgress);
-      return def.image;
+      const image = images.serviceImage(def.image);
+      if (image !== def.image) onProgress(`image ${def.image} is ${image} (BERTH_ORCHEST_IMAGES)`);
+      await images.ensurePulled(image, onProgress);
+      return { image, gpuSupport: false };
     }
-    return (await images.ensure(loadEnvironment(projectDir, uuid), onProgress, projectDir)).image;
+    const env = loadEnvironment(projectDir, uuid);
+    return { image: (await images.ensure(env, onProgress, projectDir)).image, gpuSupport: env.gpuSupport === true };
   }
 
   /** Project variables overlaid by the pipeline's (what services may inherit). */

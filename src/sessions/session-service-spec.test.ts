@@ -42,6 +42,16 @@ describe('session service specs (pure)', () => {
     });
   });
 
+  it('berth_resources become requests, limits and GPUs; a gpu_support environment gives one GPU unless it says; the host gets none', () => {
+    const db: ServiceDefinition = { name: 'db', image: 'environment@e1', command: 'postgres', ports: [5432], exposed: false, scope: ['interactive'], berth_resources: { requests: { memory: '1g' }, limits: { cpus: 2, memory: '2g' } } };
+    const c = sessionServiceSpec(db, { ...ctx, image: 'berth-env/e1:abc', gpuSupport: true });
+    assert.deepEqual([c.requests, c.limits, c.gpus], [{ memoryBytes: 2 ** 30 }, { cpus: 2, memoryBytes: 2 * 2 ** 30 }, 1]);
+    assert.equal(sessionServiceSpec({ ...db, berth_resources: { gpus: 0 } }, { ...ctx, gpuSupport: true }).gpus, undefined);
+    assert.equal(sessionServiceSpec({ ...db, berth_resources: {} }, ctx).gpus, undefined);
+    const host = sessionServiceSpec(db, { ...ctx, isolated: false, gpuSupport: true });
+    assert.deepEqual([host.requests, host.limits, host.gpus], [undefined, undefined, undefined]);
+  });
+
   it("without a command the image's entrypoint gets the args; on the host the command runs in the project with the host's environment", () => {
     const redis: ServiceDefinition = { name: 'redis', image: 'redis', args: '--appendonly yes', ports: [6379], exposed: false, scope: ['interactive'], berth_restart: 'always' };
     const c = sessionServiceSpec(redis, { ...ctx, image: 'redis' });

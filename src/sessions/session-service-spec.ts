@@ -1,6 +1,7 @@
 import type { ServiceDefinition } from '../core/pipeline-types.ts';
 import { serviceHostname, sessionNetworkName, sessionServicePrefix, sessionServiceWorkloadId, sessionVolumeName } from '../core/session-naming.ts';
 import { splitShellWords } from '../core/shell-words.ts';
+import { resourceFields, withEnvironmentGpu, workloadResources } from '../core/workload-resources.ts';
 import type { Mount, WorkloadSpec } from '../runtimes/driver.ts';
 import { BerthError } from '../errors.ts';
 
@@ -23,6 +24,8 @@ export interface SessionServiceContext {
   hostMounts?: boolean;
   /** The image to run (environment@<uuid> already resolved); ignored on the host. */
   image: string;
+  /** The image is an environment's with gpu_support (one GPU unless berth_resources says). */
+  gpuSupport?: boolean;
   /** Project and pipeline variables (pipeline wins); a service gets only those it inherits. */
   inherited: Record<string, string>;
   /** The host environment a host process starts from (PATH…); containers get none of it. */
@@ -39,13 +42,15 @@ export interface SessionServiceContext {
  * the inherited project/pipeline variables named in env_variables_inherit (they win, as in Orchest),
  * then the ORCHEST_* and BERTH_* session variables. Containers join the session network under the service's
  * name and `<name>-<session uuid>`, get /data and /project-dir only where `binds` says, and the
- * named volumes of `berth_volumes` (per project, so they outlive the session). On the host the
+ * named volumes of `berth_volumes` (per project, so they outlive the session), and the requests,
+ * limits and GPUs of `berth_resources` (one GPU for a gpu_support environment). On the host the
  * command runs in the project folder with the host's environment, seeing /data and /project-dir
- * where the host allows mount namespaces (`hostMounts`); binds and volumes do not apply.
+ * where the host allows mount namespaces (`hostMounts`); binds, volumes and resources do not apply.
  */
 export function sessionServiceSpec(raw: ServiceDefinition, ctx: SessionServiceContext): WorkloadSpec {
   const def = substituteBasePath(raw, ctx.projectName, ctx.sessionUuid);
   const at = `services.${def.name}`;
+  const resources = ctx.isolated ? resourceFields(withEnvironmentGpu(workloadResources(def.berth_resources, at), ctx.gpuSupport === true)) : {};
   const args = def.args ? splitShellWords(def.args) : { ok: true as const, words: [] };
   if (!args.ok) throw invalid(`${at}.args`, `cannot be split into arguments: ${args.reason}`, 'quote it, or run a shell: "command": "sh", "args": "-c \'…\'"');
   const command = def.command ? [def.command, ...args.words] : args.words;
@@ -83,6 +88,7 @@ export function sessionServiceSpec(raw: ServiceDefinition, ctx: SessionServiceCo
     imageEntrypoint: !def.command,
     mounts,
     network: { name: sessionNetworkName(ctx.sessionUuid), aliases: [def.name, serviceHostname(def.name, ctx.sessionUuid)] },
+    ...resources,
   };
 }
 

@@ -14,6 +14,7 @@ import { migration0010BuildQueue } from './migrations/0010-build-queue.ts';
 import { migration0011OwnerStart } from './migrations/0011-owner-start.ts';
 import { migration0014SealedEnvVarsWebSessions } from './migrations/0014-sealed-env-vars-web-sessions.ts';
 import { migration0015ServerLeases } from './migrations/0015-server-leases.ts';
+import { migration0016GitCredentials } from './migrations/0016-git-credentials.ts';
 import { NodeSqliteDatabase } from './node-sqlite-database.ts';
 import { openPostgres } from './open-postgres.ts';
 import type { Database } from './tables.ts';
@@ -30,6 +31,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0011-owner-start': migration0011OwnerStart,
   '0014-sealed-env-vars-web-sessions': migration0014SealedEnvVarsWebSessions,
   '0015-server-leases': migration0015ServerLeases,
+  '0016-git-credentials': migration0016GitCredentials,
 };
 
 /** A file path (SQLite) or a StoreLocation (SQLite or PostgreSQL). */

@@ -255,6 +255,25 @@ export interface EnvVarsTable {
   updated_at: string;
 }
 
+/** A token holder's git identity (holder: the token id; the in-process CLI: "local"). */
+export interface GitIdentitiesTable {
+  holder: string;
+  name: string;
+  email: string;
+  updated_at: string;
+}
+
+/** A token holder's SSH private key for git, sealed with the install key; its public key and fingerprint in clear. */
+export interface GitKeysTable {
+  id: string;
+  holder: string;
+  name: string;
+  fingerprint: string;
+  public_key: string;
+  private_key: string;
+  created_at: string;
+}
+
 /** The web UI's sessions: the SHA-256 of the cookie's random id, the token that signed in, expiry (epoch ms). */
 export interface WebSessionsTable {
   hash: string;
@@ -301,6 +320,8 @@ export interface Database {
   sessions: SessionsTable;
   session_services: SessionServicesTable;
   env_vars: EnvVarsTable;
+  git_identities: GitIdentitiesTable;
+  git_keys: GitKeysTable;
   service_tickets: ServiceTicketsTable;
   service_sessions: ServiceSessionsTable;
   builds: BuildsTable;

@@ -62,8 +62,11 @@ describe('berth import orchest DIR', () => {
     cpSync(orchestFixture('services-connectivity'), project, { recursive: true });
     writeFileSync(join(project, 'services-connectivity.ipynb'), JSON.stringify({ cells: [], metadata: {}, nbformat: 4, nbformat_minor: 4 }));
     const res = await box.run(['import', 'orchest', project, '--json', '--runtime', 'process']);
-    assert.equal(res.code, 0, res.stdout);
+    // Its web UIs' programs (streamlit, tensorboard, code-server, run by `bash -c`) are not installed here: not ready.
+    assert.equal(res.code, 2, res.stdout);
     const report = parseJson(res.stdout);
+    assert.match(at(report, 'error'), /service "streamlit" runs "streamlit" in its bash -c script, which is not installed here \(not on PATH\): install it or use a container runtime/);
+    assert.match(at(report, 'error'), /service "vscode" runs "code-server" in its bash -c script/);
     const warnings = at(report, 'warning');
     assert.match(warnings, /service "postgres" \(image postgres\) has no command, so it cannot run on the process runtime \(a service there is a command run on this machine\): interactive runs leave it out and steps that use it cannot reach it, and a job run \(whose services must all start\) fails; use a container runtime \(--runtime docker\) or give it a command/);
     assert.match(warnings, /service "redis" \(image redis\) has no command/);
@@ -71,7 +74,7 @@ describe('berth import orchest DIR', () => {
     assert.match(at(report, 'cannot'), /service "streamlit": image orchest\/streamlit is not used on the process runtime/);
     assert.match(at(report, 'cannot'), /service "streamlit": binds \/data → \/data, \/project-dir → \/usr\/src\/app\/src do not apply/);
     const human = await box.run(['import', 'orchest', project]);
-    assert.match(human.stdout, /Check before running \(may stop a run\):[\s\S]*postgres[\s\S]*Ready/);
+    assert.match(human.stdout, /Check before running \(may stop a run\):[\s\S]*postgres[\s\S]*Not ready/);
     // A service whose program is not installed here cannot start: the pipeline cannot run as is.
     const file = join(project, 'services_connectivity.orchest');
     const def = JSON.parse((await import('node:fs')).readFileSync(file, 'utf8'));

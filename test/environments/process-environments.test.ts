@@ -10,13 +10,13 @@ const ENV = 'aaaaaaaa-1111-4222-8333-444444444444';
 const BROKEN = 'bbbbbbbb-1111-4222-8333-444444444444';
 
 /** A wheel of a tiny package (`berth_demo_pkg`), written by hand: what an offline user keeps in a wheel folder. */
-function writeWheel(dir: string): void {
+function writeWheel(dir: string, version = '1.0', value = 'from the wheel folder'): void {
   mkdirSync(dir, { recursive: true });
   execFileSync('python3', ['-c', `
 import base64, hashlib, zipfile, sys
-name, ver = "berth_demo_pkg", "1.0"
+name, ver = "berth_demo_pkg", sys.argv[2]
 files = {
-  f"{name}/__init__.py": "VALUE = 'from the wheel folder'\\n",
+  f"{name}/__init__.py": "VALUE = %r\\n" % sys.argv[3],
   f"{name}-{ver}.dist-info/METADATA": f"Metadata-Version: 2.1\\nName: berth-demo-pkg\\nVersion: {ver}\\n",
   f"{name}-{ver}.dist-info/WHEEL": "Wheel-Version: 1.0\\nGenerator: hand\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n",
 }
@@ -28,7 +28,7 @@ record.append(f"{name}-{ver}.dist-info/RECORD,,")
 with zipfile.ZipFile(sys.argv[1] + f"/{name}-{ver}-py3-none-any.whl", "w") as z:
   for path, text in files.items(): z.writestr(path, text)
   z.writestr(f"{name}-{ver}.dist-info/RECORD", "\\n".join(record) + "\\n")
-`, dir]);
+`, dir, version, value]);
 }
 
 describe('Orchest environments on the process runtime (Python virtual environments)', () => {
@@ -87,6 +87,24 @@ describe('Orchest environments on the process runtime (Python virtual environmen
     const events = parseJson((await box.run(['events', '--json'])).stdout);
     const types = (events.events as any[]).map((e) => e.type);
     assert.ok(types.includes('project:environment:image-build:started') && types.includes('project:environment:image-build:succeeded'), types.join(','));
+  });
+
+  it('a changed requirements.txt (a file the setup script names) builds the environment anew; an unrelated edit does not', T, async () => {
+    writeWheel(wheels, '2.0', 'version two');
+    box.file('requirements.txt', 'berth-demo-pkg==2.0\n');
+    const changed = await box.run(['run', 'ok.orchest'], { env: offline });
+    assert.equal(changed.code, 0, changed.stdout + changed.stderr);
+    assert.match(changed.stdout + changed.stderr, /Building environment "Demo env"/);
+    assert.equal(parseJson(readFileSync(join(data, 'seen.json'), 'utf8')).value, 'version two');
+    box.file('notes.txt', 'an edit the setup script does not read\n');
+    const unrelated = await box.run(['run', 'ok.orchest'], { env: offline });
+    assert.equal(unrelated.code, 0, unrelated.stderr);
+    assert.doesNotMatch(unrelated.stdout + unrelated.stderr, /Building environment/);
+    // The setup script itself is in the key too.
+    box.file(`.orchest/environments/${ENV}/setup_script.sh`, '#!/bin/bash\necho "setup, second edition"\npip install -r requirements.txt\n');
+    const script = await box.run(['run', 'ok.orchest'], { env: offline });
+    assert.equal(script.code, 0, script.stderr);
+    assert.match(script.stdout + script.stderr, /setup, second edition/);
   });
 
   it('a failing setup script fails the build and the step, naming the environment and the log', T, async () => {

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { REPO } from './berth-cli.ts';
 
 /** `berth server` as its own process on a free loopback port (its URL read from its "listening on" line). */
-export async function startServerProcess(env: Record<string, string | undefined>): Promise<{ url: string; child: ChildProcess; stderr: () => string; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, [join(REPO, 'bin', 'berth.ts'), 'server', '--port', '0', '--log-level', 'warn'], { env: { PATH: process.env.PATH, HOME: process.env.HOME, BERTH_SINGLE_USER: '1', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+export async function startServerProcess(env: Record<string, string | undefined>, args: string[] = []): Promise<{ url: string; child: ChildProcess; stderr: () => string; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, [join(REPO, 'bin', 'berth.ts'), 'server', '--port', '0', '--log-level', 'warn', ...args], { env: { PATH: process.env.PATH, HOME: process.env.HOME, BERTH_SINGLE_USER: '1', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   const url = await new Promise<string>((resolve, reject) => {
     child.stderr!.on('data', (d: Buffer) => {

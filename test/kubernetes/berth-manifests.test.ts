@@ -71,6 +71,18 @@ describe('berth kube manifests', () => {
     assert.deepEqual(objects(r.stdout), JSON.parse(JSON.stringify(berthManifests(options))));
   });
 
+  it('the servers get this Berth\'s pull secrets and cluster build settings', async () => {
+    const r = berth(['kube', 'manifests'], { BERTH_KUBE_REGISTRY: 'registry.acme.io/ml', BERTH_KUBE_BUILDER: 'buildkit', BERTH_KUBE_REGISTRY_SECRET: 'push', BERTH_KUBE_IMAGE_PULL_SECRETS: 'pull,pull2' });
+    assert.equal(r.status, 0, r.stderr);
+    const server = objects(r.stdout).find((o) => o.kind === 'Deployment')!;
+    await validateKubeObject(server);
+    const env = Object.fromEntries((server.spec.template.spec.containers[0].env as Array<{ name: string; value?: string }>).map((e) => [e.name, e.value]));
+    assert.deepEqual(
+      [env.BERTH_KUBE_REGISTRY, env.BERTH_KUBE_BUILDER, env.BERTH_KUBE_BUILDER_IMAGE, env.BERTH_KUBE_REGISTRY_SECRET, env.BERTH_KUBE_REGISTRY_INSECURE, env.BERTH_KUBE_IMAGE_PULL_SECRETS],
+      ['registry.acme.io/ml', 'buildkit', 'moby/buildkit:v0.17.3-rootless', 'push', undefined, 'pull,pull2'],
+    );
+  });
+
   it('bad flags exit 2 naming the flag and the fix, never a stack trace', () => {
     for (const [args, flag] of [
       [['--replicas', '0'], '--replicas'],

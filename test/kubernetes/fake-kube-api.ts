@@ -306,3 +306,22 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on('error', reject);
   });
 }
+
+/**
+ * A fresh FakeKubeApi for each test of the calling describe (registered as beforeEach/after
+ * hooks): drivers pushed to `drivers` are destroyed before the next test and at the end.
+ */
+export function freshKubeApiPerTest(drivers: Array<{ destroy(): Promise<void> }>, hooks: { beforeEach: (fn: () => Promise<void>) => void; after: (fn: () => Promise<void>) => void }): { api: FakeKubeApi; url: string } {
+  const current = { api: null as unknown as FakeKubeApi, url: '' };
+  const reset = async (): Promise<void> => {
+    for (const d of drivers.splice(0)) await d.destroy();
+    await current.api?.stop();
+  };
+  hooks.beforeEach(async () => {
+    await reset();
+    current.api = new FakeKubeApi();
+    current.url = await current.api.start();
+  });
+  hooks.after(reset);
+  return current;
+}

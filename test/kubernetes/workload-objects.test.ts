@@ -109,6 +109,29 @@ describe('kubernetes workload objects', () => {
     assert.deepEqual(parseWorkloadAnnotations(annotations), { id: `${RUN}-${STEP}`, owner: stepSpec().labels, files: { path: stepSpec().logPath, offset: 0, errOffset: 0 } });
   });
 
+  it('the spec\'s requests, limits and GPUs become the container\'s resources, replacing the defaults resource by resource; valid against the schema', async () => {
+    const resources = (extra: Partial<WorkloadSpec>) => workloadObjects(stepSpec(extra), { settings, installation: INSTALL }).workload.spec!.template.spec!.containers[0]!.resources;
+    // Defaults alone (BERTH_KUBE_CPU_REQUEST=250m, BERTH_KUBE_MEMORY_LIMIT=2Gi).
+    assert.deepEqual(resources({}), { requests: { cpu: '250m' }, limits: { memory: '2Gi' } });
+    const all = stepSpec({ requests: { cpus: 0.5, memoryBytes: 1536 * 2 ** 20 }, limits: { cpus: 2, memoryBytes: 4 * 2 ** 30 }, gpus: 2 });
+    const objects = workloadObjects(all, { settings, installation: INSTALL });
+    assert.deepEqual(objects.workload.spec!.template.spec!.containers[0]!.resources, {
+      requests: { cpu: '500m', memory: '1536Mi', 'nvidia.com/gpu': '2' },
+      limits: { cpu: '2', memory: '4Gi', 'nvidia.com/gpu': '2' },
+    });
+    await validateKubeObject(objects.workload);
+    // A memory request of 3Gi drops the 2Gi default limit (it would be below the request); the CPU default stays.
+    assert.deepEqual(resources({ requests: { memoryBytes: 3 * 2 ** 30 } }), { requests: { cpu: '250m', memory: '3Gi' } });
+    // A CPU limit below the 250m default request drops that request too.
+    assert.deepEqual(resources({ limits: { cpus: 0.1 } }), { limits: { cpu: '100m', memory: '2Gi' } });
+    assert.deepEqual(resources({ limits: { memoryBytes: 1000 } }), { requests: { cpu: '250m' }, limits: { memory: '1000' } });
+    // A restarting workload (Deployment) carries them the same way.
+    const deployment = workloadObjects(stepSpec({ restart: 'always', limits: { cpus: 1 }, gpus: 1 }), { settings, installation: INSTALL }).workload;
+    assert.equal(deployment.kind, 'Deployment');
+    assert.deepEqual(deployment.spec!.template.spec!.containers[0]!.resources, { requests: { 'nvidia.com/gpu': '1' }, limits: { cpu: '1', memory: '2Gi', 'nvidia.com/gpu': '1' } });
+    await validateKubeObject(deployment);
+  });
+
   it('a job-run (noninteractive) step schedules anywhere even when nodes hold the image', () => {
     const spec = stepSpec({ env: { ORCHEST_SESSION_TYPE: 'noninteractive' } });
     const pod = workloadObjects(spec, { settings, installation: INSTALL, imageNodes: ['node-a'] }).workload.spec!.template.spec!;

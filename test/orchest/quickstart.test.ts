@@ -19,7 +19,7 @@ import { parseJson, REPO, Sandbox } from '../helpers/berth-cli.ts';
  */
 const QUICKSTART = join(REPO, '..', 'shared', 'fixtures', 'orchest', 'quickstart');
 const DEBIAN_PYTHON = '/usr/bin/python3';
-const ORCHEST_IMAGE = 'berth-test/orchest-base-kernel-py:1';
+const ORCHEST_IMAGE = 'berth-test/orchest-base-kernel-py:2';
 const T = { timeout: 900_000 };
 const STEPS = ['Get data', 'Data exploration', 'Preprocessing', 'linear-regression', 'decision-tree', 'svm', 'Collect results'];
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, it } from 'node:test';
 import { Sandbox } from '../helpers/berth-cli.ts';
-import { AttackServer } from './attack-server.ts';
+import { AttackServer, attackRuntimes } from './attack-server.ts';
 
 type Json = Record<string, any>;
 
@@ -12,8 +12,8 @@ async function problems(res: Response): Promise<string[]> {
   return body.error.problems.map((p: Json) => p.path);
 }
 
-describe('security: one bad environment variable never breaks other workloads or projects', () => {
-  const s = new AttackServer();
+for (const runtime of await attackRuntimes('env var attack')) describe(`security (${runtime} runtime): one bad environment variable never breaks other workloads or projects`, () => {
+  const s = new AttackServer(runtime);
   before(async () => {
     await s.start();
     s.file('a', 'pipe.orchest', JSON.stringify({ name: 'p', uuid: '11111111-2222-4333-8444-555555555555', version: '1.2.3', parameters: {}, settings: {}, steps: {} }));
@@ -73,7 +73,7 @@ describe('security: one bad environment variable never breaks other workloads or
     } finally {
       db.close();
     }
-    assert.deepEqual(await s.run('b', 'echo "$KEPT ${STORED-unset}"\n'), { status: 'SUCCESS', log: 'kept-value unset\n' });
+    assert.deepEqual(await s.run('b', 'echo "$KEPT ${STORED-unset} ${X-unset}"\n'), { status: 'SUCCESS', log: 'kept-value unset unset\n' }, 'a stored name with "=" reaches no step as another variable');
     assert.deepEqual(await s.run('b'), { status: 'SUCCESS', log: 'ran-ok\n' });
     assert.deepEqual(await s.run('a'), { status: 'SUCCESS', log: 'ran-ok\n' });
   });

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { hostRequest } from '../helpers/host-request.ts';
-import { AttackServer } from './attack-server.ts';
+import { PYTHON_IMAGE } from '../helpers/docker-test-context.ts';
+import { AttackServer, attackRuntimes } from './attack-server.ts';
 
 type Json = Record<string, any>;
 const PORT = 23000 + (process.pid % 1000) * 2;
@@ -17,8 +18,27 @@ http.createServer((req, res) => {
 }).listen(Number(process.argv[2]), '127.0.0.1');
 `;
 
+/** Its twin for the docker runtime's test image (no Node there). No single quotes: it goes inline to sh -c. */
+const HEADERS_SERVICE_PY = `
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+print("life:" + sys.argv[2], flush=True)
+class H(BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("clear-site-data", "\\"*\\"")
+        for c in ("berth_token=planted; Path=/", "berth_service_session=planted; Domain=localhost; Path=/", "theme=dark; Path=/"):
+            self.send_header("set-cookie", c)
+        self.send_header("content-length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+ThreadingHTTPServer(("0.0.0.0", int(sys.argv[1])), H).serve_forever()
+`;
+
 async function waitUp(s: AttackServer, path: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 1200; i++) {
     const r = await s.api('GET', path, { token: s.tokenA });
     await r.arrayBuffer();
     if (r.status === 200) return;
@@ -27,8 +47,13 @@ async function waitUp(s: AttackServer, path: string): Promise<void> {
   throw new Error(`${path} never answered`);
 }
 
-describe('security: answers leak nothing across projects', () => {
-  const s = new AttackServer();
+for (const runtime of await attackRuntimes('answers leak nothing')) describe(`security (${runtime} runtime): answers leak nothing across projects`, () => {
+  const s = new AttackServer(runtime);
+  /** The headers service for this runtime, printing `life` to its log. */
+  const headersService = (life: string) =>
+    runtime === 'docker'
+      ? { name: 'hdr', image: PYTHON_IMAGE, command: 'python3', args: `-c '${HEADERS_SERVICE_PY}' ${PORT} ${life}`, ports: [PORT] }
+      : { name: 'hdr', command: process.execPath, args: `${script} ${PORT} ${life}`, ports: [PORT] };
   let runUuid = '';
   let script = '';
   before(async () => {
@@ -80,7 +105,7 @@ describe('security: answers leak nothing across projects', () => {
   });
 
   it('path-routed answers drop Clear-Site-Data and Berth cookies; host-routed ones drop Berth cookies', async () => {
-    const deployed = await s.api('POST', '/api/projects/a/services', { token: s.tokenA, body: { name: 'hdr', command: process.execPath, args: `${script} ${PORT} first`, ports: [PORT] } });
+    const deployed = await s.api('POST', '/api/projects/a/services', { token: s.tokenA, body: headersService('first') });
     assert.equal(deployed.status, 201, await deployed.clone().text());
     await waitUp(s, `/api/projects/a/services/hdr/${PORT}/`);
     const path = await s.api('GET', `/api/projects/a/services/hdr/${PORT}/`, { token: s.tokenA });
@@ -95,12 +120,12 @@ describe('security: answers leak nothing across projects', () => {
 
   it("a service created again under a removed one's name starts with an empty log", async () => {
     const log = async () => (await s.api('GET', '/api/projects/a/services/hdr/logs', { token: s.tokenA })).text();
-    for (let i = 0; i < 100 && !(await log()).includes('life:first'); i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 1200 && !(await log()).includes('life:first'); i++) await new Promise((r) => setTimeout(r, 50));
     assert.match(await log(), /life:first/);
     assert.equal((await s.api('DELETE', '/api/projects/a/services/hdr', { token: s.tokenA })).status, 204);
-    const again = await s.api('POST', '/api/projects/a/services', { token: s.tokenA, body: { name: 'hdr', command: process.execPath, args: `${script} ${PORT} second`, ports: [PORT] } });
+    const again = await s.api('POST', '/api/projects/a/services', { token: s.tokenA, body: headersService('second') });
     assert.equal(again.status, 201, await again.clone().text());
-    for (let i = 0; i < 100 && !(await log()).includes('life:second'); i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 1200 && !(await log()).includes('life:second'); i++) await new Promise((r) => setTimeout(r, 50));
     const text = await log();
     assert.match(text, /life:second/);
     assert.doesNotMatch(text, /life:first/);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { TestServer } from '../helpers/berth-server.ts';
 import { dockerTestContext, PYTHON_IMAGE } from '../helpers/docker-test-context.ts';
+import { killLeftovers } from './leftovers.ts';
 
 const ctx = await dockerTestContext('docker service environment');
 
@@ -28,6 +29,7 @@ describe("Docker project services get the image environment, never the server's 
   after(async () => {
     await t.api('DELETE', '/api/projects/dock/services/probe').catch(() => undefined);
     await t.close();
+    await killLeftovers(t.root);
     t.cleanup();
   });
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { bashPipeline, TestServer } from '../helpers/berth-server.ts';
+import { killLeftovers } from './leftovers.ts';
 
 type Report = { run: { uuid: string; status: string }; steps: Array<{ title: string; status: string; exit_code: number | null; reason: string | null }> };
 type Health = { status: string; helpers: Array<{ name: string; state: string; restarts: number; reason?: string }> };
@@ -42,6 +43,7 @@ describe('a killed process launcher is replaced and its workloads keep their rea
   });
   after(async () => {
     await t.close();
+    await killLeftovers(t.root);
     t.cleanup();
   });
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, it } from 'node:test';
 import { ADMIN, bashPipeline, TestServer } from '../helpers/berth-server.ts';
+import { killLeftovers } from './leftovers.ts';
 
 const CANARY = 'hunter2-canary-value';
 
@@ -22,6 +23,7 @@ describe('secrets at rest and the web UI session (issue 19 item 6)', () => {
   });
   after(async () => {
     await t.close();
+    await killLeftovers(t.root);
     t.cleanup();
   });
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { TestServer } from '../helpers/berth-server.ts';
 import { freePort } from '../helpers/instances.ts';
+import { killLeftovers } from './leftovers.ts';
 
 /** Issue 19 item 10 (second part): a project service is "running" only once it serves its port. */
 describe('project services answer "running" only once their port is ready (issue 19 item 10)', () => {
@@ -13,6 +14,7 @@ describe('project services answer "running" only once their port is ready (issue
   after(async () => {
     for (const name of ['slowstart', 'never']) await t.api('DELETE', `/api/projects/web/services/${name}`).catch(() => undefined);
     await t.close();
+    await killLeftovers(t.root);
     t.cleanup();
   });
 

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { AttackServer } from './attack-server.ts';
+import { bashPipeline } from '../helpers/berth-server.ts';
+import { eventually } from '../helpers/eventually.ts';
+import { AttackServer, attackRuntimes } from './attack-server.ts';
 
 type Json = Record<string, any>;
 const PIPELINE = { name: 'evil', uuid: '31111111-2222-4333-8444-555555555555', version: '1.2.3', parameters: {}, settings: {}, steps: {} };
@@ -61,3 +63,52 @@ describe('security: writes never go through a symlink out of the project', () =>
     assert.equal(await s.alive(), true);
   });
 });
+
+/**
+ * Item 7 on the docker runtime: a step plants links in what it has mounted — the project
+ * (/project-dir) and its own run folder (/berth-run), where the server keeps the steps' logs, writes
+ * them (as root) and reads them back for the API. Neither a write nor a read may follow such a link
+ * out of the folder: the server never appends a step's output to a host file, nor serves one as a log.
+ */
+if ((await attackRuntimes('links a step plants')).includes('docker')) {
+  describe('security (docker runtime): links a step plants are never followed by the server', () => {
+    const s = new AttackServer('docker');
+    let outside = '';
+    before(async () => {
+      await s.start();
+      outside = join(s.root, 'outside');
+      mkdirSync(outside, { recursive: true });
+      writeFileSync(join(outside, 'secret.txt'), 'host secret\n');
+      writeFileSync(join(outside, 'target.txt'), 'original\n');
+    });
+    after(async () => {
+      await s.stop();
+      s.cleanup();
+    });
+
+    it("a step that swaps its own log and a later step's log for links to host files: nothing is written to or read from them", async () => {
+      const first = '00000000-0000-4000-8000-000000000001';
+      const second = '00000000-0000-4000-8000-000000000002';
+      const { pipeline, files } = bashPipeline('plant', [
+        ['plant', `echo planting\nln -sf "$OUTSIDE/secret.txt" /berth-run/logs/${first}.log\nln -sf "$OUTSIDE/target.txt" /berth-run/logs/${second}.log\nln -s "$OUTSIDE/planted.orchest" /project-dir/evil.orchest\necho planted\n`],
+        ['after', 'echo INJECTED\n'],
+      ]);
+      for (const [rel, content] of Object.entries(files)) s.file('a', rel, content);
+      s.file('a', 'plant.orchest', JSON.stringify(pipeline));
+      const res = await s.api('POST', '/api/projects/a/runs', { token: s.tokenA, body: { pipeline: 'plant.orchest', env: { OUTSIDE: outside } } });
+      assert.equal(res.status, 201, await res.clone().text());
+      const uuid = ((await res.json()) as Json).run.uuid as string;
+      await eventually('the run to end', async () => !['PENDING', 'STARTED'].includes(((await (await s.api('GET', `/api/runs/${uuid}`, { token: s.tokenA })).json()) as Json).run.status));
+      assert.equal(readFileSync(join(outside, 'target.txt'), 'utf8'), 'original\n', "a step's output was appended to a host file through a link");
+      for (const step of [first, second]) {
+        const log = await (await s.api('GET', `/api/runs/${uuid}/steps/${step}/logs`, { token: s.tokenA })).text();
+        assert.doesNotMatch(log, /host secret|original/, `the log of ${step} served a host file`);
+      }
+      const put = await s.api('PUT', '/api/projects/a/pipelines/evil.orchest', { token: s.tokenA, body: PIPELINE });
+      assert.equal(put.status, 400, await put.clone().text());
+      assert.equal(existsSync(join(outside, 'planted.orchest')), false);
+      assert.equal(await s.alive(), true);
+      assert.deepEqual(await s.run('b'), { status: 'SUCCESS', log: 'ran-ok\n' }, 'another project still runs');
+    });
+  });
+}

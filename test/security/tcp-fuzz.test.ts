@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { REPO } from '../helpers/berth-cli.ts';
-import { AttackServer } from './attack-server.ts';
+import { AttackServer, attackRuntimes } from './attack-server.ts';
 
-const ECHO = join(REPO, 'test', 'fixtures', 'services', 'echo-service.mjs');
 const PORT = 22000 + (process.pid % 1000) * 2;
 const CONNECTIONS = 300;
 const CONCURRENCY = 16;
@@ -16,21 +13,12 @@ function rng(seed: number): () => number {
   return () => ((x = (x * 1103515245 + 12345) >>> 0) / 2 ** 32);
 }
 
-describe('security: a bounded raw-TCP fuzz leaves the server up for every project', () => {
-  const s = new AttackServer();
+for (const runtime of await attackRuntimes('raw-TCP fuzz')) describe(`security (${runtime} runtime): a bounded raw-TCP fuzz leaves the server up for every project`, () => {
+  const s = new AttackServer(runtime);
   let proxied = '';
   before(async () => {
     await s.start();
-    const res = await s.api('POST', '/api/projects/a/services', { token: s.tokenA, body: { name: 'echo', command: process.execPath, args: `${ECHO} ${PORT}`, ports: [PORT] } });
-    assert.equal(res.status, 201, await res.clone().text());
-    proxied = `/api/projects/a/services/echo/${PORT}`;
-    for (let i = 0; i < 200; i++) {
-      const r = await s.api('GET', `${proxied}/`, { token: s.tokenA });
-      await r.arrayBuffer();
-      if (r.status === 200) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error('the echo service never answered');
+    proxied = await s.deploy('a', s.echoService('echo', PORT));
   });
   after(async () => {
     await s.api('DELETE', '/api/projects/a/services/echo');

@@ -1,35 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { AttackServer, sendAndReset } from './attack-server.ts';
+import { AttackServer, attackRuntimes, sendAndReset } from './attack-server.ts';
 
 const PORT = 21000 + (process.pid % 1000) * 2;
 const upgrade = (path: string, extra = '') => `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n${extra}\r\n`;
 
-/** A plain HTTP service (no websockets) that answers slowly and streams its answer. */
-const PLAIN_SERVICE = `
-const http = require('node:http');
-http.createServer((req, res) => {
-  res.writeHead(200, { 'content-type': 'text/plain' });
-  let n = 0;
-  const t = setInterval(() => { res.write('chunk ' + n + '\\n'); if (++n === 20) { clearInterval(t); res.end(); } }, 10);
-  req.on('close', () => clearInterval(t));
-}).listen(Number(process.argv[2]), '127.0.0.1');
-`;
-
-describe('security: websocket upgrades that are reset never stop the server', () => {
-  const s = new AttackServer();
+for (const runtime of await attackRuntimes('upgrade-and-reset')) describe(`security (${runtime} runtime): websocket upgrades that are reset never stop the server`, () => {
+  const s = new AttackServer(runtime);
   before(async () => {
     await s.start();
-    const script = s.file('a', 'plain.cjs', PLAIN_SERVICE);
-    const res = await s.api('POST', '/api/projects/a/services', { token: s.tokenA, body: { name: 'plain', command: process.execPath, args: `${script} ${PORT}`, ports: [PORT] } });
-    assert.equal(res.status, 201, await res.clone().text());
-    for (let i = 0; i < 200; i++) {
-      const r = await s.api('GET', `/api/projects/a/services/plain/${PORT}/`, { token: s.tokenA });
-      await r.arrayBuffer();
-      if (r.status === 200) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error('the plain service never answered');
+    await s.deploy('a', s.echoService('plain', PORT, { plain: true }));
   });
   after(async () => {
     await s.api('DELETE', '/api/projects/a/services/plain');
@@ -82,5 +62,6 @@ describe('security: websocket upgrades that are reset never stop the server', ()
     const garbage = await answer('\u0001\u0002 not http at all\r\n\r\n');
     assert.match(garbage, /^HTTP\/1.1 400 BERTH_E_BAD_REQUEST/);
     assert.equal(await s.alive(), true);
+    assert.deepEqual(await s.run('b'), { status: 'SUCCESS', log: 'ran-ok\n' }, 'another project still runs');
   });
 });

@@ -9,6 +9,8 @@ import type { EventBackend, JobBackend, WebhookBackend } from './outbox-backends
 import type { ProjectBackend } from './project-backend.ts';
 import type { BuildPage } from '../../environments/build-queue.ts';
 import type { EnvVarBackend } from './env-var-backend.ts';
+import type { GitBackend } from './git-backend.ts';
+import type { ShellSession } from './remote-shell.ts';
 
 export type RunSummary = RunReport['run'];
 
@@ -54,11 +56,18 @@ export interface BerthBackend {
   /** A session service's log (follow: until it ends). */
   sessionLogs(pipelinePath: string, service: string, opts: { follow: boolean }): Promise<AsyncIterable<Buffer | string>>;
   envVars(): Promise<EnvVarBackend>;
+  /** Git identity, SSH keys, project import (the token's own; in-process: the local user's). */
+  git(): Promise<GitBackend>;
   jobs(): Promise<JobBackend>;
   webhooks(): Promise<WebhookBackend>;
   events(): Promise<EventBackend>;
   projects(): Promise<ProjectBackend>;
   /** Environment image builds, newest first (a page). */
   listBuilds(opts: { limit?: number; before?: string; status?: string }): Promise<BuildPage>;
+  /**
+   * An interactive shell in a project's environment (by uuid or name). `project` names a registered
+   * project; without it the local backend uses the project folder `projectDir` (registered if new).
+   */
+  openShell(opts: { project?: string; projectDir: string; environment: string; cols: number; rows: number; onProgress?: (line: string) => void }): Promise<ShellSession>;
   close(): Promise<void>;
 }

@@ -32,17 +32,28 @@ export class HttpClient {
     if (res.ok) return res;
     throw await errorOf(res);
   }
+
+  /** A websocket to `path` on the server (ws:// or wss://), with the token as a Bearer header. */
+  async websocket(path: string): Promise<import('ws').WebSocket> {
+    const { WebSocket } = await import('ws');
+    const url = `${this.#endpoint.replace(/^http/, 'ws')}${path}`;
+    return new WebSocket(url, { headers: this.#token ? { authorization: `Bearer ${this.#token}` } : {} });
+  }
 }
 
 async function errorOf(res: Response): Promise<BerthError> {
-  const text = await res.text();
+  return errorOfBody(res.status, await res.text());
+}
+
+/** A server's error body (`{"error": {...}}`) as the BerthError it names. */
+export function errorOfBody(status: number, text: string): BerthError {
   try {
     const { error } = JSON.parse(text) as { error: { code: string; message: string; problems?: BerthError['problems'] } };
     const code = (error.code in ERRORS ? error.code : 'BERTH_E_INTERNAL') as ErrorCode;
     const { code: _c, message: _m, problems: _p, ...details } = error as Record<string, unknown>;
     return new BerthError(code, error.message, { problems: error.problems ?? [], details });
   } catch {
-    return new BerthError('BERTH_E_SERVER_UNREACHABLE', `the Berth server answered ${res.status}: ${text.slice(0, 200)}`);
+    return new BerthError('BERTH_E_SERVER_UNREACHABLE', `the Berth server answered ${status}: ${text.slice(0, 200)}`);
   }
 }
 

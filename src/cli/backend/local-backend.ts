@@ -8,6 +8,9 @@ import { runReport } from '../../runs/run-report.ts';
 import { stepLogChunks } from '../../runs/step-log.ts';
 import type { SessionView } from '../../sessions/session-view.ts';
 import type { BerthBackend, RunSummary, StepLog, ValidationSummary } from './berth-backend.ts';
+import type { ShellSession } from './remote-shell.ts';
+import { LOCAL_HOLDER } from '../../projects/git-credentials.ts';
+import { localGit, type GitBackend } from './git-backend.ts';
 import type { EventBackend, JobBackend, WebhookBackend } from './outbox-backends.ts';
 import { localProjects, type ProjectBackend } from './project-backend.ts';
 
@@ -121,6 +124,12 @@ export class LocalBackend implements BerthBackend {
     return localProjects(await this.#engine());
   }
 
+  async openShell(opts: Parameters<BerthBackend['openShell']>[0]): Promise<ShellSession> {
+    const engine = await this.#engine();
+    const project = opts.project ?? (await engine.projects.ensure(opts.projectDir)).uuid;
+    return engine.openShell({ project, environment: opts.environment, cols: opts.cols, rows: opts.rows, gitHolder: LOCAL_HOLDER, onProgress: opts.onProgress });
+  }
+
   async listBuilds(opts: Parameters<BerthBackend['listBuilds']>[0]) {
     return (await this.#engine()).builds.list(opts);
   }
@@ -134,6 +143,10 @@ export class LocalBackend implements BerthBackend {
     return (async function* () {
       for await (const chunk of chunks) yield chunk.data;
     })();
+  }
+
+  async git(): Promise<GitBackend> {
+    return localGit(await this.#engine());
   }
 
   async envVars(): Promise<EnvVarBackend> {

@@ -14,6 +14,8 @@ import type { EventBackend, JobBackend, WebhookBackend } from './outbox-backends
 import type { ProjectBackend, ProjectView } from './project-backend.ts';
 import type { BuildPage } from '../../environments/build-queue.ts';
 import { pollRun } from './poll-run.ts';
+import { remoteShell, type ShellSession } from './remote-shell.ts';
+import { remoteGit, type GitBackend } from './git-backend.ts';
 import type { EnvVarBackend, EnvVarRef } from './env-var-backend.ts';
 import type { EnvVarInfo } from '../../projects/env-vars.ts';
 import { RemoteJobBackend } from './remote-job-backend.ts';
@@ -170,6 +172,10 @@ export class RemoteBackend implements BerthBackend {
     })();
   }
 
+  async git(): Promise<GitBackend> {
+    return remoteGit(this.#http);
+  }
+
   async envVars(): Promise<EnvVarBackend> {
     const base = async (ref: EnvVarRef): Promise<string> => {
       if (ref.pipelineFile !== undefined) {
@@ -208,7 +214,17 @@ export class RemoteBackend implements BerthBackend {
 
   async close(): Promise<void> {}
 
-  /** The server's project for a local folder: found by folder name, registered when missing. */
+  async openShell(opts: Parameters<BerthBackend['openShell']>[0]): Promise<ShellSession> {
+    if (opts.project === undefined) {
+      throw new BerthError('BERTH_E_INVALID_ARGUMENT', 'say which of the server\'s projects the shell is for', {
+        problems: [{ path: '--project', message: 'missing (BERTH_ENDPOINT is set: the shell runs on the server)', fix: 'add --project NAME (see `berth project list`)' }],
+      });
+    }
+    const query = new URLSearchParams({ cols: String(opts.cols), rows: String(opts.rows) });
+    const ws = await this.#http.websocket(`/api/projects/${encodeURIComponent(opts.project)}/environments/${encodeURIComponent(opts.environment)}/shell?${query}`);
+    return remoteShell(ws, opts.onProgress);
+  }
+
   listBuilds(opts: Parameters<BerthBackend['listBuilds']>[0]): Promise<BuildPage> {
     const query = new URLSearchParams();
     for (const [k, v] of Object.entries(opts)) if (v !== undefined) query.set(k, String(v));

@@ -4,6 +4,7 @@ import { parseFlags, usageError } from '../parse-flags.ts';
 
 export const envHelp = `Usage: berth env build [--json] PATH
        berth env builds [--status S] [--limit N] [--before ID] [--json]
+       berth env shell [--project P] ENV
 
 Builds environment images on the Docker engine (DOCKER_HOST): PATH is a project folder (all of its
 .orchest/environments/<uuid>/) or one environment folder. Each image is built as Orchest built it:
@@ -18,7 +19,16 @@ At most BERTH_MAX_BUILDS builds (default 1) run at once, across every Berth proc
 the others wait PENDING ("waiting for a build slot: N ahead"). \`env builds\` lists builds, newest
 first (status PENDING, STARTED, SUCCESS or FAILURE); with BERTH_ENDPOINT set, the server's.
 
+\`env shell ENV\` opens an interactive shell in the environment ENV (its name or uuid) as the project's
+steps see it: on the process runtime bash with the environment's virtual environment activated, in
+/project-dir with the data folder at /data (where the host allows mount namespaces; else in the
+project folder); on Docker a fresh container of the environment's image with /project-dir and /data
+mounted, removed when the shell ends. The environment is built first when needed. Without
+--project the project is the current folder (registered if new); with BERTH_ENDPOINT set the shell
+runs on the server (--project required). The exit status is the shell's.
+
 Options:
+  --project P  env shell: a registered project, by name or uuid
   --json   build: print {"environments": [{uuid, name, image, built, log}]};
            builds: print {"builds": [...], "next_cursor"} (pass it as --before for the next page)
 Exit status: 0 all images are ready, 1 a build failed or Docker is unreachable, 2 invalid input.`;
@@ -29,11 +39,16 @@ export async function envCommand(ctx: CliContext, args: string[]): Promise<numbe
     status: { type: 'string' },
     limit: { type: 'string' },
     before: { type: 'string' },
+    project: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return ctx.out(envHelp), 0;
   const [verb, path, ...rest] = positionals;
   if (verb === 'builds' && path === undefined) return listBuilds(ctx, values);
+  if (verb === 'shell') {
+    if (path === undefined || rest.length > 0) throw usageError('env shell', 'expected exactly one environment (its name or uuid)', 'berth env shell my-environment');
+    return environmentShell(ctx, path, values.project);
+  }
   if (verb !== 'build') throw usageError('env', verb === undefined ? 'expected a subcommand' : `unknown subcommand "${verb}"`, 'berth env build PATH_TO_PROJECT_OR_ENV, or berth env builds');
   if (path === undefined || rest.length > 0) throw usageError('env', 'expected exactly one PATH', 'berth env build path/to/project');
   const engine = await ctx.engine();
@@ -46,6 +61,30 @@ export async function envCommand(ctx: CliContext, args: string[]): Promise<numbe
     ctx.out(image.built ? `Built ${image.image} (${image.name}); log: ${image.log}` : `Up to date: ${image.image} (${image.name})`);
   }
   return 0;
+}
+
+/** The shell on this terminal (raw mode when it is one), until it exits; its exit status. */
+async function environmentShell(ctx: CliContext, environment: string, project: string | undefined): Promise<number> {
+  const { stdin, stdout } = process;
+  const size = () => ({ cols: stdout.columns || 80, rows: stdout.rows || 24 });
+  const { terminal, environment: env } = await (await ctx.backend()).openShell({ project, projectDir: process.cwd(), environment, ...size(), onProgress: (line) => ctx.err(line) });
+  if (stdin.isTTY) ctx.err(`Shell in environment ${env.name} (${env.uuid}); exit to leave.`);
+  terminal.onData((chunk) => stdout.write(chunk));
+  const raw = Boolean(stdin.isTTY);
+  if (raw) stdin.setRawMode(true);
+  const input = (chunk: Buffer) => terminal.write(chunk);
+  const resize = () => terminal.resize(size().cols, size().rows);
+  stdin.on('data', input);
+  stdout.on('resize', resize);
+  stdin.resume();
+  const code = await terminal.exited;
+  stdin.off('data', input);
+  stdout.off('resize', resize);
+  if (raw) stdin.setRawMode(false);
+  stdin.pause();
+  stdin.destroy();
+  await terminal.close();
+  return code ?? 1;
 }
 
 async function listBuilds(ctx: CliContext, values: { json?: boolean; status?: string; limit?: string; before?: string }): Promise<number> {

@@ -35,6 +35,7 @@ export async function importCommand(ctx: CliContext, args: string[]): Promise<nu
     env: ctx.config.baseEnv,
     nodePath: process.execPath,
     images: runtime === 'process' ? undefined : await imageProbe(ctx, runtime as RuntimeName),
+    imageTable: ctx.config.orchestImages,
   });
   if (values.json) {
     ctx.out(JSON.stringify(report));

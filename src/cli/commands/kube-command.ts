@@ -23,7 +23,9 @@ Options:
   --database-secret NAME  Secret whose key "url" is the PostgreSQL URL (default berth-database)
   --ingress-class NAME    IngressClass (default: the cluster's)
   --tls-secret NAME       TLS Secret for both hosts (default: none, plain HTTP)
-  --no-node-access        leave out the ClusterRole that reads Nodes (workloads then schedule anywhere)`;
+  --no-node-access        leave out the ClusterRole that reads Nodes (workloads then schedule anywhere)
+The servers get this Berth's BERTH_KUBE_IMAGE_PULL_SECRETS and, to build environment images on the
+cluster, its BERTH_KUBE_REGISTRY, _BUILDER, _BUILDER_IMAGE, _REGISTRY_SECRET and _REGISTRY_INSECURE.`;
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
@@ -84,6 +86,8 @@ export async function kubeCommand(ctx: CliContext, args: string[]): Promise<numb
     ingressClass: check('--ingress-class', values['ingress-class'], DNS_NAME, 'an IngressClass name', '--ingress-class nginx'),
     tlsSecret: check('--tls-secret', values['tls-secret'], DNS_NAME, 'a Secret name', '--tls-secret berth-tls'),
     nodeAccess: !values['no-node-access'],
+    imagePullSecrets: settings.imagePullSecrets,
+    build: settings.build,
   });
   const namespace = objects[0]!.metadata!.name!;
   const secret = values['database-secret'] ?? 'berth-database';

@@ -1,13 +1,12 @@
 import { join, resolve, dirname } from 'node:path';
-import { EnvironmentImages } from '../../environments/environment-images.ts';
-import { readOrchestEnvironments } from '../../environments/orchest-environments.ts';
 import { BerthError } from '../../errors.ts';
 import { loadPipeline } from '../../projects/pipeline-loader.ts';
 import { ContainerStepRuntime } from '../../runs/container-step-runtime.ts';
-import type { ImageBuilder } from '../../runtimes/image-builder.ts';
+import { projectNameOf } from '../../projects/pipeline-loader.ts';
 import { kubeYaml } from '../../runtimes/kubernetes/kube-yaml.ts';
-import { workloadObjects } from '../../runtimes/kubernetes/workload-objects.ts';
 import type { CliContext } from '../cli-context.ts';
+import { DryRunObjects, sessionServiceSpecs } from './kube-service-objects.ts';
+import { planningImages } from './planning-image-builder.ts';
 
 /** Stands for the run that a real `berth run` would create (its uuid is made then). */
 const RUN = 'dry-run';
@@ -17,6 +16,7 @@ const RUN = 'dry-run';
  * for the pipeline's steps, as YAML, built by the same code a run uses (ContainerStepRuntime for the
  * workload specs, the runtime's pure builders for the objects) — without a cluster and without
  * creating a run. Environment images are named by the tag a build would give them; none is built.
+ * A job run (`job`) also starts the pipeline's noninteractive-scope services: their objects come first.
  */
 export async function kubeDryRun(ctx: CliContext, file: string, env: Record<string, string>, job: boolean): Promise<number> {
   const { config } = ctx;
@@ -25,10 +25,12 @@ export async function kubeDryRun(ctx: CliContext, file: string, env: Record<stri
   const projectUuid = 'dry-run-project';
   const runDir = join(config.home, 'runs', RUN);
   // prepareStep only builds the spec: no driver is used, so none is opened (there may be no cluster).
-  const runtime = new ContainerStepRuntime(config, null as never, new EnvironmentImages(new PlanningImageBuilder(), join(config.home, 'builds')), 'kubernetes');
-  const gpu = new Set(readOrchestEnvironments(projectDir).filter((e) => e.gpuSupport).map((e) => e.uuid));
-  const objects: object[] = [];
-  const claims = new Map<string, object>();
+  const images = planningImages(config);
+  const runtime = new ContainerStepRuntime(config, null as never, images, 'kubernetes');
+  const objects = new DryRunObjects();
+  if (job) {
+    for (const spec of await sessionServiceSpecs(config, loaded, 'noninteractive', { sessionUuid: RUN, projectUuid, projectName: projectNameOf(projectDir) }, images)) objects.add(config, spec);
+  }
   for (const step of Object.values(pipeline.steps)) {
     const prepared = await runtime.prepareStep({
       id: `${RUN}-${step.uuid}`,
@@ -57,36 +59,13 @@ export async function kubeDryRun(ctx: CliContext, file: string, env: Record<stri
       notebookOut: join(runDir, 'notebooks', `${step.uuid}.ipynb`),
     });
     if (!prepared.ok) throw new BerthError('BERTH_E_INVALID_PIPELINE', prepared.reason, { problems: [{ path: `steps.${step.uuid}`, message: prepared.reason }] });
-    const built = workloadObjects(prepared.spec, { settings: config.kubernetes.settings, installation: config.home, resources: gpu.has(step.environment) ? { gpus: 1 } : undefined });
-    for (const claim of built.claims) claims.set((claim.metadata as { name: string }).name, claim);
-    objects.push(built.workload);
-    if (built.service) objects.push(built.service, ...built.aliases);
+    objects.add(config, prepared.spec);
   }
   ctx.out(
-    kubeYaml([...claims.values(), ...objects], [
-      `berth run ${file} --runtime kubernetes --dry-run: ${objects.length} object(s) in namespace ${config.kubernetes.settings.namespace}; nothing was created.`,
+    kubeYaml(objects.all(), [
+      `berth run ${file} --runtime kubernetes --dry-run: ${objects.count} object(s) in namespace ${config.kubernetes.settings.namespace}; nothing was created.`,
       `"${RUN}" stands for the run's uuid; environment images are named by their build tag and were not built.`,
     ]).trimEnd(),
   );
   return 0;
 }
-
-/** Plans image names only: every image counts as present (nothing is pulled or built), base image ids as unknown. */
-class PlanningImageBuilder implements ImageBuilder {
-  async hasImage(): Promise<boolean> {
-    return true;
-  }
-  async imageId(): Promise<string | null> {
-    return null;
-  }
-  async tag(): Promise<void> {
-    throw new Error('a dry run tags no image');
-  }
-  async build(): Promise<void> {
-    throw new Error('a dry run builds no image');
-  }
-  async pull(): Promise<void> {
-    throw new Error('a dry run pulls no image');
-  }
-}
-

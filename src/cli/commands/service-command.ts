@@ -6,6 +6,7 @@ import { table } from '../format.ts';
 import { parseFlags, usageError } from '../parse-flags.ts';
 
 export const serviceHelp = `Usage: berth service deploy --project P (--file SERVICE.json | --image IMAGE [--name N] [--env K=V]...) [--json]
+       berth service deploy --project P (--file … | --image …) --runtime kubernetes --dry-run
        berth service list --project P [--json]
        berth service logs --project P NAME [-f]
        berth service rm --project P NAME
@@ -19,7 +20,9 @@ SERVICE.json is a Berth/Orchest service definition, e.g.
   {"name": "web", "command": "python3", "args": "-m http.server 8080", "ports": [8080]}
 Templates (tensorboard, streamlit, vscode, jupyterlab, redis, postgres with a volume, mlflow) are
 added to a pipeline file's services and run in its sessions (berth session --help); with --session,
-logs shows a session service's output (same as berth session logs).`;
+logs shows a session service's output (same as berth session logs).
+deploy --dry-run (with --runtime kubernetes, or BERTH_RUNTIME=kubernetes) prints every object the
+service would create on the cluster, as YAML, from this Berth's store, deploying nothing.`;
 
 export async function serviceCommand(ctx: CliContext, args: string[]): Promise<number> {
   const { values, positionals } = parseFlags('service', args, {
@@ -30,6 +33,8 @@ export async function serviceCommand(ctx: CliContext, args: string[]): Promise<n
     env: { type: 'string', multiple: true },
     follow: { type: 'boolean', short: 'f' },
     session: { type: 'string' },
+    runtime: { type: 'string' },
+    'dry-run': { type: 'boolean' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -45,6 +50,13 @@ export async function serviceCommand(ctx: CliContext, args: string[]): Promise<n
     return 0;
   }
   if (!values.project) throw usageError('service', '--project is required', 'e.g. berth service list --project my-project');
+  if (values['dry-run'] || values.runtime !== undefined) {
+    if (verb !== 'deploy' || !values['dry-run']) throw usageError('service', '--runtime and --dry-run go together, with deploy (a server deploys on its own runtime)', 'berth service deploy --project P --file SERVICE.json --runtime kubernetes --dry-run');
+    if ((values.runtime ?? ctx.config.runtime) !== 'kubernetes') throw usageError('service deploy', '--dry-run prints the Kubernetes objects of a service', 'add --runtime kubernetes (or set BERTH_RUNTIME=kubernetes)');
+    if (!values.file && !values.image) throw usageError('service deploy', 'give --file SERVICE.json or --image IMAGE', 'see berth service --help');
+    const body = values.file ? readDefinition(values.file) : envFlags('service deploy', values.env ?? []);
+    return (await import('./kube-session-dry-run.ts')).kubeServiceDryRun(ctx, values.project, body, values.file ? {} : { image: values.image, name: values.name });
+  }
   const backend = await ctx.backend();
   if (verb === 'deploy') {
     const env = envFlags('service deploy', values.env ?? []);

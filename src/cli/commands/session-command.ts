@@ -4,7 +4,8 @@ import type { CliContext } from '../cli-context.ts';
 import { table } from '../format.ts';
 import { parseFlags, usageError } from '../parse-flags.ts';
 
-export const sessionHelp = `Usage: berth session start PIPELINE_FILE [--runtime process|docker] [--timeout SECONDS] [--json]
+export const sessionHelp = `Usage: berth session start PIPELINE_FILE [--runtime process|docker|kubernetes] [--timeout SECONDS] [--json]
+       berth session start PIPELINE_FILE --runtime kubernetes --dry-run
        berth session stop PIPELINE_FILE [--json]
        berth session status PIPELINE_FILE [--json]
        berth session list [--json]
@@ -25,7 +26,9 @@ Restart policy per service: "berth_restart": "no" | "on-failure" (default) | "al
 volumes: "berth_volumes": {"pgdata": "/var/lib/postgresql/data"} (kept across session restarts).
 
 Options:
-  --runtime NAME     process (default: BERTH_RUNTIME) or docker
+  --runtime NAME     process (default: BERTH_RUNTIME), docker or kubernetes
+  --dry-run          with --runtime kubernetes: print every object the services would create, as
+                     YAML (kubectl apply -f - reads it), without a cluster and without starting
   --timeout SECONDS  how long to wait for each service to be ready (default 120)
   --json             print the session as JSON
 Exit status: 0 ok, 1 a service did not become ready (the session is stopped, FAILED), 2 invalid input.`;
@@ -33,6 +36,7 @@ Exit status: 0 ok, 1 a service did not become ready (the session is stopped, FAI
 export async function sessionCommand(ctx: CliContext, args: string[]): Promise<number> {
   const { values, positionals } = parseFlags('session', args, {
     runtime: { type: 'string' },
+    'dry-run': { type: 'boolean' },
     timeout: { type: 'string' },
     follow: { type: 'boolean', short: 'f' },
     json: { type: 'boolean' },
@@ -57,6 +61,11 @@ export async function sessionCommand(ctx: CliContext, args: string[]): Promise<n
     if (service === undefined) throw usageError('session', 'logs needs a SERVICE name', 'berth session logs PIPELINE_FILE SERVICE [-f]');
     for await (const chunk of await (await ctx.backend()).sessionLogs(file, service, { follow: values.follow ?? false })) process.stdout.write(chunk);
     return 0;
+  }
+  if (values['dry-run']) {
+    if (verb !== 'start') throw usageError('session', '--dry-run goes with start', 'berth session start PIPELINE_FILE --runtime kubernetes --dry-run');
+    if ((values.runtime ?? ctx.config.runtime) !== 'kubernetes') throw usageError('session', '--dry-run prints the Kubernetes objects of a session', 'add --runtime kubernetes (or set BERTH_RUNTIME=kubernetes)');
+    return (await import('./kube-session-dry-run.ts')).kubeSessionDryRun(ctx, file);
   }
   const backend = await ctx.backend();
   let view: SessionView;

@@ -1,5 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { open, stat, truncate, type FileHandle } from 'node:fs/promises';
+import { constants, mkdirSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import type Docker from 'dockerode';
@@ -76,12 +76,14 @@ export async function copyContainerLog(
   }
 }
 
-/** Opens a log file for appending; with `cutAt`, first drops what lies past that offset. */
+/**
+ * Opens a log file for appending; with `cutAt`, first drops what lies past that offset. Never
+ * through a symlink (O_NOFOLLOW: ELOOP): a log lies in a folder a workload may have mounted, and
+ * whatever it planted there must not make the server write to another file.
+ */
 async function openLog(path: string, cutAt: number | null): Promise<FileHandle> {
   mkdirSync(dirname(path), { recursive: true });
-  if (cutAt !== null) {
-    const size = await stat(path).then((s) => s.size, () => 0);
-    if (size > cutAt) await truncate(path, cutAt);
-  }
-  return open(path, 'a', 0o600);
+  const fh = await open(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+  if (cutAt !== null && (await fh.stat()).size > cutAt) await fh.truncate(cutAt);
+  return fh;
 }

@@ -80,6 +80,12 @@ describe('makeContainerOptions', () => {
     assert.deepEqual(parseLogFiles(workloadLabels('w', '/l/w.log', {})), { path: '/l/w.log', offset: 0, errOffset: 0 }, 'containers from before the offset labels');
   });
 
+  test('limits are NanoCpus and Memory; requests and GPUs (a cluster\'s scheduling) add nothing', () => {
+    const limited = makeContainerOptions({ ...spec, limits: { cpus: 1.5, memoryBytes: 512 * 2 ** 20 }, requests: { cpus: 0.5, memoryBytes: 2 ** 28 }, gpus: 1 }, 'c');
+    const plain = makeContainerOptions(spec, 'c');
+    assert.deepEqual(limited, { ...plain, HostConfig: { ...plain.HostConfig, NanoCpus: 1_500_000_000, Memory: 512 * 2 ** 20 } });
+  });
+
   test('a spec without an image is a coded error naming the field and the fix', () => {
     assert.throws(
       () => makeContainerOptions({ ...spec, image: undefined }, 'n'),

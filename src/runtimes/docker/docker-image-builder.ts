@@ -1,11 +1,9 @@
-import { createReadStream, lstatSync, mkdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { pipeline } from 'node:stream/promises';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { appendFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type Docker from 'dockerode';
-import tar from 'tar-stream';
 import { BerthError } from '../../errors.ts';
+import { packContext } from '../build-context.ts';
 import type { ImageBuildRequest, ImageBuilder } from '../image-builder.ts';
 import { isNotFound, isUnreachable, unreachable } from './docker-errors.ts';
 import { pullImage } from './pull-image.ts';
@@ -102,33 +100,4 @@ export class DockerImageBuilder implements ImageBuilder {
 function describeFailure(error: string): string {
   const code = /returned a non-zero code: (\d+)/.exec(error)?.[1];
   return code === undefined ? error : `the setup script failed with exit code ${code}`;
-}
-
-/** The context as a tar stream: the Dockerfile, the in-memory files, then the folder's files (streamed, one at a time). */
-function packContext(request: ImageBuildRequest): tar.Pack {
-  const pack = tar.pack();
-  pack.entry({ name: 'Dockerfile' }, request.dockerfile);
-  for (const [name, content] of Object.entries(request.files)) pack.entry({ name, mode: 0o755 }, content);
-  const folder = request.folder;
-  if (!folder) {
-    pack.finalize();
-    return pack;
-  }
-  void (async () => {
-    pack.entry({ name: `${folder.prefix}/`, type: 'directory', mode: 0o755 });
-    for (const rel of folder.files) {
-      const abs = join(folder.root, rel);
-      const stat = lstatSync(abs, { throwIfNoEntry: false });
-      if (!stat) continue; // removed meanwhile
-      const name = `${folder.prefix}/${rel}`;
-      if (stat.isSymbolicLink()) {
-        pack.entry({ name, type: 'symlink', linkname: readlinkSync(abs) });
-        continue;
-      }
-      const entry = pack.entry({ name, size: stat.size, mode: stat.mode & 0o7777, mtime: stat.mtime });
-      await pipeline(createReadStream(abs, { end: Math.max(0, stat.size - 1), start: 0 }), entry);
-    }
-    pack.finalize();
-  })().catch((e: unknown) => pack.destroy(e instanceof Error ? e : new Error(String(e))));
-  return pack;
 }

@@ -1,3 +1,4 @@
+import type { KubeBuildSettings } from '../../config/kube-settings.ts';
 import type {
   KubernetesObject,
   V1ClusterRole,
@@ -35,6 +36,10 @@ export interface BerthManifestOptions {
   tlsSecret?: string;
   /** Read Nodes (get/list/watch; a ClusterRole) so interactive workloads go to nodes that hold their image. */
   nodeAccess: boolean;
+  /** Secrets workloads pull images with (BERTH_KUBE_IMAGE_PULL_SECRETS). */
+  imagePullSecrets?: string[];
+  /** Environment images built on the cluster (BERTH_KUBE_REGISTRY…), or none. */
+  build?: KubeBuildSettings | null;
 }
 
 const NAME = 'berth';
@@ -86,6 +91,8 @@ export function berthManifests(o: BerthManifestOptions): KubernetesObject[] {
     { name: 'BERTH_KUBE_VOLUMES', value: `${HOME}=berth-data` },
     ...(o.storageClass ? [{ name: 'BERTH_KUBE_STORAGE_CLASS', value: o.storageClass }] : []),
     { name: 'BERTH_DOCKER_IMAGE', value: o.stepImage },
+    ...(o.imagePullSecrets?.length ? [{ name: 'BERTH_KUBE_IMAGE_PULL_SECRETS', value: o.imagePullSecrets.join(',') }] : []),
+    ...buildEnv(o.build),
     { name: 'BERTH_DATABASE_URL', valueFrom: { secretKeyRef: { name: o.databaseSecret, key: 'url' } } },
   ];
   const server: V1Deployment = {
@@ -132,4 +139,16 @@ export function berthManifests(o: BerthManifestOptions): KubernetesObject[] {
     },
   };
   return [namespace, serviceAccount, role, roleBinding, ...(o.nodeAccess ? [nodeRole, nodeBinding] : []), data, server, service, ingress];
+}
+
+/** The settings of environment builds on the cluster, as the servers read them. */
+function buildEnv(build: KubeBuildSettings | null | undefined): V1EnvVar[] {
+  if (!build) return [];
+  return [
+    { name: 'BERTH_KUBE_REGISTRY', value: build.registry },
+    { name: 'BERTH_KUBE_BUILDER', value: build.builder },
+    { name: 'BERTH_KUBE_BUILDER_IMAGE', value: build.builderImage },
+    ...(build.pushSecret ? [{ name: 'BERTH_KUBE_REGISTRY_SECRET', value: build.pushSecret }] : []),
+    ...(build.insecure ? [{ name: 'BERTH_KUBE_REGISTRY_INSECURE', value: '1' }] : []),
+  ];
 }

@@ -13,6 +13,7 @@ import {
   setHeaderOptions,
 } from '@kubernetes/client-node';
 import { BerthError } from '../../errors.ts';
+import { type BuildJobResult, runBuildJob } from './build-job-runner.ts';
 import type { DriverCapabilities, ExecOptions, ExecResult, ExitStatus, LogChunk, LogOptions, OwnerLabels, RuntimeDriver, WorkloadHandle, WorkloadSpec } from '../driver.ts';
 import { abortable } from '../abortable.ts';
 import { isConflict, isNotFound, kubeError } from './kube-errors.ts';
@@ -80,8 +81,11 @@ export class KubernetesDriver implements RuntimeDriver {
     this.#apps = opts.kubeConfig.makeApiClient(AppsV1Api);
     this.#server = opts.kubeConfig.getCurrentCluster()?.server ?? '(no cluster in the kubeconfig)';
     this.#pods = new PodWatch(opts.kubeConfig, this.#core, opts.settings.namespace);
-    this.#pods.onPod((pod) => this.#followRestart(pod));
     this.#nodes = new NodeImages(opts.kubeConfig, this.#core);
+    this.#pods.onPod((pod) => {
+      this.#followRestart(pod);
+      this.#nodes.observe(pod);
+    });
   }
 
   get namespace(): string {
@@ -250,6 +254,17 @@ export class KubernetesDriver implements RuntimeDriver {
       this.#logCopies.delete(handle.id);
     }
     this.#pods.forget(state.name);
+  }
+
+  /** Runs a builder Job (builderJob) to its end, its pod's log into `logPath`; the Job is removed after. */
+  async runBuildJob(job: V1Job, opts: { logPath: string; onLine?: (line: string) => void; signal?: AbortSignal }): Promise<BuildJobResult> {
+    await this.init(opts.signal);
+    try {
+      return await runBuildJob({ kubeConfig: this.#kubeConfig, batch: this.#batch, pods: this.#pods, namespace: this.namespace }, job, opts);
+    } catch (e) {
+      if (e instanceof BerthError) throw e;
+      throw kubeError(e, `run builder Job ${job.metadata?.name}`, this.#server);
+    }
   }
 
   /** Stops watching and copying; workloads run on, and a later wait copies their logs again. */

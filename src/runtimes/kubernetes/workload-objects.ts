@@ -3,6 +3,7 @@ import type { OwnerLabels, WorkloadSpec } from '../driver.ts';
 import { kubeName } from './kube-names.ts';
 import { type LogFiles, type WorkloadKind, WORKLOAD_LABEL, ownerLabels, workloadAnnotations, workloadLabels } from './kube-labels.ts';
 import type { KubeResources, KubeSettings } from '../../config/kube-settings.ts';
+import { kubeResources } from './kube-resources.ts';
 import { kubeVolumes } from './kube-volumes.ts';
 import { podTemplate } from './pod-template.ts';
 
@@ -30,7 +31,7 @@ export interface WorkloadObjectsInput {
   /** From ManagedDriver's labels; part of every name, so two installations never share objects. */
   installation?: string;
   logFiles?: LogFiles;
-  /** The workload's own requests/limits/GPUs (over settings.resources). */
+  /** Requests/limits/GPUs over everything else (the spec's own replace settings.resources: kubeResources). */
   resources?: KubeResources;
   imageNodes?: string[];
 }
@@ -49,7 +50,7 @@ export function workloadObjects(spec: WorkloadSpec, input: WorkloadObjectsInput)
   const volumes = kubeVolumes(spec.mounts ?? [], settings.volumes, input.installation);
   const pod = podTemplate(spec, {
     volumes,
-    resources: { ...settings.resources, ...input.resources },
+    resources: { ...kubeResources(settings.resources, spec), ...input.resources },
     imagePullSecrets: settings.imagePullSecrets,
     imageNodes: input.imageNodes ?? [],
     restartPolicy: kind === 'pod' ? 'Never' : 'Always',

@@ -1,5 +1,6 @@
-import { accessSync, constants, realpathSync, statSync } from 'node:fs';
-import { delimiter, dirname, join } from 'node:path';
+import { accessSync, constants, statSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { runnableByOthers } from './runnable-by-others.ts';
 
 /**
  * The first executable `python3` on a PATH string, or undefined. `forOtherUsers`: only one that
@@ -13,20 +14,11 @@ export function findPython(path: string | undefined, opts: { forOtherUsers?: boo
     try {
       accessSync(candidate, constants.X_OK);
       if (!statSync(candidate).isFile()) continue;
-      if (opts.forOtherUsers && !(runnableByOthers(candidate) && runnableByOthers(realpathSync(candidate)))) continue;
+      if (opts.forOtherUsers && !runnableByOthers(candidate)) continue;
       return candidate;
     } catch {
       // Not here.
     }
   }
   return undefined;
-}
-
-/** The file is readable and executable by others and every folder above it is searchable by them. */
-function runnableByOthers(file: string): boolean {
-  if ((statSync(file).mode & 0o005) !== 0o005) return false;
-  for (let dir = dirname(file); ; dir = dirname(dir)) {
-    if ((statSync(dir).mode & 0o001) === 0) return false;
-    if (dir === dirname(dir)) return true;
-  }
 }

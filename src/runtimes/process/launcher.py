@@ -162,7 +162,8 @@ def spawn_as(argv, env, log, err, user):
 
 
 def open_log(path):
-    flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC
+    # Never through a symlink: a log lies in a folder a workload may reach.
+    flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC | os.O_NOFOLLOW
     try:
         return os.open(path, flags, 0o600)
     except FileNotFoundError:

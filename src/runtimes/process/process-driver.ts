@@ -9,6 +9,7 @@ import type {
   ExitStatus,
   LogChunk,
   LogOptions,
+  Mount,
   OwnerLabels,
   RuntimeDriver,
   WorkloadHandle,
@@ -28,7 +29,7 @@ import { runCaptured } from './run-captured.ts';
 import { Launcher } from './launcher-client.ts';
 import { spawnWorkload } from './spawn-workload.ts';
 import { inMountNamespace, mountNamespaceSupport } from './mount-namespace.ts';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { stopGroup } from './stop-group.ts';
 import { tailFile } from './tail-file.ts';
 import { WorkloadRegistry, type RegistryEntry } from './workload-registry.ts';
@@ -103,6 +104,23 @@ export class ProcessDriver implements RuntimeDriver {
    */
   mountSupport(): { ok: true } | { ok: false; reason: string } {
     return mountNamespaceSupport(this.#mountPython, this.#mountStage);
+  }
+
+  /**
+   * An interactive command (an environment shell) prepared as a workload of `project` would run:
+   * inside a mount namespace with `mounts` in place (when this host allows it; else mounts are
+   * dropped and `mounted` is false), and as the workload user in the project's group on a root
+   * server (through util-linux's setpriv, after its folders are opened to that group).
+   */
+  interactiveCommand(opts: { project: string; cwd: string; mounts: Mount[]; hostPaths: string[]; command: string[] }): { command: string[]; mounted: boolean } {
+    let command = opts.command;
+    if (this.#user) {
+      const c = this.#credentialsFor(opts.project, opts.hostPaths);
+      command = ['setpriv', `--reuid=${c.uid}`, `--regid=${c.gid}`, `--groups=${c.groups.join(',')}`, '--', ...command];
+    }
+    const mounted = opts.mounts.length > 0 && this.mountSupport().ok;
+    if (mounted) command = inMountNamespace(this.#mountPython!, this.#mountStage, opts.cwd, opts.mounts, command);
+    return { command, mounted };
   }
 
   async init(): Promise<void> {
@@ -276,7 +294,7 @@ export class ProcessDriver implements RuntimeDriver {
     }
     // The launcher writes the registry entry before it answers: no moment in which a workload runs
     // unrecorded, even if this Berth dies right after asking.
-    const user = this.#user ? this.#credentialsFor(spec) : undefined;
+    const user = this.#user ? this.#credentialsFor(spec.labels.project, spec.hostPaths ?? [], spec.logPath) : undefined;
     const launched = await this.#launcherProcess.launch(spec, exitFile, { path: this.#registry.entryPath(spec.id), entry: { ...unstarted, wrapped: false } }, user);
     return {
       ...launched,
@@ -293,12 +311,17 @@ export class ProcessDriver implements RuntimeDriver {
   }
 
   /** The workload's credentials, after its folders are opened to its project's group. */
-  #credentialsFor(spec: WorkloadSpec): WorkloadCredentials {
+  #credentialsFor(project: string | undefined, hostPaths: string[], logPath?: string): WorkloadCredentials {
     const user = this.#user!;
-    const project = spec.labels.project;
     user.grant(undefined, this.#sharedPaths.map((p) => (mkdirSync(p, { recursive: true }), p)));
     // Only the folders Berth names (project, run, outputs): never a working directory given from outside.
-    user.grant(project, [...new Set(spec.hostPaths ?? [])].map((p) => (mkdirSync(p, { recursive: true }), p)));
+    const granted = [...new Set(hostPaths)].map((p) => (mkdirSync(p, { recursive: true }), p));
+    user.grant(project, granted);
+    // The log's folder inside a granted one (a run's logs): the launcher writes there as root, so workloads must not be able to change it.
+    if (logPath !== undefined) {
+      const logs = dirname(logPath);
+      if (granted.some((p) => dirname(logs) === p)) user.protect(project, logs);
+    }
     return user.credentials(project);
   }
 

@@ -76,6 +76,33 @@ export class WorkloadUser {
     }
   }
 
+  /**
+   * Keeps `dir` — a folder inside a granted one that Berth itself writes as root (a run's logs) —
+   * out of workloads' hands: readable by the project's group, writable by nobody else (02750, its
+   * files 0640), and the granted folder above it sticky (+t) so no workload can rename or replace
+   * it. Otherwise a step could swap a later step's log for a link and have the launcher append to
+   * any host file. Never follows links: a planted one is left alone (and never written through).
+   */
+  protect(project: string | undefined, dir: string): void {
+    const user = this.#ensureUser();
+    const gid = project ? this.#ensureGroup(projectGroupName(project)) : user.gid;
+    const parent = dirname(dir);
+    try {
+      const st = lstatSync(parent);
+      if (st.isDirectory()) setOwnership(parent, { gid: st.gid, mode: (st.mode & 0o7777) | 0o1000 });
+    } catch {
+      return;
+    }
+    setOwnership(dir, { gid, mode: 0o2750 });
+    let names: string[] = [];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return;
+    }
+    for (const name of names) setOwnership(join(dir, name), { gid, mode: 0o640 });
+  }
+
   #ensureUser(): { uid: number; gid: number } {
     if (this.#user) return this.#user;
     let found = lookupUser(this.name);

@@ -2,18 +2,21 @@ import { useCallback, useState } from 'react';
 import { api, errorText, type Ok } from '../api/client.ts';
 import { duration } from '../runs/duration.ts';
 import { LogPanel } from '../runs/LogPanel.tsx';
+import { ShellPanel } from './ShellPanel.tsx';
 import { href } from '../use-hash-route.ts';
 import { usePolling } from '../use-polling.ts';
 
 type Environment = Ok<'/api/projects/{project}/environments', 'get'>['environments'][number];
 const LIVE = ['PENDING', 'STARTED'];
 
-/** The project's environments: image, language, build status (build from here), the streamed build log, and the pipelines that use each. */
+/** The project's environments: image, language, build status (build from here), the streamed build log, the pipelines that use each, and a shell in each. */
 export function EnvironmentsPage({ project }: { project: string }) {
   const [envs, setEnvs] = useState<Environment[] | null>(null);
   const [error, setError] = useState('');
   const [logOf, setLogOf] = useState<string | null>(null);
   const [logKey, setLogKey] = useState(0);
+  const [shellOf, setShellOf] = useState<Environment | null>(null);
+  const [shellKey, setShellKey] = useState(0);
   const load = useCallback(async () => {
     const r = await api.GET('/api/projects/{project}/environments', { params: { path: { project } } });
     if (r.data) setEnvs(r.data.environments);
@@ -55,12 +58,14 @@ export function EnvironmentsPage({ project }: { project: string }) {
                 <td className="actions">
                   <button type="button" onClick={() => void build(e)} disabled={!!e.build && LIVE.includes(e.build.status)} aria-label={`Build ${e.name}`}>Build</button>
                   {e.build && <button type="button" onClick={() => (setLogOf(e.uuid), setLogKey((k) => k + 1))} aria-label={`Build log of ${e.name}`}>Log</button>}
+                  <button type="button" onClick={() => (setShellOf(e), setShellKey((k) => k + 1))} disabled={!!e.problem} aria-label={`Open shell in ${e.name}`}>Open shell</button>
                 </td>
               </tr>
             ))}
           </tbody>
         </table>
       )}
+      {shellOf && <ShellPanel key={`${shellOf.uuid}/${shellKey}`} project={project} environment={shellOf.uuid} name={shellOf.name} onClose={() => setShellOf(null)} />}
       {shown?.build && (
         <LogPanel key={`${shown.uuid}/${shown.build.uuid}/${logKey}`} title={`Build of ${shown.name}`} url={`/api/projects/${encodeURIComponent(project)}/environments/${encodeURIComponent(shown.uuid)}/build/logs?follow=1`} onClose={() => setLogOf(null)} />
       )}
