@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Kysely } from 'kysely';
@@ -542,6 +543,24 @@ export class Engine {
   async report(ref: string): Promise<RunReport> {
     const run = await this.findRun(ref);
     return runReport(run, await this.#runs.steps(run.uuid));
+  }
+
+  /**
+   * The pipeline as the run started it (the snapshot written into its run folder, parameters
+   * applied), not the file as it is now: the run page draws this graph.
+   */
+  async runPipelineSnapshot(ref: string): Promise<{ path: string; pipeline: Record<string, unknown> }> {
+    const run = await this.findRun(ref);
+    let text: string;
+    try {
+      text = await readFile(join(run.run_dir, 'pipeline.json'), 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      throw new BerthError('BERTH_E_NOT_FOUND', `run ${run.uuid} has no pipeline snapshot (its run folder ${run.run_dir} was removed)`, {
+        problems: [{ path: 'RUN', message: 'the run folder holds no pipeline.json', fix: 'open the pipeline file itself; runs keep their snapshot only while their folder is kept' }],
+      });
+    }
+    return { path: run.pipeline_path, pipeline: JSON.parse(text) as Record<string, unknown> };
   }
 
   async listRuns(opts: { limit?: number; status?: Status; projectUuid?: string; pipelineUuid?: string } = {}): Promise<RunRow[]> {

@@ -12,7 +12,7 @@ const MAX_LINKS = 40;
  */
 export function insideRoot(root: string, rel: string, field: string): string {
   if (isAbsolute(rel) || rel.includes('\0')) throw outside(field, rel);
-  const realRoot = realpathSync(root);
+  const realRoot = existingRoot(root);
   const real = resolveLinks(resolve(realRoot, rel), field, rel, 0);
   const back = relative(realRoot, real);
   if (back.startsWith('..') || isAbsolute(back)) throw outside(field, rel);
@@ -28,7 +28,7 @@ export function writeInsideRoot(root: string, rel: string, field: string, conten
   const file = insideRoot(root, rel, field);
   mkdirSync(dirname(file), { recursive: true });
   // The folders just made (or found) must still be the checked ones.
-  if (insideRoot(root, relative(realpathSync(root), file), field) !== file) throw outside(field, rel);
+  if (insideRoot(root, relative(existingRoot(root), file), field) !== file) throw outside(field, rel);
   let fd: number;
   try {
     fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o644);
@@ -42,6 +42,19 @@ export function writeInsideRoot(root: string, rel: string, field: string, conten
     closeSync(fd);
   }
   return file;
+}
+
+/** The real path of the project folder, or a conflict saying it is gone (never an internal error). */
+function existingRoot(root: string): string {
+  try {
+    return realpathSync(root);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') throw e;
+    throw new BerthError('BERTH_E_CONFLICT', `the project folder ${root} no longer exists`, {
+      problems: [{ path: 'project.path', message: 'missing', fix: 'restore the folder, or point the project at its new place (PATCH /api/projects/{project} {"path": …})' }],
+    });
+  }
 }
 
 /** `target` with every symlink resolved, including dangling ones and the parts below them that do not exist. */

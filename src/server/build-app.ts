@@ -21,6 +21,7 @@ import { healthRoutes } from './routes/health-routes.ts';
 import { instanceRoutes } from './routes/instance-routes.ts';
 import { serviceTemplateRoutes } from './routes/service-template-routes.ts';
 import { jobRoutes } from './routes/job-routes.ts';
+import { projectFileRoutes } from './routes/project-file-routes.ts';
 import { pipelineRoutes } from './routes/pipeline-routes.ts';
 import { projectRoutes } from './routes/project-routes.ts';
 import { runEventRoutes } from './routes/run-event-routes.ts';
@@ -138,6 +139,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance & { ru
   await app.register(healthRoutes, { version, runtime: opts.ctx.engine.config.runtime, helpers: () => opts.ctx.engine.helpers() });
   await app.register(projectRoutes, opts.ctx);
   await app.register(pipelineRoutes, opts.ctx);
+  await app.register(projectFileRoutes, opts.ctx);
   await app.register(runRoutes, { ...opts.ctx, background, observe: hub.publish });
   await app.register(runEventRoutes, { ...opts.ctx, hub });
   await app.register(sessionRoutes, opts.ctx);

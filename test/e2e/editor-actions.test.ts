@@ -74,7 +74,8 @@ describe('the pipeline editor: add, connect, run (Chromium)', { skip: !HAVE_CHRO
     const session = page.getByRole('region', { name: 'session' });
     await session.getByText('declares no services').waitFor();
     assert.equal(await session.getByRole('button', { name: 'Start session' }).isDisabled(), true);
-    await page.getByRole('button', { name: 'Run all' }).click();
+    await page.getByRole('button', { name: 'More ways to run' }).click();
+    await page.getByRole('menuitem', { name: /^Run all/ }).click();
     await page.getByTestId('run-status').filter({ hasText: 'SUCCESS' }).waitFor({ timeout: 30_000 });
     assert.equal(await page.getByText(/\bstarted\b/i).count(), 0, 'nothing says the run started once it has ended');
     // The node keeps its last status and duration after a reload.

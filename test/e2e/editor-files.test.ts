@@ -58,8 +58,9 @@ describe('the pipeline editor and the file it edits (Chromium)', { skip: !HAVE_C
     assert.equal(await page.getByRole('button', { name: 'Save', exact: true }).count(), 0, 'nothing to save: the file as loaded');
     await page.keyboard.press('Control+s');
     // Back: good.orchest as it is on disk; Forward: cycle.orchest again.
+    // (The edit in good.orchest may have been saved on the way out: autosave.)
     await page.goBack();
-    await node(page, 'Alpha load').waitFor();
+    await page.locator('[data-title^="Alpha"]').first().waitFor();
     assert.equal(await page.locator('[data-title^="Cyc"]').count(), 0);
     await page.goForward();
     await node(page, 'Cyc one').waitFor();
@@ -106,7 +107,7 @@ describe('the pipeline editor and the file it edits (Chromium)', { skip: !HAVE_C
     await page.getByRole('tab', { name: 'Connections' }).click();
     await page.getByRole('button', { name: 'Disconnect Cyc three' }).click();
     await page.locator('.react-flow__edge.edge-problem').first().waitFor({ state: 'detached' });
-    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.keyboard.press('Control+s');
     await page.getByRole('status').filter({ hasText: 'Saved cycle.orchest' }).waitFor();
     assert.deepEqual(stepsOnDisk(p.dir, 'cycle.orchest')[STEP(1)]!.incoming_connections, []);
     assert.equal(((await (await ui.api('GET', '/api/projects/cyc/pipelines')).json()) as { pipelines: Array<{ path: string; valid: boolean }> }).pipelines.find((x) => x.path === 'cycle.orchest')?.valid, true);
@@ -124,7 +125,7 @@ describe('the pipeline editor and the file it edits (Chromium)', { skip: !HAVE_C
     await page.getByRole('alert').filter({ hasText: 'depends on unknown step' }).waitFor();
     await ui.shot(page, '21-editor-unknown-parent');
     await page.getByRole('button', { name: 'Disconnect unknown step ffffffff-0000-4000-8000-00000000dead' }).click();
-    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.keyboard.press('Control+s');
     await page.getByRole('status').filter({ hasText: 'Saved unknown.orchest' }).waitFor();
     assert.deepEqual(stepsOnDisk(p.dir, 'unknown.orchest')[STEP(1)]!.incoming_connections, []);
     await page.context().close();
@@ -140,7 +141,7 @@ describe('the pipeline editor and the file it edits (Chromium)', { skip: !HAVE_C
     await page.locator('#step-file_path-error').filter({ hasText: 'does not exist' }).waitFor();
     await page.getByLabel('File', { exact: true }).fill('steps/1.sh');
     await page.locator('#step-file_path-error').waitFor({ state: 'detached' });
-    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.keyboard.press('Control+s');
     await page.getByRole('status').filter({ hasText: 'Saved nofile.orchest' }).waitFor();
     assert.equal(stepsOnDisk(p.dir, 'nofile.orchest')[STEP(2)]!.file_path, 'steps/1.sh');
     await page.context().close();
@@ -159,7 +160,7 @@ describe('the pipeline editor and the file it edits (Chromium)', { skip: !HAVE_C
     await text.fill(JSON.stringify({ name: 'bad', uuid, version: '1.2.3', settings: {}, parameters: {}, steps: {} }, null, 2));
     await page.getByRole('button', { name: 'Open in the editor' }).click();
     await page.getByRole('button', { name: 'Add step' }).waitFor();
-    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.keyboard.press('Control+s');
     await page.getByRole('status').filter({ hasText: 'Saved bad.orchest' }).waitFor();
     assert.equal((JSON.parse(onDisk(p.dir, 'bad.orchest')) as Json).uuid, uuid);
     await page.context().close();

@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { bashProjectFiles, HAVE_CHROMIUM, STEP, WebUi } from '../helpers/web-ui-harness.ts';
@@ -141,6 +141,73 @@ describe('web UI screens (Chromium)', { skip: !HAVE_CHROMIUM }, () => {
     assert.equal(await timeline.locator('.timeline-bar.other').count(), 3);
     await timeline.getByRole('button', { name: new RegExp(`^Transform: SUCCESS, [\\d.]+ s; run ${uuid.slice(0, 8)}: SUCCESS, [\\d.]+ s$`) }).waitFor();
     await ui.shot(page, '37-run-compare');
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  });
+
+  it("draws the run's own pipeline (as it was when the run started), not the file as edited since", async () => {
+    const { dir } = await ui.project('runsnap', bashProjectFiles('flow.orchest', 'flow', [['Fetch', 'echo f\n'], ['Clean', 'echo c\n'], ['Publish', 'echo p\n']]));
+    const uuid = await runToEnd('runsnap', 'flow.orchest');
+    // After the run the file changes: a step renamed, one removed, one added.
+    const edited = JSON.parse(readFileSync(join(dir, 'flow.orchest'), 'utf8')) as { steps: Record<string, { title: string; incoming_connections: string[] }> };
+    edited.steps[STEP(1)]!.title = 'Fetch v2';
+    delete edited.steps[STEP(3)];
+    edited.steps[STEP(4)] = { ...structuredClone(edited.steps[STEP(2)]!), title: 'Brand new', incoming_connections: [STEP(1)], uuid: STEP(4) } as (typeof edited.steps)[string];
+    const put = await ui.api('PUT', '/api/projects/runsnap/pipelines/flow.orchest', edited);
+    assert.equal(put.status, 200, await put.text());
+    const page = await ui.page();
+    await ui.goto(page, `projects/runsnap/runs/${uuid}`);
+    await page.getByTestId('run-status').filter({ hasText: 'SUCCESS' }).waitFor();
+    const graph = page.getByLabel('run graph');
+    await graph.locator('.react-flow__node').nth(2).waitFor();
+    const titles = await graph.locator('.step-node').evaluateAll((els) => els.map((e) => e.getAttribute('data-title')));
+    assert.deepEqual(titles.sort(), ['Clean', 'Fetch', 'Publish']);
+    assert.equal(await graph.locator('.react-flow__edge').count(), 2);
+    for (const i of [1, 2, 3]) assert.match(await graph.locator(`.react-flow__node[data-id="${STEP(i)}"] .step-status`).innerText(), /SUCCESS · \d/);
+    await page.getByText('the pipeline as this run started it').waitFor();
+    await ui.shot(page, '38-run-own-pipeline');
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  });
+
+  it('lists run history with each run’s duration, and compares two runs picked there on one timeline', async () => {
+    const { dir } = await ui.project('history2', {
+      ...bashProjectFiles('etl.orchest', 'etl', [['Extract', 'echo e\n'], ['Load', 'echo l\n']]),
+      ...bashProjectFiles('other.orchest', 'other', [['Solo', 'echo s\n']], (p) => (p.uuid = 'abcdabcd-2222-4333-8444-555555555555')),
+    });
+    const quick = await runToEnd('history2', 'etl.orchest');
+    writeFileSync(join(dir, 'steps/1.sh'), 'sleep 2; echo l\n');
+    const slow = await runToEnd('history2', 'etl.orchest');
+    const solo = await runToEnd('history2', 'other.orchest');
+    const page = await ui.page();
+    await ui.goto(page, 'projects/history2/runs');
+    const row = (uuid: string) => page.getByRole('row').filter({ has: page.getByRole('link', { name: new RegExp(`^Run ${uuid.slice(0, 8)} of`) }) });
+    await row(solo).waitFor();
+    // Each run's duration as text and as a bar against the longest shown.
+    const seconds = async (uuid: string) => Number(/([\d.]+) s/.exec(await row(uuid).getByTestId('run-duration-cell').innerText())?.[1]);
+    const bar = (uuid: string) => row(uuid).locator('.duration-bar').evaluate((e) => e.getBoundingClientRect().width);
+    assert.ok((await seconds(slow)) > (await seconds(quick)), 'the slow run took longer');
+    assert.ok((await bar(slow)) > (await bar(quick)), 'the longer run has the longer bar');
+    // Two runs of different pipelines cannot be compared; two of one pipeline can.
+    const compareButton = page.getByRole('button', { name: 'Compare selected runs' });
+    await page.getByRole('checkbox', { name: `Compare run ${solo.slice(0, 8)}` }).check();
+    await page.getByRole('checkbox', { name: `Compare run ${quick.slice(0, 8)}` }).check();
+    await page.getByText('The two runs are of different pipelines').waitFor();
+    assert.equal(await compareButton.isDisabled(), true);
+    await page.getByRole('checkbox', { name: `Compare run ${slow.slice(0, 8)}` }).check();
+    assert.equal(await page.getByRole('checkbox', { name: `Compare run ${solo.slice(0, 8)}` }).isChecked(), false, 'at most two are ticked: the oldest tick goes');
+    await ui.shot(page, '39-run-history-compare-pick');
+    await compareButton.click();
+    // The newer run's page with the older one drawn under each step.
+    await page.getByTestId('run-status').filter({ hasText: 'SUCCESS' }).waitFor();
+    assert.equal(await page.getByRole('heading', { level: 1 }).innerText().then((t) => t.includes(slow.slice(0, 8))), true);
+    const crumbs = page.getByRole('navigation', { name: 'breadcrumb' });
+    await crumbs.getByText(`${slow.slice(0, 8)} vs ${quick.slice(0, 8)}`).waitFor();
+    const timeline = page.getByRole('figure', { name: 'timeline' });
+    await timeline.locator('.timeline-bar.other').nth(1).waitFor();
+    await timeline.getByRole('button', { name: new RegExp(`^Load: SUCCESS, [\\d.]+ s; run ${quick.slice(0, 8)}: SUCCESS, [\\d.]+ s$`) }).waitFor();
+    assert.equal(await page.getByLabel('Compare with').inputValue(), quick);
+    await ui.shot(page, '44-run-compare-from-history');
     assert.deepEqual(page.errors, []);
     await page.context().close();
   });

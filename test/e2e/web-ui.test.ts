@@ -102,7 +102,7 @@ describe('web UI in Chromium', { skip: !HAVE_CHROMIUM }, () => {
     await page.mouse.up();
     await edgeCount(page, 2);
     await ui.shot(page, '04-editor-connected');
-    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.keyboard.press('Control+s');
     await page.getByRole('status').filter({ hasText: 'Saved demo.orchest' }).waitFor();
     const onDisk = JSON.parse(readFileSync(join(p.dir, 'demo.orchest'), 'utf8')) as { steps: Record<string, { incoming_connections: string[]; meta_data: { position: number[] } }> };
     assert.deepEqual(onDisk.steps[uuids[2]!]!.incoming_connections, [uuids[1]]);
@@ -142,7 +142,8 @@ describe('web UI in Chromium', { skip: !HAVE_CHROMIUM }, () => {
     const page = await ui.page();
     await ui.goto(page, `projects/${p.name}/pipelines/demo.orchest`);
     await page.locator('.react-flow__node').nth(2).waitFor();
-    await page.getByRole('button', { name: 'Run all' }).click();
+    await page.getByRole('button', { name: 'More ways to run' }).click();
+    await page.getByRole('menuitem', { name: /^Run all/ }).click();
     await page.waitForFunction(() => Array.from(document.querySelectorAll('.step-node')).every((n) => n.getAttribute('data-status') === 'SUCCESS'), undefined, { timeout: 60_000 });
     await page.getByTestId('run-status').filter({ hasText: 'SUCCESS' }).waitFor();
     assert.match(await page.locator(`.react-flow__node[data-id="${uuids[0]}"] .step-status`).innerText(), /SUCCESS · \d/);
@@ -227,7 +228,7 @@ describe('web UI in Chromium', { skip: !HAVE_CHROMIUM }, () => {
     await redis.getByLabel('Environment variables (JSON)').fill('{"REDIS_ARGS": "--save 60 1"}');
     await redis.getByLabel('Arguments').fill('--port 6379');
     await ui.shot(page, '17-editor-services-edited');
-    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.keyboard.press('Control+s');
     await page.getByRole('status').filter({ hasText: 'Saved svc.orchest' }).waitFor();
     const onDisk = JSON.parse(readFileSync(join(p.dir, 'svc.orchest'), 'utf8')) as { services: Record<string, unknown> };
     assert.deepEqual(onDisk.services, {
@@ -240,7 +241,7 @@ describe('web UI in Chromium', { skip: !HAVE_CHROMIUM }, () => {
     await redis.getByLabel('Name').fill('cache');
     await page.getByRole('group', { name: 'Service cache' }).getByRole('button', { name: 'Remove service cache' }).click();
     await services.getByText('No session services in this pipeline.').waitFor();
-    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.keyboard.press('Control+s');
     await page.getByRole('button', { name: 'Saved' }).waitFor();
     assert.deepEqual((JSON.parse(readFileSync(join(p.dir, 'svc.orchest'), 'utf8')) as { services?: unknown }).services ?? {}, {});
     await page.context().close();
@@ -415,7 +416,7 @@ describe('web UI in Chromium', { skip: !HAVE_CHROMIUM }, () => {
     assert.ok(rendered > 0 && rendered <= 500, `${rendered} nodes rendered`);
     // Added right after opening (before the first fit may have landed): the new step is drawn in view.
     await page.getByRole('button', { name: 'Add step' }).click();
-    await page.getByRole('button', { name: 'Save', exact: true }).waitFor();
+    await page.getByRole('status', { name: 'Save status' }).filter({ hasText: /Unsaved|Saving|Saved big\.orchest/ }).waitFor();
     const added = page.locator('.react-flow__node', { hasText: 'Step 501' });
     await added.waitFor({ state: 'visible' });
     const box = await added.boundingBox();

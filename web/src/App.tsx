@@ -32,7 +32,7 @@ export function App() {
   const [section, project, kind, ...rest] = shown;
   let page;
   if (section === 'projects' && project && kind === 'pipelines' && rest.length > 0) page = <PipelineEditor key={`${project}\n${rest.join('/')}`} project={project} path={rest.join('/')} />;
-  else if (section === 'projects' && project && kind === 'runs' && rest.length > 0) page = <RunPage key={rest[0]} project={project} run={rest[0]!} />;
+  else if (section === 'projects' && project && kind === 'runs' && rest.length > 0) page = <RunPage key={rest.join('/')} project={project} run={rest[0]!} compareWith={rest[1] === 'compare' ? rest[2] : undefined} />;
   else if (section === 'projects' && project) page = <ProjectPage key={project} project={project} tab={kind ?? 'pipelines'} item={rest.join('/')} />;
   else if (section === 'settings' && admin) page = <SettingsPage tab={project ?? 'tokens'} />;
   else page = <ProjectsPage session={session} />;

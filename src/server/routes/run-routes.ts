@@ -9,7 +9,7 @@ import type { RunObserver } from '../../runs/run-events.ts';
 import { runReport } from '../../runs/run-report.ts';
 import { stepLogChunks } from '../../runs/step-log.ts';
 import type { RunRow } from '../../store/run-repository.ts';
-import { CreateRunBody, errorResponses, logRouteSchema, ListRunsQuery, ProjectParams, RunParams, RunReport, RunSummary, StepLogParams } from '../api-schemas.ts';
+import { CreateRunBody, errorResponses, logRouteSchema, ListRunsQuery, PipelineDocument, ProjectParams, RunParams, RunReport, RunSummary, StepLogParams } from '../api-schemas.ts';
 import { isFollow, sendLog } from '../send-log.ts';
 import type { ServerContext } from '../server-context.ts';
 import { assertHostWorkloadAllowed } from '../../auth/host-workload-policy.ts';
@@ -64,6 +64,15 @@ export async function runRoutes(root: FastifyInstance, ctx: ServerContext & { ba
     config: { auth: 'run' },
     schema: { summary: 'Show a run with its steps', tags, params: RunParams, response: { 200: RunReport, ...errorResponses } },
   }, async (request) => ctx.engine.report(request.params.run));
+  app.get('/api/runs/:run/pipeline', {
+    config: { auth: 'run' },
+    schema: {
+      summary: "The run's own pipeline: the definition as the run started it (snapshot, parameters applied), not the file as it is now",
+      tags,
+      params: RunParams,
+      response: { 200: Type.Object({ path: Type.String(), pipeline: PipelineDocument }), ...errorResponses },
+    },
+  }, async (request) => ctx.engine.runPipelineSnapshot(request.params.run));
   app.delete('/api/runs/:run', {
     config: { auth: 'run' },
     schema: { summary: 'Cancel a run (no change when it already ended)', tags, params: RunParams, response: { 200: RunReport, ...errorResponses } },

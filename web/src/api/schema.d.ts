@@ -1030,6 +1030,439 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/projects/{project}/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the project's files and folders (symlinks not followed; .git, node_modules, .venv skipped) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description project name or uuid */
+                    project: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            files: {
+                                /** @description relative to the project folder, "/" between names */
+                                path: string;
+                                type: "file" | "folder" | "link";
+                                /** @description bytes (0 for folders and links) */
+                                size: number;
+                            }[];
+                            truncated: boolean;
+                        };
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project}/files/{*}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read a project file (its bytes, application/octet-stream; at most 16 MiB) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description project name or uuid */
+                    project: string;
+                    /** @description the file's path in the project, e.g. "data/input.csv" */
+                    "*": string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the bytes of the file */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": unknown;
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /** Create or replace a project file with the request body (raw bytes, Content-Type: application/octet-stream; at most 16 MiB). Pipeline files go through PUT …/pipelines/{path} */
+        put: {
+            parameters: {
+                query?: {
+                    overwrite?: "0" | "1" | "true" | "false";
+                };
+                header?: never;
+                path: {
+                    /** @description project name or uuid */
+                    project: string;
+                    /** @description the file's path in the project, e.g. "data/input.csv" */
+                    "*": string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description relative to the project folder, "/" between names */
+                            path: string;
+                            type: "file" | "folder" | "link";
+                            /** @description bytes (0 for folders and links) */
+                            size: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description relative to the project folder, "/" between names */
+                            path: string;
+                            type: "file" | "folder" | "link";
+                            /** @description bytes (0 for folders and links) */
+                            size: number;
+                        };
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Delete a project file or link (never what a link points to), or a folder (empty, or with recursive=1 everything in it) */
+        delete: {
+            parameters: {
+                query?: {
+                    recursive?: "0" | "1" | "true" | "false";
+                };
+                header?: never;
+                path: {
+                    /** @description project name or uuid */
+                    project: string;
+                    /** @description the file's path in the project, e.g. "data/input.csv" */
+                    "*": string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description relative to the project folder, "/" between names */
+                            path: string;
+                            type: "file" | "folder" | "link";
+                            /** @description bytes (0 for folders and links) */
+                            size: number;
+                        };
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Rename (move) a project file or folder; the new path must not exist */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description project name or uuid */
+                    project: string;
+                    /** @description the file's path in the project, e.g. "data/input.csv" */
+                    "*": string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description the new path in the project */
+                        to: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description relative to the project folder, "/" between names */
+                            path: string;
+                            type: "file" | "folder" | "link";
+                            /** @description bytes (0 for folders and links) */
+                            size: number;
+                        };
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
     "/api/projects/{project}/runs": {
         parameters: {
             query?: never;
@@ -1573,6 +2006,96 @@ export interface paths {
                 };
             };
         };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/runs/{run}/pipeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The run's own pipeline: the definition as the run started it (snapshot, parameters applied), not the file as it is now */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description run uuid or its first characters */
+                    run: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            path: string;
+                            /** @description an Orchest pipeline file (versions 1.0.0–1.2.3) */
+                            pipeline: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;

@@ -13,9 +13,12 @@ import { StepPanel, type StepTab } from './StepPanel.tsx';
 import { useUndo } from './use-undo.ts';
 import { usePipelineProblems } from './use-pipeline-problems.ts';
 import { useLatestRun } from './use-latest-run.ts';
+import { useAutosave, type SaveState } from './use-autosave.ts';
+import { RunButtons, type RunType } from './RunButtons.tsx';
+import { FileTree } from '../files/FileTree.tsx';
+import { FILE_DRAG_TYPE } from '../files/project-files.ts';
 
 const nodeTypes = { step: StepNodeView };
-type RunType = 'full' | 'selection' | 'incoming';
 export type Problem = { path: string; message: string; fix?: string };
 
 /**
@@ -27,7 +30,6 @@ export function GraphEditor({ project, path, initial, initialProblems, unsaved }
   const doc = useUndo<Pipeline>(initial);
   const [saved, setSaved] = useState<Pipeline | null>(unsaved ? null : initial);
   const [error, setError] = useState('');
-  const [notice, setNotice] = useState('');
   const [nodes, setNodes] = useState<StepNode[]>([]);
   const [edges, setEdges] = useState<Edge[]>([]);
   const latest = useLatestRun(project, initial.uuid);
@@ -39,7 +41,7 @@ export function GraphEditor({ project, path, initial, initialProblems, unsaved }
   const canvas = useRef<HTMLDivElement>(null);
   const selectNext = useRef<string | null>(null);
   const pipeline = doc.value;
-  const problems = usePipelineProblems(project, path, pipeline, initialProblems);
+  const { problems, checked } = usePipelineProblems(project, path, pipeline, initialProblems);
 
   const selected = useMemo(() => new Set(nodes.filter((n) => n.selected).map((n) => n.id)), [nodes]);
   const problemsByStep = useMemo(() => {
@@ -97,25 +99,68 @@ export function GraphEditor({ project, path, initial, initialProblems, unsaved }
     doc.set((p) => addStep(p, uuid, viewCenter()));
     setAdded(uuid);
   };
+  // A project file dropped on the canvas becomes a step there (titled after the file, selected).
+  const onDragOver = (e: React.DragEvent) => {
+    if (!e.dataTransfer.types.includes(FILE_DRAG_TYPE)) return;
+    e.preventDefault();
+    e.dataTransfer.dropEffect = 'copy';
+  };
+  /** A project file as a new, selected step near `at` (in free space), titled after the file. */
+  const addFileStep = (file: string, at: { x: number; y: number } | undefined): string => {
+    const uuid = crypto.randomUUID();
+    selectNext.current = uuid;
+    setTab('properties');
+    doc.set((p) => stepFromFile(addStep(p, uuid, at), uuid, file));
+    return uuid;
+  };
+  // The tree's "+" button: in the middle of the view (brought into view if need be).
+  const onFileStep = (file: string) => setAdded(addFileStep(file, viewCenter()));
+  const onDrop = (e: React.DragEvent) => {
+    const file = e.dataTransfer.getData(FILE_DRAG_TYPE);
+    if (!file || !flow.current) return;
+    e.preventDefault();
+    addFileStep(file, flow.current.screenToFlowPosition({ x: e.clientX - NODE_SIZE.width / 2, y: e.clientY - NODE_SIZE.height / 2 }));
+  };
   const dirty = pipeline !== saved;
+  const [saving, setSaving] = useState(false);
+  const [failed, setFailed] = useState<{ doc: Pipeline; message: string } | null>(null);
+  const [savedOnce, setSavedOnce] = useState(false);
+  // The save under way: a later one waits for it, so two writes of this file never overlap.
+  const inFlight = useRef<Promise<unknown> | null>(null);
   const save = useCallback(async (): Promise<boolean> => {
     if (pipeline === saved) return true;
-    const res = await api.PUT('/api/projects/{project}/pipelines/{pipeline}', { params: { path: { project, pipeline: path } }, body: pipeline as unknown as Record<string, never> });
-    if (res.error) return setError(`Not saved: ${errorText(res.error)}`), false;
-    setError('');
-    setSaved(pipeline);
-    setNotice(`Saved ${path}`);
+    while (inFlight.current) await inFlight.current;
+    setSaving(true);
+    const doc = pipeline;
+    const put = api.PUT('/api/projects/{project}/pipelines/{pipeline}', { params: { path: { project, pipeline: path } }, body: doc as unknown as Record<string, never> });
+    inFlight.current = put;
+    // A lost connection is a failed save like a refused one (never a save stuck at "Saving…").
+    const res = await put.catch((e: unknown) => ({ error: `the server could not be reached (${String(e)})` })).finally(() => (inFlight.current = null));
+    setSaving(false);
+    if (res.error) return setFailed({ doc, message: errorText(res.error) }), false;
+    setFailed(null);
+    setSaved(doc);
+    setSavedOnce(true);
     return true;
   }, [pipeline, saved, project, path]);
+  // Autosave: a change the validator has checked and found no problem in is saved a second after the last edit.
+  const checkedClean = checked === pipeline && problems.length === 0;
+  useAutosave({ value: pipeline, saved, dirty, canSave: checkedClean && failed?.doc !== pipeline, save });
+  const saveState: SaveState = saving ? 'saving' : !dirty ? 'saved' : failed?.doc === pipeline ? 'error' : 'unsaved';
+  const saveText = {
+    saving: 'Saving…',
+    saved: savedOnce ? `Saved ${path}` : 'No unsaved changes',
+    unsaved: checked === pipeline && problems.length > 0 ? `Unsaved: ${problems.length} problem${problems.length === 1 ? '' : 's'} to fix first` : 'Unsaved changes',
+    error: `Not saved: ${failed?.message ?? ''}`,
+  }[saveState];
 
   const run = async (runType: RunType) => {
-    if (dirty && !(await save())) return;
+    if (dirty && !(await save())) return setError('Run not started: the pipeline could not be saved first (see the save status).');
     const uuids = runType === 'full' ? undefined : [...selected];
     if (uuids && uuids.length === 0) return setError('Select one or more steps first (click, or Shift+click for several).');
     const res = await api.POST('/api/projects/{project}/runs', { params: { path: { project } }, body: { pipeline: path, run_type: runType, uuids } });
     if (!res.data) return setError(`Run not started: ${errorText(res.error)}`);
     setError('');
-    setNotice('');
     setStarted(res.data.run.uuid);
   };
   const cancel = async () => {
@@ -148,12 +193,8 @@ export function GraphEditor({ project, path, initial, initialProblems, unsaved }
           <button type="button" onClick={doc.undo} disabled={!doc.canUndo} aria-keyshortcuts="Control+Z">Undo</button>
           <button type="button" className={dirty ? 'primary' : ''} onClick={() => void save()} disabled={!dirty} aria-keyshortcuts="Control+S">{dirty ? 'Save' : 'Saved'}</button>
         </div>
-        <div className="group" role="group" aria-label="run">
-          <button type="button" onClick={() => void run('full')} disabled={!!running}>Run all</button>
-          <button type="button" onClick={() => void run('selection')} disabled={!!running || selected.size === 0}>Run selected</button>
-          <button type="button" onClick={() => void run('incoming')} disabled={!!running || selected.size === 0}>Run incoming</button>
-          <button type="button" onClick={() => void cancel()} disabled={!running}>Cancel run</button>
-        </div>
+        <span className={`save-state save-${saveState}`} role="status" aria-label="Save status" data-state={saveState}>{saveText}</span>
+        <RunButtons selected={selected.size} running={!!running} onRun={(t) => void run(t)} onCancel={() => void cancel()} />
         {live && runUuid && (
           <a className={`status-pill status-${live.status.toLowerCase()}`} data-testid="run-status" role="status" href={href('projects', project, 'runs', runUuid)}>
             {started ? 'Run' : 'Last run'} {runUuid.slice(0, 8)}: {live.status}
@@ -161,9 +202,9 @@ export function GraphEditor({ project, path, initial, initialProblems, unsaved }
         )}
       </div>
       {error && <p role="alert" className="error banner">{error}</p>}
-      {notice && !error && <p className="notice" role="status">{notice}</p>}
       <div className="editor-body">
-        <div className="canvas" aria-label="pipeline graph" ref={canvas}>
+        <FileTree project={project} current={path} onMakeStep={onFileStep} />
+        <div className="canvas" aria-label="pipeline graph" ref={canvas} onDragOver={onDragOver} onDrop={onDrop}>
           <ReactFlow
             nodes={nodes}
             edges={edges}
@@ -219,6 +260,14 @@ export function GraphEditor({ project, path, initial, initialProblems, unsaved }
       </div>
     </section>
   );
+}
+
+/** The new step `uuid` made from a dropped project file: its title is the file's name without extension, its kernel follows the extension. */
+function stepFromFile(p: Pipeline, uuid: string, file: string): Pipeline {
+  const base = file.slice(file.lastIndexOf('/') + 1);
+  const title = base.includes('.') ? base.slice(0, base.lastIndexOf('.')) : base;
+  const kernel = /\.sh$/.test(file) ? { name: 'bash', display_name: 'Bash' } : /\.(py|ipynb)$/.test(file) ? { name: 'python', display_name: 'Python 3' } : undefined;
+  return updateStep(p, uuid, { title: title || base, file_path: file, ...(kernel ? { kernel } : {}) });
 }
 
 /** A problem's path with step uuids replaced by the steps' titles: `steps["Load data"].file_path`. */

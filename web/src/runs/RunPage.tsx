@@ -18,14 +18,14 @@ const LIVE = ['PENDING', 'STARTED'];
  * One run: its pipeline's graph with each step's status and duration, a timeline (Gantt) of its
  * steps, and the selected step's log beside them; followed live while the run is going.
  */
-export function RunPage({ project, run }: { project: string; run: string }) {
+export function RunPage({ project, run, compareWith }: { project: string; run: string; compareWith?: string }) {
   const [report, setReport] = useState<RunReport | null>(null);
   const [error, setError] = useState('');
   const [pipeline, setPipeline] = useState<Pipeline | null>(null);
   const [selected, setSelected] = useState<string | null>(null);
   const [now, setNow] = useState(Date.now());
   const [others, setOthers] = useState<Array<{ uuid: string; status: string; started_at: string | null }>>([]);
-  const [compare, setCompare] = useState('');
+  const [compare, setCompare] = useState(compareWith ?? '');
   const [other, setOther] = useState<RunReport | null>(null);
   const running = !report || LIVE.includes(report.run.status);
   const load = useCallback(async () => {
@@ -36,13 +36,14 @@ export function RunPage({ project, run }: { project: string; run: string }) {
     setNow(Date.now());
   }, [run, running]);
   usePolling(load, 1000);
-  const path = report?.run.pipeline.path;
+  // The run's own pipeline (the snapshot it started with), never the file as it is now.
+  const [snapshotError, setSnapshotError] = useState('');
   useEffect(() => {
-    if (!path) return;
-    void api.GET('/api/projects/{project}/pipelines/{pipeline}/source', { params: { path: { project, pipeline: path } } }).then((r) => {
-      if (r.data?.document) setPipeline(withPositions(editablePipeline(r.data.document)));
+    void api.GET('/api/runs/{run}/pipeline', { params: { path: { run } } }).then((r) => {
+      if (r.data) setPipeline(withPositions(editablePipeline(r.data.pipeline)));
+      else setSnapshotError(errorText(r.error));
     });
-  }, [project, path]);
+  }, [run]);
   const pipelineUuid = report?.run.pipeline.uuid;
   useEffect(() => {
     if (!pipelineUuid) return;
@@ -61,7 +62,7 @@ export function RunPage({ project, run }: { project: string; run: string }) {
     for (const s of report?.steps ?? []) m[s.uuid] = s;
     return m;
   }, [report]);
-  // The graph of the pipeline file as it is now, restricted to the steps of this run.
+  // The graph of the run's pipeline, restricted to the steps of this run.
   const graph = useMemo(() => {
     if (!pipeline || !report) return null;
     const inRun = new Set(report.steps.map((s) => s.uuid));
@@ -95,6 +96,8 @@ export function RunPage({ project, run }: { project: string; run: string }) {
       </header>
       <div className="run-body">
         <div className="run-main">
+          <p className="muted small">The graph shows the pipeline as this run started it{pipeline?.name ? ` (${pipeline.name})` : ''}; the file may have changed since.</p>
+          {snapshotError && <p className="empty">No graph: {snapshotError}</p>}
           <div className="run-graph" aria-label="run graph">
             {graph && (
               <ReactFlow nodes={graph.nodes} edges={graph.edges} nodeTypes={nodeTypes} nodesDraggable={false} nodesConnectable={false} elementsSelectable={false} onNodeClick={(_, n) => setSelected(n.id)} fitView fitViewOptions={{ maxZoom: 1 }} colorMode="system" proOptions={{ hideAttribution: true }}>
@@ -108,6 +111,7 @@ export function RunPage({ project, run }: { project: string; run: string }) {
             {others.length > 0 && (
               <label className="inline">Compare with <select value={compare} onChange={(e) => setCompare(e.target.value)}>
                 <option value="">no other run</option>
+                {compare && !others.some((o) => o.uuid === compare) && <option value={compare}>{compare.slice(0, 8)}</option>}
                 {others.map((o) => <option key={o.uuid} value={o.uuid}>{o.uuid.slice(0, 8)} · {o.status}{o.started_at ? ` · ${new Date(o.started_at).toLocaleString()}` : ''}</option>)}
               </select></label>
             )}

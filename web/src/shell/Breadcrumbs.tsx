@@ -15,7 +15,7 @@ export function Breadcrumbs({ route }: { route: string[] }) {
       crumbs.push([project, href('projects', project)]);
       const k = kind ?? 'pipelines';
       crumbs.push([SECTION_NAMES[k] ?? k, href('projects', project, k)]);
-      if (rest.length > 0) crumbs.push([k === 'runs' ? rest.join('/').slice(0, 8) : rest.join('/'), href('projects', project, k, ...rest)]);
+      if (rest.length > 0) crumbs.push([k === 'runs' ? `${rest[0]!.slice(0, 8)}${rest[1] === 'compare' && rest[2] ? ` vs ${rest[2].slice(0, 8)}` : ''}` : rest.join('/'), href('projects', project, k, ...rest)]);
     }
   }
   return (

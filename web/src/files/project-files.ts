@@ -1,0 +1,42 @@
+import { api, errorText, type Ok } from '../api/client.ts';
+
+export type FileEntry = Ok<'/api/projects/{project}/files', 'get'>['files'][number];
+
+/**
+ * A project path as one URL segment ("/" encoded too): the browser would resolve "." and ".."
+ * segments (even percent-encoded ones) before sending, so the server could not refuse them.
+ */
+const urlPath = (path: string) => (path === '.' || path === '..' ? '%2E%2E%2F' : encodeURIComponent(path));
+const fileUrl = (project: string, path: string, query = '') => `${window.location.origin}/api/projects/${encodeURIComponent(project)}/files/${urlPath(path)}${query}`;
+
+/** The result of a file operation: nothing, or the server's message (with its fix). */
+async function outcome(res: Response): Promise<string | null> {
+  if (res.ok) return null;
+  try {
+    return errorText(await res.json());
+  } catch {
+    return `${res.status} ${res.statusText}`;
+  }
+}
+
+/** The project's files (the file tree's list). */
+export async function listFiles(project: string): Promise<{ files: FileEntry[]; truncated: boolean } | string> {
+  const r = await api.GET('/api/projects/{project}/files', { params: { path: { project } } });
+  return r.data ?? errorText(r.error);
+}
+
+/** Writes `body` to `path` (raw bytes); without `overwrite` an existing file is refused. */
+export async function writeFile(project: string, path: string, body: Blob, overwrite: boolean): Promise<string | null> {
+  return outcome(await fetch(fileUrl(project, path, `?overwrite=${overwrite ? 1 : 0}`), { method: 'PUT', credentials: 'same-origin', headers: { 'content-type': 'application/octet-stream' }, body }));
+}
+
+export async function moveFile(project: string, from: string, to: string): Promise<string | null> {
+  return outcome(await fetch(fileUrl(project, from), { method: 'PATCH', credentials: 'same-origin', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ to }) }));
+}
+
+export async function deleteFile(project: string, path: string, recursive: boolean): Promise<string | null> {
+  return outcome(await fetch(fileUrl(project, path, recursive ? '?recursive=1' : ''), { method: 'DELETE', credentials: 'same-origin' }));
+}
+
+/** The drag-and-drop type of a project file dragged from the tree onto the canvas. */
+export const FILE_DRAG_TYPE = 'application/x-berth-file';
