@@ -11,12 +11,23 @@ import { REPORT_FD, type SupervisorOrder, type SupervisorReport } from './superv
 const SUPERVISOR_MAIN = new URL('./supervisor-main.ts', import.meta.url).pathname;
 const REPO_ROOT = new URL('../../', import.meta.url).pathname;
 
+/** A supervisor process booting while the starter gets ready; it waits for its order on stdin. */
+export interface PendingSupervisor {
+  /**
+   * Sends the order and resolves once the supervisor reports the workload running: the
+   * Type=forking contract — when this returns, the supervisor runs and the starter may exit.
+   * Rejects with the supervisor's coded error otherwise.
+   */
+  launch(order: SupervisorOrder): Promise<{ pid: number; startTime: number; handle: WorkloadHandle }>;
+  /** No order after all: the supervisor reads an empty order and exits without doing anything. */
+  cancel(): void;
+}
+
 /**
- * Spawns the instance's supervisor as a detached session leader (its output appended to errLogPath)
- * and resolves once it reports the workload running: the Type=forking contract — when this returns,
- * the supervisor runs and the starter may exit. Rejects with the supervisor's coded error otherwise.
+ * Spawns an instance's supervisor as a detached session leader (its output appended to errLogPath)
+ * before the order is known, so its Node start-up overlaps the starter's own work (store, checks, claim).
  */
-export async function launchSupervisor(order: SupervisorOrder, errLogPath: string): Promise<{ pid: number; startTime: number; handle: WorkloadHandle }> {
+export function spawnSupervisor(errLogPath: string): PendingSupervisor {
   mkdirSync(dirname(errLogPath), { recursive: true, mode: 0o700 });
   const log = openSync(errLogPath, 'a', 0o600);
   let child;
@@ -29,21 +40,41 @@ export async function launchSupervisor(order: SupervisorOrder, errLogPath: strin
   }
   const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   child.once('error', () => undefined);
-  child.stdin?.end(JSON.stringify(order));
+  child.stdin?.once('error', () => undefined); // a supervisor that died early: its report (none) says so
   const reportPipe = child.stdio[REPORT_FD] as Readable;
-  const line = await text(reportPipe).catch(() => '');
-  reportPipe.destroy();
-  child.unref();
-  const report = parseReport(line);
-  if (report?.ok) return { pid: report.pid, startTime: report.startTime, handle: report.handle };
-  if (report) {
-    const code = (report.error.code in ERRORS ? report.error.code : 'BERTH_E_INSTANCE_START') as ErrorCode;
-    throw new BerthError(code, report.error.message, { problems: report.error.problems });
-  }
-  const status = await exited;
-  throw new BerthError('BERTH_E_INSTANCE_START', `instance ${order.name} failed to start: its supervisor exited (status ${status}) without reporting; last lines of ${errLogPath}:\n${tail(errLogPath)}`, {
-    details: { logErrPath: errLogPath },
-  });
+  let used = false;
+  return {
+    cancel: () => {
+      if (used) return;
+      used = true;
+      child.stdin?.end();
+      reportPipe.destroy();
+      child.unref();
+    },
+    launch: async (order) => {
+      if (used) throw new Error('a pending supervisor takes one order');
+      used = true;
+      child.stdin?.end(JSON.stringify(order));
+      const line = await text(reportPipe).catch(() => '');
+      reportPipe.destroy();
+      child.unref();
+      const report = parseReport(line);
+      if (report?.ok) return { pid: report.pid, startTime: report.startTime, handle: report.handle };
+      if (report) {
+        const code = (report.error.code in ERRORS ? report.error.code : 'BERTH_E_INSTANCE_START') as ErrorCode;
+        throw new BerthError(code, report.error.message, { problems: report.error.problems });
+      }
+      const status = await exited;
+      throw new BerthError('BERTH_E_INSTANCE_START', `instance ${order.name} failed to start: its supervisor exited (status ${status}) without reporting; last lines of ${errLogPath}:\n${tail(errLogPath)}`, {
+        details: { logErrPath: errLogPath },
+      });
+    },
+  };
+}
+
+/** Spawns the instance's supervisor and sends it the order at once (see PendingSupervisor.launch). */
+export function launchSupervisor(order: SupervisorOrder, errLogPath: string): Promise<{ pid: number; startTime: number; handle: WorkloadHandle }> {
+  return spawnSupervisor(errLogPath).launch(order);
 }
 
 function parseReport(line: string): SupervisorReport | undefined {

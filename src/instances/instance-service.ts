@@ -12,7 +12,7 @@ import { readProcStat } from '../leases/proc-stat.ts';
 import { BerthError } from '../errors.ts';
 import { InstanceRepository, type InstanceRow, type Viewer } from '../store/instance-repository.ts';
 import { runtimeNames, type RuntimeRegistry } from '../runtimes/runtime-registry.ts';
-import { launchSupervisor } from './instance-launcher.ts';
+import { spawnSupervisor } from './instance-launcher.ts';
 import { followInstanceLogs, type LogPiece } from './instance-logs.ts';
 import { stopInstance, type StopEvent, type StopOptions } from './instance-stopper.ts';
 import { instanceView, type InstanceView } from './instance-view.ts';
@@ -107,43 +107,49 @@ export class InstanceService {
         problems: [{ path: 'ARGS', message: 'no command given', fix: `e.g. berth instance start host ${name} python3 -m http.server 8000` }],
       });
     }
-    await this.#sweep();
-    const id = randomUUID();
+    // The supervisor boots (a Node start-up) while this process sweeps stale rows and claims the name.
     const logs = this.logPaths(name);
-    const self = readProcStat(process.pid);
-    const row: InstanceRow = {
-      id, name, owner: this.#user.name, owner_uid: this.#user.uid, host: this.#host, runtime: driver.name, image: opts.image,
-      command_json: JSON.stringify(opts.args), restart_policy: opts.restart, health_cmd: opts.health?.cmd ?? null,
-      health_port: opts.health?.port ?? null, health_interval_ms: opts.health?.intervalMs ?? 0, health: opts.health ? 'starting' : 'none',
-      status: 'starting', keeper_pid: process.pid, keeper_start: self?.startTime ?? -1, handle_json: null,
-      log_out_path: logs.out, log_err_path: logs.err, restarts: 0, exit_code: null, reason: null, stop_signal: null,
-      stop_grace_ms: null, created_at: new Date().toISOString(), started_at: null,
-    };
-    if (!(await this.#repo.claim(row))) {
-      throw new BerthError('BERTH_E_INSTANCE_EXISTS', `instance ${name} already exists`, {
-        problems: [{ path: 'NAME', message: 'you already have a running instance of this name', fix: `stop it first (berth instance stop ${name}) or choose another name` }],
-      });
-    }
-    // Containers get the image's environment plus what was asked for, never the caller's own (tokens, host paths).
-    const env = { ...(isolated ? {} : this.#config.baseEnv), ...opts.env, BERTH_INSTANCE: name };
+    const supervisor = spawnSupervisor(logs.err);
     try {
-      const started = await launchSupervisor({
-        instanceId: id, name, owner: this.#user.name, runtime: driver.name, restart: opts.restart, health: opts.health,
-        config: { home: this.#config.home, dataDir: this.#config.dataDir, stopGraceMs: this.#config.stopGraceMs },
-        spec: {
-          command: opts.args, cwd: isolated ? '' : opts.cwd, env, image: opts.image,
-          mounts: opts.binds, ports: opts.ports, labels: { instance: name }, logPath: logs.out, errLogPath: logs.err,
-          // Services are reached at the port they listen on, as on the host.
-          samePortsOnHost: true,
-          imageEntrypoint: isolated && (opts.imageCommand === true || opts.args.length === 0),
-          ...(limited ? { limits: opts.limits } : {}),
-        },
-      }, logs.err);
-      await this.#repo.adopt(id, started.pid, started.startTime, JSON.stringify(started.handle));
-      return { name, pid: started.pid, logOutPath: logs.out, logErrPath: logs.err };
-    } catch (e) {
-      await this.#repo.delete(id);
-      throw e;
+      await this.#sweep();
+      const id = randomUUID();
+      const self = readProcStat(process.pid);
+      const row: InstanceRow = {
+        id, name, owner: this.#user.name, owner_uid: this.#user.uid, host: this.#host, runtime: driver.name, image: opts.image,
+        command_json: JSON.stringify(opts.args), restart_policy: opts.restart, health_cmd: opts.health?.cmd ?? null,
+        health_port: opts.health?.port ?? null, health_interval_ms: opts.health?.intervalMs ?? 0, health: opts.health ? 'starting' : 'none',
+        status: 'starting', keeper_pid: process.pid, keeper_start: self?.startTime ?? -1, handle_json: null,
+        log_out_path: logs.out, log_err_path: logs.err, restarts: 0, exit_code: null, reason: null, stop_signal: null,
+        stop_grace_ms: null, created_at: new Date().toISOString(), started_at: null,
+      };
+      if (!(await this.#repo.claim(row))) {
+        throw new BerthError('BERTH_E_INSTANCE_EXISTS', `instance ${name} already exists`, {
+          problems: [{ path: 'NAME', message: 'you already have a running instance of this name', fix: `stop it first (berth instance stop ${name}) or choose another name` }],
+        });
+      }
+      // Containers get the image's environment plus what was asked for, never the caller's own (tokens, host paths).
+      const env = { ...(isolated ? {} : this.#config.baseEnv), ...opts.env, BERTH_INSTANCE: name };
+      try {
+        const started = await supervisor.launch({
+          instanceId: id, name, owner: this.#user.name, runtime: driver.name, restart: opts.restart, health: opts.health,
+          config: { home: this.#config.home, dataDir: this.#config.dataDir, stopGraceMs: this.#config.stopGraceMs },
+          spec: {
+            command: opts.args, cwd: isolated ? '' : opts.cwd, env, image: opts.image,
+            mounts: opts.binds, ports: opts.ports, labels: { instance: name }, logPath: logs.out, errLogPath: logs.err,
+            // Services are reached at the port they listen on, as on the host.
+            samePortsOnHost: true,
+            imageEntrypoint: isolated && (opts.imageCommand === true || opts.args.length === 0),
+            ...(limited ? { limits: opts.limits } : {}),
+          },
+        });
+        await this.#repo.adopt(id, started.pid, started.startTime, JSON.stringify(started.handle));
+        return { name, pid: started.pid, logOutPath: logs.out, logErrPath: logs.err };
+      } catch (e) {
+        await this.#repo.delete(id);
+        throw e;
+      }
+    } finally {
+      supervisor.cancel(); // no-op once launched
     }
   }
 

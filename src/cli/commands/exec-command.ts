@@ -24,7 +24,7 @@ export async function execCommand(ctx: CliContext, args: string[]): Promise<numb
 
 /** Runs argv attached to the terminal inside instance `name`; its exit status (1 when unknown). */
 export async function attachTo(ctx: CliContext, name: string, argv: string[], env: Record<string, string> = {}): Promise<number> {
-  const result = await (await ctx.engine()).instances.exec(name, argv, { attach: true, env });
+  const result = await (await ctx.instances()).exec(name, argv, { attach: true, env });
   return result.code ?? 1;
 }
 

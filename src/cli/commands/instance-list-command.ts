@@ -29,7 +29,7 @@ export async function instanceListCommand(ctx: CliContext, args: string[]): Prom
   if (values.help) return ctx.out(instanceListHelp), 0;
   if (values.json && values.logs) throw usageError('instance list', 'more than one flags have been set (--json and --logs)', 'use one of them');
   if (positionals.length > 1) throw usageError('instance list', 'expected at most one PATTERN', 'quote globs: berth instance list "web*"');
-  const views = await (await ctx.engine()).instances.list(positionals[0] ?? '*', { owner: values.user });
+  const views = await (await ctx.instances()).list(positionals[0] ?? '*', { owner: values.user });
   if (values.json) {
     ctx.out(JSON.stringify({ instances: views.map(instanceInfo) }, null, '\t'));
   } else if (values.logs) {

@@ -19,7 +19,7 @@ export async function instanceLogsCommand(ctx: CliContext, args: string[]): Prom
   const stop = (): void => controller.abort();
   process.once('SIGINT', stop);
   try {
-    for await (const piece of await (await ctx.engine()).instances.logs(positionals[0]!, { follow: values.follow, signal: controller.signal })) {
+    for await (const piece of await (await ctx.instances()).logs(positionals[0]!, { follow: values.follow, signal: controller.signal })) {
       (piece.stream === 'out' ? process.stdout : process.stderr).write(piece.data);
     }
   } finally {

@@ -14,6 +14,6 @@ export async function instanceRunCommand(ctx: CliContext, args: string[]): Promi
   if (values.help) return ctx.out(instanceRunHelp), 0;
   const [uri, ...extra] = positionals;
   const name = instanceNameOf('run', uri);
-  const command = await (await ctx.engine()).instances.command(name);
+  const command = await (await ctx.instances()).command(name);
   return attachTo(ctx, name, [...command, ...extra]);
 }

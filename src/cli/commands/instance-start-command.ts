@@ -71,8 +71,7 @@ export async function instanceStartCommand(ctx: CliContext, args: string[], verb
   if (values['writable-tmpfs']) {
     ctx.err('INFO:    --writable-tmpfs changes nothing: instances are writable already (a container has its own writable layer, discarded when it is removed; on the process runtime the files are the host\'s).');
   }
-  const engine = await ctx.engine();
-  const started = await engine.instances.start({
+  const started = await (await ctx.instances()).start({
     name,
     image,
     args: rest,

@@ -27,7 +27,7 @@ export async function instanceStatsCommand(ctx: CliContext, args: string[]): Pro
   });
   if (values.help) return ctx.out(instanceStatsHelp), 0;
   if (positionals.length !== 1) throw usageError('instance stats', 'expected one instance NAME', 'berth instance stats web');
-  const instances = (await ctx.engine()).instances;
+  const instances = (await ctx.instances());
   const name = positionals[0]!;
   let previous = await instances.stats(name);
   let at = Date.now();

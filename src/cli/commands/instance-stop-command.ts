@@ -30,7 +30,7 @@ export async function instanceStopCommand(ctx: CliContext, args: string[]): Prom
   if (!values.all && positionals.length === 0) throw usageError('instance stop', 'invalid command: give a PATTERN or --all', 'berth instance stop web, or berth instance stop --all');
   const graceMs = seconds('instance stop', '--timeout', values.timeout, 10) * 1000;
   const pattern = values.all ? '*' : positionals[0]!;
-  await (await ctx.engine()).instances.stop(pattern, { signal: values.force ? 'SIGKILL' : values.signal ?? 'SIGINT', graceMs: values.force ? 0 : graceMs, owner: values.user }, (e) => {
+  await (await ctx.instances()).stop(pattern, { signal: values.force ? 'SIGKILL' : values.signal ?? 'SIGINT', graceMs: values.force ? 0 : graceMs, owner: values.user }, (e) => {
     if (e.type === 'stopping') ctx.err(`INFO:    Stopping ${e.name} instance of ${e.image} (PID=${e.pid})`);
     else ctx.err(`INFO:    Killing ${e.name} instance of ${e.image} (PID=${e.pid}) (Timeout)`);
   });

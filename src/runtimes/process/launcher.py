@@ -8,6 +8,7 @@ the launcher keeps waiting for the workloads it started, records their exit code
 
 Protocol: one JSON object per line.
   in:  {"id", "argv", "cwd", "env", "log", "err"?, "exit", "record": {"path", "entry"}, "user"?}
+       (an entry without "env" is recorded with the request's)
        (stderr goes to "err" when given, else "log"; "user" = {"uid", "gid", "groups", "umask"}
        runs the workload as that user (the launcher must be root); "entry" is written to "path" with the
        process's pid, pgid and startTime added before the answer, so a workload is never running
@@ -326,7 +327,10 @@ def launch(request):
     pgid, start_time = proc_stat(pid)
     record = request["record"]
     try:
-        write_atomic(record["path"], json.dumps(dict(record["entry"], pid=pid, pgid=pgid, startTime=start_time)), 0o600)
+        # The entry's environment is the request's (sent once, not twice).
+        entry = dict(record["entry"], pid=pid, pgid=pgid, startTime=start_time)
+        entry.setdefault("env", request["env"])
+        write_atomic(record["path"], json.dumps(entry), 0o600)
         create_exit(request["exit"])
     except OSError as e:
         try:

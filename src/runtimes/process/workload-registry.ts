@@ -1,4 +1,5 @@
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BerthError } from '../../errors.ts';
 import type { OwnerLabels } from '../driver.ts';
@@ -83,9 +84,9 @@ export class WorkloadRegistry {
     return entries;
   }
 
-  delete(id: string): void {
-    rmSync(this.entryPath(id), { force: true });
-    rmSync(this.exitPath(id), { force: true });
+  /** Off the event loop (libuv's pool): a run removes its steps' entries while the next steps start. */
+  async delete(id: string): Promise<void> {
+    await Promise.all([rm(this.entryPath(id), { force: true }), rm(this.exitPath(id), { force: true })]);
   }
 
   /** The entry file (mode 0600: it holds the environment); written atomically by Berth or the launcher. */
