@@ -97,6 +97,8 @@ for (const mode of MODES) describe(`ProcessDriver (${mode.name})`, () => {
     assert.equal(entry.pgid, handle.state.pid);
     assert.equal(entry.startTime, handle.state.startTime);
     assert.deepEqual([entry.command, entry.cwd, entry.logPath, entry.labels], [s.command, s.cwd, s.logPath, s.labels]);
+    // The launcher is sent the environment once and records it from the request.
+    assert.deepEqual(entry.env, s.env);
     assert.equal(readFileSync(String(entry.exitFile), 'utf8'), '0\n');
     await driver.remove(handle);
     assert.equal(existsSync(join(stateDir, `${s.id}.json`)), false);
