@@ -31,6 +31,8 @@ export interface SessionJupyterInput {
 export interface SessionJupyterPlan {
   definition: ServiceDefinition;
   spec: WorkloadSpec;
+  /** Docker: the environments' kernel host containers, started before Jupyter (decision 0018). */
+  kernelHosts?: WorkloadSpec[];
 }
 
 /** Where a session's Jupyter files live: `BERTH_HOME/sessions/<session>/jupyter/{data,runtime,config}`. */
@@ -49,7 +51,7 @@ export function sessionJupyterDir(home: string, sessionUuid: string): string {
  */
 export async function planSessionJupyter(config: BerthConfig, input: SessionJupyterInput): Promise<SessionJupyterPlan | { skipped: string }> {
   if (config.jupyter.mode === 'off') return { skipped: 'BERTH_SESSION_JUPYTER=off' };
-  if (input.runtime.driver.capabilities.isolation) return { skipped: `Jupyter in sessions runs on the process runtime only for now (this session is on ${input.runtime.name})` };
+  if (input.runtime.driver.capabilities.isolation) return { skipped: `Jupyter in sessions runs on the process and docker runtimes only for now (this session is on ${input.runtime.name})` };
   const install = findJupyter(config);
   if ('problem' in install) return { skipped: install.problem };
   const dir = sessionJupyterDir(config.home, input.sessionUuid);
