@@ -3,7 +3,6 @@ import { chownSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } fr
 import { join, posix, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BerthConfig } from '../config/config.ts';
-import type { ServiceDefinition } from '../core/pipeline-types.ts';
 import { JUPYTER_SERVICE, sessionNetworkName, sessionServiceWorkloadId } from '../core/session-naming.ts';
 import { readOrchestEnvironments } from '../environments/orchest-environments.ts';
 import { isBerthError } from '../errors.ts';
@@ -11,7 +10,7 @@ import type { WorkloadSpec } from '../runtimes/driver.ts';
 import { DATA_MOUNT, OUTPUTS_MOUNT, PROJECT_MOUNT, SDK_PYTHON_MOUNT } from '../runs/container-step-runtime.ts';
 import { SDK_PYTHON_DIR } from '../runs/step-sdk-environment.ts';
 import { environmentKernelName, writeKernelSpecs, type KernelSpecFile } from './jupyter-kernelspecs.ts';
-import { sessionJupyterDir, type SessionJupyterPlan } from './session-jupyter.ts';
+import { jupyterServiceDefinition, sessionJupyterDir, sessionKernelVariables, type SessionJupyterInput, type SessionJupyterPlan } from './session-jupyter.ts';
 
 /** The port Jupyter Server listens on inside its container (published on 127.0.0.1 by the engine). */
 export const JUPYTER_CONTAINER_PORT = 8888;
@@ -26,19 +25,12 @@ export function kernelHostService(environmentUuid: string): string {
   return `berth-kernels-${environmentUuid}`;
 }
 
-export interface DockerJupyterInput {
-  sessionUuid: string;
-  projectUuid: string;
-  pipelineUuid: string;
-  pipelineFile: string;
-  projectDir: string;
-  inherited: Record<string, string>;
+export type DockerJupyterInput = Omit<SessionJupyterInput, 'runtime'> & {
   /** The environment's image (built now when needed). */
   environmentImage: (uuid: string, onProgress: (line: string) => void) => Promise<string>;
   /** Makes sure the Jupyter image is on the engine (pulled now when missing). */
   ensureImage: (image: string, onProgress: (line: string) => void) => Promise<void>;
-  onProgress?: (line: string) => void;
-}
+};
 
 /** One kernel host container per Python environment of the project, started before Jupyter. */
 export type DockerJupyterPlan = SessionJupyterPlan & { kernelHosts: WorkloadSpec[] };
@@ -133,17 +125,7 @@ export async function planDockerJupyter(config: BerthConfig, input: DockerJupyte
   // The containers run as the project folder's owner: the session's Jupyter folder is theirs.
   if (process.getuid?.() === 0) chownTree(dir, owner.uid, owner.gid);
 
-  const definition: ServiceDefinition = {
-    name: JUPYTER_SERVICE,
-    image,
-    ports: [JUPYTER_CONTAINER_PORT],
-    scope: ['interactive'],
-    exposed: true,
-    requires_authentication: true,
-    preserve_base_path: false,
-    berth_restart: 'no',
-    env_variables: { JUPYTER_TOKEN: token },
-  };
+  const definition = jupyterServiceDefinition(image, JUPYTER_CONTAINER_PORT, token);
   const spec: WorkloadSpec = {
     id: sessionServiceWorkloadId(input.sessionUuid, JUPYTER_SERVICE),
     command: [
@@ -172,16 +154,11 @@ export async function planDockerJupyter(config: BerthConfig, input: DockerJupyte
 
 /** What a step of the session's pipeline gets in a container (no step uuid: the SDK finds it from the notebook). */
 function containerVariables(input: DockerJupyterInput): Record<string, string> {
-  const own: Record<string, string> = {
-    ORCHEST_PROJECT_UUID: input.projectUuid,
-    ORCHEST_PIPELINE_UUID: input.pipelineUuid,
-    ORCHEST_PIPELINE_PATH: posix.join(PROJECT_MOUNT, relative(input.projectDir, input.pipelineFile).split('\\').join('/')),
-    ORCHEST_SESSION_UUID: input.sessionUuid,
-    ORCHEST_SESSION_TYPE: 'interactive',
-    ORCHEST_PROJECT_DIR: PROJECT_MOUNT,
-    ORCHEST_DATA_DIR: DATA_MOUNT,
-  };
-  for (const [k, v] of Object.entries({ ...own })) own[k.replace(/^ORCHEST_/, 'BERTH_')] = v;
+  const own = sessionKernelVariables(input, {
+    pipelineFile: posix.join(PROJECT_MOUNT, relative(input.projectDir, input.pipelineFile).split('\\').join('/')),
+    projectDir: PROJECT_MOUNT,
+    dataDir: DATA_MOUNT,
+  });
   const pythonPath = input.inherited.PYTHONPATH ? `${SDK_PYTHON_MOUNT}:${input.inherited.PYTHONPATH}` : SDK_PYTHON_MOUNT;
   return { ...input.inherited, HOME: '/tmp', BERTH_OUTPUTS_DIR: OUTPUTS_MOUNT, PYTHONPATH: pythonPath, ...own };
 }

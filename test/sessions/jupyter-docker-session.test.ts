@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
-import { REPO } from '../helpers/berth-cli.ts';
 import { TestServer } from '../helpers/berth-server.ts';
 import { dockerTestContext } from '../helpers/docker-test-context.ts';
 import { eventually } from '../helpers/eventually.ts';
+import { execute, openSocket } from '../helpers/jupyter-kernel-socket.ts';
+import { notebookProjectFiles, runFirstStep } from '../helpers/notebook-project.ts';
 
 // Built by scripts/build-test-images.sh from this machine's files: Jupyter Server, and Orchest's
 // python base stand-in (ipykernel) as the environment's base image.
@@ -15,56 +14,10 @@ const JUPYTER_IMAGE = 'berth-test/jupyter:1';
 const ENV_BASE_IMAGE = 'berth-test/orchest-base-kernel-py:2';
 const PYTHON = '/usr/bin/python3';
 const ENV = 'dddddddd-1111-4111-8111-000000000001';
-const STEP_A = '00000000-0000-4000-8000-000000000001';
-const STEP_B = '00000000-0000-4000-8000-000000000002';
-const pipeline = {
-  name: 'p', uuid: '21111111-2222-4333-8444-555555555555', version: '1.2.3', parameters: {}, settings: {}, services: {},
-  steps: {
-    [STEP_A]: { uuid: STEP_A, title: 'A', file_path: 'a.py', environment: '', incoming_connections: [], parameters: {}, kernel: { name: 'python', display_name: 'Python 3' }, meta_data: { position: [0, 0], hidden: false } },
-    [STEP_B]: { uuid: STEP_B, title: 'B', file_path: 'b.ipynb', environment: ENV, incoming_connections: [STEP_A], parameters: {}, kernel: { name: 'python', display_name: 'Python 3' }, meta_data: { position: [1, 0], hidden: false } },
-  },
-};
-const notebook = { cells: [], metadata: { kernelspec: { name: `orchest-kernel-${ENV}`, display_name: 'My Env', language: 'python' } }, nbformat: 4, nbformat_minor: 5 };
-
 const ctx = await dockerTestContext('Jupyter in a Docker session');
 const missing = ctx.available
   ? (await Promise.all([JUPYTER_IMAGE, ENV_BASE_IMAGE].map(async (i) => ((await ctx.docker.getImage(i).inspect().then(() => true, () => false)) ? null : i)))).filter((i) => i !== null)
   : [];
-
-/** Opens a websocket; resolves with it once open, or with the HTTP status of a refused handshake. */
-function openSocket(url: string, headers: Record<string, string>): Promise<WebSocket | number> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { headers });
-    ws.once('open', () => resolve(ws));
-    ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
-    ws.once('error', reject);
-  });
-}
-
-/** Runs `code` on the kernel over its channels websocket; resolves with its stdout once the kernel is idle again. */
-function execute(ws: WebSocket, code: string): Promise<{ stdout: string; error: string | null }> {
-  const msgId = randomUUID();
-  return new Promise((resolve, reject) => {
-    let stdout = '';
-    let error: string | null = null;
-    const timer = setTimeout(() => reject(new Error(`no answer to execute_request; stdout so far: ${stdout}`)), 180_000);
-    ws.on('message', (data) => {
-      const msg = JSON.parse(String(data)) as { msg_type: string; parent_header: { msg_id?: string }; content: Record<string, unknown> };
-      if (msg.parent_header.msg_id !== msgId) return;
-      if (msg.msg_type === 'stream') stdout += String(msg.content.text);
-      if (msg.msg_type === 'error') error = `${String(msg.content.ename)}: ${String(msg.content.evalue)}`;
-      if (msg.msg_type === 'status' && msg.content.execution_state === 'idle') {
-        clearTimeout(timer);
-        resolve({ stdout, error });
-      }
-    });
-    ws.send(JSON.stringify({
-      header: { msg_id: msgId, username: 'test', session: randomUUID(), msg_type: 'execute_request', version: '5.3', date: new Date().toISOString() },
-      parent_header: {}, metadata: {}, channel: 'shell', buffers: [],
-      content: { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true },
-    }));
-  });
-}
 
 if (ctx.available) {
   describe('Jupyter in an interactive session on Docker (real Jupyter Server container, kernels in the environment image)', { skip: missing.length ? `missing ${missing.join(', ')} (run scripts/build-test-images.sh)` : false, timeout: 600_000 }, () => {
@@ -77,20 +30,12 @@ if (ctx.available) {
 
     before(async () => {
       await t.start({ env: { BERTH_PYTHON: PYTHON, BERTH_RUNTIME: 'docker', BERTH_JUPYTER_IMAGE: JUPYTER_IMAGE } });
-      const project = (await t.project('alpha', {
-        'p.orchest': JSON.stringify(pipeline),
-        'a.py': 'import orchest\norchest.output({"answer": 42}, name="x")\n',
-        'b.ipynb': JSON.stringify(notebook),
-        [`.orchest/environments/${ENV}/properties.json`]: JSON.stringify({ name: 'My Env', base_image: ENV_BASE_IMAGE, language: 'python' }),
-      })).path;
+      const project = (await t.project('alpha', notebookProjectFiles({ pipelineUuid: '21111111-2222-4333-8444-555555555555', env: ENV, baseImage: ENV_BASE_IMAGE }))).path;
       await t.project('beta');
       alpha = (await t.token('alpha')).token;
       beta = (await t.token('beta')).token;
       // The last run of the pipeline (process runtime: fast): step A's output is what B's notebook reads.
-      const run = spawnSync(process.execPath, [join(REPO, 'bin', 'berth.ts'), 'run', 'p.orchest', '--steps', 'A'], {
-        cwd: project, env: { PATH: process.env.PATH!, HOME: process.env.HOME!, BERTH_HOME: t.home, BERTH_PYTHON: PYTHON }, encoding: 'utf8',
-      });
-      assert.equal(run.status, 0, run.stderr);
+      runFirstStep(t.home, project, PYTHON);
       const started = await t.api('POST', base, { token: alpha });
       assert.equal(started.status, 201, await started.clone().text());
       session = (await started.json()) as typeof session;
