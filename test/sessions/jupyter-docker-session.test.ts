@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { TestServer } from '../helpers/berth-server.ts';
@@ -24,6 +27,7 @@ if (ctx.available) {
     const t = new TestServer();
     let alpha = '';
     let beta = '';
+    let kernel = '';
     let session: { uuid: string; jupyter: { url: string; state: string } | null } = { uuid: '', jupyter: null };
     const base = '/api/projects/alpha/pipelines/p.orchest/session';
     const containers = async (labels: string[]) => ctx.docker.listContainers({ all: true, filters: { label: labels } });
@@ -64,7 +68,7 @@ if (ctx.available) {
     it("runs `import socket, orchest` in a kernel of the environment's image on the session network and sees the last run's outputs", async () => {
       const created = await t.api('POST', `${session.jupyter!.url}api/sessions`, { token: alpha, body: { path: 'b.ipynb', type: 'notebook', name: 'b.ipynb', kernel: { name: `orchest-kernel-${ENV}` } } });
       assert.equal(created.status, 201, await created.clone().text());
-      const kernel = ((await created.json()) as { kernel: { id: string } }).kernel.id;
+      kernel = ((await created.json()) as { kernel: { id: string } }).kernel.id;
       const wsUrl = `${t.url.replace(/^http/, 'ws')}${session.jupyter!.url}api/kernels/${kernel}/channels?session_id=${randomUUID()}`;
       assert.equal(await openSocket(wsUrl, {}), 401, 'no token: refused');
       assert.equal(await openSocket(wsUrl, { authorization: `Bearer ${beta}` }), 403, "another project's token: refused");
@@ -85,6 +89,18 @@ if (ctx.available) {
       assert.match(info.Config.Image, new RegExp(`^berth-env/${ENV}:`), "that container is of the environment's image");
       assert.ok(Object.keys(info.NetworkSettings.Networks).includes(`berth-session-${session.uuid}`), 'on the session network');
       assert.equal(inputs, "{'unnamed': [], 'x': {'answer': 42}}");
+    });
+
+    it('shutting the kernel down through Jupyter ends its process in the kernel host and withdraws its request', async () => {
+      const kernelHost = (await containers([`berth.owner.session=${session.uuid}`, `berth.owner.service=berth-kernels-${ENV}`]))[0]!;
+      const kernelProcesses = () => spawnSync('docker', ['exec', kernelHost.Id, 'ps'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.includes(`kernel-${kernel}.json`));
+      assert.equal(kernelProcesses().length, 1, 'the kernel runs in the kernel host');
+      const res = await t.api('DELETE', `${session.jupyter!.url}api/kernels/${kernel}`, { token: alpha });
+      assert.equal(res.status, 204, await res.clone().text());
+      const requests = join(t.home, 'sessions', session.uuid, 'jupyter', 'kernels', ENV);
+      await eventually('the kernel process ended and its request is gone', () => kernelProcesses().length === 0 && readdirSync(requests).length === 0);
+      const left = (await (await t.api('GET', `${session.jupyter!.url}api/kernels`, { token: alpha })).json()) as unknown[];
+      assert.deepEqual(left, []);
     });
 
     it('stopping the session leaves no container of it', async () => {
