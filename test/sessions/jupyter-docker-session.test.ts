@@ -91,6 +91,19 @@ if (ctx.available) {
       assert.equal(inputs, "{'unnamed': [], 'x': {'answer': 42}}");
     });
 
+    it('restarts the kernel through Jupyter: a fresh kernel process in the same container answers', async () => {
+      const restarted = await t.api('POST', `${session.jupyter!.url}api/kernels/${kernel}/restart`, { token: alpha });
+      assert.equal(restarted.status, 200, await restarted.clone().text());
+      const ws = await openSocket(`${t.url.replace(/^http/, 'ws')}${session.jupyter!.url}api/kernels/${kernel}/channels?session_id=${randomUUID()}`, { authorization: `Bearer ${alpha}` });
+      assert.ok(ws instanceof WebSocket, `handshake answered ${String(ws)}`);
+      try {
+        const out = await execute(ws, 'print("socket" in dir())');
+        assert.deepEqual([out.error, out.stdout.trim()], [null, 'False'], 'a new kernel: the earlier import is gone');
+      } finally {
+        ws.close();
+      }
+    });
+
     it('shutting the kernel down through Jupyter ends its process in the kernel host and withdraws its request', async () => {
       const kernelHost = (await containers([`berth.owner.session=${session.uuid}`, `berth.owner.service=berth-kernels-${ENV}`]))[0]!;
       const kernelProcesses = () => spawnSync('docker', ['exec', kernelHost.Id, 'ps'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.includes(`kernel-${kernel}.json`));
