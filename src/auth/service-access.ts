@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { BerthError } from '../errors.ts';
-import { serviceHostAlias } from '../proxy/proxy-request.ts';
+import { serviceHostAlias } from '../core/service-host-alias.ts';
 import { ServiceHostRepository } from '../store/service-host-repository.ts';
 import { ServiceSessionRepository } from '../store/service-session-repository.ts';
 import type { Database } from '../store/tables.ts';

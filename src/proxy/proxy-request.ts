@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import { HOST_ALIAS } from '../core/service-host-alias.ts';
 import { cookiesWithoutToken, SERVICE_COOKIE, TOKEN_COOKIE, TOKEN_QUERY } from '../auth/request-token.ts';
 
 /** A proxied URL taken apart, from the raw (still percent-encoded) request URL. */
@@ -78,36 +78,10 @@ export function parseHostUrl(host: string | undefined, rawUrl: string, domain: s
 /** The longest DNS label (RFC 1035): Chromium does not resolve a host with a longer one. */
 export const MAX_HOST_LABEL = 63;
 
-/** A short service host label: `s-` and 26 base32 characters (130 bits of a SHA-256). Never has "--", so never a canonical label. */
-const HOST_ALIAS = /^s-[a-z2-7]{26}$/;
-const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
-
-/**
- * The short host label of a service (pure, stable): a digest of the project's uuid, the service's
- * proxy name and the port, so it survives a project rename. `attempt` > 0 gives the next candidate
- * when a label is already taken by another service (a digest collision: 130 bits, never in practice).
- */
-export function serviceHostAlias(projectUuid: string, name: string, port: number, attempt = 0): string {
-  const digest = createHash('sha256').update(`${projectUuid}\0${name}\0${port}\0${attempt}`).digest();
-  let bits = 0;
-  let value = 0;
-  let out = '';
-  for (const byte of digest) {
-    value = (value << 8) | byte;
-    bits += 8;
-    while (bits >= 5 && out.length < 26) {
-      out += BASE32[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-    value &= (1 << bits) - 1;
-  }
-  return `s-${out}`;
-}
-
 /**
  * The canonical host label of a service (pure): `<name>--<project>--<port>`, the project named by its
  * uuid when its name is not host-safe. Null when the service's name is not host-safe or the label
- * would be longer than a DNS label may be (then the service goes by serviceHostAlias).
+ * would be longer than a DNS label may be (then the service goes by serviceHostAlias, src/core/service-host-alias.ts).
  */
 export function serviceHostLabel(o: { name: string; project: { name: string; uuid: string }; port: number }): string | null {
   if (!hostSafe(o.name)) return null;

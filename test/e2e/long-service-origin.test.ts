@@ -8,6 +8,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { REPO } from '../helpers/berth-cli.ts';
 import { startServerProcess } from '../helpers/berth-server-process.ts';
 import { eventually } from '../helpers/eventually.ts';
+import { hostRequest } from '../helpers/host-request.ts';
 import { freePort } from '../helpers/instances.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -17,8 +18,9 @@ const HOSTILE = join(REPO, 'test', 'fixtures', 'services', 'hostile-service.mjs'
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium && process.env.CI) throw new Error(`${CHROMIUM} is missing: CI installs Debian's chromium (.ci/run)`);
 const hasJupyter = spawnSync(PYTHON, ['-c', 'import jupyter_server, ipykernel'], { stdio: 'ignore' }).status === 0;
-/** 55 characters: `<name>--demo--<port>` is longer than a DNS label may be (63). */
-const LONG = 'hostile-with-a-name-long-enough-to-overflow-a-dns-label';
+/** `hostile--<this>--<port>` is longer than a DNS label may be (63); project names may have 63 characters. */
+const LONG = 'a-project-whose-name-is-long-enough-to-overflow-dns';
+const SERVICE = 'hostile';
 const STEP = '00000000-0000-4000-8000-000000000001';
 const pipeline = {
   name: 'p', uuid: '11111111-2222-4333-8444-555555555555', version: '1.2.3', parameters: {}, settings: {}, services: {},
@@ -38,24 +40,25 @@ describe('services with long names open on their own origin in Chromium', { skip
   let page: Page;
   let port = 0;
   let other = '';
-  const api = (method: string, path: string, body?: unknown, token: string | null = ADMIN, host?: string) =>
-    fetch(`${server.url}${path}`, { method, redirect: 'manual', headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}), ...(host ? { host } : {}) }, body: body ? JSON.stringify(body) : undefined });
+  const api = (method: string, path: string, body?: unknown, token: string | null = ADMIN) =>
+    fetch(`${server.url}${path}`, { method, redirect: 'manual', headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+  const onHost = async (host: string, path: string, token: string | null) => (await hostRequest(`${server.url}${path}`, host, token ? { authorization: `Bearer ${token}` } : {})).status;
 
   before(async () => {
-    mkdirSync(join(root, 'demo', '.orchest'), { recursive: true });
     mkdirSync(join(root, 'other'), { recursive: true });
-    writeFileSync(join(root, 'demo', 'p.orchest'), JSON.stringify(pipeline));
-    writeFileSync(join(root, 'demo', 'n.ipynb'), JSON.stringify({ cells: [], metadata: {}, nbformat: 4, nbformat_minor: 5 }));
+    mkdirSync(join(root, LONG), { recursive: true });
+    writeFileSync(join(root, LONG, 'p.orchest'), JSON.stringify(pipeline));
+    writeFileSync(join(root, LONG, 'n.ipynb'), JSON.stringify({ cells: [], metadata: {}, nbformat: 4, nbformat_minor: 5 }));
     server = await startServerProcess({ BERTH_HOME: join(root, 'home'), BERTH_ADMIN_TOKEN: ADMIN, BERTH_STOP_GRACE_SECONDS: '2', BERTH_PYTHON: PYTHON });
     port = await freePort();
-    assert.equal((await api('POST', '/api/projects', { name: 'demo', path: join(root, 'demo') })).status, 201);
     assert.equal((await api('POST', '/api/projects', { name: 'other', path: join(root, 'other') })).status, 201);
+    assert.equal((await api('POST', '/api/projects', { name: LONG, path: join(root, LONG) })).status, 201);
     const token = await api('POST', '/api/tokens', { name: 'other', project: 'other' });
     assert.equal(token.status, 201, await token.clone().text());
     other = ((await token.json()) as { token: string }).token;
-    const res = await api('POST', '/api/projects/demo/services', { name: LONG, command: process.execPath, args: `${HOSTILE} ${port} ${server.url}`, ports: [port] });
+    const res = await api('POST', `/api/projects/${LONG}/services`, { name: SERVICE, command: process.execPath, args: `${HOSTILE} ${port} ${server.url}`, ports: [port] });
     assert.equal(res.status, 201, await res.clone().text());
-    await eventually(async () => assert.equal((await api('GET', `/api/projects/demo/services/${LONG}/${port}/`)).status, 200), { timeoutMs: 30_000 });
+    await eventually('the service answers', async () => (await api('GET', `/api/projects/${LONG}/services/${SERVICE}/${port}/`)).status === 200, 60_000);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
     context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     page = await context.newPage();
@@ -65,16 +68,16 @@ describe('services with long names open on their own origin in Chromium', { skip
     await page.getByRole('heading', { name: 'Projects' }).waitFor();
   });
   after(async () => {
-    await api('DELETE', '/api/projects/demo/pipelines/p.orchest/session').catch(() => undefined);
-    await api('DELETE', `/api/projects/demo/services/${LONG}`).catch(() => undefined);
+    await api('DELETE', `/api/projects/${LONG}/pipelines/p.orchest/session`).catch(() => undefined);
+    await api('DELETE', `/api/projects/${LONG}/services/${SERVICE}`).catch(() => undefined);
     await browser?.close();
     await server?.stop();
     rmSync(root, { recursive: true, force: true });
   });
 
-  it("opens a project service with a long name from the UI's link, on a host whose labels all fit DNS", async () => {
-    await page.goto(`${server.url}/#/projects/demo/services`);
-    const link = page.getByRole('link', { name: `${LONG} :${port}` });
+  it("opens a service of a project with a long name from the UI's link, on a host whose labels all fit DNS", async () => {
+    await page.goto(`${server.url}/#/projects/${LONG}/services`);
+    const link = page.getByRole('link', { name: `${SERVICE} :${port}` });
     await link.waitFor();
     const [tab] = await Promise.all([context.waitForEvent('page'), link.click()]);
     await tab.locator('#own').waitFor({ timeout: 30_000 });
@@ -89,20 +92,20 @@ describe('services with long names open on their own origin in Chromium', { skip
   });
 
   it('keeps the short host of a service stable, and refuses it without a token, with another project\'s token, and a forged one', async () => {
-    const open = async () => new URL((await api('GET', `/api/projects/demo/services/${LONG}/open?port=${port}`)).headers.get('location')!).host;
+    const open = async () => new URL((await api('GET', `/api/projects/${LONG}/services/${SERVICE}/open?port=${port}`)).headers.get('location')!).host;
     const host = await open();
     assert.equal(await open(), host, 'the same label every time');
-    assert.equal((await api('GET', '/', undefined, null, host)).status, 401, 'no credential');
-    assert.equal((await api('GET', '/', undefined, other, host)).status, 403, "another project's token");
-    assert.equal((await api('GET', '/', undefined, ADMIN, host)).status, 200, 'the admin token passes');
+    assert.equal(await onHost(host, '/', null), 401, 'no credential');
+    assert.equal(await onHost(host, '/', other), 403, "another project's token");
+    assert.equal(await onHost(host, '/', ADMIN), 200, 'the admin token passes');
     const forged = host.replace(/^s-[a-z2-7]/, (s) => (s === 's-a' ? 's-b' : 's-a'));
-    assert.equal((await api('GET', '/', undefined, null, forged)).status, 401, 'a forged label: no credential');
-    assert.equal((await api('GET', '/', undefined, ADMIN, forged)).status, 404, 'a forged label names no service');
-    assert.equal((await api('GET', '/.berth/open?ticket=bt_forged', undefined, null, host)).status, 401, 'a forged ticket is refused');
+    assert.equal(await onHost(forged, '/', null), 401, 'a forged label: no credential');
+    assert.equal(await onHost(forged, '/', ADMIN), 404, 'a forged label names no service');
+    assert.equal(await onHost(host, '/.berth/open?ticket=bt_forged', null), 401, 'a forged ticket is refused');
   });
 
   it("opens the session's Jupyter (a session service: `berth-jupyter-<session uuid>`) in the browser through jupyter.url", { skip: hasJupyter ? false : `${PYTHON} has no jupyter_server/ipykernel` }, async () => {
-    const started = await api('POST', '/api/projects/demo/pipelines/p.orchest/session');
+    const started = await api('POST', `/api/projects/${LONG}/pipelines/p.orchest/session`);
     assert.equal(started.status, 201, await started.clone().text());
     const session = (await started.json()) as { jupyter: { url: string } | null };
     assert.ok(session.jupyter);
