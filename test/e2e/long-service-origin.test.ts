@@ -1,23 +1,17 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { REPO } from '../helpers/berth-cli.ts';
-import { startServerProcess } from '../helpers/berth-server-process.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { hostRequest } from '../helpers/host-request.ts';
 import { freePort } from '../helpers/instances.ts';
+import { ADMIN, HAVE_CHROMIUM, WebUi, type WatchedPage } from '../helpers/web-ui-harness.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const PYTHON = '/usr/bin/python3';
-const ADMIN = 'e2e-long-origin-admin-token-0123456789';
 const HOSTILE = join(REPO, 'test', 'fixtures', 'services', 'hostile-service.mjs');
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && process.env.CI) throw new Error(`${CHROMIUM} is missing: CI installs Debian's chromium (.ci/run)`);
 const hasJupyter = spawnSync(PYTHON, ['-c', 'import jupyter_server, ipykernel'], { stdio: 'ignore' }).status === 0;
+
 /** `hostile--<this>--<port>` is longer than a DNS label may be (63); project names may have 63 characters. */
 const LONG = 'a-project-whose-name-is-long-enough-to-overflow-dns';
 const SERVICE = 'hostile';
@@ -32,67 +26,51 @@ const pipeline = {
  * session service: `<name>-<session uuid>`, e.g. the session's Jupyter) must still open in Chromium
  * through the hand-off — on a short host label the proxy maps back to the service.
  */
-describe('services with long names open on their own origin in Chromium', { skip: !haveChromium }, () => {
-  const root = mkdtempSync(join(tmpdir(), 'berth-e2e-long-origin-'));
-  let server: Awaited<ReturnType<typeof startServerProcess>>;
-  let browser: Browser;
-  let context: BrowserContext;
-  let page: Page;
+describe('services with long names open on their own origin in Chromium', { skip: !HAVE_CHROMIUM }, () => {
+  let ui: WebUi;
+  let page: WatchedPage;
   let port = 0;
   let other = '';
-  const api = (method: string, path: string, body?: unknown, token: string | null = ADMIN) =>
-    fetch(`${server.url}${path}`, { method, redirect: 'manual', headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
-  const onHost = async (host: string, path: string, token: string | null) => (await hostRequest(`${server.url}${path}`, host, token ? { authorization: `Bearer ${token}` } : {})).status;
+  const api = (method: string, path: string, body?: unknown) => ui.api(method, path, body);
+  const onHost = async (host: string, path: string, token: string | null) => (await hostRequest(`${ui.url}${path}`, host, token ? { authorization: `Bearer ${token}` } : {})).status;
 
   before(async () => {
-    mkdirSync(join(root, 'other'), { recursive: true });
-    mkdirSync(join(root, LONG), { recursive: true });
-    writeFileSync(join(root, LONG, 'p.orchest'), JSON.stringify(pipeline));
-    writeFileSync(join(root, LONG, 'n.ipynb'), JSON.stringify({ cells: [], metadata: {}, nbformat: 4, nbformat_minor: 5 }));
-    server = await startServerProcess({ BERTH_HOME: join(root, 'home'), BERTH_ADMIN_TOKEN: ADMIN, BERTH_STOP_GRACE_SECONDS: '2', BERTH_PYTHON: PYTHON });
+    ui = await WebUi.start({ BERTH_PYTHON: PYTHON });
     port = await freePort();
-    assert.equal((await api('POST', '/api/projects', { name: 'other', path: join(root, 'other') })).status, 201);
-    assert.equal((await api('POST', '/api/projects', { name: LONG, path: join(root, LONG) })).status, 201);
+    await ui.project('other', {});
+    await ui.project(LONG, { 'p.orchest': pipeline, 'n.ipynb': { cells: [], metadata: {}, nbformat: 4, nbformat_minor: 5 } });
     const token = await api('POST', '/api/tokens', { name: 'other', project: 'other' });
     assert.equal(token.status, 201, await token.clone().text());
     other = ((await token.json()) as { token: string }).token;
-    const res = await api('POST', `/api/projects/${LONG}/services`, { name: SERVICE, command: process.execPath, args: `${HOSTILE} ${port} ${server.url}`, ports: [port] });
+    const res = await api('POST', `/api/projects/${LONG}/services`, { name: SERVICE, command: process.execPath, args: `${HOSTILE} ${port} ${ui.url}`, ports: [port] });
     assert.equal(res.status, 201, await res.clone().text());
     await eventually('the service answers', async () => (await api('GET', `/api/projects/${LONG}/services/${SERVICE}/${port}/`)).status === 200, 60_000);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    page = await context.newPage();
-    await page.goto(server.url);
-    await page.getByLabel('Token').fill(ADMIN);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Projects' }).waitFor();
+    page = await ui.page();
   });
   after(async () => {
     await api('DELETE', `/api/projects/${LONG}/pipelines/p.orchest/session`).catch(() => undefined);
     await api('DELETE', `/api/projects/${LONG}/services/${SERVICE}`).catch(() => undefined);
-    await browser?.close();
-    await server?.stop();
-    rmSync(root, { recursive: true, force: true });
+    await ui?.close();
   });
 
   it("opens a service of a project with a long name from the UI's link, on a host whose labels all fit DNS", async () => {
-    await page.goto(`${server.url}/#/projects/${LONG}/services`);
+    await ui.goto(page, `projects/${LONG}/services`);
     const link = page.getByRole('link', { name: `${SERVICE} :${port}` });
     await link.waitFor();
-    const [tab] = await Promise.all([context.waitForEvent('page'), link.click()]);
+    const [tab] = await Promise.all([page.context().waitForEvent('page'), link.click()]);
     await tab.locator('#own').waitFor({ timeout: 30_000 });
     const url = new URL(tab.url());
     assert.ok(url.hostname.split('.').every((label) => label.length <= 63), `every label of ${url.hostname} fits DNS`);
     assert.match(url.hostname, /^s-[a-z2-7]{26}\.localhost$/);
     assert.equal(url.pathname, '/', 'the ticket is gone from the address bar');
     assert.equal(await tab.locator('#own').innerText(), 'own content of the hostile service');
-    const cookies = await context.cookies(url.origin);
+    const cookies = await page.context().cookies(url.origin);
     assert.deepEqual(cookies.map((c) => [c.name, c.httpOnly, c.domain]), [['berth_service_session', true, url.hostname]], 'one host-only, HttpOnly service session cookie');
     await tab.close();
   });
 
   it('keeps the short host of a service stable, and refuses it without a token, with another project\'s token, and a forged one', async () => {
-    const open = async () => new URL((await api('GET', `/api/projects/${LONG}/services/${SERVICE}/open?port=${port}`)).headers.get('location')!).host;
+    const open = async () => new URL((await fetch(`${ui.url}/api/projects/${LONG}/services/${SERVICE}/open?port=${port}`, { redirect: 'manual', headers: { authorization: `Bearer ${ADMIN}` } })).headers.get('location')!).host;
     const host = await open();
     assert.equal(await open(), host, 'the same label every time');
     assert.equal(await onHost(host, '/', null), 401, 'no credential');
@@ -109,8 +87,8 @@ describe('services with long names open on their own origin in Chromium', { skip
     assert.equal(started.status, 201, await started.clone().text());
     const session = (await started.json()) as { jupyter: { url: string } | null };
     assert.ok(session.jupyter);
-    const tab = await context.newPage();
-    await tab.goto(`${server.url}${session.jupyter.url}api/contents`);
+    const tab = await page.context().newPage();
+    await tab.goto(`${ui.url}${session.jupyter.url}api/contents`);
     await tab.getByText('n.ipynb').first().waitFor({ timeout: 60_000 });
     const url = new URL(tab.url());
     assert.match(url.hostname, /^s-[a-z2-7]{26}\.localhost$/, `a short host: ${url.hostname}`);

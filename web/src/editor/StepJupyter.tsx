@@ -1,19 +1,24 @@
-import { useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { api, errorText, type Ok } from '../api/client.ts';
 import { jupyterFileUrl, stepFilePath } from '../sessions/jupyter-link.ts';
 import type { PipelineStep } from '../../../src/core/pipeline-types.ts';
 
+/** CodeMirror is loaded when a script is first opened, not with the app. */
+const ScriptEditor = lazy(() => import('./ScriptEditor.tsx').then((m) => ({ default: m.ScriptEditor })));
+
 type Environment = Ok<'/api/projects/{project}/environments', 'get'>['environments'][number];
 
 /**
- * Which environment and kernel a step uses, and for a notebook "Open in Jupyter": the notebook in the
- * pipeline's session's Jupyter (the session is started first when it is not running).
+ * Which environment and kernel a step uses; for a notebook "Open in Jupyter": the notebook in the
+ * pipeline's session's Jupyter (the session is started first when it is not running); for a script
+ * "Edit script": an editor pane (ScriptEditor).
  */
 export function StepJupyter({ project, path, pipelineUuid, step }: { project: string; path: string; pipelineUuid: string; step: PipelineStep }) {
   const [envs, setEnvs] = useState<Environment[] | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState('');
   const [note, setNote] = useState('');
+  const [editing, setEditing] = useState(false);
   useEffect(() => {
     void api.GET('/api/projects/{project}/environments', { params: { path: { project } } }).then((r) => setEnvs(r.data?.environments ?? []));
   }, [project]);
@@ -58,6 +63,12 @@ export function StepJupyter({ project, path, pipelineUuid, step }: { project: st
         {' · '}Kernel: <strong>{notebook && step.environment ? `${env?.name ?? step.environment} (orchest-kernel-${step.environment})` : step.kernel.display_name || step.kernel.name}</strong>
       </p>
       {notebook && <button type="button" onClick={() => void open()} disabled={busy}>Open in Jupyter</button>}
+      {!notebook && step.file_path !== '' && !editing && <button type="button" onClick={() => setEditing(true)}>Edit script</button>}
+      {editing && (
+        <Suspense fallback={<p className="muted">Loading the editor…</p>}>
+          <ScriptEditor project={project} path={stepFilePath(path, step.file_path)} onClose={() => setEditing(false)} />
+        </Suspense>
+      )}
       {note && <p className="muted" role="status">{note}</p>}
       {error && <p role="alert" className="error">{error}</p>}
     </div>
