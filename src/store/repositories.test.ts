@@ -246,6 +246,8 @@ for (const backend of BACKENDS) {
       assert.equal(await new ServiceAccess(other).hostAlias({ projectUuid, service: 'berth-jupyter-x', port: 8888 }), alias, 'stable, from any server');
       assert.deepEqual(await new ServiceAccess(other).findHostAlias(alias), { projectUuid, service: 'berth-jupyter-x', port: 8888 });
       assert.equal(await access.findHostAlias('s-bbbbbbbbbbbbbbbbbbbbbbbbbb'), null);
+      await new ServiceSessionRepository(db).deleteForService(projectUuid, 'berth-jupyter-x');
+      assert.equal(await new ServiceHostRepository(other).find(alias), undefined, 'a removed service keeps no host label');
       await services.delete(projectUuid, 'svc');
       assert.deepEqual(await services.list(projectUuid), []);
 
