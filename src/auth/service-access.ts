@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { BerthError } from '../errors.ts';
+import { serviceHostAlias } from '../core/service-host-alias.ts';
+import { ServiceHostRepository } from '../store/service-host-repository.ts';
 import { ServiceSessionRepository } from '../store/service-session-repository.ts';
 import type { Database } from '../store/tables.ts';
 import type { Principal, TokenScope } from './token-registry.ts';
@@ -11,6 +14,13 @@ export interface ServiceTarget {
   /** The proxy name (a project service, or `<service>-<session uuid>`). */
   service: string;
   instance: string;
+}
+
+/** A service's declared port, as a short host label names it. */
+export interface ServiceHost {
+  projectUuid: string;
+  service: string;
+  port: number;
 }
 
 type CachedSession = NonNullable<Awaited<ReturnType<ServiceSessionRepository['findSession']>>>;
@@ -31,12 +41,16 @@ export const SERVICE_SESSION_MS = 12 * 3600_000;
  */
 export class ServiceAccess {
   readonly #rows: ServiceSessionRepository;
+  readonly #hosts: ServiceHostRepository;
+  /** Short host labels never change their service: remembered for good (bounded). */
+  readonly #aliases = new Map<string, ServiceHost>();
   readonly #now: () => number;
   readonly #cache = new Map<string, { row: CachedSession; until: number }>();
 
   /** `tokens`: revocations through it end the token's sessions at once (others within CACHE_MS). */
   constructor(db: Kysely<Database>, opts: { now?: () => number; tokens?: { onRevoke(listener: (tokenId: string) => void): void } } = {}) {
     this.#rows = new ServiceSessionRepository(db);
+    this.#hosts = new ServiceHostRepository(db);
     this.#now = opts.now ?? Date.now;
     opts.tokens?.onRevoke((tokenId) => {
       for (const [hash, entry] of this.#cache) if (entry.row.token_id === tokenId) this.#cache.delete(hash);
@@ -81,6 +95,31 @@ export class ServiceAccess {
     }
     if (!sameTarget(row, target)) return null;
     return { tokenId: row.token_id, scope: row.scope as TokenScope, projectUuid: row.token_project_uuid };
+  }
+
+  /**
+   * The short host label of a service (`s-<digest>`), stored so the proxy finds the service again:
+   * the same label every time; on a collision with another service's label, the next candidate.
+   */
+  async hostAlias(host: ServiceHost): Promise<string> {
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const label = serviceHostAlias(host.projectUuid, host.service, host.port, attempt);
+      const row = await this.#hosts.claim({ label, project_uuid: host.projectUuid, service: host.service, port: host.port, created_at: new Date(this.#now()).toISOString() });
+      if (row.project_uuid === host.projectUuid && row.service === host.service && row.port === host.port) return label;
+    }
+    throw new BerthError('BERTH_E_CONFLICT', `no free host label for service "${host.service}"`, { problems: [{ path: 'name', message: 'every candidate label is taken', fix: 'rename the service' }] });
+  }
+
+  /** The service a short host label opens, or null for a label Berth never gave out. */
+  async findHostAlias(label: string): Promise<ServiceHost | null> {
+    const hit = this.#aliases.get(label);
+    if (hit) return hit;
+    const row = await this.#hosts.find(label);
+    if (!row) return null;
+    if (this.#aliases.size > 10_000) this.#aliases.clear();
+    const host = { projectUuid: row.project_uuid, service: row.service, port: Number(row.port) };
+    this.#aliases.set(label, host);
+    return host;
   }
 
   async #open(tokenId: string, target: ServiceTarget): Promise<{ secret: string; maxAgeSeconds: number }> {

@@ -7,6 +7,7 @@ import type { ProxyContext } from './proxy-context.ts';
 import { isDocumentNavigation, parseHostUrl, parseProxyUrl, PATH_ROUTE_CSP, rewriteLocation, serviceResponseHeaders, upstreamHeaders, upstreamPath, type ProxyUrl } from './proxy-request.ts';
 import { ResponseRelay } from './response-relay.ts';
 import { OPEN_PATH } from './service-hand-off.ts';
+import { resolveHostAlias } from './proxy-target.ts';
 
 /** What the server does with a request the fast path does not take (the Fastify app). */
 export type NextHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -91,13 +92,14 @@ export function fastServiceProxy(ctx: ProxyContext, opts: { timeoutMs: number; s
       if (hostRouted ? u.rest === OPEN_PATH : servicesDomain !== undefined && isDocumentNavigation(req.headers)) return next(req, res);
       // Read now: the socket may be detached from the request by the time the answer is complete.
       const peer: Peer = { ip: req.socket.remoteAddress ?? '', proto: 'encrypted' in req.socket ? 'https' : 'http', started: performance.now() };
-      authorizedTarget(ctx, u, req.method!, req.headers).then(
+      let resolved = u;
+      resolveHostAlias(ctx, u).then((r) => authorizedTarget(ctx, (resolved = r), req.method!, req.headers)).then(
         (t) => {
           if (!t) return next(req, res);
           try {
-            forward(req, res, u, hostRouted !== null, t.route, t.target, peer);
+            forward(req, res, resolved, hostRouted !== null, t.route, t.target, peer);
           } catch (e) {
-            upstreamFailed(res, e as UpstreamError, u, t.route.projectUuid);
+            upstreamFailed(res, e as UpstreamError, resolved, t.route.projectUuid);
           }
         },
         () => next(req, res),

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { localPath, parseHostUrl, parseProxyUrl, rewriteLocation, scopeSetCookies, upstreamHeaders, upstreamPath } from './proxy-request.ts';
+import { serviceHostAlias } from '../core/service-host-alias.ts';
+import { JUPYTER_SERVICE, serviceHostname } from '../core/session-naming.ts';
+import { localPath, MAX_HOST_LABEL, parseHostUrl, parseProxyUrl, rewriteLocation, scopeSetCookies, serviceHostLabel, upstreamHeaders, upstreamPath } from './proxy-request.ts';
 
 describe('proxy request rewriting (pure)', () => {
   it('parses a service URL and removes only the token parameter', () => {
@@ -63,5 +65,40 @@ describe('proxy request rewriting (pure)', () => {
       `a=1; HttpOnly; Path=${p}/`, `b=2; Path=${p}/x`, `c=3; Path=${p}/`, `d=4; Path=${p}/`,
     ]);
     assert.deepEqual(scopeSetCookies(undefined, p), []);
+  });
+
+  it('gives every service a host label of at most 63 characters, the canonical one when it fits (issue 16)', () => {
+    const uuid = '868bed50-ed47-464d-9c2e-0123456789ab';
+    const projects = [{ name: 'p', uuid }, { name: 'a'.repeat(63), uuid }, { name: 'Not_Host_Safe', uuid }, { name: 'x'.repeat(20), uuid }];
+    const names = ['web', 'a'.repeat(26), serviceHostname(JUPYTER_SERVICE, uuid), serviceHostname('a'.repeat(26), uuid), 'Upper_Case', 'trailing-'];
+    for (const project of projects) {
+      for (const name of names) {
+        for (const port of [1, 8888, 65535]) {
+          const label = serviceHostLabel({ name, project, port }) ?? serviceHostAlias(project.uuid, name, port);
+          assert.ok(label.length <= MAX_HOST_LABEL, `${label} (${label.length})`);
+          const parsed = parseHostUrl(`${label}.svc.example.org`, '/x', 'svc.example.org');
+          assert.ok(parsed, `${label} is read back as a service host`);
+          if (parsed.alias === undefined) assert.deepEqual([parsed.name, parsed.port], [name, port]);
+          else assert.equal(parsed.alias, label);
+        }
+      }
+    }
+    assert.equal(serviceHostLabel({ name: 'web', project: { name: 'p', uuid }, port: 80 }), 'web--p--80', 'short names keep their readable form (old links work)');
+    assert.equal(serviceHostLabel({ name: serviceHostname(JUPYTER_SERVICE, uuid), project: { name: 'demo2', uuid }, port: 36103 }), null, "a session's Jupyter in project demo2: 64 characters, too long");
+  });
+
+  it('derives short host labels stably from project uuid, service and port, and reads only their exact form', () => {
+    const a = serviceHostAlias('u1', 'berth-jupyter-x', 8888);
+    assert.match(a, /^s-[a-z2-7]{26}$/);
+    assert.equal(serviceHostAlias('u1', 'berth-jupyter-x', 8888), a);
+    assert.notEqual(serviceHostAlias('u2', 'berth-jupyter-x', 8888), a);
+    assert.notEqual(serviceHostAlias('u1', 'berth-jupyter-x', 8889), a);
+    assert.notEqual(serviceHostAlias('u1', 'berth-jupyter-x', 8888, 1), a, 'the next candidate after a collision');
+    assert.deepEqual(parseHostUrl(`${a.toUpperCase()}.svc.example.org:8443`, '/lab?x=1', 'svc.example.org'), {
+      project: a, name: a, port: 0, prefix: '', rest: '/lab', query: '?x=1', queryToken: undefined, alias: a,
+    });
+    for (const host of [`${a}x.svc.example.org`, `${a.slice(0, -1)}.svc.example.org`, `${a.slice(0, -1)}1.svc.example.org`, `x.${a}.svc.example.org`]) {
+      assert.equal(parseHostUrl(host, '/', 'svc.example.org'), null, host);
+    }
   });
 });

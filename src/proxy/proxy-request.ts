@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { HOST_ALIAS } from '../core/service-host-alias.ts';
 import { cookiesWithoutToken, SERVICE_COOKIE, TOKEN_COOKIE, TOKEN_QUERY } from '../auth/request-token.ts';
 
 /** A proxied URL taken apart, from the raw (still percent-encoded) request URL. */
@@ -14,6 +15,11 @@ export interface ProxyUrl {
   query: string;
   /** The token parameter, when given. */
   queryToken: string | undefined;
+  /**
+   * A short host label (`s-<digest>`, see serviceHostAlias) the service is still to be looked up by
+   * (resolveHostAlias): until then `project` and `name` are the label and `port` is 0.
+   */
+  alias?: string;
 }
 
 const PROXY_PATH = /^(\/api\/projects\/([^/?#]+)\/services\/([^/?#]+)\/(\d{1,5}))(\/[^?#]*)?$/;
@@ -45,22 +51,43 @@ export function parseProxyUrl(rawUrl: string): ProxyUrl | null {
 /**
  * Host-based routing (pure): `<name>--<project>[--<port>].<domain>` names a service on its own
  * browser origin; the whole path goes to the service (prefix ""), port 0 = its first declared port.
- * Null when the host is not such a name.
+ * `s-<digest>.<domain>` (a service whose canonical label would exceed 63 characters) is returned with
+ * `alias` set, to be looked up in the store. Null when the host is not such a name.
  */
 export function parseHostUrl(host: string | undefined, rawUrl: string, domain: string): ProxyUrl | null {
   const hostname = (host ?? '').replace(/:\d+$/, '').toLowerCase();
   const suffix = `.${domain.toLowerCase()}`;
   if (!hostname.endsWith(suffix)) return null;
-  const parts = hostname.slice(0, -suffix.length).split('--');
+  const label = hostname.slice(0, -suffix.length);
+  // A "#" (no browser sends one) ends the target, so such a request still goes to the service, never to the API.
+  const target = rawUrl.split('#')[0]!;
+  const path = target.startsWith('/') ? target : `/${target}`;
+  if (HOST_ALIAS.test(label)) {
+    const parsed = parseProxyUrl(`/api/projects/${label}/services/${label}/0${path}`);
+    return parsed && { ...parsed, prefix: '', port: 0, alias: label };
+  }
+  const parts = label.split('--');
   // Only the canonical form serviceOrigin writes: no percent-encoded, numeric-alias or otherwise odd labels.
   if (parts.length < 2 || parts.length > 3 || !hostSafe(parts[0]!) || !hostSafe(parts[1]!) || (parts[2] !== undefined && !/^[1-9]\d{0,4}$/.test(parts[2]))) return null;
   const port = parts[2] === undefined ? 0 : Number(parts[2]);
   if (port > 65535) return null;
-  // A "#" (no browser sends one) ends the target, so such a request still goes to the service, never to the API.
-  const target = rawUrl.split('#')[0]!;
-  const path = target.startsWith('/') ? target : `/${target}`;
   const parsed = parseProxyUrl(`/api/projects/${parts[1]}/services/${parts[0]}/${port}${path}`);
   return parsed && { ...parsed, prefix: '' };
+}
+
+/** The longest DNS label (RFC 1035): Chromium does not resolve a host with a longer one. */
+export const MAX_HOST_LABEL = 63;
+
+/**
+ * The canonical host label of a service (pure): `<name>--<project>--<port>`, the project named by its
+ * uuid when its name is not host-safe. Null when the service's name is not host-safe or the label
+ * would be longer than a DNS label may be (then the service goes by serviceHostAlias, src/core/service-host-alias.ts).
+ */
+export function serviceHostLabel(o: { name: string; project: { name: string; uuid: string }; port: number }): string | null {
+  if (!hostSafe(o.name)) return null;
+  const project = hostSafe(o.project.name) ? o.project.name : o.project.uuid;
+  const label = `${o.name}--${project}--${o.port}`;
+  return label.length <= MAX_HOST_LABEL ? label : null;
 }
 
 /** The path the service receives: the full path (preserve_base_path) or the path below the prefix. */
@@ -134,15 +161,12 @@ export function hostSafe(name: string): boolean {
 }
 
 /**
- * The origin of a service on its own host (pure): `<proto>://<name>--<project>--<port>.<domain>`,
- * with the port the browser used for this server (from its Host header). The project is named by
- * its uuid when its name is not host-safe. Null when the service's name is not host-safe.
+ * The origin of a service on its own host (pure): `<proto>://<label>.<domain>`, with the port the
+ * browser used for this server (from its Host header). `label`: serviceHostLabel or serviceHostAlias.
  */
-export function serviceOrigin(o: { name: string; project: { name: string; uuid: string }; port: number; domain: string; proto: string; requestHost: string | undefined }): string | null {
-  if (!hostSafe(o.name)) return null;
-  const project = hostSafe(o.project.name) ? o.project.name : o.project.uuid;
+export function serviceOrigin(o: { label: string; domain: string; proto: string; requestHost: string | undefined }): string {
   const listen = /:(\d+)$/.exec(o.requestHost ?? '')?.[1];
-  return `${o.proto}://${o.name}--${project}--${o.port}.${o.domain}${listen ? `:${listen}` : ''}`;
+  return `${o.proto}://${o.label}.${o.domain}${listen ? `:${listen}` : ''}`;
 }
 
 /** Whether the browser is loading a document (top-level or framed) rather than fetching for a page. */

@@ -59,6 +59,16 @@ export async function resolveProxyTarget(ctx: ProxyContext, u: ProxyUrl, headers
   return { route, project, via, principal, target };
 }
 
+/**
+ * A URL for a short host label (`s-<digest>`) with the service it stands for filled in; unchanged for
+ * any other URL, and for a label Berth never gave out (its lookup then finds no project: 401 / 404).
+ */
+export async function resolveHostAlias(ctx: ProxyContext, u: ProxyUrl): Promise<ProxyUrl> {
+  if (u.alias === undefined) return u;
+  const host = await ctx.serviceAccess.findHostAlias(u.alias);
+  return host ? { ...u, project: host.projectUuid, name: host.service, port: host.port } : u;
+}
+
 const LOOKUP_CACHE_MS = 1000;
 const lookups = new WeakMap<ProxyContext, Map<string, { project: Project | null; route: ServiceRoute | null; until: number; generation: number }>>();
 
@@ -83,6 +93,9 @@ export async function lookupService(ctx: ProxyContext, u: ProxyUrl): Promise<{ p
 }
 
 function notFound(u: ProxyUrl, project: Project | null, principal: Principal): BerthError {
+  if (!project && u.alias !== undefined) {
+    return new BerthError('BERTH_E_SERVICE_NOT_FOUND', `no service has the host name "${u.alias}"`, { problems: [{ path: 'Host', message: 'unknown service host', fix: 'open the service again from the Berth web UI' }] });
+  }
   if (!project) {
     return new BerthError('BERTH_E_PROJECT_NOT_FOUND', `no project "${u.project}"`, { problems: [{ path: 'project', message: 'unknown project', fix: principal.scope === 'admin' ? 'see GET /api/projects' : 'check the URL' }] });
   }

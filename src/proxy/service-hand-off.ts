@@ -5,7 +5,7 @@ import { SERVICE_COOKIE } from '../auth/request-token.ts';
 import type { ProxyContext } from './proxy-context.ts';
 import type { ServiceRoute } from '../services/service-manager.ts';
 import type { Project } from '../store/project-repository.ts';
-import { serviceOrigin } from './proxy-request.ts';
+import { serviceHostLabel, serviceOrigin } from './proxy-request.ts';
 
 /** The path on a service's own host that redeems a ticket (never forwarded to the service). */
 export const OPEN_PATH = '/.berth/open';
@@ -36,12 +36,9 @@ export async function handOffLocation(ctx: ProxyContext, h: HandOff): Promise<st
       problems: [{ path: 'services-domain', message: 'not set (the server does not listen on loopback)', fix: 'start `berth server --services-domain D` with wildcard DNS *.D to this server, or use the path URL with "Authorization: Bearer <token>"' }],
     });
   }
-  const origin = serviceOrigin({ name: h.name, project: h.project, port: h.port, domain: h.domain, proto: h.proto, requestHost: h.requestHost });
-  if (!origin) {
-    throw new BerthError('BERTH_E_INVALID_ARGUMENT', `service "${h.name}" has no host name of its own`, {
-      problems: [{ path: 'name', message: 'not usable in a host name', fix: 'name services with lowercase letters, digits and single "-"' }],
-    });
-  }
+  // A name that is not host-safe, or a label longer than DNS allows (a session service's name holds a uuid): the short label.
+  const label = serviceHostLabel({ name: h.name, project: h.project, port: h.port }) ?? (await ctx.serviceAccess.hostAlias({ projectUuid: h.project.uuid, service: h.name, port: h.port }));
+  const origin = serviceOrigin({ label, domain: h.domain, proto: h.proto, requestHost: h.requestHost });
   if (!h.principal) return `${origin}${h.next}`;
   const ticket = await ctx.serviceAccess.mintTicket(h.principal, { projectUuid: h.project.uuid, service: h.name, instance: h.route.instance }, h.next);
   return `${origin}${OPEN_PATH}?ticket=${encodeURIComponent(ticket)}`;

@@ -20,7 +20,7 @@ function causeCode(e: Error & { code?: string; cause?: unknown }): string {
   const cause = e.cause as { code?: string } | undefined;
   return cause?.code ?? e.code ?? e.message;
 }
-import { lookupService, resolveProxyTarget } from './proxy-target.ts';
+import { lookupService, resolveHostAlias, resolveProxyTarget } from './proxy-target.ts';
 
 /**
  * The authenticated reverse proxy to project services: `/api/projects/{project}/services/{name}/{port}/…`
@@ -91,7 +91,8 @@ export async function serviceProxy(app: FastifyInstance, opts: { ctx: ProxyConte
   };
 
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
-    const hostRouted = servicesDomain ? parseHostUrl(request.headers.host, request.originalUrl, servicesDomain) : null;
+    const parsedHost = servicesDomain ? parseHostUrl(request.headers.host, request.originalUrl, servicesDomain) : null;
+    const hostRouted = parsedHost && (await resolveHostAlias(ctx, parsedHost));
     const u = hostRouted ?? parseProxyUrl(request.originalUrl);
     if (!u) throw new BerthError('BERTH_E_NOT_FOUND', 'not a service URL', { problems: [{ path: 'url', message: 'expected /api/projects/{project}/services/{name}/{port}/…' }] });
     if (hostRouted && u.rest === OPEN_PATH) return redeem(reply, u);
@@ -151,10 +152,11 @@ export async function serviceProxy(app: FastifyInstance, opts: { ctx: ProxyConte
     // Node hands the socket over without its own error handler: a reset or a write after the client
     // left ends this connection only (the proxied stream adds its own handlers on top).
     socket.on('error', () => socket.destroy());
-    const u = proxyUrlOf(req.headers.host, req.url ?? '');
-    if (!u) return rejectUpgrade(socket, new BerthError('BERTH_E_NOT_FOUND', 'websockets are only proxied to services'));
+    const parsed = proxyUrlOf(req.headers.host, req.url ?? '');
+    if (!parsed) return rejectUpgrade(socket, new BerthError('BERTH_E_NOT_FOUND', 'websockets are only proxied to services'));
     const ip = req.socket.remoteAddress ?? '';
-    resolveProxyTarget(ctx, u, req.headers, ip).then(({ route, via }) => {
+    let u = parsed;
+    resolveHostAlias(ctx, parsed).then((resolved) => resolveProxyTarget(ctx, (u = resolved), req.headers, ip)).then(({ route, via }) => {
       if (via === 'service-session' && !sameOrigin(req)) throw new BerthError('BERTH_E_FORBIDDEN', 'cross-origin websocket with a cookie', { problems: [{ path: 'Origin', message: 'does not match Host', fix: 'open the websocket from the service page itself' }] });
       const upstream = forwardTarget(req.headers, route, u.name);
       if (upstream instanceof BerthError) throw upstream;

@@ -34,10 +34,16 @@ export interface SessionView {
    * answer to Berth's credentials (Bearer, `?berth_token=`). Null when the session has none (see the
    * start's output for why).
    */
-  jupyter: { url: string; state: SessionServiceView['state']; log_path: string } | null;
+  jupyter: { url: string; state: SessionServiceView['state']; log_path: string; app: JupyterApp } | null;
   created_at: string;
   updated_at: string;
 }
+
+/**
+ * Which Jupyter the session runs: JupyterLab (a notebook opens at `lab/tree/<file>`) or Jupyter
+ * Server alone (no notebook UI: its REST API, `view/` and `nbconvert/html/<file>`, a read-only rendering).
+ */
+export type JupyterApp = 'jupyterlab' | 'jupyter_server';
 
 export function sessionView(row: SessionRow, services: Array<{ row: SessionServiceRow; state: SessionServiceView['state']; ports: Record<string, string> }>, isolated: boolean): SessionView {
   const jupyter = services.find((s) => s.row.name === JUPYTER_SERVICE);
@@ -65,6 +71,7 @@ export function sessionView(row: SessionRow, services: Array<{ row: SessionServi
           url: jupyterProxyPath(row.project_uuid, row.uuid, jupyterPort),
           state: jupyter.state,
           log_path: jupyter.row.log_path,
+          app: (JSON.parse(jupyter.row.definition_json) as ServiceDefinition).image === 'host:jupyterlab' ? 'jupyterlab' : 'jupyter_server',
         }
       : null,
     created_at: row.created_at,

@@ -15,6 +15,7 @@ import { migration0011OwnerStart } from './migrations/0011-owner-start.ts';
 import { migration0014SealedEnvVarsWebSessions } from './migrations/0014-sealed-env-vars-web-sessions.ts';
 import { migration0015ServerLeases } from './migrations/0015-server-leases.ts';
 import { migration0016GitCredentials } from './migrations/0016-git-credentials.ts';
+import { migration0017ServiceHosts } from './migrations/0017-service-hosts.ts';
 import { NodeSqliteDatabase } from './node-sqlite-database.ts';
 import { openPostgres } from './open-postgres.ts';
 import type { Database } from './tables.ts';
@@ -32,6 +33,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0014-sealed-env-vars-web-sessions': migration0014SealedEnvVarsWebSessions,
   '0015-server-leases': migration0015ServerLeases,
   '0016-git-credentials': migration0016GitCredentials,
+  '0017-service-hosts': migration0017ServiceHosts,
 };
 
 /** A file path (SQLite) or a StoreLocation (SQLite or PostgreSQL). */

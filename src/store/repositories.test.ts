@@ -16,6 +16,9 @@ import { openStore } from './open-store.ts';
 import { ProjectRepository } from './project-repository.ts';
 import { RunRepository, type RunRow, type StepRunRow } from './run-repository.ts';
 import { ServiceRepository } from './service-repository.ts';
+import { ServiceHostRepository } from './service-host-repository.ts';
+import { ServiceAccess } from '../auth/service-access.ts';
+import { serviceHostAlias } from '../core/service-host-alias.ts';
 import { ServiceSessionRepository } from './service-session-repository.ts';
 import { SessionRepository, type SessionRow } from './session-repository.ts';
 import type { StateChange, StateChangeHook } from './state-change.ts';
@@ -231,6 +234,20 @@ for (const backend of BACKENDS) {
       assert.equal((await sessions.findSession('s1', exp - 1))?.scope, 'project');
       assert.equal(await tokens.revoke('t2', at(1)), true);
       assert.equal(await sessions.findSession('s1', exp - 1), undefined, 'a revoked token ends its sessions');
+      // Short service host labels (issue 16): one claim wins a label; a collision moves to the next candidate.
+      const hostRow = { label: 's-aaaaaaaaaaaaaaaaaaaaaaaaaa', project_uuid: projectUuid, service: 'svc', port: 80, created_at: T0 };
+      const claimed = await Promise.all([new ServiceHostRepository(db).claim(hostRow), new ServiceHostRepository(other).claim({ ...hostRow, service: 'other' })]);
+      assert.equal(claimed[0]!.service, claimed[1]!.service, 'both see the one winner');
+      const access = new ServiceAccess(db);
+      const taken0 = serviceHostAlias(projectUuid, 'berth-jupyter-x', 8888);
+      await new ServiceHostRepository(db).claim({ ...hostRow, label: taken0, service: 'squatter' });
+      const alias = await access.hostAlias({ projectUuid, service: 'berth-jupyter-x', port: 8888 });
+      assert.equal(alias, serviceHostAlias(projectUuid, 'berth-jupyter-x', 8888, 1), 'the next candidate when the first is taken');
+      assert.equal(await new ServiceAccess(other).hostAlias({ projectUuid, service: 'berth-jupyter-x', port: 8888 }), alias, 'stable, from any server');
+      assert.deepEqual(await new ServiceAccess(other).findHostAlias(alias), { projectUuid, service: 'berth-jupyter-x', port: 8888 });
+      assert.equal(await access.findHostAlias('s-bbbbbbbbbbbbbbbbbbbbbbbbbb'), null);
+      await new ServiceSessionRepository(db).deleteForService(projectUuid, 'berth-jupyter-x');
+      assert.equal(await new ServiceHostRepository(other).find(alias), undefined, 'a removed service keeps no host label');
       await services.delete(projectUuid, 'svc');
       assert.deepEqual(await services.list(projectUuid), []);
 

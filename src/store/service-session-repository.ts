@@ -48,9 +48,9 @@ export class ServiceSessionRepository {
       .executeTakeFirst();
   }
 
-  /** Ends every ticket and session of a service (it was removed). */
+  /** Ends every ticket and session of a service (it was removed), and forgets its short host labels. */
   async deleteForService(projectUuid: string, service: string): Promise<void> {
-    for (const table of ['service_tickets', 'service_sessions'] as const) {
+    for (const table of ['service_tickets', 'service_sessions', 'service_hosts'] as const) {
       await this.#db.deleteFrom(table).where('project_uuid', '=', projectUuid).where('service', '=', service).execute();
     }
   }

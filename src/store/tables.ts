@@ -324,6 +324,7 @@ export interface Database {
   git_keys: GitKeysTable;
   service_tickets: ServiceTicketsTable;
   service_sessions: ServiceSessionsTable;
+  service_hosts: ServiceHostsTable;
   builds: BuildsTable;
   web_sessions: WebSessionsTable;
   server_leases: ServerLeasesTable;
@@ -352,6 +353,16 @@ export interface LeaderLeasesTable {
 }
 
 /** A browser's service session on a service's own origin (hash of the cookie's secret only). */
+/** A short host label (`s-<digest>`) for a service whose canonical host label would be too long. */
+export interface ServiceHostsTable {
+  label: string;
+  project_uuid: string;
+  /** The service's proxy name (a project service, or `<service>-<session uuid>`). */
+  service: string;
+  port: number;
+  created_at: string;
+}
+
 export interface ServiceSessionsTable {
   hash: string;
   project_uuid: string;

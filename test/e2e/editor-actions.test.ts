@@ -66,14 +66,14 @@ describe('the pipeline editor: add, connect, run (Chromium)', { skip: !HAVE_CHRO
     await page.context().close();
   });
 
-  it('a normal load logs no console error; the run banner tells the run ended; "Start session" is off without services', async () => {
+  it('a normal load logs no console error; the run banner tells the run ended; "Start session" is on without services (a session runs Jupyter)', async () => {
     await ui.project('banner', bashProjectFiles('quick.orchest', 'quick', [['Quick', 'echo quick; sleep 0.5\n']]));
     const page = await ui.page();
     await ui.goto(page, 'projects/banner/pipelines/quick.orchest');
     await node(page, 'Quick').waitFor();
     const session = page.getByRole('region', { name: 'session' });
     await session.getByText('declares no services').waitFor();
-    assert.equal(await session.getByRole('button', { name: 'Start session' }).isDisabled(), true);
+    assert.equal(await session.getByRole('button', { name: 'Start session' }).isDisabled(), false);
     await page.getByRole('button', { name: 'More ways to run' }).click();
     await page.getByRole('menuitem', { name: /^Run all/ }).click();
     await page.getByTestId('run-status').filter({ hasText: 'SUCCESS' }).waitFor({ timeout: 30_000 });

@@ -91,13 +91,13 @@ describe('Jupyter in an interactive session (process runtime, real Jupyter Serve
   });
 
   it("hands a browser over to its own origin with a one-time ticket (as services do), and there Jupyter answers to Berth's service session cookie", async () => {
-    // (Sent with the Host header: Chromium resolves no *.localhost label longer than 63 characters,
-    // and berth-jupyter-<session uuid>--<project>--<port> is longer; see decision 0015.)
+    // berth-jupyter-<session uuid>--<project>--<port> is longer than a DNS label (63): the short host (decision 0008, amendment).
     const open = await t.api('GET', `${session.jupyter!.url.replace(/\/\d+\/$/, '')}/open?port=${/\/(\d+)\/$/.exec(session.jupyter!.url)![1]}`, { token: alpha });
     assert.equal(open.status, 303, await open.clone().text());
     const location = new URL(String(open.headers.get('location')));
     const port = /\/(\d+)\/$/.exec(session.jupyter!.url)![1];
-    assert.equal(location.hostname, `berth-jupyter-${session.uuid}--alpha--${port}.localhost`);
+    assert.ok(`berth-jupyter-${session.uuid}--alpha--${port}`.length > 63);
+    assert.match(location.hostname, /^s-[a-z2-7]{26}\.localhost$/);
     const host = `${location.hostname}:${new URL(t.url).port}`;
     const redeemed = await hostRequest(`${t.url}${location.pathname}${location.search}`, host);
     const cookie = String(redeemed.headers['set-cookie']).split(';')[0]!;
@@ -106,6 +106,22 @@ describe('Jupyter in an interactive session (process runtime, real Jupyter Serve
     assert.equal(specs.status, 200, specs.body);
     assert.ok(JSON.parse(specs.body).kernelspecs['orchest-kernel-env-one']);
     assert.equal((await hostRequest(`${t.url}/api/kernelspecs`, host)).status, 401, 'no cookie: refused');
+    assert.equal((await hostRequest(`${t.url}/api/kernelspecs`, host, { authorization: `Bearer ${beta}` })).status, 403, "another project's token on the short host: refused");
+    // Jupyter's websockets on the short host, with the service session cookie (same origin).
+    const origin = `http://${host}`;
+    const started = await hostRequest(`${t.url}/api/kernels`, host, { cookie, origin, 'content-type': 'application/json' }, 'POST', JSON.stringify({ name: 'python3' }));
+    assert.equal(started.status, 201, started.body);
+    const kernel = (JSON.parse(started.body) as { id: string }).id;
+    const wsUrl = `${t.url.replace(/^http/, 'ws')}/api/kernels/${kernel}/channels?session_id=${randomUUID()}`;
+    assert.equal(await openSocket(wsUrl, { host, origin }), 401, 'no cookie: the websocket is refused');
+    const ws = await openSocket(wsUrl, { host, origin, cookie });
+    assert.ok(ws instanceof WebSocket, `handshake answered ${String(ws)}`);
+    try {
+      assert.equal((await execute(ws, 'print(6 * 7)')).stdout.trim(), '42');
+    } finally {
+      ws.close();
+      await hostRequest(`${t.url}/api/kernels/${kernel}`, host, { cookie, origin }, 'DELETE');
+    }
   });
 
   it("runs `import orchest; orchest.get_inputs()` in the environment's kernel over the websocket and sees the last run's outputs", async () => {

@@ -30,6 +30,7 @@ const SessionView = Type.Object({
     url: Type.String({ description: "path of the session's Jupyter server on this server (Jupyter's REST API and websockets below it; Bearer auth)" }),
     state: Type.String({ description: 'running | exited | missing' }),
     log_path: Type.String(),
+    app: Type.Union([Type.Literal('jupyterlab'), Type.Literal('jupyter_server')], { description: 'jupyterlab: a notebook opens at `<url>lab/tree/<file>`; jupyter_server: no notebook UI is installed (REST API; `<url>nbconvert/html/<file>` renders a notebook read-only)' }),
   }), Type.Null()], { description: 'null when the session has no Jupyter server (process runtime without Jupyter, BERTH_SESSION_JUPYTER=off, or a container runtime)' }),
   created_at: Type.String(),
   updated_at: Type.String(),

@@ -3895,6 +3895,8 @@ export interface paths {
                                     /** @description running | exited | missing */
                                     state: string;
                                     log_path: string;
+                                    /** @description jupyterlab: a notebook opens at `<url>lab/tree/<file>`; jupyter_server: no notebook UI is installed (REST API; `<url>nbconvert/html/<file>` renders a notebook read-only) */
+                                    app: "jupyterlab" | "jupyter_server";
                                 } | null;
                                 created_at: string;
                                 updated_at: string;
@@ -4010,6 +4012,8 @@ export interface paths {
                                     /** @description running | exited | missing */
                                     state: string;
                                     log_path: string;
+                                    /** @description jupyterlab: a notebook opens at `<url>lab/tree/<file>`; jupyter_server: no notebook UI is installed (REST API; `<url>nbconvert/html/<file>` renders a notebook read-only) */
+                                    app: "jupyterlab" | "jupyter_server";
                                 } | null;
                                 created_at: string;
                                 updated_at: string;
@@ -4129,6 +4133,8 @@ export interface paths {
                                 /** @description running | exited | missing */
                                 state: string;
                                 log_path: string;
+                                /** @description jupyterlab: a notebook opens at `<url>lab/tree/<file>`; jupyter_server: no notebook UI is installed (REST API; `<url>nbconvert/html/<file>` renders a notebook read-only) */
+                                app: "jupyterlab" | "jupyter_server";
                             } | null;
                             created_at: string;
                             updated_at: string;
@@ -4239,6 +4245,8 @@ export interface paths {
                                 /** @description running | exited | missing */
                                 state: string;
                                 log_path: string;
+                                /** @description jupyterlab: a notebook opens at `<url>lab/tree/<file>`; jupyter_server: no notebook UI is installed (REST API; `<url>nbconvert/html/<file>` renders a notebook read-only) */
+                                app: "jupyterlab" | "jupyter_server";
                             } | null;
                             created_at: string;
                             updated_at: string;
@@ -4342,6 +4350,8 @@ export interface paths {
                                 /** @description running | exited | missing */
                                 state: string;
                                 log_path: string;
+                                /** @description jupyterlab: a notebook opens at `<url>lab/tree/<file>`; jupyter_server: no notebook UI is installed (REST API; `<url>nbconvert/html/<file>` renders a notebook read-only) */
+                                app: "jupyterlab" | "jupyter_server";
                             } | null;
                             created_at: string;
                             updated_at: string;

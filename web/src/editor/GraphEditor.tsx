@@ -233,6 +233,8 @@ export function GraphEditor({ project, path, initial, initialProblems, unsaved }
         <aside className="side">
           {one && oneKey ? (
             <StepPanel
+              project={project}
+              path={path}
               key={oneKey}
               stepKey={oneKey}
               pipeline={pipeline}

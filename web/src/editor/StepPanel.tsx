@@ -6,13 +6,17 @@ import { stepLogUrl } from '../runs/step-log-url.ts';
 import { IncomingConnections } from './IncomingConnections.tsx';
 import type { Pipeline, StepStatus } from './pipeline-graph.ts';
 import { StepForm } from './StepForm.tsx';
+import { StepJupyter } from './StepJupyter.tsx';
 
 type Problem = { path: string; message: string; fix?: string };
 export type StepTab = 'properties' | 'connections' | 'logs';
 const TABS: Array<[StepTab, string]> = [['properties', 'Properties'], ['connections', 'Connections'], ['logs', 'Logs']];
 
 /** The selected step: its properties, its connections and its last log, as tabs (arrow keys move between them). */
-export function StepPanel({ stepKey, pipeline, problems, tab, onTab, runUuid, status, onChange, onRemove, onConnect, onDisconnect }: {
+export function StepPanel({ project, path, stepKey, pipeline, problems, tab, onTab, runUuid, status, onChange, onRemove, onConnect, onDisconnect }: {
+  project: string;
+  /** The pipeline file's project-relative path. */
+  path: string;
   stepKey: string;
   pipeline: Pipeline;
   problems: Problem[];
@@ -56,6 +60,7 @@ export function StepPanel({ stepKey, pipeline, problems, tab, onTab, runUuid, st
         ))}
       </div>
       <div id={`${id}-panel`} role="tabpanel" aria-labelledby={`${id}-tab-${tab}`} className="tabpanel">
+        {tab === 'properties' && <StepJupyter project={project} path={path} pipelineUuid={pipeline.uuid} step={step} />}
         {tab === 'properties' && <StepForm stepKey={stepKey} step={step} problems={problems} onChange={onChange} onRemove={onRemove} />}
         {tab === 'connections' && (
           <>

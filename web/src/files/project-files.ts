@@ -40,3 +40,10 @@ export async function deleteFile(project: string, path: string, recursive: boole
 
 /** The drag-and-drop type of a project file dragged from the tree onto the canvas. */
 export const FILE_DRAG_TYPE = 'application/x-berth-file';
+
+/** A project file's text (UTF-8), or the server's message. */
+export async function readFileText(project: string, path: string): Promise<{ text: string } | { error: string }> {
+  const res = await fetch(fileUrl(project, path), { credentials: 'same-origin' });
+  if (!res.ok) return { error: (await outcome(res)) ?? `${res.status}` };
+  return { text: new TextDecoder().decode(await res.arrayBuffer()) };
+}

@@ -3,6 +3,7 @@ import { api, errorText, type Ok } from '../api/client.ts';
 import type { Pipeline } from '../editor/pipeline-graph.ts';
 import { LogPanel } from '../runs/LogPanel.tsx';
 import { sessionServiceUrl } from '../services/service-link.ts';
+import { jupyterHomeUrl } from './jupyter-link.ts';
 
 type SessionView = Ok<'/api/projects/{project}/pipelines/{pipeline}/session', 'get'>;
 
@@ -42,13 +43,20 @@ export function SessionPanel({ project, path, pipeline }: { project: string; pat
         Status: <span className={`status status-${(session?.status ?? 'none').toLowerCase()}`} data-testid="session-status">{session === undefined ? '…' : (session?.status ?? 'NONE')}</span>
         {session?.reason && <span className="muted"> {session.reason}</span>}
       </p>
-      {Object.keys(definitions).length === 0 && <p className="muted">This pipeline declares no services: add one under Services (select no step) to start a session.</p>}
+      {Object.keys(definitions).length === 0 && <p className="muted">This pipeline declares no services: a session runs its Jupyter server (add services under Services, select no step).</p>}
       <div className="session-actions">
-        <button type="button" onClick={() => void act(true)} disabled={busy || !!active || Object.keys(definitions).length === 0}>Start session</button>
+        <button type="button" onClick={() => void act(true)} disabled={busy || !!active}>Start session</button>
         <button type="button" onClick={() => void act(false)} disabled={busy || !active}>Stop session</button>
         <button type="button" onClick={() => void load()} disabled={busy}>Refresh</button>
       </div>
       {error && <p role="alert" className="error">{error}</p>}
+      {session?.status === 'RUNNING' && session.jupyter && (
+        <p>
+          <a href={jupyterHomeUrl(session.jupyter)} target="_blank" rel="noopener noreferrer" className="service-link">Open Jupyter</a>
+          <span className={`status status-${session.jupyter.state}`}>{session.jupyter.state}</span>
+          {session.jupyter.app !== 'jupyterlab' && <span className="muted"> Jupyter Server only (JupyterLab is not installed on the server): its REST API and read-only notebook views.</span>}
+        </p>
+      )}
       {session && session.services.length > 0 && (
         <ul className="session-services">
           {session.services.map((s) => {
