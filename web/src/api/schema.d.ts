@@ -1296,11 +1296,12 @@ export interface paths {
             };
         };
         post?: never;
-        /** Delete a project file or link (never what a link points to), or a folder (empty, or with recursive=1 everything in it) */
+        /** Delete a project file or link (never what a link points to), or a folder (empty, or with recursive=1 everything in it). A file steps use is refused (409 naming them in `steps`) unless force=1 */
         delete: {
             parameters: {
                 query?: {
                     recursive?: "0" | "1" | "true" | "false";
+                    force?: "0" | "1" | "true" | "false";
                 };
                 header?: never;
                 path: {
@@ -1377,7 +1378,7 @@ export interface paths {
         };
         options?: never;
         head?: never;
-        /** Rename (move) a project file or folder; the new path must not exist */
+        /** Rename (move) a project file or folder; the new path must not exist. Steps of the project's pipelines that use it get the new file_path (checked first; all or nothing) */
         patch: {
             parameters: {
                 query?: never;
@@ -1411,6 +1412,17 @@ export interface paths {
                             type: "file" | "folder" | "link";
                             /** @description bytes (0 for folders and links) */
                             size: number;
+                            /** @description the steps whose file_path was rewritten to the new path */
+                            updated_steps: {
+                                /** @description the pipeline file, relative to the project folder */
+                                pipeline: string;
+                                pipeline_name: string;
+                                step_uuid: string;
+                                title: string;
+                                /** @description the step's file_path (relative to its pipeline file's folder) */
+                                file_path: string;
+                                new_file_path: string;
+                            }[];
                         };
                     };
                 };
@@ -1461,6 +1473,103 @@ export interface paths {
                 };
             };
         };
+        trace?: never;
+    };
+    "/api/projects/{project}/file-steps/{*}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The steps of the project's pipelines whose file is this path (or inside this folder) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description project name or uuid */
+                    project: string;
+                    /** @description the file's path in the project, e.g. "data/input.csv" */
+                    "*": string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            path: string;
+                            steps: {
+                                /** @description the pipeline file, relative to the project folder */
+                                pipeline: string;
+                                pipeline_name: string;
+                                step_uuid: string;
+                                title: string;
+                                /** @description the step's file_path (relative to its pipeline file's folder) */
+                                file_path: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/projects/{project}/runs": {
