@@ -257,3 +257,23 @@ RUN mkdir -p /usr/local/bin /usr/src/app && \\
 WORKDIR /usr/src/app
 DOCKERFILE
 fi
+
+# berth-test/jupyter:1 — the Jupyter image of Docker sessions in the tests (BERTH_JUPYTER_IMAGE): Orchest's
+# python base stand-in, which already holds Debian's python3-jupyter-server and python3-ipykernel,
+# with Jupyter Server as its command on 8888. Berth passes its own command line (decision 0018).
+JUPYTER_IMAGE="${BERTH_TEST_JUPYTER_IMAGE:-berth-test/jupyter:1}"
+if has_image "$JUPYTER_IMAGE"; then
+  echo "[images] $JUPYTER_IMAGE present"
+elif ! has_image "$ORCHEST_IMAGE"; then
+  echo "[images] NOTICE: not building $JUPYTER_IMAGE: needs $ORCHEST_IMAGE"
+elif ! docker run --rm "$ORCHEST_IMAGE" python3 -c 'import jupyter_server, ipykernel' >/dev/null 2>&1; then
+  echo "[images] NOTICE: not building $JUPYTER_IMAGE: $ORCHEST_IMAGE has no jupyter_server (install python3-jupyter-server, then rebuild it)"
+else
+  echo "[images] building $JUPYTER_IMAGE"
+  docker build -q -t "$JUPYTER_IMAGE" - >/dev/null <<DOCKERFILE
+FROM $ORCHEST_IMAGE
+EXPOSE 8888
+CMD ["python3", "-m", "jupyter_server", "--ip=0.0.0.0", "--port=8888", "--no-browser", "--allow-root"]
+DOCKERFILE
+  docker run --rm "$JUPYTER_IMAGE" python3 -m jupyter_server --version
+fi

@@ -36,6 +36,7 @@ export const ERRORS = {
   BERTH_E_TOKEN_NOT_FOUND: { exit: 2, http: 404, title: 'token not found' },
   BERTH_E_CONFLICT: { exit: 2, http: 409, title: 'conflict' },
   BERTH_E_BODY_TOO_LARGE: { exit: 2, http: 413, title: 'request body too large' },
+  BERTH_E_UNSUPPORTED_MEDIA_TYPE: { exit: 2, http: 415, title: 'request body of a type this route does not take' },
   BERTH_E_SERVER_UNREACHABLE: { exit: 1, http: 502, title: 'Berth server unreachable' },
   BERTH_E_UPSTREAM_UNAVAILABLE: { exit: 1, http: 502, title: 'service unavailable' },
   BERTH_E_UPSTREAM_TIMEOUT: { exit: 1, http: 504, title: 'service timed out' },

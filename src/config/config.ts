@@ -93,9 +93,10 @@ export interface BerthConfig {
   /**
    * Jupyter in interactive sessions: BERTH_SESSION_JUPYTER=auto (default: started when the host has
    * Jupyter Server or JupyterLab) or off; BERTH_JUPYTER_PYTHON: the interpreter that has it (default:
-   * the first of python3 on PATH and /usr/bin/python3 that can import jupyter_server).
+   * the first of python3 on PATH and /usr/bin/python3 that can import jupyter_server);
+   * BERTH_JUPYTER_IMAGE: the image Docker sessions run Jupyter Server from (none: no Jupyter there).
    */
-  jupyter: { mode: 'auto' | 'off'; python: string | undefined };
+  jupyter: { mode: 'auto' | 'off'; python: string | undefined; image: string | undefined };
   /** Anonymised telemetry: off unless BERTH_TELEMETRY=on, then sent to BERTH_TELEMETRY_URL. */
   telemetry: { enabled: false } | { enabled: true; url: string };
 }
@@ -157,7 +158,7 @@ export function loadConfig(env: Env = process.env): BerthConfig {
     },
     schedulerPollMs: seconds(env, 'BERTH_SCHEDULER_POLL_SECONDS', 5) * 1000,
     telemetry: telemetry(env),
-    jupyter: { mode: oneOf(env, 'BERTH_SESSION_JUPYTER', ['auto', 'off'] as const), python: env.BERTH_JUPYTER_PYTHON || undefined },
+    jupyter: { mode: oneOf(env, 'BERTH_SESSION_JUPYTER', ['auto', 'off'] as const), python: env.BERTH_JUPYTER_PYTHON || undefined, image: env.BERTH_JUPYTER_IMAGE || undefined },
     workloadUser: workloadUser(env),
     singleUser: flag(env, 'BERTH_SINGLE_USER'),
     runningAsRoot: process.geteuid?.() === 0,

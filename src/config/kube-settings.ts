@@ -52,6 +52,8 @@ export interface KubeSettings {
   resources: KubeResources;
   /** Builds on the cluster (BERTH_KUBE_REGISTRY set), else null: environment images come from the docker runtime's builder. */
   build: KubeBuildSettings | null;
+  /** Berth's API as pods reach it (BERTH_KUBE_ENDPOINT; default the Service `berth kube manifests` makes). */
+  endpoint: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -67,7 +69,9 @@ const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
  * BERTH_KUBE_CPU_REQUEST / _CPU_LIMIT / _MEMORY_REQUEST / _MEMORY_LIMIT (quantities); environment
  * builds on the cluster: BERTH_KUBE_REGISTRY (e.g. registry.example.com/team), BERTH_KUBE_BUILDER
  * (kaniko, the default, or buildkit: rootless), BERTH_KUBE_BUILDER_IMAGE, BERTH_KUBE_REGISTRY_SECRET
- * (the push credentials' Secret), BERTH_KUBE_REGISTRY_INSECURE=1 (plain HTTP / unverified TLS).
+ * (the push credentials' Secret), BERTH_KUBE_REGISTRY_INSECURE=1 (plain HTTP / unverified TLS);
+ * BERTH_KUBE_ENDPOINT: Berth's API as pods reach it (default http://berth.<namespace>.svc:7420, the
+ * Service of `berth kube manifests`), given to services as BERTH_ENDPOINT.
  */
 export function kubeSettings(env: Env): KubeSettings {
   const namespace = env.BERTH_KUBE_NAMESPACE || 'berth';
@@ -91,7 +95,22 @@ export function kubeSettings(env: Env): KubeSettings {
     imagePullSecrets: list(env.BERTH_KUBE_IMAGE_PULL_SECRETS ?? '').map((s) => (DNS_SUBDOMAIN.test(s) ? s : fail(invalid('BERTH_KUBE_IMAGE_PULL_SECRETS', s, 'a Secret name', 'e.g. regcred')))),
     resources,
     build: buildSettings(env),
+    endpoint: podEndpoint(env.BERTH_KUBE_ENDPOINT, namespace),
   };
+}
+
+function podEndpoint(raw: string | undefined, namespace: string): string {
+  if (!raw) return `http://berth.${namespace}.svc:7420`;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password) {
+    throw invalid('BERTH_KUBE_ENDPOINT', raw, "an http(s) URL without credentials that pods reach Berth's API at", `e.g. BERTH_KUBE_ENDPOINT=http://berth.${namespace}.svc:7420`);
+  }
+  return raw.replace(/\/+$/, '');
 }
 
 const REGISTRY = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;

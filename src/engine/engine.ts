@@ -134,7 +134,7 @@ export class Engine {
     this.envVars = new EnvVars(db, this.outbox.key);
     this.git = new GitCredentials(db, this.outbox.key, config.baseEnv.PATH ?? '/usr/local/bin:/usr/bin:/bin');
     this.sessions = new SessionManager({ db, config, runtimes: this.#runtimes, envVars: this.envVars, hook, log: this.log.child({ component: 'sessions' }), onTeardown: (uuid) => this.services.kernels.ended(uuid) });
-    this.services = new ServiceManager({ db, driver: () => this.runtimes.driver(config.runtime), driverNamed: (name) => this.runtimes.driver(name), tokens: this.tokens, config, endpoint: () => this.#endpoint, containerEndpoint: () => `http://host.docker.internal:${new URL(this.#endpoint).port}`, hook });
+    this.services = new ServiceManager({ db, driver: () => this.runtimes.driver(config.runtime), driverNamed: (name) => this.runtimes.driver(name), tokens: this.tokens, config, endpoint: () => this.#endpoint, containerEndpoint: (runtime) => (runtime === 'kubernetes' ? config.kubernetes.settings.endpoint : `http://host.docker.internal:${new URL(this.#endpoint).port}`), hook });
     this.serviceAccess = new ServiceAccess(db, { now: opts.now, tokens: this.tokens });
     this.webSessions = new WebSessions(db, { now: opts.now, tokens: this.tokens });
   }

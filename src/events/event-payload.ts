@@ -148,27 +148,37 @@ async function environmentBuildEvent(tx: Kysely<Database>, verb: keyof typeof BU
 }
 
 async function runEvent(tx: Kysely<Database>, runUuid: string): Promise<BuiltEvent | null> {
-  const run = await tx.selectFrom('runs').selectAll().where('uuid', '=', runUuid).executeTakeFirst();
-  if (!run) return null;
+  // The run, its project's name and its job link in one statement (each is a round trip on PostgreSQL).
+  const row = await tx
+    .selectFrom('runs')
+    .leftJoin('projects', 'projects.uuid', 'runs.project_uuid')
+    .leftJoin('job_runs', 'job_runs.run_uuid', 'runs.uuid')
+    .select([
+      'runs.uuid', 'runs.status', 'runs.run_type', 'runs.parameters_json', 'runs.project_uuid', 'runs.pipeline_uuid', 'runs.pipeline_name', 'runs.pipeline_path',
+      'projects.name as project_name',
+      'job_runs.job_uuid', 'job_runs.parameters_json as link_parameters_json', 'job_runs.pipeline_run_index', 'job_runs.job_run_index', 'job_runs.job_run_pipeline_run_index',
+    ])
+    .where('runs.uuid', '=', runUuid)
+    .executeTakeFirst();
+  if (!row) return null;
   const steps = await tx.selectFrom('step_runs').select(['step_uuid', 'title', 'status']).where('run_uuid', '=', runUuid).orderBy('position').execute();
-  const link = await tx.selectFrom('job_runs').selectAll().where('run_uuid', '=', runUuid).executeTakeFirst();
   const pipelineRun: RunPayload = {
-    uuid: run.uuid,
-    status: run.status,
-    run_type: run.run_type,
-    parameters: JSON.parse(link?.parameters_json ?? run.parameters_json) as unknown,
+    uuid: row.uuid,
+    status: row.status,
+    run_type: row.run_type,
+    parameters: JSON.parse(row.link_parameters_json ?? row.parameters_json) as unknown,
     steps: steps.map((s) => ({ uuid: s.step_uuid, title: s.title, status: s.status })),
     failed_steps: steps.filter((s) => s.status === 'FAILURE').map((s) => ({ uuid: s.step_uuid, title: s.title })),
   };
-  const project = await projectOf(tx, run.project_uuid);
-  const base = { projectUuid: run.project_uuid, runUuid };
-  const job = link ? await jobOf(tx, link.job_uuid) : null;
-  if (link && job) {
-    Object.assign(pipelineRun, { number: link.pipeline_run_index, job_run_index: link.job_run_index, job_run_pipeline_run_index: link.job_run_pipeline_run_index });
-    return { ...base, jobKind: job.kind, jobUuid: link.job_uuid, subject: { project: { ...project, job: { ...job.payload, pipeline_run: pipelineRun } } } };
+  const project = { uuid: row.project_uuid, name: row.project_name ?? '' };
+  const base = { projectUuid: row.project_uuid, runUuid };
+  const job = row.job_uuid !== null ? await jobOf(tx, row.job_uuid) : null;
+  if (row.job_uuid !== null && job) {
+    Object.assign(pipelineRun, { number: row.pipeline_run_index, job_run_index: row.job_run_index, job_run_pipeline_run_index: row.job_run_pipeline_run_index });
+    return { ...base, jobKind: job.kind, jobUuid: row.job_uuid, subject: { project: { ...project, job: { ...job.payload, pipeline_run: pipelineRun } } } };
   }
-  const session = { uuid: run.project_uuid.slice(0, 18) + run.pipeline_uuid.slice(0, 18), type: 'interactive' as const, pipeline_run: pipelineRun };
-  const pipeline = { uuid: run.pipeline_uuid, name: run.pipeline_name, path: run.pipeline_path, session };
+  const session = { uuid: row.project_uuid.slice(0, 18) + row.pipeline_uuid.slice(0, 18), type: 'interactive' as const, pipeline_run: pipelineRun };
+  const pipeline = { uuid: row.pipeline_uuid, name: row.pipeline_name, path: row.pipeline_path, session };
   return { ...base, jobKind: null, jobUuid: null, subject: { project: { ...project, pipeline } } };
 }
 

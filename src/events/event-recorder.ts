@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { StateChange } from '../store/state-change.ts';
 import type { Database } from '../store/tables.ts';
-import { notifyEvents } from '../store/postgres-notifications.ts';
-import { lockForTransaction } from '../store/store-dialect.ts';
+import { appendEvent } from '../store/append-event.ts';
 import { buildEventSubject, type BuiltEvent } from './event-payload.ts';
 import { eventTypeOf } from './event-types.ts';
 import { telemetryPayload } from './telemetry-payload.ts';
@@ -45,13 +44,6 @@ export class EventRecorder {
     const timestamp = this.#now();
     const event: RecordedEvent = { uuid: randomUUID(), type, timestamp, project: built.subject.project };
     const eventJson = JSON.stringify(event);
-    // Readers follow the log by id: on PostgreSQL ids are handed out before commit, so writers take
-    // turns until commit and no reader can pass an id that commits later.
-    await lockForTransaction(tx, 'events');
-    await tx
-      .insertInto('events')
-      .values({ uuid: event.uuid, type, project_uuid: built.projectUuid, job_uuid: built.jobUuid, run_uuid: built.runUuid, payload_json: eventJson, created_at: timestamp })
-      .execute();
     const subscribers = await tx
       .selectFrom('subscriptions')
       .innerJoin('subscribers', 'subscribers.uuid', 'subscriptions.subscriber_uuid')
@@ -61,22 +53,23 @@ export class EventRecorder {
       .where('subscriptions.job_uuid', 'in', ['', built.jobUuid ?? ''])
       .distinct()
       .execute();
-    for (const s of subscribers) {
-      const payload =
-        s.kind === 'analytics'
-          ? JSON.stringify(telemetryPayload(type, timestamp, built, this.#salt()))
-          : `{"delivered_for":${JSON.stringify(deliveredFor(s))},"event":${eventJson}}`;
+    // Takes the log's turn (held until commit) and, on PostgreSQL, notifies the other servers on commit.
+    await appendEvent(tx, { uuid: event.uuid, type, project_uuid: built.projectUuid, job_uuid: built.jobUuid, run_uuid: built.runUuid, payload_json: eventJson, created_at: timestamp });
+    if (subscribers.length > 0) {
       await tx
         .insertInto('deliveries')
-        .values({
-          uuid: randomUUID(), event_uuid: event.uuid, event_type: type, subscriber_uuid: s.uuid, status: 'SCHEDULED', attempts: 0,
-          scheduled_at: timestamp, claimed_by: null, lease_until: null, payload_json: payload, last_error: null, last_status_code: null,
-          created_at: timestamp, delivered_at: null,
-        })
+        .values(
+          subscribers.map((s) => ({
+            uuid: randomUUID(), event_uuid: event.uuid, event_type: type, subscriber_uuid: s.uuid, status: 'SCHEDULED', attempts: 0,
+            scheduled_at: timestamp, claimed_by: null, lease_until: null, last_error: null, last_status_code: null, created_at: timestamp, delivered_at: null,
+            payload_json:
+              s.kind === 'analytics'
+                ? JSON.stringify(telemetryPayload(type, timestamp, built, this.#salt()))
+                : `{"delivered_for":${JSON.stringify(deliveredFor(s))},"event":${eventJson}}`,
+          })),
+        )
         .execute();
     }
-    // Other servers on a PostgreSQL store learn of it on commit (their streams and dispatchers wake).
-    await notifyEvents(tx);
     this.nudge();
   };
 

@@ -19,6 +19,11 @@ export function toBerthError(error: FastifyError | Error): BerthError {
   if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
     return new BerthError('BERTH_E_BODY_TOO_LARGE', 'the request body is too large', { problems: [{ path: 'body', message: fe.message, fix: 'send a smaller body' }] });
   }
+  if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    return new BerthError('BERTH_E_UNSUPPORTED_MEDIA_TYPE', 'this route does not take a body of that Content-Type', {
+      problems: [{ path: 'Content-Type', message: 'not accepted here', fix: 'send JSON with Content-Type: application/json (file uploads: application/octet-stream); see /api/openapi.json' }],
+    });
+  }
   if (fe.statusCode !== undefined && fe.statusCode >= 400 && fe.statusCode < 500) {
     return new BerthError(fe.statusCode === 404 ? 'BERTH_E_NOT_FOUND' : 'BERTH_E_INVALID_ARGUMENT', fe.message, { problems: [{ path: 'body', message: fe.message }] });
   }

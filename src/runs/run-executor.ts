@@ -79,8 +79,9 @@ export class RunExecutor {
     const status: Status = this.#cancelled ? 'ABORTED' : this.#failed ? 'FAILURE' : 'SUCCESS';
     const failed = [...this.#status].filter(([, s]) => s === 'FAILURE').map(([id]) => `"${this.#o.titles.get(id) ?? id}"`);
     const reason = this.#cancelled ? this.#stopping : failed.length > 0 ? `failed step${failed.length > 1 ? 's' : ''}: ${failed.join(', ')}` : null;
-    await this.#o.runs.finish(runUuid, status, this.#o.now(), reason);
-    const final = (await this.#o.runs.status(runUuid)) ?? status;
+    // End states never change: when this call decided it, the store holds `status` (no read back).
+    const decided = await this.#o.runs.finish(runUuid, status, this.#o.now(), reason);
+    const final = decided ? status : ((await this.#o.runs.status(runUuid)) ?? status);
     this.#o.observe({ type: 'run-finished', runUuid, status: final });
     return final;
   }

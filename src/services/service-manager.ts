@@ -53,7 +53,7 @@ export class ServiceManager {
   readonly #config: BerthConfig;
   readonly #endpoint: () => string;
   readonly #readyTimeoutMs: number;
-  readonly #containerEndpoint: (() => string) | undefined;
+  readonly #containerEndpoint: ((runtime: string) => string) | undefined;
   readonly #routes = new Map<string, { route: ServiceRoute | null; until: number }>();
   /** Bumped by every deploy and remove, so route caches elsewhere can tell they are stale. */
   generation = 0;
@@ -62,7 +62,7 @@ export class ServiceManager {
 
   /** `hook` records each service created and deleted as an event, in the same transaction. */
   /** `driver`: the runtime services run on, opened on first use (the engine's shared driver); `driverNamed`: any runtime's (sessions may run on another), by name. */
-  constructor(opts: { db: Kysely<Database>; driver: () => Promise<RuntimeDriver>; driverNamed?: (name: string) => Promise<RuntimeDriver>; tokens: TokenRegistry; config: BerthConfig; endpoint: () => string; containerEndpoint?: () => string; hook: StateChangeHook; readyTimeoutMs?: number }) {
+  constructor(opts: { db: Kysely<Database>; driver: () => Promise<RuntimeDriver>; driverNamed?: (name: string) => Promise<RuntimeDriver>; tokens: TokenRegistry; config: BerthConfig; endpoint: () => string; containerEndpoint?: (runtime: string) => string; hook: StateChangeHook; readyTimeoutMs?: number }) {
     this.#readyTimeoutMs = opts.readyTimeoutMs ?? DEPLOY_READY_MS;
     this.#rows = new ServiceRepository(opts.db, { hook: opts.hook });
     this.#db = opts.db;
@@ -182,14 +182,20 @@ export class ServiceManager {
     return out;
   }
 
-  /** The workload deploy starts for `def` (`apiToken`: the project token it makes; `berth service deploy --dry-run` shows a placeholder). */
-  workloadSpec(project: Project, def: ServiceDefinition, apiToken: string): WorkloadSpec {
+  /**
+   * The workload deploy starts for `def` on `runtime` (default the configured one; `apiToken`: the
+   * project token it makes; `berth service deploy --dry-run` shows a placeholder). On Kubernetes it
+   * restarts always (ML Lab's RestartPolicy.always): a Deployment, which a lost node reschedules; on
+   * the other runtimes Berth restarts a service that ended when it adopts its services.
+   */
+  workloadSpec(project: Project, def: ServiceDefinition, apiToken: string, runtime: string = this.#config.runtime): WorkloadSpec {
     const logPath = join(this.#config.home, 'services', project.uuid, `${def.name}.log`);
-    return serviceWorkloadSpec(
+    const spec = serviceWorkloadSpec(
       def,
-      { projectUuid: project.uuid, projectName: project.name, projectDir: project.path, endpoint: this.#endpoint(), containerEndpoint: this.#containerEndpoint?.(), apiToken, logPath, codeDir: join(this.#config.home, 'services', project.uuid, `${def.name}.code`) },
+      { projectUuid: project.uuid, projectName: project.name, projectDir: project.path, endpoint: this.#endpoint(), containerEndpoint: this.#containerEndpoint?.(runtime), apiToken, logPath, codeDir: join(this.#config.home, 'services', project.uuid, `${def.name}.code`) },
       this.#config.baseEnv,
     );
+    return runtime === 'kubernetes' ? { ...spec, restart: 'always' } : spec;
   }
 
   async #start(project: Project, row: ServiceRow, def: ServiceDefinition): Promise<void> {

@@ -17,6 +17,8 @@ export interface HostKernelSpec {
   language: string;
   env?: Record<string, string>;
   metadata?: Record<string, unknown>;
+  /** `message`: Jupyter interrupts with an interrupt_request rather than SIGINT (a relayed kernel, decision 0018). */
+  interrupt_mode?: 'signal' | 'message';
 }
 
 // Reads kernel.json files as KernelSpecManager finds them (first folder of jupyter_path wins, names

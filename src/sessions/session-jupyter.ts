@@ -31,6 +31,8 @@ export interface SessionJupyterInput {
 export interface SessionJupyterPlan {
   definition: ServiceDefinition;
   spec: WorkloadSpec;
+  /** Docker: the environments' kernel host containers, started before Jupyter (decision 0018). */
+  kernelHosts?: WorkloadSpec[];
 }
 
 /** Where a session's Jupyter files live: `BERTH_HOME/sessions/<session>/jupyter/{data,runtime,config}`. */
@@ -49,7 +51,7 @@ export function sessionJupyterDir(home: string, sessionUuid: string): string {
  */
 export async function planSessionJupyter(config: BerthConfig, input: SessionJupyterInput): Promise<SessionJupyterPlan | { skipped: string }> {
   if (config.jupyter.mode === 'off') return { skipped: 'BERTH_SESSION_JUPYTER=off' };
-  if (input.runtime.driver.capabilities.isolation) return { skipped: `Jupyter in sessions runs on the process runtime only for now (this session is on ${input.runtime.name})` };
+  if (input.runtime.driver.capabilities.isolation) return { skipped: `Jupyter in sessions runs on the process and docker runtimes only for now (this session is on ${input.runtime.name})` };
   const install = findJupyter(config);
   if ('problem' in install) return { skipped: install.problem };
   const dir = sessionJupyterDir(config.home, input.sessionUuid);
@@ -61,17 +63,7 @@ export async function planSessionJupyter(config: BerthConfig, input: SessionJupy
   writeKernelSpecs(paths.data, await kernelSpecs(install, input, vars));
   const port = await freeLoopbackPort();
   const token = randomBytes(32).toString('hex');
-  const definition: ServiceDefinition = {
-    name: JUPYTER_SERVICE,
-    image: install.app === 'jupyterlab' ? 'host:jupyterlab' : 'host:jupyter-server',
-    ports: [port],
-    scope: ['interactive'],
-    exposed: true,
-    requires_authentication: true,
-    preserve_base_path: false,
-    berth_restart: 'no',
-    env_variables: { JUPYTER_TOKEN: token },
-  };
+  const definition = jupyterServiceDefinition(install.app === 'jupyterlab' ? 'host:jupyterlab' : 'host:jupyter-server', port, token);
   const mounts: Mount[] = input.runtime.mountSupport?.().ok === true ? [{ source: config.dataDir, target: '/data' }, { source: input.projectDir, target: '/project-dir' }] : [];
   const spec: WorkloadSpec = {
     id: sessionServiceWorkloadId(input.sessionUuid, JUPYTER_SERVICE),
@@ -100,20 +92,44 @@ export async function planSessionJupyter(config: BerthConfig, input: SessionJupy
   return { definition, spec };
 }
 
+/** The stored definition of the session's Jupyter service: proxied with Berth's credentials, its token in env_variables (never in the view). */
+export function jupyterServiceDefinition(image: string, port: number, token: string): ServiceDefinition {
+  return {
+    name: JUPYTER_SERVICE,
+    image,
+    ports: [port],
+    scope: ['interactive'],
+    exposed: true,
+    requires_authentication: true,
+    preserve_base_path: false,
+    berth_restart: 'no',
+    env_variables: { JUPYTER_TOKEN: token },
+  };
+}
+
 /** The variables a kernel gets: the project's and pipeline's, then the ORCHEST_* / BERTH_* of a step of the session (no step uuid: the SDK finds it from the notebook). */
 function kernelVariables(config: BerthConfig, input: SessionJupyterInput, outputsDir: string): Record<string, string> {
-  const own: Record<string, string> = {
-    ORCHEST_PROJECT_UUID: input.projectUuid,
-    ORCHEST_PIPELINE_UUID: input.pipelineUuid,
-    ORCHEST_PIPELINE_PATH: input.pipelineFile,
-    ORCHEST_SESSION_UUID: input.sessionUuid,
-    ORCHEST_SESSION_TYPE: 'interactive',
-    ORCHEST_PROJECT_DIR: input.projectDir,
-    ORCHEST_DATA_DIR: config.dataDir,
-  };
-  for (const [k, v] of Object.entries({ ...own })) own[k.replace(/^ORCHEST_/, 'BERTH_')] = v;
+  const own = sessionKernelVariables(input, { pipelineFile: input.pipelineFile, projectDir: input.projectDir, dataDir: config.dataDir });
   const sdk = stepSdkEnvironment(outputsDir, { ...config.baseEnv, ...input.inherited });
   return { ...input.inherited, PATH: config.baseEnv.PATH ?? '/usr/local/bin:/usr/bin:/bin', BERTH_HOME: config.home, BERTH_SERVICES_HOST: '127.0.0.1', ...sdk, ...own };
+}
+
+/** The ORCHEST_* / BERTH_* variables of a session's kernels, with the paths as the kernel sees them (host or container). */
+export function sessionKernelVariables(
+  ids: { projectUuid: string; pipelineUuid: string; sessionUuid: string },
+  at: { pipelineFile: string; projectDir: string; dataDir: string },
+): Record<string, string> {
+  const own: Record<string, string> = {
+    ORCHEST_PROJECT_UUID: ids.projectUuid,
+    ORCHEST_PIPELINE_UUID: ids.pipelineUuid,
+    ORCHEST_PIPELINE_PATH: at.pipelineFile,
+    ORCHEST_SESSION_UUID: ids.sessionUuid,
+    ORCHEST_SESSION_TYPE: 'interactive',
+    ORCHEST_PROJECT_DIR: at.projectDir,
+    ORCHEST_DATA_DIR: at.dataDir,
+  };
+  for (const [k, v] of Object.entries({ ...own })) own[k.replace(/^ORCHEST_/, 'BERTH_')] = v;
+  return own;
 }
 
 async function kernelSpecs(install: JupyterInstall, input: SessionJupyterInput, vars: Record<string, string>): Promise<KernelSpecFile[]> {

@@ -26,6 +26,7 @@ import { errorText, type Logger } from '../log.ts';
 import type { StepRuntime } from '../runs/step-runtime.ts';
 import { sessionView, type SessionView } from './session-view.ts';
 import { jupyterAnswers, killSessionKernels, planSessionJupyter } from './session-jupyter.ts';
+import { planDockerJupyter } from './session-jupyter-docker.ts';
 
 export interface SessionStartOptions {
   runtime?: RuntimeName;
@@ -295,13 +296,26 @@ export class SessionManager {
   /** The session's Jupyter server (a session service of Berth's own, JUPYTER_SERVICE), waited for like a service; or why there is none. */
   async #startJupyter(row: SessionRow, loaded: LoadedPipeline, runtime: StepRuntime, opts: SessionStartOptions): Promise<void> {
     opts.signal?.throwIfAborted();
-    const plan = await planSessionJupyter(this.#config, {
+    const input = {
       sessionUuid: row.uuid, projectUuid: row.project_uuid, pipelineUuid: row.pipeline_uuid, pipelineFile: loaded.file, projectDir: loaded.projectDir,
-      inherited: await this.#inherited(row.project_uuid, row.pipeline_uuid), runtime, onProgress: opts.onProgress,
-    });
+      inherited: await this.#inherited(row.project_uuid, row.pipeline_uuid), onProgress: opts.onProgress,
+    };
+    const plan = runtime.name === 'docker'
+      ? await planDockerJupyter(this.#config, {
+        ...input,
+        environmentImage: async (uuid, onProgress) => (await (await this.#runtimes.environmentImages(runtime.name)).ensure(loadEnvironment(loaded.projectDir, uuid), onProgress, loaded.projectDir)).image,
+        ensureImage: async (image, onProgress) => (await this.#runtimes.environmentImages(runtime.name)).ensurePulled(image, onProgress),
+      })
+      : await planSessionJupyter(this.#config, { ...input, runtime });
     if ('skipped' in plan) {
       opts.onProgress?.(`jupyter: not started: ${plan.skipped}`);
       return;
+    }
+    // Kernel hosts first (Docker): Jupyter's relay kernels reach them by name on the session network.
+    for (const host of plan.kernelHosts ?? []) {
+      opts.signal?.throwIfAborted();
+      opts.onProgress?.(`jupyter: kernel host ${host.labels.service} (${host.image})`);
+      await runtime.driver.start(host, opts.signal);
     }
     const position = (await this.#rows.services(row.uuid)).length;
     await this.#rows.addService({ session_uuid: row.uuid, name: JUPYTER_SERVICE, position, definition_json: JSON.stringify(plan.definition), handle_json: null, log_path: plan.spec.logPath, restarts: 0 });
@@ -309,7 +323,8 @@ export class SessionManager {
     const handle = await runtime.driver.start(plan.spec, opts.signal);
     await this.#rows.setServiceHandle(row.uuid, JUPYTER_SERVICE, JSON.stringify(handle));
     const timeoutMs = opts.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
-    const ready = (await jupyterAnswers(plan.definition.ports[0]!, plan.definition.env_variables!.JUPYTER_TOKEN!, { timeoutMs, signal: opts.signal, running: () => runtime.driver.isRunning(handle) }))
+    const upstream = serviceUpstream(handle, plan.definition.ports[0]!);
+    const ready = (await jupyterAnswers(upstream.port, plan.definition.env_variables!.JUPYTER_TOKEN!, { timeoutMs, signal: opts.signal, running: () => runtime.driver.isRunning(handle) }))
       ? { ready: true as const }
       : { ready: false as const, reason: (await runtime.driver.isRunning(handle)) ? `it did not answer api/status within ${timeoutMs / 1000} s` : 'it exited' };
     if (!ready.ready) {

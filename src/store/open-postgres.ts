@@ -1,4 +1,5 @@
 import { Kysely, PostgresDialect } from 'kysely';
+import { nameRepeatedWrites } from './named-statements.ts';
 import type { Database } from './tables.ts';
 
 /**
@@ -21,6 +22,7 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
   });
   // An idle client that loses its connection (database restart) must not crash the process.
   pool.on('error', () => {});
+  pool.on('connect', (client) => nameRepeatedWrites(client));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 

@@ -1,14 +1,5 @@
-import { sql, type Kysely } from 'kysely';
-import { isPostgres } from './store-dialect.ts';
-
 /** The channel a state change's transaction notifies on commit (PostgreSQL: every server listens). */
 export const EVENTS_CHANNEL = 'berth_events';
-
-/** Inside a transaction: tells every listening server, when it commits, that events were recorded. */
-export async function notifyEvents(tx: Kysely<any>): Promise<void> {
-  if (!isPostgres(tx)) return;
-  await sql`select pg_notify(${EVENTS_CHANNEL}, '')`.execute(tx);
-}
 
 /**
  * Listens on `channel` with a connection of its own and calls `onNotify` for each notification

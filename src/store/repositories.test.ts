@@ -5,6 +5,7 @@ import type { Kysely } from 'kysely';
 import { BACKENDS, freshStore, type TestStore } from '../../test/helpers/store-backends.ts';
 import { BuildRepository, type BuildRow } from './build-repository.ts';
 import { DeliveryRepository } from './delivery-repository.ts';
+import { EventRecorder } from '../events/event-recorder.ts';
 import { EnvVarRepository } from './env-var-repository.ts';
 import { InstanceRepository, type InstanceRow } from './instance-repository.ts';
 import { JobRepository, type JobRow } from './job-repository.ts';
@@ -344,6 +345,56 @@ for (const backend of BACKENDS) {
       changes.length = 0;
       await repos[1]!.setStatus(row.uuid, 'RUNNING', null, at(1));
       assert.deepEqual(changes, [{ entity: 'session', verb: 'started', sessionUuid: row.uuid }]);
+    });
+
+    test('event recorder: the events of a run in id order with their subject, one delivery per matching subscriber, every event kept under concurrent writers', async () => {
+      const recorder = new EventRecorder({ now: () => at(60), salt: () => 'salt' });
+      const runs = new RunRepository(db, { hook: recorder.record });
+      const runs2 = new RunRepository(other, { hook: recorder.record });
+      const subs = new SubscriberRepository(db);
+      const mine = { uuid: randomUUID(), kind: 'webhook', name: `ev-${randomUUID()}`, url: 'http://127.0.0.1:9/x', secret_sealed: null, content_type: 'application/json', format: 'generic', verify_ssl: 1, created_at: T0 };
+      const elsewhere = { ...mine, uuid: randomUUID(), name: `ev-${randomUUID()}` };
+      assert.equal(await subs.add(mine, [{ event_type: '*', project_uuid: projectUuid, job_uuid: '' }]), true);
+      assert.equal(await subs.add(elsewhere, [{ event_type: '*', project_uuid: randomUUID(), job_uuid: '' }]), true);
+
+      const r = { ...run(projectUuid, randomUUID(), at(61)), kind: 'job' };
+      await runs.create(r, [step(r.uuid, 's1', 0), step(r.uuid, 's2', 1)]);
+      assert.equal(await runs2.claim(r.uuid, at(62)), true);
+      assert.equal(await runs.finishStep(r.uuid, 's1', { status: 'FAILURE', now: at(63), exitCode: 1 }), true);
+      assert.equal(await runs2.finish(r.uuid, 'FAILURE', at(64), 'failed step'), true);
+      const events = await db.selectFrom('events').selectAll().where('run_uuid', '=', r.uuid).orderBy('id').execute();
+      assert.deepEqual(events.map((e) => e.type), ['created', 'started', 'failed'].map((v) => `project:pipeline:interactive-session:pipeline-run:${v}`));
+      const failed = JSON.parse(events[2]!.payload_json);
+      assert.equal(failed.project.name, 'one');
+      assert.equal(failed.project.pipeline.session.pipeline_run.status, 'FAILURE');
+      assert.deepEqual(failed.project.pipeline.session.pipeline_run.failed_steps, [{ uuid: 's1', title: 's1' }]);
+      const deliveries = await db.selectFrom('deliveries').select(['event_uuid', 'subscriber_uuid']).where('subscriber_uuid', 'in', [mine.uuid, elsewhere.uuid]).execute();
+      assert.deepEqual(deliveries.map((d) => d.subscriber_uuid), [mine.uuid, mine.uuid, mine.uuid], 'only the subscriber of this project gets them');
+      assert.deepEqual(new Set(deliveries.map((d) => d.event_uuid)), new Set(events.map((e) => e.uuid)));
+
+      // A job's run: the event names the job and the run's place in it (from the job link).
+      const j = job(projectUuid, at(80));
+      await new JobRepository(db).create(j);
+      const jr = { ...run(projectUuid, randomUUID(), at(81)), kind: 'job' };
+      await runs.create(jr, [step(jr.uuid, 's1', 0)]);
+      await new JobRepository(db).linkRun({ run_uuid: jr.uuid, job_uuid: j.uuid, job_run_index: 2, job_run_pipeline_run_index: 1, pipeline_run_index: 5, batch_size: 3, parameters_json: '{"a":1}', work_dir: '/w' });
+      assert.equal(await runs2.claim(jr.uuid, at(82)), true);
+      const started = (await db.selectFrom('events').selectAll().where('run_uuid', '=', jr.uuid).orderBy('id', 'desc').executeTakeFirstOrThrow());
+      assert.equal(started.type, 'project:cron-job:run:pipeline-run:started');
+      assert.equal(started.job_uuid, j.uuid);
+      const jobPayload = JSON.parse(started.payload_json).project.job;
+      assert.equal(jobPayload.name, j.name);
+      assert.deepEqual([jobPayload.pipeline_run.number, jobPayload.pipeline_run.job_run_index, jobPayload.pipeline_run.job_run_pipeline_run_index], [5, 2, 1]);
+      assert.deepEqual(jobPayload.pipeline_run.parameters, { a: 1 });
+
+      // Writers on two handles at once (two servers' pools on PostgreSQL): every change keeps its event.
+      const many = Array.from({ length: 12 }, (_, i) => ({ ...run(projectUuid, randomUUID(), at(90 + i)), kind: 'job' }));
+      await Promise.all(many.map((m, i) => (i % 2 ? runs : runs2).create(m, [step(m.uuid, 's1', 0)])));
+      const created = await db.selectFrom('events').select(['id', 'uuid']).where('run_uuid', 'in', many.map((m) => m.uuid)).execute();
+      assert.equal(created.length, 12);
+      assert.equal(new Set(created.map((c) => c.id)).size, 12);
+      const fanOut = await db.selectFrom('deliveries').select('event_uuid').where('subscriber_uuid', '=', mine.uuid).where('event_uuid', 'in', created.map((c) => c.uuid)).execute();
+      assert.equal(fanOut.length, 12);
     });
   });
 }

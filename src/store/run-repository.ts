@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Status } from '../core/statuses.ts';
 import { runEndVerb, type StateChangeHook } from './state-change.ts';
 import type { Database, RunsTable, StepRunsTable } from './tables.ts';
-import { lockForTransaction } from './store-dialect.ts';
+import { isPostgres, lockForTransaction } from './store-dialect.ts';
 
 export type RunRow = RunsTable;
 export type StepRunRow = StepRunsTable;
@@ -29,9 +29,11 @@ export class RunRepository {
   async create(run: RunRow, steps: StepRunRow[]): Promise<void> {
     await this.#db.transaction().execute(async (tx) => {
       await tx.insertInto('runs').values(run).execute();
-      // Chunked: SQLite caps the number of bound parameters per statement.
-      for (let i = 0; i < steps.length; i += 50) {
-        await tx.insertInto('step_runs').values(steps.slice(i, i + 50)).execute();
+      // Chunked: SQLite caps the number of bound parameters per statement; PostgreSQL takes 65,535
+      // (13 per row), and each statement is a round trip there.
+      const chunk = isPostgres(tx) ? 2000 : 50;
+      for (let i = 0; i < steps.length; i += chunk) {
+        await tx.insertInto('step_runs').values(steps.slice(i, i + chunk)).execute();
       }
       await this.#hook?.(tx, { entity: 'run', verb: 'created', runUuid: run.uuid });
     });

@@ -113,9 +113,11 @@ describe('berth run --runtime kubernetes --dry-run', () => {
     assert.equal(r.status, 0, r.stderr);
     const objs = parseAllDocuments(r.stdout).map((d) => d.toJS() as Obj);
     for (const o of objs) await validateKubeObject(o);
-    // A project service's spec has no restart policy (ServiceManager restarts it on reconcile): a Job, as the driver would create.
-    assert.deepEqual(objs.map((o) => o.kind), ['Job', 'Service']);
+    // A project service restarts always on Kubernetes (ML Lab's policy): a Deployment, never a run-once Job.
+    assert.deepEqual(objs.map((o) => o.kind), ['Deployment', 'Service']);
     const container = objs[0]!.spec.template.spec.containers[0];
+    // Pods reach Berth through its Service, not Docker's host gateway.
+    assert.equal(container.env.find((e: { name: string }) => e.name === 'BERTH_ENDPOINT').value, 'http://berth.berth.svc:7420');
     assert.deepEqual(container.resources, { requests: { cpu: '250m' }, limits: { cpu: '1' } });
     assert.equal(container.env.find((e: { name: string }) => e.name === 'BERTH_API_TOKEN').value, '<project token made by the deploy>');
     const refused = berth(['service', 'deploy', '--project', 'hello', '--file', def, '--dry-run', '--runtime', 'docker'], env);

@@ -216,6 +216,10 @@ describe('kubernetes workload objects', () => {
     code(() => kubeSettings({ BERTH_KUBE_NAMESPACE: 'Team A' }), 'BERTH_KUBE_NAMESPACE');
     code(() => kubeSettings({ BERTH_KUBE_VOLUMES: 'relative=claim' }), 'BERTH_KUBE_VOLUMES');
     code(() => kubeSettings({ BERTH_KUBE_CPU_LIMIT: 'lots' }), 'BERTH_KUBE_CPU_LIMIT');
+    code(() => kubeSettings({ BERTH_KUBE_ENDPOINT: 'berth:7420' }), 'BERTH_KUBE_ENDPOINT');
+    code(() => kubeSettings({ BERTH_KUBE_ENDPOINT: 'http://admin:pw@berth:7420' }), 'BERTH_KUBE_ENDPOINT');
+    assert.equal(kubeSettings({ BERTH_KUBE_NAMESPACE: 'team-a' }).endpoint, 'http://berth.team-a.svc:7420');
+    assert.equal(kubeSettings({ BERTH_KUBE_ENDPOINT: 'https://berth.example.com/' }).endpoint, 'https://berth.example.com');
   });
 
   it('names and label values stay within Kubernetes limits for any id and owner value', () => {

@@ -52,6 +52,8 @@ describe('API contract (buildApp + inject)', () => {
       { req: { method: 'POST', url: '/api/projects', headers: auth, payload: { name: 'x', path: box.project, colour: 'red' } }, status: 400, code: 'BERTH_E_INVALID_ARGUMENT', path: 'body.colour' },
       { req: { method: 'POST', url: '/api/projects', headers: { ...auth, 'content-type': 'application/json' }, payload: '{"name": ' }, status: 400, code: 'BERTH_E_INVALID_ARGUMENT' },
       { req: { method: 'POST', url: '/api/projects', headers: { ...auth, 'content-type': 'application/json' }, payload: JSON.stringify({ name: 'big', path: 'x'.repeat(2 * 1024 * 1024) }) }, status: 413, code: 'BERTH_E_BODY_TOO_LARGE' },
+      // curl's default for --data: a form, which no route takes.
+      { req: { method: 'POST', url: '/api/projects', headers: { ...auth, 'content-type': 'application/x-www-form-urlencoded' }, payload: 'name=x' }, status: 415, code: 'BERTH_E_UNSUPPORTED_MEDIA_TYPE', path: 'Content-Type' },
     ];
     for (const { req, status, code, path } of cases) {
       const res = await app.inject(req);

@@ -11,20 +11,11 @@ import { TestServer } from '../helpers/berth-server.ts';
 import { Receiver } from '../helpers/receiver.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { hostRequest } from '../helpers/host-request.ts';
+import { execute, openSocket } from '../helpers/jupyter-kernel-socket.ts';
+import { notebookProjectFiles, runFirstStep } from '../helpers/notebook-project.ts';
 
 const PYTHON = '/usr/bin/python3';
 const hasJupyter = spawnSync(PYTHON, ['-c', 'import jupyter_server, ipykernel'], { stdio: 'ignore' }).status === 0;
-
-const STEP_A = '00000000-0000-4000-8000-000000000001';
-const STEP_B = '00000000-0000-4000-8000-000000000002';
-const pipeline = {
-  name: 'p', uuid: '11111111-2222-4333-8444-555555555555', version: '1.2.3', parameters: {}, settings: {}, services: {},
-  steps: {
-    [STEP_A]: { uuid: STEP_A, title: 'A', file_path: 'a.py', environment: '', incoming_connections: [], parameters: {}, kernel: { name: 'python', display_name: 'Python 3' }, meta_data: { position: [0, 0], hidden: false } },
-    [STEP_B]: { uuid: STEP_B, title: 'B', file_path: 'b.ipynb', environment: 'env-one', incoming_connections: [STEP_A], parameters: {}, kernel: { name: 'python', display_name: 'Python 3' }, meta_data: { position: [1, 0], hidden: false } },
-  },
-};
-const notebook = { cells: [], metadata: { kernelspec: { name: 'orchest-kernel-env-one', display_name: 'My Env', language: 'python' } }, nbformat: 4, nbformat_minor: 5 };
 
 /** Processes whose command line contains `text` (this machine's /proc). */
 function processesWith(text: string): number[] {
@@ -35,42 +26,6 @@ function processesWith(text: string): number[] {
       return false;
     }
   }).map(Number);
-}
-
-/** Opens a websocket; resolves with it once open, or with the HTTP status of a refused handshake. */
-function openSocket(url: string, headers: Record<string, string>): Promise<WebSocket | number> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { headers });
-    ws.once('open', () => resolve(ws));
-    ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
-    ws.once('error', reject);
-  });
-}
-
-/** Runs `code` on the kernel over its channels websocket; resolves with its stdout (stream messages) once the kernel is idle again. */
-function execute(ws: WebSocket, code: string): Promise<{ stdout: string; error: string | null }> {
-  const msgId = randomUUID();
-  const session = randomUUID();
-  return new Promise((resolve, reject) => {
-    let stdout = '';
-    let error: string | null = null;
-    const timer = setTimeout(() => reject(new Error(`no answer to execute_request; stdout so far: ${stdout}`)), 120_000);
-    ws.on('message', (data) => {
-      const msg = JSON.parse(String(data)) as { channel: string; msg_type: string; parent_header: { msg_id?: string }; content: Record<string, unknown> };
-      if (msg.parent_header.msg_id !== msgId) return;
-      if (msg.msg_type === 'stream') stdout += String(msg.content.text);
-      if (msg.msg_type === 'error') error = `${String(msg.content.ename)}: ${String(msg.content.evalue)}`;
-      if (msg.msg_type === 'status' && msg.content.execution_state === 'idle') {
-        clearTimeout(timer);
-        resolve({ stdout, error });
-      }
-    });
-    ws.send(JSON.stringify({
-      header: { msg_id: msgId, username: 'test', session, msg_type: 'execute_request', version: '5.3', date: new Date().toISOString() },
-      parent_header: {}, metadata: {}, channel: 'shell', buffers: [],
-      content: { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true },
-    }));
-  });
 }
 
 describe('Jupyter in an interactive session (process runtime, real Jupyter Server)', { skip: hasJupyter || process.env.CI === 'true' ? false : `${PYTHON} has no jupyter_server/ipykernel (apt-get install python3-jupyter-server python3-ipykernel)` }, () => {
@@ -85,20 +40,12 @@ describe('Jupyter in an interactive session (process runtime, real Jupyter Serve
 
   before(async () => {
     await t.start({ env: { BERTH_PYTHON: PYTHON } });
-    project = (await t.project('alpha', {
-      'p.orchest': JSON.stringify(pipeline),
-      'a.py': 'import orchest\norchest.output({"answer": 42}, name="x")\n',
-      'b.ipynb': JSON.stringify(notebook),
-      '.orchest/environments/env-one/properties.json': JSON.stringify({ name: 'My Env', base_image: 'orchest/base-kernel-py', language: 'python' }),
-    })).path;
+    project = (await t.project('alpha', notebookProjectFiles({ pipelineUuid: '11111111-2222-4333-8444-555555555555', env: 'env-one', baseImage: 'orchest/base-kernel-py' }))).path;
     await t.project('beta');
     alpha = (await t.token('alpha')).token;
     beta = (await t.token('beta')).token;
     // The last run of the pipeline: step A's output is what B's notebook reads.
-    const run = spawnSync(process.execPath, [join(REPO, 'bin', 'berth.ts'), 'run', 'p.orchest', '--steps', 'A'], {
-      cwd: project, env: { PATH: process.env.PATH!, HOME: process.env.HOME!, BERTH_HOME: t.home, BERTH_PYTHON: PYTHON }, encoding: 'utf8',
-    });
-    assert.equal(run.status, 0, run.stderr);
+    runFirstStep(t.home, project, PYTHON);
     const started = await t.api('POST', base, { token: alpha });
     assert.equal(started.status, 201, await started.clone().text());
     session = (await started.json()) as typeof session;
@@ -247,7 +194,7 @@ describe('a session where Jupyter cannot start', () => {
     const root = mkdtempSync(join(tmpdir(), 'berth-nojupyter-'));
     try {
       mkdirSync(join(root, 'proj', '.orchest'), { recursive: true });
-      writeFileSync(join(root, 'proj', 'p.orchest'), JSON.stringify({ ...pipeline, steps: {} }));
+      writeFileSync(join(root, 'proj', 'p.orchest'), JSON.stringify({ ...JSON.parse(notebookProjectFiles({ pipelineUuid: '11111111-2222-4333-8444-555555555555', env: 'env-one', baseImage: 'x' })['p.orchest']!), steps: {} }));
       const berth = (env: Record<string, string>, ...args: string[]) => spawnSync(process.execPath, [join(REPO, 'bin', 'berth.ts'), ...args], {
         cwd: join(root, 'proj'), env: { PATH: process.env.PATH!, HOME: process.env.HOME!, BERTH_HOME: join(root, 'home'), BERTH_STOP_GRACE_SECONDS: '2', ...env }, encoding: 'utf8',
       });

@@ -44,11 +44,11 @@ export async function kubeServiceDryRun(ctx: CliContext, projectRef: string, bod
   const project = await engine.projects.find(projectRef);
   const def = parseServiceDefinition(body, opts);
   const objects = new DryRunObjects();
-  objects.add(config, engine.services.workloadSpec(project, def, TOKEN));
+  objects.add(config, engine.services.workloadSpec(project, def, TOKEN, 'kubernetes'));
   ctx.out(
     kubeYaml(objects.all(), [
       `berth service deploy --project ${project.name} --runtime kubernetes --dry-run: service "${def.name}", ${objects.count} object(s) in namespace ${config.kubernetes.settings.namespace}; nothing was created.`,
-      `BERTH_API_TOKEN / LAB_API_TOKEN stand for the project token the deploy makes; BERTH_ENDPOINT is the server's default address.`,
+      `BERTH_API_TOKEN / LAB_API_TOKEN stand for the project token the deploy makes; BERTH_ENDPOINT is Berth's API as pods reach it (BERTH_KUBE_ENDPOINT).`,
     ]).trimEnd(),
   );
   return 0;

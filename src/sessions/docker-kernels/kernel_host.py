@@ -1,0 +1,81 @@
+"""Berth's kernel host: the command of an environment's kernel container in a Docker session
+(decision 0018). It runs in the environment's image on the session network with /data,
+/project-dir and the SDK mounted and a step's variables, and starts one ipykernel process per
+request the Jupyter container's relay writes into REQUESTS_DIR (Jupyter's connection file, bound on
+0.0.0.0 here, and the notebook's folder). A kernel whose request is withdrawn is ended; a kernel
+that ends is marked ``<request>.exited`` so the relay, and through it Jupyter, sees it end.
+
+    kernel_host.py REQUESTS_DIR
+"""
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+
+def _stop(kernels):
+    for proc in kernels.values():
+        if proc.poll() is None:
+            proc.terminate()
+    for proc in kernels.values():
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _start(requests, name, connections):
+    with open(os.path.join(requests, name), encoding="utf-8") as f:
+        request = json.load(f)
+    cwd = request.pop("cwd", "/project-dir")
+    connection = os.path.join(connections, name)  # kernel-<id>.json: the SDK reads the kernel id from it
+    fd = os.open(connection, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(request, f)
+    print(f"[berth kernel host] starting {name} in {cwd}", flush=True)
+    return subprocess.Popen([sys.executable, "-m", "ipykernel_launcher", "-f", connection], cwd=cwd if os.path.isdir(cwd) else "/project-dir")
+
+
+def main():
+    requests = sys.argv[1]
+    connections = tempfile.mkdtemp(prefix="berth-kernels-")
+    kernels = {}
+    signal.signal(signal.SIGTERM, lambda *_: (_stop(kernels), sys.exit(0)))
+    print(f"[berth kernel host] waiting for kernels in {requests}", flush=True)
+    while True:
+        try:
+            present = set(os.listdir(requests))
+        except OSError:
+            present = set()
+        wanted = {n for n in present if n.startswith("kernel-") and n.endswith(".json")}
+        for name in sorted(wanted - kernels.keys()):
+            if name + ".exited" in present:
+                continue
+            try:
+                kernels[name] = _start(requests, name, connections)
+            except (OSError, ValueError) as e:
+                print(f"[berth kernel host] cannot start {name}: {e}", flush=True)
+                open(os.path.join(requests, name + ".exited"), "w").close()
+        for name, proc in list(kernels.items()):
+            if name not in wanted and proc.poll() is None:
+                print(f"[berth kernel host] {name} withdrawn: ending it", flush=True)
+                proc.terminate()
+            if proc.poll() is not None:
+                print(f"[berth kernel host] {name} ended ({proc.returncode})", flush=True)
+                del kernels[name]
+                if name in wanted:
+                    open(os.path.join(requests, name + ".exited"), "w").close()
+        for name in present:
+            if name.endswith(".exited") and name[: -len(".exited")] not in wanted:
+                try:
+                    os.remove(os.path.join(requests, name))
+                except OSError:
+                    pass
+        time.sleep(0.2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { loadConfig } from '../config/config.ts';
+import { planDockerJupyter, type DockerJupyterInput } from './session-jupyter-docker.ts';
+
+const PY = 'eeeeeeee-1111-4111-8111-000000000001';
+const R = 'eeeeeeee-1111-4111-8111-000000000002';
+
+describe('planDockerJupyter (files only; no engine)', () => {
+  const root = mkdtempSync(join(tmpdir(), 'berth-jupyter-docker-'));
+  after(() => rmSync(root, { recursive: true, force: true }));
+  const project = join(root, 'proj');
+  for (const [uuid, name, language] of [[PY, 'Py Env', 'python'], [R, 'R Env', 'r']] as const) {
+    mkdirSync(join(project, '.orchest', 'environments', uuid), { recursive: true });
+    writeFileSync(join(project, '.orchest', 'environments', uuid, 'properties.json'), JSON.stringify({ name, base_image: 'base', language }));
+  }
+  writeFileSync(join(project, 'p.orchest'), '{}');
+  const pulled: string[] = [];
+  const progress: string[] = [];
+  const input: DockerJupyterInput = {
+    sessionUuid: 's1', projectUuid: 'p1', pipelineUuid: 'pl1', pipelineFile: join(project, 'p.orchest'), projectDir: project, inherited: { MY_VAR: 'v' },
+    environmentImage: async (uuid) => `berth-env/${uuid}:h`,
+    ensureImage: async (image) => void pulled.push(image),
+    onProgress: (line) => progress.push(line),
+  };
+
+  it('without BERTH_JUPYTER_IMAGE starts no Jupyter and says which variable to set', async () => {
+    const plan = await planDockerJupyter(loadConfig({ PATH: '/usr/bin:/bin', BERTH_HOME: join(root, 'home') }), input);
+    assert.ok('skipped' in plan);
+    assert.match(plan.skipped, /set BERTH_JUPYTER_IMAGE to an image with Jupyter Server/);
+    assert.deepEqual(pulled, []);
+  });
+
+  it('plans Jupyter from the image on the session network and a kernel host per Python environment, with a relay kernelspec', async () => {
+    const home = join(root, 'home');
+    const plan = await planDockerJupyter(loadConfig({ PATH: '/usr/bin:/bin', BERTH_HOME: home, BERTH_JUPYTER_IMAGE: 'jup:1' }), input);
+    assert.ok(!('skipped' in plan));
+    assert.deepEqual(pulled, ['jup:1']);
+    assert.equal(plan.spec.image, 'jup:1');
+    assert.deepEqual(plan.spec.network, { name: 'berth-session-s1', aliases: ['berth-jupyter'] });
+    assert.deepEqual(plan.spec.ports, [8888]);
+    assert.equal(plan.spec.env.JUPYTER_TOKEN, plan.definition.env_variables?.JUPYTER_TOKEN);
+    assert.ok(!plan.spec.command.join(' ').includes(plan.spec.env.JUPYTER_TOKEN!), 'the token is not on the command line');
+    assert.equal(plan.kernelHosts.length, 1, 'Python environments only');
+    const host = plan.kernelHosts[0]!;
+    assert.equal(host.image, `berth-env/${PY}:h`);
+    assert.deepEqual(host.labels, { project: 'p1', pipeline: 'pl1', session: 's1', service: `berth-kernels-${PY}` });
+    assert.deepEqual(host.network, { name: 'berth-session-s1', aliases: [`berth-kernels-${PY}`] });
+    assert.deepEqual(host.mounts?.map((m) => m.target).sort(), ['/berth-jupyter', '/berth-kernel-bin', '/berth-outputs', '/berth-sdk/python', '/data', '/project-dir']);
+    assert.deepEqual([host.env.ORCHEST_PIPELINE_PATH, host.env.ORCHEST_PROJECT_DIR, host.env.BERTH_OUTPUTS_DIR, host.env.MY_VAR], ['/project-dir/p.orchest', '/project-dir', '/berth-outputs', 'v']);
+    const spec = JSON.parse(readFileSync(join(home, 'sessions', 's1', 'jupyter', 'data', 'kernels', `orchest-kernel-${PY}`, 'kernel.json'), 'utf8'));
+    assert.deepEqual(spec.argv, ['python3', '/berth-kernel-bin/kernel_relay.py', '{connection_file}', `berth-kernels-${PY}`, `/berth-jupyter/kernels/${PY}`]);
+    assert.equal(spec.display_name, 'Py Env');
+    assert.equal(spec.interrupt_mode, 'message');
+    assert.ok(progress.some((l) => l.includes('"R Env" has no kernel')), progress.join('\n'));
+  });
+});

@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { REPO } from './berth-cli.ts';
+
+const STEP_A = '00000000-0000-4000-8000-000000000001';
+const STEP_B = '00000000-0000-4000-8000-000000000002';
+
+/**
+ * A project for the Jupyter tests: pipeline p.orchest with step A (a.py outputs {"answer": 42} as "x")
+ * and step B, the notebook b.ipynb on environment `env` (kernel orchest-kernel-<env>, display name "My Env").
+ */
+export function notebookProjectFiles(opts: { pipelineUuid: string; env: string; baseImage: string }): Record<string, string> {
+  const step = (uuid: string, title: string, file: string, environment: string, parents: string[], x: number) => ({
+    uuid, title, file_path: file, environment, incoming_connections: parents, parameters: {}, kernel: { name: 'python', display_name: 'Python 3' }, meta_data: { position: [x, 0], hidden: false },
+  });
+  const pipeline = {
+    name: 'p', uuid: opts.pipelineUuid, version: '1.2.3', parameters: {}, settings: {}, services: {},
+    steps: { [STEP_A]: step(STEP_A, 'A', 'a.py', '', [], 0), [STEP_B]: step(STEP_B, 'B', 'b.ipynb', opts.env, [STEP_A], 1) },
+  };
+  const notebook = { cells: [], metadata: { kernelspec: { name: `orchest-kernel-${opts.env}`, display_name: 'My Env', language: 'python' } }, nbformat: 4, nbformat_minor: 5 };
+  return {
+    'p.orchest': JSON.stringify(pipeline),
+    'a.py': 'import orchest\norchest.output({"answer": 42}, name="x")\n',
+    'b.ipynb': JSON.stringify(notebook),
+    [`.orchest/environments/${opts.env}/properties.json`]: JSON.stringify({ name: 'My Env', base_image: opts.baseImage, language: 'python' }),
+  };
+}
+
+/** Runs step A of p.orchest on the process runtime (`berth run`), so that B's notebook has the last run's inputs. */
+export function runFirstStep(home: string, project: string, python: string): void {
+  const run = spawnSync(process.execPath, [join(REPO, 'bin', 'berth.ts'), 'run', 'p.orchest', '--steps', 'A'], {
+    cwd: project, env: { PATH: process.env.PATH!, HOME: process.env.HOME!, BERTH_HOME: home, BERTH_PYTHON: python }, encoding: 'utf8',
+  });
+  assert.equal(run.status, 0, run.stderr);
+}
