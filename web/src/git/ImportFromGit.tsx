@@ -11,6 +11,8 @@ export function ImportFromGit({ onImported }: { onImported: (name: string) => vo
   const [name, setName] = useState('');
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
+  // The form exists only while the dialog is open (its fields are not the page's otherwise).
+  const [open, setOpen] = useState(false);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setBusy(true);
@@ -25,19 +27,19 @@ export function ImportFromGit({ onImported }: { onImported: (name: string) => vo
   };
   return (
     <>
-      <button type="button" onClick={() => dialog.current?.showModal()}>Import from git</button>
-      <dialog ref={dialog} className="dialog" aria-labelledby="import-git-title">
+      <button type="button" onClick={() => (setOpen(true), dialog.current?.showModal())}>Import from git</button>
+      <dialog ref={dialog} className="dialog" aria-labelledby="import-git-title" onClose={() => setOpen(false)}>
         <div className="dialog-head">
           <h2 id="import-git-title">Import from git</h2>
           <button type="button" onClick={() => dialog.current?.close()} aria-label="Close the import dialog">Close</button>
         </div>
-        <form className="inline-form" onSubmit={(e) => void submit(e)}>
+        {open && <form className="inline-form" onSubmit={(e) => void submit(e)}>
           <label>Repository URL <input name="url" required placeholder="git@github.com:owner/repo.git" value={url} onChange={(e) => setUrl(e.target.value)} /></label>
           <label>Project name (optional) <input name="name" placeholder="the repository's name" value={name} onChange={(e) => setName(e.target.value)} /></label>
           <p className="muted">Cloned with your SSH keys (Settings → Git) into the server's projects folder.</p>
           <button type="submit" className="primary" disabled={busy}>{busy ? 'Importing…' : 'Import'}</button>
           {error && <p role="alert" className="error">{error}</p>}
-        </form>
+        </form>}
       </dialog>
     </>
   );
