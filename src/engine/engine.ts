@@ -18,7 +18,7 @@ import { JobService } from '../jobs/job-service.ts';
 import { Outbox } from '../events/outbox.ts';
 import { BuildRepository } from '../store/build-repository.ts';
 import { JobRepository } from '../store/job-repository.ts';
-import type { StateChangeHook } from '../store/state-change.ts';
+import type { StateChange, StateChangeHook } from '../store/state-change.ts';
 import { openStore } from '../store/open-store.ts';
 import { startSharedStoreDuties, type SharedStoreDuties } from '../leases/shared-store-duties.ts';
 import { ProjectRepository } from '../store/project-repository.ts';
@@ -105,6 +105,8 @@ export class Engine {
   readonly jobs: JobService;
   /** Called by repositories inside each state change's transaction: records the event (and its deliveries). */
   readonly #hook: StateChangeHook;
+  /** Events being recorded outside any repository (shells): close() waits for them. */
+  readonly #recording = new Set<Promise<void>>();
   /** Environment image builds: slots, queue, history. */
   readonly builds: BuildQueue;
 
@@ -131,7 +133,7 @@ export class Engine {
     this.tokens = new TokenRegistry(db);
     this.envVars = new EnvVars(db, this.outbox.key);
     this.git = new GitCredentials(db, this.outbox.key, config.baseEnv.PATH ?? '/usr/local/bin:/usr/bin:/bin');
-    this.sessions = new SessionManager({ db, config, runtimes: this.#runtimes, envVars: this.envVars, hook, log: this.log.child({ component: 'sessions' }) });
+    this.sessions = new SessionManager({ db, config, runtimes: this.#runtimes, envVars: this.envVars, hook, log: this.log.child({ component: 'sessions' }), onTeardown: (uuid) => this.services.kernels.ended(uuid) });
     this.services = new ServiceManager({ db, driver: () => this.runtimes.driver(config.runtime), driverNamed: (name) => this.runtimes.driver(name), tokens: this.tokens, config, endpoint: () => this.#endpoint, containerEndpoint: (runtime) => (runtime === 'kubernetes' ? config.kubernetes.settings.endpoint : `http://host.docker.internal:${new URL(this.#endpoint).port}`), hook });
     this.serviceAccess = new ServiceAccess(db, { now: opts.now, tokens: this.tokens });
     this.webSessions = new WebSessions(db, { now: opts.now, tokens: this.tokens });
@@ -175,6 +177,8 @@ export class Engine {
   }
 
   async close(): Promise<void> {
+    await this.services.kernels.close();
+    await Promise.all([...this.#recording]);
     await this.runtimes.close();
     await this.#db.destroy();
   }
@@ -438,11 +442,25 @@ export class Engine {
         onProgress: opts.onProgress,
       });
       if (agent) void opened.terminal.exited.then(() => agent.stop());
+      const shell = { id: randomUUID(), environmentUuid: opened.environment.uuid, environmentName: opened.environment.name };
+      await this.#record({ entity: 'environment-shell', verb: 'started', projectUuid: project.uuid, shell });
+      void opened.terminal.exited.then((code) => this.#record({ entity: 'environment-shell', verb: 'stopped', projectUuid: project.uuid, shell: { ...shell, exitCode: code } }));
       return opened;
     } catch (e) {
       await agent?.stop();
       throw e;
     }
+  }
+
+  /** Records a change that has no row of its own (a shell) as an event, in a transaction of its own; close() waits for it. */
+  #record(change: StateChange): Promise<void> {
+    const done: Promise<void> = this.#db
+      .transaction()
+      .execute((tx) => this.#hook(tx, change))
+      .catch((e: unknown) => this.log.warn({ entity: change.entity, verb: change.verb, err: String(e) }, 'recording an event failed'))
+      .finally(() => this.#recording.delete(done));
+    this.#recording.add(done);
+    return done;
   }
 
   /**

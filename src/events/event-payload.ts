@@ -32,7 +32,7 @@ export interface PipelinePayload {
   uuid: string;
   name: string;
   path: string;
-  session?: { uuid: string; type: 'interactive'; pipeline_run?: RunPayload; status?: string; reason?: string | null };
+  session?: { uuid: string; type: 'interactive'; pipeline_run?: RunPayload; status?: string; reason?: string | null; kernel?: KernelPayload };
 }
 
 export interface EnvironmentPayload {
@@ -40,6 +40,20 @@ export interface EnvironmentPayload {
   name: string;
   image: string;
   image_build: { uuid?: string; status: 'STARTED' | 'SUCCESS' | 'FAILURE'; reason?: string };
+}
+
+/** A kernel of the session's Jupyter server (`…:interactive-session:kernel:*`). */
+export interface KernelPayload {
+  id: string;
+  name: string;
+  environment?: { uuid: string; name: string };
+}
+
+/** An environment shell (`project:environment:shell:*`): the environment, and the shell. */
+export interface EnvironmentShellPayload {
+  uuid: string;
+  name: string;
+  shell: { id: string; exit_code?: number | null };
 }
 
 export interface ServicePayload {
@@ -50,7 +64,7 @@ export interface ServicePayload {
 
 /** An event's subject tree: project > pipeline (> session (> run)), project > job (> run), project > environment, project > service. */
 export interface EventSubject {
-  project: { uuid: string; name: string; pipeline?: PipelinePayload; job?: JobPayload; environment?: EnvironmentPayload; service?: ServicePayload };
+  project: { uuid: string; name: string; pipeline?: PipelinePayload; job?: JobPayload; environment?: EnvironmentPayload | EnvironmentShellPayload; service?: ServicePayload };
 }
 
 export interface BuiltEvent {
@@ -89,6 +103,20 @@ export async function buildEventSubject(tx: Kysely<Database>, change: StateChang
     }
     case 'session':
       return sessionEvent(tx, change.sessionUuid);
+    case 'kernel': {
+      const built = await sessionEvent(tx, change.sessionUuid);
+      const session = built?.subject.project.pipeline?.session;
+      if (!built || !session) return null;
+      const { id, name, environment } = change.kernel;
+      session.kernel = { id, name, ...(environment ? { environment } : {}) };
+      return built;
+    }
+    case 'environment-shell': {
+      const project = await projectOf(tx, change.projectUuid);
+      const { id, environmentUuid, environmentName, exitCode } = change.shell;
+      const environment = { uuid: environmentUuid, name: environmentName, shell: { id, ...(exitCode === undefined ? {} : { exit_code: exitCode }) } };
+      return { jobKind: null, projectUuid: change.projectUuid, jobUuid: null, runUuid: null, subject: { project: { ...project, environment } } };
+    }
     case 'environment-build':
       return environmentBuildEvent(tx, change.verb, change.build);
     case 'service': {

@@ -19,6 +19,9 @@ export const EVENT_TYPES: readonly string[] = [
   ...['started', 'succeeded', 'failed'].map((v) => `project:cron-job:run:${v}`),
   ...JOB_RUN_VERBS.map((v) => `project:cron-job:run:pipeline-run:${v}`),
   ...['started', 'stopped', 'failed'].map((v) => `project:pipeline:interactive-session:${v}`),
+  // Berth's own, in Orchest's tree: a kernel of the session's Jupyter server, a shell in an environment.
+  ...['started', 'stopped'].map((v) => `project:pipeline:interactive-session:kernel:${v}`),
+  ...['started', 'stopped'].map((v) => `project:environment:shell:${v}`),
   ...['started', 'succeeded', 'failed'].map((v) => `project:environment:image-build:${v}`),
   ...['created', 'deleted'].map((v) => `project:service:${v}`),
 ];
@@ -55,5 +58,9 @@ export function eventTypeOf(change: StateChange, subject: ChangeSubject): string
       return `project:environment:image-build:${change.verb}`;
     case 'service':
       return `project:service:${change.verb}`;
+    case 'kernel':
+      return `project:pipeline:interactive-session:kernel:${change.verb}`;
+    case 'environment-shell':
+      return `project:environment:shell:${change.verb}`;
   }
 }

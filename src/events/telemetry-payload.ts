@@ -30,7 +30,7 @@ export function telemetryPayload(type: string, timestamp: string, event: BuiltEv
   const run: RunPayload | undefined = project.pipeline?.session?.pipeline_run ?? project.job?.pipeline_run;
   if (project.pipeline) out.pipeline = h(project.pipeline.uuid);
   if (project.pipeline?.session?.status) out.status = project.pipeline.session.status;
-  if (project.environment) out.status = project.environment.image_build.status;
+  if (project.environment && 'image_build' in project.environment) out.status = project.environment.image_build.status;
   if (project.job) {
     out.job = h(project.job.uuid);
     out.pipeline = h(project.job.pipeline_uuid);

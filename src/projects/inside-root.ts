@@ -1,5 +1,6 @@
-import { closeSync, constants, lstatSync, mkdirSync, openSync, readlinkSync, realpathSync, writeSync } from 'node:fs';
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { closeSync, constants, fchmodSync, fchownSync, lstatSync, mkdirSync, openSync, readlinkSync, realpathSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
 import { BerthError } from '../errors.ts';
 
 const MAX_LINKS = 40;
@@ -21,25 +22,38 @@ export function insideRoot(root: string, rel: string, field: string): string {
 
 /**
  * Writes `content` to `rel` under `root` (creating its folders): the final path is resolved and
- * checked by insideRoot, and the file is opened without following a symlink, so a link planted in
- * between is refused rather than written through.
+ * checked by insideRoot, a link planted in between is refused rather than written through, and the
+ * content goes to a new file beside it renamed over it (keeping its mode), so it is never half-written.
  */
 export function writeInsideRoot(root: string, rel: string, field: string, content: string): string {
   const file = insideRoot(root, rel, field);
   mkdirSync(dirname(file), { recursive: true });
   // The folders just made (or found) must still be the checked ones.
   if (insideRoot(root, relative(existingRoot(root), file), field) !== file) throw outside(field, rel);
-  let fd: number;
+  // Whole or not at all: written beside it, then renamed over it (a reader or a crash never sees half a file).
+  const existing = lstatSync(file, { throwIfNoEntry: false });
+  if (existing?.isSymbolicLink()) throw outside(field, rel);
+  const temp = `${dirname(file)}/.${basename(file)}.berth-${randomBytes(6).toString('hex')}.tmp`;
+  const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
   try {
-    fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o644);
+    try {
+      // The replaced file keeps its mode (and, where the server may, its owner).
+      if (existing) {
+        fchmodSync(fd, existing.mode & 0o7777);
+        try {
+          fchownSync(fd, existing.uid, existing.gid);
+        } catch {
+          // Not root: the file becomes the server's, as a new file would.
+        }
+      }
+      writeSync(fd, content);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, file);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ELOOP') throw outside(field, rel);
+    rmSync(temp, { force: true });
     throw e;
-  }
-  try {
-    writeSync(fd, content);
-  } finally {
-    closeSync(fd);
   }
   return file;
 }

@@ -12,6 +12,7 @@ import type { Database } from '../store/tables.ts';
 import { insideRoot, writeInsideRoot } from './inside-root.ts';
 import { checkPipeline, checkStepFiles, loadPipeline, projectNameOf, type LoadedPipeline } from './pipeline-loader.ts';
 import { pipelineSource, type PipelineSource } from './pipeline-source.ts';
+import { ProjectFileChanges } from './project-file-changes.ts';
 
 export const PROJECT_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 const SKIP_DIRS = new Set(['.git', 'node_modules', '.venv', '__pycache__']);
@@ -141,6 +142,14 @@ export class ProjectCatalog {
   /** Checks a pipeline document as if it were stored at `path` in the project, step files included (checkPipeline). */
   validate(project: Project, raw: unknown, path: string): ValidationResult {
     return checkPipeline(raw, { file: pipelineFile(project, path), projectDir: project.path });
+  }
+
+  /** The project's files, renamed and deleted with the steps that use them in mind (project-file-changes.ts). */
+  fileChanges(project: Project): ProjectFileChanges {
+    return new ProjectFileChanges(project, {
+      pipelineFiles: () => pipelineFiles(project),
+      savePipeline: (pipeline, write) => this.#projects.savePipeline(project.uuid, pipeline, new Date().toISOString(), write),
+    });
   }
 
   /**

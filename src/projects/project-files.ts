@@ -149,7 +149,7 @@ export class ProjectFiles {
 }
 
 /** A relative path with "/" separators and no empty, "." or ".." segment (the project folder itself is not a file). */
-function checkPath(rel: string, field: string): string {
+export function checkPath(rel: string, field: string): string {
   const segments = rel.split('/');
   if (rel === '' || rel.startsWith('/') || rel.includes('\0') || rel.includes('\\') || segments.some((s) => s === '' || s === '.' || s === '..')) {
     throw new BerthError('BERTH_E_INVALID_ARGUMENT', `${field} "${rel.replace(/\0/g, '\\u0000')}" is not a path inside the project`, {

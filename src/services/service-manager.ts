@@ -18,6 +18,8 @@ import { liveUpstream, upstreamOwner } from './service-upstream.ts';
 import { allAccept, waitServiceReady } from './service-readiness.ts';
 import { sessionServiceRoute } from './session-route.ts';
 import type { ServiceRoute } from './service-route.ts';
+import { JUPYTER_SERVICE } from '../core/session-naming.ts';
+import { KernelWatcher } from './kernel-watcher.ts';
 
 export type { ServiceRoute } from './service-route.ts';
 
@@ -55,6 +57,8 @@ export class ServiceManager {
   readonly #routes = new Map<string, { route: ServiceRoute | null; until: number }>();
   /** Bumped by every deploy and remove, so route caches elsewhere can tell they are stale. */
   generation = 0;
+  /** Records the kernel events of the sessions' Jupyter servers (watched from their first proxied request). */
+  readonly kernels: KernelWatcher;
 
   /** `hook` records each service created and deleted as an event, in the same transaction. */
   /** `driver`: the runtime services run on, opened on first use (the engine's shared driver); `driverNamed`: any runtime's (sessions may run on another), by name. */
@@ -62,6 +66,7 @@ export class ServiceManager {
     this.#readyTimeoutMs = opts.readyTimeoutMs ?? DEPLOY_READY_MS;
     this.#rows = new ServiceRepository(opts.db, { hook: opts.hook });
     this.#db = opts.db;
+    this.kernels = new KernelWatcher({ db: opts.db, hook: opts.hook });
     this.#driverOf = opts.driver;
     this.#driverNamed = opts.driverNamed ?? (() => opts.driver());
     this.#tokens = opts.tokens;
@@ -129,7 +134,7 @@ export class ServiceManager {
   async route(project: Project, name: string, port: number): Promise<ServiceRoute | null> {
     const key = `${project.uuid}\0${name}\0${port}`;
     const hit = this.#routes.get(key);
-    if (hit && hit.until > Date.now()) return hit.route;
+    if (hit && hit.until > Date.now()) return this.#watchKernels(project, name, hit.route);
     const row = await this.#rows.get(project.uuid, name);
     const definition = row ? (JSON.parse(row.definition_json) as ServiceDefinition) : null;
     const declared = port === 0 ? definition?.ports[0] : port;
@@ -141,6 +146,15 @@ export class ServiceManager {
       : await sessionServiceRoute(this.#db, project, name, port, this.#driverNamed);
     if (this.#routes.size > 10_000) this.#routes.clear();
     this.#routes.set(key, { route, until: Date.now() + ROUTE_CACHE_MS });
+    return this.#watchKernels(project, name, route);
+  }
+
+  /** A request for a session's Jupyter server: its kernels are watched from now on (kernel-watcher.ts). */
+  #watchKernels(project: Project, name: string, route: ServiceRoute | null): ServiceRoute | null {
+    if (route?.upstream && route.upstreamAuthorization && name.startsWith(`${JUPYTER_SERVICE}-`)) {
+      const { host, port } = route.upstream;
+      this.kernels.watch({ sessionUuid: name.slice(JUPYTER_SERVICE.length + 1), projectUuid: project.uuid, projectDir: project.path, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}/`, authorization: route.upstreamAuthorization });
+    }
     return route;
   }
 

@@ -74,8 +74,12 @@ export class SessionManager {
   /** `hook` records each session state change (and a project/pipeline first seen here) as an event. */
   readonly #log: Logger;
 
-  constructor(deps: { db: Kysely<Database>; config: BerthConfig; runtimes: StepRuntimes; envVars: EnvVars; hook: StateChangeHook; log: Logger }) {
+  /** Called once a session's workloads are gone (its kernels' `stopped` events are recorded then, before the session's). */
+  readonly #onTeardown: ((sessionUuid: string) => Promise<void>) | undefined;
+
+  constructor(deps: { db: Kysely<Database>; config: BerthConfig; runtimes: StepRuntimes; envVars: EnvVars; hook: StateChangeHook; log: Logger; onTeardown?: (sessionUuid: string) => Promise<void> }) {
     this.#log = deps.log;
+    this.#onTeardown = deps.onTeardown;
     this.#config = deps.config;
     this.#runtimes = deps.runtimes;
     this.#rows = new SessionRepository(deps.db, { hook: deps.hook });
@@ -377,6 +381,7 @@ export class SessionManager {
       await runtime.driver.remove(handle);
     }
     if (!runtime.driver.capabilities.isolation) this.#sweepKernels(row.uuid);
+    await this.#onTeardown?.(row.uuid).catch((e: unknown) => this.#log.warn({ session: row.uuid, err: String(e) }, 'recording the kernels stopped failed'));
   }
 
   /** Kernels of the session's Jupyter server that outlived it (they run in process sessions of their own). */

@@ -10,7 +10,29 @@ export type StateChange =
   | { entity: 'job-batch'; verb: 'started' | 'succeeded' | 'failed'; jobUuid: string; jobRunIndex: number }
   | { entity: 'session'; verb: 'started' | 'stopped' | 'failed'; sessionUuid: string }
   | { entity: 'environment-build'; verb: 'started' | 'succeeded' | 'failed'; build: EnvironmentBuild }
-  | { entity: 'service'; verb: 'created' | 'deleted'; projectUuid: string; service: ServiceSummary };
+  | { entity: 'service'; verb: 'created' | 'deleted'; projectUuid: string; service: ServiceSummary }
+  | { entity: 'kernel'; verb: 'started' | 'stopped'; sessionUuid: string; kernel: KernelSummary }
+  | { entity: 'environment-shell'; verb: 'started' | 'stopped'; projectUuid: string; shell: ShellSummary };
+
+/** A kernel of an interactive session's Jupyter server, as its event names it. */
+export interface KernelSummary {
+  /** Jupyter's kernel id. */
+  id: string;
+  /** The kernelspec's name (`orchest-kernel-<environment uuid>` for an environment's kernel). */
+  name: string;
+  /** The project environment the kernel runs in (environment kernels only). */
+  environment?: { uuid: string; name: string };
+}
+
+/** An environment shell, as its event names it. */
+export interface ShellSummary {
+  /** Berth's id of this shell (pairs a `started` with its `stopped`). */
+  id: string;
+  environmentUuid: string;
+  environmentName: string;
+  /** How the shell ended (`stopped` only; null when it was ended by a signal). */
+  exitCode?: number | null;
+}
 
 /** An environment image build (a `builds` row; the event carries what it says at the time). */
 export interface EnvironmentBuild {

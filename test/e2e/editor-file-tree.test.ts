@@ -100,6 +100,47 @@ describe('the editor: file tree, autosave, run menu (Chromium)', { skip: !HAVE_C
     await page.context().close();
   });
 
+  it('renaming a step\'s file in the tree rewrites the step (on disk and on screen, kept by autosave); deleting it asks first, naming the steps that use it', async () => {
+    const { dir } = await ui.project('usedfile', bashProjectFiles('flow.orchest', 'flow', [['One', 'echo 1\n'], ['Two', 'echo 2\n']]));
+    const page = await ui.page();
+    await ui.goto(page, 'projects/usedfile/pipelines/flow.orchest');
+    await node(page, 'One').waitFor();
+    const files = page.getByRole('navigation', { name: 'Project files' });
+    const item = (path: string) => files.getByRole('treeitem', { name: path, exact: true });
+    const status = page.getByRole('status', { name: 'Save status' });
+    // Rename the file of step One.
+    await item('steps/0.sh').getByRole('button', { name: 'Rename steps/0.sh' }).click();
+    await files.getByLabel('New path for steps/0.sh').fill('scripts/first.sh');
+    await files.getByLabel('New path for steps/0.sh').press('Enter');
+    await item('scripts/first.sh').waitFor();
+    assert.equal(stepsOnDisk(dir, 'flow.orchest')[STEP(1)]!.file_path, 'scripts/first.sh');
+    await node(page, 'One').click();
+    await eventually('the step panel to show the new file', async () => (await page.getByLabel('File', { exact: true }).inputValue()) === 'scripts/first.sh');
+    // The open pipeline follows: its autosave writes the new path, never the old one back.
+    await status.filter({ hasText: /Saved flow.orchest|No unsaved changes/ }).waitFor();
+    assert.equal(stepsOnDisk(dir, 'flow.orchest')[STEP(1)]!.file_path, 'scripts/first.sh');
+    // Delete the file of step Two: the question names the step; dismissed, nothing is deleted.
+    const messages: string[] = [];
+    let answer = false;
+    page.on('dialog', (d) => {
+      messages.push(d.message());
+      void (answer ? d.accept() : d.dismiss());
+    });
+    await item('steps/1.sh').getByRole('button', { name: 'Delete steps/1.sh' }).click();
+    await eventually('the confirmation', () => messages.length === 1);
+    assert.match(messages[0]!, /Delete steps\/1\.sh\?/);
+    assert.match(messages[0]!, /Used by step: "Two" \(flow\.orchest\)/);
+    assert.ok(existsSync(join(dir, 'steps/1.sh')), 'dismissed: the file stays');
+    answer = true;
+    await item('steps/1.sh').getByRole('button', { name: 'Delete steps/1.sh' }).click();
+    await item('steps/1.sh').waitFor({ state: 'detached' });
+    assert.ok(!existsSync(join(dir, 'steps/1.sh')));
+    assert.equal(messages.length, 2);
+    await ui.shot(page, '42-editor-file-renamed');
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  });
+
   it('autosave waits for a valid pipeline, warns before leaving with unsaved changes, and shows a failed save', async () => {
     const { dir } = await ui.project('autosave', bashProjectFiles('flow.orchest', 'flow', [['One', 'echo 1\n'], ['Two', 'echo 2\n']]));
     const page = await ui.page();

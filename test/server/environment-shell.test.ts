@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { ADMIN, TestServer } from '../helpers/berth-server.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { ShellClient } from '../helpers/shell-client.ts';
+import { Receiver } from '../helpers/receiver.ts';
 
 const ENV = '11111111-2222-4333-8444-555555555555';
 const envFiles = {
@@ -61,6 +62,36 @@ describe('environment shells over the websocket (process runtime)', () => {
     await eventually('the exit notice', () => shell.notices.find((n) => n.type === 'exit'));
     assert.deepEqual(shell.notices.find((n) => n.type === 'exit'), { type: 'exit', code: 3 });
     await eventually('the socket to close', () => shell.closed);
+  });
+
+  it('records project:environment:shell:started / stopped (with the exit code) and delivers them to a webhook subscriber', async () => {
+    const receiver = new Receiver();
+    const hookUrl = await receiver.listen();
+    try {
+      const created = await t.api('POST', '/api/webhooks', { body: { name: 'shells', url: hookUrl, subscriptions: [{ event_type: 'project:environment:shell:started' }, { event_type: 'project:environment:shell:stopped' }] } });
+      assert.equal(created.status, 201, await created.clone().text());
+      const shell = new ShellClient(`${wsBase}/api/projects/alpha/environments/py-shell/shell`, { authorization: `Bearer ${alphaToken}` });
+      await shell.ready();
+      shell.type('exit 5\n');
+      await eventually('the socket to close', () => shell.closed);
+      type Ev = { type: string; project: { name: string; environment?: { uuid: string; name: string; shell: { id: string; exit_code?: number | null } } } };
+      const events = await eventually('the shell\'s two events', async () => {
+        const page = (await (await t.api('GET', '/api/projects/alpha/events?type=project:environment:shell:', { token: alphaToken })).json()) as { events: Ev[] };
+        const ours = page.events.filter((e) => e.project.environment?.shell.exit_code === 5 || e.type.endsWith(':started'));
+        const stopped = ours.find((e) => e.type === 'project:environment:shell:stopped' && e.project.environment?.shell.exit_code === 5);
+        return stopped ? { stopped, started: ours.find((e) => e.type === 'project:environment:shell:started' && e.project.environment!.shell.id === stopped.project.environment!.shell.id) } : undefined;
+      });
+      assert.ok(events.started, 'a started event with the same shell id');
+      assert.deepEqual(events.stopped.project.environment!.name, 'py-shell');
+      assert.equal(events.stopped.project.environment!.uuid, ENV);
+      assert.equal(events.started!.project.name, 'alpha');
+      await receiver.waitFor((r) => r.some((x) => x.body.includes('"exit_code":5')), 'the stopped event delivered to the webhook', 60_000);
+      const delivered = receiver.received.map((r) => (JSON.parse(r.body) as { event: { type: string } }).event.type);
+      assert.ok(delivered.includes('project:environment:shell:started') && delivered.includes('project:environment:shell:stopped'), delivered.join(', '));
+    } finally {
+      await t.api('DELETE', '/api/webhooks/shells').catch(() => undefined);
+      await receiver.close();
+    }
   });
 
   it('ends the shell and what it started when the socket closes', async () => {

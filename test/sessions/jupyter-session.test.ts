@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { REPO } from '../helpers/berth-cli.ts';
 import { TestServer } from '../helpers/berth-server.ts';
+import { Receiver } from '../helpers/receiver.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { hostRequest } from '../helpers/host-request.ts';
 import { execute, openSocket } from '../helpers/jupyter-kernel-socket.ts';
@@ -34,6 +35,8 @@ describe('Jupyter in an interactive session (process runtime, real Jupyter Serve
   let beta = '';
   let session: { uuid: string; jupyter: { url: string; state: string } | null } = { uuid: '', jupyter: null };
   const base = '/api/projects/alpha/pipelines/p.orchest/session';
+  type KernelEvent = { type: string; project: { pipeline: { session: { uuid: string; kernel: { id: string; name: string; environment?: { uuid: string; name: string } } } } } };
+  const kernelEvents = async () => ((await (await t.api('GET', '/api/projects/alpha/events?type=project:pipeline:interactive-session:kernel:', { token: alpha })).json()) as { events: KernelEvent[] }).events;
 
   before(async () => {
     await t.start({ env: { BERTH_PYTHON: PYTHON } });
@@ -145,6 +148,32 @@ describe('Jupyter in an interactive session (process runtime, real Jupyter Serve
     assert.ok(processesWith(join(t.home, 'sessions', session.uuid, 'jupyter', 'runtime', 'kernel-')).length > 0, 'the kernel runs as a process of this session');
   });
 
+  it('records kernel:started / kernel:stopped for the kernels of the session\'s Jupyter, naming the environment, for webhook subscribers', async () => {
+    const receiver = new Receiver();
+    const hookUrl = await receiver.listen();
+    try {
+      const created = await t.api('POST', '/api/webhooks', { body: { name: 'kernels', url: hookUrl, subscriptions: [{ event_type: 'project:pipeline:interactive-session:kernel:started' }, { event_type: 'project:pipeline:interactive-session:kernel:stopped' }] } });
+      assert.equal(created.status, 201, await created.clone().text());
+      const envKernel = await eventually('the kernel started through api/sessions recorded', async () => (await kernelEvents()).find((e) => e.type.endsWith(':started')), 60_000);
+      assert.equal(envKernel.project.pipeline.session.uuid, session.uuid);
+      assert.deepEqual(envKernel.project.pipeline.session.kernel.environment, { uuid: 'env-one', name: 'My Env' });
+      assert.equal(envKernel.project.pipeline.session.kernel.name, 'orchest-kernel-env-one');
+      const started = await t.api('POST', `${session.jupyter!.url}api/kernels`, { token: alpha, body: { name: 'orchest-kernel-env-one' } });
+      assert.equal(started.status, 201, await started.clone().text());
+      const id = ((await started.json()) as { id: string }).id;
+      await eventually('kernel:started of the second kernel', async () => (await kernelEvents()).find((e) => e.type.endsWith(':started') && e.project.pipeline.session.kernel.id === id), 60_000);
+      assert.equal((await t.api('DELETE', `${session.jupyter!.url}api/kernels/${id}`, { token: alpha })).status, 204);
+      const stopped = await eventually('kernel:stopped of the second kernel', async () => (await kernelEvents()).find((e) => e.type.endsWith(':stopped') && e.project.pipeline.session.kernel.id === id), 60_000);
+      assert.deepEqual(stopped.project.pipeline.session.kernel, { id, name: 'orchest-kernel-env-one', environment: { uuid: 'env-one', name: 'My Env' } });
+      await receiver.waitFor((r) => r.some((x) => x.body.includes(`"id":"${id}"`) && x.body.includes('kernel:stopped')), 'kernel:stopped delivered', 60_000);
+      const delivered = receiver.received.map((r) => (JSON.parse(r.body) as { event: { type: string } }).event.type);
+      assert.ok(delivered.includes('project:pipeline:interactive-session:kernel:started'), delivered.join(', '));
+    } finally {
+      await t.api('DELETE', '/api/webhooks/kernels').catch(() => undefined);
+      await receiver.close();
+    }
+  });
+
   it('a restarted Berth server proxies to the same Jupyter server and its kernels (the session outlives the server)', async () => {
     const kernels = async () => ((await (await t.api('GET', `${session.jupyter!.url}api/kernels`, { token: alpha })).json()) as Array<{ id: string }>).map((k) => k.id);
     const before = await kernels();
@@ -166,6 +195,13 @@ describe('Jupyter in an interactive session (process runtime, real Jupyter Serve
     // (The proxy caches a route briefly: until then the stopped server answers 502, never Jupyter.)
     await eventually('the path is gone with the session (404)', async () => (await t.api('GET', `${session.jupyter!.url}api/kernelspecs`, { token: alpha })).status === 404);
     assert.ok(existsSync(join(jupyterDir, 'data', 'kernels', 'orchest-kernel-env-one', 'kernel.json')));
+    // The kernel still running at the stop is recorded stopped, before the session; its start was recorded once (not again by the restarted server).
+    const events = (await kernelEvents()).reverse();
+    const envKernel = events[0]!.project.pipeline.session.kernel.id;
+    assert.deepEqual(events.filter((e) => e.project.pipeline.session.kernel.id === envKernel).map((e) => e.type.split(':').pop()), ['started', 'stopped']);
+    const all = (await (await t.api('GET', '/api/projects/alpha/events?type=project:pipeline:interactive-session:', { token: alpha })).json()) as { events: Array<{ type: string }> };
+    const order = all.events.map((e) => e.type).reverse();
+    assert.ok(order.lastIndexOf('project:pipeline:interactive-session:kernel:stopped') < order.lastIndexOf('project:pipeline:interactive-session:stopped'), order.join(', '));
   });
 });
 

@@ -58,8 +58,9 @@ export async function eventsCommand(ctx: CliContext, args: string[]): Promise<nu
 function subjectOf(e: StoredEvent): string {
   const p = e.project;
   const run = p.pipeline?.session?.pipeline_run ?? p.job?.pipeline_run;
-  const session = p.pipeline?.session && !run ? `session ${p.pipeline.session.status ?? ''}` : '';
-  const env = p.environment ? `environment "${p.environment.name}" build ${p.environment.image_build.status}` : '';
+  const kernel = p.pipeline?.session?.kernel;
+  const session = p.pipeline?.session && !run ? `session ${p.pipeline.session.status ?? ''}${kernel ? ` / kernel ${kernel.environment ? `"${kernel.environment.name}"` : kernel.name} ${kernel.id.slice(0, 8)}` : ''}` : '';
+  const env = !p.environment ? '' : 'image_build' in p.environment ? `environment "${p.environment.name}" build ${p.environment.image_build.status}` : `environment "${p.environment.name}" shell ${p.environment.shell.id.slice(0, 8)}`;
   const parts = [p.name, p.job ? `job "${p.job.name}"` : p.pipeline ? `pipeline "${p.pipeline.name}"` : '', run ? `run ${run.uuid.slice(0, 8)} ${run.status}` : session, env, p.service ? `service "${p.service.name}"` : ''];
   return parts.filter(Boolean).join(' / ');
 }

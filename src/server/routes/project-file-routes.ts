@@ -11,6 +11,17 @@ const FileEntry = Type.Object({
   type: Type.Union([Type.Literal('file'), Type.Literal('folder'), Type.Literal('link')]),
   size: Type.Integer({ description: 'bytes (0 for folders and links)' }),
 });
+const StepRef = Type.Object({
+  pipeline: Type.String({ description: 'the pipeline file, relative to the project folder' }),
+  pipeline_name: Type.String(),
+  step_uuid: Type.String(),
+  title: Type.String(),
+  file_path: Type.String({ description: "the step's file_path (relative to its pipeline file's folder)" }),
+});
+const RenamedEntry = Type.Object({
+  ...FileEntry.properties,
+  updated_steps: Type.Array(Type.Object({ ...StepRef.properties, new_file_path: Type.String() }), { description: 'the steps whose file_path was rewritten to the new path' }),
+});
 const FileParams = Type.Object({
   project: ProjectParams.properties.project,
   '*': Type.String({ minLength: 1, maxLength: 1024, description: 'the file\'s path in the project, e.g. "data/input.csv"' }),
@@ -23,7 +34,7 @@ const isOn = (v: string | undefined) => v === '1' || v === 'true';
  * application/octet-stream, at most 16 MiB: 413 above), rename, delete. Paths never leave the
  * project folder (ProjectFiles); a project token reaches only its own project.
  */
-export async function projectFileRoutes(root: FastifyInstance, _ctx: ServerContext): Promise<void> {
+export async function projectFileRoutes(root: FastifyInstance, ctx: ServerContext): Promise<void> {
   const app = root.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['files'];
   const config = { auth: 'project' as const };
@@ -34,6 +45,7 @@ export async function projectFileRoutes(root: FastifyInstance, _ctx: ServerConte
     if (length > MAX_PROJECT_FILE_BYTES) throw tooLarge(length);
   };
   const files = (request: FastifyRequest) => new ProjectFiles(request.project!.path);
+  const changes = (request: FastifyRequest) => ctx.engine.projects.fileChanges(request.project!);
 
   app.get('/api/projects/:project/files', {
     config,
@@ -67,23 +79,32 @@ export async function projectFileRoutes(root: FastifyInstance, _ctx: ServerConte
   app.patch('/api/projects/:project/files/*', {
     config,
     schema: {
-      summary: 'Rename (move) a project file or folder; the new path must not exist',
+      summary: "Rename (move) a project file or folder; the new path must not exist. Steps of the project's pipelines that use it get the new file_path (checked first; all or nothing)",
       tags,
       params: FileParams,
       body: Type.Object({ to: Type.String({ minLength: 1, maxLength: 1024, description: 'the new path in the project' }) }, { additionalProperties: false }),
-      response: { 200: FileEntry, ...errorResponses },
+      response: { 200: RenamedEntry, ...errorResponses },
     },
-  }, async (request) => files(request).move(request.params['*'], request.body.to));
+  }, async (request) => changes(request).rename(request.params['*'], request.body.to));
+  app.get('/api/projects/:project/file-steps/*', {
+    config,
+    schema: {
+      summary: "The steps of the project's pipelines whose file is this path (or inside this folder)",
+      tags,
+      params: FileParams,
+      response: { 200: Type.Object({ path: Type.String(), steps: Type.Array(StepRef) }), ...errorResponses },
+    },
+  }, async (request) => ({ path: request.params['*'], steps: await changes(request).stepsUsing(request.params['*']) }));
   app.delete('/api/projects/:project/files/*', {
     config,
     schema: {
-      summary: 'Delete a project file or link (never what a link points to), or a folder (empty, or with recursive=1 everything in it)',
+      summary: 'Delete a project file or link (never what a link points to), or a folder (empty, or with recursive=1 everything in it). A file steps use is refused (409 naming them in `steps`) unless force=1',
       tags,
       params: FileParams,
-      querystring: Type.Object({ recursive: Flag }),
+      querystring: Type.Object({ recursive: Flag, force: Flag }),
       response: { 200: FileEntry, ...errorResponses },
     },
-  }, async (request) => files(request).remove(request.params['*'], { recursive: isOn(request.query.recursive) }));
+  }, async (request) => changes(request).remove(request.params['*'], { recursive: isOn(request.query.recursive), force: isOn(request.query.force) }));
 }
 
 function tooLarge(bytes: number): BerthError {

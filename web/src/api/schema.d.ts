@@ -1296,11 +1296,12 @@ export interface paths {
             };
         };
         post?: never;
-        /** Delete a project file or link (never what a link points to), or a folder (empty, or with recursive=1 everything in it) */
+        /** Delete a project file or link (never what a link points to), or a folder (empty, or with recursive=1 everything in it). A file steps use is refused (409 naming them in `steps`) unless force=1 */
         delete: {
             parameters: {
                 query?: {
                     recursive?: "0" | "1" | "true" | "false";
+                    force?: "0" | "1" | "true" | "false";
                 };
                 header?: never;
                 path: {
@@ -1377,7 +1378,7 @@ export interface paths {
         };
         options?: never;
         head?: never;
-        /** Rename (move) a project file or folder; the new path must not exist */
+        /** Rename (move) a project file or folder; the new path must not exist. Steps of the project's pipelines that use it get the new file_path (checked first; all or nothing) */
         patch: {
             parameters: {
                 query?: never;
@@ -1411,6 +1412,17 @@ export interface paths {
                             type: "file" | "folder" | "link";
                             /** @description bytes (0 for folders and links) */
                             size: number;
+                            /** @description the steps whose file_path was rewritten to the new path */
+                            updated_steps: {
+                                /** @description the pipeline file, relative to the project folder */
+                                pipeline: string;
+                                pipeline_name: string;
+                                step_uuid: string;
+                                title: string;
+                                /** @description the step's file_path (relative to its pipeline file's folder) */
+                                file_path: string;
+                                new_file_path: string;
+                            }[];
                         };
                     };
                 };
@@ -1461,6 +1473,103 @@ export interface paths {
                 };
             };
         };
+        trace?: never;
+    };
+    "/api/projects/{project}/file-steps/{*}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The steps of the project's pipelines whose file is this path (or inside this folder) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description project name or uuid */
+                    project: string;
+                    /** @description the file's path in the project, e.g. "data/input.csv" */
+                    "*": string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            path: string;
+                            steps: {
+                                /** @description the pipeline file, relative to the project folder */
+                                pipeline: string;
+                                pipeline_name: string;
+                                step_uuid: string;
+                                title: string;
+                                /** @description the step's file_path (relative to its pipeline file's folder) */
+                                file_path: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error: a stable BERTH_E_* code, a message, and the problems with the field path and the fix. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/projects/{project}/runs": {
@@ -5965,7 +6074,7 @@ export interface paths {
                         verify_ssl?: boolean;
                         subscriptions: {
                             /** @enum {string} */
-                            event_type: "*" | "project:created" | "project:updated" | "project:deleted" | "project:pipeline:created" | "project:pipeline:updated" | "project:pipeline:deleted" | "project:pipeline:interactive-session:pipeline-run:created" | "project:pipeline:interactive-session:pipeline-run:started" | "project:pipeline:interactive-session:pipeline-run:cancelled" | "project:pipeline:interactive-session:pipeline-run:failed" | "project:pipeline:interactive-session:pipeline-run:succeeded" | "project:one-off-job:created" | "project:one-off-job:started" | "project:one-off-job:updated" | "project:one-off-job:deleted" | "project:one-off-job:cancelled" | "project:one-off-job:failed" | "project:one-off-job:succeeded" | "project:one-off-job:pipeline-run:created" | "project:one-off-job:pipeline-run:started" | "project:one-off-job:pipeline-run:cancelled" | "project:one-off-job:pipeline-run:failed" | "project:one-off-job:pipeline-run:succeeded" | "project:one-off-job:pipeline-run:deleted" | "project:cron-job:created" | "project:cron-job:started" | "project:cron-job:updated" | "project:cron-job:deleted" | "project:cron-job:cancelled" | "project:cron-job:failed" | "project:cron-job:paused" | "project:cron-job:unpaused" | "project:cron-job:run:started" | "project:cron-job:run:succeeded" | "project:cron-job:run:failed" | "project:cron-job:run:pipeline-run:created" | "project:cron-job:run:pipeline-run:started" | "project:cron-job:run:pipeline-run:cancelled" | "project:cron-job:run:pipeline-run:failed" | "project:cron-job:run:pipeline-run:succeeded" | "project:cron-job:run:pipeline-run:deleted" | "project:pipeline:interactive-session:started" | "project:pipeline:interactive-session:stopped" | "project:pipeline:interactive-session:failed" | "project:environment:image-build:started" | "project:environment:image-build:succeeded" | "project:environment:image-build:failed" | "project:service:created" | "project:service:deleted";
+                            event_type: "*" | "project:created" | "project:updated" | "project:deleted" | "project:pipeline:created" | "project:pipeline:updated" | "project:pipeline:deleted" | "project:pipeline:interactive-session:pipeline-run:created" | "project:pipeline:interactive-session:pipeline-run:started" | "project:pipeline:interactive-session:pipeline-run:cancelled" | "project:pipeline:interactive-session:pipeline-run:failed" | "project:pipeline:interactive-session:pipeline-run:succeeded" | "project:one-off-job:created" | "project:one-off-job:started" | "project:one-off-job:updated" | "project:one-off-job:deleted" | "project:one-off-job:cancelled" | "project:one-off-job:failed" | "project:one-off-job:succeeded" | "project:one-off-job:pipeline-run:created" | "project:one-off-job:pipeline-run:started" | "project:one-off-job:pipeline-run:cancelled" | "project:one-off-job:pipeline-run:failed" | "project:one-off-job:pipeline-run:succeeded" | "project:one-off-job:pipeline-run:deleted" | "project:cron-job:created" | "project:cron-job:started" | "project:cron-job:updated" | "project:cron-job:deleted" | "project:cron-job:cancelled" | "project:cron-job:failed" | "project:cron-job:paused" | "project:cron-job:unpaused" | "project:cron-job:run:started" | "project:cron-job:run:succeeded" | "project:cron-job:run:failed" | "project:cron-job:run:pipeline-run:created" | "project:cron-job:run:pipeline-run:started" | "project:cron-job:run:pipeline-run:cancelled" | "project:cron-job:run:pipeline-run:failed" | "project:cron-job:run:pipeline-run:succeeded" | "project:cron-job:run:pipeline-run:deleted" | "project:pipeline:interactive-session:started" | "project:pipeline:interactive-session:stopped" | "project:pipeline:interactive-session:failed" | "project:pipeline:interactive-session:kernel:started" | "project:pipeline:interactive-session:kernel:stopped" | "project:environment:shell:started" | "project:environment:shell:stopped" | "project:environment:image-build:started" | "project:environment:image-build:succeeded" | "project:environment:image-build:failed" | "project:service:created" | "project:service:deleted";
                             project_uuid?: string;
                             job_uuid?: string;
                         }[];
@@ -6143,7 +6252,7 @@ export interface paths {
                         verify_ssl?: boolean;
                         subscriptions?: {
                             /** @enum {string} */
-                            event_type: "*" | "project:created" | "project:updated" | "project:deleted" | "project:pipeline:created" | "project:pipeline:updated" | "project:pipeline:deleted" | "project:pipeline:interactive-session:pipeline-run:created" | "project:pipeline:interactive-session:pipeline-run:started" | "project:pipeline:interactive-session:pipeline-run:cancelled" | "project:pipeline:interactive-session:pipeline-run:failed" | "project:pipeline:interactive-session:pipeline-run:succeeded" | "project:one-off-job:created" | "project:one-off-job:started" | "project:one-off-job:updated" | "project:one-off-job:deleted" | "project:one-off-job:cancelled" | "project:one-off-job:failed" | "project:one-off-job:succeeded" | "project:one-off-job:pipeline-run:created" | "project:one-off-job:pipeline-run:started" | "project:one-off-job:pipeline-run:cancelled" | "project:one-off-job:pipeline-run:failed" | "project:one-off-job:pipeline-run:succeeded" | "project:one-off-job:pipeline-run:deleted" | "project:cron-job:created" | "project:cron-job:started" | "project:cron-job:updated" | "project:cron-job:deleted" | "project:cron-job:cancelled" | "project:cron-job:failed" | "project:cron-job:paused" | "project:cron-job:unpaused" | "project:cron-job:run:started" | "project:cron-job:run:succeeded" | "project:cron-job:run:failed" | "project:cron-job:run:pipeline-run:created" | "project:cron-job:run:pipeline-run:started" | "project:cron-job:run:pipeline-run:cancelled" | "project:cron-job:run:pipeline-run:failed" | "project:cron-job:run:pipeline-run:succeeded" | "project:cron-job:run:pipeline-run:deleted" | "project:pipeline:interactive-session:started" | "project:pipeline:interactive-session:stopped" | "project:pipeline:interactive-session:failed" | "project:environment:image-build:started" | "project:environment:image-build:succeeded" | "project:environment:image-build:failed" | "project:service:created" | "project:service:deleted";
+                            event_type: "*" | "project:created" | "project:updated" | "project:deleted" | "project:pipeline:created" | "project:pipeline:updated" | "project:pipeline:deleted" | "project:pipeline:interactive-session:pipeline-run:created" | "project:pipeline:interactive-session:pipeline-run:started" | "project:pipeline:interactive-session:pipeline-run:cancelled" | "project:pipeline:interactive-session:pipeline-run:failed" | "project:pipeline:interactive-session:pipeline-run:succeeded" | "project:one-off-job:created" | "project:one-off-job:started" | "project:one-off-job:updated" | "project:one-off-job:deleted" | "project:one-off-job:cancelled" | "project:one-off-job:failed" | "project:one-off-job:succeeded" | "project:one-off-job:pipeline-run:created" | "project:one-off-job:pipeline-run:started" | "project:one-off-job:pipeline-run:cancelled" | "project:one-off-job:pipeline-run:failed" | "project:one-off-job:pipeline-run:succeeded" | "project:one-off-job:pipeline-run:deleted" | "project:cron-job:created" | "project:cron-job:started" | "project:cron-job:updated" | "project:cron-job:deleted" | "project:cron-job:cancelled" | "project:cron-job:failed" | "project:cron-job:paused" | "project:cron-job:unpaused" | "project:cron-job:run:started" | "project:cron-job:run:succeeded" | "project:cron-job:run:failed" | "project:cron-job:run:pipeline-run:created" | "project:cron-job:run:pipeline-run:started" | "project:cron-job:run:pipeline-run:cancelled" | "project:cron-job:run:pipeline-run:failed" | "project:cron-job:run:pipeline-run:succeeded" | "project:cron-job:run:pipeline-run:deleted" | "project:pipeline:interactive-session:started" | "project:pipeline:interactive-session:stopped" | "project:pipeline:interactive-session:failed" | "project:pipeline:interactive-session:kernel:started" | "project:pipeline:interactive-session:kernel:stopped" | "project:environment:shell:started" | "project:environment:shell:stopped" | "project:environment:image-build:started" | "project:environment:image-build:succeeded" | "project:environment:image-build:failed" | "project:service:created" | "project:service:deleted";
                             project_uuid?: string;
                             job_uuid?: string;
                         }[];

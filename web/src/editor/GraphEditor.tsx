@@ -16,7 +16,7 @@ import { useLatestRun } from './use-latest-run.ts';
 import { useAutosave, type SaveState } from './use-autosave.ts';
 import { RunButtons, type RunType } from './RunButtons.tsx';
 import { FileTree } from '../files/FileTree.tsx';
-import { FILE_DRAG_TYPE } from '../files/project-files.ts';
+import { FILE_DRAG_TYPE, type UpdatedStep } from '../files/project-files.ts';
 
 const nodeTypes = { step: StepNodeView };
 export type Problem = { path: string; message: string; fix?: string };
@@ -113,6 +113,11 @@ export function GraphEditor({ project, path, initial, initialProblems, unsaved }
     doc.set((p) => stepFromFile(addStep(p, uuid, at), uuid, file));
     return uuid;
   };
+  // A renamed file: the server rewrote the steps that use it on disk; this pipeline's follow here too.
+  const onFileRenamed = (updated: UpdatedStep[]) => {
+    const ours = updated.filter((u) => u.pipeline === path);
+    if (ours.length > 0) doc.set((p) => ours.reduce((acc, u) => updateStep(acc, u.step_uuid, { file_path: u.new_file_path }), p));
+  };
   // The tree's "+" button: in the middle of the view (brought into view if need be).
   const onFileStep = (file: string) => setAdded(addFileStep(file, viewCenter()));
   const onDrop = (e: React.DragEvent) => {
@@ -203,7 +208,7 @@ export function GraphEditor({ project, path, initial, initialProblems, unsaved }
       </div>
       {error && <p role="alert" className="error banner">{error}</p>}
       <div className="editor-body">
-        <FileTree project={project} current={path} onMakeStep={onFileStep} />
+        <FileTree project={project} current={path} onMakeStep={onFileStep} onRenamed={onFileRenamed} />
         <div className="canvas" aria-label="pipeline graph" ref={canvas} onDragOver={onDragOver} onDrop={onDrop}>
           <ReactFlow
             nodes={nodes}

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { href } from '../use-hash-route.ts';
-import { deleteFile, FILE_DRAG_TYPE, listFiles, moveFile, writeFile, type FileEntry } from './project-files.ts';
+import { deleteFile, FILE_DRAG_TYPE, listFiles, moveFile, stepsUsing, writeFile, type FileEntry, type UpdatedStep } from './project-files.ts';
 
 const name = (path: string) => path.slice(path.lastIndexOf('/') + 1);
 const depth = (path: string) => path.split('/').length - 1;
@@ -10,7 +10,7 @@ const depth = (path: string) => path.split('/').length - 1;
  * the canvas to make a step of it (or, from the keyboard, its "+" button); a pipeline file opens in the editor. Every path goes through the
  * project file API (which keeps it inside the project).
  */
-export function FileTree({ project, current, onChanged, onMakeStep }: { project: string; current: string; onChanged?: () => void; onMakeStep?: (path: string) => void }) {
+export function FileTree({ project, current, onChanged, onMakeStep, onRenamed }: { project: string; current: string; onChanged?: () => void; onMakeStep?: (path: string) => void; onRenamed?: (updated: UpdatedStep[]) => void }) {
   const [files, setFiles] = useState<FileEntry[] | null>(null);
   const [truncated, setTruncated] = useState(false);
   const [error, setError] = useState('');
@@ -49,12 +49,25 @@ export function FileTree({ project, current, onChanged, onMakeStep }: { project:
     e.preventDefault();
     const to = String(new FormData(e.currentTarget).get('to') ?? '').trim();
     if (!to || to === from) return setRenaming(null);
-    if (await act(`Rename ${from}`, () => moveFile(project, from, to))) setRenaming(null);
+    let updated: UpdatedStep[] = [];
+    const ok = await act(`Rename ${from}`, async () => {
+      const r = await moveFile(project, from, to);
+      if ('error' in r) return r.error;
+      updated = r.updated;
+      return null;
+    });
+    if (!ok) return;
+    setRenaming(null);
+    // The server rewrote the steps' file_path on disk: the open pipeline follows (its autosave then keeps it).
+    if (updated.length > 0) onRenamed?.(updated);
   };
   const remove = async (f: FileEntry) => {
-    const question = f.type === 'folder' ? `Delete the folder ${f.path} and everything in it?` : `Delete ${f.path}?`;
-    if (!window.confirm(question)) return;
-    await act(`Delete ${f.path}`, () => deleteFile(project, f.path, f.type === 'folder'));
+    const users = f.type === 'link' ? [] : await stepsUsing(project, f.path);
+    if (typeof users === 'string') return setError(`Delete ${f.path}: ${users}`);
+    const what = f.type === 'folder' ? `Delete the folder ${f.path} and everything in it?` : `Delete ${f.path}?`;
+    const used = users.length === 0 ? '' : `\n\nUsed by ${users.length === 1 ? 'step' : `${users.length} steps`}: ${users.map((u) => `"${u.title}" (${u.pipeline})`).join(', ')}. ${users.length === 1 ? 'It' : 'They'} will not run until pointed at another file.`;
+    if (!window.confirm(`${what}${used}`)) return;
+    await act(`Delete ${f.path}`, () => deleteFile(project, f.path, f.type === 'folder', users.length > 0));
   };
   const uploadFiles = async (list: FileList | null) => {
     for (const file of Array.from(list ?? [])) {

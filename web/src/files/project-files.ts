@@ -30,12 +30,30 @@ export async function writeFile(project: string, path: string, body: Blob, overw
   return outcome(await fetch(fileUrl(project, path, `?overwrite=${overwrite ? 1 : 0}`), { method: 'PUT', credentials: 'same-origin', headers: { 'content-type': 'application/octet-stream' }, body }));
 }
 
-export async function moveFile(project: string, from: string, to: string): Promise<string | null> {
-  return outcome(await fetch(fileUrl(project, from), { method: 'PATCH', credentials: 'same-origin', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ to }) }));
+/** A step whose file_path a rename rewrote (the server did, in every pipeline of the project). */
+export type UpdatedStep = Ok<'/api/projects/{project}/files/{*}', 'patch'>['updated_steps'][number];
+/** A step that uses a file. */
+export type StepUsingFile = Ok<'/api/projects/{project}/file-steps/{*}', 'get'>['steps'][number];
+
+/** Renames a file or folder; the server rewrites the steps that use it and says which. */
+export async function moveFile(project: string, from: string, to: string): Promise<{ error: string } | { updated: UpdatedStep[] }> {
+  const res = await fetch(fileUrl(project, from), { method: 'PATCH', credentials: 'same-origin', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ to }) });
+  const failed = await outcome(res);
+  if (failed) return { error: failed };
+  return { updated: ((await res.json()) as { updated_steps?: UpdatedStep[] }).updated_steps ?? [] };
 }
 
-export async function deleteFile(project: string, path: string, recursive: boolean): Promise<string | null> {
-  return outcome(await fetch(fileUrl(project, path, recursive ? '?recursive=1' : ''), { method: 'DELETE', credentials: 'same-origin' }));
+/** The steps of the project's pipelines that use the file (or a file inside the folder). */
+export async function stepsUsing(project: string, path: string): Promise<StepUsingFile[] | string> {
+  const res = await fetch(`${window.location.origin}/api/projects/${encodeURIComponent(project)}/file-steps/${urlPath(path)}`, { credentials: 'same-origin' });
+  const failed = await outcome(res);
+  return failed ?? ((await res.json()) as { steps: StepUsingFile[] }).steps;
+}
+
+/** Deletes a file or folder; `force`: even though steps use it (the user confirmed). */
+export async function deleteFile(project: string, path: string, recursive: boolean, force = false): Promise<string | null> {
+  const query = [recursive ? 'recursive=1' : '', force ? 'force=1' : ''].filter(Boolean).join('&');
+  return outcome(await fetch(fileUrl(project, path, query ? `?${query}` : ''), { method: 'DELETE', credentials: 'same-origin' }));
 }
 
 /** The drag-and-drop type of a project file dragged from the tree onto the canvas. */

@@ -1,5 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, errorText, type Ok, type Session } from '../api/client.ts';
+import { ImportFromGit } from '../git/ImportFromGit.tsx';
 import { href } from '../use-hash-route.ts';
 
 type Project = Ok<'/api/projects', 'get'>['projects'][number];
@@ -32,7 +33,10 @@ export function ProjectsPage({ session }: { session: Session }) {
   };
   return (
     <section className="page">
-      <h1>Projects</h1>
+      <div className="section-head">
+        <h1>Projects</h1>
+        {session.scope === 'admin' && <ImportFromGit onImported={() => void load()} />}
+      </div>
       {error && <p role="alert" className="error">{error}</p>}
       {projects && projects.length === 0 && <p>No projects yet: add a folder below.</p>}
       {projects && projects.length > 0 && (
