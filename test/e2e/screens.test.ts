@@ -112,7 +112,7 @@ describe('web UI screens (Chromium)', { skip: !HAVE_CHROMIUM }, () => {
     // The graph: every step with its status, the ones that ran with a duration.
     const graph = page.getByLabel('run graph');
     await graph.locator(`.react-flow__node[data-id="${STEP(3)}"] .step-node[data-status="FAILURE"]`).waitFor();
-    assert.match(await graph.locator(`.react-flow__node[data-id="${STEP(2)}"] .step-status`).innerText(), /SUCCESS · \d/);
+    await graph.locator(`.react-flow__node[data-id="${STEP(2)}"] .step-status`).filter({ hasText: /SUCCESS · \d/ }).waitFor();
     assert.equal(await graph.locator('.react-flow__edge').count(), 2);
     // The timeline: one bar per step, in the order they ran; the failed step is selected with its log.
     const timeline = page.getByRole('figure', { name: 'timeline' });
@@ -163,7 +163,7 @@ describe('web UI screens (Chromium)', { skip: !HAVE_CHROMIUM }, () => {
     const titles = await graph.locator('.step-node').evaluateAll((els) => els.map((e) => e.getAttribute('data-title')));
     assert.deepEqual(titles.sort(), ['Clean', 'Fetch', 'Publish']);
     assert.equal(await graph.locator('.react-flow__edge').count(), 2);
-    for (const i of [1, 2, 3]) assert.match(await graph.locator(`.react-flow__node[data-id="${STEP(i)}"] .step-status`).innerText(), /SUCCESS · \d/);
+    for (const i of [1, 2, 3]) await graph.locator(`.react-flow__node[data-id="${STEP(i)}"] .step-status`).filter({ hasText: /SUCCESS · \d/ }).waitFor();
     await page.getByText('the pipeline as this run started it').waitFor();
     await ui.shot(page, '38-run-own-pipeline');
     assert.deepEqual(page.errors, []);

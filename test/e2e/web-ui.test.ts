@@ -146,7 +146,8 @@ describe('web UI in Chromium', { skip: !HAVE_CHROMIUM }, () => {
     await page.getByRole('menuitem', { name: /^Run all/ }).click();
     await page.waitForFunction(() => Array.from(document.querySelectorAll('.step-node')).every((n) => n.getAttribute('data-status') === 'SUCCESS'), undefined, { timeout: 60_000 });
     await page.getByTestId('run-status').filter({ hasText: 'SUCCESS' }).waitFor();
-    assert.match(await page.locator(`.react-flow__node[data-id="${uuids[0]}"] .step-status`).innerText(), /SUCCESS · \d/);
+    // The duration arrives with the step's end time, a render after the status colour: wait for it.
+    await page.locator(`.react-flow__node[data-id="${uuids[0]}"] .step-status`).filter({ hasText: /SUCCESS · \d/ }).waitFor();
     await ui.shot(page, '06-run-success');
     await page.locator(`.react-flow__node[data-id="${uuids[2]}"]`).click();
     await page.getByRole('tab', { name: 'Logs' }).click();
