@@ -42,6 +42,24 @@ async function until<T>(what: string, ms: number, get: () => Promise<T | undefin
   }
 }
 
+/**
+ * A webhook subscriber at `url` with `count` deliveries due now (ids `<prefix>-1…`), then what a
+ * commit of events does: every server's dispatcher wakes (LISTEN/NOTIFY).
+ */
+async function seedDeliveries(client: pg.Client, o: { subscriber: string; prefix: string; url: string; count: number }): Promise<void> {
+  const now = new Date().toISOString();
+  await client.query(
+    `insert into subscribers (uuid, kind, name, url, secret_sealed, content_type, format, verify_ssl, created_at) values ($1, 'webhook', $1, $2, null, 'application/json', 'generic', 0, $3)`,
+    [o.subscriber, o.url, now],
+  );
+  await client.query(
+    `insert into deliveries (uuid, event_uuid, event_type, subscriber_uuid, status, attempts, scheduled_at, payload_json, created_at)
+     select $1 || '-' || i, $1 || '-event-' || i, 'project:created', $2, 'SCHEDULED', 0, $3, '{"n":' || i || '}', $3 from generate_series(1, $4::int) as i`,
+    [o.prefix, o.subscriber, now, o.count],
+  );
+  await client.query(`select pg_notify('berth_events', '')`);
+}
+
 describe('three servers on one PostgreSQL database', () => {
   const box = new Sandbox();
   let store: TestStore;
@@ -147,18 +165,7 @@ describe('three servers on one PostgreSQL database', () => {
     await client.connect();
     try {
       const N = 300;
-      const now = new Date().toISOString();
-      await client.query(
-        `insert into subscribers (uuid, kind, name, url, secret_sealed, content_type, format, verify_ssl, created_at) values ('sub-1', 'webhook', 'all', $1, null, 'application/json', 'generic', 0, $2)`,
-        [url, now],
-      );
-      await client.query(
-        `insert into deliveries (uuid, event_uuid, event_type, subscriber_uuid, status, attempts, scheduled_at, payload_json, created_at)
-         select 'delivery-' || i, 'event-' || i, 'project:created', 'sub-1', 'SCHEDULED', 0, $1, '{"n":' || i || '}', $1 from generate_series(1, ${N}) as i`,
-        [now],
-      );
-      // What a commit of events does: every server's dispatcher wakes (LISTEN/NOTIFY).
-      await client.query(`select pg_notify('berth_events', '')`);
+      await seedDeliveries(client, { subscriber: 'sub-1', prefix: 'delivery', url, count: N });
       await receiver.waitFor((r) => new Set(r.map((x) => x.headers['x-berth-delivery'])).size >= N, `${N} deliveries`, 60_000);
       await new Promise((r) => setTimeout(r, 1000));
       const ids = receiver.received.map((r) => r.headers['x-berth-delivery']);
@@ -228,17 +235,7 @@ describe('three servers on one PostgreSQL database', () => {
     await client.connect();
     try {
       const N = 60;
-      const now = new Date().toISOString();
-      await client.query(
-        `insert into subscribers (uuid, kind, name, url, secret_sealed, content_type, format, verify_ssl, created_at) values ('sub-kill', 'webhook', 'kill', $1, null, 'application/json', 'generic', 0, $2)`,
-        [url, now],
-      );
-      await client.query(
-        `insert into deliveries (uuid, event_uuid, event_type, subscriber_uuid, status, attempts, scheduled_at, payload_json, created_at)
-         select 'kill-' || i, 'kill-event-' || i, 'project:created', 'sub-kill', 'SCHEDULED', 0, $1, '{"n":' || i || '}', $1 from generate_series(1, ${N}) as i`,
-        [now],
-      );
-      await client.query(`select pg_notify('berth_events', '')`);
+      await seedDeliveries(client, { subscriber: 'sub-kill', prefix: 'kill', url, count: N });
       // B holds some deliveries in flight (the receiver answers nobody yet) when it is killed.
       const victim = `%:${b.child.pid}:%`;
       await until('B has deliveries in flight', 20_000, async () => (await client.query(`select count(*)::int as n from deliveries where status = 'DELIVERING' and claimed_by like $1`, [victim])).rows[0].n > 0);

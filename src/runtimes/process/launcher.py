@@ -356,13 +356,7 @@ def reap():
         if pid not in running:
             continue
         wid, exit_file = running.pop(pid)
-        status = {"code": os.WEXITSTATUS(wait_status), "signal": None}
-        if os.WIFSIGNALED(wait_status):
-            number = os.WTERMSIG(wait_status)
-            try:
-                status = {"code": None, "signal": signal.Signals(number).name}
-            except ValueError:
-                status = {"code": 128 + number, "signal": None}
+        status = exit_status(wait_status)
         try:
             write_exit(exit_file, status["signal"] or str(status["code"]))
         except OSError:
@@ -420,6 +414,17 @@ def become_subreaper():
         return False
 
 
+def exit_status(wait_status):
+    """A wait status as Berth records it: the exit code, or the signal's name (128 + n for an unnamed one)."""
+    if os.WIFSIGNALED(wait_status):
+        number = os.WTERMSIG(wait_status)
+        try:
+            return {"code": None, "signal": signal.Signals(number).name}
+        except ValueError:
+            return {"code": 128 + number, "signal": None}
+    return {"code": os.WEXITSTATUS(wait_status), "signal": None}
+
+
 def describe(wait_status):
     if os.WIFSIGNALED(wait_status):
         try:
@@ -447,13 +452,7 @@ def record_orphan(pid, wait_status, registry):
             continue
         if entry.get("pid") != pid or not entry.get("exitFile"):
             continue
-        status = {"code": os.WEXITSTATUS(wait_status), "signal": None}
-        if os.WIFSIGNALED(wait_status):
-            number = os.WTERMSIG(wait_status)
-            try:
-                status = {"code": None, "signal": signal.Signals(number).name}
-            except ValueError:
-                status = {"code": 128 + number, "signal": None}
+        status = exit_status(wait_status)
         try:
             with open(entry["exitFile"]) as f:
                 recorded = f.read().endswith("\n")
