@@ -18,7 +18,8 @@ export class ServerLease {
   readonly #onBeat: () => Promise<void>;
   readonly #log: (line: string) => void;
   #timer: NodeJS.Timeout | null = null;
-  #beating: Promise<void> | null = null;
+  #renewing: Promise<void> | null = null;
+  #reaping: Promise<void> | null = null;
 
   constructor(db: Kysely<Database>, opts: { leaseMs: number; onBeat?: () => Promise<void>; log?: (line: string) => void }) {
     this.#leases = new LeaseRepository(db);
@@ -35,8 +36,10 @@ export class ServerLease {
   /** Takes the lease (before the server does any work), then keeps it. */
   async start(): Promise<void> {
     await this.#renew();
+    // Renewing never waits for the reaper: a slow reap (a busy machine, many orphans) must not cost
+    // this server its own lease, or another server would end the runs it is executing.
     this.#timer = setInterval(() => {
-      this.#beating ??= this.#beat().finally(() => (this.#beating = null));
+      this.#renewing ??= this.#beat().finally(() => (this.#renewing = null));
     }, Math.max(200, Math.floor(this.#leaseMs / 3)));
     this.#timer.unref();
   }
@@ -53,14 +56,17 @@ export class ServerLease {
       this.#log(`lease: heartbeat failed: ${e instanceof Error ? e.message : String(e)}`);
       return;
     }
-    await this.#onBeat().catch((e: unknown) => this.#log(`lease: ${e instanceof Error ? e.message : String(e)}`));
+    this.#reaping ??= this.#onBeat()
+      .catch((e: unknown) => this.#log(`lease: ${e instanceof Error ? e.message : String(e)}`))
+      .finally(() => (this.#reaping = null));
   }
 
   /** Stops heartbeating and ends the lease now (a clean stop: survivors act without waiting). */
   async stop(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
-    await this.#beating;
+    await this.#renewing;
+    await this.#reaping;
     await this.#leases.end(this.id, new Date().toISOString()).catch(() => undefined);
   }
 }

@@ -126,7 +126,7 @@ describe('three servers on one PostgreSQL database', () => {
     assert.ok(alive(pid));
 
     const cancelled = await json(b, 'DELETE', `/api/runs/${run.uuid}`);
-    assert.equal(cancelled.run.status, 'ABORTED');
+    assert.equal(cancelled.run.status, 'ABORTED', `the run ended otherwise: ${cancelled.run.reason}`);
     await until('the step process on A stopped after the cancel on B', 10_000, async () => !alive(pid));
     assert.equal((await json(c, 'GET', `/api/runs/${run.uuid}`)).steps[0].status, 'ABORTED');
 
