@@ -23,7 +23,8 @@ import { NodeImages } from './node-images.ts';
 import { podExec } from './pod-exec.ts';
 import { copyPodLog, podLogStream } from './pod-log-copy.ts';
 import { type PodOutcome, START_ERROR, podOutcome } from './pod-outcome.ts';
-import { PodWatch } from './pod-watch.ts';
+import { Changes, type KubeWatch, deploymentWatch, podWatch } from './kube-watch.ts';
+import { deploymentFailure, wantedReplicas } from './deployment-outcome.ts';
 import { ownerReference, workloadObjects, workloadService } from './workload-objects.ts';
 
 /** The exit a driver recorded on the workload once it saw it (a restarted Berth reads it back). */
@@ -63,7 +64,9 @@ export class KubernetesDriver implements RuntimeDriver {
   readonly #core: CoreV1Api;
   readonly #batch: BatchV1Api;
   readonly #apps: AppsV1Api;
-  readonly #pods: PodWatch;
+  readonly #changes = new Changes();
+  readonly #pods: KubeWatch<V1Pod>;
+  readonly #deployments: KubeWatch<V1Deployment>;
   readonly #nodes: NodeImages;
   readonly #server: string;
   readonly #logCopies = new Map<string, LogCopy>();
@@ -80,9 +83,10 @@ export class KubernetesDriver implements RuntimeDriver {
     this.#batch = opts.kubeConfig.makeApiClient(BatchV1Api);
     this.#apps = opts.kubeConfig.makeApiClient(AppsV1Api);
     this.#server = opts.kubeConfig.getCurrentCluster()?.server ?? '(no cluster in the kubeconfig)';
-    this.#pods = new PodWatch(opts.kubeConfig, this.#core, opts.settings.namespace);
+    this.#pods = podWatch(opts.kubeConfig, this.#core, opts.settings.namespace, this.#changes);
+    this.#deployments = deploymentWatch(opts.kubeConfig, this.#apps, opts.settings.namespace, this.#changes);
     this.#nodes = new NodeImages(opts.kubeConfig, this.#core);
-    this.#pods.onPod((pod) => {
+    this.#pods.onObject((pod) => {
       this.#followRestart(pod);
       this.#nodes.observe(pod);
     });
@@ -93,10 +97,21 @@ export class KubernetesDriver implements RuntimeDriver {
   }
 
   async init(signal?: AbortSignal): Promise<void> {
-    this.#started ??= this.#pods.start().catch((e: unknown) => {
-      this.#started = null;
-      throw kubeError(e, `watch the pods of namespace ${this.namespace}`, this.#server);
-    });
+    this.#started ??= Promise.all([
+      this.#pods.start().catch((e: unknown) => {
+        throw kubeError(e, `watch the pods of namespace ${this.namespace}`, this.#server);
+      }),
+      this.#deployments.start().catch((e: unknown) => {
+        throw kubeError(e, `watch the deployments of namespace ${this.namespace}`, this.#server);
+      }),
+    ]).then(
+      () => undefined,
+      async (e: unknown) => {
+        this.#started = null;
+        await Promise.all([this.#pods.stop(), this.#deployments.stop()]);
+        throw e;
+      },
+    );
     await abortable(this.#started, signal);
     // Which nodes hold which image needs to read Nodes (a ClusterRole); without it workloads schedule anywhere.
     await this.#nodes.start();
@@ -136,7 +151,7 @@ export class KubernetesDriver implements RuntimeDriver {
     const state = kubeState(handle);
     for (;;) {
       signal?.throwIfAborted();
-      const changed = this.#pods.changed(signal);
+      const changed = this.#changes.changed(signal);
       changed.catch(() => undefined);
       const ended = await this.#ended(handle, state);
       if (ended) {
@@ -164,7 +179,7 @@ export class KubernetesDriver implements RuntimeDriver {
         if (!isNotFound(e)) throw kubeError(e, `scale workload ${handle.id} to 0`, this.#server);
       }
     }
-    const live = this.#pods.pods(state.name).filter((p) => podOutcome(p).state !== 'ended');
+    const live = this.#pods.of(state.name).filter((p) => podOutcome(p).state !== 'ended');
     if (live.length === 0) return;
     for (const pod of live) {
       try {
@@ -183,7 +198,7 @@ export class KubernetesDriver implements RuntimeDriver {
   }
 
   async *logs(handle: WorkloadHandle, opts: LogOptions = {}): AsyncGenerator<LogChunk> {
-    const pod = this.#pods.pods(kubeState(handle).name)[0];
+    const pod = this.#pods.of(kubeState(handle).name)[0];
     if (!pod) {
       // The pod is gone: the copy in the log file is all there is.
       const data = await readFile(handle.logPath, 'utf8').catch(() => '');
@@ -207,7 +222,7 @@ export class KubernetesDriver implements RuntimeDriver {
   }
 
   async exec(handle: WorkloadHandle, argv: string[], opts: ExecOptions = {}): Promise<ExecResult> {
-    const pod = this.#pods.pods(kubeState(handle).name).find((p) => podOutcome(p).state === 'running');
+    const pod = this.#pods.of(kubeState(handle).name).find((p) => podOutcome(p).state === 'running');
     if (!pod) throw new BerthError('BERTH_E_DRIVER', `workload ${handle.id} is not running: cannot exec in it`, { details: { id: handle.id } });
     try {
       return await podExec(this.#kubeConfig, this.namespace, pod.metadata!.name!, argv, opts);
@@ -230,7 +245,7 @@ export class KubernetesDriver implements RuntimeDriver {
   }
 
   async isRunning(handle: WorkloadHandle): Promise<boolean> {
-    return this.#pods.pods(kubeState(handle).name).some((p) => podOutcome(p).state === 'running' && !p.metadata?.deletionTimestamp);
+    return this.#pods.of(kubeState(handle).name).some((p) => podOutcome(p).state === 'running' && !p.metadata?.deletionTimestamp);
   }
 
   async remove(handle: WorkloadHandle): Promise<void> {
@@ -254,13 +269,14 @@ export class KubernetesDriver implements RuntimeDriver {
       this.#logCopies.delete(handle.id);
     }
     this.#pods.forget(state.name);
+    this.#deployments.forget(state.name);
   }
 
   /** Runs a builder Job (builderJob) to its end, its pod's log into `logPath`; the Job is removed after. */
   async runBuildJob(job: V1Job, opts: { logPath: string; onLine?: (line: string) => void; signal?: AbortSignal }): Promise<BuildJobResult> {
     await this.init(opts.signal);
     try {
-      return await runBuildJob({ kubeConfig: this.#kubeConfig, batch: this.#batch, pods: this.#pods, namespace: this.namespace }, job, opts);
+      return await runBuildJob({ kubeConfig: this.#kubeConfig, batch: this.#batch, pods: this.#pods, changes: this.#changes, namespace: this.namespace }, job, opts);
     } catch (e) {
       if (e instanceof BerthError) throw e;
       throw kubeError(e, `run builder Job ${job.metadata?.name}`, this.#server);
@@ -274,17 +290,18 @@ export class KubernetesDriver implements RuntimeDriver {
     for (const copy of copies) copy.abort.abort();
     await Promise.all(copies.map((c) => c.done));
     await this.#pods.stop();
+    await this.#deployments.stop();
     await this.#nodes.stop();
   }
 
   /** The pod's end, or null while it has not ended. Reads the workload object only when no pod says. */
   async #ended(handle: WorkloadHandle, state: KubeState): Promise<ExitStatus | null> {
-    const pods = this.#pods.pods(state.name);
+    const pods = this.#pods.of(state.name);
     if (state.kind === 'deployment') {
-      const workload = await this.#readWorkload(state.name);
-      if (workload && ((workload.spec as { replicas?: number }).replicas ?? 1) > 0) return null;
+      const workload = await this.#deployment(state.name);
+      if (workload && wantedReplicas(workload) > 0) return null;
       if (pods.some((p) => podOutcome(p).state !== 'ended')) return null;
-      const last = pods[0] ?? this.#pods.deletedPod(state.name);
+      const last = pods[0] ?? this.#pods.deleted(state.name);
       const exit = last ? lastExit(last) : null;
       return exit ?? recordedExit(workload) ?? { code: null, signal: null, reason: workload ? 'stopped' : `workload vanished: ${state.name} was removed before its end was recorded` };
     }
@@ -295,7 +312,7 @@ export class KubernetesDriver implements RuntimeDriver {
       await this.#recordExit(state, outcome.exit);
       return outcome.exit;
     }
-    const deleted = this.#pods.deletedPod(state.name);
+    const deleted = this.#pods.deleted(state.name);
     if (deleted) {
       const outcome = podOutcome(deleted, true) as Extract<PodOutcome, { state: 'ended' }>;
       await this.#recordExit(state, outcome.exit);
@@ -334,13 +351,18 @@ export class KubernetesDriver implements RuntimeDriver {
     const handle = toHandle(workload) ?? fail(new Error(`workload ${spec.id} has no Berth annotations`));
     const state = kubeState(handle);
     for (;;) {
-      const changed = this.#pods.changed(signal);
+      const changed = this.#changes.changed(signal);
       changed.catch(() => undefined);
-      const pod = this.#pods.pods(state.name)[0];
-      const outcome = pod ? podOutcome(pod) : this.#pods.deletedPod(state.name) ? podOutcome(this.#pods.deletedPod(state.name)!, true) : null;
+      const pod = this.#pods.of(state.name)[0];
+      const outcome = pod ? podOutcome(pod) : this.#pods.deleted(state.name) ? podOutcome(this.#pods.deleted(state.name)!, true) : null;
       if (outcome?.state === 'stuck') {
         await this.remove(handle).catch(() => undefined);
         throw stuckError(spec, outcome);
+      }
+      const refused = !pod && state.kind === 'deployment' ? this.#deployments.of(state.name).map(deploymentFailure)[0] : null;
+      if (refused) {
+        await this.remove(handle).catch(() => undefined);
+        throw refusedError(spec, state.name, this.namespace, refused);
       }
       if (outcome?.state === 'running' || outcome?.state === 'ended') {
         if (pod) this.#copyLog(handle, pod, files, adopted);
@@ -384,7 +406,7 @@ export class KubernetesDriver implements RuntimeDriver {
       this.#copied.add(handle.id);
       return;
     }
-    const pod = this.#pods.pods(state.name)[0];
+    const pod = this.#pods.of(state.name)[0];
     const workload = await this.#readWorkload(state.name);
     const recorded = parseWorkloadAnnotations(workload?.metadata?.annotations)?.files;
     const files = recorded ? { path: handle.logPath, offset: recorded.offset, errOffset: 0 } : undefined;
@@ -392,6 +414,14 @@ export class KubernetesDriver implements RuntimeDriver {
     this.#copied.add(handle.id);
   }
 
+
+  /** The Deployment as the watch last saw it (read from the API only before the watch has seen it), or null when it is gone. */
+  async #deployment(name: string): Promise<V1Deployment | null> {
+    const seen = this.#deployments.of(name)[0];
+    if (seen) return seen;
+    if (this.#deployments.deleted(name)) return null;
+    return (await this.#readWorkload(name)) as V1Deployment | null;
+  }
 
   async #readWorkload(name: string): Promise<V1Job | V1Deployment | null> {
     for (const read of [() => this.#batch.readNamespacedJob({ name, namespace: this.namespace }), () => this.#apps.readNamespacedDeployment({ name, namespace: this.namespace })]) {
@@ -462,6 +492,14 @@ function stuckError(spec: WorkloadSpec, outcome: Extract<PodOutcome, { state: 's
     });
   }
   return new BerthError('BERTH_E_DRIVER', `workload ${spec.id} cannot start: ${outcome.reason}: ${outcome.message}`, { details: { id: spec.id, reason: outcome.reason } });
+}
+
+/** The cluster refuses to create the Deployment's pod (quota, LimitRange, admission): nothing will run until someone acts. */
+function refusedError(spec: WorkloadSpec, name: string, namespace: string, failure: { reason: string; message: string }): BerthError {
+  return new BerthError('BERTH_E_DRIVER', `workload ${spec.id} cannot start: the cluster refuses to create its pod (${failure.reason}: ${failure.message})`, {
+    problems: [{ path: 'berth_resources', message: failure.reason, fix: `read why: kubectl -n ${namespace} describe replicaset -l berth.dev/workload=${name}; then lower the workload's berth_resources or ask for a larger ResourceQuota` }],
+    details: { id: spec.id, reason: failure.reason },
+  });
 }
 
 /** Which container a log stream belongs to: the pod, and how often its container restarted. */
