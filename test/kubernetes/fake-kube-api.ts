@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig, type V1PolicyRule as PolicyRule } from '@kubernetes/client-node';
 import { WebSocketServer } from 'ws';
 
 /** A Kubernetes object as the API serves it. */
@@ -55,6 +55,14 @@ export class FakeKubeApi {
   onExec: (pod: string, argv: string[]) => { stdout: string; stderr: string; code: number } = () => ({ stdout: '', stderr: '', code: 0 });
   /** When set, watches with a resourceVersion older than this answer 410 Gone. */
   oldestResourceVersion = 0;
+  /**
+   * When set, the API authorizes as RBAC does: a namespaced request needs a rule of `role` (in its
+   * namespace), a cluster-scoped one a rule of `clusterRole`; anything else is 403 Forbidden.
+   * Every request's (group, resource, verb) is recorded in `used` either way.
+   */
+  rbac: { namespace: string; role: PolicyRule[]; clusterRole: PolicyRule[] } | null = null;
+  readonly used = new Set<string>();
+  readonly forbidden: string[] = [];
 
   async start(): Promise<string> {
     this.#server = createServer((req, res) => this.#handle(req, res).catch((e: unknown) => send(res, 500, status(500, String(e)))));
@@ -62,10 +70,12 @@ export class FakeKubeApi {
     this.#server.on('upgrade', (req, socket, head) => {
       const url = new URL(req.url ?? '/', 'http://x');
       this.requests.push(`WS ${url.pathname}${url.search}`);
-      const m = /^\/api\/v1\/namespaces\/[^/]+\/pods\/([^/]+)\/exec$/.exec(url.pathname);
-      if (!m || req.headers.authorization !== 'Bearer test-token' || !this.get('pods', m[1]!)) return void socket.destroy();
+      const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/exec$/.exec(url.pathname);
+      // A WebSocket exec is a GET: RBAC asks for "get" and, since Kubernetes 1.31, "create" on pods/exec too.
+      const allowed = m && ['get', 'create'].every((verb) => this.#authorize({ group: '', resource: 'pods/exec', verb, namespace: m[1]! }));
+      if (!m || !allowed || req.headers.authorization !== 'Bearer test-token' || !this.get('pods', m[2]!)) return void socket.destroy();
       wss.handleUpgrade(req, socket, head, (ws) => {
-        const out = this.onExec(m[1]!, url.searchParams.getAll('command'));
+        const out = this.onExec(m[2]!, url.searchParams.getAll('command'));
         const frame = (channel: number, data: string): Buffer => Buffer.concat([Buffer.from([channel]), Buffer.from(data)]);
         if (out.stdout) ws.send(frame(1, out.stdout));
         if (out.stderr) ws.send(frame(2, out.stderr));
@@ -174,12 +184,18 @@ export class FakeKubeApi {
     const url = new URL(req.url ?? '/', 'http://x');
     this.requests.push(`${req.method} ${url.pathname}${url.search}`);
     if (req.headers.authorization !== 'Bearer test-token') return send(res, 401, status(401, 'Unauthorized'));
-    const m = /^\/(?:api\/v1|apis\/(?:batch|apps)\/v1)(?:\/namespaces\/([^/]+))?\/([a-z]+)(?:\/([^/]+))?(?:\/(log))?$/.exec(url.pathname);
-    if (!m || !(m[2]! in KINDS)) return send(res, 404, status(404, `no route ${url.pathname}`));
-    const resource = m[2] as Resource;
-    const name = m[3];
+    const m = /^\/(?:api\/v1|apis\/(batch|apps)\/v1)(?:\/namespaces\/([^/]+))?\/([a-z]+)(?:\/([^/]+))?(?:\/(log))?$/.exec(url.pathname);
+    if (!m || !(m[3]! in KINDS)) return send(res, 404, status(404, `no route ${url.pathname}`));
+    const resource = m[3] as Resource;
+    const name = m[4];
+    const verb = verbOf(req.method ?? 'GET', name, url.searchParams.get('watch') === 'true');
+    const asked = { group: m[1] ?? '', resource: m[5] ? `${resource}/${m[5]}` : resource, verb, namespace: m[2] };
+    if (!this.#authorize(asked)) {
+      const where = asked.namespace ? ` in the namespace "${asked.namespace}"` : ' at the cluster scope';
+      return send(res, 403, status(403, `${asked.resource} is forbidden: User "system:serviceaccount:berth:berth" cannot ${verb} resource "${asked.resource}" in API group "${asked.group}"${where}`, 'Forbidden'));
+    }
     const body = await readBody(req);
-    if (m[4] === 'log') return this.#podLog(name!, url, res);
+    if (m[5] === 'log') return this.#podLog(name!, url, res);
     if (!name && req.method === 'GET') {
       const selector = parseSelector(url.searchParams.get('labelSelector') ?? '');
       if (url.searchParams.get('watch') === 'true') {
@@ -230,6 +246,16 @@ export class FakeKubeApi {
     send(res, 405, status(405, 'method not allowed'));
   }
 
+  /** Records the request and whether RBAC (when set) allows it. */
+  #authorize(asked: { group: string; resource: string; verb: string; namespace?: string }): boolean {
+    this.used.add(`${asked.group}/${asked.resource}:${asked.verb}`);
+    if (!this.rbac) return true;
+    const rules = asked.namespace === undefined ? this.rbac.clusterRole : asked.namespace === this.rbac.namespace ? this.rbac.role : [];
+    const ok = rules.some((r) => (r.apiGroups ?? []).includes(asked.group) && (r.resources ?? []).includes(asked.resource) && r.verbs.includes(asked.verb));
+    if (!ok) this.forbidden.push(`${asked.group}/${asked.resource}:${asked.verb}${asked.namespace ? ` in ${asked.namespace}` : ''}`);
+    return ok;
+  }
+
   #podLog(pod: string, url: URL, res: ServerResponse): void {
     if (!this.get('pods', pod) && !this.#logs.has(pod)) return send(res, 404, status(404, `pods "${pod}" not found`, 'NotFound'));
     const log = this.#log(pod);
@@ -268,6 +294,13 @@ export function podWith(pod: KubeObject, s: { phase: string; running?: boolean; 
       containerStatuses: s.reason === 'Evicted' ? pod.status.containerStatuses : [{ ...pod.status.containerStatuses[0], ready: !!s.running, state }],
     },
   };
+}
+
+/** The RBAC verb of a request (the API server's request info). */
+function verbOf(method: string, name: string | undefined, watch: boolean): string {
+  if (method === 'GET') return name ? 'get' : watch ? 'watch' : 'list';
+  if (method === 'DELETE') return name ? 'delete' : 'deletecollection';
+  return { POST: 'create', PUT: 'update', PATCH: 'patch' }[method] ?? method.toLowerCase();
 }
 
 function matches(object: KubeObject, selector: Record<string, string>): boolean {
