@@ -27,6 +27,9 @@ import { Changes, type KubeWatch, deploymentWatch, podWatch } from './kube-watch
 import { deploymentFailure, wantedReplicas } from './deployment-outcome.ts';
 import { ownerReference, workloadObjects, workloadService } from './workload-objects.ts';
 
+/** What the kubernetes runtime can do (no stats: the metrics API is an add-on Berth does not ask). */
+export const KUBE_CAPABILITIES: DriverCapabilities = Object.freeze({ isolation: true, ports: true, volumes: true, exec: true, stats: false, restart: true });
+
 /** The exit a driver recorded on the workload once it saw it (a restarted Berth reads it back). */
 const EXIT_ANNOTATION = 'berth.dev/exit';
 const REMOVE_GRACE_MS = 2000;
@@ -58,7 +61,7 @@ interface LogCopy {
  */
 export class KubernetesDriver implements RuntimeDriver {
   readonly name = 'kubernetes';
-  readonly capabilities: DriverCapabilities = { isolation: true, ports: true, volumes: true, exec: true, stats: false, restart: true };
+  readonly capabilities: DriverCapabilities = KUBE_CAPABILITIES;
   readonly #kubeConfig: KubeConfig;
   readonly #settings: KubeSettings;
   readonly #core: CoreV1Api;
