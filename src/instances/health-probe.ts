@@ -2,12 +2,19 @@ import { connect } from 'node:net';
 import type { RuntimeDriver, WorkloadHandle } from '../runtimes/driver.ts';
 import type { HealthCheck } from './supervisor-protocol.ts';
 
-/** One health probe: the command exits 0 inside the workload, or the port accepts a TCP connection (where it is published, on isolating runtimes). Never throws. */
+/**
+ * One health probe: the command exits 0 inside the workload, or the port accepts a TCP connection
+ * where the runtime publishes it (docker: a port of 127.0.0.1; kubernetes: the workload's Service,
+ * `NAME.NAMESPACE.svc:PORT`, which Berth reaches from inside the cluster). Never throws.
+ */
 export async function probeHealth(driver: RuntimeDriver, handle: WorkloadHandle, check: HealthCheck): Promise<boolean> {
   const timeoutMs = Math.max(check.intervalMs, 1000);
   try {
     if (check.cmd !== null) return (await driver.exec(handle, ['/bin/sh', '-c', check.cmd], { timeoutMs })).code === 0;
-    if (check.port !== null) return await canConnect('127.0.0.1', hostPort(handle, check.port), timeoutMs);
+    if (check.port !== null) {
+      const at = published(handle, check.port);
+      return await canConnect(at.host, at.port, timeoutMs);
+    }
   } catch {
     return false;
   }
@@ -27,8 +34,10 @@ function canConnect(host: string, port: number, timeoutMs: number): Promise<bool
   });
 }
 
-/** Where the workload's `port` is reached from the host: its published port (handle.state `port:<n>`), else the port itself. */
-function hostPort(handle: WorkloadHandle, port: number): number {
-  const published = handle.state[`port:${port}`];
-  return typeof published === 'number' ? published : port;
+/** Where the workload's `port` is reached: handle.state `port:<n>` (a host port, or "host:port"), else the port itself on 127.0.0.1. */
+function published(handle: WorkloadHandle, port: number): { host: string; port: number } {
+  const value = handle.state[`port:${port}`];
+  if (typeof value === 'number') return { host: '127.0.0.1', port: value };
+  const m = typeof value === 'string' ? /^(.+):(\d+)$/.exec(value) : null;
+  return m ? { host: m[1]!, port: Number(m[2]) } : { host: '127.0.0.1', port };
 }
