@@ -1,7 +1,17 @@
+import { writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KubeConfig, type V1PolicyRule as PolicyRule } from '@kubernetes/client-node';
 import { WebSocketServer } from 'ws';
+
+/** An attached exec as the fake container sees it. */
+export interface AttachedExec {
+  tty: boolean;
+  /** Each stdin chunk, then null when the client closes stdin. */
+  onInput(fn: (chunk: string | null) => void): void;
+  write(text: string): void;
+  exit(code: number): void;
+}
 
 /** A Kubernetes object as the API serves it. */
 export interface KubeObject {
@@ -53,6 +63,11 @@ export class FakeKubeApi {
   };
   /** Plays the container for the exec API: what the command prints and its exit code. */
   onExec: (pod: string, argv: string[]) => { stdout: string; stderr: string; code: number } = () => ({ stdout: '', stderr: '', code: 0 });
+  /**
+   * Plays an attached command (exec with stdin=true: a shell): gets each stdin chunk and its end
+   * (v5.channel.k8s.io's close frame), writes output, ends with an exit code.
+   */
+  onAttach: ((pod: string, argv: string[], io: AttachedExec) => void) | null = null;
   /** When set, watches with a resourceVersion older than this answer 410 Gone. */
   oldestResourceVersion = 0;
   /**
@@ -66,7 +81,8 @@ export class FakeKubeApi {
 
   async start(): Promise<string> {
     this.#server = createServer((req, res) => this.#handle(req, res).catch((e: unknown) => send(res, 500, status(500, String(e)))));
-    const wss = new WebSocketServer({ noServer: true, handleProtocols: (protocols) => (protocols.has('v4.channel.k8s.io') ? 'v4.channel.k8s.io' : false) });
+    // Kubernetes 1.30+ speaks v5 (which can close stdin alone) and still v4.
+    const wss = new WebSocketServer({ noServer: true, handleProtocols: (protocols) => ['v5.channel.k8s.io', 'v4.channel.k8s.io'].find((p) => protocols.has(p)) ?? false });
     this.#server.on('upgrade', (req, socket, head) => {
       const url = new URL(req.url ?? '/', 'http://x');
       this.requests.push(`WS ${url.pathname}${url.search}`);
@@ -75,8 +91,26 @@ export class FakeKubeApi {
       const allowed = m && ['get', 'create'].every((verb) => this.#authorize({ group: '', resource: 'pods/exec', verb, namespace: m[1]! }));
       if (!m || !allowed || req.headers.authorization !== 'Bearer test-token' || !this.get('pods', m[2]!)) return void socket.destroy();
       wss.handleUpgrade(req, socket, head, (ws) => {
-        const out = this.onExec(m[2]!, url.searchParams.getAll('command'));
         const frame = (channel: number, data: string): Buffer => Buffer.concat([Buffer.from([channel]), Buffer.from(data)]);
+        if (url.searchParams.get('stdin') === 'true' && this.onAttach) {
+          const input: Array<(chunk: string | null) => void> = [];
+          ws.on('message', (data: Buffer) => {
+            // Channel 0 is stdin; v5's close frame is channel 255 naming stream 0.
+            if (data[0] === 0) for (const fn of input) fn(data.subarray(1).toString());
+            if (data[0] === 255 && data[1] === 0) for (const fn of input) fn(null);
+          });
+          this.onAttach(m[2]!, url.searchParams.getAll('command'), {
+            tty: url.searchParams.get('tty') === 'true',
+            onInput: (fn) => input.push(fn),
+            write: (text) => ws.send(frame(1, text)),
+            exit: (code) => {
+              ws.send(frame(3, JSON.stringify(code === 0 ? { metadata: {}, status: 'Success' } : { metadata: {}, status: 'Failure', reason: 'NonZeroExitCode', details: { causes: [{ reason: 'ExitCode', message: String(code) }] } })));
+              ws.close();
+            },
+          });
+          return;
+        }
+        const out = this.onExec(m[2]!, url.searchParams.getAll('command'));
         if (out.stdout) ws.send(frame(1, out.stdout));
         if (out.stderr) ws.send(frame(2, out.stderr));
         const status = out.code === 0 ? { metadata: {}, status: 'Success' } : { metadata: {}, status: 'Failure', message: `command terminated with non-zero exit code: ${out.code}`, reason: 'NonZeroExitCode', details: { causes: [{ reason: 'ExitCode', message: String(out.code) }] } };
@@ -105,6 +139,12 @@ export class FakeKubeApi {
       currentContext: 'fake',
     });
     return kc;
+  }
+
+  /** Writes that kubeconfig as a file (for `berth` processes: KUBECONFIG=path). */
+  writeKubeConfig(path: string, url: string): string {
+    writeFileSync(path, this.kubeConfig(url).exportConfig());
+    return path;
   }
 
   get(resource: Resource, name: string): KubeObject | undefined {
