@@ -78,6 +78,8 @@ export class KubernetesDriver implements RuntimeDriver {
   /** Restarting workloads this driver copies logs of: each new container (restart or new pod) is appended. */
   readonly #followed = new Map<string, { handle: WorkloadHandle; files: LogFiles }>();
   #started: Promise<void> | null = null;
+  /** Removals of workloads whose start gave up (destroy waits for them). */
+  readonly #abandoned = new Set<Promise<void>>();
 
   constructor(opts: { kubeConfig: KubeConfig; settings: KubeSettings }) {
     this.#kubeConfig = opts.kubeConfig;
@@ -288,6 +290,7 @@ export class KubernetesDriver implements RuntimeDriver {
 
   /** Stops watching and copying; workloads run on, and a later wait copies their logs again. */
   async destroy(): Promise<void> {
+    await Promise.all(this.#abandoned);
     this.#followed.clear();
     const copies = [...this.#logCopies.values()];
     for (const copy of copies) copy.abort.abort();
@@ -372,8 +375,25 @@ export class KubernetesDriver implements RuntimeDriver {
         return handle;
       }
       if (!pod && adopted && (await this.#ended(handle, state))) return handle;
-      await changed;
+      try {
+        await changed;
+      } catch (e) {
+        if (!adopted) this.#abandon(handle, spec, outcome?.state === 'pending' ? outcome.reason : undefined);
+        throw e;
+      }
     }
+  }
+
+  /**
+   * A start that gave up (its caller's limit) before the pod ran: the workload is removed — left
+   * behind, a pending pod could be scheduled later and run work Berth has already failed — and its
+   * log says why it did not start. destroy() waits for the removal.
+   */
+  #abandon(handle: WorkloadHandle, spec: WorkloadSpec, pending: string | undefined): void {
+    const why = pending ? `: its pod is pending (${pending})` : '';
+    const removal = Promise.all([this.remove(handle).catch(() => undefined), noteInLog(spec.logPath, `berth: the workload did not start in time${why}; it was removed\n`)]).then(() => undefined);
+    this.#abandoned.add(removal);
+    void removal.finally(() => this.#abandoned.delete(removal));
   }
 
   #copyLog(handle: WorkloadHandle, pod: V1Pod, files: LogFiles, rewrite: boolean): void {
