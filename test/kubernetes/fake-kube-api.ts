@@ -77,6 +77,8 @@ export class FakeKubeApi {
    */
   rbac: { namespace: string; role: PolicyRule[]; clusterRole: PolicyRule[] } | null = null;
   readonly used = new Set<string>();
+  /** Every object a client sent to be created, exactly as it came over the wire. */
+  readonly created: KubeObject[] = [];
   readonly forbidden: string[] = [];
 
   async start(): Promise<string> {
@@ -256,6 +258,7 @@ export class FakeKubeApi {
     }
     if (!name && req.method === 'POST') {
       const object = JSON.parse(body) as KubeObject;
+      this.created.push(JSON.parse(body) as KubeObject);
       if (this.get(resource, object.metadata!.name!)) return send(res, 409, status(409, `${resource} "${object.metadata!.name}" already exists`, 'AlreadyExists'));
       const created = this.emit('ADDED', object, resource);
       send(res, 201, created);

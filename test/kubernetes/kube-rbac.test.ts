@@ -11,6 +11,7 @@ import { KubeImageBuilder } from '../../src/runtimes/kubernetes/kube-image-build
 import { KubernetesDriver } from '../../src/runtimes/kubernetes/kubernetes-driver.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { FakeKubeApi, podOf, podWith } from './fake-kube-api.ts';
+import { validateKubeObject } from './kube-schema.ts';
 
 /**
  * Least privilege, checked rather than claimed: the API answers as RBAC would with exactly the Role
@@ -19,6 +20,7 @@ import { FakeKubeApi, podOf, podWith } from './fake-kube-api.ts';
  * list, remove), restarting services (Deployments with Services, a session alias, a named volume's
  * claim), node tracking, an environment build — and every request is recorded. Nothing it asks is
  * refused (the grant is enough) and every verb granted was asked for (the grant is no larger).
+ * Every object created, as it went over the wire, is validated against the Kubernetes schemas.
  */
 const T = { timeout: 30_000 };
 
@@ -32,7 +34,7 @@ describe('berth kube manifests RBAC against what the kubernetes runtime does', (
     rmSync(root, { recursive: true, force: true });
   });
 
-  it('every request is allowed by the Role/ClusterRole, and every granted verb is used', T, async () => {
+  it('every request is allowed by the Role/ClusterRole, every granted verb is used, every object created is valid against the schemas', T, async () => {
     const manifests = berthManifests({ namespace: 'berth', replicas: 1, image: 'b:1', stepImage: 'python:3-slim', host: 'b.example.org', servicesDomain: 'svc.example.net', dataSize: '20Gi', databaseSecret: 'db', nodeAccess: true });
     const role = manifests.find((o) => o.kind === 'Role') as V1Role;
     const clusterRole = manifests.find((o) => o.kind === 'ClusterRole') as V1ClusterRole;
@@ -78,6 +80,9 @@ describe('berth kube manifests RBAC against what the kubernetes runtime does', (
     await eventually('the builder Job removed', () => api.all('jobs').length === 0);
 
     assert.deepEqual(api.forbidden, [], 'the grant is enough for everything the runtime does');
+    // What went over the wire, the Services' owner references and the builder Job included, is valid.
+    assert.deepEqual(api.created.map((o) => o.kind).sort(), ['Deployment', 'Job', 'Job', 'PersistentVolumeClaim', 'Service', 'Service']);
+    for (const object of api.created) await validateKubeObject(object as { apiVersion: string; kind: string });
     const granted = [...role.rules!, ...clusterRole.rules!].flatMap((r) => r.resources!.flatMap((res) => r.verbs.map((v) => `${r.apiGroups![0]}/${res}:${v}`)));
     assert.deepEqual(granted.filter((g) => !api.used.has(g)), [], 'every verb granted is used');
   });
