@@ -4,6 +4,13 @@ import type { AddressInfo } from 'node:net';
 import { KubeConfig, type V1PolicyRule as PolicyRule } from '@kubernetes/client-node';
 import { WebSocketServer } from 'ws';
 
+/** What an exec'd command printed and how it ended. */
+export interface ExecOutput {
+  stdout: string;
+  stderr: string;
+  code: number;
+}
+
 /** An attached exec as the fake container sees it. */
 export interface AttachedExec {
   tty: boolean;
@@ -62,7 +69,9 @@ export class FakeKubeApi {
     this.emit('DELETED', this.get('pods', pod.metadata!.name!)!);
   };
   /** Plays the container for the exec API: what the command prints and its exit code. */
-  onExec: (pod: string, argv: string[]) => { stdout: string; stderr: string; code: number } = () => ({ stdout: '', stderr: '', code: 0 });
+  onExec: (pod: string, argv: string[]) => ExecOutput | Promise<ExecOutput> = () => ({ stdout: '', stderr: '', code: 0 });
+  /** Called for each pod garbage-collected with its Job or Deployment (the kubelet ends its containers). */
+  onPodRemoved: (pod: KubeObject) => void = () => undefined;
   /**
    * Plays an attached command (exec with stdin=true: a shell): gets each stdin chunk and its end
    * (v5.channel.k8s.io's close frame), writes output, ends with an exit code.
@@ -92,7 +101,7 @@ export class FakeKubeApi {
       // A WebSocket exec is a GET: RBAC asks for "get" and, since Kubernetes 1.31, "create" on pods/exec too.
       const allowed = m && ['get', 'create'].every((verb) => this.#authorize({ group: '', resource: 'pods/exec', verb, namespace: m[1]! }));
       if (!m || !allowed || req.headers.authorization !== 'Bearer test-token' || !this.get('pods', m[2]!)) return void socket.destroy();
-      wss.handleUpgrade(req, socket, head, (ws) => {
+      wss.handleUpgrade(req, socket, head, async (ws) => {
         const frame = (channel: number, data: string): Buffer => Buffer.concat([Buffer.from([channel]), Buffer.from(data)]);
         if (url.searchParams.get('stdin') === 'true' && this.onAttach) {
           const input: Array<(chunk: string | null) => void> = [];
@@ -112,7 +121,7 @@ export class FakeKubeApi {
           });
           return;
         }
-        const out = this.onExec(m[2]!, url.searchParams.getAll('command'));
+        const out = await this.onExec(m[2]!, url.searchParams.getAll('command'));
         if (out.stdout) ws.send(frame(1, out.stdout));
         if (out.stderr) ws.send(frame(2, out.stderr));
         const status = out.code === 0 ? { metadata: {}, status: 'Success' } : { metadata: {}, status: 'Failure', message: `command terminated with non-zero exit code: ${out.code}`, reason: 'NonZeroExitCode', details: { causes: [{ reason: 'ExitCode', message: String(out.code) }] } };
@@ -282,7 +291,11 @@ export class FakeKubeApi {
       } else {
         this.emit('DELETED', existing, resource);
         // Garbage collection of the Job's / Deployment's pods (propagationPolicy Background).
-        for (const pod of this.all('pods')) if (pod.metadata?.labels?.['berth.dev/workload'] === name && resource !== 'services') this.emit('DELETED', pod);
+        for (const pod of this.all('pods')) {
+          if (pod.metadata?.labels?.['berth.dev/workload'] !== name || resource === 'services') continue;
+          this.emit('DELETED', pod);
+          this.onPodRemoved(pod);
+        }
       }
       return;
     }

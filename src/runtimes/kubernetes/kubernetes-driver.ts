@@ -161,7 +161,7 @@ export class KubernetesDriver implements RuntimeDriver {
       const ended = await this.#ended(handle, state);
       if (ended) {
         await this.#finishLogCopy(handle, state);
-        if (ended.reason?.startsWith(START_ERROR)) await noteInLog(handle.logPath, `berth: ${ended.reason}\n`);
+        if (ended.reason?.startsWith(START_ERROR)) await noteInLog(handle.logPath, startErrorNote(ended.reason));
         return ended;
       }
       await changed;
@@ -224,6 +224,10 @@ export class KubernetesDriver implements RuntimeDriver {
     }
     const rest = decoder.decode();
     if (rest) yield { data: rest };
+    // A command the runtime could not start printed nothing: the reason is the log (as wait writes it to the file).
+    if (opts.signal?.aborted) return;
+    const outcome = podOutcome(this.#pods.of(kubeState(handle).name)[0] ?? pod);
+    if (outcome.state === 'ended' && outcome.exit.reason?.startsWith(START_ERROR)) yield { data: startErrorNote(outcome.exit.reason) };
   }
 
   async exec(handle: WorkloadHandle, argv: string[], opts: ExecOptions = {}): Promise<ExecResult> {
@@ -528,6 +532,11 @@ function refusedError(spec: WorkloadSpec, name: string, namespace: string, failu
 /** Which container a log stream belongs to: the pod, and how often its container restarted. */
 function containerKey(pod: V1Pod): string {
   return `${pod.metadata?.name ?? ''}#${pod.status?.containerStatuses?.[0]?.restartCount ?? 0}`;
+}
+
+/** The line a workload's log gets when its command could not be started. */
+function startErrorNote(reason: string): string {
+  return `berth: ${reason}\n`;
 }
 
 /** Appends a line the container could not write itself (once: a second wait finds it there). */
