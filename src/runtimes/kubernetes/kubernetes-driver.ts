@@ -17,7 +17,7 @@ import { type BuildJobResult, runBuildJob } from './build-job-runner.ts';
 import type { DriverCapabilities, ExecOptions, ExecResult, ExitStatus, LogChunk, LogOptions, OwnerLabels, RuntimeDriver, WorkloadHandle, WorkloadSpec } from '../driver.ts';
 import { abortable } from '../abortable.ts';
 import { isConflict, isNotFound, kubeError } from './kube-errors.ts';
-import { type LogFiles, type WorkloadKind, KIND_LABEL, WORKLOAD_LABEL, ownerSelector, parseWorkloadAnnotations } from './kube-labels.ts';
+import { type LogFiles, WORKLOAD_LABEL, ownerSelector, parseWorkloadAnnotations } from './kube-labels.ts';
 import type { KubeSettings } from '../../config/kube-settings.ts';
 import { NodeImages } from './node-images.ts';
 import { podExec } from './pod-exec.ts';
@@ -26,24 +26,18 @@ import { type PodOutcome, START_ERROR, podOutcome } from './pod-outcome.ts';
 import { Changes, type KubeWatch, deploymentWatch, podWatch } from './kube-watch.ts';
 import { deploymentFailure, wantedReplicas } from './deployment-outcome.ts';
 import { ownerReference, workloadObjects, workloadService } from './workload-objects.ts';
+import { EXIT_ANNOTATION, type KubeState, kubeState, lastExit, recordedExit, toHandle } from './kube-handle.ts';
+import { refusedError, stuckError } from './start-errors.ts';
 
 /** What the kubernetes runtime can do (no stats: the metrics API is an add-on Berth does not ask). */
 export const KUBE_CAPABILITIES: DriverCapabilities = Object.freeze({ isolation: true, ports: true, volumes: true, exec: true, stats: false, restart: true });
 
-/** The exit a driver recorded on the workload once it saw it (a restarted Berth reads it back). */
-const EXIT_ANNOTATION = 'berth.dev/exit';
 const REMOVE_GRACE_MS = 2000;
 /** How long a wait lets the log copy finish after the end before it cuts it off. */
 const LOG_DRAIN_MS = 5000;
 /** How long stop waits past the grace period for the kubelet to report the end. */
 const STOP_SLACK_MS = 30_000;
 const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-
-interface KubeState {
-  name: string;
-  kind: WorkloadKind;
-  namespace: string;
-}
 
 interface LogCopy {
   done: Promise<void>;
@@ -470,63 +464,6 @@ export class KubernetesDriver implements RuntimeDriver {
       throw kubeError(e, what, this.#server);
     }
   }
-}
-
-export function kubeState(handle: WorkloadHandle): KubeState {
-  const { name, kind, namespace } = handle.state;
-  if (handle.driver !== 'kubernetes' || typeof name !== 'string' || (kind !== 'pod' && kind !== 'deployment') || typeof namespace !== 'string') {
-    throw new BerthError('BERTH_E_DRIVER', `handle of workload ${handle.id} was not made by the kubernetes driver (driver "${handle.driver}")`, { details: { id: handle.id, driver: handle.driver } });
-  }
-  return { name, kind, namespace };
-}
-
-/** A handle from a workload object: `port:<n>` is its Service's DNS name and port, which Berth's proxy dials. */
-export function toHandle(workload: V1Job | V1Deployment): WorkloadHandle | null {
-  const meta = workload.metadata;
-  const parsed = parseWorkloadAnnotations(meta?.annotations);
-  const kind = meta?.labels?.[KIND_LABEL];
-  if (!parsed || !meta?.name || !meta.namespace || (kind !== 'pod' && kind !== 'deployment')) return null;
-  const state: WorkloadHandle['state'] = { name: meta.name, kind, namespace: meta.namespace };
-  const ports = workload.spec?.template.spec?.containers[0]?.ports ?? [];
-  for (const p of [...ports].sort((a, b) => a.containerPort - b.containerPort)) state[`port:${p.containerPort}`] = `${meta.name}.${meta.namespace}.svc:${p.containerPort}`;
-  return { id: parsed.id, driver: 'kubernetes', labels: parsed.owner, logPath: parsed.files.path, state };
-}
-
-function recordedExit(workload: V1Job | V1Deployment | null): ExitStatus | null {
-  const raw = workload?.metadata?.annotations?.[EXIT_ANNOTATION];
-  if (!raw) return null;
-  try {
-    const exit = JSON.parse(raw) as ExitStatus;
-    return typeof exit === 'object' && exit !== null && 'code' in exit ? exit : null;
-  } catch {
-    return null;
-  }
-}
-
-/** A Deployment pod's end: its terminated state, or the last one before a restart. */
-function lastExit(pod: V1Pod): ExitStatus | null {
-  const outcome = podOutcome(pod, true);
-  if (outcome.state === 'ended' && outcome.exit.code !== null) return outcome.exit;
-  const last = pod.status?.containerStatuses?.[0]?.lastState?.terminated;
-  return last ? { code: last.exitCode, signal: null } : outcome.state === 'ended' ? outcome.exit : null;
-}
-
-function stuckError(spec: WorkloadSpec, outcome: Extract<PodOutcome, { state: 'stuck' }>): BerthError {
-  if (outcome.imagePull) {
-    return new BerthError('BERTH_E_IMAGE_NOT_FOUND', `image "${spec.image}" cannot be pulled by the cluster (${outcome.reason}: ${outcome.message})`, {
-      problems: [{ path: 'image', message: outcome.reason, fix: 'push the image to a registry the nodes reach, and set BERTH_KUBE_IMAGE_PULL_SECRETS when it needs credentials' }],
-      details: { image: spec.image ?? '' },
-    });
-  }
-  return new BerthError('BERTH_E_DRIVER', `workload ${spec.id} cannot start: ${outcome.reason}: ${outcome.message}`, { details: { id: spec.id, reason: outcome.reason } });
-}
-
-/** The cluster refuses to create the Deployment's pod (quota, LimitRange, admission): nothing will run until someone acts. */
-function refusedError(spec: WorkloadSpec, name: string, namespace: string, failure: { reason: string; message: string }): BerthError {
-  return new BerthError('BERTH_E_DRIVER', `workload ${spec.id} cannot start: the cluster refuses to create its pod (${failure.reason}: ${failure.message})`, {
-    problems: [{ path: 'berth_resources', message: failure.reason, fix: `read why: kubectl -n ${namespace} describe replicaset -l berth.dev/workload=${name}; then lower the workload's berth_resources or ask for a larger ResourceQuota` }],
-    details: { id: spec.id, reason: failure.reason },
-  });
 }
 
 /** Which container a log stream belongs to: the pod, and how often its container restarted. */
