@@ -1,5 +1,6 @@
 import { connect } from 'node:net';
 import type { RuntimeDriver, WorkloadHandle } from '../runtimes/driver.ts';
+import { serviceUpstream } from '../services/service-upstream.ts';
 import type { HealthCheck } from './supervisor-protocol.ts';
 
 /**
@@ -12,7 +13,7 @@ export async function probeHealth(driver: RuntimeDriver, handle: WorkloadHandle,
   try {
     if (check.cmd !== null) return (await driver.exec(handle, ['/bin/sh', '-c', check.cmd], { timeoutMs })).code === 0;
     if (check.port !== null) {
-      const at = published(handle, check.port);
+      const at = serviceUpstream(handle, check.port);
       return await canConnect(at.host, at.port, timeoutMs);
     }
   } catch {
@@ -32,12 +33,4 @@ function canConnect(host: string, port: number, timeoutMs: number): Promise<bool
     socket.once('timeout', () => done(false));
     socket.once('error', () => done(false));
   });
-}
-
-/** Where the workload's `port` is reached: handle.state `port:<n>` (a host port, or "host:port"), else the port itself on 127.0.0.1. */
-function published(handle: WorkloadHandle, port: number): { host: string; port: number } {
-  const value = handle.state[`port:${port}`];
-  if (typeof value === 'number') return { host: '127.0.0.1', port: value };
-  const m = typeof value === 'string' ? /^(.+):(\d+)$/.exec(value) : null;
-  return m ? { host: m[1]!, port: Number(m[2]) } : { host: '127.0.0.1', port };
 }
