@@ -53,8 +53,8 @@ describe('berth run --runtime kubernetes against the Kubernetes API', () => {
   const api = new FakeKubeApi();
   const project = join(root, 'project');
   let env: Record<string, string> = {};
-  const berthAsync = (args: string[]) => {
-    const child = spawn(process.execPath, ['bin/berth.ts', ...args], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const berthAsync = (args: string[], extra: Record<string, string> = {}) => {
+    const child = spawn(process.execPath, ['bin/berth.ts', ...args], { cwd: REPO, env: { ...env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
     return { child, done: collect(child) };
   };
   const stepsPipeline = (name: string, script: string): string => {
@@ -92,6 +92,28 @@ describe('berth run --runtime kubernetes against the Kubernetes API', () => {
     assert.equal(logs.code, 0, logs.stderr);
     assert.match(logs.stdout, /ran 00000000-0000-4000-8000-000000000002/);
     await eventually('the finished steps\' Jobs removed', () => api.all('jobs').length === 0);
+  });
+
+  it('a job run: its steps mount the job\'s copy of the project (a snapshot under BERTH_HOME, on the claim), run noninteractive and schedule anywhere', { timeout: 120_000 }, async () => {
+    api.emit('ADDED', { metadata: { name: 'node-a', labels: { 'kubernetes.io/hostname': 'node-a' } }, status: { conditions: [{ type: 'Ready', status: 'True' }], images: [{ names: ['docker.io/library/busybox:1.36'] }] } }, 'nodes');
+    api.onCreate = (resource, object) => {
+      if (resource !== 'jobs') return;
+      const pod = api.emit('MODIFIED', podWith(api.emit('ADDED', podOf(object)), { phase: 'Running', running: true }));
+      api.emit('MODIFIED', podWith(pod, { phase: 'Succeeded', terminated: { exitCode: 0, reason: 'Completed' } }));
+    };
+    const file = stepsPipeline('nightly', 'echo hi\n');
+    const before = api.created.length;
+    const r = await berthAsync(['job', 'create', file, '--name', 'nightly', '--json'], { BERTH_RUNTIME: 'kubernetes' }).done;
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    const jobs = api.created.slice(before).filter((o) => o.kind === 'Job');
+    assert.equal(jobs.length, 2);
+    for (const job of jobs) {
+      const pod = job.spec.template.spec;
+      const project = pod.containers[0].volumeMounts.find((m: { mountPath: string }) => m.mountPath === '/project-dir');
+      assert.match(project.subPath, /^home\/jobs\/[0-9a-f-]{36}\/runs\/[0-9a-f-]{36}$/);
+      assert.equal(pod.containers[0].env.find((e: { name: string }) => e.name === 'ORCHEST_SESSION_TYPE').value, 'noninteractive');
+      assert.equal(pod.affinity, undefined, 'node-a holds busybox, but job runs schedule anywhere');
+    }
   });
 
   it('a Berth killed mid-run (SIGKILL): the next command marks the run FAILURE, stops the pods it left and removes their Jobs', { timeout: 120_000 }, async () => {
