@@ -296,6 +296,11 @@ export class FakeKubeApi {
           this.emit('DELETED', pod);
           this.onPodRemoved(pod);
         }
+        // The garbage collector deletes what the object owned (ownerReferences by uid).
+        for (const owned of this.all('services')) {
+          const refs = (owned.metadata?.['ownerReferences'] ?? []) as Array<{ uid: string }>;
+          if (refs.some((r) => r.uid === existing.metadata!.uid)) this.emit('DELETED', owned, 'services');
+        }
       }
       return;
     }

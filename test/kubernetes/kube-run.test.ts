@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { parseAllDocuments } from 'yaml';
 import { collect, parseJson, pipeline } from '../helpers/berth-cli.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { FakeKubeApi, podOf, podWith } from './fake-kube-api.ts';
@@ -114,6 +115,27 @@ describe('berth run --runtime kubernetes against the Kubernetes API', () => {
       assert.equal(pod.containers[0].env.find((e: { name: string }) => e.name === 'ORCHEST_SESSION_TYPE').value, 'noninteractive');
       assert.equal(pod.affinity, undefined, 'node-a holds busybox, but job runs schedule anywhere');
     }
+  });
+
+  it('berth session start: each service is a Deployment (restart Always) with its Services, as the dry run says; a service never ready stops the session and removes them', { timeout: 120_000 }, async () => {
+    api.onCreate = (resource, object) => {
+      if (resource === 'jobs' || resource === 'deployments') api.emit('MODIFIED', podWith(api.emit('ADDED', podOf(object)), { phase: 'Running', running: true }));
+    };
+    const file = stepsPipeline('lab', 'echo hi\n');
+    const def = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    def.services = { web: { name: 'web', image: 'python:3.12-slim', command: 'python3', args: '-m http.server 8080', ports: [8080], scope: ['interactive'] } };
+    writeFileSync(file, JSON.stringify(def));
+    const dry = parseAllDocuments((await berthAsync(['session', 'start', file, '--runtime', 'kubernetes', '--dry-run']).done).stdout).map((d) => d.toJS() as { kind: string });
+    const before = api.created.length;
+    // Readiness dials the Service's DNS name (web's pod behind b-….berth.svc:8080), which only resolves in a cluster: here it never answers.
+    const r = await berthAsync(['session', 'start', file, '--runtime', 'kubernetes', '--timeout', '2'], { BERTH_SESSION_JUPYTER: 'off' }).done;
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /service "web" did not become ready/);
+    const created = api.created.slice(before);
+    assert.deepEqual(created.map((o) => o.kind), dry.map((o) => o.kind));
+    assert.deepEqual(created.map((o) => o.kind), ['Deployment', 'Service', 'Service']);
+    assert.equal(created[0]!.spec.template.spec.restartPolicy, 'Always');
+    await eventually('the session\'s objects removed', () => api.all('deployments').length === 0 && api.all('services').length === 0);
   });
 
   it('a Berth killed mid-run (SIGKILL): the next command marks the run FAILURE, stops the pods it left and removes their Jobs', { timeout: 120_000 }, async () => {

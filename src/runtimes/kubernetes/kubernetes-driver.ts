@@ -30,7 +30,7 @@ import { EXIT_ANNOTATION, type KubeState, kubeState, lastExit, recordedExit, toH
 import { refusedError, stuckError } from './start-errors.ts';
 
 /** What the kubernetes runtime can do (no stats: the metrics API is an add-on Berth does not ask). */
-export const KUBE_CAPABILITIES: DriverCapabilities = Object.freeze({ isolation: true, ports: true, volumes: true, exec: true, stats: false, restart: true });
+export const KUBE_CAPABILITIES: DriverCapabilities = Object.freeze({ isolation: true, ports: true, volumes: true, exec: true, stats: false, restart: true, restartFixedAtStart: true, pullsImages: true });
 
 const REMOVE_GRACE_MS = 2000;
 /** How long a wait lets the log copy finish after the end before it cuts it off. */
