@@ -276,10 +276,14 @@ export class SessionManager {
       };
       await this.#rows.addService(svc);
       opts.onProgress?.(`service ${def.name}: starting`);
-      const { image, gpuSupport } = isolated ? await this.#image(runtime.name, def, loaded.projectDir, (l) => opts.onProgress?.(`service ${def.name}: ${l}`)) : { image: '', gpuSupport: false };
+      const pull = !runtime.driver.capabilities.pullsImages;
+      const { image, gpuSupport } = isolated ? await this.#image(runtime.name, def, loaded.projectDir, pull, (l) => opts.onProgress?.(`service ${def.name}: ${l}`)) : { image: '', gpuSupport: false };
       const spec = this.#spec(row, def, { projectName, loaded, isolated, hostMounts: runtime.mountSupport?.().ok === true, image, gpuSupport, inherited, logPath: svc.log_path, sessionType: scope });
-      // A service restarts only once it has been ready: a crash while starting fails the start.
-      const handle = await runtime.driver.start({ ...spec, restart: 'no' }, opts.signal);
+      // A service restarts only once it has been ready: a crash while starting fails the start. Where
+      // the policy is fixed at creation (a Kubernetes Deployment) the kubelet restarts it meanwhile;
+      // a crash loop shows as not running, which fails the start all the same.
+      const first = runtime.driver.capabilities.restartFixedAtStart ? spec.restart : 'no';
+      const handle = await runtime.driver.start({ ...spec, restart: first }, opts.signal);
       await this.#rows.setServiceHandle(row.uuid, def.name, JSON.stringify(handle));
       const ready = await waitServiceReady(runtime.driver, handle, def.ports, { timeoutMs: opts.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS, signal: opts.signal });
       if (!ready.ready) {
@@ -350,14 +354,15 @@ export class SessionManager {
   }
 
   /** The service's image (pulled or built now), and whether it is a gpu_support environment's. */
-  async #image(runtime: RuntimeName, def: ServiceDefinition, projectDir: string, onProgress: (line: string) => void): Promise<{ image: string; gpuSupport: boolean }> {
+  /** `pull`: a missing service image is pulled here (not where the runtime's nodes fetch images themselves). */
+  async #image(runtime: RuntimeName, def: ServiceDefinition, projectDir: string, pull: boolean, onProgress: (line: string) => void): Promise<{ image: string; gpuSupport: boolean }> {
     const uuid = environmentReference(def.image);
     const images = await this.#runtimes.environmentImages(runtime);
     if (uuid === null) {
       // A missing image is pulled now, its progress part of the session's start.
       const image = images.serviceImage(def.image);
       if (image !== def.image) onProgress(`image ${def.image} is ${image} (BERTH_ORCHEST_IMAGES)`);
-      await images.ensurePulled(image, onProgress);
+      if (pull) await images.ensurePulled(image, onProgress);
       return { image, gpuSupport: false };
     }
     const env = loadEnvironment(projectDir, uuid);

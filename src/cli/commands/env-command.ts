@@ -3,6 +3,7 @@ import { duration, table } from '../format.ts';
 import { parseFlags, usageError } from '../parse-flags.ts';
 
 export const envHelp = `Usage: berth env build [--json] PATH
+       berth env build PATH --runtime kubernetes --dry-run
        berth env builds [--status S] [--limit N] [--before ID] [--json]
        berth env shell [--project P] ENV
 
@@ -27,8 +28,14 @@ mounted, removed when the shell ends. The environment is built first when needed
 --project the project is the current folder (registered if new); with BERTH_ENDPOINT set the shell
 runs on the server (--project required). The exit status is the shell's.
 
+With --runtime kubernetes --dry-run (or BERTH_RUNTIME=kubernetes), \`env build\` prints as YAML the
+builder Job (kaniko or BuildKit, BERTH_KUBE_BUILDER) of each environment whose image this
+installation has not pushed to BERTH_KUBE_REGISTRY yet, and creates nothing: no cluster needed.
+
 Options:
   --project P  env shell: a registered project, by name or uuid
+  --runtime R  env build --dry-run: kubernetes
+  --dry-run    env build: print the builder Jobs a build on the cluster would create (see above)
   --json   build: print {"environments": [{uuid, name, image, built, log}]};
            builds: print {"builds": [...], "next_cursor"} (pass it as --before for the next page)
 Exit status: 0 all images are ready, 1 a build failed or Docker is unreachable, 2 invalid input.`;
@@ -40,10 +47,18 @@ export async function envCommand(ctx: CliContext, args: string[]): Promise<numbe
     limit: { type: 'string' },
     before: { type: 'string' },
     project: { type: 'string' },
+    runtime: { type: 'string' },
+    'dry-run': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return ctx.out(envHelp), 0;
   const [verb, path, ...rest] = positionals;
+  if (values['dry-run'] || values.runtime !== undefined) {
+    if (verb !== 'build' || !values['dry-run']) throw usageError('env', '--runtime and --dry-run go together, with build (a build runs on BERTH_RUNTIME)', 'berth env build PATH --runtime kubernetes --dry-run');
+    if ((values.runtime ?? ctx.config.runtime) !== 'kubernetes') throw usageError('env build', '--dry-run prints the builder Jobs of a build on Kubernetes', 'add --runtime kubernetes (or set BERTH_RUNTIME=kubernetes)');
+    if (path === undefined || rest.length > 0) throw usageError('env', 'expected exactly one PATH', 'berth env build path/to/project --runtime kubernetes --dry-run');
+    return (await import('./kube-env-dry-run.ts')).kubeEnvBuildDryRun(ctx, path);
+  }
   if (verb === 'builds' && path === undefined) return listBuilds(ctx, values);
   if (verb === 'shell') {
     if (path === undefined || rest.length > 0) throw usageError('env shell', 'expected exactly one environment (its name or uuid)', 'berth env shell my-environment');
