@@ -88,6 +88,12 @@ export class TokenRegistry {
     return principal;
   }
 
+  /** The principal of a token by id (a forward names the caller's token by id), or null when it is unknown or revoked. */
+  async principalById(id: string): Promise<Principal | null> {
+    const row = await this.#tokens.get(id);
+    return row && row.revoked_at === null ? { tokenId: row.id, scope: row.scope as TokenScope, projectUuid: row.project_uuid } : null;
+  }
+
   async list(opts: { projectUuid?: string; includeRevoked?: boolean } = {}): Promise<TokenInfo[]> {
     return (await this.#tokens.list(opts)).map(info);
   }

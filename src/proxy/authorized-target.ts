@@ -5,6 +5,7 @@ import type { Principal } from '../auth/token-registry.ts';
 import type { ServiceRoute } from '../services/service-route.ts';
 import { BerthError } from '../errors.ts';
 import { forwardTarget } from './forward-target.ts';
+import { FORWARD_HEADER } from '../auth/forward-signature.ts';
 import type { ProxyContext } from './proxy-context.ts';
 import type { ProxyUrl } from './proxy-request.ts';
 import { lookupService } from './proxy-target.ts';
@@ -20,8 +21,10 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * route's handler, with the same caches (a token revoked through this server is refused at once).
  */
 export async function authorizedTarget(ctx: ProxyContext, u: ProxyUrl, method: string, headers: IncomingHttpHeaders): Promise<{ route: ServiceRoute; target: { host: string; port: number }; principal: Principal | null } | null> {
+  // A forward from another server, or a service on another host: the route checks and forwards (peer-forward.ts).
+  if (headers[FORWARD_HEADER] !== undefined) return null;
   const { project, route } = await lookupService(ctx, u);
-  if (!project || !route) return null;
+  if (!project || !route || route.elsewhere !== undefined) return null;
   let principal: Principal | null = null;
   if (route.definition.requires_authentication !== false) {
     const header = bearerToken(headers);
