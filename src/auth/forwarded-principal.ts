@@ -22,9 +22,23 @@ export interface Forwarded {
  * no replay) and the token it names must still be valid here, else 401 — a forged, replayed or
  * stale forward is never anyone.
  */
-export async function forwardedPrincipal(ctx: { peers?: ForwardGate | null; tokens: TokenRegistry }, req: { method: string; url: string; headers: IncomingHttpHeaders }): Promise<Forwarded | undefined> {
-  const raw = req.headers[FORWARD_HEADER];
-  if (raw === undefined) return undefined;
+export function forwardedPrincipal(ctx: { peers?: ForwardGate | null; tokens: TokenRegistry }, req: { method: string; url: string; headers: IncomingHttpHeaders }): Promise<Forwarded | undefined> {
+  if (req.headers[FORWARD_HEADER] === undefined) return Promise.resolve(undefined);
+  // Decided once per request (a forward is accepted once): the proxy's fast path and the route that
+  // takes over from it get the same answer, acceptance or refusal.
+  let decided = decisions.get(req.headers);
+  if (!decided) {
+    decided = decide(ctx, req);
+    decided.catch(() => undefined);
+    decisions.set(req.headers, decided);
+  }
+  return decided;
+}
+
+const decisions = new WeakMap<IncomingHttpHeaders, Promise<Forwarded>>();
+
+async function decide(ctx: { peers?: ForwardGate | null; tokens: TokenRegistry }, req: { method: string; url: string; headers: IncomingHttpHeaders }): Promise<Forwarded> {
+  const raw = req.headers[FORWARD_HEADER]!;
   if (!ctx.peers) {
     throw new BerthError('BERTH_E_FORWARD_REFUSED', 'a forwarded request was refused: this server shares no store with other servers', {
       problems: [{ path: 'X-Berth-Forward', message: 'not accepted here', fix: 'send the request with your token instead' }],

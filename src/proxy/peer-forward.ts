@@ -5,7 +5,7 @@ import type { Principal } from '../auth/token-registry.ts';
 import { BerthError } from '../errors.ts';
 import type { Peer } from '../leases/server-peers.ts';
 import type { ProxyContext } from './proxy-context.ts';
-import { HOP_HEADER, hopsOf } from './proxy-request.ts';
+import { HOP_HEADER, hopsOf, type ProxyUrl } from './proxy-request.ts';
 
 /** Hop-by-hop headers (RFC 9110 7.6.1): the hop to the other server is a hop of its own. */
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'expect'];
@@ -45,6 +45,11 @@ export async function peerRequest(ctx: Pick<ProxyContext, 'peers'>, o: { host: s
   headers[HOP_HEADER] = String(hopsOf(o.headers) + 1);
   headers[FORWARD_HEADER] = ctx.peers.sign(peer, { method: o.method, url, host: headers.host ?? '', tokenId: o.principal?.tokenId ?? null, ...o.client });
   return { peer, url, headers };
+}
+
+/** The target a server on the service's host gets: the client's, without `?berth_token=` (the forward vouches for the caller). */
+export function peerTarget(u: ProxyUrl): string {
+  return `${u.prefix}${u.rest || '/'}${u.query}`;
 }
 
 /** (`what`: e.g. `service "web"`.) The other host's server did not answer (`cause`) or none is up there: 503 naming the host, never a hang. */

@@ -21,7 +21,7 @@ function causeCode(e: Error & { code?: string; cause?: unknown }): string {
   return cause?.code ?? e.code ?? e.message;
 }
 import { lookupService, resolveHostAlias, resolveProxyTarget } from './proxy-target.ts';
-import { peerRequest, peerUnavailable } from './peer-forward.ts';
+import { peerRequest, peerTarget, peerUnavailable } from './peer-forward.ts';
 import type { Principal } from '../auth/token-registry.ts';
 
 /**
@@ -94,7 +94,7 @@ export async function serviceProxy(app: FastifyInstance, opts: { ctx: ProxyConte
 
   /** Sends the request to a Berth server on `host`, whose proxy answers it as its own (its answer comes back unchanged). */
   const toPeer = async (request: FastifyRequest, reply: FastifyReply, u: ProxyUrl, host: string, principal: Principal | null, client: { ip: string; proto: 'http' | 'https' }) => {
-    const sent = await peerRequest(ctx, { host, what: `service "${u.name}"`, url: forwardUrl(u), method: request.method, headers: request.headers, principal, client });
+    const sent = await peerRequest(ctx, { host, what: `service "${u.name}"`, url: peerTarget(u), method: request.method, headers: request.headers, principal, client });
     const down = (e: BerthError) => {
       request.log.warn({ service: u.name, host, code: e.code }, e.message);
       return reply.status(e.httpStatus).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(errorPage(e.httpStatus, e.message));
@@ -184,7 +184,7 @@ export async function serviceProxy(app: FastifyInstance, opts: { ctx: ProxyConte
       const host = route.elsewhere;
       if (host !== undefined && via !== 'forward') {
         // To a Berth server on the service's host, whose proxy opens the websocket as its own.
-        const sent = await peerRequest(ctx, { host, what: `service "${u.name}"`, url: forwardUrl(u), method: req.method ?? 'GET', headers: req.headers, principal, client, upgrade: true });
+        const sent = await peerRequest(ctx, { host, what: `service "${u.name}"`, url: peerTarget(u), method: req.method ?? 'GET', headers: req.headers, principal, client, upgrade: true });
         if (sent instanceof BerthError) throw sent;
         req.headers = sent.headers;
         req.url = sent.url;
@@ -203,11 +203,6 @@ export async function serviceProxy(app: FastifyInstance, opts: { ctx: ProxyConte
       wsProxy.ws(req, socket, head, { target: { host: upstream.host, port: upstream.port } }, () => socket.destroy());
     }).catch((e: unknown) => rejectUpgrade(socket, isBerthError(e) ? e : toBerthError(e as Error)));
   });
-}
-
-/** The target a server on the service's host gets: the client's, without `?berth_token=` (the forward vouches for the caller). */
-function forwardUrl(u: ProxyUrl): string {
-  return `${u.prefix}${u.rest || '/'}${u.query}`;
 }
 
 function rejectUpgrade(socket: Duplex, err: BerthError): void {

@@ -254,7 +254,8 @@ export class ServiceManager {
     if ((await this.#driverOf()).capabilities.ports) return;
     const own = Number(new URL(this.#endpoint()).port);
     const taken = new Set<number>();
-    for (const row of await this.#rows.list()) for (const p of (JSON.parse(row.definition_json) as ServiceDefinition).ports) taken.add(p);
+    // Another host's services hold that host's port numbers, not this one's.
+    for (const row of await this.#rows.list()) if (this.#elsewhere(row) === null) for (const p of (JSON.parse(row.definition_json) as ServiceDefinition).ports) taken.add(p);
     for (const port of def.ports) {
       const why = port === own ? "it is the Berth server's own port" : taken.has(port) ? 'another service already declares it' : null;
       if (!why) continue;
