@@ -8,9 +8,10 @@ import { WebSocket } from 'ws';
 import { signForward } from '../../src/auth/forward-signature.ts';
 import { InstallKey } from '../../src/events/install-key.ts';
 import { PATH_ROUTE_CSP } from '../../src/proxy/proxy-request.ts';
-import { REPO, Sandbox } from '../helpers/berth-cli.ts';
+import { pipeline, REPO, Sandbox, writePipeline } from '../helpers/berth-cli.ts';
 import { startServerProcess } from '../helpers/berth-server-process.ts';
 import { freshStore, type TestStore } from '../helpers/store-backends.ts';
+import { eventually } from '../helpers/eventually.ts';
 
 /**
  * Two `berth server` processes on one PostgreSQL database that count as two machines
@@ -24,16 +25,6 @@ const ADMIN = 'multi-host-admin-token-0123456789abc';
 const LEASE_SECONDS = 3;
 type Server = Awaited<ReturnType<typeof startServerProcess>>;
 type Json = any;
-
-async function until<T>(what: string, ms: number, get: () => Promise<T | undefined | false>): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await get();
-    if (v) return v;
-    if (Date.now() > end) assert.fail(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** A websocket's first message (the echo service's view of the handshake) and the echo of "ping"; or the refusal's status and body. */
 function openSocket(url: string, headers: Record<string, string>): Promise<{ first: Json; echo: string } | { status: number; body: string }> {
@@ -106,6 +97,10 @@ describe('two servers on two hosts (by BERTH_HOST_ID) on one PostgreSQL database
       BERTH_LEASE_SECONDS: String(LEASE_SECONDS),
       BERTH_STOP_GRACE_SECONDS: '1',
     };
+    box.file('steps/talk.sh', 'echo "first line"\nsleep 1\necho "second line"\n');
+    writePipeline(box, 'talk.orchest', pipeline('talk', [{ title: 'Talk', file: 'steps/talk.sh' }]));
+    const web = { name: 'web', image: 'x', command: process.execPath, args: `${echo} ${port + 1}`, ports: [port + 1], exposed: true, scope: ['interactive'] };
+    writePipeline(box, 'sess.orchest', pipeline('sess', [], { uuid: '22222222-2222-4333-8444-555555555555', services: { web } }));
     [a, b] = await Promise.all([startServerProcess({ ...env, BERTH_HOST_ID: 'host-a' }), startServerProcess({ ...env, BERTH_HOST_ID: 'host-b' })]);
     db = new pg.Client({ connectionString: store.env.BERTH_DATABASE_URL });
     await db.connect();
@@ -212,6 +207,44 @@ describe('two servers on two hosts (by BERTH_HOST_ID) on one PostgreSQL database
     controller.abort();
   });
 
+  it("a run's step log, followed through B while A runs it (step logs live in the shared BERTH_HOME)", async () => {
+    const { run } = await json(a, 'POST', '/api/projects/demo/runs', { pipeline: 'talk.orchest' });
+    const step = await eventually('the step started', async () => {
+      const r = await json(b, 'GET', `/api/runs/${run.uuid}`);
+      return r.steps[0].status !== 'PENDING' && r.steps[0];
+    });
+    const res = await api(b, 'GET', `/api/runs/${run.uuid}/steps/${step.uuid}/logs?follow=1`, { headers: { accept: 'text/event-stream' } });
+    assert.equal(res.status, 200);
+    const text = await res.text(); // the stream ends with the step
+    assert.ok(text.indexOf('first line') >= 0 && text.indexOf('second line') > text.indexOf('first line'), text);
+    assert.equal((await json(b, 'GET', `/api/runs/${run.uuid}`)).run.status, 'SUCCESS');
+  });
+
+  it("a session started through A: its exposed service, state, service log and stop through B are A's", async () => {
+    const base = '/api/projects/demo/pipelines/sess.orchest/session';
+    const started = await api(a, 'POST', base);
+    const view = JSON.parse(await started.text());
+    assert.equal(started.status, 201, JSON.stringify(view));
+    const res = await api(b, 'GET', `/api/projects/demo/services/web-${view.uuid}/${port + 1}/hi`);
+    assert.equal(res.status, 200);
+    const seen = await res.json();
+    assert.equal(seen.url, '/hi');
+    assert.equal(seen.headers['x-berth-hops'], '2');
+    const status = await json(b, 'GET', base);
+    assert.deepEqual([status.status, status.services.map((s: Json) => s.state)], ['RUNNING', ['running']]);
+    assert.match(await (await api(b, 'GET', `${base}/services/web/logs`)).text(), new RegExp(`echo service on ${port + 1}`));
+    const stopped = await json(b, 'DELETE', base);
+    assert.equal(stopped.status, 'STOPPED');
+    await eventually('the session service stopped on host-a', async () => {
+      try {
+        await fetch(`http://127.0.0.1:${port + 1}/`);
+        return false;
+      } catch {
+        return true;
+      }
+    }, 10_000);
+  });
+
   it('forged, tampered, misaddressed, stale and replayed forwards are refused (401); a genuine one is served once', async () => {
     const path = `${prefix}/forged`;
     const host = new URL(a.url).host;
@@ -286,28 +319,28 @@ describe('two servers on two hosts (by BERTH_HOST_ID) on one PostgreSQL database
     assert.equal(listed.services[0].status, 'unknown', 'no server on host-a can tell');
 
     // Once A's lease has run out, no server holds one on host-a.
-    await until('A’s lease expired', (LEASE_SECONDS + 5) * 1000, async () => {
+    await eventually('A’s lease expired', async () => {
       const res = await api(b, 'GET', `${prefix}/later`);
       return res.status === 503 && /no Berth server there holds a live lease/.test(await res.text());
-    });
+    }, (LEASE_SECONDS + 5) * 1000);
 
     // The service outlived its server; a new server on host-a adopts it and B reaches it again.
     a = await startServerProcess({ ...env, BERTH_HOST_ID: 'host-a' });
-    const back = await until('the service through B again', 15_000, async () => {
+    const back = await eventually('the service through B again', async () => {
       const res = await api(b, 'GET', `${prefix}/back`);
       return res.status === 200 && res;
-    });
+    }, 15_000);
     assert.equal((await back.json()).headers['x-berth-hops'], '2');
     // Removed through B: A stops it.
     assert.equal((await api(b, 'DELETE', '/api/projects/demo/services/echo')).status, 204);
     assert.equal((await api(a, 'GET', '/api/projects/demo/services/echo')).status, 404);
-    await until('nothing listens on the port any more', 10_000, async () => {
+    await eventually('nothing listens on the port any more', async () => {
       try {
         await fetch(`http://127.0.0.1:${port}/`);
         return false;
       } catch {
         return true;
       }
-    });
+    }, 10_000);
   });
 });
