@@ -22,7 +22,7 @@ import { eventually } from '../helpers/eventually.ts';
  * forward is refused; with A killed, B answers 503 naming host-a at once, never hangs.
  */
 const ADMIN = 'multi-host-admin-token-0123456789abc';
-const LEASE_SECONDS = 3;
+const LEASE_SECONDS = 6;
 type Server = Awaited<ReturnType<typeof startServerProcess>>;
 type Json = any;
 
@@ -217,7 +217,9 @@ describe('two servers on two hosts (by BERTH_HOST_ID) on one PostgreSQL database
     assert.equal(res.status, 200);
     const text = await res.text(); // the stream ends with the step
     assert.ok(text.indexOf('first line') >= 0 && text.indexOf('second line') > text.indexOf('first line'), text);
-    assert.equal((await json(b, 'GET', `/api/runs/${run.uuid}`)).run.status, 'SUCCESS');
+    assert.match(text, /event: end\ndata: \{"status":"SUCCESS"/);
+    // The run ends just after its last step.
+    await eventually('the run SUCCESS as seen from B', async () => (await json(b, 'GET', `/api/runs/${run.uuid}`)).run.status === 'SUCCESS', 10_000);
   });
 
   it("a session started through A: its exposed service, state, service log and stop through B are A's", async () => {
