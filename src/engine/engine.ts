@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { realpathSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { hostname, userInfo } from 'node:os';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { HelperHealth } from '../runtimes/driver.ts';
@@ -34,7 +34,7 @@ import { ServiceManager } from '../services/service-manager.ts';
 import { InstanceRepository } from '../store/instance-repository.ts';
 import type { ManagedDriver } from '../runtimes/managed-driver.ts';
 import { BuildQueue } from '../environments/build-queue.ts';
-import { ownerState } from '../leases/owner-lease.ts';
+import { ownerState, thisProcess, useHostId } from '../leases/owner-lease.ts';
 import type { EnvironmentImage } from '../environments/environment-images.ts';
 import { findEnvironments, loadEnvironment } from '../environments/environment-loader.ts';
 import { EnvVars } from '../projects/env-vars.ts';
@@ -67,7 +67,7 @@ export class Engine {
   readonly #runtimes: StepRuntimes;
   /** Every runtime's shared driver: runs, sessions, services and instances all use these. */
   readonly runtimes: RuntimeRegistry;
-  readonly #host = hostname();
+  readonly #host = thisProcess().host;
   #instances: InstanceService | undefined;
   /** Pipeline runs from file to end state (plan, record, session, steps). */
   readonly #runner: PipelineRunner;
@@ -137,6 +137,7 @@ export class Engine {
 
   /** Opens the store under config.home and reconciles runs whose runner process died. */
   static async open(config: BerthConfig, opts: EngineOptions = {}): Promise<Engine> {
+    useHostId(config.hostId);
     const db = await openStore(config.database);
     const engine = new Engine(config, db, opts);
     await engine.outbox.syncTelemetry();
@@ -150,7 +151,7 @@ export class Engine {
    * scheduler leadership and other servers' events (nothing to do on SQLite).
    */
   shareStore(log: (line: string) => void): Promise<SharedStoreDuties> {
-    return startSharedStoreDuties({ db: this.#db, hook: this.#hook, config: this.config, onRunsEnded: (uuids) => this.#stopWorkloadsOf(uuids), onServerGone: () => this.sessions.reconcile(), onEvents: () => this.outbox.recorder.nudge(), log });
+    return startSharedStoreDuties({ db: this.#db, hook: this.#hook, config: this.config, forwardKey: this.outbox.key.derive('server forward v1'), onRunsEnded: (uuids) => this.#stopWorkloadsOf(uuids), onServerGone: () => this.sessions.reconcile(), onEvents: () => this.outbox.recorder.nudge(), log });
   }
 
   /** Named background instances (`berth instance`), owned by the OS user running Berth (root is admin). */

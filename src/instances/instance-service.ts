@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { BerthConfig } from '../config/config.ts';
 import { checkInstanceName, matchesInstance } from '../core/instance-name.ts';
@@ -7,6 +6,7 @@ import type { ExecResult, WorkloadHandle, WorkloadStats } from '../runtimes/driv
 import type { ManagedDriver } from '../runtimes/managed-driver.ts';
 import { parseSignal } from '../runtimes/process/parse-signal.ts';
 import { readProcStat } from '../leases/proc-stat.ts';
+import { thisProcess } from '../leases/owner-lease.ts';
 import { BerthError } from '../errors.ts';
 import { InstanceRepository, type InstanceRow, type Viewer } from '../store/instance-repository.ts';
 import { runtimeNames, type RuntimeRegistry } from '../runtimes/runtime-registry.ts';
@@ -44,7 +44,7 @@ export class InstanceService {
   readonly #config: BerthConfig;
   readonly #repo: InstanceRepository;
   readonly #user: InstanceUser;
-  readonly #host = hostname();
+  readonly #host = thisProcess().host;
   readonly #runtimes: RuntimeRegistry;
 
   constructor(deps: { repo: InstanceRepository; config: BerthConfig; user: InstanceUser; runtimes: RuntimeRegistry }) {

@@ -1,7 +1,7 @@
-import { hostname } from 'node:os';
 import type { Kysely } from 'kysely';
 import { LeaseRepository } from '../store/lease-repository.ts';
 import type { Database } from '../store/tables.ts';
+import { thisProcess } from './owner-lease.ts';
 
 /**
  * This server's lease on a shared store: renewed every third of the lease time (a heartbeat), so a
@@ -11,7 +11,7 @@ import type { Database } from '../store/tables.ts';
  */
 export class ServerLease {
   readonly id: string;
-  readonly host = hostname();
+  readonly host = thisProcess().host;
   readonly pid = process.pid;
   readonly #leases: LeaseRepository;
   readonly #leaseMs: number;
@@ -20,6 +20,7 @@ export class ServerLease {
   #timer: NodeJS.Timeout | null = null;
   #renewing: Promise<void> | null = null;
   #reaping: Promise<void> | null = null;
+  #url: string | null = null;
 
   constructor(db: Kysely<Database>, opts: { leaseMs: number; onBeat?: () => Promise<void>; log?: (line: string) => void }) {
     this.#leases = new LeaseRepository(db);
@@ -44,9 +45,15 @@ export class ServerLease {
     this.#timer.unref();
   }
 
+  /** Records where other servers reach this one (once it listens): they forward requests for what runs on this host here. */
+  async advertise(url: string): Promise<void> {
+    this.#url = url;
+    await this.#renew();
+  }
+
   async #renew(): Promise<void> {
     const now = Date.now();
-    await this.#leases.renew({ id: this.id, host: this.host, pid: this.pid, now: new Date(now).toISOString(), leaseUntil: new Date(now + this.#leaseMs).toISOString() });
+    await this.#leases.renew({ id: this.id, host: this.host, pid: this.pid, now: new Date(now).toISOString(), leaseUntil: new Date(now + this.#leaseMs).toISOString(), url: this.#url });
   }
 
   async #beat(): Promise<void> {

@@ -164,9 +164,9 @@ describe('three servers on one PostgreSQL database', () => {
     const client = new pg.Client({ connectionString: store.env.BERTH_DATABASE_URL });
     await client.connect();
     try {
-      const N = 300;
+      const N = 1000;
       await seedDeliveries(client, { subscriber: 'sub-1', prefix: 'delivery', url, count: N });
-      await receiver.waitFor((r) => new Set(r.map((x) => x.headers['x-berth-delivery'])).size >= N, `${N} deliveries`, 60_000);
+      await receiver.waitFor((r) => new Set(r.map((x) => x.headers['x-berth-delivery'])).size >= N, `${N} deliveries`, 120_000);
       await new Promise((r) => setTimeout(r, 1000));
       const ids = receiver.received.map((r) => r.headers['x-berth-delivery']);
       assert.equal(ids.length, N, 'no delivery was sent twice');
