@@ -14,6 +14,7 @@ import { sessionServiceSpec } from './session-service-spec.ts';
 import { serviceUpstream } from '../services/service-upstream.ts';
 import { ProjectRepository } from '../store/project-repository.ts';
 import { SessionRepository, type SessionRow, type SessionServiceRow } from '../store/session-repository.ts';
+import { ServiceSessionRepository } from '../store/service-session-repository.ts';
 import type { StateChangeHook } from '../store/state-change.ts';
 import type { Database } from '../store/tables.ts';
 import type { EnvVars } from '../projects/env-vars.ts';
@@ -68,6 +69,7 @@ export class SessionManager {
   readonly #rows: SessionRepository;
   readonly #projects: ProjectRepository;
   readonly #leases: LeaseRepository;
+  readonly #access: ServiceSessionRepository;
   readonly #vars: EnvVars;
   readonly #host = hostname();
 
@@ -85,6 +87,7 @@ export class SessionManager {
     this.#rows = new SessionRepository(deps.db, { hook: deps.hook });
     this.#projects = new ProjectRepository(deps.db, { hook: deps.hook });
     this.#leases = new LeaseRepository(deps.db);
+    this.#access = new ServiceSessionRepository(deps.db);
     this.#vars = deps.envVars;
   }
 
@@ -370,7 +373,7 @@ export class SessionManager {
     return { ...vars.project, ...vars.pipeline };
   }
 
-  /** Stops and removes the session's workloads (recorded ones and any found by label), last started first. */
+  /** Stops and removes the session's workloads (recorded ones and any found by label), last started first, and forgets its services' browser access. */
   async #teardown(row: SessionRow): Promise<void> {
     const runtime = await this.#runtimes.get(row.runtime as RuntimeName);
     const recorded = (await this.#rows.services(row.uuid)).map((s) => parseHandle(s.handle_json)).filter((h): h is WorkloadHandle => h !== null);
@@ -381,6 +384,8 @@ export class SessionManager {
       await runtime.driver.remove(handle);
     }
     if (!runtime.driver.capabilities.isolation) this.#sweepKernels(row.uuid);
+    // Tickets, browser sessions and short host labels of its services open nothing any more.
+    await this.#access.deleteForSession(row.project_uuid, row.uuid);
     await this.#onTeardown?.(row.uuid).catch((e: unknown) => this.#log.warn({ session: row.uuid, err: String(e) }, 'recording the kernels stopped failed'));
   }
 
