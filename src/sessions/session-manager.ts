@@ -27,7 +27,8 @@ import { errorText, type Logger } from '../log.ts';
 import type { StepRuntime } from '../runs/step-runtime.ts';
 import { sessionView, type SessionView } from './session-view.ts';
 import { jupyterAnswers, killSessionKernels, planSessionJupyter } from './session-jupyter.ts';
-import { planDockerJupyter } from './session-jupyter-docker.ts';
+import { dockerKernelHostImage, dockerKernelHostSpec, planDockerJupyter } from './session-jupyter-docker.ts';
+import { KernelHostLauncher } from './kernel-host-launcher.ts';
 
 export interface SessionStartOptions {
   runtime?: RuntimeName;
@@ -314,12 +315,6 @@ export class SessionManager {
       opts.onProgress?.(`jupyter: not started: ${plan.skipped}`);
       return;
     }
-    // Kernel hosts first (Docker): Jupyter's relay kernels reach them by name on the session network.
-    for (const host of plan.kernelHosts ?? []) {
-      opts.signal?.throwIfAborted();
-      opts.onProgress?.(`jupyter: kernel host ${host.labels.service} (${host.image})`);
-      await runtime.driver.start(host, opts.signal);
-    }
     const position = (await this.#rows.services(row.uuid)).length;
     await this.#rows.addService({ session_uuid: row.uuid, name: JUPYTER_SERVICE, position, definition_json: JSON.stringify(plan.definition), handle_json: null, log_path: plan.spec.logPath, restarts: 0 });
     opts.onProgress?.(`jupyter: starting (${plan.definition.image.replace(/^host:/, '')})`);
@@ -337,6 +332,30 @@ export class SessionManager {
       });
     }
     opts.onProgress?.('jupyter: ready');
+  }
+
+  /**
+   * Starts and removes the kernel host containers of Docker sessions as their Jupyter asks for kernels
+   * (a Berth server runs it: kernels are asked for only through its proxy). Close it before the engine.
+   */
+  kernelHosts(log: Logger): KernelHostLauncher {
+    return new KernelHostLauncher({
+      home: this.#config.home,
+      driver: async () => (await this.#runtimes.get('docker')).driver,
+      log,
+      sessions: {
+        list: async () => (await this.#rows.list()).filter((r) => r.runtime === 'docker'),
+        isRunning: async (uuid) => (await this.#rows.get(uuid))?.status === 'RUNNING',
+        spec: async (uuid, environment) => {
+          const row = await this.#rows.get(uuid);
+          const image = dockerKernelHostImage(this.#config.home, uuid, environment);
+          if (row?.status !== 'RUNNING' || image === null) return null;
+          const loaded = loadPipeline(row.pipeline_file);
+          const inherited = await this.#inherited(row.project_uuid, row.pipeline_uuid);
+          return dockerKernelHostSpec(this.#config, { sessionUuid: uuid, projectUuid: row.project_uuid, pipelineUuid: row.pipeline_uuid, pipelineFile: loaded.file, projectDir: loaded.projectDir, inherited }, environment, image);
+        },
+      },
+    });
   }
 
   #spec(

@@ -114,10 +114,12 @@ if (ctx.available) {
       await eventually('the kernel process ended and its request is gone', () => kernelProcesses().length === 0 && readdirSync(requests).length === 0);
       const left = (await (await t.api('GET', `${session.jupyter!.url}api/kernels`, { token: alpha })).json()) as unknown[];
       assert.deepEqual(left, []);
+      // With its last kernel gone the kernel host exits after a while, and Berth removes its container (decision 0021).
+      await eventually('the kernel host container removed', async () => (await containers([`berth.owner.session=${session.uuid}`, `berth.owner.service=berth-kernels-${ENV}`])).length === 0, 60_000);
     });
 
     it('stopping the session leaves no container of it', async () => {
-      assert.ok((await containers([`berth.owner.session=${session.uuid}`])).length >= 2);
+      assert.equal((await containers([`berth.owner.session=${session.uuid}`, 'berth.owner.service=berth-jupyter'])).length, 1);
       const stopped = await t.api('DELETE', base, { token: alpha });
       assert.equal(stopped.status, 200);
       await eventually('no container of the session left', async () => (await containers([`berth.owner.session=${session.uuid}`])).length === 0);
