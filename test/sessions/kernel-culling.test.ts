@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { ADMIN, TestServer } from '../helpers/berth-server.ts';
-import { dockerTestContext } from '../helpers/docker-test-context.ts';
+import { dockerTestContext, JUPYTER_IMAGE, KERNEL_BASE_IMAGE, skipWithoutImages } from '../helpers/docker-test-context.ts';
+import { processesWith } from '../helpers/processes.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { execute, openSocket } from '../helpers/jupyter-kernel-socket.ts';
 import { notebookProjectFiles } from '../helpers/notebook-project.ts';
@@ -22,28 +22,41 @@ const hasJupyter = spawnSync(PYTHON, ['-c', 'import jupyter_server, ipykernel'],
 // starting too, counting from its start): a kernel on Docker waits for its kernel host container first.
 const cull = (seconds: number) => ({ BERTH_KERNEL_IDLE_CULL_SECONDS: String(seconds) });
 
-/** Processes whose command line contains `text` (this machine's /proc). */
-function processesWith(text: string): number[] {
-  return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
-    try {
-      return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(text);
-    } catch {
-      return false;
-    }
-  }).map(Number);
-}
-
-/** The session's Jupyter through Berth: start a kernel, list kernels, open a kernel's websocket. */
-function jupyterOf(t: TestServer, url: () => string) {
+/**
+ * A test server whose project "alpha" (`files`) has its pipeline's session started (hooks of the
+ * enclosing suite), and that session's Jupyter through Berth: start a kernel, list kernels, open a
+ * kernel's websocket.
+ */
+function sessionWithJupyter(env: Record<string, string>, files: Record<string, string>) {
+  const t = new TestServer();
+  const base = '/api/projects/alpha/pipelines/p.orchest/session';
+  const at = { url: '', session: '' };
+  before(async () => {
+    await t.start({ env: { BERTH_PYTHON: PYTHON, ...env } });
+    await t.project('alpha', files);
+    const started = await t.api('POST', base);
+    assert.equal(started.status, 201, await started.clone().text());
+    const view = (await started.json()) as { uuid: string; jupyter: { url: string } | null };
+    assert.ok(view.jupyter);
+    [at.url, at.session] = [view.jupyter.url, view.uuid];
+  });
+  after(async () => {
+    await t.api('DELETE', base).catch(() => undefined);
+    await t.close();
+    t.cleanup();
+  });
   return {
+    t,
+    at,
+    stop: () => t.api('DELETE', base),
     start: async (name: string) => {
-      const res = await t.api('POST', `${url()}api/kernels`, { body: { name } });
+      const res = await t.api('POST', `${at.url}api/kernels`, { body: { name } });
       assert.equal(res.status, 201, await res.clone().text());
       return ((await res.json()) as { id: string }).id;
     },
-    kernels: async () => ((await (await t.api('GET', `${url()}api/kernels`)).json()) as Array<{ id: string }>).map((k) => k.id),
+    kernels: async () => ((await (await t.api('GET', `${at.url}api/kernels`)).json()) as Array<{ id: string }>).map((k) => k.id),
     socket: async (id: string) => {
-      const ws = await openSocket(`${t.url.replace(/^http/, 'ws')}${url()}api/kernels/${id}/channels?session_id=${randomUUID()}`, { authorization: `Bearer ${ADMIN}` });
+      const ws = await openSocket(`${t.url.replace(/^http/, 'ws')}${at.url}api/kernels/${id}/channels?session_id=${randomUUID()}`, { authorization: `Bearer ${ADMIN}` });
       assert.ok(ws instanceof WebSocket, `handshake answered ${String(ws)}`);
       return ws;
     },
@@ -51,26 +64,8 @@ function jupyterOf(t: TestServer, url: () => string) {
 }
 
 describe('idle kernels are culled (process runtime, real Jupyter Server)', { skip: hasJupyter ? false : `${PYTHON} has no jupyter_server/ipykernel`, timeout: 300_000 }, () => {
-  const t = new TestServer();
-  let url = '';
-  let session = '';
-  const base = '/api/projects/alpha/pipelines/p.orchest/session';
-  const jupyter = jupyterOf(t, () => url);
-
-  before(async () => {
-    await t.start({ env: { BERTH_PYTHON: PYTHON, ...cull(15) } });
-    await t.project('alpha', notebookProjectFiles({ pipelineUuid: '41111111-2222-4333-8444-555555555555', env: 'env-one', baseImage: 'orchest/base-kernel-py' }));
-    const started = await t.api('POST', base);
-    assert.equal(started.status, 201, await started.clone().text());
-    const view = (await started.json()) as { uuid: string; jupyter: { url: string } | null };
-    assert.ok(view.jupyter);
-    [url, session] = [view.jupyter.url, view.uuid];
-  });
-  after(async () => {
-    await t.api('DELETE', base).catch(() => undefined);
-    await t.close();
-    t.cleanup();
-  });
+  const jupyter = sessionWithJupyter(cull(15), notebookProjectFiles({ pipelineUuid: '41111111-2222-4333-8444-555555555555', env: 'env-one', baseImage: 'orchest/base-kernel-py' }));
+  const { t } = jupyter;
 
   it('ends a kernel nobody uses after the idle time (its process too), and keeps one a client is connected to', async () => {
     const idle = await jupyter.start('orchest-kernel-env-one');
@@ -78,7 +73,7 @@ describe('idle kernels are culled (process runtime, real Jupyter Server)', { ski
     const ws = await jupyter.socket(connected);
     try {
       assert.equal((await execute(ws, 'print(6 * 7)')).stdout.trim(), '42');
-      const runtime = join(t.home, 'sessions', session, 'jupyter', 'runtime');
+      const runtime = join(t.home, 'sessions', jupyter.at.session, 'jupyter', 'runtime');
       assert.equal(processesWith(join(runtime, `kernel-${idle}.json`)).length, 1, 'the idle kernel runs');
       await eventually('the idle kernel culled', async () => !(await jupyter.kernels()).includes(idle), 90_000);
       await eventually('its process ended', () => processesWith(join(runtime, `kernel-${idle}.json`)).length === 0);
@@ -96,36 +91,14 @@ describe('idle kernels are culled (process runtime, real Jupyter Server)', { ski
 });
 
 const ctx = await dockerTestContext('kernel culling on Docker');
-const JUPYTER_IMAGE = 'berth-test/jupyter:1';
-const ENV_BASE_IMAGE = 'berth-test/orchest-base-kernel-py:2';
 const ENV = 'dddddddd-1111-4111-8111-000000000002';
-const missing = ctx.available
-  ? (await Promise.all([JUPYTER_IMAGE, ENV_BASE_IMAGE].map(async (i) => ((await ctx.docker.getImage(i).inspect().then(() => true, () => false)) ? null : i)))).filter((i) => i !== null)
-  : [];
+const skip = await skipWithoutImages(ctx, [JUPYTER_IMAGE, KERNEL_BASE_IMAGE]);
 
 if (ctx.available) {
-  describe('idle kernels are culled on Docker, and their kernel host container goes', { skip: missing.length ? `missing ${missing.join(', ')} (run scripts/build-test-images.sh)` : false, timeout: 600_000 }, () => {
-    const t = new TestServer();
-    let url = '';
-    let session = '';
-    const base = '/api/projects/alpha/pipelines/p.orchest/session';
-    const jupyter = jupyterOf(t, () => url);
-    const hosts = async () => ctx.docker.listContainers({ all: true, filters: { label: [`berth.owner.session=${session}`, `berth.owner.service=berth-kernels-${ENV}`] } });
-
-    before(async () => {
-      await t.start({ env: { BERTH_PYTHON: PYTHON, BERTH_RUNTIME: 'docker', BERTH_JUPYTER_IMAGE: JUPYTER_IMAGE, ...cull(30) } });
-      await t.project('alpha', notebookProjectFiles({ pipelineUuid: '51111111-2222-4333-8444-555555555555', env: ENV, baseImage: ENV_BASE_IMAGE }));
-      const started = await t.api('POST', base);
-      assert.equal(started.status, 201, await started.clone().text());
-      const view = (await started.json()) as { uuid: string; jupyter: { url: string } | null };
-      assert.ok(view.jupyter);
-      [url, session] = [view.jupyter.url, view.uuid];
-    });
-    after(async () => {
-      await t.api('DELETE', base).catch(() => undefined);
-      await t.close();
-      t.cleanup();
-    });
+  describe('idle kernels are culled on Docker, and their kernel host container goes', { skip, timeout: 600_000 }, () => {
+    const jupyter = sessionWithJupyter({ BERTH_RUNTIME: 'docker', BERTH_JUPYTER_IMAGE: JUPYTER_IMAGE, ...cull(30) }, notebookProjectFiles({ pipelineUuid: '51111111-2222-4333-8444-555555555555', env: ENV, baseImage: KERNEL_BASE_IMAGE }));
+    const containers = async (service?: string) => ctx.docker.listContainers({ all: true, filters: { label: [`berth.owner.session=${jupyter.at.session}`, ...(service ? [`berth.owner.service=${service}`] : [])] } });
+    const hosts = () => containers(`berth-kernels-${ENV}`);
 
     it("culls an idle kernel, and its environment's kernel host container is removed with its last kernel", async () => {
       const kernel = await jupyter.start(`orchest-kernel-${ENV}`);
@@ -156,8 +129,8 @@ if (ctx.available) {
     });
 
     it('stopping the session leaves no container of it', async () => {
-      assert.equal((await t.api('DELETE', base)).status, 200);
-      await eventually('no container of the session left', async () => (await ctx.docker.listContainers({ all: true, filters: { label: [`berth.owner.session=${session}`] } })).length === 0);
+      assert.equal((await jupyter.stop()).status, 200);
+      await eventually('no container of the session left', async () => (await containers()).length === 0);
     });
   });
 }

@@ -10,21 +10,18 @@ import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { REPO } from '../helpers/berth-cli.ts';
 import { startServerProcess } from '../helpers/berth-server-process.ts';
-import { dockerTestContext } from '../helpers/docker-test-context.ts';
+import { BUSYBOX_IMAGE, dockerTestContext, JUPYTER_IMAGE, KERNEL_BASE_IMAGE, skipWithoutImages } from '../helpers/docker-test-context.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { execute, openSocket } from '../helpers/jupyter-kernel-socket.ts';
 import { notebookProjectFiles } from '../helpers/notebook-project.ts';
 
-const JUPYTER_IMAGE = 'berth-test/jupyter:1';
-const ENV_BASE_IMAGE = 'berth-test/orchest-base-kernel-py:2';
+const ENV_BASE_IMAGE = KERNEL_BASE_IMAGE;
 const ENV = 'dddddddd-1111-4111-8111-000000000003';
 const ADMIN = 'restart-admin-token-0123456789';
 /** An environment whose image has no python3 (busybox): its kernel host cannot start. */
 const BROKEN = 'dddddddd-1111-4111-8111-00000000000b';
 const ctx = await dockerTestContext('kernel hosts across a Berth restart');
-const missing = ctx.available
-  ? (await Promise.all([JUPYTER_IMAGE, ENV_BASE_IMAGE].map(async (i) => ((await ctx.docker.getImage(i).inspect().then(() => true, () => false)) ? null : i)))).filter((i) => i !== null)
-  : [];
+const skip = await skipWithoutImages(ctx, [JUPYTER_IMAGE, ENV_BASE_IMAGE, BUSYBOX_IMAGE]);
 
 /**
  * Issue 16: kernel containers are adopted or removed after a Berth restart; none is left behind. A
@@ -34,7 +31,7 @@ const missing = ctx.available
  * Berth to start removes them.
  */
 if (ctx.available) {
-  describe('kernel host containers across a killed Berth (real Docker, real Jupyter Server)', { skip: missing.length ? `missing ${missing.join(', ')} (run scripts/build-test-images.sh)` : false, timeout: 600_000 }, () => {
+  describe('kernel host containers across a killed Berth (real Docker, real Jupyter Server)', { skip, timeout: 600_000 }, () => {
     const root = mkdtempSync(join(tmpdir(), 'berth-kernel-restart-'));
     const home = join(root, 'home');
     const project = join(root, 'alpha');
@@ -76,7 +73,7 @@ if (ctx.available) {
     before(async () => {
       const files = {
         ...notebookProjectFiles({ pipelineUuid: '61111111-2222-4333-8444-555555555555', env: ENV, baseImage: ENV_BASE_IMAGE }),
-        [`.orchest/environments/${BROKEN}/properties.json`]: JSON.stringify({ name: 'No Python', base_image: 'registry:berth-test/busybox:1', language: 'python' }),
+        [`.orchest/environments/${BROKEN}/properties.json`]: JSON.stringify({ name: 'No Python', base_image: `registry:${BUSYBOX_IMAGE}`, language: 'python' }),
       };
       for (const [rel, content] of Object.entries(files)) {
         mkdirSync(dirname(join(project, rel)), { recursive: true });
