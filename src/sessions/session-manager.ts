@@ -344,7 +344,7 @@ export class SessionManager {
       driver: async () => (await this.#runtimes.get('docker')).driver,
       log,
       sessions: {
-        list: async () => (await this.#rows.list()).filter((r) => r.runtime === 'docker'),
+        list: () => this.#rows.statusesOn('docker'),
         isRunning: async (uuid) => (await this.#rows.get(uuid))?.status === 'RUNNING',
         spec: async (uuid, environment) => {
           const row = await this.#rows.get(uuid);
