@@ -38,6 +38,8 @@ const CACHE_MS = 1000;
 export class TokenRegistry {
   readonly #tokens: TokenRepository;
   readonly #cache = new Map<string, { principal: Principal; until: number }>();
+  /** principalById's cache (the same second as `#cache`; a revocation here clears it at once). */
+  readonly #byId = new Map<string, { principal: Principal; until: number }>();
   readonly #now: () => number;
   readonly #revoked = new Set<(tokenId: string) => void>();
 
@@ -88,6 +90,18 @@ export class TokenRegistry {
     return principal;
   }
 
+  /** The principal of a token by id (a forward names the caller's token by id), or null when it is unknown or revoked. */
+  async principalById(id: string): Promise<Principal | null> {
+    const cached = this.#byId.get(id);
+    if (cached && cached.until > this.#now()) return cached.principal;
+    const row = await this.#tokens.get(id);
+    const principal: Principal | null = row && row.revoked_at === null ? { tokenId: row.id, scope: row.scope as TokenScope, projectUuid: row.project_uuid } : null;
+    if (this.#byId.size > 10_000) this.#byId.clear();
+    if (principal) this.#byId.set(id, { principal, until: this.#now() + CACHE_MS });
+    else this.#byId.delete(id);
+    return principal;
+  }
+
   async list(opts: { projectUuid?: string; includeRevoked?: boolean } = {}): Promise<TokenInfo[]> {
     return (await this.#tokens.list(opts)).map(info);
   }
@@ -104,6 +118,7 @@ export class TokenRegistry {
     if (!row) throw notFound(id);
     await this.#tokens.revoke(id, new Date(this.#now()).toISOString());
     for (const [hash, entry] of this.#cache) if (entry.principal.tokenId === id) this.#cache.delete(hash);
+    this.#byId.delete(id);
     for (const listener of this.#revoked) listener(id);
     return this.get(id);
   }

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { BerthError } from '../errors.ts';
 import { type KubeSettings, kubeSettings } from './kube-settings.ts';
 import { ORCHEST_BASE_IMAGES } from '../core/environment-image.ts';
+import { advertiseUrlOf, hostIdOf } from './server-identity.ts';
 
 export const RUNTIMES = ['process', 'docker', 'kubernetes'] as const;
 export type RuntimeName = (typeof RUNTIMES)[number];
@@ -21,6 +22,10 @@ export interface BerthConfig {
    * whose lease expired has its work taken over or ended by a survivor (PostgreSQL, several servers).
    */
   leaseMs: number;
+  /** BERTH_HOST_ID (default the host name): this machine in "same host" decisions (server-identity.ts). */
+  hostId: string;
+  /** BERTH_ADVERTISE_URL: where other servers on the store reach this one (unset: from the listen address). */
+  advertiseUrl: string | undefined;
   /** The shared data folder steps see as /data (BERTH_DATA_DIR / ORCHEST_DATA_DIR on the process runtime). */
   dataDir: string;
   runtime: RuntimeName;
@@ -131,6 +136,8 @@ export function loadConfig(env: Env = process.env): BerthConfig {
     dbPath: join(home, 'berth.db'),
     database: databaseOf(env.BERTH_DATABASE_URL, join(home, 'berth.db')),
     leaseMs: leaseSeconds(env) * 1000,
+    hostId: hostIdOf(env),
+    advertiseUrl: advertiseUrlOf(env),
     dataDir: resolve(env.BERTH_DATA_DIR || join(home, 'data')),
     runtime: runtime as RuntimeName,
     defaultParallelism: availableParallelism(),

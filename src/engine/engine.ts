@@ -1,17 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { realpathSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { hostname, userInfo } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { HelperHealth } from '../runtimes/driver.ts';
 import { openEnvironmentShell, type OpenedShell } from '../runs/environment-shells.ts';
 import type { BerthConfig, RuntimeName } from '../config/config.ts';
-import type { PipelineDefinition } from '../core/pipeline-types.ts';
-import { serializePipeline } from '../core/pipeline-validation.ts';
-import { planRun, resolveStepSelectors, type RunPlan } from '../core/run-planner.ts';
-import { interactiveSessionUuid } from '../core/step-environment.ts';
-import type { RunType, Status } from '../core/statuses.ts';
+import type { Status } from '../core/statuses.ts';
 import { BerthError } from '../errors.ts';
 import { createLogger, errorText, type Logger } from '../log.ts';
 import { JobService } from '../jobs/job-service.ts';
@@ -25,11 +21,8 @@ import { ProjectRepository } from '../store/project-repository.ts';
 import { RunRepository, type RunRow } from '../store/run-repository.ts';
 import type { Database } from '../store/tables.ts';
 import { InstanceService } from '../instances/instance-service.ts';
-import { checkStepFiles, loadCheckedPipeline, loadPipeline, projectNameOf, stepFileError, type LoadedPipeline } from '../projects/pipeline-loader.ts';
-import type { RunObserver } from '../runs/run-events.ts';
+import { loadCheckedPipeline, projectNameOf, type LoadedPipeline } from '../projects/pipeline-loader.ts';
 import type { RunOptions } from '../runs/run-options.ts';
-import { RunExecutor, type PreparedStep } from '../runs/run-executor.ts';
-import { precreateStepLogs, stepLogPath } from '../runs/precreate-step-logs.ts';
 import { runReport, type RunReport } from '../runs/run-report.ts';
 import { StepRuntimes } from '../runs/step-runtimes.ts';
 import { RuntimeRegistry } from '../runtimes/runtime-registry.ts';
@@ -41,20 +34,17 @@ import { ServiceManager } from '../services/service-manager.ts';
 import { InstanceRepository } from '../store/instance-repository.ts';
 import type { ManagedDriver } from '../runtimes/managed-driver.ts';
 import { BuildQueue } from '../environments/build-queue.ts';
-import { ownerState, thisProcess } from '../leases/owner-lease.ts';
-import { stepOutputsDir } from '../runs/step-outputs.ts';
+import { ownerState, thisProcess, useHostId } from '../leases/owner-lease.ts';
 import type { EnvironmentImage } from '../environments/environment-images.ts';
 import { findEnvironments, loadEnvironment } from '../environments/environment-loader.ts';
-import type { StepRuntime } from '../runs/step-runtime.ts';
 import { EnvVars } from '../projects/env-vars.ts';
 import { GitCredentials } from '../projects/git-credentials.ts';
 import { checkGitUrl, gitClone, projectNameFromUrl } from '../projects/git-import.ts';
 import type { Project } from '../store/project-repository.ts';
-import { SessionManager, type ActiveSession } from '../sessions/session-manager.ts';
+import { SessionManager } from '../sessions/session-manager.ts';
+import { PipelineRunner } from './pipeline-runner.ts';
 
 export type { RunOptions } from '../runs/run-options.ts';
-
-const QUEUE_POLL_MS = 250;
 
 export interface EngineOptions {
   /** The clock of tickets and service sessions (tests move it). */
@@ -77,8 +67,10 @@ export class Engine {
   readonly #runtimes: StepRuntimes;
   /** Every runtime's shared driver: runs, sessions, services and instances all use these. */
   readonly runtimes: RuntimeRegistry;
-  readonly #host = hostname();
+  readonly #host = thisProcess().host;
   #instances: InstanceService | undefined;
+  /** Pipeline runs from file to end state (plan, record, session, steps). */
+  readonly #runner: PipelineRunner;
   /** Registered projects and their pipeline files. */
   readonly projects: ProjectCatalog;
   /** API tokens (admin and project-scoped). */
@@ -137,10 +129,15 @@ export class Engine {
     this.services = new ServiceManager({ db, driver: () => this.runtimes.driver(config.runtime), driverNamed: (name) => this.runtimes.driver(name), tokens: this.tokens, config, endpoint: () => this.#endpoint, containerEndpoint: (runtime) => (runtime === 'kubernetes' ? config.kubernetes.settings.endpoint : `http://host.docker.internal:${new URL(this.#endpoint).port}`), hook });
     this.serviceAccess = new ServiceAccess(db, { now: opts.now, tokens: this.tokens });
     this.webSessions = new WebSessions(db, { now: opts.now, tokens: this.tokens });
+    this.#runner = new PipelineRunner({
+      config, projects: this.#projects, runs: this.#runs, runtimes: this.#runtimes, sessions: this.sessions, envVars: this.envVars,
+      report: (uuid) => this.report(uuid), reconcile: () => this.reconcile(),
+    });
   }
 
   /** Opens the store under config.home and reconciles runs whose runner process died. */
   static async open(config: BerthConfig, opts: EngineOptions = {}): Promise<Engine> {
+    useHostId(config.hostId);
     const db = await openStore(config.database);
     const engine = new Engine(config, db, opts);
     await engine.outbox.syncTelemetry();
@@ -154,7 +151,7 @@ export class Engine {
    * scheduler leadership and other servers' events (nothing to do on SQLite).
    */
   shareStore(log: (line: string) => void): Promise<SharedStoreDuties> {
-    return startSharedStoreDuties({ db: this.#db, hook: this.#hook, config: this.config, onRunsEnded: (uuids) => this.#stopWorkloadsOf(uuids), onServerGone: () => this.sessions.reconcile(), onEvents: () => this.outbox.recorder.nudge(), log });
+    return startSharedStoreDuties({ db: this.#db, hook: this.#hook, config: this.config, forwardKey: this.outbox.key.derive('server forward v1'), onRunsEnded: (uuids) => this.#stopWorkloadsOf(uuids), onServerGone: () => this.sessions.reconcile(), onEvents: () => this.outbox.recorder.nudge(), log });
   }
 
   /** Named background instances (`berth instance`), owned by the OS user running Berth (root is admin). */
@@ -189,210 +186,8 @@ export class Engine {
   }
 
   /** Runs a pipeline to its end state and returns the report. Invalid input throws before anything is written. */
-  async runPipeline(opts: RunOptions): Promise<RunReport> {
-    const loaded = loadPipeline(opts.pipelinePath, opts.projectDir);
-    const selected = resolveStepSelectors(loaded.pipeline, opts.steps ?? []);
-    const runType: RunType = opts.runType ?? (selected.length > 0 ? 'selection' : 'full');
-    const plan = planRun(loaded.pipeline, runType, selected);
-    const effective = applyParams(loaded.pipeline, opts.params ?? {});
-    const problems = checkStepFiles(loaded, plan.steps);
-    if (problems.length > 0) throw stepFileError(loaded, problems);
-    const runtime = await this.#runtimes.get(opts.runtime ?? this.config.runtime);
-    const run = await this.#createRun(loaded, effective, plan, runType, opts, runtime.name);
-    opts.onCreated?.(run.uuid);
-    const observe = opts.observe ?? (() => {});
-    if (!(await this.#waitForTurn(run, observe, opts.signal))) return this.report(run.uuid);
-    if (!(await this.#runtimeReady(run, runtime))) return this.report(run.uuid);
-    observe({ type: 'run-started', runUuid: run.uuid, steps: plan.steps.length });
-    const logsReady = precreateStepLogs(plan.steps.map((s) => stepLogPath(run.run_dir, s)));
-    const job = run.kind === 'job';
-    const sessionUuid = job ? run.uuid : interactiveSessionUuid(run.project_uuid, run.pipeline_uuid);
-    let session: ActiveSession | null;
-    try {
-      session = job ? await this.sessions.startForRun(run, loaded, runtime) : await this.#interactiveSession(run, loaded, runtime, observe, opts.signal);
-    } catch (e) {
-      const reason = `the run's services did not start: ${e instanceof Error ? e.message : String(e)}`;
-      await this.#runs.finish(run.uuid, 'FAILURE', isoNow(), reason);
-      await this.#runs.abortActiveSteps(run.uuid, isoNow(), `not run: ${reason}`);
-      await logsReady;
-      return this.report(run.uuid);
-    }
-    const storedEnv = await this.envVars.forRun(run.project_uuid, run.pipeline_uuid);
-    const executor = new RunExecutor({
-      runUuid: run.uuid,
-      plan,
-      titles: new Map(plan.steps.map((s) => [s, effective.steps[s]?.title ?? s])),
-      prepare: (step) =>
-        this.#prepareStep(loaded, effective, run, step, sessionUuid, { run: opts.env ?? {}, stored: storedEnv, python: opts.python }, runtime, (line) =>
-          observe({ type: 'step-progress', runUuid: run.uuid, stepUuid: step, title: effective.steps[step]?.title ?? step, line }),
-        ).then((prepared) => joinSession(prepared, session, runtime)),
-      driver: runtime.driver,
-      runs: this.#runs,
-      parallelism: effective.settings.max_steps_parallelism ?? this.config.defaultParallelism,
-      failFast: opts.failFast ?? false,
-      graceMs: this.config.stopGraceMs,
-      now: isoNow,
-      observe,
-      signal: opts.signal,
-    });
-    try {
-      await executor.execute();
-    } finally {
-      await logsReady;
-      if (job && session) await this.sessions.endForRun(session.uuid);
-    }
-    return this.report(run.uuid);
-  }
-
-  /**
-   * An interactive run of a pipeline with interactive services joins its session, started first
-   * (as Orchest's session was) when it is not running: every service is ready before a step starts.
-   * The session stays up after the run, as Orchest's did (`berth session stop` ends it). On a host
-   * runtime, services with only an image are left out (and said so): the steps still run.
-   */
-  async #interactiveSession(run: RunRow, loaded: LoadedPipeline, runtime: StepRuntime, observe: RunObserver, signal?: AbortSignal): Promise<ActiveSession | null> {
-    const wanted = Object.values(loaded.pipeline.services ?? {}).filter((s) => s.scope.includes('interactive'));
-    if (wanted.length > 0 && (await this.sessions.active(run.project_uuid, run.pipeline_uuid)) === null) {
-      const say = (line: string): void => observe({ type: 'session-progress', runUuid: run.uuid, line });
-      if (!runtime.driver.capabilities.isolation && wanted.every((s) => !s.command)) {
-        for (const s of wanted) say(`service ${s.name}: not started: it has only an image (${s.image}) and the ${runtime.name} runtime runs host commands (add "command", or use --runtime docker)`);
-        return null;
-      }
-      say(`starting the session of ${loaded.relativePath} (its services keep running after the run; berth session stop ${loaded.relativePath} ends them)`);
-      await this.sessions.start(loaded.file, { runtime: runtime.name, onProgress: say, signal, skipUnrunnable: true });
-    }
-    return this.sessions.active(run.project_uuid, run.pipeline_uuid);
-  }
-
-  async #createRun(loaded: LoadedPipeline, effective: PipelineDefinition, plan: RunPlan, runType: RunType, opts: RunOptions, runtime: RuntimeName): Promise<RunRow> {
-    const now = isoNow();
-    // A job run works in its own copy of the job's snapshot but belongs to the job's project.
-    const project = opts.job ? { uuid: opts.job.projectUuid } : await this.#projects.ensure(loaded.projectDir, projectNameOf(loaded.projectDir), now);
-    if (!opts.job) await this.#projects.touchPipeline(project.uuid, effective.uuid, loaded.relativePath, effective.name, now);
-    const uuid = opts.job?.runUuid ?? randomUUID();
-    const runDir = join(this.config.home, 'runs', uuid);
-    mkdirSync(join(runDir, 'logs'), { recursive: true });
-    mkdirSync(join(runDir, 'notebooks'), { recursive: true });
-    writeFileSync(join(runDir, 'pipeline.json'), serializePipeline(effective));
-    const run: RunRow = {
-      uuid,
-      project_uuid: project.uuid,
-      pipeline_uuid: effective.uuid,
-      pipeline_path: loaded.relativePath,
-      pipeline_name: effective.name,
-      run_type: runType,
-      kind: opts.job ? 'job' : (opts.kind ?? 'interactive'),
-      status: 'PENDING',
-      fail_fast: opts.failFast ? 1 : 0,
-      parameters_json: JSON.stringify(opts.params ?? {}),
-      runtime,
-      run_dir: runDir,
-      reason: null,
-      owner_pid: thisProcess().pid,
-      owner_host: thisProcess().host,
-      owner_start: thisProcess().start,
-      created_at: now,
-      started_at: null,
-      finished_at: null,
-    };
-    const steps = plan.steps.map((s, position) => ({
-      run_uuid: uuid,
-      step_uuid: s,
-      title: effective.steps[s]?.title ?? s,
-      file_path: effective.steps[s]?.file_path ?? '',
-      position,
-      status: 'PENDING' as const,
-      started_at: null,
-      finished_at: null,
-      exit_code: null,
-      reason: null,
-      log_path: stepLogPath(runDir, s),
-      handle_json: null,
-    }));
-    await this.#runs.create(run, steps);
-    return run;
-  }
-
-  /** Interactive runs of one pipeline go one at a time, in creation order. False when cancelled while queued. */
-  async #waitForTurn(run: RunRow, observe: RunObserver, signal?: AbortSignal): Promise<boolean> {
-    let announced = false;
-    while (!(await this.#runs.claim(run.uuid, isoNow()))) {
-      const status = await this.#runs.status(run.uuid);
-      if (status !== 'PENDING' || signal?.aborted) {
-        const reason = signal?.aborted ? 'cancelled by the user while queued' : 'cancelled while queued';
-        await this.#runs.finish(run.uuid, 'ABORTED', isoNow(), reason);
-        await this.#runs.abortActiveSteps(run.uuid, isoNow(), reason);
-        return false;
-      }
-      if (!announced) {
-        const ahead = (await this.#runs.list({ limit: 50, pipelineUuid: run.pipeline_uuid })).find(
-          (r) => r.uuid !== run.uuid && r.status === 'STARTED' && r.kind === 'interactive',
-        );
-        observe({ type: 'run-queued', runUuid: run.uuid, waitingFor: ahead?.uuid ?? 'an earlier run' });
-        announced = true;
-      }
-      await this.reconcile();
-      await new Promise((r) => setTimeout(r, QUEUE_POLL_MS));
-    }
-    return true;
-  }
-
-  #prepareStep(
-    loaded: LoadedPipeline,
-    effective: PipelineDefinition,
-    run: RunRow,
-    stepUuid: string,
-    sessionUuid: string,
-    env: { run: Record<string, string>; stored: { project: Record<string, string>; pipeline: Record<string, string> }; python?: string },
-    runtime: StepRuntime,
-    onProgress: (line: string) => void,
-  ): Promise<PreparedStep> {
-    const step = effective.steps[stepUuid]!;
-    mkdirSync(this.config.dataDir, { recursive: true });
-    const outputsDir = stepOutputsDir(this.config.home, run);
-    mkdirSync(outputsDir, { recursive: true });
-    return runtime.prepareStep({
-      id: `${run.uuid}-${stepUuid}`,
-      labels: { project: run.project_uuid, pipeline: run.pipeline_uuid, run: run.uuid, step: stepUuid },
-      logPath: stepLogPath(run.run_dir, stepUuid),
-      step,
-      file: resolve(dirname(loaded.file), step.file_path),
-      projectDir: loaded.projectDir,
-      runDir: run.run_dir,
-      identity: {
-        projectUuid: run.project_uuid,
-        projectDir: loaded.projectDir,
-        pipelineUuid: run.pipeline_uuid,
-        pipelinePath: join(run.run_dir, 'pipeline.json'),
-        stepUuid,
-        stepTitle: step.title,
-        runUuid: run.uuid,
-        sessionUuid,
-        sessionType: run.kind === 'job' ? 'noninteractive' : 'interactive',
-        dataDir: this.config.dataDir,
-        stepParameters: step.parameters,
-        pipelineParameters: effective.parameters,
-      },
-      runEnv: env.run,
-      storedEnv: env.stored,
-      outputsDir,
-      notebookOut: join(run.run_dir, 'notebooks', `${stepUuid}.ipynb`),
-      python: env.python,
-      onProgress,
-    });
-  }
-
-  /** A runtime that cannot start (e.g. Docker unreachable) fails the run with its reason instead of each step. */
-  async #runtimeReady(run: RunRow, runtime: StepRuntime): Promise<boolean> {
-    try {
-      await runtime.driver.init();
-      return true;
-    } catch (e) {
-      const reason = e instanceof Error ? e.message : String(e);
-      await this.#runs.finish(run.uuid, 'FAILURE', isoNow(), reason);
-      await this.#runs.abortActiveSteps(run.uuid, isoNow(), `not run: ${reason}`);
-      return false;
-    }
+  runPipeline(opts: RunOptions): Promise<RunReport> {
+    return this.#runner.run(opts);
   }
 
   /**
@@ -525,10 +320,6 @@ export class Engine {
     }
   }
 
-  /**
-   * Stops what really runs for a run, found by owner label rather than by the handles in the store:
-   * a runner can die between starting a workload and recording its handle.
-   */
   /** Stops what still runs on this host for runs another server's lease left behind (ended by the reaper). */
   async #stopWorkloadsOf(runUuids: string[]): Promise<void> {
     for (const uuid of runUuids) {
@@ -537,13 +328,16 @@ export class Engine {
     }
   }
 
+  /**
+   * Stops what really runs for a run, found by owner label rather than by the handles in the store:
+   * a runner can die between starting a workload and recording its handle.
+   */
   async #stopRunWorkloads(run: RunRow): Promise<void> {
     const runtime = await this.#runtimes.get(run.runtime as RuntimeName);
     const handles = await runtime.driver.list({ run: run.uuid });
     await Promise.all(handles.map((h) => runtime.driver.stop(h, { graceMs: this.config.stopGraceMs })));
   }
 
-  /** A run by full uuid or unique prefix. */
   /** A run by uuid or prefix; with `projectUuid`, only that project's runs are looked at (others do not exist for the caller). */
   async findRun(ref: string, scope: { projectUuid?: string } = {}): Promise<RunRow> {
     if (!/^[0-9a-fA-F-]{1,36}$/.test(ref)) {
@@ -596,28 +390,6 @@ export class Engine {
       problems: [{ path: 'STEP', message: byPrefix.length ? 'ambiguous' : 'unknown step', fix: `use one of: ${steps.map((s) => s.title).join(', ')}` }],
     });
   }
-}
-
-function applyParams(pipeline: PipelineDefinition, params: NonNullable<RunOptions['params']>): PipelineDefinition {
-  const copy = structuredClone(pipeline);
-  Object.assign(copy.parameters, params.pipeline ?? {});
-  for (const [selector, values] of Object.entries(params.steps ?? {})) {
-    const [uuid] = resolveStepSelectors(copy, [selector]);
-    Object.assign(copy.steps[uuid!]!.parameters, values);
-  }
-  return copy;
-}
-
-/**
- * A run inside a running session reaches its services: step containers join the session network
- * (services answer there to their name and `<name>-<session uuid>`); host processes are told that
- * services listen on 127.0.0.1 (the SDK's internal_hostname then says so).
- */
-function joinSession(prepared: PreparedStep, session: ActiveSession | null, runtime: StepRuntime): PreparedStep {
-  if (!prepared.ok || !session || session.runtime !== runtime.name) return prepared;
-  if (session.network) prepared.spec.network = { name: session.network };
-  else prepared.spec.env.BERTH_SERVICES_HOST = '127.0.0.1';
-  return prepared;
 }
 
 function isoNow(): string {

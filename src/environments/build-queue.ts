@@ -1,6 +1,5 @@
 import type { Logger } from '../log.ts';
 import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import { BerthError } from '../errors.ts';
 import type { BuildRepository } from '../store/build-repository.ts';
 import type { EnvironmentBuild } from '../store/state-change.ts';
@@ -38,7 +37,7 @@ export interface BuildPage {
  */
 export class BuildQueue implements BuildSlots {
   readonly #builds: BuildRepository;
-  readonly #host = hostname();
+  readonly #host = thisProcess().host;
 
   readonly #log: Logger | undefined;
 

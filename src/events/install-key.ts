@@ -36,6 +36,11 @@ export class InstallKey {
     }
   }
 
+  /** A key of its own for `purpose`, derived from the install key (servers sharing the install key share it). */
+  derive(purpose: string): Buffer {
+    return createHmac('sha256', this.#bytes()).update(`berth key: ${purpose}`).digest();
+  }
+
   /** A stable per-install salt for hashing ids in telemetry. */
   telemetrySalt(): string {
     return createHmac('sha256', this.#bytes()).update('berth telemetry salt').digest('hex');

@@ -1,13 +1,21 @@
 import { connect } from 'node:net';
 import type { RuntimeDriver, WorkloadHandle } from '../runtimes/driver.ts';
+import { serviceUpstream } from '../services/service-upstream.ts';
 import type { HealthCheck } from './supervisor-protocol.ts';
 
-/** One health probe: the command exits 0 inside the workload, or the port accepts a TCP connection (where it is published, on isolating runtimes). Never throws. */
+/**
+ * One health probe: the command exits 0 inside the workload, or the port accepts a TCP connection
+ * where the runtime publishes it (docker: a port of 127.0.0.1; kubernetes: the workload's Service,
+ * `NAME.NAMESPACE.svc:PORT`, which Berth reaches from inside the cluster). Never throws.
+ */
 export async function probeHealth(driver: RuntimeDriver, handle: WorkloadHandle, check: HealthCheck): Promise<boolean> {
   const timeoutMs = Math.max(check.intervalMs, 1000);
   try {
     if (check.cmd !== null) return (await driver.exec(handle, ['/bin/sh', '-c', check.cmd], { timeoutMs })).code === 0;
-    if (check.port !== null) return await canConnect('127.0.0.1', hostPort(handle, check.port), timeoutMs);
+    if (check.port !== null) {
+      const at = serviceUpstream(handle, check.port);
+      return await canConnect(at.host, at.port, timeoutMs);
+    }
   } catch {
     return false;
   }
@@ -25,10 +33,4 @@ function canConnect(host: string, port: number, timeoutMs: number): Promise<bool
     socket.once('timeout', () => done(false));
     socket.once('error', () => done(false));
   });
-}
-
-/** Where the workload's `port` is reached from the host: its published port (handle.state `port:<n>`), else the port itself. */
-function hostPort(handle: WorkloadHandle, port: number): number {
-  const published = handle.state[`port:${port}`];
-  return typeof published === 'number' ? published : port;
 }

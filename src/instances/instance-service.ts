@@ -1,14 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { BerthConfig } from '../config/config.ts';
 import { checkInstanceName, matchesInstance } from '../core/instance-name.ts';
-import type { RestartPolicy } from '../core/restart-policy.ts';
-import type { ExecResult, Mount, WorkloadHandle, WorkloadLimits, WorkloadStats } from '../runtimes/driver.ts';
-import { cgroupLimitsProblem } from '../runtimes/process/cgroup-limits.ts';
+import type { ExecResult, WorkloadHandle, WorkloadStats } from '../runtimes/driver.ts';
 import type { ManagedDriver } from '../runtimes/managed-driver.ts';
 import { parseSignal } from '../runtimes/process/parse-signal.ts';
 import { readProcStat } from '../leases/proc-stat.ts';
+import { thisProcess } from '../leases/owner-lease.ts';
 import { BerthError } from '../errors.ts';
 import { InstanceRepository, type InstanceRow, type Viewer } from '../store/instance-repository.ts';
 import { runtimeNames, type RuntimeRegistry } from '../runtimes/runtime-registry.ts';
@@ -16,8 +14,8 @@ import { spawnSupervisor } from './instance-launcher.ts';
 import { followInstanceLogs, type LogPiece } from './instance-logs.ts';
 import { stopInstance, type StopEvent, type StopOptions } from './instance-stopper.ts';
 import { instanceView, type InstanceView } from './instance-view.ts';
+import { type InstanceStartOptions, instanceWorkloadSpec } from './instance-spec.ts';
 import { isStale } from './keeper.ts';
-import type { HealthCheck } from './supervisor-protocol.ts';
 
 /** The OS user locally (admin = root); the token's owner on the server. */
 /** Runtimes instances run on. */
@@ -26,27 +24,6 @@ export const INSTANCE_RUNTIMES: readonly string[] = runtimeNames();
 
 export interface InstanceUser extends Viewer {
   name: string;
-}
-
-export interface InstanceStartOptions {
-  name: string;
-  /** "host" on the process runtime; an image reference on isolating runtimes. */
-  image: string;
-  /** The command (process runtime), or on container runtimes the command replacing the image's (empty: the image's default command). */
-  args: string[];
-  /** `instance run`: on container runtimes, args go to the image's entrypoint (as in `docker run IMAGE ARGS`). */
-  imageCommand?: boolean;
-  runtime: string;
-  /** Working directory on the host (process runtime; container runtimes use the image's). */
-  cwd: string;
-  /** Added to the inherited environment (later wins): env-file values, then --env. Container runtimes add them to the image's environment instead. */
-  env: Record<string, string>;
-  binds: Mount[];
-  ports: number[];
-  restart: RestartPolicy;
-  health: HealthCheck | null;
-  /** --cpus / --memory (isolating runtimes only). */
-  limits?: WorkloadLimits;
 }
 
 export interface StartedInstance {
@@ -67,7 +44,7 @@ export class InstanceService {
   readonly #config: BerthConfig;
   readonly #repo: InstanceRepository;
   readonly #user: InstanceUser;
-  readonly #host = hostname();
+  readonly #host = thisProcess().host;
   readonly #runtimes: RuntimeRegistry;
 
   constructor(deps: { repo: InstanceRepository; config: BerthConfig; user: InstanceUser; runtimes: RuntimeRegistry }) {
@@ -86,29 +63,9 @@ export class InstanceService {
       });
     }
     const driver = await this.#driver(opts.runtime);
-    if (opts.binds.length > 0 && !driver.capabilities.volumes) {
-      throw unsupported('--bind', `the ${driver.name} runtime runs on the host and cannot bind-mount paths`);
-    }
-    const isolated = driver.capabilities.isolation;
-    const limited = opts.limits?.cpus !== undefined || opts.limits?.memoryBytes !== undefined;
-    if (limited && !isolated) {
-      const flags = [opts.limits?.cpus !== undefined && '--cpus', opts.limits?.memoryBytes !== undefined && '--memory'].filter(Boolean).join(' and ');
-      throw new BerthError('BERTH_E_RUNTIME_UNSUPPORTED', `the ${driver.name} runtime cannot apply ${flags}: ${cgroupLimitsProblem()}`, {
-        problems: [{ path: flags, message: 'limits need a runtime that can apply them', fix: `use --runtime docker (limits as Docker's --cpus/--memory), or drop ${flags}` }],
-      });
-    }
-    if (isolated && opts.image === 'host') {
-      throw new BerthError('BERTH_E_INVALID_ARGUMENT', `the ${driver.name} runtime runs instances from an image, not "host" (IMAGE)`, {
-        problems: [{ path: 'IMAGE', message: '"host" is the process runtime\'s word', fix: `give an image, e.g. berth instance start --runtime ${driver.name} python:3.12 ${name} python3 -m http.server 8000` }],
-      });
-    }
-    if (opts.args.length === 0 && !isolated) {
-      throw new BerthError('BERTH_E_INVALID_ARGUMENT', `the ${driver.name} runtime needs the command to run after the instance name`, {
-        problems: [{ path: 'ARGS', message: 'no command given', fix: `e.g. berth instance start host ${name} python3 -m http.server 8000` }],
-      });
-    }
-    // The supervisor boots (a Node start-up) while this process sweeps stale rows and claims the name.
     const logs = this.logPaths(name);
+    const spec = instanceWorkloadSpec(opts, driver, { name, baseEnv: this.#config.baseEnv, logs });
+    // The supervisor boots (a Node start-up) while this process sweeps stale rows and claims the name.
     const supervisor = spawnSupervisor(logs.err);
     try {
       await this.#sweep();
@@ -127,20 +84,11 @@ export class InstanceService {
           problems: [{ path: 'NAME', message: 'you already have a running instance of this name', fix: `stop it first (berth instance stop ${name}) or choose another name` }],
         });
       }
-      // Containers get the image's environment plus what was asked for, never the caller's own (tokens, host paths).
-      const env = { ...(isolated ? {} : this.#config.baseEnv), ...opts.env, BERTH_INSTANCE: name };
       try {
         const started = await supervisor.launch({
           instanceId: id, name, owner: this.#user.name, runtime: driver.name, restart: opts.restart, health: opts.health,
           config: { home: this.#config.home, dataDir: this.#config.dataDir, stopGraceMs: this.#config.stopGraceMs },
-          spec: {
-            command: opts.args, cwd: isolated ? '' : opts.cwd, env, image: opts.image,
-            mounts: opts.binds, ports: opts.ports, labels: { instance: name }, logPath: logs.out, errLogPath: logs.err,
-            // Services are reached at the port they listen on, as on the host.
-            samePortsOnHost: true,
-            imageEntrypoint: isolated && (opts.imageCommand === true || opts.args.length === 0),
-            ...(limited ? { limits: opts.limits } : {}),
-          },
+          spec,
         });
         await this.#repo.adopt(id, started.pid, started.startTime, JSON.stringify(started.handle));
         return { name, pid: started.pid, logOutPath: logs.out, logErrPath: logs.err };
@@ -259,11 +207,5 @@ function stopSignal(value: string): NodeJS.Signals {
 function notFound(pattern: string): BerthError {
   return new BerthError('BERTH_E_INSTANCE_NOT_FOUND', `no instance found${pattern === '*' ? '' : ` with name ${pattern}`}`, {
     problems: [{ path: 'NAME', message: `no running instance matches "${pattern}"`, fix: 'see `berth instance list`' }],
-  });
-}
-
-function unsupported(field: string, message: string): BerthError {
-  return new BerthError('BERTH_E_RUNTIME_UNSUPPORTED', `${message} (${field})`, {
-    problems: [{ path: field, message, fix: 'use a runtime that isolates workloads (--runtime docker), or drop the flag' }],
   });
 }

@@ -18,10 +18,21 @@ export interface OwnerLease {
 export type OwnerState = 'alive' | 'gone' | 'elsewhere';
 
 let self: OwnerLease | undefined;
+let hostId: string | undefined;
+
+/**
+ * Names this machine for every "same host" decision of this process (config.hostId, BERTH_HOST_ID;
+ * default the OS host name). The engine sets it when it opens, before it records any owner.
+ */
+export function useHostId(id: string): void {
+  if (id === (hostId ?? hostname())) return;
+  hostId = id;
+  self = undefined;
+}
 
 /** This process as an owner. */
 export function thisProcess(): OwnerLease {
-  self ??= { pid: process.pid, host: hostname(), start: readProcStat(process.pid)?.startTime ?? null };
+  self ??= { pid: process.pid, host: hostId ?? hostname(), start: readProcStat(process.pid)?.startTime ?? null };
   return self;
 }
 

@@ -6,10 +6,15 @@ import type { StateChangeHook } from '../store/state-change.ts';
 import type { Database } from '../store/tables.ts';
 import { reapExpiredServers } from './lease-reaper.ts';
 import { ServerLease } from './server-lease.ts';
+import { ServerPeers } from './server-peers.ts';
 
 export interface SharedStoreDuties {
   /** For the job scheduler: whether this server leads the scheduling now (always true on SQLite). */
   leadsScheduler: () => Promise<boolean>;
+  /** This server among the others (forwards to and from servers on other hosts); null on SQLite. */
+  peers: ServerPeers | null;
+  /** Records where other servers reach this one (once it listens). */
+  advertise: (url: string) => Promise<void>;
   stop: () => Promise<void>;
 }
 
@@ -17,6 +22,8 @@ export interface SharedStoreOptions {
   db: Kysely<Database>;
   hook: StateChangeHook;
   config: BerthConfig;
+  /** The key forwards between the servers are signed with (derived from the install key they share). */
+  forwardKey: Buffer;
   /** Runs of a gone server were ended: stop their workloads on this host. */
   onRunsEnded: (runUuids: string[]) => Promise<void>;
   /** A server's lease expired since the last beat: end or finish what else it was doing (sessions it was starting or stopping). */
@@ -37,7 +44,7 @@ export interface SharedStoreOptions {
 export async function startSharedStoreDuties(opts: SharedStoreOptions): Promise<SharedStoreDuties> {
   const { db, config, log } = opts;
   const database = config.database;
-  if (database.dialect !== 'postgres') return { leadsScheduler: async () => true, stop: async () => {} };
+  if (database.dialect !== 'postgres') return { leadsScheduler: async () => true, peers: null, advertise: async () => {}, stop: async () => {} };
   const startedAt = new Date().toISOString();
   const leases = new LeaseRepository(db);
   const known = new Set<string>();
@@ -58,9 +65,12 @@ export async function startSharedStoreDuties(opts: SharedStoreOptions): Promise<
     },
   });
   await lease.start();
+  const peers = new ServerPeers(db, { selfId: lease.id, host: lease.host, key: opts.forwardKey });
   const listener = await listenPostgres(database.url, EVENTS_CHANNEL, opts.onEvents, log);
   let token: number | null = null;
   return {
+    peers,
+    advertise: (url) => lease.advertise(url),
     leadsScheduler: async () => {
       const now = Date.now();
       const got = await leases.lead('scheduler', lease.id, new Date(now).toISOString(), new Date(now + config.leaseMs).toISOString());

@@ -5,6 +5,8 @@ import type { Principal } from '../auth/token-registry.ts';
 import type { ServiceRoute } from '../services/service-route.ts';
 import { BerthError } from '../errors.ts';
 import { forwardTarget } from './forward-target.ts';
+import { FORWARD_HEADER } from '../auth/forward-signature.ts';
+import { forwardedPrincipal } from '../auth/forwarded-principal.ts';
 import type { ProxyContext } from './proxy-context.ts';
 import type { ProxyUrl } from './proxy-request.ts';
 import { lookupService } from './proxy-target.ts';
@@ -18,10 +20,21 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * route, which decides again and answers the refusal with its code (and counts a failed token).
  * Never throws, never counts anything, never writes: the same checks as resolveProxyTarget + the
  * route's handler, with the same caches (a token revoked through this server is refused at once).
+ * A service on another host: `target` is null and `elsewhere` names the host (peer-forward.ts). A
+ * forward from another server is decided once for the request (forwardedPrincipal), so the route
+ * taking over gives the same answer; `client` is then the caller the other server saw.
  */
-export async function authorizedTarget(ctx: ProxyContext, u: ProxyUrl, method: string, headers: IncomingHttpHeaders): Promise<{ route: ServiceRoute; target: { host: string; port: number }; principal: Principal | null } | null> {
+export async function authorizedTarget(ctx: ProxyContext, u: ProxyUrl, method: string, url: string, headers: IncomingHttpHeaders): Promise<AuthorizedTarget | null> {
   const { project, route } = await lookupService(ctx, u);
   if (!project || !route) return null;
+  if (headers[FORWARD_HEADER] !== undefined) {
+    const forwarded = await forwardedPrincipal(ctx, { method, url, headers }).catch(() => undefined);
+    const principal = forwarded?.principal ?? null;
+    if (!forwarded || route.elsewhere !== undefined) return null;
+    if (principal ? principal.scope !== 'admin' && principal.projectUuid !== project.uuid : route.definition.requires_authentication !== false) return null;
+    const target = forwardTarget(headers, route, u.name);
+    return target instanceof BerthError ? null : { route, target, principal, client: forwarded.client };
+  }
   let principal: Principal | null = null;
   if (route.definition.requires_authentication !== false) {
     const header = bearerToken(headers);
@@ -35,10 +48,15 @@ export async function authorizedTarget(ctx: ProxyContext, u: ProxyUrl, method: s
     }
     if (!principal || (principal.scope !== 'admin' && principal.projectUuid !== project.uuid)) return null;
   }
+  if (route.elsewhere !== undefined) return { route, target: null, principal, elsewhere: route.elsewhere };
   const target = forwardTarget(headers, route, u.name);
   if (target instanceof BerthError) return null;
   return { route, target, principal };
 }
+
+export type AuthorizedTarget =
+  | { route: ServiceRoute; target: { host: string; port: number }; principal: Principal | null; client?: { ip: string; proto: 'http' | 'https' }; elsewhere?: undefined }
+  | { route: ServiceRoute; target: null; principal: Principal | null; client?: undefined; elsewhere: string };
 
 function sameOriginMutation(method: string, headers: IncomingHttpHeaders): boolean {
   try {

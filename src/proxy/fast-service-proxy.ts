@@ -8,6 +8,9 @@ import { isDocumentNavigation, parseHostUrl, parseProxyUrl, PATH_ROUTE_CSP, rewr
 import { ResponseRelay } from './response-relay.ts';
 import { OPEN_PATH } from './service-hand-off.ts';
 import { resolveHostAlias } from './proxy-target.ts';
+import { peerRequest, peerTarget, peerUnavailable } from './peer-forward.ts';
+import type { Principal } from '../auth/token-registry.ts';
+import type { ServiceRoute } from '../services/service-route.ts';
 
 /** What the server does with a request the fast path does not take (the Fastify app). */
 export type NextHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -50,13 +53,13 @@ export function fastServiceProxy(ctx: ProxyContext, opts: { timeoutMs: number; s
   const { timeoutMs, servicesDomain, log } = opts;
   const upstream = new Agent({ connections: 256, pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
 
-  const forward = (req: IncomingMessage, res: ServerResponse, u: ProxyUrl, hostRouted: boolean, route: { projectUuid: string; definition: { preserve_base_path?: boolean }; upstreamAuthorization?: string }, target: { host: string; port: number }, peer: Peer) => {
+  const forward = (req: IncomingMessage, res: ServerResponse, u: ProxyUrl, hostRouted: boolean, route: { projectUuid: string; definition: { preserve_base_path?: boolean }; upstreamAuthorization?: string }, target: { host: string; port: number }, peer: Peer, client: { ip: string; proto: string } = peer) => {
     const strip = route.definition.preserve_base_path !== true;
     const { host, port } = target;
     // Hop-by-hop headers go first: a client's Connection header must not name away what Berth sets.
-    const headers = upstreamHeaders(withoutHopByHop(req.headers), { ip: peer.ip, proto: peer.proto, host: req.headers.host, prefix: u.prefix }, route.upstreamAuthorization);
+    const headers = upstreamHeaders(withoutHopByHop(req.headers), { ip: client.ip, proto: client.proto, host: req.headers.host, prefix: u.prefix }, route.upstreamAuthorization);
     const method = req.method!;
-    const hasBody = method !== 'GET' && method !== 'HEAD' && (req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined);
+    const hasBody = requestHasBody(req);
     const head = (_status: number, got: IncomingHttpHeaders) => {
       const out = serviceResponseHeaders(withoutHopByHop(got), u.prefix);
       if (strip && typeof out.location === 'string') out.location = rewriteLocation(out.location, u.prefix, target);
@@ -68,6 +71,27 @@ export function fastServiceProxy(ctx: ProxyContext, opts: { timeoutMs: number; s
       log.request?.(req, peer.ip, res.statusCode, performance.now() - peer.started);
     };
     upstream.dispatch({ origin: `http://${host}:${port}`, path: upstreamPath(u, !strip), method, headers: headers as Record<string, string | string[]>, body: hasBody ? req : null }, new ResponseRelay(res, head, done));
+  };
+
+  /** To a Berth server on the service's host (decision 0022): its proxy answers, and its answer is relayed unchanged. */
+  const toPeer = async (req: IncomingMessage, res: ServerResponse, u: ProxyUrl, t: { route: ServiceRoute; principal: Principal | null; elsewhere: string }, peer: Peer) => {
+    const host = t.elsewhere;
+    const what = `service "${u.name}"`;
+    const sent = await peerRequest(ctx, { host, what, url: peerTarget(u), method: req.method!, headers: req.headers, principal: t.principal, client: { ip: peer.ip, proto: peer.proto } });
+    const failed = (e: BerthError) => {
+      if (res.headersSent || res.destroyed) return void res.destroy();
+      log.warn({ service: u.name, project: t.route.projectUuid, host, code: e.code }, e.message);
+      res.writeHead(e.httpStatus, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+      res.end(errorPage(e.httpStatus, e.message));
+    };
+    if (sent instanceof BerthError) return failed(sent);
+    const done = (err?: Error) => {
+      if (!err) return log.request?.(req, peer.ip, res.statusCode, performance.now() - peer.started);
+      ctx.peers?.forget(host);
+      const e = err as UpstreamError;
+      failed(peerUnavailable(what, host, sent.peer, e.cause?.code ?? e.code ?? e.message));
+    };
+    upstream.dispatch({ origin: sent.peer.url, path: sent.url, method: req.method!, headers: sent.headers as Record<string, string | string[]>, body: requestHasBody(req) ? req : null }, new ResponseRelay(res, (_status, got) => withoutHopByHop(got) as Record<string, string | string[]>, done));
   };
 
   const upstreamFailed = (res: ServerResponse, err: UpstreamError, u: ProxyUrl, project: string) => {
@@ -93,11 +117,15 @@ export function fastServiceProxy(ctx: ProxyContext, opts: { timeoutMs: number; s
       // Read now: the socket may be detached from the request by the time the answer is complete.
       const peer: Peer = { ip: req.socket.remoteAddress ?? '', proto: 'encrypted' in req.socket ? 'https' : 'http', started: performance.now() };
       let resolved = u;
-      resolveHostAlias(ctx, u).then((r) => authorizedTarget(ctx, (resolved = r), req.method!, req.headers)).then(
+      resolveHostAlias(ctx, u).then((r) => authorizedTarget(ctx, (resolved = r), req.method!, url, req.headers)).then(
         (t) => {
           if (!t) return next(req, res);
+          if (t.elsewhere !== undefined) {
+            toPeer(req, res, resolved, t, peer).catch((e: unknown) => upstreamFailed(res, e as UpstreamError, resolved, t.route.projectUuid));
+            return;
+          }
           try {
-            forward(req, res, resolved, hostRouted !== null, t.route, t.target, peer);
+            forward(req, res, resolved, hostRouted !== null, t.route, t.target, peer, t.client);
           } catch (e) {
             upstreamFailed(res, e as UpstreamError, resolved, t.route.projectUuid);
           }
@@ -107,6 +135,12 @@ export function fastServiceProxy(ctx: ProxyContext, opts: { timeoutMs: number; s
     },
     close: () => upstream.close(),
   };
+}
+
+/** Whether a request has a body to stream on (a GET or HEAD never does). */
+function requestHasBody(req: IncomingMessage): boolean {
+  const method = req.method;
+  return method !== 'GET' && method !== 'HEAD' && (req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined);
 }
 
 /** A copy without hop-by-hop headers and the ones the Connection header names. */

@@ -16,6 +16,12 @@ export function forwardTarget(headers: IncomingHttpHeaders, route: ServiceRoute,
       problems: [{ path: HOP_HEADER, message: `more than ${MAX_HOPS - 1} proxy hops`, fix: "point the service at its own port, not at Berth's proxy" }],
     });
   }
+  if (route.elsewhere !== undefined) {
+    // Reached only by a forwarded request (others go to a server on that host): never forwarded twice.
+    return new BerthError('BERTH_E_UPSTREAM_UNAVAILABLE', `service "${name}" runs on host "${route.elsewhere}", not on this server's host: a forwarded request is not forwarded again`, {
+      problems: [{ path: 'BERTH_HOST_ID', message: 'the servers disagree on where the service runs', fix: 'give every machine its own BERTH_HOST_ID (or none) and each server the BERTH_ADVERTISE_URL of its own machine' }],
+    });
+  }
   if (!route.upstream) {
     return new BerthError('BERTH_E_UPSTREAM_UNAVAILABLE', `service "${name}" is not running: its container ended or was removed`, {
       problems: [{ path: 'service', message: 'not running', fix: 'see its log (GET …/services/{name}/logs) and deploy it again' }],

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { HOST_ALIAS } from '../core/service-host-alias.ts';
 import { cookiesWithoutToken, SERVICE_COOKIE, TOKEN_COOKIE, TOKEN_QUERY } from '../auth/request-token.ts';
+import { FORWARD_HEADER } from '../auth/forward-signature.ts';
 
 /** A proxied URL taken apart, from the raw (still percent-encoded) request URL. */
 export interface ProxyUrl {
@@ -123,6 +124,8 @@ export function upstreamHeaders(
   if (cookie === undefined) delete out.cookie;
   else out.cookie = cookie;
   delete out.forwarded;
+  // A forward from another Berth server is for this server only, never for the service.
+  delete out[FORWARD_HEADER];
   out['x-forwarded-for'] = seen.ip;
   out['x-forwarded-proto'] = seen.proto;
   if (seen.host !== undefined) out['x-forwarded-host'] = seen.host;

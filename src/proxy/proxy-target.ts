@@ -8,14 +8,17 @@ import { assertProjectAccess } from '../auth/assert-project-access.ts';
 import { principalFor } from '../auth/principal-for.ts';
 import { bearerToken, cookieToken, SERVICE_COOKIE } from '../auth/request-token.ts';
 import type { ProxyContext } from './proxy-context.ts';
+import { forwardedPrincipal } from '../auth/forwarded-principal.ts';
 import type { ProxyUrl } from './proxy-request.ts';
 
 export interface ProxyTarget {
   route: ServiceRoute;
   project: Project;
-  /** How the caller authenticated (null for a public service). */
-  via: 'header' | 'query' | 'service-session' | null;
+  /** How the caller authenticated (null for a public service; forward: another Berth server vouches for the caller). */
+  via: 'header' | 'query' | 'service-session' | 'forward' | null;
   principal: Principal | null;
+  /** A forwarded request's caller as the forwarding server saw it (X-Forwarded-* name it, not that server). */
+  client?: { ip: string; proto: 'http' | 'https' };
   /** What a ticket or service session for this URL is bound to. */
   target: ServiceTarget;
 }
@@ -28,9 +31,20 @@ export interface ProxyTarget {
  * another project; 404 for an unknown service or an undeclared port is only told to callers allowed
  * to see the project.
  */
-export async function resolveProxyTarget(ctx: ProxyContext, u: ProxyUrl, headers: IncomingHttpHeaders, ip: string): Promise<ProxyTarget> {
+export async function resolveProxyTarget(ctx: ProxyContext, u: ProxyUrl, headers: IncomingHttpHeaders, ip: string, req: { method: string; url: string }): Promise<ProxyTarget> {
   const { project, route } = await lookupService(ctx, u);
   const target = { projectUuid: project?.uuid ?? '', service: u.name, instance: route?.instance ?? '' };
+  const forwarded = await forwardedPrincipal(ctx, { ...req, headers });
+  if (forwarded) {
+    // Another Berth server authenticated the caller (the caller's credential never travels here).
+    const { principal } = forwarded;
+    if (principal && project) assertProjectAccess(principal, project);
+    if (!route || !project) throw notFound(u, project, principal);
+    if (!principal && route.definition.requires_authentication !== false) {
+      throw new BerthError('BERTH_E_UNAUTHORIZED', `service "${u.name}" needs a Berth token`, { problems: [{ path: 'X-Berth-Forward', message: 'the forward names no caller', fix: 'send "Authorization: Bearer <token>"' }] });
+    }
+    return { route, project, via: 'forward', principal: forwarded.principal, target, client: forwarded.client };
+  }
   if (route && project && route.definition.requires_authentication === false) return { route, project, via: null, principal: null, target };
   const header = bearerToken(headers);
   const session = cookieToken(headers, SERVICE_COOKIE);
@@ -92,12 +106,12 @@ export async function lookupService(ctx: ProxyContext, u: ProxyUrl): Promise<{ p
   return entry;
 }
 
-function notFound(u: ProxyUrl, project: Project | null, principal: Principal): BerthError {
+function notFound(u: ProxyUrl, project: Project | null, principal: Principal | null): BerthError {
   if (!project && u.alias !== undefined) {
     return new BerthError('BERTH_E_SERVICE_NOT_FOUND', `no service has the host name "${u.alias}"`, { problems: [{ path: 'Host', message: 'unknown service host', fix: 'open the service again from the Berth web UI' }] });
   }
   if (!project) {
-    return new BerthError('BERTH_E_PROJECT_NOT_FOUND', `no project "${u.project}"`, { problems: [{ path: 'project', message: 'unknown project', fix: principal.scope === 'admin' ? 'see GET /api/projects' : 'check the URL' }] });
+    return new BerthError('BERTH_E_PROJECT_NOT_FOUND', `no project "${u.project}"`, { problems: [{ path: 'project', message: 'unknown project', fix: principal?.scope === 'admin' ? 'see GET /api/projects' : 'check the URL' }] });
   }
   return new BerthError('BERTH_E_SERVICE_NOT_FOUND', `project "${project.name}" has no service "${u.name}" with port ${u.port}`, {
     problems: [{ path: 'url', message: 'unknown service or undeclared port', fix: `see GET /api/projects/${project.name}/services for services and their ports` }],

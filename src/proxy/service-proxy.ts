@@ -21,6 +21,8 @@ function causeCode(e: Error & { code?: string; cause?: unknown }): string {
   return cause?.code ?? e.code ?? e.message;
 }
 import { lookupService, resolveHostAlias, resolveProxyTarget } from './proxy-target.ts';
+import { peerRequest, peerTarget, peerUnavailable } from './peer-forward.ts';
+import type { Principal } from '../auth/token-registry.ts';
 
 /**
  * The authenticated reverse proxy to project services: `/api/projects/{project}/services/{name}/{port}/…`
@@ -72,7 +74,7 @@ export async function serviceProxy(app: FastifyInstance, opts: { ctx: ProxyConte
       // Signed in to the web UI? The UI's hand-off route takes its cookie (same-origin only) and mints the ticket.
       return sendRedirect(reply, `${u.prefix.replace(/\/\d+$/, '')}/open?port=${u.port}&next=${encodeURIComponent(next)}`);
     }
-    const t = await resolveProxyTarget(ctx, u, request.headers, request.ip);
+    const t = await resolveProxyTarget(ctx, u, request.headers, request.ip, { method: request.method, url: request.originalUrl });
     return sendRedirect(reply, await handOffLocation(ctx, { project: t.project, route: t.route, name: u.name, port: u.port, next, principal: t.principal, domain: servicesDomain, proto: request.protocol, requestHost: request.headers.host }));
   };
 
@@ -90,6 +92,24 @@ export async function serviceProxy(app: FastifyInstance, opts: { ctx: ProxyConte
     return sendRedirect(reply, localPath(opened.next));
   };
 
+  /** Sends the request to a Berth server on `host`, whose proxy answers it as its own (its answer comes back unchanged). */
+  const toPeer = async (request: FastifyRequest, reply: FastifyReply, u: ProxyUrl, host: string, principal: Principal | null, client: { ip: string; proto: 'http' | 'https' }) => {
+    const sent = await peerRequest(ctx, { host, what: `service "${u.name}"`, url: peerTarget(u), method: request.method, headers: request.headers, principal, client });
+    const down = (e: BerthError) => {
+      request.log.warn({ service: u.name, host, code: e.code }, e.message);
+      return reply.status(e.httpStatus).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(errorPage(e.httpStatus, e.message));
+    };
+    if (sent instanceof BerthError) return down(sent);
+    const q = sent.url.indexOf('?');
+    return reply.from(`${sent.peer.url}${q < 0 ? sent.url : sent.url.slice(0, q)}`, {
+      queryString: () => (q < 0 ? '' : sent.url.slice(q + 1)),
+      rewriteRequestHeaders: () => sent.headers,
+      onError: (_r, { error }) => {
+        ctx.peers?.forget(host);
+        void down(peerUnavailable(`service "${u.name}"`, host, sent.peer, causeCode(error as Error)));
+      },
+    });
+  };
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const parsedHost = servicesDomain ? parseHostUrl(request.headers.host, request.originalUrl, servicesDomain) : null;
     const hostRouted = parsedHost && (await resolveHostAlias(ctx, parsedHost));
@@ -97,7 +117,7 @@ export async function serviceProxy(app: FastifyInstance, opts: { ctx: ProxyConte
     if (!u) throw new BerthError('BERTH_E_NOT_FOUND', 'not a service URL', { problems: [{ path: 'url', message: 'expected /api/projects/{project}/services/{name}/{port}/…' }] });
     if (hostRouted && u.rest === OPEN_PATH) return redeem(reply, u);
     if (!hostRouted && servicesDomain && isDocumentNavigation(request.headers)) return openOnOwnOrigin(request, reply, u);
-    const { route, via, principal, target } = await resolveProxyTarget(ctx, u, request.headers, request.ip);
+    const { route, via, principal, target, client = { ip: request.ip, proto: request.protocol } } = await resolveProxyTarget(ctx, u, request.headers, request.ip, { method: request.method, url: request.originalUrl });
     // SameSite=Lax still sends the cookie from sibling hosts of a shared services domain (same site): mutations must come from the service's own origin.
     if (via === 'service-session' && !['GET', 'HEAD', 'OPTIONS'].includes(request.method)) assertSameOriginBrowserRequest(request.method, request.headers, { requireOrigin: false, credential: "this service's session cookie" });
     if (via === 'query' && principal && (request.method === 'GET' || request.method === 'HEAD')) {
@@ -107,6 +127,8 @@ export async function serviceProxy(app: FastifyInstance, opts: { ctx: ProxyConte
       return sendRedirect(reply, localPath(`${u.prefix}${u.rest || '/'}${u.query}`), 302);
     }
     if (u.rest === '') return sendRedirect(reply, `${u.prefix}/${u.query}`, 302);
+    // The service runs on another host: a Berth server there serves it (a forwarded request never goes on).
+    if (route.elsewhere !== undefined && via !== 'forward') return toPeer(request, reply, u, route.elsewhere, principal, client);
     const upstream = forwardTarget(request.headers, route, u.name);
     if (upstream instanceof BerthError) {
       const refused = upstream;
@@ -119,7 +141,7 @@ export async function serviceProxy(app: FastifyInstance, opts: { ctx: ProxyConte
     const q = path.indexOf('?');
     return reply.from(`http://${host}:${port}${q < 0 ? path : path.slice(0, q)}`, {
       queryString: () => (q < 0 ? '' : path.slice(q + 1)),
-      rewriteRequestHeaders: (req, headers) => upstreamHeaders({ ...headers, host: req.headers.host }, { ip: req.ip, proto: req.protocol, host: req.headers.host, prefix: u.prefix }, route.upstreamAuthorization),
+      rewriteRequestHeaders: (req, headers) => upstreamHeaders({ ...headers, host: req.headers.host }, { ip: client.ip, proto: client.proto, host: req.headers.host, prefix: u.prefix }, route.upstreamAuthorization),
       rewriteHeaders: (headers) => {
         if (strip && typeof headers.location === 'string') headers.location = rewriteLocation(headers.location, u.prefix, upstream);
         const out = serviceResponseHeaders(headers, u.prefix);
@@ -156,12 +178,26 @@ export async function serviceProxy(app: FastifyInstance, opts: { ctx: ProxyConte
     if (!parsed) return rejectUpgrade(socket, new BerthError('BERTH_E_NOT_FOUND', 'websockets are only proxied to services'));
     const ip = req.socket.remoteAddress ?? '';
     let u = parsed;
-    resolveHostAlias(ctx, parsed).then((resolved) => resolveProxyTarget(ctx, (u = resolved), req.headers, ip)).then(({ route, via }) => {
+    const seenHere = { ip, proto: 'encrypted' in req.socket ? ('https' as const) : ('http' as const) };
+    resolveHostAlias(ctx, parsed).then((resolved) => resolveProxyTarget(ctx, (u = resolved), req.headers, ip, { method: req.method ?? 'GET', url: req.url ?? '' })).then(async ({ route, via, principal, client = seenHere }) => {
       if (via === 'service-session' && !sameOrigin(req)) throw new BerthError('BERTH_E_FORBIDDEN', 'cross-origin websocket with a cookie', { problems: [{ path: 'Origin', message: 'does not match Host', fix: 'open the websocket from the service page itself' }] });
+      const host = route.elsewhere;
+      if (host !== undefined && via !== 'forward') {
+        // To a Berth server on the service's host, whose proxy opens the websocket as its own.
+        const sent = await peerRequest(ctx, { host, what: `service "${u.name}"`, url: peerTarget(u), method: req.method ?? 'GET', headers: req.headers, principal, client, upgrade: true });
+        if (sent instanceof BerthError) throw sent;
+        req.headers = sent.headers;
+        req.url = sent.url;
+        wsProxy.ws(req, socket, head, { target: sent.peer.url }, (err: Error) => {
+          ctx.peers?.forget(host);
+          rejectUpgrade(socket, peerUnavailable(`service "${u.name}"`, host, sent.peer, causeCode(err)));
+        });
+        return;
+      }
       const upstream = forwardTarget(req.headers, route, u.name);
       if (upstream instanceof BerthError) throw upstream;
       const strip = route.definition.preserve_base_path !== true;
-      req.headers = upstreamHeaders(req.headers, { ip, proto: 'encrypted' in req.socket ? 'https' : 'http', host: req.headers.host, prefix: u.prefix }, route.upstreamAuthorization);
+      req.headers = upstreamHeaders(req.headers, { ip: client.ip, proto: client.proto, host: req.headers.host, prefix: u.prefix }, route.upstreamAuthorization);
       req.url = upstreamPath(u, !strip);
       wsPrefixes.set(req, u.prefix);
       wsProxy.ws(req, socket, head, { target: { host: upstream.host, port: upstream.port } }, () => socket.destroy());

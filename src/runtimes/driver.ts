@@ -168,6 +168,13 @@ export interface DriverCapabilities {
   stats: boolean;
   /** Workloads are restarted by the backend itself after setRestartPolicy / spec.restart. */
   restart?: boolean;
+  /**
+   * The restart policy is part of what the workload is (kubernetes: a Job, or a Deployment that
+   * restarts): setRestartPolicy cannot change it later, so callers start with the final policy.
+   */
+  restartFixedAtStart?: boolean;
+  /** The backend fetches images itself where it runs them (a cluster's nodes): Berth pulls none locally. */
+  pullsImages?: boolean;
 }
 
 export interface RuntimeDriver {

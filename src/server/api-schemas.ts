@@ -190,6 +190,7 @@ export const ServiceInfo = Type.Object({
   definition: Type.Object({}, { additionalProperties: true }),
   urls: Type.Record(Type.String(), Type.String()),
   created_at: Type.String(),
+  host: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: 'The host (BERTH_HOST_ID) it runs on; every server answers for it' })),
 });
 
 export { ProxyParams } from '../proxy/proxy-params.ts';

@@ -6,6 +6,7 @@ import type { Project } from '../store/project-repository.ts';
 import { assertSameOriginBrowserRequest } from '../auth/cross-site-guard.ts';
 import { bearerToken, cookieToken } from '../auth/request-token.ts';
 import { principalFor } from '../auth/principal-for.ts';
+import { forwardedPrincipal } from '../auth/forwarded-principal.ts';
 import { assertProjectAccess } from '../auth/assert-project-access.ts';
 import type { ServerContext } from './server-context.ts';
 
@@ -45,6 +46,10 @@ export function registerAuth(app: FastifyInstance, ctx: ServerContext): void {
 
 
 async function authenticate(ctx: ServerContext, request: FastifyRequest): Promise<Principal> {
+  // A request another Berth server forwarded (about a service on this host): the caller it authenticated.
+  const forwarded = await forwardedPrincipal(ctx, { method: request.method, url: request.originalUrl, headers: request.headers });
+  if (forwarded?.principal) return forwarded.principal;
+  if (forwarded) throw new BerthError('BERTH_E_UNAUTHORIZED', 'this route needs a token', { problems: [{ path: 'X-Berth-Forward', message: 'the forward names no caller', fix: 'send "Authorization: Bearer <token>"' }] });
   return principalOfRequest(ctx, request.ip, request.method, request.headers);
 }
 

@@ -11,6 +11,7 @@ import { closeProjectFolder } from '../projects/close-project-folder.ts';
 import { isLoopbackHost, listenOnBridge } from './bridge-listener.ts';
 import { buildApp, type AppOptions } from './build-app.ts';
 import type { ServerContext } from './server-context.ts';
+import { defaultAdvertiseUrl } from '../config/server-identity.ts';
 
 export interface RunningServer {
   app: FastifyInstance & { runsInFlight: () => number };
@@ -61,7 +62,7 @@ export async function startServer(given: BerthConfig, opts: ServerOptions): Prom
     const leaseLog = engine.log.child({ component: 'lease' });
     duties = await engine.shareStore((line) => leaseLog.info(line));
     const scheduler = new JobScheduler(engine.jobs, { pollMs: config.schedulerPollMs, log: (line) => schedulerLog.info(line), leads: duties.leadsScheduler });
-    const ctx: ServerContext = { engine, projects, tokens, services, limiter: new AuthFailureLimiter(opts.authFailures), scheduler, serviceAccess, webSessions, hostPolicy };
+    const ctx: ServerContext = { engine, projects, tokens, services, limiter: new AuthFailureLimiter(opts.authFailures), scheduler, serviceAccess, webSessions, hostPolicy, peers: duties.peers };
     if (hostPolicy === 'workload-user') for (const project of await projects.list()) closeProjectFolder(project.path);
     const { generated } = await tokens.ensureAdmin(config.adminToken);
     if (generated) opts.onAdminToken?.(generated);
@@ -69,6 +70,9 @@ export async function startServer(given: BerthConfig, opts: ServerOptions): Prom
     const address = await app.listen({ host: opts.host, port: opts.port });
     url = address;
     engine.serveAt(url);
+    // Other servers on the store forward requests for this host's services here.
+    const port = new URL(url).port;
+    await duties.advertise(config.advertiseUrl ?? defaultAdvertiseUrl(`http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`));
     // Containers call BERTH_ENDPOINT (host.docker.internal): be there too when listening on loopback only.
     if (config.runtime === 'docker' && isLoopbackHost(opts.host)) {
       bridge = await listenOnBridge(app.server, Number(new URL(url).port)).catch((e: unknown) => {

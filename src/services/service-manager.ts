@@ -20,18 +20,24 @@ import { sessionServiceRoute } from './session-route.ts';
 import type { ServiceRoute } from './service-route.ts';
 import { JUPYTER_SERVICE } from '../core/session-naming.ts';
 import { KernelWatcher } from './kernel-watcher.ts';
+import { thisProcess } from '../leases/owner-lease.ts';
 
 export type { ServiceRoute } from './service-route.ts';
 
 export interface ServiceInfo {
   name: string;
   project: string;
-  /** running: every declared port is served (or its HEALTHCHECK says healthy); starting: not yet; stopped: it ended. */
-  status: 'starting' | 'running' | 'stopped';
+  /**
+   * running: every declared port is served (or its HEALTHCHECK says healthy); starting: not yet;
+   * stopped: it ended; unknown: it runs on another host (`host`) and no server there answered.
+   */
+  status: 'starting' | 'running' | 'stopped' | 'unknown';
   definition: ServiceDefinition;
   /** Proxy path per declared port. */
   urls: Record<string, string>;
   created_at: string;
+  /** The host (BERTH_HOST_ID) it runs on: servers elsewhere forward its requests to a server there. */
+  host: string | null;
 }
 
 
@@ -55,6 +61,8 @@ export class ServiceManager {
   readonly #readyTimeoutMs: number;
   readonly #containerEndpoint: ((runtime: string) => string) | undefined;
   readonly #routes = new Map<string, { route: ServiceRoute | null; until: number }>();
+  /** This machine (config.hostId): services recorded with another host run there. */
+  readonly #host = thisProcess().host;
   /** Bumped by every deploy and remove, so route caches elsewhere can tell they are stale. */
   generation = 0;
   /** Records the kernel events of the sessions' Jupyter servers (watched from their first proxied request). */
@@ -80,7 +88,7 @@ export class ServiceManager {
     if (typeof def.code === 'string') checkCodePath(project, def.code);
     await this.#checkPorts(def);
     const logPath = join(this.#config.home, 'services', project.uuid, `${def.name}.log`);
-    const row: ServiceRow = { project_uuid: project.uuid, name: def.name, definition_json: JSON.stringify(def), handle_json: null, token_id: null, log_path: logPath, created_at: new Date().toISOString() };
+    const row: ServiceRow = { project_uuid: project.uuid, name: def.name, definition_json: JSON.stringify(def), handle_json: null, token_id: null, log_path: logPath, created_at: new Date().toISOString(), host: this.#host };
     if (!(await this.#rows.insert(row))) {
       throw new BerthError('BERTH_E_CONFLICT', `project "${project.name}" already has a service "${def.name}"`, {
         problems: [{ path: 'name', message: 'taken', fix: `remove it first (DELETE …/services/${def.name}) or choose another name` }],
@@ -110,16 +118,38 @@ export class ServiceManager {
     return this.#info(project, await this.#row(project, name));
   }
 
+  /**
+   * The host a service runs on when that is not this one (its workload, port and log are there: a
+   * server forwards its requests to a server on that host); null when it runs here.
+   */
+  async hostElsewhere(project: Project, name: string): Promise<string | null> {
+    const row = await this.#rows.get(project.uuid, name);
+    return row ? this.#elsewhere(row) : null;
+  }
+
+  /** The row of a service that runs on this host; 409 for another host's (its workload is out of this process's reach). */
+  #here(row: ServiceRow, what: string): ServiceRow {
+    const host = this.#elsewhere(row);
+    if (host === null) return row;
+    throw new BerthError('BERTH_E_SERVICE_ELSEWHERE', `service "${row.name}" runs on host "${host}": this process cannot ${what} it`, {
+      problems: [{ path: 'name', message: `runs on host "${host}"`, fix: `ask a Berth server of this store (BERTH_ENDPOINT=…), which forwards to a server on "${host}"` }],
+    });
+  }
+
+  #elsewhere(row: { host: string | null }): string | null {
+    return row.host !== null && row.host !== this.#host ? row.host : null;
+  }
+
   /** Stops and forgets a service and revokes its token. */
   async remove(project: Project, name: string): Promise<void> {
-    await this.#teardown(await this.#row(project, name));
+    await this.#teardown(this.#here(await this.#row(project, name), 'remove'));
     this.#routes.clear();
     this.generation++;
   }
 
   /** The service's output (follow: until it ends or the signal aborts). */
   async logs(project: Project, name: string, opts: { follow?: boolean; signal?: AbortSignal }): Promise<AsyncIterable<LogChunk>> {
-    const row = await this.#row(project, name);
+    const row = this.#here(await this.#row(project, name), 'read the log of');
     const handle = parseHandle(row.handle_json);
     if (!handle) return (async function* () {})();
     return (await this.#driverOf()).logs(handle, opts);
@@ -139,11 +169,14 @@ export class ServiceManager {
     const definition = row ? (JSON.parse(row.definition_json) as ServiceDefinition) : null;
     const declared = port === 0 ? definition?.ports[0] : port;
     const handle = row ? parseHandle(row.handle_json) : null;
+    const elsewhere = row ? this.#elsewhere(row) : null;
     const route = row
       ? definition && declared !== undefined && definition.ports.includes(declared)
-        ? { projectUuid: project.uuid, definition, upstream: await liveUpstream(this.#driverNamed, handle, declared), owner: upstreamOwner(handle, declared), instance: `service ${row.created_at}` }
+        ? elsewhere !== null
+          ? { projectUuid: project.uuid, definition, upstream: null, instance: `service ${row.created_at}`, elsewhere }
+          : { projectUuid: project.uuid, definition, upstream: await liveUpstream(this.#driverNamed, handle, declared), owner: upstreamOwner(handle, declared), instance: `service ${row.created_at}` }
         : null
-      : await sessionServiceRoute(this.#db, project, name, port, this.#driverNamed);
+      : await sessionServiceRoute(this.#db, project, name, port, this.#driverNamed, this.#host);
     if (this.#routes.size > 10_000) this.#routes.clear();
     this.#routes.set(key, { route, until: Date.now() + ROUTE_CACHE_MS });
     return this.#watchKernels(project, name, route);
@@ -165,6 +198,9 @@ export class ServiceManager {
   async adopt(projectOf: (uuid: string) => Promise<Project>): Promise<Array<{ service: string; action: 'adopted' | 'restarted' | 'failed'; reason?: string }>> {
     const out: Array<{ service: string; action: 'adopted' | 'restarted' | 'failed'; reason?: string }> = [];
     for (const row of await this.#rows.list()) {
+      // Another host's services are adopted by the servers there; one written before hosts were
+      // recorded becomes the first starting host's (one conditional update: never two hosts').
+      if (this.#elsewhere(row) !== null || (row.host === null && !(await this.#rows.claimHost(row.project_uuid, row.name, this.#host)))) continue;
       const handle = parseHandle(row.handle_json);
       const label = `${row.project_uuid}/${row.name}`;
       if (handle && (await (await this.#driverOf()).isRunning(handle))) {
@@ -206,7 +242,8 @@ export class ServiceManager {
     const spec = this.workloadSpec(project, def, secret);
     const handle = await (await this.#driverOf()).start(spec);
     row.handle_json = JSON.stringify(handle);
-    await this.#rows.setHandle(project.uuid, def.name, row.handle_json);
+    row.host = this.#host;
+    await this.#rows.setHandle(project.uuid, def.name, row.handle_json, this.#host);
   }
 
   /**
@@ -217,7 +254,8 @@ export class ServiceManager {
     if ((await this.#driverOf()).capabilities.ports) return;
     const own = Number(new URL(this.#endpoint()).port);
     const taken = new Set<number>();
-    for (const row of await this.#rows.list()) for (const p of (JSON.parse(row.definition_json) as ServiceDefinition).ports) taken.add(p);
+    // Another host's services hold that host's port numbers, not this one's.
+    for (const row of await this.#rows.list()) if (this.#elsewhere(row) === null) for (const p of (JSON.parse(row.definition_json) as ServiceDefinition).ports) taken.add(p);
     for (const port of def.ports) {
       const why = port === own ? "it is the Berth server's own port" : taken.has(port) ? 'another service already declares it' : null;
       if (!why) continue;
@@ -257,11 +295,14 @@ export class ServiceManager {
 
   async #info(project: Project, row: ServiceRow): Promise<ServiceInfo> {
     const definition = JSON.parse(row.definition_json) as ServiceDefinition;
+    const urls = Object.fromEntries(definition.ports.map((p) => [String(p), servicePath(project.name, row.name, p)]));
+    const info = { name: row.name, project: project.name, definition, urls, created_at: row.created_at, host: row.host };
+    // Its workload is on another host: only a server there can tell (the API asks one; see service-routes).
+    if (this.#elsewhere(row) !== null) return { ...info, status: 'unknown' };
     const handle = parseHandle(row.handle_json);
     const running = handle ? await (await this.#driverOf()).isRunning(handle) : false;
     const ready = running && handle ? await this.#isReady(handle, definition.ports) : false;
-    const urls = Object.fromEntries(definition.ports.map((p) => [String(p), servicePath(project.name, row.name, p)]));
-    return { name: row.name, project: project.name, status: ready ? 'running' : running ? 'starting' : 'stopped', definition, urls, created_at: row.created_at };
+    return { ...info, status: ready ? 'running' : running ? 'starting' : 'stopped' };
   }
 }
 

@@ -15,4 +15,9 @@ export interface ServiceRoute {
    * server: its token is Berth's secret, the caller's Berth token is never forwarded).
    */
   upstreamAuthorization?: string;
+  /**
+   * The host (BERTH_HOST_ID) the service runs on when it is not this server's: its port is reachable
+   * there only, so the request goes to a Berth server on that host (upstream is null).
+   */
+  elsewhere?: string;
 }

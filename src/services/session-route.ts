@@ -22,6 +22,8 @@ export async function sessionServiceRoute(
   hostname: string,
   port: number,
   driverNamed: (name: string) => Promise<Pick<RuntimeDriver, 'list'>>,
+  /** This machine (config.hostId): a session service recorded on another host is reached through a server there. */
+  thisHost: string,
 ): Promise<ServiceRoute | null> {
   const cut = hostname.length - SESSION_UUID_LENGTH - 1;
   if (cut < 1 || hostname[cut] !== '-') return null;
@@ -30,7 +32,7 @@ export async function sessionServiceRoute(
   const row = await db
     .selectFrom('session_services')
     .innerJoin('sessions', 'sessions.uuid', 'session_services.session_uuid')
-    .select(['session_services.definition_json', 'session_services.handle_json', 'sessions.created_at'])
+    .select(['session_services.definition_json', 'session_services.handle_json', 'session_services.host', 'sessions.created_at'])
     .where('sessions.uuid', '=', sessionUuid)
     .where('sessions.project_uuid', '=', project.uuid)
     .where('sessions.status', '=', 'RUNNING')
@@ -40,7 +42,11 @@ export async function sessionServiceRoute(
   const definition = JSON.parse(row.definition_json) as ServiceDefinition;
   if (definition.exposed !== true || !definition.ports.includes(port)) return null;
   const handle = row.handle_json ? (JSON.parse(row.handle_json) as WorkloadHandle) : null;
-  const route: ServiceRoute = { projectUuid: project.uuid, definition, upstream: await liveUpstream(driverNamed, handle, port), owner: upstreamOwner(handle, port), instance: `session ${row.created_at}` };
+  const instance = `session ${row.created_at}`;
+  const route: ServiceRoute =
+    row.host !== null && row.host !== thisHost
+      ? { projectUuid: project.uuid, definition, upstream: null, instance, elsewhere: row.host }
+      : { projectUuid: project.uuid, definition, upstream: await liveUpstream(driverNamed, handle, port), owner: upstreamOwner(handle, port), instance };
   const jupyterToken = name === JUPYTER_SERVICE ? definition.env_variables?.JUPYTER_TOKEN : undefined;
   return jupyterToken ? { ...route, upstreamAuthorization: `token ${jupyterToken}` } : route;
 }

@@ -1,5 +1,4 @@
 import { mkdirSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { BerthConfig, RuntimeName } from '../config/config.ts';
@@ -72,7 +71,7 @@ export class SessionManager {
   readonly #leases: LeaseRepository;
   readonly #access: ServiceSessionRepository;
   readonly #vars: EnvVars;
-  readonly #host = hostname();
+  readonly #host = thisProcess().host;
 
   /** `hook` records each session state change (and a project/pipeline first seen here) as an event. */
   readonly #log: Logger;
@@ -152,6 +151,16 @@ export class SessionManager {
     await this.#teardown(row);
     await this.#rows.setStatus(row.uuid, 'STOPPED', null, isoNow(), { pid: null, host: null, start: null });
     return this.#view((await this.#rows.get(row.uuid))!);
+  }
+
+  /**
+   * The host a pipeline's session runs its services on when that is not this one (a server there
+   * answers for them: their workloads, ports and logs are there); null when here, or not started.
+   */
+  async hostElsewhere(pipelineFile: string): Promise<string | null> {
+    const row = await this.#find(pipelineFile).catch(() => null);
+    if (!row || row.status === 'STOPPED' || row.status === 'FAILED') return null;
+    return (await this.#rows.services(row.uuid)).map((s) => s.host).find((h): h is string => h !== null && h !== this.#host) ?? null;
   }
 
   /** The session as it really is (each service's workload asked); restarts ended services per policy on the process runtime. */
@@ -276,15 +285,19 @@ export class SessionManager {
       opts.signal?.throwIfAborted();
       const svc: SessionServiceRow = {
         session_uuid: row.uuid, name: def.name, position, definition_json: JSON.stringify(def), handle_json: null,
-        log_path: join(this.#config.home, 'sessions', row.uuid, `${def.name}.log`), restarts: 0,
+        log_path: join(this.#config.home, 'sessions', row.uuid, `${def.name}.log`), restarts: 0, host: null,
       };
       await this.#rows.addService(svc);
       opts.onProgress?.(`service ${def.name}: starting`);
-      const { image, gpuSupport } = isolated ? await this.#image(runtime.name, def, loaded.projectDir, (l) => opts.onProgress?.(`service ${def.name}: ${l}`)) : { image: '', gpuSupport: false };
+      const pull = !runtime.driver.capabilities.pullsImages;
+      const { image, gpuSupport } = isolated ? await this.#image(runtime.name, def, loaded.projectDir, pull, (l) => opts.onProgress?.(`service ${def.name}: ${l}`)) : { image: '', gpuSupport: false };
       const spec = this.#spec(row, def, { projectName, loaded, isolated, hostMounts: runtime.mountSupport?.().ok === true, image, gpuSupport, inherited, logPath: svc.log_path, sessionType: scope });
-      // A service restarts only once it has been ready: a crash while starting fails the start.
-      const handle = await runtime.driver.start({ ...spec, restart: 'no' }, opts.signal);
-      await this.#rows.setServiceHandle(row.uuid, def.name, JSON.stringify(handle));
+      // A service restarts only once it has been ready: a crash while starting fails the start. Where
+      // the policy is fixed at creation (a Kubernetes Deployment) the kubelet restarts it meanwhile;
+      // a crash loop shows as not running, which fails the start all the same.
+      const first = runtime.driver.capabilities.restartFixedAtStart ? spec.restart : 'no';
+      const handle = await runtime.driver.start({ ...spec, restart: first }, opts.signal);
+      await this.#rows.setServiceHandle(row.uuid, def.name, JSON.stringify(handle), this.#host);
       const ready = await waitServiceReady(runtime.driver, handle, def.ports, { timeoutMs: opts.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS, signal: opts.signal });
       if (!ready.ready) {
         const tail = await logTail(runtime, handle);
@@ -316,10 +329,10 @@ export class SessionManager {
       return;
     }
     const position = (await this.#rows.services(row.uuid)).length;
-    await this.#rows.addService({ session_uuid: row.uuid, name: JUPYTER_SERVICE, position, definition_json: JSON.stringify(plan.definition), handle_json: null, log_path: plan.spec.logPath, restarts: 0 });
+    await this.#rows.addService({ session_uuid: row.uuid, name: JUPYTER_SERVICE, position, definition_json: JSON.stringify(plan.definition), handle_json: null, log_path: plan.spec.logPath, restarts: 0, host: null });
     opts.onProgress?.(`jupyter: starting (${plan.definition.image.replace(/^host:/, '')})`);
     const handle = await runtime.driver.start(plan.spec, opts.signal);
-    await this.#rows.setServiceHandle(row.uuid, JUPYTER_SERVICE, JSON.stringify(handle));
+    await this.#rows.setServiceHandle(row.uuid, JUPYTER_SERVICE, JSON.stringify(handle), this.#host);
     const timeoutMs = opts.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
     const upstream = serviceUpstream(handle, plan.definition.ports[0]!);
     const ready = (await jupyterAnswers(upstream.port, plan.definition.env_variables!.JUPYTER_TOKEN!, { timeoutMs, signal: opts.signal, running: () => runtime.driver.isRunning(handle) }))
@@ -372,14 +385,15 @@ export class SessionManager {
   }
 
   /** The service's image (pulled or built now), and whether it is a gpu_support environment's. */
-  async #image(runtime: RuntimeName, def: ServiceDefinition, projectDir: string, onProgress: (line: string) => void): Promise<{ image: string; gpuSupport: boolean }> {
+  /** `pull`: a missing service image is pulled here (not where the runtime's nodes fetch images themselves). */
+  async #image(runtime: RuntimeName, def: ServiceDefinition, projectDir: string, pull: boolean, onProgress: (line: string) => void): Promise<{ image: string; gpuSupport: boolean }> {
     const uuid = environmentReference(def.image);
     const images = await this.#runtimes.environmentImages(runtime);
     if (uuid === null) {
       // A missing image is pulled now, its progress part of the session's start.
       const image = images.serviceImage(def.image);
       if (image !== def.image) onProgress(`image ${def.image} is ${image} (BERTH_ORCHEST_IMAGES)`);
-      await images.ensurePulled(image, onProgress);
+      if (pull) await images.ensurePulled(image, onProgress);
       return { image, gpuSupport: false };
     }
     const env = loadEnvironment(projectDir, uuid);
@@ -421,6 +435,8 @@ export class SessionManager {
       const handle = parseHandle(svc.handle_json);
       const def = JSON.parse(svc.definition_json) as ServiceDefinition;
       const policy = def.berth_restart ?? 'on-failure';
+      // Another host's workload is not this server's to judge or restart (its runtime is there).
+      if (svc.host !== null && svc.host !== this.#host) continue;
       if (!handle || policy === 'no' || (await runtime.driver.isRunning(handle))) continue;
       const exit = await runtime.driver.wait(handle);
       if (policy === 'on-failure' && exit.code === 0) continue;
@@ -429,7 +445,7 @@ export class SessionManager {
       const projectName = (await this.#projects.findByPath(loaded.projectDir))?.name ?? projectNameOf(loaded.projectDir);
       const inherited = await this.#inherited(row.project_uuid, row.pipeline_uuid);
       const spec = this.#spec(row, def, { projectName, loaded, isolated: false, hostMounts: runtime.mountSupport?.().ok === true, image: '', inherited, logPath: svc.log_path, sessionType: 'interactive' });
-      await this.#rows.setServiceHandle(row.uuid, svc.name, JSON.stringify(await runtime.driver.start(spec)));
+      await this.#rows.setServiceHandle(row.uuid, svc.name, JSON.stringify(await runtime.driver.start(spec)), this.#host);
       await this.#rows.countRestart(row.uuid, svc.name);
     }
   }

@@ -15,13 +15,27 @@ export class LeaseRepository {
     this.#db = db;
   }
 
-  /** Creates or renews a server's lease. */
-  async renew(row: { id: string; host: string; pid: number; now: string; leaseUntil: string }): Promise<void> {
+  /** Creates or renews a server's lease (`url`: where other servers reach it, null without HTTP). */
+  async renew(row: { id: string; host: string; pid: number; now: string; leaseUntil: string; url?: string | null }): Promise<void> {
     await this.#db
       .insertInto('server_leases')
-      .values({ id: row.id, host: row.host, pid: row.pid, started_at: row.now, heartbeat_at: row.now, lease_until: row.leaseUntil, stopped_at: null })
-      .onConflict((oc) => oc.column('id').doUpdateSet({ heartbeat_at: row.now, lease_until: row.leaseUntil }).where('server_leases.stopped_at', 'is', null))
+      .values({ id: row.id, host: row.host, pid: row.pid, started_at: row.now, heartbeat_at: row.now, lease_until: row.leaseUntil, stopped_at: null, url: row.url ?? null })
+      .onConflict((oc) => oc.column('id').doUpdateSet({ heartbeat_at: row.now, lease_until: row.leaseUntil, url: row.url ?? null }).where('server_leases.stopped_at', 'is', null))
       .execute();
+  }
+
+  /** Servers on `host` that can be reached (a URL) and hold a live lease at `now`, the latest heartbeat first. */
+  async reachableOn(host: string, now: string): Promise<Array<{ id: string; url: string }>> {
+    const rows = await this.#db
+      .selectFrom('server_leases')
+      .select(['id', 'url'])
+      .where('host', '=', host)
+      .where('url', 'is not', null)
+      .where('stopped_at', 'is', null)
+      .where('lease_until', '>=', now)
+      .orderBy('heartbeat_at', 'desc')
+      .execute();
+    return rows.map((r) => ({ id: r.id, url: r.url! }));
   }
 
   /** A clean stop: the lease ends now (survivors need not wait for it to run out). */

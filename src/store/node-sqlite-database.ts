@@ -22,6 +22,11 @@ export class NodeSqliteDatabase implements SqliteDatabase {
   }
 
   prepare(sql: string): SqliteStatement {
+    // Kysely opens every transaction with a deferred `begin`. A deferred transaction that reads and
+    // then writes cannot wait for the write lock in WAL mode: when another process committed in
+    // between, SQLite answers SQLITE_BUSY at once, without the busy timeout. `begin immediate` takes
+    // the write lock first (waiting up to the timeout), so two Berth processes queue instead of failing.
+    if (sql === 'begin') sql = 'begin immediate';
     let cached = this.#statements.get(sql);
     if (!cached) {
       const stmt = this.#db.prepare(sql);

@@ -16,6 +16,7 @@ import { migration0014SealedEnvVarsWebSessions } from './migrations/0014-sealed-
 import { migration0015ServerLeases } from './migrations/0015-server-leases.ts';
 import { migration0016GitCredentials } from './migrations/0016-git-credentials.ts';
 import { migration0017ServiceHosts } from './migrations/0017-service-hosts.ts';
+import { migration0018ServerAddresses } from './migrations/0018-server-addresses.ts';
 import { NodeSqliteDatabase } from './node-sqlite-database.ts';
 import { openPostgres } from './open-postgres.ts';
 import type { Database } from './tables.ts';
@@ -34,6 +35,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0015-server-leases': migration0015ServerLeases,
   '0016-git-credentials': migration0016GitCredentials,
   '0017-service-hosts': migration0017ServiceHosts,
+  '0018-server-addresses': migration0018ServerAddresses,
 };
 
 /** A file path (SQLite) or a StoreLocation (SQLite or PostgreSQL). */

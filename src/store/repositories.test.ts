@@ -220,7 +220,7 @@ for (const backend of BACKENDS) {
       assert.equal((await tokens.findActiveByHash('h2'))?.id, 't2');
 
       const services = new ServiceRepository(db, { hook });
-      const svc = { project_uuid: projectUuid, name: 'svc', definition_json: '{"image":"x"}', handle_json: null, token_id: null, log_path: '/l', created_at: T0 };
+      const svc = { project_uuid: projectUuid, name: 'svc', definition_json: '{"image":"x"}', handle_json: null, token_id: null, log_path: '/l', created_at: T0, host: null };
       const inserted = await Promise.all([services.insert(svc), new ServiceRepository(other).insert(svc)]);
       assert.deepEqual(inserted.sort(), [false, true]);
       await services.setToken(projectUuid, 'svc', 't2');
@@ -293,6 +293,30 @@ for (const backend of BACKENDS) {
       assert.equal(await leases[1]!.lead('scheduler', leader, at(29), at(44)), 3);
     });
 
+    test('leases: the servers reachable on a host are the live ones with a URL, latest heartbeat first; a service without a host is claimed by one host', async () => {
+      const leases = [new LeaseRepository(db), new LeaseRepository(other)];
+      const now = Date.now();
+      const iso = (ms: number) => new Date(now + ms).toISOString();
+      await leases[0]!.renew({ id: 'ha-old', host: 'ha', pid: 1, now: iso(-2000), leaseUntil: iso(13_000), url: 'http://10.0.0.1:7420' });
+      await leases[1]!.renew({ id: 'ha-new', host: 'ha', pid: 2, now: iso(-1000), leaseUntil: iso(14_000), url: 'http://10.0.0.1:7421' });
+      await leases[0]!.renew({ id: 'ha-nourl', host: 'ha', pid: 3, now: iso(0), leaseUntil: iso(15_000) });
+      await leases[0]!.renew({ id: 'ha-dead', host: 'ha', pid: 4, now: iso(-60_000), leaseUntil: iso(-45_000), url: 'http://10.0.0.1:7422' });
+      await leases[0]!.renew({ id: 'hb', host: 'hb', pid: 5, now: iso(0), leaseUntil: iso(15_000), url: 'http://10.0.0.2:7420' });
+      assert.deepEqual(await leases[1]!.reachableOn('ha', iso(0)), [{ id: 'ha-new', url: 'http://10.0.0.1:7421' }, { id: 'ha-old', url: 'http://10.0.0.1:7420' }]);
+      await leases[0]!.end('ha-new', iso(1));
+      assert.deepEqual((await leases[1]!.reachableOn('ha', iso(2))).map((l) => l.id), ['ha-old'], 'a server that stopped is not reachable');
+      assert.deepEqual(await leases[1]!.reachableOn('hc', iso(2)), []);
+
+      const services = new ServiceRepository(db, { hook });
+      await services.insert({ project_uuid: projectUuid, name: 'legacy', definition_json: '{"ports":[1]}', handle_json: null, token_id: null, log_path: '/l', created_at: T0, host: null });
+      const claimed = await Promise.all([services.claimHost(projectUuid, 'legacy', 'ha'), new ServiceRepository(other).claimHost(projectUuid, 'legacy', 'hb')]);
+      assert.deepEqual(claimed.sort(), [false, true], 'one host claims it');
+      const owner = (await services.get(projectUuid, 'legacy'))!.host;
+      await services.setHandle(projectUuid, 'legacy', '{}', owner!);
+      assert.equal((await new ServiceRepository(other).get(projectUuid, 'legacy'))!.host, owner);
+      await services.delete(projectUuid, 'legacy');
+    });
+
     test('reaper: the runs of a server whose lease expired end FAILURE once, with the reason; live servers keep theirs', async () => {
       const runs = new RunRepository(db, { hook });
       const leases = new LeaseRepository(db);
@@ -362,7 +386,7 @@ for (const backend of BACKENDS) {
       const row: SessionRow = { uuid: randomUUID(), project_uuid: projectUuid, pipeline_uuid: 'pl', pipeline_file: '/p/one/a.orchest', runtime: 'process', status: 'STARTING', reason: null, owner_pid: 1, owner_host: 'h', owner_start: null, created_at: T0, updated_at: T0 };
       const won = await Promise.all(repos.map((r) => r.claim(row, () => false)));
       assert.deepEqual(won.sort(), [false, true]);
-      const svc = { session_uuid: row.uuid, name: 'jupyter', position: 0, definition_json: '{}', handle_json: null, log_path: '/l', restarts: 0 };
+      const svc = { session_uuid: row.uuid, name: 'jupyter', position: 0, definition_json: '{}', handle_json: null, log_path: '/l', restarts: 0, host: null };
       await repos[0]!.addService(svc);
       await repos[1]!.addService({ ...svc, position: 1 });
       await repos[0]!.countRestart(row.uuid, 'jupyter');

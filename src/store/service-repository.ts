@@ -38,8 +38,15 @@ export class ServiceRepository {
     return q.execute();
   }
 
-  async setHandle(projectUuid: string, name: string, handleJson: string | null): Promise<void> {
-    await this.#db.updateTable('services').set({ handle_json: handleJson }).where('project_uuid', '=', projectUuid).where('name', '=', name).execute();
+  /** Records the service's workload and the host (config.hostId) it runs on. */
+  async setHandle(projectUuid: string, name: string, handleJson: string | null, host: string): Promise<void> {
+    await this.#db.updateTable('services').set({ handle_json: handleJson, host }).where('project_uuid', '=', projectUuid).where('name', '=', name).execute();
+  }
+
+  /** Makes a service recorded without a host this host's; false when another host has it. */
+  async claimHost(projectUuid: string, name: string, host: string): Promise<boolean> {
+    const res = await this.#db.updateTable('services').set({ host }).where('project_uuid', '=', projectUuid).where('name', '=', name).where('host', 'is', null).executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
   }
 
   async setToken(projectUuid: string, name: string, tokenId: string): Promise<void> {

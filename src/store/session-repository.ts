@@ -72,8 +72,9 @@ export class SessionRepository {
     return this.#db.selectFrom('session_services').selectAll().where('session_uuid', '=', sessionUuid).orderBy('position').execute();
   }
 
-  async setServiceHandle(sessionUuid: string, name: string, handleJson: string | null): Promise<void> {
-    await this.#db.updateTable('session_services').set({ handle_json: handleJson }).where('session_uuid', '=', sessionUuid).where('name', '=', name).execute();
+  /** Records a session service's workload and the host (config.hostId) it runs on. */
+  async setServiceHandle(sessionUuid: string, name: string, handleJson: string | null, host: string): Promise<void> {
+    await this.#db.updateTable('session_services').set({ handle_json: handleJson, host }).where('session_uuid', '=', sessionUuid).where('name', '=', name).execute();
   }
 
   async countRestart(sessionUuid: string, name: string): Promise<void> {

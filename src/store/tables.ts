@@ -114,6 +114,8 @@ export interface ServicesTable {
   token_id: string | null;
   log_path: string;
   created_at: string;
+  /** The host (config.hostId) the service runs on; other hosts forward its requests there. Null: written before (adopted by the next host that starts). */
+  host: string | null;
 }
 
 export interface EventsTable {
@@ -242,6 +244,8 @@ export interface SessionServicesTable {
   handle_json: string | null;
   log_path: string;
   restarts: number;
+  /** The host (config.hostId) the service runs on (null until started). */
+  host: string | null;
 }
 
 /** Project (pipeline_uuid '') and pipeline environment variables: secrets, never printed in clear. */
@@ -342,6 +346,8 @@ export interface ServerLeasesTable {
   lease_until: string;
   /** Set when the server stopped cleanly (its lease was ended at once). */
   stopped_at: string | null;
+  /** Where other servers reach this one (BERTH_ADVERTISE_URL or its listen address); null for a server without HTTP (`berth scheduler`). */
+  url: string | null;
 }
 
 /** A role one server holds at a time (e.g. 'scheduler'); `token` grows with every new holder (fencing). */

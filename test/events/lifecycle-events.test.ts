@@ -128,7 +128,7 @@ describe('events of project services (server, process runtime)', () => {
     try {
       const rows = new ServiceRepository(engineDb, { hook: failingHook });
       const [project] = await engineDb.selectFrom('projects').select('uuid').where('name', '=', 'svc').execute();
-      const row = { project_uuid: project!.uuid, name: 'ghost', definition_json: '{"ports":[1]}', handle_json: null, token_id: null, log_path: '/dev/null', created_at: new Date().toISOString() };
+      const row = { project_uuid: project!.uuid, name: 'ghost', definition_json: '{"ports":[1]}', handle_json: null, token_id: null, log_path: '/dev/null', created_at: new Date().toISOString(), host: null };
       await assert.rejects(rows.insert(row), /event store full/);
       assert.equal(await rows.get(project!.uuid, 'ghost'), undefined);
     } finally {

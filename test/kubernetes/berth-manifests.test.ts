@@ -38,15 +38,15 @@ describe('berth kube manifests', () => {
     const byKind = (kind: string): Obj => objs.find((o) => o.kind === kind)!;
     // Least privilege: only the namespace's objects the runtime creates; nothing cluster-wide but reading Nodes; no secrets.
     assert.deepEqual(byKind('Role').rules, [
-      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'delete'] },
+      { apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch', 'delete'] },
       { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
       { apiGroups: [''], resources: ['pods/exec'], verbs: ['get', 'create'] },
-      { apiGroups: [''], resources: ['services'], verbs: ['get', 'list', 'create', 'delete'] },
-      { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['get', 'list', 'create'] },
-      { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] },
+      { apiGroups: [''], resources: ['services'], verbs: ['create', 'delete'] },
+      { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['create'] },
+      { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get', 'list', 'create', 'patch', 'delete'] },
       { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] },
     ]);
-    assert.deepEqual(byKind('ClusterRole').rules, [{ apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] }]);
+    assert.deepEqual(byKind('ClusterRole').rules, [{ apiGroups: [''], resources: ['nodes'], verbs: ['list', 'watch'] }]);
     const server = byKind('Deployment');
     assert.equal(server.spec.replicas, 3);
     const container = server.spec.template.spec.containers[0];

@@ -1,7 +1,24 @@
+import { writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig, type V1PolicyRule as PolicyRule } from '@kubernetes/client-node';
 import { WebSocketServer } from 'ws';
+
+/** What an exec'd command printed and how it ended. */
+export interface ExecOutput {
+  stdout: string;
+  stderr: string;
+  code: number;
+}
+
+/** An attached exec as the fake container sees it. */
+export interface AttachedExec {
+  tty: boolean;
+  /** Each stdin chunk, then null when the client closes stdin. */
+  onInput(fn: (chunk: string | null) => void): void;
+  write(text: string): void;
+  exit(code: number): void;
+}
 
 /** A Kubernetes object as the API serves it. */
 export interface KubeObject {
@@ -52,21 +69,59 @@ export class FakeKubeApi {
     this.emit('DELETED', this.get('pods', pod.metadata!.name!)!);
   };
   /** Plays the container for the exec API: what the command prints and its exit code. */
-  onExec: (pod: string, argv: string[]) => { stdout: string; stderr: string; code: number } = () => ({ stdout: '', stderr: '', code: 0 });
+  onExec: (pod: string, argv: string[]) => ExecOutput | Promise<ExecOutput> = () => ({ stdout: '', stderr: '', code: 0 });
+  /** Called for each pod garbage-collected with its Job or Deployment (the kubelet ends its containers). */
+  onPodRemoved: (pod: KubeObject) => void = () => undefined;
+  /**
+   * Plays an attached command (exec with stdin=true: a shell): gets each stdin chunk and its end
+   * (v5.channel.k8s.io's close frame), writes output, ends with an exit code.
+   */
+  onAttach: ((pod: string, argv: string[], io: AttachedExec) => void) | null = null;
   /** When set, watches with a resourceVersion older than this answer 410 Gone. */
   oldestResourceVersion = 0;
+  /**
+   * When set, the API authorizes as RBAC does: a namespaced request needs a rule of `role` (in its
+   * namespace), a cluster-scoped one a rule of `clusterRole`; anything else is 403 Forbidden.
+   * Every request's (group, resource, verb) is recorded in `used` either way.
+   */
+  rbac: { namespace: string; role: PolicyRule[]; clusterRole: PolicyRule[] } | null = null;
+  readonly used = new Set<string>();
+  /** Every object a client sent to be created, exactly as it came over the wire. */
+  readonly created: KubeObject[] = [];
+  readonly forbidden: string[] = [];
 
   async start(): Promise<string> {
     this.#server = createServer((req, res) => this.#handle(req, res).catch((e: unknown) => send(res, 500, status(500, String(e)))));
-    const wss = new WebSocketServer({ noServer: true, handleProtocols: (protocols) => (protocols.has('v4.channel.k8s.io') ? 'v4.channel.k8s.io' : false) });
+    // Kubernetes 1.30+ speaks v5 (which can close stdin alone) and still v4.
+    const wss = new WebSocketServer({ noServer: true, handleProtocols: (protocols) => ['v5.channel.k8s.io', 'v4.channel.k8s.io'].find((p) => protocols.has(p)) ?? false });
     this.#server.on('upgrade', (req, socket, head) => {
       const url = new URL(req.url ?? '/', 'http://x');
       this.requests.push(`WS ${url.pathname}${url.search}`);
-      const m = /^\/api\/v1\/namespaces\/[^/]+\/pods\/([^/]+)\/exec$/.exec(url.pathname);
-      if (!m || req.headers.authorization !== 'Bearer test-token' || !this.get('pods', m[1]!)) return void socket.destroy();
-      wss.handleUpgrade(req, socket, head, (ws) => {
-        const out = this.onExec(m[1]!, url.searchParams.getAll('command'));
+      const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/exec$/.exec(url.pathname);
+      // A WebSocket exec is a GET: RBAC asks for "get" and, since Kubernetes 1.31, "create" on pods/exec too.
+      const allowed = m && ['get', 'create'].every((verb) => this.#authorize({ group: '', resource: 'pods/exec', verb, namespace: m[1]! }));
+      if (!m || !allowed || req.headers.authorization !== 'Bearer test-token' || !this.get('pods', m[2]!)) return void socket.destroy();
+      wss.handleUpgrade(req, socket, head, async (ws) => {
         const frame = (channel: number, data: string): Buffer => Buffer.concat([Buffer.from([channel]), Buffer.from(data)]);
+        if (url.searchParams.get('stdin') === 'true' && this.onAttach) {
+          const input: Array<(chunk: string | null) => void> = [];
+          ws.on('message', (data: Buffer) => {
+            // Channel 0 is stdin; v5's close frame is channel 255 naming stream 0.
+            if (data[0] === 0) for (const fn of input) fn(data.subarray(1).toString());
+            if (data[0] === 255 && data[1] === 0) for (const fn of input) fn(null);
+          });
+          this.onAttach(m[2]!, url.searchParams.getAll('command'), {
+            tty: url.searchParams.get('tty') === 'true',
+            onInput: (fn) => input.push(fn),
+            write: (text) => ws.send(frame(1, text)),
+            exit: (code) => {
+              ws.send(frame(3, JSON.stringify(code === 0 ? { metadata: {}, status: 'Success' } : { metadata: {}, status: 'Failure', reason: 'NonZeroExitCode', details: { causes: [{ reason: 'ExitCode', message: String(code) }] } })));
+              ws.close();
+            },
+          });
+          return;
+        }
+        const out = await this.onExec(m[2]!, url.searchParams.getAll('command'));
         if (out.stdout) ws.send(frame(1, out.stdout));
         if (out.stderr) ws.send(frame(2, out.stderr));
         const status = out.code === 0 ? { metadata: {}, status: 'Success' } : { metadata: {}, status: 'Failure', message: `command terminated with non-zero exit code: ${out.code}`, reason: 'NonZeroExitCode', details: { causes: [{ reason: 'ExitCode', message: String(out.code) }] } };
@@ -95,6 +150,12 @@ export class FakeKubeApi {
       currentContext: 'fake',
     });
     return kc;
+  }
+
+  /** Writes that kubeconfig as a file (for `berth` processes: KUBECONFIG=path). */
+  writeKubeConfig(path: string, url: string): string {
+    writeFileSync(path, this.kubeConfig(url).exportConfig());
+    return path;
   }
 
   get(resource: Resource, name: string): KubeObject | undefined {
@@ -174,12 +235,18 @@ export class FakeKubeApi {
     const url = new URL(req.url ?? '/', 'http://x');
     this.requests.push(`${req.method} ${url.pathname}${url.search}`);
     if (req.headers.authorization !== 'Bearer test-token') return send(res, 401, status(401, 'Unauthorized'));
-    const m = /^\/(?:api\/v1|apis\/(?:batch|apps)\/v1)(?:\/namespaces\/([^/]+))?\/([a-z]+)(?:\/([^/]+))?(?:\/(log))?$/.exec(url.pathname);
-    if (!m || !(m[2]! in KINDS)) return send(res, 404, status(404, `no route ${url.pathname}`));
-    const resource = m[2] as Resource;
-    const name = m[3];
+    const m = /^\/(?:api\/v1|apis\/(batch|apps)\/v1)(?:\/namespaces\/([^/]+))?\/([a-z]+)(?:\/([^/]+))?(?:\/(log))?$/.exec(url.pathname);
+    if (!m || !(m[3]! in KINDS)) return send(res, 404, status(404, `no route ${url.pathname}`));
+    const resource = m[3] as Resource;
+    const name = m[4];
+    const verb = verbOf(req.method ?? 'GET', name, url.searchParams.get('watch') === 'true');
+    const asked = { group: m[1] ?? '', resource: m[5] ? `${resource}/${m[5]}` : resource, verb, namespace: m[2] };
+    if (!this.#authorize(asked)) {
+      const where = asked.namespace ? ` in the namespace "${asked.namespace}"` : ' at the cluster scope';
+      return send(res, 403, status(403, `${asked.resource} is forbidden: User "system:serviceaccount:berth:berth" cannot ${verb} resource "${asked.resource}" in API group "${asked.group}"${where}`, 'Forbidden'));
+    }
     const body = await readBody(req);
-    if (m[4] === 'log') return this.#podLog(name!, url, res);
+    if (m[5] === 'log') return this.#podLog(name!, url, res);
     if (!name && req.method === 'GET') {
       const selector = parseSelector(url.searchParams.get('labelSelector') ?? '');
       if (url.searchParams.get('watch') === 'true') {
@@ -200,6 +267,7 @@ export class FakeKubeApi {
     }
     if (!name && req.method === 'POST') {
       const object = JSON.parse(body) as KubeObject;
+      this.created.push(JSON.parse(body) as KubeObject);
       if (this.get(resource, object.metadata!.name!)) return send(res, 409, status(409, `${resource} "${object.metadata!.name}" already exists`, 'AlreadyExists'));
       const created = this.emit('ADDED', object, resource);
       send(res, 201, created);
@@ -223,11 +291,30 @@ export class FakeKubeApi {
       } else {
         this.emit('DELETED', existing, resource);
         // Garbage collection of the Job's / Deployment's pods (propagationPolicy Background).
-        for (const pod of this.all('pods')) if (pod.metadata?.labels?.['berth.dev/workload'] === name && resource !== 'services') this.emit('DELETED', pod);
+        for (const pod of this.all('pods')) {
+          if (pod.metadata?.labels?.['berth.dev/workload'] !== name || resource === 'services') continue;
+          this.emit('DELETED', pod);
+          this.onPodRemoved(pod);
+        }
+        // The garbage collector deletes what the object owned (ownerReferences by uid).
+        for (const owned of this.all('services')) {
+          const refs = (owned.metadata?.['ownerReferences'] ?? []) as Array<{ uid: string }>;
+          if (refs.some((r) => r.uid === existing.metadata!.uid)) this.emit('DELETED', owned, 'services');
+        }
       }
       return;
     }
     send(res, 405, status(405, 'method not allowed'));
+  }
+
+  /** Records the request and whether RBAC (when set) allows it. */
+  #authorize(asked: { group: string; resource: string; verb: string; namespace?: string }): boolean {
+    this.used.add(`${asked.group}/${asked.resource}:${asked.verb}`);
+    if (!this.rbac) return true;
+    const rules = asked.namespace === undefined ? this.rbac.clusterRole : asked.namespace === this.rbac.namespace ? this.rbac.role : [];
+    const ok = rules.some((r) => (r.apiGroups ?? []).includes(asked.group) && (r.resources ?? []).includes(asked.resource) && r.verbs.includes(asked.verb));
+    if (!ok) this.forbidden.push(`${asked.group}/${asked.resource}:${asked.verb}${asked.namespace ? ` in ${asked.namespace}` : ''}`);
+    return ok;
   }
 
   #podLog(pod: string, url: URL, res: ServerResponse): void {
@@ -268,6 +355,13 @@ export function podWith(pod: KubeObject, s: { phase: string; running?: boolean; 
       containerStatuses: s.reason === 'Evicted' ? pod.status.containerStatuses : [{ ...pod.status.containerStatuses[0], ready: !!s.running, state }],
     },
   };
+}
+
+/** The RBAC verb of a request (the API server's request info). */
+function verbOf(method: string, name: string | undefined, watch: boolean): string {
+  if (method === 'GET') return name ? 'get' : watch ? 'watch' : 'list';
+  if (method === 'DELETE') return name ? 'delete' : 'deletecollection';
+  return { POST: 'create', PUT: 'update', PATCH: 'patch' }[method] ?? method.toLowerCase();
 }
 
 function matches(object: KubeObject, selector: Record<string, string>): boolean {

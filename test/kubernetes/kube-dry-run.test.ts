@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -33,7 +34,7 @@ function berth(args: string[], env: Record<string, string> = {}): { status: numb
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-type Obj = { apiVersion: string; kind: string; metadata: { name: string; annotations: Record<string, string> }; spec: any };
+type Obj = { apiVersion: string; kind: string; metadata: { name: string; annotations: Record<string, string>; labels: Record<string, string> }; spec: any };
 
 describe('berth run --runtime kubernetes --dry-run', () => {
   it('prints one valid Job per step, from the run\'s own specs: images, mounts from the mapped claims, GPUs for gpu_support, the step\'s berth_resources, affinity-free without nodes', async () => {
@@ -102,6 +103,8 @@ describe('berth run --runtime kubernetes --dry-run', () => {
     assert.equal(objs[1]!.spec.template.spec.containers[0].image, 'postgres:16');
     assert.equal(objs[1]!.spec.template.spec.containers[0].resources, undefined);
     assert.equal((objs[0] as Obj & { spec: { accessModes: string[] } }).spec.accessModes[0], 'ReadWriteMany');
+    // Owned by this installation, as ManagedDriver labels every workload it starts (a restarted Berth adopts by it).
+    for (const o of objs.filter((x) => x.kind !== 'PersistentVolumeClaim')) assert.equal(o.metadata.labels['owner.berth.dev/installation']?.startsWith('h.'), true);
   });
 
   it('berth service deploy --runtime kubernetes --dry-run prints the project service\'s workload and Service from the store\'s project', async () => {
@@ -123,6 +126,73 @@ describe('berth run --runtime kubernetes --dry-run', () => {
     const refused = berth(['service', 'deploy', '--project', 'hello', '--file', def, '--dry-run', '--runtime', 'docker'], env);
     assert.equal(refused.status, 2);
     assert.match(refused.stderr, /--runtime kubernetes/);
+  });
+
+  it('berth instance start --runtime kubernetes --dry-run prints the instance\'s Job and Service: its image, command, env, ports, limits, binds from the mapped claims; all valid', async () => {
+    const bound = join(home, 'shared');
+    mkdirSync(bound, { recursive: true });
+    const r = berth(['instance', 'start', '--runtime', 'kubernetes', '--dry-run', '-p', '8000', '--restart', 'on-failure', '--cpus', '0.5', '--memory', '1g', '-e', 'GREETING=hi', '-B', `${bound}:/shared:ro`, 'python:3.12-slim', 'web', 'python3', '-m', 'http.server', '8000'], { BERTH_KUBE_VOLUMES: VOLUMES });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /instance "web", 2 object\(s\) in namespace berth; nothing was created/);
+    const objs = parseAllDocuments(r.stdout).map((d) => d.toJS() as Obj);
+    for (const o of objs) await validateKubeObject(o);
+    assert.deepEqual(objs.map((o) => o.kind), ['Job', 'Service']);
+    const container = objs[0]!.spec.template.spec.containers[0];
+    assert.equal(container.image, 'python:3.12-slim');
+    assert.deepEqual(container.command, ['python3', '-m', 'http.server', '8000']);
+    // The image's environment plus what was asked for: nothing of the caller's own.
+    assert.deepEqual(container.env, [{ name: 'GREETING', value: 'hi' }, { name: 'BERTH_INSTANCE', value: 'web' }]);
+    assert.deepEqual(container.resources, { limits: { cpu: '500m', memory: '1Gi' } });
+    assert.deepEqual(container.volumeMounts, [{ name: 'v0', mountPath: '/shared', readOnly: true, subPath: 'shared' }]);
+    assert.equal(objs[0]!.metadata.annotations['owner.berth.dev/instance'], 'web');
+    assert.deepEqual(objs[1]!.spec.ports, [{ name: 'p8000', port: 8000, targetPort: 8000, protocol: 'TCP' }]);
+    // `instance run`: the arguments go to the image's entrypoint.
+    const run = berth(['instance', 'run', '--runtime', 'kubernetes', '--dry-run', 'nginx:1.27', 'proxy'], { BERTH_KUBE_VOLUMES: VOLUMES });
+    assert.equal(run.status, 0, run.stderr);
+    const job = parseAllDocuments(run.stdout).map((d) => d.toJS() as Obj)[0]!;
+    await validateKubeObject(job);
+    assert.equal(job.spec.template.spec.containers[0].command, undefined);
+    // Nothing was started or claimed.
+    assert.doesNotMatch(berth(['instance', 'list']).stdout, /\bweb\b/);
+    const host = berth(['instance', 'start', '--runtime', 'kubernetes', '--dry-run', 'host', 'web', 'sleep', '1']);
+    assert.equal(host.status, 2);
+    assert.match(host.stderr, /runs instances from an image, not "host"/);
+    const docker = berth(['instance', 'start', '--dry-run', 'python:3.12', 'web']);
+    assert.equal(docker.status, 2);
+    assert.match(docker.stderr, /--runtime kubernetes/);
+  });
+
+  it('berth env build --runtime kubernetes --dry-run prints the builder Job of each environment not pushed yet: the image the steps use, the context from the mapped claim, valid; writes nothing', async () => {
+    const env = { BERTH_KUBE_VOLUMES: VOLUMES, BERTH_KUBE_REGISTRY: 'registry.example.com/team', BERTH_KUBE_REGISTRY_SECRET: 'push-creds' };
+    const r = berth(['env', 'build', project, '--runtime', 'kubernetes', '--dry-run'], env);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /1 builder Job\(s\) \(kaniko\) in namespace berth; nothing was created/);
+    const objs = parseAllDocuments(r.stdout).map((d) => d.toJS() as Obj);
+    assert.deepEqual(objs.map((o) => o.kind), ['Job']);
+    await validateKubeObject(objs[0]!);
+    const image = objs[0]!.metadata.annotations['berth.dev/image']!;
+    assert.match(image, new RegExp(`^registry\\.example\\.com/team/berth-env/${ENV}:[0-9a-f]{16}$`));
+    const pod = objs[0]!.spec.template.spec;
+    assert.ok(pod.containers[0].args.includes(`--destination=${image}`));
+    assert.deepEqual(pod.containers[0].volumeMounts[0], { name: 'v0', mountPath: '/workspace', readOnly: true, subPath: `builds/${ENV}/${image.split(':').pop()}.context` });
+    assert.deepEqual(pod.volumes, [{ name: 'v0', persistentVolumeClaim: { claimName: 'berth-data' } }, { name: 'push-secret', secret: { secretName: 'push-creds', items: [{ key: '.dockerconfigjson', path: 'config.json' }] } }]);
+    // The image a run's dry run names for the steps of that environment is the one this Job pushes.
+    const steps = parseAllDocuments(berth(['run', pipelineFile, '--runtime', 'kubernetes', '--dry-run'], env).stdout).map((d) => d.toJS() as Obj);
+    assert.equal(steps[0]!.spec.template.spec.containers[0].image, image);
+    assert.equal(existsSync(join(home, 'builds', ENV)), false, 'a dry run writes no build context');
+    // An image this installation pushed already is not built again.
+    mkdirSync(join(home, 'builds', 'pushed'), { recursive: true });
+    writeFileSync(join(home, 'builds', 'pushed', `${createHash('sha256').update(image).digest('hex').slice(0, 32)}.json`), JSON.stringify({ image, digest: '', builtOn: null, at: '' }));
+    const again = berth(['env', 'build', project, '--runtime', 'kubernetes', '--dry-run'], env);
+    assert.equal(again.status, 0, again.stderr);
+    assert.match(again.stdout, /0 builder Job\(s\)/);
+    assert.match(again.stdout, new RegExp(`Pushed already \\(not built again\\): .*${image.replace(/[.]/g, '\\.')}`));
+    const noRegistry = berth(['env', 'build', project, '--runtime', 'kubernetes', '--dry-run'], { BERTH_KUBE_VOLUMES: VOLUMES });
+    assert.equal(noRegistry.status, 2);
+    assert.match(noRegistry.stderr, /BERTH_KUBE_REGISTRY/);
+    const docker = berth(['env', 'build', project, '--dry-run']);
+    assert.equal(docker.status, 2);
+    assert.match(docker.stderr, /--runtime kubernetes/);
   });
 
   it('a project the cluster cannot see, or --dry-run without kubernetes, exits 2 naming the fix', () => {

@@ -295,6 +295,18 @@ describe('KubernetesDriver on recorded watch events', () => {
     assert.equal(readFileSync(s.logPath, 'utf8'), 'first container\nsecond container\n');
   });
 
+  it('a pod that stays Pending (Unschedulable) past the start\'s limit: the start gives up, the Job is removed before the driver closes, the log says why', T, async () => {
+    const message = '0/3 nodes are available: 3 Insufficient nvidia.com/gpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.';
+    onJob((pod) => api.emit('MODIFIED', { ...pod, spec: { ...pod.spec, nodeName: undefined }, status: { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message }] } }));
+    const d = await driver();
+    const s = spec({ gpus: 1 });
+    await assert.rejects(d.start(s, AbortSignal.timeout(500)), (e: unknown) => e instanceof Error && e.name === 'TimeoutError');
+    // Left behind, the pod could still be scheduled later and run a step Berth has failed.
+    await d.destroy();
+    assert.deepEqual(api.all('jobs'), []);
+    assert.equal(readFileSync(s.logPath, 'utf8'), `berth: the workload did not start in time: its pod is pending (${message}); it was removed\n`);
+  });
+
   it('a wait on a workload removed behind Berth\'s back ends as vanished', T, async () => {
     const d = await driver();
     const handle: WorkloadHandle = { id: 'gone', driver: 'kubernetes', labels: {}, logPath: join(root, 'gone.log'), state: { name: 'b-000000-gone', kind: 'pod', namespace: 'berth' } };

@@ -51,7 +51,7 @@ describe('run code as a service (a project folder or a git URL in pip form)', ()
     const page = await eventually('the local code service to answer 200', async () => {
       const res = await t.api('GET', `/api/projects/code/services/local/${PORT}/`);
       return res.status === 200 && res;
-    }, 15_000);
+    }, 60_000);
     assert.equal((await page.text()).trim(), 'from project setup');
     const log = await (await t.api('GET', '/api/projects/code/services/local/logs')).text();
     assert.match(log, /\[berth\] running setup\.sh\nsetup ran\n\[berth\] starting .*svc\nmain starting/);
@@ -63,7 +63,7 @@ describe('run code as a service (a project folder or a git URL in pip form)', ()
     const page = await eventually('the git code service to answer 200', async () => {
       const res = await t.api('GET', `/api/projects/code/services/remote/${PORT + 1}/`);
       return res.status === 200 && res;
-    }, 15_000);
+    }, 60_000);
     assert.equal((await page.text()).trim(), 'from git setup', 'the v1 tag, not the newer commit');
     const log = await (await t.api('GET', '/api/projects/code/services/remote/logs')).text();
     assert.match(log, /\[berth\] cloning file:\/\/.* at v1\n\[berth\] running setup\.sh\n\[berth\] installing requirements\.txt\n[\s\S]*\[berth\] starting .*app\nmain starting/);

@@ -126,7 +126,7 @@ describe('three servers on one PostgreSQL database', () => {
     assert.ok(alive(pid));
 
     const cancelled = await json(b, 'DELETE', `/api/runs/${run.uuid}`);
-    assert.equal(cancelled.run.status, 'ABORTED');
+    assert.equal(cancelled.run.status, 'ABORTED', `the run ended otherwise: ${cancelled.run.reason}`);
     await until('the step process on A stopped after the cancel on B', 10_000, async () => !alive(pid));
     assert.equal((await json(c, 'GET', `/api/runs/${run.uuid}`)).steps[0].status, 'ABORTED');
 
@@ -164,9 +164,9 @@ describe('three servers on one PostgreSQL database', () => {
     const client = new pg.Client({ connectionString: store.env.BERTH_DATABASE_URL });
     await client.connect();
     try {
-      const N = 300;
+      const N = 1000;
       await seedDeliveries(client, { subscriber: 'sub-1', prefix: 'delivery', url, count: N });
-      await receiver.waitFor((r) => new Set(r.map((x) => x.headers['x-berth-delivery'])).size >= N, `${N} deliveries`, 60_000);
+      await receiver.waitFor((r) => new Set(r.map((x) => x.headers['x-berth-delivery'])).size >= N, `${N} deliveries`, 120_000);
       await new Promise((r) => setTimeout(r, 1000));
       const ids = receiver.received.map((r) => r.headers['x-berth-delivery']);
       assert.equal(ids.length, N, 'no delivery was sent twice');

@@ -4,6 +4,7 @@ import { parseFlags, usageError } from '../parse-flags.ts';
 import { projectChoice, type ProjectChoice } from '../backend/project-choice.ts';
 
 export const envHelp = `Usage: berth env build [--json] PATH
+       berth env build PATH --runtime kubernetes --dry-run
        berth env builds [--status S] [--limit N] [--before ID] [--json]
        berth env list [--project P] [--json]
        berth env shell [--project P] ENV
@@ -34,9 +35,15 @@ is the shell's.
 Without --project, \`env list\` and \`env shell\` are for the project of the current folder (registered
 if new); with BERTH_ENDPOINT set they run on the server, and --project is required.
 
+With --runtime kubernetes --dry-run (or BERTH_RUNTIME=kubernetes), \`env build\` prints as YAML the
+builder Job (kaniko or BuildKit, BERTH_KUBE_BUILDER) of each environment whose image this
+installation has not pushed to BERTH_KUBE_REGISTRY yet, and creates nothing: no cluster needed.
+
 Options:
   --project P  env list, env shell: a registered project by name or uuid, or a project folder
                (a path: it has a "/", e.g. ./my-project or /srv/projects/shop; registered if new)
+  --runtime R  env build --dry-run: kubernetes
+  --dry-run    env build: print the builder Jobs a build on the cluster would create (see above)
   --json   build: print {"environments": [{uuid, name, image, built, log}]};
            builds: print {"builds": [...], "next_cursor"} (pass it as --before for the next page);
            list: print {"environments": [{uuid, name, language, base_image, gpu_support,
@@ -50,10 +57,18 @@ export async function envCommand(ctx: CliContext, args: string[]): Promise<numbe
     limit: { type: 'string' },
     before: { type: 'string' },
     project: { type: 'string' },
+    runtime: { type: 'string' },
+    'dry-run': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return ctx.out(envHelp), 0;
   const [verb, path, ...rest] = positionals;
+  if (values['dry-run'] || values.runtime !== undefined) {
+    if (verb !== 'build' || !values['dry-run']) throw usageError('env', '--runtime and --dry-run go together, with build (a build runs on BERTH_RUNTIME)', 'berth env build PATH --runtime kubernetes --dry-run');
+    if ((values.runtime ?? ctx.config.runtime) !== 'kubernetes') throw usageError('env build', '--dry-run prints the builder Jobs of a build on Kubernetes', 'add --runtime kubernetes (or set BERTH_RUNTIME=kubernetes)');
+    if (path === undefined || rest.length > 0) throw usageError('env', 'expected exactly one PATH', 'berth env build path/to/project --runtime kubernetes --dry-run');
+    return (await import('./kube-env-dry-run.ts')).kubeEnvBuildDryRun(ctx, path);
+  }
   if (verb === 'builds' && path === undefined) return listBuilds(ctx, values);
   if (verb === 'list') {
     if (path !== undefined) throw usageError('env list', `unexpected argument "${path}"`, 'berth env list [--project NAME_OR_PATH] [--json]');

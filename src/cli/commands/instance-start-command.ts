@@ -2,6 +2,7 @@ import { closeSync, constants, openSync, writeSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { parseRestartPolicy } from '../../core/restart-policy.ts';
+import type { InstanceStartOptions } from '../../instances/instance-spec.ts';
 import type { CliContext } from '../cli-context.ts';
 import { cpus, instanceBinds, instanceEnv, instancePorts, memorySize, port, seconds } from '../instance-start-flags.ts';
 import { parseLeadingFlags } from '../leading-flags.ts';
@@ -34,6 +35,8 @@ Options:
   --cpus N                 limit to N CPUs (fractions allowed, e.g. 1.5; container runtimes)
   --memory SIZE            limit memory, e.g. 512m or 2g (units k, m, g: powers of 1024; container runtimes)
   --writable-tmpfs         accepted for Apptainer's command lines; instances are writable already
+  --dry-run                with --runtime kubernetes: print the objects the instance would be (its Job
+                           and, with --port, its Service) as YAML, and start nothing
 
 Inside, BERTH_INSTANCE is the instance's name. Output is appended to the instance's .out and .err
 logs (berth instance list --logs; berth instance logs NAME), kept after stop.
@@ -56,6 +59,7 @@ export async function instanceStartCommand(ctx: CliContext, args: string[], verb
     cpus: { type: 'string' },
     memory: { type: 'string' },
     'writable-tmpfs': { type: 'boolean' },
+    'dry-run': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return ctx.out(instanceStartHelp(verb)), 0;
@@ -71,7 +75,7 @@ export async function instanceStartCommand(ctx: CliContext, args: string[], verb
   if (values['writable-tmpfs']) {
     ctx.err('INFO:    --writable-tmpfs changes nothing: instances are writable already (a container has its own writable layer, discarded when it is removed; on the process runtime the files are the host\'s).');
   }
-  const started = await (await ctx.instances()).start({
+  const options: InstanceStartOptions = {
     name,
     image,
     args: rest,
@@ -89,7 +93,12 @@ export async function instanceStartCommand(ctx: CliContext, args: string[], verb
       intervalMs: seconds(command, '--health-interval', values['health-interval'], 10) * 1000,
       retries: Math.max(1, Math.floor(retries)),
     },
-  });
+  };
+  if (values['dry-run']) {
+    if (options.runtime !== 'kubernetes') throw usageError(command, '--dry-run prints the Kubernetes objects of an instance', 'add --runtime kubernetes (or set BERTH_RUNTIME=kubernetes)');
+    return (await import('./kube-instance-dry-run.ts')).kubeInstanceDryRun(ctx, options);
+  }
+  const started = await (await ctx.instances()).start(options);
   if (values['pid-file'] !== undefined) writePidFile(ctx, resolve(cwd, values['pid-file']), started.pid);
   ctx.err(`INFO:    instance ${started.name} started successfully (PID=${started.pid})`);
   return 0;

@@ -16,7 +16,9 @@ export class DryRunObjects {
 
   /** The workload's objects as the kubernetes driver would create them. */
   add(config: BerthConfig, spec: WorkloadSpec): void {
-    const built = workloadObjects(spec, { settings: config.kubernetes.settings, installation: config.home });
+    // The installation label, as ManagedDriver gives every workload it starts.
+    const labeled = { ...spec, labels: { ...spec.labels, installation: config.home } };
+    const built = workloadObjects(labeled, { settings: config.kubernetes.settings, installation: config.home });
     for (const claim of built.claims) this.#claims.set(claim.metadata!.name!, claim);
     this.#objects.push(built.workload);
     if (built.service) this.#objects.push(built.service, ...built.aliases);

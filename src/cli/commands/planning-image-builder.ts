@@ -24,6 +24,6 @@ export class PlanningImageBuilder implements ImageBuilder {
 
 
 /** Environment images as a dry run names them: by their build tag, under BERTH_KUBE_REGISTRY when the cluster builds them. */
-export function planningImages(config: BerthConfig): EnvironmentImages {
-  return new EnvironmentImages(new PlanningImageBuilder(), join(config.home, 'builds'), { registry: config.kubernetes.settings.build?.registry, baseImages: config.orchestImages });
+export function planningImages(config: BerthConfig, builder: ImageBuilder = new PlanningImageBuilder()): EnvironmentImages {
+  return new EnvironmentImages(builder, join(config.home, 'builds'), { registry: config.kubernetes.settings.build?.registry, baseImages: config.orchestImages });
 }

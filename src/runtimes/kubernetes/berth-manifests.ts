@@ -34,7 +34,7 @@ export interface BerthManifestOptions {
   ingressClass?: string;
   /** Secret holding the TLS certificate for both hosts (omitted: plain HTTP). */
   tlsSecret?: string;
-  /** Read Nodes (get/list/watch; a ClusterRole) so interactive workloads go to nodes that hold their image. */
+  /** Read Nodes (list/watch; a ClusterRole) so interactive workloads go to nodes that hold their image. */
   nodeAccess: boolean;
   /** Secrets workloads pull images with (BERTH_KUBE_IMAGE_PULL_SECRETS). */
   imagePullSecrets?: string[];
@@ -64,19 +64,19 @@ export function berthManifests(o: BerthManifestOptions): KubernetesObject[] {
     kind: 'Role',
     metadata: meta(NAME),
     rules: [
-      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'delete'] },
+      { apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch', 'delete'] },
       { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
       { apiGroups: [''], resources: ['pods/exec'], verbs: ['get', 'create'] },
-      { apiGroups: [''], resources: ['services'], verbs: ['get', 'list', 'create', 'delete'] },
-      { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['get', 'list', 'create'] },
-      { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] },
+      { apiGroups: [''], resources: ['services'], verbs: ['create', 'delete'] },
+      { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['create'] },
+      { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get', 'list', 'create', 'patch', 'delete'] },
       { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] },
     ],
   };
   const subject = [{ kind: 'ServiceAccount', name: NAME, namespace: o.namespace }];
   const roleBinding: V1RoleBinding = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: meta(NAME), roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: NAME }, subjects: subject };
   const nodeRoleName = `berth-${o.namespace}-nodes`;
-  const nodeRole: V1ClusterRole = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: nodeRoleName, labels: { ...LABELS } }, rules: [{ apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] }] };
+  const nodeRole: V1ClusterRole = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: nodeRoleName, labels: { ...LABELS } }, rules: [{ apiGroups: [''], resources: ['nodes'], verbs: ['list', 'watch'] }] };
   const nodeBinding: V1ClusterRoleBinding = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: nodeRoleName, labels: { ...LABELS } }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: nodeRoleName }, subjects: subject };
   const data: V1PersistentVolumeClaim = {
     apiVersion: 'v1',

@@ -1,12 +1,12 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { BatchV1Api, KubeConfig, V1Job } from '@kubernetes/client-node';
+import type { BatchV1Api, KubeConfig, V1Job, V1Pod } from '@kubernetes/client-node';
 import type { ExitStatus } from '../driver.ts';
 import { isConflict, isNotFound } from './kube-errors.ts';
 import { CONTAINER } from './pod-template.ts';
 import { podLogStream } from './pod-log-copy.ts';
 import { podOutcome } from './pod-outcome.ts';
-import type { PodWatch } from './pod-watch.ts';
+import type { Changes, KubeWatch } from './kube-watch.ts';
 
 export interface BuildJobResult {
   exit: ExitStatus;
@@ -24,7 +24,7 @@ export interface BuildJobResult {
  * line by line (each to `onLine`), and deletes the Job once its pod ended or cannot start.
  */
 export async function runBuildJob(
-  deps: { kubeConfig: KubeConfig; batch: BatchV1Api; pods: PodWatch; namespace: string },
+  deps: { kubeConfig: KubeConfig; batch: BatchV1Api; pods: KubeWatch<V1Pod>; changes: Changes; namespace: string },
   job: V1Job,
   opts: { logPath: string; onLine?: (line: string) => void; signal?: AbortSignal },
 ): Promise<BuildJobResult> {
@@ -41,10 +41,10 @@ export async function runBuildJob(
   try {
     for (;;) {
       opts.signal?.throwIfAborted();
-      const changed = deps.pods.changed(opts.signal);
+      const changed = deps.changes.changed(opts.signal);
       changed.catch(() => undefined);
-      const pod = deps.pods.pods(name)[0] ?? deps.pods.deletedPod(name);
-      const outcome = pod ? podOutcome(pod, !deps.pods.pods(name)[0]) : null;
+      const pod = deps.pods.of(name)[0] ?? deps.pods.deleted(name);
+      const outcome = pod ? podOutcome(pod, !deps.pods.of(name)[0]) : null;
       if (pod && outcome?.state === 'stuck') return { exit: { code: null, signal: null, reason: outcome.reason }, node: pod.spec?.nodeName ?? null, message: '', stuck: `${outcome.reason}: ${outcome.message}` };
       if (pod && (outcome?.state === 'running' || outcome?.state === 'ended') && !copy) copy = copyLines(deps, pod.metadata!.name!, opts.logPath, opts.onLine, abort.signal);
       if (pod && outcome?.state === 'ended') {

@@ -77,10 +77,20 @@ export class KubeImageBuilder implements ImageBuilder {
     // The nodes pull workload images and the builder pulls base images: nothing to do here.
   }
 
+  /** Where a build's context is written (next to its log: a folder the cluster sees through BERTH_KUBE_VOLUMES). */
+  contextDir(request: Pick<ImageBuildRequest, 'logPath'>): string {
+    return join(dirname(request.logPath), `${basename(request.logPath, '.log')}.context`);
+  }
+
+  /** The builder Job of a build (pure: what `build` creates, and `berth env build --dry-run` prints). */
+  builderJob(request: Pick<ImageBuildRequest, 'tag' | 'labels' | 'logPath'>): V1Job {
+    return builderJob({ settings: this.#settings, build: this.#build, image: request.tag, contextDir: this.contextDir(request), imageLabels: request.labels, installation: this.#installation });
+  }
+
   async build(request: ImageBuildRequest): Promise<void> {
-    const contextDir = join(dirname(request.logPath), `${basename(request.logPath, '.log')}.context`);
+    const contextDir = this.contextDir(request);
     // Built first: it refuses a context folder the cluster cannot see before anything is written.
-    const job = builderJob({ settings: this.#settings, build: this.#build, image: request.tag, contextDir, imageLabels: request.labels, installation: this.#installation });
+    const job = this.builderJob(request);
     mkdirSync(contextDir, { recursive: true });
     let result: BuildJobResult;
     try {

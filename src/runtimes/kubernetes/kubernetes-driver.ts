@@ -17,29 +17,27 @@ import { type BuildJobResult, runBuildJob } from './build-job-runner.ts';
 import type { DriverCapabilities, ExecOptions, ExecResult, ExitStatus, LogChunk, LogOptions, OwnerLabels, RuntimeDriver, WorkloadHandle, WorkloadSpec } from '../driver.ts';
 import { abortable } from '../abortable.ts';
 import { isConflict, isNotFound, kubeError } from './kube-errors.ts';
-import { type LogFiles, type WorkloadKind, KIND_LABEL, WORKLOAD_LABEL, ownerSelector, parseWorkloadAnnotations } from './kube-labels.ts';
+import { type LogFiles, WORKLOAD_LABEL, ownerSelector, parseWorkloadAnnotations } from './kube-labels.ts';
 import type { KubeSettings } from '../../config/kube-settings.ts';
 import { NodeImages } from './node-images.ts';
 import { podExec } from './pod-exec.ts';
 import { copyPodLog, podLogStream } from './pod-log-copy.ts';
 import { type PodOutcome, START_ERROR, podOutcome } from './pod-outcome.ts';
-import { PodWatch } from './pod-watch.ts';
+import { Changes, type KubeWatch, deploymentWatch, podWatch } from './kube-watch.ts';
+import { deploymentFailure, wantedReplicas } from './deployment-outcome.ts';
 import { ownerReference, workloadObjects, workloadService } from './workload-objects.ts';
+import { EXIT_ANNOTATION, type KubeState, kubeState, lastExit, recordedExit, toHandle } from './kube-handle.ts';
+import { refusedError, stuckError } from './start-errors.ts';
 
-/** The exit a driver recorded on the workload once it saw it (a restarted Berth reads it back). */
-const EXIT_ANNOTATION = 'berth.dev/exit';
+/** What the kubernetes runtime can do (no stats: the metrics API is an add-on Berth does not ask). */
+export const KUBE_CAPABILITIES: DriverCapabilities = Object.freeze({ isolation: true, ports: true, volumes: true, exec: true, stats: false, restart: true, restartFixedAtStart: true, pullsImages: true });
+
 const REMOVE_GRACE_MS = 2000;
 /** How long a wait lets the log copy finish after the end before it cuts it off. */
 const LOG_DRAIN_MS = 5000;
 /** How long stop waits past the grace period for the kubelet to report the end. */
 const STOP_SLACK_MS = 30_000;
 const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-
-interface KubeState {
-  name: string;
-  kind: WorkloadKind;
-  namespace: string;
-}
 
 interface LogCopy {
   done: Promise<void>;
@@ -57,13 +55,15 @@ interface LogCopy {
  */
 export class KubernetesDriver implements RuntimeDriver {
   readonly name = 'kubernetes';
-  readonly capabilities: DriverCapabilities = { isolation: true, ports: true, volumes: true, exec: true, stats: false, restart: true };
+  readonly capabilities: DriverCapabilities = KUBE_CAPABILITIES;
   readonly #kubeConfig: KubeConfig;
   readonly #settings: KubeSettings;
   readonly #core: CoreV1Api;
   readonly #batch: BatchV1Api;
   readonly #apps: AppsV1Api;
-  readonly #pods: PodWatch;
+  readonly #changes = new Changes();
+  readonly #pods: KubeWatch<V1Pod>;
+  readonly #deployments: KubeWatch<V1Deployment>;
   readonly #nodes: NodeImages;
   readonly #server: string;
   readonly #logCopies = new Map<string, LogCopy>();
@@ -72,6 +72,8 @@ export class KubernetesDriver implements RuntimeDriver {
   /** Restarting workloads this driver copies logs of: each new container (restart or new pod) is appended. */
   readonly #followed = new Map<string, { handle: WorkloadHandle; files: LogFiles }>();
   #started: Promise<void> | null = null;
+  /** Removals of workloads whose start gave up (destroy waits for them). */
+  readonly #abandoned = new Set<Promise<void>>();
 
   constructor(opts: { kubeConfig: KubeConfig; settings: KubeSettings }) {
     this.#kubeConfig = opts.kubeConfig;
@@ -80,9 +82,10 @@ export class KubernetesDriver implements RuntimeDriver {
     this.#batch = opts.kubeConfig.makeApiClient(BatchV1Api);
     this.#apps = opts.kubeConfig.makeApiClient(AppsV1Api);
     this.#server = opts.kubeConfig.getCurrentCluster()?.server ?? '(no cluster in the kubeconfig)';
-    this.#pods = new PodWatch(opts.kubeConfig, this.#core, opts.settings.namespace);
+    this.#pods = podWatch(opts.kubeConfig, this.#core, opts.settings.namespace, this.#changes);
+    this.#deployments = deploymentWatch(opts.kubeConfig, this.#apps, opts.settings.namespace, this.#changes);
     this.#nodes = new NodeImages(opts.kubeConfig, this.#core);
-    this.#pods.onPod((pod) => {
+    this.#pods.onObject((pod) => {
       this.#followRestart(pod);
       this.#nodes.observe(pod);
     });
@@ -93,10 +96,21 @@ export class KubernetesDriver implements RuntimeDriver {
   }
 
   async init(signal?: AbortSignal): Promise<void> {
-    this.#started ??= this.#pods.start().catch((e: unknown) => {
-      this.#started = null;
-      throw kubeError(e, `watch the pods of namespace ${this.namespace}`, this.#server);
-    });
+    this.#started ??= Promise.all([
+      this.#pods.start().catch((e: unknown) => {
+        throw kubeError(e, `watch the pods of namespace ${this.namespace}`, this.#server);
+      }),
+      this.#deployments.start().catch((e: unknown) => {
+        throw kubeError(e, `watch the deployments of namespace ${this.namespace}`, this.#server);
+      }),
+    ]).then(
+      () => undefined,
+      async (e: unknown) => {
+        this.#started = null;
+        await Promise.all([this.#pods.stop(), this.#deployments.stop()]);
+        throw e;
+      },
+    );
     await abortable(this.#started, signal);
     // Which nodes hold which image needs to read Nodes (a ClusterRole); without it workloads schedule anywhere.
     await this.#nodes.start();
@@ -136,12 +150,12 @@ export class KubernetesDriver implements RuntimeDriver {
     const state = kubeState(handle);
     for (;;) {
       signal?.throwIfAborted();
-      const changed = this.#pods.changed(signal);
+      const changed = this.#changes.changed(signal);
       changed.catch(() => undefined);
       const ended = await this.#ended(handle, state);
       if (ended) {
         await this.#finishLogCopy(handle, state);
-        if (ended.reason?.startsWith(START_ERROR)) await noteInLog(handle.logPath, `berth: ${ended.reason}\n`);
+        if (ended.reason?.startsWith(START_ERROR)) await noteInLog(handle.logPath, startErrorNote(ended.reason));
         return ended;
       }
       await changed;
@@ -164,7 +178,7 @@ export class KubernetesDriver implements RuntimeDriver {
         if (!isNotFound(e)) throw kubeError(e, `scale workload ${handle.id} to 0`, this.#server);
       }
     }
-    const live = this.#pods.pods(state.name).filter((p) => podOutcome(p).state !== 'ended');
+    const live = this.#pods.of(state.name).filter((p) => podOutcome(p).state !== 'ended');
     if (live.length === 0) return;
     for (const pod of live) {
       try {
@@ -183,7 +197,7 @@ export class KubernetesDriver implements RuntimeDriver {
   }
 
   async *logs(handle: WorkloadHandle, opts: LogOptions = {}): AsyncGenerator<LogChunk> {
-    const pod = this.#pods.pods(kubeState(handle).name)[0];
+    const pod = this.#pods.of(kubeState(handle).name)[0];
     if (!pod) {
       // The pod is gone: the copy in the log file is all there is.
       const data = await readFile(handle.logPath, 'utf8').catch(() => '');
@@ -204,10 +218,14 @@ export class KubernetesDriver implements RuntimeDriver {
     }
     const rest = decoder.decode();
     if (rest) yield { data: rest };
+    // A command the runtime could not start printed nothing: the reason is the log (as wait writes it to the file).
+    if (opts.signal?.aborted) return;
+    const outcome = podOutcome(this.#pods.of(kubeState(handle).name)[0] ?? pod);
+    if (outcome.state === 'ended' && outcome.exit.reason?.startsWith(START_ERROR)) yield { data: startErrorNote(outcome.exit.reason) };
   }
 
   async exec(handle: WorkloadHandle, argv: string[], opts: ExecOptions = {}): Promise<ExecResult> {
-    const pod = this.#pods.pods(kubeState(handle).name).find((p) => podOutcome(p).state === 'running');
+    const pod = this.#pods.of(kubeState(handle).name).find((p) => podOutcome(p).state === 'running');
     if (!pod) throw new BerthError('BERTH_E_DRIVER', `workload ${handle.id} is not running: cannot exec in it`, { details: { id: handle.id } });
     try {
       return await podExec(this.#kubeConfig, this.namespace, pod.metadata!.name!, argv, opts);
@@ -230,7 +248,7 @@ export class KubernetesDriver implements RuntimeDriver {
   }
 
   async isRunning(handle: WorkloadHandle): Promise<boolean> {
-    return this.#pods.pods(kubeState(handle).name).some((p) => podOutcome(p).state === 'running' && !p.metadata?.deletionTimestamp);
+    return this.#pods.of(kubeState(handle).name).some((p) => podOutcome(p).state === 'running' && !p.metadata?.deletionTimestamp);
   }
 
   async remove(handle: WorkloadHandle): Promise<void> {
@@ -254,13 +272,14 @@ export class KubernetesDriver implements RuntimeDriver {
       this.#logCopies.delete(handle.id);
     }
     this.#pods.forget(state.name);
+    this.#deployments.forget(state.name);
   }
 
   /** Runs a builder Job (builderJob) to its end, its pod's log into `logPath`; the Job is removed after. */
   async runBuildJob(job: V1Job, opts: { logPath: string; onLine?: (line: string) => void; signal?: AbortSignal }): Promise<BuildJobResult> {
     await this.init(opts.signal);
     try {
-      return await runBuildJob({ kubeConfig: this.#kubeConfig, batch: this.#batch, pods: this.#pods, namespace: this.namespace }, job, opts);
+      return await runBuildJob({ kubeConfig: this.#kubeConfig, batch: this.#batch, pods: this.#pods, changes: this.#changes, namespace: this.namespace }, job, opts);
     } catch (e) {
       if (e instanceof BerthError) throw e;
       throw kubeError(e, `run builder Job ${job.metadata?.name}`, this.#server);
@@ -269,22 +288,24 @@ export class KubernetesDriver implements RuntimeDriver {
 
   /** Stops watching and copying; workloads run on, and a later wait copies their logs again. */
   async destroy(): Promise<void> {
+    await Promise.all(this.#abandoned);
     this.#followed.clear();
     const copies = [...this.#logCopies.values()];
     for (const copy of copies) copy.abort.abort();
     await Promise.all(copies.map((c) => c.done));
     await this.#pods.stop();
+    await this.#deployments.stop();
     await this.#nodes.stop();
   }
 
   /** The pod's end, or null while it has not ended. Reads the workload object only when no pod says. */
   async #ended(handle: WorkloadHandle, state: KubeState): Promise<ExitStatus | null> {
-    const pods = this.#pods.pods(state.name);
+    const pods = this.#pods.of(state.name);
     if (state.kind === 'deployment') {
-      const workload = await this.#readWorkload(state.name);
-      if (workload && ((workload.spec as { replicas?: number }).replicas ?? 1) > 0) return null;
+      const workload = await this.#deployment(state.name);
+      if (workload && wantedReplicas(workload) > 0) return null;
       if (pods.some((p) => podOutcome(p).state !== 'ended')) return null;
-      const last = pods[0] ?? this.#pods.deletedPod(state.name);
+      const last = pods[0] ?? this.#pods.deleted(state.name);
       const exit = last ? lastExit(last) : null;
       return exit ?? recordedExit(workload) ?? { code: null, signal: null, reason: workload ? 'stopped' : `workload vanished: ${state.name} was removed before its end was recorded` };
     }
@@ -295,7 +316,7 @@ export class KubernetesDriver implements RuntimeDriver {
       await this.#recordExit(state, outcome.exit);
       return outcome.exit;
     }
-    const deleted = this.#pods.deletedPod(state.name);
+    const deleted = this.#pods.deleted(state.name);
     if (deleted) {
       const outcome = podOutcome(deleted, true) as Extract<PodOutcome, { state: 'ended' }>;
       await this.#recordExit(state, outcome.exit);
@@ -334,21 +355,43 @@ export class KubernetesDriver implements RuntimeDriver {
     const handle = toHandle(workload) ?? fail(new Error(`workload ${spec.id} has no Berth annotations`));
     const state = kubeState(handle);
     for (;;) {
-      const changed = this.#pods.changed(signal);
+      const changed = this.#changes.changed(signal);
       changed.catch(() => undefined);
-      const pod = this.#pods.pods(state.name)[0];
-      const outcome = pod ? podOutcome(pod) : this.#pods.deletedPod(state.name) ? podOutcome(this.#pods.deletedPod(state.name)!, true) : null;
+      const pod = this.#pods.of(state.name)[0];
+      const outcome = pod ? podOutcome(pod) : this.#pods.deleted(state.name) ? podOutcome(this.#pods.deleted(state.name)!, true) : null;
       if (outcome?.state === 'stuck') {
         await this.remove(handle).catch(() => undefined);
         throw stuckError(spec, outcome);
+      }
+      const refused = !pod && state.kind === 'deployment' ? this.#deployments.of(state.name).map(deploymentFailure)[0] : null;
+      if (refused) {
+        await this.remove(handle).catch(() => undefined);
+        throw refusedError(spec, state.name, this.namespace, refused);
       }
       if (outcome?.state === 'running' || outcome?.state === 'ended') {
         if (pod) this.#copyLog(handle, pod, files, adopted);
         return handle;
       }
       if (!pod && adopted && (await this.#ended(handle, state))) return handle;
-      await changed;
+      try {
+        await changed;
+      } catch (e) {
+        if (!adopted) this.#abandon(handle, spec, outcome?.state === 'pending' ? outcome.reason : undefined);
+        throw e;
+      }
     }
+  }
+
+  /**
+   * A start that gave up (its caller's limit) before the pod ran: the workload is removed — left
+   * behind, a pending pod could be scheduled later and run work Berth has already failed — and its
+   * log says why it did not start. destroy() waits for the removal.
+   */
+  #abandon(handle: WorkloadHandle, spec: WorkloadSpec, pending: string | undefined): void {
+    const why = pending ? `: its pod is pending (${pending})` : '';
+    const removal = Promise.all([this.remove(handle).catch(() => undefined), noteInLog(spec.logPath, `berth: the workload did not start in time${why}; it was removed\n`)]).then(() => undefined);
+    this.#abandoned.add(removal);
+    void removal.finally(() => this.#abandoned.delete(removal));
   }
 
   #copyLog(handle: WorkloadHandle, pod: V1Pod, files: LogFiles, rewrite: boolean): void {
@@ -384,7 +427,7 @@ export class KubernetesDriver implements RuntimeDriver {
       this.#copied.add(handle.id);
       return;
     }
-    const pod = this.#pods.pods(state.name)[0];
+    const pod = this.#pods.of(state.name)[0];
     const workload = await this.#readWorkload(state.name);
     const recorded = parseWorkloadAnnotations(workload?.metadata?.annotations)?.files;
     const files = recorded ? { path: handle.logPath, offset: recorded.offset, errOffset: 0 } : undefined;
@@ -392,6 +435,14 @@ export class KubernetesDriver implements RuntimeDriver {
     this.#copied.add(handle.id);
   }
 
+
+  /** The Deployment as the watch last saw it (read from the API only before the watch has seen it), or null when it is gone. */
+  async #deployment(name: string): Promise<V1Deployment | null> {
+    const seen = this.#deployments.of(name)[0];
+    if (seen) return seen;
+    if (this.#deployments.deleted(name)) return null;
+    return (await this.#readWorkload(name)) as V1Deployment | null;
+  }
 
   async #readWorkload(name: string): Promise<V1Job | V1Deployment | null> {
     for (const read of [() => this.#batch.readNamespacedJob({ name, namespace: this.namespace }), () => this.#apps.readNamespacedDeployment({ name, namespace: this.namespace })]) {
@@ -415,58 +466,14 @@ export class KubernetesDriver implements RuntimeDriver {
   }
 }
 
-export function kubeState(handle: WorkloadHandle): KubeState {
-  const { name, kind, namespace } = handle.state;
-  if (handle.driver !== 'kubernetes' || typeof name !== 'string' || (kind !== 'pod' && kind !== 'deployment') || typeof namespace !== 'string') {
-    throw new BerthError('BERTH_E_DRIVER', `handle of workload ${handle.id} was not made by the kubernetes driver (driver "${handle.driver}")`, { details: { id: handle.id, driver: handle.driver } });
-  }
-  return { name, kind, namespace };
-}
-
-/** A handle from a workload object: `port:<n>` is its Service's DNS name and port, which Berth's proxy dials. */
-export function toHandle(workload: V1Job | V1Deployment): WorkloadHandle | null {
-  const meta = workload.metadata;
-  const parsed = parseWorkloadAnnotations(meta?.annotations);
-  const kind = meta?.labels?.[KIND_LABEL];
-  if (!parsed || !meta?.name || !meta.namespace || (kind !== 'pod' && kind !== 'deployment')) return null;
-  const state: WorkloadHandle['state'] = { name: meta.name, kind, namespace: meta.namespace };
-  const ports = workload.spec?.template.spec?.containers[0]?.ports ?? [];
-  for (const p of [...ports].sort((a, b) => a.containerPort - b.containerPort)) state[`port:${p.containerPort}`] = `${meta.name}.${meta.namespace}.svc:${p.containerPort}`;
-  return { id: parsed.id, driver: 'kubernetes', labels: parsed.owner, logPath: parsed.files.path, state };
-}
-
-function recordedExit(workload: V1Job | V1Deployment | null): ExitStatus | null {
-  const raw = workload?.metadata?.annotations?.[EXIT_ANNOTATION];
-  if (!raw) return null;
-  try {
-    const exit = JSON.parse(raw) as ExitStatus;
-    return typeof exit === 'object' && exit !== null && 'code' in exit ? exit : null;
-  } catch {
-    return null;
-  }
-}
-
-/** A Deployment pod's end: its terminated state, or the last one before a restart. */
-function lastExit(pod: V1Pod): ExitStatus | null {
-  const outcome = podOutcome(pod, true);
-  if (outcome.state === 'ended' && outcome.exit.code !== null) return outcome.exit;
-  const last = pod.status?.containerStatuses?.[0]?.lastState?.terminated;
-  return last ? { code: last.exitCode, signal: null } : outcome.state === 'ended' ? outcome.exit : null;
-}
-
-function stuckError(spec: WorkloadSpec, outcome: Extract<PodOutcome, { state: 'stuck' }>): BerthError {
-  if (outcome.imagePull) {
-    return new BerthError('BERTH_E_IMAGE_NOT_FOUND', `image "${spec.image}" cannot be pulled by the cluster (${outcome.reason}: ${outcome.message})`, {
-      problems: [{ path: 'image', message: outcome.reason, fix: 'push the image to a registry the nodes reach, and set BERTH_KUBE_IMAGE_PULL_SECRETS when it needs credentials' }],
-      details: { image: spec.image ?? '' },
-    });
-  }
-  return new BerthError('BERTH_E_DRIVER', `workload ${spec.id} cannot start: ${outcome.reason}: ${outcome.message}`, { details: { id: spec.id, reason: outcome.reason } });
-}
-
 /** Which container a log stream belongs to: the pod, and how often its container restarted. */
 function containerKey(pod: V1Pod): string {
   return `${pod.metadata?.name ?? ''}#${pod.status?.containerStatuses?.[0]?.restartCount ?? 0}`;
+}
+
+/** The line a workload's log gets when its command could not be started. */
+function startErrorNote(reason: string): string {
+  return `berth: ${reason}\n`;
 }
 
 /** Appends a line the container could not write itself (once: a second wait finds it there). */

@@ -4,7 +4,7 @@ import { normalizeImage, nodesHoldingImage, podImagesOnNode } from './image-node
 /**
  * Which nodes hold which image: from a Node informer (the kubelet reports each node's images,
  * at most 50 by default) and from the pods seen running an image on a node (`observe`, fed by
- * the driver's pod informer). Reading Nodes needs a ClusterRole (get/list/watch nodes); without
+ * the driver's pod informer). Reading Nodes needs a ClusterRole (list/watch nodes); without
  * it — or when the watch is down — `holding` is empty and every workload schedules anywhere,
  * pulling its image (Berth cannot tell a Ready node from a gone one without reading Nodes).
  */

@@ -7,6 +7,7 @@ import { errorResponses, logRouteSchema, Nullable, PipelineParams, ProjectParams
 import { chunkText, isFollow, sendLog } from '../send-log.ts';
 import type { ServerContext } from '../server-context.ts';
 import { assertHostWorkloadAllowed } from '../../auth/host-workload-policy.ts';
+import { forwardToHost } from '../forward-to-host.ts';
 
 const SessionView = Type.Object({
   uuid: Type.String(),
@@ -76,11 +77,20 @@ export async function pipelineSessionRoutes(root: FastifyInstance, ctx: ServerCo
   app.get(base, {
     config,
     schema: { summary: "The pipeline's session as it really is", tags, params: PipelineParams, response: { 200: SessionView, ...errorResponses } },
-  }, async (request) => ctx.engine.sessions.status(await fileOf(request.project!, request.params.pipeline)));
+  }, async (request, reply) => {
+    const file = await fileOf(request.project!, request.params.pipeline);
+    // Its services run on another host: a server there sees them.
+    const host = await ctx.engine.sessions.hostElsewhere(file);
+    return host ? forwardToHost(ctx, request, reply, { host, what: `the session of ${request.params.pipeline}` }) : ctx.engine.sessions.status(file);
+  });
   app.delete(base, {
     config,
     schema: { summary: "Stop the pipeline's session (named volumes stay)", tags, params: PipelineParams, response: { 200: SessionView, ...errorResponses } },
-  }, async (request) => ctx.engine.sessions.stop(await fileOf(request.project!, request.params.pipeline)));
+  }, async (request, reply) => {
+    const file = await fileOf(request.project!, request.params.pipeline);
+    const host = await ctx.engine.sessions.hostElsewhere(file);
+    return host ? forwardToHost(ctx, request, reply, { host, what: `the session of ${request.params.pipeline}` }) : ctx.engine.sessions.stop(file);
+  });
   app.get(`${base}/services/:name/logs`, {
     config,
     schema: { summary: "A session service's log: text/plain, or with follow=1 Server-Sent Events", tags, params: SessionServiceParams, ...logRouteSchema },
@@ -88,6 +98,8 @@ export async function pipelineSessionRoutes(root: FastifyInstance, ctx: ServerCo
     const follow = isFollow(request.query.follow);
     const file = await fileOf(request.project!, request.params.pipeline);
     const { name } = request.params;
+    const host = await ctx.engine.sessions.hostElsewhere(file);
+    if (host) return forwardToHost(ctx, request, reply, { host, what: `session service "${name}"` });
     return sendLog(request, reply, follow, async (signal) => chunkText(await ctx.engine.sessions.logs(file, name, { follow, signal })), async () => ({
       status: (await ctx.engine.sessions.status(file).catch(() => null))?.services.find((s) => s.name === name)?.state ?? 'missing',
     }));

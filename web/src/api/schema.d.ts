@@ -2916,6 +2916,8 @@ export interface paths {
                                     [key: string]: string;
                                 };
                                 created_at: string;
+                                /** @description The host (BERTH_HOST_ID) it runs on; every server answers for it */
+                                host?: string | null;
                             }[];
                         };
                     };
@@ -3011,6 +3013,8 @@ export interface paths {
                                 [key: string]: string;
                             };
                             created_at: string;
+                            /** @description The host (BERTH_HOST_ID) it runs on; every server answers for it */
+                            host?: string | null;
                         };
                     };
                 };
@@ -3105,6 +3109,8 @@ export interface paths {
                                 [key: string]: string;
                             };
                             created_at: string;
+                            /** @description The host (BERTH_HOST_ID) it runs on; every server answers for it */
+                            host?: string | null;
                         };
                     };
                 };
