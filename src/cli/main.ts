@@ -46,6 +46,7 @@ Commands:
   cancel RUN            cancel a pending or running run
   validate FILE         check a pipeline file and report every problem
   env build PATH        build environment images (base image + setup script) on Docker
+  env list              a project's environments and their image builds
   env shell ENV         an interactive shell in a project's environment
   import orchest DIR    check an Orchest project: what Berth will use and what it cannot
   instance start|run|list|stop|stats|logs   named background instances (Apptainer's command line)

@@ -100,8 +100,11 @@ export interface BerthConfig {
    * Jupyter Server or JupyterLab) or off; BERTH_JUPYTER_PYTHON: the interpreter that has it (default:
    * the first of python3 on PATH and /usr/bin/python3 that can import jupyter_server);
    * BERTH_JUPYTER_IMAGE: the image Docker sessions run Jupyter Server from (none: no Jupyter there).
+   * Kernels idle for BERTH_KERNEL_IDLE_CULL_SECONDS (default 3600; 0: never) are shut down by their
+   * Jupyter server, those with a connected client (an open notebook tab) only with
+   * BERTH_KERNEL_CULL_CONNECTED=1.
    */
-  jupyter: { mode: 'auto' | 'off'; python: string | undefined; image: string | undefined };
+  jupyter: { mode: 'auto' | 'off'; python: string | undefined; image: string | undefined; cull: { idleSeconds: number; connected: boolean } };
   /** Anonymised telemetry: off unless BERTH_TELEMETRY=on, then sent to BERTH_TELEMETRY_URL. */
   telemetry: { enabled: false } | { enabled: true; url: string };
 }
@@ -165,7 +168,12 @@ export function loadConfig(env: Env = process.env): BerthConfig {
     },
     schedulerPollMs: seconds(env, 'BERTH_SCHEDULER_POLL_SECONDS', 5) * 1000,
     telemetry: telemetry(env),
-    jupyter: { mode: oneOf(env, 'BERTH_SESSION_JUPYTER', ['auto', 'off'] as const), python: env.BERTH_JUPYTER_PYTHON || undefined, image: env.BERTH_JUPYTER_IMAGE || undefined },
+    jupyter: {
+      mode: oneOf(env, 'BERTH_SESSION_JUPYTER', ['auto', 'off'] as const),
+      python: env.BERTH_JUPYTER_PYTHON || undefined,
+      image: env.BERTH_JUPYTER_IMAGE || undefined,
+      cull: { idleSeconds: Math.round(seconds(env, 'BERTH_KERNEL_IDLE_CULL_SECONDS', 3600)), connected: flag(env, 'BERTH_KERNEL_CULL_CONNECTED') },
+    },
     workloadUser: workloadUser(env),
     singleUser: flag(env, 'BERTH_SINGLE_USER'),
     runningAsRoot: process.geteuid?.() === 0,

@@ -53,3 +53,12 @@ export async function projectEnvironments(projectDir: string, pipelineFiles: str
     build: recent.find((b) => b.environment_uuid === e.uuid && (b.project_dir === null || b.project_dir === projectDir)) ?? null,
   }));
 }
+
+/** An environment as clients see it (API and CLI): its newest build without server paths. */
+export type EnvironmentView = Omit<ProjectEnvironment, 'build'> & {
+  build: Pick<BuildView, 'uuid' | 'image' | 'status' | 'reason' | 'created_at' | 'started_at' | 'finished_at'> | null;
+};
+
+export function environmentView({ build, ...e }: ProjectEnvironment): EnvironmentView {
+  return { ...e, build: build && { uuid: build.uuid, image: build.image, status: build.status, reason: build.reason, created_at: build.created_at, started_at: build.started_at, finished_at: build.finished_at } };
+}

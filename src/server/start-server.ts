@@ -40,8 +40,9 @@ export interface ServerOptions {
 
 /**
  * Opens the engine, makes sure an admin token exists, adopts the services that outlived the last
- * server, listens, and starts the job scheduler and the webhook dispatcher (so scheduled batches
- * run, and deliveries are sent, inside the server). Used by `berth server` and by the tests.
+ * server, listens, and starts the job scheduler, the webhook dispatcher (so scheduled batches run,
+ * and deliveries are sent, inside the server) and the Docker sessions' kernel host launcher (adopting
+ * the kernel hosts that outlived the last server). Used by `berth server` and by the tests.
  */
 export async function startServer(given: BerthConfig, opts: ServerOptions): Promise<RunningServer> {
   const hostPolicy = hostWorkloadPolicy(given);
@@ -86,6 +87,8 @@ export async function startServer(given: BerthConfig, opts: ServerOptions): Prom
     const off = engine.outbox.recorder.onRecorded(() => dispatcher.nudge());
     scheduler.start();
     dispatcher.start();
+    // Docker sessions' kernel host containers: started for kernel requests, removed when they end (decision 0018).
+    const kernelHosts = engine.sessions.kernelHosts(engine.log.child({ component: 'kernel-hosts' })).start();
     const listening = app;
     return {
       app: listening,
@@ -96,6 +99,7 @@ export async function startServer(given: BerthConfig, opts: ServerOptions): Prom
         off();
         await scheduler.stop({ abortRuns: true });
         await dispatcher.stop();
+        await kernelHosts.close();
         await duties?.stop();
         await engine.close();
       },

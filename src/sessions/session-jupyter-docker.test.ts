@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { loadConfig } from '../config/config.ts';
-import { planDockerJupyter, type DockerJupyterInput } from './session-jupyter-docker.ts';
+import { dockerKernelHostImage, dockerKernelHostSpec, KERNEL_HOST_LINGER_SECONDS, planDockerJupyter, type DockerJupyterInput } from './session-jupyter-docker.ts';
 
 const PY = 'eeeeeeee-1111-4111-8111-000000000001';
 const R = 'eeeeeeee-1111-4111-8111-000000000002';
@@ -34,9 +34,10 @@ describe('planDockerJupyter (files only; no engine)', () => {
     assert.deepEqual(pulled, []);
   });
 
-  it('plans Jupyter from the image on the session network and a kernel host per Python environment, with a relay kernelspec', async () => {
+  it('plans Jupyter from the image on the session network (kernels culled when idle) and a kernel host per Python environment, with a relay kernelspec', async () => {
     const home = join(root, 'home');
-    const plan = await planDockerJupyter(loadConfig({ PATH: '/usr/bin:/bin', BERTH_HOME: home, BERTH_JUPYTER_IMAGE: 'jup:1' }), input);
+    const config = loadConfig({ PATH: '/usr/bin:/bin', BERTH_HOME: home, BERTH_JUPYTER_IMAGE: 'jup:1', BERTH_KERNEL_IDLE_CULL_SECONDS: '600' });
+    const plan = await planDockerJupyter(config, input);
     assert.ok(!('skipped' in plan));
     assert.deepEqual(pulled, ['jup:1']);
     assert.equal(plan.spec.image, 'jup:1');
@@ -44,9 +45,14 @@ describe('planDockerJupyter (files only; no engine)', () => {
     assert.deepEqual(plan.spec.ports, [8888]);
     assert.equal(plan.spec.env.JUPYTER_TOKEN, plan.definition.env_variables?.JUPYTER_TOKEN);
     assert.ok(!plan.spec.command.join(' ').includes(plan.spec.env.JUPYTER_TOKEN!), 'the token is not on the command line');
-    assert.equal(plan.kernelHosts.length, 1, 'Python environments only');
-    const host = plan.kernelHosts[0]!;
+    assert.deepEqual(plan.spec.command.filter((a) => a.includes('cull')), ['--MappingKernelManager.cull_idle_timeout=600', '--MappingKernelManager.cull_interval=60', '--MappingKernelManager.cull_connected=False']);
+    // The kernel host of an environment starts when Jupyter asks for a kernel: from the image the kernelspec records.
+    assert.equal(dockerKernelHostImage(home, 's1', R), null, 'Python environments only');
+    const image = dockerKernelHostImage(home, 's1', PY);
+    assert.equal(image, `berth-env/${PY}:h`);
+    const host = dockerKernelHostSpec(config, input, PY, image!);
     assert.equal(host.image, `berth-env/${PY}:h`);
+    assert.deepEqual(host.command, ['python3', '/berth-kernel-bin/kernel_host.py', `/berth-jupyter/kernels/${PY}`, String(KERNEL_HOST_LINGER_SECONDS)], 'it exits after a while without kernels');
     assert.deepEqual(host.labels, { project: 'p1', pipeline: 'pl1', session: 's1', service: `berth-kernels-${PY}` });
     assert.deepEqual(host.network, { name: 'berth-session-s1', aliases: [`berth-kernels-${PY}`] });
     assert.deepEqual(host.mounts?.map((m) => m.target).sort(), ['/berth-jupyter', '/berth-kernel-bin', '/berth-outputs', '/berth-sdk/python', '/data', '/project-dir']);

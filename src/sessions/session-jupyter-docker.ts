@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chownSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, posix, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BerthConfig } from '../config/config.ts';
@@ -10,7 +10,7 @@ import type { WorkloadSpec } from '../runtimes/driver.ts';
 import { DATA_MOUNT, OUTPUTS_MOUNT, PROJECT_MOUNT, SDK_PYTHON_MOUNT } from '../runs/container-step-runtime.ts';
 import { SDK_PYTHON_DIR } from '../runs/step-sdk-environment.ts';
 import { environmentKernelName, writeKernelSpecs, type KernelSpecFile } from './jupyter-kernelspecs.ts';
-import { jupyterServiceDefinition, sessionJupyterDir, sessionKernelVariables, type SessionJupyterInput, type SessionJupyterPlan } from './session-jupyter.ts';
+import { jupyterServiceDefinition, kernelCullArgs, sessionJupyterDir, sessionKernelVariables, type SessionJupyterInput, type SessionJupyterPlan } from './session-jupyter.ts';
 
 /** The port Jupyter Server listens on inside its container (published on 127.0.0.1 by the engine). */
 export const JUPYTER_CONTAINER_PORT = 8888;
@@ -32,17 +32,24 @@ export type DockerJupyterInput = Omit<SessionJupyterInput, 'runtime'> & {
   ensureImage: (image: string, onProgress: (line: string) => void) => Promise<void>;
 };
 
-/** One kernel host container per Python environment of the project, started before Jupyter. */
-export type DockerJupyterPlan = SessionJupyterPlan & { kernelHosts: WorkloadSpec[] };
+/** What a session's containers are started with: what Jupyter and every kernel host share. */
+export type SessionContainerInput = Omit<SessionJupyterInput, 'runtime' | 'onProgress'>;
+
+/**
+ * How long a kernel host with no kernel (and no kernel request) waits before it exits; its container
+ * is then removed (KernelHostLauncher), and started again for the next kernel. Covers a restart's gap.
+ */
+export const KERNEL_HOST_LINGER_SECONDS = 10;
 
 /**
  * Jupyter in a Docker session (decision 0018): Jupyter Server from BERTH_JUPYTER_IMAGE on the session
  * network (alias berth-jupyter), rooted at /project-dir, port 8888 published on loopback, a token
- * only Berth knows; and per Python environment of the project a kernel host container of the
- * environment's image (alias berth-kernels-<uuid>) that starts the kernels Jupyter asks for through
- * the session's kernel folder, Jupyter's side being a relay kernelspec. No container gets the Docker socket.
+ * only Berth knows; per Python environment of the project its image (built now) and a relay
+ * kernelspec naming it. The environments' kernel host containers (alias berth-kernels-<uuid>) are
+ * started when Jupyter asks for a kernel (KernelHostLauncher, decision 0018 amendment), from
+ * `dockerKernelHostSpec`. No container gets the Docker socket.
  */
-export async function planDockerJupyter(config: BerthConfig, input: DockerJupyterInput): Promise<DockerJupyterPlan | { skipped: string }> {
+export async function planDockerJupyter(config: BerthConfig, input: DockerJupyterInput): Promise<SessionJupyterPlan | { skipped: string }> {
   if (config.jupyter.mode === 'off') return { skipped: 'BERTH_SESSION_JUPYTER=off' };
   const image = config.jupyter.image;
   if (!image) {
@@ -54,28 +61,14 @@ export async function planDockerJupyter(config: BerthConfig, input: DockerJupyte
   rmSync(join(dir, 'kernels'), { recursive: true, force: true });
   const paths = { data: join(dir, 'data'), runtime: join(dir, 'runtime'), config: join(dir, 'config'), kernels: join(dir, 'kernels'), kernelRuntime: join(dir, 'kernel-runtime') };
   for (const p of Object.values(paths)) mkdirSync(p, { recursive: true, mode: 0o700 });
-  const outputsDir = join(config.home, 'outputs', input.projectUuid, input.pipelineUuid);
-  mkdirSync(outputsDir, { recursive: true });
+  mkdirSync(join(config.home, 'outputs', input.projectUuid, input.pipelineUuid), { recursive: true });
   mkdirSync(config.dataDir, { recursive: true });
-  const owner = statSync(input.projectDir);
-  const user = `${owner.uid}:${owner.gid}`;
+  const shared = sessionContainers(config, input);
   const token = randomBytes(32).toString('hex');
-  const network = sessionNetworkName(input.sessionUuid);
-  const labels = { project: input.projectUuid, pipeline: input.pipelineUuid, session: input.sessionUuid };
-  const mounts = [
-    { source: input.projectDir, target: PROJECT_MOUNT },
-    { source: config.dataDir, target: DATA_MOUNT },
-    { source: outputsDir, target: OUTPUTS_MOUNT },
-    { source: SDK_PYTHON_DIR, target: SDK_PYTHON_MOUNT, readOnly: true },
-    { source: KERNEL_BIN_DIR, target: KERNEL_BIN_MOUNT, readOnly: true },
-    { source: dir, target: JUPYTER_MOUNT },
-  ];
-  const vars = containerVariables(input);
   // Kernels ask the Jupyter server which notebook they run (the SDK, as Orchest did): its address on the session network.
   writeFileSync(join(paths.kernelRuntime, 'jpserver-berth.json'), JSON.stringify({ url: `http://${JUPYTER_SERVICE}:${JUPYTER_CONTAINER_PORT}/`, token, root_dir: PROJECT_MOUNT }), { mode: 0o600 });
 
   const specs: KernelSpecFile[] = [];
-  const kernelHosts: WorkloadSpec[] = [];
   for (const env of readOrchestEnvironments(input.projectDir)) {
     if (env.problem) {
       progress(`environment ${env.uuid} has no kernel: ${env.problem}`);
@@ -93,29 +86,14 @@ export async function planDockerJupyter(config: BerthConfig, input: DockerJupyte
       progress(`environment "${env.name}" has no kernel: ${e.message.split('\n')[0]}`);
       continue;
     }
-    const service = kernelHostService(env.uuid);
-    const requests = join(paths.kernels, env.uuid);
-    mkdirSync(requests, { recursive: true, mode: 0o700 });
-    const requestsInside = posix.join(JUPYTER_MOUNT, 'kernels', env.uuid);
-    kernelHosts.push({
-      id: sessionServiceWorkloadId(input.sessionUuid, service),
-      command: ['python3', posix.join(KERNEL_BIN_MOUNT, 'kernel_host.py'), requestsInside],
-      cwd: PROJECT_MOUNT,
-      env: { ...vars, JUPYTER_RUNTIME_DIR: posix.join(JUPYTER_MOUNT, 'kernel-runtime'), BERTH_ENVIRONMENT_UUID: env.uuid },
-      labels: { ...labels, service },
-      image: envImage,
-      mounts,
-      network: { name: network, aliases: [service] },
-      user,
-      logPath: join(config.home, 'sessions', input.sessionUuid, `${service}.log`),
-      restart: 'no',
-    });
+    mkdirSync(join(paths.kernels, env.uuid), { recursive: true, mode: 0o700 });
     specs.push({
       name: environmentKernelName(env.uuid),
       spec: {
-        argv: ['python3', posix.join(KERNEL_BIN_MOUNT, 'kernel_relay.py'), '{connection_file}', service, requestsInside],
+        argv: ['python3', posix.join(KERNEL_BIN_MOUNT, 'kernel_relay.py'), '{connection_file}', kernelHostService(env.uuid), kernelRequestsInside(env.uuid)],
         display_name: env.name,
         language: 'python',
+        // The image is read back when the environment's kernel host starts (dockerKernelHostImage).
         metadata: { berth: { environment: env.uuid, image: envImage } },
         interrupt_mode: 'message',
       },
@@ -123,6 +101,7 @@ export async function planDockerJupyter(config: BerthConfig, input: DockerJupyte
   }
   writeKernelSpecs(paths.data, specs);
   // The containers run as the project folder's owner: the session's Jupyter folder is theirs.
+  const owner = statSync(input.projectDir);
   if (process.getuid?.() === 0) chownTree(dir, owner.uid, owner.gid);
 
   const definition = jupyterServiceDefinition(image, JUPYTER_CONTAINER_PORT, token);
@@ -131,29 +110,89 @@ export async function planDockerJupyter(config: BerthConfig, input: DockerJupyte
     command: [
       'python3', '-m', 'jupyter_server', '--no-browser', '--ip=0.0.0.0', `--port=${JUPYTER_CONTAINER_PORT}`, '--ServerApp.port_retries=0',
       `--ServerApp.root_dir=${PROJECT_MOUNT}`, '--ServerApp.base_url=/', '--ServerApp.allow_remote_access=True', '--ServerApp.password=', '--allow-root',
+      ...kernelCullArgs(config),
     ],
     cwd: PROJECT_MOUNT,
     env: {
-      ...vars,
+      ...shared.env,
       JUPYTER_TOKEN: token,
       JUPYTER_PATH: posix.join(JUPYTER_MOUNT, 'data'),
       JUPYTER_RUNTIME_DIR: posix.join(JUPYTER_MOUNT, 'runtime'),
       JUPYTER_CONFIG_DIR: posix.join(JUPYTER_MOUNT, 'config'),
     },
-    labels: { ...labels, service: JUPYTER_SERVICE },
+    labels: { ...shared.labels, service: JUPYTER_SERVICE },
     image,
     ports: [JUPYTER_CONTAINER_PORT],
-    mounts,
-    network: { name: network, aliases: [JUPYTER_SERVICE] },
-    user,
+    mounts: shared.mounts,
+    network: { name: shared.network, aliases: [JUPYTER_SERVICE] },
+    user: shared.user,
     logPath: join(config.home, 'sessions', input.sessionUuid, `${JUPYTER_SERVICE}.log`),
     restart: 'no',
   };
-  return { definition, spec, kernelHosts };
+  return { definition, spec };
+}
+
+/**
+ * The kernel host container of one environment of the session (pure but for the project folder's
+ * owner): the environment's image on the session network (alias berth-kernels-<uuid>) with the
+ * session's mounts and a step's variables, running kernel_host.py on the environment's request
+ * folder; it exits once it has had no kernel for KERNEL_HOST_LINGER_SECONDS.
+ */
+export function dockerKernelHostSpec(config: BerthConfig, input: SessionContainerInput, environmentUuid: string, image: string): WorkloadSpec {
+  const shared = sessionContainers(config, input);
+  const service = kernelHostService(environmentUuid);
+  return {
+    id: sessionServiceWorkloadId(input.sessionUuid, service),
+    command: ['python3', posix.join(KERNEL_BIN_MOUNT, 'kernel_host.py'), kernelRequestsInside(environmentUuid), String(KERNEL_HOST_LINGER_SECONDS)],
+    cwd: PROJECT_MOUNT,
+    env: { ...shared.env, JUPYTER_RUNTIME_DIR: posix.join(JUPYTER_MOUNT, 'kernel-runtime'), BERTH_ENVIRONMENT_UUID: environmentUuid },
+    labels: { ...shared.labels, service },
+    image,
+    mounts: shared.mounts,
+    network: { name: shared.network, aliases: [service] },
+    user: shared.user,
+    logPath: join(config.home, 'sessions', input.sessionUuid, `${service}.log`),
+    restart: 'no',
+  };
+}
+
+/** The image of an environment's kernel host, as the session's start recorded it in the kernelspec; null when the environment has no kernel. */
+export function dockerKernelHostImage(home: string, sessionUuid: string, environmentUuid: string): string | null {
+  try {
+    const spec = JSON.parse(readFileSync(join(sessionJupyterDir(home, sessionUuid), 'data', 'kernels', environmentKernelName(environmentUuid), 'kernel.json'), 'utf8')) as { metadata?: { berth?: { image?: unknown } } };
+    const image = spec.metadata?.berth?.image;
+    return typeof image === 'string' && image !== '' ? image : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Where an environment's kernel requests are, inside the session's containers. */
+function kernelRequestsInside(environmentUuid: string): string {
+  return posix.join(JUPYTER_MOUNT, 'kernels', environmentUuid);
+}
+
+/** What Jupyter and the kernel hosts of a session share: mounts, variables, user, network, owner labels. */
+function sessionContainers(config: BerthConfig, input: SessionContainerInput) {
+  const owner = statSync(input.projectDir);
+  return {
+    mounts: [
+      { source: input.projectDir, target: PROJECT_MOUNT },
+      { source: config.dataDir, target: DATA_MOUNT },
+      { source: join(config.home, 'outputs', input.projectUuid, input.pipelineUuid), target: OUTPUTS_MOUNT },
+      { source: SDK_PYTHON_DIR, target: SDK_PYTHON_MOUNT, readOnly: true },
+      { source: KERNEL_BIN_DIR, target: KERNEL_BIN_MOUNT, readOnly: true },
+      { source: sessionJupyterDir(config.home, input.sessionUuid), target: JUPYTER_MOUNT },
+    ],
+    env: containerVariables(input),
+    user: `${owner.uid}:${owner.gid}`,
+    network: sessionNetworkName(input.sessionUuid),
+    labels: { project: input.projectUuid, pipeline: input.pipelineUuid, session: input.sessionUuid },
+  };
 }
 
 /** What a step of the session's pipeline gets in a container (no step uuid: the SDK finds it from the notebook). */
-function containerVariables(input: DockerJupyterInput): Record<string, string> {
+function containerVariables(input: SessionContainerInput): Record<string, string> {
   const own = sessionKernelVariables(input, {
     pipelineFile: posix.join(PROJECT_MOUNT, relative(input.projectDir, input.pipelineFile).split('\\').join('/')),
     projectDir: PROJECT_MOUNT,

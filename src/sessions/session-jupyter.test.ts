@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { eventually } from '../../test/helpers/eventually.ts';
-import { killSessionKernels, sessionJupyterDir } from './session-jupyter.ts';
+import { loadConfig } from '../config/config.ts';
+import { kernelCullArgs, killSessionKernels, sessionJupyterDir } from './session-jupyter.ts';
 
 describe('killSessionKernels', () => {
   it("ends the processes naming a connection file of the session's runtime folder, and no other", async () => {
@@ -33,5 +34,17 @@ describe('killSessionKernels', () => {
       kernel.kill('SIGKILL');
       rmSync(home, { recursive: true, force: true });
     }
+  });
+});
+
+describe('kernelCullArgs', () => {
+  const args = (env: Record<string, string>) => kernelCullArgs(loadConfig({ PATH: '/usr/bin:/bin', BERTH_HOME: '/nonexistent', ...env }));
+  it('culls idle kernels after an hour by default, checking every 5 minutes, sparing connected ones', () => {
+    assert.deepEqual(args({}), ['--MappingKernelManager.cull_idle_timeout=3600', '--MappingKernelManager.cull_interval=300', '--MappingKernelManager.cull_connected=False']);
+  });
+  it('follows BERTH_KERNEL_IDLE_CULL_SECONDS (checked every tenth of it, at least each second) and BERTH_KERNEL_CULL_CONNECTED; 0 turns culling off', () => {
+    assert.deepEqual(args({ BERTH_KERNEL_IDLE_CULL_SECONDS: '5', BERTH_KERNEL_CULL_CONNECTED: '1' }), ['--MappingKernelManager.cull_idle_timeout=5', '--MappingKernelManager.cull_interval=1', '--MappingKernelManager.cull_connected=True']);
+    assert.deepEqual(args({ BERTH_KERNEL_IDLE_CULL_SECONDS: '0' }), []);
+    assert.throws(() => args({ BERTH_KERNEL_IDLE_CULL_SECONDS: 'soon' }), /BERTH_KERNEL_IDLE_CULL_SECONDS=soon is not a number of seconds/);
   });
 });

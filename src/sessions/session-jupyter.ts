@@ -31,8 +31,6 @@ export interface SessionJupyterInput {
 export interface SessionJupyterPlan {
   definition: ServiceDefinition;
   spec: WorkloadSpec;
-  /** Docker: the environments' kernel host containers, started before Jupyter (decision 0018). */
-  kernelHosts?: WorkloadSpec[];
 }
 
 /** Where a session's Jupyter files live: `BERTH_HOME/sessions/<session>/jupyter/{data,runtime,config}`. */
@@ -72,6 +70,7 @@ export async function planSessionJupyter(config: BerthConfig, input: SessionJupy
       `--ServerApp.root_dir=${input.projectDir}`, '--ServerApp.base_url=/', '--ServerApp.allow_remote_access=True', '--ServerApp.password=',
       // Berth's own user may be root (a CLI or single-user server); Jupyter refuses that unless told.
       '--allow-root',
+      ...kernelCullArgs(config),
     ],
     cwd: input.projectDir,
     env: {
@@ -90,6 +89,22 @@ export async function planSessionJupyter(config: BerthConfig, input: SessionJupy
     ...(mounts.length ? { mounts } : {}),
   };
   return { definition, spec };
+}
+
+/**
+ * Jupyter's idle culling of kernels (BERTH_KERNEL_IDLE_CULL_SECONDS; none when 0): a kernel idle that
+ * long is shut down, checked every tenth of it (1 s to 5 min); one with a connected client only with
+ * BERTH_KERNEL_CULL_CONNECTED. Busy kernels are never culled.
+ */
+export function kernelCullArgs(config: BerthConfig): string[] {
+  const { idleSeconds, connected } = config.jupyter.cull;
+  if (idleSeconds <= 0) return [];
+  const interval = Math.max(1, Math.min(300, Math.floor(idleSeconds / 10)));
+  return [
+    `--MappingKernelManager.cull_idle_timeout=${idleSeconds}`,
+    `--MappingKernelManager.cull_interval=${interval}`,
+    `--MappingKernelManager.cull_connected=${connected ? 'True' : 'False'}`,
+  ];
 }
 
 /** The stored definition of the session's Jupyter service: proxied with Berth's credentials, its token in env_variables (never in the view). */

@@ -13,6 +13,7 @@ import { sessionServiceSpec } from './session-service-spec.ts';
 import { serviceUpstream } from '../services/service-upstream.ts';
 import { ProjectRepository } from '../store/project-repository.ts';
 import { SessionRepository, type SessionRow, type SessionServiceRow } from '../store/session-repository.ts';
+import { ServiceSessionRepository } from '../store/service-session-repository.ts';
 import type { StateChangeHook } from '../store/state-change.ts';
 import type { Database } from '../store/tables.ts';
 import type { EnvVars } from '../projects/env-vars.ts';
@@ -25,7 +26,8 @@ import { errorText, type Logger } from '../log.ts';
 import type { StepRuntime } from '../runs/step-runtime.ts';
 import { sessionView, type SessionView } from './session-view.ts';
 import { jupyterAnswers, killSessionKernels, planSessionJupyter } from './session-jupyter.ts';
-import { planDockerJupyter } from './session-jupyter-docker.ts';
+import { dockerKernelHostImage, dockerKernelHostSpec, planDockerJupyter } from './session-jupyter-docker.ts';
+import { KernelHostLauncher } from './kernel-host-launcher.ts';
 
 export interface SessionStartOptions {
   runtime?: RuntimeName;
@@ -67,6 +69,7 @@ export class SessionManager {
   readonly #rows: SessionRepository;
   readonly #projects: ProjectRepository;
   readonly #leases: LeaseRepository;
+  readonly #access: ServiceSessionRepository;
   readonly #vars: EnvVars;
   readonly #host = thisProcess().host;
 
@@ -84,6 +87,7 @@ export class SessionManager {
     this.#rows = new SessionRepository(deps.db, { hook: deps.hook });
     this.#projects = new ProjectRepository(deps.db, { hook: deps.hook });
     this.#leases = new LeaseRepository(deps.db);
+    this.#access = new ServiceSessionRepository(deps.db);
     this.#vars = deps.envVars;
   }
 
@@ -324,12 +328,6 @@ export class SessionManager {
       opts.onProgress?.(`jupyter: not started: ${plan.skipped}`);
       return;
     }
-    // Kernel hosts first (Docker): Jupyter's relay kernels reach them by name on the session network.
-    for (const host of plan.kernelHosts ?? []) {
-      opts.signal?.throwIfAborted();
-      opts.onProgress?.(`jupyter: kernel host ${host.labels.service} (${host.image})`);
-      await runtime.driver.start(host, opts.signal);
-    }
     const position = (await this.#rows.services(row.uuid)).length;
     await this.#rows.addService({ session_uuid: row.uuid, name: JUPYTER_SERVICE, position, definition_json: JSON.stringify(plan.definition), handle_json: null, log_path: plan.spec.logPath, restarts: 0, host: null });
     opts.onProgress?.(`jupyter: starting (${plan.definition.image.replace(/^host:/, '')})`);
@@ -347,6 +345,30 @@ export class SessionManager {
       });
     }
     opts.onProgress?.('jupyter: ready');
+  }
+
+  /**
+   * Starts and removes the kernel host containers of Docker sessions as their Jupyter asks for kernels
+   * (a Berth server runs it: kernels are asked for only through its proxy). Close it before the engine.
+   */
+  kernelHosts(log: Logger): KernelHostLauncher {
+    return new KernelHostLauncher({
+      home: this.#config.home,
+      driver: async () => (await this.#runtimes.get('docker')).driver,
+      log,
+      sessions: {
+        list: () => this.#rows.statusesOn('docker'),
+        isRunning: async (uuid) => (await this.#rows.get(uuid))?.status === 'RUNNING',
+        spec: async (uuid, environment) => {
+          const row = await this.#rows.get(uuid);
+          const image = dockerKernelHostImage(this.#config.home, uuid, environment);
+          if (row?.status !== 'RUNNING' || image === null) return null;
+          const loaded = loadPipeline(row.pipeline_file);
+          const inherited = await this.#inherited(row.project_uuid, row.pipeline_uuid);
+          return dockerKernelHostSpec(this.#config, { sessionUuid: uuid, projectUuid: row.project_uuid, pipelineUuid: row.pipeline_uuid, pipelineFile: loaded.file, projectDir: loaded.projectDir, inherited }, environment, image);
+        },
+      },
+    });
   }
 
   #spec(
@@ -384,7 +406,7 @@ export class SessionManager {
     return { ...vars.project, ...vars.pipeline };
   }
 
-  /** Stops and removes the session's workloads (recorded ones and any found by label), last started first. */
+  /** Stops and removes the session's workloads (recorded ones and any found by label), last started first, and forgets its services' browser access. */
   async #teardown(row: SessionRow): Promise<void> {
     const runtime = await this.#runtimes.get(row.runtime as RuntimeName);
     const recorded = (await this.#rows.services(row.uuid)).map((s) => parseHandle(s.handle_json)).filter((h): h is WorkloadHandle => h !== null);
@@ -395,6 +417,8 @@ export class SessionManager {
       await runtime.driver.remove(handle);
     }
     if (!runtime.driver.capabilities.isolation) this.#sweepKernels(row.uuid);
+    // Tickets, browser sessions and short host labels of its services open nothing any more.
+    await this.#access.deleteForSession(row.project_uuid, row.uuid);
     await this.#onTeardown?.(row.uuid).catch((e: unknown) => this.#log.warn({ session: row.uuid, err: String(e) }, 'recording the kernels stopped failed'));
   }
 

@@ -93,7 +93,8 @@ export class ProjectRepository {
 
   /**
    * Unregisters a project: `project:deleted` (its payload read before the rows go), then the row and,
-   * by cascade, its pipelines, runs, jobs, sessions, services, tokens and variables. Events stay.
+   * by cascade, its pipelines, runs, jobs, sessions, services, tokens and variables (and its short
+   * service host labels). Events stay.
    */
   async remove(uuid: string): Promise<boolean> {
     return this.#db.transaction().execute(async (tx) => {
@@ -102,6 +103,8 @@ export class ProjectRepository {
       if (Number(res.numUpdatedRows) !== 1) return false;
       await this.#hook?.(tx, { entity: 'project', verb: 'deleted', projectUuid: uuid });
       await tx.deleteFrom('projects').where('uuid', '=', uuid).execute();
+      // Short service host labels have no foreign key (table 0017): they go with the project too.
+      await tx.deleteFrom('service_hosts').where('project_uuid', '=', uuid).execute();
       return true;
     });
   }

@@ -74,8 +74,10 @@ for (const backend of BACKENDS) {
       assert.deepEqual((await repos[1]!.pipelines(p.uuid)).map((r) => ({ ...r })), [{ uuid: 'pl1', path: 'b.orchest', name: 'A', updated_at: at(3) }]);
       assert.equal(await repos[0]!.update(p.uuid, { name: 'renamed' }), true);
       assert.equal((await repos[1]!.findByRef('renamed'))[0]?.uuid, p.uuid);
+      await new ServiceHostRepository(db).claim({ label: 's-project-gone', project_uuid: p.uuid, service: 'svc', port: 80, created_at: T0 });
       assert.equal(await repos[0]!.remove(p.uuid), true);
       assert.equal(await repos[1]!.get(p.uuid), undefined);
+      assert.equal(await new ServiceHostRepository(other).find('s-project-gone'), undefined, 'its short service host labels go with it');
     });
 
     test('runs: created with steps, queued per pipeline, claimed once across connections, ended once', async () => {
@@ -248,6 +250,12 @@ for (const backend of BACKENDS) {
       assert.equal(await access.findHostAlias('s-bbbbbbbbbbbbbbbbbbbbbbbbbb'), null);
       await new ServiceSessionRepository(db).deleteForService(projectUuid, 'berth-jupyter-x');
       assert.equal(await new ServiceHostRepository(other).find(alias), undefined, 'a removed service keeps no host label');
+      const sessionHost = { label: 's-of-a-session', project_uuid: projectUuid, service: 'web-0123-sess', port: 80, created_at: T0 };
+      await new ServiceHostRepository(db).claim(sessionHost);
+      await new ServiceHostRepository(db).claim({ ...sessionHost, label: 's-of-another-session', service: 'web-0123-other' });
+      await new ServiceSessionRepository(db).deleteForSession(projectUuid, '0123-sess');
+      assert.equal(await new ServiceHostRepository(other).find('s-of-a-session'), undefined, 'a stopped session keeps no host label');
+      assert.ok(await new ServiceHostRepository(other).find('s-of-another-session'), "another session's label stays");
       await services.delete(projectUuid, 'svc');
       assert.deepEqual(await services.list(projectUuid), []);
 

@@ -3,7 +3,7 @@ import type { Database, ServiceHostsTable } from './tables.ts';
 
 export type ServiceHostRow = ServiceHostsTable;
 
-/** Short service host labels and the service each one opens (a label, once given, never changes its service). */
+/** Short service host labels and the service each one opens (a label is a digest of its service: it never names another; deleted with the service). */
 export class ServiceHostRepository {
   readonly #db: Kysely<Database>;
 

@@ -54,6 +54,16 @@ export class ServiceSessionRepository {
       await this.#db.deleteFrom(table).where('project_uuid', '=', projectUuid).where('service', '=', service).execute();
     }
   }
+
+  /**
+   * The same for every service of a session (their proxy names end in `-<session uuid>`): the session
+   * stopped. A label comes back, the same, when the session starts again (it is a digest of the name).
+   */
+  async deleteForSession(projectUuid: string, sessionUuid: string): Promise<void> {
+    for (const table of ['service_tickets', 'service_sessions', 'service_hosts'] as const) {
+      await this.#db.deleteFrom(table).where('project_uuid', '=', projectUuid).where('service', 'like', `%-${sessionUuid}`).execute();
+    }
+  }
 }
 
 async function pruneSessions(db: Kysely<Database>, now: number): Promise<void> {

@@ -46,6 +46,11 @@ export class SessionRepository {
     return this.#db.selectFrom('sessions').selectAll().orderBy('created_at').execute();
   }
 
+  /** The uuid and status of every session on `runtime` (a poller's cheap look). */
+  async statusesOn(runtime: string): Promise<Array<{ uuid: string; status: string }>> {
+    return this.#db.selectFrom('sessions').select(['uuid', 'status']).where('runtime', '=', runtime).execute();
+  }
+
   /** Sets the status; reaching RUNNING, STOPPED or FAILED is a `started` / `stopped` / `failed` change. */
   async setStatus(uuid: string, status: string, reason: string | null, now: string, owner?: { pid: number | null; host: string | null; start: number | null }): Promise<void> {
     await this.#db.transaction().execute(async (tx) => {

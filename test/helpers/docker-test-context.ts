@@ -5,6 +5,9 @@ import { loadConfig, type DockerConnection } from '../../src/config/config.ts';
 /** The images scripts/build-test-images.sh builds from local files (no registry). */
 export const BUSYBOX_IMAGE = 'berth-test/busybox:1';
 export const PYTHON_IMAGE = 'berth-test/python:1';
+/** Jupyter Server, and Orchest's python base stand-in (with ipykernel) for environments: sessions' Jupyter on Docker. */
+export const JUPYTER_IMAGE = 'berth-test/jupyter:1';
+export const KERNEL_BASE_IMAGE = 'berth-test/orchest-base-kernel-py:2';
 
 export type DockerTestContext = { available: true; connection: DockerConnection; docker: Docker } | { available: false };
 
@@ -38,4 +41,11 @@ export async function dockerTestContext(suite: string): Promise<DockerTestContex
     test(`${suite} (needs Docker)`, { skip: problem }, () => {});
   }
   return { available: false };
+}
+
+/** A suite's `skip`: false when the engine has every one of `images`, else which are missing and how to build them. */
+export async function skipWithoutImages(ctx: DockerTestContext, images: string[]): Promise<string | false> {
+  if (!ctx.available) return 'no Docker';
+  const missing = (await Promise.all(images.map(async (i) => ((await ctx.docker.getImage(i).inspect().then(() => true, () => false)) ? null : i)))).filter((i) => i !== null);
+  return missing.length ? `missing ${missing.join(', ')} (run scripts/build-test-images.sh)` : false;
 }

@@ -6,24 +6,19 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { TestServer } from '../helpers/berth-server.ts';
-import { dockerTestContext } from '../helpers/docker-test-context.ts';
+import { dockerTestContext, JUPYTER_IMAGE, KERNEL_BASE_IMAGE, skipWithoutImages } from '../helpers/docker-test-context.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { execute, openSocket } from '../helpers/jupyter-kernel-socket.ts';
 import { notebookProjectFiles, runFirstStep } from '../helpers/notebook-project.ts';
 
-// Built by scripts/build-test-images.sh from this machine's files: Jupyter Server, and Orchest's
-// python base stand-in (ipykernel) as the environment's base image.
-const JUPYTER_IMAGE = 'berth-test/jupyter:1';
-const ENV_BASE_IMAGE = 'berth-test/orchest-base-kernel-py:2';
+const ENV_BASE_IMAGE = KERNEL_BASE_IMAGE;
 const PYTHON = '/usr/bin/python3';
 const ENV = 'dddddddd-1111-4111-8111-000000000001';
 const ctx = await dockerTestContext('Jupyter in a Docker session');
-const missing = ctx.available
-  ? (await Promise.all([JUPYTER_IMAGE, ENV_BASE_IMAGE].map(async (i) => ((await ctx.docker.getImage(i).inspect().then(() => true, () => false)) ? null : i)))).filter((i) => i !== null)
-  : [];
+const skip = await skipWithoutImages(ctx, [JUPYTER_IMAGE, ENV_BASE_IMAGE]);
 
 if (ctx.available) {
-  describe('Jupyter in an interactive session on Docker (real Jupyter Server container, kernels in the environment image)', { skip: missing.length ? `missing ${missing.join(', ')} (run scripts/build-test-images.sh)` : false, timeout: 600_000 }, () => {
+  describe('Jupyter in an interactive session on Docker (real Jupyter Server container, kernels in the environment image)', { skip, timeout: 600_000 }, () => {
     const t = new TestServer();
     let alpha = '';
     let beta = '';
@@ -114,10 +109,12 @@ if (ctx.available) {
       await eventually('the kernel process ended and its request is gone', () => kernelProcesses().length === 0 && readdirSync(requests).length === 0);
       const left = (await (await t.api('GET', `${session.jupyter!.url}api/kernels`, { token: alpha })).json()) as unknown[];
       assert.deepEqual(left, []);
+      // With its last kernel gone the kernel host exits after a while, and Berth removes its container (decision 0021).
+      await eventually('the kernel host container removed', async () => (await containers([`berth.owner.session=${session.uuid}`, `berth.owner.service=berth-kernels-${ENV}`])).length === 0, 60_000);
     });
 
     it('stopping the session leaves no container of it', async () => {
-      assert.ok((await containers([`berth.owner.session=${session.uuid}`])).length >= 2);
+      assert.equal((await containers([`berth.owner.session=${session.uuid}`, 'berth.owner.service=berth-jupyter'])).length, 1);
       const stopped = await t.api('DELETE', base, { token: alpha });
       assert.equal(stopped.status, 200);
       await eventually('no container of the session left', async () => (await containers([`berth.owner.session=${session.uuid}`])).length === 0);

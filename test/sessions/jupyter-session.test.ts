@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -13,20 +13,10 @@ import { eventually } from '../helpers/eventually.ts';
 import { hostRequest } from '../helpers/host-request.ts';
 import { execute, openSocket } from '../helpers/jupyter-kernel-socket.ts';
 import { notebookProjectFiles, runFirstStep } from '../helpers/notebook-project.ts';
+import { processesWith } from '../helpers/processes.ts';
 
 const PYTHON = '/usr/bin/python3';
 const hasJupyter = spawnSync(PYTHON, ['-c', 'import jupyter_server, ipykernel'], { stdio: 'ignore' }).status === 0;
-
-/** Processes whose command line contains `text` (this machine's /proc). */
-function processesWith(text: string): number[] {
-  return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
-    try {
-      return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(text);
-    } catch {
-      return false;
-    }
-  }).map(Number);
-}
 
 describe('Jupyter in an interactive session (process runtime, real Jupyter Server)', { skip: hasJupyter || process.env.CI === 'true' ? false : `${PYTHON} has no jupyter_server/ipykernel (apt-get install python3-jupyter-server python3-ipykernel)` }, () => {
   const t = new TestServer();

@@ -11,6 +11,8 @@ import type { BuildPage } from '../../environments/build-queue.ts';
 import type { EnvVarBackend } from './env-var-backend.ts';
 import type { GitBackend } from './git-backend.ts';
 import type { ShellSession } from './remote-shell.ts';
+import type { EnvironmentView } from '../../environments/project-environments.ts';
+import type { ProjectChoice } from './project-choice.ts';
 
 export type RunSummary = RunReport['run'];
 
@@ -65,9 +67,11 @@ export interface BerthBackend {
   /** Environment image builds, newest first (a page). */
   listBuilds(opts: { limit?: number; before?: string; status?: string }): Promise<BuildPage>;
   /**
-   * An interactive shell in a project's environment (by uuid or name). `project` names a registered
-   * project; without it the local backend uses the project folder `projectDir` (registered if new).
+   * An interactive shell in a project's environment (by uuid or name). A project folder is registered
+   * if new; through a server the project must be named (--project: a name, uuid or folder), not implied.
    */
-  openShell(opts: { project?: string; projectDir: string; environment: string; cols: number; rows: number; onProgress?: (line: string) => void }): Promise<ShellSession>;
+  openShell(opts: { project: ProjectChoice; environment: string; cols: number; rows: number; onProgress?: (line: string) => void }): Promise<ShellSession>;
+  /** A project's environments (Orchest's .orchest/environments/), each with its newest build. */
+  listEnvironments(project: ProjectChoice): Promise<EnvironmentView[]>;
   close(): Promise<void>;
 }

@@ -13,6 +13,9 @@ import { LOCAL_HOLDER } from '../../projects/git-credentials.ts';
 import { localGit, type GitBackend } from './git-backend.ts';
 import type { EventBackend, JobBackend, WebhookBackend } from './outbox-backends.ts';
 import { localProjects, type ProjectBackend } from './project-backend.ts';
+import type { ProjectChoice } from './project-choice.ts';
+import { environmentView, projectEnvironments, type EnvironmentView } from '../../environments/project-environments.ts';
+import type { Project } from '../../store/project-repository.ts';
 
 /**
  * The CLI's backend without a server: an Engine in this process on the local store, opened on
@@ -126,8 +129,20 @@ export class LocalBackend implements BerthBackend {
 
   async openShell(opts: Parameters<BerthBackend['openShell']>[0]): Promise<ShellSession> {
     const engine = await this.#engine();
-    const project = opts.project ?? (await engine.projects.ensure(opts.projectDir)).uuid;
+    const project = (await this.#project(opts.project)).uuid;
     return engine.openShell({ project, environment: opts.environment, cols: opts.cols, rows: opts.rows, gitHolder: LOCAL_HOLDER, onProgress: opts.onProgress });
+  }
+
+  async listEnvironments(choice: ProjectChoice): Promise<EnvironmentView[]> {
+    const engine = await this.#engine();
+    const project = await this.#project(choice);
+    return (await projectEnvironments(project.path, (await engine.projects.pipelines(project)).map((p) => p.path), engine.builds)).map(environmentView);
+  }
+
+  /** A registered project by name or uuid, or the project of a folder (registered if new). */
+  async #project(choice: ProjectChoice): Promise<Project> {
+    const engine = await this.#engine();
+    return 'ref' in choice ? engine.projects.find(choice.ref) : engine.projects.ensure(choice.dir);
   }
 
   async listBuilds(opts: Parameters<BerthBackend['listBuilds']>[0]) {

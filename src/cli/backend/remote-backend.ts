@@ -15,6 +15,8 @@ import type { ProjectBackend, ProjectView } from './project-backend.ts';
 import type { BuildPage } from '../../environments/build-queue.ts';
 import { pollRun } from './poll-run.ts';
 import { remoteShell, type ShellSession } from './remote-shell.ts';
+import type { ProjectChoice } from './project-choice.ts';
+import type { EnvironmentView } from '../../environments/project-environments.ts';
 import { remoteGit, type GitBackend } from './git-backend.ts';
 import type { EnvVarBackend, EnvVarRef } from './env-var-backend.ts';
 import type { EnvVarInfo } from '../../projects/env-vars.ts';
@@ -215,14 +217,27 @@ export class RemoteBackend implements BerthBackend {
   async close(): Promise<void> {}
 
   async openShell(opts: Parameters<BerthBackend['openShell']>[0]): Promise<ShellSession> {
-    if (opts.project === undefined) {
-      throw new BerthError('BERTH_E_INVALID_ARGUMENT', 'say which of the server\'s projects the shell is for', {
-        problems: [{ path: '--project', message: 'missing (BERTH_ENDPOINT is set: the shell runs on the server)', fix: 'add --project NAME (see `berth project list`)' }],
+    const project = await this.#named(opts.project, 'the shell runs on the server');
+    const query = new URLSearchParams({ cols: String(opts.cols), rows: String(opts.rows) });
+    const ws = await this.#http.websocket(`/api/projects/${encodeURIComponent(project)}/environments/${encodeURIComponent(opts.environment)}/shell?${query}`);
+    return remoteShell(ws, opts.onProgress);
+  }
+
+  async listEnvironments(choice: ProjectChoice): Promise<EnvironmentView[]> {
+    const project = await this.#named(choice, 'the server lists its projects\' environments');
+    return (await this.#http.json<{ environments: EnvironmentView[] }>('GET', `/api/projects/${encodeURIComponent(project)}/environments`)).environments;
+  }
+
+  /** The server's project a --project names (a name or uuid as given; a folder's project, registered if new); the current folder is not implied. */
+  async #named(choice: ProjectChoice, why: string): Promise<string> {
+    if ('ref' in choice) return choice.ref;
+    if (choice.implicit) {
+      throw new BerthError('BERTH_E_INVALID_ARGUMENT', "say which of the server's projects this is for", {
+        problems: [{ path: '--project', message: `missing (BERTH_ENDPOINT is set: ${why})`, fix: 'add --project NAME or --project PATH (see `berth project list`)' }],
       });
     }
-    const query = new URLSearchParams({ cols: String(opts.cols), rows: String(opts.rows) });
-    const ws = await this.#http.websocket(`/api/projects/${encodeURIComponent(opts.project)}/environments/${encodeURIComponent(opts.environment)}/shell?${query}`);
-    return remoteShell(ws, opts.onProgress);
+    const at = (await this.#http.json<{ projects: ProjectView[] }>('GET', '/api/projects')).projects.find((p) => p.path === choice.dir);
+    return (at ?? (await this.#project(choice.dir))).uuid;
   }
 
   listBuilds(opts: Parameters<BerthBackend['listBuilds']>[0]): Promise<BuildPage> {

@@ -1,10 +1,12 @@
 import type { CliContext } from '../cli-context.ts';
 import { duration, table } from '../format.ts';
 import { parseFlags, usageError } from '../parse-flags.ts';
+import { projectChoice, type ProjectChoice } from '../backend/project-choice.ts';
 
 export const envHelp = `Usage: berth env build [--json] PATH
        berth env build PATH --runtime kubernetes --dry-run
        berth env builds [--status S] [--limit N] [--before ID] [--json]
+       berth env list [--project P] [--json]
        berth env shell [--project P] ENV
 
 Builds environment images on the Docker engine (DOCKER_HOST): PATH is a project folder (all of its
@@ -20,24 +22,32 @@ At most BERTH_MAX_BUILDS builds (default 1) run at once, across every Berth proc
 the others wait PENDING ("waiting for a build slot: N ahead"). \`env builds\` lists builds, newest
 first (status PENDING, STARTED, SUCCESS or FAILURE); with BERTH_ENDPOINT set, the server's.
 
+\`env list\` lists the project's environments: name, uuid, language, base image and its newest
+image build (status, or "not built").
+
 \`env shell ENV\` opens an interactive shell in the environment ENV (its name or uuid) as the project's
 steps see it: on the process runtime bash with the environment's virtual environment activated, in
 /project-dir with the data folder at /data (where the host allows mount namespaces; else in the
 project folder); on Docker a fresh container of the environment's image with /project-dir and /data
-mounted, removed when the shell ends. The environment is built first when needed. Without
---project the project is the current folder (registered if new); with BERTH_ENDPOINT set the shell
-runs on the server (--project required). The exit status is the shell's.
+mounted, removed when the shell ends. The environment is built first when needed. The exit status
+is the shell's.
+
+Without --project, \`env list\` and \`env shell\` are for the project of the current folder (registered
+if new); with BERTH_ENDPOINT set they run on the server, and --project is required.
 
 With --runtime kubernetes --dry-run (or BERTH_RUNTIME=kubernetes), \`env build\` prints as YAML the
 builder Job (kaniko or BuildKit, BERTH_KUBE_BUILDER) of each environment whose image this
 installation has not pushed to BERTH_KUBE_REGISTRY yet, and creates nothing: no cluster needed.
 
 Options:
-  --project P  env shell: a registered project, by name or uuid
+  --project P  env list, env shell: a registered project by name or uuid, or a project folder
+               (a path: it has a "/", e.g. ./my-project or /srv/projects/shop; registered if new)
   --runtime R  env build --dry-run: kubernetes
   --dry-run    env build: print the builder Jobs a build on the cluster would create (see above)
   --json   build: print {"environments": [{uuid, name, image, built, log}]};
-           builds: print {"builds": [...], "next_cursor"} (pass it as --before for the next page)
+           builds: print {"builds": [...], "next_cursor"} (pass it as --before for the next page);
+           list: print {"environments": [{uuid, name, language, base_image, gpu_support,
+           has_setup_script, problem, pipelines, build}]} (as GET /api/projects/{p}/environments)
 Exit status: 0 all images are ready, 1 a build failed or Docker is unreachable, 2 invalid input.`;
 
 export async function envCommand(ctx: CliContext, args: string[]): Promise<number> {
@@ -60,11 +70,15 @@ export async function envCommand(ctx: CliContext, args: string[]): Promise<numbe
     return (await import('./kube-env-dry-run.ts')).kubeEnvBuildDryRun(ctx, path);
   }
   if (verb === 'builds' && path === undefined) return listBuilds(ctx, values);
+  if (verb === 'list') {
+    if (path !== undefined) throw usageError('env list', `unexpected argument "${path}"`, 'berth env list [--project NAME_OR_PATH] [--json]');
+    return listEnvironments(ctx, projectChoice(values.project, process.cwd()), values.json === true);
+  }
   if (verb === 'shell') {
     if (path === undefined || rest.length > 0) throw usageError('env shell', 'expected exactly one environment (its name or uuid)', 'berth env shell my-environment');
-    return environmentShell(ctx, path, values.project);
+    return environmentShell(ctx, path, projectChoice(values.project, process.cwd()));
   }
-  if (verb !== 'build') throw usageError('env', verb === undefined ? 'expected a subcommand' : `unknown subcommand "${verb}"`, 'berth env build PATH_TO_PROJECT_OR_ENV, or berth env builds');
+  if (verb !== 'build') throw usageError('env', verb === undefined ? 'expected a subcommand' : `unknown subcommand "${verb}"`, 'berth env build PATH_TO_PROJECT_OR_ENV, berth env builds, berth env list or berth env shell ENV');
   if (path === undefined || rest.length > 0) throw usageError('env', 'expected exactly one PATH', 'berth env build path/to/project');
   const engine = await ctx.engine();
   const images = await engine.buildEnvironments(path, {
@@ -79,10 +93,10 @@ export async function envCommand(ctx: CliContext, args: string[]): Promise<numbe
 }
 
 /** The shell on this terminal (raw mode when it is one), until it exits; its exit status. */
-async function environmentShell(ctx: CliContext, environment: string, project: string | undefined): Promise<number> {
+async function environmentShell(ctx: CliContext, environment: string, project: ProjectChoice): Promise<number> {
   const { stdin, stdout } = process;
   const size = () => ({ cols: stdout.columns || 80, rows: stdout.rows || 24 });
-  const { terminal, environment: env } = await (await ctx.backend()).openShell({ project, projectDir: process.cwd(), environment, ...size(), onProgress: (line) => ctx.err(line) });
+  const { terminal, environment: env } = await (await ctx.backend()).openShell({ project, environment, ...size(), onProgress: (line) => ctx.err(line) });
   if (stdin.isTTY) ctx.err(`Shell in environment ${env.name} (${env.uuid}); exit to leave.`);
   terminal.onData((chunk) => stdout.write(chunk));
   const raw = Boolean(stdin.isTTY);
@@ -100,6 +114,15 @@ async function environmentShell(ctx: CliContext, environment: string, project: s
   stdin.destroy();
   await terminal.close();
   return code ?? 1;
+}
+
+async function listEnvironments(ctx: CliContext, project: ProjectChoice, json: boolean): Promise<number> {
+  const environments = await (await ctx.backend()).listEnvironments(project);
+  if (json) return ctx.out(JSON.stringify({ environments })), 0;
+  if (environments.length === 0) return ctx.out('No environments (.orchest/environments/ is empty).'), 0;
+  ctx.out(table(['NAME', 'UUID', 'LANGUAGE', 'BASE IMAGE', 'BUILD'], environments.map((e) => [e.name || '-', e.uuid, e.language || '-', e.base_image || '-', e.build?.status ?? 'not built'])));
+  for (const e of environments) if (e.problem) ctx.err(`Environment ${e.uuid}: ${e.problem}`);
+  return 0;
 }
 
 async function listBuilds(ctx: CliContext, values: { json?: boolean; status?: string; limit?: string; before?: string }): Promise<number> {

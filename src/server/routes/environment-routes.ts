@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { projectEnvironments, type ProjectEnvironment } from '../../environments/project-environments.ts';
+import { environmentView as view, projectEnvironments } from '../../environments/project-environments.ts';
 import { BerthError } from '../../errors.ts';
 import { errorResponses, logRouteSchema, Nullable, ProjectParams } from '../api-schemas.ts';
 import { isFollow, sendLog } from '../send-log.ts';
@@ -85,11 +85,6 @@ export async function environmentRoutes(root: FastifyInstance, ctx: ServerContex
     const status = async () => (await find())?.build?.status ?? build.status;
     return sendLog(request, reply, follow, (signal) => fileChunks(build.log_path, { follow, signal, live: async () => ['PENDING', 'STARTED'].includes(await status()) }), async () => ({ status: await status() }));
   });
-}
-
-/** An environment as the API shows it (its build without server paths). */
-function view({ build, ...e }: ProjectEnvironment) {
-  return { ...e, build: build && { uuid: build.uuid, image: build.image, status: build.status, reason: build.reason, created_at: build.created_at, started_at: build.started_at, finished_at: build.finished_at } };
 }
 
 function noEnvironment(project: string, uuid: string): BerthError {

@@ -3,9 +3,11 @@
 /project-dir and the SDK mounted and a step's variables, and starts one ipykernel process per
 request the Jupyter container's relay writes into REQUESTS_DIR (Jupyter's connection file, bound on
 0.0.0.0 here, and the notebook's folder). A kernel whose request is withdrawn is ended; a kernel
-that ends is marked ``<request>.exited`` so the relay, and through it Jupyter, sees it end.
+that ends is marked ``<request>.exited`` so the relay, and through it Jupyter, sees it end. With no
+kernel and no request for LINGER seconds (default: never) it exits 0: Berth starts a kernel host when
+a request comes and removes the container of one that ended (a culled last kernel takes its container).
 
-    kernel_host.py REQUESTS_DIR
+    kernel_host.py REQUESTS_DIR [LINGER]
 """
 import json
 import os
@@ -41,16 +43,23 @@ def _start(requests, name, connections):
 
 def main():
     requests = sys.argv[1]
+    linger = float(sys.argv[2]) if len(sys.argv) > 2 else None
     connections = tempfile.mkdtemp(prefix="berth-kernels-")
     kernels = {}
     signal.signal(signal.SIGTERM, lambda *_: (_stop(kernels), sys.exit(0)))
     print(f"[berth kernel host] waiting for kernels in {requests}", flush=True)
+    idle_since = time.monotonic()
     while True:
         try:
             present = set(os.listdir(requests))
         except OSError:
             present = set()
         wanted = {n for n in present if n.startswith("kernel-") and n.endswith(".json")}
+        if kernels or wanted:
+            idle_since = time.monotonic()
+        elif linger is not None and time.monotonic() - idle_since >= linger:
+            print(f"[berth kernel host] no kernel for {linger:g} s: exiting", flush=True)
+            return
         for name in sorted(wanted - kernels.keys()):
             if name + ".exited" in present:
                 continue

@@ -5,7 +5,7 @@ import { columnTypes } from './column-types.ts';
 /**
  * Short host labels for services whose `<name>--<project>--<port>` form would not fit one DNS label
  * (63 characters: a session service is `<name>-<session uuid>`): `s-<digest>` → the service it opens.
- * Append-only.
+ * Rows go with their service, session or project (decision 0008).
  */
 export const migration0017ServiceHosts: Migration = {
   async up(db: Kysely<unknown>) {
