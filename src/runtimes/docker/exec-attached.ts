@@ -89,10 +89,24 @@ async function exitCodeOf(exec: Docker.Exec): Promise<number | null> {
  */
 async function forwardSignal(exec: Docker.Exec, containerId: string, signal: NodeJS.Signals): Promise<void> {
   try {
-    const { Pid } = (await exec.inspect()) as { Pid?: number };
+    const Pid = await execPid(exec);
     if (!Pid || !readFileSync(`/proc/${Pid}/cgroup`, 'utf8').includes(containerId)) return;
     process.kill(Pid, signal);
   } catch {
     // Gone already, not ours to signal, or the engine is away: nothing to pass on.
   }
+}
+
+/**
+ * The exec'd process's host pid. On a busy machine the engine may report the exec running (its
+ * output already flowing) a moment before it records the pid: asking once then dropped Ctrl-C.
+ */
+async function execPid(exec: Docker.Exec): Promise<number | undefined> {
+  for (let i = 0; i < EXIT_POLL_LIMIT; i++) {
+    const info = (await exec.inspect()) as { Pid?: number; Running?: boolean; ExitCode?: number | null };
+    if (info.Pid) return info.Pid;
+    if (!info.Running && info.ExitCode !== null && info.ExitCode !== undefined) return undefined;
+    await delay(EXIT_POLL_MS);
+  }
+  return undefined;
 }
