@@ -131,8 +131,9 @@ describe('a project token cannot become admin through a host service (issue 19 i
     } while (['PENDING', 'STARTED'].includes(report.run.status));
     const log = await (await api('GET', `/api/runs/${run}/steps/${uuid}/logs`, ADMIN)).text();
     assert.equal(report.run.status, 'SUCCESS', `${JSON.stringify(report)}\n${log}`);
-    // Seen from the host (inside its mount namespace the step may see itself as uid 0 of a user namespace).
     assert.equal(statSync(join(home, 'data', 'from-step.txt')).uid, workloadUid(), 'what the step wrote belongs to the workload user');
+    // It joins the launcher's kept mount namespace, then drops to the workload user: no user namespace, no capabilities.
+    assert.match(log, new RegExp(`^${WORKLOAD_USER}\n`), log);
     assert.match(log, /victim's secret/);
   });
   it("a job created with a project token runs its steps as the workload user from its snapshot", async () => {

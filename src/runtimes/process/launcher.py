@@ -182,10 +182,7 @@ def mount_helper_args(argv):
         return None
 
 
-def spawn_mount_helper(args, env, log, err):
-    """Forks; the child (a session of its own, stdin /dev/null, signals at their defaults, the
-    workload's environment, this process's user) runs mount-namespace.py's main, which sets up the
-    mounts and execs the workload. Its exit codes are the helper's (125: no namespace, 127: no exec)."""
+def load_mount_helper():
     global mount_helper
     if mount_helper is None:
         import importlib.util
@@ -193,7 +190,27 @@ def spawn_mount_helper(args, env, log, err):
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         mount_helper = module
-    helper = mount_helper
+    return mount_helper
+
+
+templates = None  # the kept namespaces (mount_helper.Templates), made on first use
+
+
+def spawn_mount_helper(args, env, log, err, user=None):
+    """Forks; the child (a session of its own, stdin /dev/null, signals at their defaults, the
+    workload's environment) joins the kept namespace for its mounts, drops to `user` if given, and
+    execs the workload; without a kept namespace it runs mount-namespace.py's main (this process's
+    user only), which sets up the mounts and execs it. Its exit codes are the helper's (125: no
+    namespace, 127: no exec). None (nothing started) for a `user` without a kept namespace: the
+    caller then starts the helper as that user, with a fresh interpreter."""
+    global templates
+    helper = load_mount_helper()
+    stage, cwd, pairs, argv = helper.parse(args)
+    if templates is None:
+        templates = helper.Templates()
+    template = templates.get(stage, pairs) if pairs else None
+    if template is None and user is not None:
+        return None
     # The answer names the workload's process group: the parent waits until the child has its own.
     r, w = os.pipe2(os.O_CLOEXEC)
     pid = os.fork()
@@ -214,7 +231,14 @@ def spawn_mount_helper(args, env, log, err):
         child_setup(log, err)
         os.environ.clear()
         os.environ.update(env)
-        helper.main(args)
+        if template is None:
+            helper.main(args)
+        else:
+            try:
+                template.enter(cwd, user)
+            except OSError as e:
+                helper.refuse(pairs, e)
+            helper.run(argv)
     except SystemExit as e:
         code = e.code if isinstance(e.code, int) else 1
     except BaseException as e:
@@ -303,11 +327,14 @@ def launch(request):
             return
         os.chdir(request["cwd"])
         user = request.get("user")
-        # Only for workloads of this process's own user: a child dropped to another user must not
-        # carry this process's memory (other workloads' requests) while it sets up its namespace.
-        helper_args = mount_helper_args(request["argv"]) if user is None else None
-        if helper_args is not None:
-            pid = spawn_mount_helper(helper_args, request["env"], log, err)
+        # A mounted workload joins the kept namespace for its mounts. A child dropped to another user
+        # runs no Python after the drop but the exec (the uid change makes it undumpable until then);
+        # without a kept namespace it execs a fresh helper as that user rather than setting one up
+        # with this process's memory (other workloads' requests).
+        helper_args = mount_helper_args(request["argv"])
+        pid = spawn_mount_helper(helper_args, request["env"], log, err, user) if helper_args is not None else None
+        if pid is not None:
+            pass  # started
         elif user is not None:
             try:
                 pid = spawn_as(request["argv"], request["env"], log, err, user)
@@ -398,6 +425,8 @@ def serve():
                         continue
                     start(request)
         reap()
+        if templates is not None:
+            templates.expire()
 
 
 PR_SET_CHILD_SUBREAPER = 36

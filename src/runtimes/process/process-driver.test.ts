@@ -84,6 +84,54 @@ for (const mode of MODES) describe(`ProcessDriver (${mode.name})`, () => {
     assert.equal((await driver.wait(await driver.start(missing))).code, 127);
   });
 
+  it('workloads with the same mounts share one kept namespace, rebuilt when a folder is replaced or the host mounts something', T, async () => {
+    if (!driver.mountSupport().ok) return assert.fail(`mount namespaces unavailable here: ${JSON.stringify(driver.mountSupport())}`);
+    const fs = await import('node:fs');
+    const data = join(root, 'kept-data');
+    const project = join(root, 'kept-project');
+    const other = join(root, 'kept-other');
+    for (const dir of [data, project, other]) fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(join(project, 'first.txt'), '1');
+    const mounts = [{ source: data, target: '/data' }, { source: project, target: '/project-dir' }];
+    const show = 'readlink /proc/self/ns/mnt; ls /project-dir; ls -a / | grep -c berth-host-root || true';
+    const run = async (extra: Partial<WorkloadSpec>): Promise<string[]> => {
+      const s = spec(['sh', '-c', show], extra);
+      assert.equal((await driver.wait(await driver.start(s))).code, 0, log(s.id));
+      return log(s.id).trim().split('\n');
+    };
+    // The first stays alive while the others start (a namespace's number is reused once it is gone).
+    const first = spec(['sh', '-c', `${show}; sleep 30`], { mounts });
+    const firstHandle = await driver.start(first);
+    while (!/\n0\n$/.test(log(first.id))) await delay(20);
+    const [ns1, ...files1] = log(first.id).trim().split('\n');
+    const [ns2, ...files2] = await run({ mounts });
+    assert.deepEqual(files1, ['first.txt', '0'], 'the project at /project-dir; the host root is not reachable');
+    assert.deepEqual(files2, files1);
+    const [nsOther] = await run({ mounts: [{ source: data, target: '/data' }, { source: other, target: '/project-dir' }] });
+    await driver.stop(firstHandle, { signal: 'SIGKILL', graceMs: 0 });
+    assert.notEqual(nsOther, ns1, 'other mounts never share a namespace');
+    if (mode.python) assert.equal(ns2, ns1, 'the launcher keeps one namespace for workloads with the same mounts');
+    // A project folder deleted and made again at the same path: the next workload sees the new one.
+    fs.rmSync(project, { recursive: true });
+    fs.mkdirSync(project);
+    fs.writeFileSync(join(project, 'second.txt'), '2');
+    const [, ...files3] = await run({ mounts });
+    assert.deepEqual(files3, ['second.txt', '0'], 'a replaced source folder: the next workload sees the new one');
+    if (process.getuid?.() !== 0) return;
+    // A file system mounted on the host after the namespace was built is seen by the next workload.
+    const mnt = join(root, 'host-mount');
+    fs.mkdirSync(mnt);
+    await promisify(execFile)('mount', ['-t', 'tmpfs', 'berth-test', mnt]);
+    try {
+      fs.writeFileSync(join(mnt, 'on-tmpfs.txt'), 't');
+      const s = spec(['cat', join(mnt, 'on-tmpfs.txt')], { mounts });
+      assert.equal((await driver.wait(await driver.start(s))).code, 0, log(s.id));
+      assert.equal(log(s.id), 't');
+    } finally {
+      await promisify(execFile)('umount', [mnt]);
+    }
+  });
+
   it('fails to start with BERTH_E_DRIVER naming a missing cwd', T, async () => {
     await assert.rejects(driver.start(spec(['true'], { cwd: join(root, 'missing') })), (e: unknown) => isBerthError(e) && e.code === 'BERTH_E_DRIVER' && /missing.*cwd/.test(e.message));
   });
