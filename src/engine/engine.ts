@@ -176,6 +176,7 @@ export class Engine {
   async close(): Promise<void> {
     await this.services.kernels.close();
     await Promise.all([...this.#recording]);
+    await this.#instances?.close();
     await this.runtimes.close();
     await this.#db.destroy();
   }

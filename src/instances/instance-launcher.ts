@@ -6,6 +6,7 @@ import { text } from 'node:stream/consumers';
 import type { WorkloadHandle } from '../runtimes/driver.ts';
 import { BerthError, type ErrorCode, ERRORS } from '../errors.ts';
 import { BUNDLE_DIR, freshBundleEntry, SUPERVISOR_ENTRY } from '../bundle/bundle-manifest.ts';
+import { readProcStat } from '../leases/proc-stat.ts';
 import { REPORT_FD, type SupervisorOrder, type SupervisorReport } from './supervisor-protocol.ts';
 
 const SUPERVISOR_MAIN = new URL('./supervisor-main.ts', import.meta.url).pathname;
@@ -19,8 +20,16 @@ export interface PendingSupervisor {
    * Rejects with the supervisor's coded error otherwise.
    */
   launch(order: SupervisorOrder): Promise<{ pid: number; startTime: number; handle: WorkloadHandle }>;
+  /**
+   * Sends an order whose workload is already `started` (and recorded with this supervisor as its
+   * keeper); resolves once the order is in the pipe (not when the supervisor reads it): the
+   * supervisor adopts the workload whenever its boot is done.
+   */
+  hand(order: SupervisorOrder & { started: WorkloadHandle }): Promise<void>;
   /** No order after all: the supervisor reads an empty order and exits without doing anything. */
   cancel(): void;
+  /** The supervisor's pid and start time (clock ticks since boot), for the row's keeper. */
+  readonly keeper: { pid: number; startTime: number } | null;
 }
 
 /**
@@ -42,8 +51,22 @@ export function spawnSupervisor(errLogPath: string): PendingSupervisor {
   child.once('error', () => undefined);
   child.stdin?.once('error', () => undefined); // a supervisor that died early: its report (none) says so
   const reportPipe = child.stdio[REPORT_FD] as Readable;
+  const stat = child.pid === undefined ? undefined : readProcStat(child.pid);
   let used = false;
   return {
+    keeper: child.pid !== undefined && stat ? { pid: child.pid, startTime: stat.startTime } : null,
+    hand: async (order) => {
+      if (used) throw new Error('a pending supervisor takes one order');
+      used = true;
+      reportPipe.destroy();
+      child.unref();
+      const stdin = child.stdin;
+      if (!stdin) return;
+      await new Promise<void>((resolve) => {
+        stdin.once('error', () => resolve()); // a supervisor that died at boot: the next sweep removes the row and the workload
+        stdin.end(JSON.stringify(order), () => resolve());
+      });
+    },
     cancel: () => {
       if (used) return;
       used = true;

@@ -7,18 +7,18 @@ import type { ManagedDriver } from '../runtimes/managed-driver.ts';
 import { parseSignal } from '../runtimes/process/parse-signal.ts';
 import { readProcStat } from '../leases/proc-stat.ts';
 import { thisProcess } from '../leases/owner-lease.ts';
-import { BerthError } from '../errors.ts';
+import { BerthError, isBerthError } from '../errors.ts';
 import { InstanceRepository, type InstanceRow, type Viewer } from '../store/instance-repository.ts';
-import { runtimeNames, type RuntimeRegistry } from '../runtimes/runtime-registry.ts';
+import { RuntimeRegistry, runtimeNames } from '../runtimes/runtime-registry.ts';
 import { spawnSupervisor } from './instance-launcher.ts';
 import { followInstanceLogs, type LogPiece } from './instance-logs.ts';
 import { stopInstance, type StopEvent, type StopOptions } from './instance-stopper.ts';
 import { instanceView, type InstanceView } from './instance-view.ts';
 import { type InstanceStartOptions, instanceWorkloadSpec } from './instance-spec.ts';
 import { isStale } from './keeper.ts';
+import { instanceRuntimeConfig } from './instance-runtime-config.ts';
+import type { SupervisorOrder } from './supervisor-protocol.ts';
 
-/** The OS user locally (admin = root); the token's owner on the server. */
-/** Runtimes instances run on. */
 /** Instances run on every runtime this build has. */
 export const INSTANCE_RUNTIMES: readonly string[] = runtimeNames();
 
@@ -46,6 +46,7 @@ export class InstanceService {
   readonly #user: InstanceUser;
   readonly #host = thisProcess().host;
   readonly #runtimes: RuntimeRegistry;
+  #starters: RuntimeRegistry | undefined;
 
   constructor(deps: { repo: InstanceRepository; config: BerthConfig; user: InstanceUser; runtimes: RuntimeRegistry }) {
     this.#config = deps.config;
@@ -54,7 +55,7 @@ export class InstanceService {
     this.#runtimes = deps.runtimes;
   }
 
-  /** Starts an instance and resolves once it runs (its supervisor reported the workload started). */
+  /** Starts an instance and resolves once it runs (its workload started, its supervisor spawned to keep it). */
   async start(opts: InstanceStartOptions): Promise<StartedInstance> {
     const name = checkInstanceName(opts.name);
     if (!INSTANCE_RUNTIMES.includes(opts.runtime)) {
@@ -84,21 +85,59 @@ export class InstanceService {
           problems: [{ path: 'NAME', message: 'you already have a running instance of this name', fix: `stop it first (berth instance stop ${name}) or choose another name` }],
         });
       }
-      try {
-        const started = await supervisor.launch({
-          instanceId: id, name, owner: this.#user.name, runtime: driver.name, restart: opts.restart, health: opts.health,
-          config: { home: this.#config.home, dataDir: this.#config.dataDir, stopGraceMs: this.#config.stopGraceMs },
-          spec,
-        });
-        await this.#repo.adopt(id, started.pid, started.startTime, JSON.stringify(started.handle));
-        return { name, pid: started.pid, logOutPath: logs.out, logErrPath: logs.err };
-      } catch (e) {
-        await this.#repo.delete(id);
-        throw e;
+      const shared = { home: this.#config.home, dataDir: this.#config.dataDir, stopGraceMs: this.#config.stopGraceMs };
+      const order = { instanceId: id, name, owner: this.#user.name, runtime: driver.name, restart: opts.restart, health: opts.health, config: shared, spec };
+      const keeper = supervisor.keeper;
+      // Container runtimes: the supervisor starts the workload, as its driver copies the
+      // container's output into the instance's logs for as long as it runs. Also when the
+      // supervisor has no pid to record (its spawn failed): it reports, or its absence does.
+      if (keeper === null || driver.name !== 'process') {
+        return await this.#launchThroughSupervisor(id, name, logs, () => supervisor.launch(order));
       }
+      // On the host this process starts the workload (attempt 1; its output goes straight to the
+      // logs) and hands it to the supervisor, which adopts it once booted: the supervisor's Node
+      // start-up is not on the way to "started".
+      let handle: WorkloadHandle | undefined;
+      try {
+        const starter = await this.#starter(driver.name, shared);
+        handle = await starter.start({ ...spec, id: `${id}-1` });
+        await this.#repo.adopt(id, keeper.pid, keeper.startTime, JSON.stringify(handle));
+      } catch (e) {
+        if (handle) await (await this.#starter(driver.name, shared)).remove(handle).catch(() => undefined);
+        await this.#repo.delete(id);
+        throw isBerthError(e) ? e : new BerthError('BERTH_E_INSTANCE_START', `instance ${name} failed to start: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      await supervisor.hand({ ...order, started: handle });
+      return { name, pid: keeper.pid, logOutPath: logs.out, logErrPath: logs.err };
     } finally {
       supervisor.cancel(); // no-op once launched
     }
+  }
+
+  async #launchThroughSupervisor(id: string, name: string, logs: { out: string; err: string }, launch: () => Promise<{ pid: number; startTime: number; handle: WorkloadHandle }>): Promise<StartedInstance> {
+    try {
+      const started = await launch();
+      await this.#repo.adopt(id, started.pid, started.startTime, JSON.stringify(started.handle));
+      return { name, pid: started.pid, logOutPath: logs.out, logErrPath: logs.err };
+    } catch (e) {
+      await this.#repo.delete(id);
+      throw e;
+    }
+  }
+
+  /**
+   * The driver the first start goes through: configured as the supervisor's (instanceRuntimeConfig),
+   * so that attempt 1 runs exactly as the restarts will. Made once per service.
+   */
+  #starter(runtime: string, shared: SupervisorOrder['config']): Promise<ManagedDriver> {
+    this.#starters ??= new RuntimeRegistry(instanceRuntimeConfig(shared));
+    return this.#starters.driver(runtime);
+  }
+
+  /** Lets go of the drivers first starts went through (their workloads keep running). */
+  async close(): Promise<void> {
+    await this.#starters?.close();
+    this.#starters = undefined;
   }
 
   /** The viewer's instances (all for an admin) whose name matches `pattern` (a glob, or an exact name). Stale ones are removed first. */
@@ -184,7 +223,13 @@ export class InstanceService {
   async #sweep(): Promise<void> {
     const stale = (await this.#repo.list(this.#user)).filter((row) => isStale(row, this.#host));
     await Promise.all(stale.map(async (row) => {
-      if (row.handle_json !== null) await (await this.#driver(row.runtime)).remove(JSON.parse(row.handle_json) as WorkloadHandle);
+      const driver = await this.#driver(row.runtime);
+      if (row.handle_json !== null) await driver.remove(JSON.parse(row.handle_json) as WorkloadHandle);
+      else {
+        // Its starter died between starting attempt 1 and recording it: found by label and id.
+        const started = (await driver.list({ instance: row.name })).filter((h) => h.id.startsWith(`${row.id}-`));
+        for (const handle of started) await driver.remove(handle);
+      }
       await this.#repo.delete(row.id);
     }));
   }

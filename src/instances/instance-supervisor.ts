@@ -62,10 +62,19 @@ export class InstanceSupervisor {
   /**
    * Runs the instance to its end; `ready` is called once, when the workload runs (the starter then
    * records this process and the handle in the row) or could not start (the starter removes the row).
+   * An order with the workload already `started` is adopted, and `ready` is not called.
    * Resolves with the exit code.
    */
   async run(ready: (report: SupervisorReport) => void): Promise<number> {
     let handle: WorkloadHandle;
+    const started = this.#order.started;
+    if (started) {
+      // Started by the starter, which recorded it with this process as the keeper: adopt it.
+      this.#attempt = 1;
+      this.#current = started;
+      this.#healthLoop().catch((e: unknown) => this.#log(`[berth] health checks of instance ${this.#order.name} stopped: ${String(e)}`));
+      return this.#supervise(started);
+    }
     try {
       handle = await this.#startWorkload();
     } catch (e) {

@@ -18,6 +18,7 @@ export async function openInstanceService(config: BerthConfig): Promise<{ instan
   return {
     instances,
     close: async () => {
+      await instances.close();
       await runtimes.close();
       await db.destroy();
     },

@@ -4,7 +4,7 @@ import { enableCompileCache } from 'node:module';
 import { text } from 'node:stream/consumers';
 
 enableCompileCache();
-const { loadConfigOverriding } = await import('../config/config.ts');
+const { instanceRuntimeConfig } = await import('./instance-runtime-config.ts');
 const { RuntimeRegistry } = await import('../runtimes/runtime-registry.ts');
 const { InstanceSupervisor } = await import('./instance-supervisor.ts');
 const { REPORT_FD } = await import('./supervisor-protocol.ts');
@@ -31,13 +31,7 @@ try {
   if (given === '') process.exit(0);
   const order = JSON.parse(given) as SupervisorOrder;
   process.title = `berth instance: ${order.owner} [${order.name}]`;
-  const shared = order.config;
-  // The supervisor starts one workload (again on a restart) as its own user: the /bin/sh wrapper
-  // from Node does that without booting the python3 launcher (~60 ms quiet, far more behind a pyenv shim).
-  const launcher = { BERTH_PROCESS_LAUNCHER: 'shell' };
-  const config = shared
-    ? loadConfigOverriding({ ...launcher, BERTH_HOME: shared.home, BERTH_DATA_DIR: shared.dataDir, BERTH_STOP_GRACE_SECONDS: String(shared.stopGraceMs / 1000) })
-    : loadConfigOverriding(launcher);
+  const config = instanceRuntimeConfig(order.config);
   const runtimes = new RuntimeRegistry(config);
   const driver = await runtimes.driver(order.runtime);
   let closeStore = async (): Promise<void> => {};

@@ -22,6 +22,11 @@ export interface SupervisorOrder {
   health: HealthCheck | null;
   /** The starter's store and stop grace: the supervisor uses them even when the starter's configuration did not come from its environment (a server embedded in tests). */
   config?: { home: string; dataDir: string; stopGraceMs: number };
+  /**
+   * The workload the starter already started (attempt 1) and recorded in the row with this
+   * supervisor as its keeper: the supervisor adopts it instead of starting one, and reports nothing.
+   */
+  started?: WorkloadHandle;
 }
 
 /** The one line the supervisor writes on fd 3 once the instance runs (or could not start). */

@@ -28,7 +28,7 @@ import { groupStats } from './group-stats.ts';
 import { runAttached } from './run-attached.ts';
 import { runCaptured } from './run-captured.ts';
 import { Launcher } from './launcher-client.ts';
-import { spawnWorkload } from './spawn-workload.ts';
+import { releaseWorkload, spawnWorkload } from './spawn-workload.ts';
 import { inMountNamespace, mountNamespaceSupport, type MountSupport } from './mount-namespace.ts';
 import { dirname, join } from 'node:path';
 import { stopGroup } from './stop-group.ts';
@@ -156,6 +156,7 @@ export class ProcessDriver implements RuntimeDriver {
         killGroup(entry.pgid);
         throw new BerthError('BERTH_E_DRIVER', `could not record workload ${spec.id} in ${this.#registry.dir}: ${String(e)}`, { cause: e });
       }
+      started.onRecorded();
     }
     return toHandle(entry);
   }
@@ -301,6 +302,7 @@ export class ProcessDriver implements RuntimeDriver {
       ...launched,
       wrapped: false,
       recorded: true,
+      onRecorded: () => undefined,
       release: () => undefined,
       exited: (entry) =>
         launched.exited.then((status) => {
@@ -388,6 +390,8 @@ interface Started {
   wrapped: boolean;
   /** The registry entry is already written. */
   recorded: boolean;
+  /** Called once the driver has written the registry entry (when `recorded` was false): the workload may run. */
+  onRecorded: () => void;
   pid: number;
   pgid: number;
   startTime: number;
@@ -406,6 +410,7 @@ async function startUnderWrapper(spec: WorkloadSpec, exitFile: string, forget: (
   return {
     wrapped: true,
     recorded: false,
+    onRecorded: () => releaseWorkload(child),
     pid: child.pid,
     pgid: stat?.pgrp ?? child.pid,
     startTime: stat?.startTime ?? -1,

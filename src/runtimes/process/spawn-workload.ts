@@ -13,10 +13,19 @@ import type { WorkloadSpec } from '../driver.ts';
  * let the wrapper outlive a group-wide stop signal that the workload itself handles, so the
  * workload's own exit code is still recorded; caught traps reset to the default in the subshell.
  * A missing program makes sh print "<program>: not found" to the log and exit 127.
+ * The wrapper runs nothing until it reads a line on stdin, which the driver sends once the workload
+ * is recorded (`release` below): a Berth killed between the spawn and the record closes the pipe
+ * instead, and the wrapper exits 125 without running the workload, so nothing runs unrecorded.
  */
-const WRAPPER = 'f=$1; shift; trap : HUP INT QUIT TERM USR1 USR2; ("$@"); c=$?; echo $c > "$f"; exit $c';
+const WRAPPER = 'read -r go || exit 125; exec </dev/null; f=$1; shift; trap : HUP INT QUIT TERM USR1 USR2; ("$@"); c=$?; echo $c > "$f"; exit $c';
 
 export type SpawnedChild = ChildProcess & { readonly pid: number };
+
+/** Lets a spawned wrapper run its workload (see WRAPPER); call once the workload is recorded. */
+export function releaseWorkload(child: SpawnedChild): void {
+  child.stdin?.on('error', () => undefined); // a wrapper already gone (killed): nothing to release
+  child.stdin?.end('go\n');
+}
 
 /**
  * Starts spec.command under the wrapper as the leader of a new process group (and session), with
@@ -36,7 +45,7 @@ export async function spawnWorkload(spec: WorkloadSpec, exitFile: string): Promi
       cwd: spec.cwd,
       env: spec.env,
       detached: true,
-      stdio: ['ignore', log, errLog],
+      stdio: ['pipe', log, errLog],
     });
   } finally {
     closeSync(log);
