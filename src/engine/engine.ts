@@ -223,7 +223,7 @@ export class Engine {
     const stored = await this.envVars.forRun(project.uuid, '');
     const identity = opts.gitHolder === undefined ? {} : await this.git.identityEnv(opts.gitHolder);
     // The holder's SSH keys reach the shell only through an agent's socket, for as long as it lives.
-    const agent = opts.gitHolder === undefined ? null : await this.git.agent(opts.gitHolder, { owner: await shellUser(this.config, this.runtimes, project.uuid, project.path) });
+    const agent = opts.gitHolder === undefined ? null : await this.git.agent(opts.gitHolder, { owner: await shellUser(this.config.runtime, this.runtimes, project.uuid, project.path) });
     try {
       const opened = await openEnvironmentShell(this.config, this.#runtimes, this.runtimes, {
         projectUuid: project.uuid,

@@ -16,7 +16,7 @@ import { SDK_PYTHON_DIR } from './step-sdk-environment.ts';
 import type { StepRuntimes } from './step-runtimes.ts';
 
 /** Where a shell container sees the ssh-agent's folder. */
-const AGENT_MOUNT = '/berth-ssh-agent';
+export const AGENT_MOUNT = '/berth-ssh-agent';
 
 export interface ShellRequest {
   projectUuid: string;
@@ -39,16 +39,16 @@ export interface OpenedShell {
 }
 
 /**
- * The user a shell of the project runs as, whom its ssh-agent must serve: on Docker the project
- * folder's owner (the container's user), on the process runtime the workload user of a root server;
- * undefined when that is Berth's own user.
+ * The user a shell (or a session's Jupyter) of the project runs as on `runtime`, whom its ssh-agent
+ * must serve: on Docker the project folder's owner (the containers' user), on the process runtime
+ * the workload user of a root server; undefined when that is Berth's own user.
  */
-export async function shellUser(config: BerthConfig, registry: RuntimeRegistry, projectUuid: string, projectDir: string): Promise<AgentOwner | undefined> {
-  if (config.runtime === 'docker') {
+export async function shellUser(runtime: string, registry: RuntimeRegistry, projectUuid: string, projectDir: string): Promise<AgentOwner | undefined> {
+  if (runtime === 'docker') {
     const st = statSync(projectDir);
     return { uid: st.uid, gid: st.gid };
   }
-  return config.runtime === 'process' ? (await registry.processDriver()).workloadOwner(projectUuid) : undefined;
+  return runtime === 'process' ? (await registry.processDriver()).workloadOwner(projectUuid) : undefined;
 }
 
 /** The project's environment named by uuid or name; 404 naming the known ones otherwise. */
