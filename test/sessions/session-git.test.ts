@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { Sandbox } from '../helpers/berth-cli.ts';
 import { ADMIN, TestServer } from '../helpers/berth-server.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { HAVE_SSHD, LocalGitServer } from '../helpers/local-sshd.ts';
@@ -89,7 +90,7 @@ describe("a session's Jupyter gets the starter's git identity and an ssh-agent t
   });
 });
 
-describe('the ssh-agent of a workload-user shell serves that user and no other', { skip: (!HAVE_SSHD && 'no sshd') || (process.geteuid?.() !== 0 && 'needs root (the server drops workloads to BERTH_WORKLOAD_USER)') }, () => {
+describe("the ssh-agent of a workload user's shell or session serves that user and no other", { skip: (!HAVE_SSHD && 'no sshd') || (process.geteuid?.() !== 0 && 'needs root (the server drops workloads to BERTH_WORKLOAD_USER)') }, () => {
   const t = new TestServer();
   const git = new LocalGitServer();
   before(async () => {
@@ -123,5 +124,51 @@ describe('the ssh-agent of a workload-user shell serves that user and no other',
     assert.ok(!stranger.stdout.includes(git.fingerprint));
     shell.ws.close();
     await eventually('the shell\'s agent to end', () => processesWith(socket).length === 0);
+  });
+
+  it("a session's Jupyter, run as the workload user, can use its agent", { skip: !hasJupyter && process.env.CI !== 'true' && `${PYTHON} has no jupyter_server` }, async () => {
+    const started = await t.api('POST', '/api/projects/rooted/pipelines/p.orchest/session');
+    assert.equal(started.status, 201, await started.clone().text());
+    try {
+      const pid = jupyterOf(join(t.root, 'rooted'));
+      const uid = Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
+      assert.notEqual(uid, 0);
+      const socket = environOf(pid).SSH_AUTH_SOCK!;
+      const asJupyter = spawnSync('ssh-add', ['-l'], { env: { PATH: process.env.PATH!, SSH_AUTH_SOCK: socket }, uid, gid: statSync(dirname(socket)).gid, encoding: 'utf8' });
+      assert.equal(asJupyter.status, 0, asJupyter.stderr);
+      assert.ok(asJupyter.stdout.includes(git.fingerprint));
+      assert.notEqual(spawnSync('ssh-add', ['-l'], { env: { PATH: process.env.PATH!, SSH_AUTH_SOCK: socket }, uid: 65534, gid: 65534 }).status, 0);
+    } finally {
+      assert.equal((await t.api('DELETE', '/api/projects/rooted/pipelines/p.orchest/session')).status, 200);
+    }
+  });
+});
+
+describe('an in-process session (berth session start) keeps its agent after the CLI exits, until berth session stop', { skip: (!HAVE_SSHD && 'no sshd') || (!hasJupyter && process.env.CI !== 'true' && `${PYTHON} has no jupyter_server`) }, () => {
+  const box = new Sandbox();
+  const git = new LocalGitServer();
+  const env = { BERTH_RUNTIME: 'process', BERTH_PYTHON: PYTHON };
+  before(async () => {
+    await git.start({ 'README.md': 'x\n' });
+    for (const [rel, text] of Object.entries(repoFiles)) box.file(rel, text);
+  });
+  after(async () => {
+    await box.run(['session', 'stop', 'p.orchest'], { env });
+    box.cleanup();
+    await git.stop();
+  });
+
+  it('starts the agent with the session and stops it with the session', async () => {
+    assert.equal((await box.run(['git', 'key', 'add', 'deploy', git.clientKey], { env })).code, 0);
+    const started = await box.run(['session', 'start', 'p.orchest'], { env });
+    assert.equal(started.code, 0, started.stderr);
+    const socket = environOf(jupyterOf(box.project)).SSH_AUTH_SOCK!;
+    assert.equal(processesWith(socket).length, 1, 'the agent outlived the CLI that started it');
+    const listed = spawnSync('ssh-add', ['-l'], { env: { PATH: process.env.PATH!, SSH_AUTH_SOCK: socket }, encoding: 'utf8' });
+    assert.ok(listed.stdout.includes(git.fingerprint), listed.stdout + listed.stderr);
+    const stopped = await box.run(['session', 'stop', 'p.orchest'], { env });
+    assert.equal(stopped.code, 0, stopped.stderr);
+    await eventually('the agent to end with the session', () => processesWith(socket).length === 0);
+    assert.ok(!existsSync(dirname(socket)));
   });
 });
