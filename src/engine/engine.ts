@@ -267,7 +267,7 @@ export class Engine {
     const name = opts.name ?? projectNameFromUrl(url);
     await this.projects.checkNewName(name);
     const dest = join(this.config.home, 'projects', name);
-    await this.git.withSsh(opts.holder, (env, explain) => gitClone(url, dest, { ...this.config.baseEnv, ...env }, explain));
+    await this.git.withSsh(opts.holder, url, (env, explain) => gitClone(url, dest, { ...this.config.baseEnv, ...env }, explain));
     try {
       return await this.projects.create(name, dest);
     } catch (e) {

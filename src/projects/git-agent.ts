@@ -106,9 +106,13 @@ function isZombie(pid: number): boolean {
   }
 }
 
-/** GIT_SSH_COMMAND for a shell or Jupyter: the holder's known hosts (`path` as the workload sees it), new hosts accepted for its lifetime only, a changed key refused. */
+/**
+ * GIT_SSH_COMMAND for a shell or Jupyter: the holder's known hosts (`path` as the workload sees it),
+ * checked as ssh does by default (StrictHostKeyChecking=ask): a changed key is refused, a new host is
+ * asked about on a terminal (and then known for the workload's lifetime only), refused without one.
+ */
 export function gitSshCommand(knownHostsPath: string): string {
-  return `ssh -o UserKnownHostsFile=${knownHostsPath} -o StrictHostKeyChecking=accept-new -o HashKnownHosts=no`;
+  return `ssh -o UserKnownHostsFile=${knownHostsPath} -o HashKnownHosts=no`;
 }
 
 function unavailable(message: string, what: string): BerthError {

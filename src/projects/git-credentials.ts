@@ -9,7 +9,7 @@ import { GitCredentialRepository } from '../store/git-credential-repository.ts';
 import type { Database } from '../store/tables.ts';
 import type { SecretBox } from './env-vars.ts';
 import { startGitAgent, type AgentOwner, type GitAgent } from './git-agent.ts';
-import { GitKnownHosts } from './git-known-hosts.ts';
+import { GitKnownHosts, sshHostOf } from './git-known-hosts.ts';
 
 /** The holder of the in-process CLI's credentials (no token). */
 export const LOCAL_HOLDER = 'local';
@@ -106,11 +106,15 @@ export class GitCredentials {
   /**
    * Runs `fn` with GIT_SSH_COMMAND using the holder's keys: written to a private temporary folder
    * (0700, files 0600) removed when `fn` ends, whatever happens. The holder's known hosts are its
-   * known_hosts: a host seen for the first time is accepted and remembered, a changed key is refused
-   * (`explain` turns ssh's complaint into BERTH_E_GIT_HOST_KEY_CHANGED).
+   * known_hosts: the host of `url` seen for the first time is accepted and remembered, a known one is
+   * checked strictly (a changed key, or one of another type, is refused: `explain` turns ssh's
+   * complaint into BERTH_E_GIT_HOST_KEY_CHANGED).
    */
-  async withSsh<T>(holder: string, fn: (env: Record<string, string>, explain: (sshOutput: string) => Promise<BerthError | null>) => Promise<T>): Promise<T> {
+  async withSsh<T>(holder: string, url: string, fn: (env: Record<string, string>, explain: (sshOutput: string) => Promise<BerthError | null>) => Promise<T>): Promise<T> {
     const keys = await this.#rows.keys(holder);
+    // A host the holder trusts already is checked strictly (no first-use acceptance of any kind for it).
+    const host = sshHostOf(url);
+    const known = host !== null && (await this.knownHosts.list(holder)).some((h) => h.host === host);
     const dir = mkdtempSync(join(tmpdir(), 'berth-git-'));
     const knownHosts = join(dir, 'known_hosts');
     writeFileSync(knownHosts, await this.knownHosts.fileText(holder), { mode: 0o600 });
@@ -120,7 +124,7 @@ export class GitCredentials {
         writeFileSync(file, this.#key.open(k.private_key), { mode: 0o600 });
         return file;
       });
-      const ssh = ['ssh', '-F', '/dev/null', '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=accept-new', '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'GlobalKnownHostsFile=/dev/null', '-o', 'HashKnownHosts=no', '-o', 'CheckHostIP=no', ...files.flatMap((f) => ['-i', f])];
+      const ssh = ['ssh', '-F', '/dev/null', '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes', '-o', `StrictHostKeyChecking=${known ? 'yes' : 'accept-new'}`, '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'GlobalKnownHostsFile=/dev/null', '-o', 'HashKnownHosts=no', '-o', 'CheckHostIP=no', ...files.flatMap((f) => ['-i', f])];
       const env = { GIT_SSH_COMMAND: ssh.map((a) => (/^[\w./=:-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' '), GIT_TERMINAL_PROMPT: '0' };
       return await fn(env, (out) => this.knownHosts.hostKeyChanged(holder, out));
     } finally {

@@ -36,7 +36,21 @@ export function knownHostName(input: unknown): string {
   if (!m || !(NAME.test(name) || (IPV6.test(name) && name.includes(':'))) || port < 1 || port > 65535) {
     throw invalid('host', `"${text.slice(0, 100).replace(/[\0-\x1f\x7f]/g, '?')}" is not a host name`, 'a host name or address, optionally with its port: github.com, git.example.com:2222, [127.0.0.1]:2222');
   }
-  return port === 22 ? name : `[${name}]:${port}`;
+  const host = name.toLowerCase();
+  return port === 22 ? host : `[${host}]:${port}`;
+}
+
+/** The known_hosts name of an SSH git URL's host (ssh://, git+ssh://, scp-like user@host:path); null for other URLs. */
+export function sshHostOf(url: string): string | null {
+  const m = /^(?:ssh|git\+ssh):\/\/(?:[^@/]*@)?(\[[^\]]+\]|[^:/]+)(?::(\d+))?\//.exec(url);
+  const scp = m ? null : /^(?:[^@/:]+@)?([^:/]+):/.exec(url);
+  if (!m && (!scp || /^[a-z+]+:\/\//.test(url))) return null;
+  const host = (m?.[1] ?? scp![1]!).replace(/^\[(.*)\]$/, '$1');
+  try {
+    return knownHostName(`[${host}]:${m?.[2] ?? '22'}`);
+  } catch {
+    return null;
+  }
 }
 
 /** "type base64 [comment]" checked (the blob must be a key of that type); 400 naming `field`. */
@@ -132,9 +146,11 @@ export class GitKnownHosts {
    */
   async hostKeyChanged(holder: string, sshOutput: string): Promise<BerthError | null> {
     const changed = /Host key for (\S+) has changed/.exec(sshOutput);
-    if (!changed) return null;
-    const host = changed[1]!;
-    const seen = /key sent by the remote host is\s+(SHA256:[A-Za-z0-9+/]+)/.exec(sshOutput)?.[1] ?? 'an unknown key';
+    // A known host showing only a key of another type (strict checking, as imports use for known hosts).
+    const otherType = /No (\S+) host key is known for (\S+) and you have requested strict/.exec(sshOutput);
+    if (!changed && !otherType) return null;
+    const host = changed?.[1] ?? otherType![2]!;
+    const seen = otherType ? `a ${otherType[1]} key` : (/key sent by the remote host is\s+(SHA256:[A-Za-z0-9+/]+)/.exec(sshOutput)?.[1] ?? 'an unknown key');
     const stored = (await this.#rows.list(holder)).filter((r) => r.host === host).map((r) => r.fingerprint);
     return new BerthError('BERTH_E_GIT_HOST_KEY_CHANGED', `the SSH host key of ${host} has changed: the server showed ${seen}, you trust ${stored.join(', ') || 'another key'}; nothing was cloned`, {
       problems: [{ path: 'host', message: `${host} showed ${seen}, stored ${stored.join(', ') || '?'}`, fix: `if the server's key really changed (check with its administrator), run \`berth git known-hosts remove ${host}\` and import again` }],

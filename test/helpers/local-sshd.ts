@@ -73,12 +73,12 @@ export class LocalGitServer {
     return `[127.0.0.1]:${this.port}`;
   }
 
-  /** Restarts sshd on the same port with a new host key (what a man in the middle, or a reinstalled server, shows). */
-  async changeHostKey(): Promise<void> {
+  /** Restarts sshd on the same port with a new host key of `type` (what a man in the middle, or a reinstalled server, shows). */
+  async changeHostKey(type: 'ed25519' | 'rsa' = 'ed25519'): Promise<void> {
     await this.#kill();
     rmSync(join(this.root, 'host_key'), { force: true });
     rmSync(join(this.root, 'host_key.pub'), { force: true });
-    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(this.root, 'host_key')]);
+    execFileSync('ssh-keygen', ['-q', '-t', type, '-N', '', '-f', join(this.root, 'host_key')]);
     await this.#spawn();
   }
 

@@ -50,6 +50,7 @@ describe('SSH host keys of git: remembered on first use, a changed one refused',
     assert.equal(again.status, 201, await again.clone().text());
     assert.equal(readFileSync(join(t.home, 'projects', 'second', 'README.md'), 'utf8'), 'known hosts\n');
     assert.deepEqual((await hosts()).map((h) => h.fingerprint), [newFingerprint]);
+
   });
 
   it('adds a key explicitly (the same again is no change, another of its type 409), and keeps each token\'s hosts its own', async () => {
@@ -86,5 +87,17 @@ describe('SSH host keys of git: remembered on first use, a changed one refused',
     await bad({ host: 'a.example.com', key: 'ssh-rsa not-base64!' }, 'key');
     const del = await t.api('DELETE', `/api/git/known-hosts/${encodeURIComponent('-oProxyCommand=x')}`);
     assert.equal(del.status, 400);
+  });
+
+  it('refuses a known host that now shows only a key of another type', async () => {
+    const trusted = (await hosts()).find((h) => h.host === git.knownHost)!.fingerprint;
+    await git.changeHostKey('rsa');
+    const otherType = await t.api('POST', '/api/projects/import', { body: { url: git.url, name: 'third' } });
+    const otherErr = (await otherType.json()) as ErrorBody;
+    assert.equal(otherType.status, 409, JSON.stringify(otherErr));
+    assert.equal(otherErr.error.code, 'BERTH_E_GIT_HOST_KEY_CHANGED');
+    assert.ok(otherErr.error.message.includes(trusted) && otherErr.error.message.includes(git.hostFingerprint), otherErr.error.message);
+    assert.ok(!existsSync(join(t.home, 'projects', 'third')));
+    assert.deepEqual((await hosts()).filter((h) => h.host === git.knownHost).map((h) => h.type), ['ssh-ed25519'], 'the other type was not remembered');
   });
 });
