@@ -4,14 +4,16 @@ import { chownSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ADMIN, TestServer } from '../helpers/berth-server.ts';
-import { dockerTestContext, JUPYTER_IMAGE, skipWithoutImages } from '../helpers/docker-test-context.ts';
+import { dockerTestContext, JUPYTER_IMAGE, PYTHON_IMAGE, skipWithoutImages } from '../helpers/docker-test-context.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { HAVE_SSHD, LocalGitServer } from '../helpers/local-sshd.ts';
 import { processesWith } from '../helpers/processes.ts';
+import { ShellClient } from '../helpers/shell-client.ts';
 
 const PIPELINE = '71111111-2222-4333-8444-555555555555';
 const STEP = '00000000-0000-4000-8000-000000000001';
 const OWNER = 4321;
+const ENV = '81111111-2222-4333-8444-555555555555';
 const ctx = await dockerTestContext("git in a Docker session's Jupyter");
 const skip = (await skipWithoutImages(ctx, [JUPYTER_IMAGE])) || (!HAVE_SSHD && 'no sshd') || (process.geteuid?.() !== 0 && 'needs root (a project owned by another user)');
 
@@ -35,6 +37,9 @@ if (ctx.available) {
       project = (await t.project('dock', {
         'p.orchest': JSON.stringify({ name: 'p', uuid: PIPELINE, version: '1.2.3', parameters: {}, settings: {}, services: {}, steps: { [STEP]: { uuid: STEP, title: 'A', file_path: 'a.py', environment: '', incoming_connections: [], parameters: {}, kernel: { name: 'python', display_name: 'Python 3' }, meta_data: { position: [0, 0], hidden: false } } } }),
         'a.py': 'print(1)\n',
+        'ask_agent.py': `${ASK_AGENT}\n`,
+        [`.orchest/environments/${ENV}/properties.json`]: JSON.stringify({ uuid: ENV, name: 'py-git', language: 'python', base_image: `registry:${PYTHON_IMAGE}` }),
+        [`.orchest/environments/${ENV}/setup_script.sh`]: '#!/bin/bash\n',
       })).path;
       // The containers run as the project folder's owner: here not root.
       chownSync(project, OWNER, OWNER);
@@ -43,6 +48,7 @@ if (ctx.available) {
       assert.equal((await t.api('PUT', '/api/git/identity', { body: { name: 'Ada Lovelace', email: 'ada@example.com' } })).status, 200);
     });
     after(async () => {
+      ShellClient.closeAll();
       await t.api('DELETE', '/api/projects/dock/pipelines/p.orchest/session').catch(() => undefined);
       await t.close();
       t.cleanup();
@@ -69,6 +75,15 @@ if (ctx.available) {
       assert.equal((await t.api('DELETE', '/api/projects/dock/pipelines/p.orchest/session')).status, 200);
       await eventually('the agent to end with the session', () => processesWith(socket).length === 0);
       assert.ok(!existsSync(mount.Source));
+    });
+
+    it("an environment shell's container (the owner's uid) reaches its agent too", async () => {
+      const shell = new ShellClient(`${t.url.replace(/^http/, 'ws')}/api/projects/dock/environments/py-git/shell`, { authorization: `Bearer ${ADMIN}` });
+      await shell.ready(300_000);
+      shell.type('python ask_agent.py; echo "ssh=$GIT_SSH_COMMAND"\n');
+      await shell.expect(new RegExp(`uid ${OWNER} type 12 keys 1 Ada Lovelace`));
+      await shell.expect(/ssh=ssh -o UserKnownHostsFile=\/berth-ssh-agent\/known_hosts/);
+      shell.ws.close();
     });
   });
 }

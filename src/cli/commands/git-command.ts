@@ -15,9 +15,10 @@ export const gitHelp = `Usage: berth git identity set NAME EMAIL [--json]
        berth git known-hosts remove HOST
 
 Your git identity and SSH private keys, as Orchest kept them: \`berth project import GIT_URL\` clones
-with the keys, and environment shells (\`berth env shell\`, the web UI's terminal) get the identity
-(GIT_AUTHOR_NAME/EMAIL, GIT_COMMITTER_NAME/EMAIL) and the keys through an ssh-agent socket
-(SSH_AUTH_SOCK) — never as a file in the project. Keys are sealed in Berth's store and never shown
+with the keys, and environment shells (\`berth env shell\`, the web UI's terminal) and the Jupyter
+server of the sessions you start get the identity (GIT_AUTHOR_NAME/EMAIL, GIT_COMMITTER_NAME/EMAIL),
+your known hosts and the keys through an ssh-agent socket (SSH_AUTH_SOCK) — never as a file in the
+project. Keys are sealed in Berth's store and never shown
 again: lists give names, types and SHA256 fingerprints. A key must be unencrypted (a deploy key);
 \`key add\` reads FILE, or standard input without it. With BERTH_ENDPOINT set these are your token's own
 on the server; in-process they are the local user's.
