@@ -62,6 +62,8 @@ export const ERRORS = {
   BERTH_E_REQUEST_TIMEOUT: { exit: 2, http: 408, title: 'request headers not received in time' },
   BERTH_E_GIT_KEY_NOT_FOUND: { exit: 2, http: 404, title: 'git key not found' },
   BERTH_E_GIT_CLONE: { exit: 1, http: 502, title: 'git clone failed' },
+  BERTH_E_GIT_HOST_KEY_CHANGED: { exit: 1, http: 409, title: 'SSH host key changed' },
+  BERTH_E_KNOWN_HOST_NOT_FOUND: { exit: 2, http: 404, title: 'known host not found' },
   BERTH_E_SHELL_UNAVAILABLE: { exit: 1, http: 503, title: 'environment shell unavailable' },
   BERTH_E_FORBIDDEN_PATH: { exit: 2, http: 403, title: 'folder not readable' },
 } as const;

@@ -5,7 +5,7 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { HelperHealth } from '../runtimes/driver.ts';
-import { openEnvironmentShell, type OpenedShell } from '../runs/environment-shells.ts';
+import { openEnvironmentShell, shellUser, type OpenedShell } from '../runs/environment-shells.ts';
 import type { BerthConfig, RuntimeName } from '../config/config.ts';
 import type { Status } from '../core/statuses.ts';
 import { BerthError } from '../errors.ts';
@@ -224,7 +224,7 @@ export class Engine {
     const stored = await this.envVars.forRun(project.uuid, '');
     const identity = opts.gitHolder === undefined ? {} : await this.git.identityEnv(opts.gitHolder);
     // The holder's SSH keys reach the shell only through an agent's socket, for as long as it lives.
-    const agent = opts.gitHolder === undefined ? null : await this.git.agent(opts.gitHolder);
+    const agent = opts.gitHolder === undefined ? null : await this.git.agent(opts.gitHolder, { owner: await shellUser(this.config.runtime, this.runtimes, project.uuid, project.path) });
     try {
       const opened = await openEnvironmentShell(this.config, this.#runtimes, this.runtimes, {
         projectUuid: project.uuid,
@@ -268,7 +268,7 @@ export class Engine {
     const name = opts.name ?? projectNameFromUrl(url);
     await this.projects.checkNewName(name);
     const dest = join(this.config.home, 'projects', name);
-    await this.git.withSsh(opts.holder, (env) => gitClone(url, dest, { ...this.config.baseEnv, ...env }));
+    await this.git.withSsh(opts.holder, url, (env, explain) => gitClone(url, dest, { ...this.config.baseEnv, ...env }, explain));
     try {
       return await this.projects.create(name, dest);
     } catch (e) {

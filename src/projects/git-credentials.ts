@@ -1,6 +1,6 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
@@ -8,6 +8,8 @@ import { BerthError } from '../errors.ts';
 import { GitCredentialRepository } from '../store/git-credential-repository.ts';
 import type { Database } from '../store/tables.ts';
 import type { SecretBox } from './env-vars.ts';
+import { startGitAgent, type AgentOwner, type GitAgent } from './git-agent.ts';
+import { GitKnownHosts, sshHostOf } from './git-known-hosts.ts';
 
 /** The holder of the in-process CLI's credentials (no token). */
 export const LOCAL_HOLDER = 'local';
@@ -32,14 +34,6 @@ export interface GitKeyInfo {
   created_at: string;
 }
 
-/** A running ssh-agent holding a holder's keys: its socket, and how to stop it. */
-export interface GitAgent {
-  /** The folder holding the socket (mounted into containers). */
-  dir: string;
-  socket: string;
-  stop(): Promise<void>;
-}
-
 /**
  * Git as Orchest had it: each token holder's git identity and SSH private keys. Keys are checked with
  * `ssh-keygen -y` (an unencrypted OpenSSH or PEM private key), sealed with the install key at rest,
@@ -51,12 +45,15 @@ export class GitCredentials {
   readonly #rows: GitCredentialRepository;
   readonly #key: SecretBox;
   readonly #path: string;
+  /** The SSH host keys each holder trusts. */
+  readonly knownHosts: GitKnownHosts;
 
   /** `path`: where ssh-agent and ssh-add are found (the configured PATH). */
   constructor(db: Kysely<Database>, key: SecretBox, path: string) {
     this.#rows = new GitCredentialRepository(db);
     this.#key = key;
     this.#path = path;
+    this.knownHosts = new GitKnownHosts(db);
   }
 
   async setIdentity(holder: string, input: { name: unknown; email: unknown }): Promise<GitIdentity> {
@@ -108,55 +105,43 @@ export class GitCredentials {
 
   /**
    * Runs `fn` with GIT_SSH_COMMAND using the holder's keys: written to a private temporary folder
-   * (0700, files 0600) removed when `fn` ends, whatever happens. Host keys are accepted on first use
-   * into a known_hosts file of that folder (Berth keeps no host key store yet).
+   * (0700, files 0600) removed when `fn` ends, whatever happens. The holder's known hosts are its
+   * known_hosts: the host of `url` seen for the first time is accepted and remembered, a known one is
+   * checked strictly (a changed key, or one of another type, is refused: `explain` turns ssh's
+   * complaint into BERTH_E_GIT_HOST_KEY_CHANGED).
    */
-  async withSsh<T>(holder: string, fn: (env: Record<string, string>) => Promise<T>): Promise<T> {
+  async withSsh<T>(holder: string, url: string, fn: (env: Record<string, string>, explain: (sshOutput: string) => Promise<BerthError | null>) => Promise<T>): Promise<T> {
     const keys = await this.#rows.keys(holder);
+    // A host the holder trusts already is checked strictly (no first-use acceptance of any kind for it).
+    const host = sshHostOf(url);
+    const known = host !== null && (await this.knownHosts.list(holder)).some((h) => h.host === host);
     const dir = mkdtempSync(join(tmpdir(), 'berth-git-'));
+    const knownHosts = join(dir, 'known_hosts');
+    writeFileSync(knownHosts, await this.knownHosts.fileText(holder), { mode: 0o600 });
     try {
       const files = keys.map((k, i) => {
         const file = join(dir, `key-${i}`);
         writeFileSync(file, this.#key.open(k.private_key), { mode: 0o600 });
         return file;
       });
-      const ssh = ['ssh', '-F', '/dev/null', '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=accept-new', '-o', `UserKnownHostsFile=${join(dir, 'known_hosts')}`, ...files.flatMap((f) => ['-i', f])];
-      return await fn({ GIT_SSH_COMMAND: ssh.map((a) => (/^[\w./=:-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' '), GIT_TERMINAL_PROMPT: '0' });
+      const ssh = ['ssh', '-F', '/dev/null', '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes', '-o', `StrictHostKeyChecking=${known ? 'yes' : 'accept-new'}`, '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'GlobalKnownHostsFile=/dev/null', '-o', 'HashKnownHosts=no', '-o', 'CheckHostIP=no', ...files.flatMap((f) => ['-i', f])];
+      const env = { GIT_SSH_COMMAND: ssh.map((a) => (/^[\w./=:-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' '), GIT_TERMINAL_PROMPT: '0' };
+      return await fn(env, (out) => this.knownHosts.hostKeyChanged(holder, out));
     } finally {
+      // Hosts met for the first time (ssh appended them) are trusted from now on.
+      await this.knownHosts.remember(holder, readFileSync(knownHosts, 'utf8')).catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });
     }
   }
 
-  /** An ssh-agent holding the holder's keys (added through stdin, never written to disk); null without keys. */
-  async agent(holder: string): Promise<GitAgent | null> {
+  /**
+   * An ssh-agent holding the holder's keys (added through stdin, never written to disk) beside a
+   * known_hosts of the holder's trusted hosts, usable by `owner` only; null without keys.
+   */
+  async agent(holder: string, opts: { owner?: AgentOwner; detached?: boolean } = {}): Promise<GitAgent | null> {
     const keys = await this.#rows.keys(holder);
     if (keys.length === 0) return null;
-    const dir = mkdtempSync(join(tmpdir(), 'berth-agent-'));
-    const socket = join(dir, 'agent.sock');
-    const child = spawn('ssh-agent', ['-D', '-a', socket], { stdio: 'ignore', env: { PATH: this.#path } });
-    const failed = new Promise<Error>((resolve) => child.once('error', resolve));
-    const stop = async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        await new Promise((r) => child.once('exit', r));
-      }
-      rmSync(dir, { recursive: true, force: true });
-    };
-    for (let i = 0; i < 400 && !existsSync(socket) && child.exitCode === null; i++) await Promise.race([new Promise((r) => setTimeout(r, 25)), failed]);
-    if (!existsSync(socket)) {
-      await stop();
-      throw new BerthError('BERTH_E_SHELL_UNAVAILABLE', 'could not start an ssh-agent for the git keys', { problems: [{ path: 'ssh-agent', message: 'did not start', fix: 'install openssh-client on the server' }] });
-    }
-    for (const k of keys) {
-      const add = spawnSync('ssh-add', ['-q', '-'], { input: this.#key.open(k.private_key), env: { SSH_AUTH_SOCK: socket, PATH: this.#path }, stdio: ['pipe', 'ignore', 'pipe'], timeout: 10_000 });
-      if (add.status !== 0) {
-        await stop();
-        throw new BerthError('BERTH_E_SHELL_UNAVAILABLE', `could not load git key "${k.name}" into an ssh-agent: ${(add.stderr?.toString() ?? '').trim() || add.error?.message}`, {
-          problems: [{ path: 'ssh-agent', message: 'not available', fix: 'install openssh-client on the server' }],
-        });
-      }
-    }
-    return { dir, socket, stop };
+    return startGitAgent({ keys: keys.map((k) => ({ name: k.name, privateKey: this.#key.open(k.private_key) })), knownHosts: await this.knownHosts.fileText(holder), path: this.#path, ...opts });
   }
 }
 

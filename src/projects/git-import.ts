@@ -25,16 +25,17 @@ export function projectNameFromUrl(url: string): string {
 
 /**
  * `git clone -- URL DEST` with `env` (GIT_SSH_COMMAND of the stored keys). DEST must not exist; on
- * failure nothing is left of it. 502 BERTH_E_GIT_CLONE with git's own last lines otherwise.
+ * failure nothing is left of it: the error `explain` makes of git's output (a changed host key), else
+ * 502 BERTH_E_GIT_CLONE with git's own last lines.
  */
-export async function gitClone(url: string, dest: string, env: Record<string, string>): Promise<void> {
+export async function gitClone(url: string, dest: string, env: Record<string, string>, explain?: (output: string) => Promise<BerthError | null>): Promise<void> {
   if (existsSync(dest)) {
     throw new BerthError('BERTH_E_CONFLICT', `${dest} exists already`, { problems: [{ path: 'name', message: 'the folder for this project exists', fix: 'choose another project name' }] });
   }
   mkdirSync(dirname(dest), { recursive: true });
   const child = spawn('git', ['clone', '--quiet', '--', url, dest], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString('utf8')).slice(-4000)));
+  child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString('utf8')).slice(-8000)));
   const timer = setTimeout(() => child.kill('SIGKILL'), CLONE_TIMEOUT_MS);
   const code = await new Promise<number | null>((resolve) => {
     child.on('error', () => resolve(-1));
@@ -42,6 +43,8 @@ export async function gitClone(url: string, dest: string, env: Record<string, st
   }).finally(() => clearTimeout(timer));
   if (code === 0) return;
   rmSync(dest, { recursive: true, force: true });
+  const known = await explain?.(stderr);
+  if (known) throw known;
   const said = stderr.trim().split('\n').slice(-3).join(' / ') || (code === -1 ? 'git is not installed' : `exit ${code}`);
   throw new BerthError('BERTH_E_GIT_CLONE', `git clone ${url} failed: ${said}`, {
     problems: [{ path: 'url', message: 'the clone failed', fix: 'check the URL, and that one of your stored keys (`berth git key list`) may read the repository' }],

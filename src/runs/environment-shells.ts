@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import type { BerthConfig } from '../config/config.ts';
 import { BerthError } from '../errors.ts';
 import { loadEnvironment } from '../environments/environment-loader.ts';
+import { gitSshCommand, type AgentOwner } from '../projects/git-agent.ts';
 import { environmentVariables } from '../environments/process-environments.ts';
 import { readOrchestEnvironments } from '../environments/orchest-environments.ts';
 import type { Mount } from '../runtimes/driver.ts';
@@ -15,7 +16,7 @@ import { SDK_PYTHON_DIR } from './step-sdk-environment.ts';
 import type { StepRuntimes } from './step-runtimes.ts';
 
 /** Where a shell container sees the ssh-agent's folder. */
-const AGENT_MOUNT = '/berth-ssh-agent';
+export const AGENT_MOUNT = '/berth-ssh-agent';
 
 export interface ShellRequest {
   projectUuid: string;
@@ -25,8 +26,8 @@ export interface ShellRequest {
   runtime: 'process' | 'docker' | 'kubernetes';
   /** Variables the shell gets on top of the runtime's (the project's stored ones, the git identity). */
   env: Record<string, string>;
-  /** An ssh-agent holding the user's git keys: its socket reaches the shell (SSH_AUTH_SOCK), never a key file. */
-  sshAgent?: { dir: string; socket: string };
+  /** An ssh-agent holding the user's git keys: its socket reaches the shell (SSH_AUTH_SOCK), never a key file; its known_hosts, GIT_SSH_COMMAND. */
+  sshAgent?: { dir: string; socket: string; knownHosts: string };
   cols: number;
   rows: number;
   onProgress?: (line: string) => void;
@@ -35,6 +36,19 @@ export interface ShellRequest {
 export interface OpenedShell {
   terminal: Terminal;
   environment: { uuid: string; name: string };
+}
+
+/**
+ * The user a shell (or a session's Jupyter) of the project runs as on `runtime`, whom its ssh-agent
+ * must serve: on Docker the project folder's owner (the containers' user), on the process runtime
+ * the workload user of a root server; undefined when that is Berth's own user.
+ */
+export async function shellUser(runtime: string, registry: RuntimeRegistry, projectUuid: string, projectDir: string): Promise<AgentOwner | undefined> {
+  if (runtime === 'docker') {
+    const st = statSync(projectDir);
+    return { uid: st.uid, gid: st.gid };
+  }
+  return runtime === 'process' ? (await registry.processDriver()).workloadOwner(projectUuid) : undefined;
 }
 
 /** The project's environment named by uuid or name; 404 naming the known ones otherwise. */
@@ -69,7 +83,7 @@ export async function openEnvironmentShell(config: BerthConfig, runtimes: StepRu
       image,
       command: ['/bin/sh', '-c', 'if command -v bash >/dev/null 2>&1; then exec bash -i; else exec sh -i; fi'],
       cwd: PROJECT_MOUNT,
-      env: { ...req.env, ...term, ...(req.sshAgent ? { SSH_AUTH_SOCK: `${AGENT_MOUNT}/${basename(req.sshAgent.socket)}` } : {}), ORCHEST_PROJECT_DIR: PROJECT_MOUNT, ORCHEST_DATA_DIR: DATA_MOUNT, PYTHONPATH: SDK_PYTHON_MOUNT, HOME: '/tmp' },
+      env: { ...req.env, ...term, ...(req.sshAgent ? { SSH_AUTH_SOCK: `${AGENT_MOUNT}/${basename(req.sshAgent.socket)}`, GIT_SSH_COMMAND: gitSshCommand(`${AGENT_MOUNT}/${basename(req.sshAgent.knownHosts)}`) } : {}), ORCHEST_PROJECT_DIR: PROJECT_MOUNT, ORCHEST_DATA_DIR: DATA_MOUNT, PYTHONPATH: SDK_PYTHON_MOUNT, HOME: '/tmp' },
       mounts: [
         { source: req.projectDir, target: PROJECT_MOUNT },
         { source: config.dataDir, target: DATA_MOUNT },
@@ -119,7 +133,7 @@ export async function openEnvironmentShell(config: BerthConfig, runtimes: StepRu
     ...req.env,
     ...activated,
     ...term,
-    ...(req.sshAgent ? { SSH_AUTH_SOCK: req.sshAgent.socket } : {}),
+    ...(req.sshAgent ? { SSH_AUTH_SOCK: req.sshAgent.socket, GIT_SSH_COMMAND: gitSshCommand(req.sshAgent.knownHosts) } : {}),
     ORCHEST_PROJECT_DIR: prepared.mounted ? PROJECT_MOUNT : req.projectDir,
     ORCHEST_DATA_DIR: prepared.mounted ? DATA_MOUNT : config.dataDir,
     PYTHONPATH: config.baseEnv.PYTHONPATH ? `${SDK_PYTHON_DIR}:${config.baseEnv.PYTHONPATH}` : SDK_PYTHON_DIR,

@@ -9,6 +9,7 @@ import { isBerthError } from '../errors.ts';
 import type { WorkloadSpec } from '../runtimes/driver.ts';
 import { DATA_MOUNT, OUTPUTS_MOUNT, PROJECT_MOUNT, SDK_PYTHON_MOUNT } from '../runs/container-step-runtime.ts';
 import { SDK_PYTHON_DIR } from '../runs/step-sdk-environment.ts';
+import { sessionGitEnv } from './session-git.ts';
 import { environmentKernelName, writeKernelSpecs, type KernelSpecFile } from './jupyter-kernelspecs.ts';
 import { jupyterServiceDefinition, kernelCullArgs, sessionJupyterDir, sessionKernelVariables, type SessionJupyterInput, type SessionJupyterPlan } from './session-jupyter.ts';
 
@@ -175,6 +176,8 @@ function kernelRequestsInside(environmentUuid: string): string {
 /** What Jupyter and the kernel hosts of a session share: mounts, variables, user, network, owner labels. */
 function sessionContainers(config: BerthConfig, input: SessionContainerInput) {
   const owner = statSync(input.projectDir);
+  // The starter's git identity and ssh-agent (its folder mounted, the socket the containers' user's).
+  const git = sessionGitEnv(config.home, input.sessionUuid, true);
   return {
     mounts: [
       { source: input.projectDir, target: PROJECT_MOUNT },
@@ -183,8 +186,9 @@ function sessionContainers(config: BerthConfig, input: SessionContainerInput) {
       { source: SDK_PYTHON_DIR, target: SDK_PYTHON_MOUNT, readOnly: true },
       { source: KERNEL_BIN_DIR, target: KERNEL_BIN_MOUNT, readOnly: true },
       { source: sessionJupyterDir(config.home, input.sessionUuid), target: JUPYTER_MOUNT },
+      ...(git.mount ? [git.mount] : []),
     ],
-    env: containerVariables(input),
+    env: { ...containerVariables(input), ...git.env },
     user: `${owner.uid}:${owner.gid}`,
     network: sessionNetworkName(input.sessionUuid),
     labels: { project: input.projectUuid, pipeline: input.pipelineUuid, session: input.sessionUuid },

@@ -10,6 +10,7 @@ import { isBerthError } from '../errors.ts';
 import type { Mount, WorkloadSpec } from '../runtimes/driver.ts';
 import type { StepRuntime } from '../runs/step-runtime.ts';
 import { stepSdkEnvironment } from '../runs/step-sdk-environment.ts';
+import { sessionGitEnv } from './session-git.ts';
 import { findJupyter, type JupyterInstall } from './jupyter-install.ts';
 import { environmentKernelSpec, languageKernelSpecs, writeKernelSpecs, type KernelEnvironment, type KernelSpecFile } from './jupyter-kernelspecs.ts';
 
@@ -76,6 +77,8 @@ export async function planSessionJupyter(config: BerthConfig, input: SessionJupy
     env: {
       ...config.baseEnv,
       ...vars,
+      // The starter's git identity and ssh-agent: the server, its terminals and kernels inherit them.
+      ...sessionGitEnv(config.home, input.sessionUuid, false).env,
       JUPYTER_TOKEN: token,
       JUPYTER_PATH: paths.data,
       JUPYTER_RUNTIME_DIR: paths.runtime,

@@ -28,6 +28,7 @@ import { sessionView, type SessionView } from './session-view.ts';
 import { jupyterAnswers, killSessionKernels, planSessionJupyter } from './session-jupyter.ts';
 import { dockerKernelHostImage, dockerKernelHostSpec, planDockerJupyter } from './session-jupyter-docker.ts';
 import { KernelHostLauncher } from './kernel-host-launcher.ts';
+import { startSessionGit, stopSessionGit, type SessionGitAccess } from './session-git.ts';
 
 export interface SessionStartOptions {
   runtime?: RuntimeName;
@@ -40,6 +41,8 @@ export interface SessionStartOptions {
    * failing, each said through onProgress: what an interactive run does, so that its steps still run.
    */
   skipUnrunnable?: boolean;
+  /** The starter's git identity and keys, for the session's Jupyter (none: no identity, no agent). */
+  git?: SessionGitAccess;
 }
 
 /** What a run of the pipeline needs to reach a running session's services. */
@@ -313,6 +316,7 @@ export class SessionManager {
   /** The session's Jupyter server (a session service of Berth's own, JUPYTER_SERVICE), waited for like a service; or why there is none. */
   async #startJupyter(row: SessionRow, loaded: LoadedPipeline, runtime: StepRuntime, opts: SessionStartOptions): Promise<void> {
     opts.signal?.throwIfAborted();
+    if (opts.git) await startSessionGit(this.#config.home, row.uuid, opts.git, { runtime: runtime.name, projectUuid: row.project_uuid, projectDir: loaded.projectDir });
     const input = {
       sessionUuid: row.uuid, projectUuid: row.project_uuid, pipelineUuid: row.pipeline_uuid, pipelineFile: loaded.file, projectDir: loaded.projectDir,
       inherited: await this.#inherited(row.project_uuid, row.pipeline_uuid), onProgress: opts.onProgress,
@@ -326,7 +330,7 @@ export class SessionManager {
       : await planSessionJupyter(this.#config, { ...input, runtime });
     if ('skipped' in plan) {
       opts.onProgress?.(`jupyter: not started: ${plan.skipped}`);
-      return;
+      return stopSessionGit(this.#config.home, row.uuid);
     }
     const position = (await this.#rows.services(row.uuid)).length;
     await this.#rows.addService({ session_uuid: row.uuid, name: JUPYTER_SERVICE, position, definition_json: JSON.stringify(plan.definition), handle_json: null, log_path: plan.spec.logPath, restarts: 0, host: null });
@@ -417,6 +421,7 @@ export class SessionManager {
       await runtime.driver.remove(handle);
     }
     if (!runtime.driver.capabilities.isolation) this.#sweepKernels(row.uuid);
+    await stopSessionGit(this.#config.home, row.uuid);
     // Tickets, browser sessions and short host labels of its services open nothing any more.
     await this.#access.deleteForSession(row.project_uuid, row.uuid);
     await this.#onTeardown?.(row.uuid).catch((e: unknown) => this.#log.warn({ session: row.uuid, err: String(e) }, 'recording the kernels stopped failed'));

@@ -17,6 +17,7 @@ import { migration0015ServerLeases } from './migrations/0015-server-leases.ts';
 import { migration0016GitCredentials } from './migrations/0016-git-credentials.ts';
 import { migration0017ServiceHosts } from './migrations/0017-service-hosts.ts';
 import { migration0018ServerAddresses } from './migrations/0018-server-addresses.ts';
+import { migration0019GitKnownHosts } from './migrations/0019-git-known-hosts.ts';
 import { NodeSqliteDatabase } from './node-sqlite-database.ts';
 import { openPostgres } from './open-postgres.ts';
 import type { Database } from './tables.ts';
@@ -36,6 +37,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0016-git-credentials': migration0016GitCredentials,
   '0017-service-hosts': migration0017ServiceHosts,
   '0018-server-addresses': migration0018ServerAddresses,
+  '0019-git-known-hosts': migration0019GitKnownHosts,
 };
 
 /** A file path (SQLite) or a StoreLocation (SQLite or PostgreSQL). */

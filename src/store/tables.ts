@@ -278,6 +278,19 @@ export interface GitKeysTable {
   created_at: string;
 }
 
+/** A host key a token holder's git over SSH trusts (first seen on an import, or added); `host` as known_hosts writes it. */
+export interface GitKnownHostsTable {
+  id: string;
+  holder: string;
+  host: string;
+  key_type: string;
+  /** The key's base64 blob. */
+  public_key: string;
+  /** SHA256:<base64>, as ssh-keygen -l prints it. */
+  fingerprint: string;
+  created_at: string;
+}
+
 /** The web UI's sessions: the SHA-256 of the cookie's random id, the token that signed in, expiry (epoch ms). */
 export interface WebSessionsTable {
   hash: string;
@@ -326,6 +339,7 @@ export interface Database {
   env_vars: EnvVarsTable;
   git_identities: GitIdentitiesTable;
   git_keys: GitKeysTable;
+  git_known_hosts: GitKnownHostsTable;
   service_tickets: ServiceTicketsTable;
   service_sessions: ServiceSessionsTable;
   service_hosts: ServiceHostsTable;

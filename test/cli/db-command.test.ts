@@ -50,6 +50,10 @@ describe('berth db (PostgreSQL)', () => {
     const secret = parseJson(token.stdout).token as string;
     const before = { runs: parseJson((await box.run(['runs', '--json'])).stdout), events: parseJson((await box.run(['events', '--json'])).stdout).events };
     assert.equal(before.runs.runs?.length ?? before.runs.length, 1);
+    // Git credentials and known hosts travel too (the keys stay sealed with the same install key).
+    const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAcDHxUzl0tKwbQkbhdgpcYkEL48ZW+s9EaBr9NFE+j7';
+    assert.equal((await box.run(['git', 'identity', 'set', 'Ada', 'ada@example.com'])).code, 0);
+    assert.equal((await box.run(['git', 'known-hosts', 'add', 'git.example.com:2222', KEY])).code, 0);
 
     const store = await pgStore();
     const url = store.env.BERTH_DATABASE_URL!;
@@ -64,6 +68,8 @@ describe('berth db (PostgreSQL)', () => {
     const after = { runs: parseJson((await box.run(['runs', '--json'], { env })).stdout), events: parseJson((await box.run(['events', '--json'], { env })).stdout).events };
     assert.deepEqual(after.runs, before.runs, 'the same runs, statuses and timestamps');
     assert.deepEqual(after.events, before.events, 'the same events with the same ids');
+    assert.equal(copied.rows.git_identities, 1);
+    assert.equal(parseJson((await box.run(['git', 'known-hosts', 'list', '--json'], { env })).stdout).known_hosts[0].host, '[git.example.com]:2222');
 
     // A new run on PostgreSQL continues the event ids after the copied ones.
     const again = await box.run(['run', 'ok.orchest'], { env });

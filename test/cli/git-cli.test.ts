@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -33,6 +34,9 @@ describe('berth git and berth project import', { skip: !HAVE_SSHD }, () => {
     assert.equal(imported.code, 0, imported.stderr);
     const project = JSON.parse(imported.stdout) as { path: string };
     assert.equal(readFileSync(join(project.path, 'README.md'), 'utf8'), 'cli import\n');
+    const known = await box.run(['git', 'known-hosts', 'list', '--json']);
+    assert.equal(known.code, 0, known.stderr);
+    assert.deepEqual(JSON.parse(known.stdout).known_hosts.map((h: { host: string; fingerprint: string }) => [h.host, h.fingerprint]), [[git.knownHost, git.hostFingerprint]]);
     const again = await box.run(['project', 'import', git.url, 'cloned']);
     assert.equal(again.code, 2);
     const bad = await box.run(['git', 'key', 'add', 'junk', join(git.root, 'authorized_keys')]);
@@ -43,6 +47,30 @@ describe('berth git and berth project import', { skip: !HAVE_SSHD }, () => {
     assert.equal(denied.code, 1);
     assert.match(denied.stderr, /git clone .* failed/);
     assert.ok(!existsSync(join(box.home, 'projects', 'without-key')), 'a failed clone leaves nothing');
+  });
+
+  it('lists, removes and adds known hosts (from ssh-keyscan output on stdin), refusing a changed key with the fix', async () => {
+    const table = await box.run(['git', 'known-hosts', 'list']);
+    assert.match(table.stdout, new RegExp(`\\[127\\.0\\.0\\.1\\]:${git.port} +ssh-ed25519 +${git.hostFingerprint.replace(/[+/]/g, '\\$&')}`));
+    assert.equal((await box.run(['git', 'key', 'add', 'deploy', git.clientKey])).code, 0);
+    await git.changeHostKey();
+    const refused = await box.run(['project', 'import', git.url, 'changed']);
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(refused.stderr, /BERTH_E_GIT_HOST_KEY_CHANGED/);
+    assert.ok(refused.stderr.includes(`berth git known-hosts remove ${git.knownHost}`), refused.stderr);
+    assert.ok(refused.stderr.includes(git.hostFingerprint), refused.stderr);
+    assert.ok(!existsSync(join(box.home, 'projects', 'changed')));
+    assert.equal((await box.run(['git', 'known-hosts', 'remove', git.knownHost])).code, 0);
+    assert.equal((await box.run(['git', 'known-hosts', 'remove', git.knownHost])).code, 2);
+    const scan = execFileSync('ssh-keyscan', ['-t', 'ed25519', '-p', String(git.port), '127.0.0.1'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const added = await box.run(['git', 'known-hosts', 'add'], { input: scan });
+    assert.equal(added.code, 0, added.stderr);
+    assert.ok(added.stdout.includes(git.hostFingerprint), added.stdout);
+    const imported = await box.run(['project', 'import', git.url, 'changed']);
+    assert.equal(imported.code, 0, imported.stderr);
+    const bad = await box.run(['git', 'known-hosts', 'add', 'host\nx', 'ssh-ed25519', 'AAAA']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /host/);
   });
 
   it('sets and shows the token\'s identity on a server', async () => {

@@ -38,14 +38,15 @@ export class Sandbox {
     return path;
   }
 
-  /** Runs `berth ARGS` to completion. */
-  run(args: string[], opts: { env?: Record<string, string>; cwd?: string } = {}): Promise<CliResult> {
+  /** Runs `berth ARGS` to completion (`input`: its standard input). */
+  run(args: string[], opts: { env?: Record<string, string>; cwd?: string; input?: string } = {}): Promise<CliResult> {
     const child = this.spawn(args, opts);
+    if (opts.input !== undefined) child.stdin!.end(opts.input);
     return collect(child);
   }
 
-  spawn(args: string[], opts: { env?: Record<string, string>; cwd?: string } = {}): ChildProcess {
-    return spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? this.project, env: this.env(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
+  spawn(args: string[], opts: { env?: Record<string, string>; cwd?: string; input?: string } = {}): ChildProcess {
+    return spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? this.project, env: this.env(opts.env), stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
   }
 
   cleanup(): void {

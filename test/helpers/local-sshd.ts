@@ -59,6 +59,30 @@ export class LocalGitServer {
     git(['push', '-q', this.repo, 'main'], work);
     mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
     this.port = await freePort();
+    await this.#spawn();
+    return this;
+  }
+
+  /** The server's host key fingerprint (SHA256:…, as ssh-keygen -l prints it). */
+  get hostFingerprint(): string {
+    return execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${join(this.root, 'host_key')}.pub`], { encoding: 'utf8' }).split(' ')[1]!;
+  }
+
+  /** The host as known_hosts names it. */
+  get knownHost(): string {
+    return `[127.0.0.1]:${this.port}`;
+  }
+
+  /** Restarts sshd on the same port with a new host key of `type` (what a man in the middle, or a reinstalled server, shows). */
+  async changeHostKey(type: 'ed25519' | 'rsa' = 'ed25519'): Promise<void> {
+    await this.#kill();
+    rmSync(join(this.root, 'host_key'), { force: true });
+    rmSync(join(this.root, 'host_key.pub'), { force: true });
+    execFileSync('ssh-keygen', ['-q', '-t', type, '-N', '', '-f', join(this.root, 'host_key')]);
+    await this.#spawn();
+  }
+
+  async #spawn(): Promise<void> {
     const config = join(this.root, 'sshd_config');
     writeFileSync(config, [
       `Port ${this.port}`, 'ListenAddress 127.0.0.1', `HostKey ${join(this.root, 'host_key')}`, `AuthorizedKeysFile ${join(this.root, 'authorized_keys')}`,
@@ -75,7 +99,13 @@ export class LocalGitServer {
         s.listen(this.port, '127.0.0.1', () => s.close(() => resolve(false)));
       });
     });
-    return this;
+  }
+
+  async #kill(): Promise<void> {
+    if (this.#sshd && this.#sshd.exitCode === null) {
+      this.#sshd.kill('SIGTERM');
+      await new Promise((r) => this.#sshd!.once('exit', r));
+    }
   }
 
   /** The bare repository's log of main: "author <email>: subject" lines. */
@@ -84,10 +114,7 @@ export class LocalGitServer {
   }
 
   async stop(): Promise<void> {
-    if (this.#sshd && this.#sshd.exitCode === null) {
-      this.#sshd.kill('SIGTERM');
-      await new Promise((r) => this.#sshd!.once('exit', r));
-    }
+    await this.#kill();
     rmSync(this.root, { recursive: true, force: true });
   }
 }

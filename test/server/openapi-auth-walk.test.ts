@@ -32,7 +32,7 @@ describe('every API route requires a token (walked from /api/openapi.json)', () 
     assert.equal(hook.status, 201, await hook.clone().text());
     Object.assign(values, {
       project: 'alpha', pipeline: 'walk.orchest', run: run.run.uuid, step: 'A', name: 'echo', port: String(PORT), id: (await t.token('alpha')).info.id, '*': '',
-      job: ((await job.json()) as { job: { uuid: string } }).job.uuid, webhook: 'walk-hook', delivery: '00000000', instance: 'walk-instance', environment: 'walk-env', key: 'walk-key',
+      job: ((await job.json()) as { job: { uuid: string } }).job.uuid, webhook: 'walk-hook', delivery: '00000000', instance: 'walk-instance', environment: 'walk-env', key: 'walk-key', host: 'walk.example.com',
     });
   });
   after(async () => {

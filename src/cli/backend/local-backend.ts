@@ -16,6 +16,7 @@ import { localProjects, type ProjectBackend } from './project-backend.ts';
 import type { ProjectChoice } from './project-choice.ts';
 import { environmentView, projectEnvironments, type EnvironmentView } from '../../environments/project-environments.ts';
 import type { Project } from '../../store/project-repository.ts';
+import { sessionGitAccess } from '../../sessions/session-git.ts';
 
 /**
  * The CLI's backend without a server: an Engine in this process on the local store, opened on
@@ -88,8 +89,9 @@ export class LocalBackend implements BerthBackend {
   }
 
   async session(verb: 'start' | 'stop' | 'status', pipelinePath: string, opts: Parameters<BerthBackend['session']>[2] = {}): Promise<SessionView> {
-    const { sessions } = await this.#engine();
-    if (verb === 'start') return sessions.start(pipelinePath, opts);
+    const engine = await this.#engine();
+    const { sessions } = engine;
+    if (verb === 'start') return sessions.start(pipelinePath, { ...opts, git: sessionGitAccess(engine.git, engine.runtimes, LOCAL_HOLDER) });
     return verb === 'stop' ? sessions.stop(pipelinePath) : sessions.status(pipelinePath);
   }
 

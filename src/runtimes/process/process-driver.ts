@@ -124,6 +124,13 @@ export class ProcessDriver implements RuntimeDriver {
     return { command, mounted };
   }
 
+  /** The user and group a workload of `project` runs as on a root server (undefined: Berth's own user). */
+  workloadOwner(project: string): { uid: number; gid: number } | undefined {
+    if (!this.#user) return undefined;
+    const c = this.#user.credentials(project);
+    return { uid: c.uid, gid: c.gid };
+  }
+
   async init(): Promise<void> {
     this.#registry.ensureDir();
   }

@@ -15,6 +15,15 @@ const KeyInfo = Type.Object({
   created_at: Type.String(),
 });
 
+const KnownHostInfo = Type.Object({
+  id: Type.String(),
+  host: Type.String({ description: 'as known_hosts writes it: "name", or "[name]:port" off port 22' }),
+  type: Type.String(),
+  fingerprint: Type.String({ description: 'SHA256:<base64>, as ssh-keygen -l prints it' }),
+  public_key: Type.String({ description: '"type base64"' }),
+  created_at: Type.String(),
+});
+
 /**
  * Git as Orchest had it: every token holder's own git identity and SSH keys (private keys are
  * accepted, sealed, and never returned: only fingerprints and public keys), and project import by
@@ -50,6 +59,26 @@ export async function gitRoutes(root: FastifyInstance, ctx: ServerContext): Prom
     schema: { summary: 'Remove one of this token\'s SSH keys (by id or name)', tags, params: Type.Object({ key: Type.String({ minLength: 1, maxLength: 64 }) }), response: { 204: Type.Null(), ...errorResponses } },
   }, async (request, reply) => {
     await ctx.engine.git.removeKey(request.principal!.tokenId, request.params.key);
+    return reply.status(204).send(null);
+  });
+  app.get('/api/git/known-hosts', {
+    config,
+    schema: { summary: "The SSH host keys this token's git trusts (first seen on an import, or added)", tags, response: { 200: Type.Object({ known_hosts: Type.Array(KnownHostInfo) }), ...errorResponses } },
+  }, async (request) => ({ known_hosts: await ctx.engine.git.knownHosts.list(request.principal!.tokenId) }));
+  app.post('/api/git/known-hosts', {
+    config,
+    schema: {
+      summary: 'Trust an SSH host key for git (a line of ssh-keyscan HOST without its host); the same key again changes nothing, another key of its type is 409',
+      tags,
+      body: Type.Object({ host: Type.String({ maxLength: 300 }), key: Type.String({ maxLength: 16384 }) }, { additionalProperties: false }),
+      response: { 201: KnownHostInfo, ...errorResponses },
+    },
+  }, async (request, reply) => reply.status(201).send(await ctx.engine.git.knownHosts.add(request.principal!.tokenId, request.body)));
+  app.delete('/api/git/known-hosts/:host', {
+    config,
+    schema: { summary: "Forget every key this token trusts for a host (e.g. [git.example.com]:2222)", tags, params: Type.Object({ host: Type.String({ minLength: 1, maxLength: 300 }) }), response: { 204: Type.Null(), ...errorResponses } },
+  }, async (request, reply) => {
+    await ctx.engine.git.knownHosts.remove(request.principal!.tokenId, request.params.host);
     return reply.status(204).send(null);
   });
   app.post('/api/projects/import', {

@@ -8,6 +8,7 @@ import { chunkText, isFollow, sendLog } from '../send-log.ts';
 import type { ServerContext } from '../server-context.ts';
 import { assertHostWorkloadAllowed } from '../../auth/host-workload-policy.ts';
 import { forwardToHost } from '../forward-to-host.ts';
+import { sessionGitAccess } from '../../sessions/session-git.ts';
 
 const SessionView = Type.Object({
   uuid: Type.String(),
@@ -71,7 +72,8 @@ export async function pipelineSessionRoutes(root: FastifyInstance, ctx: ServerCo
     schema: { summary: "Start the pipeline's session (its interactive services, each waited for until ready)", tags, params: PipelineParams, body: StartBody, response: { 201: SessionView, ...errorResponses } },
   }, async (request, reply) => {
     assertHostWorkloadAllowed(ctx.hostPolicy ?? 'workload-user', request.principal, request.body.runtime ?? ctx.engine.config.runtime, 'sessions');
-    const view = await ctx.engine.sessions.start(await fileOf(request.project!, request.params.pipeline), { runtime: request.body.runtime as RuntimeName | undefined });
+    const git = sessionGitAccess(ctx.engine.git, ctx.engine.runtimes, request.principal!.tokenId);
+    const view = await ctx.engine.sessions.start(await fileOf(request.project!, request.params.pipeline), { runtime: request.body.runtime as RuntimeName | undefined, git });
     return reply.status(201).send(view);
   });
   app.get(base, {
