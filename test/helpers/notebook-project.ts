@@ -6,25 +6,34 @@ import { REPO } from './berth-cli.ts';
 const STEP_A = '00000000-0000-4000-8000-000000000001';
 const STEP_B = '00000000-0000-4000-8000-000000000002';
 
+const STEP_C = '00000000-0000-4000-8000-000000000003';
+
 /**
  * A project for the Jupyter tests: pipeline p.orchest with step A (a.py outputs {"answer": 42} as "x")
- * and step B, the notebook b.ipynb on environment `env` (kernel orchest-kernel-<env>, display name "My Env").
+ * and step B, the notebook b.ipynb on environment `env` (kernel orchest-kernel-<env>, display name "My Env");
+ * with `rEnv`, also the R environment "My R Env" (language "r") and step C, the notebook r.ipynb on it, after A.
  */
-export function notebookProjectFiles(opts: { pipelineUuid: string; env: string; baseImage: string }): Record<string, string> {
+export function notebookProjectFiles(opts: { pipelineUuid: string; env: string; baseImage: string; rEnv?: { uuid: string; baseImage: string } }): Record<string, string> {
   const step = (uuid: string, title: string, file: string, environment: string, parents: string[], x: number) => ({
     uuid, title, file_path: file, environment, incoming_connections: parents, parameters: {}, kernel: { name: 'python', display_name: 'Python 3' }, meta_data: { position: [x, 0], hidden: false },
   });
   const pipeline = {
     name: 'p', uuid: opts.pipelineUuid, version: '1.2.3', parameters: {}, settings: {}, services: {},
-    steps: { [STEP_A]: step(STEP_A, 'A', 'a.py', '', [], 0), [STEP_B]: step(STEP_B, 'B', 'b.ipynb', opts.env, [STEP_A], 1) },
+    steps: { [STEP_A]: step(STEP_A, 'A', 'a.py', '', [], 0), [STEP_B]: step(STEP_B, 'B', 'b.ipynb', opts.env, [STEP_A], 1) } as Record<string, ReturnType<typeof step>>,
   };
   const notebook = { cells: [], metadata: { kernelspec: { name: `orchest-kernel-${opts.env}`, display_name: 'My Env', language: 'python' } }, nbformat: 4, nbformat_minor: 5 };
-  return {
-    'p.orchest': JSON.stringify(pipeline),
+  const files: Record<string, string> = {
     'a.py': 'import orchest\norchest.output({"answer": 42}, name="x")\n',
     'b.ipynb': JSON.stringify(notebook),
     [`.orchest/environments/${opts.env}/properties.json`]: JSON.stringify({ name: 'My Env', base_image: opts.baseImage, language: 'python' }),
   };
+  if (opts.rEnv) {
+    const r = opts.rEnv.uuid;
+    pipeline.steps[STEP_C] = { ...step(STEP_C, 'C', 'r.ipynb', r, [STEP_A], 2), kernel: { name: 'ir', display_name: 'R' } };
+    files['r.ipynb'] = JSON.stringify({ ...notebook, metadata: { kernelspec: { name: `orchest-kernel-${r}`, display_name: 'My R Env', language: 'R' } } });
+    files[`.orchest/environments/${r}/properties.json`] = JSON.stringify({ name: 'My R Env', base_image: opts.rEnv.baseImage, language: 'r' });
+  }
+  return { 'p.orchest': JSON.stringify(pipeline), ...files };
 }
 
 /** Runs step A of p.orchest on the process runtime (`berth run`), so that B's notebook has the last run's inputs. */
