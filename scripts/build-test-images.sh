@@ -190,9 +190,11 @@ else
   copy_with_libs "$root" /bin/bash /usr/lib/R/bin/exec/R $(find "$root/usr/lib/R" "$root/usr/local/lib/R" -name '*.so' -type f 2>/dev/null | sed "s#^$root##")
   ln -sf /bin/bash "$root/usr/bin/bash"
   for program in /usr/bin/R /usr/bin/Rscript; do copy_host_file "$root" "$program"; done
-  # reticulate loads the interpreter's shared library.
-  libpython="$("$HOST_PYTHON" -c 'import sysconfig; print(sysconfig.get_config_var("LIBDIR") + "/" + sysconfig.get_config_var("INSTSONAME"))')"
-  [ -e "$libpython" ] && copy_with_libs "$root" "$libpython"
+  # reticulate loads the interpreter's shared library through the stdlib's config folder (a link that
+  # the stdlib copy leaves dangling): the host's file in its place, with the libraries it needs.
+  for link in $(find "$root/usr/lib/python3"* -path '*/config-*' -name 'libpython*.so*' -type l); do
+    [ -e "$link" ] || { rm "$link"; copy_with_libs "$root" "${link#"$root"}"; }
+  done
   cp -a /etc/ld.so.conf /etc/ld.so.conf.d "$root/etc/" 2>/dev/null || true
   cp /etc/ld.so.cache "$root/etc/ld.so.cache"
   echo "[images] importing $R_IMAGE"
@@ -200,7 +202,7 @@ else
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     --change 'ENV LANG=C.UTF-8' --change 'CMD ["R"]' - "$R_IMAGE" >/dev/null
   # IRkernel starts as Jupyter starts it (R --slave -e 'IRkernel::main()' --args <connection file>) and
-  # listens on its heartbeat port; reticulate loads; python3 runs (the kernel host).
+  # listens on its heartbeat port; reticulate imports from python3, which runs (the kernel host).
   if ! docker run --rm -i "$R_IMAGE" python3 - <<'PYTHON'
 import json, socket, subprocess, time
 ports = {}
@@ -210,7 +212,7 @@ for name in ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port"
         ports[name] = s.getsockname()[1]
 with open("/tmp/kernel.json", "w") as f:
     json.dump(dict(ports, ip="127.0.0.1", key="k", transport="tcp", signature_scheme="hmac-sha256"), f)
-subprocess.run(["R", "--slave", "-e", "library(reticulate); library(IRkernel)"], check=True)
+subprocess.run(["R", "--slave", "-e", "library(IRkernel); invisible(reticulate::import('json'))"], check=True)
 kernel = subprocess.Popen(["R", "--slave", "-e", "IRkernel::main()", "--args", "/tmp/kernel.json"])
 for _ in range(600):
     try:
