@@ -49,6 +49,14 @@ copy_host_file() {
   cp -L "$file" "$root$file"
 }
 
+# busybox's applets in /usr/bin too, for programs that run tools by that path (/usr/bin/env, /usr/bin/which).
+busybox_usr_bin() {
+  local root="$1" applet
+  for applet in $("$BUSYBOX_BIN" --list); do
+    [ -e "$root/usr/bin/$applet" ] || ln -s /bin/busybox "$root/usr/bin/$applet"
+  done
+}
+
 # The host's python3 in the root: the interpreter (python3, python), its standard library without
 # tests and caches, and the shared libraries of the interpreter and its extension modules.
 copy_host_python() {
@@ -177,9 +185,7 @@ else
   cp -a /usr/share/R "$root/usr/share/R"
   cp -a /etc/R "$root/etc/R"
   # R runs tools by absolute path (/usr/bin/which for Sys.which): busybox's applets there too; the C.UTF-8 locale.
-  for applet in $("$BUSYBOX_BIN" --list); do
-    [ -e "$root/usr/bin/$applet" ] || ln -s /bin/busybox "$root/usr/bin/$applet"
-  done
+  busybox_usr_bin "$root"
   [ -d /usr/lib/locale/C.utf8 ] && mkdir -p "$root/usr/lib/locale" && cp -a /usr/lib/locale/C.utf8 "$root/usr/lib/locale/"
   # IRkernel and reticulate with their dependencies (Depends, Imports, LinkingTo), where R finds them.
   Rscript -e 'ip <- installed.packages(); deps <- tools::package_dependencies(c("IRkernel", "reticulate"), db = ip, recursive = TRUE, which = c("Depends", "Imports", "LinkingTo")); p <- unique(c("IRkernel", "reticulate", unlist(deps))); p <- p[p %in% rownames(ip)]; cat(file.path(ip[p, "LibPath"], p), sep = "\n")' |
@@ -232,6 +238,68 @@ PYTHON
     docker rmi "$R_IMAGE" >/dev/null
     echo "[images] $R_IMAGE does not work (see above): removed" >&2
     exit 1
+  fi
+fi
+
+# berth-test/orchest-base-kernel-javascript:1 — a stand-in for Orchest's orchest/base-kernel-javascript:
+# busybox, the host's python3 (Berth's kernel host) and the Node.js that runs this script's npm, with
+# the JavaScript Jupyter kernel tslab from the npm registry (its zeromq ships prebuilt N-API addons in
+# the npm package, so nothing is compiled or downloaded elsewhere). Skipped, with a notice, when
+# node/npm are missing or npm cannot install tslab.
+JS_IMAGE="${BERTH_TEST_JS_IMAGE:-berth-test/orchest-base-kernel-javascript:1}"
+HOST_NODE="$(command -v node || true)"
+if has_image "$JS_IMAGE"; then
+  echo "[images] $JS_IMAGE present"
+elif [ -z "$HOST_NODE" ] || ! command -v npm >/dev/null; then
+  echo "[images] NOTICE: not building $JS_IMAGE: needs node and npm"
+else
+  root="$work/javascript"
+  make_busybox_root "$root"
+  copy_host_python "$root"
+  copy_with_libs "$root" "$(readlink -f "$HOST_NODE")"
+  mkdir -p "$root/usr/local/bin"
+  ln -sf "$(readlink -f "$HOST_NODE")" "$root/usr/local/bin/node"
+  busybox_usr_bin "$root" # npm's commands start with #!/usr/bin/env node
+  # No install scripts (zeromq's would only check its prebuilt addon); the command linked by hand.
+  if ! npm install --global --prefix "$root/usr/local" --no-audit --no-fund --ignore-scripts --prefer-offline tslab@1 >"$work/npm.log" 2>&1 ||
+    ! ln -sf ../lib/node_modules/tslab/bin/tslab "$root/usr/local/bin/tslab"; then
+    echo "[images] NOTICE: not building $JS_IMAGE: npm could not install tslab:"
+    tail -5 "$work/npm.log"
+  else
+    echo "[images] importing $JS_IMAGE"
+    tar -C "$root" -c . | docker import \
+      --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+      --change 'CMD ["node"]' - "$JS_IMAGE" >/dev/null
+    # tslab's kernel starts as its kernelspec starts it and listens on its heartbeat port; python3 runs.
+    if ! docker run --rm -i "$JS_IMAGE" python3 - <<'PYTHON'
+import json, socket, subprocess, time
+ports = {}
+for name in ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port"):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        ports[name] = s.getsockname()[1]
+with open("/tmp/kernel.json", "w") as f:
+    json.dump(dict(ports, ip="127.0.0.1", key="k", transport="tcp", signature_scheme="hmac-sha256"), f)
+kernel = subprocess.Popen(["tslab", "kernel", "--config-path", "/tmp/kernel.json", "--js"])
+for _ in range(600):
+    try:
+        socket.create_connection(("127.0.0.1", ports["hb_port"]), 1).close()
+        break
+    except OSError:
+        if kernel.poll() is not None:
+            raise SystemExit("tslab exited")
+        time.sleep(0.1)
+else:
+    raise SystemExit("tslab did not listen on its heartbeat port")
+kernel.terminate()
+kernel.wait()
+print("[images] tslab listens in the JavaScript image", flush=True)
+PYTHON
+    then
+      docker rmi "$JS_IMAGE" >/dev/null
+      echo "[images] $JS_IMAGE does not work (see above): removed" >&2
+      exit 1
+    fi
   fi
 fi
 

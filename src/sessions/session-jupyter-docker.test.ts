@@ -80,18 +80,23 @@ describe('planDockerJupyter (files only; no engine)', () => {
     assert.deepEqual([host.env.ORCHEST_PROJECT_DIR, host.env.ORCHEST_DATA_DIR], ['/project-dir', '/data']);
   });
 
-  it('says why a Julia or JavaScript environment has no kernel, and the session still starts with the others', async () => {
+  it('says why a Julia environment has no kernel, and the session still starts with the others', async () => {
     progress.length = 0;
     const home = join(root, 'home');
-    const plan = await planDockerJupyter(loadConfig({ PATH: '/usr/bin:/bin', BERTH_HOME: home, BERTH_JUPYTER_IMAGE: 'jup:1' }), input);
+    const config = loadConfig({ PATH: '/usr/bin:/bin', BERTH_HOME: home, BERTH_JUPYTER_IMAGE: 'jup:1' });
+    const plan = await planDockerJupyter(config, input);
     assert.ok(!('skipped' in plan));
     const kernels = readdirSync(join(home, 'sessions', 's1', 'jupyter', 'data', 'kernels')).sort();
-    assert.deepEqual(kernels, [`orchest-kernel-${PY}`, `orchest-kernel-${R}`]);
-    for (const [name, label] of [['Julia Env', 'Julia'], ['JS Env', 'JavaScript']]) {
-      const line = progress.find((l) => l.includes(`"${name}" has no kernel`));
-      assert.ok(line, progress.join('\n'));
-      assert.match(line, new RegExp(`^jupyter: environment "${name}" has no kernel: kernels of ${label} environments do not run in Docker sessions yet \\(Python and R only\\)`));
-    }
+    assert.deepEqual(kernels, [PY, R, JL, JS].filter((e) => e !== JL).map((e) => `orchest-kernel-${e}`).sort());
+    assert.deepEqual(progress.filter((l) => l.includes('has no kernel')), [
+      'jupyter: environment "Julia Env" has no kernel: kernels of Julia environments do not run in Docker sessions yet (Python, R and JavaScript only); '
+      + "on the process runtime it uses this host's Julia kernel — install IJulia (in Julia: using Pkg; Pkg.add(\"IJulia\"))",
+    ]);
     assert.equal(dockerKernelHostImage(home, 's1', JL), null, 'no kernel host for it');
+    // JavaScript: tslab's kernel, else IJavascript's (Orchest's image), interrupted by signal.
+    const js = dockerKernelHostSpec(config, input, JS, dockerKernelHostImage(home, 's1', JS)!);
+    assert.deepEqual(js.command.slice(4, 6), ['sh', '-c']);
+    assert.match(js.command[6]!, /exec tslab kernel --config-path "\$0" --js; fi; exec ijskernel/);
+    assert.equal(js.command[7], '{connection_file}');
   });
 });
