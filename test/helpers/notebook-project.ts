@@ -6,14 +6,16 @@ import { REPO } from './berth-cli.ts';
 const STEP_A = '00000000-0000-4000-8000-000000000001';
 const STEP_B = '00000000-0000-4000-8000-000000000002';
 
-const STEP_C = '00000000-0000-4000-8000-000000000003';
+/** Environments of other languages: their name, notebook and kernelspec language. */
+const LANGUAGE_ENVS = { r: { name: 'My R Env', file: 'r.ipynb', language: 'R', kernel: 'ir' }, javascript: { name: 'My JS Env', file: 'js.ipynb', language: 'javascript', kernel: 'javascript' } } as const;
 
 /**
  * A project for the Jupyter tests: pipeline p.orchest with step A (a.py outputs {"answer": 42} as "x")
  * and step B, the notebook b.ipynb on environment `env` (kernel orchest-kernel-<env>, display name "My Env");
- * with `rEnv`, also the R environment "My R Env" (language "r") and step C, the notebook r.ipynb on it, after A.
+ * per `languageEnvs` entry also an environment of that language ("My R Env", "My JS Env") and a step
+ * after A, its notebook (r.ipynb, js.ipynb) on it.
  */
-export function notebookProjectFiles(opts: { pipelineUuid: string; env: string; baseImage: string; rEnv?: { uuid: string; baseImage: string } }): Record<string, string> {
+export function notebookProjectFiles(opts: { pipelineUuid: string; env: string; baseImage: string; languageEnvs?: Array<{ uuid: string; language: keyof typeof LANGUAGE_ENVS; baseImage: string }> }): Record<string, string> {
   const step = (uuid: string, title: string, file: string, environment: string, parents: string[], x: number) => ({
     uuid, title, file_path: file, environment, incoming_connections: parents, parameters: {}, kernel: { name: 'python', display_name: 'Python 3' }, meta_data: { position: [x, 0], hidden: false },
   });
@@ -27,11 +29,12 @@ export function notebookProjectFiles(opts: { pipelineUuid: string; env: string; 
     'b.ipynb': JSON.stringify(notebook),
     [`.orchest/environments/${opts.env}/properties.json`]: JSON.stringify({ name: 'My Env', base_image: opts.baseImage, language: 'python' }),
   };
-  if (opts.rEnv) {
-    const r = opts.rEnv.uuid;
-    pipeline.steps[STEP_C] = { ...step(STEP_C, 'C', 'r.ipynb', r, [STEP_A], 2), kernel: { name: 'ir', display_name: 'R' } };
-    files['r.ipynb'] = JSON.stringify({ ...notebook, metadata: { kernelspec: { name: `orchest-kernel-${r}`, display_name: 'My R Env', language: 'R' } } });
-    files[`.orchest/environments/${r}/properties.json`] = JSON.stringify({ name: 'My R Env', base_image: opts.rEnv.baseImage, language: 'r' });
+  for (const [i, env] of (opts.languageEnvs ?? []).entries()) {
+    const { name, file, language, kernel } = LANGUAGE_ENVS[env.language];
+    const uuid = `00000000-0000-4000-8000-00000000001${i}`;
+    pipeline.steps[uuid] = { ...step(uuid, `${language} ${i}`, file, env.uuid, [STEP_A], 2 + i), kernel: { name: kernel, display_name: language } };
+    files[file] = JSON.stringify({ ...notebook, metadata: { kernelspec: { name: `orchest-kernel-${env.uuid}`, display_name: name, language } } });
+    files[`.orchest/environments/${env.uuid}/properties.json`] = JSON.stringify({ name, base_image: env.baseImage, language: env.language });
   }
   return { 'p.orchest': JSON.stringify(pipeline), ...files };
 }
