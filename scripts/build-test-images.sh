@@ -163,6 +163,38 @@ copy_with_libs() {
   return 0
 }
 
+# Whether a Jupyter kernel starts in IMAGE from ARGV (`{connection_file}` replaced by a connection file
+# on loopback) and listens on its heartbeat port within a minute; the check runs on the image's python3
+# (which Berth's kernel host needs there too).
+kernel_listens() {
+  local image="$1"; shift
+  docker run --rm -i "$image" python3 - "$@" <<'PYTHON'
+import json, socket, subprocess, sys, time
+ports = {}
+for name in ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port"):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        ports[name] = s.getsockname()[1]
+with open("/tmp/kernel.json", "w") as f:
+    json.dump(dict(ports, ip="127.0.0.1", key="k", transport="tcp", signature_scheme="hmac-sha256"), f)
+argv = ["/tmp/kernel.json" if a == "{connection_file}" else a for a in sys.argv[1:]]
+kernel = subprocess.Popen(argv)
+for _ in range(600):
+    try:
+        socket.create_connection(("127.0.0.1", ports["hb_port"]), 1).close()
+        break
+    except OSError:
+        if kernel.poll() is not None:
+            raise SystemExit(f"{argv[0]} exited")
+        time.sleep(0.1)
+else:
+    raise SystemExit(f"{argv[0]} did not listen on its heartbeat port")
+kernel.terminate()
+kernel.wait()
+print(f"[images] {argv[0]}'s kernel listens", flush=True)
+PYTHON
+}
+
 # berth-test/orchest-base-kernel-r:1 — a stand-in for Orchest's orchest/base-kernel-r (jupyter's
 # r-notebook: R, IRkernel, and a Python) made from this machine's files (no registry): busybox, bash,
 # the host's python3 (standard library; Berth's kernel host is Python) and Debian's R (r-base-core:
@@ -207,34 +239,9 @@ else
   tar -C "$root" -c . | docker import \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     --change 'ENV LANG=C.UTF-8' --change 'CMD ["R"]' - "$R_IMAGE" >/dev/null
-  # IRkernel starts as Jupyter starts it (R --slave -e 'IRkernel::main()' --args <connection file>) and
-  # listens on its heartbeat port; reticulate imports from python3, which runs (the kernel host).
-  if ! docker run --rm -i "$R_IMAGE" python3 - <<'PYTHON'
-import json, socket, subprocess, time
-ports = {}
-for name in ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port"):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        ports[name] = s.getsockname()[1]
-with open("/tmp/kernel.json", "w") as f:
-    json.dump(dict(ports, ip="127.0.0.1", key="k", transport="tcp", signature_scheme="hmac-sha256"), f)
-subprocess.run(["R", "--slave", "-e", "library(IRkernel); invisible(reticulate::import('json'))"], check=True)
-kernel = subprocess.Popen(["R", "--slave", "-e", "IRkernel::main()", "--args", "/tmp/kernel.json"])
-for _ in range(600):
-    try:
-        socket.create_connection(("127.0.0.1", ports["hb_port"]), 1).close()
-        break
-    except OSError:
-        if kernel.poll() is not None:
-            raise SystemExit("IRkernel exited")
-        time.sleep(0.1)
-else:
-    raise SystemExit("IRkernel did not listen on its heartbeat port")
-kernel.terminate()
-kernel.wait()
-print("[images] IRkernel listens in the R image", flush=True)
-PYTHON
-  then
+  # IRkernel starts as Jupyter starts it (its kernel.json's argv) and listens; reticulate imports from python3.
+  if ! docker run --rm "$R_IMAGE" R --slave -e "library(IRkernel); invisible(reticulate::import('json'))" ||
+    ! kernel_listens "$R_IMAGE" R --slave -e 'IRkernel::main()' --args '{connection_file}'; then
     docker rmi "$R_IMAGE" >/dev/null
     echo "[images] $R_IMAGE does not work (see above): removed" >&2
     exit 1
@@ -270,32 +277,8 @@ else
     tar -C "$root" -c . | docker import \
       --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
       --change 'CMD ["node"]' - "$JS_IMAGE" >/dev/null
-    # tslab's kernel starts as its kernelspec starts it and listens on its heartbeat port; python3 runs.
-    if ! docker run --rm -i "$JS_IMAGE" python3 - <<'PYTHON'
-import json, socket, subprocess, time
-ports = {}
-for name in ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port"):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        ports[name] = s.getsockname()[1]
-with open("/tmp/kernel.json", "w") as f:
-    json.dump(dict(ports, ip="127.0.0.1", key="k", transport="tcp", signature_scheme="hmac-sha256"), f)
-kernel = subprocess.Popen(["tslab", "kernel", "--config-path", "/tmp/kernel.json", "--js"])
-for _ in range(600):
-    try:
-        socket.create_connection(("127.0.0.1", ports["hb_port"]), 1).close()
-        break
-    except OSError:
-        if kernel.poll() is not None:
-            raise SystemExit("tslab exited")
-        time.sleep(0.1)
-else:
-    raise SystemExit("tslab did not listen on its heartbeat port")
-kernel.terminate()
-kernel.wait()
-print("[images] tslab listens in the JavaScript image", flush=True)
-PYTHON
-    then
+    # tslab's kernel starts as its kernelspec starts it and listens.
+    if ! kernel_listens "$JS_IMAGE" tslab kernel --config-path '{connection_file}' --js; then
       docker rmi "$JS_IMAGE" >/dev/null
       echo "[images] $JS_IMAGE does not work (see above): removed" >&2
       exit 1

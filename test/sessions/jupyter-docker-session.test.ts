@@ -131,11 +131,20 @@ if (ctx.available) {
       assert.ok(ws instanceof WebSocket, `handshake answered ${String(ws)}`);
       return { id, ws };
     };
-    /** The environment's kernel host container (it must run), inspected. */
-    const kernelHostOf = async (env: string) => {
+    /**
+     * Runs `code`, which prints the hostname and then words, on the kernel; asserts that the hostname is
+     * the environment's kernel host container (of the environment's image); returns the words.
+     */
+    const wordsFromKernelHost = async (env: string, ws: WebSocket, code: string) => {
+      const out = await execute(ws, code);
+      assert.equal(out.error, null, out.stdout);
+      const [host, ...words] = out.stdout.trim().split(' ');
       const found = await containers([`berth.owner.session=${session.uuid}`, `berth.owner.service=berth-kernels-${env}`]);
       assert.equal(found.length, 1, "the environment's kernel container runs");
-      return ctx.docker.getContainer(found[0]!.Id).inspect();
+      const info = await ctx.docker.getContainer(found[0]!.Id).inspect();
+      assert.equal(host, info.Config.Hostname, "the kernel runs in the environment's container");
+      assert.match(info.Config.Image, new RegExp(`^berth-env/${env}:`));
+      return words;
     };
     const kernelspec = async (env: string) => {
       const specs = ((await (await t.api('GET', `${session.jupyter!.url}api/kernelspecs`, { token: alpha })).json()) as { kernelspecs: Record<string, { spec: { display_name: string; language: string } }> }).kernelspecs;
@@ -147,13 +156,8 @@ if (ctx.available) {
       assert.deepEqual(await kernelspec(R_ENV), ['My R Env', 'r'], 'the R environment has its kernelspec');
       const { id, ws } = await openKernel(R_ENV, 'r.ipynb');
       try {
-        const out = await execute(ws, 'cat(Sys.info()[["nodename"]]); cat("", file.exists("/data"), file.exists("/project-dir/p.orchest"), Sys.getenv("ORCHEST_PROJECT_UUID") != "", R.version$language, "\\n")');
-        assert.equal(out.error, null, out.stdout);
-        const [host, ...rest] = out.stdout.trim().split(' ');
-        const info = await kernelHostOf(R_ENV);
-        assert.equal(host, info.Config.Hostname, "the R kernel runs in the R environment's container");
-        assert.match(info.Config.Image, new RegExp(`^berth-env/${R_ENV}:`));
-        assert.deepEqual(rest, ['TRUE', 'TRUE', 'TRUE', 'R']);
+        const words = await wordsFromKernelHost(R_ENV, ws, 'cat(Sys.info()[["nodename"]]); cat("", file.exists("/data"), file.exists("/project-dir/p.orchest"), Sys.getenv("ORCHEST_PROJECT_UUID") != "", R.version$language, "\\n")');
+        assert.deepEqual(words, ['TRUE', 'TRUE', 'TRUE', 'R']);
         // Orchest's R notebooks reached the SDK through reticulate: the notebook's step (after A) sees A's output.
         const sdk = await execute(ws, 'orchest <- reticulate::import("orchest"); cat(orchest$get_inputs()$x$answer)');
         assert.deepEqual([sdk.error, sdk.stdout], [null, '42']);
@@ -176,13 +180,8 @@ if (ctx.available) {
       assert.deepEqual(await kernelspec(JS_ENV), ['My JS Env', 'javascript'], 'the JavaScript environment has its kernelspec');
       const { ws } = await openKernel(JS_ENV, 'js.ipynb');
       try {
-        const out = await execute(ws, 'const fs = require("fs");\nconsole.log(require("os").hostname(), fs.existsSync("/data"), fs.existsSync("/project-dir/p.orchest"), process.env.ORCHEST_PROJECT_UUID !== undefined)');
-        assert.equal(out.error, null, out.stdout);
-        const [host, ...rest] = out.stdout.trim().split(' ');
-        const info = await kernelHostOf(JS_ENV);
-        assert.equal(host, info.Config.Hostname, "the JavaScript kernel runs in the JavaScript environment's container");
-        assert.match(info.Config.Image, new RegExp(`^berth-env/${JS_ENV}:`));
-        assert.deepEqual(rest, ['true', 'true', 'true']);
+        const words = await wordsFromKernelHost(JS_ENV, ws, 'const fs = require("fs");\nconsole.log(require("os").hostname(), fs.existsSync("/data"), fs.existsSync("/project-dir/p.orchest"), process.env.ORCHEST_PROJECT_UUID !== undefined)');
+        assert.deepEqual(words, ['true', 'true', 'true']);
       } finally {
         ws.close();
       }
