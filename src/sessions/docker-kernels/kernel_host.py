@@ -63,6 +63,7 @@ def main():
         except OSError:
             present = set()
         wanted = {n for n in present if n.startswith("kernel-") and n.endswith(".json")}
+        running = set(kernels)  # an interrupt asked before a kernel started is not passed on to it
         if kernels or wanted:
             idle_since = time.monotonic()
         elif linger is not None and time.monotonic() - idle_since >= linger:
@@ -77,7 +78,7 @@ def main():
                 print(f"[berth kernel host] cannot start {name}: {e}", flush=True)
                 open(os.path.join(requests, name + ".exited"), "w").close()
         for name, proc in list(kernels.items()):
-            if name + ".interrupt" in present:
+            if name + ".interrupt" in present and name in running:
                 try:
                     os.remove(os.path.join(requests, name + ".interrupt"))
                 except OSError:
@@ -94,8 +95,10 @@ def main():
                 if name in wanted:
                     open(os.path.join(requests, name + ".exited"), "w").close()
         for name in present:
-            marker = next((m for m in (".exited", ".interrupt") if name.endswith(m)), None)
-            if marker and name[: -len(marker)] not in wanted:
+            # Markers of requests gone; an interrupt of a kernel not running (nothing to interrupt).
+            stale = (name.endswith(".exited") and name[: -len(".exited")] not in wanted) or (
+                name.endswith(".interrupt") and name[: -len(".interrupt")] not in running)
+            if stale:
                 try:
                     os.remove(os.path.join(requests, name))
                 except OSError:
