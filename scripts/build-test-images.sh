@@ -49,6 +49,33 @@ copy_host_file() {
   cp -L "$file" "$root$file"
 }
 
+# busybox's applets in /usr/bin too, for programs that run tools by that path (/usr/bin/env, /usr/bin/which).
+busybox_usr_bin() {
+  local root="$1" applet
+  for applet in $("$BUSYBOX_BIN" --list); do
+    [ -e "$root/usr/bin/$applet" ] || ln -s /bin/busybox "$root/usr/bin/$applet"
+  done
+}
+
+# The host's python3 in the root: the interpreter (python3, python), its standard library without
+# tests and caches, and the shared libraries of the interpreter and its extension modules.
+copy_host_python() {
+  local root="$1" stdlib libs
+  stdlib="$("$HOST_PYTHON" -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')"
+  copy_host_file "$root" "$HOST_PYTHON"
+  ln -sf "$HOST_PYTHON" "$root/usr/bin/python3"
+  ln -sf "$HOST_PYTHON" "$root/usr/bin/python"
+  mkdir -p "$root$stdlib"
+  tar -C "$stdlib" --exclude=./test --exclude='__pycache__' --exclude=./site-packages --exclude=./dist-packages -c . | tar -C "$root$stdlib" -x
+  libs="$( { ldd "$HOST_PYTHON"; find "$root$stdlib/lib-dynload" -name '*.so' -exec ldd {} \; ; } 2>/dev/null |
+    awk '/=> \// { print $3 } /^\t\/.*ld-linux/ { print $1 }' | sort -u)"
+  for lib in $libs; do copy_host_file "$root" "$lib"; done
+  for loader in /lib64/ld-linux-x86-64.so.2 /lib/ld-linux-aarch64.so.1; do
+    [ -e "$loader" ] && copy_host_file "$root" "$loader"
+  done
+  return 0
+}
+
 if has_image "$BUSYBOX_IMAGE"; then
   echo "[images] $BUSYBOX_IMAGE present"
 else
@@ -62,21 +89,7 @@ else
   root="$work/python"
   make_busybox_root "$root"
   version="$("$HOST_PYTHON" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')"
-  stdlib="$("$HOST_PYTHON" -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')"
-  copy_host_file "$root" "$HOST_PYTHON"
-  ln -sf "$HOST_PYTHON" "$root/usr/bin/python3"
-  ln -sf "$HOST_PYTHON" "$root/usr/bin/python"
-  mkdir -p "$root$stdlib"
-  # The standard library without its test suite and caches.
-  tar -C "$stdlib" --exclude=./test --exclude='__pycache__' --exclude=./site-packages --exclude=./dist-packages -c . | tar -C "$root$stdlib" -x
-  # Shared libraries of the interpreter and of its extension modules (ldd resolves them on this host).
-  libs="$( { ldd "$HOST_PYTHON"; find "$root$stdlib/lib-dynload" -name '*.so' -exec ldd {} \; ; } 2>/dev/null |
-    awk '/=> \// { print $3 } /^\t\/.*ld-linux/ { print $1 }' | sort -u)"
-  for lib in $libs; do copy_host_file "$root" "$lib"; done
-  # The dynamic loader is found by its absolute path, which may be a symlink into /lib.
-  for loader in /lib64/ld-linux-x86-64.so.2 /lib/ld-linux-aarch64.so.1; do
-    [ -e "$loader" ] && copy_host_file "$root" "$loader"
-  done
+  copy_host_python "$root"
   "$HOST_PYTHON" -c 'pass' # fails the script early when the host interpreter itself is broken
   import_root "$root" "$PYTHON_IMAGE"
   docker run --rm "$PYTHON_IMAGE" python3 -c "import json, sqlite3, ssl; print('[images] $PYTHON_IMAGE runs python', '$version')"
@@ -149,6 +162,129 @@ copy_with_libs() {
   done
   return 0
 }
+
+# Whether a Jupyter kernel starts in IMAGE from ARGV (`{connection_file}` replaced by a connection file
+# on loopback) and listens on its heartbeat port within a minute; the check runs on the image's python3
+# (which Berth's kernel host needs there too).
+kernel_listens() {
+  local image="$1"; shift
+  docker run --rm -i "$image" python3 - "$@" <<'PYTHON'
+import json, socket, subprocess, sys, time
+ports = {}
+for name in ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port"):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        ports[name] = s.getsockname()[1]
+with open("/tmp/kernel.json", "w") as f:
+    json.dump(dict(ports, ip="127.0.0.1", key="k", transport="tcp", signature_scheme="hmac-sha256"), f)
+argv = ["/tmp/kernel.json" if a == "{connection_file}" else a for a in sys.argv[1:]]
+kernel = subprocess.Popen(argv)
+for _ in range(600):
+    try:
+        socket.create_connection(("127.0.0.1", ports["hb_port"]), 1).close()
+        break
+    except OSError:
+        if kernel.poll() is not None:
+            raise SystemExit(f"{argv[0]} exited")
+        time.sleep(0.1)
+else:
+    raise SystemExit(f"{argv[0]} did not listen on its heartbeat port")
+kernel.terminate()
+kernel.wait()
+print(f"[images] {argv[0]}'s kernel listens", flush=True)
+PYTHON
+}
+
+# berth-test/orchest-base-kernel-r:1 — a stand-in for Orchest's orchest/base-kernel-r (jupyter's
+# r-notebook: R, IRkernel, and a Python) made from this machine's files (no registry): busybox, bash,
+# the host's python3 (standard library; Berth's kernel host is Python) and Debian's R (r-base-core:
+# /usr/lib/R with its base and recommended library, /usr/share/R, /etc/R), of the site library only
+# IRkernel (r-cran-irkernel) and reticulate (r-cran-reticulate, Orchest's R path to the Python SDK)
+# with what they need, and the shared libraries ldd resolves. Skipped, with a notice, when R or
+# IRkernel is not installed.
+R_IMAGE="${BERTH_TEST_R_IMAGE:-berth-test/orchest-base-kernel-r:1}"
+if has_image "$R_IMAGE"; then
+  echo "[images] $R_IMAGE present"
+elif [ ! -x /usr/lib/R/bin/exec/R ] || ! Rscript -e 'library(IRkernel); library(reticulate)' >/dev/null 2>&1 || [ ! -x /bin/bash ]; then
+  echo "[images] NOTICE: not building $R_IMAGE: needs r-base-core, r-cran-irkernel and r-cran-reticulate"
+else
+  root="$work/r"
+  make_busybox_root "$root"
+  copy_host_python "$root"
+  mkdir -p "$root/usr/lib/R/site-library" "$root/usr/share" "$root/etc"
+  # R itself without the site library, whose packages are chosen below (symlinks into /etc/R and /usr/share/R kept).
+  tar -C /usr/lib/R --exclude=./site-library -c . | tar -C "$root/usr/lib/R" -x
+  cp -a /usr/share/R "$root/usr/share/R"
+  cp -a /etc/R "$root/etc/R"
+  # R runs tools by absolute path (/usr/bin/which for Sys.which): busybox's applets there too; the C.UTF-8 locale.
+  busybox_usr_bin "$root"
+  [ -d /usr/lib/locale/C.utf8 ] && mkdir -p "$root/usr/lib/locale" && cp -a /usr/lib/locale/C.utf8 "$root/usr/lib/locale/"
+  # IRkernel and reticulate with their dependencies (Depends, Imports, LinkingTo), where R finds them.
+  Rscript -e 'ip <- installed.packages(); deps <- tools::package_dependencies(c("IRkernel", "reticulate"), db = ip, recursive = TRUE, which = c("Depends", "Imports", "LinkingTo")); p <- unique(c("IRkernel", "reticulate", unlist(deps))); p <- p[p %in% rownames(ip)]; cat(file.path(ip[p, "LibPath"], p), sep = "\n")' |
+    while read -r pkg; do
+      case "$pkg" in /usr/lib/R/library/*) ;; *) mkdir -p "$root$(dirname "$pkg")"; cp -a "$pkg" "$root$pkg" ;; esac
+    done
+  # bash (R's front end is a bash script), R's binary, and every shared object of R and of those packages.
+  copy_with_libs "$root" /bin/bash /usr/lib/R/bin/exec/R $(find "$root/usr/lib/R" "$root/usr/local/lib/R" -name '*.so' -type f 2>/dev/null | sed "s#^$root##")
+  ln -sf /bin/bash "$root/usr/bin/bash"
+  for program in /usr/bin/R /usr/bin/Rscript; do copy_host_file "$root" "$program"; done
+  # reticulate loads the interpreter's shared library through the stdlib's config folder (a link that
+  # the stdlib copy leaves dangling): the host's file in its place, with the libraries it needs.
+  for link in $(find "$root/usr/lib/python3"* -path '*/config-*' -name 'libpython*.so*' -type l); do
+    [ -e "$link" ] || { rm "$link"; copy_with_libs "$root" "${link#"$root"}"; }
+  done
+  cp -a /etc/ld.so.conf /etc/ld.so.conf.d "$root/etc/" 2>/dev/null || true
+  cp /etc/ld.so.cache "$root/etc/ld.so.cache"
+  echo "[images] importing $R_IMAGE"
+  tar -C "$root" -c . | docker import \
+    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    --change 'ENV LANG=C.UTF-8' --change 'CMD ["R"]' - "$R_IMAGE" >/dev/null
+  # IRkernel starts as Jupyter starts it (its kernel.json's argv) and listens; reticulate imports from python3.
+  if ! docker run --rm "$R_IMAGE" R --slave -e "library(IRkernel); invisible(reticulate::import('json'))" ||
+    ! kernel_listens "$R_IMAGE" R --slave -e 'IRkernel::main()' --args '{connection_file}'; then
+    docker rmi "$R_IMAGE" >/dev/null
+    echo "[images] $R_IMAGE does not work (see above): removed" >&2
+    exit 1
+  fi
+fi
+
+# berth-test/orchest-base-kernel-javascript:1 — a stand-in for Orchest's orchest/base-kernel-javascript:
+# busybox, the host's python3 (Berth's kernel host) and the Node.js that runs this script's npm, with
+# the JavaScript Jupyter kernel tslab from the npm registry (its zeromq ships prebuilt N-API addons in
+# the npm package, so nothing is compiled or downloaded elsewhere). Skipped, with a notice, when
+# node/npm are missing or npm cannot install tslab.
+JS_IMAGE="${BERTH_TEST_JS_IMAGE:-berth-test/orchest-base-kernel-javascript:1}"
+HOST_NODE="$(command -v node || true)"
+if has_image "$JS_IMAGE"; then
+  echo "[images] $JS_IMAGE present"
+elif [ -z "$HOST_NODE" ] || ! command -v npm >/dev/null; then
+  echo "[images] NOTICE: not building $JS_IMAGE: needs node and npm"
+else
+  root="$work/javascript"
+  make_busybox_root "$root"
+  copy_host_python "$root"
+  copy_with_libs "$root" "$(readlink -f "$HOST_NODE")"
+  mkdir -p "$root/usr/local/bin"
+  ln -sf "$(readlink -f "$HOST_NODE")" "$root/usr/local/bin/node"
+  busybox_usr_bin "$root" # npm's commands start with #!/usr/bin/env node
+  # No install scripts (zeromq's would only check its prebuilt addon); the command linked by hand.
+  if ! npm install --global --prefix "$root/usr/local" --no-audit --no-fund --ignore-scripts --prefer-offline tslab@1 >"$work/npm.log" 2>&1 ||
+    ! ln -sf ../lib/node_modules/tslab/bin/tslab "$root/usr/local/bin/tslab"; then
+    echo "[images] NOTICE: not building $JS_IMAGE: npm could not install tslab:"
+    tail -5 "$work/npm.log"
+  else
+    echo "[images] importing $JS_IMAGE"
+    tar -C "$root" -c . | docker import \
+      --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+      --change 'CMD ["node"]' - "$JS_IMAGE" >/dev/null
+    # tslab's kernel starts as its kernelspec starts it and listens.
+    if ! kernel_listens "$JS_IMAGE" tslab kernel --config-path '{connection_file}' --js; then
+      docker rmi "$JS_IMAGE" >/dev/null
+      echo "[images] $JS_IMAGE does not work (see above): removed" >&2
+      exit 1
+    fi
+  fi
+fi
 
 # berth-test/redis:1 — a stand-in for Docker Hub's `redis` made from Debian's redis-server: the server
 # on 6379 for other containers (protected mode off, as the official image has it), with a HEALTHCHECK

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -8,12 +8,14 @@ import { dockerKernelHostImage, dockerKernelHostSpec, KERNEL_HOST_LINGER_SECONDS
 
 const PY = 'eeeeeeee-1111-4111-8111-000000000001';
 const R = 'eeeeeeee-1111-4111-8111-000000000002';
+const JL = 'eeeeeeee-1111-4111-8111-000000000003';
+const JS = 'eeeeeeee-1111-4111-8111-000000000004';
 
 describe('planDockerJupyter (files only; no engine)', () => {
   const root = mkdtempSync(join(tmpdir(), 'berth-jupyter-docker-'));
   after(() => rmSync(root, { recursive: true, force: true }));
   const project = join(root, 'proj');
-  for (const [uuid, name, language] of [[PY, 'Py Env', 'python'], [R, 'R Env', 'r']] as const) {
+  for (const [uuid, name, language] of [[PY, 'Py Env', 'python'], [R, 'R Env', 'r'], [JL, 'Julia Env', 'julia'], [JS, 'JS Env', 'javascript']] as const) {
     mkdirSync(join(project, '.orchest', 'environments', uuid), { recursive: true });
     writeFileSync(join(project, '.orchest', 'environments', uuid, 'properties.json'), JSON.stringify({ name, base_image: 'base', language }));
   }
@@ -47,7 +49,6 @@ describe('planDockerJupyter (files only; no engine)', () => {
     assert.ok(!plan.spec.command.join(' ').includes(plan.spec.env.JUPYTER_TOKEN!), 'the token is not on the command line');
     assert.deepEqual(plan.spec.command.filter((a) => a.includes('cull')), ['--MappingKernelManager.cull_idle_timeout=600', '--MappingKernelManager.cull_interval=60', '--MappingKernelManager.cull_connected=False']);
     // The kernel host of an environment starts when Jupyter asks for a kernel: from the image the kernelspec records.
-    assert.equal(dockerKernelHostImage(home, 's1', R), null, 'Python environments only');
     const image = dockerKernelHostImage(home, 's1', PY);
     assert.equal(image, `berth-env/${PY}:h`);
     const host = dockerKernelHostSpec(config, input, PY, image!);
@@ -61,6 +62,41 @@ describe('planDockerJupyter (files only; no engine)', () => {
     assert.deepEqual(spec.argv, ['python3', '/berth-kernel-bin/kernel_relay.py', '{connection_file}', `berth-kernels-${PY}`, `/berth-jupyter/kernels/${PY}`]);
     assert.equal(spec.display_name, 'Py Env');
     assert.equal(spec.interrupt_mode, 'message');
-    assert.ok(progress.some((l) => l.includes('"R Env" has no kernel')), progress.join('\n'));
+  });
+
+  it('gives an R environment a kernelspec whose kernel host runs IRkernel (interrupted by signal through the relay)', async () => {
+    const home = join(root, 'home');
+    const config = loadConfig({ PATH: '/usr/bin:/bin', BERTH_HOME: home, BERTH_JUPYTER_IMAGE: 'jup:1' });
+    assert.ok(!('skipped' in (await planDockerJupyter(config, input))));
+    const spec = JSON.parse(readFileSync(join(home, 'sessions', 's1', 'jupyter', 'data', 'kernels', `orchest-kernel-${R}`, 'kernel.json'), 'utf8'));
+    assert.deepEqual([spec.display_name, spec.language, spec.interrupt_mode, spec.argv[1]], ['R Env', 'R', 'signal', '/berth-kernel-bin/kernel_relay.py']);
+    const image = dockerKernelHostImage(home, 's1', R);
+    assert.equal(image, `berth-env/${R}:h`);
+    const host = dockerKernelHostSpec(config, input, R, image!);
+    assert.deepEqual(host.command, [
+      'python3', '/berth-kernel-bin/kernel_host.py', `/berth-jupyter/kernels/${R}`, String(KERNEL_HOST_LINGER_SECONDS),
+      'R', '--slave', '-e', 'IRkernel::main()', '--args', '{connection_file}',
+    ]);
+    assert.deepEqual([host.env.ORCHEST_PROJECT_DIR, host.env.ORCHEST_DATA_DIR], ['/project-dir', '/data']);
+  });
+
+  it('says why a Julia environment has no kernel, and the session still starts with the others', async () => {
+    progress.length = 0;
+    const home = join(root, 'home');
+    const config = loadConfig({ PATH: '/usr/bin:/bin', BERTH_HOME: home, BERTH_JUPYTER_IMAGE: 'jup:1' });
+    const plan = await planDockerJupyter(config, input);
+    assert.ok(!('skipped' in plan));
+    const kernels = readdirSync(join(home, 'sessions', 's1', 'jupyter', 'data', 'kernels')).sort();
+    assert.deepEqual(kernels, [PY, R, JL, JS].filter((e) => e !== JL).map((e) => `orchest-kernel-${e}`).sort());
+    assert.deepEqual(progress.filter((l) => l.includes('has no kernel')), [
+      'jupyter: environment "Julia Env" has no kernel: kernels of Julia environments do not run in Docker sessions yet (Python, R and JavaScript only); '
+      + "on the process runtime it uses this host's Julia kernel — install IJulia (in Julia: using Pkg; Pkg.add(\"IJulia\"))",
+    ]);
+    assert.equal(dockerKernelHostImage(home, 's1', JL), null, 'no kernel host for it');
+    // JavaScript: tslab's kernel, else IJavascript's (Orchest's image), interrupted by signal.
+    const js = dockerKernelHostSpec(config, input, JS, dockerKernelHostImage(home, 's1', JS)!);
+    assert.deepEqual(js.command.slice(4, 6), ['sh', '-c']);
+    assert.match(js.command[6]!, /exec tslab kernel --config-path "\$0" --js; fi; exec ijskernel/);
+    assert.equal(js.command[7], '{connection_file}');
   });
 });

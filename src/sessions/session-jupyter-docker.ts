@@ -9,6 +9,7 @@ import { isBerthError } from '../errors.ts';
 import type { WorkloadSpec } from '../runtimes/driver.ts';
 import { DATA_MOUNT, OUTPUTS_MOUNT, PROJECT_MOUNT, SDK_PYTHON_MOUNT } from '../runs/container-step-runtime.ts';
 import { SDK_PYTHON_DIR } from '../runs/step-sdk-environment.ts';
+import { dockerKernelLanguage } from './docker-kernel-languages.ts';
 import { sessionGitEnv } from './session-git.ts';
 import { environmentKernelName, writeKernelSpecs, type KernelSpecFile } from './jupyter-kernelspecs.ts';
 import { jupyterServiceDefinition, kernelCullArgs, sessionJupyterDir, sessionKernelVariables, type SessionJupyterInput, type SessionJupyterPlan } from './session-jupyter.ts';
@@ -45,8 +46,8 @@ export const KERNEL_HOST_LINGER_SECONDS = 10;
 /**
  * Jupyter in a Docker session (decision 0018): Jupyter Server from BERTH_JUPYTER_IMAGE on the session
  * network (alias berth-jupyter), rooted at /project-dir, port 8888 published on loopback, a token
- * only Berth knows; per Python environment of the project its image (built now) and a relay
- * kernelspec naming it. The environments' kernel host containers (alias berth-kernels-<uuid>) are
+ * only Berth knows; per Python or R environment of the project its image (built now) and a relay
+ * kernelspec naming it (Julia and JavaScript environments get none, and a progress line says why). The environments' kernel host containers (alias berth-kernels-<uuid>) are
  * started when Jupyter asks for a kernel (KernelHostLauncher, decision 0018 amendment), from
  * `dockerKernelHostSpec`. No container gets the Docker socket.
  */
@@ -75,8 +76,9 @@ export async function planDockerJupyter(config: BerthConfig, input: DockerJupyte
       progress(`environment ${env.uuid} has no kernel: ${env.problem}`);
       continue;
     }
-    if (env.language.toLowerCase() !== 'python') {
-      progress(`environment "${env.name}" has no kernel: kernels of ${env.language} environments do not run in Docker sessions yet (Python only)`);
+    const kernel = dockerKernelLanguage(env.language, env.name);
+    if ('problem' in kernel) {
+      progress(kernel.problem);
       continue;
     }
     let envImage: string;
@@ -93,10 +95,10 @@ export async function planDockerJupyter(config: BerthConfig, input: DockerJupyte
       spec: {
         argv: ['python3', posix.join(KERNEL_BIN_MOUNT, 'kernel_relay.py'), '{connection_file}', kernelHostService(env.uuid), kernelRequestsInside(env.uuid)],
         display_name: env.name,
-        language: 'python',
-        // The image is read back when the environment's kernel host starts (dockerKernelHostImage).
-        metadata: { berth: { environment: env.uuid, image: envImage } },
-        interrupt_mode: 'message',
+        language: kernel.specLanguage,
+        // Read back when the environment's kernel host starts (dockerKernelHostImage, dockerKernelHostSpec).
+        metadata: { berth: { environment: env.uuid, image: envImage, language: kernel.language } },
+        interrupt_mode: kernel.interruptMode,
       },
     });
   }
@@ -135,16 +137,20 @@ export async function planDockerJupyter(config: BerthConfig, input: DockerJupyte
 
 /**
  * The kernel host container of one environment of the session (pure but for the project folder's
- * owner): the environment's image on the session network (alias berth-kernels-<uuid>) with the
- * session's mounts and a step's variables, running kernel_host.py on the environment's request
- * folder; it exits once it has had no kernel for KERNEL_HOST_LINGER_SECONDS.
+ * owner and the kernelspec the session's start wrote): the environment's image on the session network
+ * (alias berth-kernels-<uuid>) with the session's mounts and a step's variables, running
+ * kernel_host.py on the environment's request folder with the kernel of the environment's language
+ * (as recorded in its kernelspec: ipykernel, or IRkernel for R); it exits once it has had no kernel
+ * for KERNEL_HOST_LINGER_SECONDS.
  */
 export function dockerKernelHostSpec(config: BerthConfig, input: SessionContainerInput, environmentUuid: string, image: string): WorkloadSpec {
   const shared = sessionContainers(config, input);
   const service = kernelHostService(environmentUuid);
+  const kernel = dockerKernelLanguage(recordedKernelSpec(config.home, input.sessionUuid, environmentUuid)?.language ?? 'python', environmentUuid);
+  const kernelArgv = 'problem' in kernel ? [] : (kernel.argv ?? []);
   return {
     id: sessionServiceWorkloadId(input.sessionUuid, service),
-    command: ['python3', posix.join(KERNEL_BIN_MOUNT, 'kernel_host.py'), kernelRequestsInside(environmentUuid), String(KERNEL_HOST_LINGER_SECONDS)],
+    command: ['python3', posix.join(KERNEL_BIN_MOUNT, 'kernel_host.py'), kernelRequestsInside(environmentUuid), String(KERNEL_HOST_LINGER_SECONDS), ...kernelArgv],
     cwd: PROJECT_MOUNT,
     env: { ...shared.env, JUPYTER_RUNTIME_DIR: posix.join(JUPYTER_MOUNT, 'kernel-runtime'), BERTH_ENVIRONMENT_UUID: environmentUuid },
     labels: { ...shared.labels, service },
@@ -159,10 +165,17 @@ export function dockerKernelHostSpec(config: BerthConfig, input: SessionContaine
 
 /** The image of an environment's kernel host, as the session's start recorded it in the kernelspec; null when the environment has no kernel. */
 export function dockerKernelHostImage(home: string, sessionUuid: string, environmentUuid: string): string | null {
+  return recordedKernelSpec(home, sessionUuid, environmentUuid)?.image ?? null;
+}
+
+/** What the session's start recorded in an environment's kernelspec (`metadata.berth`): its image and language; null when it has none. */
+function recordedKernelSpec(home: string, sessionUuid: string, environmentUuid: string): { image: string; language: string } | null {
   try {
-    const spec = JSON.parse(readFileSync(join(sessionJupyterDir(home, sessionUuid), 'data', 'kernels', environmentKernelName(environmentUuid), 'kernel.json'), 'utf8')) as { metadata?: { berth?: { image?: unknown } } };
-    const image = spec.metadata?.berth?.image;
-    return typeof image === 'string' && image !== '' ? image : null;
+    const spec = JSON.parse(readFileSync(join(sessionJupyterDir(home, sessionUuid), 'data', 'kernels', environmentKernelName(environmentUuid), 'kernel.json'), 'utf8')) as { metadata?: { berth?: { image?: unknown; language?: unknown } } };
+    const { image, language } = spec.metadata?.berth ?? {};
+    if (typeof image !== 'string' || image === '') return null;
+    // Kernelspecs written before R kernels ran in Docker sessions were Python's.
+    return { image, language: typeof language === 'string' ? language : 'python' };
   } catch {
     return null;
   }

@@ -8,6 +8,10 @@ export const PYTHON_IMAGE = 'berth-test/python:1';
 /** Jupyter Server, and Orchest's python base stand-in (with ipykernel) for environments: sessions' Jupyter on Docker. */
 export const JUPYTER_IMAGE = 'berth-test/jupyter:1';
 export const KERNEL_BASE_IMAGE = 'berth-test/orchest-base-kernel-py:2';
+/** Orchest's R base stand-in: R with IRkernel and reticulate, and python3 for Berth's kernel host. */
+export const R_KERNEL_IMAGE = 'berth-test/orchest-base-kernel-r:1';
+/** Orchest's JavaScript base stand-in: Node.js with tslab's kernel, and python3 for Berth's kernel host. */
+export const JS_KERNEL_IMAGE = 'berth-test/orchest-base-kernel-javascript:1';
 
 export type DockerTestContext = { available: true; connection: DockerConnection; docker: Docker } | { available: false };
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { TestServer } from '../helpers/berth-server.ts';
-import { dockerTestContext, JUPYTER_IMAGE, KERNEL_BASE_IMAGE, skipWithoutImages } from '../helpers/docker-test-context.ts';
+import { dockerTestContext, JUPYTER_IMAGE, KERNEL_BASE_IMAGE, JS_KERNEL_IMAGE, R_KERNEL_IMAGE, skipWithoutImages } from '../helpers/docker-test-context.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { execute, openSocket } from '../helpers/jupyter-kernel-socket.ts';
 import { notebookProjectFiles, runFirstStep } from '../helpers/notebook-project.ts';
@@ -14,8 +14,17 @@ import { notebookProjectFiles, runFirstStep } from '../helpers/notebook-project.
 const ENV_BASE_IMAGE = KERNEL_BASE_IMAGE;
 const PYTHON = '/usr/bin/python3';
 const ENV = 'dddddddd-1111-4111-8111-000000000001';
+const R_ENV = 'dddddddd-1111-4111-8111-000000000002';
+const JS_ENV = 'dddddddd-1111-4111-8111-000000000003';
 const ctx = await dockerTestContext('Jupyter in a Docker session');
 const skip = await skipWithoutImages(ctx, [JUPYTER_IMAGE, ENV_BASE_IMAGE]);
+// The R and JavaScript environments (and their cases) only where their images could be built (R and IRkernel installed; tslab from npm).
+const skipR = skip || (await skipWithoutImages(ctx, [R_KERNEL_IMAGE]));
+const skipJs = skip || (await skipWithoutImages(ctx, [JS_KERNEL_IMAGE]));
+const languageEnvs = [
+  ...(skipR ? [] : [{ uuid: R_ENV, language: 'r' as const, baseImage: R_KERNEL_IMAGE }]),
+  ...(skipJs ? [] : [{ uuid: JS_ENV, language: 'javascript' as const, baseImage: JS_KERNEL_IMAGE }]),
+];
 
 if (ctx.available) {
   describe('Jupyter in an interactive session on Docker (real Jupyter Server container, kernels in the environment image)', { skip, timeout: 600_000 }, () => {
@@ -29,7 +38,7 @@ if (ctx.available) {
 
     before(async () => {
       await t.start({ env: { BERTH_PYTHON: PYTHON, BERTH_RUNTIME: 'docker', BERTH_JUPYTER_IMAGE: JUPYTER_IMAGE } });
-      const project = (await t.project('alpha', notebookProjectFiles({ pipelineUuid: '21111111-2222-4333-8444-555555555555', env: ENV, baseImage: ENV_BASE_IMAGE }))).path;
+      const project = (await t.project('alpha', notebookProjectFiles({ pipelineUuid: '21111111-2222-4333-8444-555555555555', env: ENV, baseImage: ENV_BASE_IMAGE, languageEnvs }))).path;
       await t.project('beta');
       alpha = (await t.token('alpha')).token;
       beta = (await t.token('beta')).token;
@@ -111,6 +120,71 @@ if (ctx.available) {
       assert.deepEqual(left, []);
       // With its last kernel gone the kernel host exits after a while, and Berth removes its container (decision 0021).
       await eventually('the kernel host container removed', async () => (await containers([`berth.owner.session=${session.uuid}`, `berth.owner.service=berth-kernels-${ENV}`])).length === 0, 60_000);
+    });
+
+    /** Starts a kernel of an environment for a notebook through Jupyter's REST API and opens its channels with a Bearer token. */
+    const openKernel = async (env: string, path: string) => {
+      const created = await t.api('POST', `${session.jupyter!.url}api/sessions`, { token: alpha, body: { path, type: 'notebook', name: path, kernel: { name: `orchest-kernel-${env}` } } });
+      assert.equal(created.status, 201, await created.clone().text());
+      const id = ((await created.json()) as { kernel: { id: string } }).kernel.id;
+      const ws = await openSocket(`${t.url.replace(/^http/, 'ws')}${session.jupyter!.url}api/kernels/${id}/channels?session_id=${randomUUID()}`, { authorization: `Bearer ${alpha}` });
+      assert.ok(ws instanceof WebSocket, `handshake answered ${String(ws)}`);
+      return { id, ws };
+    };
+    /**
+     * Runs `code`, which prints the hostname and then words, on the kernel; asserts that the hostname is
+     * the environment's kernel host container (of the environment's image); returns the words.
+     */
+    const wordsFromKernelHost = async (env: string, ws: WebSocket, code: string) => {
+      const out = await execute(ws, code);
+      assert.equal(out.error, null, out.stdout);
+      const [host, ...words] = out.stdout.trim().split(' ');
+      const found = await containers([`berth.owner.session=${session.uuid}`, `berth.owner.service=berth-kernels-${env}`]);
+      assert.equal(found.length, 1, "the environment's kernel container runs");
+      const info = await ctx.docker.getContainer(found[0]!.Id).inspect();
+      assert.equal(host, info.Config.Hostname, "the kernel runs in the environment's container");
+      assert.match(info.Config.Image, new RegExp(`^berth-env/${env}:`));
+      return words;
+    };
+    const kernelspec = async (env: string) => {
+      const specs = ((await (await t.api('GET', `${session.jupyter!.url}api/kernelspecs`, { token: alpha })).json()) as { kernelspecs: Record<string, { spec: { display_name: string; language: string } }> }).kernelspecs;
+      const spec = specs[`orchest-kernel-${env}`]?.spec;
+      return [spec?.display_name, spec?.language.toLowerCase()];
+    };
+
+    it("runs R in a kernel of the R environment's image (IRkernel), with /data, the project and ORCHEST_* there; Orchest's reticulate path reaches the SDK", { skip: skipR }, async () => {
+      assert.deepEqual(await kernelspec(R_ENV), ['My R Env', 'r'], 'the R environment has its kernelspec');
+      const { id, ws } = await openKernel(R_ENV, 'r.ipynb');
+      try {
+        const words = await wordsFromKernelHost(R_ENV, ws, 'cat(Sys.info()[["nodename"]]); cat("", file.exists("/data"), file.exists("/project-dir/p.orchest"), Sys.getenv("ORCHEST_PROJECT_UUID") != "", R.version$language, "\\n")');
+        assert.deepEqual(words, ['TRUE', 'TRUE', 'TRUE', 'R']);
+        // Orchest's R notebooks reached the SDK through reticulate: the notebook's step (after A) sees A's output.
+        const sdk = await execute(ws, 'orchest <- reticulate::import("orchest"); cat(orchest$get_inputs()$x$answer)');
+        assert.deepEqual([sdk.error, sdk.stdout], [null, '42']);
+        // Jupyter interrupts IRkernel by SIGINT: the relay passes it on through the kernel host.
+        const started = Date.now();
+        const sleeping = execute(ws, 'Sys.sleep(120)');
+        await new Promise((r) => setTimeout(r, 1500));
+        const interrupted = await t.api('POST', `${session.jupyter!.url}api/kernels/${id}/interrupt`, { token: alpha });
+        assert.equal(interrupted.status, 204, await interrupted.clone().text());
+        await sleeping;
+        assert.ok(Date.now() - started < 60_000, `interrupted after ${Date.now() - started} ms`);
+        const after = await execute(ws, 'cat("still here")');
+        assert.deepEqual([after.error, after.stdout], [null, 'still here'], 'the same kernel answers after the interrupt');
+      } finally {
+        ws.close();
+      }
+    });
+
+    it("runs JavaScript in a kernel of the JavaScript environment's image (tslab), with /data, the project and ORCHEST_* there", { skip: skipJs }, async () => {
+      assert.deepEqual(await kernelspec(JS_ENV), ['My JS Env', 'javascript'], 'the JavaScript environment has its kernelspec');
+      const { ws } = await openKernel(JS_ENV, 'js.ipynb');
+      try {
+        const words = await wordsFromKernelHost(JS_ENV, ws, 'const fs = require("fs");\nconsole.log(require("os").hostname(), fs.existsSync("/data"), fs.existsSync("/project-dir/p.orchest"), process.env.ORCHEST_PROJECT_UUID !== undefined)');
+        assert.deepEqual(words, ['true', 'true', 'true']);
+      } finally {
+        ws.close();
+      }
     });
 
     it('stopping the session leaves no container of it', async () => {

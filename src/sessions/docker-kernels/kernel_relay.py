@@ -1,7 +1,8 @@
 """Berth's kernel relay: the argv of an environment's kernelspec in a Docker session's Jupyter container
 (decision 0018). Jupyter Server starts it as the kernel: it hands Jupyter's connection file (ports and
 key) to the environment's kernel host container through the session's kernel folder, then relays
-each of the kernel's five ports from 127.0.0.1 here to that container on the session network. It
+each of the kernel's five ports from 127.0.0.1 here to that container on the session network, and
+passes a SIGINT on as ``<request>.interrupt``. It
 ends when the kernel ends (the host writes ``<request>.exited``) or when Jupyter stops it (then it
 withdraws the request, and the host ends the kernel). Needs no Docker socket: standard library only.
 
@@ -61,13 +62,21 @@ async def _relay(info, host, request):
         server.close()
 
 
+def _touch(path):
+    try:
+        open(path, "w").close()
+    except OSError:
+        pass
+
+
 def main():
     connection_file, host, requests = sys.argv[1:4]
-    # Interrupts come as messages (interrupt_mode "message"); a stray SIGINT must not end the relay.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
     with open(connection_file, encoding="utf-8") as f:
         info = json.load(f)
     request = os.path.join(requests, os.path.basename(connection_file))
+    # Kernels interrupted by signal (IRkernel: no interrupt_mode) get Jupyter's SIGINT through the host;
+    # a SIGINT never ends the relay (Python kernels are interrupted by message).
+    signal.signal(signal.SIGINT, lambda *_: _touch(request + ".interrupt"))
     handed = dict(info, ip="0.0.0.0", cwd=os.getcwd())
     with open(request + ".tmp", "w", encoding="utf-8") as f:
         json.dump(handed, f)
@@ -75,7 +84,7 @@ def main():
     try:
         asyncio.run(_relay(info, host, request))
     finally:
-        for path in (request, request + ".exited"):
+        for path in (request, request + ".exited", request + ".interrupt"):
             try:
                 os.remove(path)
             except OSError:

@@ -6,7 +6,8 @@ project's pipeline files:
 1. ``JPY_SESSION_NAME``: the notebook's path, which jupyter_server (2.x) gives each kernel it starts;
 2. the IPython namespace: ``__vsc_ipynb_file__`` (VS Code) or ``__session__`` (ipykernel);
 3. the kernel's Jupyter server: its ``api/sessions`` (found in Jupyter's runtime folder), matched by
-   the kernel id of this kernel's connection file, as Orchest did.
+   the kernel id of this kernel's connection file, as Orchest did (``BERTH_KERNEL_ID`` in a kernel
+   that is not ipykernel, which a Docker session's kernel host sets).
 """
 import json
 import os
@@ -42,7 +43,9 @@ def _from_ipython():
 def _kernel_id():
     ipykernel = sys.modules.get("ipykernel")
     if ipykernel is None:
-        return None
+        # Not an ipykernel (an R kernel importing the SDK through reticulate): Berth's Docker kernel
+        # host names the kernel it started in BERTH_KERNEL_ID.
+        return os.environ.get("BERTH_KERNEL_ID") or None
     try:
         from ipykernel import get_connection_file  # noqa: PLC0415 (only inside a kernel)
 
