@@ -19,12 +19,9 @@ const WIND_DOWN_MS = 15_000;
 const POLL_MS = 10;
 
 /**
- * Stops one instance: records the stop (signal, grace) in its row and tells its supervisor (SIGTERM).
- * A process-runtime workload of this host is stopped here at once through its handle (signal, the
- * grace period, SIGKILL: the process driver's stop), and the row removed, while the supervisor winds
- * down on its own. Elsewhere the supervisor signals the workload, SIGKILLs it after the grace
- * period, removes the row and exits; this waits for that (polling like Apptainer, every 10 ms). A
- * supervisor that is gone, that ended without removing the row (killed while it booted), or that
+ * Stops one instance: records the stop (signal, grace) in its row and tells its supervisor (SIGTERM),
+ * which signals the workload, SIGKILLs it after the grace period, removes the row and exits; this
+ * waits for that (polling like Apptainer, every 10 ms). A supervisor that is gone, that ended without removing the row (killed while it booted), or that
  * does not wind down is killed and the workload is stopped here through its persisted handle. The
  * row is removed in every case.
  */
@@ -38,15 +35,8 @@ export async function stopInstance(
   const who = { name: row.name, image: row.image, pid: row.keeper_pid };
   ctx.onEvent({ type: 'stopping', ...who });
   await ctx.repo.requestStop(row.id, opts.signal, opts.graceMs);
-  // From here on the supervisor records no other workload: this row's handle is the last one.
-  const stopping = (await ctx.repo.get(row.id)) ?? row;
   const keeperAlive = (): boolean => row.host === ctx.host && isProcessAlive(row.keeper_pid, row.keeper_start);
   const told = row.status !== 'starting' && keeperAlive() && signal(row.keeper_pid, 'SIGTERM');
-  if (row.host === ctx.host && row.runtime === 'process' && stopping.handle_json !== null) {
-    await stopThroughHandle(stopping.handle_json, opts, ctx);
-    await ctx.repo.delete(row.id);
-    return;
-  }
   let stopped = false;
   if (told) {
     const deadline = Date.now() + opts.graceMs + WIND_DOWN_MS;
@@ -60,7 +50,7 @@ export async function stopInstance(
   }
   if (!stopped) {
     // No supervisor (any more) to do it: stop the workload it last recorded.
-    const latest = (await ctx.repo.get(row.id)) ?? stopping;
+    const latest = (await ctx.repo.get(row.id)) ?? row;
     if (latest.handle_json !== null) await stopThroughHandle(latest.handle_json, opts, ctx);
   }
   await ctx.repo.delete(row.id);
