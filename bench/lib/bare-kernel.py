@@ -61,7 +61,7 @@ def main():
     os.chmod(os.path.join(folder, "conn.json"), 0o644)
     name = "berth-bench-bare-kernel-" + secrets.token_hex(4)
     publish = [arg for port in ports.values() for arg in ("-p", f"127.0.0.1:{port}:{port}")]
-    argv = ["docker", "run", "--rm", "--name", name, *publish, "-v", f"{folder}:/conn:ro", image, "python3", "-m", "ipykernel_launcher", "-f", "/conn/conn.json"]
+    argv = ["docker", "run", "--rm", "--name", name, *publish, "-v", f"{folder}:/conn", image, "python3", "-m", "ipykernel_launcher", "-f", "/conn/conn.json"]
     kc = BlockingKernelClient()
     kc.load_connection_info(dict(ports, ip="127.0.0.1", key=key, transport="tcp", signature_scheme="hmac-sha256"))
     log = open(os.path.join(folder, "docker.log"), "wb")
