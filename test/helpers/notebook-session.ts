@@ -67,9 +67,10 @@ export class NotebookSession {
     this.session = (await started.json()) as SessionAnswer;
   }
 
-  /** Closes the server and starts a new one on the same BERTH_HOME (the session runs on). */
-  async restartServer(): Promise<void> {
+  /** Closes the server and starts a new one on the same BERTH_HOME (the session runs on); `whileDown` runs in between. */
+  async restartServer(whileDown?: () => Promise<void>): Promise<void> {
     await this.t.close();
+    await whileDown?.();
     await this.t.start({ env: { BERTH_PYTHON: this.#opts.python ?? '/usr/bin/python3', ...this.#opts.serverEnv } });
   }
 

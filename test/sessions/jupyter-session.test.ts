@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -147,14 +147,26 @@ describe('Jupyter in an interactive session (process runtime, real Jupyter Serve
     }
   });
 
-  it('a restarted Berth server proxies to the same Jupyter server and its kernels (the session outlives the server)', async () => {
+  it('a restarted Berth server proxies to the same Jupyter server and its kernels (the session outlives the server), and records the stop of a kernel that ended meanwhile', async () => {
     const kernels = async () => ((await (await t.api('GET', `${nb.jupyterUrl}api/kernels`, { token: nb.alpha })).json()) as Array<{ id: string }>).map((k) => k.id);
     const before = await kernels();
     assert.equal(before.length, 1);
-    await nb.restartServer();
+    const started = await t.api('POST', `${nb.jupyterUrl}api/kernels`, { token: nb.alpha, body: { name: 'python3' } });
+    assert.equal(started.status, 201, await started.clone().text());
+    const gone = ((await started.json()) as { id: string }).id;
+    await eventually('kernel:started of the kernel that ends while no server runs', async () => (await kernelEvents()).find((e) => e.type.endsWith(':started') && e.project.pipeline.session.kernel.id === gone), 60_000);
+    await nb.restartServer(async () => {
+      // While no Berth server runs, the kernel ends (asked of Jupyter directly, with its own token).
+      const runtime = join(t.home, 'sessions', nb.session.uuid, 'jupyter', 'runtime');
+      const info = JSON.parse(readFileSync(join(runtime, readdirSync(runtime).find((f) => /^jpserver-\d+\.json$/.test(f))!), 'utf8')) as { url: string; token: string };
+      const res = await fetch(`${info.url}api/kernels/${gone}`, { method: 'DELETE', headers: { authorization: `token ${info.token}` } });
+      assert.equal(res.status, 204);
+    });
     const status = (await (await t.api('GET', base, { token: nb.alpha })).json()) as SessionAnswer & { status: string };
     assert.deepEqual([status.status, status.jupyter?.url, status.jupyter?.state], ['RUNNING', nb.jupyterUrl, 'running']);
     assert.deepEqual(await kernels(), before);
+    // The new server knew that kernel only from the events an earlier server recorded.
+    await eventually('kernel:stopped of the kernel that ended while no server ran', async () => (await kernelEvents()).find((e) => e.type.endsWith(':stopped') && e.project.pipeline.session.kernel.id === gone), 60_000);
   });
 
   it('stopping the session leaves no Jupyter server and no kernel process', async () => {
