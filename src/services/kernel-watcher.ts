@@ -17,6 +17,8 @@ interface Watch {
   url: string;
   authorization: string;
   known: Map<string, KernelSummary>;
+  /** Whether `known` has been filled from the events table (the kernels an earlier server saw start, not stop). */
+  seeded: boolean;
   failures: number;
   timer: NodeJS.Timeout | null;
   busy: Promise<void> | null;
@@ -55,7 +57,7 @@ export class KernelWatcher {
       current.url = w.url;
       return;
     }
-    const watch: Watch = { ...w, known: new Map(), failures: 0, timer: null, busy: null };
+    const watch: Watch = { ...w, known: new Map(), seeded: false, failures: 0, timer: null, busy: null };
     this.#watches.set(w.sessionUuid, watch);
     this.#schedule(watch, 0);
   }
@@ -103,6 +105,11 @@ export class KernelWatcher {
       return;
     }
     watch.failures = 0;
+    if (!watch.seeded) {
+      // Kernels recorded started (by an earlier server, before a restart) and not stopped: one that ended meanwhile is recorded stopped now.
+      for (const summary of await this.#recordedRunning(watch)) if (!watch.known.has(summary.id)) watch.known.set(summary.id, summary);
+      watch.seeded = true;
+    }
     const seen = new Set<string>();
     for (const k of kernels) {
       seen.add(k.id);
@@ -121,6 +128,26 @@ export class KernelWatcher {
   async #stopAll(watch: Watch): Promise<void> {
     for (const summary of watch.known.values()) await this.#record(watch, { entity: 'kernel', verb: 'stopped', sessionUuid: watch.sessionUuid, kernel: summary });
     watch.known.clear();
+  }
+
+  /** The session's kernels whose last recorded event is `started`, as recorded. */
+  async #recordedRunning(watch: Watch): Promise<KernelSummary[]> {
+    const rows = await this.#db
+      .selectFrom('events')
+      .select(['type', 'payload_json'])
+      .where('type', 'in', ['project:pipeline:interactive-session:kernel:started', 'project:pipeline:interactive-session:kernel:stopped'])
+      .where('project_uuid', '=', watch.projectUuid)
+      .where('payload_json', 'like', `%"uuid":"${watch.sessionUuid}"%"kernel":{%`)
+      .orderBy('id', 'asc')
+      .execute();
+    const running = new Map<string, KernelSummary>();
+    for (const row of rows) {
+      const session = (JSON.parse(row.payload_json) as { project?: { pipeline?: { session?: { uuid?: string; kernel?: KernelSummary } } } }).project?.pipeline?.session;
+      if (session?.uuid !== watch.sessionUuid || !session.kernel) continue;
+      if (row.type.endsWith(':started')) running.set(session.kernel.id, session.kernel);
+      else running.delete(session.kernel.id);
+    }
+    return [...running.values()];
   }
 
   /** The server's kernels, or null when it does not answer. */

@@ -13,7 +13,6 @@ import { sessionServiceSpec } from './session-service-spec.ts';
 import { serviceUpstream } from '../services/service-upstream.ts';
 import { ProjectRepository } from '../store/project-repository.ts';
 import { SessionRepository, type SessionRow, type SessionServiceRow } from '../store/session-repository.ts';
-import { ServiceSessionRepository } from '../store/service-session-repository.ts';
 import type { StateChangeHook } from '../store/state-change.ts';
 import type { Database } from '../store/tables.ts';
 import type { EnvVars } from '../projects/env-vars.ts';
@@ -25,10 +24,12 @@ import { LeaseRepository } from '../store/lease-repository.ts';
 import { errorText, type Logger } from '../log.ts';
 import type { StepRuntime } from '../runs/step-runtime.ts';
 import { sessionView, type SessionView } from './session-view.ts';
-import { jupyterAnswers, killSessionKernels, planSessionJupyter } from './session-jupyter.ts';
-import { dockerKernelHostImage, dockerKernelHostSpec, planDockerJupyter } from './session-jupyter-docker.ts';
+import { jupyterAnswers, planSessionJupyter } from './session-jupyter.ts';
+import { planDockerJupyter } from './session-jupyter-docker.ts';
 import { KernelHostLauncher } from './kernel-host-launcher.ts';
 import { startSessionGit, stopSessionGit, type SessionGitAccess } from './session-git.ts';
+import { kernelHostSessions } from './kernel-host-sessions.ts';
+import { SessionTeardown } from './session-teardown.ts';
 
 export interface SessionStartOptions {
   runtime?: RuntimeName;
@@ -72,25 +73,24 @@ export class SessionManager {
   readonly #rows: SessionRepository;
   readonly #projects: ProjectRepository;
   readonly #leases: LeaseRepository;
-  readonly #access: ServiceSessionRepository;
+  readonly #teardowns: SessionTeardown;
   readonly #vars: EnvVars;
   readonly #host = thisProcess().host;
 
-  /** `hook` records each session state change (and a project/pipeline first seen here) as an event. */
   readonly #log: Logger;
 
-  /** Called once a session's workloads are gone (its kernels' `stopped` events are recorded then, before the session's). */
-  readonly #onTeardown: ((sessionUuid: string) => Promise<void>) | undefined;
-
+  /**
+   * `hook` records each session state change (and a project/pipeline first seen here) as an event;
+   * `onTeardown` is called once a session's workloads are gone (its kernels' `stopped` events are recorded then, before the session's).
+   */
   constructor(deps: { db: Kysely<Database>; config: BerthConfig; runtimes: StepRuntimes; envVars: EnvVars; hook: StateChangeHook; log: Logger; onTeardown?: (sessionUuid: string) => Promise<void> }) {
     this.#log = deps.log;
-    this.#onTeardown = deps.onTeardown;
     this.#config = deps.config;
     this.#runtimes = deps.runtimes;
     this.#rows = new SessionRepository(deps.db, { hook: deps.hook });
     this.#projects = new ProjectRepository(deps.db, { hook: deps.hook });
     this.#leases = new LeaseRepository(deps.db);
-    this.#access = new ServiceSessionRepository(deps.db);
+    this.#teardowns = new SessionTeardown({ db: deps.db, config: deps.config, runtimes: deps.runtimes, rows: this.#rows, log: deps.log, onTeardown: deps.onTeardown });
     this.#vars = deps.envVars;
   }
 
@@ -124,7 +124,7 @@ export class SessionManager {
       await this.#startJupyter(row, loaded, runtime, opts);
     } catch (e) {
       const reason = e instanceof Error ? e.message : String(e);
-      await this.#teardown(row).catch(() => undefined);
+      await this.#teardown(row).catch((err: unknown) => this.#log.warn({ session: uuid, err: errorText(err) }, 'session start failed; tearing down what it started failed too'));
       await this.#rows.setStatus(uuid, 'FAILED', reason, isoNow(), { pid: null, host: null, start: null });
       throw e instanceof BerthError ? e : new BerthError('BERTH_E_SESSION_START', reason, { cause: e });
     }
@@ -203,7 +203,7 @@ export class SessionManager {
     try {
       await this.#startServices(row, projectName, loaded, runtime, opts, 'noninteractive');
     } catch (e) {
-      await this.#teardown(row).catch(() => undefined);
+      await this.#teardown(row).catch((err: unknown) => this.#log.warn({ session: row.uuid, err: errorText(err) }, "a job run's session failed to start; tearing down what it started failed too"));
       await this.#rows.setStatus(row.uuid, 'FAILED', e instanceof Error ? e.message : String(e), isoNow());
       throw e;
     }
@@ -215,7 +215,7 @@ export class SessionManager {
   async endForRun(uuid: string): Promise<void> {
     const row = await this.#rows.get(uuid);
     if (!row) return;
-    await this.#teardown(row).catch(() => undefined);
+    await this.#teardown(row).catch((err: unknown) => this.#log.warn({ session: uuid, err: errorText(err) }, "ending a job run's session: its teardown failed"));
     await this.#rows.setStatus(uuid, 'STOPPED', null, isoNow(), { pid: null, host: null, start: null });
   }
 
@@ -262,7 +262,7 @@ export class SessionManager {
         if (row && ACTIVE.includes(row.status)) continue;
         await runtime.driver.remove(handle).then(
           () => {
-            if (handle.labels.service === JUPYTER_SERVICE && !runtime.driver.capabilities.isolation) this.#sweepKernels(session);
+            if (handle.labels.service === JUPYTER_SERVICE && !runtime.driver.capabilities.isolation) this.#teardowns.sweepKernels(session);
             this.#log.info({ runtime: runtime.name, workload: handle.id }, 'reconcile: removed a workload of a session that is not active');
           },
           (e: unknown) => this.#log.warn({ runtime: runtime.name, workload: handle.id, err: errorText(e) }, 'reconcile: could not remove a workload of an inactive session'),
@@ -356,23 +356,8 @@ export class SessionManager {
    * (a Berth server runs it: kernels are asked for only through its proxy). Close it before the engine.
    */
   kernelHosts(log: Logger): KernelHostLauncher {
-    return new KernelHostLauncher({
-      home: this.#config.home,
-      driver: async () => (await this.#runtimes.get('docker')).driver,
-      log,
-      sessions: {
-        list: () => this.#rows.statusesOn('docker'),
-        isRunning: async (uuid) => (await this.#rows.get(uuid))?.status === 'RUNNING',
-        spec: async (uuid, environment) => {
-          const row = await this.#rows.get(uuid);
-          const image = dockerKernelHostImage(this.#config.home, uuid, environment);
-          if (row?.status !== 'RUNNING' || image === null) return null;
-          const loaded = loadPipeline(row.pipeline_file);
-          const inherited = await this.#inherited(row.project_uuid, row.pipeline_uuid);
-          return dockerKernelHostSpec(this.#config, { sessionUuid: uuid, projectUuid: row.project_uuid, pipelineUuid: row.pipeline_uuid, pipelineFile: loaded.file, projectDir: loaded.projectDir, inherited }, environment, image);
-        },
-      },
-    });
+    const sessions = kernelHostSessions({ config: this.#config, rows: this.#rows, inherited: (project, pipeline) => this.#inherited(project, pipeline) });
+    return new KernelHostLauncher({ home: this.#config.home, driver: async () => (await this.#runtimes.get('docker')).driver, log, sessions });
   }
 
   #spec(
@@ -410,27 +395,9 @@ export class SessionManager {
     return { ...vars.project, ...vars.pipeline };
   }
 
-  /** Stops and removes the session's workloads (recorded ones and any found by label), last started first, and forgets its services' browser access. */
-  async #teardown(row: SessionRow): Promise<void> {
-    const runtime = await this.#runtimes.get(row.runtime as RuntimeName);
-    const recorded = (await this.#rows.services(row.uuid)).map((s) => parseHandle(s.handle_json)).filter((h): h is WorkloadHandle => h !== null);
-    const found = await runtime.driver.list({ session: row.uuid });
-    const handles = [...recorded.reverse(), ...found.filter((f) => !recorded.some((r) => r.id === f.id))];
-    for (const handle of handles) {
-      await runtime.driver.stop(handle, { graceMs: this.#config.stopGraceMs });
-      await runtime.driver.remove(handle);
-    }
-    if (!runtime.driver.capabilities.isolation) this.#sweepKernels(row.uuid);
-    await stopSessionGit(this.#config.home, row.uuid);
-    // Tickets, browser sessions and short host labels of its services open nothing any more.
-    await this.#access.deleteForSession(row.project_uuid, row.uuid);
-    await this.#onTeardown?.(row.uuid).catch((e: unknown) => this.#log.warn({ session: row.uuid, err: String(e) }, 'recording the kernels stopped failed'));
-  }
-
-  /** Kernels of the session's Jupyter server that outlived it (they run in process sessions of their own). */
-  #sweepKernels(sessionUuid: string): void {
-    const killed = killSessionKernels(this.#config.home, sessionUuid);
-    if (killed.length) this.#log.warn({ session: sessionUuid, pids: killed }, 'ended kernels that outlived the session\'s Jupyter server');
+  /** Stops and removes the session's workloads and what else it leaves (session-teardown.ts). */
+  #teardown(row: SessionRow): Promise<void> {
+    return this.#teardowns.run(row);
   }
 
   async #applyRestartPolicy(row: SessionRow): Promise<void> {
