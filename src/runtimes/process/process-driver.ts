@@ -30,6 +30,7 @@ import { runCaptured } from './run-captured.ts';
 import { Launcher } from './launcher-client.ts';
 import { releaseWorkload, spawnWorkload } from './spawn-workload.ts';
 import { inMountNamespace, mountNamespaceSupport, type MountSupport } from './mount-namespace.ts';
+import { directInterpreter } from './find-python.ts';
 import { dirname, join } from 'node:path';
 import { stopGroup } from './stop-group.ts';
 import { tailFile } from './tail-file.ts';
@@ -296,7 +297,8 @@ export class ProcessDriver implements RuntimeDriver {
     }
     if (!this.#launcherProcess) {
       this.#registry.ensureDir();
-      this.#launcherProcess = new Launcher(this.#python, this.#registry.launcherLogPath(), {
+      // The interpreter behind a python3 shim (pyenv's runs three bash scripts first): asked once per process, also used by the mount probe.
+      this.#launcherProcess = new Launcher(directInterpreter(this.#python), this.#registry.launcherLogPath(), {
         registryDir: this.#registry.dir,
         onRestart: (reason) => (this.#helper = { restarts: this.#helper.restarts + 1, reason, at: Date.now() }),
       });
