@@ -117,6 +117,10 @@ for (const mode of MODES) describe(`ProcessDriver (${mode.name})`, () => {
     fs.writeFileSync(join(project, 'second.txt'), '2');
     const [, ...files3] = await run({ mounts });
     assert.deepEqual(files3, ['second.txt', '0'], 'a replaced source folder: the next workload sees the new one');
+    // Between mounted workloads the launcher is back in the host's namespace (as root it visits the kept one to start them).
+    const plain = spec(['readlink', '/proc/self/ns/mnt']);
+    assert.equal((await driver.wait(await driver.start(plain))).code, 0);
+    assert.equal(log(plain.id).trim(), fs.readlinkSync('/proc/self/ns/mnt'), 'a workload without mounts runs in the host mount namespace');
     if (process.getuid?.() !== 0) return;
     // A file system mounted on the host after the namespace was built is seen by the next workload.
     const mnt = join(root, 'host-mount');
