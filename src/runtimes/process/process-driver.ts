@@ -66,6 +66,8 @@ export class ProcessDriver implements RuntimeDriver {
   readonly #children = new Map<string, OwnChild>();
   /** Stops in progress (never rejecting): an end they cause is recorded once they settle. */
   readonly #stopping = new Map<string, Promise<void>>();
+  /** Waits of #awaitEnd between polls, woken when this driver has stopped the workload. */
+  readonly #wakers = new Map<string, Set<() => void>>();
 
   readonly #python: string | undefined;
   /** The python3 that sets up mount namespaces (workloads with mounts), and their stage folder. */
@@ -192,8 +194,23 @@ export class ProcessDriver implements RuntimeDriver {
           reason: `workload vanished: process ${state.pid} ended without recording an exit code (killed outside Berth, or its pid was reused)`,
         };
       }
-      await abortable(delay(POLL_MS), signal);
+      await abortable(this.#pause(id), signal);
     }
+  }
+
+  /** POLL_MS, cut short when this driver stops the workload (its end is then seen at once). */
+  #pause(id: string): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.#wakers.get(id)?.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, POLL_MS);
+      const wakers = this.#wakers.get(id) ?? new Set<() => void>();
+      wakers.add(done);
+      this.#wakers.set(id, wakers);
+    });
   }
 
   async stop(handle: WorkloadHandle, opts: { signal?: string; graceMs: number }): Promise<void> {
@@ -209,6 +226,9 @@ export class ProcessDriver implements RuntimeDriver {
       await stopping;
     } finally {
       if (this.#stopping.get(handle.id) === settled) this.#stopping.delete(handle.id);
+      const wakers = this.#wakers.get(handle.id);
+      this.#wakers.delete(handle.id);
+      for (const wake of wakers ?? []) wake();
     }
   }
 
