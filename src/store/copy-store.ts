@@ -10,7 +10,7 @@ import type { Database } from './tables.ts';
 export const TABLES_IN_ORDER: ReadonlyArray<keyof Database> = [
   'projects', 'pipelines', 'runs', 'step_runs', 'tokens', 'services', 'instances', 'events', 'subscribers', 'subscriptions',
   'deliveries', 'jobs', 'job_runs', 'sessions', 'session_services', 'env_vars', 'service_tickets', 'service_sessions', 'builds',
-  'server_leases', 'leader_leases', 'git_identities', 'git_keys', 'git_known_hosts',
+  'server_leases', 'leader_leases', 'git_identities', 'git_keys', 'git_known_hosts', 'service_hosts',
 ];
 
 /** Rows per INSERT: well under both backends' bound-parameter limits for Berth's widest table. */
