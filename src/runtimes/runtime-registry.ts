@@ -5,7 +5,7 @@ import { BerthError } from '../errors.ts';
 import type { RuntimeDriver } from './driver.ts';
 import type { ImageBuilder } from './image-builder.ts';
 import { ManagedDriver } from './managed-driver.ts';
-import { findPython } from './process/find-python.ts';
+import { findPython, settleDirectInterpreter } from './process/find-python.ts';
 import { ProcessDriver } from './process/process-driver.ts';
 import { WorkloadUser } from './process/workload-user.ts';
 
@@ -23,14 +23,19 @@ export interface RuntimeEntry {
  */
 const ENTRIES: Record<RuntimeName, RuntimeEntry> = {
   process: {
-    driver: async (config) =>
-      new ProcessDriver({
+    driver: async (config) => {
+      const python = config.processLauncher === 'auto' ? findPython(config.baseEnv.PATH) : undefined;
+      // Workloads dropped to the workload user run the mount helper as that user: it must be able to run it.
+      const mountPython = findPython(config.baseEnv.PATH, { forOtherUsers: config.hostWorkloads === 'workload-user' });
+      // A pyenv shim's interpreter, found without running the shim where pyenv's rules are plain.
+      for (const p of [python, mountPython]) settleDirectInterpreter(p, config.baseEnv, process.cwd());
+      return new ProcessDriver({
         stateDir: join(config.home, 'workloads', 'process'),
-        python: config.processLauncher === 'auto' ? findPython(config.baseEnv.PATH) : undefined,
-        // Workloads dropped to the workload user run the mount helper as that user: it must be able to run it.
-        mountPython: findPython(config.baseEnv.PATH, { forOtherUsers: config.hostWorkloads === 'workload-user' }),
+        python,
+        mountPython,
         ...(config.hostWorkloads === 'workload-user' ? { user: new WorkloadUser({ name: config.workloadUser, home: config.home }), sharedPaths: [config.dataDir] } : {}),
-      }),
+      });
+    },
   },
   docker: {
     driver: async (config) => {

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { accessSync, closeSync, constants, openSync, readSync, realpathSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { pyenvShimTarget } from './pyenv-shim.ts';
 import { runnableByOthers } from './runnable-by-others.ts';
 
 /**
@@ -39,11 +40,26 @@ export function directInterpreter(python: string): string {
     if (!isBinary(python)) {
       const asked = spawnSync(python, ['-I', '-S', '-c', 'import sys; sys.stdout.write(sys.executable)'], { encoding: 'utf8', timeout: 10_000 });
       const exe = asked.status === 0 ? asked.stdout.trim() : '';
-      if (exe.startsWith('/') && isExecutableFile(exe) && (runnableByOthers(exe) || !runnableByOthers(realpathSync(python)))) found = exe;
+      if (usableInstead(exe, python)) found = exe;
     }
     direct.set(python, found);
   }
   return found;
+}
+
+/**
+ * Settles directInterpreter's answer for a pyenv shim without running it, when pyenv's own rules
+ * name one installed interpreter (pyenvShimTarget; `env` and `cwd` as the shim would see them).
+ * Otherwise nothing is settled and directInterpreter asks the shim when first needed.
+ */
+export function settleDirectInterpreter(python: string | undefined, env: Record<string, string | undefined>, cwd: string): void {
+  if (python === undefined || direct.has(python)) return;
+  const exe = pyenvShimTarget(python, env, cwd);
+  if (exe !== null && usableInstead(exe, python)) direct.set(python, exe);
+}
+
+function usableInstead(exe: string, python: string): boolean {
+  return exe.startsWith('/') && isExecutableFile(exe) && (runnableByOthers(exe) || !runnableByOthers(realpathSync(python)));
 }
 
 function isBinary(file: string): boolean {
