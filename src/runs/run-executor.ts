@@ -5,6 +5,11 @@ import type { RuntimeDriver, WorkloadHandle, WorkloadSpec } from '../runtimes/dr
 import type { RunRepository } from '../store/run-repository.ts';
 import type { RunObserver } from './run-events.ts';
 
+type Outcome = { status: Status; exitCode: number | null; reason: string | null };
+
+/** How many steps may be armed ahead of their start (see RunExecutor's #armNext). */
+const ARM_AHEAD = 4;
+
 export type PreparedStep = { ok: true; spec: WorkloadSpec } | { ok: false; reason: string; logPath: string };
 
 export interface RunExecutorOptions {
@@ -39,6 +44,16 @@ export class RunExecutor {
   readonly #ready: string[] = [];
   readonly #running = new Map<string, WorkloadHandle | null>();
   readonly #status = new Map<string, Status>();
+  /** Steps the driver will start the moment a running step (the value) exits with code 0 (see #armNext). */
+  readonly #armed = new Map<string, string>();
+  /** Running steps with a step armed after them: their slot passes to it. */
+  readonly #armedAfter = new Set<string>();
+  /** Armed steps whose request went to the driver: their workload ids (a chain's next link names one). */
+  readonly #armedIds = new Map<string, string>();
+  /** Ended steps whose slot passes to the step armed after them, once its start is known. */
+  readonly #heldSlots = new Set<string>();
+  /** Resolved once a step's end is recorded (or it will never run): a step armed after it is recorded after that. */
+  readonly #ends = new Map<string, PromiseWithResolvers<void>>();
   /** Registry clean-ups of ended steps, done while the run goes on; awaited before the run ends. */
   readonly #removals = new Set<Promise<void>>();
   /** Set once everything is being stopped (a cancel, or a failure under failFast). */
@@ -93,7 +108,105 @@ export class RunExecutor {
       this.#running.set(step, null);
       void this.#runStep(step);
     }
-    if (this.#running.size === 0 && (this.#ready.length === 0 || this.#stopping !== null)) this.#done();
+    if (this.#running.size === 0 && this.#armed.size === 0 && (this.#ready.length === 0 || this.#stopping !== null)) this.#done();
+    else this.#armNext();
+  }
+
+  /**
+   * Hands the next starts to the driver before they are due, where the driver can (the process
+   * launcher): after a running or armed step, the step that becomes ready when it succeeds (its
+   * child whose other parents all succeeded) or, when every slot is taken, the next ready step. The
+   * driver starts it the moment that step exits with code 0, with no round trip through this
+   * process, and its start is recorded after its parent's end. Up to ARM_AHEAD steps are armed, so
+   * a chain runs on while this process records. A failure or a cancel: it is started as usual.
+   */
+  #armNext(): void {
+    const { driver } = this.#o;
+    if (driver.startAfter === undefined || this.#stopping !== null) return;
+    const limit = this.#o.parallelism > 0 ? this.#o.parallelism : Infinity;
+    const parents: Array<[string, string]> = [];
+    for (const [step, handle] of this.#running) if (handle !== null && !this.#heldSlots.has(step)) parents.push([step, handle.id]);
+    parents.push(...this.#armedIds);
+    for (const [step, id] of parents) {
+      if (this.#armed.size >= ARM_AHEAD) return;
+      if (this.#armedAfter.has(step)) continue;
+      let next = this.#children.get(step)?.find((c) => this.#waitingOn.get(c) === 1 && this.#status.get(c) === 'PENDING' && !this.#armed.has(c) && !this.#ready.includes(c));
+      if (next === undefined && this.#ready.length > 0 && this.#running.size - this.#heldSlots.size + this.#armed.size >= limit) next = this.#ready.shift();
+      if (next !== undefined) this.#arm(step, id, next);
+    }
+  }
+
+  #arm(after: string, afterId: string, step: string): void {
+    const { driver } = this.#o;
+    this.#armed.set(step, after);
+    this.#armedAfter.add(after);
+    const parentEnded = this.#endOf(after).promise;
+    void (async () => {
+      let started: WorkloadHandle | null = null;
+      try {
+        const prepared = await this.#o.prepare(step);
+        if (prepared.ok && this.#stopping === null) {
+          this.#armedIds.set(step, prepared.spec.id);
+          const starting = driver.startAfter!(afterId, prepared.spec);
+          this.#armNext();
+          started = await starting;
+        }
+      } catch {
+        started = null;
+      }
+      // Started: it runs after its parent succeeded, so it is recorded after the parent's end.
+      if (started) await parentEnded;
+      this.#armed.delete(step);
+      this.#armedIds.delete(step);
+      this.#armedAfter.delete(after);
+      // The slot passes from the parent (held since its end) to this step, or back to the pool.
+      if (this.#heldSlots.delete(after)) this.#running.delete(after);
+      if (started) return this.#runArmed(step, started);
+      // Not started (what was armed after it was not either): ready again if nothing else holds it back.
+      if (this.#status.get(step) === 'PENDING' && this.#waitingOn.get(step) === 0 && this.#stopping === null && !this.#ready.includes(step)) this.#ready.unshift(step);
+      this.#pump();
+    })();
+  }
+
+  /** A step the driver started after its parent: recorded now; a cancel that came first stops it. */
+  async #runArmed(step: string, handle: WorkloadHandle): Promise<void> {
+    const { runs, runUuid, driver, now } = this.#o;
+    const title = this.#o.titles.get(step) ?? step;
+    this.#running.set(step, handle);
+    if (!(await runs.startStep(runUuid, step, now(), JSON.stringify(handle)).catch(() => false))) {
+      // Ended meanwhile (a cancel, a failed parent under fail-fast; the store says so): it is stopped.
+      if (this.#status.get(step) === 'PENDING') {
+        this.#status.set(step, 'ABORTED');
+        this.#o.observe({ type: 'step-finished', runUuid, stepUuid: step, title, status: 'ABORTED', exitCode: null, reason: this.#stopping ?? 'not started: the run ended' });
+      }
+      await driver.stop(handle, { graceMs: this.#o.graceMs }).catch(() => {});
+      this.#remove(handle);
+      this.#running.delete(step);
+      this.#endOf(step).resolve();
+      this.#pump();
+      return;
+    }
+    this.#status.set(step, 'STARTED');
+    this.#o.observe({ type: 'step-started', runUuid, stepUuid: step, title });
+    this.#armNext();
+    let outcome: Outcome = { status: 'FAILURE', exitCode: null, reason: null };
+    try {
+      if (this.#stopping !== null) void driver.stop(handle, { graceMs: this.#o.graceMs }).catch(() => {});
+      outcome = await this.#outcome(handle);
+    } catch (e) {
+      outcome.reason = e instanceof Error ? e.message : String(e);
+    } finally {
+      await this.#settle(step, title, outcome.status, outcome.exitCode, outcome.reason, handle);
+    }
+  }
+
+  /** How a started step ended. */
+  async #outcome(handle: WorkloadHandle): Promise<Outcome> {
+    const exit = await this.#o.driver.wait(handle);
+    let status: Status = exit.code === 0 ? 'SUCCESS' : 'FAILURE';
+    const reason = exit.code === 0 ? null : (exit.reason ?? (exit.signal ? `ended by ${exit.signal}` : `exited with code ${exit.code}`));
+    if (this.#stopping !== null && status !== 'SUCCESS') status = 'ABORTED';
+    return { status, exitCode: exit.code, reason };
   }
 
   async #runStep(step: string): Promise<void> {
@@ -118,14 +231,11 @@ export class RunExecutor {
       }
       handle = await driver.start(prepared.spec);
       this.#running.set(step, handle);
+      this.#armNext();
       await runs.setStepHandle(runUuid, step, JSON.stringify(handle));
       // A cancel may have landed between the start decision and the start itself.
       if (this.#stopping !== null) void driver.stop(handle, { graceMs: this.#o.graceMs }).catch(() => {});
-      const exit = await driver.wait(handle);
-      exitCode = exit.code;
-      if (exit.code === 0) status = 'SUCCESS';
-      else reason = exit.reason ?? (exit.signal ? `ended by ${exit.signal}` : `exited with code ${exit.code}`);
-      if (this.#stopping !== null && status !== 'SUCCESS') status = 'ABORTED';
+      ({ status, exitCode, reason } = await this.#outcome(handle));
     } catch (e) {
       reason = e instanceof Error ? e.message : String(e);
     } finally {
@@ -133,7 +243,21 @@ export class RunExecutor {
     }
   }
 
+  #endOf(step: string): PromiseWithResolvers<void> {
+    let end = this.#ends.get(step);
+    if (!end) this.#ends.set(step, (end = Promise.withResolvers<void>()));
+    return end;
+  }
+
   async #settle(step: string, title: string, status: Status, exitCode: number | null, reason: string | null, handle?: WorkloadHandle): Promise<void> {
+    try {
+      await this.#settleNow(step, title, status, exitCode, reason, handle);
+    } finally {
+      this.#endOf(step).resolve();
+    }
+  }
+
+  async #settleNow(step: string, title: string, status: Status, exitCode: number | null, reason: string | null, handle?: WorkloadHandle): Promise<void> {
     const { runs, runUuid, now } = this.#o;
     const decided = await runs.finishStep(runUuid, step, { status, now: now(), exitCode, reason }).catch(() => false);
     // The store now holds everything about the step: its registry entry can go (stragglers of its
@@ -142,13 +266,15 @@ export class RunExecutor {
     const steps = decided ? null : await runs.steps(runUuid).catch(() => []);
     const final = decided ? status : ((steps?.find((s) => s.step_uuid === step)?.status as Status | undefined) ?? status);
     this.#status.set(step, final);
-    this.#running.delete(step);
+    // A step armed after this one takes over the slot once its start is known (see #arm).
+    if (this.#armedAfter.has(step)) this.#heldSlots.add(step);
+    else this.#running.delete(step);
     this.#o.observe({ type: 'step-finished', runUuid, stepUuid: step, title, status: final, exitCode, reason });
     if (final === 'SUCCESS') {
       for (const child of this.#children.get(step) ?? []) {
         const left = (this.#waitingOn.get(child) ?? 1) - 1;
         this.#waitingOn.set(child, left);
-        if (left === 0 && this.#status.get(child) === 'PENDING') this.#ready.push(child);
+        if (left === 0 && this.#status.get(child) === 'PENDING' && !this.#armed.has(child)) this.#ready.push(child);
       }
     } else if (final === 'FAILURE') {
       this.#failed = true;
@@ -174,6 +300,7 @@ export class RunExecutor {
       stack.push(...(this.#children.get(s) ?? []));
       if (this.#status.get(s) !== 'PENDING') continue;
       this.#status.set(s, 'ABORTED');
+      this.#endOf(s).resolve();
       const reason = `not run: upstream step "${title}" failed`;
       await this.#o.runs.finishStep(this.#o.runUuid, s, { status: 'ABORTED', now: this.#o.now(), reason });
       this.#o.observe({ type: 'step-finished', runUuid: this.#o.runUuid, stepUuid: s, title: this.#o.titles.get(s) ?? s, status: 'ABORTED', exitCode: null, reason });
@@ -186,6 +313,7 @@ export class RunExecutor {
     this.#stopping = reason;
     this.#cancelled = userCancel;
     const { runs, runUuid, now, driver, graceMs } = this.#o;
+    for (const step of this.#armed.keys()) driver.cancelStartAfter?.(step);
     this.#o.observe({ type: 'run-cancelling', runUuid, reason });
     this.#ready.length = 0;
     const pending = [...this.#status].filter(([, s]) => s === 'PENDING').map(([id]) => id);
@@ -193,6 +321,7 @@ export class RunExecutor {
     for (const s of pending) {
       if (this.#running.has(s)) continue;
       this.#status.set(s, 'ABORTED');
+      this.#endOf(s).resolve();
       this.#o.observe({ type: 'step-finished', runUuid, stepUuid: s, title: this.#o.titles.get(s) ?? s, status: 'ABORTED', exitCode: null, reason });
     }
     await Promise.all(

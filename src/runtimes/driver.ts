@@ -184,6 +184,17 @@ export interface RuntimeDriver {
   init(signal?: AbortSignal): Promise<void>;
   /** Starts the workload and returns once it runs. Idempotent on spec.id: adopts an existing workload. */
   start(spec: WorkloadSpec, signal?: AbortSignal): Promise<WorkloadHandle>;
+  /**
+   * Starts `spec` the moment workload `afterId` exits with code 0, with no round trip through the
+   * caller. `afterId` is a workload this driver started that still runs, or one given to startAfter
+   * before (chains: each call's request reaches the driver in call order). Resolves with the handle
+   * once it runs, or null when it will not be started this way: `afterId` failed, could not start,
+   * was not known, or cancelStartAfter (what was armed after a null one is null too); the caller
+   * then starts it as usual. Drivers that cannot leave it out, with cancelStartAfter.
+   */
+  startAfter?(afterId: string, spec: WorkloadSpec): Promise<WorkloadHandle | null>;
+  /** Drops a startAfter not yet started: it resolves with null (or with the handle, if it started meanwhile). */
+  cancelStartAfter?(id: string): void;
   /** Resolves when the workload has ended. Works on adopted handles too. */
   wait(handle: WorkloadHandle, signal?: AbortSignal): Promise<ExitStatus>;
   /** Sends `signal` (default SIGTERM) to the whole workload, then kills it after graceMs. Idempotent. */

@@ -40,6 +40,8 @@ export class ManagedDriver implements RuntimeDriver {
   readonly #installation: string | undefined;
   #ready: Promise<void> | undefined;
   #destroyed: Promise<void> | undefined;
+  readonly startAfter?: (afterId: string, spec: WorkloadSpec) => Promise<WorkloadHandle | null>;
+  readonly cancelStartAfter?: (id: string) => void;
 
   helpers(): HelperHealth[] {
     return this.#inner.helpers?.() ?? [];
@@ -51,6 +53,20 @@ export class ManagedDriver implements RuntimeDriver {
     this.capabilities = inner.capabilities;
     this.#timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#installation = opts.installation;
+    if (inner.startAfter && inner.cancelStartAfter) {
+      const startAfter = inner.startAfter.bind(inner);
+      // No time limit: it waits for `after` to end. Any failure means "start it as usual".
+      // Called in order and passed on in that order (no await before the inner call once initialised).
+      this.startAfter = (afterId, spec) => {
+        const call = (): Promise<WorkloadHandle | null> => startAfter(afterId, this.#labeled(spec)).catch(() => null);
+        return this.#ready ? this.#ready.then(call, () => null) : this.init().then(call, () => null);
+      };
+      this.cancelStartAfter = inner.cancelStartAfter.bind(inner);
+    }
+  }
+
+  #labeled(spec: WorkloadSpec): WorkloadSpec {
+    return this.#installation === undefined ? spec : { ...spec, labels: { ...spec.labels, installation: this.#installation } };
   }
 
   init(signal?: AbortSignal): Promise<void> {
@@ -66,7 +82,7 @@ export class ManagedDriver implements RuntimeDriver {
 
   async start(spec: WorkloadSpec, signal?: AbortSignal): Promise<WorkloadHandle> {
     await this.init(signal);
-    const labeled = this.#installation === undefined ? spec : { ...spec, labels: { ...spec.labels, installation: this.#installation } };
+    const labeled = this.#labeled(spec);
     return this.#call('start', this.#timeoutMs, (s) => this.#inner.start(labeled, s), signal);
   }
 

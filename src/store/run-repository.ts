@@ -122,10 +122,11 @@ export class RunRepository {
   }
 
   /** PENDING → STARTED for a step. False when the step was already ended (e.g. aborted by a cancel). */
-  async startStep(runUuid: string, stepUuid: string, now: string): Promise<boolean> {
+  /** Marks a pending step started (with its workload's handle when it is already known); false when it is no longer pending. */
+  async startStep(runUuid: string, stepUuid: string, now: string, handleJson?: string): Promise<boolean> {
     const res = await this.#db
       .updateTable('step_runs')
-      .set({ status: 'STARTED', started_at: now })
+      .set({ status: 'STARTED', started_at: now, ...(handleJson !== undefined ? { handle_json: handleJson } : {}) })
       .where('run_uuid', '=', runUuid)
       .where('step_uuid', '=', stepUuid)
       .where('status', '=', 'PENDING')

@@ -17,7 +17,7 @@ export interface Launched {
   exited: Promise<ExitStatus | undefined>;
 }
 
-type Reply = { id: string; pid: number; pgid: number; startTime: number } | { id: string; error: string } | { id: string; exit: ExitStatus } | { restarted: string };
+type Reply = { id: string; pid: number; pgid: number; startTime: number } | { id: string; error: string } | { id: string; skipped: string } | { id: string; exit: ExitStatus } | { restarted: string };
 
 interface Waiter<T> {
   resolve: (value: T) => void;
@@ -42,7 +42,7 @@ function requestProblem(spec: WorkloadSpec): string | undefined {
  */
 export class Launcher {
   readonly #child: ChildProcess;
-  readonly #starting = new Map<string, Waiter<Launched>>();
+  readonly #starting = new Map<string, Waiter<Launched | null>>();
   readonly #exits = new Map<string, (status: ExitStatus | undefined) => void>();
   #lost: string | undefined;
   readonly #onRestart: (reason: string) => void;
@@ -75,14 +75,32 @@ export class Launcher {
 
   /** `record.entry` is written to `record.path` (atomically, mode 0600) with pid, pgid and startTime added, before the answer. */
   launch(spec: WorkloadSpec, exitFile: string, record: { path: string; entry: object }, user?: WorkloadCredentials): Promise<Launched> {
+    return this.#request(spec, exitFile, record, user, undefined) as Promise<Launched>;
+  }
+
+  /**
+   * Like launch, but the launcher starts the workload itself the moment workload `after` (started
+   * by it) exits with code 0, with no round trip through Berth. Resolves with null when it will
+   * never start (`after` failed or had already ended, or disarm).
+   */
+  arm(after: string, spec: WorkloadSpec, exitFile: string, record: { path: string; entry: object }, user?: WorkloadCredentials): Promise<Launched | null> {
+    return this.#request(spec, exitFile, record, user, after);
+  }
+
+  /** Drops an armed workload not yet started (its arm resolves with null; one already started resolves as started). */
+  disarm(id: string): void {
+    if (this.#starting.has(id) && !this.#lost) this.#child.stdin!.write(`${JSON.stringify({ disarm: id })}\n`);
+  }
+
+  #request(spec: WorkloadSpec, exitFile: string, record: { path: string; entry: object }, user: WorkloadCredentials | undefined, after: string | undefined): Promise<Launched | null> {
     if (this.#lost) return Promise.reject(this.#error(spec.id, this.#lost));
     if (this.#starting.has(spec.id) || this.#exits.has(spec.id)) {
       return Promise.reject(this.#error(spec.id, 'it is already being started by this Berth process'));
     }
     const bad = requestProblem(spec);
     if (bad) return Promise.reject(new BerthError('BERTH_E_INVALID_ARGUMENT', `could not start workload ${spec.id}: ${bad}`, { problems: [{ path: 'env', message: bad, fix: 'use variable names of letters, digits and "_" and values without NUL' }], details: { id: spec.id } }));
-    const request = { id: spec.id, argv: spec.command, cwd: spec.cwd, env: spec.env, log: spec.logPath, err: spec.errLogPath, exit: exitFile, record, ...(user ? { user } : {}) };
-    return new Promise<Launched>((resolve, reject) => {
+    const request = { id: spec.id, argv: spec.command, cwd: spec.cwd, env: spec.env, log: spec.logPath, err: spec.errLogPath, exit: exitFile, record, ...(user ? { user } : {}), ...(after !== undefined ? { after } : {}) };
+    return new Promise<Launched | null>((resolve, reject) => {
       this.#starting.set(spec.id, { resolve, reject });
       this.#updateRef();
       this.#child.stdin!.write(`${JSON.stringify(request)}\n`);
@@ -120,6 +138,7 @@ export class Launcher {
       const waiter = this.#starting.get(reply.id);
       this.#starting.delete(reply.id);
       if ('error' in reply) waiter?.reject(this.#error(reply.id, reply.error));
+      else if ('skipped' in reply) waiter?.resolve(null);
       else if (waiter) {
         const exited = new Promise<ExitStatus | undefined>((resolve) => this.#exits.set(reply.id, resolve));
         waiter.resolve({ pid: reply.pid, pgid: reply.pgid, startTime: reply.startTime, exited });

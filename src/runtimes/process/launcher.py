@@ -19,6 +19,16 @@ Protocol: one JSON object per line.
        {"id", "exit": {"code": int|null, "signal": str|null}} after the exit file is written.
        {"restarted": reason} when the worker below died and a new one took over (requests it had
        not answered are lost: the caller fails them).
+  Armed starts (the next step of a pipeline, started without waiting for Berth):
+  in:  a launch request with "after": ID of a running or armed workload: started the moment that
+       workload has exited with code 0 (its exit answered first); at most one per ID, so armed
+       requests form chains.
+       {"disarm": ID}: an armed request not yet started is dropped.
+  out: the usual answers once started, or {"id", "skipped": reason} when it never will be (the
+       awaited workload failed, could not start or was skipped, was neither running nor armed,
+       already had one armed after it, or disarm); what was armed after a skipped request is
+       skipped with it. Armed requests are dropped, unanswered, when Berth's end of stdin closes:
+       nothing starts for a Berth that left.
 A request without "user" whose argv runs mount-namespace.py (the sibling of this file) with -I -S
 is started by forking this process and running that helper's main in the child: the same code with the same
 arguments, without starting another interpreter for every mounted workload.
@@ -41,9 +51,13 @@ import sys
 import time
 
 running = {}  # pid -> (id, exit file)
+armed = {}  # id of a running workload -> the launch request started when it exits with code 0
+ended = {}  # id -> exit code (None: a signal) of the latest workloads that ended, for arms that come late
+ENDED_KEPT = 256
 MOUNT_HELPER_PATH = os.path.join(os.path.dirname(os.path.realpath(__file__)), "mount-namespace.py")
 mount_helper = None  # the helper's module, loaded on first use
 out_open = True
+batching = False  # while serve handles a round: answers go out together at its end
 
 
 def send(message):
@@ -52,9 +66,20 @@ def send(message):
         return
     try:
         sys.stdout.write(json.dumps(message) + "\n")
-        sys.stdout.flush()
+        if not batching:
+            sys.stdout.flush()
     except (BrokenPipeError, OSError):
         out_open = False
+
+
+def flush():
+    """Sends what serve's current round answered, in one write (see serve)."""
+    global out_open
+    if out_open:
+        try:
+            sys.stdout.flush()
+        except (BrokenPipeError, OSError):
+            out_open = False
 
 
 def proc_stat(pid):
@@ -136,6 +161,7 @@ def spawn_as(argv, env, log, err, user):
     program = argv[0]
     paths = [program] if "/" in program else [os.path.join(d or ".", program) for d in os.get_exec_path(env)]
     r, w = os.pipe2(os.O_CLOEXEC)
+    flush()  # a child must not inherit unsent answers (it could write them into its log)
     pid = os.fork()
     if pid == 0:
         try:
@@ -251,6 +277,7 @@ def spawn_mount_helper(args, env, log, err, user=None):
             return pid
     # The answer names the workload's process group: the parent waits until the child has its own.
     r, w = os.pipe2(os.O_CLOEXEC)
+    flush()  # a child must not inherit unsent answers (it could write them into its log)
     pid = os.fork()
     if pid != 0:
         os.close(w)
@@ -337,12 +364,13 @@ def start(request):
     if problem is not None:
         wid = request.get("id") if isinstance(request, dict) and isinstance(request.get("id"), str) else None
         send({"id": wid, "error": "invalid launch request: " + problem})
-        return
+        return False
     try:
-        launch(request)
+        return launch(request)
     except (ValueError, TypeError, KeyError, OSError) as e:
         # Anything else this one request trips over fails this workload only, never the launcher.
         send({"id": request["id"], "error": "cannot start: %s" % e})
+        return False
 
 
 def launch(request):
@@ -356,13 +384,13 @@ def launch(request):
         for fd in fds:
             os.close(fd)
         send({"id": wid, "error": "cannot open the log file %s: %s" % (e.filename, e.strerror)})
-        return
+        return False
     log, err = fds[0], fds[-1]
     try:
         if not os.path.isdir(request["cwd"]):
             what = "is not a directory" if os.path.exists(request["cwd"]) else "does not exist"
             send({"id": wid, "error": "working directory %s (cwd) %s" % (request["cwd"], what)})
-            return
+            return False
         os.chdir(request["cwd"])
         user = request.get("user")
         # A mounted workload joins the kept namespace for its mounts. A child dropped to another user
@@ -385,7 +413,7 @@ def launch(request):
                 pid = spawn(["/bin/sh", "-c", '"$@"', "sh"] + request["argv"], request["env"], log, err)
     except OSError as e:
         send({"id": wid, "error": str(e)})
-        return
+        return False
     finally:
         for fd in fds:
             os.close(fd)
@@ -404,9 +432,60 @@ def launch(request):
             pass
         os.waitpid(pid, 0)
         send({"id": wid, "error": "cannot record it in %s: %s" % (e.filename or record["path"], e.strerror)})
-        return
+        return False
     running[pid] = (wid, request["exit"])
     send({"id": wid, "pid": pid, "pgid": pgid, "startTime": start_time})
+    return True
+
+
+def arm(request):
+    """Keeps a valid request until the workload it names in "after" ends (see the protocol)."""
+    problem = request_problem(request)
+    after = request.get("after") if isinstance(request, dict) else None
+    if problem is None and not is_text(after):
+        problem = "after must be the id of a running or armed workload"
+    if problem is not None:
+        wid = request.get("id") if isinstance(request, dict) and isinstance(request.get("id"), str) else None
+        send({"id": wid, "error": "invalid launch request: " + problem})
+        return
+    waiting = any(r["id"] == after for r in armed.values())
+    if after in armed:
+        send({"id": request["id"], "skipped": "%s already has a workload armed after it" % after})
+    elif waiting or any(wid == after for wid, _ in running.values()):
+        armed[after] = request
+    elif after in ended:
+        # It ended before the request came: started now if it succeeded.
+        if ended[after] == 0:
+            start(request)
+        else:
+            send({"id": request["id"], "skipped": "%s ended with %s" % (after, ended[after])})
+    else:
+        send({"id": request["id"], "skipped": "%s is neither running nor armed here" % after})
+
+
+def drop(request, reason):
+    """An armed request that will never start, and every one armed after it."""
+    while request is not None:
+        send({"id": request["id"], "skipped": reason})
+        request = armed.pop(request["id"], None)
+
+
+def disarm(wid):
+    for after, request in list(armed.items()):
+        if request["id"] == wid:
+            del armed[after]
+            drop(request, "disarmed")
+
+
+def follow(wid, status):
+    """Starts what was armed after workload wid, now that it ended with status."""
+    request = armed.pop(wid, None)
+    if request is None:
+        return
+    if status["code"] != 0:
+        drop(request, "%s ended with %s" % (wid, status["signal"] or status["code"]))
+    elif not start(request):
+        drop(armed.pop(request["id"], None), "%s could not start" % request["id"])
 
 
 def reap():
@@ -427,11 +506,17 @@ def reap():
         except OSError:
             pass
         send({"id": wid, "exit": status})
+        ended[wid] = status["code"]
+        if len(ended) > ENDED_KEPT:
+            del ended[next(iter(ended))]
+        follow(wid, status)
 
 
 def serve():
     # Berth starts this process in a session of its own, so its terminal's Ctrl-C and hang-up do
     # not reach it. Nothing is ignored here: ignored signals would stay ignored in the workloads.
+    global batching
+    batching = True
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_w, False)
     signal.set_wakeup_fd(wake_w, warn_on_full_buffer=False)
@@ -451,6 +536,7 @@ def serve():
             if not chunk:
                 reading = False
                 sel.unregister(stdin)
+                armed.clear()
                 continue
             pending += chunk
             *lines, pending = pending.split(b"\n")
@@ -461,8 +547,16 @@ def serve():
                     except ValueError as e:
                         send({"id": None, "error": "invalid launch request (not JSON): %s" % e})
                         continue
-                    start(request)
+                    if isinstance(request, dict) and "disarm" in request:
+                        disarm(request["disarm"])
+                    elif isinstance(request, dict) and "after" in request:
+                        arm(request)
+                    else:
+                        start(request)
         reap()
+        # One write per round, in order: a workload armed after one that just ended is started
+        # before Berth is woken with that end (Berth records both afterwards).
+        flush()
         if templates is not None:
             templates.expire()
 

@@ -145,6 +145,7 @@ class Template:
         self.used = time.monotonic()
         ready_r, ready_w = os.pipe2(os.O_CLOEXEC)
         hold_r, hold_w = os.pipe2(os.O_CLOEXEC)
+        sys.stdout.flush()  # the launcher's unsent answers stay with the launcher
         pid = os.fork()
         if pid == 0:
             code = 0

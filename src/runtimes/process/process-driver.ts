@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { unlinkIfThere } from './unlink-if-there.ts';
 import { setTimeout as delay } from 'node:timers/promises';
 import { cgroupLimitsProblem } from './cgroup-limits.ts';
 import { BerthError } from '../../errors.ts';
@@ -27,7 +27,7 @@ import { readProcStat } from '../../leases/proc-stat.ts';
 import { groupStats } from './group-stats.ts';
 import { runAttached } from './run-attached.ts';
 import { runCaptured } from './run-captured.ts';
-import { Launcher } from './launcher-client.ts';
+import { Launcher, type Launched } from './launcher-client.ts';
 import { releaseWorkload, spawnWorkload } from './spawn-workload.ts';
 import { inMountNamespace, mountNamespaceSupport, type MountSupport } from './mount-namespace.ts';
 import { directInterpreter } from './find-python.ts';
@@ -76,6 +76,8 @@ export class ProcessDriver implements RuntimeDriver {
   readonly #user: WorkloadUser | undefined;
   readonly #sharedPaths: string[];
   #launcherProcess: Launcher | undefined;
+  /** Settles once the latest startAfter's request is written to the launcher. */
+  #armOrder: Promise<void> = Promise.resolve();
   /** The launcher's restarts (its worker's, or its own), for health. */
   #helper: { restarts: number; reason?: string; at?: number } = { restarts: 0 };
 
@@ -140,25 +142,12 @@ export class ProcessDriver implements RuntimeDriver {
 
   async start(spec: WorkloadSpec, signal?: AbortSignal): Promise<WorkloadHandle> {
     signal?.throwIfAborted();
-    assertRunnable(spec);
-    if (spec.mounts !== undefined && spec.mounts.length > 0) spec = this.#inMountNamespace(spec);
-    const existing = this.#registry.read(spec.id);
-    if (existing) return toHandle(existing);
-    const exitFile = this.#registry.exitPath(spec.id);
-    await rm(exitFile, { force: true });
-    const unstarted: UnstartedEntry = {
-      id: spec.id,
-      labels: spec.labels,
-      logPath: spec.logPath,
-      command: spec.command,
-      cwd: spec.cwd,
-      env: spec.env,
-      exitFile,
-      createdAt: new Date().toISOString(),
-    };
+    const ready = await this.#unstarted(spec);
+    if ('existing' in ready) return toHandle(ready.existing);
+    const { unstarted } = ready;
+    spec = ready.spec;
     const started = await this.#spawn(spec, unstarted);
-    const entry: RegistryEntry = { ...unstarted, pid: started.pid, pgid: started.pgid, startTime: started.startTime, wrapped: started.wrapped };
-    this.#children.set(entry.id, { pid: entry.pid, exited: started.exited(entry), release: started.release });
+    const entry = this.#own(unstarted, started);
     if (!started.recorded) {
       try {
         this.#registry.write(entry);
@@ -169,6 +158,54 @@ export class ProcessDriver implements RuntimeDriver {
       started.onRecorded();
     }
     return toHandle(entry);
+  }
+
+  /** See RuntimeDriver.startAfter: the launcher starts it, with no round trip through Node. Any problem: null. */
+  async startAfter(afterId: string, spec: WorkloadSpec): Promise<WorkloadHandle | null> {
+    const launcher = this.#launcherProcess;
+    if (this.#python === undefined || launcher === undefined || launcher.lost !== undefined) return null;
+    // Requests reach the launcher in call order: a chain's next link names one asked for before it.
+    const turn = this.#armOrder;
+    let sent = (): void => undefined;
+    this.#armOrder = new Promise<void>((resolve) => (sent = resolve));
+    try {
+      await turn;
+      const ready = await this.#unstarted(spec);
+      if ('existing' in ready) return null;
+      const armed = launcher.arm(afterId, ready.spec, ready.unstarted.exitFile, this.#record(ready.spec, ready.unstarted), this.#userFor(ready.spec));
+      sent();
+      const launched = await armed;
+      return launched ? toHandle(this.#own(ready.unstarted, this.#fromLauncher(launched))) : null;
+    } catch {
+      return null;
+    } finally {
+      sent();
+    }
+  }
+
+  /** Drops a startAfter not yet started (it resolves with null; one already started resolves with its handle). */
+  cancelStartAfter(id: string): void {
+    this.#launcherProcess?.disarm(id);
+  }
+
+  /** The spec as it will run and its registry entry without the process, or the entry of a workload with this id that exists. */
+  async #unstarted(spec: WorkloadSpec): Promise<{ existing: RegistryEntry } | { spec: WorkloadSpec; unstarted: UnstartedEntry }> {
+    assertRunnable(spec);
+    if (spec.mounts !== undefined && spec.mounts.length > 0) spec = this.#inMountNamespace(spec);
+    const existing = this.#registry.read(spec.id);
+    if (existing) return { existing };
+    const exitFile = this.#registry.exitPath(spec.id);
+    // An exit file left by an earlier workload of this id must not be read as this one's end.
+    await unlinkIfThere(exitFile);
+    const unstarted: UnstartedEntry = { id: spec.id, labels: spec.labels, logPath: spec.logPath, command: spec.command, cwd: spec.cwd, env: spec.env, exitFile, createdAt: new Date().toISOString() };
+    return { spec, unstarted };
+  }
+
+  /** The registry entry of a workload this driver started, watched as its own child from now on. */
+  #own(unstarted: UnstartedEntry, started: Started): RegistryEntry {
+    const entry: RegistryEntry = { ...unstarted, pid: started.pid, pgid: started.pgid, startTime: started.startTime, wrapped: started.wrapped };
+    this.#children.set(entry.id, { pid: entry.pid, exited: started.exited(entry), release: started.release });
+    return entry;
   }
 
   async wait(handle: WorkloadHandle, signal?: AbortSignal): Promise<ExitStatus> {
@@ -325,8 +362,18 @@ export class ProcessDriver implements RuntimeDriver {
     }
     // The launcher writes the registry entry before it answers: no moment in which a workload runs
     // unrecorded, even if this Berth dies right after asking.
-    const user = this.#user ? this.#credentialsFor(spec.labels.project, spec.hostPaths ?? [], spec.logPath) : undefined;
-    const launched = await this.#launcherProcess.launch(spec, exitFile, { path: this.#registry.entryPath(spec.id), entry: { ...withoutEnv(unstarted), wrapped: false } }, user);
+    return this.#fromLauncher(await this.#launcherProcess.launch(spec, unstarted.exitFile, this.#record(spec, unstarted), this.#userFor(spec)));
+  }
+
+  #record(spec: WorkloadSpec, unstarted: UnstartedEntry): { path: string; entry: object } {
+    return { path: this.#registry.entryPath(spec.id), entry: { ...withoutEnv(unstarted), wrapped: false } };
+  }
+
+  #userFor(spec: WorkloadSpec): WorkloadCredentials | undefined {
+    return this.#user ? this.#credentialsFor(spec.labels.project, spec.hostPaths ?? [], spec.logPath) : undefined;
+  }
+
+  #fromLauncher(launched: Launched): Started {
     return {
       ...launched,
       wrapped: false,

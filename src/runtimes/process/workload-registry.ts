@@ -1,5 +1,5 @@
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { unlinkIfThere } from './unlink-if-there.ts';
 import { join } from 'node:path';
 import { BerthError } from '../../errors.ts';
 import type { OwnerLabels } from '../driver.ts';
@@ -86,7 +86,7 @@ export class WorkloadRegistry {
 
   /** Off the event loop (libuv's pool): a run removes its steps' entries while the next steps start. */
   async delete(id: string): Promise<void> {
-    await Promise.all([rm(this.entryPath(id), { force: true }), rm(this.exitPath(id), { force: true })]);
+    await Promise.all([unlinkIfThere(this.entryPath(id)), unlinkIfThere(this.exitPath(id))]);
   }
 
   /** The entry file (mode 0600: it holds the environment); written atomically by Berth or the launcher. */
