@@ -60,6 +60,8 @@ export class PipelineRunner {
     const problems = checkStepFiles(loaded, plan.steps);
     if (problems.length > 0) throw stepFileError(loaded, problems);
     const runtime = await this.#d.runtimes.get(opts.runtime ?? this.#d.config.runtime);
+    // The runtime's helpers (the process launcher, its mount probe) start while the run is recorded.
+    runtime.driver.warm?.();
     const run = await this.#createRun(loaded, effective, plan, runType, opts, runtime.name);
     opts.onCreated?.(run.uuid);
     const observe = opts.observe ?? (() => {});

@@ -182,6 +182,8 @@ export interface RuntimeDriver {
   readonly capabilities: DriverCapabilities;
   /** Called once before any other method (ManagedDriver guarantees it). */
   init(signal?: AbortSignal): Promise<void>;
+  /** Starts, in the background, helpers the next workloads will need (drivers without any leave it out). Never throws. */
+  warm?(): void;
   /** Starts the workload and returns once it runs. Idempotent on spec.id: adopts an existing workload. */
   start(spec: WorkloadSpec, signal?: AbortSignal): Promise<WorkloadHandle>;
   /**

@@ -69,6 +69,14 @@ export class ManagedDriver implements RuntimeDriver {
     return this.#installation === undefined ? spec : { ...spec, labels: { ...spec.labels, installation: this.#installation } };
   }
 
+  warm(): void {
+    try {
+      this.#inner.warm?.();
+    } catch {
+      // only a head start: the work is done (and any failure reported) when it is needed
+    }
+  }
+
   init(signal?: AbortSignal): Promise<void> {
     if (!this.#ready) {
       const ready = this.#call('init', this.#timeoutMs, (s) => this.#inner.init(s));

@@ -29,7 +29,7 @@ import { runAttached } from './run-attached.ts';
 import { runCaptured } from './run-captured.ts';
 import { Launcher, type Launched } from './launcher-client.ts';
 import { releaseWorkload, spawnWorkload } from './spawn-workload.ts';
-import { inMountNamespace, mountNamespaceSupport, type MountSupport } from './mount-namespace.ts';
+import { inMountNamespace, mountNamespaceSupport, probeMountNamespaceSupport, type MountSupport } from './mount-namespace.ts';
 import { directInterpreter } from './find-python.ts';
 import { dirname, join } from 'node:path';
 import { stopGroup } from './stop-group.ts';
@@ -76,6 +76,8 @@ export class ProcessDriver implements RuntimeDriver {
   readonly #user: WorkloadUser | undefined;
   readonly #sharedPaths: string[];
   #launcherProcess: Launcher | undefined;
+  /** The mount probe warm started (see init). */
+  #probing: Promise<void> | undefined;
   /** Settles once the latest startAfter's request is written to the launcher. */
   #armOrder: Promise<void> = Promise.resolve();
   /** The launcher's restarts (its worker's, or its own), for health. */
@@ -138,6 +140,17 @@ export class ProcessDriver implements RuntimeDriver {
 
   async init(): Promise<void> {
     this.#registry.ensureDir();
+    // A probe warm started is awaited here, so that mountSupport (asked synchronously) has its answer.
+    await this.#probing;
+  }
+
+  /**
+   * Starts in the background what the next workloads need, while the caller does other work: the
+   * launcher and the mount probe (each a Python start). Nothing waits for them here.
+   */
+  warm(): void {
+    this.#probing ??= probeMountNamespaceSupport(this.#mountPython, this.#mountStage).then(() => undefined);
+    if (this.#python !== undefined) this.#launcher(this.#python);
   }
 
   async start(spec: WorkloadSpec, signal?: AbortSignal): Promise<WorkloadHandle> {
@@ -346,6 +359,13 @@ export class ProcessDriver implements RuntimeDriver {
   async #spawn(spec: WorkloadSpec, unstarted: UnstartedEntry): Promise<Started> {
     const { exitFile } = unstarted;
     if (this.#python === undefined) return startUnderWrapper(spec, exitFile, (id, pid) => this.#forget(id, pid));
+    // The launcher writes the registry entry before it answers: no moment in which a workload runs
+    // unrecorded, even if this Berth dies right after asking.
+    return this.#fromLauncher(await this.#launcher(this.#python).launch(spec, unstarted.exitFile, this.#record(spec, unstarted), this.#userFor(spec)));
+  }
+
+  /** The launcher, started on first use (or by warm) and replaced when it went away. */
+  #launcher(python: string): Launcher {
     if (this.#launcherProcess?.lost) {
       // Replaced, never left dead: workloads it started are watched through their exit files.
       this.#helper = { ...this.#helper, restarts: this.#helper.restarts + 1, reason: this.#launcherProcess.lost, at: Date.now() };
@@ -355,14 +375,12 @@ export class ProcessDriver implements RuntimeDriver {
     if (!this.#launcherProcess) {
       this.#registry.ensureDir();
       // The interpreter behind a python3 shim (pyenv's runs three bash scripts first): asked once per process, also used by the mount probe.
-      this.#launcherProcess = new Launcher(directInterpreter(this.#python), this.#registry.launcherLogPath(), {
+      this.#launcherProcess = new Launcher(directInterpreter(python), this.#registry.launcherLogPath(), {
         registryDir: this.#registry.dir,
         onRestart: (reason) => (this.#helper = { restarts: this.#helper.restarts + 1, reason, at: Date.now() }),
       });
     }
-    // The launcher writes the registry entry before it answers: no moment in which a workload runs
-    // unrecorded, even if this Berth dies right after asking.
-    return this.#fromLauncher(await this.#launcherProcess.launch(spec, unstarted.exitFile, this.#record(spec, unstarted), this.#userFor(spec)));
+    return this.#launcherProcess;
   }
 
   #record(spec: WorkloadSpec, unstarted: UnstartedEntry): { path: string; entry: object } {
