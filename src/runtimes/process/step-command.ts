@@ -1,4 +1,4 @@
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { delimiter, extname, join } from 'node:path';
 import { kernelInstallHint, languageLabel, stepLanguage } from '../../core/notebook-languages.ts';
 import { findKernelSpecs, jupyterDataDirs, kernelForLanguage } from './jupyter-kernels.ts';
@@ -96,11 +96,13 @@ export function which(program: string, pathVar: string): string | null {
   for (const dir of pathVar.split(delimiter)) {
     if (!dir) continue;
     const candidate = join(dir, program);
+    // Missing is the common case on a long PATH: found without an exception, access asked only of what exists.
+    if (statSync(candidate, { throwIfNoEntry: false }) === undefined) continue;
     try {
       accessSync(candidate, constants.X_OK);
       return candidate;
     } catch {
-      // not in this directory
+      // not executable here
     }
   }
   return null;
