@@ -3,7 +3,7 @@ import { availableParallelism, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { BerthError } from '../errors.ts';
 import { type KubeSettings, kubeSettings } from './kube-settings.ts';
-import { ORCHEST_BASE_IMAGES } from '../core/environment-image.ts';
+import { ORCHEST_BASE_IMAGES } from '../core/orchest-base-images.ts';
 import { advertiseUrlOf, hostIdOf } from './server-identity.ts';
 
 export const RUNTIMES = ['process', 'docker', 'kubernetes'] as const;

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { BerthConfig } from '../config/config.ts';
 import { checkInstanceName, matchesInstance } from '../core/instance-name.ts';
@@ -10,7 +9,6 @@ import { thisProcess } from '../leases/owner-lease.ts';
 import { BerthError, isBerthError } from '../errors.ts';
 import { InstanceRepository, type InstanceRow, type Viewer } from '../store/instance-repository.ts';
 import { RuntimeRegistry, runtimeNames } from '../runtimes/runtime-registry.ts';
-import { spawnSupervisor } from './instance-launcher.ts';
 import { followInstanceLogs, type LogPiece } from './instance-logs.ts';
 import { stopInstance, type StopEvent, type StopOptions } from './instance-stopper.ts';
 import { instanceView, type InstanceView } from './instance-view.ts';
@@ -66,6 +64,8 @@ export class InstanceService {
     const driver = await this.#driver(opts.runtime);
     const logs = this.logPaths(name);
     const spec = instanceWorkloadSpec(opts, driver, { name, baseEnv: this.#config.baseEnv, logs });
+    // Imported here: list and stop need neither (node:child_process and node:crypto cost their start-up ~10 ms).
+    const [{ spawnSupervisor }, { randomUUID }] = await Promise.all([import('./instance-launcher.ts'), import('node:crypto')]);
     // The supervisor boots (a Node start-up) while this process sweeps stale rows and claims the name.
     const supervisor = spawnSupervisor(logs.err);
     try {

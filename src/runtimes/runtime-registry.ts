@@ -5,9 +5,7 @@ import { BerthError } from '../errors.ts';
 import type { RuntimeDriver } from './driver.ts';
 import type { ImageBuilder } from './image-builder.ts';
 import { ManagedDriver } from './managed-driver.ts';
-import { findPython, settleDirectInterpreter } from './process/find-python.ts';
-import { ProcessDriver } from './process/process-driver.ts';
-import { WorkloadUser } from './process/workload-user.ts';
+import type { ProcessDriver } from './process/process-driver.ts';
 
 /** What Berth knows of one runtime: how to open its driver and, for image-based runtimes, how to build images with it. */
 export interface RuntimeEntry {
@@ -22,8 +20,11 @@ export interface RuntimeEntry {
  * asked for (dockerode is slow to import).
  */
 const ENTRIES: Record<RuntimeName, RuntimeEntry> = {
+  // Imported when opened, like the others: `instance list` and `stop` mostly need no driver.
   process: {
     driver: async (config) => {
+      const [{ findPython, settleDirectInterpreter }, { WorkloadUser }] = await Promise.all([import('./process/find-python.ts'), import('./process/workload-user.ts')]);
+      const ProcessDriver = await processDriverClass();
       const python = config.processLauncher === 'auto' ? findPython(config.baseEnv.PATH) : undefined;
       // Workloads dropped to the workload user run the mount helper as that user: it must be able to run it.
       const mountPython = findPython(config.baseEnv.PATH, { forOtherUsers: config.hostWorkloads === 'workload-user' });
@@ -63,6 +64,12 @@ const ENTRIES: Record<RuntimeName, RuntimeEntry> = {
     },
   },
 };
+
+let loadedProcessDriver: typeof ProcessDriver | undefined;
+async function processDriverClass(): Promise<typeof ProcessDriver> {
+  loadedProcessDriver ??= (await import('./process/process-driver.ts')).ProcessDriver;
+  return loadedProcessDriver;
+}
 
 /** The runtime names this build has. */
 export function runtimeNames(): RuntimeName[] {
@@ -126,14 +133,15 @@ export class RuntimeRegistry {
   mountSupport(name: RuntimeName): { ok: true } | { ok: false; reason: string } {
     if (this.#config.processMounts === 'off') return { ok: false, reason: 'BERTH_PROCESS_MOUNTS=off' };
     const raw = this.#opened.get(name);
-    return raw instanceof ProcessDriver ? raw.mountSupport() : { ok: false, reason: `the ${name} runtime has no host mount namespaces` };
+    // An opened process driver means its class is loaded.
+    return loadedProcessDriver && raw instanceof loadedProcessDriver ? raw.mountSupport() : { ok: false, reason: `the ${name} runtime has no host mount namespaces` };
   }
 
   /** The process runtime's raw driver (interactive commands: environment shells). */
   async processDriver(): Promise<ProcessDriver> {
     await this.driver('process');
     const raw = await this.#rawDriver('process');
-    if (!(raw instanceof ProcessDriver)) throw new Error('the process runtime has no process driver');
+    if (!(raw instanceof (await processDriverClass()))) throw new Error('the process runtime has no process driver');
     return raw;
   }
 
