@@ -12,6 +12,13 @@ export const BUNDLE_ENTRY = 'berth.js';
 export const SUPERVISOR_ENTRY = 'supervisor.js';
 export const BUNDLE_MANIFEST = 'manifest.json';
 
+/**
+ * When this process last found each bundle folder fresh (Date.now()), shared by every copy of this
+ * module in it: bin/berth.js loads the source, the bundle has its own. One manifest covers every entry.
+ */
+const FRESH_KEY = Symbol.for('berth.bundle-fresh-at');
+const FRESH_AT: Map<string, number> = ((globalThis as { [FRESH_KEY]?: Map<string, number> })[FRESH_KEY] ??= new Map<string, number>());
+
 /** What the build records next to the bundle: every source file it was made from and their hash. */
 export interface BundleManifest {
   /** Paths relative to the repository root. */
@@ -51,10 +58,24 @@ export function manifestOf(root: string, inputs: readonly string[]): BundleManif
  * disk, else null: a missing, unreadable or stale bundle means "run the sources" (never stale code).
  * Cheap when no input was touched since the build (one stat each); a touched input costs a content
  * hash of all of them, which still accepts the bundle when the contents are the same.
+ * With `reuseMs`, a folder this process found fresh at most that long ago is not checked again (the
+ * instance starter spawns the supervisor of the build bin/berth.js checked at its start).
  */
-export function freshBundleEntry(root: string, bundleDir = BUNDLE_DIR, entry = BUNDLE_ENTRY): string | null {
+export function freshBundleEntry(root: string, bundleDir = BUNDLE_DIR, entry = BUNDLE_ENTRY, opts: { reuseMs?: number } = {}): string | null {
+  const dir = join(root, bundleDir);
+  const checkedAt = FRESH_AT.get(dir);
+  if (opts.reuseMs !== undefined && checkedAt !== undefined && Date.now() - checkedAt <= opts.reuseMs) {
+    const path = join(dir, entry);
+    return existsSync(path) ? path : null;
+  }
+  FRESH_AT.delete(dir);
+  const path = checkedEntry(root, dir, entry);
+  if (path !== null) FRESH_AT.set(dir, Date.now());
+  return path;
+}
+
+function checkedEntry(root: string, dir: string, entry: string): string | null {
   try {
-    const dir = join(root, bundleDir);
     const manifest = JSON.parse(readFileSync(join(dir, BUNDLE_MANIFEST), 'utf8')) as BundleManifest;
     const { inputs, stamps } = manifest;
     if (!Array.isArray(inputs) || inputs.length === 0 || !Array.isArray(stamps)) return null;

@@ -11,6 +11,8 @@ import { REPORT_FD, type SupervisorOrder, type SupervisorReport } from './superv
 
 const SUPERVISOR_MAIN = new URL('./supervisor-main.ts', import.meta.url).pathname;
 const REPO_ROOT = new URL('../../', import.meta.url).pathname;
+/** How old a check that the bundle is fresh may be for a supervisor spawned from it (a long-running server checks again). */
+const BUNDLE_CHECK_REUSE_MS = 5_000;
 
 /** A supervisor process booting while the starter gets ready; it waits for its order on stdin. */
 export interface PendingSupervisor {
@@ -42,7 +44,9 @@ export function spawnSupervisor(errLogPath: string): PendingSupervisor {
   let child;
   try {
     // The bundled supervisor starts faster; only while it matches the sources (never stale code).
-    const main = freshBundleEntry(REPO_ROOT, BUNDLE_DIR, SUPERVISOR_ENTRY) ?? SUPERVISOR_MAIN;
+    // A check of this process's own (bin/berth.js's, at its start) is recent enough: the supervisor
+    // then runs the build its starter runs.
+    const main = freshBundleEntry(REPO_ROOT, BUNDLE_DIR, SUPERVISOR_ENTRY, { reuseMs: BUNDLE_CHECK_REUSE_MS }) ?? SUPERVISOR_MAIN;
     child = spawn(process.execPath, [main], { detached: true, stdio: ['pipe', log, log, 'pipe'] });
   } finally {
     closeSync(log);

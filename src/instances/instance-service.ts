@@ -61,11 +61,10 @@ export class InstanceService {
         problems: [{ path: '--runtime', message: `instances on "${opts.runtime}" are not supported yet`, fix: `use one of: ${INSTANCE_RUNTIMES.join(', ')}` }],
       });
     }
-    const driver = await this.#driver(opts.runtime);
+    // The launcher (node:child_process) and node:crypto are imported here, with the driver: list and stop need neither (~10 ms).
+    const [driver, { spawnSupervisor }, { randomUUID }] = await Promise.all([this.#driver(opts.runtime), import('./instance-launcher.ts'), import('node:crypto')]);
     const logs = this.logPaths(name);
     const spec = instanceWorkloadSpec(opts, driver, { name, baseEnv: this.#config.baseEnv, logs });
-    // Imported here: list and stop need neither (node:child_process and node:crypto cost their start-up ~10 ms).
-    const [{ spawnSupervisor }, { randomUUID }] = await Promise.all([import('./instance-launcher.ts'), import('node:crypto')]);
     // The supervisor boots (a Node start-up) while this process sweeps stale rows and claims the name.
     const supervisor = spawnSupervisor(logs.err);
     try {

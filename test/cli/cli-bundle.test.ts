@@ -45,6 +45,23 @@ describe('bundle freshness (bin/berth.ts never runs stale code)', () => {
     write(`dist/cli/${BUNDLE_MANIFEST}`, '{"inputs": [');
     assert.equal(freshBundleEntry(root), null, 'an unreadable manifest is ignored');
   });
+
+  test('a check this process made is reused only when asked, only for reuseMs, and only when it found the bundle fresh', async () => {
+    write('src/a.ts', 'export const a = 1;\n');
+    write('src/b.ts', 'export const b = 2;\n');
+    record();
+    write(`dist/cli/${SUPERVISOR_ENTRY}`, 'export {};\n');
+    assert.equal(freshBundleEntry(root), join(root, 'dist/cli', BUNDLE_ENTRY));
+    write('src/b.ts', 'export const b = 3;\n');
+    assert.equal(freshBundleEntry(root, 'dist/cli', SUPERVISOR_ENTRY, { reuseMs: 60_000 }), join(root, 'dist/cli', SUPERVISOR_ENTRY), 'the check of a moment ago');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(freshBundleEntry(root, 'dist/cli', SUPERVISOR_ENTRY, { reuseMs: 10 }), null, 'too old: checked again');
+    assert.equal(freshBundleEntry(root, 'dist/cli', SUPERVISOR_ENTRY, { reuseMs: 60_000 }), null, 'a stale verdict is never reused');
+    record();
+    assert.notEqual(freshBundleEntry(root, 'dist/cli', SUPERVISOR_ENTRY), null);
+    write('src/b.ts', 'export const b = 4;\n');
+    assert.equal(freshBundleEntry(root, 'dist/cli', SUPERVISOR_ENTRY), null, 'not asked: checked');
+  });
 });
 
 describe('the bundled CLI (scripts/build-cli.ts)', () => {

@@ -68,6 +68,12 @@ export class ProcessDriver implements RuntimeDriver {
   readonly #stopping = new Map<string, Promise<void>>();
   /** Waits of #awaitEnd between polls, woken when this driver has stopped the workload. */
   readonly #wakers = new Map<string, Set<() => void>>();
+  /**
+   * Workloads whose group this driver saw end (until removed). A group without a live member never
+   * gets one again, so stopping it again — a supervisor stops, stops again and removes — skips the
+   * check, which scans /proc while an orphaned leader waits, a zombie, for a slow init to reap it.
+   */
+  readonly #ended = new Set<string>();
 
   readonly #python: string | undefined;
   /** The python3 that sets up mount namespaces (workloads with mounts), and their stage folder. */
@@ -328,6 +334,7 @@ export class ProcessDriver implements RuntimeDriver {
     // Stopping an ended workload still clears stragglers of its group; it is cheap when none are left.
     await this.stop(handle, { graceMs: REMOVE_GRACE_MS });
     await this.#registry.delete(handle.id);
+    this.#ended.delete(endedKey(handle.id, processState(handle)));
   }
 
   /**
@@ -432,7 +439,10 @@ export class ProcessDriver implements RuntimeDriver {
   }
 
   async #stopAndRecord(id: string, state: ProcessState, signal: NodeJS.Signals, graceMs: number): Promise<void> {
+    const key = endedKey(id, state);
+    if (this.#ended.has(key)) return;
     const endedBy = await stopGroup(state, signal, graceMs);
+    this.#ended.add(key);
     const own = this.#ownChild(id, state);
     if (own) {
       // The parent records the exact end from the 'exit' event, which follows the group's end closely.
@@ -467,6 +477,11 @@ function unsupported(field: string, message: string): BerthError {
 
 function hasLabels(labels: OwnerLabels, owner: OwnerLabels): boolean {
   return Object.entries(owner).every(([key, value]) => value === undefined || labels[key as keyof OwnerLabels] === value);
+}
+
+/** One workload's group: its id, and its leader's pid and start time (a pid is reused; this pair is not). */
+function endedKey(id: string, state: ProcessState): string {
+  return `${id}:${state.pid}:${state.startTime}`;
 }
 
 function killGroup(pgid: number): void {
