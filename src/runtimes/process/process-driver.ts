@@ -443,6 +443,8 @@ export class ProcessDriver implements RuntimeDriver {
     if (this.#ended.has(key)) return;
     const endedBy = await stopGroup(state, signal, graceMs);
     this.#ended.add(key);
+    // Bounded (workloads stopped but never removed): forgetting one only costs a check again.
+    if (this.#ended.size > ENDED_KEPT) this.#ended.delete(this.#ended.values().next().value!);
     const own = this.#ownChild(id, state);
     if (own) {
       // The parent records the exact end from the 'exit' event, which follows the group's end closely.
@@ -478,6 +480,9 @@ function unsupported(field: string, message: string): BerthError {
 function hasLabels(labels: OwnerLabels, owner: OwnerLabels): boolean {
   return Object.entries(owner).every(([key, value]) => value === undefined || labels[key as keyof OwnerLabels] === value);
 }
+
+/** How many ended groups a driver remembers (see #ended). */
+const ENDED_KEPT = 1_000;
 
 /** One workload's group: its id, and its leader's pid and start time (a pid is reused; this pair is not). */
 function endedKey(id: string, state: ProcessState): string {
