@@ -213,9 +213,9 @@ export class ProcessDriver implements RuntimeDriver {
     if (spec.mounts !== undefined && spec.mounts.length > 0) spec = this.#inMountNamespace(spec);
     const existing = this.#registry.read(spec.id);
     if (existing) return { existing };
+    // An exit file left by an earlier workload of this id must not be read as this one's end: the
+    // launcher empties it before it answers; the wrapper's start removes it (see #spawn).
     const exitFile = this.#registry.exitPath(spec.id);
-    // An exit file left by an earlier workload of this id must not be read as this one's end.
-    await unlinkIfThere(exitFile);
     const unstarted: UnstartedEntry = { id: spec.id, labels: spec.labels, logPath: spec.logPath, command: spec.command, cwd: spec.cwd, env: spec.env, exitFile, createdAt: new Date().toISOString() };
     return { spec, unstarted };
   }
@@ -365,7 +365,10 @@ export class ProcessDriver implements RuntimeDriver {
 
   async #spawn(spec: WorkloadSpec, unstarted: UnstartedEntry): Promise<Started> {
     const { exitFile } = unstarted;
-    if (this.#python === undefined) return startUnderWrapper(spec, exitFile, (id, pid) => this.#forget(id, pid));
+    if (this.#python === undefined) {
+      await unlinkIfThere(exitFile);
+      return startUnderWrapper(spec, exitFile, (id, pid) => this.#forget(id, pid));
+    }
     // The launcher writes the registry entry before it answers: no moment in which a workload runs
     // unrecorded, even if this Berth dies right after asking.
     return this.#fromLauncher(await this.#launcher(this.#python).launch(spec, unstarted.exitFile, this.#record(spec, unstarted), this.#userFor(spec)));
