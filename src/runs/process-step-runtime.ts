@@ -19,6 +19,9 @@ import type { StepRuntime, StepWorkloadInput } from './step-runtime.ts';
 export const PROCESS_DATA_MOUNT = '/data';
 export const PROCESS_PROJECT_MOUNT = '/project-dir';
 
+/** How long basePython's PATH search answer is kept. */
+const PATH_PYTHON_MS = 2_000;
+
 /** Step files Node.js runs (see stepCommand). */
 const NODE_STEP = /\.(js|mjs|ts)$/i;
 
@@ -39,6 +42,7 @@ export class ProcessStepRuntime implements StepRuntime {
   readonly #environments: ProcessEnvironments;
   readonly #mountSupport: MountSupport;
   readonly mountSupport: MountSupport;
+  #pathPython: { python: string | undefined; at: number } | undefined;
 
   /** The environments' virtual environments (environment shells activate them too). */
   get environments(): ProcessEnvironments {
@@ -108,8 +112,15 @@ export class ProcessStepRuntime implements StepRuntime {
   /** The interpreter of Python steps without an environment: `--python`, BERTH_PYTHON, else the first python3 on PATH. */
   basePython(override?: string): { ok: true; python: string | undefined } | { ok: false; reason: string } {
     const chosen = override ?? this.#config.python;
-    // Workloads dropped to the workload user need an interpreter that user can run.
-    if (chosen === undefined) return { ok: true, python: findPython(this.#config.baseEnv.PATH, { forOtherUsers: this.#config.hostWorkloads === 'workload-user' }) };
+    if (chosen === undefined) {
+      // Asked by every step; the answer is kept briefly (a python3 installed meanwhile is seen within seconds).
+      const now = performance.now();
+      if (this.#pathPython === undefined || now - this.#pathPython.at > PATH_PYTHON_MS) {
+        // Workloads dropped to the workload user need an interpreter that user can run.
+        this.#pathPython = { python: findPython(this.#config.baseEnv.PATH, { forOtherUsers: this.#config.hostWorkloads === 'workload-user' }), at: now };
+      }
+      return { ok: true, python: this.#pathPython.python };
+    }
     const field = override !== undefined ? '--python' : 'BERTH_PYTHON';
     if (!isAbsolute(chosen)) return { ok: false, reason: `${field}=${chosen} must be an absolute path to a python3 executable` };
     try {

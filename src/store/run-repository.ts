@@ -121,7 +121,6 @@ export class RunRepository {
     });
   }
 
-  /** PENDING → STARTED for a step. False when the step was already ended (e.g. aborted by a cancel). */
   /** Marks a pending step started (with its workload's handle when it is already known); false when it is no longer pending. */
   async startStep(runUuid: string, stepUuid: string, now: string, handleJson?: string): Promise<boolean> {
     const res = await this.#db

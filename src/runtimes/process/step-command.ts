@@ -92,7 +92,22 @@ function pythonOf(script: string, pathVar: string): string[] {
   return [which('python3', pathVar) ?? 'python3'];
 }
 
+/** Answers of which, kept briefly: every step of a run asks the same (bash on the same PATH). */
+const found = new Map<string, { path: string | null; at: number }>();
+const FOUND_MS = 2_000;
+
 export function which(program: string, pathVar: string): string | null {
+  const key = `${program}\0${pathVar}`;
+  const known = found.get(key);
+  const now = performance.now();
+  if (known && now - known.at < FOUND_MS) return known.path;
+  const path = search(program, pathVar);
+  if (found.size > 64) found.clear();
+  found.set(key, { path, at: now });
+  return path;
+}
+
+function search(program: string, pathVar: string): string | null {
   for (const dir of pathVar.split(delimiter)) {
     if (!dir) continue;
     const candidate = join(dir, program);

@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { unlinkIfThere } from './unlink-if-there.ts';
 import { join } from 'node:path';
 import { BerthError } from '../../errors.ts';
@@ -49,6 +49,8 @@ export class WorkloadRegistry {
   }
 
   read(id: string): RegistryEntry | undefined {
+    // Usually asked of a workload about to start (absent): answered without an exception.
+    if (!existsSync(this.entryPath(id))) return undefined;
     let text: string;
     try {
       text = readFileSync(this.entryPath(id), 'utf8');
