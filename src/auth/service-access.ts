@@ -84,17 +84,21 @@ export class ServiceAccess {
 
   /** Who a service session acts as, or null when it is unknown, expired, for another service, or its token was revoked. */
   async verifySession(secret: string, target: ServiceTarget): Promise<Principal | null> {
+    const known = this.knownSession(secret, target);
+    if (known !== undefined) return known;
     const hash = hashToken(secret);
     const now = this.#now();
-    const hit = this.#cache.get(hash);
-    const row = hit && hit.until > now ? hit.row : await this.#rows.findSession(hash, now);
+    const row = await this.#rows.findSession(hash, now);
     if (!row) return null;
-    if (row !== hit?.row) {
-      if (this.#cache.size > 10_000) this.#cache.clear();
-      this.#cache.set(hash, { row, until: Math.min(now + CACHE_MS, row.expires_at) });
-    }
-    if (!sameTarget(row, target)) return null;
-    return { tokenId: row.token_id, scope: row.scope as TokenScope, projectUuid: row.token_project_uuid };
+    if (this.#cache.size > 10_000) this.#cache.clear();
+    this.#cache.set(hash, { row, until: Math.min(now + CACHE_MS, row.expires_at) });
+    return sessionPrincipal(row, target);
+  }
+
+  /** verifySession's answer from a session checked within the last CACHE_MS (and not ended since), else undefined (then ask verifySession). */
+  knownSession(secret: string, target: ServiceTarget): Principal | null | undefined {
+    const hit = this.#cache.get(hashToken(secret));
+    return hit && hit.until > this.#now() ? sessionPrincipal(hit.row, target) : undefined;
   }
 
   /**
@@ -108,6 +112,11 @@ export class ServiceAccess {
       if (row.project_uuid === host.projectUuid && row.service === host.service && row.port === host.port) return label;
     }
     throw new BerthError('BERTH_E_CONFLICT', `no free host label for service "${host.service}"`, { problems: [{ path: 'name', message: 'every candidate label is taken', fix: 'rename the service' }] });
+  }
+
+  /** findHostAlias's answer when the label was looked up before (labels never change their service), else undefined. */
+  knownHostAlias(label: string): ServiceHost | undefined {
+    return this.#aliases.get(label);
   }
 
   /** The service a short host label opens, or null for a label Berth never gave out. */
@@ -132,6 +141,10 @@ export class ServiceAccess {
 
 function newSecret(prefix: string): string {
   return `${prefix}${randomBytes(32).toString('base64url')}`;
+}
+
+function sessionPrincipal(row: CachedSession, target: ServiceTarget): Principal | null {
+  return sameTarget(row, target) ? { tokenId: row.token_id, scope: row.scope as TokenScope, projectUuid: row.token_project_uuid } : null;
 }
 
 function sameTarget(row: { project_uuid: string; service: string; instance: string }, target: ServiceTarget): boolean {

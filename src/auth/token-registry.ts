@@ -76,9 +76,9 @@ export class TokenRegistry {
 
   /** The principal a secret stands for, or null when it is unknown or revoked. */
   async verify(secret: string): Promise<Principal | null> {
+    const cached = this.known(secret);
+    if (cached) return cached;
     const hash = hashToken(secret);
-    const cached = this.#cache.get(hash);
-    if (cached && cached.until > this.#now()) return cached.principal;
     const row = await this.#tokens.findActiveByHash(hash);
     if (!row || !sameHash(row.hash, hash)) {
       this.#cache.delete(hash);
@@ -88,6 +88,15 @@ export class TokenRegistry {
     if (this.#cache.size > 10_000) this.#cache.clear();
     this.#cache.set(hash, { principal, until: this.#now() + CACHE_MS });
     return principal;
+  }
+
+  /**
+   * verify's answer without the store: the principal of a secret checked within the last CACHE_MS
+   * and not revoked through this instance since, else undefined (then ask verify).
+   */
+  known(secret: string): Principal | undefined {
+    const cached = this.#cache.get(hashToken(secret));
+    return cached && cached.until > this.#now() ? cached.principal : undefined;
   }
 
   /** The principal of a token by id (a forward names the caller's token by id), or null when it is unknown or revoked. */

@@ -9,7 +9,8 @@ import { FORWARD_HEADER } from '../auth/forward-signature.ts';
 import { forwardedPrincipal } from '../auth/forwarded-principal.ts';
 import type { ProxyContext } from './proxy-context.ts';
 import type { ProxyUrl } from './proxy-request.ts';
-import { lookupService } from './proxy-target.ts';
+import { knownService, lookupService } from './proxy-target.ts';
+import type { Project } from '../store/project-repository.ts';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -25,6 +26,8 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * taking over gives the same answer; `client` is then the caller the other server saw.
  */
 export async function authorizedTarget(ctx: ProxyContext, u: ProxyUrl, method: string, url: string, headers: IncomingHttpHeaders): Promise<AuthorizedTarget | null> {
+  const known = knownAuthorizedTarget(ctx, u, method, headers);
+  if (known !== undefined) return known;
   const { project, route } = await lookupService(ctx, u);
   if (!project || !route) return null;
   if (headers[FORWARD_HEADER] !== undefined) {
@@ -35,18 +38,49 @@ export async function authorizedTarget(ctx: ProxyContext, u: ProxyUrl, method: s
     const target = forwardTarget(headers, route, u.name);
     return target instanceof BerthError ? null : { route, target, principal, client: forwarded.client };
   }
+  const credential = credentialOf(route, headers);
   let principal: Principal | null = null;
-  if (route.definition.requires_authentication !== false) {
-    const header = bearerToken(headers);
-    if (header !== undefined) principal = await ctx.tokens.verify(header);
-    else {
-      // No Authorization header: only this service's own session cookie (never the web UI's cookie).
-      const session = cookieToken(headers, SERVICE_COOKIE);
-      if (session === undefined) return null;
-      principal = await ctx.serviceAccess.verifySession(session, { projectUuid: project.uuid, service: u.name, instance: route.instance });
-      if (principal && !SAFE_METHODS.has(method) && !sameOriginMutation(method, headers)) return null;
-    }
+  if (credential.via === 'header') principal = await ctx.tokens.verify(credential.secret);
+  else if (credential.via === 'session') principal = await ctx.serviceAccess.verifySession(credential.secret, { projectUuid: project.uuid, service: u.name, instance: route.instance });
+  return decide(project, route, u, method, headers, credential, principal);
+}
+
+/**
+ * authorizedTarget's answer from what this server remembers (the service's route, a token or
+ * session checked within the last second and not revoked here since), without a promise; undefined
+ * when the store must be asked (or for a forward from another server).
+ */
+export function knownAuthorizedTarget(ctx: ProxyContext, u: ProxyUrl, method: string, headers: IncomingHttpHeaders): AuthorizedTarget | null | undefined {
+  if (headers[FORWARD_HEADER] !== undefined) return undefined;
+  const found = knownService(ctx, u);
+  if (!found) return undefined;
+  const { project, route } = found;
+  if (!project || !route) return null;
+  const credential = credentialOf(route, headers);
+  let principal: Principal | null | undefined = null;
+  if (credential.via === 'header') principal = ctx.tokens.known(credential.secret);
+  else if (credential.via === 'session') principal = ctx.serviceAccess.knownSession(credential.secret, { projectUuid: project.uuid, service: u.name, instance: route.instance });
+  return principal === undefined ? undefined : decide(project, route, u, method, headers, credential, principal);
+}
+
+/** The credential a request for `route` is judged by: none needed (public), a Bearer token, this service's session cookie, or none given. */
+type Credential = { via: 'public' | 'missing' } | { via: 'header' | 'session'; secret: string };
+
+function credentialOf(route: ServiceRoute, headers: IncomingHttpHeaders): Credential {
+  if (route.definition.requires_authentication === false) return { via: 'public' };
+  const header = bearerToken(headers);
+  if (header !== undefined) return { via: 'header', secret: header };
+  // No Authorization header: only this service's own session cookie (never the web UI's cookie).
+  const session = cookieToken(headers, SERVICE_COOKIE);
+  return session === undefined ? { via: 'missing' } : { via: 'session', secret: session };
+}
+
+/** The decision once the credential's principal is known (null: unknown, revoked or expired). */
+function decide(project: Project, route: ServiceRoute, u: ProxyUrl, method: string, headers: IncomingHttpHeaders, credential: Credential, principal: Principal | null): AuthorizedTarget | null {
+  if (credential.via === 'missing') return null;
+  if (credential.via !== 'public') {
     if (!principal || (principal.scope !== 'admin' && principal.projectUuid !== project.uuid)) return null;
+    if (credential.via === 'session' && !SAFE_METHODS.has(method) && !sameOriginMutation(method, headers)) return null;
   }
   if (route.elsewhere !== undefined) return { route, target: null, principal, elsewhere: route.elsewhere };
   const target = forwardTarget(headers, route, u.name);

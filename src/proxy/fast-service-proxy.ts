@@ -1,13 +1,13 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { Agent } from 'undici';
 import { BerthError } from '../errors.ts';
-import { authorizedTarget } from './authorized-target.ts';
+import { authorizedTarget, knownAuthorizedTarget, type AuthorizedTarget } from './authorized-target.ts';
 import { errorPage } from './error-page.ts';
 import type { ProxyContext } from './proxy-context.ts';
-import { isDocumentNavigation, parseHostUrl, parseProxyUrl, PATH_ROUTE_CSP, rewriteLocation, serviceResponseHeaders, upstreamHeaders, upstreamPath, type ProxyUrl } from './proxy-request.ts';
+import { hopByHop, isDocumentNavigation, parseHostUrl, parseProxyUrl, PATH_ROUTE_CSP, rewriteLocation, serviceResponseHeaders, upstreamHeaders, upstreamPath, type ProxyUrl } from './proxy-request.ts';
 import { ResponseRelay } from './response-relay.ts';
 import { OPEN_PATH } from './service-hand-off.ts';
-import { resolveHostAlias } from './proxy-target.ts';
+import { knownHostAlias, resolveHostAlias } from './proxy-target.ts';
 import { peerRequest, peerTarget, peerUnavailable } from './peer-forward.ts';
 import type { Principal } from '../auth/token-registry.ts';
 import type { ServiceRoute } from '../services/service-route.ts';
@@ -36,8 +36,6 @@ interface Peer {
 }
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
-/** Hop-by-hop headers (RFC 9110 7.6.1) and what undici refuses to send: never forwarded either way. */
-const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'expect'];
 
 /**
  * The service proxy's fast path, in front of Fastify on the server's `request` event: a request for
@@ -56,14 +54,16 @@ export function fastServiceProxy(ctx: ProxyContext, opts: { timeoutMs: number; s
   const forward = (req: IncomingMessage, res: ServerResponse, u: ProxyUrl, hostRouted: boolean, route: { projectUuid: string; definition: { preserve_base_path?: boolean }; upstreamAuthorization?: string }, target: { host: string; port: number }, peer: Peer, client: { ip: string; proto: string } = peer) => {
     const strip = route.definition.preserve_base_path !== true;
     const { host, port } = target;
-    // Hop-by-hop headers go first: a client's Connection header must not name away what Berth sets.
-    const headers = upstreamHeaders(withoutHopByHop(req.headers), { ip: client.ip, proto: client.proto, host: req.headers.host, prefix: u.prefix }, route.upstreamAuthorization);
+    const headers = upstreamHeaders(req.headers, { ip: client.ip, proto: client.proto, host: req.headers.host, prefix: u.prefix }, route.upstreamAuthorization, { withoutHopByHop: true });
     const method = req.method!;
     const hasBody = requestHasBody(req);
     const head = (_status: number, got: IncomingHttpHeaders) => {
-      const out = serviceResponseHeaders(withoutHopByHop(got), u.prefix);
+      const out = serviceResponseHeaders(got, u.prefix, { withoutHopByHop: true });
       if (strip && typeof out.location === 'string') out.location = rewriteLocation(out.location, u.prefix, target);
-      if (!hostRouted) out['content-security-policy'] = [...[out['content-security-policy'] ?? []].flat(), PATH_ROUTE_CSP];
+      if (!hostRouted) {
+        const csp = out['content-security-policy'];
+        out['content-security-policy'] = csp === undefined ? PATH_ROUTE_CSP : [...[csp].flat(), PATH_ROUTE_CSP];
+      }
       return out as Record<string, string | string[]>;
     };
     const done = (err?: Error) => {
@@ -91,7 +91,7 @@ export function fastServiceProxy(ctx: ProxyContext, opts: { timeoutMs: number; s
       const e = err as UpstreamError;
       failed(peerUnavailable(what, host, sent.peer, e.cause?.code ?? e.code ?? e.message));
     };
-    upstream.dispatch({ origin: sent.peer.url, path: sent.url, method: req.method!, headers: sent.headers as Record<string, string | string[]>, body: requestHasBody(req) ? req : null }, new ResponseRelay(res, (_status, got) => withoutHopByHop(got) as Record<string, string | string[]>, done));
+    upstream.dispatch({ origin: sent.peer.url, path: sent.url, method: req.method!, headers: sent.headers as Record<string, string | string[]>, body: requestHasBody(req) ? req : null }, new ResponseRelay(res, (_status, got) => withoutHopByHop(got), done));
   };
 
   const upstreamFailed = (res: ServerResponse, err: UpstreamError, u: ProxyUrl, project: string) => {
@@ -115,21 +115,26 @@ export function fastServiceProxy(ctx: ProxyContext, opts: { timeoutMs: number; s
       if (!u || (!hostRouted && u.port < 1) || !METHODS.has(req.method ?? '') || u.queryToken !== undefined || u.rest === '' || u.project.length > 100 || u.name.length > 63) return next(req, res);
       if (hostRouted ? u.rest === OPEN_PATH : servicesDomain !== undefined && isDocumentNavigation(req.headers)) return next(req, res);
       // Read now: the socket may be detached from the request by the time the answer is complete.
-      const peer: Peer = { ip: req.socket.remoteAddress ?? '', proto: 'encrypted' in req.socket ? 'https' : 'http', started: performance.now() };
+      const peer: Peer = { ip: req.socket.remoteAddress ?? '', proto: 'encrypted' in req.socket ? 'https' : 'http', started: log.request ? performance.now() : 0 };
+      const go = (resolved: ProxyUrl, t: AuthorizedTarget | null) => {
+        if (!t) return next(req, res);
+        if (t.elsewhere !== undefined) {
+          toPeer(req, res, resolved, t, peer).catch((e: unknown) => upstreamFailed(res, e as UpstreamError, resolved, t.route.projectUuid));
+          return;
+        }
+        try {
+          forward(req, res, resolved, hostRouted !== null, t.route, t.target, peer, t.client);
+        } catch (e) {
+          upstreamFailed(res, e as UpstreamError, resolved, t.route.projectUuid);
+        }
+      };
+      // What this server remembers decides most requests at once; the rest wait for the store.
+      const known = knownHostAlias(ctx, u);
+      const now = known && knownAuthorizedTarget(ctx, known, req.method!, req.headers);
+      if (known && now !== undefined) return go(known, now);
       let resolved = u;
       resolveHostAlias(ctx, u).then((r) => authorizedTarget(ctx, (resolved = r), req.method!, url, req.headers)).then(
-        (t) => {
-          if (!t) return next(req, res);
-          if (t.elsewhere !== undefined) {
-            toPeer(req, res, resolved, t, peer).catch((e: unknown) => upstreamFailed(res, e as UpstreamError, resolved, t.route.projectUuid));
-            return;
-          }
-          try {
-            forward(req, res, resolved, hostRouted !== null, t.route, t.target, peer, t.client);
-          } catch (e) {
-            upstreamFailed(res, e as UpstreamError, resolved, t.route.projectUuid);
-          }
-        },
+        (t) => go(resolved, t),
         () => next(req, res),
       );
     },
@@ -144,10 +149,9 @@ function requestHasBody(req: IncomingMessage): boolean {
 }
 
 /** A copy without hop-by-hop headers and the ones the Connection header names. */
-function withoutHopByHop<H extends IncomingHttpHeaders | Record<string, string | string[] | undefined>>(headers: H): H {
-  const out: Record<string, unknown> = { ...headers };
-  const named = out.connection;
-  if (typeof named === 'string') for (const name of named.toLowerCase().split(',')) delete out[name.trim()];
-  for (const name of HOP_BY_HOP) delete out[name];
-  return out as H;
+function withoutHopByHop(headers: IncomingHttpHeaders): Record<string, string | string[]> {
+  const drop = hopByHop(headers);
+  const out: Record<string, string | string[]> = {};
+  for (const name of Object.keys(headers)) if (!drop(name) && headers[name] !== undefined) out[name] = headers[name];
+  return out;
 }

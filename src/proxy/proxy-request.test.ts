@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { serviceHostAlias } from '../core/service-host-alias.ts';
 import { JUPYTER_SERVICE, serviceHostname } from '../core/session-naming.ts';
-import { localPath, MAX_HOST_LABEL, parseHostUrl, parseProxyUrl, rewriteLocation, scopeSetCookies, serviceHostLabel, upstreamHeaders, upstreamPath } from './proxy-request.ts';
+import { localPath, MAX_HOST_LABEL, parseHostUrl, parseProxyUrl, rewriteLocation, scopeSetCookies, serviceHostLabel, serviceResponseHeaders, upstreamHeaders, upstreamPath } from './proxy-request.ts';
 
 describe('proxy request rewriting (pure)', () => {
   it('parses a service URL and removes only the token parameter', () => {
@@ -29,6 +29,27 @@ describe('proxy request rewriting (pure)', () => {
     for (const sent of ['Bearer berth-token', 'token guessed', undefined]) {
       assert.equal(upstreamHeaders({ authorization: sent }, { ip: '', proto: 'http', host: undefined, prefix: '' }, 'token upstream').authorization, 'token upstream', "Berth's upstream credential replaces the caller's");
     }
+  });
+
+  it('removes hop-by-hop headers in the same pass, never letting Connection name away what Berth sets or strips', () => {
+    const seen = { ip: '10.0.0.1', proto: 'http', host: 'h', prefix: '' };
+    const out = upstreamHeaders(
+      { connection: 'keep-alive, x-berth-hops, x-forwarded-for, x-custom', 'keep-alive': 'timeout=5', te: 'trailers', upgrade: 'h2c', 'x-custom': '1', 'x-berth-hops': '2', 'x-berth-forward': 'sig', forwarded: 'for=x', authorization: 'Bearer t', cookie: 'berth_service_session=s', accept: '*/*' },
+      seen,
+      undefined,
+      { withoutHopByHop: true },
+    );
+    assert.deepEqual(out, { accept: '*/*', 'x-forwarded-for': '10.0.0.1', 'x-forwarded-proto': 'http', 'x-forwarded-host': 'h', 'x-forwarded-prefix': '', 'x-berth-hops': '3' }, 'the hop count comes from what the client sent, named in Connection or not');
+    assert.equal(upstreamHeaders({ connection: 'authorization', authorization: 'Basic dTpw' }, seen, undefined, { withoutHopByHop: true }).authorization, undefined);
+    assert.equal(upstreamHeaders({ connection: 'authorization', authorization: 'Basic dTpw' }, seen, 'token upstream', { withoutHopByHop: true }).authorization, 'token upstream');
+    assert.equal(upstreamHeaders({ connection: 'Upgrade', upgrade: 'websocket' }, seen).upgrade, 'websocket', 'a websocket handshake keeps them');
+  });
+
+  it("scopes a service's response headers and removes hop-by-hop ones when asked", () => {
+    const got = { connection: 'keep-alive, x-internal', 'keep-alive': 'timeout=5', 'transfer-encoding': 'chunked', 'x-internal': '1', 'clear-site-data': '"*"', 'set-cookie': ['a=1; Path=/', 'berth_token=x; Path=/'], 'content-type': 'text/plain' };
+    assert.deepEqual(serviceResponseHeaders(got, '/p', { withoutHopByHop: true }), { 'content-type': 'text/plain', 'set-cookie': ['a=1; Path=/p/'] });
+    assert.deepEqual(serviceResponseHeaders(got, '', { withoutHopByHop: true }), { 'clear-site-data': '"*"', 'content-type': 'text/plain', 'set-cookie': ['a=1; Path=/'] });
+    assert.equal(serviceResponseHeaders(got, '').connection, 'keep-alive, x-internal');
   });
 
   it('points redirects of a prefix-stripping service back under the prefix', () => {

@@ -96,10 +96,6 @@ export function upstreamPath(u: ProxyUrl, preserveBasePath: boolean): string {
   return preserveBasePath ? `${u.prefix}${u.rest || '/'}${u.query}` : `${u.rest || '/'}${u.query}`;
 }
 
-/**
- * The request headers the service receives: Berth's credentials removed (a Bearer Authorization,
- * Berth's cookie) and X-Forwarded-* set from what this server saw, replacing any the client sent.
- */
 /** Counts the times a request went through a Berth proxy, so a service pointed back at Berth never loops. */
 export const HOP_HEADER = 'x-berth-hops';
 /** More hops than this and the proxy refuses (a chain of services calling each other stays well below). */
@@ -111,25 +107,64 @@ export function hopsOf(headers: IncomingHttpHeaders): number {
   return Number.isInteger(n) && n > 0 ? n : 0;
 }
 
+/** Hop-by-hop headers (RFC 9110 7.6.1) and what undici refuses to send: never forwarded either way by the HTTP proxy. */
+export const HOP_BY_HOP: readonly string[] = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'expect'];
+
+/** Request headers upstreamHeaders sets or removes itself, whatever the client sent. */
+const SET_BY_PROXY = new Set(['authorization', 'cookie', 'forwarded', FORWARD_HEADER, 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-prefix', HOP_HEADER]);
+
+const HOP_BY_HOP_SET = new Set(HOP_BY_HOP);
+
+/**
+ * The names a message's Connection header adds to the hop-by-hop headers (lower case; undefined for
+ * none, as with a plain "keep-alive"). A client's Connection header can name away only its own
+ * headers, never what Berth sets.
+ */
+function connectionNamed(headers: IncomingHttpHeaders | Record<string, unknown>): string[] | undefined {
+  const value = headers.connection;
+  if (typeof value !== 'string') return undefined;
+  let named: string[] | undefined;
+  for (const part of value.split(',')) {
+    const name = part.trim().toLowerCase();
+    if (!HOP_BY_HOP_SET.has(name)) (named ??= []).push(name);
+  }
+  return named;
+}
+
+/** A predicate for the hop-by-hop headers of a message: the fixed ones and those its Connection header names. */
+export function hopByHop(headers: IncomingHttpHeaders | Record<string, unknown>): (name: string) => boolean {
+  const named = connectionNamed(headers);
+  return named ? (name) => HOP_BY_HOP_SET.has(name) || named.includes(name) : fixedHopByHop;
+}
+
+const fixedHopByHop = (name: string): boolean => HOP_BY_HOP_SET.has(name);
+
+/**
+ * The request headers the service receives (a new object, one pass): Berth's credentials removed
+ * (a Bearer Authorization, Berth's cookies, a forward's signature), X-Forwarded-* set from what this
+ * server saw, replacing any the client sent, and the hop count raised. `withoutHopByHop`: hop-by-hop
+ * headers removed too (plain HTTP; a websocket handshake keeps Connection and Upgrade).
+ */
 export function upstreamHeaders(
   headers: IncomingHttpHeaders,
   seen: { ip: string; proto: string; host: string | undefined; prefix: string },
   /** Berth's own credential for the upstream (route.upstreamAuthorization): replaces whatever the caller sent. */
   authorization?: string,
+  opts: { withoutHopByHop?: boolean } = {},
 ): IncomingHttpHeaders {
-  const out: IncomingHttpHeaders = { ...headers };
+  const drop = opts.withoutHopByHop ? hopByHop(headers) : undefined;
+  const out: IncomingHttpHeaders = {};
+  for (const name of Object.keys(headers)) {
+    if (!SET_BY_PROXY.has(name) && !drop?.(name)) out[name] = headers[name];
+  }
+  const given = drop?.('authorization') ? undefined : headers.authorization;
   if (authorization !== undefined) out.authorization = authorization;
-  else if (/^Bearer\s/i.test(out.authorization ?? '')) delete out.authorization;
-  const cookie = cookiesWithoutToken(out.cookie);
-  if (cookie === undefined) delete out.cookie;
-  else out.cookie = cookie;
-  delete out.forwarded;
-  // A forward from another Berth server is for this server only, never for the service.
-  delete out[FORWARD_HEADER];
+  else if (given !== undefined && !/^Bearer\s/i.test(given)) out.authorization = given;
+  const cookie = drop?.('cookie') ? undefined : cookiesWithoutToken(headers.cookie);
+  if (cookie !== undefined) out.cookie = cookie;
   out['x-forwarded-for'] = seen.ip;
   out['x-forwarded-proto'] = seen.proto;
   if (seen.host !== undefined) out['x-forwarded-host'] = seen.host;
-  else delete out['x-forwarded-host'];
   out['x-forwarded-prefix'] = seen.prefix;
   out[HOP_HEADER] = String(hopsOf(headers) + 1);
   return out;
@@ -217,15 +252,17 @@ export function scopeSetCookies(values: string | string[] | undefined, prefix: s
  * (`prefix` not ""), the answer is on the UI's origin: cookies are scoped under the prefix and
  * origin-wide headers (Clear-Site-Data) are dropped.
  */
-export function serviceResponseHeaders<H extends Record<string, unknown>>(headers: H, prefix: string): H {
-  const out: Record<string, unknown> = { ...headers };
-  const cookies = out['set-cookie'] as string | string[] | undefined;
-  if (prefix !== '') {
-    delete out['clear-site-data'];
-    if (cookies !== undefined) out['set-cookie'] = scopeSetCookies(cookies, prefix);
-  } else if (cookies !== undefined) {
-    out['set-cookie'] = [cookies].flat().filter((c) => ![TOKEN_COOKIE, SERVICE_COOKIE].includes(c.split(';')[0]!.split('=')[0]!.trim()));
+export function serviceResponseHeaders<H extends Record<string, unknown>>(headers: H, prefix: string, opts: { withoutHopByHop?: boolean } = {}): H {
+  const drop = opts.withoutHopByHop ? hopByHop(headers) : undefined;
+  const out: Record<string, unknown> = {};
+  for (const name of Object.keys(headers)) {
+    if (name === 'set-cookie' || drop?.(name) || (prefix !== '' && name === 'clear-site-data')) continue;
+    out[name] = headers[name];
   }
+  const cookies = drop?.('set-cookie') ? undefined : (headers['set-cookie'] as string | string[] | undefined);
+  if (cookies === undefined) return out as H;
+  if (prefix !== '') out['set-cookie'] = scopeSetCookies(cookies, prefix);
+  else out['set-cookie'] = [cookies].flat().filter((c) => ![TOKEN_COOKIE, SERVICE_COOKIE].includes(c.split(';')[0]!.split('=')[0]!.trim()));
   return out as H;
 }
 

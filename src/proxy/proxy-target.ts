@@ -92,18 +92,31 @@ const lookups = new WeakMap<ProxyContext, Map<string, { project: Project | null;
  * (deploy and remove clear the service manager's own cache at once).
  */
 export async function lookupService(ctx: ProxyContext, u: ProxyUrl): Promise<{ project: Project | null; route: ServiceRoute | null }> {
+  const known = knownService(ctx, u);
+  if (known) return known;
   let cache = lookups.get(ctx);
   if (!cache) lookups.set(ctx, (cache = new Map()));
   const key = `${u.project}\0${u.name}\0${u.port}`;
-  const hit = cache.get(key);
   const now = Date.now();
-  if (hit && hit.until > now && ctx.services.generation === hit.generation) return hit;
   const project = await ctx.projects.find(u.project).catch(() => null);
   const route = project ? await ctx.services.route(project, u.name, u.port) : null;
   if (cache.size > 10_000) cache.clear();
   const entry = { project, route, until: now + LOOKUP_CACHE_MS, generation: ctx.services.generation };
   cache.set(key, entry);
   return entry;
+}
+
+/** lookupService's answer while it is remembered, else undefined (then ask lookupService). */
+export function knownService(ctx: ProxyContext, u: ProxyUrl): { project: Project | null; route: ServiceRoute | null } | undefined {
+  const hit = lookups.get(ctx)?.get(`${u.project}\0${u.name}\0${u.port}`);
+  return hit && hit.until > Date.now() && ctx.services.generation === hit.generation ? hit : undefined;
+}
+
+/** resolveHostAlias's answer without the store, when the label is known or the URL has none; else undefined. */
+export function knownHostAlias(ctx: ProxyContext, u: ProxyUrl): ProxyUrl | undefined {
+  if (u.alias === undefined) return u;
+  const host = ctx.serviceAccess.knownHostAlias(u.alias);
+  return host && { ...u, project: host.projectUuid, name: host.service, port: host.port };
 }
 
 function notFound(u: ProxyUrl, project: Project | null, principal: Principal | null): BerthError {

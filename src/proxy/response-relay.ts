@@ -19,7 +19,8 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
     this.#res = res;
     this.#head = head;
     this.#done = done;
-    res.once('close', this.#onClose);
+    // Left in place once the answer is relayed (#onClose then does nothing): one listener less to remove per request.
+    res.on('close', this.#onClose);
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
@@ -49,7 +50,6 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
   #finish(err?: Error): void {
     if (this.#ended) return;
     this.#ended = true;
-    this.#res.off('close', this.#onClose);
     this.#done(err);
   }
 
