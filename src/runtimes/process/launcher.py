@@ -107,9 +107,13 @@ def create_exit(path):
 
 
 def write_exit(path, line):
-    # The file normally exists (create_exit): one write into it, no new directory entry. A reader
-    # sees nothing or the whole line; only a whole line (with its newline) counts as recorded.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+    # The file exists (create_exit): one write into it, no new directory entry. A reader sees
+    # nothing or the whole line; only a whole line (with its newline) counts as recorded. When it
+    # is gone, Berth has removed the workload (its end already known): it is not made again.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_TRUNC | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return
     try:
         os.write(fd, (line + "\n").encode())
     finally:

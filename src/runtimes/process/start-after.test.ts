@@ -127,3 +127,23 @@ describe('ProcessDriver.startAfter (the launcher starts the next workload itself
     assert.equal(existsSync(marker), false, 'the armed workload must not start for a Berth that is gone');
   });
 });
+
+describe('the launcher and a removed workload', () => {
+  it('an exit file removed before the workload ends is not made again by its end (nothing left in the registry)', T, async () => {
+    const root = realpathSync(mkdtempSync(join(tmpdir(), 'berth-exit-file-')));
+    const driver = new ProcessDriver({ stateDir: join(root, 'state'), python });
+    await driver.init();
+    try {
+      const h = await driver.start({ id: 'ends-late', command: ['/bin/sh', '-c', 'sleep 0.3'], cwd: root, env: { PATH }, labels: { run: 'exit-file' }, logPath: join(root, 'ends-late.log') });
+      const exitFile = String(h.state.exitFile);
+      assert.ok(existsSync(exitFile), 'the launcher makes the (empty) exit file at the start');
+      rmSync(exitFile);
+      assert.deepEqual(await driver.wait(h), { code: 0, signal: null });
+      await delay(100);
+      assert.equal(existsSync(exitFile), false, 'the end of a removed workload must not leave an exit file behind');
+    } finally {
+      await driver.destroy();
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
