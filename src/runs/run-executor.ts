@@ -5,7 +5,8 @@ import type { RuntimeDriver, WorkloadHandle, WorkloadSpec } from '../runtimes/dr
 import type { RunRepository } from '../store/run-repository.ts';
 import type { RunObserver } from './run-events.ts';
 
-type Outcome = { status: Status; exitCode: number | null; reason: string | null };
+/** How a step ended; `endedAt` (ms since the epoch) when the driver timed the end itself. */
+type Outcome = { status: Status; exitCode: number | null; reason: string | null; endedAt?: number };
 
 /** How many steps may be armed ahead of their start (see RunExecutor's #armNext). */
 const ARM_AHEAD = 4;
@@ -142,7 +143,7 @@ export class RunExecutor {
     this.#armedAfter.add(after);
     const parentEnded = this.#endOf(after).promise;
     void (async () => {
-      let started: WorkloadHandle | null = null;
+      let started: { handle: WorkloadHandle; startedAt: number } | null = null;
       try {
         const prepared = await this.#o.prepare(step);
         if (prepared.ok && this.#stopping === null) {
@@ -161,7 +162,7 @@ export class RunExecutor {
       this.#armedAfter.delete(after);
       // The slot passes from the parent (held since its end) to this step, or back to the pool.
       if (this.#heldSlots.delete(after)) this.#running.delete(after);
-      if (started) return this.#runArmed(step, started);
+      if (started) return this.#runArmed(step, started.handle, started.startedAt);
       // Not started (what was armed after it was not either): ready again if nothing else holds it back.
       if (this.#status.get(step) === 'PENDING' && this.#waitingOn.get(step) === 0 && this.#stopping === null && !this.#ready.includes(step)) this.#ready.unshift(step);
       this.#pump();
@@ -169,11 +170,12 @@ export class RunExecutor {
   }
 
   /** A step the driver started after its parent: recorded now; a cancel that came first stops it. */
-  async #runArmed(step: string, handle: WorkloadHandle): Promise<void> {
-    const { runs, runUuid, driver, now } = this.#o;
+  async #runArmed(step: string, handle: WorkloadHandle, startedAt: number): Promise<void> {
+    const { runs, runUuid, driver } = this.#o;
     const title = this.#o.titles.get(step) ?? step;
     this.#running.set(step, handle);
-    if (!(await runs.startStep(runUuid, step, now(), JSON.stringify(handle)).catch(() => false))) {
+    // When it really started, on the driver's clock (which also timed its parent's end), not when this process got to it.
+    if (!(await runs.startStep(runUuid, step, new Date(startedAt).toISOString(), JSON.stringify(handle)).catch(() => false))) {
       // Ended meanwhile (a cancel, a failed parent under fail-fast; the store says so): it is stopped.
       if (this.#status.get(step) === 'PENDING') {
         this.#status.set(step, 'ABORTED');
@@ -196,7 +198,7 @@ export class RunExecutor {
     } catch (e) {
       outcome.reason = e instanceof Error ? e.message : String(e);
     } finally {
-      await this.#settle(step, title, outcome.status, outcome.exitCode, outcome.reason, handle);
+      await this.#settle(step, title, outcome, handle);
     }
   }
 
@@ -206,27 +208,26 @@ export class RunExecutor {
     let status: Status = exit.code === 0 ? 'SUCCESS' : 'FAILURE';
     const reason = exit.code === 0 ? null : (exit.reason ?? (exit.signal ? `ended by ${exit.signal}` : `exited with code ${exit.code}`));
     if (this.#stopping !== null && status !== 'SUCCESS') status = 'ABORTED';
-    return { status, exitCode: exit.code, reason };
+    const endedAt = this.#o.driver.endedAt?.(handle);
+    return { status, exitCode: exit.code, reason, ...(endedAt !== undefined ? { endedAt } : {}) };
   }
 
   async #runStep(step: string): Promise<void> {
     const { runs, runUuid, driver, now } = this.#o;
     const title = this.#o.titles.get(step) ?? step;
-    let status: Status = 'FAILURE';
-    let exitCode: number | null = null;
-    let reason: string | null = null;
+    let outcome: Outcome = { status: 'FAILURE', exitCode: null, reason: null };
     let handle: WorkloadHandle | undefined;
     try {
       if (!(await runs.startStep(runUuid, step, now()))) {
-        status = 'ABORTED';
+        outcome.status = 'ABORTED';
         return;
       }
       this.#status.set(step, 'STARTED');
       this.#o.observe({ type: 'step-started', runUuid, stepUuid: step, title });
       const prepared = await this.#o.prepare(step);
       if (!prepared.ok) {
-        reason = prepared.reason;
-        appendFileSync(prepared.logPath, `berth: ${reason}\n`);
+        outcome.reason = prepared.reason;
+        appendFileSync(prepared.logPath, `berth: ${prepared.reason}\n`);
         return;
       }
       handle = await driver.start(prepared.spec);
@@ -235,11 +236,11 @@ export class RunExecutor {
       await runs.setStepHandle(runUuid, step, JSON.stringify(handle));
       // A cancel may have landed between the start decision and the start itself.
       if (this.#stopping !== null) void driver.stop(handle, { graceMs: this.#o.graceMs }).catch(() => {});
-      ({ status, exitCode, reason } = await this.#outcome(handle));
+      outcome = await this.#outcome(handle);
     } catch (e) {
-      reason = e instanceof Error ? e.message : String(e);
+      outcome.reason = e instanceof Error ? e.message : String(e);
     } finally {
-      await this.#settle(step, title, status, exitCode, reason, handle);
+      await this.#settle(step, title, outcome, handle);
     }
   }
 
@@ -249,17 +250,19 @@ export class RunExecutor {
     return end;
   }
 
-  async #settle(step: string, title: string, status: Status, exitCode: number | null, reason: string | null, handle?: WorkloadHandle): Promise<void> {
+  async #settle(step: string, title: string, outcome: Outcome, handle?: WorkloadHandle): Promise<void> {
     try {
-      await this.#settleNow(step, title, status, exitCode, reason, handle);
+      await this.#settleNow(step, title, outcome, handle);
     } finally {
       this.#endOf(step).resolve();
     }
   }
 
-  async #settleNow(step: string, title: string, status: Status, exitCode: number | null, reason: string | null, handle?: WorkloadHandle): Promise<void> {
+  async #settleNow(step: string, title: string, outcome: Outcome, handle?: WorkloadHandle): Promise<void> {
     const { runs, runUuid, now } = this.#o;
-    const decided = await runs.finishStep(runUuid, step, { status, now: now(), exitCode, reason }).catch(() => false);
+    const { status, exitCode, reason } = outcome;
+    const at = outcome.endedAt !== undefined ? new Date(outcome.endedAt).toISOString() : now();
+    const decided = await runs.finishStep(runUuid, step, { status, now: at, exitCode, reason }).catch(() => false);
     // The store now holds everything about the step: its registry entry can go (stragglers of its
     // group are stopped) while its children start. Crash in between: the next reconcile sweeps it.
     if (handle) this.#remove(handle);

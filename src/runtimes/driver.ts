@@ -192,9 +192,15 @@ export interface RuntimeDriver {
    * before (chains: each call's request reaches the driver in call order). Resolves with the handle
    * once it runs, or null when it will not be started this way: `afterId` failed, could not start,
    * was not known, or cancelStartAfter (what was armed after a null one is null too); the caller
-   * then starts it as usual. Drivers that cannot leave it out, with cancelStartAfter.
+   * then starts it as usual; `startedAt` is when it started (ms since the epoch). Drivers that
+   * cannot leave it out, with cancelStartAfter.
    */
-  startAfter?(afterId: string, spec: WorkloadSpec): Promise<WorkloadHandle | null>;
+  startAfter?(afterId: string, spec: WorkloadSpec): Promise<{ handle: WorkloadHandle; startedAt: number } | null>;
+  /**
+   * When the driver saw the workload end (ms since the epoch), on the clock that also timed
+   * startAfter's `startedAt`; undefined when it does not know. Drivers without startAfter leave it out.
+   */
+  endedAt?(handle: WorkloadHandle): number | undefined;
   /** Drops a startAfter not yet started: it resolves with null (or with the handle, if it started meanwhile). */
   cancelStartAfter?(id: string): void;
   /** Resolves when the workload has ended. Works on adopted handles too. */

@@ -40,7 +40,8 @@ export class ManagedDriver implements RuntimeDriver {
   readonly #installation: string | undefined;
   #ready: Promise<void> | undefined;
   #destroyed: Promise<void> | undefined;
-  readonly startAfter?: (afterId: string, spec: WorkloadSpec) => Promise<WorkloadHandle | null>;
+  readonly startAfter?: (afterId: string, spec: WorkloadSpec) => Promise<{ handle: WorkloadHandle; startedAt: number } | null>;
+  readonly endedAt?: (handle: WorkloadHandle) => number | undefined;
   readonly cancelStartAfter?: (id: string) => void;
 
   helpers(): HelperHealth[] {
@@ -58,10 +59,11 @@ export class ManagedDriver implements RuntimeDriver {
       // No time limit: it waits for `after` to end. Any failure means "start it as usual".
       // Called in order and passed on in that order (no await before the inner call once initialised).
       this.startAfter = (afterId, spec) => {
-        const call = (): Promise<WorkloadHandle | null> => startAfter(afterId, this.#labeled(spec)).catch(() => null);
+        const call = (): Promise<{ handle: WorkloadHandle; startedAt: number } | null> => startAfter(afterId, this.#labeled(spec)).catch(() => null);
         return this.#ready ? this.#ready.then(call, () => null) : this.init().then(call, () => null);
       };
       this.cancelStartAfter = inner.cancelStartAfter.bind(inner);
+      if (inner.endedAt) this.endedAt = inner.endedAt.bind(inner);
     }
   }
 

@@ -13,11 +13,19 @@ export interface Launched {
   pid: number;
   pgid: number;
   startTime: number;
+  /** When the launcher started it (ms since the epoch). */
+  startedAt: number;
   /** The workload's end as the launcher recorded it; undefined when the launcher itself went away first. */
-  exited: Promise<ExitStatus | undefined>;
+  exited: Promise<LaunchedEnd | undefined>;
 }
 
-type Reply = { id: string; pid: number; pgid: number; startTime: number } | { id: string; error: string } | { id: string; skipped: string } | { id: string; exit: ExitStatus } | { restarted: string };
+type Reply = { id: string; pid: number; pgid: number; startTime: number; at?: number } | { id: string; error: string } | { id: string; skipped: string } | { id: string; exit: ExitStatus; at?: number } | { restarted: string };
+
+/** A workload's end as the launcher recorded it, and when it reaped it (ms since the epoch). */
+export interface LaunchedEnd {
+  status: ExitStatus;
+  at: number | undefined;
+}
 
 interface Waiter<T> {
   resolve: (value: T) => void;
@@ -43,7 +51,7 @@ function requestProblem(spec: WorkloadSpec): string | undefined {
 export class Launcher {
   readonly #child: ChildProcess;
   readonly #starting = new Map<string, Waiter<Launched | null>>();
-  readonly #exits = new Map<string, (status: ExitStatus | undefined) => void>();
+  readonly #exits = new Map<string, (end: LaunchedEnd | undefined) => void>();
   #lost: string | undefined;
   readonly #onRestart: (reason: string) => void;
 
@@ -132,7 +140,7 @@ export class Launcher {
       this.#starting.clear();
       this.#onRestart(reply.restarted);
     } else if ('exit' in reply) {
-      this.#exits.get(reply.id)?.(reply.exit);
+      this.#exits.get(reply.id)?.({ status: reply.exit, at: reply.at });
       this.#exits.delete(reply.id);
     } else {
       const waiter = this.#starting.get(reply.id);
@@ -140,8 +148,8 @@ export class Launcher {
       if ('error' in reply) waiter?.reject(this.#error(reply.id, reply.error));
       else if ('skipped' in reply) waiter?.resolve(null);
       else if (waiter) {
-        const exited = new Promise<ExitStatus | undefined>((resolve) => this.#exits.set(reply.id, resolve));
-        waiter.resolve({ pid: reply.pid, pgid: reply.pgid, startTime: reply.startTime, exited });
+        const exited = new Promise<LaunchedEnd | undefined>((resolve) => this.#exits.set(reply.id, resolve));
+        waiter.resolve({ pid: reply.pid, pgid: reply.pgid, startTime: reply.startTime, startedAt: reply.at ?? Date.now(), exited });
       }
     }
     this.#updateRef();

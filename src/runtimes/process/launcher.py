@@ -13,10 +13,11 @@ Protocol: one JSON object per line.
        runs the workload as that user (the launcher must be root); "entry" is written to "path" with the
        process's pid, pgid and startTime added before the answer, so a workload is never running
        unrecorded)
-  out: {"id", "pid", "pgid", "startTime"} once started, or {"id", "error"} when it cannot start
+  out: {"id", "pid", "pgid", "startTime", "at"} once started, or {"id", "error"} when it cannot start
        (also when the request itself is malformed: a bad request fails only its own workload;
        a line that is not JSON at all is answered with {"id": null, "error"});
-       {"id", "exit": {"code": int|null, "signal": str|null}} after the exit file is written.
+       {"id", "exit": {"code": int|null, "signal": str|null}, "at"} after the exit file is written
+       ("at": when it started / was reaped, ms since the epoch, on the one clock of both).
        {"restarted": reason} when the worker below died and a new one took over (requests it had
        not answered are lost: the caller fails them).
   Armed starts (the next step of a pipeline, started without waiting for Berth):
@@ -421,6 +422,7 @@ def launch(request):
     finally:
         for fd in fds:
             os.close(fd)
+    started_at = time.time() * 1000
     pgid, start_time = proc_stat(pid)
     record = request["record"]
     try:
@@ -438,7 +440,7 @@ def launch(request):
         send({"id": wid, "error": "cannot record it in %s: %s" % (e.filename or record["path"], e.strerror)})
         return False
     running[pid] = (wid, request["exit"])
-    send({"id": wid, "pid": pid, "pgid": pgid, "startTime": start_time})
+    send({"id": wid, "pid": pid, "pgid": pgid, "startTime": start_time, "at": started_at})
     return True
 
 
@@ -505,11 +507,12 @@ def reap():
             continue
         wid, exit_file = running.pop(pid)
         status = exit_status(wait_status)
+        ended_at = time.time() * 1000
         try:
             write_exit(exit_file, status["signal"] or str(status["code"]))
         except OSError:
             pass
-        send({"id": wid, "exit": status})
+        send({"id": wid, "exit": status, "at": ended_at})
         ended[wid] = status["code"]
         if len(ended) > ENDED_KEPT:
             del ended[next(iter(ended))]

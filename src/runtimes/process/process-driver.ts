@@ -82,6 +82,8 @@ export class ProcessDriver implements RuntimeDriver {
   readonly #user: WorkloadUser | undefined;
   readonly #sharedPaths: string[];
   #launcherProcess: Launcher | undefined;
+  /** When the launcher reaped each workload it started (ms since the epoch), until it is removed. */
+  readonly #endedAt = new Map<string, number>();
   /** The mount probe warm started (see init). */
   #probing: Promise<void> | undefined;
   /** Settles once the latest startAfter's request is written to the launcher. */
@@ -180,7 +182,7 @@ export class ProcessDriver implements RuntimeDriver {
   }
 
   /** See RuntimeDriver.startAfter: the launcher starts it, with no round trip through Node. Any problem: null. */
-  async startAfter(afterId: string, spec: WorkloadSpec): Promise<WorkloadHandle | null> {
+  async startAfter(afterId: string, spec: WorkloadSpec): Promise<{ handle: WorkloadHandle; startedAt: number } | null> {
     const launcher = this.#launcherProcess;
     if (this.#python === undefined || launcher === undefined || launcher.lost !== undefined) return null;
     // Requests reach the launcher in call order: a chain's next link names one asked for before it.
@@ -194,12 +196,17 @@ export class ProcessDriver implements RuntimeDriver {
       const armed = launcher.arm(afterId, ready.spec, ready.unstarted.exitFile, this.#record(ready.spec, ready.unstarted), this.#userFor(ready.spec));
       sent();
       const launched = await armed;
-      return launched ? toHandle(this.#own(ready.unstarted, this.#fromLauncher(launched))) : null;
+      return launched ? { handle: toHandle(this.#own(ready.unstarted, this.#fromLauncher(launched))), startedAt: launched.startedAt } : null;
     } catch {
       return null;
     } finally {
       sent();
     }
+  }
+
+  /** When the launcher reaped this workload (ms since the epoch), for workloads it started and saw end. */
+  endedAt(handle: WorkloadHandle): number | undefined {
+    return this.#endedAt.get(handle.id);
   }
 
   /** Drops a startAfter not yet started (it resolves with null; one already started resolves with its handle). */
@@ -334,6 +341,7 @@ export class ProcessDriver implements RuntimeDriver {
     // Stopping an ended workload still clears stragglers of its group; it is cheap when none are left.
     await this.stop(handle, { graceMs: REMOVE_GRACE_MS });
     await this.#registry.delete(handle.id);
+    this.#endedAt.delete(handle.id);
     this.#ended.delete(endedKey(handle.id, processState(handle)));
   }
 
@@ -409,10 +417,14 @@ export class ProcessDriver implements RuntimeDriver {
       onRecorded: () => undefined,
       release: () => undefined,
       exited: (entry) =>
-        launched.exited.then((status) => {
+        launched.exited.then((end) => {
           this.#forget(entry.id, entry.pid);
+          if (end?.at !== undefined) {
+            this.#endedAt.set(entry.id, end.at);
+            if (this.#endedAt.size > ENDED_KEPT) this.#endedAt.delete(this.#endedAt.keys().next().value!);
+          }
           // The launcher went away before the workload: watch it like an adopted one.
-          return status ?? this.#awaitEnd(entry.id, processState(toHandle(entry)));
+          return end?.status ?? this.#awaitEnd(entry.id, processState(toHandle(entry)));
         }),
     };
   }

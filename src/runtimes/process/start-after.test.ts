@@ -44,8 +44,8 @@ describe('ProcessDriver.startAfter (the launcher starts the next workload itself
     const x = await driver.start(step('x', { pause: 0.3 }));
     const [yspec, zspec] = [step('y'), step('z')];
     const [y, z] = [driver.startAfter(x.id, yspec), driver.startAfter(yspec.id, zspec)];
-    const yh = await y;
-    const zh = await z;
+    const yh = (await y)?.handle;
+    const zh = (await z)?.handle;
     assert.ok(yh && zh, 'both armed workloads started');
     assert.deepEqual(await driver.wait(yh), { code: 0, signal: null });
     assert.deepEqual(await driver.wait(zh), { code: 0, signal: null });
@@ -81,7 +81,10 @@ describe('ProcessDriver.startAfter (the launcher starts the next workload itself
     // x has ended with 0: an arm that comes now starts at once.
     const late = await driver.startAfter(x.id, step('late'));
     assert.ok(late);
-    await driver.wait(late);
+    await driver.wait(late.handle);
+    // Both ends timed on the launcher's clock: x ended before the late one started, which ended after.
+    const xEnd = driver.endedAt(x) ?? assert.fail('x has an end time');
+    assert.ok(xEnd <= late.startedAt && late.startedAt <= (driver.endedAt(late.handle) ?? 0), `${xEnd} <= ${late.startedAt} <= ${driver.endedAt(late.handle)}`);
     const failed = await driver.start(step('f', { code: 1 }));
     await driver.wait(failed);
     assert.equal(await driver.startAfter(failed.id, step('never')), null);
