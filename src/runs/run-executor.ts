@@ -193,7 +193,6 @@ export class RunExecutor {
     this.#armNext();
     let outcome: Outcome = { status: 'FAILURE', exitCode: null, reason: null };
     try {
-      if (this.#stopping !== null) void driver.stop(handle, { graceMs: this.#o.graceMs }).catch(() => {});
       outcome = await this.#outcome(handle);
     } catch (e) {
       outcome.reason = e instanceof Error ? e.message : String(e);
@@ -202,8 +201,9 @@ export class RunExecutor {
     }
   }
 
-  /** How a started step ended. */
+  /** How a started step ended. A cancel may have landed between the start decision and the start itself: it is stopped then. */
   async #outcome(handle: WorkloadHandle): Promise<Outcome> {
+    if (this.#stopping !== null) void this.#o.driver.stop(handle, { graceMs: this.#o.graceMs }).catch(() => {});
     const exit = await this.#o.driver.wait(handle);
     let status: Status = exit.code === 0 ? 'SUCCESS' : 'FAILURE';
     const reason = exit.code === 0 ? null : (exit.reason ?? (exit.signal ? `ended by ${exit.signal}` : `exited with code ${exit.code}`));
@@ -234,8 +234,6 @@ export class RunExecutor {
       this.#running.set(step, handle);
       this.#armNext();
       await runs.setStepHandle(runUuid, step, JSON.stringify(handle));
-      // A cancel may have landed between the start decision and the start itself.
-      if (this.#stopping !== null) void driver.stop(handle, { graceMs: this.#o.graceMs }).catch(() => {});
       outcome = await this.#outcome(handle);
     } catch (e) {
       outcome.reason = e instanceof Error ? e.message : String(e);
