@@ -59,7 +59,9 @@ describe('security: the shared process launcher survives bad requests', () => {
     await assert.rejects(launcher.launch(spec('bad', { 'A=B': 'x', PATH: process.env.PATH! }), join(dir, 'bad.exit'), { path: join(dir, 'bad.json'), entry: {} }), /environment variable "A=B" cannot be set/);
     await assert.rejects(launcher.launch(spec('bad2', { A: 'x\u0000' }), join(dir, 'bad2.exit'), { path: join(dir, 'bad2.json'), entry: {} }), /environment variable "A" cannot be set/);
     const ok = await launcher.launch(spec('ok', { PATH: process.env.PATH! }), join(dir, 'ok.exit'), { path: join(dir, 'ok.json'), entry: {} });
-    assert.deepEqual(await ok.exited, { code: 0, signal: null });
+    const end = (await ok.exited) ?? assert.fail('the launcher answered no end');
+    assert.deepEqual(end.status, { code: 0, signal: null });
+    assert.ok(end.at !== undefined && Math.abs(end.at - Date.now()) < 60_000, 'the launcher stamps when it reaped the workload');
     launcher.release();
   });
 });
