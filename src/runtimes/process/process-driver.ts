@@ -1,7 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { unlinkIfThere } from './unlink-if-there.ts';
 import { setTimeout as delay } from 'node:timers/promises';
-import { cgroupLimitsProblem } from './cgroup-limits.ts';
 import { BerthError } from '../../errors.ts';
 import type {
   DriverCapabilities,
@@ -23,16 +21,16 @@ import { readExitFile, writeExitFile } from './exit-file.ts';
 import { isProcessAlive } from '../../leases/is-process-alive.ts';
 import { parseSignal } from './parse-signal.ts';
 import { processState, toHandle, type ProcessState } from './process-handle.ts';
-import { readProcStat } from '../../leases/proc-stat.ts';
 import { groupStats } from './group-stats.ts';
 import { runAttached } from './run-attached.ts';
 import { runCaptured } from './run-captured.ts';
 import { Launcher, type Launched } from './launcher-client.ts';
-import { releaseWorkload, spawnWorkload } from './spawn-workload.ts';
 import { inMountNamespace, mountNamespaceSupport, probeMountNamespaceSupport, type MountSupport } from './mount-namespace.ts';
 import { directInterpreter } from './find-python.ts';
 import { dirname, join } from 'node:path';
 import { stopGroup } from './stop-group.ts';
+import { startUnderWrapper, type Started } from './start-under-wrapper.ts';
+import { assertRunnable, unsupported } from './assert-runnable.ts';
 import { tailFile } from './tail-file.ts';
 import { WorkloadRegistry, type RegistryEntry } from './workload-registry.ts';
 import type { WorkloadCredentials, WorkloadUser } from './workload-user.ts';
@@ -373,10 +371,7 @@ export class ProcessDriver implements RuntimeDriver {
 
   async #spawn(spec: WorkloadSpec, unstarted: UnstartedEntry): Promise<Started> {
     const { exitFile } = unstarted;
-    if (this.#python === undefined) {
-      await unlinkIfThere(exitFile);
-      return startUnderWrapper(spec, exitFile, (id, pid) => this.#forget(id, pid));
-    }
+    if (this.#python === undefined) return startUnderWrapper(spec, exitFile, (id, pid) => this.#forget(id, pid));
     // The launcher writes the registry entry before it answers: no moment in which a workload runs
     // unrecorded, even if this Berth dies right after asking.
     return this.#fromLauncher(await this.#launcher(this.#python).launch(spec, unstarted.exitFile, this.#record(spec, unstarted), this.#userFor(spec)));
@@ -470,28 +465,6 @@ export class ProcessDriver implements RuntimeDriver {
   }
 }
 
-function assertRunnable(spec: WorkloadSpec): void {
-  if (spec.image !== undefined && spec.image !== 'host') {
-    throw unsupported('image', `the process runtime runs commands on the host and cannot use image "${spec.image}"`);
-  }
-  if (spec.limits?.cpus !== undefined || spec.limits?.memoryBytes !== undefined) {
-    throw unsupported('limits', `the process runtime cannot limit CPU or memory: ${cgroupLimitsProblem()}`);
-  }
-  for (const m of spec.mounts ?? []) {
-    if (m.type === 'volume' || m.readOnly) throw unsupported('mounts', `the process runtime can bind host folders only (not ${m.type === 'volume' ? `volume ${m.source}` : `read-only ${m.target}`})`);
-    if (!m.target.startsWith('/') || m.target === '/' || m.target.split('/').includes('..')) throw unsupported('mounts', `mount target "${m.target}" must be an absolute path below /`);
-  }
-  if (spec.command.length === 0) {
-    throw new BerthError('BERTH_E_DRIVER', `workload ${spec.id} has an empty command`, { problems: [{ path: 'command', message: 'must name a program' }] });
-  }
-}
-
-function unsupported(field: string, message: string): BerthError {
-  return new BerthError('BERTH_E_RUNTIME_UNSUPPORTED', `${message} (${field}) — use the docker runtime`, {
-    problems: [{ path: field, message, fix: 'use the docker runtime, or drop the field to run on the host' }],
-  });
-}
-
 function hasLabels(labels: OwnerLabels, owner: OwnerLabels): boolean {
   return Object.entries(owner).every(([key, value]) => value === undefined || labels[key as keyof OwnerLabels] === value);
 }
@@ -514,56 +487,6 @@ function killGroup(pgid: number): void {
 
 /** A registry entry before the workload's process exists. */
 type UnstartedEntry = Omit<RegistryEntry, 'pid' | 'pgid' | 'startTime'>;
-
-interface Started {
-  wrapped: boolean;
-  /** The registry entry is already written. */
-  recorded: boolean;
-  /** Called once the driver has written the registry entry (when `recorded` was false): the workload may run. */
-  onRecorded: () => void;
-  pid: number;
-  pgid: number;
-  startTime: number;
-  exited: (entry: RegistryEntry) => Promise<ExitStatus>;
-  release: () => void;
-}
-
-/** The fallback without python3: Node spawns a /bin/sh wrapper that records the exit code. */
-async function startUnderWrapper(spec: WorkloadSpec, exitFile: string, forget: (id: string, pid: number) => void): Promise<Started> {
-  const child = await spawnWorkload(spec, exitFile);
-  // The child cannot have been reaped yet (that needs a turn of the event loop), so its stat is there.
-  const stat = readProcStat(child.pid);
-  const ended = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('exit', (code, signal) => resolve([code, signal])));
-  // Nothing is emitted after a successful spawn, but an unhandled 'error' would crash Berth.
-  child.on('error', () => undefined);
-  return {
-    wrapped: true,
-    recorded: false,
-    onRecorded: () => releaseWorkload(child),
-    pid: child.pid,
-    pgid: stat?.pgrp ?? child.pid,
-    startTime: stat?.startTime ?? -1,
-    release: () => child.unref(),
-    exited: async (entry) => {
-      const [code, signal] = await ended;
-      forget(entry.id, entry.pid);
-      // The wrapper's record (the workload's own code) wins; otherwise keep what the parent saw.
-      const recorded = readExitFile(entry.exitFile);
-      const status: ExitStatus = recorded ?? { code, signal };
-      if (!recorded) recordQuietly(entry.exitFile, status);
-      return status;
-    },
-  };
-}
-
-/** A failed write leaves adopters without the code; this instance's waiters still get it from memory. */
-function recordQuietly(path: string, status: ExitStatus): void {
-  try {
-    writeExitFile(path, status);
-  } catch {
-    // See above.
-  }
-}
 
 /** The launcher records the entry with the request's environment: sent once per workload, not twice (~half the request). */
 function withoutEnv(entry: UnstartedEntry): Omit<UnstartedEntry, 'env'> {
