@@ -1,11 +1,13 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import assert from 'node:assert/strict';
 import { DatabaseSync } from 'node:sqlite';
+import { Worker } from 'node:worker_threads';
+import { NodeSqliteDatabase } from './node-sqlite-database.ts';
 
 const run = promisify(execFile);
 const adapter = new URL('./node-sqlite-database.ts', import.meta.url).href;
@@ -50,5 +52,27 @@ describe('NodeSqliteDatabase across processes', () => {
     assert.equal(rows.length, 600);
     // Each transaction saw every row committed before it: the reads and writes were serialised.
     assert.deepEqual(rows.map((r) => r.seen), rows.map((_, i) => i));
+  });
+
+  // CI saw "database is locked" from four `berth runs` opening one new BERTH_HOME: switching a new
+  // file to WAL while another connection holds its write lock answers SQLITE_BUSY at once.
+  test('opening a new store while another process holds its write lock waits instead of failing', async () => {
+    const path = join(dir, 'new.db');
+    writeFileSync(path, '');
+    const holder = new Worker(
+      `const { DatabaseSync } = require('node:sqlite');
+       const { parentPort } = require('node:worker_threads');
+       const db = new DatabaseSync(${JSON.stringify(path)});
+       db.exec('begin immediate; create table held (x)');
+       parentPort.postMessage('held');
+       setTimeout(() => { db.exec('commit'); db.close(); }, 200);`,
+      { eval: true },
+    );
+    await new Promise((resolve) => holder.once('message', resolve));
+    const db = new NodeSqliteDatabase(path);
+    const mode = db.prepare('PRAGMA journal_mode').all([]) as { journal_mode: string }[];
+    db.close();
+    await holder.terminate();
+    assert.equal(mode[0]?.journal_mode, 'wal');
   });
 });

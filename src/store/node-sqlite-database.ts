@@ -1,6 +1,9 @@
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import type { SqliteDatabase, SqliteStatement } from 'kysely';
 
+/** How long a statement waits for another Berth process's lock before failing. */
+const BUSY_TIMEOUT_MS = 10_000;
+
 /**
  * Adapts Node's built-in `node:sqlite` to the statement interface Kysely's SqliteDialect drives
  * (the better-sqlite3 shape), so Berth needs no native addon.
@@ -12,8 +15,9 @@ export class NodeSqliteDatabase implements SqliteDatabase {
 
   constructor(path: string) {
     // The busy timeout lets a second Berth process wait for the write lock instead of failing.
-    this.#db = new DatabaseSync(path, { timeout: 10_000 });
-    this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;');
+    this.#db = new DatabaseSync(path, { timeout: BUSY_TIMEOUT_MS });
+    enterWal(this.#db);
+    this.#db.exec('PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;');
   }
 
   close(): void {
@@ -42,6 +46,32 @@ export class NodeSqliteDatabase implements SqliteDatabase {
       iterate: (params) => stmt.iterate(...toInputs(params)),
     };
   }
+}
+
+/**
+ * Switches a new store to WAL (an existing one is already in WAL: the mode is kept in the file).
+ * While another process is switching the same new file, SQLite answers SQLITE_BUSY at once, without
+ * the busy timeout: this connection holds a read lock and waits for a write lock another reader
+ * wants, which SQLite treats as a deadlock. Backing off and trying again resolves it (CI saw four
+ * `berth` commands opening one new BERTH_HOME fail here).
+ */
+function enterWal(db: DatabaseSync): void {
+  const deadline = Date.now() + BUSY_TIMEOUT_MS;
+  for (let wait = 2; ; wait = Math.min(wait * 2, 50)) {
+    try {
+      db.exec('PRAGMA journal_mode = WAL');
+      return;
+    } catch (e) {
+      if (!isBusy(e) || Date.now() >= deadline) throw e;
+      // The constructor is synchronous (Kysely's dialect asks for the database up front).
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, wait);
+    }
+  }
+}
+
+function isBusy(e: unknown): boolean {
+  const code = (e as { errcode?: unknown }).errcode;
+  return typeof code === 'number' && ((code & 0xff) === 5 || (code & 0xff) === 6);
 }
 
 function toInputs(params: ReadonlyArray<unknown>): SQLInputValue[] {
