@@ -1,6 +1,6 @@
 import type { LogLevel } from '../log.ts';
 import { availableParallelism, homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { BerthError } from '../errors.ts';
 import { type KubeSettings, kubeSettings } from './kube-settings.ts';
 import { ORCHEST_BASE_IMAGES } from '../core/orchest-base-images.ts';
@@ -26,6 +26,11 @@ export interface BerthConfig {
   hostId: string;
   /** BERTH_ADVERTISE_URL: where other servers on the store reach this one (unset: from the listen address). */
   advertiseUrl: string | undefined;
+  /**
+   * BERTH_RUNTIME_DIR: where this home's records of live workloads are kept (unset: a folder of
+   * this user's in /dev/shm where that is a private tmpfs, else under home; see live-state-dir.ts).
+   */
+  runtimeDir: string | undefined;
   /** The shared data folder steps see as /data (BERTH_DATA_DIR / ORCHEST_DATA_DIR on the process runtime). */
   dataDir: string;
   runtime: RuntimeName;
@@ -139,6 +144,7 @@ export function loadConfig(env: Env = process.env): BerthConfig {
     hostId: hostIdOf(env),
     advertiseUrl: advertiseUrlOf(env),
     dataDir: resolve(env.BERTH_DATA_DIR || join(home, 'data')),
+    runtimeDir: absoluteDir(env, 'BERTH_RUNTIME_DIR'),
     runtime: runtime as RuntimeName,
     defaultParallelism: availableParallelism(),
     stopGraceMs: seconds(env, 'BERTH_STOP_GRACE_SECONDS', 10) * 1000,
@@ -179,6 +185,17 @@ export function loadConfig(env: Env = process.env): BerthConfig {
     runningAsRoot: process.geteuid?.() === 0,
     hostWorkloads: 'self',
   };
+}
+
+function absoluteDir(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  if (!raw) return undefined;
+  if (!isAbsolute(raw)) {
+    throw new BerthError('BERTH_E_CONFIG', `${name}=${raw} is not an absolute path`, {
+      problems: [{ path: name, message: 'must be an absolute path', fix: `e.g. ${name}=/run/berth, or unset it for the default` }],
+    });
+  }
+  return resolve(raw);
 }
 
 function orchestImages(raw: string | undefined): Record<string, string> {

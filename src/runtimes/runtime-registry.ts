@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { RUNTIMES, type BerthConfig, type RuntimeName } from '../config/config.ts';
 import { BerthError } from '../errors.ts';
@@ -23,15 +22,21 @@ const ENTRIES: Record<RuntimeName, RuntimeEntry> = {
   // Imported when opened, like the others: `instance list` and `stop` mostly need no driver.
   process: {
     driver: async (config) => {
-      const [{ findPython, settleDirectInterpreter }, { WorkloadUser }] = await Promise.all([import('./process/find-python.ts'), import('./process/workload-user.ts')]);
+      const [{ findPython, settleDirectInterpreter }, { WorkloadUser }, { liveStateDirs }] = await Promise.all([
+        import('./process/find-python.ts'),
+        import('./process/workload-user.ts'),
+        import('./process/live-state-dir.ts'),
+      ]);
       const ProcessDriver = await processDriverClass();
       const python = config.processLauncher === 'auto' ? findPython(config.baseEnv.PATH) : undefined;
       // Workloads dropped to the workload user run the mount helper as that user: it must be able to run it.
       const mountPython = findPython(config.baseEnv.PATH, { forOtherUsers: config.hostWorkloads === 'workload-user' });
       // A pyenv shim's interpreter, found without running the shim where pyenv's rules are plain.
       for (const p of [python, mountPython]) settleDirectInterpreter(p, config.baseEnv, process.cwd());
+      const live = liveStateDirs({ home: config.home, runtimeDir: config.runtimeDir });
       return new ProcessDriver({
-        stateDir: join(config.home, 'workloads', 'process'),
+        stateDir: live.dir,
+        ...(live.legacy !== undefined ? { legacyStateDir: live.legacy } : {}),
         python,
         mountPython,
         ...(config.hostWorkloads === 'workload-user' ? { user: new WorkloadUser({ name: config.workloadUser, home: config.home }), sharedPaths: [config.dataDir] } : {}),

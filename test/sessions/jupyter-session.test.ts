@@ -14,6 +14,7 @@ import { execute, openSocket } from '../helpers/jupyter-kernel-socket.ts';
 import { notebookProjectFiles } from '../helpers/notebook-project.ts';
 import { notebookSession, type SessionAnswer } from '../helpers/notebook-session.ts';
 import { processesWith } from '../helpers/processes.ts';
+import { liveStateDirs } from '../../src/runtimes/process/live-state-dir.ts';
 
 const PYTHON = '/usr/bin/python3';
 const hasJupyter = spawnSync(PYTHON, ['-c', 'import jupyter_server, ipykernel'], { stdio: 'ignore' }).status === 0;
@@ -209,7 +210,7 @@ describe('a session where Jupyter cannot start', () => {
       assert.equal(bad.status, 2, bad.stderr);
       assert.match(bad.stderr, /BERTH_SESSION_JUPYTER=maybe is not one of auto, off/);
     } finally {
-      const launcher = processesWith(join(root, 'home', 'workloads', 'process'));
+      const launcher = processesWith(liveStateDirs({ home: join(root, 'home') }).dir);
       for (const pid of launcher) process.kill(pid, 'SIGTERM');
       rmSync(root, { recursive: true, force: true });
     }

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parseJson, pipeline, Sandbox, writePipeline } from '../helpers/berth-cli.ts';
 import { alive, eventually } from '../helpers/instances.ts';
+import { liveStateDirs } from '../../src/runtimes/process/live-state-dir.ts';
 
 const T = { timeout: 60_000 };
 
@@ -74,7 +76,7 @@ describe('berth session on the process runtime', () => {
   it('restarts a service that ended (on-failure policy) when the session is looked at', T, async () => {
     const before = parseJson((await box.run(['session', 'status', 'p.orchest', '--json'])).stdout);
     const web = before.services.find((s: any) => s.name === 'web');
-    const pid = Number(readFileSync(`${box.home}/workloads/process/session-${before.uuid}-web.json`, 'utf8').match(/"pid":\s*(\d+)/)![1]);
+    const pid = Number(readFileSync(join(liveStateDirs({ home: box.home }).dir, `session-${before.uuid}-web.json`), 'utf8').match(/"pid":\s*(\d+)/)![1]);
     process.kill(-pid, 'SIGKILL');
     await eventually('the killed service to be gone', () => !alive(pid), 10_000);
     const after = parseJson((await box.run(['session', 'status', 'p.orchest', '--json'])).stdout);

@@ -98,8 +98,8 @@ export class ProcessDriver implements RuntimeDriver {
    * `spec.hostPaths` granted to the group and `sharedPaths` (the data folder) to every workload.
    * `mountPython` sets up mount namespaces (workloads with mounts) in a stage folder of the state folder.
    */
-  constructor(opts: { stateDir: string; python?: string; mountPython?: string; user?: WorkloadUser; sharedPaths?: string[] }) {
-    this.#registry = new WorkloadRegistry(opts.stateDir);
+  constructor(opts: { stateDir: string; legacyStateDir?: string; python?: string; mountPython?: string; user?: WorkloadUser; sharedPaths?: string[] }) {
+    this.#registry = new WorkloadRegistry(opts.stateDir, opts.legacyStateDir);
     this.#python = opts.python;
     this.#mountPython = opts.mountPython ?? opts.python;
     this.#mountStage = join(opts.stateDir, 'mount-root');

@@ -27,12 +27,18 @@ export interface RegistryEntry {
 
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,199}$/;
 
-/** One `<id>.json` per workload (written atomically) and its `<id>.exit`, in one folder. */
+/**
+ * One `<id>.json` per workload (written atomically) and its `<id>.exit`, in one folder. Entries an
+ * earlier Berth left in `legacy` (its folder before decision 0024) are still found, listed and
+ * removed there; new ones go to `dir` only.
+ */
 export class WorkloadRegistry {
   readonly dir: string;
+  readonly #legacy: string | undefined;
 
-  constructor(dir: string) {
+  constructor(dir: string, legacy?: string) {
     this.dir = dir;
+    this.#legacy = legacy !== undefined && legacy !== dir ? legacy : undefined;
   }
 
   ensureDir(): void {
@@ -49,16 +55,7 @@ export class WorkloadRegistry {
   }
 
   read(id: string): RegistryEntry | undefined {
-    // Usually asked of a workload about to start (absent): answered without an exception.
-    if (!existsSync(this.entryPath(id))) return undefined;
-    let text: string;
-    try {
-      text = readFileSync(this.entryPath(id), 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw e;
-    }
-    return JSON.parse(text) as RegistryEntry;
+    return readEntry(this.entryPath(id)) ?? (this.#legacy !== undefined ? readEntry(join(this.#legacy, `${checkId(id)}.json`)) : undefined);
   }
 
   write(entry: RegistryEntry): void {
@@ -67,34 +64,57 @@ export class WorkloadRegistry {
 
   /** Every readable entry; a damaged file is skipped (it cannot be adopted) rather than failing the listing. */
   list(): RegistryEntry[] {
-    let names: string[];
-    try {
-      names = readdirSync(this.dir);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw e;
-    }
-    const entries: RegistryEntry[] = [];
-    for (const name of names) {
-      if (!name.endsWith('.json')) continue;
-      try {
-        entries.push(JSON.parse(readFileSync(join(this.dir, name), 'utf8')) as RegistryEntry);
-      } catch {
-        continue;
-      }
-    }
-    return entries;
+    const entries = listEntries(this.dir);
+    if (this.#legacy === undefined) return entries;
+    const seen = new Set(entries.map((e) => e.id));
+    return [...entries, ...listEntries(this.#legacy).filter((e) => !seen.has(e.id))];
   }
 
   /** Off the event loop (libuv's pool): a run removes its steps' entries while the next steps start. */
   async delete(id: string): Promise<void> {
-    await Promise.all([unlinkIfThere(this.entryPath(id)), unlinkIfThere(this.exitPath(id))]);
+    const removals = [unlinkIfThere(this.entryPath(id)), unlinkIfThere(this.exitPath(id))];
+    if (this.#legacy !== undefined) removals.push(unlinkIfThere(join(this.#legacy, `${checkId(id)}.json`)), unlinkIfThere(join(this.#legacy, `${checkId(id)}.exit`)));
+    await Promise.all(removals);
   }
 
   /** The entry file (mode 0600: it holds the environment); written atomically by Berth or the launcher. */
   entryPath(id: string): string {
     return join(this.dir, `${checkId(id)}.json`);
   }
+}
+
+function readEntry(path: string): RegistryEntry | undefined {
+  // Usually asked of a workload about to start (absent): answered without an exception.
+  if (!existsSync(path)) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+  return JSON.parse(text) as RegistryEntry;
+}
+
+/** Every readable entry of a folder; a damaged file is skipped (it cannot be adopted) rather than failing the listing. */
+function listEntries(dir: string): RegistryEntry[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
+  }
+  const entries: RegistryEntry[] = [];
+  for (const name of names) {
+    if (!name.endsWith('.json')) continue;
+    try {
+      entries.push(JSON.parse(readFileSync(join(dir, name), 'utf8')) as RegistryEntry);
+    } catch {
+      continue;
+    }
+  }
+  return entries;
 }
 
 /** Ids become file names: keep them to a safe alphabet. */

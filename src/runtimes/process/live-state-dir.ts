@@ -1,0 +1,71 @@
+import { createHash } from 'node:crypto';
+import { lstatSync, mkdirSync, realpathSync, statfsSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** statfs's f_type of a tmpfs (linux/magic.h). */
+const TMPFS_MAGIC = 0x01021994;
+
+export interface LiveStateDirs {
+  /** Where new records go: the registry (entry and exit file per workload), the launcher's log, the mount stage. */
+  dir: string;
+  /** Where a Berth before decision 0024 kept them (`<home>/workloads/process`), read too while it holds any; absent when it is `dir`. */
+  legacy?: string;
+}
+
+export interface LiveStateOptions {
+  home: string;
+  /** BERTH_RUNTIME_DIR: used as given. */
+  runtimeDir?: string;
+  /** Where shared memory is mounted (tests point it elsewhere). */
+  shm?: string;
+  uid?: number;
+}
+
+/**
+ * Where the process runtime records its live workloads (decision 0024). Those records describe
+ * processes, which do not outlive the machine, so by default they are kept in memory: a folder
+ * `berth-<uid>/<home hash>/process` in /dev/shm, when that is a tmpfs and `berth-<uid>` is this
+ * user's own and private (someone who made it first cannot read or plant records: Berth then keeps
+ * them under home, as before). Creating and removing each step's two files there costs a fraction
+ * of what it costs on a disk. The hash is of the home's real path, so every Berth process of one
+ * home finds the same folder and two homes never share one.
+ */
+export function liveStateDirs(opts: LiveStateOptions): LiveStateDirs {
+  const legacy = join(opts.home, 'workloads', 'process');
+  const chosen = opts.runtimeDir !== undefined ? join(opts.runtimeDir, 'process') : inSharedMemory(opts);
+  if (chosen === undefined || chosen === legacy) return { dir: legacy };
+  try {
+    mkdirSync(chosen, { recursive: true, mode: 0o700 });
+  } catch {
+    return { dir: legacy };
+  }
+  return { dir: chosen, legacy };
+}
+
+function inSharedMemory(opts: LiveStateOptions): string | undefined {
+  const uid = opts.uid ?? process.getuid?.();
+  const shm = opts.shm ?? '/dev/shm';
+  if (uid === undefined) return undefined;
+  try {
+    if (statfsSync(shm).type !== TMPFS_MAGIC) return undefined;
+    const mine = join(shm, `berth-${uid}`);
+    try {
+      mkdirSync(mine, { mode: 0o700 });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') return undefined;
+    }
+    // Never through a link, never a folder someone else made or can look into.
+    const st = lstatSync(mine);
+    if (!st.isDirectory() || st.uid !== uid || (st.mode & 0o077) !== 0) return undefined;
+    return join(mine, homeKey(opts.home), 'process');
+  } catch {
+    return undefined;
+  }
+}
+
+function homeKey(home: string): string {
+  // Made first (the store usually has): the real path of a home reached through a link is the same for every process.
+  mkdirSync(home, { recursive: true, mode: 0o700 });
+  const real = realpathSync(home);
+  return createHash('sha256').update(real).digest('hex').slice(0, 32);
+}
