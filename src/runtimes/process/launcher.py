@@ -62,7 +62,6 @@ batching = False  # while serve handles a round: answers go out together at its 
 
 
 def send(message):
-    global out_open
     if not out_open:
         return
     try:
@@ -70,23 +69,55 @@ def send(message):
         if not batching:
             sys.stdout.flush()
     except (BrokenPipeError, OSError):
-        out_open = False
+        close_output()
 
 
 def flush():
     """Sends what serve's current round answered, in one write (see serve)."""
-    global out_open
     if out_open:
         try:
             sys.stdout.flush()
         except (BrokenPipeError, OSError):
-            out_open = False
+            close_output()
+
+
+def close_output():
+    """Berth no longer reads the answers (it died). What could not be sent stays in stdout's buffer,
+    and a later flush (this process's last one, or a worker forked with a copy of the buffer) would
+    fail again: it drains into /dev/null instead."""
+    global out_open
+    out_open = False
+    try:
+        null = os.open(os.devnull, os.O_WRONLY | os.O_CLOEXEC)
+        os.dup2(null, 1)
+        os.close(null)
+    except OSError:
+        pass
+
+
+def berth_gone():
+    """Berth went away or closed the launcher's input: nothing more will come and no answer is heard."""
+    if not out_open:
+        return True
+    try:
+        import select
+
+        poller = select.poll()
+        poller.register(0, select.POLLIN | select.POLLRDHUP)
+        return any(events & (select.POLLHUP | select.POLLRDHUP | select.POLLERR | select.POLLNVAL) for _, events in poller.poll(0))
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def proc_stat(pid):
+    # Asked of every workload as it starts: one unbuffered read (the line is well under 1 KiB).
     try:
-        with open("/proc/%d/stat" % pid, "rb") as f:
-            fields = f.read().rsplit(b")", 1)[1].split()
+        fd = os.open("/proc/%d/stat" % pid, os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            line = os.read(fd, 4096)
+        finally:
+            os.close(fd)
+        fields = line.rsplit(b")", 1)[1].split()
         return int(fields[2]), int(fields[19])
     except (OSError, IndexError, ValueError):
         return pid, -1
@@ -354,9 +385,10 @@ def request_problem(request):
     if not isinstance(env, dict):
         return "env must be an object of strings"
     for name, value in env.items():
+        # Asked of every variable of every workload: plain type and substring checks, no calls.
         if name == "" or "=" in name or "\0" in name:
             return "environment variable name %r is not valid (empty, or holds \"=\" or NUL)" % name
-        if not is_text(value):
+        if type(value) is not str or "\0" in value:
             return "environment variable %s: the value must be a string without NUL" % name
     record = request.get("record")
     if not isinstance(record, dict) or not is_text(record.get("path")) or not isinstance(record.get("entry"), dict):
@@ -364,8 +396,9 @@ def request_problem(request):
     return None
 
 
-def start(request):
-    problem = request_problem(request)
+def start(request, checked=False):
+    """Starts a request; `checked`: request_problem already found nothing (an armed one, checked when it came)."""
+    problem = None if checked else request_problem(request)
     if problem is not None:
         wid = request.get("id") if isinstance(request, dict) and isinstance(request.get("id"), str) else None
         send({"id": wid, "error": "invalid launch request: " + problem})
@@ -462,7 +495,7 @@ def arm(request):
     elif after in ended:
         # It ended before the request came: started now if it succeeded.
         if ended[after] == 0:
-            start(request)
+            start(request, checked=True)
         else:
             send({"id": request["id"], "skipped": "%s ended with %s" % (after, ended[after])})
     else:
@@ -490,7 +523,7 @@ def follow(wid, status):
         return
     if status["code"] != 0:
         drop(request, "%s ended with %s" % (wid, status["signal"] or status["code"]))
-    elif not start(request):
+    elif not start(request, checked=True):
         drop(armed.pop(request["id"], None), "%s could not start" % request["id"])
 
 
@@ -653,7 +686,7 @@ def main():
 
                 traceback.print_exc()
             finally:
-                sys.stdout.flush()
+                flush()
                 os._exit(code)
         while True:
             try:
@@ -666,6 +699,11 @@ def main():
                 break
             record_orphan(pid, wait_status, registry)
         if os.WIFEXITED(wait_status) and os.WEXITSTATUS(wait_status) == 0:
+            break
+        if berth_gone():
+            # A new worker would have nothing to do: the workloads the dead one left end here.
+            sys.stderr.write("berth launcher: the worker ended (%s) after Berth went away; not starting another\n" % describe(wait_status))
+            sys.stderr.flush()
             break
         restarts += 1
         sys.stderr.write("berth launcher: the worker ended (%s); starting another\n" % describe(wait_status))
