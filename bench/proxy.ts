@@ -9,7 +9,7 @@
  * Targets are measured in short interleaved rounds (order reversed every round) and the median is
  * kept, so load from other processes on a shared machine hits them alike.
  *
- *   node bench/proxy.ts [--duration 4] [--connections 50] [--rounds 5] [--rss-requests 100000]
+ *   node bench/proxy.ts [--duration 4] [--connections 50] [--rounds 5] [--rss-requests 100000] [--server-node-flags=--max-semi-space-size=8]
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,7 +22,9 @@ import WebSocket from 'ws';
 import { table } from './lib/stats.ts';
 import { emitSummary, verdict, type SummaryRow } from './lib/summary.ts';
 
-const { values } = parseArgs({ options: { duration: { type: 'string' }, connections: { type: 'string' }, rounds: { type: 'string' }, 'rss-requests': { type: 'string' } } });
+const { values } = parseArgs({ options: { duration: { type: 'string' }, connections: { type: 'string' }, rounds: { type: 'string' }, 'rss-requests': { type: 'string' }, 'server-node-flags': { type: 'string' } } });
+/** Node.js flags for the Berth server only (e.g. "--max-semi-space-size=8"), to compare memory settings. */
+const SERVER_NODE_FLAGS = (values['server-node-flags'] ?? '').split(' ').filter(Boolean);
 /** Requests for the RSS check (after 1,000, after N, after 2N); 0 skips it. */
 const RSS_REQUESTS = Number(values['rss-requests'] ?? 100_000);
 const DURATION = Number(values.duration ?? 4);
@@ -127,7 +129,7 @@ async function main(): Promise<void> {
   const home = join(root, 'home');
   const project = join(root, 'project');
   spawnSync('mkdir', ['-p', join(project, '.orchest')]);
-  const berthProc = start(node, [join(REPO, 'bin', 'berth.ts'), 'server', '--port', String(ports.berth), '--log-level', 'warn'], { BERTH_HOME: home, BERTH_ADMIN_TOKEN: TOKEN });
+  const berthProc = start(node, [...SERVER_NODE_FLAGS, join(REPO, 'bin', 'berth.ts'), 'server', '--port', String(ports.berth), '--log-level', 'warn'], { BERTH_HOME: home, BERTH_ADMIN_TOKEN: TOKEN });
   const api = `http://127.0.0.1:${ports.berth}`;
   const auth = { authorization: `Bearer ${TOKEN}` };
   await until(`${api}/api/health`);

@@ -56,6 +56,8 @@ describe('berth kube manifests', () => {
     assert.deepEqual(env.BERTH_DATABASE_URL, { secretKeyRef: { name: 'berth-database', key: 'url' } });
     assert.equal(env.BERTH_RUNTIME, 'kubernetes');
     assert.equal(env.BERTH_KUBE_VOLUMES, '/var/lib/berth=berth-data');
+    // The server's young generation is kept small (its RSS under proxy load; bench/README.md).
+    assert.equal(env.NODE_OPTIONS, '--max-semi-space-size=8');
     assert.equal(server.spec.template.spec.serviceAccountName, 'berth');
     assert.deepEqual(byKind('PersistentVolumeClaim').spec, { accessModes: ['ReadWriteMany'], storageClassName: 'nfs-client', resources: { requests: { storage: '20Gi' } } });
     const ingress = byKind('Ingress');
