@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
-import { liveStateDirs } from '../../src/runtimes/process/live-state-dir.ts';
+import { mkdirSync, mkdtempSync, writeFileSync, chmodSync } from 'node:fs';
+import { removeHome } from './remove-home.ts';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,10 +51,7 @@ export class Sandbox {
   }
 
   cleanup(): void {
-    // The home's records of live workloads, kept in memory (/dev/shm) unless that was not possible.
-    const live = existsSync(this.home) ? liveStateDirs({ home: this.home }) : undefined;
-    if (live?.legacy !== undefined) rmSync(dirname(live.dir), { recursive: true, force: true });
-    rmSync(this.root, { recursive: true, force: true });
+    removeHome(this.home, this.root);
   }
 }
 

@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { removeHome } from './remove-home.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -67,7 +68,7 @@ export class TestServer {
   }
 
   cleanup(): void {
-    rmSync(this.root, { recursive: true, force: true });
+    removeHome(this.home, this.root);
   }
 }
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import { removeHome } from './remove-home.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -28,7 +29,7 @@ export async function freshStore(backend: Backend): Promise<TestStore> {
   if (backend === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'berth-store-'));
     const path = join(dir, 'berth.db');
-    return { backend, location: { dialect: 'sqlite', path }, env: { BERTH_HOME: dir }, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+    return { backend, location: { dialect: 'sqlite', path }, env: { BERTH_HOME: dir }, drop: async () => removeHome(dir) };
   }
   const name = `berth_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
   await admin(`create database ${name}`);
@@ -40,7 +41,7 @@ export async function freshStore(backend: Backend): Promise<TestStore> {
     location: { dialect: 'postgres', url: url.toString() },
     env: { BERTH_HOME: home, BERTH_DATABASE_URL: url.toString() },
     drop: async () => {
-      rmSync(home, { recursive: true, force: true });
+      removeHome(home);
       await admin(`drop database if exists ${name} with (force)`);
     },
   };

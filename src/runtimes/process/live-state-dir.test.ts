@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { loadConfig } from '../../config/config.ts';
-import { liveStateDirs } from './live-state-dir.ts';
+import { liveStateDirs, sharedMemoryFolderOf } from './live-state-dir.ts';
 import { WorkloadRegistry, type RegistryEntry } from './workload-registry.ts';
 import { writeFileAtomic } from './write-file-atomic.ts';
 
@@ -44,6 +44,9 @@ describe('where the process runtime records its live workloads (decision 0024)',
     assert.equal(lstatSync(join(shm, `berth-${uid}`)).mode & 0o777, 0o700);
     assert.equal(liveStateDirs({ home: join(root, 'a-link'), shm }).dir, dirsA.dir);
     assert.notEqual(liveStateDirs({ home: b, shm }).dir, dirsA.dir);
+    // Found again without making anything (what removing a home along with its records needs).
+    assert.equal(sharedMemoryFolderOf(join(root, 'a-link'), { shm }), dirname(dirsA.dir));
+    assert.equal(sharedMemoryFolderOf(join(root, 'never-made'), { shm }), undefined);
   });
 
   it('falls back to the home when the folder in /dev/shm is not its own and private: a link, open to others, or another user\'s', { skip: !onTmpfs && 'no tmpfs at /dev/shm' }, () => {

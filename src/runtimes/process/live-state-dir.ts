@@ -57,15 +57,28 @@ function inSharedMemory(opts: LiveStateOptions): string | undefined {
     // Never through a link, never a folder someone else made or can look into.
     const st = lstatSync(mine);
     if (!st.isDirectory() || st.uid !== uid || (st.mode & 0o077) !== 0) return undefined;
+    // Made first (the store usually has): the real path of a home reached through a link is the same for every process.
+    mkdirSync(opts.home, { recursive: true, mode: 0o700 });
     return join(mine, homeKey(opts.home), 'process');
   } catch {
     return undefined;
   }
 }
 
+/**
+ * The folder in shared memory that holds an existing home's records (`…/berth-<uid>/<hash>`),
+ * whether or not it was made; nothing is created. For removing it along with the home.
+ */
+export function sharedMemoryFolderOf(home: string, opts: { shm?: string; uid?: number } = {}): string | undefined {
+  const uid = opts.uid ?? process.getuid?.();
+  if (uid === undefined) return undefined;
+  try {
+    return join(opts.shm ?? '/dev/shm', `berth-${uid}`, homeKey(home));
+  } catch {
+    return undefined;
+  }
+}
+
 function homeKey(home: string): string {
-  // Made first (the store usually has): the real path of a home reached through a link is the same for every process.
-  mkdirSync(home, { recursive: true, mode: 0o700 });
-  const real = realpathSync(home);
-  return createHash('sha256').update(real).digest('hex').slice(0, 32);
+  return createHash('sha256').update(realpathSync(home)).digest('hex').slice(0, 32);
 }
