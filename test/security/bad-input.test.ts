@@ -69,7 +69,7 @@ describe('security: malformed input gets a coded 4xx, never a 500', () => {
     const res = await s.api('POST', '/api/projects', { body: { name: 'root', path: '/' } });
     assert.equal(res.status, 400);
     assert.equal(((await res.json()) as Json).error.problems[0].path, 'path');
-    const db = new DatabaseSync(join(s.home, 'berth.db'));
+    const db = new DatabaseSync(join(s.home, 'berth.db'), { timeout: 5_000 });
     try {
       db.prepare("INSERT INTO projects (uuid, name, path, created_at) VALUES ('99999999-2222-4333-8444-555555555555', 'rootproj', '/', '2026-01-01T00:00:00Z')").run();
     } finally {

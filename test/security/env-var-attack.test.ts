@@ -64,7 +64,7 @@ for (const runtime of await attackRuntimes('env var attack')) describe(`security
   });
 
   it('a NUL already stored in a variable (before values were checked) does not break later runs', async () => {
-    const db = new DatabaseSync(join(s.home, 'berth.db'));
+    const db = new DatabaseSync(join(s.home, 'berth.db'), { timeout: 5_000 });
     try {
       const project = db.prepare("SELECT uuid FROM projects WHERE name = 'b'").get() as { uuid: string };
       db.prepare("INSERT INTO env_vars (project_uuid, pipeline_uuid, name, value, updated_at) VALUES (?, '', 'STORED', ?, '2026-01-01T00:00:00Z')").run(project.uuid, 'bad\u0000value');

@@ -42,13 +42,13 @@ describe('secrets at rest and the web UI session (issue 19 item 6)', () => {
 
     // A store from before sealing: a plaintext row.
     await t.close();
-    const db = new DatabaseSync(join(t.home, 'berth.db'));
+    const db = new DatabaseSync(join(t.home, 'berth.db'), { timeout: 5_000 });
     db.prepare("UPDATE env_vars SET value = ?, sealed = 0 WHERE name = 'MY_SECRET'").run(`${CANARY}-old`);
     db.exec('PRAGMA wal_checkpoint(TRUNCATE); VACUUM');
     db.close();
     assert.ok(storeBytes(t.home).includes(`${CANARY}-old`));
     await t.start({ now: () => clock });
-    const sealed = new DatabaseSync(join(t.home, 'berth.db'));
+    const sealed = new DatabaseSync(join(t.home, 'berth.db'), { timeout: 5_000 });
     const row = sealed.prepare("SELECT value, sealed FROM env_vars WHERE name = 'MY_SECRET'").get() as { value: string; sealed: number };
     sealed.close();
     assert.equal(row.sealed, 1);

@@ -146,7 +146,7 @@ describe('services on their own origin: second read (redirects, cookies set by s
   });
 
   it('drops expired service sessions whichever way sessions are opened', async () => {
-    const db = new DatabaseSync(join(t.home, 'berth.db'));
+    const db = new DatabaseSync(join(t.home, 'berth.db'), { timeout: 5_000 });
     try {
       const count = () => (db.prepare('SELECT count(*) AS n FROM service_sessions').get() as { n: number }).n;
       assert.equal((await at(echoHost, `/?berth_token=${labToken}`)).status, 302);

@@ -34,7 +34,7 @@ describe('tokens', () => {
       const bytes = existsSync(join(t.home, file)) ? readFileSync(join(t.home, file)) : Buffer.alloc(0);
       assert.equal(bytes.includes(Buffer.from(secret)), false, `the secret is not in ${file}`);
     }
-    const sqlite = new DatabaseSync(join(t.home, 'berth.db'));
+    const sqlite = new DatabaseSync(join(t.home, 'berth.db'), { timeout: 5_000 });
     const rows = sqlite.prepare('SELECT hash FROM tokens').all() as Array<{ hash: string }>;
     sqlite.close();
     assert.ok(rows.every((r) => /^[0-9a-f]{64}$/.test(r.hash)));

@@ -127,7 +127,8 @@ if (ctx.available) {
       await kill(server.child);
       const stop = spawn(process.execPath, [join(REPO, 'bin', 'berth.ts'), 'session', 'stop', 'p.orchest'], { cwd: project, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: 'ignore' });
       const status = () => {
-        const db = new DatabaseSync(join(home, 'berth.db'), { readOnly: true });
+        // Waits out the other processes' locks (CI saw SQLITE_BUSY_RECOVERY here: the CLI recovering the killed server's WAL).
+        const db = new DatabaseSync(join(home, 'berth.db'), { readOnly: true, timeout: 5_000 });
         try {
           return (db.prepare('SELECT status FROM sessions WHERE uuid = ?').get(session) as { status: string } | undefined)?.status;
         } finally {

@@ -20,7 +20,7 @@ describe('short host labels of session services', { timeout: 120_000 }, () => {
   let session = '';
   const base = '/api/projects/alpha/pipelines/p.orchest/session';
   const labels = () => {
-    const db = new DatabaseSync(join(t.home, 'berth.db'), { readOnly: true });
+    const db = new DatabaseSync(join(t.home, 'berth.db'), { readOnly: true, timeout: 5_000 });
     try {
       return (db.prepare('SELECT label, service FROM service_hosts ORDER BY label').all() as Array<{ label: string; service: string }>).map((r) => ({ ...r }));
     } finally {
