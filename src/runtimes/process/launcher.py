@@ -46,6 +46,7 @@ worker. When the supervisor dies, the worker keeps its workloads and records the
 import errno
 import json
 import os
+import select
 import selectors
 import signal
 import sys
@@ -100,8 +101,6 @@ def berth_gone():
     if not out_open:
         return True
     try:
-        import select
-
         poller = select.poll()
         poller.register(0, select.POLLIN | select.POLLRDHUP)
         return any(events & (select.POLLHUP | select.POLLRDHUP | select.POLLERR | select.POLLNVAL) for _, events in poller.poll(0))
@@ -385,10 +384,9 @@ def request_problem(request):
     if not isinstance(env, dict):
         return "env must be an object of strings"
     for name, value in env.items():
-        # Asked of every variable of every workload: plain type and substring checks, no calls.
         if name == "" or "=" in name or "\0" in name:
             return "environment variable name %r is not valid (empty, or holds \"=\" or NUL)" % name
-        if type(value) is not str or "\0" in value:
+        if not is_text(value):
             return "environment variable %s: the value must be a string without NUL" % name
     record = request.get("record")
     if not isinstance(record, dict) or not is_text(record.get("path")) or not isinstance(record.get("entry"), dict):

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, realpathSync, statfsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /** statfs's f_type of a tmpfs (linux/magic.h). */
 const TMPFS_MAGIC = 0x01021994;
@@ -44,11 +44,10 @@ export function liveStateDirs(opts: LiveStateOptions): LiveStateDirs {
 
 function inSharedMemory(opts: LiveStateOptions): string | undefined {
   const uid = opts.uid ?? process.getuid?.();
-  const shm = opts.shm ?? '/dev/shm';
   if (uid === undefined) return undefined;
+  const mine = userFolder(uid, opts.shm);
   try {
-    if (statfsSync(shm).type !== TMPFS_MAGIC) return undefined;
-    const mine = join(shm, `berth-${uid}`);
+    if (statfsSync(dirname(mine)).type !== TMPFS_MAGIC) return undefined;
     try {
       mkdirSync(mine, { mode: 0o700 });
     } catch (e) {
@@ -73,10 +72,15 @@ export function sharedMemoryFolderOf(home: string, opts: { shm?: string; uid?: n
   const uid = opts.uid ?? process.getuid?.();
   if (uid === undefined) return undefined;
   try {
-    return join(opts.shm ?? '/dev/shm', `berth-${uid}`, homeKey(home));
+    return join(userFolder(uid, opts.shm), homeKey(home));
   } catch {
     return undefined;
   }
+}
+
+/** `berth-<uid>` in shared memory. */
+function userFolder(uid: number, shm = '/dev/shm'): string {
+  return join(shm, `berth-${uid}`);
 }
 
 function homeKey(home: string): string {

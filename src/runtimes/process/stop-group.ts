@@ -26,9 +26,6 @@ const KILL_WAIT_MS = 10_000;
  * A group whose leader's pid now belongs to another process is never signalled: it is not ours.
  */
 export async function stopGroup(target: GroupTarget, signal: NodeJS.Signals, graceMs: number): Promise<NodeJS.Signals | undefined> {
-  // The common case (every ended step is removed through here): no process of the group is left,
-  // so nothing can be signalled, whoever has the leader's pid now. One syscall, no /proc read.
-  if (!groupExists(target.pgid)) return undefined;
   const leader = readProcStat(target.pid);
   if (leader !== undefined && leader.startTime !== target.startTime) return undefined;
   if (target.wrapped) await settled(target, Math.min(graceMs, SETTLE_MS));
@@ -66,16 +63,6 @@ function readProc(path: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** False only when no process (not even a zombie) is in the group. */
-function groupExists(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code !== 'ESRCH';
-  }
-  return true;
 }
 
 /** False when the group no longer exists. */

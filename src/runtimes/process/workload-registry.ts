@@ -36,9 +36,10 @@ export class WorkloadRegistry {
   readonly dir: string;
   readonly #legacy: string | undefined;
 
+  /** `legacy` is consulted only when it holds entries now: a step's start and removal touch no other folder. */
   constructor(dir: string, legacy?: string) {
     this.dir = dir;
-    this.#legacy = legacy !== undefined && legacy !== dir ? legacy : undefined;
+    this.#legacy = legacy !== undefined && legacy !== dir && listEntries(legacy).length > 0 ? legacy : undefined;
   }
 
   ensureDir(): void {
@@ -72,9 +73,8 @@ export class WorkloadRegistry {
 
   /** Off the event loop (libuv's pool): a run removes its steps' entries while the next steps start. */
   async delete(id: string): Promise<void> {
-    const removals = [unlinkIfThere(this.entryPath(id)), unlinkIfThere(this.exitPath(id))];
-    if (this.#legacy !== undefined) removals.push(unlinkIfThere(join(this.#legacy, `${checkId(id)}.json`)), unlinkIfThere(join(this.#legacy, `${checkId(id)}.exit`)));
-    await Promise.all(removals);
+    const dirs = this.#legacy !== undefined ? [this.dir, this.#legacy] : [this.dir];
+    await Promise.all(dirs.flatMap((dir) => ['json', 'exit'].map((ext) => unlinkIfThere(join(dir, `${checkId(id)}.${ext}`)))));
   }
 
   /** The entry file (mode 0600: it holds the environment); written atomically by Berth or the launcher. */
