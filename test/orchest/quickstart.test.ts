@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, describe, it, test } from 'node:test';
 import { loadConfig } from '../../src/config/config.ts';
 import { dockerTestContext } from '../helpers/docker-test-context.ts';
@@ -58,7 +58,7 @@ async function runQuickstart(runtime: 'process' | 'docker', env: Record<string, 
   const before = listing(project);
   writeHousingCache(join(box.home, 'data'));
   const res = await box.run(['run', '--runtime', runtime, '--json', 'california_housing.orchest'], { cwd: project, env: { PIP_NO_INDEX: '1', ...env } });
-  assert.equal(res.code, 0, `${res.stdout}\n${res.stderr}`);
+  assert.equal(res.code, 0, `${res.stdout}\n${res.stderr}\n${failedStepLogs(res.stdout)}`);
   const report = parseJson(res.stdout);
   assert.equal(report.run.status, 'SUCCESS');
   assert.deepEqual(report.steps.map((s: any) => s.title).sort(), [...STEPS].sort());
@@ -75,6 +75,27 @@ async function runQuickstart(runtime: 'process' | 'docker', env: Record<string, 
   // Beside each executed notebook the runner keeps its kernel's start-up log (`<step>.ipynb.kernel.log`).
   assert.equal(readdirSync(join(box.home, 'runs', report.run.uuid, 'notebooks')).filter((f) => f.endsWith('.ipynb')).length, 6);
   return { box, report, buildLog };
+}
+
+/** What the failed steps printed (their logs, and a notebook kernel's start-up log), for the assertion's message. */
+function failedStepLogs(stdout: string): string {
+  let steps: any[];
+  try {
+    steps = JSON.parse(stdout).steps ?? [];
+  } catch {
+    return '';
+  }
+  return steps
+    .filter((s) => s.status === 'FAILURE' && typeof s.log_path === 'string')
+    .map((s) => {
+      const read = (path: string): string => (existsSync(path) ? readFileSync(path, 'utf8') : '(none)');
+      const notebooks = join(dirname(s.log_path), '..', 'notebooks');
+      const kernelLogs = (existsSync(notebooks) ? readdirSync(notebooks) : [])
+        .filter((f) => f.startsWith(s.uuid) && f.endsWith('.kernel.log'))
+        .map((f) => `--- ${f}\n${read(join(notebooks, f))}`);
+      return `=== log of "${s.title}"\n${read(s.log_path)}\n${kernelLogs.join('\n')}`;
+    })
+    .join('\n');
 }
 
 function listing(dir: string): string[] {

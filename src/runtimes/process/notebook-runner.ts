@@ -5,15 +5,22 @@
  * codes. Nothing of nbconvert's own chatter; the kernel process's stderr (its start-up warnings)
  * goes to `<executed notebook>.kernel.log`. The executed notebook is written to OUT even when a cell
  * fails. Exit status 0, or 1 when a cell raised.
+ *
+ * A kernel that dies before it answers (a port another process took between jupyter_client picking
+ * it and the kernel binding it, a start-up crash) is started again, up to KERNEL_START_ATTEMPTS in
+ * all, before any cell runs, so nothing of the notebook runs twice; each failed start is said in the
+ * step's log and its output is kept in the kernel log. When every attempt fails, one line says so
+ * (exit 1, no traceback).
  * Usage: python3 -c NOTEBOOK_RUNNER OUT NOTEBOOK [KERNEL]
  */
 export const NOTEBOOK_RUNNER = String.raw`
-import os, re, sys, warnings
+import asyncio, os, re, sys, warnings
 warnings.filterwarnings("ignore")  # nbformat/nbclient deprecation notes are not the notebook's output
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
+KERNEL_START_ATTEMPTS = 3
 out_path, nb_path = sys.argv[1], sys.argv[2]
 kernel = sys.argv[3] if len(sys.argv) > 3 else ""
 ansi = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -44,11 +51,45 @@ if kernel:
     options["kernel_name"] = kernel
 client = LiveClient(nb, **options)
 os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+class KernelDidNotStart(Exception):
+    pass
+
+async def start_kernel(client, kernel_log):
+    """Starts the kernel and its client, again when it dies before answering (no cell has run yet)."""
+    for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
+        client.km = client.create_kernel_manager()
+        try:
+            await client.async_start_new_kernel(stderr=kernel_log)
+            await client.async_start_new_kernel_client()
+            return
+        except Exception as e:
+            reason = str(e) or type(e).__name__
+            try:
+                await client._async_cleanup_kernel()
+            except Exception:
+                pass
+            client.km = client.kc = None
+            kernel_log.write("[berth] kernel start %d of %d failed: %s\n" % (attempt, KERNEL_START_ATTEMPTS, reason))
+            kernel_log.flush()
+            if attempt == KERNEL_START_ATTEMPTS:
+                raise KernelDidNotStart("the notebook's kernel%s did not start (%d attempts): %s; its output is in %s" % (
+                    " " + repr(kernel) if kernel else "", KERNEL_START_ATTEMPTS, reason, kernel_log.name))
+            sys.stderr.write("[berth] the notebook's kernel did not start (%s); starting it again (attempt %d of %d)\n" % (
+                reason, attempt + 1, KERNEL_START_ATTEMPTS))
+            sys.stderr.flush()
+
+async def run(client, kernel_log):
+    await start_kernel(client, kernel_log)
+    await client.async_execute()
+
 status = 0
 with open(out_path + ".kernel.log", "w") as kernel_log:
     try:
-        client.execute(stderr=kernel_log)
+        asyncio.run(run(client, kernel_log))
     except CellExecutionError:
+        status = 1
+    except KernelDidNotStart as e:
+        sys.stderr.write("[berth] %s\n" % e)
         status = 1
     finally:
         nbformat.write(nb, out_path)
