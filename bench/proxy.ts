@@ -3,8 +3,8 @@
  * checked on every request) and through configurable-http-proxy (JupyterHub's proxy, from npm),
  * and through nginx when it is installed; autocannon, 50 connections, all in one run, printed as
  * ratios to the direct baseline, and a browser's way in (the service's own host with a service session
- * cookie). Also: websocket echo round trip (direct vs Berth) and the
- * server's RSS after 1,000 and after 100,000 proxied requests.
+ * cookie). Also: websocket echo round trip (direct, Berth, configurable-http-proxy and nginx,
+ * interleaved rounds, medians) and the server's RSS after 1,000 and after 100,000 proxied requests.
  *
  * Targets are measured in short interleaved rounds (order reversed every round) and the median is
  * kept, so load from other processes on a shared machine hits them alike.
@@ -157,7 +157,9 @@ async function main(): Promise<void> {
     writeFileSync(conf, `worker_processes 1; pid ${root}/nginx.pid; error_log ${root}/nginx.err warn; daemon off;
 events { worker_connections 1024; }
 http { access_log off; upstream up { server 127.0.0.1:${ports.upstream}; keepalive 64; }
-  server { listen 127.0.0.1:${ports.nginx}; location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection ""; } } }`);
+  map $http_upgrade $connection_upgrade { default upgrade; '' ""; }
+  server { listen 127.0.0.1:${ports.nginx}; location / { proxy_pass http://up; proxy_http_version 1.1;
+    proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection $connection_upgrade; } } }`);
     const nginxProc = start(nginx, ['-c', conf, '-p', root]);
     await until(`http://127.0.0.1:${ports.nginx}/`);
     targets.push({ name: 'nginx (1 worker, keep-alive upstream)', url: `http://127.0.0.1:${ports.nginx}/`, headers: {}, pids: () => withChildren(nginxProc.pid!) });
@@ -194,9 +196,23 @@ http { access_log off; upstream up { server 127.0.0.1:${ports.upstream}; keepali
   const own = summary.find((x) => x.name === ownOrigin.name)!;
   console.log(`berth own origin (cookie) / berth path route (Bearer) throughput: ${(own.rps / berth.rps).toFixed(2)}x`);
 
-  const wsDirect = await wsRoundTrip(`ws://127.0.0.1:${ports.upstream}/`, {}, 2000);
-  const wsBerth = await wsRoundTrip(`ws://127.0.0.1:${ports.berth}/api/projects/bench/services/up/${ports.upstream}/`, auth, 2000);
-  console.log(`\nwebsocket echo round trip (2000 sequential): direct ${(wsDirect * 1000).toFixed(0)} µs, via berth ${(wsBerth * 1000).toFixed(0)} µs, overhead ${((wsBerth - wsDirect) * 1000).toFixed(0)} µs`);
+  // Websocket echo: every way in, in interleaved rounds (order reversed every round), medians.
+  const wsTargets: Array<{ name: string; url: string; headers: Record<string, string> }> = [
+    { name: 'direct', url: `ws://127.0.0.1:${ports.upstream}/`, headers: {} },
+    { name: 'berth', url: `ws://127.0.0.1:${ports.berth}/api/projects/bench/services/up/${ports.upstream}/`, headers: auth },
+    { name: 'configurable-http-proxy', url: `ws://127.0.0.1:${ports.chp}/`, headers: {} },
+    ...(ng ? [{ name: 'nginx', url: `ws://127.0.0.1:${ports.nginx}/`, headers: {} }] : []),
+  ];
+  const wsSamples = new Map<string, number[]>(wsTargets.map((t) => [t.name, []]));
+  for (const t of wsTargets) await wsRoundTrip(t.url, t.headers, 200); // warm-up
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const t of round % 2 === 0 ? wsTargets : [...wsTargets].reverse()) wsSamples.get(t.name)!.push(await wsRoundTrip(t.url, t.headers, 1000));
+  }
+  const wsUs = (name: string) => median(wsSamples.get(name)!) * 1000;
+  const wsDirectUs = wsUs('direct');
+  const wsBerthOverUs = wsUs('berth') - wsDirectUs;
+  console.log(`\nwebsocket echo round trip (1,000 sequential messages × ${ROUNDS} rounds, medians), overhead over direct:`);
+  console.log(table(['way in', 'round trip µs', 'overhead µs'], wsTargets.map((t) => [t.name, wsUs(t.name).toFixed(0), t.name === 'direct' ? '-' : (wsUs(t.name) - wsDirectUs).toFixed(0)])));
 
   const rows: SummaryRow[] = [
     { bench: 'proxy', metric: 'berth req/s ÷ direct', value: (berth.rps / directRps).toFixed(2), target: '-', verdict: 'info' },
@@ -204,8 +220,9 @@ http { access_log off; upstream up { server 127.0.0.1:${ports.upstream}; keepali
     ng
       ? { bench: 'proxy', metric: 'berth ÷ nginx req/s', value: (berth.rps / ng.rps).toFixed(2), target: '>= 0.5', verdict: berth.rps / ng.rps >= 0.5 ? 'ok' : 'over' }
       : { bench: 'proxy', metric: 'berth ÷ nginx req/s', value: 'not measured (no nginx)', target: '>= 0.5', verdict: 'info' },
-    { bench: 'proxy', metric: 'websocket echo overhead µs', value: ((wsBerth - wsDirect) * 1000).toFixed(0), target: '-', verdict: 'info' },
+    { bench: 'proxy', metric: 'websocket echo overhead µs', value: wsBerthOverUs.toFixed(0), target: '<= 50', verdict: verdict(wsBerthOverUs, 50) },
   ];
+  if (ng) rows.push({ bench: 'proxy', metric: 'websocket echo overhead µs, nginx', value: (wsUs('nginx') - wsDirectUs).toFixed(0), target: '-', verdict: 'info' });
   if (RSS_REQUESTS > 0) {
     const pid = berthProc.pid!;
     await load(viaBerth, auth, { amount: 1000 });
