@@ -3,7 +3,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { which } from '../../src/runtimes/process/step-command.ts';
-import { parseJson, Sandbox } from '../helpers/berth-cli.ts';
+import { collect, parseJson, Sandbox } from '../helpers/berth-cli.ts';
+import { eventually } from '../helpers/eventually.ts';
+import { processesWith } from '../helpers/processes.ts';
 
 /**
  * A notebook step whose kernel dies before it answers (as one does when another process takes the
@@ -13,6 +15,15 @@ import { parseJson, Sandbox } from '../helpers/berth-cli.ts';
  */
 const PYTHON = '/usr/bin/python3';
 const skip = which('jupyter-nbconvert', process.env.PATH ?? '') && existsSync(PYTHON) ? false : 'needs jupyter-nbconvert and python3-ipykernel (.ci/run installs them)';
+
+/** A kernelspec "berth-<name>" whose kernel takes `seconds` to start (a marker file says it began): a run can be cancelled meanwhile. */
+function slowKernelSpec(jupyterPath: string, name: string, began: string, seconds: number): void {
+  const dir = join(jupyterPath, 'kernels', `berth-${name}`);
+  mkdirSync(dir, { recursive: true });
+  // The waiting process names the marker too, so a test finds every process of the kernel by it.
+  const script = `touch '${began}'; ${PYTHON} -c 'import time; time.sleep(${seconds})' '${began}'; exec ${PYTHON} -m ipykernel_launcher -f "$0"`;
+  writeFileSync(join(dir, 'kernel.json'), JSON.stringify({ argv: ['/bin/sh', '-c', script, '{connection_file}'], display_name: name, language: 'python' }));
+}
 
 /** A kernelspec "berth-<name>" that fails its first `failures` starts the way a port clash does, then runs ipykernel. */
 function kernelSpec(jupyterPath: string, name: string, counter: string, failures: number): void {
@@ -61,6 +72,28 @@ describe('a notebook kernel that dies before it answers (process runtime)', () =
     assert.equal(readFileSync(join(box.root, 'ran.txt'), 'utf8'), 'ran\n', 'the cell ran once');
     const kernelLog = readFileSync(join(box.home, 'runs', report.run.uuid, 'notebooks', 's.ipynb.kernel.log'), 'utf8');
     assert.match(kernelLog, /Address already in use[\s\S]*kernel start 1 of 3 failed/);
+  });
+
+  it('is shut down when the run is cancelled while it starts: no kernel process is left, no cell ran', { skip, timeout: 120_000 }, async () => {
+    const box = new Sandbox();
+    boxes.push(box);
+    const jupyterPath = join(box.root, 'jupyter');
+    const began = join(box.root, 'kernel-began');
+    slowKernelSpec(jupyterPath, 'slow', began, 30);
+    pipeline(box, 'slow.orchest', 'berth-slow');
+    const runner = box.spawn(['run', 'slow.orchest', '--json'], { env: { JUPYTER_PATH: jupyterPath } });
+    const done = collect(runner);
+    await eventually('the kernel to begin starting', () => existsSync(began), 60_000);
+    // The kernel runs in a session of its own: Berth's signal to the step's group does not reach it.
+    assert.ok(processesWith(began).length > 0, 'the kernel process runs');
+    const runs = parseJson((await box.run(['runs', '--json'])).stdout).runs;
+    const cancel = await box.run(['cancel', runs[0].uuid]);
+    assert.equal(cancel.code, 0, cancel.stderr);
+    const res = await done;
+    assert.equal(res.code, 1);
+    assert.equal(parseJson(res.stdout).steps[0].status, 'ABORTED');
+    await eventually('no kernel process left', () => processesWith(began).length === 0, 10_000);
+    assert.equal(existsSync(join(box.root, 'ran.txt')), false);
   });
 
   it('that never starts fails the step after 3 attempts with one line, no traceback, and no cell run', { skip, timeout: 120_000 }, async () => {

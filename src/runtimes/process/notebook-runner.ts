@@ -10,15 +10,20 @@
  * it and the kernel binding it, a start-up crash) is started again, up to KERNEL_START_ATTEMPTS in
  * all, before any cell runs, so nothing of the notebook runs twice; each failed start is said in the
  * step's log and its output is kept in the kernel log. When every attempt fails, one line says so
- * (exit 1, no traceback).
+ * (exit 1, no traceback). A SIGINT or SIGTERM while the kernel starts shuts it down, as nbclient does
+ * once cells run (the kernel runs in a session of its own: a signal to the step's group misses it).
  * Usage: python3 -c NOTEBOOK_RUNNER OUT NOTEBOOK [KERNEL]
  */
 export const NOTEBOOK_RUNNER = String.raw`
-import asyncio, os, re, sys, warnings
+import asyncio, os, re, signal, sys, warnings
 warnings.filterwarnings("ignore")  # nbformat/nbclient deprecation notes are not the notebook's output
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
+try:
+    from nbclient.util import run_sync  # nbclient's own loop runner, as NotebookClient.execute uses
+except ImportError:
+    run_sync = None
 
 KERNEL_START_ATTEMPTS = 3
 out_path, nb_path = sys.argv[1], sys.argv[2]
@@ -54,29 +59,68 @@ os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
 class KernelDidNotStart(Exception):
     pass
 
+class StoppedWhileStarting(Exception):
+    pass
+
+async def shut_down_quietly(client):
+    """Shuts a kernel that is starting or failed to start down; forgets its manager and client."""
+    try:
+        await client._async_cleanup_kernel()
+    except Exception:
+        pass
+    client.km = client.kc = None
+
 async def start_kernel(client, kernel_log):
-    """Starts the kernel and its client, again when it dies before answering (no cell has run yet)."""
-    for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
-        client.km = client.create_kernel_manager()
+    """Starts the kernel and its client, again when it dies before answering (no cell has run yet).
+
+    A SIGINT or SIGTERM meanwhile shuts the kernel down (it runs in a session of its own, so a
+    signal to this process group does not reach it) and stops, as nbclient does once cells run.
+    """
+    loop = asyncio.get_running_loop()
+    starting = asyncio.current_task()
+    stopped = []
+
+    def on_signal(signum):
+        stopped.append(signum)
+        if len(stopped) == 1:
+            starting.cancel()
+
+    handled = []
+    for signum in (signal.SIGINT, signal.SIGTERM):
         try:
-            await client.async_start_new_kernel(stderr=kernel_log)
-            await client.async_start_new_kernel_client()
-            return
-        except Exception as e:
-            reason = str(e) or type(e).__name__
+            loop.add_signal_handler(signum, on_signal, signum)
+            handled.append(signum)
+        except (NotImplementedError, RuntimeError):
+            pass
+    try:
+        for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
+            client.km = client.create_kernel_manager()
             try:
-                await client._async_cleanup_kernel()
-            except Exception:
-                pass
-            client.km = client.kc = None
-            kernel_log.write("[berth] kernel start %d of %d failed: %s\n" % (attempt, KERNEL_START_ATTEMPTS, reason))
-            kernel_log.flush()
-            if attempt == KERNEL_START_ATTEMPTS:
-                raise KernelDidNotStart("the notebook's kernel%s did not start (%d attempts): %s; its output is in %s" % (
-                    " " + repr(kernel) if kernel else "", KERNEL_START_ATTEMPTS, reason, kernel_log.name))
-            sys.stderr.write("[berth] the notebook's kernel did not start (%s); starting it again (attempt %d of %d)\n" % (
-                reason, attempt + 1, KERNEL_START_ATTEMPTS))
-            sys.stderr.flush()
+                await client.async_start_new_kernel(stderr=kernel_log)
+                await client.async_start_new_kernel_client()
+            except Exception as e:
+                reason = str(e) or type(e).__name__
+                await shut_down_quietly(client)
+                kernel_log.write("[berth] kernel start %d of %d failed: %s\n" % (attempt, KERNEL_START_ATTEMPTS, reason))
+                kernel_log.flush()
+                if attempt == KERNEL_START_ATTEMPTS:
+                    raise KernelDidNotStart("the notebook's kernel%s did not start (%d attempts): %s; its output is in %s" % (
+                        " " + repr(kernel) if kernel else "", KERNEL_START_ATTEMPTS, reason, kernel_log.name))
+                sys.stderr.write("[berth] the notebook's kernel did not start (%s); starting it again (attempt %d of %d)\n" % (
+                    reason, attempt + 1, KERNEL_START_ATTEMPTS))
+                sys.stderr.flush()
+                continue
+            return
+    except asyncio.CancelledError:
+        if not stopped:
+            raise
+        if hasattr(starting, "uncancel"):
+            starting.uncancel()
+        await shut_down_quietly(client)
+        raise StoppedWhileStarting(signal.Signals(stopped[0]).name) from None
+    finally:
+        for signum in handled:
+            loop.remove_signal_handler(signum)
 
 async def run(client, kernel_log):
     await start_kernel(client, kernel_log)
@@ -85,11 +129,17 @@ async def run(client, kernel_log):
 status = 0
 with open(out_path + ".kernel.log", "w") as kernel_log:
     try:
-        asyncio.run(run(client, kernel_log))
+        if run_sync is not None:
+            run_sync(run)(client, kernel_log)
+        else:
+            asyncio.run(run(client, kernel_log))
     except CellExecutionError:
         status = 1
     except KernelDidNotStart as e:
         sys.stderr.write("[berth] %s\n" % e)
+        status = 1
+    except StoppedWhileStarting as e:
+        sys.stderr.write("[berth] stopped (%s) while the notebook's kernel started; no cell ran\n" % e)
         status = 1
     finally:
         nbformat.write(nb, out_path)
