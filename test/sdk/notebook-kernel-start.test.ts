@@ -54,11 +54,15 @@ function pipeline(box: Sandbox, file: string, kernel: string): void {
 describe('a notebook kernel that dies before it answers (process runtime)', () => {
   const boxes: Sandbox[] = [];
   after(() => boxes.forEach((b) => b.cleanup()));
-
-  it('is started again before any cell runs: the step succeeds, its cells ran once, the log says why', { skip, timeout: 120_000 }, async () => {
+  /** A fresh home and project, and the folder its kernelspecs go in (JUPYTER_PATH). */
+  const fresh = (): { box: Sandbox; jupyterPath: string } => {
     const box = new Sandbox();
     boxes.push(box);
-    const jupyterPath = join(box.root, 'jupyter');
+    return { box, jupyterPath: join(box.root, 'jupyter') };
+  };
+
+  it('is started again before any cell runs: the step succeeds, its cells ran once, the log says why', { skip, timeout: 120_000 }, async () => {
+    const { box, jupyterPath } = fresh();
     const counter = join(box.root, 'starts');
     kernelSpec(jupyterPath, 'clash', counter, 1);
     pipeline(box, 'once.orchest', 'berth-clash');
@@ -75,9 +79,7 @@ describe('a notebook kernel that dies before it answers (process runtime)', () =
   });
 
   it('is shut down when the run is cancelled while it starts: no kernel process is left, no cell ran', { skip, timeout: 120_000 }, async () => {
-    const box = new Sandbox();
-    boxes.push(box);
-    const jupyterPath = join(box.root, 'jupyter');
+    const { box, jupyterPath } = fresh();
     const began = join(box.root, 'kernel-began');
     slowKernelSpec(jupyterPath, 'slow', began, 30);
     pipeline(box, 'slow.orchest', 'berth-slow');
@@ -97,9 +99,7 @@ describe('a notebook kernel that dies before it answers (process runtime)', () =
   });
 
   it('that never starts fails the step after 3 attempts with one line, no traceback, and no cell run', { skip, timeout: 120_000 }, async () => {
-    const box = new Sandbox();
-    boxes.push(box);
-    const jupyterPath = join(box.root, 'jupyter');
+    const { box, jupyterPath } = fresh();
     kernelSpec(jupyterPath, 'never', join(box.root, 'starts'), 99);
     pipeline(box, 'never.orchest', 'berth-never');
     const res = await box.run(['run', 'never.orchest', '--json'], { env: { JUPYTER_PATH: jupyterPath } });
