@@ -20,10 +20,7 @@ warnings.filterwarnings("ignore")  # nbformat/nbclient deprecation notes are not
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
-try:
-    from nbclient.util import run_sync  # nbclient's own loop runner, as NotebookClient.execute uses
-except ImportError:
-    run_sync = None
+from nbclient.util import run_sync  # the loop runner NotebookClient.execute uses
 
 KERNEL_START_ATTEMPTS = 3
 out_path, nb_path = sys.argv[1], sys.argv[2]
@@ -56,6 +53,7 @@ if kernel:
     options["kernel_name"] = kernel
 client = LiveClient(nb, **options)
 os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+
 class KernelDidNotStart(Exception):
     pass
 
@@ -85,13 +83,8 @@ async def start_kernel(client, kernel_log):
         if len(stopped) == 1:
             starting.cancel()
 
-    handled = []
     for signum in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(signum, on_signal, signum)
-            handled.append(signum)
-        except (NotImplementedError, RuntimeError):
-            pass
+        loop.add_signal_handler(signum, on_signal, signum)
     try:
         for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
             client.km = client.create_kernel_manager()
@@ -119,7 +112,7 @@ async def start_kernel(client, kernel_log):
         await shut_down_quietly(client)
         raise StoppedWhileStarting(signal.Signals(stopped[0]).name) from None
     finally:
-        for signum in handled:
+        for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
 
 async def run(client, kernel_log):
@@ -129,10 +122,7 @@ async def run(client, kernel_log):
 status = 0
 with open(out_path + ".kernel.log", "w") as kernel_log:
     try:
-        if run_sync is not None:
-            run_sync(run)(client, kernel_log)
-        else:
-            asyncio.run(run(client, kernel_log))
+        run_sync(run)(client, kernel_log)
     except CellExecutionError:
         status = 1
     except KernelDidNotStart as e:
