@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readProcStat } from '../src/leases/proc-stat.ts';
 import { InstanceRepository, type InstanceRow } from '../src/store/instance-repository.ts';
+import { kyselySqlRunner } from '../src/store/kysely-sql-runner.ts';
 import { openStore } from '../src/store/open-store.ts';
 import { median, ms, ratio, table } from './lib/stats.ts';
 import { alternate as alternateReps } from './lib/alternate.ts';
@@ -75,7 +76,7 @@ async function alternate<K extends string>(samples: Record<K, number[]>, bare: (
 /** COUNT realistic rows answered for by this (live) process, so list's stale check keeps them all. */
 async function fill(home: string): Promise<void> {
   const db = await openStore(join(home, 'berth.db'));
-  const repo = new InstanceRepository(db);
+  const repo = new InstanceRepository(kyselySqlRunner(db));
   const self = readProcStat(process.pid)!;
   const user = userInfo();
   for (let i = 0; i < COUNT; i++) {

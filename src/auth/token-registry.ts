@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { BerthError } from '../errors.ts';
-import { isUniqueViolation } from '../store/store-dialect.ts';
+import { isUniqueViolation } from '../store/unique-violation.ts';
 import type { Database } from '../store/tables.ts';
 import { TokenRepository, type TokenRow } from '../store/token-repository.ts';
 import { hashToken, newTokenSecret, sameHash } from './token-secret.ts';

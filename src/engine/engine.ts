@@ -32,6 +32,7 @@ import { WebSessions } from '../auth/web-sessions.ts';
 import { ServiceAccess } from '../auth/service-access.ts';
 import { ServiceManager } from '../services/service-manager.ts';
 import { InstanceRepository } from '../store/instance-repository.ts';
+import { kyselySqlRunner } from '../store/kysely-sql-runner.ts';
 import type { ManagedDriver } from '../runtimes/managed-driver.ts';
 import { BuildQueue } from '../environments/build-queue.ts';
 import { ownerState, thisProcess, useHostId } from '../leases/owner-lease.ts';
@@ -158,7 +159,7 @@ export class Engine {
   get instances(): InstanceService {
     if (!this.#instances) {
       const user = userInfo();
-      this.#instances = new InstanceService({ repo: new InstanceRepository(this.#db), config: this.config, user: { name: user.username, uid: user.uid, admin: user.uid === 0 }, runtimes: this.runtimes });
+      this.#instances = new InstanceService({ repo: new InstanceRepository(kyselySqlRunner(this.#db)), config: this.config, user: { name: user.username, uid: user.uid, admin: user.uid === 0 }, runtimes: this.runtimes });
     }
     return this.#instances;
   }

@@ -36,11 +36,10 @@ try {
   const driver = await runtimes.driver(order.runtime);
   let closeStore = async (): Promise<void> => {};
   const instances = async () => {
-    const { openStore } = await import('../store/open-store.ts');
-    const { InstanceRepository } = await import('../store/instance-repository.ts');
-    const db = await openStore(config.database);
-    closeStore = () => db.destroy();
-    return new InstanceRepository(db);
+    const { openInstanceStore } = await import('../store/open-instance-store.ts');
+    const store = await openInstanceStore(config.database);
+    closeStore = () => store.close();
+    return store.repo;
   };
   const supervisor = new InstanceSupervisor({ order, instances, driver, defaultGraceMs: config.stopGraceMs, log });
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => supervisor.requestStop(signal));

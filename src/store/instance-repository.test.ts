@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { InstanceRepository, type InstanceRow } from './instance-repository.ts';
+import { kyselySqlRunner } from './kysely-sql-runner.ts';
 import { openStore } from './open-store.ts';
 
 function row(id: string, name: string, uid: number): InstanceRow {
@@ -22,9 +23,9 @@ describe('InstanceRepository', () => {
   it('one name per owner, decided by the store even for concurrent claims from two connections', async () => {
     const [a, b] = await Promise.all([openStore(join(dir, 'berth.db')), openStore(join(dir, 'berth.db'))]);
     try {
-      const results = await Promise.all([new InstanceRepository(a!).claim(row('1', 'web', 1000)), new InstanceRepository(b!).claim(row('2', 'web', 1000))]);
+      const results = await Promise.all([new InstanceRepository(kyselySqlRunner(a!)).claim(row('1', 'web', 1000)), new InstanceRepository(kyselySqlRunner(b!)).claim(row('2', 'web', 1000))]);
       assert.deepEqual(results.sort(), [false, true]);
-      assert.equal(await new InstanceRepository(a!).claim(row('3', 'web', 1001)), true, 'another user may use the same name');
+      assert.equal(await new InstanceRepository(kyselySqlRunner(a!)).claim(row('3', 'web', 1001)), true, 'another user may use the same name');
     } finally {
       await a!.destroy();
       await b!.destroy();
@@ -34,7 +35,7 @@ describe('InstanceRepository', () => {
   it('non-admins list only their own instances; admins list all', async () => {
     const db = await openStore(join(dir, 'berth.db'));
     try {
-      const repo = new InstanceRepository(db);
+      const repo = new InstanceRepository(kyselySqlRunner(db));
       assert.deepEqual((await repo.list({ uid: 1001, admin: false })).map((r) => r.id), ['3']);
       assert.deepEqual((await repo.list({ uid: 0, admin: true })).map((r) => r.owner_uid).sort(), [1000, 1001]);
     } finally {
@@ -45,7 +46,7 @@ describe('InstanceRepository', () => {
   it('a stopping row is not changed by its keeper any more', async () => {
     const db = await openStore(join(dir, 'berth.db'));
     try {
-      const repo = new InstanceRepository(db);
+      const repo = new InstanceRepository(kyselySqlRunner(db));
       assert.equal(await repo.updateUnlessStopping('3', { status: 'running' }), true);
       assert.equal(await repo.requestStop('3', 'SIGINT', 10_000), true);
       assert.equal(await repo.updateUnlessStopping('3', { status: 'restarting' }), false);

@@ -1,6 +1,6 @@
-import type { Kysely, Updateable } from 'kysely';
-import type { Database, InstancesTable } from './tables.ts';
-import { isUniqueViolation } from './store-dialect.ts';
+import type { SqlRunner } from './sql-runner.ts';
+import type { InstancesTable } from './tables.ts';
+import { isUniqueViolation } from './unique-violation.ts';
 
 export type InstanceRow = InstancesTable;
 
@@ -10,21 +10,32 @@ export interface Viewer {
   admin: boolean;
 }
 
+/** Every column, in the migrations' order: statements name only these. */
+const COLUMNS = [
+  'id', 'name', 'owner', 'owner_uid', 'host', 'runtime', 'image', 'command_json', 'restart_policy', 'health_cmd', 'health_port',
+  'health_interval_ms', 'health', 'status', 'keeper_pid', 'keeper_start', 'handle_json', 'log_out_path', 'log_err_path', 'restarts',
+  'exit_code', 'reason', 'stop_signal', 'stop_grace_ms', 'created_at', 'started_at',
+] as const satisfies readonly (keyof InstancesTable)[];
+const KNOWN: ReadonlySet<string> = new Set(COLUMNS);
+const INSERT = `insert into instances (${COLUMNS.join(', ')}) values (${COLUMNS.map(() => '?').join(', ')})`;
+const SELECT = `select ${COLUMNS.join(', ')} from instances`;
+
 /**
- * Instances. A name is taken by inserting its row (unique per owner), so of two concurrent starts
- * exactly one wins; rows are removed by the stop that ends them or by the cleanup of stale ones.
+ * Instances, in plain SQL on either backend (see SqlRunner: `berth instance` runs without Kysely).
+ * A name is taken by inserting its row (unique per owner), so of two concurrent starts exactly one
+ * wins; rows are removed by the stop that ends them or by the cleanup of stale ones.
  */
 export class InstanceRepository {
-  readonly #db: Kysely<Database>;
+  readonly #sql: SqlRunner;
 
-  constructor(db: Kysely<Database>) {
-    this.#db = db;
+  constructor(sql: SqlRunner) {
+    this.#sql = sql;
   }
 
   /** Inserts the row; false when the owner already has an instance of that name. */
   async claim(row: InstanceRow): Promise<boolean> {
     try {
-      await this.#db.insertInto('instances').values(row).execute();
+      await this.#sql.run(INSERT, COLUMNS.map((c) => row[c]));
       return true;
     } catch (e) {
       if (isUniqueViolation(e)) return false;
@@ -34,23 +45,21 @@ export class InstanceRepository {
 
   /** The viewer's instances (every instance for an admin), by name. */
   async list(viewer: Viewer): Promise<InstanceRow[]> {
-    let query = this.#db.selectFrom('instances').selectAll().orderBy('name').orderBy('owner');
-    if (!viewer.admin) query = query.where('owner_uid', '=', viewer.uid);
-    return query.execute();
+    if (viewer.admin) return this.#sql.all<InstanceRow>(`${SELECT} order by name, owner`, []);
+    return this.#sql.all<InstanceRow>(`${SELECT} where owner_uid = ? order by name, owner`, [viewer.uid]);
   }
 
   async get(id: string): Promise<InstanceRow | undefined> {
-    return this.#db.selectFrom('instances').selectAll().where('id', '=', id).executeTakeFirst();
+    return (await this.#sql.all<InstanceRow>(`${SELECT} where id = ?`, [id]))[0];
   }
 
   /** Changes columns of a row unless it is being stopped; false when it is (or is gone). */
-  async updateUnlessStopping(id: string, changes: Updateable<InstancesTable>): Promise<boolean> {
-    const res = await this.#db.updateTable('instances').set(changes).where('id', '=', id).where('status', '!=', 'stopping').executeTakeFirst();
-    return Number(res.numUpdatedRows) > 0;
+  async updateUnlessStopping(id: string, changes: Partial<InstanceRow>): Promise<boolean> {
+    return (await this.#update(this.#sql, id, changes, ` and status != 'stopping'`)) > 0;
   }
 
-  async update(id: string, changes: Updateable<InstancesTable>): Promise<void> {
-    await this.#db.updateTable('instances').set(changes).where('id', '=', id).execute();
+  async update(id: string, changes: Partial<InstanceRow>): Promise<void> {
+    await this.#update(this.#sql, id, changes, '');
   }
 
   /**
@@ -58,19 +67,27 @@ export class InstanceRepository {
    * `handleJson` unless the supervisor already moved it on (a quick exit or restart it recorded).
    */
   async adopt(id: string, keeperPid: number, keeperStart: number, handleJson: string): Promise<void> {
-    await this.#db.transaction().execute(async (tx) => {
-      await tx.updateTable('instances').set({ keeper_pid: keeperPid, keeper_start: keeperStart }).where('id', '=', id).execute();
-      await tx.updateTable('instances').set({ status: 'running', handle_json: handleJson, started_at: new Date().toISOString() }).where('id', '=', id).where('status', '=', 'starting').execute();
+    await this.#sql.transaction(async (tx) => {
+      await this.#update(tx, id, { keeper_pid: keeperPid, keeper_start: keeperStart }, '');
+      await this.#update(tx, id, { status: 'running', handle_json: handleJson, started_at: new Date().toISOString() }, ` and status = 'starting'`);
     });
   }
 
   /** Marks the row as stopping with the signal and grace period its keeper should use; false when it is gone. */
   async requestStop(id: string, signal: string, graceMs: number): Promise<boolean> {
-    const res = await this.#db.updateTable('instances').set({ status: 'stopping', stop_signal: signal, stop_grace_ms: graceMs }).where('id', '=', id).executeTakeFirst();
-    return Number(res.numUpdatedRows) > 0;
+    return (await this.#update(this.#sql, id, { status: 'stopping', stop_signal: signal, stop_grace_ms: graceMs }, '')) > 0;
   }
 
   async delete(id: string): Promise<void> {
-    await this.#db.deleteFrom('instances').where('id', '=', id).execute();
+    await this.#sql.run('delete from instances where id = ?', [id]);
+  }
+
+  /** `update … set` the given columns (only known ones: the names go into the statement) of row `id`. */
+  #update(sql: SqlRunner, id: string, changes: Partial<InstanceRow>, condition: string): Promise<number> {
+    const entries = Object.entries(changes).filter(([, v]) => v !== undefined);
+    for (const [column] of entries) if (!KNOWN.has(column)) throw new Error(`instances has no column ${column}`);
+    if (entries.length === 0) return Promise.resolve(0);
+    const set = entries.map(([column]) => `${column} = ?`).join(', ');
+    return sql.run(`update instances set ${set} where id = ?${condition}`, [...entries.map(([, v]) => v), id]);
   }
 }

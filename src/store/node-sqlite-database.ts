@@ -1,8 +1,16 @@
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import type { SqliteDatabase, SqliteStatement } from 'kysely';
 
 /** How long a statement waits for another Berth process's lock before failing. */
 const BUSY_TIMEOUT_MS = 10_000;
+
+/** Makes the store's folder (owner-only) and, for a new store, its file (0600: SQLite gives its WAL and shared-memory files the same mode). */
+export function createStoreFile(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
+}
 
 /**
  * Adapts Node's built-in `node:sqlite` to the statement interface Kysely's SqliteDialect drives

@@ -1,8 +1,5 @@
-import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import type { Migration, MigrationResult } from 'kysely/migration';
-import type { StoreLocation } from '../config/config.ts';
 import { BerthError } from '../errors.ts';
 import { migration0001Runs } from './migrations/0001-runs.ts';
 import { migration0004Instances } from './migrations/0004-instances.ts';
@@ -18,8 +15,12 @@ import { migration0016GitCredentials } from './migrations/0016-git-credentials.t
 import { migration0017ServiceHosts } from './migrations/0017-service-hosts.ts';
 import { migration0018ServerAddresses } from './migrations/0018-server-addresses.ts';
 import { migration0019GitKnownHosts } from './migrations/0019-git-known-hosts.ts';
-import { NodeSqliteDatabase } from './node-sqlite-database.ts';
+import { createStoreFile, NodeSqliteDatabase } from './node-sqlite-database.ts';
 import { openPostgres } from './open-postgres.ts';
+import { locationOf, storeError, type StoreTarget } from './store-location.ts';
+import { migrationState } from './migration-names.ts';
+
+export { describeStore, locationOf, type StoreTarget } from './store-location.ts';
 import type { Database } from './tables.ts';
 
 /** Append-only list of migrations, applied in name order. The same list serves SQLite and PostgreSQL. */
@@ -40,33 +41,11 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0019-git-known-hosts': migration0019GitKnownHosts,
 };
 
-/** A file path (SQLite) or a StoreLocation (SQLite or PostgreSQL). */
-export type StoreTarget = string | StoreLocation;
-
-/** Where a target points, for messages (never a URL's password). */
-export function describeStore(target: StoreTarget): string {
-  const loc = locationOf(target);
-  if (loc.dialect === 'sqlite') return loc.path;
-  try {
-    const url = new URL(loc.url);
-    url.password = url.password ? '***' : '';
-    return url.toString();
-  } catch {
-    return 'postgres://(invalid URL)';
-  }
-}
-
-export function locationOf(target: StoreTarget): StoreLocation {
-  return typeof target === 'string' ? { dialect: 'sqlite', path: target } : target;
-}
-
 /** Opens the store without touching its schema (for `berth db status`). */
 export async function connectStore(target: StoreTarget): Promise<Kysely<Database>> {
   const loc = locationOf(target);
   if (loc.dialect === 'postgres') return openPostgres(loc.url);
-  mkdirSync(dirname(loc.path), { recursive: true, mode: 0o700 });
-  // A new store is created owner-only; SQLite gives its WAL and shared-memory files the same mode.
-  if (!existsSync(loc.path)) closeSync(openSync(loc.path, 'a', 0o600));
+  createStoreFile(loc.path);
   return new Kysely<Database>({ dialect: new SqliteDialect({ database: new NodeSqliteDatabase(loc.path) }) });
 }
 
@@ -81,16 +60,7 @@ export async function openStore(target: StoreTarget): Promise<Kysely<Database>> 
     await migrateStore(db);
   } catch (e) {
     await db.destroy().catch(() => undefined);
-    const loc = locationOf(target);
-    const message = e instanceof Error ? e.message : String(e);
-    throw new BerthError('BERTH_E_STORE', `could not prepare the store at ${describeStore(target)}: ${message}`, {
-      cause: e,
-      problems: [
-        loc.dialect === 'postgres'
-          ? { path: 'BERTH_DATABASE_URL', message, fix: 'check that PostgreSQL runs and the URL (user, host, port, database) is right' }
-          : { path: 'BERTH_HOME', message, fix: 'check that the folder exists and is writable' },
-      ],
-    });
+    throw storeError(target, e);
   }
   return db;
 }
@@ -141,8 +111,5 @@ export async function appliedMigrations(db: Kysely<Database>): Promise<{ applied
     if (!/no such table|does not exist/i.test(String(e))) throw e;
     applied = [];
   }
-  const known = Object.keys(MIGRATIONS);
-  const pending = known.filter((name) => !applied.includes(name)).sort();
-  const unknown = applied.filter((name) => !known.includes(name));
-  return { applied, pending, unknown, upToDate: pending.length === 0 && unknown.length === 0 };
+  return { applied, ...migrationState(applied) };
 }

@@ -12,6 +12,7 @@ import { JobRepository, type JobRow } from './job-repository.ts';
 import { LeaseRepository } from './lease-repository.ts';
 import { reapExpiredServers } from '../leases/lease-reaper.ts';
 import { TokenRegistry } from '../auth/token-registry.ts';
+import { kyselySqlRunner } from './kysely-sql-runner.ts';
 import { openStore } from './open-store.ts';
 import { ProjectRepository } from './project-repository.ts';
 import { RunRepository, type RunRow, type StepRunRow } from './run-repository.ts';
@@ -201,14 +202,14 @@ for (const backend of BACKENDS) {
     });
 
     test('instances: one name per owner even for concurrent claims', async () => {
-      const results = await Promise.all([new InstanceRepository(db).claim(instance('i1', 'web', 1000)), new InstanceRepository(other).claim(instance('i2', 'web', 1000))]);
+      const results = await Promise.all([new InstanceRepository(kyselySqlRunner(db)).claim(instance('i1', 'web', 1000)), new InstanceRepository(kyselySqlRunner(other)).claim(instance('i2', 'web', 1000))]);
       assert.deepEqual(results.sort(), [false, true]);
-      assert.equal(await new InstanceRepository(db).claim(instance('i3', 'web', 1001)), true);
-      assert.equal(await new InstanceRepository(db).requestStop('i3', 'SIGTERM', 1000), true);
-      assert.equal(await new InstanceRepository(other).updateUnlessStopping('i3', { health: 'healthy' }), false);
+      assert.equal(await new InstanceRepository(kyselySqlRunner(db)).claim(instance('i3', 'web', 1001)), true);
+      assert.equal(await new InstanceRepository(kyselySqlRunner(db)).requestStop('i3', 'SIGTERM', 1000), true);
+      assert.equal(await new InstanceRepository(kyselySqlRunner(other)).updateUnlessStopping('i3', { health: 'healthy' }), false);
       const big = Date.now() * 1000;
-      await new InstanceRepository(db).adopt('i3', 4_000_000, big, '{}');
-      assert.strictEqual((await new InstanceRepository(other).get('i3'))?.keeper_start, big, '64-bit integers read back as numbers');
+      await new InstanceRepository(kyselySqlRunner(db)).adopt('i3', 4_000_000, big, '{}');
+      assert.strictEqual((await new InstanceRepository(kyselySqlRunner(other)).get('i3'))?.keeper_start, big, '64-bit integers read back as numbers');
     });
 
     test('tokens, services, service sessions and env vars', async () => {

@@ -14,9 +14,3 @@ export async function lockForTransaction(tx: Kysely<any>, name: string): Promise
   if (!isPostgres(tx)) return;
   await sql`select pg_advisory_xact_lock(hashtext(${`berth:${name}`}))`.execute(tx);
 }
-
-/** A unique-constraint violation on either backend (an insert that lost a race). */
-export function isUniqueViolation(e: unknown): boolean {
-  if (e && typeof e === 'object' && (e as { code?: unknown }).code === '23505') return true;
-  return /UNIQUE constraint failed/i.test(String(e));
-}
