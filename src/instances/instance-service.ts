@@ -14,6 +14,7 @@ import { stopInstance, type StopEvent, type StopOptions } from './instance-stopp
 import { instanceView, type InstanceView } from './instance-view.ts';
 import { type InstanceStartOptions, instanceWorkloadSpec } from './instance-spec.ts';
 import { isStale } from './keeper.ts';
+import { newInstanceId } from './instance-id.ts';
 import { instanceRuntimeConfig } from './instance-runtime-config.ts';
 import type { SupervisorOrder } from './supervisor-protocol.ts';
 
@@ -61,15 +62,21 @@ export class InstanceService {
         problems: [{ path: '--runtime', message: `instances on "${opts.runtime}" are not supported yet`, fix: `use one of: ${INSTANCE_RUNTIMES.join(', ')}` }],
       });
     }
-    // The launcher (node:child_process) and node:crypto are imported here, with the driver: list and stop need neither (~10 ms).
-    const [driver, { spawnSupervisor }, { randomUUID }] = await Promise.all([this.#driver(opts.runtime), import('./instance-launcher.ts'), import('node:crypto')]);
+    const shared = { home: this.#config.home, dataDir: this.#config.dataDir, stopGraceMs: this.#config.stopGraceMs };
+    // On the host the workload is started through the driver the supervisor uses (see below), so
+    // this process opens that one alone. The launcher (node:child_process) is imported here, with
+    // the driver: list and stop need neither.
+    const [driver, { spawnSupervisor }] = await Promise.all([
+      opts.runtime === 'process' ? this.#starter(opts.runtime, shared) : this.#driver(opts.runtime),
+      import('./instance-launcher.ts'),
+    ]);
     const logs = this.logPaths(name);
     const spec = instanceWorkloadSpec(opts, driver, { name, baseEnv: this.#config.baseEnv, logs });
     // The supervisor boots (a Node start-up) while this process sweeps stale rows and claims the name.
     const supervisor = spawnSupervisor(logs.err);
     try {
       await this.#sweep();
-      const id = randomUUID();
+      const id = newInstanceId();
       const self = readProcStat(process.pid);
       const row: InstanceRow = {
         id, name, owner: this.#user.name, owner_uid: this.#user.uid, host: this.#host, runtime: driver.name, image: opts.image,
@@ -84,7 +91,6 @@ export class InstanceService {
           problems: [{ path: 'NAME', message: 'you already have a running instance of this name', fix: `stop it first (berth instance stop ${name}) or choose another name` }],
         });
       }
-      const shared = { home: this.#config.home, dataDir: this.#config.dataDir, stopGraceMs: this.#config.stopGraceMs };
       const order = { instanceId: id, name, owner: this.#user.name, runtime: driver.name, restart: opts.restart, health: opts.health, config: shared, spec };
       const keeper = supervisor.keeper;
       // Container runtimes: the supervisor starts the workload, as its driver copies the

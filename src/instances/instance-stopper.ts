@@ -23,11 +23,12 @@ const POLL_MS = 10;
  */
 const QUICK_POLL_MS = 2;
 const QUICK_MS = 300;
+const ROW_POLL_MS = 100;
 
 /**
  * Stops one instance: records the stop (signal, grace) in its row and tells its supervisor (SIGTERM),
  * which signals the workload, SIGKILLs it after the grace period, removes the row and exits; this
- * waits for that (polling, like Apptainer). A supervisor that is gone, that ended without removing the row (killed while it booted), or that
+ * waits until the row is gone (polling, like Apptainer). A supervisor that is gone, that ended without removing the row (killed while it booted), or that
  * does not wind down is killed and the workload is stopped here through its persisted handle. The
  * row is removed in every case.
  */
@@ -47,10 +48,22 @@ export async function stopInstance(
   if (told) {
     const since = Date.now();
     const deadline = since + opts.graceMs + WIND_DOWN_MS;
-    while (keeperAlive() && Date.now() < deadline) await delay(Date.now() - since < QUICK_MS ? QUICK_POLL_MS : POLL_MS);
-    // The supervisor removes the row as its last step: a row left means it did not get there.
-    stopped = !keeperAlive() && (await ctx.repo.get(row.id)) === undefined;
-    if (keeperAlive()) {
+    // The supervisor removes the row as the last step of its stop (after the workload ended and was
+    // removed): the instance is stopped then, while the supervisor still closes its store and exits.
+    // The row is looked at on every poll of the first QUICK_MS, then every ROW_POLL_MS (a long grace
+    // period, or many instances stopping at once, must not become a flood of queries).
+    const rowGone = async (): Promise<boolean> => (await ctx.repo.get(row.id)) === undefined;
+    let rowCheckedAt = 0;
+    const rowGoneNow = async (): Promise<boolean> => {
+      const now = Date.now();
+      if (now - since >= QUICK_MS && now - rowCheckedAt < ROW_POLL_MS) return false;
+      rowCheckedAt = now;
+      return rowGone();
+    };
+    while (!(stopped = await rowGoneNow()) && keeperAlive() && Date.now() < deadline) await delay(Date.now() - since < QUICK_MS ? QUICK_POLL_MS : POLL_MS);
+    // A supervisor that ended with the row still there did not get to the end of its stop.
+    stopped ||= await rowGone();
+    if (!stopped && keeperAlive()) {
       ctx.onEvent({ type: 'killing', ...who });
       signal(row.keeper_pid, 'SIGKILL');
     }

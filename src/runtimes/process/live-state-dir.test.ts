@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, rmSync, statfsSync, symlinkSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statfsSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { loadConfig } from '../../config/config.ts';
-import { liveStateDirs, sharedMemoryFolderOf } from './live-state-dir.ts';
+import { HOME_KEY_FILE, liveStateDirs, sharedMemoryFolderOf } from './live-state-dir.ts';
 import { WorkloadRegistry, type RegistryEntry } from './workload-registry.ts';
 import { writeFileAtomic } from './write-file-atomic.ts';
 
@@ -47,6 +48,29 @@ describe('where the process runtime records its live workloads (decision 0024)',
     // Found again without making anything (what removing a home along with its records needs).
     assert.equal(sharedMemoryFolderOf(join(root, 'a-link'), { shm }), dirname(dirsA.dir));
     assert.equal(sharedMemoryFolderOf(join(root, 'never-made'), { shm }), undefined);
+  });
+
+  it('remembers the home\'s key in the home, and hashes again for a memo of another path or of the wrong shape', { skip: !onTmpfs && 'no tmpfs at /dev/shm' }, () => {
+    const shm = fakeShm();
+    const home = join(root, 'keyed');
+    mkdirSync(home);
+    const key = createHash('sha256').update(realpathSync(home)).digest('hex').slice(0, 32);
+    const expected = join(shm, `berth-${uid}`, key, 'process');
+    assert.equal(liveStateDirs({ home, shm }).dir, expected);
+    const memo = join(home, HOME_KEY_FILE);
+    assert.equal(readFileSync(memo, 'utf8'), `${realpathSync(home)}\n${key}`);
+    assert.equal(lstatSync(memo).mode & 0o777, 0o600);
+    // A copied home's memo names the path it was made for: the copy gets its own key (and memo).
+    const copy = join(root, 'keyed-copy');
+    mkdirSync(copy);
+    writeFileAtomic(join(copy, HOME_KEY_FILE), `${realpathSync(home)}\n${key}`);
+    const copyKey = createHash('sha256').update(realpathSync(copy)).digest('hex').slice(0, 32);
+    assert.equal(liveStateDirs({ home: copy, shm }).dir, join(shm, `berth-${uid}`, copyKey, 'process'));
+    // Not a key: never a path component, hashed again.
+    for (const planted of [`${realpathSync(home)}\n../../elsewhere`, `${realpathSync(home)}\n${'0'.repeat(32)}\nmore`, '']) {
+      writeFileAtomic(memo, planted);
+      assert.equal(liveStateDirs({ home, shm }).dir, expected, JSON.stringify(planted));
+    }
   });
 
   it('falls back to the home when the folder in /dev/shm is not its own and private: a link, open to others, or another user\'s', { skip: !onTmpfs && 'no tmpfs at /dev/shm' }, () => {

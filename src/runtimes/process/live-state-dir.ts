@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
-import { lstatSync, mkdirSync, realpathSync, statfsSync } from 'node:fs';
+import { lstatSync, mkdirSync, readFileSync, realpathSync, statfsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { writeFileAtomic } from './write-file-atomic.ts';
 
 /** statfs's f_type of a tmpfs (linux/magic.h). */
 const TMPFS_MAGIC = 0x01021994;
@@ -83,6 +83,29 @@ function userFolder(uid: number, shm = '/dev/shm'): string {
   return join(shm, `berth-${uid}`);
 }
 
+/** Where a home remembers its key, beside the real path it is the key of. */
+export const HOME_KEY_FILE = 'live-state-key';
+
+/**
+ * The first 32 hex digits of the sha256 of the home's real path. Remembered in the home: hashing
+ * needs node:crypto, whose loading is about 12 ms of an instance's start and of its supervisor's.
+ * The file is used only while it names the home's real path (a home moved or copied elsewhere hashes
+ * again) and holds a key of the right shape (it is a path component).
+ */
 function homeKey(home: string): string {
-  return createHash('sha256').update(realpathSync(home)).digest('hex').slice(0, 32);
+  const real = realpathSync(home);
+  const memo = join(real, HOME_KEY_FILE);
+  try {
+    const [path, key, rest] = readFileSync(memo, 'utf8').split('\n');
+    if (path === real && key !== undefined && /^[0-9a-f]{32}$/.test(key) && !rest) return key;
+  } catch {
+    // Not remembered yet.
+  }
+  const key = process.getBuiltinModule('node:crypto').createHash('sha256').update(real).digest('hex').slice(0, 32);
+  try {
+    writeFileAtomic(memo, `${real}\n${key}`);
+  } catch {
+    // A home Berth cannot write to: hashed every time.
+  }
+  return key;
 }
