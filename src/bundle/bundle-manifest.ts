@@ -25,8 +25,29 @@ export interface BundleManifest {
   inputs: string[];
   /** sha256 of the inputs' names and contents. */
   hash: string;
-  /** The inputs' inode, size, mtime and ctime when hashed, in input order (see statStamp). */
+  /**
+   * The files whose stamps stand for the inputs (see stampedFiles), in order; absent in a manifest of
+   * an earlier build, whose stamps are the inputs' own.
+   */
+  checked?: string[];
+  /** The checked files' inode, size, mtime and ctime when hashed, in order (see statStamp). */
   stamps: string[];
+}
+
+/**
+ * The files whose stamps are compared on every command: each source file, and for the files of a
+ * bundled package (kysely: about 250 of them) that package's package.json alone. npm, pnpm and yarn
+ * install a package as a whole, package.json included, so an updated package has a new package.json;
+ * and `npm install` builds the bundle again anyway. A file of a package edited in place by hand is not
+ * seen (the content hash of a source edit covers it too).
+ */
+export function stampedFiles(inputs: readonly string[]): string[] {
+  const files = new Set<string>();
+  for (const path of inputs) {
+    const pkg = /^(node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(path);
+    files.add(pkg ? `${pkg[1]}/package.json` : path);
+  }
+  return [...files];
 }
 
 /** Hash of the files' names and contents; throws when one of them is gone. */
@@ -50,14 +71,16 @@ export function statStamp(path: string): string {
 
 /** The manifest for these inputs as they are on disk now. */
 export function manifestOf(root: string, inputs: readonly string[]): BundleManifest {
-  return { inputs: [...inputs], hash: hashSources(root, inputs), stamps: inputs.map((p) => statStamp(join(root, p))) };
+  const checked = stampedFiles(inputs);
+  return { inputs: [...inputs], hash: hashSources(root, inputs), checked, stamps: checked.map((p) => statStamp(join(root, p))) };
 }
 
 /**
  * The bundle's entry file (the CLI's unless named) when it was built from exactly the sources now on
  * disk, else null: a missing, unreadable or stale bundle means "run the sources" (never stale code).
- * Cheap when no input was touched since the build (one stat each); a touched input costs a content
- * hash of all of them, which still accepts the bundle when the contents are the same.
+ * Cheap when no input was touched since the build (one stat per source file and per bundled
+ * package); a touched one costs a content hash of all inputs, which still accepts the bundle when
+ * the contents are the same.
  * With `reuseMs`, a folder this process found fresh at most that long ago is not checked again (the
  * instance starter spawns the supervisor of the build bin/berth.js checked at its start).
  */
@@ -78,12 +101,13 @@ function checkedEntry(root: string, dir: string, entry: string): string | null {
   try {
     const manifest = JSON.parse(readFileSync(join(dir, BUNDLE_MANIFEST), 'utf8')) as BundleManifest;
     const { inputs, stamps } = manifest;
-    if (!Array.isArray(inputs) || inputs.length === 0 || !Array.isArray(stamps)) return null;
+    const checked = manifest.checked ?? inputs;
+    if (!Array.isArray(inputs) || inputs.length === 0 || !Array.isArray(stamps) || !Array.isArray(checked)) return null;
     const path = join(dir, entry);
     if (!existsSync(path)) return null;
-    // Concatenated, not join()ed: normalising 600 paths costs more than stat-ing them.
+    // Concatenated, not join()ed: normalising 400 paths costs more than stat-ing them.
     const base = root.endsWith('/') ? root : `${root}/`;
-    if (stamps.length === inputs.length && inputs.every((p, i) => statStamp(base + p) === stamps[i])) return path;
+    if (stamps.length === checked.length && checked.every((p, i) => statStamp(base + p) === stamps[i])) return path;
     return hashSources(root, inputs) === manifest.hash ? path : null;
   } catch {
     return null;

@@ -46,6 +46,41 @@ describe('bundle freshness (bin/berth.ts never runs stale code)', () => {
     assert.equal(freshBundleEntry(root), null, 'an unreadable manifest is ignored');
   });
 
+  test('a bundled package is checked through its package.json alone; installing another version makes the bundle stale', () => {
+    const pkgRoot = mkdtempSync(join(tmpdir(), 'berth-bundle-pkg-'));
+    try {
+      const put = (rel: string, text: string) => {
+        mkdirSync(join(pkgRoot, rel, '..'), { recursive: true });
+        writeFileSync(join(pkgRoot, rel), text);
+      };
+      put('src/a.ts', 'export const a = 1;\n');
+      put('node_modules/dep/package.json', '{"version":"1.0.0"}\n');
+      put('node_modules/dep/lib/x.js', 'export const x = 1;\n');
+      put('node_modules/dep/lib/y.js', 'export const y = 1;\n');
+      put('node_modules/@scope/p/package.json', '{"version":"2.0.0"}\n');
+      put('node_modules/@scope/p/i.js', 'export const i = 1;\n');
+      const inputs = ['src/a.ts', 'node_modules/dep/lib/x.js', 'node_modules/dep/lib/y.js', 'node_modules/@scope/p/i.js'];
+      const manifest = manifestOf(pkgRoot, inputs);
+      assert.deepEqual(manifest.checked, ['src/a.ts', 'node_modules/dep/package.json', 'node_modules/@scope/p/package.json']);
+      assert.deepEqual(manifest.inputs, inputs, 'the hash still covers every file');
+      put(`dist/cli/${BUNDLE_MANIFEST}`, JSON.stringify(manifest));
+      put(`dist/cli/${BUNDLE_ENTRY}`, 'export {};\n');
+      assert.equal(freshBundleEntry(pkgRoot), join(pkgRoot, 'dist/cli', BUNDLE_ENTRY));
+      // What an install of another version does: the package's files and its package.json replaced.
+      put('node_modules/dep/lib/x.js', 'export const x = 2;\n');
+      put('node_modules/dep/package.json', '{"version":"1.0.1"}\n');
+      assert.equal(freshBundleEntry(pkgRoot), null);
+      // A manifest of an earlier build (no `checked`: its stamps are the inputs' own) is still read.
+      const earlier = manifestOf(pkgRoot, inputs);
+      put(`dist/cli/${BUNDLE_MANIFEST}`, JSON.stringify({ inputs, hash: earlier.hash, stamps: inputs.map((p) => statStamp(join(pkgRoot, p))) }));
+      assert.equal(freshBundleEntry(pkgRoot), join(pkgRoot, 'dist/cli', BUNDLE_ENTRY));
+      put('node_modules/dep/lib/y.js', 'export const y = 2;\n');
+      assert.equal(freshBundleEntry(pkgRoot), null);
+    } finally {
+      rmSync(pkgRoot, { recursive: true, force: true });
+    }
+  });
+
   test('a check this process made is reused only when asked, only for reuseMs, and only when it found the bundle fresh', async () => {
     write('src/a.ts', 'export const a = 1;\n');
     write('src/b.ts', 'export const b = 2;\n');
