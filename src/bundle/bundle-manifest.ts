@@ -38,8 +38,8 @@ export interface BundleManifest {
  * The files whose stamps are compared on every command: each source file, and for the files of a
  * bundled package (kysely: about 250 of them) that package's package.json alone. npm, pnpm and yarn
  * install a package as a whole, package.json included, so an updated package has a new package.json;
- * and `npm install` builds the bundle again anyway. A file of a package edited in place by hand is not
- * seen (the content hash of a source edit covers it too).
+ * and `npm install` builds the bundle again anyway. A file of a package edited in place by hand, with
+ * its package.json untouched, is not seen.
  */
 export function stampedFiles(inputs: readonly string[]): string[] {
   const files = new Set<string>();

@@ -102,14 +102,14 @@ export class InstanceService {
       // On the host this process starts the workload (attempt 1; its output goes straight to the
       // logs) and hands it to the supervisor, which adopts it once booted: the supervisor's Node
       // start-up is not on the way to "started".
-      let starter: ManagedDriver | undefined;
+      // `driver` is the supervisor's configuration of the process driver (opened above).
+      const starter = driver;
       let handle: WorkloadHandle | undefined;
       try {
-        starter = await this.#starter(driver.name, shared);
         handle = await starter.start({ ...spec, id: `${id}-1` });
         await this.#repo.adopt(id, keeper.pid, keeper.startTime, JSON.stringify(handle));
       } catch (e) {
-        if (starter && handle) await starter.remove(handle).catch(() => undefined);
+        if (handle) await starter.remove(handle).catch(() => undefined);
         await this.#repo.delete(id);
         throw isBerthError(e) ? e : new BerthError('BERTH_E_INSTANCE_START', `instance ${name} failed to start: ${e instanceof Error ? e.message : String(e)}`);
       }

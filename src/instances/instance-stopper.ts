@@ -53,14 +53,17 @@ export async function stopInstance(
     // The row is looked at on every poll of the first QUICK_MS, then every ROW_POLL_MS (a long grace
     // period, or many instances stopping at once, must not become a flood of queries).
     const rowGone = async (): Promise<boolean> => (await ctx.repo.get(row.id)) === undefined;
-    let rowCheckedAt = 0;
-    const rowGoneNow = async (): Promise<boolean> => {
+    let rowCheckedAt = -Infinity;
+    for (;;) {
       const now = Date.now();
-      if (now - since >= QUICK_MS && now - rowCheckedAt < ROW_POLL_MS) return false;
-      rowCheckedAt = now;
-      return rowGone();
-    };
-    while (!(stopped = await rowGoneNow()) && keeperAlive() && Date.now() < deadline) await delay(Date.now() - since < QUICK_MS ? QUICK_POLL_MS : POLL_MS);
+      const quick = now - since < QUICK_MS;
+      if (quick || now - rowCheckedAt >= ROW_POLL_MS) {
+        rowCheckedAt = now;
+        if ((stopped = await rowGone())) break;
+      }
+      if (!keeperAlive() || now >= deadline) break;
+      await delay(quick ? QUICK_POLL_MS : POLL_MS);
+    }
     // A supervisor that ended with the row still there did not get to the end of its stop.
     stopped ||= await rowGone();
     if (!stopped && keeperAlive()) {

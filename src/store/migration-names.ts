@@ -25,3 +25,8 @@ export function migrationState(applied: readonly string[]): { pending: string[];
   const unknown = applied.filter((name) => !MIGRATION_NAMES.includes(name));
   return { pending, unknown, upToDate: pending.length === 0 && unknown.length === 0 };
 }
+
+/** The error of a store without a migration table yet (a new store), on SQLite or PostgreSQL. */
+export function isMissingMigrationTable(e: unknown): boolean {
+  return /no such table|does not exist/i.test(String(e));
+}

@@ -1,7 +1,7 @@
 import type { StoreLocation } from '../config/config.ts';
 import { isBerthError } from '../errors.ts';
 import { InstanceRepository } from './instance-repository.ts';
-import { migrationState } from './migration-names.ts';
+import { isMissingMigrationTable, migrationState } from './migration-names.ts';
 import { createStoreFile, NodeSqliteDatabase } from './node-sqlite-database.ts';
 import { SqliteSqlRunner } from './sqlite-sql-runner.ts';
 import { storeError } from './store-location.ts';
@@ -52,7 +52,7 @@ async function upToDate(runner: SqliteSqlRunner): Promise<boolean> {
     const rows = await runner.all<{ name: string }>('select name from berth_migration', []);
     return migrationState(rows.map((r) => r.name)).upToDate;
   } catch (e) {
-    if (/no such table/i.test(String(e))) return false;
+    if (isMissingMigrationTable(e)) return false;
     throw e;
   }
 }

@@ -18,10 +18,10 @@ import { migration0019GitKnownHosts } from './migrations/0019-git-known-hosts.ts
 import { createStoreFile, NodeSqliteDatabase } from './node-sqlite-database.ts';
 import { openPostgres } from './open-postgres.ts';
 import { locationOf, storeError, type StoreTarget } from './store-location.ts';
-import { migrationState } from './migration-names.ts';
+import { isMissingMigrationTable, migrationState } from './migration-names.ts';
+import type { Database } from './tables.ts';
 
 export { describeStore, locationOf, type StoreTarget } from './store-location.ts';
-import type { Database } from './tables.ts';
 
 /** Append-only list of migrations, applied in name order. The same list serves SQLite and PostgreSQL. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -108,7 +108,7 @@ export async function appliedMigrations(db: Kysely<Database>): Promise<{ applied
     applied = (await sql<{ name: string }>`select name from berth_migration order by name`.execute(db)).rows.map((r) => r.name);
   } catch (e) {
     // No migration table yet is a new store; anything else (an unreachable server) is an error.
-    if (!/no such table|does not exist/i.test(String(e))) throw e;
+    if (!isMissingMigrationTable(e)) throw e;
     applied = [];
   }
   return { applied, ...migrationState(applied) };
